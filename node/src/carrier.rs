@@ -1,0 +1,49 @@
+//! Communications carriers and what their logs hold about an incident.
+
+use crate::{CountryCode, Distribution, NextHop, SimTime};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CarrierId(pub String);
+
+impl fmt::Display for CarrierId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for CarrierId {
+    fn from(id: &str) -> Self {
+        CarrierId(id.to_owned())
+    }
+}
+
+/// A carrier in the chain of a communication: an access ISP, a VPN, a host...
+#[derive(Debug, Clone)]
+pub struct Carrier {
+    pub id: CarrierId,
+    pub country: CountryCode,
+    /// Free text for the report ("access-isp", "vpn", ...).
+    pub kind: String,
+    /// How long traffic data is kept before deletion.
+    pub retention_ms: i64,
+    /// Time to execute a preservation order.
+    pub preservation: Distribution,
+    /// Time to produce the partial traffic data that names the previous hop.
+    pub disclosure: Distribution,
+}
+
+/// What one carrier's logs say about one incident's communication: the
+/// ground truth a disclosure reveals, known only to the node of the carrier's
+/// country.
+#[derive(Debug, Clone)]
+pub struct LogRecord {
+    pub incident: String,
+    pub hop: u32,
+    pub carrier: CarrierId,
+    pub communication_at: SimTime,
+    /// The carrier the traffic came from; `None` at the origin, whose logs name a subscriber.
+    pub previous: Option<NextHop>,
+}

@@ -1,0 +1,439 @@
+//! The point of contact's decisions, as a sans-IO state machine.
+//!
+//! `handle(now, input)` takes a message received or a timer fired and returns
+//! what to do: messages to send, timers to set, events to record. It reads no
+//! clock, does no I/O and draws only from its own seeded streams, so the
+//! in-process engine and the gRPC service, which both drive it, agree to the
+//! byte.
+//!
+//! How a hop goes, at the country whose carrier it is:
+//! request received → desk acknowledges (when an officer is available) and
+//! orders the carrier to preserve → the carrier preserves, or finds its logs
+//! already deleted → the carrier's traffic data names the previous hop,
+//! disclosed to the reporting country (Art. 30). Who asks the next country
+//! depends on the [`Strategy`].
+
+use crate::seed::{self, Purpose};
+use crate::staffing::LocalClock;
+use crate::{
+    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, LogRecord, NextHop,
+    PreservationOutcome, SimTime,
+};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+
+/// Who sends the request for the next hop once a hop's traffic data is disclosed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// The reporting country asks every next country itself (hub and spoke).
+    Hub,
+    /// The requested country forwards the request onward and informs the reporting country.
+    Relay,
+}
+
+/// An incident this country's point of contact learns of from its own victim.
+#[derive(Debug, Clone)]
+pub struct IncidentReport {
+    pub incident: String,
+    pub communication_at: SimTime,
+    /// Time from the communication to the report reaching the point of contact.
+    pub detection: Distribution,
+    /// The carrier the victim's own records point to.
+    pub first_hop: NextHop,
+}
+
+/// Everything a node needs to play one country in one run.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    pub country: Country,
+    pub carriers: Vec<Carrier>,
+    pub logs: Vec<LogRecord>,
+    pub incidents: Vec<IncidentReport>,
+    pub strategy: Strategy,
+    /// Transit time of a cross-border message, never below `min_message_delay_ms`.
+    pub message_delay: Distribution,
+    /// The lookahead of the time windows: no message arrives sooner than this after it is sent.
+    pub min_message_delay_ms: i64,
+    pub epoch: jiff::Timestamp,
+    pub seed: u64,
+    pub replication: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Message(Envelope),
+    Timer(Timer),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timer {
+    ReportIncident { incident: String },
+    /// An officer takes up a request: acknowledges it (if foreign) and orders preservation.
+    Acknowledge { incident: String, hop: u32 },
+    /// An officer sends a preservation request to another country.
+    SendRequest { incident: String, hop: u32, next: NextHop, reporting_country: CountryCode },
+    CarrierPreserved { incident: String, hop: u32 },
+    CarrierDisclosed { incident: String, hop: u32 },
+    SendConfirmation { incident: String, hop: u32, to: CountryCode, request_sent_at: SimTime },
+    SendMla { incident: String, hop: u32, to: CountryCode },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Send(Envelope),
+    SetTimer { at: SimTime, timer: Timer },
+    Record(Event),
+}
+
+/// A hop this country handles: a request received, or a domestic carrier of its own trace.
+#[derive(Debug, Clone)]
+struct Case {
+    carrier: CarrierId,
+    requester: CountryCode,
+    reporting_country: CountryCode,
+    logs_survive: bool,
+    hold_until: Option<SimTime>,
+}
+
+struct Streams {
+    desk: ChaCha8Rng,
+    carrier: ChaCha8Rng,
+    channel: ChaCha8Rng,
+    paperwork: ChaCha8Rng,
+}
+
+pub struct ContactPoint {
+    country: Country,
+    clock: LocalClock,
+    carriers: BTreeMap<CarrierId, Carrier>,
+    logs: BTreeMap<(String, CarrierId), LogRecord>,
+    incidents: Vec<IncidentReport>,
+    cases: BTreeMap<(String, u32), Case>,
+    strategy: Strategy,
+    message_delay: Distribution,
+    min_message_delay_ms: i64,
+    rng: Streams,
+    next_message_sequence: u64,
+    next_event_sequence: u64,
+}
+
+impl ContactPoint {
+    pub fn new(config: NodeConfig) -> Self {
+        let code = config.country.code.0.clone();
+        let stream = |purpose| seed::stream(config.seed, config.replication, &code, purpose);
+        let rng = Streams {
+            desk: stream(Purpose::Desk),
+            carrier: stream(Purpose::Carrier),
+            channel: stream(Purpose::Channel),
+            paperwork: stream(Purpose::Paperwork),
+        };
+        ContactPoint {
+            clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
+            carriers: config.carriers.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            logs: config.logs.into_iter().map(|l| ((l.incident.clone(), l.carrier.clone()), l)).collect(),
+            incidents: config.incidents,
+            country: config.country,
+            cases: BTreeMap::new(),
+            strategy: config.strategy,
+            message_delay: config.message_delay,
+            min_message_delay_ms: config.min_message_delay_ms,
+            rng,
+            next_message_sequence: 0,
+            next_event_sequence: 0,
+        }
+    }
+
+    pub fn code(&self) -> &CountryCode {
+        &self.country.code
+    }
+
+    pub fn min_message_delay_ms(&self) -> i64 {
+        self.min_message_delay_ms
+    }
+
+    pub fn has_carrier(&self, carrier: &CarrierId) -> bool {
+        self.carriers.contains_key(carrier)
+    }
+
+    pub fn has_log(&self, incident: &str, carrier: &CarrierId) -> bool {
+        self.logs.contains_key(&(incident.to_owned(), carrier.clone()))
+    }
+
+    pub fn has_case(&self, incident: &str, hop: u32) -> bool {
+        self.cases.contains_key(&(incident.to_owned(), hop))
+    }
+
+    pub fn reported_here(&self, incident: &str) -> bool {
+        self.incidents.iter().any(|i| i.incident == incident)
+    }
+
+    /// The timers that start the run: each incident reported after its detection delay.
+    pub fn start(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        for report in &self.incidents {
+            let detected_after_ms = report.detection.sample(&mut self.rng.paperwork);
+            out.push(Output::SetTimer {
+                at: report.communication_at.plus_ms(detected_after_ms),
+                timer: Timer::ReportIncident { incident: report.incident.clone() },
+            });
+        }
+        out
+    }
+
+    pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        match input {
+            Input::Timer(timer) => self.on_timer(now, timer, &mut out),
+            Input::Message(envelope) => self.on_message(now, envelope, &mut out),
+        }
+        out
+    }
+
+    fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Vec<Output>) {
+        match timer {
+            Timer::ReportIncident { incident } => {
+                let Some(report) = self.incidents.iter().find(|r| r.incident == incident) else {
+                    debug_assert!(false, "timer for an incident not reported here");
+                    return;
+                };
+                let first_hop = report.first_hop.clone();
+                self.record(out, now, &incident, 0, EventKind::IncidentReported);
+                let me = self.country.code.clone();
+                self.begin_hop(out, now, &incident, 0, first_hop, me);
+            }
+            Timer::SendRequest { incident, hop, next, reporting_country } => {
+                let body = Body::PreservationRequest { carrier: next.carrier.clone(), reporting_country };
+                self.send(out, now, &next.country, &incident, hop, body);
+                self.record(out, now, &incident, hop, EventKind::RequestSent {
+                    to: next.country.clone(),
+                    carrier: next.carrier,
+                });
+                let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
+                out.push(Output::SetTimer {
+                    at: now.plus_ms(confirm_after_ms),
+                    timer: Timer::SendConfirmation { incident, hop, to: next.country, request_sent_at: now },
+                });
+            }
+            Timer::Acknowledge { incident, hop } => self.acknowledge_and_order(out, now, &incident, hop),
+            Timer::CarrierPreserved { incident, hop } => self.carrier_preserved(out, now, &incident, hop),
+            Timer::CarrierDisclosed { incident, hop } => self.carrier_disclosed(out, now, &incident, hop),
+            Timer::SendConfirmation { incident, hop, to, request_sent_at } => {
+                self.send(out, now, &to, &incident, hop, Body::WrittenConfirmation { request_sent_at });
+                self.record(out, now, &incident, hop, EventKind::ConfirmationSent { to });
+            }
+            Timer::SendMla { incident, hop, to } => {
+                self.send(out, now, &to, &incident, hop, Body::MlaRequest);
+                self.record(out, now, &incident, hop, EventKind::MlaSent { to });
+            }
+        }
+    }
+
+    fn on_message(&mut self, now: SimTime, envelope: Envelope, out: &mut Vec<Output>) {
+        let Envelope { from, incident, hop, body, .. } = envelope;
+        let answer = body.name().to_owned();
+        match body {
+            Body::PreservationRequest { carrier, reporting_country } => {
+                self.record(out, now, &incident, hop, EventKind::RequestReceived {
+                    from: from.clone(),
+                    carrier: carrier.clone(),
+                });
+                self.cases.insert((incident.clone(), hop), Case {
+                    carrier,
+                    requester: from,
+                    reporting_country,
+                    logs_survive: false,
+                    hold_until: None,
+                });
+                let at = self.desk_done(now);
+                out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
+            }
+            Body::Acknowledgement => {
+                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
+            }
+            Body::PreservationResult(outcome) => {
+                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
+                if let PreservationOutcome::Preserved { .. } = outcome {
+                    // Art. 31: the formal request that turns the hold into production.
+                    let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
+                    out.push(Output::SetTimer {
+                        at: now.plus_ms(prepare_ms),
+                        timer: Timer::SendMla { incident, hop, to: from },
+                    });
+                }
+            }
+            Body::Disclosure { next_hop, forwarded } => {
+                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
+                if let Some(next) = next_hop
+                    && !forwarded
+                {
+                    let me = self.country.code.clone();
+                    self.begin_hop(out, now, &incident, hop + 1, next, me);
+                }
+            }
+            Body::WrittenConfirmation { request_sent_at } => {
+                self.record(out, now, &incident, hop, EventKind::ConfirmationReceived { from, request_sent_at });
+            }
+            Body::MlaRequest => {
+                let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
+                self.record(out, now, &incident, hop, EventKind::MlaReceived { from, hold_until });
+            }
+        }
+    }
+
+    /// Starts work on hop `hop`: a domestic carrier is ordered directly, a
+    /// foreign one gets a preservation request; either way an officer of this
+    /// desk does it, when one is available.
+    fn begin_hop(
+        &mut self,
+        out: &mut Vec<Output>,
+        now: SimTime,
+        incident: &str,
+        hop: u32,
+        next: NextHop,
+        reporting_country: CountryCode,
+    ) {
+        let at = self.desk_done(now);
+        let timer = if next.country == self.country.code {
+            self.cases.insert((incident.to_owned(), hop), Case {
+                carrier: next.carrier,
+                requester: self.country.code.clone(),
+                reporting_country,
+                logs_survive: false,
+                hold_until: None,
+            });
+            Timer::Acknowledge { incident: incident.to_owned(), hop }
+        } else {
+            Timer::SendRequest { incident: incident.to_owned(), hop, next, reporting_country }
+        };
+        out.push(Output::SetTimer { at, timer });
+    }
+
+    fn acknowledge_and_order(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let Some(case) = self.case(incident, hop).cloned() else { return };
+        let me = self.country.code.clone();
+        if case.requester != me {
+            self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
+            if case.reporting_country != me {
+                self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
+            }
+        }
+        self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier.clone() });
+        // The logs survive only if the order reaches the carrier before they are deleted.
+        let (Some(carrier), Some(log)) =
+            (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
+        else {
+            debug_assert!(false, "delivery checks the carrier and its log");
+            return;
+        };
+        let logs_survive = now <= log.communication_at.plus_ms(carrier.retention_ms);
+        let execute_ms = carrier.preservation.sample(&mut self.rng.carrier);
+        if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
+            case.logs_survive = logs_survive;
+        }
+        out.push(Output::SetTimer {
+            at: now.plus_ms(execute_ms),
+            timer: Timer::CarrierPreserved { incident: incident.to_owned(), hop },
+        });
+    }
+
+    fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let Some(case) = self.case(incident, hop).cloned() else { return };
+        let (Some(carrier), Some(log)) =
+            (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
+        else {
+            return;
+        };
+        let outcome = if case.logs_survive {
+            let until = now.plus_ms(self.country.hold_ms);
+            let disclose_ms = carrier.disclosure.sample(&mut self.rng.carrier);
+            out.push(Output::SetTimer {
+                at: now.plus_ms(disclose_ms),
+                timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
+            });
+            if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
+                case.hold_until = Some(until);
+            }
+            self.record(out, now, incident, hop, EventKind::Preserved { carrier: case.carrier.clone(), until });
+            PreservationOutcome::Preserved { until }
+        } else {
+            let expired_at = log.communication_at.plus_ms(carrier.retention_ms);
+            self.record(out, now, incident, hop, EventKind::LogsExpired { carrier: case.carrier.clone(), expired_at });
+            PreservationOutcome::Expired { expired_at }
+        };
+        if case.reporting_country != self.country.code {
+            self.send(out, now, &case.reporting_country, incident, hop, Body::PreservationResult(outcome));
+        }
+    }
+
+    fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let Some(case) = self.case(incident, hop).cloned() else { return };
+        let Some(log) = self.logs.get(&(incident.to_owned(), case.carrier.clone())) else { return };
+        let next_hop = log.previous.clone();
+        let me = self.country.code.clone();
+        let mut forwarded = false;
+        match &next_hop {
+            Some(next) => {
+                self.record(out, now, incident, hop, EventKind::Disclosed {
+                    carrier: case.carrier.clone(),
+                    next_hop: next.clone(),
+                });
+                // Under relay, and always for the reporting country's own
+                // carriers, this desk sends the next request itself.
+                if self.strategy == Strategy::Relay || case.reporting_country == me {
+                    forwarded = true;
+                    self.begin_hop(out, now, incident, hop + 1, next.clone(), case.reporting_country.clone());
+                }
+            }
+            None => {
+                self.record(out, now, incident, hop, EventKind::OriginIdentified { carrier: case.carrier.clone() });
+            }
+        }
+        if case.reporting_country != me {
+            self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { next_hop, forwarded });
+        }
+    }
+
+    fn case(&self, incident: &str, hop: u32) -> Option<&Case> {
+        self.cases.get(&(incident.to_owned(), hop))
+    }
+
+    /// When this desk has finished handling something that reached it at `now`.
+    fn desk_done(&mut self, now: SimTime) -> SimTime {
+        let officer_at = self.country.staffing.officer_available(now, &self.clock, &mut self.rng.desk);
+        officer_at.plus_ms(self.country.handling.sample(&mut self.rng.desk))
+    }
+
+    fn send(&mut self, out: &mut Vec<Output>, now: SimTime, to: &CountryCode, incident: &str, hop: u32, body: Body) {
+        debug_assert_ne!(to, &self.country.code, "messages cross a border");
+        let transit_ms = self.message_delay.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+        let sequence = self.next_message_sequence;
+        self.next_message_sequence += 1;
+        tracing::debug!(
+            from = %self.country.code, %to, incident, hop, at_ms = now.ms(), transit_ms,
+            "sending {}", body.name()
+        );
+        out.push(Output::Send(Envelope {
+            from: self.country.code.clone(),
+            to: to.clone(),
+            sequence,
+            sent_at: now,
+            deliver_at: now.plus_ms(transit_ms),
+            incident: incident.to_owned(),
+            hop,
+            body,
+        }));
+    }
+
+    fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32, kind: EventKind) {
+        let sequence = self.next_event_sequence;
+        self.next_event_sequence += 1;
+        out.push(Output::Record(Event {
+            at: now,
+            country: self.country.code.clone(),
+            sequence,
+            incident: incident.to_owned(),
+            hop,
+            kind,
+        }));
+    }
+}

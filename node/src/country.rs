@@ -1,0 +1,47 @@
+//! A member country of the network and the point of contact it keeps.
+
+use crate::{Distribution, Staffing};
+use serde::Serialize;
+use std::fmt;
+
+/// An ISO 3166 alpha-2 country code, as used to address a point of contact.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct CountryCode(pub String);
+
+impl CountryCode {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CountryCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for CountryCode {
+    fn from(code: &str) -> Self {
+        CountryCode(code.to_owned())
+    }
+}
+
+/// One country's point of contact as the scenario describes it.
+#[derive(Debug, Clone)]
+pub struct Country {
+    pub code: CountryCode,
+    pub name: String,
+    pub time_zone: jiff::tz::TimeZone,
+    /// The IANA name `time_zone` was loaded from, kept for the wire and the report.
+    pub time_zone_name: String,
+    pub staffing: Staffing,
+    /// Time an officer at the desk takes to handle a request or prepare one.
+    pub handling: Distribution,
+    /// Delay before the written confirmation of an expedited request is sent (Action Plan 8).
+    pub written_confirmation: Distribution,
+    /// Time to prepare and send the MLA request (Art. 31) once data is preserved.
+    pub mla_preparation: Distribution,
+    /// How long preserved data is held awaiting the MLA request (Art. 29(7): at least 60 days).
+    pub hold_ms: i64,
+}

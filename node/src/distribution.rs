@@ -1,0 +1,126 @@
+//! Delay distributions as people state them: "median 30 minutes, 90% within 2 hours".
+
+use rand_chacha::ChaCha8Rng;
+use rand_distr::Distribution as _;
+
+/// z-score of the 90th percentile of the standard normal distribution.
+const Z_P90: f64 = 1.281_551_565_544_600_4;
+
+/// A delay distribution over milliseconds; validated at the edge, so every
+/// variant here is well formed (non-negative, p90 ≥ median, min ≤ max).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Distribution {
+    Fixed { ms: i64 },
+    /// Log-normal fitted to a median and a 90th percentile.
+    LogNormal { median_ms: i64, p90_ms: i64 },
+    Exponential { mean_ms: i64 },
+    Uniform { min_ms: i64, max_ms: i64 },
+}
+
+impl Distribution {
+    /// Draws one delay in whole milliseconds.
+    pub fn sample(&self, rng: &mut ChaCha8Rng) -> i64 {
+        match *self {
+            Distribution::Fixed { ms } => ms,
+            Distribution::LogNormal { median_ms, p90_ms } => {
+                if median_ms <= 0 {
+                    return 0;
+                }
+                let mu = (median_ms as f64).ln();
+                let sigma = ((p90_ms as f64).ln() - mu) / Z_P90;
+                if sigma <= 0.0 {
+                    return median_ms;
+                }
+                let law = rand_distr::LogNormal::new(mu, sigma)
+                    .expect("sigma is positive and finite after validation");
+                round_ms(law.sample(rng))
+            }
+            Distribution::Exponential { mean_ms } => {
+                if mean_ms <= 0 {
+                    return 0;
+                }
+                let law = rand_distr::Exp::new(1.0 / mean_ms as f64)
+                    .expect("rate is positive after validation");
+                round_ms(law.sample(rng))
+            }
+            Distribution::Uniform { min_ms, max_ms } => {
+                let law = rand_distr::Uniform::new_inclusive(min_ms, max_ms)
+                    .expect("min <= max after validation");
+                law.sample(rng)
+            }
+        }
+    }
+
+    /// Checks the invariants the sampler relies on; the scenario loader and
+    /// the gRPC edge both call it, so a node never holds a malformed law.
+    pub fn validate(&self) -> Result<(), String> {
+        match *self {
+            Distribution::Fixed { ms } if ms < 0 => Err(format!("fixed delay {ms} ms is negative")),
+            Distribution::LogNormal { median_ms, p90_ms } if median_ms < 0 || p90_ms < median_ms => Err(format!(
+                "log-normal needs 0 <= median <= p90 (got median {median_ms} ms, p90 {p90_ms} ms)"
+            )),
+            Distribution::Exponential { mean_ms } if mean_ms < 0 => {
+                Err(format!("exponential mean {mean_ms} ms is negative"))
+            }
+            Distribution::Uniform { min_ms, max_ms } if min_ms < 0 || max_ms < min_ms => Err(format!(
+                "uniform needs 0 <= min <= max (got min {min_ms} ms, max {max_ms} ms)"
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The smallest value the law can produce, used to check the lookahead.
+    pub fn min_ms(&self) -> i64 {
+        match *self {
+            Distribution::Fixed { ms } => ms,
+            Distribution::LogNormal { .. } | Distribution::Exponential { .. } => 0,
+            Distribution::Uniform { min_ms, .. } => min_ms,
+        }
+    }
+}
+
+fn round_ms(value: f64) -> i64 {
+    // Delays beyond a century are a modelling error, not a simulation; clamp
+    // rather than overflow.
+    value.round().clamp(0.0, 100.0 * 365.0 * 86_400_000.0) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn draws(law: &Distribution, n: usize) -> Vec<i64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut v: Vec<i64> = (0..n).map(|_| law.sample(&mut rng)).collect();
+        v.sort_unstable();
+        v
+    }
+
+    #[test]
+    fn log_normal_matches_its_median_and_p90() {
+        let law = Distribution::LogNormal { median_ms: 1_800_000, p90_ms: 7_200_000 };
+        let v = draws(&law, 20_000);
+        let median = v[v.len() / 2] as f64;
+        let p90 = v[v.len() * 9 / 10] as f64;
+        assert!((median / 1_800_000.0 - 1.0).abs() < 0.05, "median {median}");
+        assert!((p90 / 7_200_000.0 - 1.0).abs() < 0.05, "p90 {p90}");
+    }
+
+    #[test]
+    fn exponential_has_its_mean_and_uniform_stays_in_range() {
+        let v = draws(&Distribution::Exponential { mean_ms: 60_000 }, 20_000);
+        let mean = v.iter().sum::<i64>() as f64 / v.len() as f64;
+        assert!((mean / 60_000.0 - 1.0).abs() < 0.05, "mean {mean}");
+        let u = draws(&Distribution::Uniform { min_ms: 10, max_ms: 20 }, 1000);
+        assert_eq!((u[0], u[999]), (10, 20));
+    }
+
+    #[test]
+    fn validate_rejects_p90_below_median_and_negative_delays() {
+        assert!(Distribution::LogNormal { median_ms: 10, p90_ms: 5 }.validate().is_err());
+        assert!(Distribution::Fixed { ms: -1 }.validate().is_err());
+        assert!(Distribution::Uniform { min_ms: 3, max_ms: 2 }.validate().is_err());
+        assert!(Distribution::Fixed { ms: 0 }.validate().is_ok());
+    }
+}

@@ -1,0 +1,576 @@
+//! The tonic service around a point of contact, and the only place that knows
+//! prost types: protobuf messages become validated domain types here, once.
+//!
+//! A node serves two gRPC services on one port: `ContactPoint` (other nodes
+//! deliver cross-border messages) and `Simulation` (the coordinator configures
+//! the node and grants it simulated time), plus standard health checking and
+//! reflection so that a stock client such as grpcurl can list and call it.
+
+use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
+use crate::runtime::{DeliveryError, NodeRuntime};
+use crate::{
+    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, LogRecord, NextHop,
+    OfficeHours, PreservationOutcome, SimTime, Staffing,
+};
+use pocnet_proto as pb;
+use pocnet_proto::contact_point_client::ContactPointClient;
+use pocnet_proto::contact_point_server::ContactPointServer;
+use pocnet_proto::simulation_server::SimulationServer;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Response, Status};
+
+/// A field of a request that is missing or invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct FieldError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        FieldError { field: field.into(), problem: problem.into() }
+    }
+
+    fn missing(field: impl Into<String>) -> Self {
+        FieldError::new(field, "is required")
+    }
+
+    fn within(self, parent: &str) -> Self {
+        FieldError { field: format!("{parent}.{}", self.field), problem: self.problem }
+    }
+}
+
+impl From<FieldError> for Status {
+    fn from(error: FieldError) -> Status {
+        Status::invalid_argument(error.to_string())
+    }
+}
+
+impl From<DeliveryError> for Status {
+    fn from(error: DeliveryError) -> Status {
+        Status::invalid_argument(format!("{}: {error}", error.field()))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Protobuf to domain.
+
+fn required<'a>(value: &'a str, field: &str) -> Result<&'a str, FieldError> {
+    if value.trim().is_empty() { Err(FieldError::missing(field)) } else { Ok(value) }
+}
+
+fn country_code(value: &str, field: &str) -> Result<CountryCode, FieldError> {
+    Ok(CountryCode(required(value, field)?.to_owned()))
+}
+
+fn non_negative(value: i64, field: &str) -> Result<i64, FieldError> {
+    if value < 0 { Err(FieldError::new(field, format!("must not be negative (got {value})"))) } else { Ok(value) }
+}
+
+fn distribution(value: Option<pb::Distribution>, field: &str) -> Result<Distribution, FieldError> {
+    use pb::distribution::Kind;
+    let kind = value.and_then(|d| d.kind).ok_or_else(|| FieldError::missing(field))?;
+    let law = match kind {
+        Kind::FixedMs(ms) => Distribution::Fixed { ms },
+        Kind::LogNormal(l) => Distribution::LogNormal { median_ms: l.median_ms, p90_ms: l.p90_ms },
+        Kind::ExponentialMeanMs(mean_ms) => Distribution::Exponential { mean_ms },
+        Kind::Uniform(u) => Distribution::Uniform { min_ms: u.min_ms, max_ms: u.max_ms },
+    };
+    law.validate().map_err(|problem| FieldError::new(field, problem))?;
+    Ok(law)
+}
+
+fn staffing(value: Option<pb::Staffing>) -> Result<Staffing, FieldError> {
+    use pb::staffing::Kind;
+    match value.and_then(|s| s.kind).ok_or_else(|| FieldError::missing("staffing"))? {
+        Kind::AroundTheClock(_) => Ok(Staffing::AroundTheClock),
+        Kind::OfficeHours(hours) => {
+            if hours.opens_minute >= hours.closes_minute || hours.closes_minute > 24 * 60 {
+                return Err(FieldError::new(
+                    "staffing.office_hours",
+                    "needs opens_minute < closes_minute <= 1440",
+                ));
+            }
+            if hours.weekdays.is_empty() || hours.weekdays.iter().any(|d| !(1..=7).contains(d)) {
+                return Err(FieldError::new("staffing.office_hours.weekdays", "needs ISO weekdays 1..=7, at least one"));
+            }
+            let on_call = match hours.on_call {
+                Some(d) => Some(distribution(Some(d), "staffing.office_hours.on_call")?),
+                None => None,
+            };
+            Ok(Staffing::OfficeHours(OfficeHours {
+                opens_minute: hours.opens_minute,
+                closes_minute: hours.closes_minute,
+                weekdays: hours.weekdays.iter().map(|&d| d as u8).collect(),
+                on_call,
+            }))
+        }
+    }
+}
+
+fn country(value: pb::Country) -> Result<Country, FieldError> {
+    let time_zone_name = required(&value.time_zone, "time_zone")?.to_owned();
+    let time_zone = jiff::tz::TimeZone::get(&time_zone_name)
+        .map_err(|_| FieldError::new("time_zone", format!("`{time_zone_name}` is not an IANA time zone")))?;
+    Ok(Country {
+        code: country_code(&value.code, "code")?,
+        name: value.name,
+        time_zone,
+        time_zone_name,
+        staffing: staffing(value.staffing)?,
+        handling: distribution(value.handling, "handling")?,
+        written_confirmation: distribution(value.written_confirmation, "written_confirmation")?,
+        mla_preparation: distribution(value.mla_preparation, "mla_preparation")?,
+        hold_ms: non_negative(value.hold_ms, "hold_ms")?,
+    })
+}
+
+fn next_hop(value: Option<pb::NextHop>, field: &str) -> Result<NextHop, FieldError> {
+    let hop = value.ok_or_else(|| FieldError::missing(field))?;
+    Ok(NextHop {
+        carrier: CarrierId(required(&hop.carrier, &format!("{field}.carrier"))?.to_owned()),
+        country: country_code(&hop.country, &format!("{field}.country"))?,
+    })
+}
+
+fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
+    Ok(Carrier {
+        id: CarrierId(required(&value.id, "id")?.to_owned()),
+        country: country_code(&value.country, "country")?,
+        kind: value.kind,
+        retention_ms: non_negative(value.retention_ms, "retention_ms")?,
+        preservation: distribution(value.preservation, "preservation")?,
+        disclosure: distribution(value.disclosure, "disclosure")?,
+    })
+}
+
+fn log_record(value: pb::LogRecord) -> Result<LogRecord, FieldError> {
+    Ok(LogRecord {
+        incident: required(&value.incident, "incident")?.to_owned(),
+        hop: value.hop,
+        carrier: CarrierId(required(&value.carrier, "carrier")?.to_owned()),
+        communication_at: SimTime(value.communication_at_ms),
+        previous: value.previous.map(|p| next_hop(Some(p), "previous")).transpose()?,
+    })
+}
+
+fn incident_report(value: pb::IncidentReport) -> Result<IncidentReport, FieldError> {
+    Ok(IncidentReport {
+        incident: required(&value.incident, "incident")?.to_owned(),
+        communication_at: SimTime(value.communication_at_ms),
+        detection: distribution(value.detection, "detection")?,
+        first_hop: next_hop(value.first_hop, "first_hop")?,
+    })
+}
+
+fn indexed<T, U>(items: Vec<T>, field: &str, convert: fn(T) -> Result<U, FieldError>) -> Result<Vec<U>, FieldError> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| convert(item).map_err(|e| e.within(&format!("{field}[{i}]"))))
+        .collect()
+}
+
+/// A configuration received over the wire, validated, with the peers' addresses.
+pub fn node_config_from_proto(value: pb::NodeConfig) -> Result<(NodeConfig, BTreeMap<CountryCode, String>), FieldError> {
+    let country = country(value.country.ok_or_else(|| FieldError::missing("country"))?).map_err(|e| e.within("country"))?;
+    let carriers = indexed(value.carriers, "carriers", carrier)?;
+    if let Some((i, c)) = carriers.iter().enumerate().find(|(_, c)| c.country != country.code) {
+        return Err(FieldError::new(
+            format!("carriers[{i}].country"),
+            format!("carrier `{}` is in {}, not {}", c.id, c.country, country.code),
+        ));
+    }
+    let strategy = match pb::Strategy::try_from(value.strategy) {
+        Ok(pb::Strategy::Hub) => Strategy::Hub,
+        Ok(pb::Strategy::Relay) => Strategy::Relay,
+        _ => return Err(FieldError::new("strategy", "must be STRATEGY_HUB or STRATEGY_RELAY")),
+    };
+    let min_message_delay_ms = value.min_message_delay_ms;
+    if min_message_delay_ms <= 0 {
+        return Err(FieldError::new("min_message_delay_ms", "must be greater than zero: it is the lookahead of the time windows"));
+    }
+    let epoch = jiff::Timestamp::from_millisecond(value.epoch_unix_ms)
+        .map_err(|e| FieldError::new("epoch_unix_ms", e.to_string()))?;
+    let mut peers = BTreeMap::new();
+    for (code, url) in value.peers {
+        Endpoint::from_shared(url.clone())
+            .map_err(|e| FieldError::new(format!("peers[{code}]"), format!("`{url}` is not a URL: {e}")))?;
+        peers.insert(CountryCode(code), url);
+    }
+    let config = NodeConfig {
+        country,
+        carriers,
+        logs: indexed(value.logs, "logs", log_record)?,
+        incidents: indexed(value.incidents, "incidents", incident_report)?,
+        strategy,
+        message_delay: distribution(value.message_delay, "message_delay")?,
+        min_message_delay_ms,
+        epoch,
+        seed: value.seed,
+        replication: value.replication,
+    };
+    Ok((config, peers))
+}
+
+/// A cross-border message received over the wire.
+pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> {
+    use pb::envelope::Body as B;
+    let body = match value.body.ok_or_else(|| FieldError::missing("body"))? {
+        B::PreservationRequest(r) => Body::PreservationRequest {
+            carrier: CarrierId(required(&r.carrier, "preservation_request.carrier")?.to_owned()),
+            reporting_country: country_code(&r.reporting_country, "preservation_request.reporting_country")?,
+        },
+        B::Acknowledgement(_) => Body::Acknowledgement,
+        B::PreservationResult(r) => {
+            use pb::preservation_result::Outcome;
+            Body::PreservationResult(match r.outcome.ok_or_else(|| FieldError::missing("preservation_result.outcome"))? {
+                Outcome::PreservedUntilMs(ms) => PreservationOutcome::Preserved { until: SimTime(ms) },
+                Outcome::ExpiredAtMs(ms) => PreservationOutcome::Expired { expired_at: SimTime(ms) },
+            })
+        }
+        B::Disclosure(d) => {
+            use pb::traffic_data_disclosure::Finding;
+            let next_hop = match d.finding.ok_or_else(|| FieldError::missing("disclosure.finding"))? {
+                Finding::NextHop(hop) => Some(next_hop(Some(hop), "disclosure.next_hop")?),
+                Finding::SubscriberIdentified(true) => None,
+                Finding::SubscriberIdentified(false) => {
+                    return Err(FieldError::new("disclosure.subscriber_identified", "must be true when set"));
+                }
+            };
+            Body::Disclosure { next_hop, forwarded: d.forwarded }
+        }
+        B::WrittenConfirmation(c) => Body::WrittenConfirmation { request_sent_at: SimTime(c.request_sent_at_ms) },
+        B::MlaRequest(_) => Body::MlaRequest,
+    };
+    Ok(Envelope {
+        from: country_code(&value.from, "from")?,
+        to: country_code(&value.to, "to")?,
+        sequence: value.sequence,
+        sent_at: SimTime(non_negative(value.sent_at_ms, "sent_at_ms")?),
+        deliver_at: SimTime(non_negative(value.deliver_at_ms, "deliver_at_ms")?),
+        incident: required(&value.incident, "incident")?.to_owned(),
+        hop: value.hop,
+        body,
+    })
+}
+
+/// An event reported by a node, as the coordinator receives it.
+pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
+    use pb::EventKind as K;
+    let peer = || country_code(&value.peer, "peer");
+    let carrier = || Ok::<_, FieldError>(CarrierId(required(&value.carrier, "carrier")?.to_owned()));
+    let until = || value.until_ms.map(SimTime).ok_or_else(|| FieldError::missing("until_ms"));
+    let kind = match K::try_from(value.kind).unwrap_or(K::Unspecified) {
+        K::Unspecified => return Err(FieldError::new("kind", format!("unknown event kind {}", value.kind))),
+        K::IncidentReported => EventKind::IncidentReported,
+        K::RequestSent => EventKind::RequestSent { to: peer()?, carrier: carrier()? },
+        K::RequestReceived => EventKind::RequestReceived { from: peer()?, carrier: carrier()? },
+        K::Acknowledged => EventKind::Acknowledged { requester: peer()? },
+        K::PreservationOrdered => EventKind::PreservationOrdered { carrier: carrier()? },
+        K::Preserved => EventKind::Preserved { carrier: carrier()?, until: until()? },
+        K::LogsExpired => EventKind::LogsExpired { carrier: carrier()?, expired_at: until()? },
+        K::Disclosed => EventKind::Disclosed { carrier: carrier()?, next_hop: next_hop(value.next_hop.clone(), "next_hop")? },
+        K::OriginIdentified => EventKind::OriginIdentified { carrier: carrier()? },
+        K::AnswerReceived => EventKind::AnswerReceived { from: peer()?, answer: value.answer.clone() },
+        K::ConfirmationSent => EventKind::ConfirmationSent { to: peer()? },
+        K::ConfirmationReceived => EventKind::ConfirmationReceived { from: peer()?, request_sent_at: until()? },
+        K::MlaSent => EventKind::MlaSent { to: peer()? },
+        K::MlaReceived => EventKind::MlaReceived { from: peer()?, hold_until: until()? },
+    };
+    Ok(Event {
+        at: SimTime(value.at_ms),
+        country: country_code(&value.country, "country")?,
+        sequence: value.sequence,
+        incident: value.incident,
+        hop: value.hop,
+        kind,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Domain to protobuf.
+
+fn distribution_to_proto(law: &Distribution) -> pb::Distribution {
+    use pb::distribution::Kind;
+    let kind = match *law {
+        Distribution::Fixed { ms } => Kind::FixedMs(ms),
+        Distribution::LogNormal { median_ms, p90_ms } => Kind::LogNormal(pb::LogNormal { median_ms, p90_ms }),
+        Distribution::Exponential { mean_ms } => Kind::ExponentialMeanMs(mean_ms),
+        Distribution::Uniform { min_ms, max_ms } => Kind::Uniform(pb::Uniform { min_ms, max_ms }),
+    };
+    pb::Distribution { kind: Some(kind) }
+}
+
+fn next_hop_to_proto(hop: &NextHop) -> pb::NextHop {
+    pb::NextHop { carrier: hop.carrier.0.clone(), country: hop.country.0.clone() }
+}
+
+pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, String>) -> pb::NodeConfig {
+    let c = &config.country;
+    let staffing = match &c.staffing {
+        Staffing::AroundTheClock => pb::staffing::Kind::AroundTheClock(true),
+        Staffing::OfficeHours(h) => pb::staffing::Kind::OfficeHours(pb::OfficeHours {
+            opens_minute: h.opens_minute,
+            closes_minute: h.closes_minute,
+            weekdays: h.weekdays.iter().map(|&d| u32::from(d)).collect(),
+            on_call: h.on_call.as_ref().map(distribution_to_proto),
+        }),
+    };
+    pb::NodeConfig {
+        country: Some(pb::Country {
+            code: c.code.0.clone(),
+            name: c.name.clone(),
+            time_zone: c.time_zone_name.clone(),
+            staffing: Some(pb::Staffing { kind: Some(staffing) }),
+            handling: Some(distribution_to_proto(&c.handling)),
+            written_confirmation: Some(distribution_to_proto(&c.written_confirmation)),
+            mla_preparation: Some(distribution_to_proto(&c.mla_preparation)),
+            hold_ms: c.hold_ms,
+        }),
+        carriers: config
+            .carriers
+            .iter()
+            .map(|k| pb::Carrier {
+                id: k.id.0.clone(),
+                country: k.country.0.clone(),
+                kind: k.kind.clone(),
+                retention_ms: k.retention_ms,
+                preservation: Some(distribution_to_proto(&k.preservation)),
+                disclosure: Some(distribution_to_proto(&k.disclosure)),
+            })
+            .collect(),
+        logs: config
+            .logs
+            .iter()
+            .map(|l| pb::LogRecord {
+                incident: l.incident.clone(),
+                hop: l.hop,
+                carrier: l.carrier.0.clone(),
+                communication_at_ms: l.communication_at.ms(),
+                previous: l.previous.as_ref().map(next_hop_to_proto),
+            })
+            .collect(),
+        incidents: config
+            .incidents
+            .iter()
+            .map(|i| pb::IncidentReport {
+                incident: i.incident.clone(),
+                communication_at_ms: i.communication_at.ms(),
+                detection: Some(distribution_to_proto(&i.detection)),
+                first_hop: Some(next_hop_to_proto(&i.first_hop)),
+            })
+            .collect(),
+        strategy: match config.strategy {
+            Strategy::Hub => pb::Strategy::Hub,
+            Strategy::Relay => pb::Strategy::Relay,
+        } as i32,
+        message_delay: Some(distribution_to_proto(&config.message_delay)),
+        min_message_delay_ms: config.min_message_delay_ms,
+        epoch_unix_ms: config.epoch.as_millisecond(),
+        seed: config.seed,
+        replication: config.replication,
+        peers: peers.iter().map(|(code, url)| (code.0.clone(), url.clone())).collect(),
+    }
+}
+
+pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
+    use pb::envelope::Body as B;
+    let body = match &envelope.body {
+        Body::PreservationRequest { carrier, reporting_country } => B::PreservationRequest(pb::PreservationRequest {
+            carrier: carrier.0.clone(),
+            reporting_country: reporting_country.0.clone(),
+        }),
+        Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
+        Body::PreservationResult(outcome) => {
+            use pb::preservation_result::Outcome;
+            B::PreservationResult(pb::PreservationResult {
+                outcome: Some(match outcome {
+                    PreservationOutcome::Preserved { until } => Outcome::PreservedUntilMs(until.ms()),
+                    PreservationOutcome::Expired { expired_at } => Outcome::ExpiredAtMs(expired_at.ms()),
+                }),
+            })
+        }
+        Body::Disclosure { next_hop, forwarded } => {
+            use pb::traffic_data_disclosure::Finding;
+            B::Disclosure(pb::TrafficDataDisclosure {
+                finding: Some(match next_hop {
+                    Some(hop) => Finding::NextHop(next_hop_to_proto(hop)),
+                    None => Finding::SubscriberIdentified(true),
+                }),
+                forwarded: *forwarded,
+            })
+        }
+        Body::WrittenConfirmation { request_sent_at } => {
+            B::WrittenConfirmation(pb::WrittenConfirmation { request_sent_at_ms: request_sent_at.ms() })
+        }
+        Body::MlaRequest => B::MlaRequest(pb::MlaRequest {}),
+    };
+    pb::Envelope {
+        from: envelope.from.0.clone(),
+        to: envelope.to.0.clone(),
+        sequence: envelope.sequence,
+        sent_at_ms: envelope.sent_at.ms(),
+        deliver_at_ms: envelope.deliver_at.ms(),
+        incident: envelope.incident.clone(),
+        hop: envelope.hop,
+        body: Some(body),
+    }
+}
+
+pub fn event_to_proto(event: &Event) -> pb::Event {
+    use pb::EventKind as K;
+    let mut out = pb::Event {
+        at_ms: event.at.ms(),
+        country: event.country.0.clone(),
+        sequence: event.sequence,
+        incident: event.incident.clone(),
+        hop: event.hop,
+        ..Default::default()
+    };
+    let (kind, peer, carrier, until) = match &event.kind {
+        EventKind::IncidentReported => (K::IncidentReported, None, None, None),
+        EventKind::RequestSent { to, carrier } => (K::RequestSent, Some(to), Some(carrier), None),
+        EventKind::RequestReceived { from, carrier } => (K::RequestReceived, Some(from), Some(carrier), None),
+        EventKind::Acknowledged { requester } => (K::Acknowledged, Some(requester), None, None),
+        EventKind::PreservationOrdered { carrier } => (K::PreservationOrdered, None, Some(carrier), None),
+        EventKind::Preserved { carrier, until } => (K::Preserved, None, Some(carrier), Some(*until)),
+        EventKind::LogsExpired { carrier, expired_at } => (K::LogsExpired, None, Some(carrier), Some(*expired_at)),
+        EventKind::Disclosed { carrier, next_hop } => {
+            out.next_hop = Some(next_hop_to_proto(next_hop));
+            (K::Disclosed, None, Some(carrier), None)
+        }
+        EventKind::OriginIdentified { carrier } => (K::OriginIdentified, None, Some(carrier), None),
+        EventKind::AnswerReceived { from, answer } => {
+            out.answer = answer.clone();
+            (K::AnswerReceived, Some(from), None, None)
+        }
+        EventKind::ConfirmationSent { to } => (K::ConfirmationSent, Some(to), None, None),
+        EventKind::ConfirmationReceived { from, request_sent_at } => {
+            (K::ConfirmationReceived, Some(from), None, Some(*request_sent_at))
+        }
+        EventKind::MlaSent { to } => (K::MlaSent, Some(to), None, None),
+        EventKind::MlaReceived { from, hold_until } => (K::MlaReceived, Some(from), None, Some(*hold_until)),
+    };
+    out.kind = kind as i32;
+    out.peer = peer.map(|p| p.0.clone()).unwrap_or_default();
+    out.carrier = carrier.map(|c| c.0.clone()).unwrap_or_default();
+    out.until_ms = until.map(SimTime::ms);
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The service.
+
+struct Session {
+    runtime: NodeRuntime,
+    peers: BTreeMap<CountryCode, ContactPointClient<Channel>>,
+}
+
+/// A node: empty until the coordinator configures it as some country's point of contact.
+#[derive(Clone, Default)]
+pub struct Node {
+    // A std mutex: it is never held across an await, so the delivery of a
+    // message from a peer cannot deadlock with this node's own sends.
+    session: Arc<Mutex<Option<Session>>>,
+}
+
+impl Node {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
+        // A panic while holding the lock is a bug already reported; the state
+        // is still the last consistent one, so keep serving.
+        self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[tonic::async_trait]
+impl pb::contact_point_server::ContactPoint for Node {
+    async fn deliver(&self, request: Request<pb::Envelope>) -> Result<Response<pb::Delivered>, Status> {
+        let envelope = envelope_from_proto(request.into_inner())?;
+        let mut guard = self.lock();
+        let session = guard.as_mut().ok_or_else(not_configured)?;
+        session.runtime.deliver(envelope)?;
+        Ok(Response::new(pb::Delivered {}))
+    }
+}
+
+#[tonic::async_trait]
+impl pb::simulation_server::Simulation for Node {
+    async fn configure(&self, request: Request<pb::NodeConfig>) -> Result<Response<pb::Configured>, Status> {
+        let (config, peer_urls) = node_config_from_proto(request.into_inner())?;
+        let mut peers = BTreeMap::new();
+        for (code, url) in peer_urls {
+            let endpoint = Endpoint::from_shared(url).map_err(|e| Status::invalid_argument(format!("peers[{code}]: {e}")))?;
+            peers.insert(code, ContactPointClient::new(endpoint.connect_lazy()));
+        }
+        tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
+        *self.lock() = Some(Session { runtime: NodeRuntime::new(config), peers });
+        Ok(Response::new(pb::Configured {}))
+    }
+
+    async fn advance(&self, request: Request<pb::AdvanceRequest>) -> Result<Response<pb::AdvanceReply>, Status> {
+        let until = SimTime(request.into_inner().until_ms);
+        let (outcome, next_event, deliveries) = {
+            let mut guard = self.lock();
+            let session = guard.as_mut().ok_or_else(not_configured)?;
+            let outcome = session.runtime.advance(until);
+            let mut deliveries = Vec::with_capacity(outcome.sent.len());
+            for envelope in &outcome.sent {
+                let client = session.peers.get(&envelope.to).cloned().ok_or_else(|| {
+                    Status::failed_precondition(format!("no address configured for peer {}", envelope.to))
+                })?;
+                deliveries.push((envelope.to.clone(), client, envelope_to_proto(envelope)));
+            }
+            (outcome, session.runtime.next_event_time(), deliveries)
+        };
+        // The lock is released: peers delivering to us meanwhile just queue.
+        let mut calls = tokio::task::JoinSet::new();
+        for (to, mut client, envelope) in deliveries {
+            calls.spawn(async move { client.deliver(envelope).await.map_err(|status| (to, status)) });
+        }
+        while let Some(done) = calls.join_next().await {
+            match done {
+                Ok(Ok(_)) => {}
+                Ok(Err((to, status))) => {
+                    return Err(Status::unavailable(format!("delivering to {to} failed: {}", status.message())));
+                }
+                Err(join) => return Err(Status::internal(format!("delivery task failed: {join}"))),
+            }
+        }
+        Ok(Response::new(pb::AdvanceReply {
+            events: outcome.events.iter().map(event_to_proto).collect(),
+            next_event_ms: next_event.map(SimTime::ms),
+            earliest_sent_ms: outcome.sent.iter().map(|e| e.deliver_at.ms()).min(),
+        }))
+    }
+}
+
+fn not_configured() -> Status {
+    Status::failed_precondition("this node has not been configured: call Simulation/Configure first")
+}
+
+/// Serves a fresh node on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), tonic::transport::Error> {
+    let node = Node::default();
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<SimulationServer<Node>>().await;
+    health.set_serving::<ContactPointServer<Node>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .expect("the embedded descriptor sets are valid");
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(SimulationServer::new(node.clone()))
+        .add_service(ContactPointServer::new(node))
+        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .await
+}

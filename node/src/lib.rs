@@ -1,0 +1,30 @@
+//! A country's 24/7 high-tech crime point of contact.
+//!
+//! The decisions live in [`ContactPoint`], a sans-IO state machine: it reads
+//! no clock, does no I/O and draws randomness only from streams seeded by its
+//! configuration. [`NodeRuntime`] orders its inputs in simulated time, and
+//! two drivers move it forward: the coordinator's in-process engine and the
+//! tonic service in [`grpc`]. Because both drive the same machine, they cannot
+//! disagree.
+
+pub mod carrier;
+pub mod contact_point;
+pub mod country;
+pub mod distribution;
+pub mod event;
+pub mod grpc;
+pub mod message;
+pub mod runtime;
+pub mod seed;
+pub mod staffing;
+pub mod time;
+
+pub use carrier::{Carrier, CarrierId, LogRecord};
+pub use contact_point::{ContactPoint, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
+pub use country::{Country, CountryCode};
+pub use distribution::Distribution;
+pub use event::{Event, EventKind};
+pub use message::{Body, Envelope, NextHop, PreservationOutcome};
+pub use runtime::{DeliveryError, NodeRuntime, WindowOutcome};
+pub use staffing::{OfficeHours, Staffing};
+pub use time::SimTime;

@@ -1,0 +1,65 @@
+//! Messages one point of contact sends another across a border.
+
+use crate::{CarrierId, CountryCode, SimTime};
+use serde::Serialize;
+
+/// A cross-border message with its addressing and simulated timing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub from: CountryCode,
+    pub to: CountryCode,
+    /// The sender's outgoing counter: with `from`, it totally orders messages
+    /// that arrive at the same millisecond, whatever order the network
+    /// delivered them in.
+    pub sequence: u64,
+    pub sent_at: SimTime,
+    pub deliver_at: SimTime,
+    pub incident: String,
+    /// Position in the chain; 0 is the carrier nearest the victim.
+    pub hop: u32,
+    pub body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    /// Budapest Art. 29: preserve what `carrier` holds about the incident.
+    PreservationRequest { carrier: CarrierId, reporting_country: CountryCode },
+    Acknowledgement,
+    PreservationResult(PreservationOutcome),
+    /// Budapest Art. 30: enough traffic data to identify the previous carrier,
+    /// or the news that this carrier was the origin.
+    Disclosure { next_hop: Option<NextHop>, forwarded: bool },
+    /// Action Plan 8: the written confirmation of an expedited request.
+    WrittenConfirmation { request_sent_at: SimTime },
+    /// Budapest Art. 31: the formal request to produce the preserved data.
+    MlaRequest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreservationOutcome {
+    Preserved { until: SimTime },
+    /// The order arrived after the logs were deleted at `expired_at`.
+    Expired { expired_at: SimTime },
+}
+
+/// A carrier named by a disclosure, and the country whose point of contact
+/// must be asked about it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NextHop {
+    pub carrier: CarrierId,
+    pub country: CountryCode,
+}
+
+impl Body {
+    /// The name used in logs and error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Body::PreservationRequest { .. } => "preservation request",
+            Body::Acknowledgement => "acknowledgement",
+            Body::PreservationResult(_) => "preservation result",
+            Body::Disclosure { .. } => "traffic data disclosure",
+            Body::WrittenConfirmation { .. } => "written confirmation",
+            Body::MlaRequest => "MLA request",
+        }
+    }
+}

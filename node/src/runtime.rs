@@ -1,0 +1,226 @@
+//! Orders a point of contact's inputs in simulated time and runs it window by window.
+//!
+//! The coordinator grants windows `[.., until)`; the runtime runs every timer
+//! and message due before `until` in a total order `(time, source, sequence)`,
+//! so the result does not depend on the order messages arrived over the
+//! network. Still sans-IO: both drivers (in-process and gRPC) use it as is.
+
+use crate::contact_point::{ContactPoint, Input, NodeConfig, Output};
+use crate::{Body, CountryCode, Envelope, Event, SimTime};
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeSet, BinaryHeap};
+
+/// What one window produced: messages to deliver to other nodes, and events to log.
+#[derive(Debug, Default)]
+pub struct WindowOutcome {
+    pub sent: Vec<Envelope>,
+    pub events: Vec<Event>,
+}
+
+/// Why a message was refused; nothing is queued when one is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("message addressed to {to}, but this node is {me}")]
+    WrongAddressee { to: CountryCode, me: CountryCode },
+    #[error("deliver_at_ms {deliver_at} is before this node's simulated time {now}")]
+    InThePast { deliver_at: i64, now: i64 },
+    #[error("deliver_at_ms {deliver_at} is less than the minimum message delay ({min_ms} ms) after sent_at_ms {sent_at}")]
+    FasterThanLookahead { sent_at: i64, deliver_at: i64, min_ms: i64 },
+    #[error("carrier `{carrier}` is not a carrier of {me}")]
+    UnknownCarrier { carrier: String, me: CountryCode },
+    #[error("carrier `{carrier}` holds no record of incident `{incident}`")]
+    NoRecord { carrier: String, incident: String },
+    #[error("hop {hop} of incident `{incident}` was already requested")]
+    DuplicateRequest { incident: String, hop: u32 },
+    #[error("incident `{incident}` was not reported by {me}, so it expects no {answer}")]
+    NotReportedHere { incident: String, me: CountryCode, answer: &'static str },
+    #[error("hop {hop} of incident `{incident}` was never requested from {me}")]
+    UnknownCase { incident: String, hop: u32, me: CountryCode },
+}
+
+impl DeliveryError {
+    /// The protobuf field at fault, for `INVALID_ARGUMENT` answers.
+    pub fn field(&self) -> &'static str {
+        match self {
+            DeliveryError::WrongAddressee { .. } => "to",
+            DeliveryError::InThePast { .. } | DeliveryError::FasterThanLookahead { .. } => "deliver_at_ms",
+            DeliveryError::UnknownCarrier { .. } => "preservation_request.carrier",
+            DeliveryError::NoRecord { .. } | DeliveryError::NotReportedHere { .. } => "incident",
+            DeliveryError::DuplicateRequest { .. } | DeliveryError::UnknownCase { .. } => "hop",
+        }
+    }
+}
+
+struct Scheduled {
+    at: SimTime,
+    source: CountryCode,
+    sequence: u64,
+    input: Input,
+}
+
+impl Scheduled {
+    fn key(&self) -> (SimTime, &CountryCode, u64) {
+        (self.at, &self.source, self.sequence)
+    }
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+pub struct NodeRuntime {
+    machine: ContactPoint,
+    agenda: BinaryHeap<Reverse<Scheduled>>,
+    /// Everything before this time has run; no input may be scheduled before it.
+    now: SimTime,
+    next_timer_sequence: u64,
+    /// Every (incident, hop) whose preservation request this node accepted.
+    requested: BTreeSet<(String, u32)>,
+}
+
+impl NodeRuntime {
+    pub fn new(config: NodeConfig) -> Self {
+        let mut machine = ContactPoint::new(config);
+        let start = machine.start();
+        let mut runtime =
+            NodeRuntime {
+            machine,
+            agenda: BinaryHeap::new(),
+            now: SimTime::ZERO,
+            next_timer_sequence: 0,
+            requested: BTreeSet::new(),
+        };
+        let mut ignored = WindowOutcome::default();
+        runtime.apply(start, &mut ignored);
+        debug_assert!(ignored.sent.is_empty() && ignored.events.is_empty());
+        runtime
+    }
+
+    pub fn country(&self) -> &CountryCode {
+        self.machine.code()
+    }
+
+    /// The earliest input still queued, `None` when the node is idle.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.agenda.peek().map(|Reverse(s)| s.at)
+    }
+
+    /// Queues a message from another node after checking it makes sense here.
+    pub fn deliver(&mut self, envelope: Envelope) -> Result<(), DeliveryError> {
+        self.check(&envelope)?;
+        if let Body::PreservationRequest { .. } = envelope.body {
+            self.requested.insert((envelope.incident.clone(), envelope.hop));
+        }
+        self.agenda.push(Reverse(Scheduled {
+            at: envelope.deliver_at,
+            source: envelope.from.clone(),
+            sequence: envelope.sequence,
+            input: Input::Message(envelope),
+        }));
+        Ok(())
+    }
+
+    /// Runs every input due strictly before `until`.
+    pub fn advance(&mut self, until: SimTime) -> WindowOutcome {
+        let mut outcome = WindowOutcome::default();
+        while let Some(Reverse(next)) = self.agenda.peek() {
+            if next.at >= until {
+                break;
+            }
+            let Some(Reverse(next)) = self.agenda.pop() else { break };
+            self.now = next.at;
+            let outputs = self.machine.handle(next.at, next.input);
+            self.apply(outputs, &mut outcome);
+        }
+        self.now = self.now.max(until);
+        outcome
+    }
+
+    fn apply(&mut self, outputs: Vec<Output>, outcome: &mut WindowOutcome) {
+        for output in outputs {
+            match output {
+                Output::Send(envelope) => outcome.sent.push(envelope),
+                Output::Record(event) => outcome.events.push(event),
+                Output::SetTimer { at, timer } => {
+                    debug_assert!(at >= self.now, "timers never fire in the past");
+                    let sequence = self.next_timer_sequence;
+                    self.next_timer_sequence += 1;
+                    self.agenda.push(Reverse(Scheduled {
+                        at,
+                        source: self.machine.code().clone(),
+                        sequence,
+                        input: Input::Timer(timer),
+                    }));
+                }
+            }
+        }
+    }
+
+    fn check(&self, envelope: &Envelope) -> Result<(), DeliveryError> {
+        let me = self.machine.code();
+        if &envelope.to != me || &envelope.from == me {
+            return Err(DeliveryError::WrongAddressee { to: envelope.to.clone(), me: me.clone() });
+        }
+        if envelope.deliver_at < self.now {
+            return Err(DeliveryError::InThePast { deliver_at: envelope.deliver_at.ms(), now: self.now.ms() });
+        }
+        let min_ms = self.machine.min_message_delay_ms();
+        if envelope.deliver_at.since(envelope.sent_at) < min_ms {
+            return Err(DeliveryError::FasterThanLookahead {
+                sent_at: envelope.sent_at.ms(),
+                deliver_at: envelope.deliver_at.ms(),
+                min_ms,
+            });
+        }
+        let incident = &envelope.incident;
+        let hop = envelope.hop;
+        let unknown_case = || DeliveryError::UnknownCase { incident: incident.clone(), hop, me: me.clone() };
+        match &envelope.body {
+            Body::PreservationRequest { carrier, .. } => {
+                if !self.machine.has_carrier(carrier) {
+                    return Err(DeliveryError::UnknownCarrier { carrier: carrier.0.clone(), me: me.clone() });
+                }
+                if !self.machine.has_log(incident, carrier) {
+                    return Err(DeliveryError::NoRecord { carrier: carrier.0.clone(), incident: incident.clone() });
+                }
+                if self.machine.has_case(incident, hop) || self.was_requested(incident, hop) {
+                    return Err(DeliveryError::DuplicateRequest { incident: incident.clone(), hop });
+                }
+            }
+            Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } => {
+                if !self.machine.reported_here(incident) {
+                    return Err(DeliveryError::NotReportedHere {
+                        incident: incident.clone(),
+                        me: me.clone(),
+                        answer: envelope.body.name(),
+                    });
+                }
+            }
+            // A confirmation or MLA request may overtake its request only if
+            // the request is already queued here.
+            Body::WrittenConfirmation { .. } | Body::MlaRequest => {
+                if !self.machine.has_case(incident, hop) && !self.was_requested(incident, hop) {
+                    return Err(unknown_case());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn was_requested(&self, incident: &str, hop: u32) -> bool {
+        self.requested.contains(&(incident.to_owned(), hop))
+    }
+}

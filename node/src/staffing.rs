@@ -1,0 +1,146 @@
+//! When a point of contact's desk can act on a request.
+//!
+//! The G8 asked for a desk reachable twenty-four hours a day; many are staffed
+//! in office hours only, with an on-call officer or nobody outside them. Desk
+//! hours are in the country's local time, so a Friday-evening request to an
+//! office-hours desk waits for Monday morning there.
+
+use crate::{Distribution, SimTime, time::DAY_MS};
+use jiff::{Timestamp, tz::TimeZone};
+use rand_chacha::ChaCha8Rng;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Staffing {
+    /// A desk staffed 24 hours a day, 7 days a week (Action Plan 1, Budapest Art. 35).
+    AroundTheClock,
+    OfficeHours(OfficeHours),
+}
+
+/// Weekly opening hours in local time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficeHours {
+    /// Minutes after local midnight; `opens_minute < closes_minute <= 1440`.
+    pub opens_minute: u32,
+    pub closes_minute: u32,
+    /// ISO weekdays the desk opens, 1 = Monday ... 7 = Sunday; never empty.
+    pub weekdays: Vec<u8>,
+    /// How long an on-call officer takes to pick up a request outside hours;
+    /// `None` means requests wait for the next opening.
+    pub on_call: Option<Distribution>,
+}
+
+/// The scenario's epoch and a country's zone: what turns simulated time into local time.
+#[derive(Debug, Clone)]
+pub struct LocalClock {
+    pub epoch: Timestamp,
+    pub time_zone: TimeZone,
+}
+
+impl LocalClock {
+    pub fn local(&self, at: SimTime) -> jiff::ZonedDateTime {
+        let ts = self
+            .epoch
+            .checked_add(jiff::SignedDuration::from_millis(at.ms()))
+            .unwrap_or(self.epoch);
+        ts.to_zoned_datetime(self.time_zone.clone())
+    }
+
+    fn to_sim(&self, zoned: &jiff::ZonedDateTime) -> SimTime {
+        SimTime(zoned.timestamp().as_millisecond() - self.epoch.as_millisecond())
+    }
+}
+
+impl Staffing {
+    /// When an officer starts on a request that reaches the desk at `now`;
+    /// the desk's handling time comes on top. Draws from `rng` only for an
+    /// on-call answer.
+    pub fn officer_available(&self, now: SimTime, clock: &LocalClock, rng: &mut ChaCha8Rng) -> SimTime {
+        match self {
+            Staffing::AroundTheClock => now,
+            Staffing::OfficeHours(hours) => {
+                if hours.is_open(now, clock) {
+                    now
+                } else if let Some(on_call) = &hours.on_call {
+                    now.plus_ms(on_call.sample(rng))
+                } else {
+                    hours.next_opening(now, clock)
+                }
+            }
+        }
+    }
+}
+
+impl OfficeHours {
+    pub fn is_open(&self, at: SimTime, clock: &LocalClock) -> bool {
+        let local = clock.local(at);
+        let weekday = local.weekday().to_monday_one_offset() as u8;
+        let minute = u32::from(local.hour() as u8) * 60 + u32::from(local.minute() as u8);
+        self.weekdays.contains(&weekday) && (self.opens_minute..self.closes_minute).contains(&minute)
+    }
+
+    /// The first opening strictly after `after`, searched over the next two
+    /// weeks (a non-empty weekly schedule always opens within one).
+    pub fn next_opening(&self, after: SimTime, clock: &LocalClock) -> SimTime {
+        let today = clock.local(after).date();
+        let (hour, minute) = ((self.opens_minute / 60) as i8, (self.opens_minute % 60) as i8);
+        for offset in 0..15 {
+            let Ok(day) = today.checked_add(jiff::Span::new().days(offset)) else { break };
+            if !self.weekdays.contains(&(day.weekday().to_monday_one_offset() as u8)) {
+                continue;
+            }
+            let Ok(opening) = day.at(hour, minute, 0, 0).to_zoned_datetime(clock.time_zone.clone()) else {
+                continue;
+            };
+            let opening = clock.to_sim(&opening);
+            if opening > after {
+                return opening;
+            }
+        }
+        debug_assert!(false, "a validated weekly schedule opens within two weeks");
+        after.plus_ms(7 * DAY_MS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn paris_clock() -> LocalClock {
+        // 2026-03-06 is a Friday; epoch at local midnight in Paris (UTC+1).
+        LocalClock {
+            epoch: "2026-03-05T23:00:00Z".parse().unwrap(),
+            time_zone: TimeZone::get("Europe/Paris").unwrap(),
+        }
+    }
+
+    fn office(on_call: Option<Distribution>) -> Staffing {
+        Staffing::OfficeHours(OfficeHours {
+            opens_minute: 9 * 60,
+            closes_minute: 17 * 60,
+            weekdays: vec![1, 2, 3, 4, 5],
+            on_call,
+        })
+    }
+
+    const H: i64 = crate::time::HOUR_MS;
+
+    #[test]
+    fn friday_evening_waits_for_monday_morning_local_time() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let friday_19h = SimTime(19 * H);
+        let monday_9h = SimTime(3 * 24 * H + 9 * H);
+        assert_eq!(office(None).officer_available(friday_19h, &paris_clock(), &mut rng), monday_9h);
+    }
+
+    #[test]
+    fn open_desk_and_24_7_desk_start_at_once_and_on_call_answers_out_of_hours() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let friday_10h = SimTime(10 * H);
+        assert_eq!(office(None).officer_available(friday_10h, &paris_clock(), &mut rng), friday_10h);
+        let saturday_3h = SimTime(27 * H);
+        assert_eq!(Staffing::AroundTheClock.officer_available(saturday_3h, &paris_clock(), &mut rng), saturday_3h);
+        let on_call = office(Some(Distribution::Fixed { ms: 2 * H }));
+        assert_eq!(on_call.officer_available(saturday_3h, &paris_clock(), &mut rng), SimTime(29 * H));
+    }
+}
