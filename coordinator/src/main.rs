@@ -1,1 +1,243 @@
-fn main() {}
+//! `pocnet`: the command line of the 24/7 points-of-contact network simulator.
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pocnet_coordinator::engine::{self, Placement};
+use pocnet_coordinator::report::Report;
+use pocnet_coordinator::scenario::{Scenario, ScenarioError};
+use pocnet_node::CountryCode;
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "pocnet",
+    version,
+    about = "Simulates the G8 24/7 high-tech crime points-of-contact network in simulated time",
+    long_about = "Simulates the G8 24/7 high-tech crime points-of-contact network: each country's point of \
+contact is a gRPC node; a coordinator replays a TOML scenario in simulated time and measures how fast \
+preservation and traffic-data requests travel along a carrier chain, against the Action Plan's goals."
+)]
+struct Cli {
+    /// Log the flow of requests: -v for each step with its simulated time, -vv for more (or set RUST_LOG)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario and print its report
+    #[command(after_help = "Examples:
+  pocnet run scenarios/quickstart.toml
+  pocnet run scenarios/weekend-trail.toml --seed 7 --json report.json
+  pocnet run scenarios/quickstart.toml --transport inproc
+  pocnet run scenarios/quickstart.toml --nodes US=http://127.0.0.1:7001,FR=http://127.0.0.1:7002,DE=http://127.0.0.1:7003")]
+    Run(RunArgs),
+    /// Validate a scenario without running it (exit status 0 when valid)
+    #[command(after_help = "Example:
+  pocnet check scenarios/weekend-trail.toml")]
+    Check {
+        /// The scenario file (TOML)
+        file: PathBuf,
+    },
+    /// Serve an empty country node over gRPC; the coordinator configures it (see `run --nodes`)
+    #[command(after_help = "Example:
+  pocnet node --listen 127.0.0.1:7001
+Port 0 picks a free port; the address actually bound is printed on the first line.")]
+    Node {
+        /// Address to listen on
+        #[arg(long, value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+    },
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The scenario file (TOML)
+    file: PathBuf,
+    /// Seed of every random draw; defaults to the scenario's `seed`
+    #[arg(long)]
+    seed: Option<u64>,
+    /// How the coordinator reaches the nodes: real gRPC servers on loopback, or direct calls
+    #[arg(long, value_enum, default_value_t = Transport::Grpc)]
+    transport: Transport,
+    /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,...
+    #[arg(long, value_name = "CC=URL,...", value_parser = parse_nodes, conflicts_with = "transport")]
+    nodes: Option<BTreeMap<CountryCode, String>>,
+    /// Also write the full report as JSON (format in docs/report.md)
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Transport {
+    Grpc,
+    Inproc,
+}
+
+fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
+    let mut nodes = BTreeMap::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (code, url) =
+            entry.split_once('=').ok_or_else(|| format!("`{entry}` should be CC=URL, like FR=http://127.0.0.1:7002"))?;
+        let code = code.trim();
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(format!("`{code}` in `{entry}` is not a two-letter country code"));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("`{url}` in `{entry}` should start with http:// or https://"));
+        }
+        if nodes.insert(CountryCode(code.to_owned()), url.trim().to_owned()).is_some() {
+            return Err(format!("{code} is given twice"));
+        }
+    }
+    if nodes.is_empty() {
+        return Err("give at least one CC=URL".to_owned());
+    }
+    Ok(nodes)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run(args) => run(args).await,
+        Command::Check { file } => Ok(check(&file)),
+        Command::Node { listen } => node(listen).await,
+    }
+}
+
+/// Loads a scenario or prints every problem found; `None` when invalid.
+fn load(file: &Path) -> Result<Option<Scenario>, anyhow::Error> {
+    match Scenario::load(file) {
+        Ok(scenario) => Ok(Some(scenario)),
+        Err(ScenarioError::Invalid { file, problems }) => {
+            let theme = if std::io::stderr().is_terminal() {
+                miette::GraphicalTheme::unicode()
+            } else {
+                miette::GraphicalTheme::unicode_nocolor()
+            };
+            let handler = miette::GraphicalReportHandler::new_themed(theme);
+            let mut text = String::new();
+            for problem in &problems {
+                let _ = handler.render_report(&mut text, problem);
+                text.push('\n');
+            }
+            let count = problems.len();
+            eprint!("{text}");
+            eprintln!("error: {file} is not a valid scenario ({count} problem{})", if count == 1 { "" } else { "s" });
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+const INVALID_INPUT: u8 = 2;
+
+fn check(file: &Path) -> ExitCode {
+    match load(file) {
+        Ok(Some(scenario)) => {
+            let summary = format!(
+                "{} is valid: \"{}\"\n  {} countries, {} carriers, {} incidents over {:.1} days from {}\n  strategy {}, goals {}, minimum message delay {}\n",
+                file.display(),
+                scenario.name,
+                scenario.countries.len(),
+                scenario.carriers.len(),
+                scenario.incidents.len(),
+                scenario.span_days(),
+                scenario.epoch,
+                match scenario.strategy {
+                    pocnet_node::Strategy::Hub => "hub",
+                    pocnet_node::Strategy::Relay => "relay",
+                },
+                pocnet_coordinator::goals::profile(scenario.goals).0,
+                pocnet_coordinator::scenario::raw::fmt_ms(scenario.network.min_message_delay_ms),
+            );
+            write_stdout(&summary);
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::from(INVALID_INPUT),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(INVALID_INPUT)
+        }
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let Some(scenario) = load(&args.file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let placement = match (&args.nodes, args.transport) {
+        (Some(urls), _) => Placement::Remote(urls.clone()),
+        (None, Transport::Grpc) => Placement::LocalGrpc,
+        (None, Transport::Inproc) => Placement::InProcess,
+    };
+    let log = engine::run_scenario(&scenario, seed, &placement)
+        .await
+        .with_context(|| format!("running {}", args.file.display()))?;
+    tracing::info!(events = log.events.len(), windows = log.windows, "run finished");
+    let report = Report::build(&scenario, &log);
+    if let Some(path) = &args.json {
+        std::fs::write(path, report.to_json()).with_context(|| format!("writing the JSON report to {}", path.display()))?;
+    }
+    write_stdout(&report.render_text(&scenario));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    // The first line of output is the contract with whoever started us (tests, scripts).
+    write_stdout(&format!("pocnet node listening on {address}\n"));
+    tracing::info!(%address, "serving");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    pocnet_node::grpc::serve(listener, shutdown).await.context("serving gRPC")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The command's own output (report, summary); logs go to stderr through tracing.
+fn write_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+        // A closed pipe (`pocnet run ... | head`) is not an error worth a panic.
+    }
+}
+
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = if verbose > 0 {
+        EnvFilter::new(default)
+    } else {
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
+    };
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

@@ -427,6 +427,19 @@ impl ContactPoint {
     fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32, kind: EventKind) {
         let sequence = self.next_event_sequence;
         self.next_event_sequence += 1;
+        if tracing::enabled!(tracing::Level::INFO) {
+            // Spans per incident and per request give `RUST_LOG=info` the flow
+            // of a trace between countries, stamped with simulated time.
+            let at = self.clock.local(now);
+            let _incident = tracing::info_span!("incident", id = incident).entered();
+            let _request = tracing::info_span!("request", hop).entered();
+            tracing::info!(
+                sim = %at.timestamp(),
+                local = %at.strftime("%a %H:%M %Z"),
+                country = %self.country.code,
+                "{kind:?}"
+            );
+        }
         out.push(Output::Record(Event {
             at: now,
             country: self.country.code.clone(),

@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// An ISO 3166 alpha-2 country code, as used to address a point of contact.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct CountryCode(pub String);
 

@@ -1,0 +1,251 @@
+//! Drives the country nodes through simulated time in synchronous windows.
+//!
+//! The approach is YAWNS, as Shadow and ns-3 use for distributed runs: with
+//! `lbts` the earliest pending event anywhere and `lookahead` the minimum
+//! cross-border message delay, every node may run `[lbts, lbts + lookahead)`
+//! at once, because nothing sent inside that window can arrive inside it.
+//! When every node has reported, the next window starts at the new earliest
+//! event, so idle days are skipped in one step.
+//!
+//! The nodes are either in this process, driven by direct calls, or behind
+//! gRPC (local servers or remote `pocnet node` processes). Both run the same
+//! `NodeRuntime`, so the event log is the same byte for byte.
+//!
+//! An exercise mode paced by the wall clock fits in `run`: cap each `until`
+//! at `start + speed × elapsed wall time` (grant nothing while paused) and
+//! inject the stamped human actions as messages; the loop is otherwise the same.
+
+use crate::scenario::Scenario;
+use pocnet_node::grpc::{event_from_proto, node_config_to_proto};
+use pocnet_node::{CountryCode, Event, NodeConfig, NodeRuntime, SimTime};
+use pocnet_proto as pb;
+use pocnet_proto::simulation_client::SimulationClient;
+use std::collections::BTreeMap;
+use tonic::transport::{Channel, Endpoint};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("no node address given for {0}: --nodes must name every country of the scenario")]
+    MissingNode(CountryCode),
+    #[error("--nodes names {0}, which the scenario does not define")]
+    UnknownNode(CountryCode),
+    #[error("node {country} at {url}: invalid address: {reason}")]
+    BadAddress { country: CountryCode, url: String, reason: String },
+    #[error("node {country} at {url} is unreachable: {reason}")]
+    Unreachable { country: CountryCode, url: String, reason: String },
+    #[error("node {country} refused {call}: {status}")]
+    Refused { country: CountryCode, call: &'static str, status: String },
+    #[error("node {country} sent an invalid event: {reason}")]
+    BadEvent { country: CountryCode, reason: String },
+    #[error("cannot start a local node: {0}")]
+    Spawn(String),
+    #[error("internal delivery error: {0}")]
+    Delivery(#[from] pocnet_node::DeliveryError),
+    #[error("simulated time passed the ten-year horizon; the scenario never settles")]
+    Runaway,
+}
+
+/// The whole simulated history of one run.
+#[derive(Debug)]
+pub struct RunLog {
+    pub seed: u64,
+    /// Ordered by `(at, country, sequence)`.
+    pub events: Vec<Event>,
+    /// Windows granted, a measure of how parallel the run was.
+    pub windows: u64,
+}
+
+struct WindowReport {
+    events: Vec<Event>,
+    /// The earliest event still pending anywhere, including messages in flight.
+    next_event: Option<SimTime>,
+}
+
+/// The set of nodes a run drives.
+pub enum Nodes {
+    InProcess { nodes: Vec<NodeRuntime>, index: BTreeMap<CountryCode, usize> },
+    Grpc { clients: Vec<(CountryCode, SimulationClient<Channel>)> },
+}
+
+impl Nodes {
+    pub fn in_process(configs: Vec<NodeConfig>) -> Nodes {
+        let nodes: Vec<NodeRuntime> = configs.into_iter().map(NodeRuntime::new).collect();
+        let index = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
+        Nodes::InProcess { nodes, index }
+    }
+
+    /// Configures running nodes, one per country, at the given addresses.
+    pub async fn connect(configs: Vec<NodeConfig>, urls: &BTreeMap<CountryCode, String>) -> Result<Nodes, EngineError> {
+        if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
+            return Err(EngineError::UnknownNode(extra.clone()));
+        }
+        let mut clients = Vec::with_capacity(configs.len());
+        for config in configs {
+            let code = config.country.code.clone();
+            let url = urls.get(&code).ok_or_else(|| EngineError::MissingNode(code.clone()))?;
+            let endpoint = Endpoint::from_shared(url.clone()).map_err(|e| EngineError::BadAddress {
+                country: code.clone(),
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+            let channel = endpoint.connect().await.map_err(|e| EngineError::Unreachable {
+                country: code.clone(),
+                url: url.clone(),
+                reason: error_chain(&e),
+            })?;
+            let mut client = SimulationClient::new(channel);
+            let peers = urls.iter().filter(|(c, _)| **c != code).map(|(c, u)| (c.clone(), u.clone())).collect();
+            client.configure(node_config_to_proto(&config, &peers)).await.map_err(|status| EngineError::Refused {
+                country: code.clone(),
+                call: "Configure",
+                status: status.message().to_owned(),
+            })?;
+            clients.push((code, client));
+        }
+        Ok(Nodes::Grpc { clients })
+    }
+
+    async fn advance(&mut self, until: SimTime) -> Result<WindowReport, EngineError> {
+        match self {
+            Nodes::InProcess { nodes, index } => {
+                let mut events = Vec::new();
+                let mut sent = Vec::new();
+                for node in nodes.iter_mut() {
+                    let outcome = node.advance(until);
+                    events.extend(outcome.events);
+                    sent.extend(outcome.sent);
+                }
+                for envelope in sent {
+                    let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+                    nodes[to].deliver(envelope)?;
+                }
+                let next_event = nodes.iter().filter_map(NodeRuntime::next_event_time).min();
+                Ok(WindowReport { events, next_event })
+            }
+            Nodes::Grpc { clients } => {
+                let mut calls = tokio::task::JoinSet::new();
+                for (code, client) in clients.iter() {
+                    let (code, mut client) = (code.clone(), client.clone());
+                    calls.spawn(async move {
+                        let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms() }).await;
+                        (code, reply)
+                    });
+                }
+                let mut events = Vec::new();
+                let mut next_event: Option<SimTime> = None;
+                while let Some(joined) = calls.join_next().await {
+                    let (country, reply) = joined.map_err(|e| EngineError::Spawn(e.to_string()))?;
+                    let reply = reply
+                        .map_err(|status| EngineError::Refused {
+                            country: country.clone(),
+                            call: "Advance",
+                            status: status.message().to_owned(),
+                        })?
+                        .into_inner();
+                    for event in reply.events {
+                        events.push(event_from_proto(event).map_err(|e| EngineError::BadEvent {
+                            country: country.clone(),
+                            reason: e.to_string(),
+                        })?);
+                    }
+                    for t in [reply.next_event_ms, reply.earliest_sent_ms].into_iter().flatten() {
+                        next_event = Some(next_event.map_or(SimTime(t), |n| n.min(SimTime(t))));
+                    }
+                }
+                Ok(WindowReport { events, next_event })
+            }
+        }
+    }
+}
+
+const HORIZON_MS: i64 = 10 * 366 * pocnet_node::time::DAY_MS;
+
+/// Runs the scenario to completion: until no node has anything pending.
+pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<RunLog, EngineError> {
+    let lookahead_ms = scenario.network.min_message_delay_ms;
+    debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
+    // A window ending at zero runs nothing and tells us when the first event is.
+    let mut window = nodes.advance(SimTime::ZERO).await?;
+    let mut events = window.events;
+    let mut windows = 0;
+    while let Some(lbts) = window.next_event {
+        if lbts.ms() > HORIZON_MS {
+            return Err(EngineError::Runaway);
+        }
+        let until = lbts.plus_ms(lookahead_ms);
+        tracing::trace!(from_ms = lbts.ms(), until_ms = until.ms(), "granting window");
+        window = nodes.advance(until).await?;
+        events.append(&mut window.events);
+        windows += 1;
+    }
+    events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(RunLog { seed, events, windows })
+}
+
+/// Nodes served over gRPC on loopback ports inside this process; they stop
+/// when this is dropped.
+pub struct LocalServers {
+    pub urls: BTreeMap<CountryCode, String>,
+    _shutdown: Vec<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts one gRPC node per country on `127.0.0.1`, each on a free port.
+pub async fn spawn_local_servers(countries: impl IntoIterator<Item = CountryCode>) -> Result<LocalServers, EngineError> {
+    let mut urls = BTreeMap::new();
+    let mut shutdown = Vec::new();
+    for code in countries {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| EngineError::Spawn(e.to_string()))?;
+        let address = listener.local_addr().map_err(|e| EngineError::Spawn(e.to_string()))?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let stopped = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = pocnet_node::grpc::serve(listener, stopped).await {
+                tracing::error!(%address, "local node stopped: {error}");
+            }
+        });
+        urls.insert(code, format!("http://{address}"));
+        shutdown.push(stop);
+    }
+    Ok(LocalServers { urls, _shutdown: shutdown })
+}
+
+/// How a run reaches its nodes.
+#[derive(Debug, Clone)]
+pub enum Placement {
+    /// Direct calls, no gRPC.
+    InProcess,
+    /// A tonic server per country on loopback in this process.
+    LocalGrpc,
+    /// Nodes already running elsewhere (`pocnet node`), by country.
+    Remote(BTreeMap<CountryCode, String>),
+}
+
+/// Runs one replication of the scenario with the nodes placed as asked.
+pub async fn run_scenario(scenario: &Scenario, seed: u64, placement: &Placement) -> Result<RunLog, EngineError> {
+    let configs = scenario.node_configs(seed, 0);
+    match placement {
+        Placement::InProcess => run(scenario, seed, &mut Nodes::in_process(configs)).await,
+        Placement::LocalGrpc => {
+            let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
+            let mut nodes = Nodes::connect(configs, &servers.urls).await?;
+            run(scenario, seed, &mut nodes).await
+        }
+        Placement::Remote(urls) => {
+            let mut nodes = Nodes::connect(configs, urls).await?;
+            run(scenario, seed, &mut nodes).await
+        }
+    }
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

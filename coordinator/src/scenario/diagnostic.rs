@@ -1,0 +1,97 @@
+//! Scenario problems as people read them: the file, line and column, the
+//! offending text underlined, what was expected, and a hint where one exists.
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use std::ops::Range;
+use std::sync::Arc;
+
+/// One problem in a scenario file.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{location}: {message}")]
+#[diagnostic(code(pocnet::scenario))]
+pub struct Problem {
+    /// `file:line:column`, so the message says where even without the snippet.
+    pub location: String,
+    pub message: String,
+    #[source_code]
+    source_code: NamedSource<Arc<str>>,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {} problem{} found", problems.len(), if problems.len() == 1 { "" } else { "s" })]
+    Invalid { file: String, problems: Vec<Problem> },
+}
+
+pub(super) struct Collector {
+    file: String,
+    text: Arc<str>,
+    problems: Vec<Problem>,
+}
+
+impl Collector {
+    pub fn new(file: &str, text: &str) -> Self {
+        Collector { file: file.to_owned(), text: Arc::from(text), problems: Vec::new() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn push(&mut self, span: Range<usize>, message: String, help: Option<String>) {
+        let (line, column) = line_column(&self.text, span.start);
+        let label = if span.is_empty() { "here".to_owned() } else { short(&message) };
+        self.problems.push(Problem {
+            location: format!("{}:{line}:{column}", self.file),
+            message,
+            source_code: NamedSource::new(&self.file, self.text.clone()),
+            span: span.into(),
+            label,
+            help,
+        });
+    }
+
+    /// A reference to something the scenario does not define, with the
+    /// nearest defined name as a hint.
+    pub fn unknown(&mut self, span: Range<usize>, what: &str, name: &str, known: &[&str]) {
+        let nearest = known
+            .iter()
+            .map(|k| (strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()), *k))
+            .filter(|(distance, _)| *distance <= 2.max(name.len() / 3))
+            .min();
+        let help = match nearest {
+            Some((_, k)) => format!("did you mean `{k}`?"),
+            None if known.is_empty() => format!("the scenario defines no {what} yet"),
+            None => format!("defined {what} names: {}", known.join(", ")),
+        };
+        self.push(span, format!("unknown {what} `{name}`"), Some(help));
+    }
+
+    pub fn finish(mut self) -> ScenarioError {
+        self.problems.sort_by_key(|p| p.span.offset());
+        ScenarioError::Invalid { file: self.file, problems: self.problems }
+    }
+}
+
+fn short(message: &str) -> String {
+    message.split(':').next().unwrap_or(message).to_owned()
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

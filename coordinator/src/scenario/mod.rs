@@ -1,0 +1,331 @@
+//! A scenario: the world the network operates in, loaded from TOML and
+//! validated into types the engine can trust.
+//!
+//! `load` reads the file, `raw` mirrors its TOML, and `validate` checks what
+//! serde cannot (references between countries, carriers and incidents; time
+//! zones; the lookahead) and collects every problem with its place in the file.
+
+mod diagnostic;
+pub mod raw;
+
+pub use diagnostic::{Problem, ScenarioError};
+
+use jiff::Timestamp;
+use pocnet_node::time::DAY_MS;
+use pocnet_node::{
+    Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig,
+    SimTime, Strategy,
+};
+use raw::{GoalProfileName, RawDistribution, RawScenario, StrategyName};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::Path;
+
+/// The network's timing: how long a cross-border message takes, and the
+/// shortest it can take (the lookahead of the time windows).
+#[derive(Debug, Clone)]
+pub struct Network {
+    pub min_message_delay_ms: i64,
+    pub message_delay: Distribution,
+}
+
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub reported_by: CountryCode,
+    pub communication_at: SimTime,
+    pub detection: Distribution,
+    /// Carriers from the victim's side back to the origin.
+    pub chain: Vec<CarrierId>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Simulated time zero.
+    pub epoch: Timestamp,
+    pub seed: u64,
+    pub strategy: Strategy,
+    pub goals: GoalProfileName,
+    pub network: Network,
+    pub countries: BTreeMap<CountryCode, Country>,
+    pub carriers: BTreeMap<CarrierId, Carrier>,
+    pub incidents: Vec<Incident>,
+    /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
+    pub sha256: String,
+}
+
+/// Defaults from ../shared/domain.md; "[assumed]" ones have no published figure.
+mod defaults {
+    use pocnet_node::Distribution;
+    use pocnet_node::time::{DAY_MS, HOUR_MS, MINUTE_MS};
+
+    /// POC acknowledgement at a staffed desk: median 15 min, p90 1 h [assumed].
+    pub const ACKNOWLEDGEMENT: Distribution = Distribution::LogNormal { median_ms: 15 * MINUTE_MS, p90_ms: HOUR_MS };
+    /// Written confirmation of an expedited request [assumed]; the goal is 7 days.
+    pub const WRITTEN_CONFIRMATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    /// Preparing the Art. 31 MLA request once data is held [assumed].
+    pub const MLA_PREPARATION: Distribution =
+        Distribution::LogNormal { median_ms: 21 * DAY_MS, p90_ms: 60 * DAY_MS };
+    /// Art. 29(7): preserved data is held at least 60 days.
+    pub const HOLD_MS: i64 = 60 * DAY_MS;
+    /// Carrier executes preservation: 1–24 h [assumed].
+    pub const PRESERVATION: Distribution = Distribution::LogNormal { median_ms: 4 * HOUR_MS, p90_ms: 24 * HOUR_MS };
+    /// Partial disclosure naming the next hop: 4–72 h [assumed].
+    pub const DISCLOSURE: Distribution = Distribution::LogNormal { median_ms: 24 * HOUR_MS, p90_ms: 72 * HOUR_MS };
+    /// Cross-border transit of an expedited message [assumed].
+    pub const MESSAGE_DELAY: Distribution = Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
+    pub const MIN_MESSAGE_DELAY_MS: i64 = MINUTE_MS;
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
+        Scenario::parse(&path.display().to_string(), &text)
+    }
+
+    /// Validates scenario text; `name` is how messages refer to the file.
+    pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let mut problems = diagnostic::Collector::new(name, text);
+        let raw: RawScenario = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(error) => {
+                problems.push(error.span().unwrap_or(0..0), error.message().trim_end().to_owned(), None);
+                return Err(problems.finish());
+            }
+        };
+        let scenario = validate(raw, text, &mut problems);
+        match scenario {
+            Some(scenario) if problems.is_empty() => Ok(scenario),
+            _ => Err(problems.finish()),
+        }
+    }
+
+    /// Each country's node configuration for one run.
+    pub fn node_configs(&self, seed: u64, replication: u64) -> Vec<NodeConfig> {
+        let mut logs: BTreeMap<&CountryCode, Vec<LogRecord>> = BTreeMap::new();
+        let mut reports: BTreeMap<&CountryCode, Vec<IncidentReport>> = BTreeMap::new();
+        for incident in &self.incidents {
+            for (hop, carrier_id) in incident.chain.iter().enumerate() {
+                let carrier = &self.carriers[carrier_id];
+                logs.entry(&carrier.country).or_default().push(LogRecord {
+                    incident: incident.id.clone(),
+                    hop: hop as u32,
+                    carrier: carrier_id.clone(),
+                    communication_at: incident.communication_at,
+                    previous: incident.chain.get(hop + 1).map(|previous| self.next_hop(previous)),
+                });
+            }
+            reports.entry(&incident.reported_by).or_default().push(IncidentReport {
+                incident: incident.id.clone(),
+                communication_at: incident.communication_at,
+                detection: incident.detection.clone(),
+                first_hop: self.next_hop(&incident.chain[0]),
+            });
+        }
+        self.countries
+            .values()
+            .map(|country| NodeConfig {
+                country: country.clone(),
+                carriers: self.carriers.values().filter(|c| c.country == country.code).cloned().collect(),
+                logs: logs.remove(&country.code).unwrap_or_default(),
+                incidents: reports.remove(&country.code).unwrap_or_default(),
+                strategy: self.strategy,
+                message_delay: self.network.message_delay.clone(),
+                min_message_delay_ms: self.network.min_message_delay_ms,
+                epoch: self.epoch,
+                seed,
+                replication,
+            })
+            .collect()
+    }
+
+    fn next_hop(&self, carrier: &CarrierId) -> NextHop {
+        NextHop { carrier: carrier.clone(), country: self.carriers[carrier].country.clone() }
+    }
+}
+
+fn span<T>(spanned: &toml::Spanned<T>) -> Range<usize> {
+    spanned.span()
+}
+
+fn law(value: Option<RawDistribution>, default: Distribution) -> Distribution {
+    value.map(|d| d.0).unwrap_or(default)
+}
+
+fn parse_instant(text: &str) -> Result<Timestamp, String> {
+    text.parse::<Timestamp>().map_err(|_| {
+        format!("`{text}` is not an instant: write an RFC 3339 time with its offset, like \"2026-03-06T18:30:00+01:00\" or \"2026-03-06T17:30:00Z\"")
+    })
+}
+
+/// Checks what the TOML types cannot; returns `None` only when a problem
+/// makes the rest meaningless (every problem is in `problems`).
+fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) -> Option<Scenario> {
+    let epoch = match parse_instant(raw.scenario.epoch.get_ref()) {
+        Ok(epoch) => Some(epoch),
+        Err(message) => {
+            problems.push(span(&raw.scenario.epoch), message, None);
+            None
+        }
+    };
+
+    let min_message_delay_ms = match &raw.network.min_message_delay {
+        Some(d) if d.get_ref().0 == 0 => {
+            problems.push(
+                span(d),
+                "min_message_delay must be greater than zero".to_owned(),
+                Some("it is the lookahead that lets nodes advance in parallel windows; no real message crosses a border instantly: try \"1m\"".to_owned()),
+            );
+            1
+        }
+        Some(d) => d.get_ref().0,
+        None => defaults::MIN_MESSAGE_DELAY_MS,
+    };
+    let network =
+        Network { min_message_delay_ms, message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY) };
+
+    if raw.countries.is_empty() {
+        problems.push(0..0, "the scenario defines no countries".to_owned(), Some("add a [countries.XX] table".to_owned()));
+    }
+    let mut countries = BTreeMap::new();
+    for (code, country) in raw.countries {
+        let code_span = span(&code);
+        let code = code.into_inner();
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            problems.push(
+                code_span,
+                format!("country code `{code}` is not two capital letters"),
+                Some("use the ISO 3166 alpha-2 code, like FR or US".to_owned()),
+            );
+        }
+        let zone_name = country.time_zone.get_ref().clone();
+        let time_zone = match jiff::tz::TimeZone::get(&zone_name) {
+            Ok(tz) => tz,
+            Err(_) => {
+                problems.push(
+                    span(&country.time_zone),
+                    format!("`{zone_name}` is not an IANA time zone"),
+                    Some("use a name like \"Europe/Paris\" or \"America/New_York\"".to_owned()),
+                );
+                jiff::tz::TimeZone::UTC
+            }
+        };
+        let code = CountryCode(code);
+        countries.insert(code.clone(), Country {
+            code,
+            name: country.name,
+            time_zone,
+            time_zone_name: zone_name,
+            staffing: country.staffing.0,
+            handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
+            written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
+            mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
+            hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
+        });
+    }
+    let country_codes: Vec<&str> = countries.keys().map(CountryCode::as_str).collect();
+
+    let mut carriers = BTreeMap::new();
+    for (id, carrier) in raw.carriers {
+        let country = carrier.country.get_ref();
+        if !countries.contains_key(&CountryCode(country.clone())) {
+            problems.unknown(span(&carrier.country), "country", country, &country_codes);
+        }
+        let id = CarrierId(id.into_inner());
+        carriers.insert(id.clone(), Carrier {
+            id,
+            country: CountryCode(country.clone()),
+            kind: carrier.kind,
+            retention_ms: carrier.retention.0,
+            preservation: law(carrier.preservation, defaults::PRESERVATION),
+            disclosure: law(carrier.disclosure, defaults::DISCLOSURE),
+        });
+    }
+    let carrier_ids: Vec<&str> = carriers.keys().map(|c| c.0.as_str()).collect();
+
+    let mut incidents = Vec::new();
+    let mut seen = BTreeSet::new();
+    for incident in raw.incidents {
+        let id = incident.id.get_ref().clone();
+        if id.trim().is_empty() {
+            problems.push(span(&incident.id), "an incident id cannot be empty".to_owned(), None);
+        } else if !seen.insert(id.clone()) {
+            problems.push(span(&incident.id), format!("incident id `{id}` is used twice"), Some("give each incident its own id".to_owned()));
+        }
+        let reporter = incident.reported_by.get_ref();
+        if !countries.contains_key(&CountryCode(reporter.clone())) {
+            problems.unknown(span(&incident.reported_by), "country", reporter, &country_codes);
+        }
+        let communication_at = match (parse_instant(incident.communication.get_ref()), epoch) {
+            (Ok(at), Some(epoch)) => {
+                let ms = at.as_millisecond() - epoch.as_millisecond();
+                if ms < 0 {
+                    problems.push(
+                        span(&incident.communication),
+                        format!("the communication is before the scenario's epoch ({epoch})"),
+                        Some("move [scenario] epoch earlier".to_owned()),
+                    );
+                }
+                SimTime(ms)
+            }
+            (Err(message), _) => {
+                problems.push(span(&incident.communication), message, None);
+                SimTime::ZERO
+            }
+            (Ok(_), None) => SimTime::ZERO,
+        };
+        if incident.chain.get_ref().is_empty() {
+            problems.push(
+                span(&incident.chain),
+                "the chain is empty".to_owned(),
+                Some("list the carriers from the victim's side back to the origin".to_owned()),
+            );
+        }
+        let mut chain = Vec::new();
+        for carrier in incident.chain.into_inner() {
+            let id = carrier.get_ref();
+            if !carriers.contains_key(&CarrierId(id.clone())) {
+                problems.unknown(span(&carrier), "carrier", id, &carrier_ids);
+            }
+            chain.push(CarrierId(id.clone()));
+        }
+        incidents.push(Incident {
+            id,
+            reported_by: CountryCode(reporter.clone()),
+            communication_at,
+            detection: incident.detection.0,
+            chain,
+        });
+    }
+
+    Some(Scenario {
+        name: raw.scenario.name,
+        description: raw.scenario.description,
+        epoch: epoch?,
+        seed: raw.scenario.seed,
+        strategy: match raw.scenario.strategy {
+            StrategyName::Hub => Strategy::Hub,
+            StrategyName::Relay => Strategy::Relay,
+        },
+        goals: raw.scenario.goals,
+        network,
+        countries,
+        carriers,
+        incidents,
+        sha256: Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+    })
+}
+
+impl Scenario {
+    /// The latest communication, for the `check` summary.
+    pub fn span_days(&self) -> f64 {
+        let last = self.incidents.iter().map(|i| i.communication_at.ms()).max().unwrap_or(0);
+        last as f64 / DAY_MS as f64
+    }
+}

@@ -1,0 +1,356 @@
+//! The scenario file as written: serde types that mirror the TOML, with the
+//! human formats (durations, delay distributions, desk hours) parsed here so
+//! that a mistake is reported at the exact value that holds it.
+
+use pocnet_node::{Distribution, OfficeHours, Staffing};
+use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: RawMeta,
+    #[serde(default)]
+    pub network: RawNetwork,
+    pub countries: BTreeMap<Spanned<String>, RawCountry>,
+    #[serde(default)]
+    pub carriers: BTreeMap<Spanned<String>, RawCarrier>,
+    #[serde(default)]
+    pub incidents: Vec<RawIncident>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub epoch: Spanned<String>,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default)]
+    pub strategy: StrategyName,
+    #[serde(default)]
+    pub goals: GoalProfileName,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StrategyName {
+    #[default]
+    Hub,
+    Relay,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum GoalProfileName {
+    #[default]
+    #[serde(rename = "action-plan-1997")]
+    ActionPlan1997,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    pub min_message_delay: Option<Spanned<DurationMs>>,
+    pub message_delay: Option<RawDistribution>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCountry {
+    pub name: String,
+    pub time_zone: Spanned<String>,
+    pub staffing: RawStaffing,
+    pub acknowledgement: Option<RawDistribution>,
+    pub written_confirmation: Option<RawDistribution>,
+    pub mla_preparation: Option<RawDistribution>,
+    pub hold: Option<DurationMs>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCarrier {
+    pub country: Spanned<String>,
+    pub kind: String,
+    pub retention: DurationMs,
+    pub preservation: Option<RawDistribution>,
+    pub disclosure: Option<RawDistribution>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawIncident {
+    pub id: Spanned<String>,
+    pub reported_by: Spanned<String>,
+    pub communication: Spanned<String>,
+    pub detection: RawDistribution,
+    pub chain: Spanned<Vec<Spanned<String>>>,
+}
+
+// ---------------------------------------------------------------------------
+// Durations.
+
+/// A non-negative duration written with a unit: `90s`, `15m`, `4h`, `7d`, `1h 30m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationMs(pub i64);
+
+const DURATION_EXAMPLES: &str = "a duration with a unit, like \"90s\", \"15m\", \"4h\" or \"7d\"";
+
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(format!("`{text}` is negative; durations cannot be"));
+    }
+    if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!("`{text}` has no unit: write {DURATION_EXAMPLES}"));
+    }
+    let duration = humantime::parse_duration(trimmed)
+        .map_err(|e| format!("`{text}` is not a duration ({e}): expected {DURATION_EXAMPLES}"))?;
+    i64::try_from(duration.as_millis()).map_err(|_| format!("`{text}` is too long"))
+}
+
+impl<'de> Deserialize<'de> for DurationMs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = DurationMs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(DURATION_EXAMPLES)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DurationMs, E> {
+                parse_duration(text).map(DurationMs).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<DurationMs, E> {
+                Err(E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes")))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<DurationMs, E> {
+                Err(E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes")))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<DurationMs, E> {
+                Err(E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes")))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Delay distributions.
+
+/// A delay as people state it: a fixed `"4h"`, or a table naming a law.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawDistribution(pub Distribution);
+
+const DISTRIBUTION_FORMS: &str = "a duration like \"4h\" (fixed), { median = \"30m\", p90 = \"2h\" } (log-normal), \
+     { mean = \"1h\" } (exponential) or { min = \"1h\", max = \"24h\" } (uniform)";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DistributionTable {
+    median: Option<DurationMs>,
+    p90: Option<DurationMs>,
+    mean: Option<DurationMs>,
+    min: Option<DurationMs>,
+    max: Option<DurationMs>,
+}
+
+impl DistributionTable {
+    fn into_law(self) -> Result<Distribution, String> {
+        let law = match self {
+            DistributionTable { median: Some(m), p90: Some(p), mean: None, min: None, max: None } => {
+                if p.0 < m.0 {
+                    return Err(format!(
+                        "p90 ({}) is below the median ({}): 90% of delays cannot be shorter than half of them",
+                        fmt_ms(p.0),
+                        fmt_ms(m.0)
+                    ));
+                }
+                Distribution::LogNormal { median_ms: m.0, p90_ms: p.0 }
+            }
+            DistributionTable { mean: Some(m), median: None, p90: None, min: None, max: None } => {
+                Distribution::Exponential { mean_ms: m.0 }
+            }
+            DistributionTable { min: Some(lo), max: Some(hi), median: None, p90: None, mean: None } => {
+                if hi.0 < lo.0 {
+                    return Err(format!("max ({}) is below min ({})", fmt_ms(hi.0), fmt_ms(lo.0)));
+                }
+                Distribution::Uniform { min_ms: lo.0, max_ms: hi.0 }
+            }
+            _ => return Err(format!("this combination of keys describes no delay: expected {DISTRIBUTION_FORMS}")),
+        };
+        Ok(law)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawDistribution {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawDistribution;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(DISTRIBUTION_FORMS)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<RawDistribution, E> {
+                let ms = parse_duration(text).map_err(E::custom)?;
+                Ok(RawDistribution(Distribution::Fixed { ms }))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDistribution, A::Error> {
+                let table = DistributionTable::deserialize(MapAccessDeserializer::new(map))?;
+                table.into_law().map(RawDistribution).map_err(de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Desk staffing.
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawStaffing(pub Staffing);
+
+const STAFFING_FORMS: &str =
+    "\"24/7\" or a table like { office_hours = \"09:00-17:00\", days = \"Mon-Fri\", on_call = \"2h\" }";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfficeHoursTable {
+    office_hours: String,
+    #[serde(default = "weekdays")]
+    days: String,
+    on_call: Option<RawDistribution>,
+}
+
+fn weekdays() -> String {
+    "Mon-Fri".to_owned()
+}
+
+const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn parse_clock(text: &str) -> Option<u32> {
+    let (h, m) = text.trim().split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
+}
+
+fn parse_day(text: &str) -> Result<u8, String> {
+    DAY_NAMES
+        .iter()
+        .position(|d| d.eq_ignore_ascii_case(text.trim()))
+        .map(|i| i as u8 + 1)
+        .ok_or_else(|| format!("`{}` is not a day: use {}", text.trim(), DAY_NAMES.join(", ")))
+}
+
+/// "Mon-Fri", "Mon,Wed,Fri", "Sat-Sun" → ISO weekdays.
+fn parse_days(text: &str) -> Result<Vec<u8>, String> {
+    let mut days = Vec::new();
+    for part in text.split(',') {
+        match part.split_once('-') {
+            Some((from, to)) => {
+                let (from, to) = (parse_day(from)?, parse_day(to)?);
+                if to < from {
+                    return Err(format!("`{}` runs backwards: write the earlier day first", part.trim()));
+                }
+                days.extend(from..=to);
+            }
+            None => days.push(parse_day(part)?),
+        }
+    }
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+impl OfficeHoursTable {
+    fn into_staffing(self) -> Result<Staffing, String> {
+        let bad_hours = || format!("office_hours `{}` should look like \"09:00-17:00\"", self.office_hours);
+        let (opens, closes) = self.office_hours.split_once('-').ok_or_else(bad_hours)?;
+        let (opens_minute, closes_minute) =
+            (parse_clock(opens).ok_or_else(bad_hours)?, parse_clock(closes).ok_or_else(bad_hours)?);
+        if opens_minute >= closes_minute {
+            return Err(format!("office_hours `{}` close before they open", self.office_hours));
+        }
+        Ok(Staffing::OfficeHours(OfficeHours {
+            opens_minute,
+            closes_minute,
+            weekdays: parse_days(&self.days)?,
+            on_call: self.on_call.map(|d| d.0),
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for RawStaffing {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawStaffing;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(STAFFING_FORMS)
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<RawStaffing, E> {
+                match text {
+                    "24/7" => Ok(RawStaffing(Staffing::AroundTheClock)),
+                    other => Err(E::custom(format!("unknown staffing `{other}`: expected {STAFFING_FORMS}"))),
+                }
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStaffing, A::Error> {
+                let table = OfficeHoursTable::deserialize(MapAccessDeserializer::new(map))?;
+                table.into_staffing().map(RawStaffing).map_err(de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
+/// A duration for people: `45s`, `2h 15m`, `3d 4h`.
+pub fn fmt_ms(ms: i64) -> String {
+    if ms < 0 {
+        return format!("-{}", fmt_ms(-ms));
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let s = ms / 1000;
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (sec, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    // Two units are enough at a glance: "3d 4h", not "3d 4h 12m 9s".
+    parts.into_iter().take(2).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_need_units_and_cannot_be_negative() {
+        assert_eq!(parse_duration("90s"), Ok(90_000));
+        assert_eq!(parse_duration("15m"), Ok(900_000));
+        assert_eq!(parse_duration("7d"), Ok(7 * 86_400_000));
+        assert_eq!(parse_duration("1h 30m"), Ok(5_400_000));
+        assert!(parse_duration("-5m").unwrap_err().contains("negative"));
+        assert!(parse_duration("30").unwrap_err().contains("no unit"));
+        assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn days_and_hours_parse_and_format() {
+        assert_eq!(parse_days("Mon-Fri"), Ok(vec![1, 2, 3, 4, 5]));
+        assert_eq!(parse_days("Sat,mon"), Ok(vec![1, 6]));
+        assert!(parse_days("Fri-Mon").is_err());
+        assert_eq!(parse_clock("09:30"), Some(570));
+        assert_eq!(fmt_ms(3 * 86_400_000 + 4 * 3_600_000 + 12 * 60_000), "3d 4h");
+        assert_eq!(fmt_ms(90_000), "1m 30s");
+    }
+}
