@@ -68,9 +68,18 @@ struct RunArgs {
     /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,...
     #[arg(long, value_name = "CC=URL,...", value_parser = parse_nodes, conflicts_with = "transport")]
     nodes: Option<BTreeMap<CountryCode, String>>,
+    /// Override the scenario's strategy: hub (the reporting country asks each next country) or relay
+    #[arg(long, value_enum)]
+    strategy: Option<StrategyArg>,
     /// Also write the full report as JSON (format in docs/report.md)
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StrategyArg {
+    Hub,
+    Relay,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -186,7 +195,13 @@ fn check(file: &Path) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let Some(scenario) = load(&args.file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+    let Some(mut scenario) = load(&args.file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+    if let Some(strategy) = args.strategy {
+        scenario.strategy = match strategy {
+            StrategyArg::Hub => pocnet_node::Strategy::Hub,
+            StrategyArg::Relay => pocnet_node::Strategy::Relay,
+        };
+    }
     let seed = args.seed.unwrap_or(scenario.seed);
     let placement = match (&args.nodes, args.transport) {
         (Some(urls), _) => Placement::Remote(urls.clone()),
