@@ -8,7 +8,6 @@ use std::sync::Arc;
 /// One problem in a scenario file.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{location}: {message}")]
-#[diagnostic(code(pocnet::scenario))]
 pub struct Problem {
     /// `file:line:column`, so the message says where even without the snippet.
     pub location: String,
@@ -68,7 +67,7 @@ impl Collector {
         let nearest = known
             .iter()
             .map(|k| (strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()), *k))
-            .filter(|(distance, _)| *distance <= 2.max(name.len() / 3))
+            .filter(|(distance, _)| *distance <= 1.max(name.len() / 3))
             .min();
         let help = match nearest {
             Some((_, k)) => format!("did you mean `{k}`?"),

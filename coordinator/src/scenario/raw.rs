@@ -129,17 +129,22 @@ impl<'de> Deserialize<'de> for DurationMs {
                 parse_duration(text).map(DurationMs).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, n: i64) -> Result<DurationMs, E> {
-                Err(E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes")))
+                Err(no_unit(n))
             }
             fn visit_u64<E: de::Error>(self, n: u64) -> Result<DurationMs, E> {
-                Err(E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes")))
+                Err(no_unit(n))
             }
             fn visit_f64<E: de::Error>(self, n: f64) -> Result<DurationMs, E> {
-                Err(E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes")))
+                Err(no_unit(n))
             }
         }
         deserializer.deserialize_any(V)
     }
+}
+
+/// A bare number is ambiguous (seconds? hours?), so it is refused with the fix.
+fn no_unit<E: de::Error>(n: impl fmt::Display) -> E {
+    E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes"))
 }
 
 // ---------------------------------------------------------------------------
@@ -201,6 +206,15 @@ impl<'de> Deserialize<'de> for RawDistribution {
             fn visit_str<E: de::Error>(self, text: &str) -> Result<RawDistribution, E> {
                 let ms = parse_duration(text).map_err(E::custom)?;
                 Ok(RawDistribution(Distribution::Fixed { ms }))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<RawDistribution, E> {
+                Err(no_unit(n))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<RawDistribution, E> {
+                Err(no_unit(n))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<RawDistribution, E> {
+                Err(no_unit(n))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDistribution, A::Error> {
                 let table = DistributionTable::deserialize(MapAccessDeserializer::new(map))?;

@@ -1,1 +1,7 @@
-fn main(){}
+//! pocnet's integration tests: one binary, a module per boundary.
+
+mod bad_input;
+mod determinism;
+mod golden;
+mod grpc;
+mod support;
