@@ -1,7 +1,7 @@
 //! The coordinator: loads a scenario, drives the country nodes through
 //! simulated time, and reports against the goals.
 
-pub mod scenario;
 pub mod engine;
 pub mod goals;
 pub mod report;
+pub mod scenario;

@@ -91,16 +91,24 @@ enum Transport {
 fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
     let mut nodes = BTreeMap::new();
     for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let (code, url) =
-            entry.split_once('=').ok_or_else(|| format!("`{entry}` should be CC=URL, like FR=http://127.0.0.1:7002"))?;
+        let (code, url) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("`{entry}` should be CC=URL, like FR=http://127.0.0.1:7002"))?;
         let code = code.trim();
         if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(format!("`{code}` in `{entry}` is not a two-letter country code"));
+            return Err(format!(
+                "`{code}` in `{entry}` is not a two-letter country code"
+            ));
         }
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("`{url}` in `{entry}` should start with http:// or https://"));
+            return Err(format!(
+                "`{url}` in `{entry}` should start with http:// or https://"
+            ));
         }
-        if nodes.insert(CountryCode(code.to_owned()), url.trim().to_owned()).is_some() {
+        if nodes
+            .insert(CountryCode(code.to_owned()), url.trim().to_owned())
+            .is_some()
+        {
             return Err(format!("{code} is given twice"));
         }
     }
@@ -113,7 +121,10 @@ fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -155,7 +166,10 @@ fn load(file: &Path) -> Result<Option<Scenario>, anyhow::Error> {
             }
             let count = problems.len();
             eprint!("{text}");
-            eprintln!("error: {file} is not a valid scenario ({count} problem{})", if count == 1 { "" } else { "s" });
+            eprintln!(
+                "error: {file} is not a valid scenario ({count} problem{})",
+                if count == 1 { "" } else { "s" }
+            );
             Ok(None)
         }
         Err(error) => Err(error.into()),
@@ -195,7 +209,9 @@ fn check(file: &Path) -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let Some(mut scenario) = load(&args.file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+    let Some(mut scenario) = load(&args.file)? else {
+        return Ok(ExitCode::from(INVALID_INPUT));
+    };
     if let Some(strategy) = args.strategy {
         scenario.strategy = match strategy {
             StrategyArg::Hub => pocnet_node::Strategy::Hub,
@@ -211,18 +227,24 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let log = engine::run_scenario(&scenario, seed, &placement)
         .await
         .with_context(|| format!("running {}", args.file.display()))?;
-    tracing::info!(events = log.events.len(), windows = log.windows, "run finished");
+    tracing::info!(
+        events = log.events.len(),
+        windows = log.windows,
+        "run finished"
+    );
     let report = Report::build(&scenario, &log);
     if let Some(path) = &args.json {
-        std::fs::write(path, report.to_json()).with_context(|| format!("writing the JSON report to {}", path.display()))?;
+        std::fs::write(path, report.to_json())
+            .with_context(|| format!("writing the JSON report to {}", path.display()))?;
     }
     write_stdout(&report.render_text(&scenario));
     Ok(ExitCode::SUCCESS)
 }
 
 async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     // The first line of output is the contract with whoever started us (tests, scripts).
     write_stdout(&format!("pocnet node listening on {address}\n"));
@@ -230,14 +252,20 @@ async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    pocnet_node::grpc::serve(listener, shutdown).await.context("serving gRPC")?;
+    pocnet_node::grpc::serve(listener, shutdown)
+        .await
+        .context("serving gRPC")?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The command's own output (report, summary); logs go to stderr through tracing.
 fn write_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         // A closed pipe (`pocnet run ... | head`) is not an error worth a panic.
     }
 }
@@ -254,5 +282,11 @@ fn init_logging(verbose: u8) {
     } else {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default))
     };
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        // Wall-clock stamps would only distract: each event carries its simulated time.
+        .without_time()
+        .init();
 }

@@ -10,11 +10,21 @@ const Z_P90: f64 = 1.281_551_565_544_600_4;
 /// variant here is well formed (non-negative, p90 ≥ median, min ≤ max).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Distribution {
-    Fixed { ms: i64 },
+    Fixed {
+        ms: i64,
+    },
     /// Log-normal fitted to a median and a 90th percentile.
-    LogNormal { median_ms: i64, p90_ms: i64 },
-    Exponential { mean_ms: i64 },
-    Uniform { min_ms: i64, max_ms: i64 },
+    LogNormal {
+        median_ms: i64,
+        p90_ms: i64,
+    },
+    Exponential {
+        mean_ms: i64,
+    },
+    Uniform {
+        min_ms: i64,
+        max_ms: i64,
+    },
 }
 
 impl Distribution {
@@ -56,15 +66,19 @@ impl Distribution {
     pub fn validate(&self) -> Result<(), String> {
         match *self {
             Distribution::Fixed { ms } if ms < 0 => Err(format!("fixed delay {ms} ms is negative")),
-            Distribution::LogNormal { median_ms, p90_ms } if median_ms < 0 || p90_ms < median_ms => Err(format!(
-                "log-normal needs 0 <= median <= p90 (got median {median_ms} ms, p90 {p90_ms} ms)"
-            )),
+            Distribution::LogNormal { median_ms, p90_ms }
+                if median_ms < 0 || p90_ms < median_ms =>
+            {
+                Err(format!(
+                    "log-normal needs 0 <= median <= p90 (got median {median_ms} ms, p90 {p90_ms} ms)"
+                ))
+            }
             Distribution::Exponential { mean_ms } if mean_ms < 0 => {
                 Err(format!("exponential mean {mean_ms} ms is negative"))
             }
-            Distribution::Uniform { min_ms, max_ms } if min_ms < 0 || max_ms < min_ms => Err(format!(
-                "uniform needs 0 <= min <= max (got min {min_ms} ms, max {max_ms} ms)"
-            )),
+            Distribution::Uniform { min_ms, max_ms } if min_ms < 0 || max_ms < min_ms => Err(
+                format!("uniform needs 0 <= min <= max (got min {min_ms} ms, max {max_ms} ms)"),
+            ),
             _ => Ok(()),
         }
     }
@@ -99,7 +113,10 @@ mod tests {
 
     #[test]
     fn log_normal_matches_its_median_and_p90() {
-        let law = Distribution::LogNormal { median_ms: 1_800_000, p90_ms: 7_200_000 };
+        let law = Distribution::LogNormal {
+            median_ms: 1_800_000,
+            p90_ms: 7_200_000,
+        };
         let v = draws(&law, 20_000);
         let median = v[v.len() / 2] as f64;
         let p90 = v[v.len() * 9 / 10] as f64;
@@ -112,15 +129,35 @@ mod tests {
         let v = draws(&Distribution::Exponential { mean_ms: 60_000 }, 20_000);
         let mean = v.iter().sum::<i64>() as f64 / v.len() as f64;
         assert!((mean / 60_000.0 - 1.0).abs() < 0.05, "mean {mean}");
-        let u = draws(&Distribution::Uniform { min_ms: 10, max_ms: 20 }, 1000);
+        let u = draws(
+            &Distribution::Uniform {
+                min_ms: 10,
+                max_ms: 20,
+            },
+            1000,
+        );
         assert_eq!((u[0], u[999]), (10, 20));
     }
 
     #[test]
     fn validate_rejects_p90_below_median_and_negative_delays() {
-        assert!(Distribution::LogNormal { median_ms: 10, p90_ms: 5 }.validate().is_err());
+        assert!(
+            Distribution::LogNormal {
+                median_ms: 10,
+                p90_ms: 5
+            }
+            .validate()
+            .is_err()
+        );
         assert!(Distribution::Fixed { ms: -1 }.validate().is_err());
-        assert!(Distribution::Uniform { min_ms: 3, max_ms: 2 }.validate().is_err());
+        assert!(
+            Distribution::Uniform {
+                min_ms: 3,
+                max_ms: 2
+            }
+            .validate()
+            .is_err()
+        );
         assert!(Distribution::Fixed { ms: 0 }.validate().is_ok());
     }
 }

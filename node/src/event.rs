@@ -23,24 +23,112 @@ pub struct Event {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     IncidentReported,
-    RequestSent { to: CountryCode, carrier: CarrierId },
-    RequestReceived { from: CountryCode, carrier: CarrierId },
-    Acknowledged { requester: CountryCode },
-    PreservationOrdered { carrier: CarrierId },
-    Preserved { carrier: CarrierId, until: SimTime },
-    LogsExpired { carrier: CarrierId, expired_at: SimTime },
-    Disclosed { carrier: CarrierId, next_hop: NextHop },
-    OriginIdentified { carrier: CarrierId },
+    RequestSent {
+        to: CountryCode,
+        carrier: CarrierId,
+    },
+    RequestReceived {
+        from: CountryCode,
+        carrier: CarrierId,
+    },
+    Acknowledged {
+        requester: CountryCode,
+    },
+    PreservationOrdered {
+        carrier: CarrierId,
+    },
+    Preserved {
+        carrier: CarrierId,
+        until: SimTime,
+    },
+    LogsExpired {
+        carrier: CarrierId,
+        expired_at: SimTime,
+    },
+    Disclosed {
+        carrier: CarrierId,
+        next_hop: NextHop,
+    },
+    OriginIdentified {
+        carrier: CarrierId,
+    },
     /// An answer (acknowledgement, result, disclosure) reached the reporting country.
-    AnswerReceived { from: CountryCode, answer: String },
-    ConfirmationSent { to: CountryCode },
-    ConfirmationReceived { from: CountryCode, request_sent_at: SimTime },
-    MlaSent { to: CountryCode },
-    MlaReceived { from: CountryCode, hold_until: SimTime },
+    AnswerReceived {
+        from: CountryCode,
+        answer: String,
+    },
+    ConfirmationSent {
+        to: CountryCode,
+    },
+    ConfirmationReceived {
+        from: CountryCode,
+        request_sent_at: SimTime,
+    },
+    MlaSent {
+        to: CountryCode,
+    },
+    MlaReceived {
+        from: CountryCode,
+        hold_until: SimTime,
+    },
 }
 
 impl Event {
     pub fn sort_key(&self) -> (SimTime, &CountryCode, u64) {
         (self.at, &self.country, self.sequence)
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventKind::IncidentReported => write!(f, "incident reported to the point of contact"),
+            EventKind::RequestSent { to, carrier } => {
+                write!(f, "preservation request sent to {to} for {carrier}")
+            }
+            EventKind::RequestReceived { from, carrier } => {
+                write!(f, "preservation request received from {from} for {carrier}")
+            }
+            EventKind::Acknowledged { requester } => {
+                write!(f, "request from {requester} acknowledged")
+            }
+            EventKind::PreservationOrdered { carrier } => {
+                write!(f, "{carrier} ordered to preserve")
+            }
+            EventKind::Preserved { carrier, until } => write!(
+                f,
+                "{carrier} preserved its logs (held to sim ms {})",
+                until.ms()
+            ),
+            EventKind::LogsExpired {
+                carrier,
+                expired_at,
+            } => {
+                write!(
+                    f,
+                    "{carrier} had already deleted its logs (at sim ms {})",
+                    expired_at.ms()
+                )
+            }
+            EventKind::Disclosed { carrier, next_hop } => {
+                write!(
+                    f,
+                    "{carrier} traffic data disclosed: previous hop {} in {}",
+                    next_hop.carrier, next_hop.country
+                )
+            }
+            EventKind::OriginIdentified { carrier } => {
+                write!(f, "{carrier} identified its subscriber: origin reached")
+            }
+            EventKind::AnswerReceived { from, answer } => {
+                write!(f, "{answer} received from {from}")
+            }
+            EventKind::ConfirmationSent { to } => write!(f, "written confirmation sent to {to}"),
+            EventKind::ConfirmationReceived { from, .. } => {
+                write!(f, "written confirmation received from {from}")
+            }
+            EventKind::MlaSent { to } => write!(f, "MLA request sent to {to}"),
+            EventKind::MlaReceived { from, .. } => write!(f, "MLA request received from {from}"),
+        }
     }
 }

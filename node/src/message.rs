@@ -23,23 +23,35 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     /// Budapest Art. 29: preserve what `carrier` holds about the incident.
-    PreservationRequest { carrier: CarrierId, reporting_country: CountryCode },
+    PreservationRequest {
+        carrier: CarrierId,
+        reporting_country: CountryCode,
+    },
     Acknowledgement,
     PreservationResult(PreservationOutcome),
     /// Budapest Art. 30: enough traffic data to identify the previous carrier,
     /// or the news that this carrier was the origin.
-    Disclosure { next_hop: Option<NextHop>, forwarded: bool },
+    Disclosure {
+        next_hop: Option<NextHop>,
+        forwarded: bool,
+    },
     /// Action Plan 8: the written confirmation of an expedited request.
-    WrittenConfirmation { request_sent_at: SimTime },
+    WrittenConfirmation {
+        request_sent_at: SimTime,
+    },
     /// Budapest Art. 31: the formal request to produce the preserved data.
     MlaRequest,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PreservationOutcome {
-    Preserved { until: SimTime },
+    Preserved {
+        until: SimTime,
+    },
     /// The order arrived after the logs were deleted at `expired_at`.
-    Expired { expired_at: SimTime },
+    Expired {
+        expired_at: SimTime,
+    },
 }
 
 /// A carrier named by a disclosure, and the country whose point of contact

@@ -13,8 +13,8 @@ pub use diagnostic::{Problem, ScenarioError};
 use jiff::Timestamp;
 use pocnet_node::time::DAY_MS;
 use pocnet_node::{
-    Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig,
-    SimTime, Strategy,
+    Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop,
+    NodeConfig, SimTime, Strategy,
 };
 use raw::{GoalProfileName, RawDistribution, RawScenario, StrategyName};
 use sha2::{Digest, Sha256};
@@ -64,28 +64,47 @@ mod defaults {
     use pocnet_node::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 
     /// POC acknowledgement at a staffed desk: median 15 min, p90 1 h [assumed].
-    pub const ACKNOWLEDGEMENT: Distribution = Distribution::LogNormal { median_ms: 15 * MINUTE_MS, p90_ms: HOUR_MS };
+    pub const ACKNOWLEDGEMENT: Distribution = Distribution::LogNormal {
+        median_ms: 15 * MINUTE_MS,
+        p90_ms: HOUR_MS,
+    };
     /// Written confirmation of an expedited request [assumed]; the goal is 7 days.
-    pub const WRITTEN_CONFIRMATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    pub const WRITTEN_CONFIRMATION: Distribution = Distribution::LogNormal {
+        median_ms: DAY_MS,
+        p90_ms: 3 * DAY_MS,
+    };
     /// Preparing the Art. 31 MLA request once data is held [assumed].
-    pub const MLA_PREPARATION: Distribution =
-        Distribution::LogNormal { median_ms: 21 * DAY_MS, p90_ms: 60 * DAY_MS };
+    pub const MLA_PREPARATION: Distribution = Distribution::LogNormal {
+        median_ms: 21 * DAY_MS,
+        p90_ms: 60 * DAY_MS,
+    };
     /// Art. 29(7): preserved data is held at least 60 days.
     pub const HOLD_MS: i64 = 60 * DAY_MS;
     /// Carrier executes preservation: 1–24 h [assumed].
-    pub const PRESERVATION: Distribution = Distribution::LogNormal { median_ms: 4 * HOUR_MS, p90_ms: 24 * HOUR_MS };
+    pub const PRESERVATION: Distribution = Distribution::LogNormal {
+        median_ms: 4 * HOUR_MS,
+        p90_ms: 24 * HOUR_MS,
+    };
     /// Partial disclosure naming the next hop: 4–72 h [assumed].
-    pub const DISCLOSURE: Distribution = Distribution::LogNormal { median_ms: 24 * HOUR_MS, p90_ms: 72 * HOUR_MS };
+    pub const DISCLOSURE: Distribution = Distribution::LogNormal {
+        median_ms: 24 * HOUR_MS,
+        p90_ms: 72 * HOUR_MS,
+    };
     /// Cross-border transit of an expedited message [assumed].
-    pub const MESSAGE_DELAY: Distribution = Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
+    pub const MESSAGE_DELAY: Distribution = Distribution::LogNormal {
+        median_ms: 5 * MINUTE_MS,
+        p90_ms: 30 * MINUTE_MS,
+    };
     pub const MIN_MESSAGE_DELAY_MS: i64 = MINUTE_MS;
 }
 
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Scenario::parse(&path.display().to_string(), &text)
     }
 
@@ -95,7 +114,11 @@ impl Scenario {
         let raw: RawScenario = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(error) => {
-                problems.push(error.span().unwrap_or(0..0), error.message().trim_end().to_owned(), None);
+                problems.push(
+                    error.span().unwrap_or(0..0),
+                    error.message().trim_end().to_owned(),
+                    None,
+                );
                 return Err(problems.finish());
             }
         };
@@ -118,21 +141,32 @@ impl Scenario {
                     hop: hop as u32,
                     carrier: carrier_id.clone(),
                     communication_at: incident.communication_at,
-                    previous: incident.chain.get(hop + 1).map(|previous| self.next_hop(previous)),
+                    previous: incident
+                        .chain
+                        .get(hop + 1)
+                        .map(|previous| self.next_hop(previous)),
                 });
             }
-            reports.entry(&incident.reported_by).or_default().push(IncidentReport {
-                incident: incident.id.clone(),
-                communication_at: incident.communication_at,
-                detection: incident.detection.clone(),
-                first_hop: self.next_hop(&incident.chain[0]),
-            });
+            reports
+                .entry(&incident.reported_by)
+                .or_default()
+                .push(IncidentReport {
+                    incident: incident.id.clone(),
+                    communication_at: incident.communication_at,
+                    detection: incident.detection.clone(),
+                    first_hop: self.next_hop(&incident.chain[0]),
+                });
         }
         self.countries
             .values()
             .map(|country| NodeConfig {
                 country: country.clone(),
-                carriers: self.carriers.values().filter(|c| c.country == country.code).cloned().collect(),
+                carriers: self
+                    .carriers
+                    .values()
+                    .filter(|c| c.country == country.code)
+                    .cloned()
+                    .collect(),
                 logs: logs.remove(&country.code).unwrap_or_default(),
                 incidents: reports.remove(&country.code).unwrap_or_default(),
                 strategy: self.strategy,
@@ -146,7 +180,10 @@ impl Scenario {
     }
 
     fn next_hop(&self, carrier: &CarrierId) -> NextHop {
-        NextHop { carrier: carrier.clone(), country: self.carriers[carrier].country.clone() }
+        NextHop {
+            carrier: carrier.clone(),
+            country: self.carriers[carrier].country.clone(),
+        }
     }
 }
 
@@ -166,7 +203,11 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
 
 /// Checks what the TOML types cannot; returns `None` only when a problem
 /// makes the rest meaningless (every problem is in `problems`).
-fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) -> Option<Scenario> {
+fn validate(
+    raw: RawScenario,
+    text: &str,
+    problems: &mut diagnostic::Collector,
+) -> Option<Scenario> {
     let epoch = match parse_instant(raw.scenario.epoch.get_ref()) {
         Ok(epoch) => Some(epoch),
         Err(message) => {
@@ -187,11 +228,17 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         Some(d) => d.get_ref().0,
         None => defaults::MIN_MESSAGE_DELAY_MS,
     };
-    let network =
-        Network { min_message_delay_ms, message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY) };
+    let network = Network {
+        min_message_delay_ms,
+        message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY),
+    };
 
     if raw.countries.is_empty() {
-        problems.push(0..0, "the scenario defines no countries".to_owned(), Some("add a [countries.XX] table".to_owned()));
+        problems.push(
+            0..0,
+            "the scenario defines no countries".to_owned(),
+            Some("add a [countries.XX] table".to_owned()),
+        );
     }
     let mut countries = BTreeMap::new();
     for (code, country) in raw.countries {
@@ -217,17 +264,23 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             }
         };
         let code = CountryCode(code);
-        countries.insert(code.clone(), Country {
-            code,
-            name: country.name,
-            time_zone,
-            time_zone_name: zone_name,
-            staffing: country.staffing.0,
-            handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
-            written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
-            mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
-            hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
-        });
+        countries.insert(
+            code.clone(),
+            Country {
+                code,
+                name: country.name,
+                time_zone,
+                time_zone_name: zone_name,
+                staffing: country.staffing.0,
+                handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
+                written_confirmation: law(
+                    country.written_confirmation,
+                    defaults::WRITTEN_CONFIRMATION,
+                ),
+                mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
+                hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
+            },
+        );
     }
     let country_codes: Vec<&str> = countries.keys().map(CountryCode::as_str).collect();
 
@@ -238,14 +291,17 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             problems.unknown(span(&carrier.country), "country", country, &country_codes);
         }
         let id = CarrierId(id.into_inner());
-        carriers.insert(id.clone(), Carrier {
-            id,
-            country: CountryCode(country.clone()),
-            kind: carrier.kind,
-            retention_ms: carrier.retention.0,
-            preservation: law(carrier.preservation, defaults::PRESERVATION),
-            disclosure: law(carrier.disclosure, defaults::DISCLOSURE),
-        });
+        carriers.insert(
+            id.clone(),
+            Carrier {
+                id,
+                country: CountryCode(country.clone()),
+                kind: carrier.kind,
+                retention_ms: carrier.retention.0,
+                preservation: law(carrier.preservation, defaults::PRESERVATION),
+                disclosure: law(carrier.disclosure, defaults::DISCLOSURE),
+            },
+        );
     }
     let carrier_ids: Vec<&str> = carriers.keys().map(|c| c.0.as_str()).collect();
 
@@ -254,13 +310,26 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
     for incident in raw.incidents {
         let id = incident.id.get_ref().clone();
         if id.trim().is_empty() {
-            problems.push(span(&incident.id), "an incident id cannot be empty".to_owned(), None);
+            problems.push(
+                span(&incident.id),
+                "an incident id cannot be empty".to_owned(),
+                None,
+            );
         } else if !seen.insert(id.clone()) {
-            problems.push(span(&incident.id), format!("incident id `{id}` is used twice"), Some("give each incident its own id".to_owned()));
+            problems.push(
+                span(&incident.id),
+                format!("incident id `{id}` is used twice"),
+                Some("give each incident its own id".to_owned()),
+            );
         }
         let reporter = incident.reported_by.get_ref();
         if !countries.contains_key(&CountryCode(reporter.clone())) {
-            problems.unknown(span(&incident.reported_by), "country", reporter, &country_codes);
+            problems.unknown(
+                span(&incident.reported_by),
+                "country",
+                reporter,
+                &country_codes,
+            );
         }
         let communication_at = match (parse_instant(incident.communication.get_ref()), epoch) {
             (Ok(at), Some(epoch)) => {
@@ -318,14 +387,22 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         countries,
         carriers,
         incidents,
-        sha256: Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
     })
 }
 
 impl Scenario {
     /// The latest communication, for the `check` summary.
     pub fn span_days(&self) -> f64 {
-        let last = self.incidents.iter().map(|i| i.communication_at.ms()).max().unwrap_or(0);
+        let last = self
+            .incidents
+            .iter()
+            .map(|i| i.communication_at.ms())
+            .max()
+            .unwrap_or(0);
         last as f64 / DAY_MS as f64
     }
 }
