@@ -182,14 +182,14 @@ fn check(file: &Path) -> ExitCode {
     match load(file) {
         Ok(Some(scenario)) => {
             let summary = format!(
-                "{} is valid: \"{}\"\n  {} countries, {} carriers, {} incidents over {:.1} days from {}\n  strategy {}, goals {}, minimum message delay {}\n",
+                "{} is valid: \"{}\"\n  {} countries, {} carriers, {} incidents; epoch {}, last communication {} later\n  strategy {}, goals {}, minimum message delay {}\n",
                 file.display(),
                 scenario.name,
                 scenario.countries.len(),
                 scenario.carriers.len(),
                 scenario.incidents.len(),
-                scenario.span_days(),
                 scenario.epoch,
+                pocnet_coordinator::scenario::raw::fmt_ms(scenario.last_communication().ms()),
                 match scenario.strategy {
                     pocnet_node::Strategy::Hub => "hub",
                     pocnet_node::Strategy::Relay => "relay",

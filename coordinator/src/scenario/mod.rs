@@ -11,7 +11,6 @@ pub mod raw;
 pub use diagnostic::{Problem, ScenarioError};
 
 use jiff::Timestamp;
-use pocnet_node::time::DAY_MS;
 use pocnet_node::{
     Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop,
     NodeConfig, SimTime, Strategy,
@@ -396,13 +395,7 @@ fn validate(
 
 impl Scenario {
     /// The latest communication, for the `check` summary.
-    pub fn span_days(&self) -> f64 {
-        let last = self
-            .incidents
-            .iter()
-            .map(|i| i.communication_at.ms())
-            .max()
-            .unwrap_or(0);
-        last as f64 / DAY_MS as f64
+    pub fn last_communication(&self) -> SimTime {
+        self.incidents.iter().map(|i| i.communication_at).max().unwrap_or(SimTime::ZERO)
     }
 }
