@@ -22,12 +22,9 @@ fn median(mut values: Vec<Duration>) -> Duration {
 fn main() {
     let text = pocnet_benches::generated_network(COUNTRIES, INCIDENTS, 1);
     let started = Instant::now();
-    let scenario =
-        Scenario::parse("generated.toml", &text).expect("the generated scenario is valid");
+    let scenario = Scenario::parse("generated.toml", &text).expect("the generated scenario is valid");
     let parse = started.elapsed();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("a runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
 
     let mut run_times = Vec::new();
     let mut report_times = Vec::new();
@@ -37,11 +34,7 @@ fn main() {
     for _ in 0..RUNS {
         let started = Instant::now();
         let log = runtime
-            .block_on(engine::run_scenario(
-                &scenario,
-                scenario.seed,
-                &Placement::InProcess,
-            ))
+            .block_on(engine::run_scenario(&scenario, scenario.seed, &Placement::InProcess))
             .expect("the run completes");
         run_times.push(started.elapsed());
         let started = Instant::now();
@@ -58,15 +51,9 @@ fn main() {
     let run = median(run_times);
     let rate = events as f64 / run.as_secs_f64();
     let report = median(report_times);
-    eprintln!(
-        "engine/inproc {COUNTRIES} countries, {INCIDENTS} incidents ({} bytes of TOML)",
-        text.len()
-    );
+    eprintln!("engine/inproc {COUNTRIES} countries, {INCIDENTS} incidents ({} bytes of TOML)", text.len());
     eprintln!("  parse+validate   {:>10.1} ms", parse.as_secs_f64() * 1e3);
-    eprintln!(
-        "  run (median/{RUNS}) {:>10.1} ms  {events} events, {windows} windows",
-        run.as_secs_f64() * 1e3
-    );
+    eprintln!("  run (median/{RUNS}) {:>10.1} ms  {events} events, {windows} windows", run.as_secs_f64() * 1e3);
     eprintln!("  report+json      {:>10.1} ms", report.as_secs_f64() * 1e3);
     eprintln!("  events/s         {rate:>10.0}");
 }

@@ -25,13 +25,8 @@ const TIME_ZONES: &[&str] = &[
     "Pacific/Auckland",
 ];
 
-const CARRIER_KINDS: &[(&str, &str)] = &[
-    ("access-isp", "7d"),
-    ("mobile", "60d"),
-    ("hosting", "1y"),
-    ("vpn", "30d"),
-    ("e-mail", "90d"),
-];
+const CARRIER_KINDS: &[(&str, &str)] =
+    &[("access-isp", "7d"), ("mobile", "60d"), ("hosting", "1y"), ("vpn", "30d"), ("e-mail", "90d")];
 
 fn country_code(i: usize) -> String {
     let letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -54,21 +49,12 @@ pub fn generated_network(countries: usize, incidents: usize, seed: u64) -> Strin
     for i in 0..countries {
         let code = country_code(i);
         let zone = TIME_ZONES[i % TIME_ZONES.len()];
-        let staffing = if i % 3 == 2 {
-            "{ office_hours = \"09:00-17:00\", days = \"Mon-Fri\" }"
-        } else {
-            "\"24/7\""
-        };
+        let staffing = if i % 3 == 2 { "{ office_hours = \"09:00-17:00\", days = \"Mon-Fri\" }" } else { "\"24/7\"" };
         let _ = writeln!(
             toml,
             "[countries.{code}]\nname = \"Country {code}\"\ntime_zone = \"{zone}\"\nstaffing = {staffing}\n"
         );
-        for (k, (kind, retention)) in CARRIER_KINDS
-            .iter()
-            .enumerate()
-            .take(3)
-            .map(|(k, c)| (k + i % 3, c))
-        {
+        for (k, (kind, retention)) in CARRIER_KINDS.iter().enumerate().take(3).map(|(k, c)| (k + i % 3, c)) {
             let _ = writeln!(
                 toml,
                 "[carriers.c{k}-{code}]\ncountry = \"{code}\"\nkind = \"{kind}\"\nretention = \"{retention}\"\n"
@@ -80,11 +66,7 @@ pub fn generated_network(countries: usize, incidents: usize, seed: u64) -> Strin
         let chain: Vec<String> = (0..hops)
             .map(|_| {
                 let c = rng.random_range(0..countries);
-                format!(
-                    "\"c{}-{}\"",
-                    c % 3 + rng.random_range(0..3usize),
-                    country_code(c)
-                )
+                format!("\"c{}-{}\"", c % 3 + rng.random_range(0..3usize), country_code(c))
             })
             .collect();
         let reporter = country_code(rng.random_range(0..countries));

@@ -30,28 +30,13 @@ pub enum EngineError {
     #[error("--nodes names {0}, which the scenario does not define")]
     UnknownNode(CountryCode),
     #[error("node {country} at {url}: invalid address: {reason}")]
-    BadAddress {
-        country: CountryCode,
-        url: String,
-        reason: String,
-    },
+    BadAddress { country: CountryCode, url: String, reason: String },
     #[error("node {country} at {url} is unreachable: {reason}")]
-    Unreachable {
-        country: CountryCode,
-        url: String,
-        reason: String,
-    },
+    Unreachable { country: CountryCode, url: String, reason: String },
     #[error("node {country} refused {call}: {status}")]
-    Refused {
-        country: CountryCode,
-        call: &'static str,
-        status: String,
-    },
+    Refused { country: CountryCode, call: &'static str, status: String },
     #[error("node {country} sent an invalid event: {reason}")]
-    BadEvent {
-        country: CountryCode,
-        reason: String,
-    },
+    BadEvent { country: CountryCode, reason: String },
     #[error("cannot start a local node: {0}")]
     Spawn(String),
     #[error("internal delivery error: {0}")]
@@ -78,71 +63,43 @@ struct WindowReport {
 
 /// The set of nodes a run drives.
 pub enum Nodes {
-    InProcess {
-        nodes: Vec<NodeRuntime>,
-        index: BTreeMap<CountryCode, usize>,
-    },
-    Grpc {
-        clients: Vec<(CountryCode, SimulationClient<Channel>)>,
-    },
+    InProcess { nodes: Vec<NodeRuntime>, index: BTreeMap<CountryCode, usize> },
+    Grpc { clients: Vec<(CountryCode, SimulationClient<Channel>)> },
 }
 
 impl Nodes {
     pub fn in_process(configs: Vec<NodeConfig>) -> Nodes {
         let nodes: Vec<NodeRuntime> = configs.into_iter().map(NodeRuntime::new).collect();
-        let index = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.country().clone(), i))
-            .collect();
+        let index = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
         Nodes::InProcess { nodes, index }
     }
 
     /// Configures running nodes, one per country, at the given addresses.
-    pub async fn connect(
-        configs: Vec<NodeConfig>,
-        urls: &BTreeMap<CountryCode, String>,
-    ) -> Result<Nodes, EngineError> {
-        if let Some(extra) = urls
-            .keys()
-            .find(|code| !configs.iter().any(|c| &&c.country.code == code))
-        {
+    pub async fn connect(configs: Vec<NodeConfig>, urls: &BTreeMap<CountryCode, String>) -> Result<Nodes, EngineError> {
+        if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
             return Err(EngineError::UnknownNode(extra.clone()));
         }
         let mut clients = Vec::with_capacity(configs.len());
         for config in configs {
             let code = config.country.code.clone();
-            let url = urls
-                .get(&code)
-                .ok_or_else(|| EngineError::MissingNode(code.clone()))?;
-            let endpoint =
-                Endpoint::from_shared(url.clone()).map_err(|e| EngineError::BadAddress {
-                    country: code.clone(),
-                    url: url.clone(),
-                    reason: e.to_string(),
-                })?;
-            let channel = endpoint
-                .connect()
-                .await
-                .map_err(|e| EngineError::Unreachable {
-                    country: code.clone(),
-                    url: url.clone(),
-                    reason: error_chain(&e),
-                })?;
+            let url = urls.get(&code).ok_or_else(|| EngineError::MissingNode(code.clone()))?;
+            let endpoint = Endpoint::from_shared(url.clone()).map_err(|e| EngineError::BadAddress {
+                country: code.clone(),
+                url: url.clone(),
+                reason: e.to_string(),
+            })?;
+            let channel = endpoint.connect().await.map_err(|e| EngineError::Unreachable {
+                country: code.clone(),
+                url: url.clone(),
+                reason: error_chain(&e),
+            })?;
             let mut client = SimulationClient::new(channel);
-            let peers = urls
-                .iter()
-                .filter(|(c, _)| **c != code)
-                .map(|(c, u)| (c.clone(), u.clone()))
-                .collect();
-            client
-                .configure(node_config_to_proto(&config, &peers))
-                .await
-                .map_err(|status| EngineError::Refused {
-                    country: code.clone(),
-                    call: "Configure",
-                    status: status.message().to_owned(),
-                })?;
+            let peers = urls.iter().filter(|(c, _)| **c != code).map(|(c, u)| (c.clone(), u.clone())).collect();
+            client.configure(node_config_to_proto(&config, &peers)).await.map_err(|status| EngineError::Refused {
+                country: code.clone(),
+                call: "Configure",
+                status: status.message().to_owned(),
+            })?;
             clients.push((code, client));
         }
         Ok(Nodes::Grpc { clients })
@@ -159,9 +116,7 @@ impl Nodes {
                     sent.extend(outcome.sent);
                 }
                 for envelope in sent {
-                    let to = *index
-                        .get(&envelope.to)
-                        .ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+                    let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
                     nodes[to].deliver(envelope)?;
                 }
                 let next_event = nodes.iter().filter_map(NodeRuntime::next_event_time).min();
@@ -172,11 +127,7 @@ impl Nodes {
                 for (code, client) in clients.iter() {
                     let (code, mut client) = (code.clone(), client.clone());
                     calls.spawn(async move {
-                        let reply = client
-                            .advance(pb::AdvanceRequest {
-                                until_ms: until.ms(),
-                            })
-                            .await;
+                        let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms() }).await;
                         (code, reply)
                     });
                 }
@@ -192,17 +143,14 @@ impl Nodes {
                         })?
                         .into_inner();
                     for event in reply.events {
-                        events.push(event_from_proto(event).map_err(|e| {
-                            EngineError::BadEvent {
+                        events.push(
+                            event_from_proto(event).map_err(|e| EngineError::BadEvent {
                                 country: country.clone(),
                                 reason: e.to_string(),
-                            }
-                        })?);
+                            })?,
+                        );
                     }
-                    for t in [reply.next_event_ms, reply.earliest_sent_ms]
-                        .into_iter()
-                        .flatten()
-                    {
+                    for t in [reply.next_event_ms, reply.earliest_sent_ms].into_iter().flatten() {
                         next_event = Some(next_event.map_or(SimTime(t), |n| n.min(SimTime(t))));
                     }
                 }
@@ -217,10 +165,7 @@ const HORIZON_MS: i64 = 10 * 366 * pocnet_node::time::DAY_MS;
 /// Runs the scenario to completion: until no node has anything pending.
 pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<RunLog, EngineError> {
     let lookahead_ms = scenario.network.min_message_delay_ms;
-    debug_assert!(
-        lookahead_ms > 0,
-        "validation rejects a zero minimum message delay"
-    );
+    debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
     // A window ending at zero runs nothing and tells us when the first event is.
     let mut window = nodes.advance(SimTime::ZERO).await?;
     let mut events = window.events;
@@ -230,21 +175,13 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
             return Err(EngineError::Runaway);
         }
         let until = lbts.plus_ms(lookahead_ms);
-        tracing::trace!(
-            from_ms = lbts.ms(),
-            until_ms = until.ms(),
-            "granting window"
-        );
+        tracing::trace!(from_ms = lbts.ms(), until_ms = until.ms(), "granting window");
         window = nodes.advance(until).await?;
         events.append(&mut window.events);
         windows += 1;
     }
     events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(RunLog {
-        seed,
-        events,
-        windows,
-    })
+    Ok(RunLog { seed, events, windows })
 }
 
 /// Nodes served over gRPC on loopback ports inside this process; they stop
@@ -261,12 +198,9 @@ pub async fn spawn_local_servers(
     let mut urls = BTreeMap::new();
     let mut shutdown = Vec::new();
     for code in countries {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| EngineError::Spawn(e.to_string()))?;
-        let address = listener
-            .local_addr()
-            .map_err(|e| EngineError::Spawn(e.to_string()))?;
+        let listener =
+            tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|e| EngineError::Spawn(e.to_string()))?;
+        let address = listener.local_addr().map_err(|e| EngineError::Spawn(e.to_string()))?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             let stopped = async {
@@ -279,10 +213,7 @@ pub async fn spawn_local_servers(
         urls.insert(code, format!("http://{address}"));
         shutdown.push(stop);
     }
-    Ok(LocalServers {
-        urls,
-        _shutdown: shutdown,
-    })
+    Ok(LocalServers { urls, _shutdown: shutdown })
 }
 
 /// How a run reaches its nodes.
@@ -297,11 +228,7 @@ pub enum Placement {
 }
 
 /// Runs one replication of the scenario with the nodes placed as asked.
-pub async fn run_scenario(
-    scenario: &Scenario,
-    seed: u64,
-    placement: &Placement,
-) -> Result<RunLog, EngineError> {
+pub async fn run_scenario(scenario: &Scenario, seed: u64, placement: &Placement) -> Result<RunLog, EngineError> {
     let configs = scenario.node_configs(seed, 0);
     match placement {
         Placement::InProcess => run(scenario, seed, &mut Nodes::in_process(configs)).await,

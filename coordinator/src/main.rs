@@ -96,19 +96,12 @@ fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
             .ok_or_else(|| format!("`{entry}` should be CC=URL, like FR=http://127.0.0.1:7002"))?;
         let code = code.trim();
         if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(format!(
-                "`{code}` in `{entry}` is not a two-letter country code"
-            ));
+            return Err(format!("`{code}` in `{entry}` is not a two-letter country code"));
         }
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!(
-                "`{url}` in `{entry}` should start with http:// or https://"
-            ));
+            return Err(format!("`{url}` in `{entry}` should start with http:// or https://"));
         }
-        if nodes
-            .insert(CountryCode(code.to_owned()), url.trim().to_owned())
-            .is_some()
-        {
+        if nodes.insert(CountryCode(code.to_owned()), url.trim().to_owned()).is_some() {
             return Err(format!("{code} is given twice"));
         }
     }
@@ -121,10 +114,7 @@ fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -166,10 +156,7 @@ fn load(file: &Path) -> Result<Option<Scenario>, anyhow::Error> {
             }
             let count = problems.len();
             eprint!("{text}");
-            eprintln!(
-                "error: {file} is not a valid scenario ({count} problem{})",
-                if count == 1 { "" } else { "s" }
-            );
+            eprintln!("error: {file} is not a valid scenario ({count} problem{})", if count == 1 { "" } else { "s" });
             Ok(None)
         }
         Err(error) => Err(error.into()),
@@ -227,11 +214,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let log = engine::run_scenario(&scenario, seed, &placement)
         .await
         .with_context(|| format!("running {}", args.file.display()))?;
-    tracing::info!(
-        events = log.events.len(),
-        windows = log.windows,
-        "run finished"
-    );
+    tracing::info!(events = log.events.len(), windows = log.windows, "run finished");
     let report = Report::build(&scenario, &log);
     if let Some(path) = &args.json {
         std::fs::write(path, report.to_json())
@@ -242,9 +225,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     // The first line of output is the contract with whoever started us (tests, scripts).
     write_stdout(&format!("pocnet node listening on {address}\n"));
@@ -252,20 +233,14 @@ async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    pocnet_node::grpc::serve(listener, shutdown)
-        .await
-        .context("serving gRPC")?;
+    pocnet_node::grpc::serve(listener, shutdown).await.context("serving gRPC")?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The command's own output (report, summary); logs go to stderr through tracing.
 fn write_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
+    if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
         // A closed pipe (`pocnet run ... | head`) is not an error worth a panic.
     }
 }

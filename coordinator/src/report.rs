@@ -137,51 +137,29 @@ impl Report {
         let (profile_name, goals) = goals::profile(scenario.goals);
         let mut by_incident: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
         for event in &log.events {
-            by_incident
-                .entry(event.incident.as_str())
-                .or_default()
-                .push(event);
+            by_incident.entry(event.incident.as_str()).or_default().push(event);
         }
         let incidents: Vec<IncidentReport> = scenario
             .incidents
             .iter()
             .map(|incident| {
-                let events = by_incident
-                    .get(incident.id.as_str())
-                    .map(Vec::as_slice)
-                    .unwrap_or(&[]);
+                let events = by_incident.get(incident.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
                 incident_report(scenario, incident, events, &goals)
             })
             .collect();
 
-        let mut summaries: Vec<GoalSummary> = goals
-            .into_iter()
-            .map(|goal| GoalSummary {
-                goal,
-                evaluated: 0,
-                met: 0,
-            })
-            .collect();
+        let mut summaries: Vec<GoalSummary> =
+            goals.into_iter().map(|goal| GoalSummary { goal, evaluated: 0, met: 0 }).collect();
         let mut histograms: BTreeMap<Measure, Histogram<u64>> = BTreeMap::new();
-        for result in incidents
-            .iter()
-            .flat_map(|i| &i.hops)
-            .flat_map(|h| &h.goals)
-        {
-            if let Some(summary) = summaries
-                .iter_mut()
-                .find(|s| s.goal.measure == result.measure)
-            {
+        for result in incidents.iter().flat_map(|i| &i.hops).flat_map(|h| &h.goals) {
+            if let Some(summary) = summaries.iter_mut().find(|s| s.goal.measure == result.measure) {
                 summary.evaluated += 1;
                 summary.met += u64::from(result.met);
             }
-            if let (Some(actual), true) = (
-                result.actual_ms,
-                result.measure != Measure::MlaBeforeHoldExpiry,
-            ) {
-                let histogram = histograms.entry(result.measure).or_insert_with(|| {
-                    Histogram::new_with_bounds(1, LATENCY_CEILING_MS, 3).expect("valid bounds")
-                });
+            if let (Some(actual), true) = (result.actual_ms, result.measure != Measure::MlaBeforeHoldExpiry) {
+                let histogram = histograms
+                    .entry(result.measure)
+                    .or_insert_with(|| Histogram::new_with_bounds(1, LATENCY_CEILING_MS, 3).expect("valid bounds"));
                 // Zero-latency steps count as 1 ms: HdrHistogram's lowest value is 1.
                 histogram.saturating_record(actual.clamp(1, LATENCY_CEILING_MS as i64) as u64);
             }
@@ -330,20 +308,13 @@ fn evaluate(hop: &HopReport, goals: &[Goal]) -> Vec<GoalResult> {
     let mut results = Vec::new();
     for goal in goals {
         let result = match goal.measure {
-            Measure::Acknowledgement => {
-                within(hop.acknowledged_ms.map(|t| t - received), goal.target_ms)
-            }
-            Measure::PreservationOrdered => within(
-                hop.preservation_ordered_ms.map(|t| t - received),
-                goal.target_ms,
-            ),
+            Measure::Acknowledgement => within(hop.acknowledged_ms.map(|t| t - received), goal.target_ms),
+            Measure::PreservationOrdered => within(hop.preservation_ordered_ms.map(|t| t - received), goal.target_ms),
             Measure::Disclosure => within(hop.disclosed_ms.map(|t| t - received), goal.target_ms),
-            Measure::WrittenConfirmation => {
-                match (hop.request_sent_ms, hop.confirmation_received_ms) {
-                    (Some(sent), received) => within(received.map(|r| r - sent), goal.target_ms),
-                    (None, _) => continue,
-                }
-            }
+            Measure::WrittenConfirmation => match (hop.request_sent_ms, hop.confirmation_received_ms) {
+                (Some(sent), received) => within(received.map(|r| r - sent), goal.target_ms),
+                (None, _) => continue,
+            },
             Measure::MlaBeforeHoldExpiry => match hop.hold_until_ms {
                 // Only data actually held needs an MLA request.
                 Some(hold_until) => GoalResult {
@@ -354,36 +325,24 @@ fn evaluate(hop: &HopReport, goals: &[Goal]) -> Vec<GoalResult> {
                 None => continue,
             },
         };
-        results.push(GoalResult {
-            measure: goal.measure,
-            ..result
-        });
+        results.push(GoalResult { measure: goal.measure, ..result });
     }
     results
 }
 
 fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
     let since = |at: Option<i64>| at.zip(reported_at).map(|(a, r)| a - r);
-    if let Some(hop) = hops
-        .iter()
-        .find(|h| h.outcome == HopOutcome::OriginIdentified)
-    {
+    if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::OriginIdentified) {
         return TraceOutcome {
             result: TraceResult::OriginIdentified,
             hop: Some(hop.hop),
             at_ms: hop.disclosed_ms,
             since_report_ms: since(hop.disclosed_ms),
-            reason: format!(
-                "the subscriber of {} ({}) was identified",
-                hop.carrier, hop.country
-            ),
+            reason: format!("the subscriber of {} ({}) was identified", hop.carrier, hop.country),
         };
     }
     if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::LogsExpired) {
-        let late_by = hop
-            .preservation_ordered_ms
-            .zip(hop.logs_deleted_at_ms)
-            .map(|(o, d)| o - d);
+        let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
         return TraceOutcome {
             result: TraceResult::Stopped,
             hop: Some(hop.hop),
@@ -440,10 +399,7 @@ impl Report {
                 None => format!("never reported by {}", incident.reported_by),
             };
             let _ = writeln!(out, "Incident {}: {reported}", incident.id);
-            let _ = writeln!(
-                out,
-                "  times are from the report; local time at the hop's country"
-            );
+            let _ = writeln!(out, "  times are from the report; local time at the hop's country");
             let _ = writeln!(
                 out,
                 "  {:<3} {:<3} {:<16} {:<28} {:<28} {:<28} outcome",
@@ -452,19 +408,12 @@ impl Report {
             for hop in &incident.hops {
                 let stamp = |at: Option<i64>| match (at, incident.reported_at_ms) {
                     (Some(at), Some(reported)) => {
-                        format!(
-                            "+{} {}",
-                            fmt_ms(at - reported),
-                            local_short(scenario, &hop.country, SimTime(at))
-                        )
+                        format!("+{} {}", fmt_ms(at - reported), local_short(scenario, &hop.country, SimTime(at)))
                     }
                     _ => "-".to_owned(),
                 };
-                let acknowledged = if hop.domestic {
-                    "(domestic order)".to_owned()
-                } else {
-                    stamp(hop.acknowledged_ms)
-                };
+                let acknowledged =
+                    if hop.domestic { "(domestic order)".to_owned() } else { stamp(hop.acknowledged_ms) };
                 let preserved = stamp(hop.preserved_ms.or(hop.logs_expired_ms));
                 let outcome = match hop.outcome {
                     HopOutcome::NotReached => "not reached".to_owned(),
@@ -491,10 +440,7 @@ impl Report {
             let verdict = match incident.trace.result {
                 TraceResult::OriginIdentified => format!(
                     "TRACE REACHED THE ORIGIN in {}: {}",
-                    incident
-                        .trace
-                        .since_report_ms
-                        .map_or_else(|| "?".to_owned(), fmt_ms),
+                    incident.trace.since_report_ms.map_or_else(|| "?".to_owned(), fmt_ms),
                     incident.trace.reason
                 ),
                 TraceResult::Stopped => format!(
@@ -517,13 +463,7 @@ impl Report {
                         (_, Some(actual)) => format!("took {}", fmt_ms(actual)),
                         (_, None) => "never happened".to_owned(),
                     };
-                    format!(
-                        "hop {} {}: {} {}",
-                        h.hop,
-                        h.country,
-                        measure_name(g.measure),
-                        actual
-                    )
+                    format!("hop {} {}: {} {}", h.hop, h.country, measure_name(g.measure), actual)
                 })
                 .collect();
             if !missed.is_empty() {
@@ -531,11 +471,7 @@ impl Report {
             }
         }
         let _ = writeln!(out);
-        let _ = writeln!(
-            out,
-            "Goal compliance ({}), per cross-border request:",
-            self.scenario.goal_profile
-        );
+        let _ = writeln!(out, "Goal compliance ({}), per cross-border request:", self.scenario.goal_profile);
         for summary in &self.goals {
             let share = if summary.evaluated == 0 {
                 "not applicable".to_owned()
@@ -551,10 +487,7 @@ impl Report {
         }
         if !self.stages.is_empty() {
             let _ = writeln!(out);
-            let _ = writeln!(
-                out,
-                "Latency from request received (cross-border requests):"
-            );
+            let _ = writeln!(out, "Latency from request received (cross-border requests):");
             for stage in &self.stages {
                 let show = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), fmt_ms);
                 let _ = writeln!(
@@ -584,21 +517,15 @@ fn measure_name(measure: Measure) -> &'static str {
 
 fn zoned(scenario: &Scenario, country: &CountryCode, at: SimTime) -> Option<jiff::ZonedDateTime> {
     let tz = scenario.countries.get(country)?.time_zone.clone();
-    let ts = scenario
-        .epoch
-        .checked_add(jiff::SignedDuration::from_millis(at.ms()))
-        .ok()?;
+    let ts = scenario.epoch.checked_add(jiff::SignedDuration::from_millis(at.ms())).ok()?;
     Some(ts.to_zoned_datetime(tz))
 }
 
 fn local_time(scenario: &Scenario, country: &CountryCode, at: SimTime) -> String {
-    zoned(scenario, country, at).map_or_else(
-        || format!("{} ms", at.ms()),
-        |z| z.strftime("%a %Y-%m-%d %H:%M %Z").to_string(),
-    )
+    zoned(scenario, country, at)
+        .map_or_else(|| format!("{} ms", at.ms()), |z| z.strftime("%a %Y-%m-%d %H:%M %Z").to_string())
 }
 
 fn local_short(scenario: &Scenario, country: &CountryCode, at: SimTime) -> String {
-    zoned(scenario, country, at)
-        .map_or_else(String::new, |z| z.strftime("(%a %H:%M %Z)").to_string())
+    zoned(scenario, country, at).map_or_else(String::new, |z| z.strftime("(%a %H:%M %Z)").to_string())
 }

@@ -16,8 +16,8 @@
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
-    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind,
-    LogRecord, NextHop, PreservationOutcome, SimTime,
+    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, LogRecord, NextHop,
+    PreservationOutcome, SimTime,
 };
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
@@ -153,20 +153,9 @@ impl ContactPoint {
             paperwork: stream(Purpose::Paperwork),
         };
         ContactPoint {
-            clock: LocalClock {
-                epoch: config.epoch,
-                time_zone: config.country.time_zone.clone(),
-            },
-            carriers: config
-                .carriers
-                .into_iter()
-                .map(|c| (c.id.clone(), c))
-                .collect(),
-            logs: config
-                .logs
-                .into_iter()
-                .map(|l| ((l.incident.clone(), l.carrier.clone()), l))
-                .collect(),
+            clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
+            carriers: config.carriers.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            logs: config.logs.into_iter().map(|l| ((l.incident.clone(), l.carrier.clone()), l)).collect(),
             incidents: config.incidents,
             country: config.country,
             cases: BTreeMap::new(),
@@ -192,8 +181,7 @@ impl ContactPoint {
     }
 
     pub fn has_log(&self, incident: &str, carrier: &CarrierId) -> bool {
-        self.logs
-            .contains_key(&(incident.to_owned(), carrier.clone()))
+        self.logs.contains_key(&(incident.to_owned(), carrier.clone()))
     }
 
     pub fn has_case(&self, incident: &str, hop: u32) -> bool {
@@ -211,9 +199,7 @@ impl ContactPoint {
             let detected_after_ms = report.detection.sample(&mut self.rng.paperwork);
             out.push(Output::SetTimer {
                 at: report.communication_at.plus_ms(detected_after_ms),
-                timer: Timer::ReportIncident {
-                    incident: report.incident.clone(),
-                },
+                timer: Timer::ReportIncident { incident: report.incident.clone() },
             });
         }
         out
@@ -240,64 +226,27 @@ impl ContactPoint {
                 let me = self.country.code.clone();
                 self.begin_hop(out, now, &incident, 0, first_hop, me);
             }
-            Timer::SendRequest {
-                incident,
-                hop,
-                next,
-                reporting_country,
-            } => {
-                let body = Body::PreservationRequest {
-                    carrier: next.carrier.clone(),
-                    reporting_country,
-                };
+            Timer::SendRequest { incident, hop, next, reporting_country } => {
+                let body = Body::PreservationRequest { carrier: next.carrier.clone(), reporting_country };
                 self.send(out, now, &next.country, &incident, hop, body);
                 self.record(
                     out,
                     now,
                     &incident,
                     hop,
-                    EventKind::RequestSent {
-                        to: next.country.clone(),
-                        carrier: next.carrier,
-                    },
+                    EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier },
                 );
-                let confirm_after_ms = self
-                    .country
-                    .written_confirmation
-                    .sample(&mut self.rng.paperwork);
+                let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(confirm_after_ms),
-                    timer: Timer::SendConfirmation {
-                        incident,
-                        hop,
-                        to: next.country,
-                        request_sent_at: now,
-                    },
+                    timer: Timer::SendConfirmation { incident, hop, to: next.country, request_sent_at: now },
                 });
             }
-            Timer::Acknowledge { incident, hop } => {
-                self.acknowledge_and_order(out, now, &incident, hop)
-            }
-            Timer::CarrierPreserved { incident, hop } => {
-                self.carrier_preserved(out, now, &incident, hop)
-            }
-            Timer::CarrierDisclosed { incident, hop } => {
-                self.carrier_disclosed(out, now, &incident, hop)
-            }
-            Timer::SendConfirmation {
-                incident,
-                hop,
-                to,
-                request_sent_at,
-            } => {
-                self.send(
-                    out,
-                    now,
-                    &to,
-                    &incident,
-                    hop,
-                    Body::WrittenConfirmation { request_sent_at },
-                );
+            Timer::Acknowledge { incident, hop } => self.acknowledge_and_order(out, now, &incident, hop),
+            Timer::CarrierPreserved { incident, hop } => self.carrier_preserved(out, now, &incident, hop),
+            Timer::CarrierDisclosed { incident, hop } => self.carrier_disclosed(out, now, &incident, hop),
+            Timer::SendConfirmation { incident, hop, to, request_sent_at } => {
+                self.send(out, now, &to, &incident, hop, Body::WrittenConfirmation { request_sent_at });
                 self.record(out, now, &incident, hop, EventKind::ConfirmationSent { to });
             }
             Timer::SendMla { incident, hop, to } => {
@@ -308,89 +257,40 @@ impl ContactPoint {
     }
 
     fn on_message(&mut self, now: SimTime, envelope: Envelope, out: &mut Vec<Output>) {
-        let Envelope {
-            from,
-            incident,
-            hop,
-            body,
-            ..
-        } = envelope;
+        let Envelope { from, incident, hop, body, .. } = envelope;
         let answer = body.name().to_owned();
         match body {
-            Body::PreservationRequest {
-                carrier,
-                reporting_country,
-            } => {
+            Body::PreservationRequest { carrier, reporting_country } => {
                 self.record(
                     out,
                     now,
                     &incident,
                     hop,
-                    EventKind::RequestReceived {
-                        from: from.clone(),
-                        carrier: carrier.clone(),
-                    },
+                    EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() },
                 );
                 self.cases.insert(
                     (incident.clone(), hop),
-                    Case {
-                        carrier,
-                        requester: from,
-                        reporting_country,
-                        logs_survive: false,
-                        hold_until: None,
-                    },
+                    Case { carrier, requester: from, reporting_country, logs_survive: false, hold_until: None },
                 );
                 let at = self.desk_done(now);
-                out.push(Output::SetTimer {
-                    at,
-                    timer: Timer::Acknowledge { incident, hop },
-                });
+                out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
             }
             Body::Acknowledgement => {
-                self.record(
-                    out,
-                    now,
-                    &incident,
-                    hop,
-                    EventKind::AnswerReceived { from, answer },
-                );
+                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
             }
             Body::PreservationResult(outcome) => {
-                self.record(
-                    out,
-                    now,
-                    &incident,
-                    hop,
-                    EventKind::AnswerReceived {
-                        from: from.clone(),
-                        answer,
-                    },
-                );
+                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
                 if let PreservationOutcome::Preserved { .. } = outcome {
                     // Art. 31: the formal request that turns the hold into production.
                     let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
                     out.push(Output::SetTimer {
                         at: now.plus_ms(prepare_ms),
-                        timer: Timer::SendMla {
-                            incident,
-                            hop,
-                            to: from,
-                        },
+                        timer: Timer::SendMla { incident, hop, to: from },
                     });
                 }
             }
-            Body::Disclosure {
-                next_hop,
-                forwarded,
-            } => {
-                self.record(
-                    out,
-                    now,
-                    &incident,
-                    hop,
-                    EventKind::AnswerReceived { from, answer },
-                );
+            Body::Disclosure { next_hop, forwarded } => {
+                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
                 if let Some(next) = next_hop
                     && !forwarded
                 {
@@ -399,29 +299,11 @@ impl ContactPoint {
                 }
             }
             Body::WrittenConfirmation { request_sent_at } => {
-                self.record(
-                    out,
-                    now,
-                    &incident,
-                    hop,
-                    EventKind::ConfirmationReceived {
-                        from,
-                        request_sent_at,
-                    },
-                );
+                self.record(out, now, &incident, hop, EventKind::ConfirmationReceived { from, request_sent_at });
             }
             Body::MlaRequest => {
-                let hold_until = self
-                    .case(&incident, hop)
-                    .and_then(|c| c.hold_until)
-                    .unwrap_or(now);
-                self.record(
-                    out,
-                    now,
-                    &incident,
-                    hop,
-                    EventKind::MlaReceived { from, hold_until },
-                );
+                let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
+                self.record(out, now, &incident, hop, EventKind::MlaReceived { from, hold_until });
             }
         }
     }
@@ -450,67 +332,29 @@ impl ContactPoint {
                     hold_until: None,
                 },
             );
-            Timer::Acknowledge {
-                incident: incident.to_owned(),
-                hop,
-            }
+            Timer::Acknowledge { incident: incident.to_owned(), hop }
         } else {
-            Timer::SendRequest {
-                incident: incident.to_owned(),
-                hop,
-                next,
-                reporting_country,
-            }
+            Timer::SendRequest { incident: incident.to_owned(), hop, next, reporting_country }
         };
         out.push(Output::SetTimer { at, timer });
     }
 
-    fn acknowledge_and_order(
-        &mut self,
-        out: &mut Vec<Output>,
-        now: SimTime,
-        incident: &str,
-        hop: u32,
-    ) {
+    fn acknowledge_and_order(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
         let Some(case) = self.case(incident, hop).cloned() else {
             return;
         };
         let me = self.country.code.clone();
         if case.requester != me {
-            self.record(
-                out,
-                now,
-                incident,
-                hop,
-                EventKind::Acknowledged {
-                    requester: case.requester.clone(),
-                },
-            );
+            self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
             if case.reporting_country != me {
-                self.send(
-                    out,
-                    now,
-                    &case.reporting_country,
-                    incident,
-                    hop,
-                    Body::Acknowledgement,
-                );
+                self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
             }
         }
-        self.record(
-            out,
-            now,
-            incident,
-            hop,
-            EventKind::PreservationOrdered {
-                carrier: case.carrier.clone(),
-            },
-        );
+        self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier.clone() });
         // The logs survive only if the order reaches the carrier before they are deleted.
-        let (Some(carrier), Some(log)) = (
-            self.carriers.get(&case.carrier),
-            self.logs.get(&(incident.to_owned(), case.carrier.clone())),
-        ) else {
+        let (Some(carrier), Some(log)) =
+            (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
+        else {
             debug_assert!(false, "delivery checks the carrier and its log");
             return;
         };
@@ -521,10 +365,7 @@ impl ContactPoint {
         }
         out.push(Output::SetTimer {
             at: now.plus_ms(execute_ms),
-            timer: Timer::CarrierPreserved {
-                incident: incident.to_owned(),
-                hop,
-            },
+            timer: Timer::CarrierPreserved { incident: incident.to_owned(), hop },
         });
     }
 
@@ -532,10 +373,9 @@ impl ContactPoint {
         let Some(case) = self.case(incident, hop).cloned() else {
             return;
         };
-        let (Some(carrier), Some(log)) = (
-            self.carriers.get(&case.carrier),
-            self.logs.get(&(incident.to_owned(), case.carrier.clone())),
-        ) else {
+        let (Some(carrier), Some(log)) =
+            (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
+        else {
             return;
         };
         let outcome = if case.logs_survive {
@@ -543,48 +383,20 @@ impl ContactPoint {
             let disclose_ms = carrier.disclosure.sample(&mut self.rng.carrier);
             out.push(Output::SetTimer {
                 at: now.plus_ms(disclose_ms),
-                timer: Timer::CarrierDisclosed {
-                    incident: incident.to_owned(),
-                    hop,
-                },
+                timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
             });
             if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
                 case.hold_until = Some(until);
             }
-            self.record(
-                out,
-                now,
-                incident,
-                hop,
-                EventKind::Preserved {
-                    carrier: case.carrier.clone(),
-                    until,
-                },
-            );
+            self.record(out, now, incident, hop, EventKind::Preserved { carrier: case.carrier.clone(), until });
             PreservationOutcome::Preserved { until }
         } else {
             let expired_at = log.communication_at.plus_ms(carrier.retention_ms);
-            self.record(
-                out,
-                now,
-                incident,
-                hop,
-                EventKind::LogsExpired {
-                    carrier: case.carrier.clone(),
-                    expired_at,
-                },
-            );
+            self.record(out, now, incident, hop, EventKind::LogsExpired { carrier: case.carrier.clone(), expired_at });
             PreservationOutcome::Expired { expired_at }
         };
         if case.reporting_country != self.country.code {
-            self.send(
-                out,
-                now,
-                &case.reporting_country,
-                incident,
-                hop,
-                Body::PreservationResult(outcome),
-            );
+            self.send(out, now, &case.reporting_country, incident, hop, Body::PreservationResult(outcome));
         }
     }
 
@@ -605,49 +417,21 @@ impl ContactPoint {
                     now,
                     incident,
                     hop,
-                    EventKind::Disclosed {
-                        carrier: case.carrier.clone(),
-                        next_hop: next.clone(),
-                    },
+                    EventKind::Disclosed { carrier: case.carrier.clone(), next_hop: next.clone() },
                 );
                 // Under relay, and always for the reporting country's own
                 // carriers, this desk sends the next request itself.
                 if self.strategy == Strategy::Relay || case.reporting_country == me {
                     forwarded = true;
-                    self.begin_hop(
-                        out,
-                        now,
-                        incident,
-                        hop + 1,
-                        next.clone(),
-                        case.reporting_country.clone(),
-                    );
+                    self.begin_hop(out, now, incident, hop + 1, next.clone(), case.reporting_country.clone());
                 }
             }
             None => {
-                self.record(
-                    out,
-                    now,
-                    incident,
-                    hop,
-                    EventKind::OriginIdentified {
-                        carrier: case.carrier.clone(),
-                    },
-                );
+                self.record(out, now, incident, hop, EventKind::OriginIdentified { carrier: case.carrier.clone() });
             }
         }
         if case.reporting_country != me {
-            self.send(
-                out,
-                now,
-                &case.reporting_country,
-                incident,
-                hop,
-                Body::Disclosure {
-                    next_hop,
-                    forwarded,
-                },
-            );
+            self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { next_hop, forwarded });
         }
     }
 
@@ -657,27 +441,13 @@ impl ContactPoint {
 
     /// When this desk has finished handling something that reached it at `now`.
     fn desk_done(&mut self, now: SimTime) -> SimTime {
-        let officer_at =
-            self.country
-                .staffing
-                .officer_available(now, &self.clock, &mut self.rng.desk);
+        let officer_at = self.country.staffing.officer_available(now, &self.clock, &mut self.rng.desk);
         officer_at.plus_ms(self.country.handling.sample(&mut self.rng.desk))
     }
 
-    fn send(
-        &mut self,
-        out: &mut Vec<Output>,
-        now: SimTime,
-        to: &CountryCode,
-        incident: &str,
-        hop: u32,
-        body: Body,
-    ) {
+    fn send(&mut self, out: &mut Vec<Output>, now: SimTime, to: &CountryCode, incident: &str, hop: u32, body: Body) {
         debug_assert_ne!(to, &self.country.code, "messages cross a border");
-        let transit_ms = self
-            .message_delay
-            .sample(&mut self.rng.channel)
-            .max(self.min_message_delay_ms);
+        let transit_ms = self.message_delay.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
         let sequence = self.next_message_sequence;
         self.next_message_sequence += 1;
         tracing::debug!(
@@ -696,14 +466,7 @@ impl ContactPoint {
         }));
     }
 
-    fn record(
-        &mut self,
-        out: &mut Vec<Output>,
-        now: SimTime,
-        incident: &str,
-        hop: u32,
-        kind: EventKind,
-    ) {
+    fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32, kind: EventKind) {
         let sequence = self.next_event_sequence;
         self.next_event_sequence += 1;
         if tracing::enabled!(tracing::Level::INFO) {
@@ -761,23 +524,27 @@ mod tests {
         }
     }
 
-    /// Country `code` holding carrier `c-<code>`, hop 0 of incident `i`, whose logs name `previous`.
-    fn requested_node(
+    /// Country `code` holding carrier `c-<code>`, whose logs for hops `0..hops`
+    /// of incident `i` name `previous`.
+    fn requested_config(
         code: &str,
         retention_ms: i64,
+        hops: u32,
         previous: Option<NextHop>,
         strategy: Strategy,
-    ) -> ContactPoint {
-        ContactPoint::new(NodeConfig {
+    ) -> NodeConfig {
+        NodeConfig {
             country: country(code),
             carriers: vec![carrier(&format!("c-{code}"), code, retention_ms)],
-            logs: vec![LogRecord {
-                incident: "i".to_owned(),
-                hop: 0,
-                carrier: CarrierId(format!("c-{code}")),
-                communication_at: SimTime::ZERO,
-                previous,
-            }],
+            logs: (0..hops)
+                .map(|hop| LogRecord {
+                    incident: "i".to_owned(),
+                    hop,
+                    carrier: CarrierId(format!("c-{code}")),
+                    communication_at: SimTime::ZERO,
+                    previous: previous.clone(),
+                })
+                .collect(),
             incidents: Vec::new(),
             strategy,
             message_delay: Distribution::Fixed { ms: 5 * MINUTE_MS },
@@ -785,7 +552,11 @@ mod tests {
             epoch: jiff::Timestamp::UNIX_EPOCH,
             seed: 1,
             replication: 0,
-        })
+        }
+    }
+
+    fn requested_node(code: &str, retention_ms: i64, previous: Option<NextHop>, strategy: Strategy) -> ContactPoint {
+        ContactPoint::new(requested_config(code, retention_ms, 1, previous, strategy))
     }
 
     fn request(to: &str, at: SimTime) -> Input {
@@ -797,10 +568,7 @@ mod tests {
             deliver_at: at,
             incident: "i".to_owned(),
             hop: 0,
-            body: Body::PreservationRequest {
-                carrier: CarrierId(format!("c-{to}")),
-                reporting_country: "FR".into(),
-            },
+            body: Body::PreservationRequest { carrier: CarrierId(format!("c-{to}")), reporting_country: "FR".into() },
         })
     }
 
@@ -847,17 +615,8 @@ mod tests {
                 if *expired_at == SimTime(3 * DAY_MS))
         });
         assert!(expired, "{outputs:#?}");
-        let answers: Vec<_> = sent(&outputs)
-            .into_iter()
-            .map(|(_, to, what)| (to, what))
-            .collect();
-        assert_eq!(
-            answers,
-            [
-                ("FR".to_owned(), "acknowledgement"),
-                ("FR".to_owned(), "preservation result")
-            ]
-        );
+        let answers: Vec<_> = sent(&outputs).into_iter().map(|(_, to, what)| (to, what)).collect();
+        assert_eq!(answers, [("FR".to_owned(), "acknowledgement"), ("FR".to_owned(), "preservation result")]);
     }
 
     #[test]
@@ -871,51 +630,25 @@ mod tests {
         assert_eq!(
             answers,
             [
-                (
-                    SimTime(HOUR_MS + 10 * MINUTE_MS),
-                    "FR".to_owned(),
-                    "acknowledgement"
-                ),
-                (
-                    SimTime(3 * HOUR_MS + 10 * MINUTE_MS),
-                    "FR".to_owned(),
-                    "preservation result"
-                ),
-                (
-                    SimTime(9 * HOUR_MS + 10 * MINUTE_MS),
-                    "FR".to_owned(),
-                    "traffic data disclosure"
-                ),
+                (SimTime(HOUR_MS + 10 * MINUTE_MS), "FR".to_owned(), "acknowledgement"),
+                (SimTime(3 * HOUR_MS + 10 * MINUTE_MS), "FR".to_owned(), "preservation result"),
+                (SimTime(9 * HOUR_MS + 10 * MINUTE_MS), "FR".to_owned(), "traffic data disclosure"),
             ]
         );
     }
 
     #[test]
     fn relay_forwards_the_next_request_itself_while_hub_leaves_it_to_the_reporter() {
-        let next = Some(NextHop {
-            carrier: "c-US".into(),
-            country: "US".into(),
-        });
+        let next = Some(NextHop { carrier: "c-US".into(), country: "US".into() });
         for (strategy, forwards) in [(Strategy::Relay, true), (Strategy::Hub, false)] {
             let mut de = requested_node("DE", 7 * DAY_MS, next.clone(), strategy);
             let first = de.handle(SimTime::ZERO, request("DE", SimTime::ZERO));
             let outputs = run_timers(&mut de, first);
-            let to_us = sent(&outputs)
-                .iter()
-                .filter(|(_, to, what)| to == "US" && *what == "preservation request")
-                .count();
+            let to_us =
+                sent(&outputs).iter().filter(|(_, to, what)| to == "US" && *what == "preservation request").count();
             assert_eq!(to_us, usize::from(forwards), "{strategy:?}");
             let forwarded_flag = outputs.iter().any(|(_, o)| {
-                matches!(
-                    o,
-                    Output::Send(Envelope {
-                        body: Body::Disclosure {
-                            forwarded: true,
-                            ..
-                        },
-                        ..
-                    })
-                )
+                matches!(o, Output::Send(Envelope { body: Body::Disclosure { forwarded: true, .. }, .. }))
             });
             assert_eq!(forwarded_flag, forwards, "{strategy:?}");
         }
@@ -925,26 +658,7 @@ mod tests {
     fn simultaneous_messages_run_in_sender_order_whatever_order_they_were_delivered() {
         let make = || {
             // Two requests for different hops from two senders, both due at 1 h.
-            NodeRuntime::new(NodeConfig {
-                country: country("DE"),
-                carriers: vec![carrier("c-DE", "DE", 7 * DAY_MS)],
-                logs: (0..2)
-                    .map(|hop| LogRecord {
-                        incident: "i".to_owned(),
-                        hop,
-                        carrier: "c-DE".into(),
-                        communication_at: SimTime::ZERO,
-                        previous: None,
-                    })
-                    .collect(),
-                incidents: Vec::new(),
-                strategy: Strategy::Hub,
-                message_delay: Distribution::Fixed { ms: 5 * MINUTE_MS },
-                min_message_delay_ms: MINUTE_MS,
-                epoch: jiff::Timestamp::UNIX_EPOCH,
-                seed: 1,
-                replication: 0,
-            })
+            NodeRuntime::new(requested_config("DE", 7 * DAY_MS, 2, None, Strategy::Hub))
         };
         let envelope = |from: &str, hop| Envelope {
             from: from.into(),
@@ -954,10 +668,7 @@ mod tests {
             deliver_at: SimTime(HOUR_MS),
             incident: "i".to_owned(),
             hop,
-            body: Body::PreservationRequest {
-                carrier: "c-DE".into(),
-                reporting_country: from.into(),
-            },
+            body: Body::PreservationRequest { carrier: "c-DE".into(), reporting_country: from.into() },
         };
         let mut a = make();
         a.deliver(envelope("FR", 0)).unwrap();
@@ -965,10 +676,7 @@ mod tests {
         let mut b = make();
         b.deliver(envelope("US", 1)).unwrap();
         b.deliver(envelope("FR", 0)).unwrap();
-        let (a, b) = (
-            a.advance(SimTime(10 * DAY_MS)),
-            b.advance(SimTime(10 * DAY_MS)),
-        );
+        let (a, b) = (a.advance(SimTime(10 * DAY_MS)), b.advance(SimTime(10 * DAY_MS)));
         assert_eq!(a.events, b.events);
         assert_eq!(a.sent, b.sent);
         assert!(!a.events.is_empty());
@@ -976,50 +684,19 @@ mod tests {
 
     #[test]
     fn delivery_rejects_unknown_carriers_messages_from_the_past_and_duplicates() {
-        let mut node = NodeRuntime::new(NodeConfig {
-            country: country("DE"),
-            carriers: vec![carrier("c-DE", "DE", DAY_MS)],
-            logs: vec![LogRecord {
-                incident: "i".to_owned(),
-                hop: 0,
-                carrier: "c-DE".into(),
-                communication_at: SimTime::ZERO,
-                previous: None,
-            }],
-            incidents: Vec::new(),
-            strategy: Strategy::Hub,
-            message_delay: Distribution::Fixed { ms: 5 * MINUTE_MS },
-            min_message_delay_ms: MINUTE_MS,
-            epoch: jiff::Timestamp::UNIX_EPOCH,
-            seed: 1,
-            replication: 0,
-        });
-        let Input::Message(good) = request("DE", SimTime(HOUR_MS)) else {
-            unreachable!()
-        };
+        let mut node = NodeRuntime::new(requested_config("DE", DAY_MS, 1, None, Strategy::Hub));
+        let Input::Message(good) = request("DE", SimTime(HOUR_MS)) else { unreachable!() };
         let mut unknown = good.clone();
-        unknown.body = Body::PreservationRequest {
-            carrier: "nope".into(),
-            reporting_country: "FR".into(),
-        };
-        assert_eq!(
-            node.deliver(unknown).unwrap_err().field(),
-            "preservation_request.carrier"
-        );
+        unknown.body = Body::PreservationRequest { carrier: "nope".into(), reporting_country: "FR".into() };
+        assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
         let mut too_fast = good.clone();
         too_fast.sent_at = too_fast.deliver_at;
         assert_eq!(node.deliver(too_fast).unwrap_err().field(), "deliver_at_ms");
         node.deliver(good.clone()).unwrap();
-        assert!(matches!(
-            node.deliver(good.clone()),
-            Err(DeliveryError::DuplicateRequest { .. })
-        ));
+        assert!(matches!(node.deliver(good.clone()), Err(DeliveryError::DuplicateRequest { .. })));
         node.advance(SimTime(2 * HOUR_MS));
         let mut late = good;
         late.hop = 1;
-        assert!(matches!(
-            node.deliver(late),
-            Err(DeliveryError::InThePast { .. })
-        ));
+        assert!(matches!(node.deliver(late), Err(DeliveryError::InThePast { .. })));
     }
 }

@@ -41,21 +41,18 @@ impl Distribution {
                 if sigma <= 0.0 {
                     return median_ms;
                 }
-                let law = rand_distr::LogNormal::new(mu, sigma)
-                    .expect("sigma is positive and finite after validation");
+                let law = rand_distr::LogNormal::new(mu, sigma).expect("sigma is positive and finite after validation");
                 round_ms(law.sample(rng))
             }
             Distribution::Exponential { mean_ms } => {
                 if mean_ms <= 0 {
                     return 0;
                 }
-                let law = rand_distr::Exp::new(1.0 / mean_ms as f64)
-                    .expect("rate is positive after validation");
+                let law = rand_distr::Exp::new(1.0 / mean_ms as f64).expect("rate is positive after validation");
                 round_ms(law.sample(rng))
             }
             Distribution::Uniform { min_ms, max_ms } => {
-                let law = rand_distr::Uniform::new_inclusive(min_ms, max_ms)
-                    .expect("min <= max after validation");
+                let law = rand_distr::Uniform::new_inclusive(min_ms, max_ms).expect("min <= max after validation");
                 law.sample(rng)
             }
         }
@@ -66,19 +63,15 @@ impl Distribution {
     pub fn validate(&self) -> Result<(), String> {
         match *self {
             Distribution::Fixed { ms } if ms < 0 => Err(format!("fixed delay {ms} ms is negative")),
-            Distribution::LogNormal { median_ms, p90_ms }
-                if median_ms < 0 || p90_ms < median_ms =>
-            {
-                Err(format!(
-                    "log-normal needs 0 <= median <= p90 (got median {median_ms} ms, p90 {p90_ms} ms)"
-                ))
+            Distribution::LogNormal { median_ms, p90_ms } if median_ms < 0 || p90_ms < median_ms => {
+                Err(format!("log-normal needs 0 <= median <= p90 (got median {median_ms} ms, p90 {p90_ms} ms)"))
             }
             Distribution::Exponential { mean_ms } if mean_ms < 0 => {
                 Err(format!("exponential mean {mean_ms} ms is negative"))
             }
-            Distribution::Uniform { min_ms, max_ms } if min_ms < 0 || max_ms < min_ms => Err(
-                format!("uniform needs 0 <= min <= max (got min {min_ms} ms, max {max_ms} ms)"),
-            ),
+            Distribution::Uniform { min_ms, max_ms } if min_ms < 0 || max_ms < min_ms => {
+                Err(format!("uniform needs 0 <= min <= max (got min {min_ms} ms, max {max_ms} ms)"))
+            }
             _ => Ok(()),
         }
     }
@@ -113,10 +106,7 @@ mod tests {
 
     #[test]
     fn log_normal_matches_its_median_and_p90() {
-        let law = Distribution::LogNormal {
-            median_ms: 1_800_000,
-            p90_ms: 7_200_000,
-        };
+        let law = Distribution::LogNormal { median_ms: 1_800_000, p90_ms: 7_200_000 };
         let v = draws(&law, 20_000);
         let median = v[v.len() / 2] as f64;
         let p90 = v[v.len() * 9 / 10] as f64;
@@ -129,35 +119,15 @@ mod tests {
         let v = draws(&Distribution::Exponential { mean_ms: 60_000 }, 20_000);
         let mean = v.iter().sum::<i64>() as f64 / v.len() as f64;
         assert!((mean / 60_000.0 - 1.0).abs() < 0.05, "mean {mean}");
-        let u = draws(
-            &Distribution::Uniform {
-                min_ms: 10,
-                max_ms: 20,
-            },
-            1000,
-        );
+        let u = draws(&Distribution::Uniform { min_ms: 10, max_ms: 20 }, 1000);
         assert_eq!((u[0], u[999]), (10, 20));
     }
 
     #[test]
     fn validate_rejects_p90_below_median_and_negative_delays() {
-        assert!(
-            Distribution::LogNormal {
-                median_ms: 10,
-                p90_ms: 5
-            }
-            .validate()
-            .is_err()
-        );
+        assert!(Distribution::LogNormal { median_ms: 10, p90_ms: 5 }.validate().is_err());
         assert!(Distribution::Fixed { ms: -1 }.validate().is_err());
-        assert!(
-            Distribution::Uniform {
-                min_ms: 3,
-                max_ms: 2
-            }
-            .validate()
-            .is_err()
-        );
+        assert!(Distribution::Uniform { min_ms: 3, max_ms: 2 }.validate().is_err());
         assert!(Distribution::Fixed { ms: 0 }.validate().is_ok());
     }
 }

@@ -95,27 +95,14 @@ impl std::fmt::Display for EventKind {
             EventKind::PreservationOrdered { carrier } => {
                 write!(f, "{carrier} ordered to preserve")
             }
-            EventKind::Preserved { carrier, until } => write!(
-                f,
-                "{carrier} preserved its logs (held to sim ms {})",
-                until.ms()
-            ),
-            EventKind::LogsExpired {
-                carrier,
-                expired_at,
-            } => {
-                write!(
-                    f,
-                    "{carrier} had already deleted its logs (at sim ms {})",
-                    expired_at.ms()
-                )
+            EventKind::Preserved { carrier, until } => {
+                write!(f, "{carrier} preserved its logs (held to sim ms {})", until.ms())
+            }
+            EventKind::LogsExpired { carrier, expired_at } => {
+                write!(f, "{carrier} had already deleted its logs (at sim ms {})", expired_at.ms())
             }
             EventKind::Disclosed { carrier, next_hop } => {
-                write!(
-                    f,
-                    "{carrier} traffic data disclosed: previous hop {} in {}",
-                    next_hop.carrier, next_hop.country
-                )
+                write!(f, "{carrier} traffic data disclosed: previous hop {} in {}", next_hop.carrier, next_hop.country)
             }
             EventKind::OriginIdentified { carrier } => {
                 write!(f, "{carrier} identified its subscriber: origin reached")

@@ -9,8 +9,8 @@
 use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
 use crate::runtime::{DeliveryError, NodeRuntime};
 use crate::{
-    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind,
-    LogRecord, NextHop, OfficeHours, PreservationOutcome, SimTime, Staffing,
+    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, LogRecord, NextHop,
+    OfficeHours, PreservationOutcome, SimTime, Staffing,
 };
 use pocnet_proto as pb;
 use pocnet_proto::contact_point_client::ContactPointClient;
@@ -31,10 +31,7 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            problem: problem.into(),
-        }
+        FieldError { field: field.into(), problem: problem.into() }
     }
 
     fn missing(field: impl Into<String>) -> Self {
@@ -42,10 +39,7 @@ impl FieldError {
     }
 
     fn within(self, parent: &str) -> Self {
-        FieldError {
-            field: format!("{parent}.{}", self.field),
-            problem: self.problem,
-        }
+        FieldError { field: format!("{parent}.{}", self.field), problem: self.problem }
     }
 }
 
@@ -65,11 +59,7 @@ impl From<DeliveryError> for Status {
 // Protobuf to domain.
 
 fn required<'a>(value: &'a str, field: &str) -> Result<&'a str, FieldError> {
-    if value.trim().is_empty() {
-        Err(FieldError::missing(field))
-    } else {
-        Ok(value)
-    }
+    if value.trim().is_empty() { Err(FieldError::missing(field)) } else { Ok(value) }
 }
 
 fn country_code(value: &str, field: &str) -> Result<CountryCode, FieldError> {
@@ -77,51 +67,29 @@ fn country_code(value: &str, field: &str) -> Result<CountryCode, FieldError> {
 }
 
 fn non_negative(value: i64, field: &str) -> Result<i64, FieldError> {
-    if value < 0 {
-        Err(FieldError::new(
-            field,
-            format!("must not be negative (got {value})"),
-        ))
-    } else {
-        Ok(value)
-    }
+    if value < 0 { Err(FieldError::new(field, format!("must not be negative (got {value})"))) } else { Ok(value) }
 }
 
 fn distribution(value: Option<pb::Distribution>, field: &str) -> Result<Distribution, FieldError> {
     use pb::distribution::Kind;
-    let kind = value
-        .and_then(|d| d.kind)
-        .ok_or_else(|| FieldError::missing(field))?;
+    let kind = value.and_then(|d| d.kind).ok_or_else(|| FieldError::missing(field))?;
     let law = match kind {
         Kind::FixedMs(ms) => Distribution::Fixed { ms },
-        Kind::LogNormal(l) => Distribution::LogNormal {
-            median_ms: l.median_ms,
-            p90_ms: l.p90_ms,
-        },
+        Kind::LogNormal(l) => Distribution::LogNormal { median_ms: l.median_ms, p90_ms: l.p90_ms },
         Kind::ExponentialMeanMs(mean_ms) => Distribution::Exponential { mean_ms },
-        Kind::Uniform(u) => Distribution::Uniform {
-            min_ms: u.min_ms,
-            max_ms: u.max_ms,
-        },
+        Kind::Uniform(u) => Distribution::Uniform { min_ms: u.min_ms, max_ms: u.max_ms },
     };
-    law.validate()
-        .map_err(|problem| FieldError::new(field, problem))?;
+    law.validate().map_err(|problem| FieldError::new(field, problem))?;
     Ok(law)
 }
 
 fn staffing(value: Option<pb::Staffing>) -> Result<Staffing, FieldError> {
     use pb::staffing::Kind;
-    match value
-        .and_then(|s| s.kind)
-        .ok_or_else(|| FieldError::missing("staffing"))?
-    {
+    match value.and_then(|s| s.kind).ok_or_else(|| FieldError::missing("staffing"))? {
         Kind::AroundTheClock(_) => Ok(Staffing::AroundTheClock),
         Kind::OfficeHours(hours) => {
             if hours.opens_minute >= hours.closes_minute || hours.closes_minute > 24 * 60 {
-                return Err(FieldError::new(
-                    "staffing.office_hours",
-                    "needs opens_minute < closes_minute <= 1440",
-                ));
+                return Err(FieldError::new("staffing.office_hours", "needs opens_minute < closes_minute <= 1440"));
             }
             if hours.weekdays.is_empty() || hours.weekdays.iter().any(|d| !(1..=7).contains(d)) {
                 return Err(FieldError::new(
@@ -145,12 +113,8 @@ fn staffing(value: Option<pb::Staffing>) -> Result<Staffing, FieldError> {
 
 fn country(value: pb::Country) -> Result<Country, FieldError> {
     let time_zone_name = required(&value.time_zone, "time_zone")?.to_owned();
-    let time_zone = jiff::tz::TimeZone::get(&time_zone_name).map_err(|_| {
-        FieldError::new(
-            "time_zone",
-            format!("`{time_zone_name}` is not an IANA time zone"),
-        )
-    })?;
+    let time_zone = jiff::tz::TimeZone::get(&time_zone_name)
+        .map_err(|_| FieldError::new("time_zone", format!("`{time_zone_name}` is not an IANA time zone")))?;
     Ok(Country {
         code: country_code(&value.code, "code")?,
         name: value.name,
@@ -189,10 +153,7 @@ fn log_record(value: pb::LogRecord) -> Result<LogRecord, FieldError> {
         hop: value.hop,
         carrier: CarrierId(required(&value.carrier, "carrier")?.to_owned()),
         communication_at: SimTime(value.communication_at_ms),
-        previous: value
-            .previous
-            .map(|p| next_hop(Some(p), "previous"))
-            .transpose()?,
+        previous: value.previous.map(|p| next_hop(Some(p), "previous")).transpose()?,
     })
 }
 
@@ -205,11 +166,7 @@ fn incident_report(value: pb::IncidentReport) -> Result<IncidentReport, FieldErr
     })
 }
 
-fn indexed<T, U>(
-    items: Vec<T>,
-    field: &str,
-    convert: fn(T) -> Result<U, FieldError>,
-) -> Result<Vec<U>, FieldError> {
+fn indexed<T, U>(items: Vec<T>, field: &str, convert: fn(T) -> Result<U, FieldError>) -> Result<Vec<U>, FieldError> {
     items
         .into_iter()
         .enumerate()
@@ -221,34 +178,20 @@ fn indexed<T, U>(
 pub fn node_config_from_proto(
     value: pb::NodeConfig,
 ) -> Result<(NodeConfig, BTreeMap<CountryCode, String>), FieldError> {
-    let country = country(
-        value
-            .country
-            .ok_or_else(|| FieldError::missing("country"))?,
-    )
-    .map_err(|e| e.within("country"))?;
+    let country =
+        country(value.country.ok_or_else(|| FieldError::missing("country"))?).map_err(|e| e.within("country"))?;
     let carriers = indexed(value.carriers, "carriers", carrier)?;
-    if let Some((i, c)) = carriers
-        .iter()
-        .enumerate()
-        .find(|(_, c)| c.country != country.code)
-    {
+    if let Some((i, c)) = carriers.iter().enumerate().find(|(_, c)| c.country != country.code) {
         return Err(FieldError::new(
             format!("carriers[{i}].country"),
-            format!(
-                "carrier `{}` is in {}, not {}",
-                c.id, c.country, country.code
-            ),
+            format!("carrier `{}` is in {}, not {}", c.id, c.country, country.code),
         ));
     }
     let strategy = match pb::Strategy::try_from(value.strategy) {
         Ok(pb::Strategy::Hub) => Strategy::Hub,
         Ok(pb::Strategy::Relay) => Strategy::Relay,
         _ => {
-            return Err(FieldError::new(
-                "strategy",
-                "must be STRATEGY_HUB or STRATEGY_RELAY",
-            ));
+            return Err(FieldError::new("strategy", "must be STRATEGY_HUB or STRATEGY_RELAY"));
         }
     };
     let min_message_delay_ms = value.min_message_delay_ms;
@@ -262,12 +205,8 @@ pub fn node_config_from_proto(
         .map_err(|e| FieldError::new("epoch_unix_ms", e.to_string()))?;
     let mut peers = BTreeMap::new();
     for (code, url) in value.peers {
-        Endpoint::from_shared(url.clone()).map_err(|e| {
-            FieldError::new(
-                format!("peers[{code}]"),
-                format!("`{url}` is not a URL: {e}"),
-            )
-        })?;
+        Endpoint::from_shared(url.clone())
+            .map_err(|e| FieldError::new(format!("peers[{code}]"), format!("`{url}` is not a URL: {e}")))?;
         peers.insert(CountryCode(code), url);
     }
     let config = NodeConfig {
@@ -291,51 +230,30 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
     let body = match value.body.ok_or_else(|| FieldError::missing("body"))? {
         B::PreservationRequest(r) => Body::PreservationRequest {
             carrier: CarrierId(required(&r.carrier, "preservation_request.carrier")?.to_owned()),
-            reporting_country: country_code(
-                &r.reporting_country,
-                "preservation_request.reporting_country",
-            )?,
+            reporting_country: country_code(&r.reporting_country, "preservation_request.reporting_country")?,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
             use pb::preservation_result::Outcome;
             Body::PreservationResult(
-                match r
-                    .outcome
-                    .ok_or_else(|| FieldError::missing("preservation_result.outcome"))?
-                {
-                    Outcome::PreservedUntilMs(ms) => {
-                        PreservationOutcome::Preserved { until: SimTime(ms) }
-                    }
-                    Outcome::ExpiredAtMs(ms) => PreservationOutcome::Expired {
-                        expired_at: SimTime(ms),
-                    },
+                match r.outcome.ok_or_else(|| FieldError::missing("preservation_result.outcome"))? {
+                    Outcome::PreservedUntilMs(ms) => PreservationOutcome::Preserved { until: SimTime(ms) },
+                    Outcome::ExpiredAtMs(ms) => PreservationOutcome::Expired { expired_at: SimTime(ms) },
                 },
             )
         }
         B::Disclosure(d) => {
             use pb::traffic_data_disclosure::Finding;
-            let next_hop = match d
-                .finding
-                .ok_or_else(|| FieldError::missing("disclosure.finding"))?
-            {
+            let next_hop = match d.finding.ok_or_else(|| FieldError::missing("disclosure.finding"))? {
                 Finding::NextHop(hop) => Some(next_hop(Some(hop), "disclosure.next_hop")?),
                 Finding::SubscriberIdentified(true) => None,
                 Finding::SubscriberIdentified(false) => {
-                    return Err(FieldError::new(
-                        "disclosure.subscriber_identified",
-                        "must be true when set",
-                    ));
+                    return Err(FieldError::new("disclosure.subscriber_identified", "must be true when set"));
                 }
             };
-            Body::Disclosure {
-                next_hop,
-                forwarded: d.forwarded,
-            }
+            Body::Disclosure { next_hop, forwarded: d.forwarded }
         }
-        B::WrittenConfirmation(c) => Body::WrittenConfirmation {
-            request_sent_at: SimTime(c.request_sent_at_ms),
-        },
+        B::WrittenConfirmation(c) => Body::WrittenConfirmation { request_sent_at: SimTime(c.request_sent_at_ms) },
         B::MlaRequest(_) => Body::MlaRequest,
     };
     Ok(Envelope {
@@ -354,63 +272,28 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
 pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
     use pb::EventKind as K;
     let peer = || country_code(&value.peer, "peer");
-    let carrier =
-        || Ok::<_, FieldError>(CarrierId(required(&value.carrier, "carrier")?.to_owned()));
-    let until = || {
-        value
-            .until_ms
-            .map(SimTime)
-            .ok_or_else(|| FieldError::missing("until_ms"))
-    };
+    let carrier = || Ok::<_, FieldError>(CarrierId(required(&value.carrier, "carrier")?.to_owned()));
+    let until = || value.until_ms.map(SimTime).ok_or_else(|| FieldError::missing("until_ms"));
     let kind = match K::try_from(value.kind).unwrap_or(K::Unspecified) {
         K::Unspecified => {
-            return Err(FieldError::new(
-                "kind",
-                format!("unknown event kind {}", value.kind),
-            ));
+            return Err(FieldError::new("kind", format!("unknown event kind {}", value.kind)));
         }
         K::IncidentReported => EventKind::IncidentReported,
-        K::RequestSent => EventKind::RequestSent {
-            to: peer()?,
-            carrier: carrier()?,
-        },
-        K::RequestReceived => EventKind::RequestReceived {
-            from: peer()?,
-            carrier: carrier()?,
-        },
+        K::RequestSent => EventKind::RequestSent { to: peer()?, carrier: carrier()? },
+        K::RequestReceived => EventKind::RequestReceived { from: peer()?, carrier: carrier()? },
         K::Acknowledged => EventKind::Acknowledged { requester: peer()? },
-        K::PreservationOrdered => EventKind::PreservationOrdered {
-            carrier: carrier()?,
-        },
-        K::Preserved => EventKind::Preserved {
-            carrier: carrier()?,
-            until: until()?,
-        },
-        K::LogsExpired => EventKind::LogsExpired {
-            carrier: carrier()?,
-            expired_at: until()?,
-        },
-        K::Disclosed => EventKind::Disclosed {
-            carrier: carrier()?,
-            next_hop: next_hop(value.next_hop.clone(), "next_hop")?,
-        },
-        K::OriginIdentified => EventKind::OriginIdentified {
-            carrier: carrier()?,
-        },
-        K::AnswerReceived => EventKind::AnswerReceived {
-            from: peer()?,
-            answer: value.answer.clone(),
-        },
+        K::PreservationOrdered => EventKind::PreservationOrdered { carrier: carrier()? },
+        K::Preserved => EventKind::Preserved { carrier: carrier()?, until: until()? },
+        K::LogsExpired => EventKind::LogsExpired { carrier: carrier()?, expired_at: until()? },
+        K::Disclosed => {
+            EventKind::Disclosed { carrier: carrier()?, next_hop: next_hop(value.next_hop.clone(), "next_hop")? }
+        }
+        K::OriginIdentified => EventKind::OriginIdentified { carrier: carrier()? },
+        K::AnswerReceived => EventKind::AnswerReceived { from: peer()?, answer: value.answer.clone() },
         K::ConfirmationSent => EventKind::ConfirmationSent { to: peer()? },
-        K::ConfirmationReceived => EventKind::ConfirmationReceived {
-            from: peer()?,
-            request_sent_at: until()?,
-        },
+        K::ConfirmationReceived => EventKind::ConfirmationReceived { from: peer()?, request_sent_at: until()? },
         K::MlaSent => EventKind::MlaSent { to: peer()? },
-        K::MlaReceived => EventKind::MlaReceived {
-            from: peer()?,
-            hold_until: until()?,
-        },
+        K::MlaReceived => EventKind::MlaReceived { from: peer()?, hold_until: until()? },
     };
     Ok(Event {
         at: SimTime(value.at_ms),
@@ -429,9 +312,7 @@ fn distribution_to_proto(law: &Distribution) -> pb::Distribution {
     use pb::distribution::Kind;
     let kind = match *law {
         Distribution::Fixed { ms } => Kind::FixedMs(ms),
-        Distribution::LogNormal { median_ms, p90_ms } => {
-            Kind::LogNormal(pb::LogNormal { median_ms, p90_ms })
-        }
+        Distribution::LogNormal { median_ms, p90_ms } => Kind::LogNormal(pb::LogNormal { median_ms, p90_ms }),
         Distribution::Exponential { mean_ms } => Kind::ExponentialMeanMs(mean_ms),
         Distribution::Uniform { min_ms, max_ms } => Kind::Uniform(pb::Uniform { min_ms, max_ms }),
     };
@@ -439,16 +320,10 @@ fn distribution_to_proto(law: &Distribution) -> pb::Distribution {
 }
 
 fn next_hop_to_proto(hop: &NextHop) -> pb::NextHop {
-    pb::NextHop {
-        carrier: hop.carrier.0.clone(),
-        country: hop.country.0.clone(),
-    }
+    pb::NextHop { carrier: hop.carrier.0.clone(), country: hop.country.0.clone() }
 }
 
-pub fn node_config_to_proto(
-    config: &NodeConfig,
-    peers: &BTreeMap<CountryCode, String>,
-) -> pb::NodeConfig {
+pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, String>) -> pb::NodeConfig {
     let c = &config.country;
     let staffing = match &c.staffing {
         Staffing::AroundTheClock => pb::staffing::Kind::AroundTheClock(true),
@@ -464,9 +339,7 @@ pub fn node_config_to_proto(
             code: c.code.0.clone(),
             name: c.name.clone(),
             time_zone: c.time_zone_name.clone(),
-            staffing: Some(pb::Staffing {
-                kind: Some(staffing),
-            }),
+            staffing: Some(pb::Staffing { kind: Some(staffing) }),
             handling: Some(distribution_to_proto(&c.handling)),
             written_confirmation: Some(distribution_to_proto(&c.written_confirmation)),
             mla_preparation: Some(distribution_to_proto(&c.mla_preparation)),
@@ -514,20 +387,14 @@ pub fn node_config_to_proto(
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,
         replication: config.replication,
-        peers: peers
-            .iter()
-            .map(|(code, url)| (code.0.clone(), url.clone()))
-            .collect(),
+        peers: peers.iter().map(|(code, url)| (code.0.clone(), url.clone())).collect(),
     }
 }
 
 pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     use pb::envelope::Body as B;
     let body = match &envelope.body {
-        Body::PreservationRequest {
-            carrier,
-            reporting_country,
-        } => B::PreservationRequest(pb::PreservationRequest {
+        Body::PreservationRequest { carrier, reporting_country } => B::PreservationRequest(pb::PreservationRequest {
             carrier: carrier.0.clone(),
             reporting_country: reporting_country.0.clone(),
         }),
@@ -536,19 +403,12 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             use pb::preservation_result::Outcome;
             B::PreservationResult(pb::PreservationResult {
                 outcome: Some(match outcome {
-                    PreservationOutcome::Preserved { until } => {
-                        Outcome::PreservedUntilMs(until.ms())
-                    }
-                    PreservationOutcome::Expired { expired_at } => {
-                        Outcome::ExpiredAtMs(expired_at.ms())
-                    }
+                    PreservationOutcome::Preserved { until } => Outcome::PreservedUntilMs(until.ms()),
+                    PreservationOutcome::Expired { expired_at } => Outcome::ExpiredAtMs(expired_at.ms()),
                 }),
             })
         }
-        Body::Disclosure {
-            next_hop,
-            forwarded,
-        } => {
+        Body::Disclosure { next_hop, forwarded } => {
             use pb::traffic_data_disclosure::Finding;
             B::Disclosure(pb::TrafficDataDisclosure {
                 finding: Some(match next_hop {
@@ -559,9 +419,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             })
         }
         Body::WrittenConfirmation { request_sent_at } => {
-            B::WrittenConfirmation(pb::WrittenConfirmation {
-                request_sent_at_ms: request_sent_at.ms(),
-            })
+            B::WrittenConfirmation(pb::WrittenConfirmation { request_sent_at_ms: request_sent_at.ms() })
         }
         Body::MlaRequest => B::MlaRequest(pb::MlaRequest {}),
     };
@@ -590,20 +448,11 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
     let (kind, peer, carrier, until) = match &event.kind {
         EventKind::IncidentReported => (K::IncidentReported, None, None, None),
         EventKind::RequestSent { to, carrier } => (K::RequestSent, Some(to), Some(carrier), None),
-        EventKind::RequestReceived { from, carrier } => {
-            (K::RequestReceived, Some(from), Some(carrier), None)
-        }
+        EventKind::RequestReceived { from, carrier } => (K::RequestReceived, Some(from), Some(carrier), None),
         EventKind::Acknowledged { requester } => (K::Acknowledged, Some(requester), None, None),
-        EventKind::PreservationOrdered { carrier } => {
-            (K::PreservationOrdered, None, Some(carrier), None)
-        }
-        EventKind::Preserved { carrier, until } => {
-            (K::Preserved, None, Some(carrier), Some(*until))
-        }
-        EventKind::LogsExpired {
-            carrier,
-            expired_at,
-        } => (K::LogsExpired, None, Some(carrier), Some(*expired_at)),
+        EventKind::PreservationOrdered { carrier } => (K::PreservationOrdered, None, Some(carrier), None),
+        EventKind::Preserved { carrier, until } => (K::Preserved, None, Some(carrier), Some(*until)),
+        EventKind::LogsExpired { carrier, expired_at } => (K::LogsExpired, None, Some(carrier), Some(*expired_at)),
         EventKind::Disclosed { carrier, next_hop } => {
             out.next_hop = Some(next_hop_to_proto(next_hop));
             (K::Disclosed, None, Some(carrier), None)
@@ -614,19 +463,11 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
             (K::AnswerReceived, Some(from), None, None)
         }
         EventKind::ConfirmationSent { to } => (K::ConfirmationSent, Some(to), None, None),
-        EventKind::ConfirmationReceived {
-            from,
-            request_sent_at,
-        } => (
-            K::ConfirmationReceived,
-            Some(from),
-            None,
-            Some(*request_sent_at),
-        ),
-        EventKind::MlaSent { to } => (K::MlaSent, Some(to), None, None),
-        EventKind::MlaReceived { from, hold_until } => {
-            (K::MlaReceived, Some(from), None, Some(*hold_until))
+        EventKind::ConfirmationReceived { from, request_sent_at } => {
+            (K::ConfirmationReceived, Some(from), None, Some(*request_sent_at))
         }
+        EventKind::MlaSent { to } => (K::MlaSent, Some(to), None, None),
+        EventKind::MlaReceived { from, hold_until } => (K::MlaReceived, Some(from), None, Some(*hold_until)),
     };
     out.kind = kind as i32;
     out.peer = peer.map(|p| p.0.clone()).unwrap_or_default();
@@ -655,18 +496,13 @@ impl Node {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
         // A panic while holding the lock is a bug already reported; the state
         // is still the last consistent one, so keep serving.
-        self.session
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 #[tonic::async_trait]
 impl pb::contact_point_server::ContactPoint for Node {
-    async fn deliver(
-        &self,
-        request: Request<pb::Envelope>,
-    ) -> Result<Response<pb::Delivered>, Status> {
+    async fn deliver(&self, request: Request<pb::Envelope>) -> Result<Response<pb::Delivered>, Status> {
         let envelope = envelope_from_proto(request.into_inner())?;
         let mut guard = self.lock();
         let session = guard.as_mut().ok_or_else(not_configured)?;
@@ -677,29 +513,20 @@ impl pb::contact_point_server::ContactPoint for Node {
 
 #[tonic::async_trait]
 impl pb::simulation_server::Simulation for Node {
-    async fn configure(
-        &self,
-        request: Request<pb::NodeConfig>,
-    ) -> Result<Response<pb::Configured>, Status> {
+    async fn configure(&self, request: Request<pb::NodeConfig>) -> Result<Response<pb::Configured>, Status> {
         let (config, peer_urls) = node_config_from_proto(request.into_inner())?;
         let mut peers = BTreeMap::new();
         for (code, url) in peer_urls {
-            let endpoint = Endpoint::from_shared(url)
-                .map_err(|e| Status::invalid_argument(format!("peers[{code}]: {e}")))?;
+            let endpoint =
+                Endpoint::from_shared(url).map_err(|e| Status::invalid_argument(format!("peers[{code}]: {e}")))?;
             peers.insert(code, ContactPointClient::new(endpoint.connect_lazy()));
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
-        *self.lock() = Some(Session {
-            runtime: NodeRuntime::new(config),
-            peers,
-        });
+        *self.lock() = Some(Session { runtime: NodeRuntime::new(config), peers });
         Ok(Response::new(pb::Configured {}))
     }
 
-    async fn advance(
-        &self,
-        request: Request<pb::AdvanceRequest>,
-    ) -> Result<Response<pb::AdvanceReply>, Status> {
+    async fn advance(&self, request: Request<pb::AdvanceRequest>) -> Result<Response<pb::AdvanceReply>, Status> {
         let until = SimTime(request.into_inner().until_ms);
         let (outcome, next_event, deliveries) = {
             let mut guard = self.lock();
@@ -708,10 +535,7 @@ impl pb::simulation_server::Simulation for Node {
             let mut deliveries = Vec::with_capacity(outcome.sent.len());
             for envelope in &outcome.sent {
                 let client = session.peers.get(&envelope.to).cloned().ok_or_else(|| {
-                    Status::failed_precondition(format!(
-                        "no address configured for peer {}",
-                        envelope.to
-                    ))
+                    Status::failed_precondition(format!("no address configured for peer {}", envelope.to))
                 })?;
                 deliveries.push((envelope.to.clone(), client, envelope_to_proto(envelope)));
             }
@@ -720,21 +544,13 @@ impl pb::simulation_server::Simulation for Node {
         // The lock is released: peers delivering to us meanwhile just queue.
         let mut calls = tokio::task::JoinSet::new();
         for (to, mut client, envelope) in deliveries {
-            calls.spawn(async move {
-                client
-                    .deliver(envelope)
-                    .await
-                    .map_err(|status| (to, status))
-            });
+            calls.spawn(async move { client.deliver(envelope).await.map_err(|status| (to, status)) });
         }
         while let Some(done) = calls.join_next().await {
             match done {
                 Ok(Ok(_)) => {}
                 Ok(Err((to, status))) => {
-                    return Err(Status::unavailable(format!(
-                        "delivering to {to} failed: {}",
-                        status.message()
-                    )));
+                    return Err(Status::unavailable(format!("delivering to {to} failed: {}", status.message())));
                 }
                 Err(join) => return Err(Status::internal(format!("delivery task failed: {join}"))),
             }
@@ -748,9 +564,7 @@ impl pb::simulation_server::Simulation for Node {
 }
 
 fn not_configured() -> Status {
-    Status::failed_precondition(
-        "this node has not been configured: call Simulation/Configure first",
-    )
+    Status::failed_precondition("this node has not been configured: call Simulation/Configure first")
 }
 
 /// Serves a fresh node on `listener` until `shutdown` completes.

@@ -27,11 +27,7 @@ pub enum DeliveryError {
     #[error(
         "deliver_at_ms {deliver_at} is less than the minimum message delay ({min_ms} ms) after sent_at_ms {sent_at}"
     )]
-    FasterThanLookahead {
-        sent_at: i64,
-        deliver_at: i64,
-        min_ms: i64,
-    },
+    FasterThanLookahead { sent_at: i64, deliver_at: i64, min_ms: i64 },
     #[error("carrier `{carrier}` is not a carrier of {me}")]
     UnknownCarrier { carrier: String, me: CountryCode },
     #[error("carrier `{carrier}` holds no record of incident `{incident}`")]
@@ -39,17 +35,9 @@ pub enum DeliveryError {
     #[error("hop {hop} of incident `{incident}` was already requested")]
     DuplicateRequest { incident: String, hop: u32 },
     #[error("incident `{incident}` was not reported by {me}, so it expects no {answer}")]
-    NotReportedHere {
-        incident: String,
-        me: CountryCode,
-        answer: &'static str,
-    },
+    NotReportedHere { incident: String, me: CountryCode, answer: &'static str },
     #[error("hop {hop} of incident `{incident}` was never requested from {me}")]
-    UnknownCase {
-        incident: String,
-        hop: u32,
-        me: CountryCode,
-    },
+    UnknownCase { incident: String, hop: u32, me: CountryCode },
 }
 
 impl DeliveryError {
@@ -57,9 +45,7 @@ impl DeliveryError {
     pub fn field(&self) -> &'static str {
         match self {
             DeliveryError::WrongAddressee { .. } => "to",
-            DeliveryError::InThePast { .. } | DeliveryError::FasterThanLookahead { .. } => {
-                "deliver_at_ms"
-            }
+            DeliveryError::InThePast { .. } | DeliveryError::FasterThanLookahead { .. } => "deliver_at_ms",
             DeliveryError::UnknownCarrier { .. } => "preservation_request.carrier",
             DeliveryError::NoRecord { .. } | DeliveryError::NotReportedHere { .. } => "incident",
             DeliveryError::DuplicateRequest { .. } | DeliveryError::UnknownCase { .. } => "hop",
@@ -137,8 +123,7 @@ impl NodeRuntime {
     pub fn deliver(&mut self, envelope: Envelope) -> Result<(), DeliveryError> {
         self.check(&envelope)?;
         if let Body::PreservationRequest { .. } = envelope.body {
-            self.requested
-                .insert((envelope.incident.clone(), envelope.hop));
+            self.requested.insert((envelope.incident.clone(), envelope.hop));
         }
         self.agenda.push(Reverse(Scheduled {
             at: envelope.deliver_at,
@@ -190,16 +175,10 @@ impl NodeRuntime {
     fn check(&self, envelope: &Envelope) -> Result<(), DeliveryError> {
         let me = self.machine.code();
         if &envelope.to != me || &envelope.from == me {
-            return Err(DeliveryError::WrongAddressee {
-                to: envelope.to.clone(),
-                me: me.clone(),
-            });
+            return Err(DeliveryError::WrongAddressee { to: envelope.to.clone(), me: me.clone() });
         }
         if envelope.deliver_at < self.now {
-            return Err(DeliveryError::InThePast {
-                deliver_at: envelope.deliver_at.ms(),
-                now: self.now.ms(),
-            });
+            return Err(DeliveryError::InThePast { deliver_at: envelope.deliver_at.ms(), now: self.now.ms() });
         }
         let min_ms = self.machine.min_message_delay_ms();
         if envelope.deliver_at.since(envelope.sent_at) < min_ms {
@@ -211,30 +190,17 @@ impl NodeRuntime {
         }
         let incident = &envelope.incident;
         let hop = envelope.hop;
-        let unknown_case = || DeliveryError::UnknownCase {
-            incident: incident.clone(),
-            hop,
-            me: me.clone(),
-        };
+        let unknown_case = || DeliveryError::UnknownCase { incident: incident.clone(), hop, me: me.clone() };
         match &envelope.body {
             Body::PreservationRequest { carrier, .. } => {
                 if !self.machine.has_carrier(carrier) {
-                    return Err(DeliveryError::UnknownCarrier {
-                        carrier: carrier.0.clone(),
-                        me: me.clone(),
-                    });
+                    return Err(DeliveryError::UnknownCarrier { carrier: carrier.0.clone(), me: me.clone() });
                 }
                 if !self.machine.has_log(incident, carrier) {
-                    return Err(DeliveryError::NoRecord {
-                        carrier: carrier.0.clone(),
-                        incident: incident.clone(),
-                    });
+                    return Err(DeliveryError::NoRecord { carrier: carrier.0.clone(), incident: incident.clone() });
                 }
                 if self.machine.has_case(incident, hop) || self.was_requested(incident, hop) {
-                    return Err(DeliveryError::DuplicateRequest {
-                        incident: incident.clone(),
-                        hop,
-                    });
+                    return Err(DeliveryError::DuplicateRequest { incident: incident.clone(), hop });
                 }
             }
             Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } => {

@@ -38,10 +38,7 @@ pub struct LocalClock {
 
 impl LocalClock {
     pub fn local(&self, at: SimTime) -> jiff::ZonedDateTime {
-        let ts = self
-            .epoch
-            .checked_add(jiff::SignedDuration::from_millis(at.ms()))
-            .unwrap_or(self.epoch);
+        let ts = self.epoch.checked_add(jiff::SignedDuration::from_millis(at.ms())).unwrap_or(self.epoch);
         ts.to_zoned_datetime(self.time_zone.clone())
     }
 
@@ -54,12 +51,7 @@ impl Staffing {
     /// When an officer starts on a request that reaches the desk at `now`;
     /// the desk's handling time comes on top. Draws from `rng` only for an
     /// on-call answer.
-    pub fn officer_available(
-        &self,
-        now: SimTime,
-        clock: &LocalClock,
-        rng: &mut ChaCha8Rng,
-    ) -> SimTime {
+    pub fn officer_available(&self, now: SimTime, clock: &LocalClock, rng: &mut ChaCha8Rng) -> SimTime {
         match self {
             Staffing::AroundTheClock => now,
             Staffing::OfficeHours(hours) => {
@@ -80,32 +72,22 @@ impl OfficeHours {
         let local = clock.local(at);
         let weekday = local.weekday().to_monday_one_offset() as u8;
         let minute = u32::from(local.hour() as u8) * 60 + u32::from(local.minute() as u8);
-        self.weekdays.contains(&weekday)
-            && (self.opens_minute..self.closes_minute).contains(&minute)
+        self.weekdays.contains(&weekday) && (self.opens_minute..self.closes_minute).contains(&minute)
     }
 
     /// The first opening strictly after `after`, searched over the next two
     /// weeks (a non-empty weekly schedule always opens within one).
     pub fn next_opening(&self, after: SimTime, clock: &LocalClock) -> SimTime {
         let today = clock.local(after).date();
-        let (hour, minute) = (
-            (self.opens_minute / 60) as i8,
-            (self.opens_minute % 60) as i8,
-        );
+        let (hour, minute) = ((self.opens_minute / 60) as i8, (self.opens_minute % 60) as i8);
         for offset in 0..15 {
             let Ok(day) = today.checked_add(jiff::Span::new().days(offset)) else {
                 break;
             };
-            if !self
-                .weekdays
-                .contains(&(day.weekday().to_monday_one_offset() as u8))
-            {
+            if !self.weekdays.contains(&(day.weekday().to_monday_one_offset() as u8)) {
                 continue;
             }
-            let Ok(opening) = day
-                .at(hour, minute, 0, 0)
-                .to_zoned_datetime(clock.time_zone.clone())
-            else {
+            let Ok(opening) = day.at(hour, minute, 0, 0).to_zoned_datetime(clock.time_zone.clone()) else {
                 continue;
             };
             let opening = clock.to_sim(&opening);
@@ -125,10 +107,7 @@ mod tests {
 
     fn paris_clock() -> LocalClock {
         // 2026-03-06 is a Friday; epoch at local midnight in Paris (UTC+1).
-        LocalClock {
-            epoch: "2026-03-05T23:00:00Z".parse().unwrap(),
-            time_zone: TimeZone::get("Europe/Paris").unwrap(),
-        }
+        LocalClock { epoch: "2026-03-05T23:00:00Z".parse().unwrap(), time_zone: TimeZone::get("Europe/Paris").unwrap() }
     }
 
     fn office(on_call: Option<Distribution>) -> Staffing {
@@ -147,29 +126,17 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let friday_19h = SimTime(19 * H);
         let monday_9h = SimTime(3 * 24 * H + 9 * H);
-        assert_eq!(
-            office(None).officer_available(friday_19h, &paris_clock(), &mut rng),
-            monday_9h
-        );
+        assert_eq!(office(None).officer_available(friday_19h, &paris_clock(), &mut rng), monday_9h);
     }
 
     #[test]
     fn open_desk_and_24_7_desk_start_at_once_and_on_call_answers_out_of_hours() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let friday_10h = SimTime(10 * H);
-        assert_eq!(
-            office(None).officer_available(friday_10h, &paris_clock(), &mut rng),
-            friday_10h
-        );
+        assert_eq!(office(None).officer_available(friday_10h, &paris_clock(), &mut rng), friday_10h);
         let saturday_3h = SimTime(27 * H);
-        assert_eq!(
-            Staffing::AroundTheClock.officer_available(saturday_3h, &paris_clock(), &mut rng),
-            saturday_3h
-        );
+        assert_eq!(Staffing::AroundTheClock.officer_available(saturday_3h, &paris_clock(), &mut rng), saturday_3h);
         let on_call = office(Some(Distribution::Fixed { ms: 2 * H }));
-        assert_eq!(
-            on_call.officer_available(saturday_3h, &paris_clock(), &mut rng),
-            SimTime(29 * H)
-        );
+        assert_eq!(on_call.officer_available(saturday_3h, &paris_clock(), &mut rng), SimTime(29 * H));
     }
 }

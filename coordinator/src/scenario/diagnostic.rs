@@ -30,10 +30,7 @@ pub enum ScenarioError {
         source: std::io::Error,
     },
     #[error("{file}: {} problem{} found", problems.len(), if problems.len() == 1 { "" } else { "s" })]
-    Invalid {
-        file: String,
-        problems: Vec<Problem>,
-    },
+    Invalid { file: String, problems: Vec<Problem> },
 }
 
 pub(super) struct Collector {
@@ -44,11 +41,7 @@ pub(super) struct Collector {
 
 impl Collector {
     pub fn new(file: &str, text: &str) -> Self {
-        Collector {
-            file: file.to_owned(),
-            text: Arc::from(text),
-            problems: Vec::new(),
-        }
+        Collector { file: file.to_owned(), text: Arc::from(text), problems: Vec::new() }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -57,11 +50,7 @@ impl Collector {
 
     pub fn push(&mut self, span: Range<usize>, message: String, help: Option<String>) {
         let (line, column) = line_column(&self.text, span.start);
-        let label = if span.is_empty() {
-            "here".to_owned()
-        } else {
-            short(&message)
-        };
+        let label = if span.is_empty() { "here".to_owned() } else { short(&message) };
         self.problems.push(Problem {
             location: format!("{}:{line}:{column}", self.file),
             message,
@@ -77,12 +66,7 @@ impl Collector {
     pub fn unknown(&mut self, span: Range<usize>, what: &str, name: &str, known: &[&str]) {
         let nearest = known
             .iter()
-            .map(|k| {
-                (
-                    strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()),
-                    *k,
-                )
-            })
+            .map(|k| (strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()), *k))
             .filter(|(distance, _)| *distance <= 1.max(name.len() / 3))
             .min();
         let help = match nearest {
@@ -95,10 +79,7 @@ impl Collector {
 
     pub fn finish(mut self) -> ScenarioError {
         self.problems.sort_by_key(|p| p.span.offset());
-        ScenarioError::Invalid {
-            file: self.file,
-            problems: self.problems,
-        }
+        ScenarioError::Invalid { file: self.file, problems: self.problems }
     }
 }
 

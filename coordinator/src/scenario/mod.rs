@@ -12,8 +12,8 @@ pub use diagnostic::{Problem, ScenarioError};
 
 use jiff::Timestamp;
 use pocnet_node::{
-    Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop,
-    NodeConfig, SimTime, Strategy,
+    Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig, SimTime,
+    Strategy,
 };
 use raw::{GoalProfileName, RawDistribution, RawScenario, StrategyName};
 use sha2::{Digest, Sha256};
@@ -63,47 +63,28 @@ mod defaults {
     use pocnet_node::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 
     /// POC acknowledgement at a staffed desk: median 15 min, p90 1 h [assumed].
-    pub const ACKNOWLEDGEMENT: Distribution = Distribution::LogNormal {
-        median_ms: 15 * MINUTE_MS,
-        p90_ms: HOUR_MS,
-    };
+    pub const ACKNOWLEDGEMENT: Distribution = Distribution::LogNormal { median_ms: 15 * MINUTE_MS, p90_ms: HOUR_MS };
     /// Written confirmation of an expedited request [assumed]; the goal is 7 days.
-    pub const WRITTEN_CONFIRMATION: Distribution = Distribution::LogNormal {
-        median_ms: DAY_MS,
-        p90_ms: 3 * DAY_MS,
-    };
+    pub const WRITTEN_CONFIRMATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
     /// Preparing the Art. 31 MLA request once data is held [assumed].
-    pub const MLA_PREPARATION: Distribution = Distribution::LogNormal {
-        median_ms: 21 * DAY_MS,
-        p90_ms: 60 * DAY_MS,
-    };
+    pub const MLA_PREPARATION: Distribution = Distribution::LogNormal { median_ms: 21 * DAY_MS, p90_ms: 60 * DAY_MS };
     /// Art. 29(7): preserved data is held at least 60 days.
     pub const HOLD_MS: i64 = 60 * DAY_MS;
     /// Carrier executes preservation: 1–24 h [assumed].
-    pub const PRESERVATION: Distribution = Distribution::LogNormal {
-        median_ms: 4 * HOUR_MS,
-        p90_ms: 24 * HOUR_MS,
-    };
+    pub const PRESERVATION: Distribution = Distribution::LogNormal { median_ms: 4 * HOUR_MS, p90_ms: 24 * HOUR_MS };
     /// Partial disclosure naming the next hop: 4–72 h [assumed].
-    pub const DISCLOSURE: Distribution = Distribution::LogNormal {
-        median_ms: 24 * HOUR_MS,
-        p90_ms: 72 * HOUR_MS,
-    };
+    pub const DISCLOSURE: Distribution = Distribution::LogNormal { median_ms: 24 * HOUR_MS, p90_ms: 72 * HOUR_MS };
     /// Cross-border transit of an expedited message [assumed].
-    pub const MESSAGE_DELAY: Distribution = Distribution::LogNormal {
-        median_ms: 5 * MINUTE_MS,
-        p90_ms: 30 * MINUTE_MS,
-    };
+    pub const MESSAGE_DELAY: Distribution =
+        Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
     pub const MIN_MESSAGE_DELAY_MS: i64 = MINUTE_MS;
 }
 
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
         Scenario::parse(&path.display().to_string(), &text)
     }
 
@@ -113,11 +94,7 @@ impl Scenario {
         let raw: RawScenario = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(error) => {
-                problems.push(
-                    error.span().unwrap_or(0..0),
-                    error.message().trim_end().to_owned(),
-                    None,
-                );
+                problems.push(error.span().unwrap_or(0..0), error.message().trim_end().to_owned(), None);
                 return Err(problems.finish());
             }
         };
@@ -140,32 +117,21 @@ impl Scenario {
                     hop: hop as u32,
                     carrier: carrier_id.clone(),
                     communication_at: incident.communication_at,
-                    previous: incident
-                        .chain
-                        .get(hop + 1)
-                        .map(|previous| self.next_hop(previous)),
+                    previous: incident.chain.get(hop + 1).map(|previous| self.next_hop(previous)),
                 });
             }
-            reports
-                .entry(&incident.reported_by)
-                .or_default()
-                .push(IncidentReport {
-                    incident: incident.id.clone(),
-                    communication_at: incident.communication_at,
-                    detection: incident.detection.clone(),
-                    first_hop: self.next_hop(&incident.chain[0]),
-                });
+            reports.entry(&incident.reported_by).or_default().push(IncidentReport {
+                incident: incident.id.clone(),
+                communication_at: incident.communication_at,
+                detection: incident.detection.clone(),
+                first_hop: self.next_hop(&incident.chain[0]),
+            });
         }
         self.countries
             .values()
             .map(|country| NodeConfig {
                 country: country.clone(),
-                carriers: self
-                    .carriers
-                    .values()
-                    .filter(|c| c.country == country.code)
-                    .cloned()
-                    .collect(),
+                carriers: self.carriers.values().filter(|c| c.country == country.code).cloned().collect(),
                 logs: logs.remove(&country.code).unwrap_or_default(),
                 incidents: reports.remove(&country.code).unwrap_or_default(),
                 strategy: self.strategy,
@@ -179,10 +145,7 @@ impl Scenario {
     }
 
     fn next_hop(&self, carrier: &CarrierId) -> NextHop {
-        NextHop {
-            carrier: carrier.clone(),
-            country: self.carriers[carrier].country.clone(),
-        }
+        NextHop { carrier: carrier.clone(), country: self.carriers[carrier].country.clone() }
     }
 }
 
@@ -202,11 +165,7 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
 
 /// Checks what the TOML types cannot; returns `None` only when a problem
 /// makes the rest meaningless (every problem is in `problems`).
-fn validate(
-    raw: RawScenario,
-    text: &str,
-    problems: &mut diagnostic::Collector,
-) -> Option<Scenario> {
+fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) -> Option<Scenario> {
     let epoch = match parse_instant(raw.scenario.epoch.get_ref()) {
         Ok(epoch) => Some(epoch),
         Err(message) => {
@@ -227,10 +186,8 @@ fn validate(
         Some(d) => d.get_ref().0,
         None => defaults::MIN_MESSAGE_DELAY_MS,
     };
-    let network = Network {
-        min_message_delay_ms,
-        message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY),
-    };
+    let network =
+        Network { min_message_delay_ms, message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY) };
 
     if raw.countries.is_empty() {
         problems.push(
@@ -272,10 +229,7 @@ fn validate(
                 time_zone_name: zone_name,
                 staffing: country.staffing.0,
                 handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
-                written_confirmation: law(
-                    country.written_confirmation,
-                    defaults::WRITTEN_CONFIRMATION,
-                ),
+                written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
                 mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
                 hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
             },
@@ -309,11 +263,7 @@ fn validate(
     for incident in raw.incidents {
         let id = incident.id.get_ref().clone();
         if id.trim().is_empty() {
-            problems.push(
-                span(&incident.id),
-                "an incident id cannot be empty".to_owned(),
-                None,
-            );
+            problems.push(span(&incident.id), "an incident id cannot be empty".to_owned(), None);
         } else if !seen.insert(id.clone()) {
             problems.push(
                 span(&incident.id),
@@ -323,12 +273,7 @@ fn validate(
         }
         let reporter = incident.reported_by.get_ref();
         if !countries.contains_key(&CountryCode(reporter.clone())) {
-            problems.unknown(
-                span(&incident.reported_by),
-                "country",
-                reporter,
-                &country_codes,
-            );
+            problems.unknown(span(&incident.reported_by), "country", reporter, &country_codes);
         }
         let communication_at = match (parse_instant(incident.communication.get_ref()), epoch) {
             (Ok(at), Some(epoch)) => {
@@ -386,10 +331,7 @@ fn validate(
         countries,
         carriers,
         incidents,
-        sha256: Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        sha256: Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
     })
 }
 

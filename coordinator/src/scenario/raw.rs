@@ -144,9 +144,7 @@ impl<'de> Deserialize<'de> for DurationMs {
 
 /// A bare number is ambiguous (seconds? hours?), so it is refused with the fix.
 fn no_unit<E: de::Error>(n: impl fmt::Display) -> E {
-    E::custom(format!(
-        "the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes"
-    ))
+    E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes"))
 }
 
 // ---------------------------------------------------------------------------
@@ -172,13 +170,7 @@ struct DistributionTable {
 impl DistributionTable {
     fn into_law(self) -> Result<Distribution, String> {
         let law = match self {
-            DistributionTable {
-                median: Some(m),
-                p90: Some(p),
-                mean: None,
-                min: None,
-                max: None,
-            } => {
+            DistributionTable { median: Some(m), p90: Some(p), mean: None, min: None, max: None } => {
                 if p.0 < m.0 {
                     return Err(format!(
                         "p90 ({}) is below the median ({}): 90% of delays cannot be shorter than half of them",
@@ -186,41 +178,19 @@ impl DistributionTable {
                         fmt_ms(m.0)
                     ));
                 }
-                Distribution::LogNormal {
-                    median_ms: m.0,
-                    p90_ms: p.0,
-                }
+                Distribution::LogNormal { median_ms: m.0, p90_ms: p.0 }
             }
-            DistributionTable {
-                mean: Some(m),
-                median: None,
-                p90: None,
-                min: None,
-                max: None,
-            } => Distribution::Exponential { mean_ms: m.0 },
-            DistributionTable {
-                min: Some(lo),
-                max: Some(hi),
-                median: None,
-                p90: None,
-                mean: None,
-            } => {
+            DistributionTable { mean: Some(m), median: None, p90: None, min: None, max: None } => {
+                Distribution::Exponential { mean_ms: m.0 }
+            }
+            DistributionTable { min: Some(lo), max: Some(hi), median: None, p90: None, mean: None } => {
                 if hi.0 < lo.0 {
-                    return Err(format!(
-                        "max ({}) is below min ({})",
-                        fmt_ms(hi.0),
-                        fmt_ms(lo.0)
-                    ));
+                    return Err(format!("max ({}) is below min ({})", fmt_ms(hi.0), fmt_ms(lo.0)));
                 }
-                Distribution::Uniform {
-                    min_ms: lo.0,
-                    max_ms: hi.0,
-                }
+                Distribution::Uniform { min_ms: lo.0, max_ms: hi.0 }
             }
             _ => {
-                return Err(format!(
-                    "this combination of keys describes no delay: expected {DISTRIBUTION_FORMS}"
-                ));
+                return Err(format!("this combination of keys describes no delay: expected {DISTRIBUTION_FORMS}"));
             }
         };
         Ok(law)
@@ -250,10 +220,7 @@ impl<'de> Deserialize<'de> for RawDistribution {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawDistribution, A::Error> {
                 let table = DistributionTable::deserialize(MapAccessDeserializer::new(map))?;
-                table
-                    .into_law()
-                    .map(RawDistribution)
-                    .map_err(de::Error::custom)
+                table.into_law().map(RawDistribution).map_err(de::Error::custom)
             }
         }
         deserializer.deserialize_any(V)
@@ -266,7 +233,8 @@ impl<'de> Deserialize<'de> for RawDistribution {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawStaffing(pub Staffing);
 
-const STAFFING_FORMS: &str = "\"24/7\" or a table like { office_hours = \"09:00-17:00\", days = \"Mon-Fri\", on_call = \"2h\" }";
+const STAFFING_FORMS: &str =
+    "\"24/7\" or a table like { office_hours = \"09:00-17:00\", days = \"Mon-Fri\", on_call = \"2h\" }";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -294,13 +262,7 @@ fn parse_day(text: &str) -> Result<u8, String> {
         .iter()
         .position(|d| d.eq_ignore_ascii_case(text.trim()))
         .map(|i| i as u8 + 1)
-        .ok_or_else(|| {
-            format!(
-                "`{}` is not a day: use {}",
-                text.trim(),
-                DAY_NAMES.join(", ")
-            )
-        })
+        .ok_or_else(|| format!("`{}` is not a day: use {}", text.trim(), DAY_NAMES.join(", ")))
 }
 
 /// "Mon-Fri", "Mon,Wed,Fri", "Sat-Sun" → ISO weekdays.
@@ -311,10 +273,7 @@ fn parse_days(text: &str) -> Result<Vec<u8>, String> {
             Some((from, to)) => {
                 let (from, to) = (parse_day(from)?, parse_day(to)?);
                 if to < from {
-                    return Err(format!(
-                        "`{}` runs backwards: write the earlier day first",
-                        part.trim()
-                    ));
+                    return Err(format!("`{}` runs backwards: write the earlier day first", part.trim()));
                 }
                 days.extend(from..=to);
             }
@@ -328,22 +287,12 @@ fn parse_days(text: &str) -> Result<Vec<u8>, String> {
 
 impl OfficeHoursTable {
     fn into_staffing(self) -> Result<Staffing, String> {
-        let bad_hours = || {
-            format!(
-                "office_hours `{}` should look like \"09:00-17:00\"",
-                self.office_hours
-            )
-        };
+        let bad_hours = || format!("office_hours `{}` should look like \"09:00-17:00\"", self.office_hours);
         let (opens, closes) = self.office_hours.split_once('-').ok_or_else(bad_hours)?;
-        let (opens_minute, closes_minute) = (
-            parse_clock(opens).ok_or_else(bad_hours)?,
-            parse_clock(closes).ok_or_else(bad_hours)?,
-        );
+        let (opens_minute, closes_minute) =
+            (parse_clock(opens).ok_or_else(bad_hours)?, parse_clock(closes).ok_or_else(bad_hours)?);
         if opens_minute >= closes_minute {
-            return Err(format!(
-                "office_hours `{}` close before they open",
-                self.office_hours
-            ));
+            return Err(format!("office_hours `{}` close before they open", self.office_hours));
         }
         Ok(Staffing::OfficeHours(OfficeHours {
             opens_minute,
@@ -365,17 +314,12 @@ impl<'de> Deserialize<'de> for RawStaffing {
             fn visit_str<E: de::Error>(self, text: &str) -> Result<RawStaffing, E> {
                 match text {
                     "24/7" => Ok(RawStaffing(Staffing::AroundTheClock)),
-                    other => Err(E::custom(format!(
-                        "unknown staffing `{other}`: expected {STAFFING_FORMS}"
-                    ))),
+                    other => Err(E::custom(format!("unknown staffing `{other}`: expected {STAFFING_FORMS}"))),
                 }
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawStaffing, A::Error> {
                 let table = OfficeHoursTable::deserialize(MapAccessDeserializer::new(map))?;
-                table
-                    .into_staffing()
-                    .map(RawStaffing)
-                    .map_err(de::Error::custom)
+                table.into_staffing().map(RawStaffing).map_err(de::Error::custom)
             }
         }
         deserializer.deserialize_any(V)
@@ -422,10 +366,7 @@ mod tests {
         assert_eq!(parse_days("Sat,mon"), Ok(vec![1, 6]));
         assert!(parse_days("Fri-Mon").is_err());
         assert_eq!(parse_clock("09:30"), Some(570));
-        assert_eq!(
-            fmt_ms(3 * 86_400_000 + 4 * 3_600_000 + 12 * 60_000),
-            "3d 4h"
-        );
+        assert_eq!(fmt_ms(3 * 86_400_000 + 4 * 3_600_000 + 12 * 60_000), "3d 4h");
         assert_eq!(fmt_ms(90_000), "1m 30s");
     }
 }

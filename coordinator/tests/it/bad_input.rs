@@ -40,31 +40,18 @@ fn check_fails(scenario: &str) -> String {
     std::fs::write(&path, scenario).unwrap();
     let output = pocnet(&["check", path.to_str().unwrap()]);
     let stderr = text(&output.stderr);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "check must fail with status 2:\n{stderr}"
-    );
-    assert!(
-        output.stdout.is_empty(),
-        "nothing on stdout for an invalid file"
-    );
+    assert_eq!(output.status.code(), Some(2), "check must fail with status 2:\n{stderr}");
+    assert!(output.stdout.is_empty(), "nothing on stdout for an invalid file");
     stderr
 }
 
 fn replaced(from: &str, to: &str) -> String {
-    assert!(
-        VALID.contains(from),
-        "the test's pattern `{from}` is in the valid scenario"
-    );
+    assert!(VALID.contains(from), "the test's pattern `{from}` is in the valid scenario");
     VALID.replacen(from, to, 1)
 }
 
 fn assert_names(stderr: &str, location: &str, words: &[&str]) {
-    assert!(
-        stderr.contains(&format!("bad.toml:{location}")),
-        "expected bad.toml:{location} in:\n{stderr}"
-    );
+    assert!(stderr.contains(&format!("bad.toml:{location}")), "expected bad.toml:{location} in:\n{stderr}");
     for word in words {
         assert!(stderr.contains(word), "expected `{word}` in:\n{stderr}");
     }
@@ -78,10 +65,7 @@ fn the_valid_base_scenario_passes_check_with_a_summary() {
     let output = pocnet(&["check", path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let summary = text(&output.stdout);
-    assert!(
-        summary.contains("is valid") && summary.contains("2 countries, 1 carriers, 1 incidents"),
-        "{summary}"
-    );
+    assert!(summary.contains("is valid") && summary.contains("2 countries, 1 carriers, 1 incidents"), "{summary}");
 }
 
 #[test]
@@ -92,37 +76,21 @@ fn toml_syntax_error() {
 
 #[test]
 fn unknown_field_lists_the_valid_ones() {
-    let stderr = check_fails(&replaced(
-        "staffing = \"24/7\"",
-        "staffing = \"24/7\"\nstaffed = true",
-    ));
-    assert_names(
-        &stderr,
-        "12:1",
-        &["unknown field `staffed`", "time_zone", "acknowledgement"],
-    );
+    let stderr = check_fails(&replaced("staffing = \"24/7\"", "staffing = \"24/7\"\nstaffed = true"));
+    assert_names(&stderr, "12:1", &["unknown field `staffed`", "time_zone", "acknowledgement"]);
 }
 
 #[test]
 fn unknown_carrier_in_a_chain_with_a_hint() {
     let stderr = check_fails(&replaced("chain = [\"isp-de\"]", "chain = [\"isp-dee\"]"));
-    assert_names(
-        &stderr,
-        "28:10",
-        &["unknown carrier `isp-dee`", "did you mean `isp-de`?"],
-    );
+    assert_names(&stderr, "28:10", &["unknown carrier `isp-dee`", "did you mean `isp-de`?"]);
 }
 
 #[test]
 fn unknown_country_of_a_carrier_and_of_a_reporter() {
     let with_carrier = replaced("country = \"DE\"", "country = \"GE\"");
-    let stderr =
-        check_fails(&with_carrier.replacen("reported_by = \"FR\"", "reported_by = \"XX\"", 1));
-    assert_names(
-        &stderr,
-        "19:11",
-        &["unknown country `GE`", "did you mean `DE`?"],
-    );
+    let stderr = check_fails(&with_carrier.replacen("reported_by = \"FR\"", "reported_by = \"XX\"", 1));
+    assert_names(&stderr, "19:11", &["unknown country `GE`", "did you mean `DE`?"]);
     assert_names(&stderr, "25:15", &["unknown country `XX`", "2 problems"]);
 }
 
@@ -142,15 +110,8 @@ fn unparsable_duration_and_missing_unit() {
 
 #[test]
 fn zero_minimum_message_delay() {
-    let stderr = check_fails(&replaced(
-        "min_message_delay = \"1m\"",
-        "min_message_delay = \"0s\"",
-    ));
-    assert_names(
-        &stderr,
-        "6:21",
-        &["min_message_delay must be greater than zero", "lookahead"],
-    );
+    let stderr = check_fails(&replaced("min_message_delay = \"1m\"", "min_message_delay = \"0s\""));
+    assert_names(&stderr, "6:21", &["min_message_delay must be greater than zero", "lookahead"]);
 }
 
 #[test]
@@ -161,17 +122,10 @@ fn retention_below_zero() {
 
 #[test]
 fn distribution_with_p90_below_median_and_unknown_time_zone() {
-    let stderr = check_fails(&replaced(
-        "detection = \"1h\"",
-        "detection = { median = \"2h\", p90 = \"1h\" }",
-    ));
+    let stderr = check_fails(&replaced("detection = \"1h\"", "detection = { median = \"2h\", p90 = \"1h\" }"));
     assert_names(&stderr, "27:13", &["p90 (1h) is below the median (2h)"]);
     let stderr = check_fails(&replaced("Europe/Berlin", "Europe/Berlinn"));
-    assert_names(
-        &stderr,
-        "15:13",
-        &["`Europe/Berlinn` is not an IANA time zone"],
-    );
+    assert_names(&stderr, "15:13", &["`Europe/Berlinn` is not an IANA time zone"]);
 }
 
 #[test]
@@ -183,37 +137,15 @@ fn run_refuses_an_invalid_scenario_and_a_malformed_flag() {
     assert_eq!(output.status.code(), Some(2));
     assert_names(&text(&output.stderr), "28:9", &["the chain is empty"]);
 
-    let output = pocnet(&[
-        "run",
-        "scenarios/quickstart.toml",
-        "--nodes",
-        "FR:http://127.0.0.1:1",
-    ]);
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--nodes", "FR:http://127.0.0.1:1"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output.stderr).contains("should be CC=URL"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert!(text(&output.stderr).contains("should be CC=URL"), "{}", text(&output.stderr));
 
-    let output = pocnet(&[
-        "run",
-        "scenarios/quickstart.toml",
-        "--nodes",
-        "FR=http://127.0.0.1:1",
-    ]);
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--nodes", "FR=http://127.0.0.1:1"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        text(&output.stderr).contains("--nodes must name every country"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert!(text(&output.stderr).contains("--nodes must name every country"), "{}", text(&output.stderr));
 
     let output = pocnet(&["run", "no/such/file.toml"]);
     assert_ne!(output.status.code(), Some(0));
-    assert!(
-        text(&output.stderr).contains("cannot read scenario no/such/file.toml"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert!(text(&output.stderr).contains("cannot read scenario no/such/file.toml"), "{}", text(&output.stderr));
 }

@@ -12,14 +12,8 @@ fn the_same_scenario_and_seed_give_a_byte_identical_json_report() {
     let runs: Vec<Vec<u8>> = (0..2)
         .map(|i| {
             let path = dir.path().join(format!("run{i}.json"));
-            let output = pocnet(&[
-                "run",
-                "scenarios/weekend-trail.toml",
-                "--seed",
-                "42",
-                "--json",
-                path.to_str().unwrap(),
-            ]);
+            let output =
+                pocnet(&["run", "scenarios/weekend-trail.toml", "--seed", "42", "--json", path.to_str().unwrap()]);
             assert!(output.status.success(), "{}", text(&output.stderr));
             std::fs::read(path).unwrap()
         })
@@ -27,14 +21,7 @@ fn the_same_scenario_and_seed_give_a_byte_identical_json_report() {
     assert_eq!(runs[0], runs[1]);
     // A different seed must change something, or the seed is not used at all.
     let other = dir.path().join("other.json");
-    let output = pocnet(&[
-        "run",
-        "scenarios/weekend-trail.toml",
-        "--seed",
-        "43",
-        "--json",
-        other.to_str().unwrap(),
-    ]);
+    let output = pocnet(&["run", "scenarios/weekend-trail.toml", "--seed", "43", "--json", other.to_str().unwrap()]);
     assert!(output.status.success());
     assert_ne!(runs[0], std::fs::read(other).unwrap());
 }
@@ -76,29 +63,15 @@ async fn nodes_in_separate_processes_give_the_same_report() {
             .spawn()
             .expect("pocnet node starts");
         let mut first_line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first_line)
-            .unwrap();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
         processes.0.push(child);
-        let address = first_line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .expect("the line ends with the address")
-            .to_owned();
+        let address = first_line.trim().rsplit(' ').next().expect("the line ends with the address").to_owned();
         nodes.push(format!("{code}=http://{address}"));
     }
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("multi.json");
     let nodes = nodes.join(",");
-    let output = pocnet(&[
-        "run",
-        "scenarios/quickstart.toml",
-        "--nodes",
-        &nodes,
-        "--json",
-        json.to_str().unwrap(),
-    ]);
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--nodes", &nodes, "--json", json.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let inproc = support::run_json(&scenario, scenario.seed, &Placement::InProcess).await;
     assert_eq!(std::fs::read_to_string(json).unwrap(), inproc);

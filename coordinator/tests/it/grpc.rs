@@ -22,15 +22,8 @@ async fn start_node() -> (String, tokio::sync::oneshot::Sender<()>) {
 
 fn german_config() -> pb::NodeConfig {
     let scenario = support::load("quickstart.toml");
-    let config = scenario
-        .node_configs(1, 0)
-        .into_iter()
-        .find(|c| c.country.code.as_str() == "DE")
-        .unwrap();
-    let peers = BTreeMap::from([(
-        pocnet_node::CountryCode::from("FR"),
-        "http://127.0.0.1:9".to_owned(),
-    )]);
+    let config = scenario.node_configs(1, 0).into_iter().find(|c| c.country.code.as_str() == "DE").unwrap();
+    let peers = BTreeMap::from([(pocnet_node::CountryCode::from("FR"), "http://127.0.0.1:9".to_owned())]);
     node_config_to_proto(&config, &peers)
 }
 
@@ -43,23 +36,17 @@ fn request_envelope() -> pb::Envelope {
         deliver_at_ms: 130_300_000,
         incident: "phish-1".into(),
         hop: 0,
-        body: Some(pb::envelope::Body::PreservationRequest(
-            pb::PreservationRequest {
-                carrier: "mailbox-de".into(),
-                reporting_country: "FR".into(),
-            },
-        )),
+        body: Some(pb::envelope::Body::PreservationRequest(pb::PreservationRequest {
+            carrier: "mailbox-de".into(),
+            reporting_country: "FR".into(),
+        })),
     }
 }
 
 fn assert_invalid(result: Result<impl std::fmt::Debug, tonic::Status>, field: &str) {
     let status = result.expect_err("the request is invalid");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    assert!(
-        status.message().starts_with(field),
-        "`{}` should name {field}",
-        status.message()
-    );
+    assert!(status.message().starts_with(field), "`{}` should name {field}", status.message());
 }
 
 #[tokio::test]
@@ -79,20 +66,11 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
     assert_invalid(simulation.configure(bad_zone).await, "country.time_zone");
     let mut zero_lookahead = german_config();
     zero_lookahead.min_message_delay_ms = 0;
-    assert_invalid(
-        simulation.configure(zero_lookahead).await,
-        "min_message_delay_ms",
-    );
+    assert_invalid(simulation.configure(zero_lookahead).await, "min_message_delay_ms");
     let mut bad_law = german_config();
     bad_law.carriers[0].preservation = None;
-    assert_invalid(
-        simulation.configure(bad_law).await,
-        "carriers[0].preservation",
-    );
-    simulation
-        .configure(german_config())
-        .await
-        .expect("a valid configuration is accepted");
+    assert_invalid(simulation.configure(bad_law).await, "carriers[0].preservation");
+    simulation.configure(german_config()).await.expect("a valid configuration is accepted");
 
     let mut no_body = request_envelope();
     no_body.body = None;
@@ -101,38 +79,21 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
     no_sender.from = String::new();
     assert_invalid(contact.deliver(no_sender).await, "from");
     let mut unknown_carrier = request_envelope();
-    unknown_carrier.body = Some(pb::envelope::Body::PreservationRequest(
-        pb::PreservationRequest {
-            carrier: "nobody".into(),
-            reporting_country: "FR".into(),
-        },
-    ));
-    assert_invalid(
-        contact.deliver(unknown_carrier).await,
-        "preservation_request.carrier",
-    );
+    unknown_carrier.body = Some(pb::envelope::Body::PreservationRequest(pb::PreservationRequest {
+        carrier: "nobody".into(),
+        reporting_country: "FR".into(),
+    }));
+    assert_invalid(contact.deliver(unknown_carrier).await, "preservation_request.carrier");
     let mut instant = request_envelope();
     instant.deliver_at_ms = instant.sent_at_ms;
     assert_invalid(contact.deliver(instant).await, "deliver_at_ms");
 
     // Still serving, and nothing accepted was lost: the good request runs.
-    contact
-        .deliver(request_envelope())
-        .await
-        .expect("a valid request is queued");
-    let reply = simulation
-        .advance(pb::AdvanceRequest {
-            until_ms: 130_300_001,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    contact.deliver(request_envelope()).await.expect("a valid request is queued");
+    let reply = simulation.advance(pb::AdvanceRequest { until_ms: 130_300_001 }).await.unwrap().into_inner();
     let kinds: Vec<i32> = reply.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [pb::EventKind::RequestReceived as i32]);
-    assert!(
-        reply.next_event_ms.is_some(),
-        "the acknowledgement is scheduled"
-    );
+    assert!(reply.next_event_ms.is_some(), "the acknowledgement is scheduled");
 }
 
 #[tokio::test]
@@ -144,47 +105,27 @@ async fn a_stock_client_sees_health_and_can_list_services_by_reflection() {
     use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
     let (url, _stop) = start_node().await;
-    let channel = tonic::transport::Endpoint::from_shared(url)
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = tonic::transport::Endpoint::from_shared(url).unwrap().connect().await.unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
     let status = health
-        .check(tonic_health::pb::HealthCheckRequest {
-            service: "pocnet.v1.Simulation".into(),
-        })
+        .check(tonic_health::pb::HealthCheckRequest { service: "pocnet.v1.Simulation".into() })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(
-        status.status,
-        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
-    );
+    assert_eq!(status.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
 
     let mut reflection = ServerReflectionClient::new(channel);
     let request = ServerReflectionRequest {
         host: String::new(),
         message_request: Some(MessageRequest::ListServices(String::new())),
     };
-    let mut responses = reflection
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut responses = reflection.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
     let response = responses.next().await.expect("one response").unwrap();
     let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
         panic!("expected a service list, got {response:?}")
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for expected in [
-        "pocnet.v1.ContactPoint",
-        "pocnet.v1.Simulation",
-        "grpc.health.v1.Health",
-    ] {
-        assert!(
-            names.iter().any(|n| n == expected),
-            "{expected} missing from {names:?}"
-        );
+    for expected in ["pocnet.v1.ContactPoint", "pocnet.v1.Simulation", "grpc.health.v1.Health"] {
+        assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
     }
 }

@@ -7,10 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("coordinator/ sits in the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("coordinator/ sits in the workspace").to_path_buf()
 }
 
 pub fn scenario_path(name: &str) -> PathBuf {
@@ -23,9 +20,7 @@ pub fn load(name: &str) -> Scenario {
 
 /// Runs a scenario through the library and returns its JSON report.
 pub async fn run_json(scenario: &Scenario, seed: u64, placement: &Placement) -> String {
-    let log = engine::run_scenario(scenario, seed, placement)
-        .await
-        .expect("the run completes");
+    let log = engine::run_scenario(scenario, seed, placement).await.expect("the run completes");
     Report::build(scenario, &log).to_json()
 }
 
