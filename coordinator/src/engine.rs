@@ -254,3 +254,17 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// Runs one replication in process, blocking, from any thread (async or not):
+/// the run gets a thread and a single-threaded runtime of its own.
+pub fn run_in_process_blocking(scenario: &Scenario, seed: u64, replication: u64) -> Result<RunLog, EngineError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| EngineError::Spawn(e.to_string()))?;
+                runtime.block_on(run(scenario, seed, &mut Nodes::in_process(scenario.node_configs(seed, replication))))
+            })
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}

@@ -5,3 +5,8 @@ pub mod engine;
 pub mod goals;
 pub mod report;
 pub mod scenario;
+pub mod replication;
+pub mod statistics;
+pub mod analysis;
+pub mod replication_report;
+pub mod case_rows;

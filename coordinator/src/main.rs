@@ -3,7 +3,12 @@
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pocnet_coordinator::engine::{self, Placement};
-use pocnet_coordinator::report::Report;
+use pocnet_coordinator::analysis::Aggregate;
+use pocnet_coordinator::case_rows::CaseRows;
+use pocnet_coordinator::engine::RunLog;
+use pocnet_coordinator::replication;
+use pocnet_coordinator::replication_report::ReplicationReport;
+use pocnet_coordinator::report::{self, Report};
 use pocnet_coordinator::scenario::{Scenario, ScenarioError};
 use pocnet_node::CountryCode;
 use std::collections::BTreeMap;
@@ -35,6 +40,7 @@ enum Command {
   pocnet run scenarios/quickstart.toml
   pocnet run scenarios/weekend-trail.toml --seed 7 --json report.json
   pocnet run scenarios/quickstart.toml --transport inproc
+  pocnet run scenarios/quickstart.toml --replications 10000 --json dist.json --csv cases/
   pocnet run scenarios/quickstart.toml --nodes US=http://127.0.0.1:7001,FR=http://127.0.0.1:7002,DE=http://127.0.0.1:7003")]
     Run(RunArgs),
     /// Validate a scenario without running it (exit status 0 when valid)
@@ -63,8 +69,9 @@ struct RunArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// How the coordinator reaches the nodes: real gRPC servers on loopback, or direct calls
-    #[arg(long, value_enum, default_value_t = Transport::Grpc)]
-    transport: Transport,
+    /// [default: grpc for one run, inproc for --replications]
+    #[arg(long, value_enum)]
+    transport: Option<Transport>,
     /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,...
     #[arg(long, value_name = "CC=URL,...", value_parser = parse_nodes, conflicts_with = "transport")]
     nodes: Option<BTreeMap<CountryCode, String>>,
@@ -74,6 +81,15 @@ struct RunArgs {
     /// Also write the full report as JSON (format in docs/report.md)
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Run N independent replications (seeds derived from --seed) and report distributions
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "nodes")]
+    replications: Option<u64>,
+    /// Worker threads for --replications [default: all cores]
+    #[arg(long, value_name = "N", requires = "replications", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Write per-case rows (traces.csv, hops.csv) into DIR
+    #[arg(long, value_name = "DIR")]
+    csv: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,7 +222,10 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         };
     }
     let seed = args.seed.unwrap_or(scenario.seed);
-    let placement = match (&args.nodes, args.transport) {
+    if let Some(replications) = args.replications {
+        return replicate(&scenario, seed, replications, &args).await;
+    }
+    let placement = match (&args.nodes, args.transport.unwrap_or(Transport::Grpc)) {
         (Some(urls), _) => Placement::Remote(urls.clone()),
         (None, Transport::Grpc) => Placement::LocalGrpc,
         (None, Transport::Inproc) => Placement::InProcess,
@@ -220,7 +239,57 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(path, report.to_json())
             .with_context(|| format!("writing the JSON report to {}", path.display()))?;
     }
+    if let Some(dir) = &args.csv {
+        let mut rows = CaseRows::create(dir).with_context(|| format!("creating CSV files in {}", dir.display()))?;
+        rows.write(0, &report.incidents).context("writing CSV rows")?;
+        rows.finish().context("writing CSV rows")?;
+    }
     write_stdout(&report.render_text(&scenario));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn replicate(scenario: &Scenario, seed: u64, replications: u64, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let threads = match args.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let options = replication::Options { replications, threads, progress: std::io::stderr().is_terminal() };
+    let mut rows = match &args.csv {
+        Some(dir) => Some(CaseRows::create(dir).with_context(|| format!("creating CSV files in {}", dir.display()))?),
+        None => None,
+    };
+    let mut aggregate = Aggregate::new();
+    let mut csv_error = None;
+    let mut consume = |replication: u64, log: RunLog| {
+        let incidents = report::incident_reports(scenario, &log.events);
+        aggregate.add(scenario, replication, &incidents);
+        if let Some(rows) = rows.as_mut()
+            && csv_error.is_none()
+        {
+            csv_error = rows.write(replication, &incidents).err();
+        }
+    };
+    let started = std::time::Instant::now();
+    match args.transport.unwrap_or(Transport::Inproc) {
+        Transport::Inproc => tokio::task::block_in_place(|| replication::run_in_process(scenario, seed, &options, &mut consume)),
+        Transport::Grpc => replication::run_over_grpc(scenario, seed, &options, &mut consume).await,
+    }
+    .with_context(|| format!("running {}", args.file.display()))?;
+    tracing::info!(replications, seconds = started.elapsed().as_secs_f64(), "replications finished");
+    if let Some(error) = csv_error {
+        return Err(error).context("writing CSV rows");
+    }
+    if let Some(rows) = rows {
+        rows.finish().context("writing CSV rows")?;
+    }
+    let report = ReplicationReport::build(scenario, seed, &aggregate, |case| {
+        let log = engine::run_in_process_blocking(scenario, seed, case.replication).ok()?;
+        report::incident_reports(scenario, &log.events).into_iter().nth(case.incident as usize)
+    });
+    if let Some(path) = &args.json {
+        std::fs::write(path, report.to_json()).with_context(|| format!("writing the JSON report to {}", path.display()))?;
+    }
+    write_stdout(&report.render_text());
     Ok(ExitCode::SUCCESS)
 }
 

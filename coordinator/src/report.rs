@@ -7,7 +7,7 @@ use crate::goals::{self, Goal, Measure};
 use crate::scenario::Scenario;
 use crate::scenario::raw::fmt_ms;
 use hdrhistogram::Histogram;
-use pocnet_node::{CarrierId, CountryCode, Event, EventKind, NextHop, SimTime};
+use pocnet_node::{Body, CarrierId, CountryCode, Event, EventKind, NextHop, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -36,6 +36,21 @@ pub struct ScenarioInfo {
     pub epoch: String,
     pub strategy: &'static str,
     pub goal_profile: &'static str,
+}
+
+impl ScenarioInfo {
+    pub fn new(scenario: &Scenario) -> Self {
+        ScenarioInfo {
+            name: scenario.name.clone(),
+            sha256: scenario.sha256.clone(),
+            epoch: scenario.epoch.to_string(),
+            strategy: match scenario.strategy {
+                pocnet_node::Strategy::Hub => "hub",
+                pocnet_node::Strategy::Relay => "relay",
+            },
+            goal_profile: goals::profile(scenario.goals).0,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -101,6 +116,8 @@ pub struct HopReport {
     pub logs_deleted_at_ms: Option<i64>,
     pub disclosed_ms: Option<i64>,
     pub next_hop: Option<NextHop>,
+    /// The disclosure reached the reporting country (when it is not the disclosing one).
+    pub disclosure_received_ms: Option<i64>,
     pub confirmation_received_ms: Option<i64>,
     pub mla_received_ms: Option<i64>,
     pub outcome: HopOutcome,
@@ -134,19 +151,8 @@ pub struct StageSummary {
 
 impl Report {
     pub fn build(scenario: &Scenario, log: &RunLog) -> Report {
-        let (profile_name, goals) = goals::profile(scenario.goals);
-        let mut by_incident: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
-        for event in &log.events {
-            by_incident.entry(event.incident.as_str()).or_default().push(event);
-        }
-        let incidents: Vec<IncidentReport> = scenario
-            .incidents
-            .iter()
-            .map(|incident| {
-                let events = by_incident.get(incident.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-                incident_report(scenario, incident, events, &goals)
-            })
-            .collect();
+        let (_, goals) = goals::profile(scenario.goals);
+        let incidents = incident_reports(scenario, &log.events);
 
         let mut summaries: Vec<GoalSummary> =
             goals.into_iter().map(|goal| GoalSummary { goal, evaluated: 0, met: 0 }).collect();
@@ -177,16 +183,7 @@ impl Report {
 
         Report {
             format: FORMAT,
-            scenario: ScenarioInfo {
-                name: scenario.name.clone(),
-                sha256: scenario.sha256.clone(),
-                epoch: scenario.epoch.to_string(),
-                strategy: match scenario.strategy {
-                    pocnet_node::Strategy::Hub => "hub",
-                    pocnet_node::Strategy::Relay => "relay",
-                },
-                goal_profile: profile_name,
-            },
+            scenario: ScenarioInfo::new(scenario),
             seed: log.seed,
             incidents,
             goals: summaries,
@@ -200,6 +197,24 @@ impl Report {
         json.push('\n');
         json
     }
+}
+
+/// Every incident of the scenario as the event log tells it, hop by hop, with
+/// its goal results.
+pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentReport> {
+    let (_, goals) = goals::profile(scenario.goals);
+    let mut by_incident: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for event in events {
+        by_incident.entry(event.incident.as_str()).or_default().push(event);
+    }
+    scenario
+        .incidents
+        .iter()
+        .map(|incident| {
+            let events = by_incident.get(incident.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            incident_report(scenario, incident, events, &goals)
+        })
+        .collect()
 }
 
 fn incident_report(
@@ -272,6 +287,9 @@ fn incident_report(
             }
             EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
             EventKind::MlaReceived { .. } => hop.mla_received_ms = at,
+            EventKind::AnswerReceived { answer, .. } if answer == Body::DISCLOSURE_NAME => {
+                hop.disclosure_received_ms = at
+            }
             EventKind::IncidentReported
             | EventKind::AnswerReceived { .. }
             | EventKind::ConfirmationSent { .. }
@@ -282,6 +300,9 @@ fn incident_report(
         }
     }
     for hop in &mut hops {
+        // Ordered at home, by the reporter or (under relay) the previous hop's country.
+        hop.domestic = hop.request_received_ms.is_none()
+            && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
         hop.goals = evaluate(hop, goals);
     }
     let trace = trace_outcome(&hops, reported_at);
@@ -505,7 +526,7 @@ impl Report {
     }
 }
 
-fn measure_name(measure: Measure) -> &'static str {
+pub fn measure_name(measure: Measure) -> &'static str {
     match measure {
         Measure::Acknowledgement => "acknowledgement",
         Measure::PreservationOrdered => "preservation order",
@@ -521,7 +542,7 @@ fn zoned(scenario: &Scenario, country: &CountryCode, at: SimTime) -> Option<jiff
     Some(ts.to_zoned_datetime(tz))
 }
 
-fn local_time(scenario: &Scenario, country: &CountryCode, at: SimTime) -> String {
+pub fn local_time(scenario: &Scenario, country: &CountryCode, at: SimTime) -> String {
     zoned(scenario, country, at)
         .map_or_else(|| format!("{} ms", at.ms()), |z| z.strftime("%a %Y-%m-%d %H:%M %Z").to_string())
 }

@@ -63,13 +63,15 @@ pub struct NextHop {
 }
 
 impl Body {
+    pub const DISCLOSURE_NAME: &'static str = "traffic data disclosure";
+
     /// The name used in logs and error messages.
     pub fn name(&self) -> &'static str {
         match self {
             Body::PreservationRequest { .. } => "preservation request",
             Body::Acknowledgement => "acknowledgement",
             Body::PreservationResult(_) => "preservation result",
-            Body::Disclosure { .. } => "traffic data disclosure",
+            Body::Disclosure { .. } => Self::DISCLOSURE_NAME,
             Body::WrittenConfirmation { .. } => "written confirmation",
             Body::MlaRequest => "MLA request",
         }

@@ -1,0 +1,122 @@
+//! Many independent replications of one scenario, in parallel, delivered in
+//! replication order so the result never depends on the number of threads.
+//!
+//! Replication `r` of base seed `s` gives every node the streams derived from
+//! `(s, r, country, purpose)` (node/src/seed.rs, docs/report.md): no seed is
+//! drawn from another, so replication 7 is the same whether it runs first or
+//! last, alone or beside others.
+
+use crate::engine::{self, EngineError, Nodes, RunLog};
+use crate::scenario::Scenario;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicBool, Ordering};
+use std::sync::mpsc;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub replications: u64,
+    /// Worker threads for in-process runs.
+    pub threads: usize,
+    /// Show a progress bar (only sensible on a terminal).
+    pub progress: bool,
+}
+
+fn progress_bar(options: &Options) -> indicatif::ProgressBar {
+    if !options.progress {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(options.replications);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} replications  {per_sec:.0}  ETA {eta}",
+    )
+    .expect("a valid template");
+    bar.set_style(style);
+    bar
+}
+
+/// Runs the replications in worker threads and hands each one's log to
+/// `consume`, in order 0, 1, 2, ... whatever the threads' timing. Blocking:
+/// call it outside an async context or where blocking is fine.
+pub fn run_in_process(
+    scenario: &Scenario,
+    seed: u64,
+    options: &Options,
+    mut consume: impl FnMut(u64, RunLog),
+) -> Result<(), EngineError> {
+    let bar = progress_bar(options);
+    run_threads(scenario, seed, options.replications, options.threads.max(1), &bar, &mut consume)?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+/// The same over loopback gRPC: one set of local nodes, reconfigured for each
+/// replication in turn.
+pub async fn run_over_grpc(
+    scenario: &Scenario,
+    seed: u64,
+    options: &Options,
+    mut consume: impl FnMut(u64, RunLog),
+) -> Result<(), EngineError> {
+    let bar = progress_bar(options);
+    let servers = engine::spawn_local_servers(scenario.countries.keys().cloned()).await?;
+    for replication in 0..options.replications {
+        let mut nodes = Nodes::connect(scenario.node_configs(seed, replication), &servers.urls).await?;
+        consume(replication, engine::run(scenario, seed, &mut nodes).await?);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    Ok(())
+}
+
+fn run_threads(
+    scenario: &Scenario,
+    seed: u64,
+    replications: u64,
+    threads: usize,
+    bar: &indicatif::ProgressBar,
+    consume: &mut impl FnMut(u64, RunLog),
+) -> Result<(), EngineError> {
+    let next = AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    // Bounded, so fast workers cannot pile up logs the consumer has not merged.
+    let (send, receive) = mpsc::sync_channel::<(u64, Result<RunLog, EngineError>)>(threads * 4);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let send = send.clone();
+            let (next, failed) = (&next, &failed);
+            scope.spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
+                while !failed.load(Ordering::Relaxed) {
+                    let replication = next.fetch_add(1, Ordering::Relaxed);
+                    if replication >= replications {
+                        break;
+                    }
+                    let mut nodes = Nodes::in_process(scenario.node_configs(seed, replication));
+                    let log = runtime.block_on(engine::run(scenario, seed, &mut nodes));
+                    if send.send((replication, log)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        // Reorder: hold early arrivals until every earlier replication is consumed.
+        let mut waiting = BTreeMap::new();
+        let mut expected = 0;
+        for (replication, log) in receive {
+            waiting.insert(replication, log);
+            while let Some(log) = waiting.remove(&expected) {
+                match log {
+                    Ok(log) => consume(expected, log),
+                    Err(error) => {
+                        failed.store(true, Ordering::Relaxed);
+                        return Err(error);
+                    }
+                }
+                bar.inc(1);
+                expected += 1;
+            }
+        }
+        Ok(())
+    })
+}

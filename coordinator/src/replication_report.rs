@@ -1,0 +1,357 @@
+//! The report of many replications: the figures an analyst compares, for the
+//! terminal (one screen) and as JSON with every histogram in HdrHistogram's
+//! V2 format (base64), so they can be merged with other runs later.
+
+use crate::analysis::{Aggregate, Cause, Segment, Stage, TraceCase};
+use crate::goals::{self, Goal, Measure};
+use crate::report::{IncidentReport, ScenarioInfo, measure_name};
+use crate::scenario::Scenario;
+use crate::scenario::raw::fmt_ms;
+use crate::statistics::{Proportion, Tally};
+use base64::Engine as _;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Serializer as _, V2Serializer};
+use pocnet_node::CountryCode;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+pub const FORMAT: &str = "pocnet-replications/1";
+
+#[derive(Debug, Serialize)]
+pub struct ReplicationReport {
+    pub format: &'static str,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub replications: u64,
+    /// How replication `r`'s random streams derive from the seed (docs/report.md).
+    pub seed_derivation: &'static str,
+    pub traces_reaching_origin: Proportion,
+    pub goals: Vec<GoalCompliance>,
+    pub stages: Vec<LatencySummary>,
+    pub stages_by_country: Vec<LatencySummary>,
+    pub stages_by_hop: Vec<LatencySummary>,
+    pub deaths: Vec<Death>,
+    pub holds_expired_before_mla: Vec<CountryCount>,
+    pub critical_path: Vec<CriticalPathShare>,
+    pub acknowledgement_by_local_hour: Vec<HourCell>,
+    pub goals_by_country: Vec<CountryCompliance>,
+    pub representative_trace: Option<TraceTimeline>,
+    pub worst_trace: Option<TraceTimeline>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoalCompliance {
+    #[serde(flatten)]
+    pub goal: Goal,
+    pub compliance: Proportion,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LatencySummary {
+    pub stage: Stage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<CountryCode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<u32>,
+    pub count: u64,
+    pub p50_ms: u64,
+    pub p90_ms: u64,
+    pub p99_ms: u64,
+    pub max_ms: u64,
+    /// HdrHistogram V2 encoding, base64; values in milliseconds.
+    pub histogram: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Death {
+    pub hop: u32,
+    pub country: CountryCode,
+    pub cause: Cause,
+    pub traces: u64,
+    /// Of all traces.
+    pub share: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CountryCount {
+    pub country: CountryCode,
+    pub hops: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CriticalPathShare {
+    pub country: CountryCode,
+    pub segment: Segment,
+    pub total_ms: i64,
+    /// Of the end-to-end time of all finished traces.
+    pub share: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HourCell {
+    /// 0 = Monday.
+    pub weekday: u8,
+    pub hour: u8,
+    pub count: u64,
+    pub p50_ms: u64,
+    pub p90_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CountryCompliance {
+    pub country: CountryCode,
+    pub measure: Measure,
+    pub compliance: Proportion,
+}
+
+/// One trace, re-run from its replication to show its timeline.
+#[derive(Debug, Serialize)]
+pub struct TraceTimeline {
+    pub replication: u64,
+    pub end_to_end_ms: i64,
+    pub incident: IncidentReport,
+}
+
+pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2Serializer::new().serialize(histogram, &mut bytes).expect("serializing to memory cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn summary(stage: Stage, country: Option<CountryCode>, hop: Option<u32>, h: &Histogram<u64>) -> LatencySummary {
+    LatencySummary {
+        stage,
+        country,
+        hop,
+        count: h.len(),
+        p50_ms: h.value_at_quantile(0.5),
+        p90_ms: h.value_at_quantile(0.9),
+        p99_ms: h.value_at_quantile(0.99),
+        max_ms: h.max(),
+        histogram: encode_histogram(h),
+    }
+}
+
+impl ReplicationReport {
+    /// `timeline` re-runs a replication and returns the incident's report:
+    /// cheaper than keeping every trace of every replication.
+    pub fn build(
+        scenario: &Scenario,
+        seed: u64,
+        aggregate: &Aggregate,
+        mut timeline: impl FnMut(TraceCase) -> Option<IncidentReport>,
+    ) -> ReplicationReport {
+        let (_, goal_list) = goals::profile(scenario.goals);
+        let goals = goal_list
+            .into_iter()
+            .map(|goal| {
+                let compliance = aggregate.goals.get(&goal.measure).copied().unwrap_or_default().into();
+                GoalCompliance { goal, compliance }
+            })
+            .collect();
+        let traces = aggregate.traces.trials.max(1) as f64;
+        let total_path = aggregate.critical_path_total_ms.max(1) as f64;
+        let mut critical_path: Vec<CriticalPathShare> = aggregate
+            .critical_path_ms
+            .iter()
+            .map(|((country, segment), &total_ms)| CriticalPathShare {
+                country: country.clone(),
+                segment: *segment,
+                total_ms,
+                share: total_ms as f64 / total_path,
+            })
+            .collect();
+        critical_path.sort_by(|a, b| b.total_ms.cmp(&a.total_ms).then_with(|| (&a.country, a.segment).cmp(&(&b.country, b.segment))));
+        let cases = aggregate.representative_and_worst();
+        let mut timeline_of = |case: TraceCase| {
+            timeline(case).map(|incident| TraceTimeline {
+                replication: case.replication,
+                end_to_end_ms: case.end_to_end_ms,
+                incident,
+            })
+        };
+        let (representative_trace, worst_trace) = match cases {
+            Some((representative, worst)) => (timeline_of(representative), timeline_of(worst)),
+            None => (None, None),
+        };
+        ReplicationReport {
+            format: FORMAT,
+            scenario: ScenarioInfo::new(scenario),
+            seed,
+            replications: aggregate.replications,
+            seed_derivation: "replication r of seed s: every node's ChaCha8 streams keyed by (s, r, country, purpose), see docs/report.md",
+            traces_reaching_origin: aggregate.traces.into(),
+            goals,
+            stages: aggregate.stages.iter().map(|(stage, h)| summary(*stage, None, None, h)).collect(),
+            stages_by_country: aggregate
+                .stages_by_country
+                .iter()
+                .map(|((stage, country), h)| summary(*stage, Some(country.clone()), None, h))
+                .collect(),
+            stages_by_hop: aggregate.stages_by_hop.iter().map(|((stage, hop), h)| summary(*stage, None, Some(*hop), h)).collect(),
+            deaths: aggregate
+                .deaths
+                .iter()
+                .map(|((hop, country, cause), &n)| Death {
+                    hop: *hop,
+                    country: country.clone(),
+                    cause: *cause,
+                    traces: n,
+                    share: n as f64 / traces,
+                })
+                .collect(),
+            holds_expired_before_mla: aggregate
+                .holds_expired_before_mla
+                .iter()
+                .map(|(country, &hops)| CountryCount { country: country.clone(), hops })
+                .collect(),
+            critical_path,
+            acknowledgement_by_local_hour: aggregate
+                .acknowledgement_by_local_hour
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| !h.is_empty())
+                .map(|(i, h)| HourCell {
+                    weekday: (i / 24) as u8,
+                    hour: (i % 24) as u8,
+                    count: h.len(),
+                    p50_ms: h.value_at_quantile(0.5),
+                    p90_ms: h.value_at_quantile(0.9),
+                })
+                .collect(),
+            goals_by_country: aggregate
+                .goals_by_country
+                .iter()
+                .flat_map(|(country, measures)| {
+                    measures.iter().map(move |(measure, tally)| CountryCompliance {
+                        country: country.clone(),
+                        measure: *measure,
+                        compliance: (*tally).into(),
+                    })
+                })
+                .collect(),
+            representative_trace,
+            worst_trace,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).expect("the report serializes");
+        json.push('\n');
+        json
+    }
+
+    /// A compact summary that fits one screen.
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "pocnet: {} replications of \"{}\"", self.replications, self.scenario.name);
+        let _ = writeln!(
+            out,
+            "seed {} | strategy {} | goals {} | scenario sha256 {}",
+            self.seed,
+            self.scenario.strategy,
+            self.scenario.goal_profile,
+            &self.scenario.sha256[..12]
+        );
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Traces reaching the origin   {}", proportion(&self.traces_reaching_origin));
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Goal compliance per cross-border request (95% CI):");
+        for goal in &self.goals {
+            let _ = writeln!(out, "  {:<44} {}", goal.goal.description, proportion(&goal.compliance));
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{:<24} {:>9} {:>9} {:>9} {:>9} {:>9}", "Latency", "n", "p50", "p90", "p99", "max");
+        for stage in &self.stages {
+            let show = |ms: u64| fmt_ms(ms as i64);
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                stage.stage.name(),
+                stage.count,
+                show(stage.p50_ms),
+                show(stage.p90_ms),
+                show(stage.p99_ms),
+                show(stage.max_ms)
+            );
+        }
+        if !self.deaths.is_empty() {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "Where traces die:");
+            let mut deaths: Vec<&Death> = self.deaths.iter().collect();
+            deaths.sort_by(|a, b| b.traces.cmp(&a.traces));
+            for death in deaths.iter().take(5) {
+                let cause = match death.cause {
+                    Cause::LogsExpired => "logs expired before the order",
+                    Cause::Incomplete => "incomplete",
+                };
+                let _ = writeln!(
+                    out,
+                    "  hop {} {:<3} {:<32} {:>7} traces ({:.1}%)",
+                    death.hop,
+                    death.country.as_str(),
+                    cause,
+                    death.traces,
+                    100.0 * death.share
+                );
+            }
+        }
+        if !self.holds_expired_before_mla.is_empty() {
+            let lost: Vec<String> =
+                self.holds_expired_before_mla.iter().map(|c| format!("{} {}", c.country, c.hops)).collect();
+            let _ = writeln!(out, "  holds expired before the MLA request arrived: {}", lost.join(", "));
+        }
+        if !self.critical_path.is_empty() {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "Where the end-to-end time goes (top 6 of country × stage):");
+            for share in self.critical_path.iter().take(6) {
+                let _ = writeln!(
+                    out,
+                    "  {:<3} {:<22} {:>5.1}%",
+                    share.country.as_str(),
+                    share.segment.name(),
+                    100.0 * share.share
+                );
+            }
+        }
+        let slowest = self.acknowledgement_by_local_hour.iter().filter(|c| c.count >= 10).max_by_key(|c| c.p50_ms);
+        if let Some(cell) = slowest {
+            const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "Slowest acknowledgements: requests arriving {} {:02}:00-{:02}:59 local time (median {}, n={})",
+                DAYS[cell.weekday as usize],
+                cell.hour,
+                cell.hour,
+                fmt_ms(cell.p50_ms as i64),
+                cell.count
+            );
+        }
+        out
+    }
+}
+
+pub fn proportion(p: &Proportion) -> String {
+    match (p.share, p.ci95_low, p.ci95_high) {
+        (Some(share), Some(low), Some(high)) => format!(
+            "{:5.1}%  [{:5.1}, {:5.1}]  {} of {}",
+            100.0 * share,
+            100.0 * low,
+            100.0 * high,
+            p.successes,
+            p.trials
+        ),
+        _ => "not applicable".to_owned(),
+    }
+}
+
+/// Tally helper for callers that build proportions from raw counts.
+pub fn tally(successes: u64, trials: u64) -> Proportion {
+    Tally { trials, successes }.into()
+}
+
+/// The goal's short name, for tables.
+pub fn goal_name(measure: Measure) -> &'static str {
+    measure_name(measure)
+}
