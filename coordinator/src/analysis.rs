@@ -33,8 +33,13 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 5] =
-        [Stage::Acknowledgement, Stage::PreservationOrdered, Stage::Disclosure, Stage::WrittenConfirmation, Stage::EndToEnd];
+    pub const ALL: [Stage; 5] = [
+        Stage::Acknowledgement,
+        Stage::PreservationOrdered,
+        Stage::Disclosure,
+        Stage::WrittenConfirmation,
+        Stage::EndToEnd,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -97,12 +102,12 @@ impl Segment {
 }
 
 /// One replication in a few numbers, for paired comparisons.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ReplicationOutcome {
     pub traces: u32,
     pub reached_origin: u32,
-    pub goals_evaluated: u32,
-    pub goals_met: u32,
+    /// Per goal measure: (met, evaluated).
+    pub goals: BTreeMap<Measure, (u32, u32)>,
 }
 
 /// A finished trace, kept to pick the representative and the worst.
@@ -190,7 +195,11 @@ impl Aggregate {
                     }
                 }
                 TraceResult::Stopped | TraceResult::Incomplete => {
-                    let cause = if incident.trace.result == TraceResult::Stopped { Cause::LogsExpired } else { Cause::Incomplete };
+                    let cause = if incident.trace.result == TraceResult::Stopped {
+                        Cause::LogsExpired
+                    } else {
+                        Cause::Incomplete
+                    };
                     let hop = incident.trace.hop.unwrap_or(0);
                     let country = incident.hops.get(hop as usize).map(|h| h.country.clone()).unwrap_or_default();
                     *self.deaths.entry((hop, country, cause)).or_default() += 1;
@@ -209,9 +218,15 @@ impl Aggregate {
     fn add_hop(&mut self, scenario: &Scenario, hop: &HopReport, outcome: &mut ReplicationOutcome) {
         for goal in &hop.goals {
             self.goals.entry(goal.measure).or_default().add(goal.met);
-            self.goals_by_country.entry(hop.country.clone()).or_default().entry(goal.measure).or_default().add(goal.met);
-            outcome.goals_evaluated += 1;
-            outcome.goals_met += u32::from(goal.met);
+            self.goals_by_country
+                .entry(hop.country.clone())
+                .or_default()
+                .entry(goal.measure)
+                .or_default()
+                .add(goal.met);
+            let (met, evaluated) = outcome.goals.entry(goal.measure).or_default();
+            *met += u32::from(goal.met);
+            *evaluated += 1;
             if goal.measure == Measure::MlaBeforeHoldExpiry && !goal.met {
                 *self.holds_expired_before_mla.entry(hop.country.clone()).or_default() += 1;
             }
@@ -298,7 +313,8 @@ impl Aggregate {
         let median = self.stages.get(&Stage::EndToEnd)?.value_at_quantile(0.5) as i64;
         let representative =
             *self.cases.iter().min_by_key(|c| ((c.end_to_end_ms - median).abs(), c.replication, c.incident))?;
-        let worst = *self.cases.iter().max_by_key(|c| (c.end_to_end_ms, std::cmp::Reverse((c.replication, c.incident))))?;
+        let worst =
+            *self.cases.iter().max_by_key(|c| (c.end_to_end_ms, std::cmp::Reverse((c.replication, c.incident))))?;
         Some((representative, worst))
     }
 }
@@ -317,7 +333,10 @@ fn hop_disclosure_arrival(incident: &IncidentReport, hop: u32) -> Option<i64> {
     // A hop without a cross-border request was ordered by its own country.
     let requester = next.requested_by.as_ref().unwrap_or(&next.country);
     let requester_is_reporter = requester == &incident.reported_by;
-    if requester_is_reporter && previous.outcome == HopOutcome::NextHopDisclosed && previous.country != incident.reported_by {
+    if requester_is_reporter
+        && previous.outcome == HopOutcome::NextHopDisclosed
+        && previous.country != incident.reported_by
+    {
         previous.disclosure_received_ms
     } else {
         None

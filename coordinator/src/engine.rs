@@ -261,7 +261,9 @@ pub fn run_in_process_blocking(scenario: &Scenario, seed: u64, replication: u64)
     std::thread::scope(|scope| {
         scope
             .spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread().build().map_err(|e| EngineError::Spawn(e.to_string()))?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .map_err(|e| EngineError::Spawn(e.to_string()))?;
                 runtime.block_on(run(scenario, seed, &mut Nodes::in_process(scenario.node_configs(seed, replication))))
             })
             .join()

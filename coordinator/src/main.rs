@@ -2,13 +2,15 @@
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use pocnet_coordinator::engine::{self, Placement};
 use pocnet_coordinator::analysis::Aggregate;
 use pocnet_coordinator::case_rows::CaseRows;
+use pocnet_coordinator::compare::{Comparison, Variant};
 use pocnet_coordinator::engine::RunLog;
+use pocnet_coordinator::engine::{self, Placement};
 use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, Report};
+use pocnet_coordinator::scenario::variation::{self, split_values};
 use pocnet_coordinator::scenario::{Scenario, ScenarioError};
 use pocnet_node::CountryCode;
 use std::collections::BTreeMap;
@@ -43,6 +45,14 @@ enum Command {
   pocnet run scenarios/quickstart.toml --replications 10000 --json dist.json --csv cases/
   pocnet run scenarios/quickstart.toml --nodes US=http://127.0.0.1:7001,FR=http://127.0.0.1:7002,DE=http://127.0.0.1:7003")]
     Run(RunArgs),
+    /// Compare variants of a world under common random numbers (same seeds for every variant)
+    #[command(after_help = "Examples:
+  pocnet compare scenarios/weekend-trail.toml --vary strategy=hub,relay
+  pocnet compare scenarios/weekend-trail.toml --vary countries.GR.staffing=24/7
+  pocnet compare before.toml after.toml --replications 2000 --json comparison.json
+--vary takes a dotted path into the scenario (strategy, goals and seed are short for scenario.*)
+and comma-separated values, each TOML or a bare word.")]
+    Compare(CompareArgs),
     /// Validate a scenario without running it (exit status 0 when valid)
     #[command(after_help = "Example:
   pocnet check scenarios/weekend-trail.toml")]
@@ -90,6 +100,28 @@ struct RunArgs {
     /// Write per-case rows (traces.csv, hops.csv) into DIR
     #[arg(long, value_name = "DIR")]
     csv: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// One scenario with --vary, or two or more scenarios to compare
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// PATH=V1,V2,...: variants of the one scenario given, baseline first
+    #[arg(long, value_name = "PATH=V1,V2,...")]
+    vary: Option<String>,
+    /// Replications per variant
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    replications: u64,
+    /// Base seed shared by every variant; defaults to the first scenario's `seed`
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Also write the comparison as JSON (format in docs/report.md)
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -150,13 +182,19 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run(args) => run(args).await,
         Command::Check { file } => Ok(check(&file)),
+        Command::Compare(args) => compare(args),
         Command::Node { listen } => node(listen).await,
     }
 }
 
 /// Loads a scenario or prints every problem found; `None` when invalid.
 fn load(file: &Path) -> Result<Option<Scenario>, anyhow::Error> {
-    match Scenario::load(file) {
+    shown(Scenario::load(file))
+}
+
+/// A validated scenario, or `None` after printing every problem it has.
+fn shown(loaded: Result<Scenario, ScenarioError>) -> Result<Option<Scenario>, anyhow::Error> {
+    match loaded {
         Ok(scenario) => Ok(Some(scenario)),
         Err(ScenarioError::Invalid { file, problems }) => {
             let theme = if std::io::stderr().is_terminal() {
@@ -248,6 +286,69 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let mut variants = Vec::new();
+    match (&args.vary, args.files.as_slice()) {
+        (Some(vary), [file]) => {
+            let (path, values) = vary
+                .split_once('=')
+                .ok_or_else(|| anyhow::anyhow!("--vary `{vary}` should be PATH=V1,V2,..., like strategy=hub,relay"))?;
+            let values = split_values(values);
+            if values.len() < 2 {
+                anyhow::bail!("--vary `{vary}` needs at least two values to compare, separated by commas");
+            }
+            let text =
+                std::fs::read_to_string(file).with_context(|| format!("cannot read scenario {}", file.display()))?;
+            for value in values {
+                let varied = variation::apply(&text, path, &value)
+                    .map_err(|e| anyhow::anyhow!("--vary {path}={value} on {}: {e}", file.display()))?;
+                let label = format!("{path}={value}");
+                let name = format!("{} [{label}]", file.display());
+                let Some(scenario) = shown(Scenario::parse(&name, &varied))? else {
+                    return Ok(ExitCode::from(INVALID_INPUT));
+                };
+                variants.push(Variant { label, scenario });
+            }
+        }
+        (Some(_), _) => anyhow::bail!("--vary takes exactly one scenario file"),
+        (None, [_]) => anyhow::bail!("give two or more scenarios to compare, or one with --vary PATH=V1,V2"),
+        (None, files) => {
+            for file in files {
+                let Some(scenario) = load(file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+                variants.push(Variant { label: file.display().to_string(), scenario });
+            }
+        }
+    }
+    let seed = args.seed.unwrap_or(variants[0].scenario.seed);
+    let threads = match args.threads {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let options =
+        replication::Options { replications: args.replications, threads, progress: std::io::stderr().is_terminal() };
+    let mut aggregates = Vec::new();
+    for variant in &variants {
+        tracing::info!(variant = %variant.label, "running");
+        let mut aggregate = Aggregate::new();
+        tokio::task::block_in_place(|| {
+            replication::run_in_process(&variant.scenario, seed, &options, |replication, log| {
+                let incidents = report::incident_reports(&variant.scenario, &log.events);
+                aggregate.add(&variant.scenario, replication, &incidents);
+            })
+        })
+        .with_context(|| format!("running {}", variant.label))?;
+        aggregates.push(aggregate);
+    }
+    let pairs: Vec<(&Variant, &Aggregate)> = variants.iter().zip(&aggregates).collect();
+    let comparison = Comparison::build(seed, &pairs);
+    if let Some(path) = &args.json {
+        std::fs::write(path, comparison.to_json())
+            .with_context(|| format!("writing the JSON comparison to {}", path.display()))?;
+    }
+    write_stdout(&comparison.render_text());
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn replicate(scenario: &Scenario, seed: u64, replications: u64, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let threads = match args.threads {
         Some(n) => usize::from(n),
@@ -271,7 +372,9 @@ async fn replicate(scenario: &Scenario, seed: u64, replications: u64, args: &Run
     };
     let started = std::time::Instant::now();
     match args.transport.unwrap_or(Transport::Inproc) {
-        Transport::Inproc => tokio::task::block_in_place(|| replication::run_in_process(scenario, seed, &options, &mut consume)),
+        Transport::Inproc => {
+            tokio::task::block_in_place(|| replication::run_in_process(scenario, seed, &options, &mut consume))
+        }
         Transport::Grpc => replication::run_over_grpc(scenario, seed, &options, &mut consume).await,
     }
     .with_context(|| format!("running {}", args.file.display()))?;
@@ -287,7 +390,8 @@ async fn replicate(scenario: &Scenario, seed: u64, replications: u64, args: &Run
         report::incident_reports(scenario, &log.events).into_iter().nth(case.incident as usize)
     });
     if let Some(path) = &args.json {
-        std::fs::write(path, report.to_json()).with_context(|| format!("writing the JSON report to {}", path.display()))?;
+        std::fs::write(path, report.to_json())
+            .with_context(|| format!("writing the JSON report to {}", path.display()))?;
     }
     write_stdout(&report.render_text());
     Ok(ExitCode::SUCCESS)

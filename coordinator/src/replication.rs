@@ -9,7 +9,7 @@
 use crate::engine::{self, EngineError, Nodes, RunLog};
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
 #[derive(Debug, Clone)]
@@ -26,10 +26,8 @@ fn progress_bar(options: &Options) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(options.replications);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} replications  {per_sec:.0}  ETA {eta}",
-    )
-    .expect("a valid template");
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} replications  {per_sec:.0}  ETA {eta}")
+        .expect("a valid template");
     bar.set_style(style);
     bar
 }

@@ -161,7 +161,9 @@ impl ReplicationReport {
                 share: total_ms as f64 / total_path,
             })
             .collect();
-        critical_path.sort_by(|a, b| b.total_ms.cmp(&a.total_ms).then_with(|| (&a.country, a.segment).cmp(&(&b.country, b.segment))));
+        critical_path.sort_by(|a, b| {
+            b.total_ms.cmp(&a.total_ms).then_with(|| (&a.country, a.segment).cmp(&(&b.country, b.segment)))
+        });
         let cases = aggregate.representative_and_worst();
         let mut timeline_of = |case: TraceCase| {
             timeline(case).map(|incident| TraceTimeline {
@@ -188,7 +190,11 @@ impl ReplicationReport {
                 .iter()
                 .map(|((stage, country), h)| summary(*stage, Some(country.clone()), None, h))
                 .collect(),
-            stages_by_hop: aggregate.stages_by_hop.iter().map(|((stage, hop), h)| summary(*stage, None, Some(*hop), h)).collect(),
+            stages_by_hop: aggregate
+                .stages_by_hop
+                .iter()
+                .map(|((stage, hop), h)| summary(*stage, None, Some(*hop), h))
+                .collect(),
             deaths: aggregate
                 .deaths
                 .iter()

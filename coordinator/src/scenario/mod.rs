@@ -7,6 +7,7 @@
 
 mod diagnostic;
 pub mod raw;
+pub mod variation;
 
 pub use diagnostic::{Problem, ScenarioError};
 
