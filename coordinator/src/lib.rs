@@ -6,6 +6,7 @@ pub mod case_rows;
 pub mod compare;
 pub mod engine;
 pub mod goals;
+pub mod html;
 pub mod replication;
 pub mod replication_report;
 pub mod report;

@@ -7,6 +7,7 @@ use pocnet_coordinator::case_rows::CaseRows;
 use pocnet_coordinator::compare::{Comparison, Variant};
 use pocnet_coordinator::engine::RunLog;
 use pocnet_coordinator::engine::{self, Placement};
+use pocnet_coordinator::html;
 use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, Report};
@@ -100,6 +101,9 @@ struct RunArgs {
     /// Write per-case rows (traces.csv, hops.csv) into DIR
     #[arg(long, value_name = "DIR")]
     csv: Option<PathBuf>,
+    /// Write a self-contained HTML report with charts (opens without network access)
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -122,6 +126,9 @@ struct CompareArgs {
     /// Also write the comparison as JSON (format in docs/report.md)
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write the comparison as a self-contained HTML page
+    #[arg(long, value_name = "PATH")]
+    html: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -274,13 +281,21 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(events = log.events.len(), windows = log.windows, "run finished");
     let report = Report::build(&scenario, &log);
     if let Some(path) = &args.json {
-        std::fs::write(path, report.to_json())
-            .with_context(|| format!("writing the JSON report to {}", path.display()))?;
+        write_file(path, &report.to_json(), "the JSON report")?;
     }
     if let Some(dir) = &args.csv {
         let mut rows = CaseRows::create(dir).with_context(|| format!("creating CSV files in {}", dir.display()))?;
         rows.write(0, &report.incidents).context("writing CSV rows")?;
         rows.finish().context("writing CSV rows")?;
+    }
+    if let Some(path) = &args.html {
+        // One run is a study of one replication: the same page, with its timeline.
+        let mut aggregate = Aggregate::new();
+        aggregate.add(&scenario, 0, &report.incidents);
+        let study = ReplicationReport::build(&scenario, seed, &aggregate, |case| {
+            report::incident_reports(&scenario, &log.events).into_iter().nth(case.incident as usize)
+        });
+        write_file(path, &html::replication_page(&study, &aggregate), "the HTML report")?;
     }
     write_stdout(&report.render_text(&scenario));
     Ok(ExitCode::SUCCESS)
@@ -342,8 +357,10 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let pairs: Vec<(&Variant, &Aggregate)> = variants.iter().zip(&aggregates).collect();
     let comparison = Comparison::build(seed, &pairs);
     if let Some(path) = &args.json {
-        std::fs::write(path, comparison.to_json())
-            .with_context(|| format!("writing the JSON comparison to {}", path.display()))?;
+        write_file(path, &comparison.to_json(), "the JSON comparison")?;
+    }
+    if let Some(path) = &args.html {
+        write_file(path, &html::comparison_page(&comparison), "the HTML comparison")?;
     }
     write_stdout(&comparison.render_text());
     Ok(ExitCode::SUCCESS)
@@ -390,8 +407,10 @@ async fn replicate(scenario: &Scenario, seed: u64, replications: u64, args: &Run
         report::incident_reports(scenario, &log.events).into_iter().nth(case.incident as usize)
     });
     if let Some(path) = &args.json {
-        std::fs::write(path, report.to_json())
-            .with_context(|| format!("writing the JSON report to {}", path.display()))?;
+        write_file(path, &report.to_json(), "the JSON report")?;
+    }
+    if let Some(path) = &args.html {
+        write_file(path, &html::replication_page(&report, &aggregate), "the HTML report")?;
     }
     write_stdout(&report.render_text());
     Ok(ExitCode::SUCCESS)
@@ -408,6 +427,10 @@ async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     };
     pocnet_node::grpc::serve(listener, shutdown).await.context("serving gRPC")?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn write_file(path: &Path, contents: &str, what: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {what} to {}", path.display()))
 }
 
 /// The command's own output (report, summary); logs go to stderr through tracing.
