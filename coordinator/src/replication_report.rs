@@ -4,10 +4,10 @@
 
 use crate::analysis::{Aggregate, Cause, Segment, Stage, TraceCase};
 use crate::goals::{self, Goal, Measure};
-use crate::report::{IncidentReport, ScenarioInfo, measure_name};
+use crate::report::{IncidentReport, ScenarioInfo};
 use crate::scenario::Scenario;
 use crate::scenario::raw::fmt_ms;
-use crate::statistics::{Proportion, Tally};
+use crate::statistics::Proportion;
 use base64::Engine as _;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer as _, V2Serializer};
@@ -285,7 +285,7 @@ impl ReplicationReport {
             let _ = writeln!(out);
             let _ = writeln!(out, "Where traces die:");
             let mut deaths: Vec<&Death> = self.deaths.iter().collect();
-            deaths.sort_by(|a, b| b.traces.cmp(&a.traces));
+            deaths.sort_by_key(|d| std::cmp::Reverse(d.traces));
             for death in deaths.iter().take(5) {
                 let cause = match death.cause {
                     Cause::LogsExpired => "logs expired before the order",
@@ -350,14 +350,4 @@ pub fn proportion(p: &Proportion) -> String {
         ),
         _ => "not applicable".to_owned(),
     }
-}
-
-/// Tally helper for callers that build proportions from raw counts.
-pub fn tally(successes: u64, trials: u64) -> Proportion {
-    Tally { trials, successes }.into()
-}
-
-/// The goal's short name, for tables.
-pub fn goal_name(measure: Measure) -> &'static str {
-    measure_name(measure)
 }
