@@ -1,7 +1,10 @@
 //! pocnet's integration tests: one binary, a module per boundary.
 
 mod bad_input;
+mod closed_form;
 mod determinism;
 mod golden;
 mod grpc;
+mod html;
+mod replications;
 mod support;

@@ -1,0 +1,133 @@
+//! Replications and comparisons from the command line and the library.
+
+use crate::support::{self, pocnet, text};
+use pocnet_coordinator::analysis::Aggregate;
+use pocnet_coordinator::replication::{self, Options};
+use pocnet_coordinator::replication_report::ReplicationReport;
+use pocnet_coordinator::report;
+
+fn study_json(name: &str, replications: u64, threads: usize) -> String {
+    let scenario = support::load(name);
+    let options = Options { replications, threads, progress: false };
+    let mut aggregate = Aggregate::new();
+    replication::run_in_process(&scenario, scenario.seed, &options, |r, log| {
+        aggregate.add(&scenario, r, &report::incident_reports(&scenario, &log.events));
+    })
+    .unwrap();
+    ReplicationReport::build(&scenario, scenario.seed, &aggregate, |_| None).to_json()
+}
+
+#[test]
+fn replications_are_byte_identical_whatever_the_number_of_threads() {
+    let one = study_json("quickstart.toml", 300, 1);
+    assert_eq!(one, study_json("quickstart.toml", 300, 2));
+    assert_eq!(one, study_json("quickstart.toml", 300, 5));
+    // And they differ from each other: replication r is not replication 0 again.
+    let report: serde_json::Value = serde_json::from_str(&one).unwrap();
+    let ack = &report["stages"][0];
+    assert_eq!(ack["stage"], "acknowledgement");
+    assert!(ack["p90_ms"].as_u64() > ack["p50_ms"].as_u64(), "{ack}");
+}
+
+#[test]
+fn run_with_replications_writes_json_csv_and_html_and_a_one_screen_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("dist.json");
+    let html = dir.path().join("dist.html");
+    let csv = dir.path().join("cases");
+    let output = pocnet(&[
+        "run",
+        "scenarios/weekend-trail.toml",
+        "--replications",
+        "200",
+        "--threads",
+        "2",
+        "--json",
+        json.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary = text(&output.stdout);
+    assert!(summary.lines().count() <= 40, "fits one screen:\n{summary}");
+    assert!(summary.contains("200 replications") && summary.contains("Traces reaching the origin"), "{summary}");
+    assert!(summary.contains("hop 2 DE") && summary.contains("logs expired"), "deaths are located:\n{summary}");
+    assert!(output.stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", text(&output.stderr));
+
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert_eq!(report["format"], "pocnet-replications/1");
+    assert_eq!(report["replications"], 200);
+    assert_eq!(report["traces_reaching_origin"]["trials"], 200);
+    assert_eq!(report["deaths"][0]["country"], "DE");
+    // Histograms are HdrHistogram V2, base64: they decode to the V2 cookie as Java
+    // HdrHistogram writes it (base 0x1c849303 with the 0x10 flag).
+    let encoded = report["stages"][0]["histogram"].as_str().unwrap();
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).unwrap();
+    assert_eq!(&bytes[..4], &[0x1c, 0x84, 0x93, 0x13]);
+    assert!(report["critical_path"].as_array().is_some_and(|a| !a.is_empty()));
+
+    let traces = std::fs::read_to_string(csv.join("traces.csv")).unwrap();
+    assert_eq!(traces.lines().count(), 201, "a header and one row per replication");
+    assert!(traces.starts_with("replication,incident,"));
+    let hops = std::fs::read_to_string(csv.join("hops.csv")).unwrap();
+    assert_eq!(hops.lines().count(), 601, "three hops per trace");
+    let page = std::fs::read_to_string(html).unwrap();
+    assert!(page.contains("<svg id=\"cdf-acknowledgement\"") && page.contains("ack-heatmap"));
+    assert!(!page.contains("http://") && !page.contains("https://"), "the page needs no network");
+}
+
+#[test]
+fn compare_by_vary_finds_relay_significantly_better_on_the_weekend_trail() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("comparison.json");
+    let output = pocnet(&[
+        "compare",
+        "scenarios/weekend-trail.toml",
+        "--vary",
+        "strategy=hub,relay",
+        "--replications",
+        "100",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary = text(&output.stdout);
+    assert!(summary.contains("strategy=relay") && summary.contains("significant"), "{summary}");
+    let comparison: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let survival = &comparison["differences"][0];
+    assert_eq!(survival["metric"], "traces_reaching_origin");
+    assert_eq!(survival["difference"]["significant"], true);
+    assert!(survival["difference"]["mean"].as_f64().unwrap() > 0.9);
+}
+
+#[test]
+fn compare_two_files_uses_the_same_seeds_so_identical_worlds_do_not_differ() {
+    let output =
+        pocnet(&["compare", "scenarios/quickstart.toml", "scenarios/quickstart.toml", "--replications", "100"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let summary = text(&output.stdout);
+    assert!(summary.contains("Δ +0.0 pts [+0.0, +0.0] not significant"), "{summary}");
+    for line in summary.lines().filter(|l| l.contains("pts [")) {
+        assert!(line.contains("not significant"), "{line}");
+    }
+}
+
+#[test]
+fn bad_comparisons_and_replication_flags_are_refused_with_the_reason() {
+    let output = pocnet(&["compare", "scenarios/quickstart.toml", "--vary", "countries.XX.staffing=24/7,\"24/7\""]);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(text(&output.stderr).contains("no `countries.XX`"), "{}", text(&output.stderr));
+    let output = pocnet(&["compare", "scenarios/quickstart.toml", "--vary", "strategy=relay"]);
+    assert!(text(&output.stderr).contains("at least two values"), "{}", text(&output.stderr));
+    let output =
+        pocnet(&["compare", "scenarios/quickstart.toml", "--vary", "strategy=hub,sideways", "--replications", "5"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("unknown variant `sideways`"), "{}", text(&output.stderr));
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--replications", "0"]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--threads", "2"]);
+    assert_eq!(output.status.code(), Some(2), "--threads needs --replications");
+}
