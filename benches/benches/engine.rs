@@ -1,11 +1,18 @@
-//! Simulated events per second of an in-process run on a generated network
-//! of 100 countries and 10,000 incidents.
+//! Two throughput figures, each the median of five runs (the machines are
+//! shared and noisy), with parse and report times apart so the engine's own
+//! rate is visible:
+//! - simulated events per second of one in-process run on a generated network
+//!   of 100 countries and 10,000 incidents;
+//! - replications per second (and events per second) of 10,000 replications
+//!   of `scenarios/quickstart.toml`, on all cores, merged into the statistics
+//!   `pocnet run --replications` reports.
 //!
-//! Run with `cargo bench -p pocnet-benches`. Prints the median of five runs
-//! (the machines are shared and noisy) and the parse and report times apart,
-//! so the engine's own rate is visible.
+//! Run with `cargo bench -p pocnet-benches`.
 
+use pocnet_coordinator::analysis::Aggregate;
 use pocnet_coordinator::engine::{self, Placement};
+use pocnet_coordinator::replication::{self, Options};
+use pocnet_coordinator::report;
 use pocnet_coordinator::report::Report;
 use pocnet_coordinator::scenario::Scenario;
 use std::time::{Duration, Instant};
@@ -20,6 +27,38 @@ fn median(mut values: Vec<Duration>) -> Duration {
 }
 
 fn main() {
+    large_network();
+    replications();
+}
+
+fn replications() {
+    const REPLICATIONS: u64 = 10_000;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/quickstart.toml");
+    let scenario = Scenario::load(std::path::Path::new(path)).expect("the quickstart scenario is valid");
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let options = Options { replications: REPLICATIONS, threads, progress: false };
+    let mut times = Vec::new();
+    let mut events = 0;
+    for _ in 0..RUNS {
+        let mut aggregate = Aggregate::new();
+        events = 0;
+        let started = Instant::now();
+        replication::run_in_process(&scenario, scenario.seed, &options, |r, log| {
+            events += log.events.len();
+            aggregate.add(&scenario, r, &report::incident_reports(&scenario, &log.events));
+        })
+        .expect("the replications complete");
+        times.push(started.elapsed());
+        assert_eq!(aggregate.replications, REPLICATIONS);
+    }
+    let time = median(times);
+    eprintln!("replications/quickstart {REPLICATIONS} replications on {threads} threads");
+    eprintln!("  time (median/{RUNS})  {:>10.1} ms", time.as_secs_f64() * 1e3);
+    eprintln!("  replications/s   {:>10.0}", REPLICATIONS as f64 / time.as_secs_f64());
+    eprintln!("  events/s         {:>10.0}  ({events} events)", events as f64 / time.as_secs_f64());
+}
+
+fn large_network() {
     let text = pocnet_benches::generated_network(COUNTRIES, INCIDENTS, 1);
     let started = Instant::now();
     let scenario = Scenario::parse("generated.toml", &text).expect("the generated scenario is valid");
