@@ -26,8 +26,11 @@ fn progress_bar(options: &Options) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(options.replications);
-    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} replications  {per_sec:.0}  ETA {eta}")
-        .expect("a valid template");
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} replications  {rate}  ETA {eta}")
+        .expect("a valid template")
+        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", state.per_sec());
+        });
     bar.set_style(style);
     bar
 }

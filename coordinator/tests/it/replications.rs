@@ -30,6 +30,27 @@ fn replications_are_byte_identical_whatever_the_number_of_threads() {
 }
 
 #[test]
+fn replications_over_grpc_give_the_same_bytes_as_in_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let [grpc, inproc] = ["grpc", "inproc"].map(|transport| {
+        let path = dir.path().join(format!("{transport}.json"));
+        let output = pocnet(&[
+            "run",
+            "scenarios/quickstart.toml",
+            "--replications",
+            "20",
+            "--transport",
+            transport,
+            "--json",
+            path.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        std::fs::read(path).unwrap()
+    });
+    assert_eq!(grpc, inproc);
+}
+
+#[test]
 fn run_with_replications_writes_json_csv_and_html_and_a_one_screen_summary() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("dist.json");
