@@ -258,7 +258,6 @@ fn incident_report(
             EventKind::RequestReceived { from, .. } => {
                 hop.request_received_ms = at;
                 hop.requested_by = Some(from.clone());
-                hop.domestic = false;
             }
             EventKind::Acknowledged { .. } => hop.acknowledged_ms = at,
             EventKind::PreservationOrdered { .. } => {
