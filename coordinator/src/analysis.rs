@@ -69,6 +69,8 @@ impl Stage {
 pub enum Cause {
     /// The carrier had deleted its logs before the preservation order arrived.
     LogsExpired,
+    /// The carrier keeps no logs.
+    NoLogs,
     /// The run ended with the trace neither stopped nor at the origin.
     Incomplete,
 }

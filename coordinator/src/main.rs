@@ -86,7 +86,8 @@ struct RunArgs {
     /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,...
     #[arg(long, value_name = "CC=URL,...", value_parser = parse_nodes, conflicts_with = "transport")]
     nodes: Option<BTreeMap<CountryCode, String>>,
-    /// Override the scenario's strategy: hub (the reporting country asks each next country) or relay
+    /// Override the scenario's strategy: hub (the reporting country asks each next country), relay
+    /// (each requested country forwards) or parallel (the whole chain is known: all asked at once)
     #[arg(long, value_enum)]
     strategy: Option<StrategyArg>,
     /// Also write the full report as JSON (format in docs/report.md)
@@ -135,6 +136,7 @@ struct CompareArgs {
 enum StrategyArg {
     Hub,
     Relay,
+    Parallel,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -238,10 +240,7 @@ fn check(file: &Path) -> ExitCode {
                 scenario.incidents.len(),
                 scenario.epoch,
                 pocnet_coordinator::scenario::raw::fmt_ms(scenario.last_communication().ms()),
-                match scenario.strategy {
-                    pocnet_node::Strategy::Hub => "hub",
-                    pocnet_node::Strategy::Relay => "relay",
-                },
+                scenario.strategy.name(),
                 pocnet_coordinator::goals::profile(scenario.goals).0,
                 pocnet_coordinator::scenario::raw::fmt_ms(scenario.network.min_message_delay_ms),
             );
@@ -264,6 +263,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         scenario.strategy = match strategy {
             StrategyArg::Hub => pocnet_node::Strategy::Hub,
             StrategyArg::Relay => pocnet_node::Strategy::Relay,
+            StrategyArg::Parallel => pocnet_node::Strategy::Parallel,
         };
     }
     let seed = args.seed.unwrap_or(scenario.seed);

@@ -289,6 +289,7 @@ impl ReplicationReport {
             for death in deaths.iter().take(5) {
                 let cause = match death.cause {
                     Cause::LogsExpired => "logs expired before the order",
+                    Cause::NoLogs => "carrier keeps no logs",
                     Cause::Incomplete => "incomplete",
                 };
                 let _ = writeln!(

@@ -44,10 +44,7 @@ impl ScenarioInfo {
             name: scenario.name.clone(),
             sha256: scenario.sha256.clone(),
             epoch: scenario.epoch.to_string(),
-            strategy: match scenario.strategy {
-                pocnet_node::Strategy::Hub => "hub",
-                pocnet_node::Strategy::Relay => "relay",
-            },
+            strategy: scenario.strategy.name(),
             goal_profile: goals::profile(scenario.goals).0,
         }
     }
@@ -68,7 +65,7 @@ pub struct IncidentReport {
 pub enum TraceResult {
     /// The origin carrier's subscriber was identified.
     OriginIdentified,
-    /// The trail ended at a hop whose logs were gone.
+    /// The trail ended at a hop whose logs were gone or never kept.
     Stopped,
     /// Neither: the incident was never reported or a hop never answered.
     Incomplete,
@@ -92,6 +89,8 @@ pub enum HopOutcome {
     NotReached,
     Pending,
     LogsExpired,
+    /// The carrier keeps no logs: nothing could be preserved.
+    NoLogs,
     NextHopDisclosed,
     OriginIdentified,
 }
@@ -275,6 +274,10 @@ fn incident_report(
                 hop.logs_deleted_at_ms = Some(expired_at.ms());
                 hop.outcome = HopOutcome::LogsExpired;
             }
+            EventKind::NoLogs { .. } => {
+                hop.logs_expired_ms = at;
+                hop.outcome = HopOutcome::NoLogs;
+            }
             EventKind::Disclosed { next_hop, .. } => {
                 hop.disclosed_ms = at;
                 hop.next_hop = Some(next_hop.clone());
@@ -352,6 +355,29 @@ fn evaluate(hop: &HopReport, goals: &[Goal]) -> Vec<GoalResult> {
 
 fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
     let since = |at: Option<i64>| at.zip(reported_at).map(|(a, r)| a - r);
+    // The first hop whose data is missing breaks the chain, even where (under
+    // parallel) a later hop still answered.
+    if let Some(hop) = hops.iter().find(|h| matches!(h.outcome, HopOutcome::LogsExpired | HopOutcome::NoLogs)) {
+        let reason = if hop.outcome == HopOutcome::NoLogs {
+            format!("{} ({}) keeps no logs: there was nothing to preserve", hop.carrier, hop.country)
+        } else {
+            let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
+            format!(
+                "{} ({}) had deleted its logs ({} retention) {} before the preservation order arrived",
+                hop.carrier,
+                hop.country,
+                fmt_ms(hop.retention_ms),
+                late_by.map_or_else(|| "?".to_owned(), fmt_ms)
+            )
+        };
+        return TraceOutcome {
+            result: TraceResult::Stopped,
+            hop: Some(hop.hop),
+            at_ms: hop.logs_expired_ms,
+            since_report_ms: since(hop.logs_expired_ms),
+            reason,
+        };
+    }
     if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::OriginIdentified) {
         return TraceOutcome {
             result: TraceResult::OriginIdentified,
@@ -359,22 +385,6 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
             at_ms: hop.disclosed_ms,
             since_report_ms: since(hop.disclosed_ms),
             reason: format!("the subscriber of {} ({}) was identified", hop.carrier, hop.country),
-        };
-    }
-    if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::LogsExpired) {
-        let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
-        return TraceOutcome {
-            result: TraceResult::Stopped,
-            hop: Some(hop.hop),
-            at_ms: hop.logs_expired_ms,
-            since_report_ms: since(hop.logs_expired_ms),
-            reason: format!(
-                "{} ({}) had deleted its logs ({} retention) {} before the preservation order arrived",
-                hop.carrier,
-                hop.country,
-                fmt_ms(hop.retention_ms),
-                late_by.map_or_else(|| "?".to_owned(), fmt_ms)
-            ),
         };
     }
     TraceOutcome {
@@ -439,6 +449,7 @@ impl Report {
                     HopOutcome::NotReached => "not reached".to_owned(),
                     HopOutcome::Pending => "pending".to_owned(),
                     HopOutcome::LogsExpired => "LOGS EXPIRED".to_owned(),
+                    HopOutcome::NoLogs => "NO LOGS KEPT".to_owned(),
                     HopOutcome::NextHopDisclosed => match &hop.next_hop {
                         Some(next) => format!("next hop {} ({})", next.carrier, next.country),
                         None => "next hop disclosed".to_owned(),

@@ -29,6 +29,8 @@ pub struct Carrier {
     pub kind: String,
     /// How long traffic data is kept before deletion.
     pub retention_ms: i64,
+    /// Keeps no traffic data at all (a "no logs" VPN): nothing to preserve, ever.
+    pub no_logs: bool,
     /// Time to execute a preservation order.
     pub preservation: Distribution,
     /// Time to produce the partial traffic data that names the previous hop.

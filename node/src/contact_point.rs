@@ -7,11 +7,12 @@
 //! byte.
 //!
 //! How a hop goes, at the country whose carrier it is:
-//! request received → desk acknowledges (when an officer is available) and
-//! orders the carrier to preserve → the carrier preserves, or finds its logs
-//! already deleted → the carrier's traffic data names the previous hop,
-//! disclosed to the reporting country (Art. 30). Who asks the next country
-//! depends on the [`Strategy`].
+//! request received → (translated, if written in no language the desk reads)
+//! → desk acknowledges when an officer is available → (court order, where the
+//! law needs one) → carrier ordered to preserve → the carrier preserves, finds
+//! its logs already deleted, or keeps none → the carrier's traffic data names
+//! the previous hop, disclosed to the reporting country (Art. 30). Who asks
+//! the next country depends on the [`Strategy`].
 
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
@@ -20,7 +21,7 @@ use crate::{
     PreservationOutcome, SimTime,
 };
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Who sends the request for the next hop once a hop's traffic data is disclosed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +30,20 @@ pub enum Strategy {
     Hub,
     /// The requested country forwards the request onward and informs the reporting country.
     Relay,
+    /// The whole chain is known from other intelligence: the reporting country
+    /// asks every hop's country at once.
+    Parallel,
+}
+
+impl Strategy {
+    /// The name scenarios and reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Hub => "hub",
+            Strategy::Relay => "relay",
+            Strategy::Parallel => "parallel",
+        }
+    }
 }
 
 /// An incident this country's point of contact learns of from its own victim.
@@ -38,8 +53,10 @@ pub struct IncidentReport {
     pub communication_at: SimTime,
     /// Time from the communication to the report reaching the point of contact.
     pub detection: Distribution,
-    /// The carrier the victim's own records point to.
-    pub first_hop: NextHop,
+    /// The carriers the reporting country can name, victim's side first: the
+    /// first from the victim's own records; under [`Strategy::Parallel`] the
+    /// whole chain. Never empty.
+    pub known_chain: Vec<NextHop>,
 }
 
 /// Everything a node needs to play one country in one run.
@@ -54,6 +71,10 @@ pub struct NodeConfig {
     pub message_delay: Distribution,
     /// The lookahead of the time windows: no message arrives sooner than this after it is sent.
     pub min_message_delay_ms: i64,
+    /// Transit of a request or answer to or from a non-member: the MLA route (Art. 31).
+    pub mla_transit: Distribution,
+    /// Countries outside the 24/7 network.
+    pub non_members: BTreeSet<CountryCode>,
     pub epoch: jiff::Timestamp,
     pub seed: u64,
     pub replication: u64,
@@ -70,8 +91,14 @@ pub enum Timer {
     ReportIncident {
         incident: String,
     },
-    /// An officer takes up a request: acknowledges it (if foreign) and orders preservation.
+    /// An officer takes up a request: acknowledges it (if foreign), then orders
+    /// preservation or applies for the court order that must come first.
     Acknowledge {
+        incident: String,
+        hop: u32,
+    },
+    /// The carrier is ordered to preserve (after the court order, if one was needed).
+    OrderPreservation {
         incident: String,
         hop: u32,
     },
@@ -110,13 +137,23 @@ pub enum Output {
     Record(Event),
 }
 
+/// What the carrier's logs turned out to hold when the order reached it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogState {
+    /// Not ordered yet.
+    Unknown,
+    Survive,
+    Expired,
+    NeverKept,
+}
+
 /// A hop this country handles: a request received, or a domestic carrier of its own trace.
 #[derive(Debug, Clone)]
 struct Case {
     carrier: CarrierId,
     requester: CountryCode,
     reporting_country: CountryCode,
-    logs_survive: bool,
+    logs: LogState,
     hold_until: Option<SimTime>,
 }
 
@@ -137,6 +174,11 @@ pub struct ContactPoint {
     strategy: Strategy,
     message_delay: Distribution,
     min_message_delay_ms: i64,
+    mla_transit: Distribution,
+    non_members: BTreeSet<CountryCode>,
+    /// Hops this node has started work on, so that none is asked twice
+    /// (under parallel the reporter asks them all at once).
+    begun: BTreeSet<(String, u32)>,
     rng: Streams,
     next_message_sequence: u64,
     next_event_sequence: u64,
@@ -162,6 +204,9 @@ impl ContactPoint {
             strategy: config.strategy,
             message_delay: config.message_delay,
             min_message_delay_ms: config.min_message_delay_ms,
+            mla_transit: config.mla_transit,
+            non_members: config.non_members,
+            begun: BTreeSet::new(),
             rng,
             next_message_sequence: 0,
             next_event_sequence: 0,
@@ -221,28 +266,35 @@ impl ContactPoint {
                     debug_assert!(false, "timer for an incident not reported here");
                     return;
                 };
-                let first_hop = report.first_hop.clone();
+                // Parallel: every known hop at once; otherwise the first, and
+                // each disclosure names the next.
+                let known: Vec<NextHop> = match self.strategy {
+                    Strategy::Parallel => report.known_chain.clone(),
+                    Strategy::Hub | Strategy::Relay => report.known_chain.iter().take(1).cloned().collect(),
+                };
                 self.record(out, now, &incident, 0, EventKind::IncidentReported);
                 let me = self.country.code.clone();
-                self.begin_hop(out, now, &incident, 0, first_hop, me);
+                for (hop, next) in known.into_iter().enumerate() {
+                    self.begin_hop(out, now, &incident, hop as u32, next, me.clone());
+                }
             }
             Timer::SendRequest { incident, hop, next, reporting_country } => {
-                let body = Body::PreservationRequest { carrier: next.carrier.clone(), reporting_country };
+                let body = Body::PreservationRequest {
+                    carrier: next.carrier.clone(),
+                    reporting_country,
+                    languages: self.country.languages.clone(),
+                };
                 self.send(out, now, &next.country, &incident, hop, body);
-                self.record(
-                    out,
-                    now,
-                    &incident,
-                    hop,
-                    EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier },
-                );
+                let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
+                self.record(out, now, &incident, hop, event);
                 let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(confirm_after_ms),
                     timer: Timer::SendConfirmation { incident, hop, to: next.country, request_sent_at: now },
                 });
             }
-            Timer::Acknowledge { incident, hop } => self.acknowledge_and_order(out, now, &incident, hop),
+            Timer::Acknowledge { incident, hop } => self.acknowledge(out, now, &incident, hop),
+            Timer::OrderPreservation { incident, hop } => self.order_preservation(out, now, &incident, hop),
             Timer::CarrierPreserved { incident, hop } => self.carrier_preserved(out, now, &incident, hop),
             Timer::CarrierDisclosed { incident, hop } => self.carrier_disclosed(out, now, &incident, hop),
             Timer::SendConfirmation { incident, hop, to, request_sent_at } => {
@@ -260,19 +312,19 @@ impl ContactPoint {
         let Envelope { from, incident, hop, body, .. } = envelope;
         let answer = body.name().to_owned();
         match body {
-            Body::PreservationRequest { carrier, reporting_country } => {
-                self.record(
-                    out,
-                    now,
-                    &incident,
-                    hop,
-                    EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() },
-                );
-                self.cases.insert(
-                    (incident.clone(), hop),
-                    Case { carrier, requester: from, reporting_country, logs_survive: false, hold_until: None },
-                );
-                let at = self.desk_done(now);
+            Body::PreservationRequest { carrier, reporting_country, languages } => {
+                let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
+                self.record(out, now, &incident, hop, event);
+                let case =
+                    Case { carrier, requester: from, reporting_country, logs: LogState::Unknown, hold_until: None };
+                self.cases.insert((incident.clone(), hop), case);
+                // A request in no language this desk reads is translated first.
+                let readable = languages.is_empty()
+                    || self.country.languages.is_empty()
+                    || languages.iter().any(|l| self.country.languages.contains(l));
+                let translated_at =
+                    if readable { now } else { now.plus_ms(self.country.translation.sample(&mut self.rng.desk)) };
+                let at = self.desk_done(translated_at);
                 out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
             }
             Body::Acknowledgement => {
@@ -308,9 +360,9 @@ impl ContactPoint {
         }
     }
 
-    /// Starts work on hop `hop`: a domestic carrier is ordered directly, a
-    /// foreign one gets a preservation request; either way an officer of this
-    /// desk does it, when one is available.
+    /// Starts work on hop `hop`, once: a domestic carrier is ordered
+    /// directly, a foreign one gets a preservation request; either way an
+    /// officer of this desk does it, when one is available.
     fn begin_hop(
         &mut self,
         out: &mut Vec<Output>,
@@ -320,18 +372,19 @@ impl ContactPoint {
         next: NextHop,
         reporting_country: CountryCode,
     ) {
+        if !self.begun.insert((incident.to_owned(), hop)) {
+            return;
+        }
         let at = self.desk_done(now);
         let timer = if next.country == self.country.code {
-            self.cases.insert(
-                (incident.to_owned(), hop),
-                Case {
-                    carrier: next.carrier,
-                    requester: self.country.code.clone(),
-                    reporting_country,
-                    logs_survive: false,
-                    hold_until: None,
-                },
-            );
+            let case = Case {
+                carrier: next.carrier,
+                requester: self.country.code.clone(),
+                reporting_country,
+                logs: LogState::Unknown,
+                hold_until: None,
+            };
+            self.cases.insert((incident.to_owned(), hop), case);
             Timer::Acknowledge { incident: incident.to_owned(), hop }
         } else {
             Timer::SendRequest { incident: incident.to_owned(), hop, next, reporting_country }
@@ -339,10 +392,8 @@ impl ContactPoint {
         out.push(Output::SetTimer { at, timer });
     }
 
-    fn acknowledge_and_order(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
-        let Some(case) = self.case(incident, hop).cloned() else {
-            return;
-        };
+    fn acknowledge(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let Some(case) = self.case(incident, hop).cloned() else { return };
         let me = self.country.code.clone();
         if case.requester != me {
             self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
@@ -350,18 +401,39 @@ impl ContactPoint {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
             }
         }
+        match &self.country.court_order {
+            // Where the law needs a judge first, the order waits for the court.
+            Some(court) => {
+                let at = now.plus_ms(court.sample(&mut self.rng.paperwork));
+                out.push(Output::SetTimer {
+                    at,
+                    timer: Timer::OrderPreservation { incident: incident.to_owned(), hop },
+                });
+            }
+            None => self.order_preservation(out, now, incident, hop),
+        }
+    }
+
+    fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let Some(case) = self.case(incident, hop).cloned() else { return };
         self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier.clone() });
-        // The logs survive only if the order reaches the carrier before they are deleted.
         let (Some(carrier), Some(log)) =
             (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
         else {
             debug_assert!(false, "delivery checks the carrier and its log");
             return;
         };
-        let logs_survive = now <= log.communication_at.plus_ms(carrier.retention_ms);
+        // The logs survive only if the order reaches the carrier before they are deleted.
+        let logs = if carrier.no_logs {
+            LogState::NeverKept
+        } else if now <= log.communication_at.plus_ms(carrier.retention_ms) {
+            LogState::Survive
+        } else {
+            LogState::Expired
+        };
         let execute_ms = carrier.preservation.sample(&mut self.rng.carrier);
         if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
-            case.logs_survive = logs_survive;
+            case.logs = logs;
         }
         out.push(Output::SetTimer {
             at: now.plus_ms(execute_ms),
@@ -370,30 +442,40 @@ impl ContactPoint {
     }
 
     fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
-        let Some(case) = self.case(incident, hop).cloned() else {
-            return;
-        };
+        let Some(case) = self.case(incident, hop).cloned() else { return };
         let (Some(carrier), Some(log)) =
             (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
         else {
             return;
         };
-        let outcome = if case.logs_survive {
-            let until = now.plus_ms(self.country.hold_ms);
-            let disclose_ms = carrier.disclosure.sample(&mut self.rng.carrier);
-            out.push(Output::SetTimer {
-                at: now.plus_ms(disclose_ms),
-                timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
-            });
-            if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
-                case.hold_until = Some(until);
+        let carrier_id = case.carrier.clone();
+        let outcome = match case.logs {
+            LogState::Survive => {
+                let until = now.plus_ms(self.country.hold_ms);
+                let disclose_ms = carrier.disclosure.sample(&mut self.rng.carrier);
+                out.push(Output::SetTimer {
+                    at: now.plus_ms(disclose_ms),
+                    timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
+                });
+                if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
+                    case.hold_until = Some(until);
+                }
+                self.record(out, now, incident, hop, EventKind::Preserved { carrier: carrier_id, until });
+                PreservationOutcome::Preserved { until }
             }
-            self.record(out, now, incident, hop, EventKind::Preserved { carrier: case.carrier.clone(), until });
-            PreservationOutcome::Preserved { until }
-        } else {
-            let expired_at = log.communication_at.plus_ms(carrier.retention_ms);
-            self.record(out, now, incident, hop, EventKind::LogsExpired { carrier: case.carrier.clone(), expired_at });
-            PreservationOutcome::Expired { expired_at }
+            LogState::Expired => {
+                let expired_at = log.communication_at.plus_ms(carrier.retention_ms);
+                self.record(out, now, incident, hop, EventKind::LogsExpired { carrier: carrier_id, expired_at });
+                PreservationOutcome::Expired { expired_at }
+            }
+            LogState::NeverKept => {
+                self.record(out, now, incident, hop, EventKind::NoLogs { carrier: carrier_id });
+                PreservationOutcome::NoLogs
+            }
+            LogState::Unknown => {
+                debug_assert!(false, "the carrier executes an order only after it was given");
+                return;
+            }
         };
         if case.reporting_country != self.country.code {
             self.send(out, now, &case.reporting_country, incident, hop, Body::PreservationResult(outcome));
@@ -401,26 +483,18 @@ impl ContactPoint {
     }
 
     fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
-        let Some(case) = self.case(incident, hop).cloned() else {
-            return;
-        };
-        let Some(log) = self.logs.get(&(incident.to_owned(), case.carrier.clone())) else {
-            return;
-        };
+        let Some(case) = self.case(incident, hop).cloned() else { return };
+        let Some(log) = self.logs.get(&(incident.to_owned(), case.carrier.clone())) else { return };
         let next_hop = log.previous.clone();
         let me = self.country.code.clone();
         let mut forwarded = false;
         match &next_hop {
             Some(next) => {
-                self.record(
-                    out,
-                    now,
-                    incident,
-                    hop,
-                    EventKind::Disclosed { carrier: case.carrier.clone(), next_hop: next.clone() },
-                );
+                let event = EventKind::Disclosed { carrier: case.carrier.clone(), next_hop: next.clone() };
+                self.record(out, now, incident, hop, event);
                 // Under relay, and always for the reporting country's own
-                // carriers, this desk sends the next request itself.
+                // carriers, this desk sends the next request itself (once:
+                // under parallel it already has).
                 if self.strategy == Strategy::Relay || case.reporting_country == me {
                     forwarded = true;
                     self.begin_hop(out, now, incident, hop + 1, next.clone(), case.reporting_country.clone());
@@ -431,6 +505,8 @@ impl ContactPoint {
             }
         }
         if case.reporting_country != me {
+            // Under parallel the reporter asked every hop already: nothing to forward.
+            let forwarded = forwarded || self.strategy == Strategy::Parallel;
             self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { next_hop, forwarded });
         }
     }
@@ -447,11 +523,15 @@ impl ContactPoint {
 
     fn send(&mut self, out: &mut Vec<Output>, now: SimTime, to: &CountryCode, incident: &str, hop: u32, body: Body) {
         debug_assert_ne!(to, &self.country.code, "messages cross a border");
-        let transit_ms = self.message_delay.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+        // Without a point of contact at either end there is no expedited
+        // channel: the message goes the formal MLA way.
+        let formal = !self.country.member || self.non_members.contains(to);
+        let law = if formal { &self.mla_transit } else { &self.message_delay };
+        let transit_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
         let sequence = self.next_message_sequence;
         self.next_message_sequence += 1;
         tracing::debug!(
-            from = %self.country.code, %to, incident, hop, at_ms = now.ms(), transit_ms,
+            from = %self.country.code, %to, incident, hop, at_ms = now.ms(), transit_ms, formal,
             "sending {}", body.name()
         );
         out.push(Output::Send(Envelope {
@@ -510,6 +590,10 @@ mod tests {
             written_confirmation: Distribution::Fixed { ms: DAY_MS },
             mla_preparation: Distribution::Fixed { ms: 30 * DAY_MS },
             hold_ms: 60 * DAY_MS,
+            member: true,
+            languages: vec!["en".to_owned()],
+            translation: Distribution::Fixed { ms: 5 * HOUR_MS },
+            court_order: None,
         }
     }
 
@@ -519,6 +603,7 @@ mod tests {
             country: code.into(),
             kind: "access-isp".to_owned(),
             retention_ms,
+            no_logs: false,
             preservation: Distribution::Fixed { ms: 2 * HOUR_MS },
             disclosure: Distribution::Fixed { ms: 6 * HOUR_MS },
         }
@@ -549,6 +634,8 @@ mod tests {
             strategy,
             message_delay: Distribution::Fixed { ms: 5 * MINUTE_MS },
             min_message_delay_ms: MINUTE_MS,
+            mla_transit: Distribution::Fixed { ms: 300 * DAY_MS },
+            non_members: BTreeSet::new(),
             epoch: jiff::Timestamp::UNIX_EPOCH,
             seed: 1,
             replication: 0,
@@ -568,7 +655,11 @@ mod tests {
             deliver_at: at,
             incident: "i".to_owned(),
             hop: 0,
-            body: Body::PreservationRequest { carrier: CarrierId(format!("c-{to}")), reporting_country: "FR".into() },
+            body: Body::PreservationRequest {
+                carrier: CarrierId(format!("c-{to}")),
+                reporting_country: "FR".into(),
+                languages: vec!["en".to_owned()],
+            },
         })
     }
 
@@ -668,7 +759,11 @@ mod tests {
             deliver_at: SimTime(HOUR_MS),
             incident: "i".to_owned(),
             hop,
-            body: Body::PreservationRequest { carrier: "c-DE".into(), reporting_country: from.into() },
+            body: Body::PreservationRequest {
+                carrier: "c-DE".into(),
+                reporting_country: from.into(),
+                languages: Vec::new(),
+            },
         };
         let mut a = make();
         a.deliver(envelope("FR", 0)).unwrap();
@@ -687,7 +782,8 @@ mod tests {
         let mut node = NodeRuntime::new(requested_config("DE", DAY_MS, 1, None, Strategy::Hub));
         let Input::Message(good) = request("DE", SimTime(HOUR_MS)) else { unreachable!() };
         let mut unknown = good.clone();
-        unknown.body = Body::PreservationRequest { carrier: "nope".into(), reporting_country: "FR".into() };
+        unknown.body =
+            Body::PreservationRequest { carrier: "nope".into(), reporting_country: "FR".into(), languages: Vec::new() };
         assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
         let mut too_fast = good.clone();
         too_fast.sent_at = too_fast.deliver_at;

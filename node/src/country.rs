@@ -44,4 +44,13 @@ pub struct Country {
     pub mla_preparation: Distribution,
     /// How long preserved data is held awaiting the MLA request (Art. 29(7): at least 60 days).
     pub hold_ms: i64,
+    /// A member of the 24/7 network; a non-member has no point of contact to
+    /// take expedited requests, so requests to it travel as MLA requests.
+    pub member: bool,
+    /// Languages the desk reads and writes (ISO 639-1 codes, say).
+    pub languages: Vec<String>,
+    /// Translating a request written in none of `languages`.
+    pub translation: Distribution,
+    /// A court order the carrier needs before it may be ordered to preserve.
+    pub court_order: Option<Distribution>,
 }

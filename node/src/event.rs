@@ -45,6 +45,10 @@ pub enum EventKind {
         carrier: CarrierId,
         expired_at: SimTime,
     },
+    /// The carrier keeps no logs at all.
+    NoLogs {
+        carrier: CarrierId,
+    },
     Disclosed {
         carrier: CarrierId,
         next_hop: NextHop,
@@ -101,6 +105,7 @@ impl std::fmt::Display for EventKind {
             EventKind::LogsExpired { carrier, expired_at } => {
                 write!(f, "{carrier} had already deleted its logs (at sim ms {})", expired_at.ms())
             }
+            EventKind::NoLogs { carrier } => write!(f, "{carrier} keeps no logs: nothing to preserve"),
             EventKind::Disclosed { carrier, next_hop } => {
                 write!(f, "{carrier} traffic data disclosed: previous hop {} in {}", next_hop.carrier, next_hop.country)
             }

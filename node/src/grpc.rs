@@ -101,11 +101,25 @@ fn staffing(value: Option<pb::Staffing>) -> Result<Staffing, FieldError> {
                 Some(d) => Some(distribution(Some(d), "staffing.office_hours.on_call")?),
                 None => None,
             };
+            let holidays = hours
+                .holidays
+                .iter()
+                .enumerate()
+                .map(|(i, date)| {
+                    date.parse::<jiff::civil::Date>().map_err(|_| {
+                        FieldError::new(
+                            format!("staffing.office_hours.holidays[{i}]"),
+                            format!("`{date}` is not a YYYY-MM-DD date"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
             Ok(Staffing::OfficeHours(OfficeHours {
                 opens_minute: hours.opens_minute,
                 closes_minute: hours.closes_minute,
                 weekdays: hours.weekdays.iter().map(|&d| d as u8).collect(),
                 on_call,
+                holidays,
             }))
         }
     }
@@ -125,6 +139,10 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         written_confirmation: distribution(value.written_confirmation, "written_confirmation")?,
         mla_preparation: distribution(value.mla_preparation, "mla_preparation")?,
         hold_ms: non_negative(value.hold_ms, "hold_ms")?,
+        member: value.member,
+        languages: value.languages,
+        translation: distribution(value.translation, "translation")?,
+        court_order: value.court_order.map(|d| distribution(Some(d), "court_order")).transpose()?,
     })
 }
 
@@ -142,6 +160,7 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
         country: country_code(&value.country, "country")?,
         kind: value.kind,
         retention_ms: non_negative(value.retention_ms, "retention_ms")?,
+        no_logs: value.no_logs,
         preservation: distribution(value.preservation, "preservation")?,
         disclosure: distribution(value.disclosure, "disclosure")?,
     })
@@ -162,7 +181,17 @@ fn incident_report(value: pb::IncidentReport) -> Result<IncidentReport, FieldErr
         incident: required(&value.incident, "incident")?.to_owned(),
         communication_at: SimTime(value.communication_at_ms),
         detection: distribution(value.detection, "detection")?,
-        first_hop: next_hop(value.first_hop, "first_hop")?,
+        known_chain: {
+            if value.known_chain.is_empty() {
+                return Err(FieldError::new("known_chain", "must name at least the first hop"));
+            }
+            value
+                .known_chain
+                .into_iter()
+                .enumerate()
+                .map(|(i, hop)| next_hop(Some(hop), &format!("known_chain[{i}]")))
+                .collect::<Result<_, _>>()?
+        },
     })
 }
 
@@ -190,8 +219,9 @@ pub fn node_config_from_proto(
     let strategy = match pb::Strategy::try_from(value.strategy) {
         Ok(pb::Strategy::Hub) => Strategy::Hub,
         Ok(pb::Strategy::Relay) => Strategy::Relay,
+        Ok(pb::Strategy::Parallel) => Strategy::Parallel,
         _ => {
-            return Err(FieldError::new("strategy", "must be STRATEGY_HUB or STRATEGY_RELAY"));
+            return Err(FieldError::new("strategy", "must be STRATEGY_HUB, STRATEGY_RELAY or STRATEGY_PARALLEL"));
         }
     };
     let min_message_delay_ms = value.min_message_delay_ms;
@@ -217,6 +247,13 @@ pub fn node_config_from_proto(
         strategy,
         message_delay: distribution(value.message_delay, "message_delay")?,
         min_message_delay_ms,
+        mla_transit: distribution(value.mla_transit, "mla_transit")?,
+        non_members: value
+            .non_members
+            .iter()
+            .enumerate()
+            .map(|(i, code)| country_code(code, &format!("non_members[{i}]")))
+            .collect::<Result<_, _>>()?,
         epoch,
         seed: value.seed,
         replication: value.replication,
@@ -231,6 +268,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
         B::PreservationRequest(r) => Body::PreservationRequest {
             carrier: CarrierId(required(&r.carrier, "preservation_request.carrier")?.to_owned()),
             reporting_country: country_code(&r.reporting_country, "preservation_request.reporting_country")?,
+            languages: r.languages,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -239,6 +277,10 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
                 match r.outcome.ok_or_else(|| FieldError::missing("preservation_result.outcome"))? {
                     Outcome::PreservedUntilMs(ms) => PreservationOutcome::Preserved { until: SimTime(ms) },
                     Outcome::ExpiredAtMs(ms) => PreservationOutcome::Expired { expired_at: SimTime(ms) },
+                    Outcome::NoLogs(true) => PreservationOutcome::NoLogs,
+                    Outcome::NoLogs(false) => {
+                        return Err(FieldError::new("preservation_result.no_logs", "must be true when set"));
+                    }
                 },
             )
         }
@@ -285,6 +327,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::PreservationOrdered => EventKind::PreservationOrdered { carrier: carrier()? },
         K::Preserved => EventKind::Preserved { carrier: carrier()?, until: until()? },
         K::LogsExpired => EventKind::LogsExpired { carrier: carrier()?, expired_at: until()? },
+        K::NoLogs => EventKind::NoLogs { carrier: carrier()? },
         K::Disclosed => {
             EventKind::Disclosed { carrier: carrier()?, next_hop: next_hop(value.next_hop.clone(), "next_hop")? }
         }
@@ -332,6 +375,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             closes_minute: h.closes_minute,
             weekdays: h.weekdays.iter().map(|&d| u32::from(d)).collect(),
             on_call: h.on_call.as_ref().map(distribution_to_proto),
+            holidays: h.holidays.iter().map(ToString::to_string).collect(),
         }),
     };
     pb::NodeConfig {
@@ -344,6 +388,10 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             written_confirmation: Some(distribution_to_proto(&c.written_confirmation)),
             mla_preparation: Some(distribution_to_proto(&c.mla_preparation)),
             hold_ms: c.hold_ms,
+            member: c.member,
+            languages: c.languages.clone(),
+            translation: Some(distribution_to_proto(&c.translation)),
+            court_order: c.court_order.as_ref().map(distribution_to_proto),
         }),
         carriers: config
             .carriers
@@ -353,6 +401,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 country: k.country.0.clone(),
                 kind: k.kind.clone(),
                 retention_ms: k.retention_ms,
+                no_logs: k.no_logs,
                 preservation: Some(distribution_to_proto(&k.preservation)),
                 disclosure: Some(distribution_to_proto(&k.disclosure)),
             })
@@ -375,15 +424,18 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 incident: i.incident.clone(),
                 communication_at_ms: i.communication_at.ms(),
                 detection: Some(distribution_to_proto(&i.detection)),
-                first_hop: Some(next_hop_to_proto(&i.first_hop)),
+                known_chain: i.known_chain.iter().map(next_hop_to_proto).collect(),
             })
             .collect(),
         strategy: match config.strategy {
             Strategy::Hub => pb::Strategy::Hub,
             Strategy::Relay => pb::Strategy::Relay,
+            Strategy::Parallel => pb::Strategy::Parallel,
         } as i32,
         message_delay: Some(distribution_to_proto(&config.message_delay)),
         min_message_delay_ms: config.min_message_delay_ms,
+        mla_transit: Some(distribution_to_proto(&config.mla_transit)),
+        non_members: config.non_members.iter().map(|c| c.0.clone()).collect(),
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,
         replication: config.replication,
@@ -394,10 +446,13 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
 pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     use pb::envelope::Body as B;
     let body = match &envelope.body {
-        Body::PreservationRequest { carrier, reporting_country } => B::PreservationRequest(pb::PreservationRequest {
-            carrier: carrier.0.clone(),
-            reporting_country: reporting_country.0.clone(),
-        }),
+        Body::PreservationRequest { carrier, reporting_country, languages } => {
+            B::PreservationRequest(pb::PreservationRequest {
+                carrier: carrier.0.clone(),
+                reporting_country: reporting_country.0.clone(),
+                languages: languages.clone(),
+            })
+        }
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
         Body::PreservationResult(outcome) => {
             use pb::preservation_result::Outcome;
@@ -405,6 +460,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
                 outcome: Some(match outcome {
                     PreservationOutcome::Preserved { until } => Outcome::PreservedUntilMs(until.ms()),
                     PreservationOutcome::Expired { expired_at } => Outcome::ExpiredAtMs(expired_at.ms()),
+                    PreservationOutcome::NoLogs => Outcome::NoLogs(true),
                 }),
             })
         }
@@ -453,6 +509,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::PreservationOrdered { carrier } => (K::PreservationOrdered, None, Some(carrier), None),
         EventKind::Preserved { carrier, until } => (K::Preserved, None, Some(carrier), Some(*until)),
         EventKind::LogsExpired { carrier, expired_at } => (K::LogsExpired, None, Some(carrier), Some(*expired_at)),
+        EventKind::NoLogs { carrier } => (K::NoLogs, None, Some(carrier), None),
         EventKind::Disclosed { carrier, next_hop } => {
             out.next_hop = Some(next_hop_to_proto(next_hop));
             (K::Disclosed, None, Some(carrier), None)

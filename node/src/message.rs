@@ -22,10 +22,12 @@ pub struct Envelope {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
-    /// Budapest Art. 29: preserve what `carrier` holds about the incident.
+    /// Budapest Art. 29: preserve what `carrier` holds about the incident;
+    /// `languages` are those the request can be read in (the requesting desk's).
     PreservationRequest {
         carrier: CarrierId,
         reporting_country: CountryCode,
+        languages: Vec<String>,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),
@@ -52,6 +54,8 @@ pub enum PreservationOutcome {
     Expired {
         expired_at: SimTime,
     },
+    /// The carrier keeps no logs: there never was anything to preserve.
+    NoLogs,
 }
 
 /// A carrier named by a disclosure, and the country whose point of contact

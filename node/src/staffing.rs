@@ -27,6 +27,8 @@ pub struct OfficeHours {
     /// How long an on-call officer takes to pick up a request outside hours;
     /// `None` means requests wait for the next opening.
     pub on_call: Option<Distribution>,
+    /// Local dates on which the desk stays closed all day.
+    pub holidays: Vec<jiff::civil::Date>,
 }
 
 /// The scenario's epoch and a country's zone: what turns simulated time into local time.
@@ -70,21 +72,22 @@ impl Staffing {
 impl OfficeHours {
     pub fn is_open(&self, at: SimTime, clock: &LocalClock) -> bool {
         let local = clock.local(at);
-        let weekday = local.weekday().to_monday_one_offset() as u8;
         let minute = u32::from(local.hour() as u8) * 60 + u32::from(local.minute() as u8);
-        self.weekdays.contains(&weekday) && (self.opens_minute..self.closes_minute).contains(&minute)
+        self.opens_on(local.date()) && (self.opens_minute..self.closes_minute).contains(&minute)
     }
 
-    /// The first opening strictly after `after`, searched over the next two
-    /// weeks (a non-empty weekly schedule always opens within one).
+    fn opens_on(&self, date: jiff::civil::Date) -> bool {
+        self.weekdays.contains(&(date.weekday().to_monday_one_offset() as u8)) && !self.holidays.contains(&date)
+    }
+
+    /// The first opening strictly after `after`, searched over the next 400
+    /// days (a non-empty weekly schedule opens within a week, holidays aside).
     pub fn next_opening(&self, after: SimTime, clock: &LocalClock) -> SimTime {
         let today = clock.local(after).date();
         let (hour, minute) = ((self.opens_minute / 60) as i8, (self.opens_minute % 60) as i8);
-        for offset in 0..15 {
-            let Ok(day) = today.checked_add(jiff::Span::new().days(offset)) else {
-                break;
-            };
-            if !self.weekdays.contains(&(day.weekday().to_monday_one_offset() as u8)) {
+        for offset in 0..400 {
+            let Ok(day) = today.checked_add(jiff::Span::new().days(offset)) else { break };
+            if !self.opens_on(day) {
                 continue;
             }
             let Ok(opening) = day.at(hour, minute, 0, 0).to_zoned_datetime(clock.time_zone.clone()) else {
@@ -95,7 +98,7 @@ impl OfficeHours {
                 return opening;
             }
         }
-        debug_assert!(false, "a validated weekly schedule opens within two weeks");
+        debug_assert!(false, "a validated schedule opens within 400 days");
         after.plus_ms(7 * DAY_MS)
     }
 }
@@ -116,6 +119,7 @@ mod tests {
             closes_minute: 17 * 60,
             weekdays: vec![1, 2, 3, 4, 5],
             on_call,
+            holidays: Vec::new(),
         })
     }
 
@@ -138,5 +142,19 @@ mod tests {
         assert_eq!(Staffing::AroundTheClock.officer_available(saturday_3h, &paris_clock(), &mut rng), saturday_3h);
         let on_call = office(Some(Distribution::Fixed { ms: 2 * H }));
         assert_eq!(on_call.officer_available(saturday_3h, &paris_clock(), &mut rng), SimTime(29 * H));
+    }
+
+    #[test]
+    fn a_holiday_keeps_the_desk_closed_until_the_next_working_day() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let Staffing::OfficeHours(mut hours) = office(None) else { unreachable!() };
+        hours.holidays = vec![jiff::civil::date(2026, 3, 9)]; // Monday
+        let friday_19h = SimTime(19 * H);
+        let tuesday_9h = SimTime(4 * 24 * H + 9 * H);
+        let staffing = Staffing::OfficeHours(hours);
+        assert_eq!(staffing.officer_available(friday_19h, &paris_clock(), &mut rng), tuesday_9h);
+        assert!(
+            !matches!(&staffing, Staffing::OfficeHours(h) if h.is_open(SimTime(3 * 24 * H + 10 * H), &paris_clock()))
+        );
     }
 }

@@ -14,9 +14,9 @@ pub use diagnostic::{Problem, ScenarioError};
 use jiff::Timestamp;
 use pocnet_node::{
     Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig, SimTime,
-    Strategy,
+    Staffing, Strategy,
 };
-use raw::{GoalProfileName, RawDistribution, RawScenario, StrategyName};
+use raw::{GoalProfileName, Membership, RawDistribution, RawScenario, Retention, StrategyName};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -28,6 +28,8 @@ use std::path::Path;
 pub struct Network {
     pub min_message_delay_ms: i64,
     pub message_delay: Distribution,
+    /// A request to or from a non-member goes by MLA (Art. 31).
+    pub mla_transit: Distribution,
 }
 
 #[derive(Debug, Clone)]
@@ -79,6 +81,10 @@ mod defaults {
     pub const MESSAGE_DELAY: Distribution =
         Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
     pub const MIN_MESSAGE_DELAY_MS: i64 = MINUTE_MS;
+    /// MLA in practice: 6 to 24 months, median about 10 (T-CY assessment, 2014).
+    pub const MLA_TRANSIT: Distribution = Distribution::LogNormal { median_ms: 300 * DAY_MS, p90_ms: 600 * DAY_MS };
+    /// Translation when requester and requested share no language: 0-8 h [assumed].
+    pub const TRANSLATION: Distribution = Distribution::Uniform { min_ms: 0, max_ms: 8 * HOUR_MS };
 }
 
 impl Scenario {
@@ -125,7 +131,11 @@ impl Scenario {
                 incident: incident.id.clone(),
                 communication_at: incident.communication_at,
                 detection: incident.detection.clone(),
-                first_hop: self.next_hop(&incident.chain[0]),
+                // Only under parallel does the reporter know the chain beyond its first hop.
+                known_chain: match self.strategy {
+                    Strategy::Parallel => incident.chain.iter().map(|c| self.next_hop(c)).collect(),
+                    Strategy::Hub | Strategy::Relay => vec![self.next_hop(&incident.chain[0])],
+                },
             });
         }
         self.countries
@@ -138,6 +148,8 @@ impl Scenario {
                 strategy: self.strategy,
                 message_delay: self.network.message_delay.clone(),
                 min_message_delay_ms: self.network.min_message_delay_ms,
+                mla_transit: self.network.mla_transit.clone(),
+                non_members: self.countries.values().filter(|c| !c.member).map(|c| c.code.clone()).collect(),
                 epoch: self.epoch,
                 seed,
                 replication,
@@ -187,8 +199,11 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         Some(d) => d.get_ref().0,
         None => defaults::MIN_MESSAGE_DELAY_MS,
     };
-    let network =
-        Network { min_message_delay_ms, message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY) };
+    let network = Network {
+        min_message_delay_ms,
+        message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY),
+        mla_transit: law(raw.network.mla_transit, defaults::MLA_TRANSIT),
+    };
 
     if raw.countries.is_empty() {
         problems.push(
@@ -220,6 +235,30 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
                 jiff::tz::TimeZone::UTC
             }
         };
+        let mut staffing = country.staffing.0;
+        let mut holidays = Vec::new();
+        for date in &country.holidays {
+            match date.get_ref().parse::<jiff::civil::Date>() {
+                Ok(day) => holidays.push(day),
+                Err(_) => problems.push(
+                    span(date),
+                    format!("holiday `{}` is not a date", date.get_ref()),
+                    Some("write local dates as \"YYYY-MM-DD\", like \"2026-12-25\"".to_owned()),
+                ),
+            }
+        }
+        if let Staffing::OfficeHours(hours) = &mut staffing {
+            hours.holidays = holidays;
+        }
+        // A country joins the network in a year; before it, and for "never",
+        // it has no point of contact and requests go by MLA.
+        let member = match country.member_since.as_ref().map(|m| *m.get_ref()) {
+            None => true,
+            Some(Membership::Since(year)) => {
+                epoch.is_none_or(|e| year <= e.to_zoned_datetime(jiff::tz::TimeZone::UTC).year())
+            }
+            Some(Membership::Never) => false,
+        };
         let code = CountryCode(code);
         countries.insert(
             code.clone(),
@@ -228,11 +267,15 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
                 name: country.name,
                 time_zone,
                 time_zone_name: zone_name,
-                staffing: country.staffing.0,
+                staffing,
                 handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
                 written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
                 mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
                 hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
+                member,
+                languages: country.languages,
+                translation: law(country.translation, defaults::TRANSLATION),
+                court_order: country.court_order.map(|d| d.0),
             },
         );
     }
@@ -251,7 +294,11 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
                 id,
                 country: CountryCode(country.clone()),
                 kind: carrier.kind,
-                retention_ms: carrier.retention.0,
+                retention_ms: match carrier.retention {
+                    Retention::Keeps(d) => d.0,
+                    Retention::NoLogs => 0,
+                },
+                no_logs: carrier.retention == Retention::NoLogs,
                 preservation: law(carrier.preservation, defaults::PRESERVATION),
                 disclosure: law(carrier.disclosure, defaults::DISCLOSURE),
             },
@@ -326,6 +373,7 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         strategy: match raw.scenario.strategy {
             StrategyName::Hub => Strategy::Hub,
             StrategyName::Relay => Strategy::Relay,
+            StrategyName::Parallel => Strategy::Parallel,
         },
         goals: raw.scenario.goals,
         network,

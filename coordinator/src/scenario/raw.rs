@@ -47,6 +47,7 @@ pub enum StrategyName {
     #[default]
     Hub,
     Relay,
+    Parallel,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -61,6 +62,8 @@ pub enum GoalProfileName {
 pub struct RawNetwork {
     pub min_message_delay: Option<Spanned<DurationMs>>,
     pub message_delay: Option<RawDistribution>,
+    /// Requests to or from a non-member go by MLA.
+    pub mla_transit: Option<RawDistribution>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +76,47 @@ pub struct RawCountry {
     pub written_confirmation: Option<RawDistribution>,
     pub mla_preparation: Option<RawDistribution>,
     pub hold: Option<DurationMs>,
+    /// The year the country joined the 24/7 network, or "never".
+    pub member_since: Option<Spanned<Membership>>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    pub translation: Option<RawDistribution>,
+    pub court_order: Option<RawDistribution>,
+    /// Local dates the desk is closed all day (office-hours desks only).
+    #[serde(default)]
+    pub holidays: Vec<Spanned<String>>,
+}
+
+/// `member_since = 2004` or `member_since = "never"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    Since(i16),
+    Never,
+}
+
+impl<'de> Deserialize<'de> for Membership {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Membership;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a year like 2004, or \"never\" for a country outside the network")
+            }
+            fn visit_i64<E: de::Error>(self, year: i64) -> Result<Membership, E> {
+                match i16::try_from(year) {
+                    Ok(year) if (1997..=2100).contains(&year) => Ok(Membership::Since(year)),
+                    _ => Err(E::custom(format!("{year} is not a year of the network (it began in 1997)"))),
+                }
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Membership, E> {
+                match text {
+                    "never" => Ok(Membership::Never),
+                    other => Err(E::custom(format!("`{other}`: expected a year like 2004, or \"never\""))),
+                }
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,7 +124,7 @@ pub struct RawCountry {
 pub struct RawCarrier {
     pub country: Spanned<String>,
     pub kind: String,
-    pub retention: DurationMs,
+    pub retention: Retention,
     pub preservation: Option<RawDistribution>,
     pub disclosure: Option<RawDistribution>,
 }
@@ -145,6 +189,41 @@ impl<'de> Deserialize<'de> for DurationMs {
 /// A bare number is ambiguous (seconds? hours?), so it is refused with the fix.
 fn no_unit<E: de::Error>(n: impl fmt::Display) -> E {
     E::custom(format!("the number {n} has no unit: write {DURATION_EXAMPLES}, in quotes"))
+}
+
+/// A retention window, or `"none"` for a carrier that keeps no logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    Keeps(DurationMs),
+    NoLogs,
+}
+
+impl<'de> Deserialize<'de> for Retention {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Retention;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "{DURATION_EXAMPLES}, or \"none\" for a carrier that keeps no logs")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Retention, E> {
+                if text == "none" {
+                    return Ok(Retention::NoLogs);
+                }
+                parse_duration(text).map(|ms| Retention::Keeps(DurationMs(ms))).map_err(E::custom)
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Retention, E> {
+                Err(no_unit(n))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Retention, E> {
+                Err(no_unit(n))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Retention, E> {
+                Err(no_unit(n))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -299,6 +378,8 @@ impl OfficeHoursTable {
             closes_minute,
             weekdays: parse_days(&self.days)?,
             on_call: self.on_call.map(|d| d.0),
+            // Holidays are the country's; the scenario adds them after parsing.
+            holidays: Vec::new(),
         }))
     }
 }
