@@ -3,6 +3,7 @@
 mod bad_input;
 mod closed_form;
 mod determinism;
+mod domain;
 mod golden;
 mod grpc;
 mod html;

@@ -1,0 +1,183 @@
+//! Each element of the world a scenario can express changes the outcome:
+//! one small world, one change at a time, fixed delays so the effect is exact.
+
+use pocnet_coordinator::engine::{self, Placement};
+use pocnet_coordinator::report::{self, HopOutcome, IncidentReport, TraceResult};
+use pocnet_coordinator::scenario::Scenario;
+
+const H: i64 = 3_600_000;
+
+/// FR reports; the chain runs through DE's carrier `de` then US's `us` (the origin).
+/// `{strategy}`, `{de}`, `{de_carrier}` and `{fr}` are spliced into the text.
+fn world(strategy: &str, de: &str, de_carrier: &str, fr: &str) -> Scenario {
+    // DE is a 24/7 desk reading German and English unless `de` says otherwise.
+    let mut de = de.to_owned();
+    for (key, default) in [("staffing", "staffing = \"24/7\""), ("languages", "languages = [\"de\", \"en\"]")] {
+        if !de.contains(key) {
+            de.push('\n');
+            de.push_str(default);
+        }
+    }
+    let text = format!(
+        r#"
+[scenario]
+name = "domain"
+epoch = "2026-03-02T00:00:00Z"    # Monday
+seed = 5
+strategy = "{strategy}"
+
+[network]
+min_message_delay = "1m"
+message_delay = "10m"
+mla_transit = "200d"
+
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "30m"
+languages = ["fr", "en"]
+{fr}
+
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+acknowledgement = "30m"
+{de}
+
+[countries.US]
+name = "United States"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "30m"
+languages = ["en"]
+
+[carriers.de]
+country = "DE"
+kind = "vpn"
+preservation = "2h"
+disclosure = "10h"
+{de_carrier}
+
+[carriers.us]
+country = "US"
+kind = "access-isp"
+retention = "30d"
+preservation = "2h"
+disclosure = "10h"
+
+[[incidents]]
+id = "i"
+reported_by = "FR"
+communication = "2026-03-03T10:00:00Z"   # Tuesday
+detection = "0s"
+chain = ["de", "us"]
+"#
+    );
+    Scenario::parse("domain.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn run(scenario: &Scenario) -> IncidentReport {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let log = runtime.block_on(engine::run_scenario(scenario, scenario.seed, &Placement::InProcess)).unwrap();
+    report::incident_reports(scenario, &log.events).remove(0)
+}
+
+fn baseline() -> IncidentReport {
+    run(&world("hub", "", "retention = \"30d\"", ""))
+}
+
+fn ack_latency(incident: &IncidentReport, hop: usize) -> i64 {
+    let h = &incident.hops[hop];
+    h.acknowledged_ms.unwrap() - h.request_received_ms.unwrap()
+}
+
+#[test]
+fn a_court_order_delays_the_preservation_order_but_not_the_acknowledgement() {
+    let base = baseline();
+    let court = run(&world("hub", "court_order = \"2d\"", "retention = \"30d\"", ""));
+    let (b, c) = (&base.hops[0], &court.hops[0]);
+    assert_eq!(b.preservation_ordered_ms, b.acknowledged_ms);
+    assert_eq!(c.acknowledged_ms, b.acknowledged_ms);
+    assert_eq!(c.preservation_ordered_ms.unwrap() - c.acknowledged_ms.unwrap(), 48 * H);
+    let missed = c.goals.iter().find(|g| format!("{:?}", g.measure) == "PreservationOrdered").unwrap();
+    assert!(!missed.met, "48 h exceeds the 24 h goal");
+}
+
+#[test]
+fn a_request_in_no_language_the_desk_reads_waits_for_translation() {
+    let base = baseline();
+    let german_only = run(&world("hub", "languages = [\"de\"]\ntranslation = \"3h\"", "retention = \"30d\"", ""));
+    assert_eq!(ack_latency(&german_only, 0) - ack_latency(&base, 0), 3 * H);
+    // The US desk reads English, which France writes: no translation there.
+    assert_eq!(ack_latency(&german_only, 1), ack_latency(&base, 1));
+}
+
+#[test]
+fn a_carrier_that_keeps_no_logs_ends_the_trace_with_that_reason() {
+    let incident = run(&world("hub", "", "retention = \"none\"", ""));
+    assert_eq!(incident.hops[0].outcome, HopOutcome::NoLogs);
+    assert_eq!(incident.hops[1].outcome, HopOutcome::NotReached);
+    assert_eq!(incident.trace.result, TraceResult::Stopped);
+    assert!(incident.trace.reason.contains("keeps no logs"), "{}", incident.trace.reason);
+}
+
+#[test]
+fn a_non_member_is_reached_only_by_mla_and_its_logs_are_gone_by_then() {
+    let base = baseline();
+    assert_eq!(base.trace.result, TraceResult::OriginIdentified);
+    for membership in ["member_since = \"never\"", "member_since = 2030"] {
+        let incident = run(&world("hub", membership, "retention = \"30d\"", ""));
+        let hop = &incident.hops[0];
+        let transit = hop.request_received_ms.unwrap() - hop.request_sent_ms.unwrap();
+        assert_eq!(transit, 200 * 24 * H, "{membership}: the MLA route");
+        assert_eq!(hop.outcome, HopOutcome::LogsExpired, "{membership}");
+    }
+    let member = run(&world("hub", "member_since = 2004", "retention = \"30d\"", ""));
+    assert_eq!(member.trace.result, TraceResult::OriginIdentified);
+}
+
+#[test]
+fn parallel_asks_every_hop_at_the_report_and_finishes_sooner_than_hub() {
+    let hub = baseline();
+    let parallel = run(&world("parallel", "", "retention = \"30d\"", ""));
+    let sent = |i: &IncidentReport, hop: usize| i.hops[hop].request_sent_ms.unwrap();
+    assert_eq!(sent(&parallel, 0), sent(&parallel, 1), "both requests leave together");
+    assert!(sent(&hub, 1) > sent(&hub, 0) + 12 * H, "hub waits for the first disclosure");
+    assert_eq!(parallel.trace.result, TraceResult::OriginIdentified);
+    assert!(parallel.trace.since_report_ms < hub.trace.since_report_ms);
+}
+
+#[test]
+fn a_public_holiday_keeps_an_office_hours_desk_closed() {
+    let office = "staffing = { office_hours = \"09:00-17:00\", days = \"Mon-Fri\" }";
+    // The request reaches DE on Tuesday 10:40 UTC, inside office hours...
+    let open = run(&world("hub", office, "retention = \"30d\"", ""));
+    assert_eq!(ack_latency(&open, 0), 30 * 60_000);
+    // ...unless Tuesday is a holiday: then Wednesday 09:00 plus handling.
+    let holiday = run(&world("hub", &format!("{office}\nholidays = [\"2026-03-03\"]"), "retention = \"30d\"", ""));
+    let received = holiday.hops[0].request_received_ms.unwrap();
+    let wednesday_0930 = (2 * 24 + 9) * H + 30 * 60_000;
+    assert_eq!(holiday.hops[0].acknowledged_ms.unwrap(), wednesday_0930);
+    assert!(received < wednesday_0930);
+}
+
+#[test]
+fn new_keys_get_located_diagnostics() {
+    let bad = [
+        ("member_since = 1990", "not a year of the network"),
+        ("member_since = \"sometimes\"", "expected a year like 2004"),
+        ("holidays = [\"25/12/2026\"]", "holiday `25/12/2026` is not a date"),
+    ];
+    for (line, expected) in bad {
+        let text = format!(
+            "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n{line}\n"
+        );
+        let error = Scenario::parse("bad.toml", &text).unwrap_err();
+        let rendered = format!("{error:?}");
+        assert!(rendered.contains(expected) && rendered.contains("bad.toml:8:"), "{line}: {rendered}");
+    }
+    let text = "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n[carriers.c]\ncountry = \"DE\"\nkind = \"vpn\"\nretention = \"nonee\"\n";
+    let rendered = format!("{:?}", Scenario::parse("bad.toml", text).unwrap_err());
+    assert!(rendered.contains("`nonee` is not a duration") && rendered.contains("bad.toml:11:13"), "{rendered}");
+}
