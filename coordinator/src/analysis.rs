@@ -71,6 +71,10 @@ pub enum Cause {
     LogsExpired,
     /// The carrier keeps no logs.
     NoLogs,
+    /// Refused under a dual-criminality reservation.
+    Refused,
+    /// Carrier-grade NAT without the source port: nobody identified.
+    Unidentified,
     /// The run ended with the trace neither stopped nor at the origin.
     Incomplete,
 }
@@ -197,12 +201,14 @@ impl Aggregate {
                     }
                 }
                 TraceResult::Stopped | TraceResult::Incomplete => {
-                    let cause = if incident.trace.result == TraceResult::Stopped {
-                        Cause::LogsExpired
-                    } else {
-                        Cause::Incomplete
-                    };
                     let hop = incident.trace.hop.unwrap_or(0);
+                    let cause = match incident.hops.get(hop as usize).map(|h| h.outcome) {
+                        _ if incident.trace.result == TraceResult::Incomplete => Cause::Incomplete,
+                        Some(HopOutcome::NoLogs) => Cause::NoLogs,
+                        Some(HopOutcome::Refused) => Cause::Refused,
+                        Some(HopOutcome::Unidentified) => Cause::Unidentified,
+                        _ => Cause::LogsExpired,
+                    };
                     let country = incident.hops.get(hop as usize).map(|h| h.country.clone()).unwrap_or_default();
                     *self.deaths.entry((hop, country, cause)).or_default() += 1;
                 }

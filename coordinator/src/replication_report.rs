@@ -290,6 +290,8 @@ impl ReplicationReport {
                 let cause = match death.cause {
                     Cause::LogsExpired => "logs expired before the order",
                     Cause::NoLogs => "carrier keeps no logs",
+                    Cause::Refused => "refused (dual criminality)",
+                    Cause::Unidentified => "CGN, no source port",
                     Cause::Incomplete => "incomplete",
                 };
                 let _ = writeln!(

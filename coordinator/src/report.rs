@@ -91,6 +91,10 @@ pub enum HopOutcome {
     LogsExpired,
     /// The carrier keeps no logs: nothing could be preserved.
     NoLogs,
+    /// Refused under a dual-criminality reservation.
+    Refused,
+    /// Preserved, but the logs cannot single out a subscriber (carrier-grade NAT).
+    Unidentified,
     NextHopDisclosed,
     OriginIdentified,
 }
@@ -119,6 +123,8 @@ pub struct HopReport {
     pub disclosure_received_ms: Option<i64>,
     pub confirmation_received_ms: Option<i64>,
     pub mla_received_ms: Option<i64>,
+    /// The offence a dual-criminality reservation refused.
+    pub refused_offence: Option<String>,
     pub outcome: HopOutcome,
     pub goals: Vec<GoalResult>,
 }
@@ -278,6 +284,14 @@ fn incident_report(
                 hop.logs_expired_ms = at;
                 hop.outcome = HopOutcome::NoLogs;
             }
+            EventKind::Refused { offence, .. } => {
+                hop.refused_offence = Some(offence.clone());
+                hop.outcome = HopOutcome::Refused;
+            }
+            EventKind::Unidentified { .. } => {
+                hop.disclosed_ms = at;
+                hop.outcome = HopOutcome::Unidentified;
+            }
             EventKind::Disclosed { next_hop, .. } => {
                 hop.disclosed_ms = at;
                 hop.next_hop = Some(next_hop.clone());
@@ -357,9 +371,31 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
     let since = |at: Option<i64>| at.zip(reported_at).map(|(a, r)| a - r);
     // The first hop whose data is missing breaks the chain, even where (under
     // parallel) a later hop still answered.
-    if let Some(hop) = hops.iter().find(|h| matches!(h.outcome, HopOutcome::LogsExpired | HopOutcome::NoLogs)) {
+    let stops = |h: &&HopReport| {
+        matches!(
+            h.outcome,
+            HopOutcome::LogsExpired | HopOutcome::NoLogs | HopOutcome::Refused | HopOutcome::Unidentified
+        )
+    };
+    if let Some(hop) = hops.iter().find(stops) {
+        let at = match hop.outcome {
+            HopOutcome::Refused => hop.acknowledged_ms,
+            HopOutcome::Unidentified => hop.disclosed_ms,
+            _ => hop.logs_expired_ms,
+        };
         let reason = if hop.outcome == HopOutcome::NoLogs {
             format!("{} ({}) keeps no logs: there was nothing to preserve", hop.carrier, hop.country)
+        } else if hop.outcome == HopOutcome::Refused {
+            format!(
+                "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
+                hop.country,
+                hop.refused_offence.as_deref().unwrap_or("?")
+            )
+        } else if hop.outcome == HopOutcome::Unidentified {
+            format!(
+                "{} ({}) is behind carrier-grade NAT and the request had no source port: nobody identified",
+                hop.carrier, hop.country
+            )
         } else {
             let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
             format!(
@@ -373,8 +409,8 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
         return TraceOutcome {
             result: TraceResult::Stopped,
             hop: Some(hop.hop),
-            at_ms: hop.logs_expired_ms,
-            since_report_ms: since(hop.logs_expired_ms),
+            at_ms: at,
+            since_report_ms: since(at),
             reason,
         };
     }
@@ -450,6 +486,8 @@ impl Report {
                     HopOutcome::Pending => "pending".to_owned(),
                     HopOutcome::LogsExpired => "LOGS EXPIRED".to_owned(),
                     HopOutcome::NoLogs => "NO LOGS KEPT".to_owned(),
+                    HopOutcome::Refused => "REFUSED (dual criminality)".to_owned(),
+                    HopOutcome::Unidentified => "NOBODY IDENTIFIED (CGN)".to_owned(),
                     HopOutcome::NextHopDisclosed => match &hop.next_hop {
                         Some(next) => format!("next hop {} ({})", next.carrier, next.country),
                         None => "next hop disclosed".to_owned(),

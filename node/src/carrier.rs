@@ -35,6 +35,8 @@ pub struct Carrier {
     pub preservation: Distribution,
     /// Time to produce the partial traffic data that names the previous hop.
     pub disclosure: Distribution,
+    /// Time to preserve, and again to disclose, in an emergency (Second Protocol Art. 9).
+    pub emergency_response: Distribution,
 }
 
 /// What one carrier's logs say about one incident's communication: the
@@ -48,4 +50,7 @@ pub struct LogRecord {
     pub communication_at: SimTime,
     /// The carrier the traffic came from; `None` at the origin, whose logs name a subscriber.
     pub previous: Option<NextHop>,
+    /// False when the logs cannot single out one subscriber: a carrier-grade
+    /// NAT asked without the source port and a timestamp to the second.
+    pub identifiable: bool,
 }

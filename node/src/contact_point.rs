@@ -17,8 +17,8 @@
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
-    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, LogRecord, NextHop,
-    PreservationOutcome, SimTime,
+    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, Finding, LogRecord,
+    NextHop, PreservationOutcome, SimTime,
 };
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,6 +57,19 @@ pub struct IncidentReport {
     /// first from the victim's own records; under [`Strategy::Parallel`] the
     /// whole chain. Never empty.
     pub known_chain: Vec<NextHop>,
+    /// The Budapest Arts. 2-11 category investigated, checked against
+    /// dual-criminality reservations.
+    pub offence: String,
+    /// A threat to life (Second Protocol Art. 9): requests skip the desk's
+    /// queue and carriers answer on their emergency timescale.
+    pub emergency: bool,
+}
+
+/// What every desk on a trace knows about the case, whoever asked it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct CaseFacts {
+    offence: String,
+    emergency: bool,
 }
 
 /// Everything a node needs to play one country in one run.
@@ -179,6 +192,10 @@ pub struct ContactPoint {
     /// Hops this node has started work on, so that none is asked twice
     /// (under parallel the reporter asks them all at once).
     begun: BTreeSet<(String, u32)>,
+    /// Per incident, from its report or from the first request about it.
+    facts: BTreeMap<String, CaseFacts>,
+    /// When each officer of a desk with a fixed number of them is next free.
+    officers_free_at: Option<Vec<SimTime>>,
     rng: Streams,
     next_message_sequence: u64,
     next_event_sequence: u64,
@@ -194,6 +211,12 @@ impl ContactPoint {
             channel: stream(Purpose::Channel),
             paperwork: stream(Purpose::Paperwork),
         };
+        let facts = config
+            .incidents
+            .iter()
+            .map(|i| (i.incident.clone(), CaseFacts { offence: i.offence.clone(), emergency: i.emergency }))
+            .collect();
+        let officers_free_at = config.country.officers.map(|n| vec![SimTime::ZERO; n.max(1) as usize]);
         ContactPoint {
             clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
             carriers: config.carriers.into_iter().map(|c| (c.id.clone(), c)).collect(),
@@ -207,6 +230,8 @@ impl ContactPoint {
             mla_transit: config.mla_transit,
             non_members: config.non_members,
             begun: BTreeSet::new(),
+            facts,
+            officers_free_at,
             rng,
             next_message_sequence: 0,
             next_event_sequence: 0,
@@ -279,10 +304,13 @@ impl ContactPoint {
                 }
             }
             Timer::SendRequest { incident, hop, next, reporting_country } => {
+                let facts = self.facts.get(&incident).cloned().unwrap_or_default();
                 let body = Body::PreservationRequest {
                     carrier: next.carrier.clone(),
                     reporting_country,
                     languages: self.country.languages.clone(),
+                    offence: facts.offence,
+                    emergency: facts.emergency,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
@@ -312,7 +340,8 @@ impl ContactPoint {
         let Envelope { from, incident, hop, body, .. } = envelope;
         let answer = body.name().to_owned();
         match body {
-            Body::PreservationRequest { carrier, reporting_country, languages } => {
+            Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
+                self.facts.entry(incident.clone()).or_insert(CaseFacts { offence, emergency });
                 let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
                 self.record(out, now, &incident, hop, event);
                 let case =
@@ -324,7 +353,7 @@ impl ContactPoint {
                     || languages.iter().any(|l| self.country.languages.contains(l));
                 let translated_at =
                     if readable { now } else { now.plus_ms(self.country.translation.sample(&mut self.rng.desk)) };
-                let at = self.desk_done(translated_at);
+                let at = self.desk_done(translated_at, emergency);
                 out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
             }
             Body::Acknowledgement => {
@@ -341,9 +370,9 @@ impl ContactPoint {
                     });
                 }
             }
-            Body::Disclosure { next_hop, forwarded } => {
+            Body::Disclosure { finding, forwarded } => {
                 self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
-                if let Some(next) = next_hop
+                if let Finding::PreviousHop(next) = finding
                     && !forwarded
                 {
                     let me = self.country.code.clone();
@@ -375,7 +404,8 @@ impl ContactPoint {
         if !self.begun.insert((incident.to_owned(), hop)) {
             return;
         }
-        let at = self.desk_done(now);
+        let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+        let at = self.desk_done(now, emergency);
         let timer = if next.country == self.country.code {
             let case = Case {
                 carrier: next.carrier,
@@ -399,6 +429,22 @@ impl ContactPoint {
             self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
             if case.reporting_country != me {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
+            }
+            // Art. 29(4): a reserving country preserves only for the offences it also punishes.
+            let offence = self.facts.get(incident).map(|f| f.offence.clone()).unwrap_or_default();
+            if !self.country.dual_criminality.is_empty() && !self.country.dual_criminality.contains(&offence) {
+                self.record(
+                    out,
+                    now,
+                    incident,
+                    hop,
+                    EventKind::Refused { carrier: case.carrier.clone(), offence: offence.clone() },
+                );
+                if case.reporting_country != me {
+                    let refusal = Body::PreservationResult(PreservationOutcome::Refused { offence });
+                    self.send(out, now, &case.reporting_country, incident, hop, refusal);
+                }
+                return;
             }
         }
         match &self.country.court_order {
@@ -431,7 +477,9 @@ impl ContactPoint {
         } else {
             LogState::Expired
         };
-        let execute_ms = carrier.preservation.sample(&mut self.rng.carrier);
+        let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+        let law = if emergency { &carrier.emergency_response } else { &carrier.preservation };
+        let execute_ms = law.sample(&mut self.rng.carrier);
         if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
             case.logs = logs;
         }
@@ -452,7 +500,9 @@ impl ContactPoint {
         let outcome = match case.logs {
             LogState::Survive => {
                 let until = now.plus_ms(self.country.hold_ms);
-                let disclose_ms = carrier.disclosure.sample(&mut self.rng.carrier);
+                let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+                let law = if emergency { &carrier.emergency_response } else { &carrier.disclosure };
+                let disclose_ms = law.sample(&mut self.rng.carrier);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(disclose_ms),
                     timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
@@ -485,11 +535,15 @@ impl ContactPoint {
     fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
         let Some(case) = self.case(incident, hop).cloned() else { return };
         let Some(log) = self.logs.get(&(incident.to_owned(), case.carrier.clone())) else { return };
-        let next_hop = log.previous.clone();
+        let finding = match (&log.previous, log.identifiable) {
+            (_, false) => Finding::Nobody,
+            (Some(previous), true) => Finding::PreviousHop(previous.clone()),
+            (None, true) => Finding::Subscriber,
+        };
         let me = self.country.code.clone();
         let mut forwarded = false;
-        match &next_hop {
-            Some(next) => {
+        match &finding {
+            Finding::PreviousHop(next) => {
                 let event = EventKind::Disclosed { carrier: case.carrier.clone(), next_hop: next.clone() };
                 self.record(out, now, incident, hop, event);
                 // Under relay, and always for the reporting country's own
@@ -500,14 +554,17 @@ impl ContactPoint {
                     self.begin_hop(out, now, incident, hop + 1, next.clone(), case.reporting_country.clone());
                 }
             }
-            None => {
+            Finding::Subscriber => {
                 self.record(out, now, incident, hop, EventKind::OriginIdentified { carrier: case.carrier.clone() });
+            }
+            Finding::Nobody => {
+                self.record(out, now, incident, hop, EventKind::Unidentified { carrier: case.carrier.clone() });
             }
         }
         if case.reporting_country != me {
             // Under parallel the reporter asked every hop already: nothing to forward.
             let forwarded = forwarded || self.strategy == Strategy::Parallel;
-            self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { next_hop, forwarded });
+            self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { finding, forwarded });
         }
     }
 
@@ -516,9 +573,23 @@ impl ContactPoint {
     }
 
     /// When this desk has finished handling something that reached it at `now`.
-    fn desk_done(&mut self, now: SimTime) -> SimTime {
-        let officer_at = self.country.staffing.officer_available(now, &self.clock, &mut self.rng.desk);
-        officer_at.plus_ms(self.country.handling.sample(&mut self.rng.desk))
+    ///
+    /// With a fixed number of officers, work queues for the first one free;
+    /// an emergency (2AP Art. 9) is taken by whoever is on duty at once.
+    fn desk_done(&mut self, now: SimTime, emergency: bool) -> SimTime {
+        let staffing = &self.country.staffing;
+        let mut start = staffing.officer_available(now, &self.clock, &mut self.rng.desk);
+        let handling_ms = self.country.handling.sample(&mut self.rng.desk);
+        if let (Some(free_at), false) = (self.officers_free_at.as_mut(), emergency) {
+            let (officer, &earliest) =
+                free_at.iter().enumerate().min_by_key(|(i, t)| (**t, *i)).expect("at least one officer");
+            if earliest > start {
+                // Busy until then; by that time the desk may have closed.
+                start = staffing.officer_available(earliest, &self.clock, &mut self.rng.desk);
+            }
+            free_at[officer] = start.plus_ms(handling_ms);
+        }
+        start.plus_ms(handling_ms)
     }
 
     fn send(&mut self, out: &mut Vec<Output>, now: SimTime, to: &CountryCode, incident: &str, hop: u32, body: Body) {
@@ -594,6 +665,8 @@ mod tests {
             languages: vec!["en".to_owned()],
             translation: Distribution::Fixed { ms: 5 * HOUR_MS },
             court_order: None,
+            officers: None,
+            dual_criminality: Vec::new(),
         }
     }
 
@@ -606,6 +679,7 @@ mod tests {
             no_logs: false,
             preservation: Distribution::Fixed { ms: 2 * HOUR_MS },
             disclosure: Distribution::Fixed { ms: 6 * HOUR_MS },
+            emergency_response: Distribution::Fixed { ms: HOUR_MS },
         }
     }
 
@@ -628,6 +702,7 @@ mod tests {
                     carrier: CarrierId(format!("c-{code}")),
                     communication_at: SimTime::ZERO,
                     previous: previous.clone(),
+                    identifiable: true,
                 })
                 .collect(),
             incidents: Vec::new(),
@@ -659,6 +734,8 @@ mod tests {
                 carrier: CarrierId(format!("c-{to}")),
                 reporting_country: "FR".into(),
                 languages: vec!["en".to_owned()],
+                offence: "computer-related-fraud".to_owned(),
+                emergency: false,
             },
         })
     }
@@ -763,6 +840,8 @@ mod tests {
                 carrier: "c-DE".into(),
                 reporting_country: from.into(),
                 languages: Vec::new(),
+                offence: String::new(),
+                emergency: false,
             },
         };
         let mut a = make();
@@ -782,8 +861,13 @@ mod tests {
         let mut node = NodeRuntime::new(requested_config("DE", DAY_MS, 1, None, Strategy::Hub));
         let Input::Message(good) = request("DE", SimTime(HOUR_MS)) else { unreachable!() };
         let mut unknown = good.clone();
-        unknown.body =
-            Body::PreservationRequest { carrier: "nope".into(), reporting_country: "FR".into(), languages: Vec::new() };
+        unknown.body = Body::PreservationRequest {
+            carrier: "nope".into(),
+            reporting_country: "FR".into(),
+            languages: Vec::new(),
+            offence: String::new(),
+            emergency: false,
+        };
         assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
         let mut too_fast = good.clone();
         too_fast.sent_at = too_fast.deliver_at;

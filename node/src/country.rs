@@ -53,4 +53,9 @@ pub struct Country {
     pub translation: Distribution,
     /// A court order the carrier needs before it may be ordered to preserve.
     pub court_order: Option<Distribution>,
+    /// Officers at the desk at once; simultaneous cases queue. `None`: as many as needed.
+    pub officers: Option<u32>,
+    /// A dual-criminality reservation (Budapest Art. 29(4)): the offences for
+    /// which this country preserves. Empty: no reservation, every request is taken.
+    pub dual_criminality: Vec<String>,
 }

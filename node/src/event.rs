@@ -49,6 +49,16 @@ pub enum EventKind {
     NoLogs {
         carrier: CarrierId,
     },
+    /// The request was refused under a dual-criminality reservation.
+    Refused {
+        carrier: CarrierId,
+        offence: String,
+    },
+    /// The carrier's logs cannot single out a subscriber (carrier-grade NAT
+    /// without the source port): the trail ends, nobody identified.
+    Unidentified {
+        carrier: CarrierId,
+    },
     Disclosed {
         carrier: CarrierId,
         next_hop: NextHop,
@@ -106,6 +116,12 @@ impl std::fmt::Display for EventKind {
                 write!(f, "{carrier} had already deleted its logs (at sim ms {})", expired_at.ms())
             }
             EventKind::NoLogs { carrier } => write!(f, "{carrier} keeps no logs: nothing to preserve"),
+            EventKind::Refused { carrier, offence } => {
+                write!(f, "request for {carrier} refused: `{offence}` is outside the dual-criminality reservation")
+            }
+            EventKind::Unidentified { carrier } => {
+                write!(f, "{carrier} cannot single out a subscriber (carrier-grade NAT without source port)")
+            }
             EventKind::Disclosed { carrier, next_hop } => {
                 write!(f, "{carrier} traffic data disclosed: previous hop {} in {}", next_hop.carrier, next_hop.country)
             }

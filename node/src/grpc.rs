@@ -10,7 +10,7 @@ use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
 use crate::runtime::{DeliveryError, NodeRuntime};
 use crate::{
     Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, LogRecord, NextHop,
-    OfficeHours, PreservationOutcome, SimTime, Staffing,
+    OfficeHours, PreservationOutcome, Shift, SimTime, Staffing,
 };
 use pocnet_proto as pb;
 use pocnet_proto::contact_point_client::ContactPointClient;
@@ -88,8 +88,19 @@ fn staffing(value: Option<pb::Staffing>) -> Result<Staffing, FieldError> {
     match value.and_then(|s| s.kind).ok_or_else(|| FieldError::missing("staffing"))? {
         Kind::AroundTheClock(_) => Ok(Staffing::AroundTheClock),
         Kind::OfficeHours(hours) => {
-            if hours.opens_minute >= hours.closes_minute || hours.closes_minute > 24 * 60 {
-                return Err(FieldError::new("staffing.office_hours", "needs opens_minute < closes_minute <= 1440"));
+            let mut shifts: Vec<Shift> = hours
+                .shifts
+                .iter()
+                .map(|s| Shift { opens_minute: s.opens_minute, closes_minute: s.closes_minute })
+                .collect();
+            shifts.sort();
+            if shifts.is_empty()
+                || shifts.iter().any(|s| s.opens_minute >= s.closes_minute || s.closes_minute > 24 * 60)
+            {
+                return Err(FieldError::new(
+                    "staffing.office_hours.shifts",
+                    "needs at least one shift with opens_minute < closes_minute <= 1440",
+                ));
             }
             if hours.weekdays.is_empty() || hours.weekdays.iter().any(|d| !(1..=7).contains(d)) {
                 return Err(FieldError::new(
@@ -115,8 +126,7 @@ fn staffing(value: Option<pb::Staffing>) -> Result<Staffing, FieldError> {
                 })
                 .collect::<Result<_, _>>()?;
             Ok(Staffing::OfficeHours(OfficeHours {
-                opens_minute: hours.opens_minute,
-                closes_minute: hours.closes_minute,
+                shifts,
                 weekdays: hours.weekdays.iter().map(|&d| d as u8).collect(),
                 on_call,
                 holidays,
@@ -143,6 +153,8 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         languages: value.languages,
         translation: distribution(value.translation, "translation")?,
         court_order: value.court_order.map(|d| distribution(Some(d), "court_order")).transpose()?,
+        officers: (value.officers > 0).then_some(value.officers),
+        dual_criminality: value.dual_criminality,
     })
 }
 
@@ -163,6 +175,7 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
         no_logs: value.no_logs,
         preservation: distribution(value.preservation, "preservation")?,
         disclosure: distribution(value.disclosure, "disclosure")?,
+        emergency_response: distribution(value.emergency_response, "emergency_response")?,
     })
 }
 
@@ -173,6 +186,7 @@ fn log_record(value: pb::LogRecord) -> Result<LogRecord, FieldError> {
         carrier: CarrierId(required(&value.carrier, "carrier")?.to_owned()),
         communication_at: SimTime(value.communication_at_ms),
         previous: value.previous.map(|p| next_hop(Some(p), "previous")).transpose()?,
+        identifiable: value.identifiable,
     })
 }
 
@@ -192,6 +206,8 @@ fn incident_report(value: pb::IncidentReport) -> Result<IncidentReport, FieldErr
                 .map(|(i, hop)| next_hop(Some(hop), &format!("known_chain[{i}]")))
                 .collect::<Result<_, _>>()?
         },
+        offence: value.offence,
+        emergency: value.emergency,
     })
 }
 
@@ -269,6 +285,8 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             carrier: CarrierId(required(&r.carrier, "preservation_request.carrier")?.to_owned()),
             reporting_country: country_code(&r.reporting_country, "preservation_request.reporting_country")?,
             languages: r.languages,
+            offence: r.offence,
+            emergency: r.emergency,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -278,6 +296,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
                     Outcome::PreservedUntilMs(ms) => PreservationOutcome::Preserved { until: SimTime(ms) },
                     Outcome::ExpiredAtMs(ms) => PreservationOutcome::Expired { expired_at: SimTime(ms) },
                     Outcome::NoLogs(true) => PreservationOutcome::NoLogs,
+                    Outcome::RefusedOffence(offence) => PreservationOutcome::Refused { offence },
                     Outcome::NoLogs(false) => {
                         return Err(FieldError::new("preservation_result.no_logs", "must be true when set"));
                     }
@@ -286,14 +305,15 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
         }
         B::Disclosure(d) => {
             use pb::traffic_data_disclosure::Finding;
-            let next_hop = match d.finding.ok_or_else(|| FieldError::missing("disclosure.finding"))? {
-                Finding::NextHop(hop) => Some(next_hop(Some(hop), "disclosure.next_hop")?),
-                Finding::SubscriberIdentified(true) => None,
-                Finding::SubscriberIdentified(false) => {
-                    return Err(FieldError::new("disclosure.subscriber_identified", "must be true when set"));
+            let finding = match d.finding.ok_or_else(|| FieldError::missing("disclosure.finding"))? {
+                Finding::NextHop(hop) => crate::Finding::PreviousHop(next_hop(Some(hop), "disclosure.next_hop")?),
+                Finding::SubscriberIdentified(true) => crate::Finding::Subscriber,
+                Finding::NobodyIdentified(true) => crate::Finding::Nobody,
+                Finding::SubscriberIdentified(false) | Finding::NobodyIdentified(false) => {
+                    return Err(FieldError::new("disclosure.finding", "a flag of the oneof must be true when set"));
                 }
             };
-            Body::Disclosure { next_hop, forwarded: d.forwarded }
+            Body::Disclosure { finding, forwarded: d.forwarded }
         }
         B::WrittenConfirmation(c) => Body::WrittenConfirmation { request_sent_at: SimTime(c.request_sent_at_ms) },
         B::MlaRequest(_) => Body::MlaRequest,
@@ -328,6 +348,8 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::Preserved => EventKind::Preserved { carrier: carrier()?, until: until()? },
         K::LogsExpired => EventKind::LogsExpired { carrier: carrier()?, expired_at: until()? },
         K::NoLogs => EventKind::NoLogs { carrier: carrier()? },
+        K::Refused => EventKind::Refused { carrier: carrier()?, offence: value.answer.clone() },
+        K::Unidentified => EventKind::Unidentified { carrier: carrier()? },
         K::Disclosed => {
             EventKind::Disclosed { carrier: carrier()?, next_hop: next_hop(value.next_hop.clone(), "next_hop")? }
         }
@@ -371,8 +393,11 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
     let staffing = match &c.staffing {
         Staffing::AroundTheClock => pb::staffing::Kind::AroundTheClock(true),
         Staffing::OfficeHours(h) => pb::staffing::Kind::OfficeHours(pb::OfficeHours {
-            opens_minute: h.opens_minute,
-            closes_minute: h.closes_minute,
+            shifts: h
+                .shifts
+                .iter()
+                .map(|s| pb::Shift { opens_minute: s.opens_minute, closes_minute: s.closes_minute })
+                .collect(),
             weekdays: h.weekdays.iter().map(|&d| u32::from(d)).collect(),
             on_call: h.on_call.as_ref().map(distribution_to_proto),
             holidays: h.holidays.iter().map(ToString::to_string).collect(),
@@ -392,6 +417,8 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             languages: c.languages.clone(),
             translation: Some(distribution_to_proto(&c.translation)),
             court_order: c.court_order.as_ref().map(distribution_to_proto),
+            officers: c.officers.unwrap_or(0),
+            dual_criminality: c.dual_criminality.clone(),
         }),
         carriers: config
             .carriers
@@ -404,6 +431,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 no_logs: k.no_logs,
                 preservation: Some(distribution_to_proto(&k.preservation)),
                 disclosure: Some(distribution_to_proto(&k.disclosure)),
+                emergency_response: Some(distribution_to_proto(&k.emergency_response)),
             })
             .collect(),
         logs: config
@@ -415,6 +443,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 carrier: l.carrier.0.clone(),
                 communication_at_ms: l.communication_at.ms(),
                 previous: l.previous.as_ref().map(next_hop_to_proto),
+                identifiable: l.identifiable,
             })
             .collect(),
         incidents: config
@@ -425,6 +454,8 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 communication_at_ms: i.communication_at.ms(),
                 detection: Some(distribution_to_proto(&i.detection)),
                 known_chain: i.known_chain.iter().map(next_hop_to_proto).collect(),
+                offence: i.offence.clone(),
+                emergency: i.emergency,
             })
             .collect(),
         strategy: match config.strategy {
@@ -446,11 +477,13 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
 pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     use pb::envelope::Body as B;
     let body = match &envelope.body {
-        Body::PreservationRequest { carrier, reporting_country, languages } => {
+        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
             B::PreservationRequest(pb::PreservationRequest {
                 carrier: carrier.0.clone(),
                 reporting_country: reporting_country.0.clone(),
                 languages: languages.clone(),
+                offence: offence.clone(),
+                emergency: *emergency,
             })
         }
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
@@ -461,15 +494,17 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
                     PreservationOutcome::Preserved { until } => Outcome::PreservedUntilMs(until.ms()),
                     PreservationOutcome::Expired { expired_at } => Outcome::ExpiredAtMs(expired_at.ms()),
                     PreservationOutcome::NoLogs => Outcome::NoLogs(true),
+                    PreservationOutcome::Refused { offence } => Outcome::RefusedOffence(offence.clone()),
                 }),
             })
         }
-        Body::Disclosure { next_hop, forwarded } => {
+        Body::Disclosure { finding, forwarded } => {
             use pb::traffic_data_disclosure::Finding;
             B::Disclosure(pb::TrafficDataDisclosure {
-                finding: Some(match next_hop {
-                    Some(hop) => Finding::NextHop(next_hop_to_proto(hop)),
-                    None => Finding::SubscriberIdentified(true),
+                finding: Some(match finding {
+                    crate::Finding::PreviousHop(hop) => Finding::NextHop(next_hop_to_proto(hop)),
+                    crate::Finding::Subscriber => Finding::SubscriberIdentified(true),
+                    crate::Finding::Nobody => Finding::NobodyIdentified(true),
                 }),
                 forwarded: *forwarded,
             })
@@ -510,6 +545,11 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::Preserved { carrier, until } => (K::Preserved, None, Some(carrier), Some(*until)),
         EventKind::LogsExpired { carrier, expired_at } => (K::LogsExpired, None, Some(carrier), Some(*expired_at)),
         EventKind::NoLogs { carrier } => (K::NoLogs, None, Some(carrier), None),
+        EventKind::Refused { carrier, offence } => {
+            out.answer = offence.clone();
+            (K::Refused, None, Some(carrier), None)
+        }
+        EventKind::Unidentified { carrier } => (K::Unidentified, None, Some(carrier), None),
         EventKind::Disclosed { carrier, next_hop } => {
             out.next_hop = Some(next_hop_to_proto(next_hop));
             (K::Disclosed, None, Some(carrier), None)

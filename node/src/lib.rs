@@ -24,7 +24,7 @@ pub use contact_point::{ContactPoint, IncidentReport, Input, NodeConfig, Output,
 pub use country::{Country, CountryCode};
 pub use distribution::Distribution;
 pub use event::{Event, EventKind};
-pub use message::{Body, Envelope, NextHop, PreservationOutcome};
+pub use message::{Body, Envelope, Finding, NextHop, PreservationOutcome};
 pub use runtime::{DeliveryError, NodeRuntime, WindowOutcome};
-pub use staffing::{OfficeHours, Staffing};
+pub use staffing::{OfficeHours, Shift, Staffing};
 pub use time::SimTime;

@@ -23,18 +23,21 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     /// Budapest Art. 29: preserve what `carrier` holds about the incident;
-    /// `languages` are those the request can be read in (the requesting desk's).
+    /// `languages` are those the request can be read in (the requesting
+    /// desk's), `offence` the Budapest category investigated, `emergency` a
+    /// threat to life (Second Protocol Art. 9).
     PreservationRequest {
         carrier: CarrierId,
         reporting_country: CountryCode,
         languages: Vec<String>,
+        offence: String,
+        emergency: bool,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),
-    /// Budapest Art. 30: enough traffic data to identify the previous carrier,
-    /// or the news that this carrier was the origin.
+    /// Budapest Art. 30: what the carrier's traffic data shows.
     Disclosure {
-        next_hop: Option<NextHop>,
+        finding: Finding,
         forwarded: bool,
     },
     /// Action Plan 8: the written confirmation of an expedited request.
@@ -45,7 +48,7 @@ pub enum Body {
     MlaRequest,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PreservationOutcome {
     Preserved {
         until: SimTime,
@@ -56,6 +59,21 @@ pub enum PreservationOutcome {
     },
     /// The carrier keeps no logs: there never was anything to preserve.
     NoLogs,
+    /// Refused under a dual-criminality reservation for this offence.
+    Refused {
+        offence: String,
+    },
+}
+
+/// What a carrier's traffic data shows about where the communication came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// Enough to identify the previous carrier and its country (Art. 30).
+    PreviousHop(NextHop),
+    /// This carrier was the origin: its subscriber is identified.
+    Subscriber,
+    /// The logs cannot single out a subscriber (carrier-grade NAT without the source port).
+    Nobody,
 }
 
 /// A carrier named by a disclosure, and the country whose point of contact

@@ -16,12 +16,19 @@ pub enum Staffing {
     OfficeHours(OfficeHours),
 }
 
-/// Weekly opening hours in local time.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OfficeHours {
-    /// Minutes after local midnight; `opens_minute < closes_minute <= 1440`.
+/// A staffed interval of the day, in minutes after local midnight;
+/// `opens_minute < closes_minute <= 1440`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Shift {
     pub opens_minute: u32,
     pub closes_minute: u32,
+}
+
+/// Weekly opening hours in local time: one or more shifts on the open days.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OfficeHours {
+    /// Sorted, never empty.
+    pub shifts: Vec<Shift>,
     /// ISO weekdays the desk opens, 1 = Monday ... 7 = Sunday; never empty.
     pub weekdays: Vec<u8>,
     /// How long an on-call officer takes to pick up a request outside hours;
@@ -73,7 +80,7 @@ impl OfficeHours {
     pub fn is_open(&self, at: SimTime, clock: &LocalClock) -> bool {
         let local = clock.local(at);
         let minute = u32::from(local.hour() as u8) * 60 + u32::from(local.minute() as u8);
-        self.opens_on(local.date()) && (self.opens_minute..self.closes_minute).contains(&minute)
+        self.opens_on(local.date()) && self.shifts.iter().any(|s| (s.opens_minute..s.closes_minute).contains(&minute))
     }
 
     fn opens_on(&self, date: jiff::civil::Date) -> bool {
@@ -84,18 +91,20 @@ impl OfficeHours {
     /// days (a non-empty weekly schedule opens within a week, holidays aside).
     pub fn next_opening(&self, after: SimTime, clock: &LocalClock) -> SimTime {
         let today = clock.local(after).date();
-        let (hour, minute) = ((self.opens_minute / 60) as i8, (self.opens_minute % 60) as i8);
         for offset in 0..400 {
             let Ok(day) = today.checked_add(jiff::Span::new().days(offset)) else { break };
             if !self.opens_on(day) {
                 continue;
             }
-            let Ok(opening) = day.at(hour, minute, 0, 0).to_zoned_datetime(clock.time_zone.clone()) else {
-                continue;
-            };
-            let opening = clock.to_sim(&opening);
-            if opening > after {
-                return opening;
+            for shift in &self.shifts {
+                let (hour, minute) = ((shift.opens_minute / 60) as i8, (shift.opens_minute % 60) as i8);
+                let Ok(opening) = day.at(hour, minute, 0, 0).to_zoned_datetime(clock.time_zone.clone()) else {
+                    continue;
+                };
+                let opening = clock.to_sim(&opening);
+                if opening > after {
+                    return opening;
+                }
             }
         }
         debug_assert!(false, "a validated schedule opens within 400 days");
@@ -115,8 +124,7 @@ mod tests {
 
     fn office(on_call: Option<Distribution>) -> Staffing {
         Staffing::OfficeHours(OfficeHours {
-            opens_minute: 9 * 60,
-            closes_minute: 17 * 60,
+            shifts: vec![Shift { opens_minute: 9 * 60, closes_minute: 17 * 60 }],
             weekdays: vec![1, 2, 3, 4, 5],
             on_call,
             holidays: Vec::new(),

@@ -16,7 +16,7 @@ use pocnet_node::{
     Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig, SimTime,
     Staffing, Strategy,
 };
-use raw::{GoalProfileName, Membership, RawDistribution, RawScenario, Retention, StrategyName};
+use raw::{GoalProfileName, Membership, Offence, RawDistribution, RawScenario, Retention, StrategyName, Urgency};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -40,6 +40,10 @@ pub struct Incident {
     pub detection: Distribution,
     /// Carriers from the victim's side back to the origin.
     pub chain: Vec<CarrierId>,
+    pub offence: Option<Offence>,
+    pub emergency: bool,
+    /// The requests carry the source port and a timestamp to the second.
+    pub source_port: bool,
 }
 
 /// A validated scenario.
@@ -55,6 +59,8 @@ pub struct Scenario {
     pub network: Network,
     pub countries: BTreeMap<CountryCode, Country>,
     pub carriers: BTreeMap<CarrierId, Carrier>,
+    /// Carriers behind carrier-grade NAT (Europol 2017: 90% of mobile, 50% of fixed access).
+    pub cgn_carriers: BTreeSet<CarrierId>,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -81,6 +87,10 @@ mod defaults {
     pub const MESSAGE_DELAY: Distribution =
         Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
     pub const MIN_MESSAGE_DELAY_MS: i64 = MINUTE_MS;
+    /// Carrier preservation, and again disclosure, in an emergency: the 8 h of
+    /// the EU e-Evidence emergency order as the p90 [assumed].
+    pub const EMERGENCY_RESPONSE: Distribution =
+        Distribution::LogNormal { median_ms: 2 * HOUR_MS, p90_ms: 8 * HOUR_MS };
     /// MLA in practice: 6 to 24 months, median about 10 (T-CY assessment, 2014).
     pub const MLA_TRANSIT: Distribution = Distribution::LogNormal { median_ms: 300 * DAY_MS, p90_ms: 600 * DAY_MS };
     /// Translation when requester and requested share no language: 0-8 h [assumed].
@@ -125,6 +135,9 @@ impl Scenario {
                     carrier: carrier_id.clone(),
                     communication_at: incident.communication_at,
                     previous: incident.chain.get(hop + 1).map(|previous| self.next_hop(previous)),
+                    // Behind a CGN only the source port and a second-precise
+                    // timestamp single out a subscriber.
+                    identifiable: incident.source_port || !self.cgn_carriers.contains(carrier_id),
                 });
             }
             reports.entry(&incident.reported_by).or_default().push(IncidentReport {
@@ -136,6 +149,8 @@ impl Scenario {
                     Strategy::Parallel => incident.chain.iter().map(|c| self.next_hop(c)).collect(),
                     Strategy::Hub | Strategy::Relay => vec![self.next_hop(&incident.chain[0])],
                 },
+                offence: incident.offence.map(|o| o.name().to_owned()).unwrap_or_default(),
+                emergency: incident.emergency,
             });
         }
         self.countries
@@ -259,6 +274,18 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             }
             Some(Membership::Never) => false,
         };
+        let officers = match &country.officers {
+            Some(n) if *n.get_ref() == 0 => {
+                problems.push(
+                    span(n),
+                    "a desk needs at least one officer".to_owned(),
+                    Some("leave `officers` out for a desk that never queues".to_owned()),
+                );
+                None
+            }
+            Some(n) => Some(*n.get_ref()),
+            None => None,
+        };
         let code = CountryCode(code);
         countries.insert(
             code.clone(),
@@ -276,18 +303,29 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
                 languages: country.languages,
                 translation: law(country.translation, defaults::TRANSLATION),
                 court_order: country.court_order.map(|d| d.0),
+                officers,
+                dual_criminality: country
+                    .dual_criminality
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|o| o.name().to_owned())
+                    .collect(),
             },
         );
     }
     let country_codes: Vec<&str> = countries.keys().map(CountryCode::as_str).collect();
 
     let mut carriers = BTreeMap::new();
+    let mut cgn_carriers = BTreeSet::new();
     for (id, carrier) in raw.carriers {
         let country = carrier.country.get_ref();
         if !countries.contains_key(&CountryCode(country.clone())) {
             problems.unknown(span(&carrier.country), "country", country, &country_codes);
         }
         let id = CarrierId(id.into_inner());
+        if carrier.cgn {
+            cgn_carriers.insert(id.clone());
+        }
         carriers.insert(
             id.clone(),
             Carrier {
@@ -301,6 +339,7 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
                 no_logs: carrier.retention == Retention::NoLogs,
                 preservation: law(carrier.preservation, defaults::PRESERVATION),
                 disclosure: law(carrier.disclosure, defaults::DISCLOSURE),
+                emergency_response: law(carrier.emergency_response, defaults::EMERGENCY_RESPONSE),
             },
         );
     }
@@ -362,6 +401,9 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             communication_at,
             detection: incident.detection.0,
             chain,
+            offence: incident.offence,
+            emergency: incident.urgency == Urgency::Emergency,
+            source_port: incident.source_port,
         });
     }
 
@@ -379,6 +421,7 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         network,
         countries,
         carriers,
+        cgn_carriers,
         incidents,
         sha256: Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
     })

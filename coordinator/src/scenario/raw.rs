@@ -2,7 +2,7 @@
 //! human formats (durations, delay distributions, desk hours) parsed here so
 //! that a mistake is reported at the exact value that holds it.
 
-use pocnet_node::{Distribution, OfficeHours, Staffing};
+use pocnet_node::{Distribution, OfficeHours, Shift, Staffing};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
 use std::collections::BTreeMap;
@@ -85,6 +85,10 @@ pub struct RawCountry {
     /// Local dates the desk is closed all day (office-hours desks only).
     #[serde(default)]
     pub holidays: Vec<Spanned<String>>,
+    /// Officers at the desk at once; simultaneous cases queue. Absent: as many as needed.
+    pub officers: Option<Spanned<u32>>,
+    /// A dual-criminality reservation (Budapest Art. 29(4)): the offences it preserves for.
+    pub dual_criminality: Option<Vec<Offence>>,
 }
 
 /// `member_since = 2004` or `member_since = "never"`.
@@ -125,6 +129,10 @@ pub struct RawCarrier {
     pub country: Spanned<String>,
     pub kind: String,
     pub retention: Retention,
+    /// A carrier-grade NAT: many subscribers share one address.
+    #[serde(default)]
+    pub cgn: bool,
+    pub emergency_response: Option<RawDistribution>,
     pub preservation: Option<RawDistribution>,
     pub disclosure: Option<RawDistribution>,
 }
@@ -137,6 +145,59 @@ pub struct RawIncident {
     pub communication: Spanned<String>,
     pub detection: RawDistribution,
     pub chain: Spanned<Vec<Spanned<String>>>,
+    /// Budapest Arts. 2-11 category; checked against dual-criminality reservations.
+    pub offence: Option<Offence>,
+    #[serde(default)]
+    pub urgency: Urgency,
+    /// Whether the requests carry the source port and a timestamp to the
+    /// second; without them a carrier-grade NAT identifies nobody.
+    #[serde(default = "yes")]
+    pub source_port: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The offence categories of the Budapest Convention, Arts. 2-10 (Art. 11,
+/// attempt and aiding, goes with one of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Offence {
+    IllegalAccess,
+    IllegalInterception,
+    DataInterference,
+    SystemInterference,
+    MisuseOfDevices,
+    ComputerRelatedForgery,
+    ComputerRelatedFraud,
+    ChildSexualAbuseMaterial,
+    CopyrightInfringement,
+}
+
+impl Offence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Offence::IllegalAccess => "illegal-access",
+            Offence::IllegalInterception => "illegal-interception",
+            Offence::DataInterference => "data-interference",
+            Offence::SystemInterference => "system-interference",
+            Offence::MisuseOfDevices => "misuse-of-devices",
+            Offence::ComputerRelatedForgery => "computer-related-forgery",
+            Offence::ComputerRelatedFraud => "computer-related-fraud",
+            Offence::ChildSexualAbuseMaterial => "child-sexual-abuse-material",
+            Offence::CopyrightInfringement => "copyright-infringement",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Urgency {
+    #[default]
+    Routine,
+    /// A threat to life: Second Protocol Art. 9 emergency procedure.
+    Emergency,
 }
 
 // ---------------------------------------------------------------------------
@@ -318,10 +379,36 @@ const STAFFING_FORMS: &str =
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OfficeHoursTable {
-    office_hours: String,
+    office_hours: Shifts,
     #[serde(default = "weekdays")]
     days: String,
     on_call: Option<RawDistribution>,
+}
+
+/// `"09:00-17:00"`, or shifts: `["07:00-15:00", "15:00-23:00"]`.
+struct Shifts(Vec<String>);
+
+impl<'de> Deserialize<'de> for Shifts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shifts;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("hours like \"09:00-17:00\", or a list of shifts like [\"07:00-15:00\", \"15:00-23:00\"]")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Shifts, E> {
+                Ok(Shifts(vec![text.to_owned()]))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Shifts, A::Error> {
+                let mut shifts = Vec::new();
+                while let Some(shift) = seq.next_element::<String>()? {
+                    shifts.push(shift);
+                }
+                Ok(Shifts(shifts))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 fn weekdays() -> String {
@@ -366,16 +453,23 @@ fn parse_days(text: &str) -> Result<Vec<u8>, String> {
 
 impl OfficeHoursTable {
     fn into_staffing(self) -> Result<Staffing, String> {
-        let bad_hours = || format!("office_hours `{}` should look like \"09:00-17:00\"", self.office_hours);
-        let (opens, closes) = self.office_hours.split_once('-').ok_or_else(bad_hours)?;
-        let (opens_minute, closes_minute) =
-            (parse_clock(opens).ok_or_else(bad_hours)?, parse_clock(closes).ok_or_else(bad_hours)?);
-        if opens_minute >= closes_minute {
-            return Err(format!("office_hours `{}` close before they open", self.office_hours));
+        let mut shifts = Vec::new();
+        for hours in &self.office_hours.0 {
+            let bad_hours = || format!("office_hours `{hours}` should look like \"09:00-17:00\"");
+            let (opens, closes) = hours.split_once('-').ok_or_else(bad_hours)?;
+            let (opens_minute, closes_minute) =
+                (parse_clock(opens).ok_or_else(bad_hours)?, parse_clock(closes).ok_or_else(bad_hours)?);
+            if opens_minute >= closes_minute {
+                return Err(format!("office_hours `{hours}` close before they open"));
+            }
+            shifts.push(Shift { opens_minute, closes_minute });
         }
+        if shifts.is_empty() {
+            return Err("office_hours lists no shift".to_owned());
+        }
+        shifts.sort();
         Ok(Staffing::OfficeHours(OfficeHours {
-            opens_minute,
-            closes_minute,
+            shifts,
             weekdays: parse_days(&self.days)?,
             on_call: self.on_call.map(|d| d.0),
             // Holidays are the country's; the scenario adds them after parsing.

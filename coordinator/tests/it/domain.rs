@@ -181,3 +181,111 @@ fn new_keys_get_located_diagnostics() {
     let rendered = format!("{:?}", Scenario::parse("bad.toml", text).unwrap_err());
     assert!(rendered.contains("`nonee` is not a duration") && rendered.contains("bad.toml:11:13"), "{rendered}");
 }
+
+/// `n` incidents reported at the same instant by FR, each one hop into DE.
+fn simultaneous(n: usize, de: &str, incident_extra: &str) -> Scenario {
+    let mut text = format!(
+        r#"
+[scenario]
+name = "queue"
+epoch = "2026-03-02T00:00:00Z"
+seed = 9
+[network]
+min_message_delay = "1m"
+message_delay = "10m"
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "0s"
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+acknowledgement = "1h"
+{de}
+[carriers.de]
+country = "DE"
+kind = "access-isp"
+retention = "30d"
+preservation = "1h"
+disclosure = "1h"
+"#
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "[[incidents]]\nid = \"i{i}\"\nreported_by = \"FR\"\ncommunication = \"2026-03-03T10:00:00Z\"\ndetection = \"0s\"\nchain = [\"de\"]\n{incident_extra}\n"
+        ));
+    }
+    Scenario::parse("queue.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn run_all(scenario: &Scenario) -> Vec<IncidentReport> {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let log = runtime.block_on(engine::run_scenario(scenario, scenario.seed, &Placement::InProcess)).unwrap();
+    report::incident_reports(scenario, &log.events)
+}
+
+#[test]
+fn with_two_officers_simultaneous_cases_queue_an_hour_each() {
+    let mut unlimited: Vec<i64> =
+        run_all(&simultaneous(4, "staffing = \"24/7\"", "")).iter().map(|i| ack_latency(i, 0)).collect();
+    let mut two: Vec<i64> =
+        run_all(&simultaneous(4, "staffing = \"24/7\"\nofficers = 2", "")).iter().map(|i| ack_latency(i, 0)).collect();
+    unlimited.sort();
+    two.sort();
+    assert_eq!(unlimited, [H, H, H, H]);
+    assert_eq!(two, [H, H, 2 * H, 2 * H], "the third and fourth wait for a free officer");
+}
+
+#[test]
+fn an_emergency_skips_the_queue_and_carriers_answer_on_their_emergency_timescale() {
+    let de = "staffing = \"24/7\"\nofficers = 1";
+    let routine = run_all(&simultaneous(3, de, ""));
+    let emergency = run_all(&simultaneous(3, de, "urgency = \"emergency\""));
+    let worst = |v: &[IncidentReport]| v.iter().map(|i| ack_latency(i, 0)).max().unwrap();
+    assert_eq!(worst(&routine), 3 * H);
+    assert_eq!(worst(&emergency), H, "no emergency waits behind another");
+    // Default emergency response (median 2 h) instead of the fixed 1 h + 1 h: it changes the carrier's timing.
+    let carrier_time =
+        |i: &IncidentReport| i.hops[0].disclosed_ms.unwrap() - i.hops[0].preservation_ordered_ms.unwrap();
+    assert!(routine.iter().all(|i| carrier_time(i) == 2 * H));
+    assert!(emergency.iter().any(|i| carrier_time(i) != 2 * H));
+}
+
+#[test]
+fn shifts_open_the_desk_twice_a_day() {
+    // Requests arrive Tuesday 10:10 UTC; the desk works 06:00-08:00 and 12:00-14:00.
+    let shifts = "staffing = { office_hours = [\"12:00-14:00\", \"06:00-08:00\"], days = \"Mon-Fri\" }";
+    let incident = &run_all(&simultaneous(1, shifts, ""))[0];
+    let tuesday_noon = (24 + 12) * H;
+    assert_eq!(incident.hops[0].acknowledged_ms, Some(tuesday_noon + H));
+}
+
+#[test]
+fn a_dual_criminality_reservation_refuses_offences_it_does_not_cover() {
+    let de = "staffing = \"24/7\"\ndual_criminality = [\"illegal-access\", \"computer-related-fraud\"]";
+    let covered = &run_all(&simultaneous(1, de, "offence = \"illegal-access\""))[0];
+    assert_eq!(covered.trace.result, TraceResult::OriginIdentified);
+    let refused = &run_all(&simultaneous(1, de, "offence = \"copyright-infringement\""))[0];
+    assert_eq!(refused.hops[0].outcome, HopOutcome::Refused);
+    assert_eq!(refused.trace.result, TraceResult::Stopped);
+    assert!(refused.trace.reason.contains("copyright-infringement"), "{}", refused.trace.reason);
+}
+
+#[test]
+fn behind_carrier_grade_nat_a_request_without_source_port_identifies_nobody() {
+    let text = |source_port: bool| {
+        let scenario = simultaneous(1, "staffing = \"24/7\"", &format!("source_port = {source_port}"));
+        let mut scenario = scenario;
+        scenario.cgn_carriers.insert(pocnet_node::CarrierId::from("de"));
+        scenario
+    };
+    let with_port = &run_all(&text(true))[0];
+    assert_eq!(with_port.trace.result, TraceResult::OriginIdentified);
+    let without = &run_all(&text(false))[0];
+    assert_eq!(without.hops[0].outcome, HopOutcome::Unidentified);
+    assert!(without.trace.reason.contains("carrier-grade NAT"), "{}", without.trace.reason);
+    // Without CGN the port does not matter.
+    let plain = &run_all(&simultaneous(1, "staffing = \"24/7\"", "source_port = false"))[0];
+    assert_eq!(plain.trace.result, TraceResult::OriginIdentified);
+}

@@ -40,6 +40,7 @@ fn request_envelope() -> pb::Envelope {
             carrier: "mailbox-de".into(),
             reporting_country: "FR".into(),
             languages: vec!["fr".into()],
+            ..Default::default()
         })),
     }
 }
@@ -83,7 +84,7 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
     unknown_carrier.body = Some(pb::envelope::Body::PreservationRequest(pb::PreservationRequest {
         carrier: "nobody".into(),
         reporting_country: "FR".into(),
-        languages: Vec::new(),
+        ..Default::default()
     }));
     assert_invalid(contact.deliver(unknown_carrier).await, "preservation_request.carrier");
     let mut instant = request_envelope();
