@@ -4,7 +4,7 @@
 //! replication.
 
 use crate::analysis::{Aggregate, ReplicationOutcome, Stage};
-use crate::goals::{self, Measure};
+use crate::goals::Measure;
 use crate::replication_report::proportion;
 use crate::report::{ScenarioInfo, measure_name};
 use crate::scenario::Scenario;
@@ -85,7 +85,7 @@ impl Comparison {
                 differences: Vec::new(),
             };
         };
-        let measures: Vec<Measure> = goals::profile(baseline.scenario.goals).1.iter().map(|g| g.measure).collect();
+        let measures: Vec<Measure> = baseline.scenario.goals.goals.iter().map(|g| g.measure).collect();
         let metrics: Vec<Metric> =
             std::iter::once(Metric::TracesReachingOrigin).chain(measures.iter().map(|&m| Metric::Goal(m))).collect();
         let variants = results

@@ -1,14 +1,15 @@
-//! Goal profiles: the targets every hop is measured against.
+//! Goal profiles: the targets every cross-border request is measured against.
 //!
 //! The Action Plan says "twenty-four hour" and "expedited" without hours, so
-//! the figures are the named profiles of ../shared/domain.md.
+//! the figures are the named profiles of ../shared/domain.md; a scenario picks
+//! one by name and may override any target.
 
-use crate::scenario::raw::GoalProfileName;
+use crate::scenario::raw::fmt_ms;
 use pocnet_node::time::{DAY_MS, HOUR_MS};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a goal measures, per cross-border request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Measure {
     /// Request received → acknowledged by the requested point of contact.
@@ -19,55 +20,157 @@ pub enum Measure {
     Disclosure,
     /// Request sent → written confirmation received.
     WrittenConfirmation,
+    /// Preserved data is held at least this long (a minimum, not a deadline).
+    Hold,
     /// The MLA request (Art. 31) arrives before the hold on preserved data expires.
     MlaBeforeHoldExpiry,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 6] = [
+        Measure::Acknowledgement,
+        Measure::PreservationOrdered,
+        Measure::Disclosure,
+        Measure::WrittenConfirmation,
+        Measure::Hold,
+        Measure::MlaBeforeHoldExpiry,
+    ];
+
+    /// The key scenarios use to override the target.
+    pub fn key(self) -> &'static str {
+        match self {
+            Measure::Acknowledgement => "acknowledgement",
+            Measure::PreservationOrdered => "preservation_ordered",
+            Measure::Disclosure => "disclosure",
+            Measure::WrittenConfirmation => "written_confirmation",
+            Measure::Hold => "hold",
+            Measure::MlaBeforeHoldExpiry => "mla_before_hold_expiry",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Goal {
     pub measure: Measure,
-    pub description: &'static str,
-    /// The longest allowed latency; `None` for a deadline set by the case itself.
+    pub description: String,
+    /// The longest allowed latency (for `hold`, the shortest allowed hold);
+    /// `None` for a deadline each case sets itself.
     pub target_ms: Option<i64>,
-    pub basis: &'static str,
+    /// A tighter target for emergencies (Second Protocol Art. 9, e-Evidence 8 h).
+    pub emergency_target_ms: Option<i64>,
+    pub basis: String,
 }
 
-pub fn profile(name: GoalProfileName) -> (&'static str, Vec<Goal>) {
-    match name {
-        GoalProfileName::ActionPlan1997 => (
-            "action-plan-1997",
-            vec![
-                Goal {
-                    measure: Measure::Acknowledgement,
-                    description: "acknowledge a request within 1 h, at any hour",
-                    target_ms: Some(HOUR_MS),
-                    basis: "Action Plan 1 (24-hour contact) [hours assumed]",
-                },
-                Goal {
-                    measure: Measure::PreservationOrdered,
-                    description: "order the carrier to preserve within 24 h",
-                    target_ms: Some(24 * HOUR_MS),
-                    basis: "Action Plan 5 [hours assumed]",
-                },
-                Goal {
-                    measure: Measure::Disclosure,
-                    description: "disclose the next hop within 72 h",
-                    target_ms: Some(72 * HOUR_MS),
-                    basis: "Action Plan 6, Budapest Art. 30 [hours assumed]",
-                },
-                Goal {
-                    measure: Measure::WrittenConfirmation,
-                    description: "written confirmation within 7 days",
-                    target_ms: Some(7 * DAY_MS),
-                    basis: "Action Plan 8 [days assumed]",
-                },
-                Goal {
-                    measure: Measure::MlaBeforeHoldExpiry,
-                    description: "MLA request before the hold expires",
-                    target_ms: None,
-                    basis: "Budapest Arts. 29(7), 31",
-                },
-            ],
-        ),
+/// A named set of goals, as the scenario chose and adjusted it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalProfile {
+    pub name: String,
+    pub goals: Vec<Goal>,
+}
+
+/// The profiles a scenario can name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum ProfileName {
+    #[default]
+    #[serde(rename = "action-plan-1997")]
+    ActionPlan1997,
+    #[serde(rename = "budapest")]
+    Budapest,
+    #[serde(rename = "eu-e-evidence")]
+    EuEEvidence,
+    #[serde(rename = "second-protocol")]
+    SecondProtocol,
+}
+
+fn goal(measure: Measure, target_ms: Option<i64>, emergency_ms: Option<i64>, basis: &str) -> Goal {
+    let description = describe(measure, target_ms, emergency_ms);
+    Goal { measure, description, target_ms, emergency_target_ms: emergency_ms, basis: basis.to_owned() }
+}
+
+fn describe(measure: Measure, target_ms: Option<i64>, emergency_ms: Option<i64>) -> String {
+    let within = |what: &str| {
+        let mut text = format!("{what} within {}", target_ms.map_or_else(|| "?".to_owned(), fmt_ms));
+        if let Some(e) = emergency_ms {
+            text.push_str(&format!(" ({} in an emergency)", fmt_ms(e)));
+        }
+        text
+    };
+    match measure {
+        Measure::Acknowledgement => within("acknowledge"),
+        Measure::PreservationOrdered => within("order preservation"),
+        Measure::Disclosure => within("disclose the next hop"),
+        Measure::WrittenConfirmation => within("written confirmation"),
+        Measure::Hold => format!("hold preserved data at least {}", target_ms.map_or_else(|| "?".to_owned(), fmt_ms)),
+        Measure::MlaBeforeHoldExpiry => "MLA request before the hold expires".to_owned(),
+    }
+}
+
+impl ProfileName {
+    pub fn profile(self) -> GoalProfile {
+        use Measure::*;
+        let (name, goals) = match self {
+            ProfileName::ActionPlan1997 => (
+                "action-plan-1997",
+                vec![
+                    goal(Acknowledgement, Some(HOUR_MS), None, "Action Plan 1 (24-hour contact) [hours assumed]"),
+                    goal(PreservationOrdered, Some(24 * HOUR_MS), None, "Action Plan 5 [hours assumed]"),
+                    goal(Disclosure, Some(72 * HOUR_MS), None, "Action Plan 6, Budapest Art. 30 [hours assumed]"),
+                    goal(WrittenConfirmation, Some(7 * DAY_MS), None, "Action Plan 8 [days assumed]"),
+                    goal(MlaBeforeHoldExpiry, None, None, "Budapest Arts. 29(7), 31"),
+                ],
+            ),
+            ProfileName::Budapest => (
+                "budapest",
+                vec![
+                    goal(Hold, Some(60 * DAY_MS), None, "Budapest Art. 29(7): at least 60 days"),
+                    goal(MlaBeforeHoldExpiry, None, None, "Budapest Arts. 29(7), 31"),
+                    goal(Disclosure, Some(72 * HOUR_MS), None, "Budapest Art. 30 \"expeditiously\" [72 h assumed]"),
+                ],
+            ),
+            ProfileName::EuEEvidence => (
+                "eu-e-evidence",
+                vec![
+                    goal(
+                        Disclosure,
+                        Some(10 * DAY_MS),
+                        Some(8 * HOUR_MS),
+                        "Reg. 2023/1543: production within 10 days, 8 h in an emergency (modelled as the disclosure)",
+                    ),
+                    goal(Hold, Some(60 * DAY_MS), None, "Reg. 2023/1543: preservation held 60 days (+30)"),
+                ],
+            ),
+            ProfileName::SecondProtocol => (
+                "second-protocol",
+                vec![
+                    goal(
+                        Disclosure,
+                        Some(45 * DAY_MS),
+                        None,
+                        "CETS 224 Art. 8: traffic data within 45 days (modelled as the disclosure)",
+                    ),
+                    goal(Acknowledgement, Some(HOUR_MS), None, "CETS 224 Art. 9 via the 24/7 network [1 h assumed]"),
+                ],
+            ),
+        };
+        GoalProfile { name: name.to_owned(), goals }
+    }
+}
+
+impl GoalProfile {
+    /// Sets or adds the target of `measure`; returns why not, if it cannot be.
+    pub fn set_target(&mut self, measure: Measure, target_ms: i64) -> Result<(), String> {
+        if measure == Measure::MlaBeforeHoldExpiry {
+            return Err("mla_before_hold_expiry has no target: each hold sets its own deadline".to_owned());
+        }
+        match self.goals.iter_mut().find(|g| g.measure == measure) {
+            Some(goal) => {
+                goal.target_ms = Some(target_ms);
+                goal.description = describe(measure, Some(target_ms), goal.emergency_target_ms);
+                goal.basis = format!("{} (target set by the scenario)", goal.basis);
+            }
+            None => self.goals.push(goal(measure, Some(target_ms), None, "set by the scenario")),
+        }
+        self.goals.sort_by_key(|g| g.measure);
+        Ok(())
     }
 }

@@ -320,7 +320,7 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
         report.goals.iter().map(|g| (measure_name(g.goal.measure).to_owned(), g.compliance)).collect();
     body.push_str("<ul class=\"note\">");
     for g in &report.goals {
-        let _ = write!(body, "<li>{}: {}</li>", measure_name(g.goal.measure), escape(g.goal.description));
+        let _ = write!(body, "<li>{}: {}</li>", measure_name(g.goal.measure), escape(&g.goal.description));
     }
     body.push_str("</ul>\n");
     body.push_str(&proportion_bars("goal-compliance", &goal_rows));

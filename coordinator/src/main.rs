@@ -241,7 +241,7 @@ fn check(file: &Path) -> ExitCode {
                 scenario.epoch,
                 pocnet_coordinator::scenario::raw::fmt_ms(scenario.last_communication().ms()),
                 scenario.strategy.name(),
-                pocnet_coordinator::goals::profile(scenario.goals).0,
+                scenario.goals.name,
                 pocnet_coordinator::scenario::raw::fmt_ms(scenario.network.min_message_delay_ms),
             );
             write_stdout(&summary);

@@ -3,7 +3,7 @@
 //! V2 format (base64), so they can be merged with other runs later.
 
 use crate::analysis::{Aggregate, Cause, Segment, Stage, TraceCase};
-use crate::goals::{self, Goal, Measure};
+use crate::goals::{Goal, Measure};
 use crate::report::{IncidentReport, ScenarioInfo};
 use crate::scenario::Scenario;
 use crate::scenario::raw::fmt_ms;
@@ -141,7 +141,7 @@ impl ReplicationReport {
         aggregate: &Aggregate,
         mut timeline: impl FnMut(TraceCase) -> Option<IncidentReport>,
     ) -> ReplicationReport {
-        let (_, goal_list) = goals::profile(scenario.goals);
+        let goal_list = scenario.goals.goals.clone();
         let goals = goal_list
             .into_iter()
             .map(|goal| {

@@ -3,7 +3,7 @@
 //! yields the same log yields the same report.
 
 use crate::engine::RunLog;
-use crate::goals::{self, Goal, Measure};
+use crate::goals::{Goal, Measure};
 use crate::scenario::Scenario;
 use crate::scenario::raw::fmt_ms;
 use hdrhistogram::Histogram;
@@ -35,7 +35,7 @@ pub struct ScenarioInfo {
     pub sha256: String,
     pub epoch: String,
     pub strategy: &'static str,
-    pub goal_profile: &'static str,
+    pub goal_profile: String,
 }
 
 impl ScenarioInfo {
@@ -45,7 +45,7 @@ impl ScenarioInfo {
             sha256: scenario.sha256.clone(),
             epoch: scenario.epoch.to_string(),
             strategy: scenario.strategy.name(),
-            goal_profile: goals::profile(scenario.goals).0,
+            goal_profile: scenario.goals.name.clone(),
         }
     }
 }
@@ -156,7 +156,7 @@ pub struct StageSummary {
 
 impl Report {
     pub fn build(scenario: &Scenario, log: &RunLog) -> Report {
-        let (_, goals) = goals::profile(scenario.goals);
+        let goals = scenario.goals.goals.clone();
         let incidents = incident_reports(scenario, &log.events);
 
         let mut summaries: Vec<GoalSummary> =
@@ -207,7 +207,7 @@ impl Report {
 /// Every incident of the scenario as the event log tells it, hop by hop, with
 /// its goal results.
 pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentReport> {
-    let (_, goals) = goals::profile(scenario.goals);
+    let goals = &scenario.goals.goals;
     let mut by_incident: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
     for event in events {
         by_incident.entry(event.incident.as_str()).or_default().push(event);
@@ -319,7 +319,7 @@ fn incident_report(
         // Ordered at home, by the reporter or (under relay) the previous hop's country.
         hop.domestic = hop.request_received_ms.is_none()
             && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
-        hop.goals = evaluate(hop, goals);
+        hop.goals = evaluate(hop, goals, incident.emergency);
     }
     let trace = trace_outcome(&hops, reported_at);
     IncidentReport {
@@ -333,7 +333,7 @@ fn incident_report(
 }
 
 /// The goals apply to cross-border requests: a domestic order is outside the network.
-fn evaluate(hop: &HopReport, goals: &[Goal]) -> Vec<GoalResult> {
+fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult> {
     let Some(received) = hop.request_received_ms else {
         return Vec::new();
     };
@@ -344,13 +344,23 @@ fn evaluate(hop: &HopReport, goals: &[Goal]) -> Vec<GoalResult> {
     };
     let mut results = Vec::new();
     for goal in goals {
+        // Emergencies answer to the tighter target where the profile has one.
+        let target = if emergency { goal.emergency_target_ms.or(goal.target_ms) } else { goal.target_ms };
         let result = match goal.measure {
-            Measure::Acknowledgement => within(hop.acknowledged_ms.map(|t| t - received), goal.target_ms),
-            Measure::PreservationOrdered => within(hop.preservation_ordered_ms.map(|t| t - received), goal.target_ms),
-            Measure::Disclosure => within(hop.disclosed_ms.map(|t| t - received), goal.target_ms),
+            Measure::Acknowledgement => within(hop.acknowledged_ms.map(|t| t - received), target),
+            Measure::PreservationOrdered => within(hop.preservation_ordered_ms.map(|t| t - received), target),
+            Measure::Disclosure => within(hop.disclosed_ms.map(|t| t - received), target),
             Measure::WrittenConfirmation => match (hop.request_sent_ms, hop.confirmation_received_ms) {
-                (Some(sent), received) => within(received.map(|r| r - sent), goal.target_ms),
+                (Some(sent), received) => within(received.map(|r| r - sent), target),
                 (None, _) => continue,
+            },
+            Measure::Hold => match (hop.preserved_ms, hop.hold_until_ms) {
+                (Some(preserved), Some(until)) => GoalResult {
+                    measure: goal.measure,
+                    met: target.is_some_and(|t| until - preserved >= t),
+                    actual_ms: Some(until - preserved),
+                },
+                _ => continue,
             },
             Measure::MlaBeforeHoldExpiry => match hop.hold_until_ms {
                 // Only data actually held needs an MLA request.
@@ -580,6 +590,7 @@ pub fn measure_name(measure: Measure) -> &'static str {
         Measure::PreservationOrdered => "preservation order",
         Measure::Disclosure => "disclosure",
         Measure::WrittenConfirmation => "written confirmation",
+        Measure::Hold => "hold duration",
         Measure::MlaBeforeHoldExpiry => "MLA before hold expiry",
     }
 }

@@ -11,12 +11,13 @@ pub mod variation;
 
 pub use diagnostic::{Problem, ScenarioError};
 
+use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
 use pocnet_node::{
     Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig, SimTime,
     Staffing, Strategy,
 };
-use raw::{GoalProfileName, Membership, Offence, RawDistribution, RawScenario, Retention, StrategyName, Urgency};
+use raw::{Membership, Offence, RawDistribution, RawScenario, Retention, StrategyName, Urgency};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -55,7 +56,7 @@ pub struct Scenario {
     pub epoch: Timestamp,
     pub seed: u64,
     pub strategy: Strategy,
-    pub goals: GoalProfileName,
+    pub goals: GoalProfile,
     pub network: Network,
     pub countries: BTreeMap<CountryCode, Country>,
     pub carriers: BTreeMap<CarrierId, Carrier>,
@@ -213,6 +214,31 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         }
         Some(d) => d.get_ref().0,
         None => defaults::MIN_MESSAGE_DELAY_MS,
+    };
+    let goals = match raw.scenario.goals {
+        None => crate::goals::ProfileName::default().profile(),
+        Some(spanned) => {
+            let raw_goals = spanned.get_ref().clone();
+            let mut profile = raw_goals.profile.profile();
+            for (key, target) in &raw_goals.targets {
+                match Measure::ALL.iter().find(|m| m.key() == key) {
+                    Some(&measure) => {
+                        if let Err(why) = profile.set_target(measure, target.0) {
+                            problems.push(span(&spanned), why, None);
+                        }
+                    }
+                    None => {
+                        let keys: Vec<&str> = Measure::ALL.iter().map(|m| m.key()).collect();
+                        problems.push(
+                            span(&spanned),
+                            format!("unknown goal `{key}`"),
+                            Some(format!("goals that take a target: profile, {}", keys.join(", "))),
+                        );
+                    }
+                }
+            }
+            profile
+        }
     };
     let network = Network {
         min_message_delay_ms,
@@ -417,7 +443,7 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             StrategyName::Relay => Strategy::Relay,
             StrategyName::Parallel => Strategy::Parallel,
         },
-        goals: raw.scenario.goals,
+        goals,
         network,
         countries,
         carriers,

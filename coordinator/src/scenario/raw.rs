@@ -2,6 +2,7 @@
 //! human formats (durations, delay distributions, desk hours) parsed here so
 //! that a mistake is reported at the exact value that holds it.
 
+use crate::goals::ProfileName;
 use pocnet_node::{Distribution, OfficeHours, Shift, Staffing};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
@@ -33,8 +34,7 @@ pub struct RawMeta {
     pub seed: u64,
     #[serde(default)]
     pub strategy: StrategyName,
-    #[serde(default)]
-    pub goals: GoalProfileName,
+    pub goals: Option<Spanned<RawGoals>>,
 }
 
 fn default_seed() -> u64 {
@@ -50,11 +50,41 @@ pub enum StrategyName {
     Parallel,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-pub enum GoalProfileName {
-    #[default]
-    #[serde(rename = "action-plan-1997")]
-    ActionPlan1997,
+/// `goals = "budapest"`, or a profile with targets changed:
+/// `goals = { profile = "action-plan-1997", acknowledgement = "2h" }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawGoals {
+    pub profile: ProfileName,
+    pub targets: BTreeMap<String, DurationMs>,
+}
+
+#[derive(Deserialize)]
+struct GoalsTable {
+    #[serde(default)]
+    profile: ProfileName,
+    #[serde(flatten)]
+    targets: BTreeMap<String, DurationMs>,
+}
+
+impl<'de> Deserialize<'de> for RawGoals {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawGoals;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a profile name (\"action-plan-1997\", \"budapest\", \"eu-e-evidence\", \"second-protocol\") or a table { profile = ..., acknowledgement = \"2h\", ... }")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<RawGoals, E> {
+                let profile = ProfileName::deserialize(de::value::StrDeserializer::<E>::new(text))?;
+                Ok(RawGoals { profile, targets: BTreeMap::new() })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawGoals, A::Error> {
+                let table = GoalsTable::deserialize(MapAccessDeserializer::new(map))?;
+                Ok(RawGoals { profile: table.profile, targets: table.targets })
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

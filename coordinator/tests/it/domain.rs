@@ -289,3 +289,51 @@ fn behind_carrier_grade_nat_a_request_without_source_port_identifies_nobody() {
     let plain = &run_all(&simultaneous(1, "staffing = \"24/7\"", "source_port = false"))[0];
     assert_eq!(plain.trace.result, TraceResult::OriginIdentified);
 }
+
+fn with_goals(goals: &str) -> Result<Scenario, String> {
+    let text = format!(
+        "[scenario]\nname = \"g\"\nepoch = \"2026-03-02T00:00:00Z\"\ngoals = {goals}\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n"
+    );
+    Scenario::parse("goals.toml", &text).map_err(|e| format!("{e:?}"))
+}
+
+#[test]
+fn goal_profiles_are_chosen_by_name_and_targets_can_be_overridden() {
+    use pocnet_coordinator::goals::Measure;
+    let target = |s: &Scenario, m: Measure| s.goals.goals.iter().find(|g| g.measure == m).and_then(|g| g.target_ms);
+    let budapest = with_goals("\"budapest\"").unwrap();
+    assert_eq!(budapest.goals.name, "budapest");
+    assert_eq!(target(&budapest, Measure::Hold), Some(60 * 24 * H));
+    let eu = with_goals("\"eu-e-evidence\"").unwrap();
+    let disclosure = eu.goals.goals.iter().find(|g| g.measure == Measure::Disclosure).unwrap();
+    assert_eq!((disclosure.target_ms, disclosure.emergency_target_ms), (Some(240 * H), Some(8 * H)));
+    let custom = with_goals("{ profile = \"action-plan-1997\", acknowledgement = \"2h\", hold = \"90d\" }").unwrap();
+    assert_eq!(target(&custom, Measure::Acknowledgement), Some(2 * H));
+    assert_eq!(target(&custom, Measure::Hold), Some(90 * 24 * H), "a goal the profile lacks is added");
+    let unknown = with_goals("{ profile = \"budapest\", acknowledgment = \"2h\" }").unwrap_err();
+    assert!(unknown.contains("unknown goal `acknowledgment`") && unknown.contains("acknowledgement"), "{unknown}");
+    let bad_profile = with_goals("\"g8\"").unwrap_err();
+    assert!(bad_profile.contains("unknown variant `g8`") && bad_profile.contains("second-protocol"), "{bad_profile}");
+}
+
+#[test]
+fn an_overridden_target_changes_compliance() {
+    // DE acknowledges in 30 min: met under 1 h, missed under 15 min.
+    let base = baseline();
+    let ack_met = |i: &IncidentReport| {
+        i.hops[0].goals.iter().find(|g| format!("{:?}", g.measure) == "Acknowledgement").map(|g| g.met)
+    };
+    assert_eq!(ack_met(&base), Some(true));
+    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let strict = text.replace(
+        "goals = \"action-plan-1997\"",
+        "goals = { profile = \"action-plan-1997\", acknowledgement = \"1m\" }",
+    );
+    assert_ne!(strict, text);
+    let scenario = Scenario::parse("strict.toml", &strict).unwrap();
+    let incident = run(&scenario);
+    assert_eq!(
+        incident.hops[0].goals.iter().find(|g| format!("{:?}", g.measure) == "Acknowledgement").map(|g| g.met),
+        Some(false)
+    );
+}
