@@ -217,7 +217,7 @@ pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentRe
         .iter()
         .map(|incident| {
             let events = by_incident.get(incident.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            incident_report(scenario, incident, events, &goals)
+            incident_report(scenario, incident, events, goals)
         })
         .collect()
 }
