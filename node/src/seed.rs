@@ -22,6 +22,8 @@ pub enum Purpose {
     Channel = 3,
     /// Detection delays, written confirmations and MLA preparation.
     Paperwork = 4,
+    /// Drawing a scenario's generated incidents (country "generator:<id>", replication 0).
+    Scenario = 5,
 }
 
 fn splitmix64(state: &mut u64) -> u64 {

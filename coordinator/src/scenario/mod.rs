@@ -13,10 +13,12 @@ pub use diagnostic::{Problem, ScenarioError};
 
 use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
+use pocnet_node::time::DAY_MS;
 use pocnet_node::{
     Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig, SimTime,
     Staffing, Strategy,
 };
+use raw::fmt_ms;
 use raw::{Membership, Offence, RawDistribution, RawScenario, Retention, StrategyName, Urgency};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -371,6 +373,7 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
     }
     let carrier_ids: Vec<&str> = carriers.keys().map(|c| c.0.as_str()).collect();
 
+    let references = References { countries: &country_codes, carriers: &carrier_ids, epoch };
     let mut incidents = Vec::new();
     let mut seen = BTreeSet::new();
     for incident in raw.incidents {
@@ -384,46 +387,12 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
                 Some("give each incident its own id".to_owned()),
             );
         }
-        let reporter = incident.reported_by.get_ref();
-        if !countries.contains_key(&CountryCode(reporter.clone())) {
-            problems.unknown(span(&incident.reported_by), "country", reporter, &country_codes);
-        }
-        let communication_at = match (parse_instant(incident.communication.get_ref()), epoch) {
-            (Ok(at), Some(epoch)) => {
-                let ms = at.as_millisecond() - epoch.as_millisecond();
-                if ms < 0 {
-                    problems.push(
-                        span(&incident.communication),
-                        format!("the communication is before the scenario's epoch ({epoch})"),
-                        Some("move [scenario] epoch earlier".to_owned()),
-                    );
-                }
-                SimTime(ms)
-            }
-            (Err(message), _) => {
-                problems.push(span(&incident.communication), message, None);
-                SimTime::ZERO
-            }
-            (Ok(_), None) => SimTime::ZERO,
-        };
-        if incident.chain.get_ref().is_empty() {
-            problems.push(
-                span(&incident.chain),
-                "the chain is empty".to_owned(),
-                Some("list the carriers from the victim's side back to the origin".to_owned()),
-            );
-        }
-        let mut chain = Vec::new();
-        for carrier in incident.chain.into_inner() {
-            let id = carrier.get_ref();
-            if !carriers.contains_key(&CarrierId(id.clone())) {
-                problems.unknown(span(&carrier), "carrier", id, &carrier_ids);
-            }
-            chain.push(CarrierId(id.clone()));
-        }
+        let reporter = references.country(problems, &incident.reported_by);
+        let communication_at = references.instant(problems, &incident.communication, "communication");
+        let chain = references.chain(problems, incident.chain);
         incidents.push(Incident {
             id,
-            reported_by: CountryCode(reporter.clone()),
+            reported_by: reporter,
             communication_at,
             detection: incident.detection.0,
             chain,
@@ -431,6 +400,10 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             emergency: incident.urgency == Urgency::Emergency,
             source_port: incident.source_port,
         });
+    }
+
+    for generator in raw.incident_generators {
+        incidents.extend(generate(problems, &references, raw.scenario.seed, generator));
     }
 
     Some(Scenario {
@@ -458,4 +431,150 @@ impl Scenario {
     pub fn last_communication(&self) -> SimTime {
         self.incidents.iter().map(|i| i.communication_at).max().unwrap_or(SimTime::ZERO)
     }
+}
+
+/// The names a scenario defines, to check the references made to them.
+struct References<'a> {
+    countries: &'a [&'a str],
+    carriers: &'a [&'a str],
+    epoch: Option<Timestamp>,
+}
+
+impl References<'_> {
+    fn country(&self, problems: &mut diagnostic::Collector, code: &toml::Spanned<String>) -> CountryCode {
+        if !self.countries.contains(&code.get_ref().as_str()) {
+            problems.unknown(span(code), "country", code.get_ref(), self.countries);
+        }
+        CountryCode(code.get_ref().clone())
+    }
+
+    /// An instant at or after the epoch, as simulated time.
+    fn instant(&self, problems: &mut diagnostic::Collector, text: &toml::Spanned<String>, what: &str) -> SimTime {
+        match (parse_instant(text.get_ref()), self.epoch) {
+            (Ok(at), Some(epoch)) => {
+                let ms = at.as_millisecond() - epoch.as_millisecond();
+                if ms < 0 {
+                    problems.push(
+                        span(text),
+                        format!("the {what} is before the scenario's epoch ({epoch})"),
+                        Some("move [scenario] epoch earlier".to_owned()),
+                    );
+                }
+                SimTime(ms)
+            }
+            (Err(message), _) => {
+                problems.push(span(text), message, None);
+                SimTime::ZERO
+            }
+            (Ok(_), None) => SimTime::ZERO,
+        }
+    }
+
+    fn chain(
+        &self,
+        problems: &mut diagnostic::Collector,
+        chain: toml::Spanned<Vec<toml::Spanned<String>>>,
+    ) -> Vec<CarrierId> {
+        if chain.get_ref().is_empty() {
+            problems.push(
+                span(&chain),
+                "the chain is empty".to_owned(),
+                Some("list the carriers from the victim's side back to the origin".to_owned()),
+            );
+        }
+        chain
+            .into_inner()
+            .into_iter()
+            .map(|carrier| {
+                if !self.carriers.contains(&carrier.get_ref().as_str()) {
+                    problems.unknown(span(&carrier), "carrier", carrier.get_ref(), self.carriers);
+                }
+                CarrierId(carrier.into_inner())
+            })
+            .collect()
+    }
+}
+
+/// At most this many incidents from one generator: beyond, a scenario is a
+/// typo ("per_day = 40000"), not a study.
+const MAX_GENERATED: f64 = 1_000_000.0;
+
+/// Incidents drawn from a Poisson process, each from a template chosen by
+/// weight. Drawn once, from the scenario's own `seed` (stream keyed by the
+/// generator's id), so every run and replication of the file faces the same
+/// incidents; what varies between replications is how the network answers.
+fn generate(
+    problems: &mut diagnostic::Collector,
+    references: &References<'_>,
+    seed: u64,
+    generator: raw::RawGenerator,
+) -> Vec<Incident> {
+    let id = generator.id.get_ref().clone();
+    let per_day = *generator.per_day.get_ref();
+    let from = references.instant(problems, &generator.from, "generator's start");
+    let period_ms = generator.period.0;
+    if !(per_day > 0.0 && per_day.is_finite()) {
+        problems.push(span(&generator.per_day), format!("per_day must be a positive rate (got {per_day})"), None);
+        return Vec::new();
+    }
+    if per_day * period_ms as f64 / DAY_MS as f64 > MAX_GENERATED {
+        problems.push(
+            span(&generator.per_day),
+            format!("{per_day} a day for {} would generate more than a million incidents", fmt_ms(period_ms)),
+            None,
+        );
+        return Vec::new();
+    }
+    if generator.templates.is_empty() {
+        problems.push(
+            span(&generator.id),
+            format!("incident generator `{id}` has no templates"),
+            Some("add [[incident_generators.templates]] with reported_by and chain".to_owned()),
+        );
+        return Vec::new();
+    }
+    let templates: Vec<(u32, CountryCode, Vec<CarrierId>)> = generator
+        .templates
+        .into_iter()
+        .map(|t| {
+            if *t.weight.get_ref() == 0 {
+                problems.push(span(&t.weight), "a template's weight must be at least 1".to_owned(), None);
+            }
+            (*t.weight.get_ref(), references.country(problems, &t.reported_by), references.chain(problems, t.chain))
+        })
+        .collect();
+    let total_weight: u32 = templates.iter().map(|t| t.0).sum();
+    if total_weight == 0 {
+        return Vec::new();
+    }
+    let mut rng = pocnet_node::seed::stream(seed, 0, &format!("generator:{id}"), pocnet_node::seed::Purpose::Scenario);
+    let gap = Distribution::Exponential { mean_ms: (DAY_MS as f64 / per_day).round().max(1.0) as i64 };
+    let pick = Distribution::Uniform { min_ms: 0, max_ms: i64::from(total_weight) - 1 };
+    let mut incidents = Vec::new();
+    let mut at = from;
+    loop {
+        at = at.plus_ms(gap.sample(&mut rng));
+        if at.since(from) >= period_ms {
+            break;
+        }
+        let mut ticket = pick.sample(&mut rng);
+        let (_, reporter, chain) = templates
+            .iter()
+            .find(|(weight, _, _)| {
+                ticket -= i64::from(*weight);
+                ticket < 0
+            })
+            .expect("the ticket falls within the total weight");
+        incidents.push(Incident {
+            id: format!("{id}-{:05}", incidents.len() + 1),
+            reported_by: reporter.clone(),
+            communication_at: at,
+            detection: generator.detection.0.clone(),
+            chain: chain.clone(),
+            offence: generator.offence,
+            emergency: generator.urgency == Urgency::Emergency,
+            source_port: generator.source_port,
+        });
+    }
+    incidents
 }

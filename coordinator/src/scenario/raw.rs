@@ -21,6 +21,42 @@ pub struct RawScenario {
     pub carriers: BTreeMap<Spanned<String>, RawCarrier>,
     #[serde(default)]
     pub incidents: Vec<RawIncident>,
+    #[serde(default)]
+    pub incident_generators: Vec<RawGenerator>,
+}
+
+/// Incidents drawn from a rate: a Poisson process over a period, each from a
+/// template chosen by weight.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGenerator {
+    /// Prefix of the generated incidents' ids (`id-00001`, ...).
+    pub id: Spanned<String>,
+    /// Mean incidents a day.
+    pub per_day: Spanned<f64>,
+    /// Start of the period.
+    pub from: Spanned<String>,
+    pub period: DurationMs,
+    pub detection: RawDistribution,
+    pub offence: Option<Offence>,
+    #[serde(default)]
+    pub urgency: Urgency,
+    #[serde(default = "yes")]
+    pub source_port: bool,
+    pub templates: Vec<RawTemplate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTemplate {
+    #[serde(default = "one")]
+    pub weight: Spanned<u32>,
+    pub reported_by: Spanned<String>,
+    pub chain: Spanned<Vec<Spanned<String>>>,
+}
+
+fn one() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
 }
 
 #[derive(Debug, Deserialize)]

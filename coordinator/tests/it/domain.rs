@@ -337,3 +337,79 @@ fn an_overridden_target_changes_compliance() {
         Some(false)
     );
 }
+
+fn generated(generator: &str) -> Result<Scenario, String> {
+    let text = format!(
+        r#"[scenario]
+name = "generated"
+epoch = "2026-03-02T00:00:00Z"
+seed = 77
+[countries.FR]
+name = "France"
+time_zone = "Europe/Paris"
+staffing = "24/7"
+[countries.DE]
+name = "Germany"
+time_zone = "Europe/Berlin"
+staffing = "24/7"
+[carriers.a]
+country = "DE"
+kind = "hosting"
+retention = "90d"
+[carriers.b]
+country = "FR"
+kind = "access-isp"
+retention = "1y"
+{generator}
+"#
+    );
+    Scenario::parse("generated.toml", &text).map_err(|e| format!("{e:?}"))
+}
+
+const BOTNET: &str = r#"[[incident_generators]]
+id = "bot"
+per_day = 100
+from = "2026-03-02T00:00:00Z"
+period = "30d"
+detection = { median = "2h", p90 = "12h" }
+offence = "system-interference"
+[[incident_generators.templates]]
+weight = 3
+reported_by = "FR"
+chain = ["a", "b"]
+[[incident_generators.templates]]
+reported_by = "DE"
+chain = ["b"]
+"#;
+
+#[test]
+fn generators_draw_a_poisson_number_of_incidents_split_by_template_weight() {
+    let scenario = generated(BOTNET).unwrap();
+    let n = scenario.incidents.len() as f64;
+    assert!((n - 3000.0).abs() < 4.0 * 3000f64.sqrt(), "{n} incidents for an expected 3000");
+    let from_fr = scenario.incidents.iter().filter(|i| i.reported_by.as_str() == "FR").count() as f64;
+    let share = from_fr / n;
+    assert!((share - 0.75).abs() < 4.0 * (0.75 * 0.25 / n).sqrt(), "share of the weight-3 template {share}");
+    assert_eq!(scenario.incidents[0].id, "bot-00001");
+    let times: Vec<i64> = scenario.incidents.iter().map(|i| i.communication_at.ms()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]) && times.iter().all(|&t| (0..30 * 24 * H).contains(&t)));
+    // Drawn from the file's seed: the same file gives the same incidents.
+    let again = generated(BOTNET).unwrap();
+    assert_eq!(times, again.incidents.iter().map(|i| i.communication_at.ms()).collect::<Vec<_>>());
+    // And they run like written ones.
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let log = runtime.block_on(engine::run_scenario(&scenario, 1, &Placement::InProcess)).unwrap();
+    let reports = report::incident_reports(&scenario, &log.events);
+    assert!(reports.iter().filter(|r| r.trace.result == TraceResult::OriginIdentified).count() > 2000);
+}
+
+#[test]
+fn bad_generators_are_located() {
+    let no_templates = "[[incident_generators]]\nid = \"x\"\nper_day = 5\nfrom = \"2026-03-02T00:00:00Z\"\nperiod = \"1d\"\ndetection = \"1h\"\ntemplates = []\n";
+    assert!(generated(no_templates).unwrap_err().contains("has no templates"));
+    let negative = no_templates.replace("per_day = 5", "per_day = -5");
+    assert!(generated(&negative).unwrap_err().contains("per_day must be a positive rate"));
+    let unknown = BOTNET.replace("reported_by = \"DE\"", "reported_by = \"GE\"");
+    let error = generated(&unknown).unwrap_err();
+    assert!(error.contains("unknown country `GE`") && error.contains("did you mean `DE`"), "{error}");
+}
