@@ -306,9 +306,13 @@ impl ReplicationReport {
             }
         }
         if !self.holds_expired_before_mla.is_empty() {
-            let lost: Vec<String> =
-                self.holds_expired_before_mla.iter().map(|c| format!("{} {}", c.country, c.hops)).collect();
-            let _ = writeln!(out, "  holds expired before the MLA request arrived: {}", lost.join(", "));
+            let mut lost: Vec<&CountryCount> = self.holds_expired_before_mla.iter().collect();
+            lost.sort_by_key(|c| std::cmp::Reverse(c.hops));
+            let mut text: Vec<String> = lost.iter().take(5).map(|c| format!("{} {}", c.country, c.hops)).collect();
+            if lost.len() > 5 {
+                text.push(format!("and {} more countries", lost.len() - 5));
+            }
+            let _ = writeln!(out, "  holds expired before the MLA request arrived: {}", text.join(", "));
         }
         if !self.critical_path.is_empty() {
             let _ = writeln!(out);
