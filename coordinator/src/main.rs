@@ -319,7 +319,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
                     .map_err(|e| anyhow::anyhow!("--vary {path}={value} on {}: {e}", file.display()))?;
                 let label = format!("{path}={value}");
                 let name = format!("{} [{label}]", file.display());
-                let Some(scenario) = shown(Scenario::parse(&name, &varied))? else {
+                let Some(scenario) = shown(Scenario::parse_at(&name, &varied, Some(file)))? else {
                     return Ok(ExitCode::from(INVALID_INPUT));
                 };
                 variants.push(Variant { label, scenario });

@@ -33,15 +33,44 @@ pub enum ScenarioError {
     Invalid { file: String, problems: Vec<Problem> },
 }
 
+/// Gathers every problem of a scenario and the files it includes.
 pub(super) struct Collector {
-    file: String,
-    text: Arc<str>,
-    problems: Vec<Problem>,
+    main: String,
+    sources: Vec<(String, Arc<str>)>,
+    current: usize,
+    problems: Vec<(usize, Problem)>,
 }
 
 impl Collector {
     pub fn new(file: &str, text: &str) -> Self {
-        Collector { file: file.to_owned(), text: Arc::from(text), problems: Vec::new() }
+        Collector {
+            main: file.to_owned(),
+            sources: vec![(file.to_owned(), Arc::from(text))],
+            current: 0,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Registers another file (an include) and makes it the current one.
+    pub fn add_source(&mut self, file: &str, text: &str) -> usize {
+        self.sources.push((file.to_owned(), Arc::from(text)));
+        self.current = self.sources.len() - 1;
+        self.current
+    }
+
+    /// Problems pushed from now on are located in file `source`.
+    pub fn switch(&mut self, source: usize) {
+        debug_assert!(source < self.sources.len());
+        self.current = source;
+    }
+
+    pub fn current(&self) -> usize {
+        self.current
+    }
+
+    /// Every file read, in order, for the scenario's hash.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.sources.iter().map(|(_, text)| &**text)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -49,16 +78,20 @@ impl Collector {
     }
 
     pub fn push(&mut self, span: Range<usize>, message: String, help: Option<String>) {
-        let (line, column) = line_column(&self.text, span.start);
+        let (file, text) = &self.sources[self.current];
+        let (line, column) = line_column(text, span.start);
         let label = if span.is_empty() { "here".to_owned() } else { short(&message) };
-        self.problems.push(Problem {
-            location: format!("{}:{line}:{column}", self.file),
-            message,
-            source_code: NamedSource::new(&self.file, self.text.clone()),
-            span: span.into(),
-            label,
-            help,
-        });
+        self.problems.push((
+            self.current,
+            Problem {
+                location: format!("{file}:{line}:{column}"),
+                message,
+                source_code: NamedSource::new(file, text.clone()),
+                span: span.into(),
+                label,
+                help,
+            },
+        ));
     }
 
     /// A reference to something the scenario does not define, with the
@@ -78,8 +111,8 @@ impl Collector {
     }
 
     pub fn finish(mut self) -> ScenarioError {
-        self.problems.sort_by_key(|p| p.span.offset());
-        ScenarioError::Invalid { file: self.file, problems: self.problems }
+        self.problems.sort_by_key(|(source, p)| (*source, p.span.offset()));
+        ScenarioError::Invalid { file: self.main, problems: self.problems.into_iter().map(|(_, p)| p).collect() }
     }
 }
 

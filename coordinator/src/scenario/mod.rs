@@ -7,6 +7,7 @@
 
 mod diagnostic;
 pub mod raw;
+mod reader;
 pub mod variation;
 
 pub use diagnostic::{Problem, ScenarioError};
@@ -101,24 +102,27 @@ mod defaults {
 }
 
 impl Scenario {
-    /// Reads and validates a scenario file.
+    /// Reads and validates a scenario file and the files it includes.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
-        Scenario::parse(&path.display().to_string(), &text)
+        Scenario::parse_at(&path.display().to_string(), &text, Some(path))
     }
 
-    /// Validates scenario text; `name` is how messages refer to the file.
+    /// Validates scenario text; `name` is how messages refer to it. It can
+    /// include no other file: it has no place on disk to find them from.
     pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_at(name, text, None)
+    }
+
+    /// Validates scenario text read from (or standing for) the file at `path`,
+    /// whose directory locates its includes.
+    pub fn parse_at(name: &str, text: &str, path: Option<&Path>) -> Result<Scenario, ScenarioError> {
         let mut problems = diagnostic::Collector::new(name, text);
-        let raw: RawScenario = match toml::from_str(text) {
-            Ok(raw) => raw,
-            Err(error) => {
-                problems.push(error.span().unwrap_or(0..0), error.message().trim_end().to_owned(), None);
-                return Err(problems.finish());
-            }
-        };
-        let scenario = validate(raw, text, &mut problems);
+        let mut reader = reader::Reader::new(&mut problems);
+        reader.read_main(text, path);
+        let raw = std::mem::take(&mut reader.raw);
+        let scenario = validate(raw, &mut problems);
         match scenario {
             Some(scenario) if problems.is_empty() => Ok(scenario),
             _ => Err(problems.finish()),
@@ -196,16 +200,23 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
 
 /// Checks what the TOML types cannot; returns `None` only when a problem
 /// makes the rest meaningless (every problem is in `problems`).
-fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) -> Option<Scenario> {
-    let epoch = match parse_instant(raw.scenario.epoch.get_ref()) {
+fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Scenario> {
+    let meta = raw.scenario.map(|(source, meta)| {
+        problems.switch(source);
+        meta
+    });
+    let epoch = meta.as_ref().and_then(|meta| match parse_instant(meta.epoch.get_ref()) {
         Ok(epoch) => Some(epoch),
         Err(message) => {
-            problems.push(span(&raw.scenario.epoch), message, None);
+            problems.push(span(&meta.epoch), message, None);
             None
         }
-    };
+    });
+    let seed = meta.as_ref().map_or(1, |m| m.seed);
+    problems.switch(raw.network.as_ref().map_or(0, |(source, _)| *source));
+    let raw_network = raw.network.map(|(_, network)| network).unwrap_or_default();
 
-    let min_message_delay_ms = match &raw.network.min_message_delay {
+    let min_message_delay_ms = match &raw_network.min_message_delay {
         Some(d) if d.get_ref().0 == 0 => {
             problems.push(
                 span(d),
@@ -217,7 +228,8 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         Some(d) => d.get_ref().0,
         None => defaults::MIN_MESSAGE_DELAY_MS,
     };
-    let goals = match raw.scenario.goals {
+    problems.switch(0);
+    let goals = match meta.as_ref().and_then(|m| m.goals.clone()) {
         None => crate::goals::ProfileName::default().profile(),
         Some(spanned) => {
             let raw_goals = spanned.get_ref().clone();
@@ -244,11 +256,11 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
     };
     let network = Network {
         min_message_delay_ms,
-        message_delay: law(raw.network.message_delay, defaults::MESSAGE_DELAY),
-        mla_transit: law(raw.network.mla_transit, defaults::MLA_TRANSIT),
+        message_delay: law(raw_network.message_delay, defaults::MESSAGE_DELAY),
+        mla_transit: law(raw_network.mla_transit, defaults::MLA_TRANSIT),
     };
 
-    if raw.countries.is_empty() {
+    if raw.countries.is_empty() && raw.broken_countries.is_empty() {
         problems.push(
             0..0,
             "the scenario defines no countries".to_owned(),
@@ -256,9 +268,13 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         );
     }
     let mut countries = BTreeMap::new();
-    for (code, country) in raw.countries {
+    for (source, code, country) in raw.countries {
+        problems.switch(source);
         let code_span = span(&code);
         let code = code.into_inner();
+        if countries.contains_key(&CountryCode(code.clone())) {
+            problems.push(code_span.clone(), format!("country `{code}` is defined twice"), None);
+        }
         if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
             problems.push(
                 code_span,
@@ -341,13 +357,20 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             },
         );
     }
-    let country_codes: Vec<&str> = countries.keys().map(CountryCode::as_str).collect();
+    // Countries whose definition was invalid are already reported: references
+    // to them are taken as known.
+    let mut country_codes: Vec<&str> = countries.keys().map(CountryCode::as_str).collect();
+    country_codes.extend(raw.broken_countries.iter().map(String::as_str));
 
     let mut carriers = BTreeMap::new();
     let mut cgn_carriers = BTreeSet::new();
-    for (id, carrier) in raw.carriers {
+    for (source, id, carrier) in raw.carriers {
+        problems.switch(source);
+        if carriers.contains_key(&CarrierId(id.get_ref().clone())) {
+            problems.push(span(&id), format!("carrier `{}` is defined twice", id.get_ref()), None);
+        }
         let country = carrier.country.get_ref();
-        if !countries.contains_key(&CountryCode(country.clone())) {
+        if !country_codes.contains(&country.as_str()) {
             problems.unknown(span(&carrier.country), "country", country, &country_codes);
         }
         let id = CarrierId(id.into_inner());
@@ -371,12 +394,14 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
             },
         );
     }
-    let carrier_ids: Vec<&str> = carriers.keys().map(|c| c.0.as_str()).collect();
+    let mut carrier_ids: Vec<&str> = carriers.keys().map(|c| c.0.as_str()).collect();
+    carrier_ids.extend(raw.broken_carriers.iter().map(String::as_str));
 
     let references = References { countries: &country_codes, carriers: &carrier_ids, epoch };
     let mut incidents = Vec::new();
     let mut seen = BTreeSet::new();
-    for incident in raw.incidents {
+    for (source, incident) in raw.incidents {
+        problems.switch(source);
         let id = incident.id.get_ref().clone();
         if id.trim().is_empty() {
             problems.push(span(&incident.id), "an incident id cannot be empty".to_owned(), None);
@@ -402,16 +427,25 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         });
     }
 
-    for generator in raw.incident_generators {
-        incidents.extend(generate(problems, &references, raw.scenario.seed, generator));
+    for (source, generator) in raw.incident_generators {
+        problems.switch(source);
+        incidents.extend(generate(problems, &references, seed, generator));
     }
+    let sha256 = {
+        let mut hasher = Sha256::new();
+        for text in problems.texts() {
+            hasher.update(text.as_bytes());
+        }
+        hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let meta = meta?;
 
     Some(Scenario {
-        name: raw.scenario.name,
-        description: raw.scenario.description,
+        name: meta.name,
+        description: meta.description,
         epoch: epoch?,
-        seed: raw.scenario.seed,
-        strategy: match raw.scenario.strategy {
+        seed,
+        strategy: match meta.strategy {
             StrategyName::Hub => Strategy::Hub,
             StrategyName::Relay => Strategy::Relay,
             StrategyName::Parallel => Strategy::Parallel,
@@ -422,7 +456,7 @@ fn validate(raw: RawScenario, text: &str, problems: &mut diagnostic::Collector) 
         carriers,
         cgn_carriers,
         incidents,
-        sha256: Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect(),
+        sha256,
     })
 }
 

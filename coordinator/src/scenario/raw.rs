@@ -10,20 +10,24 @@ use std::collections::BTreeMap;
 use std::fmt;
 use toml::Spanned;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A scenario as read from its file and the files it includes: each section
+/// with the index of the file it came from (for diagnostics), and the names
+/// whose definitions were invalid, so references to them add no noise.
+#[derive(Debug, Default)]
 pub struct RawScenario {
-    pub scenario: RawMeta,
-    #[serde(default)]
-    pub network: RawNetwork,
-    pub countries: BTreeMap<Spanned<String>, RawCountry>,
-    #[serde(default)]
-    pub carriers: BTreeMap<Spanned<String>, RawCarrier>,
-    #[serde(default)]
-    pub incidents: Vec<RawIncident>,
-    #[serde(default)]
-    pub incident_generators: Vec<RawGenerator>,
+    pub scenario: Option<(usize, RawMeta)>,
+    pub network: Option<(usize, RawNetwork)>,
+    pub countries: Vec<(usize, Spanned<String>, RawCountry)>,
+    pub carriers: Vec<(usize, Spanned<String>, RawCarrier)>,
+    pub incidents: Vec<(usize, RawIncident)>,
+    pub incident_generators: Vec<(usize, RawGenerator)>,
+    pub broken_countries: std::collections::BTreeSet<String>,
+    pub broken_carriers: std::collections::BTreeSet<String>,
 }
+
+/// The top-level keys a scenario file may have.
+pub const TOP_LEVEL_KEYS: [&str; 7] =
+    ["scenario", "network", "countries", "carriers", "incidents", "incident_generators", "include"];
 
 /// Incidents drawn from a rate: a Poisson process over a period, each from a
 /// template chosen by weight.

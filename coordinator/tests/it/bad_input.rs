@@ -149,3 +149,52 @@ fn run_refuses_an_invalid_scenario_and_a_malformed_flag() {
     assert_ne!(output.status.code(), Some(0));
     assert!(text(&output.stderr).contains("cannot read scenario no/such/file.toml"), "{}", text(&output.stderr));
 }
+
+#[test]
+fn check_reports_every_problem_not_only_the_first() {
+    let mut text = replaced("time_zone = \"Europe/Paris\"", "time_zone = 42");
+    text = text.replacen("retention = \"7d\"", "retention = \"7 days or so\"", 1);
+    text = text.replacen("detection = \"1h\"", "detection = \"1h\"\nurgency = \"asap\"", 1);
+    text = text.replacen("[countries.DE]", "[countries.DE]\nofficers = 0", 1);
+    let stderr = check_fails(&text);
+    assert!(stderr.contains("4 problems"), "{stderr}");
+    assert_names(&stderr, "10:13", &["invalid type: integer `42`, expected a string"]);
+    assert_names(&stderr, "14:12", &["a desk needs at least one officer"]);
+    assert_names(&stderr, "22:13", &["`7 days or so` is not a duration"]);
+    assert_names(&stderr, "29:11", &["unknown variant `asap`", "routine", "emergency"]);
+    // The country whose definition was broken is still known: FR reports, no cascade.
+    assert!(!stderr.contains("unknown country `FR`"), "{stderr}");
+}
+
+#[test]
+fn includes_share_catalogues_and_report_problems_in_the_included_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalogue = "[countries.DE]\nname = \"Germany\"\ntime_zone = \"Europe/Berlin\"\nstaffing = \"24/7\"\n\n[carriers.isp-de]\ncountry = \"DE\"\nkind = \"access-isp\"\nretention = \"7d\"\n";
+    std::fs::write(dir.path().join("catalogue.toml"), catalogue).unwrap();
+    // `include` is a top-level key: it comes first, before any [table].
+    let main = "include = [\"catalogue.toml\"]\n\n[scenario]\nname = \"with include\"\nepoch = \"2026-03-02T00:00:00Z\"\n\n[countries.FR]\nname = \"France\"\ntime_zone = \"Europe/Paris\"\nstaffing = \"24/7\"\n\n[[incidents]]\nid = \"one\"\nreported_by = \"FR\"\ncommunication = \"2026-03-03T10:00:00Z\"\ndetection = \"1h\"\nchain = [\"isp-de\"]\n";
+    let main_path = dir.path().join("main.toml");
+    std::fs::write(&main_path, main).unwrap();
+    let output = pocnet(&["check", main_path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("2 countries, 1 carriers, 1 incidents"));
+
+    // A mistake in the catalogue is located in the catalogue.
+    std::fs::write(dir.path().join("catalogue.toml"), catalogue.replace("Europe/Berlin", "Europe/Berln")).unwrap();
+    let output = pocnet(&["check", main_path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("catalogue.toml:3:13"), "{}", text(&output.stderr));
+
+    // A cycle is refused, naming the files.
+    std::fs::write(dir.path().join("catalogue.toml"), format!("include = [\"main.toml\"]\n{catalogue}")).unwrap();
+    let output = pocnet(&["check", main_path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("include cycle: main.toml → catalogue.toml → main.toml"), "{stderr}");
+
+    // Included files hold catalogues, not the scenario's own settings.
+    std::fs::write(dir.path().join("catalogue.toml"), format!("[network]\nmin_message_delay = \"1m\"\n{catalogue}"))
+        .unwrap();
+    let output = pocnet(&["check", main_path.to_str().unwrap()]);
+    assert!(text(&output.stderr).contains("[network] belongs in the main scenario file"), "{}", text(&output.stderr));
+}

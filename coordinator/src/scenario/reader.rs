@@ -1,0 +1,201 @@
+//! Reads a scenario file, and the files it includes, section by section, so
+//! that one bad country or incident is reported without hiding the others.
+//!
+//! Syntax is checked for the whole file first (every syntax error is
+//! reported); then each section is deserialized on its own, keeping its
+//! place in its file for the diagnostics.
+
+use super::diagnostic::Collector;
+use super::raw::{RawScenario, TOP_LEVEL_KEYS};
+use serde::de::DeserializeOwned;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+pub(super) struct Reader<'p> {
+    problems: &'p mut Collector,
+    pub raw: RawScenario,
+    /// The files being read, outermost first, to refuse include cycles.
+    stack: Vec<PathBuf>,
+}
+
+fn key_of(key: &Spanned<toml::de::DeString<'_>>) -> Spanned<String> {
+    Spanned::new(key.span(), key.get_ref().to_string())
+}
+
+impl<'p> Reader<'p> {
+    pub fn new(problems: &'p mut Collector) -> Self {
+        Reader { problems, raw: RawScenario::default(), stack: Vec::new() }
+    }
+
+    /// Reads the main file (already registered as source 0 of the collector);
+    /// `path` locates its includes, `None` when the text has no file.
+    pub fn read_main(&mut self, text: &str, path: Option<&Path>) {
+        if let Some(path) = path {
+            self.stack.push(path.canonicalize().unwrap_or_else(|_| path.to_path_buf()));
+        }
+        self.read(text, path, true);
+    }
+
+    fn read(&mut self, text: &str, path: Option<&Path>, main: bool) {
+        let source = self.problems.current();
+        let (root, errors) = DeTable::parse_recoverable(text);
+        for error in &errors {
+            self.problems.push(error.span().unwrap_or(0..0), error.message().trim_end().to_owned(), None);
+        }
+        if !errors.is_empty() {
+            // A file that does not parse would only add noise past its syntax errors.
+            return;
+        }
+        let root_span = root.span();
+        let root = root.into_inner();
+        if main && !root.keys().any(|k| k.get_ref() == "scenario") {
+            self.problems.push(
+                root_span.start..root_span.start,
+                "the scenario has no [scenario] table".to_owned(),
+                Some("start with [scenario] name = \"...\" and epoch = \"2026-03-02T00:00:00Z\"".to_owned()),
+            );
+        }
+        for (key, value) in root {
+            let name = key.get_ref().to_string();
+            match (name.as_str(), main) {
+                ("scenario", true) => {
+                    if let Some(meta) = self.section(value) {
+                        self.raw.scenario = Some((source, meta));
+                    }
+                }
+                ("network", true) => {
+                    if let Some(network) = self.section(value) {
+                        self.raw.network = Some((source, network));
+                    }
+                }
+                ("scenario" | "network", false) => self.problems.push(
+                    key.span(),
+                    format!("[{name}] belongs in the main scenario file, not in an included one"),
+                    Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),
+                ),
+                ("countries", _) => {
+                    for (code, country) in self.table(value, "countries") {
+                        match self.section(country) {
+                            Some(country) => self.raw.countries.push((source, key_of(&code), country)),
+                            None => {
+                                self.raw.broken_countries.insert(code.get_ref().to_string());
+                            }
+                        }
+                    }
+                }
+                ("carriers", _) => {
+                    for (id, carrier) in self.table(value, "carriers") {
+                        match self.section(carrier) {
+                            Some(carrier) => self.raw.carriers.push((source, key_of(&id), carrier)),
+                            None => {
+                                self.raw.broken_carriers.insert(id.get_ref().to_string());
+                            }
+                        }
+                    }
+                }
+                ("incidents", _) => {
+                    for incident in self.array(value, "incidents") {
+                        if let Some(incident) = self.section(incident) {
+                            self.raw.incidents.push((source, incident));
+                        }
+                    }
+                }
+                ("incident_generators", _) => {
+                    for generator in self.array(value, "incident_generators") {
+                        if let Some(generator) = self.section(generator) {
+                            self.raw.incident_generators.push((source, generator));
+                        }
+                    }
+                }
+                ("include", _) => {
+                    let files: Option<Vec<Spanned<String>>> = self.section(value);
+                    for file in files.unwrap_or_default() {
+                        self.include(&file, path);
+                        self.problems.switch(source);
+                    }
+                }
+                _ => self.problems.push(
+                    key.span(),
+                    format!("unknown key `{name}`"),
+                    Some(format!("a scenario has: {}", TOP_LEVEL_KEYS.join(", "))),
+                ),
+            }
+        }
+    }
+
+    fn include(&mut self, file: &Spanned<String>, from: Option<&Path>) {
+        let Some(from) = from else {
+            self.problems.push(
+                file.span(),
+                "`include` needs a scenario read from a file, to find the included one".to_owned(),
+                None,
+            );
+            return;
+        };
+        let path = from.parent().unwrap_or(Path::new(".")).join(file.get_ref());
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+        if let Some(at) = self.stack.iter().position(|p| p == &canonical) {
+            let cycle: Vec<String> = self.stack[at..]
+                .iter()
+                .chain(std::iter::once(&canonical))
+                .map(|p| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()))
+                .collect();
+            self.problems.push(
+                file.span(),
+                format!("include cycle: {}", cycle.join(" → ")),
+                Some("a file cannot include itself, directly or through others".to_owned()),
+            );
+            return;
+        }
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) => {
+                self.problems.push(file.span(), format!("cannot read `{}`: {error}", path.display()), None);
+                return;
+            }
+        };
+        self.problems.add_source(&path.display().to_string(), &text);
+        self.stack.push(canonical);
+        self.read(&text, Some(&path), false);
+        self.stack.pop();
+    }
+
+    /// Deserializes one section; a problem (and `None`) when it is invalid.
+    fn section<T: DeserializeOwned>(&mut self, value: Spanned<DeValue<'_>>) -> Option<T> {
+        let span = value.span();
+        match T::deserialize(ValueDeserializer::from(value)) {
+            Ok(section) => Some(section),
+            Err(error) => {
+                self.problems.push(error.span().unwrap_or(span), error.message().trim_end().to_owned(), None);
+                None
+            }
+        }
+    }
+
+    fn table<'i>(
+        &mut self,
+        value: Spanned<DeValue<'i>>,
+        name: &str,
+    ) -> Vec<(Spanned<toml::de::DeString<'i>>, Spanned<DeValue<'i>>)> {
+        let span = value.span();
+        match value.into_inner() {
+            DeValue::Table(table) => table.into_iter().collect(),
+            _ => {
+                self.problems.push(span, format!("`{name}` should be a table of tables, like [{name}.ID]"), None);
+                Vec::new()
+            }
+        }
+    }
+
+    fn array<'i>(&mut self, value: Spanned<DeValue<'i>>, name: &str) -> Vec<Spanned<DeValue<'i>>> {
+        let span = value.span();
+        match value.into_inner() {
+            DeValue::Array(items) => items.into_iter().collect(),
+            _ => {
+                self.problems.push(span, format!("`{name}` should be an array of tables, like [[{name}]]"), None);
+                Vec::new()
+            }
+        }
+    }
+}
