@@ -11,4 +11,5 @@ pub mod replication;
 pub mod replication_report;
 pub mod report;
 pub mod scenario;
+pub mod schema;
 pub mod statistics;

@@ -61,6 +61,11 @@ and comma-separated values, each TOML or a bare word.")]
         /// The scenario file (TOML)
         file: PathBuf,
     },
+    /// Print the JSON Schema of the scenario format (for TOML editors: taplo, Even Better TOML)
+    #[command(after_help = "Example:
+  pocnet schema > scenarios/pocnet-scenario.schema.json
+Scenario files point to it with a first line `#:schema ./pocnet-scenario.schema.json`.")]
+    Schema,
     /// Serve an empty country node over gRPC; the coordinator configures it (see `run --nodes`)
     #[command(after_help = "Example:
   pocnet node --listen 127.0.0.1:7001
@@ -192,6 +197,10 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run(args).await,
         Command::Check { file } => Ok(check(&file)),
         Command::Compare(args) => compare(args),
+        Command::Schema => {
+            write_stdout(&pocnet_coordinator::schema::scenario_schema_text());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Node { listen } => node(listen).await,
     }
 }

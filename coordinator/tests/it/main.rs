@@ -8,4 +8,5 @@ mod golden;
 mod grpc;
 mod html;
 mod replications;
+mod schema;
 mod support;

@@ -1,0 +1,217 @@
+//! The JSON Schema of the scenario format, for TOML editors (taplo, Even
+//! Better TOML) to complete and check scenario files as they are written.
+//! `pocnet schema` prints it; `scenarios/pocnet-scenario.schema.json` is a
+//! copy the scenario files point to with `#:schema`, kept equal by a test.
+
+use serde_json::{Value, json};
+
+fn duration(description: &str) -> Value {
+    json!({
+        "type": "string",
+        "description": description,
+        "pattern": "^\\s*[0-9]+\\s*(ms|s|sec|m|min|h|hr|d|day|days|w|week|weeks|M|y)(\\s*[0-9]+\\s*(ms|s|m|h|d|w))*\\s*$",
+        "examples": ["90s", "15m", "4h", "7d", "1h 30m"]
+    })
+}
+
+fn delay(description: &str) -> Value {
+    json!({
+        "description": description,
+        "oneOf": [
+            duration("always this long"),
+            {
+                "type": "object", "description": "log-normal: half within the median, 90% within p90",
+                "properties": { "median": duration("median"), "p90": duration("90th percentile, at least the median") },
+                "required": ["median", "p90"], "additionalProperties": false
+            },
+            {
+                "type": "object", "description": "exponential with this mean",
+                "properties": { "mean": duration("mean") }, "required": ["mean"], "additionalProperties": false
+            },
+            {
+                "type": "object", "description": "uniform between min and max",
+                "properties": { "min": duration("shortest"), "max": duration("longest") },
+                "required": ["min", "max"], "additionalProperties": false
+            }
+        ]
+    })
+}
+
+fn offence() -> Value {
+    json!({
+        "type": "string",
+        "description": "Budapest Convention offence category (Arts. 2-10)",
+        "enum": ["illegal-access", "illegal-interception", "data-interference", "system-interference",
+                 "misuse-of-devices", "computer-related-forgery", "computer-related-fraud",
+                 "child-sexual-abuse-material", "copyright-infringement"]
+    })
+}
+
+fn chain() -> Value {
+    json!({ "type": "array", "items": { "type": "string" }, "minItems": 1,
+            "description": "carrier ids from the victim's side back to the origin" })
+}
+
+fn instant(description: &str) -> Value {
+    json!({ "type": "string", "description": description, "examples": ["2026-03-06T18:30:00+01:00"] })
+}
+
+pub fn scenario_schema() -> Value {
+    let staffing = json!({
+        "description": "\"24/7\", or office hours in local time",
+        "oneOf": [
+            { "const": "24/7" },
+            {
+                "type": "object",
+                "properties": {
+                    "office_hours": {
+                        "description": "\"09:00-17:00\", or shifts [\"07:00-15:00\", \"15:00-23:00\"]",
+                        "oneOf": [{ "type": "string" }, { "type": "array", "items": { "type": "string" } }]
+                    },
+                    "days": { "type": "string", "description": "open days, like \"Mon-Fri\" or \"Mon,Wed,Fri\"", "default": "Mon-Fri" },
+                    "on_call": delay("how long an on-call officer takes outside hours; absent: requests wait for the desk to open")
+                },
+                "required": ["office_hours"], "additionalProperties": false
+            }
+        ]
+    });
+    let country = json!({
+        "type": "object",
+        "description": "a member country's point of contact, keyed by its ISO 3166 alpha-2 code",
+        "properties": {
+            "name": { "type": "string" },
+            "time_zone": { "type": "string", "description": "IANA time zone, like \"Europe/Paris\"" },
+            "staffing": staffing,
+            "acknowledgement": delay("desk handling time once an officer is at the desk [default: median 15m, p90 1h]"),
+            "written_confirmation": delay("until the written confirmation of an expedited request is sent (Action Plan 8) [default: median 1d, p90 3d]"),
+            "mla_preparation": delay("preparing the Art. 31 MLA request once data is held [default: median 21d, p90 60d]"),
+            "hold": duration("how long preserved data is held (Art. 29(7): at least 60 days) [default: 60d]"),
+            "member_since": {
+                "description": "year the country joined the network, or \"never\"; not yet a member at the epoch: requests go by MLA",
+                "oneOf": [{ "type": "integer", "minimum": 1997 }, { "const": "never" }]
+            },
+            "languages": { "type": "array", "items": { "type": "string" }, "description": "languages the desk reads (ISO 639-1)" },
+            "translation": delay("translating a request in no language the desk reads [default: uniform 0-8h]"),
+            "court_order": delay("a court order needed before the carrier may be ordered to preserve"),
+            "holidays": { "type": "array", "items": { "type": "string", "format": "date" }, "description": "local dates the desk is closed (office-hours desks)" },
+            "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
+            "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences it preserves for" }
+        },
+        "required": ["name", "time_zone", "staffing"], "additionalProperties": false
+    });
+    let carrier = json!({
+        "type": "object",
+        "description": "a communications carrier, keyed by the id chains refer to",
+        "properties": {
+            "country": { "type": "string", "description": "country code of a [countries] table" },
+            "kind": { "type": "string", "examples": ["access-isp", "mobile", "vpn", "hosting", "e-mail", "cloud"] },
+            "retention": {
+                "description": "how long traffic data is kept, or \"none\" (no logs)",
+                "oneOf": [duration("retention window"), { "const": "none" }]
+            },
+            "cgn": { "type": "boolean", "description": "behind carrier-grade NAT: without source port, nobody is identified", "default": false },
+            "preservation": delay("executing a preservation order [default: median 4h, p90 24h]"),
+            "disclosure": delay("producing the traffic data naming the previous hop [default: median 24h, p90 72h]"),
+            "emergency_response": delay("preserving, and again disclosing, in an emergency [default: median 2h, p90 8h]")
+        },
+        "required": ["country", "kind", "retention"], "additionalProperties": false
+    });
+    let incident = json!({
+        "type": "object",
+        "properties": {
+            "id": { "type": "string" },
+            "reported_by": { "type": "string", "description": "country code of the victim's country" },
+            "communication": instant("when the communication happened, RFC 3339 with offset"),
+            "detection": delay("from the communication to the report reaching the point of contact"),
+            "chain": chain(),
+            "offence": offence(),
+            "urgency": { "enum": ["routine", "emergency"], "default": "routine", "description": "emergency: Second Protocol Art. 9" },
+            "source_port": { "type": "boolean", "default": true, "description": "requests carry the source port and a timestamp to the second" }
+        },
+        "required": ["id", "reported_by", "communication", "detection", "chain"], "additionalProperties": false
+    });
+    let generator = json!({
+        "type": "object",
+        "description": "incidents drawn from a Poisson process, each from a template chosen by weight",
+        "properties": {
+            "id": { "type": "string", "description": "prefix of the generated ids" },
+            "per_day": { "type": "number", "exclusiveMinimum": 0 },
+            "from": instant("start of the period"),
+            "period": duration("length of the period"),
+            "detection": delay("from the communication to the report"),
+            "offence": offence(),
+            "urgency": { "enum": ["routine", "emergency"], "default": "routine" },
+            "source_port": { "type": "boolean", "default": true },
+            "templates": {
+                "type": "array", "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "weight": { "type": "integer", "minimum": 1, "default": 1 },
+                        "reported_by": { "type": "string" },
+                        "chain": chain()
+                    },
+                    "required": ["reported_by", "chain"], "additionalProperties": false
+                }
+            }
+        },
+        "required": ["id", "per_day", "from", "period", "detection", "templates"], "additionalProperties": false
+    });
+    let goal_target = duration("target for this goal");
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "pocnet scenario",
+        "description": "A world for the pocnet simulator of the 24/7 high-tech crime points-of-contact network (docs/scenarios.md).",
+        "type": "object",
+        "properties": {
+            "include": { "type": "array", "items": { "type": "string" }, "description": "files (relative to this one) whose countries, carriers and incidents join this scenario" },
+            "scenario": {
+                "type": "object",
+                "properties": {
+                    "name": { "type": "string" },
+                    "description": { "type": "string" },
+                    "epoch": instant("simulated time zero"),
+                    "seed": { "type": "integer", "minimum": 0, "default": 1 },
+                    "strategy": { "enum": ["hub", "relay", "parallel"], "default": "hub" },
+                    "goals": {
+                        "description": "a goal profile, or one with targets changed",
+                        "oneOf": [
+                            { "enum": ["action-plan-1997", "budapest", "eu-e-evidence", "second-protocol"] },
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "profile": { "enum": ["action-plan-1997", "budapest", "eu-e-evidence", "second-protocol"] },
+                                    "acknowledgement": goal_target, "preservation_ordered": goal_target,
+                                    "disclosure": goal_target, "written_confirmation": goal_target, "hold": goal_target
+                                },
+                                "additionalProperties": false
+                            }
+                        ]
+                    }
+                },
+                "required": ["name", "epoch"], "additionalProperties": false
+            },
+            "network": {
+                "type": "object",
+                "properties": {
+                    "min_message_delay": duration("no cross-border message is faster; above zero [default: 1m]"),
+                    "message_delay": delay("transit of an expedited message [default: median 5m, p90 30m]"),
+                    "mla_transit": delay("a request to or from a non-member, by MLA [default: median 300d, p90 600d]")
+                },
+                "additionalProperties": false
+            },
+            "countries": { "type": "object", "additionalProperties": country },
+            "carriers": { "type": "object", "additionalProperties": carrier },
+            "incidents": { "type": "array", "items": incident },
+            "incident_generators": { "type": "array", "items": generator }
+        },
+        "additionalProperties": false
+    })
+}
+
+/// The schema as `pocnet schema` prints it.
+pub fn scenario_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(&scenario_schema()).expect("the schema serializes");
+    text.push('\n');
+    text
+}
