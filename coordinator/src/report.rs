@@ -307,6 +307,8 @@ fn incident_report(
                 hop.disclosure_received_ms = at
             }
             EventKind::IncidentReported
+            | EventKind::DirectoryStale { .. }
+            | EventKind::MessageLost { .. }
             | EventKind::AnswerReceived { .. }
             | EventKind::ConfirmationSent { .. }
             | EventKind::MlaSent { .. } => {}

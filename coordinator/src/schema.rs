@@ -95,7 +95,16 @@ pub fn scenario_schema() -> Value {
             "court_order": delay("a court order needed before the carrier may be ordered to preserve"),
             "holidays": { "type": "array", "items": { "type": "string", "format": "date" }, "description": "local dates the desk is closed (office-hours desks)" },
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
-            "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences it preserves for" }
+            "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences it preserves for" },
+            "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
+            "directory": {
+                "type": "object", "description": "the contact directory's entry for this desk",
+                "properties": {
+                    "stale": { "type": "number", "minimum": 0, "maximum": 1, "description": "probability the listed contact is stale" },
+                    "fallback": delay("extra delay of the fallback channel after a failed attempt [default: uniform 2h-24h]")
+                },
+                "required": ["stale"], "additionalProperties": false
+            }
         },
         "required": ["name", "time_zone", "staffing"], "additionalProperties": false
     });
@@ -199,6 +208,31 @@ pub fn scenario_schema() -> Value {
                     "mla_transit": delay("a request to or from a non-member, by MLA [default: median 300d, p90 600d]")
                 },
                 "additionalProperties": false
+            },
+            "channels": {
+                "type": "object", "description": "transit delays of the channels desks take requests by",
+                "properties": {
+                    "voice": delay("[default: median 5m, p90 30m]"), "e-mail": delay("[default: median 30m, p90 4h]"),
+                    "fax": delay("[default: median 1h, p90 8h]"), "portal": delay("[default: median 10m, p90 1h]")
+                },
+                "additionalProperties": false
+            },
+            "faults": {
+                "type": "array",
+                "items": {
+                    "type": "object", "description": "a fault during [from, until)",
+                    "properties": {
+                        "kind": { "enum": ["desk-unreachable", "directory-stale", "message-lost", "carrier-outage"] },
+                        "country": { "type": "string", "description": "desk-unreachable, directory-stale" },
+                        "sender": { "type": "string", "description": "message-lost" },
+                        "to": { "type": "string", "description": "message-lost" },
+                        "carrier": { "type": "string", "description": "carrier-outage" },
+                        "from": instant("start"),
+                        "until": instant("end"),
+                        "retry_after": duration("message-lost: the sender's timeout before resending [default: 4h]")
+                    },
+                    "required": ["kind", "from", "until"], "additionalProperties": false
+                }
             },
             "countries": { "type": "object", "additionalProperties": country },
             "carriers": { "type": "object", "additionalProperties": carrier },

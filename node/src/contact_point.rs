@@ -14,13 +14,15 @@
 //! the previous hop, disclosed to the reporting country (Art. 30). Who asks
 //! the next country depends on the [`Strategy`].
 
+use crate::directory::blocked_until;
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
-    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, Finding, LogRecord,
-    NextHop, PreservationOutcome, SimTime,
+    Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Event,
+    EventKind, Finding, LogRecord, MessageLoss, NextHop, PreservationOutcome, SimTime, Window,
 };
 use rand_chacha::ChaCha8Rng;
+use rand_distr::Distribution as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who sends the request for the next hop once a hop's traffic data is disclosed.
@@ -88,6 +90,15 @@ pub struct NodeConfig {
     pub mla_transit: Distribution,
     /// Countries outside the 24/7 network.
     pub non_members: BTreeSet<CountryCode>,
+    /// How this node reaches each other country; a country without an entry
+    /// is reached over `message_delay` and its entry is never stale.
+    pub directory: BTreeMap<CountryCode, DirectoryEntry>,
+    /// Periods this desk cannot be reached at all (a scenario fault).
+    pub desk_outages: Vec<Window>,
+    /// Periods this node's messages to a country are lost and resent.
+    pub message_losses: Vec<MessageLoss>,
+    /// Periods one of this node's carriers cannot act on orders.
+    pub carrier_outages: Vec<CarrierOutage>,
     pub epoch: jiff::Timestamp,
     pub seed: u64,
     pub replication: u64,
@@ -189,6 +200,10 @@ pub struct ContactPoint {
     min_message_delay_ms: i64,
     mla_transit: Distribution,
     non_members: BTreeSet<CountryCode>,
+    directory: BTreeMap<CountryCode, DirectoryEntry>,
+    desk_outages: Vec<Window>,
+    message_losses: Vec<MessageLoss>,
+    carrier_outages: Vec<CarrierOutage>,
     /// Hops this node has started work on, so that none is asked twice
     /// (under parallel the reporter asks them all at once).
     begun: BTreeSet<(String, u32)>,
@@ -229,6 +244,10 @@ impl ContactPoint {
             min_message_delay_ms: config.min_message_delay_ms,
             mla_transit: config.mla_transit,
             non_members: config.non_members,
+            directory: config.directory,
+            desk_outages: config.desk_outages,
+            message_losses: config.message_losses,
+            carrier_outages: config.carrier_outages,
             begun: BTreeSet::new(),
             facts,
             officers_free_at,
@@ -469,10 +488,14 @@ impl ContactPoint {
             debug_assert!(false, "delivery checks the carrier and its log");
             return;
         };
+        // A carrier in an outage takes the order when it is back.
+        let outages: Vec<Window> =
+            self.carrier_outages.iter().filter(|o| o.carrier == case.carrier).map(|o| o.window).collect();
+        let taken_at = blocked_until(&outages, now).unwrap_or(now);
         // The logs survive only if the order reaches the carrier before they are deleted.
         let logs = if carrier.no_logs {
             LogState::NeverKept
-        } else if now <= log.communication_at.plus_ms(carrier.retention_ms) {
+        } else if taken_at <= log.communication_at.plus_ms(carrier.retention_ms) {
             LogState::Survive
         } else {
             LogState::Expired
@@ -484,7 +507,7 @@ impl ContactPoint {
             case.logs = logs;
         }
         out.push(Output::SetTimer {
-            at: now.plus_ms(execute_ms),
+            at: taken_at.plus_ms(execute_ms),
             timer: Timer::CarrierPreserved { incident: incident.to_owned(), hop },
         });
     }
@@ -577,6 +600,8 @@ impl ContactPoint {
     /// With a fixed number of officers, work queues for the first one free;
     /// an emergency (2AP Art. 9) is taken by whoever is on duty at once.
     fn desk_done(&mut self, now: SimTime, emergency: bool) -> SimTime {
+        // Nobody can be reached at a desk that is down, however urgent.
+        let now = blocked_until(&self.desk_outages, now).unwrap_or(now);
         let staffing = &self.country.staffing;
         let mut start = staffing.officer_available(now, &self.clock, &mut self.rng.desk);
         let handling_ms = self.country.handling.sample(&mut self.rng.desk);
@@ -597,8 +622,32 @@ impl ContactPoint {
         // Without a point of contact at either end there is no expedited
         // channel: the message goes the formal MLA way.
         let formal = !self.country.member || self.non_members.contains(to);
-        let law = if formal { &self.mla_transit } else { &self.message_delay };
-        let transit_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+        let entry = if formal { None } else { self.directory.get(to).cloned() };
+        let law = match &entry {
+            _ if formal => self.mla_transit.clone(),
+            Some(entry) => entry.channel.clone(),
+            None => self.message_delay.clone(),
+        };
+        let mut transit_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+        if let Some(entry) = entry {
+            // Draw only where staleness is possible, so a directory without
+            // it leaves every other draw as it was.
+            let stale = entry.stale_windows.iter().any(|w| w.contains(now))
+                || (entry.stale_probability > 0.0
+                    && rand_distr::Bernoulli::new(entry.stale_probability.min(1.0))
+                        .is_ok_and(|coin| coin.sample(&mut self.rng.channel)));
+            if stale {
+                transit_ms += entry.fallback.sample(&mut self.rng.channel);
+                self.record(out, now, incident, hop, EventKind::DirectoryStale { to: to.clone() });
+            }
+        }
+        let lost = self.message_losses.iter().find(|l| &l.to == to && l.window.contains(now)).map(|l| l.retry_after_ms);
+        if let Some(retry_after_ms) = lost {
+            // The sender notices after its timeout and sends again.
+            let resent_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+            transit_ms = retry_after_ms + resent_ms;
+            self.record(out, now, incident, hop, EventKind::MessageLost { to: to.clone() });
+        }
         let sequence = self.next_message_sequence;
         self.next_message_sequence += 1;
         tracing::debug!(
@@ -711,6 +760,10 @@ mod tests {
             min_message_delay_ms: MINUTE_MS,
             mla_transit: Distribution::Fixed { ms: 300 * DAY_MS },
             non_members: BTreeSet::new(),
+            directory: BTreeMap::new(),
+            desk_outages: Vec::new(),
+            message_losses: Vec::new(),
+            carrier_outages: Vec::new(),
             epoch: jiff::Timestamp::UNIX_EPOCH,
             seed: 1,
             replication: 0,

@@ -49,6 +49,14 @@ pub enum EventKind {
     NoLogs {
         carrier: CarrierId,
     },
+    /// The directory entry for `to` was stale: the attempt failed, the fallback channel followed.
+    DirectoryStale {
+        to: CountryCode,
+    },
+    /// A message to `to` was lost and resent after the sender's timeout.
+    MessageLost {
+        to: CountryCode,
+    },
     /// The request was refused under a dual-criminality reservation.
     Refused {
         carrier: CarrierId,
@@ -116,6 +124,8 @@ impl std::fmt::Display for EventKind {
                 write!(f, "{carrier} had already deleted its logs (at sim ms {})", expired_at.ms())
             }
             EventKind::NoLogs { carrier } => write!(f, "{carrier} keeps no logs: nothing to preserve"),
+            EventKind::DirectoryStale { to } => write!(f, "directory entry for {to} stale: fallback channel"),
+            EventKind::MessageLost { to } => write!(f, "message to {to} lost: resent after the timeout"),
             EventKind::Refused { carrier, offence } => {
                 write!(f, "request for {carrier} refused: `{offence}` is outside the dual-criminality reservation")
             }

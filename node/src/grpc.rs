@@ -9,8 +9,8 @@
 use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
 use crate::runtime::{DeliveryError, NodeRuntime};
 use crate::{
-    Body, Carrier, CarrierId, Country, CountryCode, Distribution, Envelope, Event, EventKind, LogRecord, NextHop,
-    OfficeHours, PreservationOutcome, Shift, SimTime, Staffing,
+    Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Event,
+    EventKind, LogRecord, MessageLoss, NextHop, OfficeHours, PreservationOutcome, Shift, SimTime, Staffing, Window,
 };
 use pocnet_proto as pb;
 use pocnet_proto::contact_point_client::ContactPointClient;
@@ -211,6 +211,47 @@ fn incident_report(value: pb::IncidentReport) -> Result<IncidentReport, FieldErr
     })
 }
 
+fn window(value: pb::Window) -> Result<Window, FieldError> {
+    if value.until_ms < value.from_ms {
+        return Err(FieldError::new("until_ms", "must not be before from_ms"));
+    }
+    Ok(Window { from: SimTime(value.from_ms), until: SimTime(value.until_ms) })
+}
+
+fn window_to_proto(window: &Window) -> pb::Window {
+    pb::Window { from_ms: window.from.ms(), until_ms: window.until.ms() }
+}
+
+fn directory_entry(value: pb::DirectoryEntry) -> Result<(CountryCode, DirectoryEntry), FieldError> {
+    if !(0.0..=1.0).contains(&value.stale_probability) {
+        return Err(FieldError::new("stale_probability", "must be between 0 and 1"));
+    }
+    Ok((
+        country_code(&value.country, "country")?,
+        DirectoryEntry {
+            channel: distribution(value.channel, "channel")?,
+            stale_probability: value.stale_probability,
+            fallback: distribution(value.fallback, "fallback")?,
+            stale_windows: indexed(value.stale_windows, "stale_windows", window)?,
+        },
+    ))
+}
+
+fn message_loss(value: pb::MessageLoss) -> Result<MessageLoss, FieldError> {
+    Ok(MessageLoss {
+        to: country_code(&value.to, "to")?,
+        window: window(value.window.ok_or_else(|| FieldError::missing("window"))?).map_err(|e| e.within("window"))?,
+        retry_after_ms: non_negative(value.retry_after_ms, "retry_after_ms")?,
+    })
+}
+
+fn carrier_outage(value: pb::CarrierOutage) -> Result<CarrierOutage, FieldError> {
+    Ok(CarrierOutage {
+        carrier: CarrierId(required(&value.carrier, "carrier")?.to_owned()),
+        window: window(value.window.ok_or_else(|| FieldError::missing("window"))?).map_err(|e| e.within("window"))?,
+    })
+}
+
 fn indexed<T, U>(items: Vec<T>, field: &str, convert: fn(T) -> Result<U, FieldError>) -> Result<Vec<U>, FieldError> {
     items
         .into_iter()
@@ -270,6 +311,15 @@ pub fn node_config_from_proto(
             .enumerate()
             .map(|(i, code)| country_code(code, &format!("non_members[{i}]")))
             .collect::<Result<_, _>>()?,
+        directory: value
+            .directory
+            .into_iter()
+            .enumerate()
+            .map(|(i, entry)| directory_entry(entry).map_err(|e| e.within(&format!("directory[{i}]"))))
+            .collect::<Result<_, _>>()?,
+        desk_outages: indexed(value.desk_outages, "desk_outages", window)?,
+        message_losses: indexed(value.message_losses, "message_losses", message_loss)?,
+        carrier_outages: indexed(value.carrier_outages, "carrier_outages", carrier_outage)?,
         epoch,
         seed: value.seed,
         replication: value.replication,
@@ -348,6 +398,8 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::Preserved => EventKind::Preserved { carrier: carrier()?, until: until()? },
         K::LogsExpired => EventKind::LogsExpired { carrier: carrier()?, expired_at: until()? },
         K::NoLogs => EventKind::NoLogs { carrier: carrier()? },
+        K::DirectoryStale => EventKind::DirectoryStale { to: peer()? },
+        K::MessageLost => EventKind::MessageLost { to: peer()? },
         K::Refused => EventKind::Refused { carrier: carrier()?, offence: value.answer.clone() },
         K::Unidentified => EventKind::Unidentified { carrier: carrier()? },
         K::Disclosed => {
@@ -467,6 +519,32 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
         min_message_delay_ms: config.min_message_delay_ms,
         mla_transit: Some(distribution_to_proto(&config.mla_transit)),
         non_members: config.non_members.iter().map(|c| c.0.clone()).collect(),
+        directory: config
+            .directory
+            .iter()
+            .map(|(country, e)| pb::DirectoryEntry {
+                country: country.0.clone(),
+                channel: Some(distribution_to_proto(&e.channel)),
+                stale_probability: e.stale_probability,
+                fallback: Some(distribution_to_proto(&e.fallback)),
+                stale_windows: e.stale_windows.iter().map(window_to_proto).collect(),
+            })
+            .collect(),
+        desk_outages: config.desk_outages.iter().map(window_to_proto).collect(),
+        message_losses: config
+            .message_losses
+            .iter()
+            .map(|l| pb::MessageLoss {
+                to: l.to.0.clone(),
+                window: Some(window_to_proto(&l.window)),
+                retry_after_ms: l.retry_after_ms,
+            })
+            .collect(),
+        carrier_outages: config
+            .carrier_outages
+            .iter()
+            .map(|o| pb::CarrierOutage { carrier: o.carrier.0.clone(), window: Some(window_to_proto(&o.window)) })
+            .collect(),
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,
         replication: config.replication,
@@ -545,6 +623,8 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::Preserved { carrier, until } => (K::Preserved, None, Some(carrier), Some(*until)),
         EventKind::LogsExpired { carrier, expired_at } => (K::LogsExpired, None, Some(carrier), Some(*expired_at)),
         EventKind::NoLogs { carrier } => (K::NoLogs, None, Some(carrier), None),
+        EventKind::DirectoryStale { to } => (K::DirectoryStale, Some(to), None, None),
+        EventKind::MessageLost { to } => (K::MessageLost, Some(to), None, None),
         EventKind::Refused { carrier, offence } => {
             out.answer = offence.clone();
             (K::Refused, None, Some(carrier), None)

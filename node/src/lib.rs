@@ -10,6 +10,7 @@
 pub mod carrier;
 pub mod contact_point;
 pub mod country;
+pub mod directory;
 pub mod distribution;
 pub mod event;
 pub mod grpc;
@@ -22,6 +23,7 @@ pub mod time;
 pub use carrier::{Carrier, CarrierId, LogRecord};
 pub use contact_point::{ContactPoint, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
 pub use country::{Country, CountryCode};
+pub use directory::{CarrierOutage, DirectoryEntry, MessageLoss, Window};
 pub use distribution::Distribution;
 pub use event::{Event, EventKind};
 pub use message::{Body, Envelope, Finding, NextHop, PreservationOutcome};

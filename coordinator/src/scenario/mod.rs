@@ -16,8 +16,8 @@ use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
 use pocnet_node::time::DAY_MS;
 use pocnet_node::{
-    Carrier, CarrierId, Country, CountryCode, Distribution, IncidentReport, LogRecord, NextHop, NodeConfig, SimTime,
-    Staffing, Strategy,
+    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, IncidentReport, LogRecord,
+    MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
 };
 use raw::fmt_ms;
 use raw::{Membership, Offence, RawDistribution, RawScenario, Retention, StrategyName, Urgency};
@@ -50,6 +50,15 @@ pub struct Incident {
     pub source_port: bool,
 }
 
+/// The faults a scenario injects, sorted by the node that suffers them.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    pub desk_outages: BTreeMap<CountryCode, Vec<Window>>,
+    /// By sending country.
+    pub message_losses: BTreeMap<CountryCode, Vec<MessageLoss>>,
+    pub carrier_outages: Vec<CarrierOutage>,
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -65,6 +74,9 @@ pub struct Scenario {
     pub carriers: BTreeMap<CarrierId, Carrier>,
     /// Carriers behind carrier-grade NAT (Europol 2017: 90% of mobile, 50% of fixed access).
     pub cgn_carriers: BTreeSet<CarrierId>,
+    /// How senders reach each country that sets a channel or may be listed stale.
+    pub directory: BTreeMap<CountryCode, DirectoryEntry>,
+    pub faults: Faults,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -172,6 +184,21 @@ impl Scenario {
                 min_message_delay_ms: self.network.min_message_delay_ms,
                 mla_transit: self.network.mla_transit.clone(),
                 non_members: self.countries.values().filter(|c| !c.member).map(|c| c.code.clone()).collect(),
+                directory: self
+                    .directory
+                    .iter()
+                    .filter(|(c, _)| **c != country.code)
+                    .map(|(c, e)| (c.clone(), e.clone()))
+                    .collect(),
+                desk_outages: self.faults.desk_outages.get(&country.code).cloned().unwrap_or_default(),
+                message_losses: self.faults.message_losses.get(&country.code).cloned().unwrap_or_default(),
+                carrier_outages: self
+                    .faults
+                    .carrier_outages
+                    .iter()
+                    .filter(|o| self.carriers.get(&o.carrier).is_some_and(|c| c.country == country.code))
+                    .cloned()
+                    .collect(),
                 epoch: self.epoch,
                 seed,
                 replication,
@@ -268,6 +295,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         );
     }
     let mut countries = BTreeMap::new();
+    let mut raw_directory = BTreeMap::new();
     for (source, code, country) in raw.countries {
         problems.switch(source);
         let code_span = span(&code);
@@ -331,6 +359,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             None => None,
         };
         let code = CountryCode(code);
+        raw_directory.insert(code.clone(), (source, country.channel, country.directory));
         countries.insert(
             code.clone(),
             Country {
@@ -431,6 +460,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         problems.switch(source);
         incidents.extend(generate(problems, &references, seed, generator));
     }
+    let (directory, faults) =
+        directory_and_faults(problems, &references, raw.channels, &raw_directory, raw.faults, &network.message_delay);
     let sha256 = {
         let mut hasher = Sha256::new();
         for text in problems.texts() {
@@ -455,6 +486,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         countries,
         carriers,
         cgn_carriers,
+        directory,
+        faults,
         incidents,
         sha256,
     })
@@ -502,6 +535,13 @@ impl References<'_> {
             }
             (Ok(_), None) => SimTime::ZERO,
         }
+    }
+
+    fn carrier(&self, problems: &mut diagnostic::Collector, id: &toml::Spanned<String>) -> CarrierId {
+        if !self.carriers.contains(&id.get_ref().as_str()) {
+            problems.unknown(span(id), "carrier", id.get_ref(), self.carriers);
+        }
+        CarrierId(id.get_ref().clone())
     }
 
     fn chain(
@@ -611,4 +651,131 @@ fn generate(
         });
     }
     incidents
+}
+
+/// Transit delays of the channels a desk may take requests by [assumed].
+mod channel_defaults {
+    use pocnet_node::Distribution;
+    use pocnet_node::time::{HOUR_MS, MINUTE_MS};
+    pub const VOICE: Distribution = Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
+    pub const EMAIL: Distribution = Distribution::LogNormal { median_ms: 30 * MINUTE_MS, p90_ms: 4 * HOUR_MS };
+    pub const FAX: Distribution = Distribution::LogNormal { median_ms: HOUR_MS, p90_ms: 8 * HOUR_MS };
+    pub const PORTAL: Distribution = Distribution::LogNormal { median_ms: 10 * MINUTE_MS, p90_ms: HOUR_MS };
+    /// A stale directory entry's fallback: 2-24 h more (domain.md) [assumed].
+    pub const FALLBACK: Distribution = Distribution::Uniform { min_ms: 2 * HOUR_MS, max_ms: 24 * HOUR_MS };
+}
+
+type RawDirectoryEntries = BTreeMap<CountryCode, (usize, Option<raw::ChannelName>, Option<raw::RawDirectory>)>;
+
+/// The contact directory as senders see it, and the faults, checked.
+fn directory_and_faults(
+    problems: &mut diagnostic::Collector,
+    references: &References<'_>,
+    channels: Option<(usize, raw::RawChannels)>,
+    raw_directory: &RawDirectoryEntries,
+    raw_faults: Vec<(usize, raw::RawFault)>,
+    message_delay: &Distribution,
+) -> (BTreeMap<CountryCode, DirectoryEntry>, Faults) {
+    let channels = channels.map(|(_, c)| c).unwrap_or_default();
+    let channel_law = |name: raw::ChannelName| -> Distribution {
+        let (set, default) = match name {
+            raw::ChannelName::Voice => (&channels.voice, channel_defaults::VOICE),
+            raw::ChannelName::Email => (&channels.email, channel_defaults::EMAIL),
+            raw::ChannelName::Fax => (&channels.fax, channel_defaults::FAX),
+            raw::ChannelName::Portal => (&channels.portal, channel_defaults::PORTAL),
+        };
+        set.as_ref().map_or(default, |d| d.0.clone())
+    };
+    let mut directory = BTreeMap::new();
+    for (code, (source, channel, entry)) in raw_directory {
+        if channel.is_none() && entry.is_none() {
+            continue;
+        }
+        problems.switch(*source);
+        let stale_probability = entry.as_ref().map_or(0.0, |e| *e.stale.get_ref());
+        if let Some(e) = entry
+            && !(0.0..=1.0).contains(&stale_probability)
+        {
+            problems.push(
+                span(&e.stale),
+                format!("stale = {stale_probability} is not a probability between 0 and 1"),
+                None,
+            );
+        }
+        directory.insert(
+            code.clone(),
+            DirectoryEntry {
+                channel: channel.map_or_else(|| message_delay.clone(), channel_law),
+                stale_probability: stale_probability.clamp(0.0, 1.0),
+                fallback: entry
+                    .as_ref()
+                    .and_then(|e| e.fallback.as_ref().map(|d| d.0.clone()))
+                    .unwrap_or(channel_defaults::FALLBACK),
+                stale_windows: Vec::new(),
+            },
+        );
+    }
+    let mut faults = Faults::default();
+    for (source, fault) in raw_faults {
+        problems.switch(source);
+        let window =
+            |problems: &mut diagnostic::Collector, from: &toml::Spanned<String>, until: &toml::Spanned<String>| {
+                let window = Window {
+                    from: references.instant(problems, from, "fault's start"),
+                    until: references.instant(problems, until, "fault's end"),
+                };
+                if window.until < window.from {
+                    problems.push(span(until), "the fault ends before it begins".to_owned(), None);
+                }
+                window
+            };
+        let kind = *fault.kind.get_ref();
+        let w = window(problems, &fault.from, &fault.until);
+        // Each kind names what it strikes; a missing name is reported at `kind`.
+        let required = |problems: &mut diagnostic::Collector, key: &str, value: &Option<toml::Spanned<String>>| {
+            if value.is_none() {
+                problems.push(span(&fault.kind), format!("this fault needs `{key}`"), None);
+            }
+            value.clone()
+        };
+        match kind {
+            raw::FaultKind::DeskUnreachable => {
+                if let Some(country) = required(problems, "country", &fault.country) {
+                    let code = references.country(problems, &country);
+                    faults.desk_outages.entry(code).or_default().push(w);
+                }
+            }
+            raw::FaultKind::DirectoryStale => {
+                if let Some(country) = required(problems, "country", &fault.country) {
+                    let code = references.country(problems, &country);
+                    let entry = directory.entry(code).or_insert_with(|| DirectoryEntry {
+                        channel: message_delay.clone(),
+                        stale_probability: 0.0,
+                        fallback: channel_defaults::FALLBACK,
+                        stale_windows: Vec::new(),
+                    });
+                    entry.stale_windows.push(w);
+                }
+            }
+            raw::FaultKind::MessageLost => {
+                let (sender, to) = (required(problems, "sender", &fault.sender), required(problems, "to", &fault.to));
+                if let (Some(sender), Some(to)) = (sender, to) {
+                    let sender = references.country(problems, &sender);
+                    let to = references.country(problems, &to);
+                    faults.message_losses.entry(sender).or_default().push(MessageLoss {
+                        to,
+                        window: w,
+                        retry_after_ms: fault.retry_after.map_or(4 * pocnet_node::time::HOUR_MS, |d| d.0),
+                    });
+                }
+            }
+            raw::FaultKind::CarrierOutage => {
+                if let Some(carrier) = required(problems, "carrier", &fault.carrier) {
+                    let id = references.carrier(problems, &carrier);
+                    faults.carrier_outages.push(CarrierOutage { carrier: id, window: w });
+                }
+            }
+        }
+    }
+    (directory, faults)
 }

@@ -21,13 +21,91 @@ pub struct RawScenario {
     pub carriers: Vec<(usize, Spanned<String>, RawCarrier)>,
     pub incidents: Vec<(usize, RawIncident)>,
     pub incident_generators: Vec<(usize, RawGenerator)>,
+    pub channels: Option<(usize, RawChannels)>,
+    pub faults: Vec<(usize, RawFault)>,
     pub broken_countries: std::collections::BTreeSet<String>,
     pub broken_carriers: std::collections::BTreeSet<String>,
 }
 
 /// The top-level keys a scenario file may have.
-pub const TOP_LEVEL_KEYS: [&str; 7] =
-    ["scenario", "network", "countries", "carriers", "incidents", "incident_generators", "include"];
+pub const TOP_LEVEL_KEYS: [&str; 9] = [
+    "scenario",
+    "network",
+    "channels",
+    "countries",
+    "carriers",
+    "incidents",
+    "incident_generators",
+    "faults",
+    "include",
+];
+
+/// The channels desks take expedited requests by (Action Plan 8: "voice,
+/// fax, e-mail"), with their transit delays.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChannels {
+    pub voice: Option<RawDistribution>,
+    #[serde(rename = "e-mail")]
+    pub email: Option<RawDistribution>,
+    pub fax: Option<RawDistribution>,
+    pub portal: Option<RawDistribution>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub enum ChannelName {
+    #[serde(rename = "voice")]
+    Voice,
+    #[serde(rename = "e-mail")]
+    Email,
+    #[serde(rename = "fax")]
+    Fax,
+    #[serde(rename = "portal")]
+    Portal,
+}
+
+/// A country's entry in the contact directory: how likely it is out of date.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDirectory {
+    /// Probability the listed contact is stale (0 to 1).
+    pub stale: Spanned<f64>,
+    /// Extra delay of the fallback channel after a failed attempt.
+    pub fallback: Option<RawDistribution>,
+}
+
+/// A fault injected as a scenario event, during `[from, until)`.
+/// (A struct rather than a tagged enum: serde's tagged enums lose the
+/// places that diagnostics need.)
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    pub kind: Spanned<FaultKind>,
+    /// For `desk-unreachable` and `directory-stale`.
+    pub country: Option<Spanned<String>>,
+    /// For `message-lost`: the sending and receiving countries.
+    pub sender: Option<Spanned<String>>,
+    pub to: Option<Spanned<String>>,
+    /// For `carrier-outage`.
+    pub carrier: Option<Spanned<String>>,
+    pub from: Spanned<String>,
+    pub until: Spanned<String>,
+    /// For `message-lost`: how long the sender waits before resending.
+    pub retry_after: Option<DurationMs>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// Nobody can be reached at the country's desk.
+    DeskUnreachable,
+    /// The country's directory entry is stale: every sender pays the fallback.
+    DirectoryStale,
+    /// Messages from `sender` to `to` are lost, and resent after `retry_after`.
+    MessageLost,
+    /// The carrier cannot act on orders.
+    CarrierOutage,
+}
 
 /// Incidents drawn from a rate: a Poisson process over a period, each from a
 /// template chosen by weight.
@@ -159,6 +237,9 @@ pub struct RawCountry {
     pub officers: Option<Spanned<u32>>,
     /// A dual-criminality reservation (Budapest Art. 29(4)): the offences it preserves for.
     pub dual_criminality: Option<Vec<Offence>>,
+    /// The channel the desk takes expedited requests by.
+    pub channel: Option<ChannelName>,
+    pub directory: Option<RawDirectory>,
 }
 
 /// `member_since = 2004` or `member_since = "never"`.

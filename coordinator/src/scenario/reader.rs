@@ -69,7 +69,19 @@ impl<'p> Reader<'p> {
                         self.raw.network = Some((source, network));
                     }
                 }
-                ("scenario" | "network", false) => self.problems.push(
+                ("channels", true) => {
+                    if let Some(channels) = self.section(value) {
+                        self.raw.channels = Some((source, channels));
+                    }
+                }
+                ("faults", true) => {
+                    for fault in self.array(value, "faults") {
+                        if let Some(fault) = self.section(fault) {
+                            self.raw.faults.push((source, fault));
+                        }
+                    }
+                }
+                ("scenario" | "network" | "channels" | "faults", false) => self.problems.push(
                     key.span(),
                     format!("[{name}] belongs in the main scenario file, not in an included one"),
                     Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),

@@ -413,3 +413,118 @@ fn bad_generators_are_located() {
     let error = generated(&unknown).unwrap_err();
     assert!(error.contains("unknown country `GE`") && error.contains("did you mean `DE`"), "{error}");
 }
+
+/// One hop FR → DE (24/7 both, 30 min handling), `extra` appended (top-level
+/// tables like [channels] or [[faults]]), `de` inside DE's table.
+fn one_hop_world(de: &str, extra: &str) -> Scenario {
+    let text = format!(
+        r#"[scenario]
+name = "faults"
+epoch = "2026-03-02T00:00:00Z"
+seed = 4
+[network]
+min_message_delay = "1m"
+message_delay = "10m"
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "0s"
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "30m"
+{de}
+[carriers.de]
+country = "DE"
+kind = "access-isp"
+retention = "2d"
+preservation = "1h"
+disclosure = "1h"
+[[incidents]]
+id = "i"
+reported_by = "FR"
+communication = "2026-03-03T10:00:00Z"
+detection = "0s"
+chain = ["de"]
+{extra}
+"#
+    );
+    Scenario::parse("faults.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn transit(incident: &IncidentReport) -> i64 {
+    incident.hops[0].request_received_ms.unwrap() - incident.hops[0].request_sent_ms.unwrap()
+}
+
+#[test]
+fn a_desk_taking_requests_by_fax_is_reached_at_the_fax_s_pace() {
+    let base = run(&one_hop_world("", ""));
+    assert_eq!(transit(&base), 10 * 60_000);
+    let fax = run(&one_hop_world("channel = \"fax\"", "[channels]\nfax = \"3h\""));
+    assert_eq!(transit(&fax), 3 * H);
+}
+
+#[test]
+fn a_stale_directory_entry_costs_the_fallback_channel() {
+    let always_stale = run(&one_hop_world("directory = { stale = 1.0, fallback = \"6h\" }", ""));
+    assert_eq!(transit(&always_stale), 10 * 60_000 + 6 * H);
+    let never = run(&one_hop_world("directory = { stale = 0.0 }", ""));
+    assert_eq!(transit(&never), 10 * 60_000);
+    // As a fault: stale during a window around the request only.
+    let fault = "[[faults]]\nkind = \"directory-stale\"\ncountry = \"DE\"\nfrom = \"2026-03-03T00:00:00Z\"\nuntil = \"2026-03-04T00:00:00Z\"";
+    let windowed = run(&one_hop_world("", fault));
+    assert!(transit(&windowed) >= 10 * 60_000 + 2 * H, "the default fallback adds 2-24 h");
+}
+
+#[test]
+fn an_unreachable_desk_answers_when_it_is_back() {
+    let fault = "[[faults]]\nkind = \"desk-unreachable\"\ncountry = \"DE\"\nfrom = \"2026-03-03T00:00:00Z\"\nuntil = \"2026-03-03T20:00:00Z\"";
+    let incident = run(&one_hop_world("", fault));
+    assert_eq!(incident.hops[0].acknowledged_ms, Some((24 + 20) * H + 30 * 60_000));
+}
+
+#[test]
+fn a_lost_message_is_resent_after_the_timeout() {
+    let fault = "[[faults]]\nkind = \"message-lost\"\nsender = \"FR\"\nto = \"DE\"\nfrom = \"2026-03-03T00:00:00Z\"\nuntil = \"2026-03-03T12:00:00Z\"\nretry_after = \"5h\"";
+    let incident = run(&one_hop_world("", fault));
+    assert_eq!(transit(&incident), 5 * H + 10 * 60_000);
+}
+
+#[test]
+fn a_carrier_outage_can_outlast_the_logs() {
+    // Retention 2 days from Tuesday 10:00; the carrier is down until Friday.
+    let fault = "[[faults]]\nkind = \"carrier-outage\"\ncarrier = \"de\"\nfrom = \"2026-03-03T00:00:00Z\"\nuntil = \"2026-03-06T00:00:00Z\"";
+    let incident = run(&one_hop_world("", fault));
+    assert_eq!(incident.hops[0].outcome, HopOutcome::LogsExpired);
+    let short = fault.replace("2026-03-06T00:00:00Z", "2026-03-04T00:00:00Z");
+    assert_eq!(run(&one_hop_world("", &short)).hops[0].outcome, HopOutcome::OriginIdentified);
+}
+
+#[test]
+fn bad_faults_and_channels_are_located() {
+    let parse = |de: &str, extra: &str| {
+        let text = format!(
+            "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n{de}\n{extra}\n"
+        );
+        format!("{:?}", Scenario::parse("bad.toml", &text).unwrap_err())
+    };
+    assert!(parse("channel = \"pigeon\"", "").contains("unknown variant `pigeon`"));
+    assert!(parse("directory = { stale = 1.5 }", "").contains("not a probability"));
+    let unknown_kind = parse("", "[[faults]]\nkind = \"meteor\"\ncountry = \"DE\"");
+    assert!(
+        unknown_kind.contains("unknown variant `meteor`") && unknown_kind.contains("desk-unreachable"),
+        "{unknown_kind}"
+    );
+    let backwards = parse(
+        "",
+        "[[faults]]\nkind = \"desk-unreachable\"\ncountry = \"DE\"\nfrom = \"2026-03-05T00:00:00Z\"\nuntil = \"2026-03-04T00:00:00Z\"",
+    );
+    assert!(backwards.contains("ends before it begins"), "{backwards}");
+    let nobody = parse(
+        "",
+        "[[faults]]\nkind = \"carrier-outage\"\ncarrier = \"nope\"\nfrom = \"2026-03-05T00:00:00Z\"\nuntil = \"2026-03-06T00:00:00Z\"",
+    );
+    assert!(nobody.contains("unknown carrier `nope`"), "{nobody}");
+}
