@@ -81,11 +81,12 @@ pub fn scenario_schema() -> Value {
         "properties": {
             "name": { "type": "string" },
             "time_zone": { "type": "string", "description": "IANA time zone, like \"Europe/Paris\"" },
-            "staffing": staffing,
+            "staffing": staffing.clone(),
             "acknowledgement": delay("desk handling time once an officer is at the desk [default: median 15m, p90 1h]"),
             "written_confirmation": delay("until the written confirmation of an expedited request is sent (Action Plan 8) [default: median 1d, p90 3d]"),
             "mla_preparation": delay("preparing the Art. 31 MLA request once data is held [default: median 21d, p90 60d]"),
             "hold": duration("how long preserved data is held (Art. 29(7): at least 60 days) [default: 60d]"),
+            "hold_renewal": duration("the hold renewable once for this long (US: 90 + 90 days) [default: none]"),
             "member_since": {
                 "description": "year the country joined the network, or \"never\"; not yet a member at the epoch: requests go by MLA",
                 "oneOf": [{ "type": "integer", "minimum": 1997 }, { "const": "never" }]
@@ -121,7 +122,8 @@ pub fn scenario_schema() -> Value {
             "cgn": { "type": "boolean", "description": "behind carrier-grade NAT: without source port, nobody is identified", "default": false },
             "preservation": delay("executing a preservation order [default: median 4h, p90 24h]"),
             "disclosure": delay("producing the traffic data naming the previous hop [default: median 24h, p90 72h]"),
-            "emergency_response": delay("preserving, and again disclosing, in an emergency [default: median 2h, p90 8h]")
+            "emergency_response": delay("preserving, and again disclosing, in an emergency [default: median 2h, p90 8h]"),
+            "hours": staffing.clone()
         },
         "required": ["country", "kind", "retention"], "additionalProperties": false
     });

@@ -37,6 +37,8 @@ pub struct Carrier {
     pub disclosure: Distribution,
     /// Time to preserve, and again to disclose, in an emergency (Second Protocol Art. 9).
     pub emergency_response: Distribution,
+    /// When its staff act on orders, in the country's local time.
+    pub hours: crate::Staffing,
 }
 
 /// What one carrier's logs say about one incident's communication: the

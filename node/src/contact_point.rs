@@ -491,7 +491,9 @@ impl ContactPoint {
         // A carrier in an outage takes the order when it is back.
         let outages: Vec<Window> =
             self.carrier_outages.iter().filter(|o| o.carrier == case.carrier).map(|o| o.window).collect();
-        let taken_at = blocked_until(&outages, now).unwrap_or(now);
+        let back_at = blocked_until(&outages, now).unwrap_or(now);
+        // A carrier with business hours acts on the order when its staff are in.
+        let taken_at = carrier.hours.officer_available(back_at, &self.clock, &mut self.rng.carrier);
         // The logs survive only if the order reaches the carrier before they are deleted.
         let logs = if carrier.no_logs {
             LogState::NeverKept
@@ -522,12 +524,13 @@ impl ContactPoint {
         let carrier_id = case.carrier.clone();
         let outcome = match case.logs {
             LogState::Survive => {
-                let until = now.plus_ms(self.country.hold_ms);
+                let until = now.plus_ms(self.country.hold_ms + self.country.hold_renewal_ms.unwrap_or(0));
                 let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
                 let law = if emergency { &carrier.emergency_response } else { &carrier.disclosure };
                 let disclose_ms = law.sample(&mut self.rng.carrier);
+                let staff_at = carrier.hours.officer_available(now, &self.clock, &mut self.rng.carrier);
                 out.push(Output::SetTimer {
-                    at: now.plus_ms(disclose_ms),
+                    at: staff_at.plus_ms(disclose_ms),
                     timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
                 });
                 if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
@@ -710,6 +713,7 @@ mod tests {
             written_confirmation: Distribution::Fixed { ms: DAY_MS },
             mla_preparation: Distribution::Fixed { ms: 30 * DAY_MS },
             hold_ms: 60 * DAY_MS,
+            hold_renewal_ms: None,
             member: true,
             languages: vec!["en".to_owned()],
             translation: Distribution::Fixed { ms: 5 * HOUR_MS },
@@ -729,6 +733,7 @@ mod tests {
             preservation: Distribution::Fixed { ms: 2 * HOUR_MS },
             disclosure: Distribution::Fixed { ms: 6 * HOUR_MS },
             emergency_response: Distribution::Fixed { ms: HOUR_MS },
+            hours: Staffing::AroundTheClock,
         }
     }
 

@@ -44,6 +44,8 @@ pub struct Country {
     pub mla_preparation: Distribution,
     /// How long preserved data is held awaiting the MLA request (Art. 29(7): at least 60 days).
     pub hold_ms: i64,
+    /// A renewal of the hold, once, always requested in time (18 U.S.C. 2703(f): 90 + 90 days).
+    pub hold_renewal_ms: Option<i64>,
     /// A member of the 24/7 network; a non-member has no point of contact to
     /// take expedited requests, so requests to it travel as MLA requests.
     pub member: bool,

@@ -149,6 +149,7 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         written_confirmation: distribution(value.written_confirmation, "written_confirmation")?,
         mla_preparation: distribution(value.mla_preparation, "mla_preparation")?,
         hold_ms: non_negative(value.hold_ms, "hold_ms")?,
+        hold_renewal_ms: (non_negative(value.hold_renewal_ms, "hold_renewal_ms")? > 0).then_some(value.hold_renewal_ms),
         member: value.member,
         languages: value.languages,
         translation: distribution(value.translation, "translation")?,
@@ -176,6 +177,10 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
         preservation: distribution(value.preservation, "preservation")?,
         disclosure: distribution(value.disclosure, "disclosure")?,
         emergency_response: distribution(value.emergency_response, "emergency_response")?,
+        hours: match value.hours {
+            Some(hours) => staffing(Some(hours)).map_err(|e| e.within("hours"))?,
+            None => Staffing::AroundTheClock,
+        },
     })
 }
 
@@ -440,9 +445,8 @@ fn next_hop_to_proto(hop: &NextHop) -> pb::NextHop {
     pb::NextHop { carrier: hop.carrier.0.clone(), country: hop.country.0.clone() }
 }
 
-pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, String>) -> pb::NodeConfig {
-    let c = &config.country;
-    let staffing = match &c.staffing {
+fn staffing_to_proto(staffing: &Staffing) -> pb::Staffing {
+    let kind = match staffing {
         Staffing::AroundTheClock => pb::staffing::Kind::AroundTheClock(true),
         Staffing::OfficeHours(h) => pb::staffing::Kind::OfficeHours(pb::OfficeHours {
             shifts: h
@@ -455,16 +459,23 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             holidays: h.holidays.iter().map(ToString::to_string).collect(),
         }),
     };
+    pb::Staffing { kind: Some(kind) }
+}
+
+pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, String>) -> pb::NodeConfig {
+    let c = &config.country;
+    let staffing = staffing_to_proto(&c.staffing);
     pb::NodeConfig {
         country: Some(pb::Country {
             code: c.code.0.clone(),
             name: c.name.clone(),
             time_zone: c.time_zone_name.clone(),
-            staffing: Some(pb::Staffing { kind: Some(staffing) }),
+            staffing: Some(staffing),
             handling: Some(distribution_to_proto(&c.handling)),
             written_confirmation: Some(distribution_to_proto(&c.written_confirmation)),
             mla_preparation: Some(distribution_to_proto(&c.mla_preparation)),
             hold_ms: c.hold_ms,
+            hold_renewal_ms: c.hold_renewal_ms.unwrap_or(0),
             member: c.member,
             languages: c.languages.clone(),
             translation: Some(distribution_to_proto(&c.translation)),
@@ -484,6 +495,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 preservation: Some(distribution_to_proto(&k.preservation)),
                 disclosure: Some(distribution_to_proto(&k.disclosure)),
                 emergency_response: Some(distribution_to_proto(&k.emergency_response)),
+                hours: Some(staffing_to_proto(&k.hours)),
             })
             .collect(),
         logs: config

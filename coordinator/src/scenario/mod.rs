@@ -372,6 +372,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
                 mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
                 hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
+                hold_renewal_ms: country.hold_renewal.map(|d| d.0).filter(|&ms| ms > 0),
                 member,
                 languages: country.languages,
                 translation: law(country.translation, defaults::TRANSLATION),
@@ -420,6 +421,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 preservation: law(carrier.preservation, defaults::PRESERVATION),
                 disclosure: law(carrier.disclosure, defaults::DISCLOSURE),
                 emergency_response: law(carrier.emergency_response, defaults::EMERGENCY_RESPONSE),
+                hours: carrier.hours.map_or(Staffing::AroundTheClock, |h| h.0),
             },
         );
     }

@@ -224,6 +224,8 @@ pub struct RawCountry {
     pub written_confirmation: Option<RawDistribution>,
     pub mla_preparation: Option<RawDistribution>,
     pub hold: Option<DurationMs>,
+    /// The hold renewable once for this long (US: 90 + 90 days).
+    pub hold_renewal: Option<DurationMs>,
     /// The year the country joined the 24/7 network, or "never".
     pub member_since: Option<Spanned<Membership>>,
     #[serde(default)]
@@ -284,6 +286,8 @@ pub struct RawCarrier {
     #[serde(default)]
     pub cgn: bool,
     pub emergency_response: Option<RawDistribution>,
+    /// When its staff act on orders; absent: around the clock.
+    pub hours: Option<RawStaffing>,
     pub preservation: Option<RawDistribution>,
     pub disclosure: Option<RawDistribution>,
 }

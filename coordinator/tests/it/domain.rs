@@ -528,3 +528,40 @@ fn bad_faults_and_channels_are_located() {
     );
     assert!(nobody.contains("unknown carrier `nope`"), "{nobody}");
 }
+
+#[test]
+fn a_carrier_with_business_hours_acts_on_orders_only_when_its_staff_are_in() {
+    // The order reaches DE's carrier on Tuesday ~10:40 UTC: inside hours it acts
+    // at once; with staff in from 14:00 it waits, and with 3-hour logs
+    // the wait costs the trace.
+    let base = run(&one_hop_world("", ""));
+    let ordered = base.hops[0].preservation_ordered_ms.unwrap();
+    assert_eq!(base.hops[0].preserved_ms, Some(ordered + H));
+    let text = |retention: &str| {
+        let s = one_hop_world("", "");
+        let mut s = s;
+        let carrier = s.carriers.get_mut(&pocnet_node::CarrierId::from("de")).unwrap();
+        carrier.hours = pocnet_node::Staffing::OfficeHours(pocnet_node::OfficeHours {
+            shifts: vec![pocnet_node::Shift { opens_minute: 14 * 60, closes_minute: 18 * 60 }],
+            weekdays: vec![1, 2, 3, 4, 5],
+            on_call: None,
+            holidays: Vec::new(),
+        });
+        carrier.retention_ms = pocnet_coordinator::scenario::raw::parse_duration(retention).unwrap();
+        s
+    };
+    let tuesday_14h = (24 + 14) * H;
+    let waits = run(&text("2d"));
+    assert_eq!(waits.hops[0].preserved_ms, Some(tuesday_14h + H));
+    let lost = run(&text("3h"));
+    assert_eq!(lost.hops[0].outcome, HopOutcome::LogsExpired);
+}
+
+#[test]
+fn a_renewable_hold_gives_the_mla_request_more_time() {
+    let plain = run(&one_hop_world("hold = \"90d\"", ""));
+    let renewed = run(&one_hop_world("hold = \"90d\"\nhold_renewal = \"90d\"", ""));
+    let held = |i: &IncidentReport| i.hops[0].hold_until_ms.unwrap() - i.hops[0].preserved_ms.unwrap();
+    assert_eq!(held(&plain), 90 * 24 * H);
+    assert_eq!(held(&renewed), 180 * 24 * H);
+}
