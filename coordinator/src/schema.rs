@@ -123,7 +123,8 @@ pub fn scenario_schema() -> Value {
             "preservation": delay("executing a preservation order [default: median 4h, p90 24h]"),
             "disclosure": delay("producing the traffic data naming the previous hop [default: median 24h, p90 72h]"),
             "emergency_response": delay("preserving, and again disclosing, in an emergency [default: median 2h, p90 8h]"),
-            "hours": staffing.clone()
+            "hours": staffing.clone(),
+            "subscriber_retention": duration("how long subscriber records are kept; at the origin, the account holder is identified only if they still are [default: as long as needed]")
         },
         "required": ["country", "kind", "retention"], "additionalProperties": false
     });

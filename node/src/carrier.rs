@@ -39,6 +39,9 @@ pub struct Carrier {
     pub emergency_response: Distribution,
     /// When its staff act on orders, in the country's local time.
     pub hours: crate::Staffing,
+    /// How long it keeps who held an account (subscriber data, as against
+    /// `retention_ms` of traffic data); `None`: as long as the traffic data matters.
+    pub subscriber_retention_ms: Option<i64>,
 }
 
 /// What one carrier's logs say about one incident's communication: the

@@ -178,6 +178,8 @@ struct Case {
     requester: CountryCode,
     reporting_country: CountryCode,
     logs: LogState,
+    /// The carrier still had the subscriber records when it took the order.
+    subscriber_kept: bool,
     hold_until: Option<SimTime>,
 }
 
@@ -363,8 +365,14 @@ impl ContactPoint {
                 self.facts.entry(incident.clone()).or_insert(CaseFacts { offence, emergency });
                 let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
                 self.record(out, now, &incident, hop, event);
-                let case =
-                    Case { carrier, requester: from, reporting_country, logs: LogState::Unknown, hold_until: None };
+                let case = Case {
+                    carrier,
+                    requester: from,
+                    reporting_country,
+                    logs: LogState::Unknown,
+                    subscriber_kept: true,
+                    hold_until: None,
+                };
                 self.cases.insert((incident.clone(), hop), case);
                 // A request in no language this desk reads is translated first.
                 let readable = languages.is_empty()
@@ -431,6 +439,7 @@ impl ContactPoint {
                 requester: self.country.code.clone(),
                 reporting_country,
                 logs: LogState::Unknown,
+                subscriber_kept: true,
                 hold_until: None,
             };
             self.cases.insert((incident.to_owned(), hop), case);
@@ -502,11 +511,14 @@ impl ContactPoint {
         } else {
             LogState::Expired
         };
+        let subscriber_kept =
+            carrier.subscriber_retention_ms.is_none_or(|r| taken_at <= log.communication_at.plus_ms(r));
         let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
         let law = if emergency { &carrier.emergency_response } else { &carrier.preservation };
         let execute_ms = law.sample(&mut self.rng.carrier);
         if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
             case.logs = logs;
+            case.subscriber_kept = subscriber_kept;
         }
         out.push(Output::SetTimer {
             at: taken_at.plus_ms(execute_ms),
@@ -564,7 +576,10 @@ impl ContactPoint {
         let finding = match (&log.previous, log.identifiable) {
             (_, false) => Finding::Nobody,
             (Some(previous), true) => Finding::PreviousHop(previous.clone()),
-            (None, true) => Finding::Subscriber,
+            // At the origin the traffic data points at an account: its holder
+            // is known only if the subscriber records were still kept.
+            (None, true) if case.subscriber_kept => Finding::Subscriber,
+            (None, true) => Finding::Nobody,
         };
         let me = self.country.code.clone();
         let mut forwarded = false;
@@ -734,6 +749,7 @@ mod tests {
             disclosure: Distribution::Fixed { ms: 6 * HOUR_MS },
             emergency_response: Distribution::Fixed { ms: HOUR_MS },
             hours: Staffing::AroundTheClock,
+            subscriber_retention_ms: None,
         }
     }
 

@@ -177,6 +177,8 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
         preservation: distribution(value.preservation, "preservation")?,
         disclosure: distribution(value.disclosure, "disclosure")?,
         emergency_response: distribution(value.emergency_response, "emergency_response")?,
+        subscriber_retention_ms: (non_negative(value.subscriber_retention_ms, "subscriber_retention_ms")? > 0)
+            .then_some(value.subscriber_retention_ms),
         hours: match value.hours {
             Some(hours) => staffing(Some(hours)).map_err(|e| e.within("hours"))?,
             None => Staffing::AroundTheClock,
@@ -496,6 +498,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 disclosure: Some(distribution_to_proto(&k.disclosure)),
                 emergency_response: Some(distribution_to_proto(&k.emergency_response)),
                 hours: Some(staffing_to_proto(&k.hours)),
+                subscriber_retention_ms: k.subscriber_retention_ms.unwrap_or(0),
             })
             .collect(),
         logs: config

@@ -422,6 +422,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 disclosure: law(carrier.disclosure, defaults::DISCLOSURE),
                 emergency_response: law(carrier.emergency_response, defaults::EMERGENCY_RESPONSE),
                 hours: carrier.hours.map_or(Staffing::AroundTheClock, |h| h.0),
+                subscriber_retention_ms: carrier.subscriber_retention.map(|d| d.0),
             },
         );
     }

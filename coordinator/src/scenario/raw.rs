@@ -288,6 +288,8 @@ pub struct RawCarrier {
     pub emergency_response: Option<RawDistribution>,
     /// When its staff act on orders; absent: around the clock.
     pub hours: Option<RawStaffing>,
+    /// How long it keeps subscriber records (who held an account).
+    pub subscriber_retention: Option<DurationMs>,
     pub preservation: Option<RawDistribution>,
     pub disclosure: Option<RawDistribution>,
 }
