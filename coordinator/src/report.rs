@@ -125,6 +125,8 @@ pub struct HopReport {
     pub mla_received_ms: Option<i64>,
     /// The offence a dual-criminality reservation refused.
     pub refused_offence: Option<String>,
+    /// Why the carrier could single out nobody.
+    pub unidentified_because: Option<String>,
     pub outcome: HopOutcome,
     pub goals: Vec<GoalResult>,
 }
@@ -288,9 +290,14 @@ fn incident_report(
                 hop.refused_offence = Some(offence.clone());
                 hop.outcome = HopOutcome::Refused;
             }
-            EventKind::Unidentified { .. } => {
+            EventKind::Unidentified { carrier } => {
                 hop.disclosed_ms = at;
                 hop.outcome = HopOutcome::Unidentified;
+                hop.unidentified_because = Some(if scenario.cgn_carriers.contains(carrier) && !incident.source_port {
+                    "is behind carrier-grade NAT and the request had no source port: nobody identified".to_owned()
+                } else {
+                    "no longer kept the subscriber records: the account holder is unknown".to_owned()
+                });
             }
             EventKind::Disclosed { next_hop, .. } => {
                 hop.disclosed_ms = at;
@@ -405,8 +412,10 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
             )
         } else if hop.outcome == HopOutcome::Unidentified {
             format!(
-                "{} ({}) is behind carrier-grade NAT and the request had no source port: nobody identified",
-                hop.carrier, hop.country
+                "{} ({}) {}",
+                hop.carrier,
+                hop.country,
+                hop.unidentified_because.as_deref().unwrap_or("identified nobody")
             )
         } else {
             let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
