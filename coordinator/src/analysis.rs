@@ -28,16 +28,19 @@ pub enum Stage {
     Disclosure,
     /// Request sent → written confirmation received.
     WrittenConfirmation,
+    /// MLA request received → data produced (Art. 31).
+    Production,
     /// Report → origin identified, for traces that reached it.
     EndToEnd,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 5] = [
+    pub const ALL: [Stage; 6] = [
         Stage::Acknowledgement,
         Stage::PreservationOrdered,
         Stage::Disclosure,
         Stage::WrittenConfirmation,
+        Stage::Production,
         Stage::EndToEnd,
     ];
 
@@ -47,6 +50,7 @@ impl Stage {
             Stage::PreservationOrdered => "preservation order",
             Stage::Disclosure => "disclosure",
             Stage::WrittenConfirmation => "written confirmation",
+            Stage::Production => "production (MLA)",
             Stage::EndToEnd => "end to end",
         }
     }
@@ -58,6 +62,7 @@ impl Stage {
             Stage::PreservationOrdered => Some(Measure::PreservationOrdered),
             Stage::Disclosure => Some(Measure::Disclosure),
             Stage::WrittenConfirmation => Some(Measure::WrittenConfirmation),
+            Stage::Production => Some(Measure::Production),
             Stage::EndToEnd => None,
         }
     }
@@ -245,6 +250,7 @@ impl Aggregate {
             (Stage::PreservationOrdered, hop.preservation_ordered_ms.map(|t| t - received)),
             (Stage::Disclosure, hop.disclosed_ms.map(|t| t - received)),
             (Stage::WrittenConfirmation, hop.request_sent_ms.zip(hop.confirmation_received_ms).map(|(s, r)| r - s)),
+            (Stage::Production, hop.mla_received_ms.zip(hop.produced_ms).map(|(m, p)| p - m)),
         ];
         for (stage, span) in spans {
             if let Some(ms) = span {

@@ -22,17 +22,21 @@ pub enum Measure {
     WrittenConfirmation,
     /// Preserved data is held at least this long (a minimum, not a deadline).
     Hold,
+    /// MLA request received → preserved data produced (Art. 31; e-Evidence and
+    /// Second Protocol production orders when `mla_execution` models them).
+    Production,
     /// The MLA request (Art. 31) arrives before the hold on preserved data expires.
     MlaBeforeHoldExpiry,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 6] = [
+    pub const ALL: [Measure; 7] = [
         Measure::Acknowledgement,
         Measure::PreservationOrdered,
         Measure::Disclosure,
         Measure::WrittenConfirmation,
         Measure::Hold,
+        Measure::Production,
         Measure::MlaBeforeHoldExpiry,
     ];
 
@@ -44,6 +48,7 @@ impl Measure {
             Measure::Disclosure => "disclosure",
             Measure::WrittenConfirmation => "written_confirmation",
             Measure::Hold => "hold",
+            Measure::Production => "production",
             Measure::MlaBeforeHoldExpiry => "mla_before_hold_expiry",
         }
     }
@@ -100,6 +105,7 @@ fn describe(measure: Measure, target_ms: Option<i64>, emergency_ms: Option<i64>)
         Measure::PreservationOrdered => within("order preservation"),
         Measure::Disclosure => within("disclose the next hop"),
         Measure::WrittenConfirmation => within("written confirmation"),
+        Measure::Production => within("produce the data under the MLA request"),
         Measure::Hold => format!("hold preserved data at least {}", target_ms.map_or_else(|| "?".to_owned(), fmt_ms)),
         Measure::MlaBeforeHoldExpiry => "MLA request before the hold expires".to_owned(),
     }
@@ -131,10 +137,10 @@ impl ProfileName {
                 "eu-e-evidence",
                 vec![
                     goal(
-                        Disclosure,
+                        Production,
                         Some(10 * DAY_MS),
                         Some(8 * HOUR_MS),
-                        "Reg. 2023/1543: production within 10 days, 8 h in an emergency (modelled as the disclosure)",
+                        "Reg. 2023/1543: production order answered within 10 days, 8 h in an emergency",
                     ),
                     goal(Hold, Some(60 * DAY_MS), None, "Reg. 2023/1543: preservation held 60 days (+30)"),
                 ],
@@ -142,12 +148,7 @@ impl ProfileName {
             ProfileName::SecondProtocol => (
                 "second-protocol",
                 vec![
-                    goal(
-                        Disclosure,
-                        Some(45 * DAY_MS),
-                        None,
-                        "CETS 224 Art. 8: traffic data within 45 days (modelled as the disclosure)",
-                    ),
+                    goal(Production, Some(45 * DAY_MS), None, "CETS 224 Art. 8: traffic data within 45 days"),
                     goal(Acknowledgement, Some(HOUR_MS), None, "CETS 224 Art. 9 via the 24/7 network [1 h assumed]"),
                 ],
             ),

@@ -123,6 +123,8 @@ pub struct HopReport {
     pub disclosure_received_ms: Option<i64>,
     pub confirmation_received_ms: Option<i64>,
     pub mla_received_ms: Option<i64>,
+    /// The preserved data was produced under the MLA request.
+    pub produced_ms: Option<i64>,
     /// The offence a dual-criminality reservation refused.
     pub refused_offence: Option<String>,
     /// Why the carrier could single out nobody.
@@ -310,6 +312,7 @@ fn incident_report(
             }
             EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
             EventKind::MlaReceived { .. } => hop.mla_received_ms = at,
+            EventKind::Produced { .. } => hop.produced_ms = at,
             EventKind::AnswerReceived { answer, .. } if answer == Body::DISCLOSURE_NAME => {
                 hop.disclosure_received_ms = at
             }
@@ -362,6 +365,10 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
             Measure::WrittenConfirmation => match (hop.request_sent_ms, hop.confirmation_received_ms) {
                 (Some(sent), received) => within(received.map(|r| r - sent), target),
                 (None, _) => continue,
+            },
+            Measure::Production => match hop.mla_received_ms {
+                Some(mla) => within(hop.produced_ms.map(|p| p - mla), target),
+                None => continue,
             },
             Measure::Hold => match (hop.preserved_ms, hop.hold_until_ms) {
                 (Some(preserved), Some(until)) => GoalResult {
@@ -602,6 +609,7 @@ pub fn measure_name(measure: Measure) -> &'static str {
         Measure::Disclosure => "disclosure",
         Measure::WrittenConfirmation => "written confirmation",
         Measure::Hold => "hold duration",
+        Measure::Production => "production",
         Measure::MlaBeforeHoldExpiry => "MLA before hold expiry",
     }
 }

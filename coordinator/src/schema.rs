@@ -85,6 +85,7 @@ pub fn scenario_schema() -> Value {
             "acknowledgement": delay("desk handling time once an officer is at the desk [default: median 15m, p90 1h]"),
             "written_confirmation": delay("until the written confirmation of an expedited request is sent (Action Plan 8) [default: median 1d, p90 3d]"),
             "mla_preparation": delay("preparing the Art. 31 MLA request once data is held [default: median 21d, p90 60d]"),
+            "mla_execution": delay("executing an MLA request received: producing the preserved data [default: median 300d, p90 600d]"),
             "hold": duration("how long preserved data is held (Art. 29(7): at least 60 days) [default: 60d]"),
             "hold_renewal": duration("the hold renewable once for this long (US: 90 + 90 days) [default: none]"),
             "member_since": {
@@ -194,7 +195,8 @@ pub fn scenario_schema() -> Value {
                                 "properties": {
                                     "profile": { "enum": ["action-plan-1997", "budapest", "eu-e-evidence", "second-protocol"] },
                                     "acknowledgement": goal_target, "preservation_ordered": goal_target,
-                                    "disclosure": goal_target, "written_confirmation": goal_target, "hold": goal_target
+                                    "disclosure": goal_target, "written_confirmation": goal_target, "hold": goal_target,
+                                    "production": goal_target
                                 },
                                 "additionalProperties": false
                             }

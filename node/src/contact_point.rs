@@ -147,6 +147,12 @@ pub enum Timer {
         to: CountryCode,
         request_sent_at: SimTime,
     },
+    /// The MLA request has been executed: produce the preserved data.
+    Produce {
+        incident: String,
+        hop: u32,
+        to: CountryCode,
+    },
     SendMla {
         incident: String,
         hop: u32,
@@ -350,6 +356,10 @@ impl ContactPoint {
                 self.send(out, now, &to, &incident, hop, Body::WrittenConfirmation { request_sent_at });
                 self.record(out, now, &incident, hop, EventKind::ConfirmationSent { to });
             }
+            Timer::Produce { incident, hop, to } => {
+                self.send(out, now, &to, &incident, hop, Body::Production);
+                self.record(out, now, &incident, hop, EventKind::Produced { to });
+            }
             Timer::SendMla { incident, hop, to } => {
                 self.send(out, now, &to, &incident, hop, Body::MlaRequest);
                 self.record(out, now, &incident, hop, EventKind::MlaSent { to });
@@ -411,7 +421,18 @@ impl ContactPoint {
             }
             Body::MlaRequest => {
                 let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
-                self.record(out, now, &incident, hop, EventKind::MlaReceived { from, hold_until });
+                self.record(out, now, &incident, hop, EventKind::MlaReceived { from: from.clone(), hold_until });
+                // Only data still held can be produced; after the hold it is released.
+                if now <= hold_until {
+                    let execute_ms = self.country.mla_execution.sample(&mut self.rng.paperwork);
+                    out.push(Output::SetTimer {
+                        at: now.plus_ms(execute_ms),
+                        timer: Timer::Produce { incident, hop, to: from },
+                    });
+                }
+            }
+            Body::Production => {
+                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
             }
         }
     }
@@ -727,6 +748,7 @@ mod tests {
             handling: Distribution::Fixed { ms: 10 * MINUTE_MS },
             written_confirmation: Distribution::Fixed { ms: DAY_MS },
             mla_preparation: Distribution::Fixed { ms: 30 * DAY_MS },
+            mla_execution: Distribution::Fixed { ms: 200 * DAY_MS },
             hold_ms: 60 * DAY_MS,
             hold_renewal_ms: None,
             member: true,

@@ -42,6 +42,8 @@ pub struct Country {
     pub written_confirmation: Distribution,
     /// Time to prepare and send the MLA request (Art. 31) once data is preserved.
     pub mla_preparation: Distribution,
+    /// Time to execute an MLA request received: producing the preserved data.
+    pub mla_execution: Distribution,
     /// How long preserved data is held awaiting the MLA request (Art. 29(7): at least 60 days).
     pub hold_ms: i64,
     /// A renewal of the hold, once, always requested in time (18 U.S.C. 2703(f): 90 + 90 days).

@@ -89,6 +89,10 @@ pub enum EventKind {
     MlaSent {
         to: CountryCode,
     },
+    /// The preserved data was produced to `to` under its MLA request (Art. 31).
+    Produced {
+        to: CountryCode,
+    },
     MlaReceived {
         from: CountryCode,
         hold_until: SimTime,
@@ -145,6 +149,7 @@ impl std::fmt::Display for EventKind {
             EventKind::ConfirmationReceived { from, .. } => {
                 write!(f, "written confirmation received from {from}")
             }
+            EventKind::Produced { to } => write!(f, "preserved data produced to {to} (Art. 31)"),
             EventKind::MlaSent { to } => write!(f, "MLA request sent to {to}"),
             EventKind::MlaReceived { from, .. } => write!(f, "MLA request received from {from}"),
         }

@@ -148,6 +148,7 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         handling: distribution(value.handling, "handling")?,
         written_confirmation: distribution(value.written_confirmation, "written_confirmation")?,
         mla_preparation: distribution(value.mla_preparation, "mla_preparation")?,
+        mla_execution: distribution(value.mla_execution, "mla_execution")?,
         hold_ms: non_negative(value.hold_ms, "hold_ms")?,
         hold_renewal_ms: (non_negative(value.hold_renewal_ms, "hold_renewal_ms")? > 0).then_some(value.hold_renewal_ms),
         member: value.member,
@@ -374,6 +375,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
         }
         B::WrittenConfirmation(c) => Body::WrittenConfirmation { request_sent_at: SimTime(c.request_sent_at_ms) },
         B::MlaRequest(_) => Body::MlaRequest,
+        B::Production(_) => Body::Production,
     };
     Ok(Envelope {
         from: country_code(&value.from, "from")?,
@@ -407,6 +409,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::NoLogs => EventKind::NoLogs { carrier: carrier()? },
         K::DirectoryStale => EventKind::DirectoryStale { to: peer()? },
         K::MessageLost => EventKind::MessageLost { to: peer()? },
+        K::Produced => EventKind::Produced { to: peer()? },
         K::Refused => EventKind::Refused { carrier: carrier()?, offence: value.answer.clone() },
         K::Unidentified => EventKind::Unidentified { carrier: carrier()? },
         K::Disclosed => {
@@ -476,6 +479,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             handling: Some(distribution_to_proto(&c.handling)),
             written_confirmation: Some(distribution_to_proto(&c.written_confirmation)),
             mla_preparation: Some(distribution_to_proto(&c.mla_preparation)),
+            mla_execution: Some(distribution_to_proto(&c.mla_execution)),
             hold_ms: c.hold_ms,
             hold_renewal_ms: c.hold_renewal_ms.unwrap_or(0),
             member: c.member,
@@ -606,6 +610,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             B::WrittenConfirmation(pb::WrittenConfirmation { request_sent_at_ms: request_sent_at.ms() })
         }
         Body::MlaRequest => B::MlaRequest(pb::MlaRequest {}),
+        Body::Production => B::Production(pb::Production {}),
     };
     pb::Envelope {
         from: envelope.from.0.clone(),
@@ -640,6 +645,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::NoLogs { carrier } => (K::NoLogs, None, Some(carrier), None),
         EventKind::DirectoryStale { to } => (K::DirectoryStale, Some(to), None, None),
         EventKind::MessageLost { to } => (K::MessageLost, Some(to), None, None),
+        EventKind::Produced { to } => (K::Produced, Some(to), None, None),
         EventKind::Refused { carrier, offence } => {
             out.answer = offence.clone();
             (K::Refused, None, Some(carrier), None)

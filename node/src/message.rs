@@ -46,6 +46,8 @@ pub enum Body {
     },
     /// Budapest Art. 31: the formal request to produce the preserved data.
     MlaRequest,
+    /// Budapest Art. 31: the preserved data, produced under the MLA request.
+    Production,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +98,7 @@ impl Body {
             Body::Disclosure { .. } => Self::DISCLOSURE_NAME,
             Body::WrittenConfirmation { .. } => "written confirmation",
             Body::MlaRequest => "MLA request",
+            Body::Production => "production",
         }
     }
 }

@@ -203,7 +203,7 @@ impl NodeRuntime {
                     return Err(DeliveryError::DuplicateRequest { incident: incident.clone(), hop });
                 }
             }
-            Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } => {
+            Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } | Body::Production => {
                 if !self.machine.reported_here(incident) {
                     return Err(DeliveryError::NotReportedHere {
                         incident: incident.clone(),

@@ -93,6 +93,8 @@ mod defaults {
     pub const WRITTEN_CONFIRMATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
     /// Preparing the Art. 31 MLA request once data is held [assumed].
     pub const MLA_PREPARATION: Distribution = Distribution::LogNormal { median_ms: 21 * DAY_MS, p90_ms: 60 * DAY_MS };
+    /// Executing an MLA request: months (T-CY 2014: 6-24, median about 10).
+    pub const MLA_EXECUTION: Distribution = Distribution::LogNormal { median_ms: 300 * DAY_MS, p90_ms: 600 * DAY_MS };
     /// Art. 29(7): preserved data is held at least 60 days.
     pub const HOLD_MS: i64 = 60 * DAY_MS;
     /// Carrier executes preservation: 1–24 h [assumed].
@@ -371,6 +373,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
                 written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
                 mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
+                mla_execution: law(country.mla_execution, defaults::MLA_EXECUTION),
                 hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
                 hold_renewal_ms: country.hold_renewal.map(|d| d.0).filter(|&ms| ms > 0),
                 member,

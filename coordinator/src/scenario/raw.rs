@@ -223,6 +223,7 @@ pub struct RawCountry {
     pub acknowledgement: Option<RawDistribution>,
     pub written_confirmation: Option<RawDistribution>,
     pub mla_preparation: Option<RawDistribution>,
+    pub mla_execution: Option<RawDistribution>,
     pub hold: Option<DurationMs>,
     /// The hold renewable once for this long (US: 90 + 90 days).
     pub hold_renewal: Option<DurationMs>,

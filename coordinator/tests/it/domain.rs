@@ -305,8 +305,8 @@ fn goal_profiles_are_chosen_by_name_and_targets_can_be_overridden() {
     assert_eq!(budapest.goals.name, "budapest");
     assert_eq!(target(&budapest, Measure::Hold), Some(60 * 24 * H));
     let eu = with_goals("\"eu-e-evidence\"").unwrap();
-    let disclosure = eu.goals.goals.iter().find(|g| g.measure == Measure::Disclosure).unwrap();
-    assert_eq!((disclosure.target_ms, disclosure.emergency_target_ms), (Some(240 * H), Some(8 * H)));
+    let production = eu.goals.goals.iter().find(|g| g.measure == Measure::Production).unwrap();
+    assert_eq!((production.target_ms, production.emergency_target_ms), (Some(240 * H), Some(8 * H)));
     let custom = with_goals("{ profile = \"action-plan-1997\", acknowledgement = \"2h\", hold = \"90d\" }").unwrap();
     assert_eq!(target(&custom, Measure::Acknowledgement), Some(2 * H));
     assert_eq!(target(&custom, Measure::Hold), Some(90 * 24 * H), "a goal the profile lacks is added");
@@ -578,4 +578,61 @@ fn without_subscriber_records_the_origin_names_nobody() {
     let gone = run(&scenario);
     assert_eq!(gone.hops[0].outcome, HopOutcome::Unidentified);
     assert_eq!(gone.trace.result, TraceResult::Stopped);
+}
+
+#[test]
+fn data_held_is_produced_under_the_mla_request_and_data_released_is_not() {
+    // DE holds 60 days; FR prepares its MLA request in 10 days: production follows
+    // after DE's execution time. With a 5-day hold the request comes too late.
+    let fr = "mla_preparation = \"10d\"";
+    let world = |de: &str| {
+        let text = format!("{de}\nmla_execution = \"20d\"");
+        run(&one_hop_world_fr(&text, fr))
+    };
+    let held = world("hold = \"60d\"");
+    let hop = &held.hops[0];
+    assert_eq!(hop.produced_ms.unwrap() - hop.mla_received_ms.unwrap(), 20 * 24 * H);
+    let production = hop.goals.iter().find(|g| g.measure == pocnet_coordinator::goals::Measure::Production);
+    assert!(production.is_none(), "the action-plan profile has no production goal");
+    let released = world("hold = \"5d\"");
+    assert!(released.hops[0].mla_received_ms.is_some() && released.hops[0].produced_ms.is_none());
+}
+
+/// `one_hop_world` with lines added to FR's table too.
+fn one_hop_world_fr(de: &str, fr: &str) -> Scenario {
+    let text = format!(
+        r#"[scenario]
+name = "production"
+epoch = "2026-03-02T00:00:00Z"
+seed = 4
+[network]
+min_message_delay = "1m"
+message_delay = "10m"
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "0s"
+{fr}
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "30m"
+{de}
+[carriers.de]
+country = "DE"
+kind = "access-isp"
+retention = "2d"
+preservation = "1h"
+disclosure = "1h"
+[[incidents]]
+id = "i"
+reported_by = "FR"
+communication = "2026-03-03T10:00:00Z"
+detection = "0s"
+chain = ["de"]
+"#
+    );
+    Scenario::parse("production.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
 }
