@@ -344,10 +344,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let seed = args.seed.unwrap_or(variants[0].scenario.seed);
-    let threads = match args.threads {
-        Some(n) => usize::from(n),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = worker_threads(args.threads);
     let options =
         replication::Options { replications: args.replications, threads, progress: std::io::stderr().is_terminal() };
     let mut aggregates = Vec::new();
@@ -376,10 +373,7 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn replicate(scenario: &Scenario, seed: u64, replications: u64, args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let threads = match args.threads {
-        Some(n) => usize::from(n),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    let threads = worker_threads(args.threads);
     let options = replication::Options { replications, threads, progress: std::io::stderr().is_terminal() };
     let mut rows = match &args.csv {
         Some(dir) => Some(CaseRows::create(dir).with_context(|| format!("creating CSV files in {}", dir.display()))?),
@@ -436,6 +430,11 @@ async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
     };
     pocnet_node::grpc::serve(listener, shutdown).await.context("serving gRPC")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--threads`, or every core.
+fn worker_threads(threads: Option<u16>) -> usize {
+    threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from)
 }
 
 fn write_file(path: &Path, contents: &str, what: &str) -> anyhow::Result<()> {

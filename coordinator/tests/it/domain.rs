@@ -414,44 +414,8 @@ fn bad_generators_are_located() {
     assert!(error.contains("unknown country `GE`") && error.contains("did you mean `DE`"), "{error}");
 }
 
-/// One hop FR → DE (24/7 both, 30 min handling), `extra` appended (top-level
-/// tables like [channels] or [[faults]]), `de` inside DE's table.
 fn one_hop_world(de: &str, extra: &str) -> Scenario {
-    let text = format!(
-        r#"[scenario]
-name = "faults"
-epoch = "2026-03-02T00:00:00Z"
-seed = 4
-[network]
-min_message_delay = "1m"
-message_delay = "10m"
-[countries.FR]
-name = "France"
-time_zone = "UTC"
-staffing = "24/7"
-acknowledgement = "0s"
-[countries.DE]
-name = "Germany"
-time_zone = "UTC"
-staffing = "24/7"
-acknowledgement = "30m"
-{de}
-[carriers.de]
-country = "DE"
-kind = "access-isp"
-retention = "2d"
-preservation = "1h"
-disclosure = "1h"
-[[incidents]]
-id = "i"
-reported_by = "FR"
-communication = "2026-03-03T10:00:00Z"
-detection = "0s"
-chain = ["de"]
-{extra}
-"#
-    );
-    Scenario::parse("faults.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+    one_hop(de, "", extra)
 }
 
 fn transit(incident: &IncidentReport) -> i64 {
@@ -587,7 +551,7 @@ fn data_held_is_produced_under_the_mla_request_and_data_released_is_not() {
     let fr = "mla_preparation = \"10d\"";
     let world = |de: &str| {
         let text = format!("{de}\nmla_execution = \"20d\"");
-        run(&one_hop_world_fr(&text, fr))
+        run(&one_hop(&text, fr, ""))
     };
     let held = world("hold = \"60d\"");
     let hop = &held.hops[0];
@@ -598,11 +562,12 @@ fn data_held_is_produced_under_the_mla_request_and_data_released_is_not() {
     assert!(released.hops[0].mla_received_ms.is_some() && released.hops[0].produced_ms.is_none());
 }
 
-/// `one_hop_world` with lines added to FR's table too.
-fn one_hop_world_fr(de: &str, fr: &str) -> Scenario {
+/// One hop FR → DE: `de` and `fr` go into those countries' tables, `extra`
+/// at the end (top-level tables like [channels] or [[faults]]).
+fn one_hop(de: &str, fr: &str, extra: &str) -> Scenario {
     let text = format!(
         r#"[scenario]
-name = "production"
+name = "one hop"
 epoch = "2026-03-02T00:00:00Z"
 seed = 4
 [network]
@@ -632,7 +597,8 @@ reported_by = "FR"
 communication = "2026-03-03T10:00:00Z"
 detection = "0s"
 chain = ["de"]
+{extra}
 "#
     );
-    Scenario::parse("production.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+    Scenario::parse("one-hop.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
 }
