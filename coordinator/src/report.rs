@@ -108,6 +108,8 @@ pub struct HopReport {
     pub retention_ms: i64,
     /// The reporting country's own carrier: ordered domestically, no cross-border request.
     pub domestic: bool,
+    /// Ordered straight from abroad (Second Protocol Art. 7): no desk, no acknowledgement.
+    pub direct: bool,
     pub requested_by: Option<CountryCode>,
     pub request_sent_ms: Option<i64>,
     pub request_received_ms: Option<i64>,
@@ -268,6 +270,11 @@ fn incident_report(
                 hop.request_received_ms = at;
                 hop.requested_by = Some(from.clone());
             }
+            EventKind::DirectOrderReceived { from, .. } => {
+                hop.request_received_ms = at;
+                hop.requested_by = Some(from.clone());
+                hop.direct = true;
+            }
             EventKind::Acknowledged { .. } => hop.acknowledged_ms = at,
             EventKind::PreservationOrdered { .. } => {
                 hop.preservation_ordered_ms = at;
@@ -359,6 +366,8 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
         // Emergencies answer to the tighter target where the profile has one.
         let target = if emergency { goal.emergency_target_ms.or(goal.target_ms) } else { goal.target_ms };
         let result = match goal.measure {
+            // A direct order has no desk to acknowledge it and is itself in writing.
+            Measure::Acknowledgement | Measure::WrittenConfirmation if hop.direct => continue,
             Measure::Acknowledgement => within(hop.acknowledged_ms.map(|t| t - received), target),
             Measure::PreservationOrdered => within(hop.preservation_ordered_ms.map(|t| t - received), target),
             Measure::Disclosure => within(hop.disclosed_ms.map(|t| t - received), target),

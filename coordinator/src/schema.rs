@@ -98,6 +98,7 @@ pub fn scenario_schema() -> Value {
             "holidays": { "type": "array", "items": { "type": "string", "format": "date" }, "description": "local dates the desk is closed (office-hours desks)" },
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
             "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences it preserves for" },
+            "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party whose carriers take Art. 7 orders from other such parties directly" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
             "directory": {
                 "type": "object", "description": "the contact directory's entry for this desk",
@@ -125,6 +126,7 @@ pub fn scenario_schema() -> Value {
             "disclosure": delay("producing the traffic data naming the previous hop [default: median 24h, p90 72h]"),
             "emergency_response": delay("preserving, and again disclosing, in an emergency [default: median 2h, p90 8h]"),
             "hours": staffing.clone(),
+            "direct_response": delay("answering a direct order (Second Protocol Art. 7: within 30 days) [default: uniform 1d-30d]"),
             "subscriber_retention": duration("how long subscriber records are kept; at the origin, the account holder is identified only if they still are [default: as long as needed]")
         },
         "required": ["country", "kind", "retention"], "additionalProperties": false

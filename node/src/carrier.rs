@@ -42,6 +42,8 @@ pub struct Carrier {
     /// How long it keeps who held an account (subscriber data, as against
     /// `retention_ms` of traffic data); `None`: as long as the traffic data matters.
     pub subscriber_retention_ms: Option<i64>,
+    /// Answering a direct order (Second Protocol Art. 7: within 30 days).
+    pub direct_response: Distribution,
 }
 
 /// What one carrier's logs say about one incident's communication: the

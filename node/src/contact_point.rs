@@ -99,6 +99,9 @@ pub struct NodeConfig {
     pub message_losses: Vec<MessageLoss>,
     /// Periods one of this node's carriers cannot act on orders.
     pub carrier_outages: Vec<CarrierOutage>,
+    /// Parties whose carriers take Second Protocol Art. 7 orders directly;
+    /// between two of them, requests go straight to the carrier.
+    pub direct_order_countries: BTreeSet<CountryCode>,
     pub epoch: jiff::Timestamp,
     pub seed: u64,
     pub replication: u64,
@@ -186,6 +189,8 @@ struct Case {
     logs: LogState,
     /// The carrier still had the subscriber records when it took the order.
     subscriber_kept: bool,
+    /// A direct order (2AP Art. 7): the carrier answers on its direct-order timescale.
+    direct: bool,
     hold_until: Option<SimTime>,
 }
 
@@ -212,6 +217,7 @@ pub struct ContactPoint {
     desk_outages: Vec<Window>,
     message_losses: Vec<MessageLoss>,
     carrier_outages: Vec<CarrierOutage>,
+    direct_order_countries: BTreeSet<CountryCode>,
     /// Hops this node has started work on, so that none is asked twice
     /// (under parallel the reporter asks them all at once).
     begun: BTreeSet<(String, u32)>,
@@ -256,6 +262,7 @@ impl ContactPoint {
             desk_outages: config.desk_outages,
             message_losses: config.message_losses,
             carrier_outages: config.carrier_outages,
+            direct_order_countries: config.direct_order_countries,
             begun: BTreeSet::new(),
             facts,
             officers_free_at,
@@ -332,16 +339,24 @@ impl ContactPoint {
             }
             Timer::SendRequest { incident, hop, next, reporting_country } => {
                 let facts = self.facts.get(&incident).cloned().unwrap_or_default();
+                // Between two parties that allow it, the order goes straight to the carrier.
+                let direct = self.direct_order_countries.contains(&self.country.code)
+                    && self.direct_order_countries.contains(&next.country);
                 let body = Body::PreservationRequest {
                     carrier: next.carrier.clone(),
                     reporting_country,
                     languages: self.country.languages.clone(),
                     offence: facts.offence,
                     emergency: facts.emergency,
+                    direct,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
                 self.record(out, now, &incident, hop, event);
+                if direct {
+                    // A direct order is itself the formal written order: no confirmation follows.
+                    return;
+                }
                 let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(confirm_after_ms),
@@ -371,9 +386,13 @@ impl ContactPoint {
         let Envelope { from, incident, hop, body, .. } = envelope;
         let answer = body.name().to_owned();
         match body {
-            Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
+            Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
                 self.facts.entry(incident.clone()).or_insert(CaseFacts { offence, emergency });
-                let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
+                let event = if direct {
+                    EventKind::DirectOrderReceived { from: from.clone(), carrier: carrier.clone() }
+                } else {
+                    EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() }
+                };
                 self.record(out, now, &incident, hop, event);
                 let case = Case {
                     carrier,
@@ -381,9 +400,15 @@ impl ContactPoint {
                     reporting_country,
                     logs: LogState::Unknown,
                     subscriber_kept: true,
+                    direct,
                     hold_until: None,
                 };
                 self.cases.insert((incident.clone(), hop), case);
+                if direct {
+                    // No desk: the carrier itself takes the order.
+                    self.order_preservation(out, now, &incident, hop);
+                    return;
+                }
                 // A request in no language this desk reads is translated first.
                 let readable = languages.is_empty()
                     || self.country.languages.is_empty()
@@ -461,6 +486,7 @@ impl ContactPoint {
                 reporting_country,
                 logs: LogState::Unknown,
                 subscriber_kept: true,
+                direct: false,
                 hold_until: None,
             };
             self.cases.insert((incident.to_owned(), hop), case);
@@ -559,7 +585,11 @@ impl ContactPoint {
             LogState::Survive => {
                 let until = now.plus_ms(self.country.hold_ms + self.country.hold_renewal_ms.unwrap_or(0));
                 let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
-                let law = if emergency { &carrier.emergency_response } else { &carrier.disclosure };
+                let law = match (emergency, case.direct) {
+                    (true, _) => &carrier.emergency_response,
+                    (false, true) => &carrier.direct_response,
+                    (false, false) => &carrier.disclosure,
+                };
                 let disclose_ms = law.sample(&mut self.rng.carrier);
                 let staff_at = carrier.hours.officer_available(now, &self.clock, &mut self.rng.carrier);
                 out.push(Output::SetTimer {
@@ -772,6 +802,7 @@ mod tests {
             emergency_response: Distribution::Fixed { ms: HOUR_MS },
             hours: Staffing::AroundTheClock,
             subscriber_retention_ms: None,
+            direct_response: Distribution::Fixed { ms: 10 * DAY_MS },
         }
     }
 
@@ -807,6 +838,7 @@ mod tests {
             desk_outages: Vec::new(),
             message_losses: Vec::new(),
             carrier_outages: Vec::new(),
+            direct_order_countries: BTreeSet::new(),
             epoch: jiff::Timestamp::UNIX_EPOCH,
             seed: 1,
             replication: 0,
@@ -832,6 +864,7 @@ mod tests {
                 languages: vec!["en".to_owned()],
                 offence: "computer-related-fraud".to_owned(),
                 emergency: false,
+                direct: false,
             },
         })
     }
@@ -938,6 +971,7 @@ mod tests {
                 languages: Vec::new(),
                 offence: String::new(),
                 emergency: false,
+                direct: false,
             },
         };
         let mut a = make();
@@ -963,6 +997,7 @@ mod tests {
             languages: Vec::new(),
             offence: String::new(),
             emergency: false,
+            direct: false,
         };
         assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
         let mut too_fast = good.clone();

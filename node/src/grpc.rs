@@ -180,6 +180,7 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
         emergency_response: distribution(value.emergency_response, "emergency_response")?,
         subscriber_retention_ms: (non_negative(value.subscriber_retention_ms, "subscriber_retention_ms")? > 0)
             .then_some(value.subscriber_retention_ms),
+        direct_response: distribution(value.direct_response, "direct_response")?,
         hours: match value.hours {
             Some(hours) => staffing(Some(hours)).map_err(|e| e.within("hours"))?,
             None => Staffing::AroundTheClock,
@@ -328,6 +329,12 @@ pub fn node_config_from_proto(
         desk_outages: indexed(value.desk_outages, "desk_outages", window)?,
         message_losses: indexed(value.message_losses, "message_losses", message_loss)?,
         carrier_outages: indexed(value.carrier_outages, "carrier_outages", carrier_outage)?,
+        direct_order_countries: value
+            .direct_order_countries
+            .iter()
+            .enumerate()
+            .map(|(i, code)| country_code(code, &format!("direct_order_countries[{i}]")))
+            .collect::<Result<_, _>>()?,
         epoch,
         seed: value.seed,
         replication: value.replication,
@@ -345,6 +352,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             languages: r.languages,
             offence: r.offence,
             emergency: r.emergency,
+            direct: r.direct,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -402,6 +410,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::IncidentReported => EventKind::IncidentReported,
         K::RequestSent => EventKind::RequestSent { to: peer()?, carrier: carrier()? },
         K::RequestReceived => EventKind::RequestReceived { from: peer()?, carrier: carrier()? },
+        K::DirectOrderReceived => EventKind::DirectOrderReceived { from: peer()?, carrier: carrier()? },
         K::Acknowledged => EventKind::Acknowledged { requester: peer()? },
         K::PreservationOrdered => EventKind::PreservationOrdered { carrier: carrier()? },
         K::Preserved => EventKind::Preserved { carrier: carrier()?, until: until()? },
@@ -503,6 +512,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
                 emergency_response: Some(distribution_to_proto(&k.emergency_response)),
                 hours: Some(staffing_to_proto(&k.hours)),
                 subscriber_retention_ms: k.subscriber_retention_ms.unwrap_or(0),
+                direct_response: Some(distribution_to_proto(&k.direct_response)),
             })
             .collect(),
         logs: config
@@ -564,6 +574,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .iter()
             .map(|o| pb::CarrierOutage { carrier: o.carrier.0.clone(), window: Some(window_to_proto(&o.window)) })
             .collect(),
+        direct_order_countries: config.direct_order_countries.iter().map(|c| c.0.clone()).collect(),
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,
         replication: config.replication,
@@ -574,13 +585,14 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
 pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     use pb::envelope::Body as B;
     let body = match &envelope.body {
-        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
+        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
             B::PreservationRequest(pb::PreservationRequest {
                 carrier: carrier.0.clone(),
                 reporting_country: reporting_country.0.clone(),
                 languages: languages.clone(),
                 offence: offence.clone(),
                 emergency: *emergency,
+                direct: *direct,
             })
         }
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
@@ -638,6 +650,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::IncidentReported => (K::IncidentReported, None, None, None),
         EventKind::RequestSent { to, carrier } => (K::RequestSent, Some(to), Some(carrier), None),
         EventKind::RequestReceived { from, carrier } => (K::RequestReceived, Some(from), Some(carrier), None),
+        EventKind::DirectOrderReceived { from, carrier } => (K::DirectOrderReceived, Some(from), Some(carrier), None),
         EventKind::Acknowledged { requester } => (K::Acknowledged, Some(requester), None, None),
         EventKind::PreservationOrdered { carrier } => (K::PreservationOrdered, None, Some(carrier), None),
         EventKind::Preserved { carrier, until } => (K::Preserved, None, Some(carrier), Some(*until)),

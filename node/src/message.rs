@@ -32,6 +32,8 @@ pub enum Body {
         languages: Vec<String>,
         offence: String,
         emergency: bool,
+        /// A Second Protocol Art. 7 order straight to the carrier: no desk between.
+        direct: bool,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),

@@ -77,6 +77,8 @@ pub struct Scenario {
     /// How senders reach each country that sets a channel or may be listed stale.
     pub directory: BTreeMap<CountryCode, DirectoryEntry>,
     pub faults: Faults,
+    /// Second Protocol parties taking Art. 7 orders to their carriers directly.
+    pub direct_order_countries: BTreeSet<CountryCode>,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -95,6 +97,8 @@ mod defaults {
     pub const MLA_PREPARATION: Distribution = Distribution::LogNormal { median_ms: 21 * DAY_MS, p90_ms: 60 * DAY_MS };
     /// Executing an MLA request: months (T-CY 2014: 6-24, median about 10).
     pub const MLA_EXECUTION: Distribution = Distribution::LogNormal { median_ms: 300 * DAY_MS, p90_ms: 600 * DAY_MS };
+    /// A provider answering a Second Protocol Art. 7 order: within its 30 days [assumed spread].
+    pub const DIRECT_RESPONSE: Distribution = Distribution::Uniform { min_ms: DAY_MS, max_ms: 30 * DAY_MS };
     /// Art. 29(7): preserved data is held at least 60 days.
     pub const HOLD_MS: i64 = 60 * DAY_MS;
     /// Carrier executes preservation: 1–24 h [assumed].
@@ -201,6 +205,7 @@ impl Scenario {
                     .filter(|o| self.carriers.get(&o.carrier).is_some_and(|c| c.country == country.code))
                     .cloned()
                     .collect(),
+                direct_order_countries: self.direct_order_countries.clone(),
                 epoch: self.epoch,
                 seed,
                 replication,
@@ -298,6 +303,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     }
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
+    let mut direct_order_countries = BTreeSet::new();
     for (source, code, country) in raw.countries {
         problems.switch(source);
         let code_span = span(&code);
@@ -362,6 +368,9 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         };
         let code = CountryCode(code);
         raw_directory.insert(code.clone(), (source, country.channel, country.directory));
+        if country.direct_orders {
+            direct_order_countries.insert(code.clone());
+        }
         countries.insert(
             code.clone(),
             Country {
@@ -426,6 +435,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 emergency_response: law(carrier.emergency_response, defaults::EMERGENCY_RESPONSE),
                 hours: carrier.hours.map_or(Staffing::AroundTheClock, |h| h.0),
                 subscriber_retention_ms: carrier.subscriber_retention.map(|d| d.0),
+                direct_response: law(carrier.direct_response, defaults::DIRECT_RESPONSE),
             },
         );
     }
@@ -494,6 +504,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         cgn_carriers,
         directory,
         faults,
+        direct_order_countries,
         incidents,
         sha256,
     })

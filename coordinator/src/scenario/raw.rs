@@ -242,6 +242,9 @@ pub struct RawCountry {
     pub dual_criminality: Option<Vec<Offence>>,
     /// The channel the desk takes expedited requests by.
     pub channel: Option<ChannelName>,
+    /// A Second Protocol party whose carriers take Art. 7 orders directly.
+    #[serde(default)]
+    pub direct_orders: bool,
     pub directory: Option<RawDirectory>,
 }
 
@@ -291,6 +294,8 @@ pub struct RawCarrier {
     pub hours: Option<RawStaffing>,
     /// How long it keeps subscriber records (who held an account).
     pub subscriber_retention: Option<DurationMs>,
+    /// Answering a direct order (Second Protocol Art. 7).
+    pub direct_response: Option<RawDistribution>,
     pub preservation: Option<RawDistribution>,
     pub disclosure: Option<RawDistribution>,
 }
