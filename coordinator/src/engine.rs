@@ -20,7 +20,7 @@ use pocnet_node::grpc::{event_from_proto, node_config_to_proto};
 use pocnet_node::{CountryCode, Event, NodeConfig, NodeRuntime, SimTime};
 use pocnet_proto as pb;
 use pocnet_proto::simulation_client::SimulationClient;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tonic::transport::{Channel, Endpoint};
 
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +57,10 @@ pub struct RunLog {
 
 struct WindowReport {
     events: Vec<Event>,
-    /// The earliest event still pending anywhere, including messages in flight.
-    next_event: Option<SimTime>,
+    /// For each node advanced: its earliest pending event after the window.
+    next_events: BTreeMap<CountryCode, Option<SimTime>>,
+    /// Earliest arrival of the messages sent in the window, by receiving node.
+    arrivals: BTreeMap<CountryCode, SimTime>,
 }
 
 /// The set of nodes a run drives.
@@ -105,34 +107,47 @@ impl Nodes {
         Ok(Nodes::Grpc { clients })
     }
 
-    async fn advance(&mut self, until: SimTime) -> Result<WindowReport, EngineError> {
+    fn countries(&self) -> Vec<CountryCode> {
+        match self {
+            Nodes::InProcess { index, .. } => index.keys().cloned().collect(),
+            Nodes::Grpc { clients } => clients.iter().map(|(code, _)| code.clone()).collect(),
+        }
+    }
+
+    /// Advances the nodes in `active` to `until`; the others have nothing due.
+    async fn advance(&mut self, until: SimTime, active: &BTreeSet<CountryCode>) -> Result<WindowReport, EngineError> {
+        let mut report = WindowReport { events: Vec::new(), next_events: BTreeMap::new(), arrivals: BTreeMap::new() };
+        let arrive = |arrivals: &mut BTreeMap<CountryCode, SimTime>, to: CountryCode, at: SimTime| {
+            let earliest = arrivals.entry(to).or_insert(at);
+            *earliest = (*earliest).min(at);
+        };
         match self {
             Nodes::InProcess { nodes, index } => {
-                let mut events = Vec::new();
                 let mut sent = Vec::new();
-                for node in nodes.iter_mut() {
+                for code in active {
+                    let node = &mut nodes[index[code]];
                     let outcome = node.advance(until);
-                    events.extend(outcome.events);
+                    report.events.extend(outcome.events);
                     sent.extend(outcome.sent);
                 }
                 for envelope in sent {
                     let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+                    arrive(&mut report.arrivals, envelope.to.clone(), envelope.deliver_at);
                     nodes[to].deliver(envelope)?;
                 }
-                let next_event = nodes.iter().filter_map(NodeRuntime::next_event_time).min();
-                Ok(WindowReport { events, next_event })
+                for code in active {
+                    report.next_events.insert(code.clone(), nodes[index[code]].next_event_time());
+                }
             }
             Nodes::Grpc { clients } => {
                 let mut calls = tokio::task::JoinSet::new();
-                for (code, client) in clients.iter() {
+                for (code, client) in clients.iter().filter(|(code, _)| active.contains(code)) {
                     let (code, mut client) = (code.clone(), client.clone());
                     calls.spawn(async move {
                         let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms() }).await;
                         (code, reply)
                     });
                 }
-                let mut events = Vec::new();
-                let mut next_event: Option<SimTime> = None;
                 while let Some(joined) = calls.join_next().await {
                     let (country, reply) = joined.map_err(|e| EngineError::Spawn(e.to_string()))?;
                     let reply = reply
@@ -143,20 +158,18 @@ impl Nodes {
                         })?
                         .into_inner();
                     for event in reply.events {
-                        events.push(
-                            event_from_proto(event).map_err(|e| EngineError::BadEvent {
-                                country: country.clone(),
-                                reason: e.to_string(),
-                            })?,
-                        );
+                        let event = event_from_proto(event)
+                            .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
+                        report.events.push(event);
                     }
-                    for t in [reply.next_event_ms, reply.earliest_sent_ms].into_iter().flatten() {
-                        next_event = Some(next_event.map_or(SimTime(t), |n| n.min(SimTime(t))));
+                    for (to, at) in reply.earliest_arrival_ms {
+                        arrive(&mut report.arrivals, CountryCode(to), SimTime(at));
                     }
+                    report.next_events.insert(country, reply.next_event_ms.map(SimTime));
                 }
-                Ok(WindowReport { events, next_event })
             }
         }
+        Ok(report)
     }
 }
 
@@ -169,18 +182,30 @@ const HORIZON_MS: i64 = 1000 * 366 * pocnet_node::time::DAY_MS;
 pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<RunLog, EngineError> {
     let lookahead_ms = scenario.network.min_message_delay_ms;
     debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
-    // A window ending at zero runs nothing and tells us when the first event is.
-    let mut window = nodes.advance(SimTime::ZERO).await?;
-    let mut events = window.events;
+    // When each node next has something to do. A window ending at zero runs
+    // nothing and tells us when every node's first event is.
+    let everyone: BTreeSet<CountryCode> = nodes.countries().into_iter().collect();
+    let first = nodes.advance(SimTime::ZERO, &everyone).await?;
+    let mut pending: BTreeMap<CountryCode, Option<SimTime>> = first.next_events;
+    let mut events = first.events;
     let mut windows = 0;
-    while let Some(lbts) = window.next_event {
+    while let Some(lbts) = pending.values().flatten().min().copied() {
         if lbts.ms() > HORIZON_MS {
             return Err(EngineError::Runaway);
         }
         let until = lbts.plus_ms(lookahead_ms);
-        tracing::trace!(from_ms = lbts.ms(), until_ms = until.ms(), "granting window");
-        window = nodes.advance(until).await?;
+        // Only nodes with something due before `until` need the window: the
+        // others would run nothing, and nothing sent in it reaches them before it ends.
+        let active: BTreeSet<CountryCode> =
+            pending.iter().filter(|(_, next)| next.is_some_and(|t| t < until)).map(|(c, _)| c.clone()).collect();
+        tracing::trace!(from_ms = lbts.ms(), until_ms = until.ms(), nodes = active.len(), "granting window");
+        let mut window = nodes.advance(until, &active).await?;
         events.append(&mut window.events);
+        pending.extend(window.next_events);
+        for (to, at) in window.arrivals {
+            let next = pending.entry(to).or_insert(None);
+            *next = Some(next.map_or(at, |t| t.min(at)));
+        }
         windows += 1;
     }
     events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -770,6 +770,11 @@ impl pb::simulation_server::Simulation for Node {
             events: outcome.events.iter().map(event_to_proto).collect(),
             next_event_ms: next_event.map(SimTime::ms),
             earliest_sent_ms: outcome.sent.iter().map(|e| e.deliver_at.ms()).min(),
+            earliest_arrival_ms: outcome.sent.iter().fold(std::collections::HashMap::new(), |mut arrivals, e| {
+                let at = arrivals.entry(e.to.0.clone()).or_insert(e.deliver_at.ms());
+                *at = (*at).min(e.deliver_at.ms());
+                arrivals
+            }),
         }))
     }
 }
