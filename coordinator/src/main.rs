@@ -465,6 +465,8 @@ fn init_logging(verbose: u8) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        // Colour codes only where a person reads them, not in a log file.
+        .with_ansi(std::io::stderr().is_terminal())
         // Wall-clock stamps would only distract: each event carries its simulated time.
         .without_time()
         .init();
