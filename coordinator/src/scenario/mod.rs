@@ -6,6 +6,8 @@
 //! zones; the lookahead) and collects every problem with its place in the file.
 
 mod diagnostic;
+mod directory;
+mod generator;
 pub mod raw;
 mod reader;
 pub mod variation;
@@ -14,12 +16,10 @@ pub use diagnostic::{Problem, ScenarioError};
 
 use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
-use pocnet_node::time::DAY_MS;
 use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, IncidentReport, LogRecord,
     MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
 };
-use raw::fmt_ms;
 use raw::{Membership, Offence, RawDistribution, RawScenario, Retention, StrategyName, Urgency};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -474,10 +474,16 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
 
     for (source, generator) in raw.incident_generators {
         problems.switch(source);
-        incidents.extend(generate(problems, &references, seed, generator));
+        incidents.extend(generator::generate(problems, &references, seed, generator));
     }
-    let (directory, faults) =
-        directory_and_faults(problems, &references, raw.channels, &raw_directory, raw.faults, &network.message_delay);
+    let (directory, faults) = directory::directory_and_faults(
+        problems,
+        &references,
+        raw.channels,
+        &raw_directory,
+        raw.faults,
+        &network.message_delay,
+    );
     let sha256 = {
         let mut hasher = Sha256::new();
         for text in problems.texts() {
@@ -584,215 +590,4 @@ impl References<'_> {
             })
             .collect()
     }
-}
-
-/// At most this many incidents from one generator: beyond, a scenario is a
-/// typo ("per_day = 40000"), not a study.
-const MAX_GENERATED: f64 = 1_000_000.0;
-
-/// Incidents drawn from a Poisson process, each from a template chosen by
-/// weight. Drawn once, from the scenario's own `seed` (stream keyed by the
-/// generator's id), so every run and replication of the file faces the same
-/// incidents; what varies between replications is how the network answers.
-fn generate(
-    problems: &mut diagnostic::Collector,
-    references: &References<'_>,
-    seed: u64,
-    generator: raw::RawGenerator,
-) -> Vec<Incident> {
-    let id = generator.id.get_ref().clone();
-    let per_day = *generator.per_day.get_ref();
-    let from = references.instant(problems, &generator.from, "generator's start");
-    let period_ms = generator.period.0;
-    if !(per_day > 0.0 && per_day.is_finite()) {
-        problems.push(span(&generator.per_day), format!("per_day must be a positive rate (got {per_day})"), None);
-        return Vec::new();
-    }
-    if per_day * period_ms as f64 / DAY_MS as f64 > MAX_GENERATED {
-        problems.push(
-            span(&generator.per_day),
-            format!("{per_day} a day for {} would generate more than a million incidents", fmt_ms(period_ms)),
-            None,
-        );
-        return Vec::new();
-    }
-    if generator.templates.is_empty() {
-        problems.push(
-            span(&generator.id),
-            format!("incident generator `{id}` has no templates"),
-            Some("add [[incident_generators.templates]] with reported_by and chain".to_owned()),
-        );
-        return Vec::new();
-    }
-    let templates: Vec<(u32, CountryCode, Vec<CarrierId>)> = generator
-        .templates
-        .into_iter()
-        .map(|t| {
-            if *t.weight.get_ref() == 0 {
-                problems.push(span(&t.weight), "a template's weight must be at least 1".to_owned(), None);
-            }
-            (*t.weight.get_ref(), references.country(problems, &t.reported_by), references.chain(problems, t.chain))
-        })
-        .collect();
-    let total_weight: u32 = templates.iter().map(|t| t.0).sum();
-    if total_weight == 0 {
-        return Vec::new();
-    }
-    let mut rng = pocnet_node::seed::stream(seed, 0, &format!("generator:{id}"), pocnet_node::seed::Purpose::Scenario);
-    let gap = Distribution::Exponential { mean_ms: (DAY_MS as f64 / per_day).round().max(1.0) as i64 };
-    let pick = Distribution::Uniform { min_ms: 0, max_ms: i64::from(total_weight) - 1 };
-    let mut incidents = Vec::new();
-    let mut at = from;
-    loop {
-        at = at.plus_ms(gap.sample(&mut rng));
-        if at.since(from) >= period_ms {
-            break;
-        }
-        let mut ticket = pick.sample(&mut rng);
-        let (_, reporter, chain) = templates
-            .iter()
-            .find(|(weight, _, _)| {
-                ticket -= i64::from(*weight);
-                ticket < 0
-            })
-            .expect("the ticket falls within the total weight");
-        incidents.push(Incident {
-            id: format!("{id}-{:05}", incidents.len() + 1),
-            reported_by: reporter.clone(),
-            communication_at: at,
-            detection: generator.detection.0.clone(),
-            chain: chain.clone(),
-            offence: generator.offence,
-            emergency: generator.urgency == Urgency::Emergency,
-            source_port: generator.source_port,
-        });
-    }
-    incidents
-}
-
-/// Transit delays of the channels a desk may take requests by [assumed].
-mod channel_defaults {
-    use pocnet_node::Distribution;
-    use pocnet_node::time::{HOUR_MS, MINUTE_MS};
-    pub const VOICE: Distribution = Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
-    pub const EMAIL: Distribution = Distribution::LogNormal { median_ms: 30 * MINUTE_MS, p90_ms: 4 * HOUR_MS };
-    pub const FAX: Distribution = Distribution::LogNormal { median_ms: HOUR_MS, p90_ms: 8 * HOUR_MS };
-    pub const PORTAL: Distribution = Distribution::LogNormal { median_ms: 10 * MINUTE_MS, p90_ms: HOUR_MS };
-    /// A stale directory entry's fallback: 2-24 h more (domain.md) [assumed].
-    pub const FALLBACK: Distribution = Distribution::Uniform { min_ms: 2 * HOUR_MS, max_ms: 24 * HOUR_MS };
-}
-
-type RawDirectoryEntries = BTreeMap<CountryCode, (usize, Option<raw::ChannelName>, Option<raw::RawDirectory>)>;
-
-/// The contact directory as senders see it, and the faults, checked.
-fn directory_and_faults(
-    problems: &mut diagnostic::Collector,
-    references: &References<'_>,
-    channels: Option<(usize, raw::RawChannels)>,
-    raw_directory: &RawDirectoryEntries,
-    raw_faults: Vec<(usize, raw::RawFault)>,
-    message_delay: &Distribution,
-) -> (BTreeMap<CountryCode, DirectoryEntry>, Faults) {
-    let channels = channels.map(|(_, c)| c).unwrap_or_default();
-    let channel_law = |name: raw::ChannelName| -> Distribution {
-        let (set, default) = match name {
-            raw::ChannelName::Voice => (&channels.voice, channel_defaults::VOICE),
-            raw::ChannelName::Email => (&channels.email, channel_defaults::EMAIL),
-            raw::ChannelName::Fax => (&channels.fax, channel_defaults::FAX),
-            raw::ChannelName::Portal => (&channels.portal, channel_defaults::PORTAL),
-        };
-        set.as_ref().map_or(default, |d| d.0.clone())
-    };
-    let mut directory = BTreeMap::new();
-    for (code, (source, channel, entry)) in raw_directory {
-        if channel.is_none() && entry.is_none() {
-            continue;
-        }
-        problems.switch(*source);
-        let stale_probability = entry.as_ref().map_or(0.0, |e| *e.stale.get_ref());
-        if let Some(e) = entry
-            && !(0.0..=1.0).contains(&stale_probability)
-        {
-            problems.push(
-                span(&e.stale),
-                format!("stale = {stale_probability} is not a probability between 0 and 1"),
-                None,
-            );
-        }
-        directory.insert(
-            code.clone(),
-            DirectoryEntry {
-                channel: channel.map_or_else(|| message_delay.clone(), channel_law),
-                stale_probability: stale_probability.clamp(0.0, 1.0),
-                fallback: entry
-                    .as_ref()
-                    .and_then(|e| e.fallback.as_ref().map(|d| d.0.clone()))
-                    .unwrap_or(channel_defaults::FALLBACK),
-                stale_windows: Vec::new(),
-            },
-        );
-    }
-    let mut faults = Faults::default();
-    for (source, fault) in raw_faults {
-        problems.switch(source);
-        let window =
-            |problems: &mut diagnostic::Collector, from: &toml::Spanned<String>, until: &toml::Spanned<String>| {
-                let window = Window {
-                    from: references.instant(problems, from, "fault's start"),
-                    until: references.instant(problems, until, "fault's end"),
-                };
-                if window.until < window.from {
-                    problems.push(span(until), "the fault ends before it begins".to_owned(), None);
-                }
-                window
-            };
-        let kind = *fault.kind.get_ref();
-        let w = window(problems, &fault.from, &fault.until);
-        // Each kind names what it strikes; a missing name is reported at `kind`.
-        let required = |problems: &mut diagnostic::Collector, key: &str, value: &Option<toml::Spanned<String>>| {
-            if value.is_none() {
-                problems.push(span(&fault.kind), format!("this fault needs `{key}`"), None);
-            }
-            value.clone()
-        };
-        match kind {
-            raw::FaultKind::DeskUnreachable => {
-                if let Some(country) = required(problems, "country", &fault.country) {
-                    let code = references.country(problems, &country);
-                    faults.desk_outages.entry(code).or_default().push(w);
-                }
-            }
-            raw::FaultKind::DirectoryStale => {
-                if let Some(country) = required(problems, "country", &fault.country) {
-                    let code = references.country(problems, &country);
-                    let entry = directory.entry(code).or_insert_with(|| DirectoryEntry {
-                        channel: message_delay.clone(),
-                        stale_probability: 0.0,
-                        fallback: channel_defaults::FALLBACK,
-                        stale_windows: Vec::new(),
-                    });
-                    entry.stale_windows.push(w);
-                }
-            }
-            raw::FaultKind::MessageLost => {
-                let (sender, to) = (required(problems, "sender", &fault.sender), required(problems, "to", &fault.to));
-                if let (Some(sender), Some(to)) = (sender, to) {
-                    let sender = references.country(problems, &sender);
-                    let to = references.country(problems, &to);
-                    faults.message_losses.entry(sender).or_default().push(MessageLoss {
-                        to,
-                        window: w,
-                        retry_after_ms: fault.retry_after.map_or(4 * pocnet_node::time::HOUR_MS, |d| d.0),
-                    });
-                }
-            }
-            raw::FaultKind::CarrierOutage => {
-                if let Some(carrier) = required(problems, "carrier", &fault.carrier) {
-                    let id = references.carrier(problems, &carrier);
-                    faults.carrier_outages.push(CarrierOutage { carrier: id, window: w });
-                }
-            }
-        }
-    }
-    (directory, faults)
 }
