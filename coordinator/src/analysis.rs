@@ -84,6 +84,19 @@ pub enum Cause {
     Incomplete,
 }
 
+impl Cause {
+    /// How reports say it.
+    pub fn description(self) -> &'static str {
+        match self {
+            Cause::LogsExpired => "logs expired before the order",
+            Cause::NoLogs => "carrier keeps no logs",
+            Cause::Refused => "refused (dual criminality)",
+            Cause::Unidentified => "nobody identified (CGN or records gone)",
+            Cause::Incomplete => "incomplete",
+        }
+    }
+}
+
 /// Where the end-to-end time of a trace goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

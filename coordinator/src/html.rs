@@ -360,10 +360,10 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
         for d in &report.deaths {
             let _ = writeln!(
                 body,
-                "<tr><td>{}</td><td>{}</td><td>{:?}</td><td>{}</td><td>{:.1}%</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
                 d.hop,
                 escape(d.country.as_str()),
-                d.cause,
+                d.cause.description(),
                 d.traces,
                 100.0 * d.share
             );

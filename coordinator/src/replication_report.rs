@@ -287,13 +287,7 @@ impl ReplicationReport {
             let mut deaths: Vec<&Death> = self.deaths.iter().collect();
             deaths.sort_by_key(|d| std::cmp::Reverse(d.traces));
             for death in deaths.iter().take(5) {
-                let cause = match death.cause {
-                    Cause::LogsExpired => "logs expired before the order",
-                    Cause::NoLogs => "carrier keeps no logs",
-                    Cause::Refused => "refused (dual criminality)",
-                    Cause::Unidentified => "CGN, no source port",
-                    Cause::Incomplete => "incomplete",
-                };
+                let cause = death.cause.description();
                 let _ = writeln!(
                     out,
                     "  hop {} {:<3} {:<32} {:>7} traces ({:.1}%)",
