@@ -20,7 +20,7 @@ use pocnet_node::grpc::{event_from_proto, node_config_to_proto};
 use pocnet_node::{CountryCode, Event, NodeConfig, NodeRuntime, SimTime};
 use pocnet_proto as pb;
 use pocnet_proto::simulation_client::SimulationClient;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use tonic::transport::{Channel, Endpoint};
 
 #[derive(Debug, thiserror::Error)]
@@ -55,12 +55,13 @@ pub struct RunLog {
     pub windows: u64,
 }
 
+/// Nodes are numbered by their position in `Nodes`, in country order.
 struct WindowReport {
     events: Vec<Event>,
     /// For each node advanced: its earliest pending event after the window.
-    next_events: BTreeMap<CountryCode, Option<SimTime>>,
-    /// Earliest arrival of the messages sent in the window, by receiving node.
-    arrivals: BTreeMap<CountryCode, SimTime>,
+    next_events: Vec<(usize, Option<SimTime>)>,
+    /// Arrival times of the messages sent in the window, by receiving node.
+    arrivals: Vec<(usize, SimTime)>,
 }
 
 /// The set of nodes a run drives.
@@ -107,49 +108,51 @@ impl Nodes {
         Ok(Nodes::Grpc { clients })
     }
 
-    fn countries(&self) -> Vec<CountryCode> {
+    fn len(&self) -> usize {
         match self {
-            Nodes::InProcess { index, .. } => index.keys().cloned().collect(),
-            Nodes::Grpc { clients } => clients.iter().map(|(code, _)| code.clone()).collect(),
+            Nodes::InProcess { nodes, .. } => nodes.len(),
+            Nodes::Grpc { clients } => clients.len(),
         }
     }
 
-    /// Advances the nodes in `active` to `until`; the others have nothing due.
-    async fn advance(&mut self, until: SimTime, active: &BTreeSet<CountryCode>) -> Result<WindowReport, EngineError> {
-        let mut report = WindowReport { events: Vec::new(), next_events: BTreeMap::new(), arrivals: BTreeMap::new() };
-        let arrive = |arrivals: &mut BTreeMap<CountryCode, SimTime>, to: CountryCode, at: SimTime| {
-            let earliest = arrivals.entry(to).or_insert(at);
-            *earliest = (*earliest).min(at);
+    fn position(&self, country: &CountryCode) -> Result<usize, EngineError> {
+        let found = match self {
+            Nodes::InProcess { index, .. } => index.get(country).copied(),
+            Nodes::Grpc { clients } => clients.iter().position(|(code, _)| code == country),
         };
+        found.ok_or_else(|| EngineError::MissingNode(country.clone()))
+    }
+
+    /// Advances the nodes in `active` to `until`; the others have nothing due.
+    async fn advance(&mut self, until: SimTime, active: &[usize]) -> Result<WindowReport, EngineError> {
+        let mut report = WindowReport { events: Vec::new(), next_events: Vec::new(), arrivals: Vec::new() };
         match self {
             Nodes::InProcess { nodes, index } => {
                 let mut sent = Vec::new();
-                for code in active {
-                    let node = &mut nodes[index[code]];
-                    let outcome = node.advance(until);
+                for &i in active {
+                    let outcome = nodes[i].advance(until);
                     report.events.extend(outcome.events);
                     sent.extend(outcome.sent);
                 }
                 for envelope in sent {
                     let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
-                    arrive(&mut report.arrivals, envelope.to.clone(), envelope.deliver_at);
+                    report.arrivals.push((to, envelope.deliver_at));
                     nodes[to].deliver(envelope)?;
                 }
-                for code in active {
-                    report.next_events.insert(code.clone(), nodes[index[code]].next_event_time());
-                }
+                report.next_events.extend(active.iter().map(|&i| (i, nodes[i].next_event_time())));
             }
             Nodes::Grpc { clients } => {
                 let mut calls = tokio::task::JoinSet::new();
-                for (code, client) in clients.iter().filter(|(code, _)| active.contains(code)) {
-                    let (code, mut client) = (code.clone(), client.clone());
+                for &i in active {
+                    let (code, mut client) = (clients[i].0.clone(), clients[i].1.clone());
                     calls.spawn(async move {
                         let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms() }).await;
-                        (code, reply)
+                        (i, code, reply)
                     });
                 }
+                let mut arrivals = Vec::new();
                 while let Some(joined) = calls.join_next().await {
-                    let (country, reply) = joined.map_err(|e| EngineError::Spawn(e.to_string()))?;
+                    let (i, country, reply) = joined.map_err(|e| EngineError::Spawn(e.to_string()))?;
                     let reply = reply
                         .map_err(|status| EngineError::Refused {
                             country: country.clone(),
@@ -162,10 +165,12 @@ impl Nodes {
                             .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
                         report.events.push(event);
                     }
-                    for (to, at) in reply.earliest_arrival_ms {
-                        arrive(&mut report.arrivals, CountryCode(to), SimTime(at));
-                    }
-                    report.next_events.insert(country, reply.next_event_ms.map(SimTime));
+                    arrivals
+                        .extend(reply.earliest_arrival_ms.into_iter().map(|(to, at)| (CountryCode(to), SimTime(at))));
+                    report.next_events.push((i, reply.next_event_ms.map(SimTime)));
+                }
+                for (to, at) in arrivals {
+                    report.arrivals.push((self.position(&to)?, at));
                 }
             }
         }
@@ -184,27 +189,32 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
     debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
     // When each node next has something to do. A window ending at zero runs
     // nothing and tells us when every node's first event is.
-    let everyone: BTreeSet<CountryCode> = nodes.countries().into_iter().collect();
+    let everyone: Vec<usize> = (0..nodes.len()).collect();
     let first = nodes.advance(SimTime::ZERO, &everyone).await?;
-    let mut pending: BTreeMap<CountryCode, Option<SimTime>> = first.next_events;
+    let mut pending: Vec<Option<SimTime>> = vec![None; nodes.len()];
+    for (i, next) in first.next_events {
+        pending[i] = next;
+    }
     let mut events = first.events;
     let mut windows = 0;
-    while let Some(lbts) = pending.values().flatten().min().copied() {
+    let mut active = Vec::with_capacity(pending.len());
+    while let Some(lbts) = pending.iter().flatten().min().copied() {
         if lbts.ms() > HORIZON_MS {
             return Err(EngineError::Runaway);
         }
         let until = lbts.plus_ms(lookahead_ms);
         // Only nodes with something due before `until` need the window: the
         // others would run nothing, and nothing sent in it reaches them before it ends.
-        let active: BTreeSet<CountryCode> =
-            pending.iter().filter(|(_, next)| next.is_some_and(|t| t < until)).map(|(c, _)| c.clone()).collect();
+        active.clear();
+        active.extend(pending.iter().enumerate().filter(|(_, next)| next.is_some_and(|t| t < until)).map(|(i, _)| i));
         tracing::trace!(from_ms = lbts.ms(), until_ms = until.ms(), nodes = active.len(), "granting window");
         let mut window = nodes.advance(until, &active).await?;
         events.append(&mut window.events);
-        pending.extend(window.next_events);
-        for (to, at) in window.arrivals {
-            let next = pending.entry(to).or_insert(None);
-            *next = Some(next.map_or(at, |t| t.min(at)));
+        for (i, next) in window.next_events {
+            pending[i] = next;
+        }
+        for (i, at) in window.arrivals {
+            pending[i] = Some(pending[i].map_or(at, |t| t.min(at)));
         }
         windows += 1;
     }
