@@ -304,7 +304,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
     let mut direct_order_countries = BTreeSet::new();
-    for (source, code, country) in raw.countries {
+    for (source, code, mut country) in raw.countries {
         problems.switch(source);
         let code_span = span(&code);
         let code = code.into_inner();
@@ -318,86 +318,12 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 Some("use the ISO 3166 alpha-2 code, like FR or US".to_owned()),
             );
         }
-        let zone_name = country.time_zone.get_ref().clone();
-        let time_zone = match jiff::tz::TimeZone::get(&zone_name) {
-            Ok(tz) => tz,
-            Err(_) => {
-                problems.push(
-                    span(&country.time_zone),
-                    format!("`{zone_name}` is not an IANA time zone"),
-                    Some("use a name like \"Europe/Paris\" or \"America/New_York\"".to_owned()),
-                );
-                jiff::tz::TimeZone::UTC
-            }
-        };
-        let mut staffing = country.staffing.0;
-        let mut holidays = Vec::new();
-        for date in &country.holidays {
-            match date.get_ref().parse::<jiff::civil::Date>() {
-                Ok(day) => holidays.push(day),
-                Err(_) => problems.push(
-                    span(date),
-                    format!("holiday `{}` is not a date", date.get_ref()),
-                    Some("write local dates as \"YYYY-MM-DD\", like \"2026-12-25\"".to_owned()),
-                ),
-            }
-        }
-        if let Staffing::OfficeHours(hours) = &mut staffing {
-            hours.holidays = holidays;
-        }
-        // A country joins the network in a year; before it, and for "never",
-        // it has no point of contact and requests go by MLA.
-        let member = match country.member_since.as_ref().map(|m| *m.get_ref()) {
-            None => true,
-            Some(Membership::Since(year)) => {
-                epoch.is_none_or(|e| year <= e.to_zoned_datetime(jiff::tz::TimeZone::UTC).year())
-            }
-            Some(Membership::Never) => false,
-        };
-        let officers = match &country.officers {
-            Some(n) if *n.get_ref() == 0 => {
-                problems.push(
-                    span(n),
-                    "a desk needs at least one officer".to_owned(),
-                    Some("leave `officers` out for a desk that never queues".to_owned()),
-                );
-                None
-            }
-            Some(n) => Some(*n.get_ref()),
-            None => None,
-        };
         let code = CountryCode(code);
-        raw_directory.insert(code.clone(), (source, country.channel, country.directory));
+        raw_directory.insert(code.clone(), (source, country.channel, country.directory.take()));
         if country.direct_orders {
             direct_order_countries.insert(code.clone());
         }
-        countries.insert(
-            code.clone(),
-            Country {
-                code,
-                name: country.name,
-                time_zone,
-                time_zone_name: zone_name,
-                staffing,
-                handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
-                written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
-                mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
-                mla_execution: law(country.mla_execution, defaults::MLA_EXECUTION),
-                hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
-                hold_renewal_ms: country.hold_renewal.map(|d| d.0).filter(|&ms| ms > 0),
-                member,
-                languages: country.languages,
-                translation: law(country.translation, defaults::TRANSLATION),
-                court_order: country.court_order.map(|d| d.0),
-                officers,
-                dual_criminality: country
-                    .dual_criminality
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|o| o.name().to_owned())
-                    .collect(),
-            },
-        );
+        countries.insert(code.clone(), self::country(problems, epoch, code, country));
     }
     // Countries whose definition was invalid are already reported: references
     // to them are taken as known.
@@ -589,5 +515,87 @@ impl References<'_> {
                 CarrierId(carrier.into_inner())
             })
             .collect()
+    }
+}
+
+/// One country's table, checked: its zone, desk hours, holidays, membership
+/// and officers; `code` has been checked by the caller.
+fn country(
+    problems: &mut diagnostic::Collector,
+    epoch: Option<Timestamp>,
+    code: CountryCode,
+    country: raw::RawCountry,
+) -> Country {
+    let zone_name = country.time_zone.get_ref().clone();
+    let time_zone = match jiff::tz::TimeZone::get(&zone_name) {
+        Ok(tz) => tz,
+        Err(_) => {
+            problems.push(
+                span(&country.time_zone),
+                format!("`{zone_name}` is not an IANA time zone"),
+                Some("use a name like \"Europe/Paris\" or \"America/New_York\"".to_owned()),
+            );
+            jiff::tz::TimeZone::UTC
+        }
+    };
+    let mut staffing = country.staffing.0;
+    let mut holidays = Vec::new();
+    for date in &country.holidays {
+        match date.get_ref().parse::<jiff::civil::Date>() {
+            Ok(day) => holidays.push(day),
+            Err(_) => problems.push(
+                span(date),
+                format!("holiday `{}` is not a date", date.get_ref()),
+                Some("write local dates as \"YYYY-MM-DD\", like \"2026-12-25\"".to_owned()),
+            ),
+        }
+    }
+    if let Staffing::OfficeHours(hours) = &mut staffing {
+        hours.holidays = holidays;
+    }
+    // A country joins the network in a year; before it, and for "never",
+    // it has no point of contact and requests go by MLA.
+    let member = match country.member_since.as_ref().map(|m| *m.get_ref()) {
+        None => true,
+        Some(Membership::Since(year)) => {
+            epoch.is_none_or(|e| year <= e.to_zoned_datetime(jiff::tz::TimeZone::UTC).year())
+        }
+        Some(Membership::Never) => false,
+    };
+    let officers = match &country.officers {
+        Some(n) if *n.get_ref() == 0 => {
+            problems.push(
+                span(n),
+                "a desk needs at least one officer".to_owned(),
+                Some("leave `officers` out for a desk that never queues".to_owned()),
+            );
+            None
+        }
+        Some(n) => Some(*n.get_ref()),
+        None => None,
+    };
+    Country {
+        code,
+        name: country.name,
+        time_zone,
+        time_zone_name: zone_name,
+        staffing,
+        handling: law(country.acknowledgement, defaults::ACKNOWLEDGEMENT),
+        written_confirmation: law(country.written_confirmation, defaults::WRITTEN_CONFIRMATION),
+        mla_preparation: law(country.mla_preparation, defaults::MLA_PREPARATION),
+        mla_execution: law(country.mla_execution, defaults::MLA_EXECUTION),
+        hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
+        hold_renewal_ms: country.hold_renewal.map(|d| d.0).filter(|&ms| ms > 0),
+        member,
+        languages: country.languages,
+        translation: law(country.translation, defaults::TRANSLATION),
+        court_order: country.court_order.map(|d| d.0),
+        officers,
+        dual_criminality: country
+            .dual_criminality
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| o.name().to_owned())
+            .collect(),
     }
 }
