@@ -35,15 +35,6 @@ pub enum Stage {
 }
 
 impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::Acknowledgement,
-        Stage::PreservationOrdered,
-        Stage::Disclosure,
-        Stage::WrittenConfirmation,
-        Stage::Production,
-        Stage::EndToEnd,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             Stage::Acknowledgement => "acknowledgement",

@@ -302,7 +302,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let mut aggregate = Aggregate::new();
         aggregate.add(&scenario, 0, &report.incidents);
         let study = ReplicationReport::build(&scenario, seed, &aggregate, |case| {
-            report::incident_reports(&scenario, &log.events).into_iter().nth(case.incident as usize)
+            report.incidents.get(case.incident as usize).cloned()
         });
         write_file(path, &html::replication_page(&study, &aggregate), "the HTML report")?;
     }

@@ -50,7 +50,7 @@ impl ScenarioInfo {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct IncidentReport {
     pub id: String,
     pub reported_by: CountryCode,
@@ -71,7 +71,7 @@ pub enum TraceResult {
     Incomplete,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TraceOutcome {
     pub result: TraceResult,
     /// The hop that identified the origin or where the trail stopped.
@@ -99,7 +99,7 @@ pub enum HopOutcome {
     OriginIdentified,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct HopReport {
     pub hop: u32,
     pub country: CountryCode,
@@ -135,7 +135,7 @@ pub struct HopReport {
     pub goals: Vec<GoalResult>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct GoalResult {
     pub measure: Measure,
     pub met: bool,

@@ -75,15 +75,6 @@ impl Distribution {
             _ => Ok(()),
         }
     }
-
-    /// The smallest value the law can produce, used to check the lookahead.
-    pub fn min_ms(&self) -> i64 {
-        match *self {
-            Distribution::Fixed { ms } => ms,
-            Distribution::LogNormal { .. } | Distribution::Exponential { .. } => 0,
-            Distribution::Uniform { min_ms, .. } => min_ms,
-        }
-    }
 }
 
 fn round_ms(value: f64) -> i64 {
