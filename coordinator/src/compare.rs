@@ -8,7 +8,7 @@ use crate::goals::Measure;
 use crate::replication_report::proportion;
 use crate::report::{ScenarioInfo, measure_name};
 use crate::scenario::Scenario;
-use crate::scenario::raw::fmt_ms;
+use crate::units::fmt_ms;
 use crate::statistics::{PairedDifference, Proportion, Tally, paired_difference};
 use serde::Serialize;
 use std::fmt::Write as _;

@@ -4,7 +4,7 @@
 //! the figures are the named profiles of ../shared/domain.md; a scenario picks
 //! one by name and may override any target.
 
-use crate::scenario::raw::fmt_ms;
+use crate::units::fmt_ms;
 use pocnet_node::time::{DAY_MS, HOUR_MS};
 use serde::{Deserialize, Serialize};
 

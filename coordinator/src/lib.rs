@@ -13,3 +13,4 @@ pub mod report;
 pub mod scenario;
 pub mod schema;
 pub mod statistics;
+pub mod units;

@@ -248,10 +248,10 @@ fn check(file: &Path) -> ExitCode {
                 scenario.carriers.len(),
                 scenario.incidents.len(),
                 scenario.epoch,
-                pocnet_coordinator::scenario::raw::fmt_ms(scenario.last_communication().ms()),
+                pocnet_coordinator::units::fmt_ms(scenario.last_communication().ms()),
                 scenario.strategy.name(),
                 scenario.goals.name,
-                pocnet_coordinator::scenario::raw::fmt_ms(scenario.network.min_message_delay_ms),
+                pocnet_coordinator::units::fmt_ms(scenario.network.min_message_delay_ms),
             );
             write_stdout(&summary);
             ExitCode::SUCCESS

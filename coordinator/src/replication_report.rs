@@ -6,7 +6,7 @@ use crate::analysis::{Aggregate, Cause, Segment, Stage, TraceCase};
 use crate::goals::{Goal, Measure};
 use crate::report::{IncidentReport, ScenarioInfo};
 use crate::scenario::Scenario;
-use crate::scenario::raw::fmt_ms;
+use crate::units::fmt_ms;
 use crate::statistics::Proportion;
 use base64::Engine as _;
 use hdrhistogram::Histogram;

@@ -5,9 +5,9 @@
 use crate::engine::RunLog;
 use crate::goals::{Goal, Measure};
 use crate::scenario::Scenario;
-use crate::scenario::raw::fmt_ms;
+use crate::units::fmt_ms;
 use hdrhistogram::Histogram;
-use pocnet_node::{Body, CarrierId, CountryCode, Event, EventKind, NextHop, SimTime};
+use pocnet_node::{Answer, CarrierId, Offence, CountryCode, Event, EventKind, NextHop, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -128,7 +128,7 @@ pub struct HopReport {
     /// The preserved data was produced under the MLA request.
     pub produced_ms: Option<i64>,
     /// The offence a dual-criminality reservation refused.
-    pub refused_offence: Option<String>,
+    pub refused_offence: Option<Offence>,
     /// Why the carrier could single out nobody.
     pub unidentified_because: Option<String>,
     pub outcome: HopOutcome,
@@ -296,7 +296,7 @@ fn incident_report(
                 hop.outcome = HopOutcome::NoLogs;
             }
             EventKind::Refused { offence, .. } => {
-                hop.refused_offence = Some(offence.clone());
+                hop.refused_offence = Some(*offence);
                 hop.outcome = HopOutcome::Refused;
             }
             EventKind::Unidentified { carrier } => {
@@ -320,7 +320,7 @@ fn incident_report(
             EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
             EventKind::MlaReceived { .. } => hop.mla_received_ms = at,
             EventKind::Produced { .. } => hop.produced_ms = at,
-            EventKind::AnswerReceived { answer, .. } if answer == Body::DISCLOSURE_NAME => {
+            EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => {
                 hop.disclosure_received_ms = at
             }
             EventKind::IncidentReported
@@ -424,7 +424,7 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
             format!(
                 "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
                 hop.country,
-                hop.refused_offence.as_deref().unwrap_or("?")
+                hop.refused_offence.map_or("?", Offence::name)
             )
         } else if hop.outcome == HopOutcome::Unidentified {
             format!(

@@ -21,7 +21,7 @@ impl From<&str> for CarrierId {
 }
 
 /// A carrier in the chain of a communication: an access ISP, a VPN, a host...
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Carrier {
     pub id: CarrierId,
     pub country: CountryCode,
@@ -49,7 +49,7 @@ pub struct Carrier {
 /// What one carrier's logs say about one incident's communication: the
 /// ground truth a disclosure reveals, known only to the node of the carrier's
 /// country.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogRecord {
     pub incident: String,
     pub hop: u32,

@@ -19,16 +19,19 @@ use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
     Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Event,
-    EventKind, Finding, LogRecord, MessageLoss, NextHop, PreservationOutcome, SimTime, Window,
+    EventKind, Finding, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, SimTime, Window,
 };
 use rand_chacha::ChaCha8Rng;
 use rand_distr::Distribution as _;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Who sends the request for the next hop once a hop's traffic data is disclosed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The one definition: scenarios, the command line and reports use its names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Strategy {
     /// The reporting country asks every next country itself (hub and spoke).
+    #[default]
     Hub,
     /// The requested country forwards the request onward and informs the reporting country.
     Relay,
@@ -38,6 +41,12 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    pub const ALL: [Strategy; 3] = [Strategy::Hub, Strategy::Relay, Strategy::Parallel];
+
+    pub fn from_name(name: &str) -> Option<Strategy> {
+        Strategy::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// The name scenarios and reports use.
     pub fn name(self) -> &'static str {
         match self {
@@ -49,7 +58,7 @@ impl Strategy {
 }
 
 /// An incident this country's point of contact learns of from its own victim.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IncidentReport {
     pub incident: String,
     pub communication_at: SimTime,
@@ -60,8 +69,8 @@ pub struct IncidentReport {
     /// whole chain. Never empty.
     pub known_chain: Vec<NextHop>,
     /// The Budapest Arts. 2-11 category investigated, checked against
-    /// dual-criminality reservations.
-    pub offence: String,
+    /// dual-criminality reservations; `None`: none named, nothing to refuse.
+    pub offence: Option<Offence>,
     /// A threat to life (Second Protocol Art. 9): requests skip the desk's
     /// queue and carriers answer on their emergency timescale.
     pub emergency: bool,
@@ -70,12 +79,12 @@ pub struct IncidentReport {
 /// What every desk on a trace knows about the case, whoever asked it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 struct CaseFacts {
-    offence: String,
+    offence: Option<Offence>,
     emergency: bool,
 }
 
 /// Everything a node needs to play one country in one run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeConfig {
     pub country: Country,
     pub carriers: Vec<Carrier>,
@@ -105,6 +114,41 @@ pub struct NodeConfig {
     pub epoch: jiff::Timestamp,
     pub seed: u64,
     pub replication: u64,
+}
+
+impl NodeConfig {
+    /// Every carrier this node may order itself, without a request that
+    /// delivery would check, is one of its own and holds the incident's log:
+    /// the domestic hops its victims name, and the domestic previous hops its
+    /// carriers' logs name. Returns the field at fault and the problem.
+    pub fn check_domestic_records(&self) -> Result<(), (String, String)> {
+        let me = &self.country.code;
+        let holds = |incident: &str, carrier: &CarrierId| {
+            self.carriers.iter().any(|c| &c.id == carrier)
+                && self.logs.iter().any(|l| l.incident == incident && &l.carrier == carrier)
+        };
+        for (i, report) in self.incidents.iter().enumerate() {
+            for (j, hop) in report.known_chain.iter().enumerate() {
+                if &hop.country == me && !holds(&report.incident, &hop.carrier) {
+                    return Err((
+                        format!("incidents[{i}].known_chain[{j}]"),
+                        format!("carrier `{}` of {me} holds no log of incident `{}`", hop.carrier, report.incident),
+                    ));
+                }
+            }
+        }
+        for (i, log) in self.logs.iter().enumerate() {
+            if let Some(previous) = log.previous.as_ref().filter(|p| &p.country == me)
+                && !holds(&log.incident, &previous.carrier)
+            {
+                return Err((
+                    format!("logs[{i}].previous"),
+                    format!("carrier `{}` of {me} holds no log of incident `{}`", previous.carrier, log.incident),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -243,7 +287,7 @@ impl ContactPoint {
         let facts = config
             .incidents
             .iter()
-            .map(|i| (i.incident.clone(), CaseFacts { offence: i.offence.clone(), emergency: i.emergency }))
+            .map(|i| (i.incident.clone(), CaseFacts { offence: i.offence, emergency: i.emergency }))
             .collect();
         let officers_free_at = config.country.officers.map(|n| vec![SimTime::ZERO; n.max(1) as usize]);
         ContactPoint {
@@ -321,10 +365,11 @@ impl ContactPoint {
     fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Vec<Output>) {
         match timer {
             Timer::ReportIncident { incident } => {
-                let Some(report) = self.incidents.iter().find(|r| r.incident == incident) else {
-                    debug_assert!(false, "timer for an incident not reported here");
-                    return;
-                };
+                let report = self
+                    .incidents
+                    .iter()
+                    .find(|r| r.incident == incident)
+                    .expect("start() sets this timer only for incidents reported here");
                 // Parallel: every known hop at once; otherwise the first, and
                 // each disclosure names the next.
                 let known: Vec<NextHop> = match self.strategy {
@@ -384,7 +429,9 @@ impl ContactPoint {
 
     fn on_message(&mut self, now: SimTime, envelope: Envelope, out: &mut Vec<Output>) {
         let Envelope { from, incident, hop, body, .. } = envelope;
-        let answer = body.name().to_owned();
+        if let Some(answer) = body.answer() {
+            self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
+        }
         match body {
             Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
                 self.facts.entry(incident.clone()).or_insert(CaseFacts { offence, emergency });
@@ -418,11 +465,8 @@ impl ContactPoint {
                 let at = self.desk_done(translated_at, emergency);
                 out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
             }
-            Body::Acknowledgement => {
-                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
-            }
+            Body::Acknowledgement | Body::Production => {}
             Body::PreservationResult(outcome) => {
-                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
                 if let PreservationOutcome::Preserved { .. } = outcome {
                     // Art. 31: the formal request that turns the hold into production.
                     let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
@@ -433,7 +477,6 @@ impl ContactPoint {
                 }
             }
             Body::Disclosure { finding, forwarded } => {
-                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
                 if let Finding::PreviousHop(next) = finding
                     && !forwarded
                 {
@@ -455,9 +498,6 @@ impl ContactPoint {
                         timer: Timer::Produce { incident, hop, to: from },
                     });
                 }
-            }
-            Body::Production => {
-                self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
             }
         }
     }
@@ -498,7 +538,7 @@ impl ContactPoint {
     }
 
     fn acknowledge(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
-        let Some(case) = self.case(incident, hop).cloned() else { return };
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let me = self.country.code.clone();
         if case.requester != me {
             self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
@@ -506,15 +546,9 @@ impl ContactPoint {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
             }
             // Art. 29(4): a reserving country preserves only for the offences it also punishes.
-            let offence = self.facts.get(incident).map(|f| f.offence.clone()).unwrap_or_default();
-            if !self.country.dual_criminality.is_empty() && !self.country.dual_criminality.contains(&offence) {
-                self.record(
-                    out,
-                    now,
-                    incident,
-                    hop,
-                    EventKind::Refused { carrier: case.carrier.clone(), offence: offence.clone() },
-                );
+            let offence = self.facts.get(incident).and_then(|f| f.offence);
+            if let Some(offence) = crate::offence::refuses(&self.country.dual_criminality, offence) {
+                self.record(out, now, incident, hop, EventKind::Refused { carrier: case.carrier.clone(), offence });
                 if case.reporting_country != me {
                     let refusal = Body::PreservationResult(PreservationOutcome::Refused { offence });
                     self.send(out, now, &case.reporting_country, incident, hop, refusal);
@@ -536,14 +570,12 @@ impl ContactPoint {
     }
 
     fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
-        let Some(case) = self.case(incident, hop).cloned() else { return };
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier.clone() });
-        let (Some(carrier), Some(log)) =
-            (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
-        else {
-            debug_assert!(false, "delivery checks the carrier and its log");
-            return;
-        };
+        // Delivery checks a request's carrier and log, and the configuration
+        // check does so for every domestic hop this node may order itself.
+        let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
+        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
         // A carrier in an outage takes the order when it is back.
         let outages: Vec<Window> =
             self.carrier_outages.iter().filter(|o| o.carrier == case.carrier).map(|o| o.window).collect();
@@ -574,12 +606,9 @@ impl ContactPoint {
     }
 
     fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
-        let Some(case) = self.case(incident, hop).cloned() else { return };
-        let (Some(carrier), Some(log)) =
-            (self.carriers.get(&case.carrier), self.logs.get(&(incident.to_owned(), case.carrier.clone())))
-        else {
-            return;
-        };
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
+        let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
+        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
         let carrier_id = case.carrier.clone();
         let outcome = match case.logs {
             LogState::Survive => {
@@ -611,10 +640,7 @@ impl ContactPoint {
                 self.record(out, now, incident, hop, EventKind::NoLogs { carrier: carrier_id });
                 PreservationOutcome::NoLogs
             }
-            LogState::Unknown => {
-                debug_assert!(false, "the carrier executes an order only after it was given");
-                return;
-            }
+            LogState::Unknown => unreachable!("the carrier executes an order only after it was given"),
         };
         if case.reporting_country != self.country.code {
             self.send(out, now, &case.reporting_country, incident, hop, Body::PreservationResult(outcome));
@@ -622,8 +648,8 @@ impl ContactPoint {
     }
 
     fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
-        let Some(case) = self.case(incident, hop).cloned() else { return };
-        let Some(log) = self.logs.get(&(incident.to_owned(), case.carrier.clone())) else { return };
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
+        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
         let finding = match (&log.previous, log.identifiable) {
             (_, false) => Finding::Nobody,
             (Some(previous), true) => Finding::PreviousHop(previous.clone()),
@@ -862,7 +888,7 @@ mod tests {
                 carrier: CarrierId(format!("c-{to}")),
                 reporting_country: "FR".into(),
                 languages: vec!["en".to_owned()],
-                offence: "computer-related-fraud".to_owned(),
+                offence: Some(Offence::ComputerRelatedFraud),
                 emergency: false,
                 direct: false,
             },
@@ -969,7 +995,7 @@ mod tests {
                 carrier: "c-DE".into(),
                 reporting_country: from.into(),
                 languages: Vec::new(),
-                offence: String::new(),
+                offence: None,
                 emergency: false,
                 direct: false,
             },
@@ -995,7 +1021,7 @@ mod tests {
             carrier: "nope".into(),
             reporting_country: "FR".into(),
             languages: Vec::new(),
-            offence: String::new(),
+            offence: None,
             emergency: false,
             direct: false,
         };

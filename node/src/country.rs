@@ -1,6 +1,6 @@
 //! A member country of the network and the point of contact it keeps.
 
-use crate::{Distribution, Staffing};
+use crate::{Distribution, Offence, Staffing};
 use serde::Serialize;
 use std::fmt;
 
@@ -28,7 +28,7 @@ impl From<&str> for CountryCode {
 }
 
 /// One country's point of contact as the scenario describes it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Country {
     pub code: CountryCode,
     pub name: String,
@@ -61,5 +61,5 @@ pub struct Country {
     pub officers: Option<u32>,
     /// A dual-criminality reservation (Budapest Art. 29(4)): the offences for
     /// which this country preserves. Empty: no reservation, every request is taken.
-    pub dual_criminality: Vec<String>,
+    pub dual_criminality: Vec<Offence>,
 }

@@ -1,6 +1,7 @@
 //! Delay distributions as people state them: "median 30 minutes, 90% within 2 hours".
 
 use rand_chacha::ChaCha8Rng;
+use crate::constraint::MAX_DELAY_MS;
 use rand_distr::Distribution as _;
 
 /// z-score of the 90th percentile of the standard normal distribution.
@@ -61,6 +62,15 @@ impl Distribution {
     /// Checks the invariants the sampler relies on; the scenario loader and
     /// the gRPC edge both call it, so a node never holds a malformed law.
     pub fn validate(&self) -> Result<(), String> {
+        let largest = match *self {
+            Distribution::Fixed { ms } => ms,
+            Distribution::LogNormal { p90_ms, .. } => p90_ms,
+            Distribution::Exponential { mean_ms } => mean_ms,
+            Distribution::Uniform { max_ms, .. } => max_ms,
+        };
+        if largest > MAX_DELAY_MS {
+            return Err(format!("a delay of {largest} ms is longer than a century"));
+        }
         match *self {
             Distribution::Fixed { ms } if ms < 0 => Err(format!("fixed delay {ms} ms is negative")),
             Distribution::LogNormal { median_ms, p90_ms } if median_ms < 0 || p90_ms < median_ms => {
@@ -120,5 +130,7 @@ mod tests {
         assert!(Distribution::Fixed { ms: -1 }.validate().is_err());
         assert!(Distribution::Uniform { min_ms: 3, max_ms: 2 }.validate().is_err());
         assert!(Distribution::Fixed { ms: 0 }.validate().is_ok());
+        assert!(Distribution::Fixed { ms: MAX_DELAY_MS }.validate().is_ok());
+        assert!(Distribution::Exponential { mean_ms: MAX_DELAY_MS + 1 }.validate().is_err());
     }
 }

@@ -3,7 +3,7 @@
 //! Domain outcomes (an expired log, a late answer) are events, never errors;
 //! the coordinator builds the whole report from these.
 
-use crate::{CarrierId, CountryCode, NextHop, SimTime};
+use crate::{Answer, CarrierId, CountryCode, NextHop, Offence, SimTime};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,7 +65,7 @@ pub enum EventKind {
     /// The request was refused under a dual-criminality reservation.
     Refused {
         carrier: CarrierId,
-        offence: String,
+        offence: Offence,
     },
     /// The carrier's logs cannot single out a subscriber (carrier-grade NAT
     /// without the source port): the trail ends, nobody identified.
@@ -82,7 +82,7 @@ pub enum EventKind {
     /// An answer (acknowledgement, result, disclosure) reached the reporting country.
     AnswerReceived {
         from: CountryCode,
-        answer: String,
+        answer: Answer,
     },
     ConfirmationSent {
         to: CountryCode,

@@ -8,6 +8,7 @@
 //! disagree.
 
 pub mod carrier;
+pub mod constraint;
 pub mod contact_point;
 pub mod country;
 pub mod directory;
@@ -15,6 +16,7 @@ pub mod distribution;
 pub mod event;
 pub mod grpc;
 pub mod message;
+pub mod offence;
 pub mod runtime;
 pub mod seed;
 pub mod staffing;
@@ -22,11 +24,13 @@ pub mod time;
 
 pub use carrier::{Carrier, CarrierId, LogRecord};
 pub use contact_point::{ContactPoint, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
+pub use constraint::Invalid;
 pub use country::{Country, CountryCode};
 pub use directory::{CarrierOutage, DirectoryEntry, MessageLoss, Window};
 pub use distribution::Distribution;
 pub use event::{Event, EventKind};
 pub use message::{Body, Envelope, Finding, NextHop, PreservationOutcome};
+pub use offence::{Answer, Offence};
 pub use runtime::{DeliveryError, NodeRuntime, WindowOutcome};
-pub use staffing::{OfficeHours, Shift, Staffing};
+pub use staffing::{OfficeHours, Shift, Staffing, WEEKDAY_NAMES};
 pub use time::SimTime;

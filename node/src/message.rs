@@ -1,6 +1,6 @@
 //! Messages one point of contact sends another across a border.
 
-use crate::{CarrierId, CountryCode, SimTime};
+use crate::{Answer, CarrierId, CountryCode, Offence, SimTime};
 use serde::Serialize;
 
 /// A cross-border message with its addressing and simulated timing.
@@ -30,7 +30,7 @@ pub enum Body {
         carrier: CarrierId,
         reporting_country: CountryCode,
         languages: Vec<String>,
-        offence: String,
+        offence: Option<Offence>,
         emergency: bool,
         /// A Second Protocol Art. 7 order straight to the carrier: no desk between.
         direct: bool,
@@ -65,7 +65,7 @@ pub enum PreservationOutcome {
     NoLogs,
     /// Refused under a dual-criminality reservation for this offence.
     Refused {
-        offence: String,
+        offence: Offence,
     },
 }
 
@@ -89,18 +89,26 @@ pub struct NextHop {
 }
 
 impl Body {
-    pub const DISCLOSURE_NAME: &'static str = "traffic data disclosure";
-
     /// The name used in logs and error messages.
     pub fn name(&self) -> &'static str {
         match self {
             Body::PreservationRequest { .. } => "preservation request",
-            Body::Acknowledgement => "acknowledgement",
-            Body::PreservationResult(_) => "preservation result",
-            Body::Disclosure { .. } => Self::DISCLOSURE_NAME,
             Body::WrittenConfirmation { .. } => "written confirmation",
             Body::MlaRequest => "MLA request",
-            Body::Production => "production",
+            Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } | Body::Production => {
+                self.answer().map_or("answer", Answer::name)
+            }
+        }
+    }
+
+    /// The answer this message is to the reporting country, if it is one.
+    pub fn answer(&self) -> Option<Answer> {
+        match self {
+            Body::Acknowledgement => Some(Answer::Acknowledgement),
+            Body::PreservationResult(_) => Some(Answer::PreservationResult),
+            Body::Disclosure { .. } => Some(Answer::Disclosure),
+            Body::Production => Some(Answer::Production),
+            Body::PreservationRequest { .. } | Body::WrittenConfirmation { .. } | Body::MlaRequest => None,
         }
     }
 }

@@ -5,7 +5,8 @@
 //! hours are in the country's local time, so a Friday-evening request to an
 //! office-hours desk waits for Monday morning there.
 
-use crate::{Distribution, SimTime, time::DAY_MS};
+use crate::constraint::{self, Invalid};
+use crate::{Distribution, SimTime};
 use jiff::{Timestamp, tz::TimeZone};
 use rand_chacha::ChaCha8Rng;
 
@@ -17,25 +18,48 @@ pub enum Staffing {
 }
 
 /// A staffed interval of the day, in minutes after local midnight;
-/// `opens_minute < closes_minute <= 1440`.
+/// `opens_minute < closes_minute <= 1440`, kept by [`Shift::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Shift {
-    pub opens_minute: u32,
-    pub closes_minute: u32,
+    opens_minute: u32,
+    closes_minute: u32,
 }
 
+impl Shift {
+    pub fn new(opens_minute: u32, closes_minute: u32) -> Result<Shift, Invalid> {
+        if opens_minute >= closes_minute || closes_minute > 24 * 60 {
+            return Err(Invalid(format!(
+                "a shift must open before it closes, within the day (got minutes {opens_minute}-{closes_minute})"
+            )));
+        }
+        Ok(Shift { opens_minute, closes_minute })
+    }
+
+    pub fn opens_minute(self) -> u32 {
+        self.opens_minute
+    }
+
+    pub fn closes_minute(self) -> u32 {
+        self.closes_minute
+    }
+}
+
+/// The ISO weekday names, Monday first: scenarios, reports and charts all use these.
+pub const WEEKDAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
 /// Weekly opening hours in local time: one or more shifts on the open days.
+/// [`OfficeHours::new`] keeps the invariants the next-opening search relies on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OfficeHours {
     /// Sorted, never empty.
-    pub shifts: Vec<Shift>,
-    /// ISO weekdays the desk opens, 1 = Monday ... 7 = Sunday; never empty.
-    pub weekdays: Vec<u8>,
+    shifts: Vec<Shift>,
+    /// ISO weekdays the desk opens, 1 = Monday ... 7 = Sunday; sorted, never empty.
+    weekdays: Vec<u8>,
     /// How long an on-call officer takes to pick up a request outside hours;
     /// `None` means requests wait for the next opening.
-    pub on_call: Option<Distribution>,
+    on_call: Option<Distribution>,
     /// Local dates on which the desk stays closed all day.
-    pub holidays: Vec<jiff::civil::Date>,
+    holidays: Vec<jiff::civil::Date>,
 }
 
 /// The scenario's epoch and a country's zone: what turns simulated time into local time.
@@ -77,6 +101,57 @@ impl Staffing {
 }
 
 impl OfficeHours {
+    pub fn new(
+        mut shifts: Vec<Shift>,
+        mut weekdays: Vec<u8>,
+        on_call: Option<Distribution>,
+        mut holidays: Vec<jiff::civil::Date>,
+    ) -> Result<OfficeHours, Invalid> {
+        if shifts.is_empty() || shifts.len() > constraint::MAX_SHIFTS {
+            return Err(Invalid(format!("office hours need from 1 to {} shifts a day", constraint::MAX_SHIFTS)));
+        }
+        if weekdays.is_empty() || weekdays.iter().any(|d| !(1..=7).contains(d)) {
+            return Err(Invalid("office hours need at least one ISO weekday, 1 (Monday) to 7 (Sunday)".to_owned()));
+        }
+        if holidays.len() > constraint::MAX_HOLIDAYS {
+            return Err(Invalid(format!(
+                "{} holidays is more than a year of them (at most {})",
+                holidays.len(),
+                constraint::MAX_HOLIDAYS
+            )));
+        }
+        if let Some(law) = &on_call {
+            law.validate().map_err(Invalid)?;
+        }
+        shifts.sort();
+        weekdays.sort_unstable();
+        weekdays.dedup();
+        holidays.sort();
+        holidays.dedup();
+        Ok(OfficeHours { shifts, weekdays, on_call, holidays })
+    }
+
+    pub fn shifts(&self) -> &[Shift] {
+        &self.shifts
+    }
+
+    pub fn weekdays(&self) -> &[u8] {
+        &self.weekdays
+    }
+
+    pub fn on_call(&self) -> Option<&Distribution> {
+        self.on_call.as_ref()
+    }
+
+    pub fn holidays(&self) -> &[jiff::civil::Date] {
+        &self.holidays
+    }
+
+    /// The same hours, closed on `holidays` as well.
+    pub fn with_holidays(self, holidays: Vec<jiff::civil::Date>) -> Result<OfficeHours, Invalid> {
+        OfficeHours::new(self.shifts, self.weekdays, self.on_call, holidays)
+    }
+
     pub fn is_open(&self, at: SimTime, clock: &LocalClock) -> bool {
         let local = clock.local(at);
         let minute = u32::from(local.hour() as u8) * 60 + u32::from(local.minute() as u8);
@@ -88,7 +163,8 @@ impl OfficeHours {
     }
 
     /// The first opening strictly after `after`, searched over the next 400
-    /// days (a non-empty weekly schedule opens within a week, holidays aside).
+    /// days: a weekly schedule opens within a week, and the constructor
+    /// allows at most a year of holidays, so one is always found.
     pub fn next_opening(&self, after: SimTime, clock: &LocalClock) -> SimTime {
         let today = clock.local(after).date();
         for offset in 0..400 {
@@ -107,8 +183,7 @@ impl OfficeHours {
                 }
             }
         }
-        debug_assert!(false, "a validated schedule opens within 400 days");
-        after.plus_ms(7 * DAY_MS)
+        unreachable!("OfficeHours::new bounds holidays, so a weekly schedule opens within 400 days")
     }
 }
 
@@ -123,12 +198,10 @@ mod tests {
     }
 
     fn office(on_call: Option<Distribution>) -> Staffing {
-        Staffing::OfficeHours(OfficeHours {
-            shifts: vec![Shift { opens_minute: 9 * 60, closes_minute: 17 * 60 }],
-            weekdays: vec![1, 2, 3, 4, 5],
-            on_call,
-            holidays: Vec::new(),
-        })
+        Staffing::OfficeHours(
+            OfficeHours::new(vec![Shift::new(9 * 60, 17 * 60).unwrap()], vec![1, 2, 3, 4, 5], on_call, Vec::new())
+                .unwrap(),
+        )
     }
 
     const H: i64 = crate::time::HOUR_MS;
@@ -155,8 +228,8 @@ mod tests {
     #[test]
     fn a_holiday_keeps_the_desk_closed_until_the_next_working_day() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
-        let Staffing::OfficeHours(mut hours) = office(None) else { unreachable!() };
-        hours.holidays = vec![jiff::civil::date(2026, 3, 9)]; // Monday
+        let Staffing::OfficeHours(hours) = office(None) else { unreachable!() };
+        let hours = hours.with_holidays(vec![jiff::civil::date(2026, 3, 9)]).unwrap(); // Monday
         let friday_19h = SimTime(19 * H);
         let tuesday_9h = SimTime(4 * 24 * H + 9 * H);
         let staffing = Staffing::OfficeHours(hours);

@@ -2,7 +2,7 @@
 //! each from a template chosen by weight, so that thousands of incidents are
 //! a few lines of scenario.
 
-use super::raw::fmt_ms;
+use crate::units::fmt_ms;
 use super::raw::{self, Urgency};
 use super::{Incident, References, diagnostic, span};
 use pocnet_node::time::DAY_MS;
@@ -26,6 +26,12 @@ pub(super) fn generate(
     let per_day = *generator.per_day.get_ref();
     let from = references.instant(problems, &generator.from, "generator's start");
     let period_ms = generator.period.0;
+    // Generated ids are `<id>-<number>`: room is kept for the number.
+    let longest = pocnet_node::constraint::MAX_IDENTIFIER_BYTES - 8;
+    if id.trim().is_empty() || id.len() > longest {
+        problems.push(span(&generator.id), format!("a generator id needs 1 to {longest} bytes"), None);
+        return Vec::new();
+    }
     if !(per_day > 0.0 && per_day.is_finite()) {
         problems.push(span(&generator.per_day), format!("per_day must be a positive rate (got {per_day})"), None);
         return Vec::new();

@@ -5,8 +5,10 @@
 //! serde cannot (references between countries, carriers and incidents; time
 //! zones; the lookahead) and collects every problem with its place in the file.
 
+mod desk_hours;
 mod diagnostic;
 mod directory;
+mod duration;
 mod generator;
 pub mod raw;
 mod reader;
@@ -20,7 +22,8 @@ use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, IncidentReport, LogRecord,
     MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
 };
-use raw::{Membership, Offence, RawDistribution, RawScenario, Retention, StrategyName, Urgency};
+use pocnet_node::Offence;
+use raw::{Membership, RawDistribution, RawScenario, Retention, Urgency};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -174,7 +177,7 @@ impl Scenario {
                     Strategy::Parallel => incident.chain.iter().map(|c| self.next_hop(c)).collect(),
                     Strategy::Hub | Strategy::Relay => vec![self.next_hop(&incident.chain[0])],
                 },
-                offence: incident.offence.map(|o| o.name().to_owned()).unwrap_or_default(),
+                offence: incident.offence,
                 emergency: incident.emergency,
             });
         }
@@ -341,6 +344,9 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         if !country_codes.contains(&country.as_str()) {
             problems.unknown(span(&carrier.country), "country", country, &country_codes);
         }
+        if let Err(invalid) = pocnet_node::constraint::identifier("carrier id", id.get_ref()) {
+            problems.push(span(&id), invalid.0, None);
+        }
         let id = CarrierId(id.into_inner());
         if carrier.cgn {
             cgn_carriers.insert(id.clone());
@@ -374,8 +380,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     for (source, incident) in raw.incidents {
         problems.switch(source);
         let id = incident.id.get_ref().clone();
-        if id.trim().is_empty() {
-            problems.push(span(&incident.id), "an incident id cannot be empty".to_owned(), None);
+        if let Err(invalid) = pocnet_node::constraint::identifier("incident id", &id) {
+            problems.push(span(&incident.id), invalid.0, None);
         } else if !seen.insert(id.clone()) {
             problems.push(
                 span(&incident.id),
@@ -424,11 +430,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         description: meta.description,
         epoch: epoch?,
         seed,
-        strategy: match meta.strategy {
-            StrategyName::Hub => Strategy::Hub,
-            StrategyName::Relay => Strategy::Relay,
-            StrategyName::Parallel => Strategy::Parallel,
-        },
+        strategy: meta.strategy,
         goals,
         network,
         countries,
@@ -475,6 +477,9 @@ impl References<'_> {
                         format!("the {what} is before the scenario's epoch ({epoch})"),
                         Some("move [scenario] epoch earlier".to_owned()),
                     );
+                } else if let Err(invalid) = pocnet_node::constraint::instant_ms(what, ms) {
+                    problems.push(span(text), invalid.0, Some("move [scenario] epoch nearer".to_owned()));
+                    return SimTime::ZERO;
                 }
                 SimTime(ms)
             }
@@ -550,8 +555,15 @@ fn country(
             ),
         }
     }
-    if let Staffing::OfficeHours(hours) = &mut staffing {
-        hours.holidays = holidays;
+    if let Staffing::OfficeHours(hours) = &staffing {
+        match hours.clone().with_holidays(holidays) {
+            Ok(hours) => staffing = Staffing::OfficeHours(hours),
+            Err(invalid) => problems.push(
+                country.holidays.first().map_or(0..0, span),
+                invalid.0,
+                Some("list the days the desk is closed, a year at most".to_owned()),
+            ),
+        }
     }
     // A country joins the network in a year; before it, and for "never",
     // it has no point of contact and requests go by MLA.
@@ -563,15 +575,17 @@ fn country(
         Some(Membership::Never) => false,
     };
     let officers = match &country.officers {
-        Some(n) if *n.get_ref() == 0 => {
-            problems.push(
-                span(n),
-                "a desk needs at least one officer".to_owned(),
-                Some("leave `officers` out for a desk that never queues".to_owned()),
-            );
-            None
-        }
-        Some(n) => Some(*n.get_ref()),
+        Some(n) => match pocnet_node::constraint::officers(*n.get_ref()) {
+            Ok(n) => Some(n),
+            Err(invalid) => {
+                problems.push(
+                    span(n),
+                    invalid.0,
+                    Some("leave `officers` out for a desk that never queues".to_owned()),
+                );
+                None
+            }
+        },
         None => None,
     };
     Country {
@@ -591,11 +605,6 @@ fn country(
         translation: law(country.translation, defaults::TRANSLATION),
         court_order: country.court_order.map(|d| d.0),
         officers,
-        dual_criminality: country
-            .dual_criminality
-            .unwrap_or_default()
-            .into_iter()
-            .map(|o| o.name().to_owned())
-            .collect(),
+        dual_criminality: country.dual_criminality.unwrap_or_default(),
     }
 }

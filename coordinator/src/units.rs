@@ -1,0 +1,33 @@
+//! Durations as people read them, for every report and message.
+
+/// A duration for people: `45s`, `2h 15m`, `3d 4h`.
+pub fn fmt_ms(ms: i64) -> String {
+    if ms < 0 {
+        return format!("-{}", fmt_ms(-ms));
+    }
+    if ms < 1000 {
+        return format!("{ms}ms");
+    }
+    let s = ms / 1000;
+    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
+    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (sec, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    // Two units are enough at a glance: "3d 4h", not "3d 4h 12m 9s".
+    parts.into_iter().take(2).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_show_two_units_at_most() {
+        assert_eq!(fmt_ms(3 * 86_400_000 + 4 * 3_600_000 + 12 * 60_000), "3d 4h");
+        assert_eq!(fmt_ms(90_000), "1m 30s");
+        assert_eq!(fmt_ms(-90_000), "-1m 30s");
+        assert_eq!(fmt_ms(999), "999ms");
+    }
+}
