@@ -1,7 +1,6 @@
 //! Each element of the world a scenario can express changes the outcome:
 //! one small world, one change at a time, fixed delays so the effect is exact.
 
-use pocnet_coordinator::engine::{self, Placement};
 use pocnet_coordinator::report::{self, HopOutcome, IncidentReport, TraceResult};
 use pocnet_coordinator::scenario::Scenario;
 
@@ -78,8 +77,7 @@ chain = ["de", "us"]
 }
 
 fn run(scenario: &Scenario) -> IncidentReport {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let log = runtime.block_on(engine::run_scenario(scenario, scenario.seed, &Placement::InProcess)).unwrap();
+    let log = crate::support::run_both(scenario, scenario.seed);
     report::incident_reports(scenario, &log.events).remove(0)
 }
 
@@ -220,8 +218,7 @@ disclosure = "1h"
 }
 
 fn run_all(scenario: &Scenario) -> Vec<IncidentReport> {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let log = runtime.block_on(engine::run_scenario(scenario, scenario.seed, &Placement::InProcess)).unwrap();
+    let log = crate::support::run_both(scenario, scenario.seed);
     report::incident_reports(scenario, &log.events)
 }
 
@@ -397,8 +394,7 @@ fn generators_draw_a_poisson_number_of_incidents_split_by_template_weight() {
     let again = generated(BOTNET).unwrap();
     assert_eq!(times, again.incidents.iter().map(|i| i.communication_at.ms()).collect::<Vec<_>>());
     // And they run like written ones.
-    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let log = runtime.block_on(engine::run_scenario(&scenario, 1, &Placement::InProcess)).unwrap();
+    let log = crate::support::run_both(&scenario, 1);
     let reports = report::incident_reports(&scenario, &log.events);
     assert!(reports.iter().filter(|r| r.trace.result == TraceResult::OriginIdentified).count() > 2000);
 }
@@ -501,23 +497,20 @@ fn a_carrier_with_business_hours_acts_on_orders_only_when_its_staff_are_in() {
     let base = run(&one_hop_world("", ""));
     let ordered = base.hops[0].preservation_ordered_ms.unwrap();
     assert_eq!(base.hops[0].preserved_ms, Some(ordered + H));
-    let text = |retention: &str| {
+    let text = |retention: i64| {
         let s = one_hop_world("", "");
         let mut s = s;
         let carrier = s.carriers.get_mut(&pocnet_node::CarrierId::from("de")).unwrap();
-        carrier.hours = pocnet_node::Staffing::OfficeHours(pocnet_node::OfficeHours {
-            shifts: vec![pocnet_node::Shift { opens_minute: 14 * 60, closes_minute: 18 * 60 }],
-            weekdays: vec![1, 2, 3, 4, 5],
-            on_call: None,
-            holidays: Vec::new(),
-        });
-        carrier.retention_ms = pocnet_coordinator::scenario::raw::parse_duration(retention).unwrap();
+        let shift = pocnet_node::Shift::new(14 * 60, 18 * 60).unwrap();
+        let hours = pocnet_node::OfficeHours::new(vec![shift], vec![1, 2, 3, 4, 5], None, Vec::new()).unwrap();
+        carrier.hours = pocnet_node::Staffing::OfficeHours(hours);
+        carrier.retention_ms = retention;
         s
     };
     let tuesday_14h = (24 + 14) * H;
-    let waits = run(&text("2d"));
+    let waits = run(&text(2 * 24 * H));
     assert_eq!(waits.hops[0].preserved_ms, Some(tuesday_14h + H));
-    let lost = run(&text("3h"));
+    let lost = run(&text(3 * H));
     assert_eq!(lost.hops[0].outcome, HopOutcome::LogsExpired);
 }
 

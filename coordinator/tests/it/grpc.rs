@@ -45,6 +45,11 @@ fn request_envelope() -> pb::Envelope {
     }
 }
 
+/// One sender's messages of a window, in order, as nodes deliver them.
+fn batch(envelope: pb::Envelope) -> pb::Envelopes {
+    pb::Envelopes { envelopes: vec![envelope] }
+}
+
 fn assert_invalid(result: Result<impl std::fmt::Debug, tonic::Status>, field: &str) {
     let status = result.expect_err("the request is invalid");
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
@@ -57,7 +62,7 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
     let mut simulation = SimulationClient::connect(url.clone()).await.unwrap();
     let mut contact = ContactPointClient::connect(url).await.unwrap();
 
-    let early = contact.deliver(request_envelope()).await.unwrap_err();
+    let early = contact.deliver(batch(request_envelope())).await.unwrap_err();
     assert_eq!(early.code(), Code::FailedPrecondition);
 
     let mut no_country = german_config();
@@ -76,23 +81,23 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
 
     let mut no_body = request_envelope();
     no_body.body = None;
-    assert_invalid(contact.deliver(no_body).await, "body");
+    assert_invalid(contact.deliver(batch(no_body)).await, "envelopes[0].body");
     let mut no_sender = request_envelope();
     no_sender.from = String::new();
-    assert_invalid(contact.deliver(no_sender).await, "from");
+    assert_invalid(contact.deliver(batch(no_sender)).await, "envelopes[0].from");
     let mut unknown_carrier = request_envelope();
     unknown_carrier.body = Some(pb::envelope::Body::PreservationRequest(pb::PreservationRequest {
         carrier: "nobody".into(),
         reporting_country: "FR".into(),
         ..Default::default()
     }));
-    assert_invalid(contact.deliver(unknown_carrier).await, "preservation_request.carrier");
+    assert_invalid(contact.deliver(batch(unknown_carrier)).await, "envelopes[0].preservation_request.carrier");
     let mut instant = request_envelope();
     instant.deliver_at_ms = instant.sent_at_ms;
-    assert_invalid(contact.deliver(instant).await, "deliver_at_ms");
+    assert_invalid(contact.deliver(batch(instant)).await, "envelopes[0].deliver_at_ms");
 
     // Still serving, and nothing accepted was lost: the good request runs.
-    contact.deliver(request_envelope()).await.expect("a valid request is queued");
+    contact.deliver(batch(request_envelope())).await.expect("a valid request is queued");
     let reply = simulation.advance(pb::AdvanceRequest { until_ms: 130_300_001 }).await.unwrap().into_inner();
     let kinds: Vec<i32> = reply.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [pb::EventKind::RequestReceived as i32]);

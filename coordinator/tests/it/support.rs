@@ -18,6 +18,43 @@ pub fn load(name: &str) -> Scenario {
     Scenario::load(&scenario_path(name)).unwrap_or_else(|e| panic!("{name}: {e:?}"))
 }
 
+/// Runs a scenario in process and over loopback gRPC, checks that both give
+/// the same JSON report byte for byte, and returns the run's log. Every
+/// domain and golden test runs through here, so no behaviour is tested on
+/// one transport only.
+pub fn run_both(scenario: &Scenario, seed: u64) -> engine::RunLog {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let inproc = runtime.block_on(engine::run_scenario(scenario, seed, &Placement::InProcess)).expect("in process");
+    let grpc = runtime.block_on(engine::run_scenario(scenario, seed, &Placement::LocalGrpc)).expect("over gRPC");
+    let (a, b) = (Report::build(scenario, &inproc).to_json(), Report::build(scenario, &grpc).to_json());
+    if let Some(diff) = first_difference(&a, &b) {
+        panic!("{}: the in-process (-) and gRPC (+) reports differ:\n{diff}", scenario.name);
+    }
+    inproc
+}
+
+/// The first differing line of two texts with three lines of context, as a
+/// unified-diff-like excerpt; `None` when they are equal.
+pub fn first_difference(expected: &str, actual: &str) -> Option<String> {
+    if expected == actual {
+        return None;
+    }
+    let (e, a): (Vec<&str>, Vec<&str>) = (expected.lines().collect(), actual.lines().collect());
+    let line = e.iter().zip(&a).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
+    let from = line.saturating_sub(3);
+    let mut out = format!("@@ line {} ({} lines expected, {} actual) @@\n", line + 1, e.len(), a.len());
+    for context in &e[from..line] {
+        out.push_str(&format!("  {context}\n"));
+    }
+    for removed in e.iter().skip(line).take(4) {
+        out.push_str(&format!("- {removed}\n"));
+    }
+    for added in a.iter().skip(line).take(4) {
+        out.push_str(&format!("+ {added}\n"));
+    }
+    Some(out)
+}
+
 /// Runs a scenario through the library and returns its JSON report.
 pub async fn run_json(scenario: &Scenario, seed: u64, placement: &Placement) -> String {
     let log = engine::run_scenario(scenario, seed, placement).await.expect("the run completes");
