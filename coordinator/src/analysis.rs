@@ -277,53 +277,13 @@ impl Aggregate {
     }
 
     /// Splits report → end of trace into consecutive segments charged to a
-    /// country; they add up to the trace's whole duration.
+    /// country; they tile the trace exactly (checked in release too).
     fn attribute_critical_path(&mut self, incident: &IncidentReport) {
-        let (Some(reported), Some(end)) = (incident.reported_at_ms, incident.trace.at_ms) else { return };
-        let last = incident.trace.hop.unwrap_or(0) as usize;
-        let mut spans: Vec<(CountryCode, Segment, i64, i64)> = Vec::new();
-        // When the hop became known: the report, then each previous disclosure.
-        let mut known_at = reported;
-        let mut known_by = incident.reported_by.clone();
-        for hop in incident.hops.iter().take(last + 1) {
-            let requester = hop.requested_by.clone().unwrap_or_else(|| hop.country.clone());
-            if let Some(received_back) = hop_disclosure_arrival(incident, hop.hop) {
-                // Hub: the previous disclosure travelled back to the reporter first.
-                spans.push((known_by.clone(), Segment::Transit, known_at, received_back));
-                known_at = received_back;
-            }
-            let ordered = hop.preservation_ordered_ms;
-            match (hop.request_sent_ms, hop.request_received_ms) {
-                (Some(sent), Some(received)) => {
-                    spans.push((requester.clone(), Segment::RequestingDesk, known_at, sent));
-                    spans.push((hop.country.clone(), Segment::Transit, sent, received));
-                    if let Some(ordered) = ordered {
-                        spans.push((hop.country.clone(), Segment::RequestedDesk, received, ordered));
-                    }
-                }
-                _ => {
-                    if let Some(ordered) = ordered {
-                        spans.push((requester.clone(), Segment::RequestingDesk, known_at, ordered));
-                    }
-                }
-            }
-            let carrier_done = hop.preserved_ms.or(hop.logs_expired_ms);
-            if let (Some(ordered), Some(done)) = (ordered, carrier_done) {
-                spans.push((hop.country.clone(), Segment::CarrierPreservation, ordered, done));
-            }
-            if let (Some(preserved), Some(disclosed)) = (hop.preserved_ms, hop.disclosed_ms) {
-                spans.push((hop.country.clone(), Segment::CarrierDisclosure, preserved, disclosed));
-            }
-            known_at = hop.disclosed_ms.unwrap_or(known_at);
-            known_by = hop.country.clone();
+        let Some(spans) = critical_path(incident) else { return };
+        for (country, segment, ms) in spans {
+            *self.critical_path_ms.entry((country, segment)).or_default() += ms;
         }
-        let total = end - reported;
-        let covered: i64 = spans.iter().map(|(_, _, from, to)| to - from).sum();
-        debug_assert_eq!(covered, total, "segments tile the trace for {}", incident.id);
-        for (country, segment, from, to) in spans {
-            *self.critical_path_ms.entry((country, segment)).or_default() += to - from;
-        }
-        self.critical_path_total_ms += total;
+        self.critical_path_total_ms += incident.trace.since_report_ms.unwrap_or(0);
     }
 
     /// The trace closest to the median end-to-end time (ties: earliest replication) and the slowest one.
@@ -341,6 +301,87 @@ impl Default for Aggregate {
     fn default() -> Self {
         Aggregate::new()
     }
+}
+
+/// The critical path of a finished trace: from the report to the end of the
+/// trace, the consecutive spans that made it as long as it was, each charged
+/// to a country and a segment. Walking back from the hop where the trace
+/// ended, a hop is on the path when its work began after the previous hop's
+/// disclosure (hub and relay); a hop asked before that (parallel: the whole
+/// chain was known at the report) starts the path itself.
+///
+/// The spans are non-negative and add up to the trace's end-to-end time; this
+/// is asserted, in release builds too, because a breakdown that does not add
+/// up is a wrong report.
+pub fn critical_path(incident: &IncidentReport) -> Option<Vec<(CountryCode, Segment, i64)>> {
+    let (reported, end) = (incident.reported_at_ms?, incident.trace.at_ms?);
+    assert!(end >= reported, "trace {} ends before it was reported", incident.id);
+    let last = incident.trace.hop? as usize;
+    // Back from the last hop, to the first whose work did not wait for its predecessor.
+    let began = |hop: &HopReport| hop.request_sent_ms.or(hop.request_received_ms).or(hop.preservation_ordered_ms);
+    let mut first = last;
+    while first > 0 {
+        let (previous, hop) = (&incident.hops[first - 1], &incident.hops[first]);
+        match (previous.disclosed_ms, began(hop)) {
+            (Some(disclosed), Some(began)) if began >= disclosed => first -= 1,
+            _ => break,
+        }
+    }
+    // Forward along the path, each span clipped to [cursor, end] so that
+    // overlapping steps are charged once.
+    let mut spans: Vec<(CountryCode, Segment, i64)> = Vec::new();
+    let mut cursor = reported;
+    let mut charge = |country: &CountryCode, segment: Segment, to: i64| {
+        let to = to.clamp(cursor, end);
+        if to > cursor {
+            spans.push((country.clone(), segment, to - cursor));
+            cursor = to;
+        }
+    };
+    let mut known_by = incident.reported_by.clone();
+    for (position, hop) in incident.hops.iter().enumerate().take(last + 1).skip(first) {
+        let requester = hop.requested_by.clone().unwrap_or_else(|| hop.country.clone());
+        if position > first
+            && let Some(received_back) = hop_disclosure_arrival(incident, hop.hop)
+        {
+            // Hub: the previous disclosure travelled back to the reporter first.
+            charge(&known_by, Segment::Transit, received_back);
+        }
+        match (hop.request_sent_ms, hop.request_received_ms) {
+            (Some(sent), Some(received)) => {
+                charge(&requester, Segment::RequestingDesk, sent);
+                charge(&hop.country, Segment::Transit, received);
+            }
+            (None, Some(received)) => charge(&hop.country, Segment::Transit, received),
+            _ => {}
+        }
+        let desk_done = hop.preservation_ordered_ms.or(hop.acknowledged_ms);
+        if let Some(done) = desk_done {
+            let desk = if hop.request_received_ms.is_some() { &hop.country } else { &requester };
+            let segment =
+                if hop.request_received_ms.is_some() { Segment::RequestedDesk } else { Segment::RequestingDesk };
+            charge(desk, segment, done);
+        }
+        if let Some(done) = hop.preserved_ms.or(hop.logs_expired_ms) {
+            charge(&hop.country, Segment::CarrierPreservation, done);
+        }
+        if let Some(disclosed) = hop.disclosed_ms {
+            charge(&hop.country, Segment::CarrierDisclosure, disclosed);
+        }
+        known_by = hop.country.clone();
+    }
+    // Whatever remains to the end belongs to the hop that ended the trace.
+    let last_hop = &incident.hops[last];
+    let tail = if last_hop.preserved_ms.is_some() { Segment::CarrierDisclosure } else { Segment::RequestedDesk };
+    charge(&last_hop.country, tail, end);
+    let covered: i64 = spans.iter().map(|(_, _, ms)| ms).sum();
+    assert!(
+        covered == end - reported && spans.iter().all(|(_, _, ms)| *ms >= 0),
+        "the critical path of {} must tile its {} ms exactly (covered {covered} ms)",
+        incident.id,
+        end - reported
+    );
+    Some(spans)
 }
 
 /// Under hub, when the disclosure of the hop before `hop` reached the

@@ -152,3 +152,38 @@ fn bad_comparisons_and_replication_flags_are_refused_with_the_reason() {
     let output = pocnet(&["run", "scenarios/quickstart.toml", "--threads", "2"]);
     assert_eq!(output.status.code(), Some(2), "--threads needs --replications");
 }
+
+/// Regression: under the parallel strategy the time breakdown's shares added
+/// up to 206%, with one segment at -141.8%, because the segments were laid
+/// end to end although the hops ran at once. Every strategy's critical path
+/// now tiles each trace: non-negative segments summing to its end-to-end time.
+#[test]
+fn the_critical_path_tiles_every_trace_under_every_strategy() {
+    use pocnet_coordinator::analysis::{Aggregate, critical_path};
+    use pocnet_coordinator::replication::{self, Options};
+    use pocnet_coordinator::report;
+    let mut world = support::load("hub-vs-relay.toml");
+    for strategy in pocnet_node::Strategy::ALL {
+        world.strategy = strategy;
+        let mut aggregate = Aggregate::new();
+        let mut traces = 0;
+        let options = Options { replications: 40, threads: 2, progress: false };
+        replication::run_in_process(&world, world.seed, &options, |r, log| {
+            let incidents = report::incident_reports(&world, &log.events);
+            for incident in &incidents {
+                if let Some(spans) = critical_path(incident) {
+                    traces += 1;
+                    assert!(spans.iter().all(|(_, _, ms)| *ms > 0), "{strategy:?}: {spans:?}");
+                    let total: i64 = spans.iter().map(|(_, _, ms)| ms).sum();
+                    assert_eq!(Some(total), incident.trace.since_report_ms, "{strategy:?} {}", incident.id);
+                }
+            }
+            aggregate.add(&world, r, &incidents);
+        })
+        .unwrap();
+        assert!(traces > 0, "{strategy:?}: some traces finished");
+        let shares: i64 = aggregate.critical_path_ms.values().sum();
+        assert_eq!(shares, aggregate.critical_path_total_ms, "{strategy:?}: the shares add up to 100%");
+        assert!(aggregate.critical_path_ms.values().all(|ms| *ms >= 0), "{strategy:?}");
+    }
+}
