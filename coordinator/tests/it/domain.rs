@@ -614,3 +614,100 @@ fn between_second_protocol_parties_a_direct_order_skips_the_desk() {
     let one_sided = run(&one_hop("", "direct_orders = true", closed));
     assert!(!one_sided.hops[0].direct);
 }
+
+/// Regression (defect 1): `subscriber_retention = "0s"` stopped the trace in
+/// process but reached the origin over gRPC, because `Some(0)` crossed the
+/// wire as proto3's 0 and came back as "kept as long as needed". `run` runs
+/// both transports and compares the bytes.
+#[test]
+fn regression_zero_subscriber_retention_names_nobody_on_every_transport() {
+    let mut scenario = one_hop_world("", "");
+    scenario.carriers.get_mut(&pocnet_node::CarrierId::from("de")).unwrap().subscriber_retention_ms = Some(0);
+    let gone = run(&scenario);
+    assert_eq!(gone.hops[0].outcome, HopOutcome::Unidentified);
+    let parsed = Scenario::parse(
+        "zero.toml",
+        &std::fs::read_to_string(crate::support::scenario_path("quickstart.toml"))
+            .unwrap()
+            .replace("preservation = \"2h\"", "preservation = \"2h\"\nsubscriber_retention = \"0s\""),
+    )
+    .unwrap();
+    let log = crate::support::run_both(&parsed, parsed.seed);
+    let results: Vec<TraceResult> =
+        report::incident_reports(&parsed, &log.events).iter().map(|i| i.trace.result).collect();
+    assert!(results.iter().all(|r| *r != TraceResult::OriginIdentified), "{results:?}");
+}
+
+/// Regression (defect 2): with the written confirmation sent sooner than the
+/// minimum message delay, a node's request and confirmation went out in one
+/// window as concurrent calls, and the confirmation could arrive first ("never
+/// requested from DE"). Each peer now gets one batch in sending order.
+#[test]
+fn regression_a_confirmation_sent_within_the_lookahead_never_overtakes_its_request() {
+    let scenario = one_hop("", "written_confirmation = \"0s\"", "");
+    let incident = run(&scenario);
+    assert!(incident.hops[0].confirmation_received_ms.is_some());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prompt-confirmation.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml"))
+        .unwrap()
+        .replace("written_confirmation = { median = \"1d\", p90 = \"3d\" }", "written_confirmation = \"0s\"");
+    assert!(text.contains("written_confirmation = \"0s\""), "quickstart's confirmation line changed");
+    std::fs::write(&file, text).unwrap();
+    let mut reports = Vec::new();
+    for transport in ["grpc", "inproc"] {
+        let json = dir.path().join(format!("{transport}.json"));
+        let output = crate::support::pocnet(&[
+            "run",
+            file.to_str().unwrap(),
+            "--replications",
+            "60",
+            "--transport",
+            transport,
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{transport}: {}", crate::support::text(&output.stderr));
+        reports.push(std::fs::read(json).unwrap());
+    }
+    assert!(reports[0] == reports[1], "gRPC and in-process replications give the same bytes");
+}
+
+/// Regression (defect 4): an incident naming no offence was refused by a
+/// country with a dual-criminality reservation, as if "" were an offence
+/// outside it. Without an offence there is no ground for refusal.
+#[test]
+fn regression_an_incident_without_an_offence_is_not_refused_under_a_reservation() {
+    let reserving = "staffing = \"24/7\"\ndual_criminality = [\"illegal-access\"]";
+    let unnamed = &run_all(&simultaneous(1, reserving, ""))[0];
+    assert_ne!(unnamed.hops[0].outcome, HopOutcome::Refused);
+    assert!(unnamed.hops[0].preserved_ms.is_some());
+    let outside = &run_all(&simultaneous(1, reserving, "offence = \"copyright-infringement\""))[0];
+    assert_eq!(outside.hops[0].outcome, HopOutcome::Refused);
+}
+
+/// Regression (defect 5): `officers = 4000000000` passed `check`, then `run`
+/// aborted allocating 32 GB. The scenario reader and the gRPC edge share one
+/// constructor, which bounds officers, identifiers, delays and holidays.
+#[test]
+fn regression_unbounded_values_are_refused_where_they_are_written() {
+    let bad = [
+        ("officers = 4000000000", "officers"),
+        ("officers = 0", "at least one officer"),
+        ("acknowledgement = \"200000d\"", "longer than a century"),
+    ];
+    for (line, expected) in bad {
+        let text = format!(
+            "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n{line}\n"
+        );
+        let rendered = format!("{:?}", Scenario::parse("bad.toml", &text).unwrap_err());
+        assert!(rendered.contains(expected) && rendered.contains("bad.toml:8:"), "{line}: {rendered}");
+    }
+    let long_id = format!(
+        "\n[[incidents]]\nid = \"{}\"\nreported_by = \"FR\"\ncommunication = \"2026-03-03T10:00:00Z\"\ndetection = \"0s\"\nchain = [\"orange-fr\"]\n",
+        "x".repeat(65)
+    );
+    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap() + &long_id;
+    let rendered = format!("{:?}", Scenario::parse("long.toml", &text).unwrap_err());
+    assert!(rendered.contains("65 bytes long"), "{rendered}");
+}
