@@ -91,7 +91,7 @@ impl Nodes {
                 url: url.clone(),
                 reason: e.to_string(),
             })?;
-            let channel = endpoint.connect().await.map_err(|e| EngineError::Unreachable {
+            let channel = connect_patiently(&endpoint).await.map_err(|e| EngineError::Unreachable {
                 country: code.clone(),
                 url: url.clone(),
                 reason: error_chain(&e),
@@ -278,6 +278,23 @@ pub async fn run_scenario(scenario: &Scenario, seed: u64, placement: &Placement)
         Placement::Remote(urls) => {
             let mut nodes = Nodes::connect(configs, urls).await?;
             run(scenario, seed, &mut nodes).await
+        }
+    }
+}
+
+/// Connects, retrying for up to five seconds: a node started a moment ago
+/// (`pocnet node ... &` just before `pocnet run --nodes`) may not listen yet.
+async fn connect_patiently(endpoint: &Endpoint) -> Result<Channel, tonic::transport::Error> {
+    const ATTEMPTS: u32 = 50;
+    let mut attempt = 1;
+    loop {
+        match endpoint.connect().await {
+            Ok(channel) => return Ok(channel),
+            Err(error) if attempt == ATTEMPTS => return Err(error),
+            Err(_) => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Goal profiles: the targets every cross-border request is measured against.
 //!
 //! The Action Plan says "twenty-four hour" and "expedited" without hours, so
-//! the figures are the named profiles of ../shared/domain.md; a scenario picks
+//! the figures are the named profiles of docs/domain.md; a scenario picks
 //! one by name and may override any target.
 
 use crate::units::fmt_ms;

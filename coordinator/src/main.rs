@@ -49,8 +49,8 @@ enum Command {
     /// Compare variants of a world under common random numbers (same seeds for every variant)
     #[command(after_help = "Examples:
   pocnet compare scenarios/weekend-trail.toml --vary strategy=hub,relay
-  pocnet compare scenarios/weekend-trail.toml --vary countries.GR.staffing=24/7
-  pocnet compare before.toml after.toml --replications 2000 --json comparison.json
+  pocnet compare scenarios/weekend-trail.toml --vary countries.GR.staffing=24/7,'{ office_hours = \"08:00-16:00\" }'
+  pocnet compare scenarios/weekend-trail.toml scenarios/weekend-trail-24-7.toml --replications 2000 --json comparison.json
 --vary takes a dotted path into the scenario (strategy, goals and seed are short for scenario.*)
 and comma-separated values, each TOML or a bare word.")]
     Compare(CompareArgs),

@@ -87,7 +87,7 @@ pub struct Scenario {
     pub sha256: String,
 }
 
-/// Defaults from ../shared/domain.md; "[assumed]" ones have no published figure.
+/// Defaults from docs/domain.md; "[assumed]" ones have no published figure.
 mod defaults {
     use pocnet_node::Distribution;
     use pocnet_node::time::{DAY_MS, HOUR_MS, MINUTE_MS};

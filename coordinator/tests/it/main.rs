@@ -4,6 +4,7 @@ mod bad_input;
 mod closed_form;
 mod determinism;
 mod domain;
+mod examples;
 mod golden;
 mod grpc;
 mod html;
