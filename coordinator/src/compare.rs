@@ -8,8 +8,8 @@ use crate::goals::Measure;
 use crate::replication_report::proportion;
 use crate::report::{ScenarioInfo, measure_name};
 use crate::scenario::Scenario;
-use crate::units::fmt_ms;
 use crate::statistics::{PairedDifference, Proportion, Tally, paired_difference};
+use crate::units::fmt_ms;
 use serde::Serialize;
 use std::fmt::Write as _;
 

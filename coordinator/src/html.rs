@@ -6,8 +6,8 @@ use crate::compare::{Comparison, Metric};
 use crate::goals::Measure;
 use crate::replication_report::{ReplicationReport, TraceTimeline};
 use crate::report::{HopReport, measure_name};
-use crate::units::fmt_ms;
 use crate::statistics::{Proportion, Tally};
+use crate::units::fmt_ms;
 use hdrhistogram::Histogram;
 use std::fmt::Write as _;
 

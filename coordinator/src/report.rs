@@ -7,7 +7,7 @@ use crate::goals::{Goal, Measure};
 use crate::scenario::Scenario;
 use crate::units::fmt_ms;
 use hdrhistogram::Histogram;
-use pocnet_node::{Answer, CarrierId, Offence, CountryCode, Event, EventKind, NextHop, SimTime};
+use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -320,9 +320,7 @@ fn incident_report(
             EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
             EventKind::MlaReceived { .. } => hop.mla_received_ms = at,
             EventKind::Produced { .. } => hop.produced_ms = at,
-            EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => {
-                hop.disclosure_received_ms = at
-            }
+            EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => hop.disclosure_received_ms = at,
             EventKind::IncidentReported
             | EventKind::DirectoryStale { .. }
             | EventKind::MessageLost { .. }

@@ -55,11 +55,7 @@ pub fn officers(n: u32) -> Result<u32, Invalid> {
 
 /// A probability, between 0 and 1 inclusive (not NaN).
 pub fn probability(p: f64) -> Result<f64, Invalid> {
-    if (0.0..=1.0).contains(&p) {
-        Ok(p)
-    } else {
-        Err(Invalid(format!("{p} is not a probability between 0 and 1")))
-    }
+    if (0.0..=1.0).contains(&p) { Ok(p) } else { Err(Invalid(format!("{p} is not a probability between 0 and 1"))) }
 }
 
 /// A duration in milliseconds, from 0 to [`MAX_DELAY_MS`].

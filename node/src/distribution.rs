@@ -1,7 +1,7 @@
 //! Delay distributions as people state them: "median 30 minutes, 90% within 2 hours".
 
-use rand_chacha::ChaCha8Rng;
 use crate::constraint::MAX_DELAY_MS;
+use rand_chacha::ChaCha8Rng;
 use rand_distr::Distribution as _;
 
 /// z-score of the 90th percentile of the standard normal distribution.

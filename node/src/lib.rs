@@ -23,8 +23,8 @@ pub mod staffing;
 pub mod time;
 
 pub use carrier::{Carrier, CarrierId, LogRecord};
-pub use contact_point::{ContactPoint, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
 pub use constraint::Invalid;
+pub use contact_point::{ContactPoint, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
 pub use country::{Country, CountryCode};
 pub use directory::{CarrierOutage, DirectoryEntry, MessageLoss, Window};
 pub use distribution::Distribution;

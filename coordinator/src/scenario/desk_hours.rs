@@ -54,7 +54,6 @@ fn weekdays() -> String {
     "Mon-Fri".to_owned()
 }
 
-
 fn parse_clock(text: &str) -> Option<u32> {
     let (h, m) = text.trim().split_once(':')?;
     let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);

@@ -2,11 +2,11 @@
 //! `{ median = "30m", p90 = "2h" }`, parsed at the value that holds them so a
 //! mistake is reported there.
 
+use crate::units::fmt_ms;
 use pocnet_node::Distribution;
 use pocnet_node::constraint;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};
-use crate::units::fmt_ms;
 use std::fmt;
 
 /// A non-negative duration written with a unit: `90s`, `15m`, `4h`, `7d`, `1h 30m`.

@@ -2,9 +2,9 @@
 //! each from a template chosen by weight, so that thousands of incidents are
 //! a few lines of scenario.
 
-use crate::units::fmt_ms;
 use super::raw::{self, Urgency};
 use super::{Incident, References, diagnostic, span};
+use crate::units::fmt_ms;
 use pocnet_node::time::DAY_MS;
 use pocnet_node::{CarrierId, CountryCode, Distribution};
 

@@ -18,11 +18,11 @@ pub use diagnostic::{Problem, ScenarioError};
 
 use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
+use pocnet_node::Offence;
 use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, IncidentReport, LogRecord,
     MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
 };
-use pocnet_node::Offence;
 use raw::{Membership, RawDistribution, RawScenario, Retention, Urgency};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -578,11 +578,7 @@ fn country(
         Some(n) => match pocnet_node::constraint::officers(*n.get_ref()) {
             Ok(n) => Some(n),
             Err(invalid) => {
-                problems.push(
-                    span(n),
-                    invalid.0,
-                    Some("leave `officers` out for a desk that never queues".to_owned()),
-                );
+                problems.push(span(n), invalid.0, Some("leave `officers` out for a desk that never queues".to_owned()));
                 None
             }
         },

@@ -2,9 +2,9 @@
 //! human formats (durations, delay distributions, desk hours) parsed here so
 //! that a mistake is reported at the exact value that holds it.
 
-use crate::goals::ProfileName;
 pub use super::desk_hours::RawStaffing;
 pub use super::duration::{DurationMs, RawDistribution, Retention};
+use crate::goals::ProfileName;
 use pocnet_node::{Offence, Strategy};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserializer};

@@ -9,8 +9,8 @@
 //! when the script ends.
 
 use crate::support::{pocnet, text, workspace_root};
-use std::path::Path;
 use std::os::unix::process::CommandExt as _;
+use std::path::Path;
 use std::process::Command;
 
 /// The ```sh blocks of the README that are pocnet commands (the set-up and

@@ -40,10 +40,8 @@ fn every_scenario_matches_its_golden_report() {
             match std::fs::read_to_string(&expected_path) {
                 Ok(expected) => {
                     if let Some(diff) = support::first_difference(&expected, &actual) {
-                        mismatches.push(format!(
-                            "{} differs (POCNET_BLESS=1 to refresh):\n{diff}",
-                            expected_path.display()
-                        ));
+                        mismatches
+                            .push(format!("{} differs (POCNET_BLESS=1 to refresh):\n{diff}", expected_path.display()));
                     }
                 }
                 Err(_) => mismatches.push(format!("{} is missing (POCNET_BLESS=1 to create)", expected_path.display())),
@@ -58,7 +56,8 @@ fn every_scenario_matches_its_golden_report() {
 fn summary(report: &Report) -> String {
     use std::collections::BTreeMap;
     use std::fmt::Write as _;
-    let mut out = format!("{} incidents, {} events, seed {}\n", report.incidents.len(), report.events.len(), report.seed);
+    let mut out =
+        format!("{} incidents, {} events, seed {}\n", report.incidents.len(), report.events.len(), report.seed);
     for incident in &report.incidents {
         let trace = &incident.trace;
         let _ = writeln!(
@@ -72,7 +71,8 @@ fn summary(report: &Report) -> String {
     }
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
     for event in &report.events {
-        let kind = serde_json::to_value(&event.kind).expect("events serialize")["kind"].as_str().unwrap_or("?").to_owned();
+        let kind =
+            serde_json::to_value(&event.kind).expect("events serialize")["kind"].as_str().unwrap_or("?").to_owned();
         *counts.entry((event.country.to_string(), kind)).or_default() += 1;
     }
     for ((country, kind), n) in counts {

@@ -119,7 +119,9 @@ fn staffing(value: Option<pb::Staffing>, field: &str) -> Result<Staffing, FieldE
     use pb::staffing::Kind;
     match value.and_then(|s| s.kind).ok_or_else(|| FieldError::missing(field))? {
         Kind::AroundTheClock(true) => Ok(Staffing::AroundTheClock),
-        Kind::AroundTheClock(false) => Err(FieldError::new(format!("{field}.around_the_clock"), "must be true when set")),
+        Kind::AroundTheClock(false) => {
+            Err(FieldError::new(format!("{field}.around_the_clock"), "must be true when set"))
+        }
         Kind::OfficeHours(hours) => {
             let shifts = hours
                 .shifts
@@ -130,11 +132,7 @@ fn staffing(value: Option<pb::Staffing>, field: &str) -> Result<Staffing, FieldE
                         .map_err(|e| FieldError::new(format!("{field}.office_hours.shifts[{i}]"), e.0))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            let weekdays = hours
-                .weekdays
-                .iter()
-                .map(|&d| u8::try_from(d).unwrap_or(u8::MAX))
-                .collect::<Vec<u8>>();
+            let weekdays = hours.weekdays.iter().map(|&d| u8::try_from(d).unwrap_or(u8::MAX)).collect::<Vec<u8>>();
             let on_call = optional_distribution(hours.on_call, &format!("{field}.office_hours.on_call"))?;
             if hours.holidays.len() > constraint::MAX_HOLIDAYS {
                 return Err(FieldError::new(
@@ -354,9 +352,8 @@ pub fn node_config_from_proto(
     let mut peers = BTreeMap::new();
     for (code, url) in value.peers {
         let code = country_code(code, "peers")?;
-        tonic::transport::Endpoint::from_shared(url.clone()).map_err(|e| {
-            FieldError::new(format!("peers[{code}]"), format!("`{}` is not a URL: {e}", excerpt(&url)))
-        })?;
+        tonic::transport::Endpoint::from_shared(url.clone())
+            .map_err(|e| FieldError::new(format!("peers[{code}]"), format!("`{}` is not a URL: {e}", excerpt(&url))))?;
         peers.insert(code, url);
     }
     let config = NodeConfig {
@@ -399,12 +396,12 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             use pb::preservation_result::Outcome;
             Body::PreservationResult(
                 match r.outcome.ok_or_else(|| FieldError::missing("preservation_result.outcome"))? {
-                    Outcome::PreservedUntilMs(ms) => PreservationOutcome::Preserved {
-                        until: instant(ms, "preservation_result.preserved_until_ms")?,
-                    },
-                    Outcome::ExpiredAtMs(ms) => PreservationOutcome::Expired {
-                        expired_at: instant(ms, "preservation_result.expired_at_ms")?,
-                    },
+                    Outcome::PreservedUntilMs(ms) => {
+                        PreservationOutcome::Preserved { until: instant(ms, "preservation_result.preserved_until_ms")? }
+                    }
+                    Outcome::ExpiredAtMs(ms) => {
+                        PreservationOutcome::Expired { expired_at: instant(ms, "preservation_result.expired_at_ms")? }
+                    }
                     Outcome::NoLogs(true) => PreservationOutcome::NoLogs,
                     Outcome::RefusedOffence(o) => {
                         PreservationOutcome::Refused { offence: offence(&o, "preservation_result.refused_offence")? }

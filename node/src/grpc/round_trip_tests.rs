@@ -287,7 +287,8 @@ const CASES: u64 = 300;
 fn node_configs_round_trip_exactly() {
     for seed in 0..CASES {
         let config = Gen(ChaCha8Rng::seed_from_u64(seed)).node_config();
-        let peers: BTreeMap<CountryCode, String> = [(CountryCode::from("FR"), "http://127.0.0.1:7002".to_owned())].into();
+        let peers: BTreeMap<CountryCode, String> =
+            [(CountryCode::from("FR"), "http://127.0.0.1:7002".to_owned())].into();
         let (back, back_peers) = node_config_from_proto(node_config_to_proto(&config, &peers))
             .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{config:#?}"));
         assert_eq!(back, config, "seed {seed}");
@@ -344,6 +345,7 @@ fn configure_refuses_what_the_scenario_refuses() {
     assert_eq!(error.field, "country.code");
     assert!(error.to_string().len() < 200, "the error does not quote the field back: {error}");
     let mut proto = node_config_to_proto(&config, &BTreeMap::new());
-    proto.country.as_mut().unwrap().handling = Some(pb::Distribution { kind: Some(pb::distribution::Kind::FixedMs(-1)) });
+    proto.country.as_mut().unwrap().handling =
+        Some(pb::Distribution { kind: Some(pb::distribution::Kind::FixedMs(-1)) });
     assert_eq!(node_config_from_proto(proto).unwrap_err().field, "country.handling");
 }
