@@ -133,9 +133,7 @@ impl Comparison {
     }
 
     pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).expect("the comparison serializes");
-        json.push('\n');
-        json
+        crate::units::to_json(self)
     }
 
     pub fn render_text(&self) -> String {

@@ -250,7 +250,6 @@ fn gantt(id: &str, title: &str, timeline: &TraceTimeline) -> String {
 
 /// Median acknowledgement latency by local weekday and hour.
 fn heat_map(id: &str, aggregate: &Aggregate) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let (left, top, cell) = (40.0, 18.0, 22.0);
     let medians: Vec<Option<u64>> = aggregate
         .acknowledgement_by_local_hour
@@ -267,7 +266,7 @@ fn heat_map(id: &str, aggregate: &Aggregate) -> String {
     for hour in (0..24).step_by(3) {
         let _ = write!(svg, "<text x=\"{:.1}\" y=\"12\">{hour:02}</text>", left + cell * f64::from(hour));
     }
-    for (day, name) in DAYS.iter().enumerate() {
+    for (day, name) in pocnet_node::WEEKDAY_NAMES.iter().enumerate() {
         let y = top + cell * day as f64;
         let _ = write!(svg, "<text x=\"2\" y=\"{:.1}\">{name}</text>", y + 15.0);
         for hour in 0..24 {

@@ -93,8 +93,8 @@ struct RunArgs {
     nodes: Option<BTreeMap<CountryCode, String>>,
     /// Override the scenario's strategy: hub (the reporting country asks each next country), relay
     /// (each requested country forwards) or parallel (the whole chain is known: all asked at once)
-    #[arg(long, value_enum)]
-    strategy: Option<StrategyArg>,
+    #[arg(long, value_parser = parse_strategy)]
+    strategy: Option<pocnet_node::Strategy>,
     /// Also write the full report as JSON (format in docs/report.md)
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
@@ -137,11 +137,11 @@ struct CompareArgs {
     html: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum StrategyArg {
-    Hub,
-    Relay,
-    Parallel,
+fn parse_strategy(text: &str) -> Result<pocnet_node::Strategy, String> {
+    pocnet_node::Strategy::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = pocnet_node::Strategy::ALL.iter().map(|s| s.name()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -269,11 +269,7 @@ async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(INVALID_INPUT));
     };
     if let Some(strategy) = args.strategy {
-        scenario.strategy = match strategy {
-            StrategyArg::Hub => pocnet_node::Strategy::Hub,
-            StrategyArg::Relay => pocnet_node::Strategy::Relay,
-            StrategyArg::Parallel => pocnet_node::Strategy::Parallel,
-        };
+        scenario.strategy = strategy;
     }
     let seed = args.seed.unwrap_or(scenario.seed);
     if let Some(replications) = args.replications {

@@ -242,9 +242,7 @@ impl ReplicationReport {
     }
 
     pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).expect("the report serializes");
-        json.push('\n');
-        json
+        crate::units::to_json(self)
     }
 
     /// A compact summary that fits one screen.
@@ -323,12 +321,11 @@ impl ReplicationReport {
         }
         let slowest = self.acknowledgement_by_local_hour.iter().filter(|c| c.count >= 10).max_by_key(|c| c.p50_ms);
         if let Some(cell) = slowest {
-            const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
             let _ = writeln!(out);
             let _ = writeln!(
                 out,
                 "Slowest acknowledgements: requests arriving {} {:02}:00-{:02}:59 local time (median {}, n={})",
-                DAYS[cell.weekday as usize],
+                pocnet_node::WEEKDAY_NAMES[cell.weekday as usize],
                 cell.hour,
                 cell.hour,
                 fmt_ms(cell.p50_ms as i64),

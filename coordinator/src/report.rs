@@ -204,9 +204,7 @@ impl Report {
     }
 
     pub fn to_json(&self) -> String {
-        let mut json = serde_json::to_string_pretty(self).expect("the report serializes");
-        json.push('\n');
-        json
+        crate::units::to_json(self)
     }
 }
 

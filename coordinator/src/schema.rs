@@ -41,9 +41,7 @@ fn offence() -> Value {
     json!({
         "type": "string",
         "description": "Budapest Convention offence category (Arts. 2-10)",
-        "enum": ["illegal-access", "illegal-interception", "data-interference", "system-interference",
-                 "misuse-of-devices", "computer-related-forgery", "computer-related-fraud",
-                 "child-sexual-abuse-material", "copyright-infringement"]
+        "enum": pocnet_node::Offence::ALL.map(pocnet_node::Offence::name)
     })
 }
 
@@ -187,7 +185,7 @@ pub fn scenario_schema() -> Value {
                     "description": { "type": "string" },
                     "epoch": instant("simulated time zero"),
                     "seed": { "type": "integer", "minimum": 0, "default": 1 },
-                    "strategy": { "enum": ["hub", "relay", "parallel"], "default": "hub" },
+                    "strategy": { "enum": pocnet_node::Strategy::ALL.map(pocnet_node::Strategy::name), "default": "hub" },
                     "goals": {
                         "description": "a goal profile, or one with targets changed",
                         "oneOf": [
@@ -252,7 +250,5 @@ pub fn scenario_schema() -> Value {
 
 /// The schema as `pocnet schema` prints it.
 pub fn scenario_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&scenario_schema()).expect("the schema serializes");
-    text.push('\n');
-    text
+    crate::units::to_json(&scenario_schema())
 }

@@ -1,4 +1,12 @@
-//! Durations as people read them, for every report and message.
+//! Durations as people read them, and JSON as every output writes it.
+
+/// Pretty JSON with a final newline: the one way reports, comparisons and
+/// the schema are written, so every JSON output diffs the same way.
+pub fn to_json(value: &impl serde::Serialize) -> String {
+    let mut json = serde_json::to_string_pretty(value).expect("pocnet's outputs serialize");
+    json.push('\n');
+    json
+}
 
 /// A duration for people: `45s`, `2h 15m`, `3d 4h`.
 pub fn fmt_ms(ms: i64) -> String {
