@@ -1,0 +1,125 @@
+//! The carrier side: a carrier executing the preservation order (or finding
+//! its logs gone), then disclosing what its traffic data shows (Art. 30).
+
+use super::{ContactPoint, LogState, Output, Strategy, Timer};
+use crate::directory::blocked_until;
+use crate::{Body, EventKind, Finding, PreservationOutcome, SimTime, Window};
+
+impl ContactPoint {
+    pub(super) fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
+        self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier.clone() });
+        // Delivery checks a request's carrier and log, and the configuration
+        // check does so for every domestic hop this node may order itself.
+        let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
+        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
+        // A carrier in an outage takes the order when it is back.
+        let outages: Vec<Window> =
+            self.carrier_outages.iter().filter(|o| o.carrier == case.carrier).map(|o| o.window).collect();
+        let back_at = blocked_until(&outages, now).unwrap_or(now);
+        // A carrier with business hours acts on the order when its staff are in.
+        let taken_at = carrier.hours.officer_available(back_at, &self.clock, &mut self.rng.carrier);
+        // The logs survive only if the order reaches the carrier before they are deleted.
+        let logs = if carrier.no_logs {
+            LogState::NeverKept
+        } else if taken_at <= log.communication_at.plus_ms(carrier.retention_ms) {
+            LogState::Survive
+        } else {
+            LogState::Expired
+        };
+        let subscriber_kept =
+            carrier.subscriber_retention_ms.is_none_or(|r| taken_at <= log.communication_at.plus_ms(r));
+        let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+        let law = if emergency { &carrier.emergency_response } else { &carrier.preservation };
+        let execute_ms = law.sample(&mut self.rng.carrier);
+        if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
+            case.logs = logs;
+            case.subscriber_kept = subscriber_kept;
+        }
+        out.push(Output::SetTimer {
+            at: taken_at.plus_ms(execute_ms),
+            timer: Timer::CarrierPreserved { incident: incident.to_owned(), hop },
+        });
+    }
+
+    pub(super) fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
+        let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
+        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
+        let carrier_id = case.carrier.clone();
+        let outcome = match case.logs {
+            LogState::Survive => {
+                let until = now.plus_ms(self.country.hold_ms + self.country.hold_renewal_ms.unwrap_or(0));
+                let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+                let law = match (emergency, case.direct) {
+                    (true, _) => &carrier.emergency_response,
+                    (false, true) => &carrier.direct_response,
+                    (false, false) => &carrier.disclosure,
+                };
+                let disclose_ms = law.sample(&mut self.rng.carrier);
+                let staff_at = carrier.hours.officer_available(now, &self.clock, &mut self.rng.carrier);
+                out.push(Output::SetTimer {
+                    at: staff_at.plus_ms(disclose_ms),
+                    timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
+                });
+                if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
+                    case.hold_until = Some(until);
+                }
+                self.record(out, now, incident, hop, EventKind::Preserved { carrier: carrier_id, until });
+                PreservationOutcome::Preserved { until }
+            }
+            LogState::Expired => {
+                let expired_at = log.communication_at.plus_ms(carrier.retention_ms);
+                self.record(out, now, incident, hop, EventKind::LogsExpired { carrier: carrier_id, expired_at });
+                PreservationOutcome::Expired { expired_at }
+            }
+            LogState::NeverKept => {
+                self.record(out, now, incident, hop, EventKind::NoLogs { carrier: carrier_id });
+                PreservationOutcome::NoLogs
+            }
+            LogState::Unknown => unreachable!("the carrier executes an order only after it was given"),
+        };
+        if case.reporting_country != self.country.code {
+            self.send(out, now, &case.reporting_country, incident, hop, Body::PreservationResult(outcome));
+        }
+    }
+
+    pub(super) fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
+        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
+        let finding = match (&log.previous, log.identifiable) {
+            (_, false) => Finding::Nobody,
+            (Some(previous), true) => Finding::PreviousHop(previous.clone()),
+            // At the origin the traffic data points at an account: its holder
+            // is known only if the subscriber records were still kept.
+            (None, true) if case.subscriber_kept => Finding::Subscriber,
+            (None, true) => Finding::Nobody,
+        };
+        let me = self.country.code.clone();
+        let mut forwarded = false;
+        match &finding {
+            Finding::PreviousHop(next) => {
+                let event = EventKind::Disclosed { carrier: case.carrier.clone(), next_hop: next.clone() };
+                self.record(out, now, incident, hop, event);
+                // Under relay, and always for the reporting country's own
+                // carriers, this desk sends the next request itself (once:
+                // under parallel it already has).
+                if self.strategy == Strategy::Relay || case.reporting_country == me {
+                    forwarded = true;
+                    self.begin_hop(out, now, incident, hop + 1, next.clone(), case.reporting_country.clone());
+                }
+            }
+            Finding::Subscriber => {
+                self.record(out, now, incident, hop, EventKind::OriginIdentified { carrier: case.carrier.clone() });
+            }
+            Finding::Nobody => {
+                self.record(out, now, incident, hop, EventKind::Unidentified { carrier: case.carrier.clone() });
+            }
+        }
+        if case.reporting_country != me {
+            // Under parallel the reporter asked every hop already: nothing to forward.
+            let forwarded = forwarded || self.strategy == Strategy::Parallel;
+            self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { finding, forwarded });
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Reaching another country's point of contact: the directory entry and its
+//! channel, a stale entry's fallback, lost messages, and the MLA route
+//! where either end has no point of contact.
+
+use super::{ContactPoint, Output};
+use crate::{Body, CountryCode, Envelope, EventKind, SimTime};
+use rand_distr::Distribution as _;
+
+impl ContactPoint {
+    pub(super) fn send(
+        &mut self,
+        out: &mut Vec<Output>,
+        now: SimTime,
+        to: &CountryCode,
+        incident: &str,
+        hop: u32,
+        body: Body,
+    ) {
+        debug_assert_ne!(to, &self.country.code, "messages cross a border");
+        // Without a point of contact at either end there is no expedited
+        // channel: the message goes the formal MLA way.
+        let formal = !self.country.member || self.non_members.contains(to);
+        let entry = if formal { None } else { self.directory.get(to).cloned() };
+        let law = match &entry {
+            _ if formal => self.mla_transit.clone(),
+            Some(entry) => entry.channel.clone(),
+            None => self.message_delay.clone(),
+        };
+        let mut transit_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+        if let Some(entry) = entry {
+            // Draw only where staleness is possible, so a directory without
+            // it leaves every other draw as it was.
+            let stale = entry.stale_windows.iter().any(|w| w.contains(now))
+                || (entry.stale_probability > 0.0
+                    && rand_distr::Bernoulli::new(entry.stale_probability.min(1.0))
+                        .is_ok_and(|coin| coin.sample(&mut self.rng.channel)));
+            if stale {
+                transit_ms += entry.fallback.sample(&mut self.rng.channel);
+                self.record(out, now, incident, hop, EventKind::DirectoryStale { to: to.clone() });
+            }
+        }
+        let lost = self.message_losses.iter().find(|l| &l.to == to && l.window.contains(now)).map(|l| l.retry_after_ms);
+        if let Some(retry_after_ms) = lost {
+            // The sender notices after its timeout and sends again.
+            let resent_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+            transit_ms = retry_after_ms + resent_ms;
+            self.record(out, now, incident, hop, EventKind::MessageLost { to: to.clone() });
+        }
+        let sequence = self.next_message_sequence;
+        self.next_message_sequence += 1;
+        tracing::debug!(
+            from = %self.country.code, %to, incident, hop, at_ms = now.ms(), transit_ms, formal,
+            "sending {}", body.name()
+        );
+        out.push(Output::Send(Envelope {
+            from: self.country.code.clone(),
+            to: to.clone(),
+            sequence,
+            sent_at: now,
+            deliver_at: now.plus_ms(transit_ms),
+            incident: incident.to_owned(),
+            hop,
+            body,
+        }));
+    }
+}

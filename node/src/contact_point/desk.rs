@@ -1,0 +1,97 @@
+//! The desk: officers taking up requests, acknowledging them, checking a
+//! dual-criminality reservation, and opening work on each hop of a trace.
+
+use super::{Case, ContactPoint, LogState, Output, Timer};
+use crate::directory::blocked_until;
+use crate::{Body, CountryCode, EventKind, NextHop, PreservationOutcome, SimTime};
+
+impl ContactPoint {
+    /// Starts work on hop `hop`, once: a domestic carrier is ordered
+    /// directly, a foreign one gets a preservation request; either way an
+    /// officer of this desk does it, when one is available.
+    pub(super) fn begin_hop(
+        &mut self,
+        out: &mut Vec<Output>,
+        now: SimTime,
+        incident: &str,
+        hop: u32,
+        next: NextHop,
+        reporting_country: CountryCode,
+    ) {
+        if !self.begun.insert((incident.to_owned(), hop)) {
+            return;
+        }
+        let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+        let at = self.desk_done(now, emergency);
+        let timer = if next.country == self.country.code {
+            let case = Case {
+                carrier: next.carrier,
+                requester: self.country.code.clone(),
+                reporting_country,
+                logs: LogState::Unknown,
+                subscriber_kept: true,
+                direct: false,
+                hold_until: None,
+            };
+            self.cases.insert((incident.to_owned(), hop), case);
+            Timer::Acknowledge { incident: incident.to_owned(), hop }
+        } else {
+            Timer::SendRequest { incident: incident.to_owned(), hop, next, reporting_country }
+        };
+        out.push(Output::SetTimer { at, timer });
+    }
+
+    pub(super) fn acknowledge(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+        let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
+        let me = self.country.code.clone();
+        if case.requester != me {
+            self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
+            if case.reporting_country != me {
+                self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
+            }
+            // Art. 29(4): a reserving country preserves only for the offences it also punishes.
+            let offence = self.facts.get(incident).and_then(|f| f.offence);
+            if let Some(offence) = crate::offence::refuses(&self.country.dual_criminality, offence) {
+                self.record(out, now, incident, hop, EventKind::Refused { carrier: case.carrier.clone(), offence });
+                if case.reporting_country != me {
+                    let refusal = Body::PreservationResult(PreservationOutcome::Refused { offence });
+                    self.send(out, now, &case.reporting_country, incident, hop, refusal);
+                }
+                return;
+            }
+        }
+        match &self.country.court_order {
+            // Where the law needs a judge first, the order waits for the court.
+            Some(court) => {
+                let at = now.plus_ms(court.sample(&mut self.rng.paperwork));
+                out.push(Output::SetTimer {
+                    at,
+                    timer: Timer::OrderPreservation { incident: incident.to_owned(), hop },
+                });
+            }
+            None => self.order_preservation(out, now, incident, hop),
+        }
+    }
+
+    /// When this desk has finished handling something that reached it at `now`.
+    ///
+    /// With a fixed number of officers, work queues for the first one free;
+    /// an emergency (2AP Art. 9) is taken by whoever is on duty at once.
+    pub(super) fn desk_done(&mut self, now: SimTime, emergency: bool) -> SimTime {
+        // Nobody can be reached at a desk that is down, however urgent.
+        let now = blocked_until(&self.desk_outages, now).unwrap_or(now);
+        let staffing = &self.country.staffing;
+        let mut start = staffing.officer_available(now, &self.clock, &mut self.rng.desk);
+        let handling_ms = self.country.handling.sample(&mut self.rng.desk);
+        if let (Some(free_at), false) = (self.officers_free_at.as_mut(), emergency) {
+            let (officer, &earliest) =
+                free_at.iter().enumerate().min_by_key(|(i, t)| (**t, *i)).expect("at least one officer");
+            if earliest > start {
+                // Busy until then; by that time the desk may have closed.
+                start = staffing.officer_available(earliest, &self.clock, &mut self.rng.desk);
+            }
+            free_at[officer] = start.plus_ms(handling_ms);
+        }
+        start.plus_ms(handling_ms)
+    }
+}

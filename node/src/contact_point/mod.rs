@@ -1,0 +1,428 @@
+//! The point of contact's decisions, as a sans-IO state machine.
+//!
+//! `handle(now, input)` takes a message received or a timer fired and returns
+//! what to do: messages to send, timers to set, events to record. It reads no
+//! clock, does no I/O and draws only from its own seeded streams, so the
+//! in-process engine and the gRPC service, which both drive it, agree to the
+//! byte.
+//!
+//! How a hop goes, at the country whose carrier it is:
+//! request received → (translated, if written in no language the desk reads)
+//! → desk acknowledges when an officer is available → (court order, where the
+//! law needs one) → carrier ordered to preserve → the carrier preserves, finds
+//! its logs already deleted, or keeps none → the carrier's traffic data names
+//! the previous hop, disclosed to the reporting country (Art. 30). Who asks
+//! the next country depends on the [`Strategy`].
+//!
+//! The machine is split by role: [`desk`] (the point of contact's officers:
+//! taking up requests, acknowledging, queueing), [`carrier_side`] (the
+//! carrier executing orders: preservation, what its logs disclose) and
+//! [`channel`] (reaching another country: directory, transit, lost
+//! messages). [`config`] holds what a node is configured with.
+
+mod carrier_side;
+mod channel;
+mod config;
+mod desk;
+#[cfg(test)]
+mod tests;
+
+pub use config::{IncidentReport, NodeConfig, Strategy};
+
+use crate::seed::{self, Purpose};
+use crate::staffing::LocalClock;
+use crate::{
+    Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Event,
+    EventKind, Finding, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, SimTime, Window,
+};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What every desk on a trace knows about the case, whoever asked it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct CaseFacts {
+    offence: Option<Offence>,
+    emergency: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Message(Envelope),
+    Timer(Timer),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Timer {
+    ReportIncident {
+        incident: String,
+    },
+    /// An officer takes up a request: acknowledges it (if foreign), then orders
+    /// preservation or applies for the court order that must come first.
+    Acknowledge {
+        incident: String,
+        hop: u32,
+    },
+    /// The carrier is ordered to preserve (after the court order, if one was needed).
+    OrderPreservation {
+        incident: String,
+        hop: u32,
+    },
+    /// An officer sends a preservation request to another country.
+    SendRequest {
+        incident: String,
+        hop: u32,
+        next: NextHop,
+        reporting_country: CountryCode,
+    },
+    CarrierPreserved {
+        incident: String,
+        hop: u32,
+    },
+    CarrierDisclosed {
+        incident: String,
+        hop: u32,
+    },
+    SendConfirmation {
+        incident: String,
+        hop: u32,
+        to: CountryCode,
+        request_sent_at: SimTime,
+    },
+    /// The MLA request has been executed: produce the preserved data.
+    Produce {
+        incident: String,
+        hop: u32,
+        to: CountryCode,
+    },
+    SendMla {
+        incident: String,
+        hop: u32,
+        to: CountryCode,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    Send(Envelope),
+    SetTimer { at: SimTime, timer: Timer },
+    Record(Event),
+}
+
+/// What the carrier's logs turned out to hold when the order reached it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogState {
+    /// Not ordered yet.
+    Unknown,
+    Survive,
+    Expired,
+    NeverKept,
+}
+
+/// A hop this country handles: a request received, or a domestic carrier of its own trace.
+#[derive(Debug, Clone)]
+struct Case {
+    carrier: CarrierId,
+    requester: CountryCode,
+    reporting_country: CountryCode,
+    logs: LogState,
+    /// The carrier still had the subscriber records when it took the order.
+    subscriber_kept: bool,
+    /// A direct order (2AP Art. 7): the carrier answers on its direct-order timescale.
+    direct: bool,
+    hold_until: Option<SimTime>,
+}
+
+struct Streams {
+    desk: ChaCha8Rng,
+    carrier: ChaCha8Rng,
+    channel: ChaCha8Rng,
+    paperwork: ChaCha8Rng,
+}
+
+pub struct ContactPoint {
+    country: Country,
+    clock: LocalClock,
+    carriers: BTreeMap<CarrierId, Carrier>,
+    logs: BTreeMap<(String, CarrierId), LogRecord>,
+    incidents: Vec<IncidentReport>,
+    cases: BTreeMap<(String, u32), Case>,
+    strategy: Strategy,
+    message_delay: Distribution,
+    min_message_delay_ms: i64,
+    mla_transit: Distribution,
+    non_members: BTreeSet<CountryCode>,
+    directory: BTreeMap<CountryCode, DirectoryEntry>,
+    desk_outages: Vec<Window>,
+    message_losses: Vec<MessageLoss>,
+    carrier_outages: Vec<CarrierOutage>,
+    direct_order_countries: BTreeSet<CountryCode>,
+    /// Hops this node has started work on, so that none is asked twice
+    /// (under parallel the reporter asks them all at once).
+    begun: BTreeSet<(String, u32)>,
+    /// Per incident, from its report or from the first request about it.
+    facts: BTreeMap<String, CaseFacts>,
+    /// When each officer of a desk with a fixed number of them is next free.
+    officers_free_at: Option<Vec<SimTime>>,
+    rng: Streams,
+    next_message_sequence: u64,
+    next_event_sequence: u64,
+}
+
+impl ContactPoint {
+    pub fn new(config: NodeConfig) -> Self {
+        let code = config.country.code.0.clone();
+        let stream = |purpose| seed::stream(config.seed, config.replication, &code, purpose);
+        let rng = Streams {
+            desk: stream(Purpose::Desk),
+            carrier: stream(Purpose::Carrier),
+            channel: stream(Purpose::Channel),
+            paperwork: stream(Purpose::Paperwork),
+        };
+        let facts = config
+            .incidents
+            .iter()
+            .map(|i| (i.incident.clone(), CaseFacts { offence: i.offence, emergency: i.emergency }))
+            .collect();
+        let officers_free_at = config.country.officers.map(|n| vec![SimTime::ZERO; n.max(1) as usize]);
+        ContactPoint {
+            clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
+            carriers: config.carriers.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            logs: config.logs.into_iter().map(|l| ((l.incident.clone(), l.carrier.clone()), l)).collect(),
+            incidents: config.incidents,
+            country: config.country,
+            cases: BTreeMap::new(),
+            strategy: config.strategy,
+            message_delay: config.message_delay,
+            min_message_delay_ms: config.min_message_delay_ms,
+            mla_transit: config.mla_transit,
+            non_members: config.non_members,
+            directory: config.directory,
+            desk_outages: config.desk_outages,
+            message_losses: config.message_losses,
+            carrier_outages: config.carrier_outages,
+            direct_order_countries: config.direct_order_countries,
+            begun: BTreeSet::new(),
+            facts,
+            officers_free_at,
+            rng,
+            next_message_sequence: 0,
+            next_event_sequence: 0,
+        }
+    }
+
+    pub fn code(&self) -> &CountryCode {
+        &self.country.code
+    }
+
+    pub fn min_message_delay_ms(&self) -> i64 {
+        self.min_message_delay_ms
+    }
+
+    pub fn has_carrier(&self, carrier: &CarrierId) -> bool {
+        self.carriers.contains_key(carrier)
+    }
+
+    pub fn has_log(&self, incident: &str, carrier: &CarrierId) -> bool {
+        self.logs.contains_key(&(incident.to_owned(), carrier.clone()))
+    }
+
+    pub fn has_case(&self, incident: &str, hop: u32) -> bool {
+        self.cases.contains_key(&(incident.to_owned(), hop))
+    }
+
+    pub fn reported_here(&self, incident: &str) -> bool {
+        self.incidents.iter().any(|i| i.incident == incident)
+    }
+
+    /// The timers that start the run: each incident reported after its detection delay.
+    pub fn start(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        for report in &self.incidents {
+            let detected_after_ms = report.detection.sample(&mut self.rng.paperwork);
+            out.push(Output::SetTimer {
+                at: report.communication_at.plus_ms(detected_after_ms),
+                timer: Timer::ReportIncident { incident: report.incident.clone() },
+            });
+        }
+        out
+    }
+
+    pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        match input {
+            Input::Timer(timer) => self.on_timer(now, timer, &mut out),
+            Input::Message(envelope) => self.on_message(now, envelope, &mut out),
+        }
+        out
+    }
+
+    fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Vec<Output>) {
+        match timer {
+            Timer::ReportIncident { incident } => {
+                let report = self
+                    .incidents
+                    .iter()
+                    .find(|r| r.incident == incident)
+                    .expect("start() sets this timer only for incidents reported here");
+                // Parallel: every known hop at once; otherwise the first, and
+                // each disclosure names the next.
+                let known: Vec<NextHop> = match self.strategy {
+                    Strategy::Parallel => report.known_chain.clone(),
+                    Strategy::Hub | Strategy::Relay => report.known_chain.iter().take(1).cloned().collect(),
+                };
+                self.record(out, now, &incident, 0, EventKind::IncidentReported);
+                let me = self.country.code.clone();
+                for (hop, next) in known.into_iter().enumerate() {
+                    self.begin_hop(out, now, &incident, hop as u32, next, me.clone());
+                }
+            }
+            Timer::SendRequest { incident, hop, next, reporting_country } => {
+                let facts = self.facts.get(&incident).cloned().unwrap_or_default();
+                // Between two parties that allow it, the order goes straight to the carrier.
+                let direct = self.direct_order_countries.contains(&self.country.code)
+                    && self.direct_order_countries.contains(&next.country);
+                let body = Body::PreservationRequest {
+                    carrier: next.carrier.clone(),
+                    reporting_country,
+                    languages: self.country.languages.clone(),
+                    offence: facts.offence,
+                    emergency: facts.emergency,
+                    direct,
+                };
+                self.send(out, now, &next.country, &incident, hop, body);
+                let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
+                self.record(out, now, &incident, hop, event);
+                if direct {
+                    // A direct order is itself the formal written order: no confirmation follows.
+                    return;
+                }
+                let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
+                out.push(Output::SetTimer {
+                    at: now.plus_ms(confirm_after_ms),
+                    timer: Timer::SendConfirmation { incident, hop, to: next.country, request_sent_at: now },
+                });
+            }
+            Timer::Acknowledge { incident, hop } => self.acknowledge(out, now, &incident, hop),
+            Timer::OrderPreservation { incident, hop } => self.order_preservation(out, now, &incident, hop),
+            Timer::CarrierPreserved { incident, hop } => self.carrier_preserved(out, now, &incident, hop),
+            Timer::CarrierDisclosed { incident, hop } => self.carrier_disclosed(out, now, &incident, hop),
+            Timer::SendConfirmation { incident, hop, to, request_sent_at } => {
+                self.send(out, now, &to, &incident, hop, Body::WrittenConfirmation { request_sent_at });
+                self.record(out, now, &incident, hop, EventKind::ConfirmationSent { to });
+            }
+            Timer::Produce { incident, hop, to } => {
+                self.send(out, now, &to, &incident, hop, Body::Production);
+                self.record(out, now, &incident, hop, EventKind::Produced { to });
+            }
+            Timer::SendMla { incident, hop, to } => {
+                self.send(out, now, &to, &incident, hop, Body::MlaRequest);
+                self.record(out, now, &incident, hop, EventKind::MlaSent { to });
+            }
+        }
+    }
+
+    fn on_message(&mut self, now: SimTime, envelope: Envelope, out: &mut Vec<Output>) {
+        let Envelope { from, incident, hop, body, .. } = envelope;
+        if let Some(answer) = body.answer() {
+            self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
+        }
+        match body {
+            Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
+                self.facts.entry(incident.clone()).or_insert(CaseFacts { offence, emergency });
+                let event = if direct {
+                    EventKind::DirectOrderReceived { from: from.clone(), carrier: carrier.clone() }
+                } else {
+                    EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() }
+                };
+                self.record(out, now, &incident, hop, event);
+                let case = Case {
+                    carrier,
+                    requester: from,
+                    reporting_country,
+                    logs: LogState::Unknown,
+                    subscriber_kept: true,
+                    direct,
+                    hold_until: None,
+                };
+                self.cases.insert((incident.clone(), hop), case);
+                if direct {
+                    // No desk: the carrier itself takes the order.
+                    self.order_preservation(out, now, &incident, hop);
+                    return;
+                }
+                // A request in no language this desk reads is translated first.
+                let readable = languages.is_empty()
+                    || self.country.languages.is_empty()
+                    || languages.iter().any(|l| self.country.languages.contains(l));
+                let translated_at =
+                    if readable { now } else { now.plus_ms(self.country.translation.sample(&mut self.rng.desk)) };
+                let at = self.desk_done(translated_at, emergency);
+                out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
+            }
+            Body::Acknowledgement | Body::Production => {}
+            Body::PreservationResult(outcome) => {
+                if let PreservationOutcome::Preserved { .. } = outcome {
+                    // Art. 31: the formal request that turns the hold into production.
+                    let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
+                    out.push(Output::SetTimer {
+                        at: now.plus_ms(prepare_ms),
+                        timer: Timer::SendMla { incident, hop, to: from },
+                    });
+                }
+            }
+            Body::Disclosure { finding, forwarded } => {
+                if let Finding::PreviousHop(next) = finding
+                    && !forwarded
+                {
+                    let me = self.country.code.clone();
+                    self.begin_hop(out, now, &incident, hop + 1, next, me);
+                }
+            }
+            Body::WrittenConfirmation { request_sent_at } => {
+                self.record(out, now, &incident, hop, EventKind::ConfirmationReceived { from, request_sent_at });
+            }
+            Body::MlaRequest => {
+                let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
+                self.record(out, now, &incident, hop, EventKind::MlaReceived { from: from.clone(), hold_until });
+                // Only data still held can be produced; after the hold it is released.
+                if now <= hold_until {
+                    let execute_ms = self.country.mla_execution.sample(&mut self.rng.paperwork);
+                    out.push(Output::SetTimer {
+                        at: now.plus_ms(execute_ms),
+                        timer: Timer::Produce { incident, hop, to: from },
+                    });
+                }
+            }
+        }
+    }
+
+    fn case(&self, incident: &str, hop: u32) -> Option<&Case> {
+        self.cases.get(&(incident.to_owned(), hop))
+    }
+
+    fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32, kind: EventKind) {
+        let sequence = self.next_event_sequence;
+        self.next_event_sequence += 1;
+        if tracing::enabled!(tracing::Level::INFO) {
+            // Spans per incident and per request give `RUST_LOG=info` the flow
+            // of a trace between countries, stamped with simulated time.
+            let at = self.clock.local(now);
+            let _incident = tracing::info_span!("incident", id = incident).entered();
+            let _request = tracing::info_span!("request", hop).entered();
+            tracing::info!(
+                sim = %at.timestamp(),
+                local = %at.strftime("%a %H:%M %Z"),
+                country = %self.country.code,
+                "{kind}"
+            );
+        }
+        out.push(Output::Record(Event {
+            at: now,
+            country: self.country.code.clone(),
+            sequence,
+            incident: incident.to_owned(),
+            hop,
+            kind,
+        }));
+    }
+}
