@@ -8,56 +8,14 @@
 //! same whatever the number of threads that produced them.
 
 use crate::goals::Measure;
-use crate::report::{HopOutcome, HopReport, IncidentReport, TraceResult};
+pub use crate::projection::Stage;
+use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::scenario::Scenario;
 use crate::statistics::Tally;
 use hdrhistogram::Histogram;
 use pocnet_node::CountryCode;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// A latency measured per hop or per trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Request received → acknowledged.
-    Acknowledgement,
-    /// Request received → carrier ordered to preserve.
-    PreservationOrdered,
-    /// Request received → next hop (or subscriber) disclosed.
-    Disclosure,
-    /// Request sent → written confirmation received.
-    WrittenConfirmation,
-    /// MLA request received → data produced (Art. 31).
-    Production,
-    /// Report → origin identified, for traces that reached it.
-    EndToEnd,
-}
-
-impl Stage {
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Acknowledgement => "acknowledgement",
-            Stage::PreservationOrdered => "preservation order",
-            Stage::Disclosure => "disclosure",
-            Stage::WrittenConfirmation => "written confirmation",
-            Stage::Production => "production (MLA)",
-            Stage::EndToEnd => "end to end",
-        }
-    }
-
-    /// The goal measuring the same span, if any.
-    pub fn measure(self) -> Option<Measure> {
-        match self {
-            Stage::Acknowledgement => Some(Measure::Acknowledgement),
-            Stage::PreservationOrdered => Some(Measure::PreservationOrdered),
-            Stage::Disclosure => Some(Measure::Disclosure),
-            Stage::WrittenConfirmation => Some(Measure::WrittenConfirmation),
-            Stage::Production => Some(Measure::Production),
-            Stage::EndToEnd => None,
-        }
-    }
-}
 
 /// Why a trace ended before the origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -249,15 +207,8 @@ impl Aggregate {
             }
         }
         let Some(received) = hop.request_received_ms else { return };
-        let spans = [
-            (Stage::Acknowledgement, hop.acknowledged_ms.map(|t| t - received)),
-            (Stage::PreservationOrdered, hop.preservation_ordered_ms.map(|t| t - received)),
-            (Stage::Disclosure, hop.disclosed_ms.map(|t| t - received)),
-            (Stage::WrittenConfirmation, hop.request_sent_ms.zip(hop.confirmation_received_ms).map(|(s, r)| r - s)),
-            (Stage::Production, hop.mla_received_ms.zip(hop.produced_ms).map(|(m, p)| p - m)),
-        ];
-        for (stage, span) in spans {
-            if let Some(ms) = span {
+        for stage in Stage::HOP_SPANS {
+            if let Some(ms) = hop.span(stage) {
                 self.record_stage(stage, Some(&hop.country), Some(hop.hop), ms);
             }
         }

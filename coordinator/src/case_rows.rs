@@ -2,7 +2,7 @@
 //! incident and replication) and `hops.csv` (one row per hop), written as the
 //! replications are merged, in replication order.
 
-use crate::report::{HopOutcome, IncidentReport, TraceResult};
+use crate::projection::{HopOutcome, IncidentReport, Stage, TraceResult};
 use serde::Serialize;
 use std::fs::File;
 use std::path::Path;
@@ -71,7 +71,6 @@ impl CaseRows {
                 reason: &incident.trace.reason,
             })?;
             for hop in &incident.hops {
-                let since_received = |at: Option<i64>| at.zip(hop.request_received_ms).map(|(a, r)| a - r);
                 self.hops.serialize(HopRow {
                     replication,
                     incident: &incident.id,
@@ -89,9 +88,9 @@ impl CaseRows {
                     preserved_ms: hop.preserved_ms,
                     logs_expired_ms: hop.logs_expired_ms,
                     disclosed_ms: hop.disclosed_ms,
-                    acknowledgement_latency_ms: since_received(hop.acknowledged_ms),
-                    preservation_latency_ms: since_received(hop.preservation_ordered_ms),
-                    disclosure_latency_ms: since_received(hop.disclosed_ms),
+                    acknowledgement_latency_ms: hop.span(Stage::Acknowledgement),
+                    preservation_latency_ms: hop.span(Stage::PreservationOrdered),
+                    disclosure_latency_ms: hop.span(Stage::Disclosure),
                     goals_met: hop.goals.iter().filter(|g| g.met).count(),
                     goals_evaluated: hop.goals.len(),
                 })?;

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod engine;
 pub mod goals;
 pub mod html;
+pub mod projection;
 pub mod replication;
 pub mod replication_report;
 pub mod report;

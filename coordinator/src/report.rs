@@ -4,19 +4,17 @@
 
 use crate::engine::RunLog;
 use crate::goals::{Goal, Measure};
+pub use crate::projection::{
+    GoalResult, HopOutcome, HopReport, IncidentReport, Stage, TraceOutcome, TraceResult, incident_reports,
+};
 use crate::scenario::Scenario;
 use crate::units::fmt_ms;
-use hdrhistogram::Histogram;
-use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence, SimTime};
+use pocnet_node::{CountryCode, Event, SimTime};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The JSON report's format identifier; bump it when the shape changes (docs/report.md).
 pub const FORMAT: &str = "pocnet-report/1";
-
-/// Latencies are tracked up to ten years, at three significant figures.
-const LATENCY_CEILING_MS: u64 = 10 * 366 * 86_400_000;
 
 #[derive(Debug, Serialize)]
 pub struct Report {
@@ -50,99 +48,6 @@ impl ScenarioInfo {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct IncidentReport {
-    pub id: String,
-    pub reported_by: CountryCode,
-    pub communication_at_ms: i64,
-    pub reported_at_ms: Option<i64>,
-    pub trace: TraceOutcome,
-    pub hops: Vec<HopReport>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TraceResult {
-    /// The origin carrier's subscriber was identified.
-    OriginIdentified,
-    /// The trail ended at a hop whose logs were gone or never kept.
-    Stopped,
-    /// Neither: the incident was never reported or a hop never answered.
-    Incomplete,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct TraceOutcome {
-    pub result: TraceResult,
-    /// The hop that identified the origin or where the trail stopped.
-    pub hop: Option<u32>,
-    pub at_ms: Option<i64>,
-    /// Report → origin identified, or → the stop.
-    pub since_report_ms: Option<i64>,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HopOutcome {
-    #[default]
-    NotReached,
-    Pending,
-    LogsExpired,
-    /// The carrier keeps no logs: nothing could be preserved.
-    NoLogs,
-    /// Refused under a dual-criminality reservation.
-    Refused,
-    /// Preserved, but the logs cannot single out a subscriber (carrier-grade NAT).
-    Unidentified,
-    NextHopDisclosed,
-    OriginIdentified,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct HopReport {
-    pub hop: u32,
-    pub country: CountryCode,
-    pub carrier: CarrierId,
-    pub carrier_kind: String,
-    pub retention_ms: i64,
-    /// The reporting country's own carrier: ordered domestically, no cross-border request.
-    pub domestic: bool,
-    /// Ordered straight from abroad (Second Protocol Art. 7): no desk, no acknowledgement.
-    pub direct: bool,
-    pub requested_by: Option<CountryCode>,
-    pub request_sent_ms: Option<i64>,
-    pub request_received_ms: Option<i64>,
-    pub acknowledged_ms: Option<i64>,
-    pub preservation_ordered_ms: Option<i64>,
-    pub preserved_ms: Option<i64>,
-    pub hold_until_ms: Option<i64>,
-    pub logs_expired_ms: Option<i64>,
-    pub logs_deleted_at_ms: Option<i64>,
-    pub disclosed_ms: Option<i64>,
-    pub next_hop: Option<NextHop>,
-    /// The disclosure reached the reporting country (when it is not the disclosing one).
-    pub disclosure_received_ms: Option<i64>,
-    pub confirmation_received_ms: Option<i64>,
-    pub mla_received_ms: Option<i64>,
-    /// The preserved data was produced under the MLA request.
-    pub produced_ms: Option<i64>,
-    /// The offence a dual-criminality reservation refused.
-    pub refused_offence: Option<Offence>,
-    /// Why the carrier could single out nobody.
-    pub unidentified_because: Option<String>,
-    pub outcome: HopOutcome,
-    pub goals: Vec<GoalResult>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct GoalResult {
-    pub measure: Measure,
-    pub met: bool,
-    /// The measured latency; `None` when the step never happened.
-    pub actual_ms: Option<i64>,
-}
-
 #[derive(Debug, Serialize)]
 pub struct GoalSummary {
     #[serde(flatten)]
@@ -151,13 +56,23 @@ pub struct GoalSummary {
     pub met: u64,
 }
 
+/// One span's latencies in this run, exact: nearest-rank quantiles of the
+/// measured values (a single run has few; no histogram rounding is shown).
 #[derive(Debug, Serialize)]
 pub struct StageSummary {
-    pub stage: Measure,
+    pub stage: Stage,
     pub count: u64,
     pub p50_ms: Option<i64>,
     pub p90_ms: Option<i64>,
     pub max_ms: Option<i64>,
+}
+
+impl StageSummary {
+    fn exact(stage: Stage, mut values: Vec<i64>) -> StageSummary {
+        values.sort_unstable();
+        let rank = |q: f64| values.get(((q * values.len() as f64).ceil() as usize).max(1) - 1).copied();
+        StageSummary { stage, count: values.len() as u64, p50_ms: rank(0.5), p90_ms: rank(0.9), max_ms: values.last().copied() }
+    }
 }
 
 impl Report {
@@ -167,30 +82,24 @@ impl Report {
 
         let mut summaries: Vec<GoalSummary> =
             goals.into_iter().map(|goal| GoalSummary { goal, evaluated: 0, met: 0 }).collect();
-        let mut histograms: BTreeMap<Measure, Histogram<u64>> = BTreeMap::new();
         for result in incidents.iter().flat_map(|i| &i.hops).flat_map(|h| &h.goals) {
             if let Some(summary) = summaries.iter_mut().find(|s| s.goal.measure == result.measure) {
                 summary.evaluated += 1;
                 summary.met += u64::from(result.met);
             }
-            if let (Some(actual), true) = (result.actual_ms, result.measure != Measure::MlaBeforeHoldExpiry) {
-                let histogram = histograms
-                    .entry(result.measure)
-                    .or_insert_with(|| Histogram::new_with_bounds(1, LATENCY_CEILING_MS, 3).expect("valid bounds"));
-                // Zero-latency steps count as 1 ms: HdrHistogram's lowest value is 1.
-                histogram.saturating_record(actual.clamp(1, LATENCY_CEILING_MS as i64) as u64);
-            }
         }
-        let stages = histograms
+        let hops = || incidents.iter().flat_map(|i| &i.hops);
+        let mut stages: Vec<StageSummary> = Stage::HOP_SPANS
             .into_iter()
-            .map(|(stage, h)| StageSummary {
-                stage,
-                count: h.len(),
-                p50_ms: Some(h.value_at_quantile(0.5) as i64),
-                p90_ms: Some(h.value_at_quantile(0.9) as i64),
-                max_ms: Some(h.max() as i64),
-            })
+            .map(|stage| StageSummary::exact(stage, hops().filter_map(|h| h.span(stage)).collect()))
             .collect();
+        let end_to_end = incidents
+            .iter()
+            .filter(|i| i.trace.result == TraceResult::OriginIdentified)
+            .filter_map(|i| i.trace.since_report_ms)
+            .collect();
+        stages.push(StageSummary::exact(Stage::EndToEnd, end_to_end));
+        stages.retain(|s| s.count > 0);
 
         Report {
             format: FORMAT,
@@ -205,267 +114,6 @@ impl Report {
 
     pub fn to_json(&self) -> String {
         crate::units::to_json(self)
-    }
-}
-
-/// Every incident of the scenario as the event log tells it, hop by hop, with
-/// its goal results.
-pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentReport> {
-    let goals = &scenario.goals.goals;
-    let mut by_incident: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
-    for event in events {
-        by_incident.entry(event.incident.as_str()).or_default().push(event);
-    }
-    scenario
-        .incidents
-        .iter()
-        .map(|incident| {
-            let events = by_incident.get(incident.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            incident_report(scenario, incident, events, goals)
-        })
-        .collect()
-}
-
-fn incident_report(
-    scenario: &Scenario,
-    incident: &crate::scenario::Incident,
-    events: &[&Event],
-    goals: &[Goal],
-) -> IncidentReport {
-    let mut hops: Vec<HopReport> = incident
-        .chain
-        .iter()
-        .enumerate()
-        .map(|(i, carrier_id)| {
-            let carrier = &scenario.carriers[carrier_id];
-            HopReport {
-                hop: i as u32,
-                country: carrier.country.clone(),
-                carrier: carrier_id.clone(),
-                carrier_kind: carrier.kind.clone(),
-                retention_ms: carrier.retention_ms,
-                domestic: carrier.country == incident.reported_by,
-                ..HopReport::default()
-            }
-        })
-        .collect();
-    let mut reported_at = None;
-    for event in events {
-        if let EventKind::IncidentReported = event.kind {
-            reported_at = Some(event.at.ms());
-            continue;
-        }
-        let Some(hop) = hops.get_mut(event.hop as usize) else {
-            continue;
-        };
-        let at = Some(event.at.ms());
-        match &event.kind {
-            EventKind::RequestSent { .. } => {
-                hop.request_sent_ms = at;
-                hop.requested_by = Some(event.country.clone());
-            }
-            EventKind::RequestReceived { from, .. } => {
-                hop.request_received_ms = at;
-                hop.requested_by = Some(from.clone());
-            }
-            EventKind::DirectOrderReceived { from, .. } => {
-                hop.request_received_ms = at;
-                hop.requested_by = Some(from.clone());
-                hop.direct = true;
-            }
-            EventKind::Acknowledged { .. } => hop.acknowledged_ms = at,
-            EventKind::PreservationOrdered { .. } => {
-                hop.preservation_ordered_ms = at;
-                if hop.outcome == HopOutcome::NotReached {
-                    hop.outcome = HopOutcome::Pending;
-                }
-            }
-            EventKind::Preserved { until, .. } => {
-                hop.preserved_ms = at;
-                hop.hold_until_ms = Some(until.ms());
-            }
-            EventKind::LogsExpired { expired_at, .. } => {
-                hop.logs_expired_ms = at;
-                hop.logs_deleted_at_ms = Some(expired_at.ms());
-                hop.outcome = HopOutcome::LogsExpired;
-            }
-            EventKind::NoLogs { .. } => {
-                hop.logs_expired_ms = at;
-                hop.outcome = HopOutcome::NoLogs;
-            }
-            EventKind::Refused { offence, .. } => {
-                hop.refused_offence = Some(*offence);
-                hop.outcome = HopOutcome::Refused;
-            }
-            EventKind::Unidentified { carrier } => {
-                hop.disclosed_ms = at;
-                hop.outcome = HopOutcome::Unidentified;
-                hop.unidentified_because = Some(if scenario.cgn_carriers.contains(carrier) && !incident.source_port {
-                    "is behind carrier-grade NAT and the request had no source port: nobody identified".to_owned()
-                } else {
-                    "no longer kept the subscriber records: the account holder is unknown".to_owned()
-                });
-            }
-            EventKind::Disclosed { next_hop, .. } => {
-                hop.disclosed_ms = at;
-                hop.next_hop = Some(next_hop.clone());
-                hop.outcome = HopOutcome::NextHopDisclosed;
-            }
-            EventKind::OriginIdentified { .. } => {
-                hop.disclosed_ms = at;
-                hop.outcome = HopOutcome::OriginIdentified;
-            }
-            EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
-            EventKind::MlaReceived { .. } => hop.mla_received_ms = at,
-            EventKind::Produced { .. } => hop.produced_ms = at,
-            EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => hop.disclosure_received_ms = at,
-            EventKind::IncidentReported
-            | EventKind::DirectoryStale { .. }
-            | EventKind::MessageLost { .. }
-            | EventKind::AnswerReceived { .. }
-            | EventKind::ConfirmationSent { .. }
-            | EventKind::MlaSent { .. } => {}
-        }
-        if hop.request_sent_ms.is_some() && hop.outcome == HopOutcome::NotReached {
-            hop.outcome = HopOutcome::Pending;
-        }
-    }
-    for hop in &mut hops {
-        // Ordered at home, by the reporter or (under relay) the previous hop's country.
-        hop.domestic = hop.request_received_ms.is_none()
-            && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
-        hop.goals = evaluate(hop, goals, incident.emergency);
-    }
-    let trace = trace_outcome(&hops, reported_at);
-    IncidentReport {
-        id: incident.id.clone(),
-        reported_by: incident.reported_by.clone(),
-        communication_at_ms: incident.communication_at.ms(),
-        reported_at_ms: reported_at,
-        trace,
-        hops,
-    }
-}
-
-/// The goals apply to cross-border requests: a domestic order is outside the network.
-fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult> {
-    let Some(received) = hop.request_received_ms else {
-        return Vec::new();
-    };
-    let within = |actual: Option<i64>, target: Option<i64>| GoalResult {
-        measure: Measure::Acknowledgement,
-        met: matches!((actual, target), (Some(a), Some(t)) if a <= t),
-        actual_ms: actual,
-    };
-    let mut results = Vec::new();
-    for goal in goals {
-        // Emergencies answer to the tighter target where the profile has one.
-        let target = if emergency { goal.emergency_target_ms.or(goal.target_ms) } else { goal.target_ms };
-        let result = match goal.measure {
-            // A direct order has no desk to acknowledge it and is itself in writing.
-            Measure::Acknowledgement | Measure::WrittenConfirmation if hop.direct => continue,
-            Measure::Acknowledgement => within(hop.acknowledged_ms.map(|t| t - received), target),
-            Measure::PreservationOrdered => within(hop.preservation_ordered_ms.map(|t| t - received), target),
-            Measure::Disclosure => within(hop.disclosed_ms.map(|t| t - received), target),
-            Measure::WrittenConfirmation => match (hop.request_sent_ms, hop.confirmation_received_ms) {
-                (Some(sent), received) => within(received.map(|r| r - sent), target),
-                (None, _) => continue,
-            },
-            Measure::Production => match hop.mla_received_ms {
-                Some(mla) => within(hop.produced_ms.map(|p| p - mla), target),
-                None => continue,
-            },
-            Measure::Hold => match (hop.preserved_ms, hop.hold_until_ms) {
-                (Some(preserved), Some(until)) => GoalResult {
-                    measure: goal.measure,
-                    met: target.is_some_and(|t| until - preserved >= t),
-                    actual_ms: Some(until - preserved),
-                },
-                _ => continue,
-            },
-            Measure::MlaBeforeHoldExpiry => match hop.hold_until_ms {
-                // Only data actually held needs an MLA request.
-                Some(hold_until) => GoalResult {
-                    measure: goal.measure,
-                    met: hop.mla_received_ms.is_some_and(|at| at <= hold_until),
-                    actual_ms: hop.mla_received_ms.map(|at| at - hold_until),
-                },
-                None => continue,
-            },
-        };
-        results.push(GoalResult { measure: goal.measure, ..result });
-    }
-    results
-}
-
-fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
-    let since = |at: Option<i64>| at.zip(reported_at).map(|(a, r)| a - r);
-    // The first hop whose data is missing breaks the chain, even where (under
-    // parallel) a later hop still answered.
-    let stops = |h: &&HopReport| {
-        matches!(
-            h.outcome,
-            HopOutcome::LogsExpired | HopOutcome::NoLogs | HopOutcome::Refused | HopOutcome::Unidentified
-        )
-    };
-    if let Some(hop) = hops.iter().find(stops) {
-        let at = match hop.outcome {
-            HopOutcome::Refused => hop.acknowledged_ms,
-            HopOutcome::Unidentified => hop.disclosed_ms,
-            _ => hop.logs_expired_ms,
-        };
-        let reason = if hop.outcome == HopOutcome::NoLogs {
-            format!("{} ({}) keeps no logs: there was nothing to preserve", hop.carrier, hop.country)
-        } else if hop.outcome == HopOutcome::Refused {
-            format!(
-                "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
-                hop.country,
-                hop.refused_offence.map_or("?", Offence::name)
-            )
-        } else if hop.outcome == HopOutcome::Unidentified {
-            format!(
-                "{} ({}) {}",
-                hop.carrier,
-                hop.country,
-                hop.unidentified_because.as_deref().unwrap_or("identified nobody")
-            )
-        } else {
-            let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
-            format!(
-                "{} ({}) had deleted its logs ({} retention) {} before the preservation order arrived",
-                hop.carrier,
-                hop.country,
-                fmt_ms(hop.retention_ms),
-                late_by.map_or_else(|| "?".to_owned(), fmt_ms)
-            )
-        };
-        return TraceOutcome {
-            result: TraceResult::Stopped,
-            hop: Some(hop.hop),
-            at_ms: at,
-            since_report_ms: since(at),
-            reason,
-        };
-    }
-    if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::OriginIdentified) {
-        return TraceOutcome {
-            result: TraceResult::OriginIdentified,
-            hop: Some(hop.hop),
-            at_ms: hop.disclosed_ms,
-            since_report_ms: since(hop.disclosed_ms),
-            reason: format!("the subscriber of {} ({}) was identified", hop.carrier, hop.country),
-        };
-    }
-    TraceOutcome {
-        result: TraceResult::Incomplete,
-        hop: None,
-        at_ms: None,
-        since_report_ms: None,
-        reason: if reported_at.is_some() {
-            "the trace neither reached the origin nor stopped".to_owned()
-        } else {
-            "the incident was never reported".to_owned()
-        },
     }
 }
 
@@ -595,7 +243,7 @@ impl Report {
                 let _ = writeln!(
                     out,
                     "  {:<22} n={:<4} p50 {:<8} p90 {:<8} max {}",
-                    measure_name(stage.stage),
+                    stage.stage.name(),
                     stage.count,
                     show(stage.p50_ms),
                     show(stage.p90_ms),

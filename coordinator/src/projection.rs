@@ -1,0 +1,435 @@
+//! The event log projected once into traces and hops: what happened to each
+//! incident, hop by hop, with its goal results. Every output (the one-run
+//! report, the replication analysis, the CSV rows, the HTML pages) is built
+//! from this projection, and every latency from [`HopReport::span`].
+
+use crate::goals::{Goal, Measure};
+use crate::scenario::Scenario;
+use crate::units::fmt_ms;
+use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A latency measured per hop (or, for [`Stage::EndToEnd`], per trace): the
+/// one vocabulary of spans. A goal on a span measures it through [`Stage::measure`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Request received → acknowledged.
+    Acknowledgement,
+    /// Request received → carrier ordered to preserve.
+    PreservationOrdered,
+    /// Request received → next hop (or subscriber) disclosed.
+    Disclosure,
+    /// Request sent → written confirmation received.
+    WrittenConfirmation,
+    /// MLA request received → data produced (Art. 31).
+    Production,
+    /// Report → origin identified, for traces that reached it.
+    EndToEnd,
+}
+
+impl Stage {
+    /// The spans measured on every hop, in the order reports list them.
+    pub const HOP_SPANS: [Stage; 5] = [
+        Stage::Acknowledgement,
+        Stage::PreservationOrdered,
+        Stage::Disclosure,
+        Stage::WrittenConfirmation,
+        Stage::Production,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Acknowledgement => "acknowledgement",
+            Stage::PreservationOrdered => "preservation order",
+            Stage::Disclosure => "disclosure",
+            Stage::WrittenConfirmation => "written confirmation",
+            Stage::Production => "production (MLA)",
+            Stage::EndToEnd => "end to end",
+        }
+    }
+
+    /// The goal measuring the same span, if any.
+    pub fn measure(self) -> Option<Measure> {
+        match self {
+            Stage::Acknowledgement => Some(Measure::Acknowledgement),
+            Stage::PreservationOrdered => Some(Measure::PreservationOrdered),
+            Stage::Disclosure => Some(Measure::Disclosure),
+            Stage::WrittenConfirmation => Some(Measure::WrittenConfirmation),
+            Stage::Production => Some(Measure::Production),
+            Stage::EndToEnd => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentReport {
+    pub id: String,
+    pub reported_by: CountryCode,
+    pub communication_at_ms: i64,
+    pub reported_at_ms: Option<i64>,
+    pub trace: TraceOutcome,
+    pub hops: Vec<HopReport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceResult {
+    /// The origin carrier's subscriber was identified.
+    OriginIdentified,
+    /// The trail ended at a hop whose logs were gone or never kept.
+    Stopped,
+    /// Neither: the incident was never reported or a hop never answered.
+    Incomplete,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceOutcome {
+    pub result: TraceResult,
+    /// The hop that identified the origin or where the trail stopped.
+    pub hop: Option<u32>,
+    pub at_ms: Option<i64>,
+    /// Report → origin identified, or → the stop.
+    pub since_report_ms: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HopOutcome {
+    #[default]
+    NotReached,
+    Pending,
+    LogsExpired,
+    /// The carrier keeps no logs: nothing could be preserved.
+    NoLogs,
+    /// Refused under a dual-criminality reservation.
+    Refused,
+    /// Preserved, but the logs cannot single out a subscriber (carrier-grade NAT).
+    Unidentified,
+    NextHopDisclosed,
+    OriginIdentified,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct HopReport {
+    pub hop: u32,
+    pub country: CountryCode,
+    pub carrier: CarrierId,
+    pub carrier_kind: String,
+    pub retention_ms: i64,
+    /// The reporting country's own carrier: ordered domestically, no cross-border request.
+    pub domestic: bool,
+    /// Ordered straight from abroad (Second Protocol Art. 7): no desk, no acknowledgement.
+    pub direct: bool,
+    pub requested_by: Option<CountryCode>,
+    pub request_sent_ms: Option<i64>,
+    pub request_received_ms: Option<i64>,
+    pub acknowledged_ms: Option<i64>,
+    pub preservation_ordered_ms: Option<i64>,
+    pub preserved_ms: Option<i64>,
+    pub hold_until_ms: Option<i64>,
+    pub logs_expired_ms: Option<i64>,
+    pub logs_deleted_at_ms: Option<i64>,
+    pub disclosed_ms: Option<i64>,
+    pub next_hop: Option<NextHop>,
+    /// The disclosure reached the reporting country (when it is not the disclosing one).
+    pub disclosure_received_ms: Option<i64>,
+    pub confirmation_received_ms: Option<i64>,
+    pub mla_received_ms: Option<i64>,
+    /// The preserved data was produced under the MLA request.
+    pub produced_ms: Option<i64>,
+    /// The offence a dual-criminality reservation refused.
+    pub refused_offence: Option<Offence>,
+    /// Why the carrier could single out nobody.
+    pub unidentified_because: Option<String>,
+    pub outcome: HopOutcome,
+    pub goals: Vec<GoalResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalResult {
+    pub measure: Measure,
+    pub met: bool,
+    /// The measured latency; `None` when the step never happened.
+    pub actual_ms: Option<i64>,
+}
+
+
+impl HopReport {
+    /// The length of a hop's span, where both its ends happened: the one
+    /// definition every report, chart and CSV row uses.
+    pub fn span(&self, stage: Stage) -> Option<i64> {
+        let since_received = |at: Option<i64>| at.zip(self.request_received_ms).map(|(a, r)| a - r);
+        match stage {
+            Stage::Acknowledgement => since_received(self.acknowledged_ms),
+            Stage::PreservationOrdered => since_received(self.preservation_ordered_ms),
+            Stage::Disclosure => since_received(self.disclosed_ms),
+            Stage::WrittenConfirmation => {
+                self.request_sent_ms.zip(self.confirmation_received_ms).map(|(s, r)| r - s)
+            }
+            Stage::Production => self.mla_received_ms.zip(self.produced_ms).map(|(m, p)| p - m),
+            Stage::EndToEnd => None,
+        }
+    }
+}
+
+/// Every incident of the scenario as the event log tells it, hop by hop, with
+/// its goal results.
+pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentReport> {
+    let goals = &scenario.goals.goals;
+    let mut by_incident: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for event in events {
+        by_incident.entry(event.incident.as_str()).or_default().push(event);
+    }
+    scenario
+        .incidents
+        .iter()
+        .map(|incident| {
+            let events = by_incident.get(incident.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+            incident_report(scenario, incident, events, goals)
+        })
+        .collect()
+}
+
+fn incident_report(
+    scenario: &Scenario,
+    incident: &crate::scenario::Incident,
+    events: &[&Event],
+    goals: &[Goal],
+) -> IncidentReport {
+    let mut hops: Vec<HopReport> = incident
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(i, carrier_id)| {
+            let carrier = &scenario.carriers[carrier_id];
+            HopReport {
+                hop: i as u32,
+                country: carrier.country.clone(),
+                carrier: carrier_id.clone(),
+                carrier_kind: carrier.kind.clone(),
+                retention_ms: carrier.retention_ms,
+                domestic: carrier.country == incident.reported_by,
+                ..HopReport::default()
+            }
+        })
+        .collect();
+    let mut reported_at = None;
+    for event in events {
+        if let EventKind::IncidentReported = event.kind {
+            reported_at = Some(event.at.ms());
+            continue;
+        }
+        let Some(hop) = hops.get_mut(event.hop as usize) else {
+            continue;
+        };
+        let at = Some(event.at.ms());
+        match &event.kind {
+            EventKind::RequestSent { .. } => {
+                hop.request_sent_ms = at;
+                hop.requested_by = Some(event.country.clone());
+            }
+            EventKind::RequestReceived { from, .. } => {
+                hop.request_received_ms = at;
+                hop.requested_by = Some(from.clone());
+            }
+            EventKind::DirectOrderReceived { from, .. } => {
+                hop.request_received_ms = at;
+                hop.requested_by = Some(from.clone());
+                hop.direct = true;
+            }
+            EventKind::Acknowledged { .. } => hop.acknowledged_ms = at,
+            EventKind::PreservationOrdered { .. } => {
+                hop.preservation_ordered_ms = at;
+                if hop.outcome == HopOutcome::NotReached {
+                    hop.outcome = HopOutcome::Pending;
+                }
+            }
+            EventKind::Preserved { until, .. } => {
+                hop.preserved_ms = at;
+                hop.hold_until_ms = Some(until.ms());
+            }
+            EventKind::LogsExpired { expired_at, .. } => {
+                hop.logs_expired_ms = at;
+                hop.logs_deleted_at_ms = Some(expired_at.ms());
+                hop.outcome = HopOutcome::LogsExpired;
+            }
+            EventKind::NoLogs { .. } => {
+                hop.logs_expired_ms = at;
+                hop.outcome = HopOutcome::NoLogs;
+            }
+            EventKind::Refused { offence, .. } => {
+                hop.refused_offence = Some(*offence);
+                hop.outcome = HopOutcome::Refused;
+            }
+            EventKind::Unidentified { carrier } => {
+                hop.disclosed_ms = at;
+                hop.outcome = HopOutcome::Unidentified;
+                hop.unidentified_because = Some(if scenario.cgn_carriers.contains(carrier) && !incident.source_port {
+                    "is behind carrier-grade NAT and the request had no source port: nobody identified".to_owned()
+                } else {
+                    "no longer kept the subscriber records: the account holder is unknown".to_owned()
+                });
+            }
+            EventKind::Disclosed { next_hop, .. } => {
+                hop.disclosed_ms = at;
+                hop.next_hop = Some(next_hop.clone());
+                hop.outcome = HopOutcome::NextHopDisclosed;
+            }
+            EventKind::OriginIdentified { .. } => {
+                hop.disclosed_ms = at;
+                hop.outcome = HopOutcome::OriginIdentified;
+            }
+            EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
+            EventKind::MlaReceived { .. } => hop.mla_received_ms = at,
+            EventKind::Produced { .. } => hop.produced_ms = at,
+            EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => hop.disclosure_received_ms = at,
+            EventKind::IncidentReported
+            | EventKind::DirectoryStale { .. }
+            | EventKind::MessageLost { .. }
+            | EventKind::AnswerReceived { .. }
+            | EventKind::ConfirmationSent { .. }
+            | EventKind::MlaSent { .. } => {}
+        }
+        if hop.request_sent_ms.is_some() && hop.outcome == HopOutcome::NotReached {
+            hop.outcome = HopOutcome::Pending;
+        }
+    }
+    for hop in &mut hops {
+        // Ordered at home, by the reporter or (under relay) the previous hop's country.
+        hop.domestic = hop.request_received_ms.is_none()
+            && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
+        hop.goals = evaluate(hop, goals, incident.emergency);
+    }
+    let trace = trace_outcome(&hops, reported_at);
+    IncidentReport {
+        id: incident.id.clone(),
+        reported_by: incident.reported_by.clone(),
+        communication_at_ms: incident.communication_at.ms(),
+        reported_at_ms: reported_at,
+        trace,
+        hops,
+    }
+}
+
+/// The goals apply to cross-border requests: a domestic order is outside the network.
+fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult> {
+    if hop.request_received_ms.is_none() {
+        return Vec::new();
+    }
+    let within = |actual: Option<i64>, target: Option<i64>| GoalResult {
+        measure: Measure::Acknowledgement,
+        met: matches!((actual, target), (Some(a), Some(t)) if a <= t),
+        actual_ms: actual,
+    };
+    let mut results = Vec::new();
+    for goal in goals {
+        // Emergencies answer to the tighter target where the profile has one.
+        let target = if emergency { goal.emergency_target_ms.or(goal.target_ms) } else { goal.target_ms };
+        let result = match goal.measure {
+            // A direct order has no desk to acknowledge it and is itself in writing.
+            Measure::Acknowledgement | Measure::WrittenConfirmation if hop.direct => continue,
+            Measure::Acknowledgement => within(hop.span(Stage::Acknowledgement), target),
+            Measure::PreservationOrdered => within(hop.span(Stage::PreservationOrdered), target),
+            Measure::Disclosure => within(hop.span(Stage::Disclosure), target),
+            // Measured once the step it times has begun; never having ended is a miss.
+            Measure::WrittenConfirmation if hop.request_sent_ms.is_none() => continue,
+            Measure::WrittenConfirmation => within(hop.span(Stage::WrittenConfirmation), target),
+            Measure::Production if hop.mla_received_ms.is_none() => continue,
+            Measure::Production => within(hop.span(Stage::Production), target),
+            Measure::Hold => match (hop.preserved_ms, hop.hold_until_ms) {
+                (Some(preserved), Some(until)) => GoalResult {
+                    measure: goal.measure,
+                    met: target.is_some_and(|t| until - preserved >= t),
+                    actual_ms: Some(until - preserved),
+                },
+                _ => continue,
+            },
+            Measure::MlaBeforeHoldExpiry => match hop.hold_until_ms {
+                // Only data actually held needs an MLA request.
+                Some(hold_until) => GoalResult {
+                    measure: goal.measure,
+                    met: hop.mla_received_ms.is_some_and(|at| at <= hold_until),
+                    actual_ms: hop.mla_received_ms.map(|at| at - hold_until),
+                },
+                None => continue,
+            },
+        };
+        results.push(GoalResult { measure: goal.measure, ..result });
+    }
+    results
+}
+
+fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
+    let since = |at: Option<i64>| at.zip(reported_at).map(|(a, r)| a - r);
+    // The first hop whose data is missing breaks the chain, even where (under
+    // parallel) a later hop still answered.
+    let stops = |h: &&HopReport| {
+        matches!(
+            h.outcome,
+            HopOutcome::LogsExpired | HopOutcome::NoLogs | HopOutcome::Refused | HopOutcome::Unidentified
+        )
+    };
+    if let Some(hop) = hops.iter().find(stops) {
+        let at = match hop.outcome {
+            HopOutcome::Refused => hop.acknowledged_ms,
+            HopOutcome::Unidentified => hop.disclosed_ms,
+            _ => hop.logs_expired_ms,
+        };
+        let reason = if hop.outcome == HopOutcome::NoLogs {
+            format!("{} ({}) keeps no logs: there was nothing to preserve", hop.carrier, hop.country)
+        } else if hop.outcome == HopOutcome::Refused {
+            format!(
+                "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
+                hop.country,
+                hop.refused_offence.map_or("?", Offence::name)
+            )
+        } else if hop.outcome == HopOutcome::Unidentified {
+            format!(
+                "{} ({}) {}",
+                hop.carrier,
+                hop.country,
+                hop.unidentified_because.as_deref().unwrap_or("identified nobody")
+            )
+        } else {
+            let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
+            format!(
+                "{} ({}) had deleted its logs ({} retention) {} before the preservation order arrived",
+                hop.carrier,
+                hop.country,
+                fmt_ms(hop.retention_ms),
+                late_by.map_or_else(|| "?".to_owned(), fmt_ms)
+            )
+        };
+        return TraceOutcome {
+            result: TraceResult::Stopped,
+            hop: Some(hop.hop),
+            at_ms: at,
+            since_report_ms: since(at),
+            reason,
+        };
+    }
+    if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::OriginIdentified) {
+        return TraceOutcome {
+            result: TraceResult::OriginIdentified,
+            hop: Some(hop.hop),
+            at_ms: hop.disclosed_ms,
+            since_report_ms: since(hop.disclosed_ms),
+            reason: format!("the subscriber of {} ({}) was identified", hop.carrier, hop.country),
+        };
+    }
+    TraceOutcome {
+        result: TraceResult::Incomplete,
+        hop: None,
+        at_ms: None,
+        since_report_ms: None,
+        reason: if reported_at.is_some() {
+            "the trace neither reached the origin nor stopped".to_owned()
+        } else {
+            "the incident was never reported".to_owned()
+        },
+    }
+}
+
