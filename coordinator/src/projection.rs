@@ -156,7 +156,6 @@ pub struct GoalResult {
     pub actual_ms: Option<i64>,
 }
 
-
 impl HopReport {
     /// The length of a hop's span, where both its ends happened: the one
     /// definition every report, chart and CSV row uses.
@@ -166,9 +165,7 @@ impl HopReport {
             Stage::Acknowledgement => since_received(self.acknowledged_ms),
             Stage::PreservationOrdered => since_received(self.preservation_ordered_ms),
             Stage::Disclosure => since_received(self.disclosed_ms),
-            Stage::WrittenConfirmation => {
-                self.request_sent_ms.zip(self.confirmation_received_ms).map(|(s, r)| r - s)
-            }
+            Stage::WrittenConfirmation => self.request_sent_ms.zip(self.confirmation_received_ms).map(|(s, r)| r - s),
             Stage::Production => self.mla_received_ms.zip(self.produced_ms).map(|(m, p)| p - m),
             Stage::EndToEnd => None,
         }
@@ -432,4 +429,3 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
         },
     }
 }
-

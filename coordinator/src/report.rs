@@ -71,7 +71,13 @@ impl StageSummary {
     fn exact(stage: Stage, mut values: Vec<i64>) -> StageSummary {
         values.sort_unstable();
         let rank = |q: f64| values.get(((q * values.len() as f64).ceil() as usize).max(1) - 1).copied();
-        StageSummary { stage, count: values.len() as u64, p50_ms: rank(0.5), p90_ms: rank(0.9), max_ms: values.last().copied() }
+        StageSummary {
+            stage,
+            count: values.len() as u64,
+            p50_ms: rank(0.5),
+            p90_ms: rank(0.9),
+            max_ms: values.last().copied(),
+        }
     }
 }
 

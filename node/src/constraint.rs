@@ -20,6 +20,9 @@ pub const MAX_SHIFTS: usize = 24;
 /// and sums of such delays stay far from `i64` overflow.
 pub const MAX_DELAY_MS: i64 = 100 * 366 * crate::time::DAY_MS;
 
+/// Free text carried for reports (a country's name, a carrier's kind).
+pub const MAX_LABEL_BYTES: usize = 256;
+
 /// A value outside its bounds, said in words; the edge adds where it was.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -38,6 +41,14 @@ pub fn identifier(what: &str, text: &str) -> Result<(), Invalid> {
     }
     if text.chars().any(char::is_control) {
         return Err(Invalid(format!("the {what} contains a control character")));
+    }
+    Ok(())
+}
+
+/// A label of at most [`MAX_LABEL_BYTES`].
+pub fn label(what: &str, text: &str) -> Result<(), Invalid> {
+    if text.len() > MAX_LABEL_BYTES {
+        return Err(Invalid(format!("the {what} is {} bytes long; at most {MAX_LABEL_BYTES} are allowed", text.len())));
     }
     Ok(())
 }

@@ -168,9 +168,7 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
     let time_zone_name = identifier(value.time_zone, "time zone", "time_zone")?;
     let time_zone = jiff::tz::TimeZone::get(&time_zone_name)
         .map_err(|_| FieldError::new("time_zone", format!("`{time_zone_name}` is not an IANA time zone")))?;
-    if value.name.len() > 256 {
-        return Err(FieldError::new("name", "at most 256 bytes"));
-    }
+    constraint::label("name", &value.name).map_err(FieldError::at("name"))?;
     Ok(Country {
         code: country_code(value.code, "code")?,
         name: value.name,
@@ -206,9 +204,7 @@ fn next_hop(value: Option<pb::NextHop>, field: &str) -> Result<NextHop, FieldErr
 }
 
 fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
-    if value.kind.len() > 256 {
-        return Err(FieldError::new("kind", "at most 256 bytes"));
-    }
+    constraint::label("kind", &value.kind).map_err(FieldError::at("kind"))?;
     Ok(Carrier {
         id: carrier_id(value.id, "id")?,
         country: country_code(value.country, "country")?,
