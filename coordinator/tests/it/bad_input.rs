@@ -198,3 +198,29 @@ fn includes_share_catalogues_and_report_problems_in_the_included_file() {
     let output = pocnet(&["check", main_path.to_str().unwrap()]);
     assert!(text(&output.stderr).contains("[network] belongs in the main scenario file"), "{}", text(&output.stderr));
 }
+
+/// Output paths are checked when the command line is lowered into a plan,
+/// before any work: an unwritable `--json` used to fail after the whole run.
+#[test]
+fn unwritable_outputs_are_refused_before_any_work() {
+    for flag in ["--json", "--html"] {
+        let output = pocnet(&[
+            "run",
+            "scenarios/network-today.toml",
+            "--replications",
+            "100000",
+            flag,
+            "/nonexistent-dir/out.file",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{flag}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(&format!("{flag}: cannot write to /nonexistent-dir/out.file")), "{stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let blocked = dir.path().join("a-file");
+    std::fs::write(&blocked, "").unwrap();
+    let csv_dir = blocked.join("cases");
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--csv", csv_dir.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("--csv: cannot create"), "{}", text(&output.stderr));
+}

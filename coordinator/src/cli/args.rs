@@ -1,0 +1,161 @@
+//! The command line as typed: clap's types, with the flags' own parsers.
+//! `plan.rs` lowers these into a validated plan before any work starts.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pocnet_node::{CountryCode, Strategy};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "pocnet",
+    version,
+    about = "Simulates the G8 24/7 high-tech crime points-of-contact network in simulated time",
+    long_about = "Simulates the G8 24/7 high-tech crime points-of-contact network: each country's point of \
+contact is a gRPC node; a coordinator replays a TOML scenario in simulated time and measures how fast \
+preservation and traffic-data requests travel along a carrier chain, against the Action Plan's goals."
+)]
+pub struct Cli {
+    /// Log the flow of requests: -v for each step with its simulated time, -vv for more (or set RUST_LOG)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a scenario and print its report
+    #[command(after_help = "Examples:
+  pocnet run scenarios/quickstart.toml
+  pocnet run scenarios/weekend-trail.toml --seed 7 --json report.json
+  pocnet run scenarios/quickstart.toml --transport inproc
+  pocnet run scenarios/quickstart.toml --replications 10000 --json dist.json --csv cases/
+  pocnet run scenarios/quickstart.toml --nodes US=http://127.0.0.1:7001,FR=http://127.0.0.1:7002,DE=http://127.0.0.1:7003")]
+    Run(RunArgs),
+    /// Compare variants of a world under common random numbers (same seeds for every variant)
+    #[command(after_help = "Examples:
+  pocnet compare scenarios/weekend-trail.toml --vary strategy=hub,relay
+  pocnet compare scenarios/weekend-trail.toml --vary countries.GR.staffing=24/7,'{ office_hours = \"08:00-16:00\" }'
+  pocnet compare scenarios/weekend-trail.toml scenarios/weekend-trail-24-7.toml --replications 2000 --json comparison.json
+--vary takes a dotted path into the scenario (strategy, goals and seed are short for scenario.*)
+and comma-separated values, each TOML or a bare word.")]
+    Compare(CompareArgs),
+    /// Validate a scenario without running it (exit status 0 when valid)
+    #[command(after_help = "Example:
+  pocnet check scenarios/weekend-trail.toml")]
+    Check {
+        /// The scenario file (TOML)
+        file: PathBuf,
+    },
+    /// Print the JSON Schema of the scenario format (for TOML editors: taplo, Even Better TOML)
+    #[command(after_help = "Example:
+  pocnet schema > scenarios/pocnet-scenario.schema.json
+Scenario files point to it with a first line `#:schema ./pocnet-scenario.schema.json`.")]
+    Schema,
+    /// Serve an empty country node over gRPC; the coordinator configures it (see `run --nodes`)
+    #[command(after_help = "Example:
+  pocnet node --listen 127.0.0.1:7001
+Port 0 picks a free port; the address actually bound is printed on the first line.")]
+    Node {
+        /// Address to listen on
+        #[arg(long, value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+    },
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML)
+    pub file: PathBuf,
+    /// Seed of every random draw; defaults to the scenario's `seed`
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// How the coordinator reaches the nodes: real gRPC servers on loopback, or direct calls
+    /// [default: grpc for one run, inproc for --replications]
+    #[arg(long, value_enum)]
+    pub transport: Option<Transport>,
+    /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,...
+    #[arg(long, value_name = "CC=URL,...", value_parser = parse_nodes, conflicts_with = "transport")]
+    pub nodes: Option<BTreeMap<CountryCode, String>>,
+    /// Override the scenario's strategy: hub (the reporting country asks each next country), relay
+    /// (each requested country forwards) or parallel (the whole chain is known: all asked at once)
+    #[arg(long, value_parser = parse_strategy)]
+    pub strategy: Option<Strategy>,
+    /// Also write the full report as JSON (format in docs/report.md)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Run N independent replications (seeds derived from --seed) and report distributions
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "nodes")]
+    pub replications: Option<u64>,
+    /// Worker threads for --replications [default: all cores]
+    #[arg(long, value_name = "N", requires = "replications", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Write per-case rows (traces.csv, hops.csv) into DIR
+    #[arg(long, value_name = "DIR")]
+    pub csv: Option<PathBuf>,
+    /// Write a self-contained HTML report with charts (opens without network access)
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct CompareArgs {
+    /// One scenario with --vary, or two or more scenarios to compare
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// PATH=V1,V2,...: variants of the one scenario given, baseline first
+    #[arg(long, value_name = "PATH=V1,V2,...")]
+    pub vary: Option<String>,
+    /// Replications per variant
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replications: u64,
+    /// Base seed shared by every variant; defaults to the first scenario's `seed`
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Also write the comparison as JSON (format in docs/report.md)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the comparison as a self-contained HTML page
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+fn parse_strategy(text: &str) -> Result<Strategy, String> {
+    Strategy::from_name(text).ok_or_else(|| {
+        let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Transport {
+    Grpc,
+    Inproc,
+}
+
+pub fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
+    let mut nodes = BTreeMap::new();
+    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let (code, url) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("`{entry}` should be CC=URL, like FR=http://127.0.0.1:7002"))?;
+        let code = code.trim();
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(format!("`{code}` in `{entry}` is not a two-letter country code"));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("`{url}` in `{entry}` should start with http:// or https://"));
+        }
+        if nodes.insert(CountryCode(code.to_owned()), url.trim().to_owned()).is_some() {
+            return Err(format!("{code} is given twice"));
+        }
+    }
+    if nodes.is_empty() {
+        return Err("give at least one CC=URL".to_owned());
+    }
+    Ok(nodes)
+}

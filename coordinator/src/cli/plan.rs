@@ -1,0 +1,182 @@
+//! The command line lowered once into a validated plan (ripgrep's LowArgs →
+//! HiArgs): the scenario loaded and overridden, the seed chosen, how the
+//! nodes are reached, and every output path checked writable, before any
+//! simulated time passes: a typo in `--json` costs nothing, not a whole run.
+
+use super::args::{CompareArgs, RunArgs, Transport};
+use anyhow::Context;
+use pocnet_coordinator::compare::Variant;
+use pocnet_coordinator::engine::Placement;
+use pocnet_coordinator::replication;
+use pocnet_coordinator::scenario::variation::{self, split_values};
+use pocnet_coordinator::scenario::{Scenario, ScenarioError};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// What lowering found: a plan to carry out, or input already reported as invalid.
+pub enum Lowered<T> {
+    Ready(T),
+    /// The scenario's problems have been printed; the exit status says "invalid input".
+    Invalid,
+}
+
+/// How a run reaches its result.
+pub enum Mode {
+    /// One replication, with the nodes placed as asked.
+    Single(Placement),
+    /// Many, in process or over loopback gRPC.
+    Replications { options: replication::Options, transport: Transport },
+}
+
+/// Where the results go besides the terminal; each path was checked writable.
+#[derive(Default)]
+pub struct Outputs {
+    pub json: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    pub csv: Option<PathBuf>,
+}
+
+pub struct RunPlan {
+    pub file: PathBuf,
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub mode: Mode,
+    pub outputs: Outputs,
+}
+
+pub struct ComparePlan {
+    pub variants: Vec<Variant>,
+    pub seed: u64,
+    pub options: replication::Options,
+    pub outputs: Outputs,
+}
+
+impl RunPlan {
+    pub fn lower(args: RunArgs) -> anyhow::Result<Lowered<RunPlan>> {
+        let outputs = Outputs::checked(args.json, args.html, args.csv)?;
+        let Some(mut scenario) = load(&args.file)? else { return Ok(Lowered::Invalid) };
+        if let Some(strategy) = args.strategy {
+            scenario.strategy = strategy;
+        }
+        let seed = args.seed.unwrap_or(scenario.seed);
+        let mode = match (args.replications, args.nodes, args.transport) {
+            (Some(replications), _, transport) => Mode::Replications {
+                options: options(replications, args.threads),
+                transport: transport.unwrap_or(Transport::Inproc),
+            },
+            (None, Some(urls), _) => Mode::Single(Placement::Remote(urls)),
+            (None, None, Some(Transport::Inproc)) => Mode::Single(Placement::InProcess),
+            (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),
+        };
+        Ok(Lowered::Ready(RunPlan { file: args.file, scenario, seed, mode, outputs }))
+    }
+}
+
+impl ComparePlan {
+    pub fn lower(args: CompareArgs) -> anyhow::Result<Lowered<ComparePlan>> {
+        let outputs = Outputs::checked(args.json, args.html, None)?;
+        let mut variants = Vec::new();
+        match (&args.vary, args.files.as_slice()) {
+            (Some(vary), [file]) => {
+                let (path, values) = vary.split_once('=').ok_or_else(|| {
+                    anyhow::anyhow!("--vary `{vary}` should be PATH=V1,V2,..., like strategy=hub,relay")
+                })?;
+                let values = split_values(values);
+                if values.len() < 2 {
+                    anyhow::bail!("--vary `{vary}` needs at least two values to compare, separated by commas");
+                }
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read scenario {}", file.display()))?;
+                for value in values {
+                    let varied = variation::apply(&text, path, &value)
+                        .map_err(|e| anyhow::anyhow!("--vary {path}={value} on {}: {e}", file.display()))?;
+                    let label = format!("{path}={value}");
+                    let name = format!("{} [{label}]", file.display());
+                    let Some(scenario) = shown(Scenario::parse_at(&name, &varied, Some(file)))? else {
+                        return Ok(Lowered::Invalid);
+                    };
+                    variants.push(Variant { label, scenario });
+                }
+            }
+            (Some(_), _) => anyhow::bail!("--vary takes exactly one scenario file"),
+            (None, [_]) => anyhow::bail!("give two or more scenarios to compare, or one with --vary PATH=V1,V2"),
+            (None, files) => {
+                for file in files {
+                    let Some(scenario) = load(file)? else { return Ok(Lowered::Invalid) };
+                    variants.push(Variant { label: file.display().to_string(), scenario });
+                }
+            }
+        }
+        let seed = args.seed.unwrap_or(variants[0].scenario.seed);
+        let options = options(args.replications, args.threads);
+        Ok(Lowered::Ready(ComparePlan { variants, seed, options, outputs }))
+    }
+}
+
+impl Outputs {
+    /// Checks that every requested output can be written, before any work.
+    fn checked(json: Option<PathBuf>, html: Option<PathBuf>, csv: Option<PathBuf>) -> anyhow::Result<Outputs> {
+        if let Some(path) = &json {
+            writable_file(path, "--json")?;
+        }
+        if let Some(path) = &html {
+            writable_file(path, "--html")?;
+        }
+        if let Some(dir) = &csv {
+            std::fs::create_dir_all(dir).with_context(|| format!("--csv: cannot create {}", dir.display()))?;
+            writable_file(&dir.join("traces.csv"), "--csv")?;
+        }
+        Ok(Outputs { json, html, csv })
+    }
+}
+
+/// Opens `path` for writing without changing it, and removes it again if
+/// this check created it.
+fn writable_file(path: &Path, flag: &str) -> anyhow::Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| format!("{flag}: cannot write to {}", path.display()))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
+}
+
+fn options(replications: u64, threads: Option<u16>) -> replication::Options {
+    // `--threads`, or every core.
+    let threads = threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+    replication::Options { replications, threads, progress: std::io::stderr().is_terminal() }
+}
+
+/// Loads a scenario or prints every problem found; `None` when invalid.
+pub fn load(file: &Path) -> anyhow::Result<Option<Scenario>> {
+    shown(Scenario::load(file))
+}
+
+/// A validated scenario, or `None` after printing every problem it has.
+fn shown(loaded: Result<Scenario, ScenarioError>) -> anyhow::Result<Option<Scenario>> {
+    match loaded {
+        Ok(scenario) => Ok(Some(scenario)),
+        Err(ScenarioError::Invalid { file, problems }) => {
+            let theme = if std::io::stderr().is_terminal() {
+                miette::GraphicalTheme::unicode()
+            } else {
+                miette::GraphicalTheme::unicode_nocolor()
+            };
+            let handler = miette::GraphicalReportHandler::new_themed(theme);
+            let mut text = String::new();
+            for problem in &problems {
+                let _ = handler.render_report(&mut text, problem);
+                text.push('\n');
+            }
+            let count = problems.len();
+            eprint!("{text}");
+            eprintln!("error: {file} is not a valid scenario ({count} problem{})", if count == 1 { "" } else { "s" });
+            Ok(None)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
