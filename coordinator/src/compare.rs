@@ -6,7 +6,7 @@
 use crate::analysis::{Aggregate, ReplicationOutcome, Stage};
 use crate::goals::Measure;
 use crate::replication_report::proportion;
-use crate::report::{ScenarioInfo, measure_name};
+use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::statistics::{PairedDifference, Proportion, Tally, paired_difference};
 use crate::units::fmt_ms;
@@ -168,7 +168,7 @@ impl Comparison {
         let measures: Vec<Measure> =
             self.variants.first().map(|v| v.goals.iter().map(|g| g.measure).collect()).unwrap_or_default();
         for measure in measures {
-            let title = format!("Goal: {}", measure_name(measure));
+            let title = format!("Goal: {}", measure.name());
             section(&mut out, &title, Metric::Goal(measure), &|v| {
                 v.goals.iter().find(|g| g.measure == measure).map_or(Tally::default().into(), |g| g.compliance)
             });

@@ -40,6 +40,21 @@ impl Measure {
         Measure::MlaBeforeHoldExpiry,
     ];
 
+    /// The span this goal times, if it times one ([`Stage::measure`] is the
+    /// one mapping between the two vocabularies).
+    pub fn span(self) -> Option<crate::projection::Stage> {
+        crate::projection::Stage::HOP_SPANS.into_iter().find(|stage| stage.measure() == Some(self))
+    }
+
+    /// How reports name it: a span's own name, or the goal's.
+    pub fn name(self) -> &'static str {
+        match (self.span(), self) {
+            (Some(stage), _) => stage.name(),
+            (None, Measure::Hold) => "hold duration",
+            (None, _) => "MLA before hold expiry",
+        }
+    }
+
     /// The key scenarios use to override the target.
     pub fn key(self) -> &'static str {
         match self {

@@ -2,6 +2,7 @@
 //! the goal profile. Built from the event log alone, so every transport that
 //! yields the same log yields the same report.
 
+use crate::analysis::Aggregate;
 use crate::engine::RunLog;
 use crate::goals::{Goal, Measure};
 pub use crate::projection::{
@@ -57,7 +58,9 @@ pub struct GoalSummary {
 }
 
 /// One span's latencies in this run, exact: nearest-rank quantiles of the
-/// measured values (a single run has few; no histogram rounding is shown).
+/// measured values. The replication analysis keeps HdrHistograms (three
+/// significant figures), right for thousands of values; a single run has a
+/// handful, and shows them as measured.
 #[derive(Debug, Serialize)]
 pub struct StageSummary {
     pub stage: Stage,
@@ -86,14 +89,16 @@ impl Report {
         let goals = scenario.goals.goals.clone();
         let incidents = incident_reports(scenario, &log.events);
 
-        let mut summaries: Vec<GoalSummary> =
-            goals.into_iter().map(|goal| GoalSummary { goal, evaluated: 0, met: 0 }).collect();
-        for result in incidents.iter().flat_map(|i| &i.hops).flat_map(|h| &h.goals) {
-            if let Some(summary) = summaries.iter_mut().find(|s| s.goal.measure == result.measure) {
-                summary.evaluated += 1;
-                summary.met += u64::from(result.met);
-            }
-        }
+        // Goal compliance is the replication analysis over this one run.
+        let mut analysis = Aggregate::new();
+        analysis.add(scenario, 0, &incidents);
+        let summaries = goals
+            .into_iter()
+            .map(|goal| {
+                let tally = analysis.goals.get(&goal.measure).copied().unwrap_or_default();
+                GoalSummary { goal, evaluated: tally.trials, met: tally.successes }
+            })
+            .collect();
         let hops = || incidents.iter().flat_map(|i| &i.hops);
         let mut stages: Vec<StageSummary> = Stage::HOP_SPANS
             .into_iter()
@@ -219,7 +224,7 @@ impl Report {
                         (_, Some(actual)) => format!("took {}", fmt_ms(actual)),
                         (_, None) => "never happened".to_owned(),
                     };
-                    format!("hop {} {}: {} {}", h.hop, h.country, measure_name(g.measure), actual)
+                    format!("hop {} {}: {} {}", h.hop, h.country, g.measure.name(), actual)
                 })
                 .collect();
             if !missed.is_empty() {
@@ -258,18 +263,6 @@ impl Report {
             }
         }
         out
-    }
-}
-
-pub fn measure_name(measure: Measure) -> &'static str {
-    match measure {
-        Measure::Acknowledgement => "acknowledgement",
-        Measure::PreservationOrdered => "preservation order",
-        Measure::Disclosure => "disclosure",
-        Measure::WrittenConfirmation => "written confirmation",
-        Measure::Hold => "hold duration",
-        Measure::Production => "production",
-        Measure::MlaBeforeHoldExpiry => "MLA before hold expiry",
     }
 }
 

@@ -7,7 +7,6 @@ use crate::analysis::{Aggregate, Stage};
 use crate::compare::{Comparison, Metric};
 use crate::goals::Measure;
 use crate::replication_report::ReplicationReport;
-use crate::report::measure_name;
 use crate::statistics::{Proportion, Tally};
 use crate::units::fmt_ms;
 use std::fmt::Write as _;
@@ -50,10 +49,10 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
     );
     let _ = writeln!(body, "<h2>Goal compliance</h2>");
     let goal_rows: Vec<(String, Proportion)> =
-        report.goals.iter().map(|g| (measure_name(g.goal.measure).to_owned(), g.compliance)).collect();
+        report.goals.iter().map(|g| (g.goal.measure.name().to_owned(), g.compliance)).collect();
     body.push_str("<ul class=\"note\">");
     for g in &report.goals {
-        let _ = write!(body, "<li>{}: {}</li>", measure_name(g.goal.measure), escape(&g.goal.description));
+        let _ = write!(body, "<li>{}: {}</li>", g.goal.measure.name(), escape(&g.goal.description));
     }
     body.push_str("</ul>\n");
     body.push_str(&proportion_bars("goal-compliance", &goal_rows));
@@ -162,7 +161,7 @@ pub fn comparison_page(comparison: &Comparison) -> String {
     for d in &comparison.differences {
         let metric = match d.metric {
             Metric::TracesReachingOrigin => "traces reaching the origin".to_owned(),
-            Metric::Goal(m) => measure_name(m).to_owned(),
+            Metric::Goal(m) => m.name().to_owned(),
         };
         let _ = writeln!(
             body,
@@ -178,7 +177,7 @@ pub fn comparison_page(comparison: &Comparison) -> String {
     let measures: Vec<Measure> =
         comparison.variants.first().map(|v| v.goals.iter().map(|g| g.measure).collect()).unwrap_or_default();
     for measure in measures {
-        let _ = writeln!(body, "<h3>{}</h3>", measure_name(measure));
+        let _ = writeln!(body, "<h3>{}</h3>", measure.name());
         let rows: Vec<(String, Proportion)> = comparison
             .variants
             .iter()
