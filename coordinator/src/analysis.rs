@@ -150,7 +150,7 @@ impl Aggregate {
 
     /// Adds replication `replication`; replications must come in order.
     pub fn add(&mut self, scenario: &Scenario, replication: u64, incidents: &[IncidentReport]) {
-        debug_assert_eq!(replication, self.replications, "replications are added in order");
+        assert_eq!(replication, self.replications, "replications are added in order");
         self.replications += 1;
         let mut outcome = ReplicationOutcome::default();
         for (index, incident) in incidents.iter().enumerate() {
