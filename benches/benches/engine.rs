@@ -1,98 +1,255 @@
-//! Two throughput figures, each the median of five runs (the machines are
-//! shared and noisy), with parse and report times apart so the engine's own
-//! rate is visible:
-//! - simulated events per second of one in-process run on a generated network
-//!   of 100 countries and 10,000 incidents;
-//! - replications per second (and events per second) of 10,000 replications
-//!   of `scenarios/quickstart.toml`, on all cores, merged into the statistics
-//!   `pocnet run --replications` reports.
+//! The engine's speed as ratios against baselines measured in the same run
+//! (the machines are shared and noisy, so absolute times are printed for
+//! context only), each the median of several runs with its spread:
+//!
+//! 1. in process, a generated network of 100 countries and 10,000 incidents,
+//!    against a bare `BinaryHeap<(i64, u32, u64, u32)>` event loop that pops
+//!    and pushes the same number of events;
+//! 2. linearity: 100,000 incidents against 10,000 on the same network, and the
+//!    process's peak memory per incident;
+//! 3. 10,000 incidents of the quickstart chain in one run;
+//! 4. 10,000 replications of `scenarios/quickstart.toml`, on one thread and on
+//!    every core, merged into the statistics `pocnet run --replications` reports;
+//! 5. over gRPC on loopback: `network-today.toml` against its in-process time,
+//!    and the time per window against a bare tonic unary round to a node.
 //!
 //! Run with `cargo bench -p pocnet-benches`.
 
 use pocnet_coordinator::analysis::Aggregate;
-use pocnet_coordinator::engine::{self, Placement};
+use pocnet_coordinator::engine::{self, Placement, RunLog};
 use pocnet_coordinator::replication::{self, Options};
 use pocnet_coordinator::report;
-use pocnet_coordinator::report::Report;
 use pocnet_coordinator::scenario::Scenario;
+use rand::{RngExt, SeedableRng};
+use std::collections::BinaryHeap;
+use std::cmp::Reverse;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-const COUNTRIES: usize = 100;
-const INCIDENTS: usize = 10_000;
-const RUNS: usize = 5;
+/// Median and spread of repeated timings.
+struct Timing {
+    runs: usize,
+    median: Duration,
+    min: Duration,
+    max: Duration,
+}
 
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values[values.len() / 2]
+impl Timing {
+    fn of(runs: usize, mut work: impl FnMut()) -> Timing {
+        let mut times: Vec<Duration> = (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                work();
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        Timing { runs, median: times[runs / 2], min: times[0], max: times[runs - 1] }
+    }
+
+    fn ms(&self) -> f64 {
+        self.median.as_secs_f64() * 1e3
+    }
+}
+
+impl std::fmt::Display for Timing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.1} ms (median of {}, spread {:.1}-{:.1} ms)",
+            self.ms(),
+            self.runs,
+            self.min.as_secs_f64() * 1e3,
+            self.max.as_secs_f64() * 1e3
+        )
+    }
 }
 
 fn main() {
-    large_network();
+    let ten_thousand = large_network();
+    linearity(ten_thousand);
+    quickstart_chain();
     replications();
+    grpc();
 }
 
-fn replications() {
-    const REPLICATIONS: u64 = 10_000;
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/quickstart.toml");
-    let scenario = Scenario::load(std::path::Path::new(path)).expect("the quickstart scenario is valid");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let options = Options { replications: REPLICATIONS, threads, progress: false };
-    let mut times = Vec::new();
-    let mut events = 0;
-    for _ in 0..RUNS {
-        let mut aggregate = Aggregate::new();
-        events = 0;
-        let started = Instant::now();
-        replication::run_in_process(&scenario, scenario.seed, &options, |r, log| {
-            events += log.events.len();
-            aggregate.add(&scenario, r, &report::incident_reports(&scenario, &log.events));
-        })
-        .expect("the replications complete");
-        times.push(started.elapsed());
-        assert_eq!(aggregate.replications, REPLICATIONS);
+fn run_in_process(scenario: &Scenario) -> RunLog {
+    engine::run_in_process_blocking(scenario, scenario.seed, 0).expect("the run completes")
+}
+
+/// A bare discrete-event loop: a heap of `(time, source, sequence, slot)`
+/// holding `queued` events; each step pops the earliest and pushes one later.
+fn bare_heap_loop(events: usize, queued: usize) -> u64 {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let mut heap = BinaryHeap::with_capacity(queued);
+    for slot in 0..queued as u32 {
+        heap.push(Reverse((rng.random_range(0..86_400_000i64), slot % 100, u64::from(slot), slot)));
     }
-    let time = median(times);
-    eprintln!("replications/quickstart {REPLICATIONS} replications on {threads} threads");
-    eprintln!("  time (median/{RUNS})  {:>10.1} ms", time.as_secs_f64() * 1e3);
-    eprintln!("  replications/s   {:>10.0}", REPLICATIONS as f64 / time.as_secs_f64());
-    eprintln!("  events/s         {:>10.0}  ({events} events)", events as f64 / time.as_secs_f64());
+    let mut checksum = 0u64;
+    for sequence in 0..events as u64 {
+        let Reverse((at, source, _, slot)) = heap.pop().expect("the heap never empties");
+        checksum = checksum.wrapping_add(at as u64 ^ u64::from(slot));
+        heap.push(Reverse((at + rng.random_range(1..3_600_000i64), source, sequence, slot)));
+    }
+    checksum
 }
 
-fn large_network() {
+fn large_network() -> Duration {
+    const COUNTRIES: usize = 100;
+    const INCIDENTS: usize = 10_000;
     let text = pocnet_benches::generated_network(COUNTRIES, INCIDENTS, 1);
     let started = Instant::now();
     let scenario = Scenario::parse("generated.toml", &text).expect("the generated scenario is valid");
     let parse = started.elapsed();
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
-
-    let mut run_times = Vec::new();
-    let mut report_times = Vec::new();
     let mut events = 0;
     let mut windows = 0;
-    let mut first_json: Option<String> = None;
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        let log = runtime
-            .block_on(engine::run_scenario(&scenario, scenario.seed, &Placement::InProcess))
-            .expect("the run completes");
-        run_times.push(started.elapsed());
-        let started = Instant::now();
-        let json = Report::build(&scenario, &log).to_json();
-        report_times.push(started.elapsed());
-        // Every run must produce the same bytes, or the figure measures different work.
-        match &first_json {
-            Some(first) => assert!(first == &json, "runs differ"),
-            None => first_json = Some(json),
-        }
+    let run = Timing::of(5, || {
+        let log = run_in_process(&scenario);
         events = log.events.len();
         windows = log.windows;
+    });
+    let heap = Timing::of(5, || {
+        std::hint::black_box(bare_heap_loop(events, INCIDENTS));
+    });
+    let engine_rate = events as f64 / run.median.as_secs_f64();
+    let heap_rate = events as f64 / heap.median.as_secs_f64();
+    eprintln!("1. in process: {COUNTRIES} countries, {INCIDENTS} incidents, {events} events, {windows} windows");
+    eprintln!("   parse+validate {:.1} ms", parse.as_secs_f64() * 1e3);
+    eprintln!("   engine         {run}: {engine_rate:.0} events/s");
+    eprintln!("   bare heap loop {heap}: {heap_rate:.0} events/s");
+    eprintln!("   ratio engine/heap {:.3} (target at least 0.5)", engine_rate / heap_rate);
+    run.median
+}
+
+/// Peak resident memory of this process so far, from /proc (Linux).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+fn linearity(ten_thousand: Duration) {
+    const INCIDENTS: usize = 100_000;
+    let text = pocnet_benches::generated_network(100, INCIDENTS, 1);
+    let scenario = Scenario::parse("generated.toml", &text).expect("the generated scenario is valid");
+    drop(text);
+    let mut events = 0;
+    let run = Timing::of(1, || events = run_in_process(&scenario).events.len());
+    eprintln!("2. linearity: 100 countries, {INCIDENTS} incidents, {events} events");
+    eprintln!("   run {run}");
+    eprintln!(
+        "   100,000 / 10,000 incidents: {:.1}x the time (target at most 12x)",
+        run.median.as_secs_f64() / ten_thousand.as_secs_f64()
+    );
+    if let Some(peak) = peak_rss_bytes() {
+        eprintln!(
+            "   peak memory of the whole process {:.0} MB: at most {:.1} KB per incident (target at most 4 KB)",
+            peak as f64 / 1e6,
+            peak as f64 / INCIDENTS as f64 / 1e3
+        );
     }
-    let run = median(run_times);
-    let rate = events as f64 / run.as_secs_f64();
-    let report = median(report_times);
-    eprintln!("engine/inproc {COUNTRIES} countries, {INCIDENTS} incidents ({} bytes of TOML)", text.len());
-    eprintln!("  parse+validate   {:>10.1} ms", parse.as_secs_f64() * 1e3);
-    eprintln!("  run (median/{RUNS}) {:>10.1} ms  {events} events, {windows} windows", run.as_secs_f64() * 1e3);
-    eprintln!("  report+json      {:>10.1} ms", report.as_secs_f64() * 1e3);
-    eprintln!("  events/s         {rate:>10.0}");
+}
+
+fn quickstart() -> Scenario {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/quickstart.toml");
+    Scenario::load(Path::new(path)).expect("the quickstart scenario is valid")
+}
+
+fn quickstart_chain() {
+    const INCIDENTS: usize = 10_000;
+    let mut scenario = quickstart();
+    let template = scenario.incidents[0].clone();
+    scenario.incidents = (0..INCIDENTS)
+        .map(|n| {
+            let mut incident = template.clone();
+            incident.id = format!("phish-{n}");
+            incident.communication_at = template.communication_at.plus_ms((n as i64 % 1440) * 60_000);
+            incident
+        })
+        .collect();
+    let mut events = 0;
+    let run = Timing::of(5, || events = run_in_process(&scenario).events.len());
+    eprintln!("3. quickstart chain: {INCIDENTS} incidents in one run, {events} events");
+    eprintln!("   run {run} (target under 300 ms of CPU; one thread, so wall time is CPU time)");
+}
+
+fn replications() {
+    const REPLICATIONS: u64 = 10_000;
+    let scenario = quickstart();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut one_thread = Duration::ZERO;
+    for threads in [1, cores] {
+        let options = Options { replications: REPLICATIONS, threads, progress: false };
+        let run = Timing::of(5, || {
+            let mut aggregate = Aggregate::new();
+            replication::run_in_process(&scenario, scenario.seed, &options, |r, log| {
+                aggregate.add(&scenario, r, &report::incident_reports(&scenario, &log.events));
+            })
+            .expect("the replications complete");
+            assert_eq!(aggregate.replications, REPLICATIONS);
+        });
+        if threads == 1 {
+            one_thread = run.median;
+        }
+        eprintln!(
+            "4. {REPLICATIONS} replications of quickstart on {threads} thread(s): {run}: {:.0} replications/s, \
+             {:.1} us of work per replication, speed-up {:.2}x over one thread",
+            REPLICATIONS as f64 / run.median.as_secs_f64(),
+            run.median.as_secs_f64() * threads as f64 / REPLICATIONS as f64 * 1e6,
+            one_thread.as_secs_f64() / run.median.as_secs_f64()
+        );
+    }
+}
+
+fn grpc() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/network-today.toml");
+    let scenario = Scenario::load(Path::new(path)).expect("network-today is valid");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let inproc = Timing::of(5, || {
+        run_in_process(&scenario);
+    });
+    let mut windows = 0;
+    let over_grpc = Timing::of(3, || {
+        let log = runtime
+            .block_on(engine::run_scenario(&scenario, scenario.seed, &Placement::LocalGrpc))
+            .expect("the run completes");
+        windows = log.windows;
+    });
+    // A bare tonic unary round to a served node: the health check, the
+    // smallest call a node answers, on the same loopback connection kind.
+    const ROUNDS: u32 = 2_000;
+    let bare = runtime.block_on(async {
+        let servers = engine::spawn_local_servers(["XX".into()]).await.expect("a local node");
+        let url = servers.urls.values().next().expect("one url").clone();
+        let channel = tonic::transport::Endpoint::from_shared(url)
+            .expect("a url")
+            .connect()
+            .await
+            .expect("the node answers");
+        let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+        let request = || tonic_health::pb::HealthCheckRequest { service: String::new() };
+        for _ in 0..100 {
+            health.check(request()).await.expect("warm-up");
+        }
+        let started = Instant::now();
+        for _ in 0..ROUNDS {
+            health.check(request()).await.expect("a round");
+        }
+        started.elapsed() / ROUNDS
+    });
+    let per_window = over_grpc.median / windows.max(1) as u32;
+    eprintln!("5. network-today over loopback gRPC: {windows} windows");
+    eprintln!("   in process {inproc}");
+    eprintln!("   over gRPC  {over_grpc}");
+    eprintln!(
+        "   ratio gRPC/in-process {:.1}x (target under 10x)",
+        over_grpc.median.as_secs_f64() / inproc.median.as_secs_f64()
+    );
+    eprintln!(
+        "   per window {:.0} us against a bare tonic round of {:.0} us: {:.2}x (target at most 1.3x)",
+        per_window.as_secs_f64() * 1e6,
+        bare.as_secs_f64() * 1e6,
+        per_window.as_secs_f64() / bare.as_secs_f64()
+    );
 }

@@ -123,13 +123,13 @@ impl Nodes {
         found.ok_or_else(|| EngineError::MissingNode(country.clone()))
     }
 
-    /// Advances the nodes in `active` to `until`; the others have nothing due.
-    async fn advance(&mut self, until: SimTime, active: &[usize]) -> Result<WindowReport, EngineError> {
+    /// Advances each granted node to its own `until`; the others have nothing due.
+    async fn advance(&mut self, grants: &[(usize, SimTime)]) -> Result<WindowReport, EngineError> {
         let mut report = WindowReport { events: Vec::new(), next_events: Vec::new(), arrivals: Vec::new() };
         match self {
             Nodes::InProcess { nodes, index } => {
                 let mut sent = Vec::new();
-                for &i in active {
+                for &(i, until) in grants {
                     let outcome = nodes[i].advance(until);
                     report.events.extend(outcome.events);
                     sent.extend(outcome.sent);
@@ -139,11 +139,11 @@ impl Nodes {
                     report.arrivals.push((to, envelope.deliver_at));
                     nodes[to].deliver(envelope)?;
                 }
-                report.next_events.extend(active.iter().map(|&i| (i, nodes[i].next_event_time())));
+                report.next_events.extend(grants.iter().map(|&(i, _)| (i, nodes[i].next_event_time())));
             }
             Nodes::Grpc { clients } => {
                 let mut calls = tokio::task::JoinSet::new();
-                for &i in active {
+                for &(i, until) in grants {
                     let (code, mut client) = (clients[i].0.clone(), clients[i].1.clone());
                     calls.spawn(async move {
                         let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms() }).await;
@@ -189,26 +189,35 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
     debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
     // When each node next has something to do. A window ending at zero runs
     // nothing and tells us when every node's first event is.
-    let everyone: Vec<usize> = (0..nodes.len()).collect();
-    let first = nodes.advance(SimTime::ZERO, &everyone).await?;
+    let everyone: Vec<(usize, SimTime)> = (0..nodes.len()).map(|i| (i, SimTime::ZERO)).collect();
+    let first = nodes.advance(&everyone).await?;
     let mut pending: Vec<Option<SimTime>> = vec![None; nodes.len()];
     for (i, next) in first.next_events {
         pending[i] = next;
     }
     let mut events = first.events;
     let mut windows = 0;
-    let mut active = Vec::with_capacity(pending.len());
+    let mut grants = Vec::with_capacity(pending.len());
     while let Some(lbts) = pending.iter().flatten().min().copied() {
         if lbts.ms() > HORIZON_MS {
             return Err(EngineError::Runaway);
         }
-        let until = lbts.plus_ms(lookahead_ms);
-        // Only nodes with something due before `until` need the window: the
-        // others would run nothing, and nothing sent in it reaches them before it ends.
-        active.clear();
-        active.extend(pending.iter().enumerate().filter(|(_, next)| next.is_some_and(|t| t < until)).map(|(i, _)| i));
-        tracing::trace!(from_ms = lbts.ms(), until_ms = until.ms(), nodes = active.len(), "granting window");
-        let mut window = nodes.advance(until, &active).await?;
+        // Each node may run to the earliest time anything another node does
+        // could reach it: the others' earliest pending input plus the
+        // lookahead (its own messages' answers bound it further, inside
+        // `NodeRuntime::advance`). Only nodes with something due before their
+        // bound are called; a node alone with work runs far ahead at once.
+        let (first, second) = two_earliest(&pending);
+        grants.clear();
+        for (i, next) in pending.iter().enumerate() {
+            let others = if Some(i) == first.map(|(j, _)| j) { second } else { first.map(|(_, t)| t) };
+            let until = others.map_or(SimTime(HORIZON_MS + 1), |t| t.plus_ms(lookahead_ms));
+            if next.is_some_and(|t| t < until) {
+                grants.push((i, until));
+            }
+        }
+        tracing::trace!(from_ms = lbts.ms(), nodes = grants.len(), "granting window");
+        let mut window = nodes.advance(&grants).await?;
         events.append(&mut window.events);
         for (i, next) in window.next_events {
             pending[i] = next;
@@ -220,6 +229,26 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
     }
     events.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(RunLog { seed, events, windows })
+}
+
+/// The node with the earliest pending input and its time, and the second
+/// earliest time among the other nodes.
+fn two_earliest(pending: &[Option<SimTime>]) -> (Option<(usize, SimTime)>, Option<SimTime>) {
+    let mut first: Option<(usize, SimTime)> = None;
+    let mut second: Option<SimTime> = None;
+    for (i, next) in pending.iter().enumerate() {
+        let Some(t) = *next else { continue };
+        match first {
+            Some((_, f)) if t >= f => second = Some(second.map_or(t, |s| s.min(t))),
+            _ => {
+                if let Some((_, f)) = first {
+                    second = Some(second.map_or(f, |s| s.min(f)));
+                }
+                first = Some((i, t));
+            }
+        }
+    }
+    (first, second)
 }
 
 /// Nodes served over gRPC on loopback ports inside this process; they stop

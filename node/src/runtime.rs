@@ -15,6 +15,9 @@ use std::collections::{BTreeSet, BinaryHeap};
 pub struct WindowOutcome {
     pub sent: Vec<Envelope>,
     pub events: Vec<Event>,
+    /// Everything before this instant has run (the window's end, or the
+    /// earlier bound its own messages set).
+    pub reached: SimTime,
 }
 
 /// Why a message was refused; nothing is queued when one is returned.
@@ -134,21 +137,36 @@ impl NodeRuntime {
         Ok(())
     }
 
-    /// Runs every input due strictly before `until`.
+    /// Runs every input due strictly before `until`, or before an earlier
+    /// bound this window's own messages set.
+    ///
+    /// The coordinator's `until` is the earliest time anything another node
+    /// does could reach this one. A message this node sends at `t` could draw
+    /// an answer back no sooner than `t + 2 × min_message_delay` (one delay
+    /// out, one back), so each message sent lowers the bound to its arrival
+    /// plus the minimum delay. A node alone with work thus runs far ahead in
+    /// one call, and still never past an input it could yet receive.
     pub fn advance(&mut self, until: SimTime) -> WindowOutcome {
         let mut outcome = WindowOutcome::default();
+        let mut bound = until;
+        let echo_ms = self.machine.min_message_delay_ms();
         while let Some(Reverse(next)) = self.agenda.peek() {
-            if next.at >= until {
+            if next.at >= bound {
                 break;
             }
             let Some(Reverse(next)) = self.agenda.pop() else {
                 break;
             };
             self.now = next.at;
+            let sent_before = outcome.sent.len();
             let outputs = self.machine.handle(next.at, next.input);
             self.apply(outputs, &mut outcome);
+            for envelope in &outcome.sent[sent_before..] {
+                bound = bound.min(envelope.deliver_at.plus_ms(echo_ms));
+            }
         }
-        self.now = self.now.max(until);
+        self.now = self.now.max(bound);
+        outcome.reached = self.now;
         outcome
     }
 

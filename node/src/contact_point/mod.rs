@@ -144,7 +144,11 @@ pub struct ContactPoint {
     clock: LocalClock,
     carriers: BTreeMap<CarrierId, Carrier>,
     logs: BTreeMap<(String, CarrierId), LogRecord>,
+    /// In configuration order: `start` draws detection delays in this order.
     incidents: Vec<IncidentReport>,
+    /// Position of each incident in `incidents`, by id: answers are checked
+    /// against it on every delivery.
+    reported: BTreeMap<String, usize>,
     cases: BTreeMap<(String, u32), Case>,
     strategy: Strategy,
     message_delay: Distribution,
@@ -188,6 +192,7 @@ impl ContactPoint {
             clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
             carriers: config.carriers.into_iter().map(|c| (c.id.clone(), c)).collect(),
             logs: config.logs.into_iter().map(|l| ((l.incident.clone(), l.carrier.clone()), l)).collect(),
+            reported: config.incidents.iter().enumerate().map(|(i, r)| (r.incident.clone(), i)).collect(),
             incidents: config.incidents,
             country: config.country,
             cases: BTreeMap::new(),
@@ -231,7 +236,7 @@ impl ContactPoint {
     }
 
     pub fn reported_here(&self, incident: &str) -> bool {
-        self.incidents.iter().any(|i| i.incident == incident)
+        self.reported.contains_key(incident)
     }
 
     /// The timers that start the run: each incident reported after its detection delay.
@@ -260,9 +265,9 @@ impl ContactPoint {
         match timer {
             Timer::ReportIncident { incident } => {
                 let report = self
-                    .incidents
-                    .iter()
-                    .find(|r| r.incident == incident)
+                    .reported
+                    .get(&incident)
+                    .map(|&i| &self.incidents[i])
                     .expect("start() sets this timer only for incidents reported here");
                 // Parallel: every known hop at once; otherwise the first, and
                 // each disclosure names the next.
