@@ -7,6 +7,9 @@
 /// Identifiers (country codes, carrier and incident ids) are names people
 /// type; a longer one is a mistake or an attack, not a name.
 pub const MAX_IDENTIFIER_BYTES: usize = 64;
+/// Country codes: ISO 3166 alpha-2 in scenarios; a little room beyond for
+/// other networks' labels. Eight bytes make a code one ordered `u64`.
+pub const MAX_COUNTRY_CODE_BYTES: usize = 8;
 /// Officers at one desk at once; each is a slot in the desk's queue. The
 /// largest real 24/7 desks have a few dozen.
 pub const MAX_OFFICERS: u32 = 1_000;
@@ -49,6 +52,18 @@ pub fn identifier(what: &str, text: &str) -> Result<(), Invalid> {
 pub fn label(what: &str, text: &str) -> Result<(), Invalid> {
     if text.len() > MAX_LABEL_BYTES {
         return Err(Invalid(format!("the {what} is {} bytes long; at most {MAX_LABEL_BYTES} are allowed", text.len())));
+    }
+    Ok(())
+}
+
+/// A country code: an identifier of at most [`MAX_COUNTRY_CODE_BYTES`].
+pub fn country_code(text: &str) -> Result<(), Invalid> {
+    identifier("country code", text)?;
+    if text.len() > MAX_COUNTRY_CODE_BYTES {
+        return Err(Invalid(format!(
+            "the country code is {} bytes long; at most {MAX_COUNTRY_CODE_BYTES} are allowed",
+            text.len()
+        )));
     }
     Ok(())
 }

@@ -13,6 +13,19 @@ impl CountryCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The code as a number that orders as the text does: its bytes, big
+    /// endian, zero-padded to eight. Exact because a code has at most eight
+    /// bytes ([`crate::constraint::country_code`]); agendas compare these
+    /// instead of strings.
+    pub fn order_key(&self) -> u64 {
+        let mut bytes = [0u8; 8];
+        let code = self.0.as_bytes();
+        debug_assert!(code.len() <= 8, "country codes are validated to eight bytes at most");
+        let n = code.len().min(8);
+        bytes[..n].copy_from_slice(&code[..n]);
+        u64::from_be_bytes(bytes)
+    }
 }
 
 impl fmt::Display for CountryCode {

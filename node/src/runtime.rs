@@ -7,7 +7,7 @@
 
 use crate::contact_point::{ContactPoint, Input, NodeConfig, Output};
 use crate::{Body, CountryCode, Envelope, Event, SimTime};
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 
 /// What one window produced: messages to deliver to other nodes, and events to log.
@@ -56,39 +56,17 @@ impl DeliveryError {
     }
 }
 
-struct Scheduled {
-    at: SimTime,
-    source: CountryCode,
-    sequence: u64,
-    input: Input,
-}
-
-impl Scheduled {
-    fn key(&self) -> (SimTime, &CountryCode, u64) {
-        (self.at, &self.source, self.sequence)
-    }
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-impl Eq for Scheduled {}
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
+/// An agenda entry: the total order `(time, source, sequence)` as plain
+/// numbers, and the slot where its input waits. The heap moves these 32
+/// bytes, never the inputs themselves.
+type Entry = Reverse<(SimTime, u64, u64, u32)>;
 
 pub struct NodeRuntime {
     machine: ContactPoint,
-    agenda: BinaryHeap<Reverse<Scheduled>>,
+    agenda: BinaryHeap<Entry>,
+    /// The inputs the agenda refers to, by slot; `free` lists empty slots.
+    inputs: Vec<Option<Input>>,
+    free: Vec<u32>,
     /// Everything before this time has run; no input may be scheduled before it.
     now: SimTime,
     next_timer_sequence: u64,
@@ -103,6 +81,8 @@ impl NodeRuntime {
         let mut runtime = NodeRuntime {
             machine,
             agenda: BinaryHeap::new(),
+            inputs: Vec::new(),
+            free: Vec::new(),
             now: SimTime::ZERO,
             next_timer_sequence: 0,
             requested: BTreeSet::new(),
@@ -119,7 +99,7 @@ impl NodeRuntime {
 
     /// The earliest input still queued, `None` when the node is idle.
     pub fn next_event_time(&self) -> Option<SimTime> {
-        self.agenda.peek().map(|Reverse(s)| s.at)
+        self.agenda.peek().map(|Reverse((at, ..))| *at)
     }
 
     /// Queues a message from another node after checking it makes sense here.
@@ -128,12 +108,8 @@ impl NodeRuntime {
         if let Body::PreservationRequest { .. } = envelope.body {
             self.requested.insert((envelope.incident.clone(), envelope.hop));
         }
-        self.agenda.push(Reverse(Scheduled {
-            at: envelope.deliver_at,
-            source: envelope.from.clone(),
-            sequence: envelope.sequence,
-            input: Input::Message(envelope),
-        }));
+        let key = (envelope.deliver_at, envelope.from.order_key(), envelope.sequence);
+        self.schedule(key, Input::Message(envelope));
         Ok(())
     }
 
@@ -150,16 +126,16 @@ impl NodeRuntime {
         let mut outcome = WindowOutcome::default();
         let mut bound = until;
         let echo_ms = self.machine.min_message_delay_ms();
-        while let Some(Reverse(next)) = self.agenda.peek() {
-            if next.at >= bound {
+        while let Some(&Reverse((at, _, _, slot))) = self.agenda.peek() {
+            if at >= bound {
                 break;
             }
-            let Some(Reverse(next)) = self.agenda.pop() else {
-                break;
-            };
-            self.now = next.at;
+            self.agenda.pop();
+            let input = self.inputs[slot as usize].take().expect("an agenda entry's slot holds its input");
+            self.free.push(slot);
+            self.now = at;
             let sent_before = outcome.sent.len();
-            let outputs = self.machine.handle(next.at, next.input);
+            let outputs = self.machine.handle(at, input);
             self.apply(outputs, &mut outcome);
             for envelope in &outcome.sent[sent_before..] {
                 bound = bound.min(envelope.deliver_at.plus_ms(echo_ms));
@@ -179,15 +155,25 @@ impl NodeRuntime {
                     debug_assert!(at >= self.now, "timers never fire in the past");
                     let sequence = self.next_timer_sequence;
                     self.next_timer_sequence += 1;
-                    self.agenda.push(Reverse(Scheduled {
-                        at,
-                        source: self.machine.code().clone(),
-                        sequence,
-                        input: Input::Timer(timer),
-                    }));
+                    let key = (at, self.machine.code().order_key(), sequence);
+                    self.schedule(key, Input::Timer(timer));
                 }
             }
         }
+    }
+
+    fn schedule(&mut self, (at, source, sequence): (SimTime, u64, u64), input: Input) {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.inputs[slot as usize] = Some(input);
+                slot
+            }
+            None => {
+                self.inputs.push(Some(input));
+                u32::try_from(self.inputs.len() - 1).expect("fewer than 4 billion inputs queued at once")
+            }
+        };
+        self.agenda.push(Reverse((at, source, sequence, slot)));
     }
 
     fn check(&self, envelope: &Envelope) -> Result<(), DeliveryError> {

@@ -67,7 +67,8 @@ fn identifier(value: String, what: &str, field: &str) -> Result<String, FieldErr
 }
 
 fn country_code(value: String, field: &str) -> Result<CountryCode, FieldError> {
-    identifier(value, "country code", field).map(CountryCode)
+    constraint::country_code(&value).map_err(FieldError::at(field))?;
+    Ok(CountryCode(value))
 }
 
 fn carrier_id(value: String, field: &str) -> Result<CarrierId, FieldError> {
