@@ -8,7 +8,7 @@
 use crate::contact_point::{ContactPoint, Input, NodeConfig, Output};
 use crate::{Body, CountryCode, Envelope, Event, SimTime};
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 
 /// What one window produced: messages to deliver to other nodes, and events to log.
 #[derive(Debug, Default)]
@@ -70,8 +70,6 @@ pub struct NodeRuntime {
     /// Everything before this time has run; no input may be scheduled before it.
     now: SimTime,
     next_timer_sequence: u64,
-    /// Every (incident, hop) whose preservation request this node accepted.
-    requested: BTreeSet<(String, u32)>,
 }
 
 impl NodeRuntime {
@@ -85,7 +83,6 @@ impl NodeRuntime {
             free: Vec::new(),
             now: SimTime::ZERO,
             next_timer_sequence: 0,
-            requested: BTreeSet::new(),
         };
         let mut ignored = WindowOutcome::default();
         runtime.apply(start, &mut ignored);
@@ -106,7 +103,7 @@ impl NodeRuntime {
     pub fn deliver(&mut self, envelope: Envelope) -> Result<(), DeliveryError> {
         self.check(&envelope)?;
         if let Body::PreservationRequest { .. } = envelope.body {
-            self.requested.insert((envelope.incident.clone(), envelope.hop));
+            self.machine.accept_request(&envelope.incident, envelope.hop);
         }
         let key = (envelope.deliver_at, envelope.from.order_key(), envelope.sequence);
         self.schedule(key, Input::Message(envelope));
@@ -203,7 +200,7 @@ impl NodeRuntime {
                 if !self.machine.has_log(incident, carrier) {
                     return Err(DeliveryError::NoRecord { carrier: carrier.0.clone(), incident: incident.clone() });
                 }
-                if self.machine.has_case(incident, hop) || self.was_requested(incident, hop) {
+                if self.machine.has_case(incident, hop) || self.machine.was_requested(incident, hop) {
                     return Err(DeliveryError::DuplicateRequest { incident: incident.clone(), hop });
                 }
             }
@@ -219,15 +216,11 @@ impl NodeRuntime {
             // A confirmation or MLA request may overtake its request only if
             // the request is already queued here.
             Body::WrittenConfirmation { .. } | Body::MlaRequest => {
-                if !self.machine.has_case(incident, hop) && !self.was_requested(incident, hop) {
+                if !self.machine.has_case(incident, hop) && !self.machine.was_requested(incident, hop) {
                     return Err(unknown_case());
                 }
             }
         }
         Ok(())
-    }
-
-    fn was_requested(&self, incident: &str, hop: u32) -> bool {
-        self.requested.contains(&(incident.to_owned(), hop))
     }
 }

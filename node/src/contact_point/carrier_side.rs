@@ -12,7 +12,7 @@ impl ContactPoint {
         // Delivery checks a request's carrier and log, and the configuration
         // check does so for every domestic hop this node may order itself.
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
-        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
+        let communication_at = self.log(incident, &case.carrier).communication_at;
         // A carrier in an outage takes the order when it is back.
         let outages: Vec<Window> =
             self.carrier_outages.iter().filter(|o| o.carrier == case.carrier).map(|o| o.window).collect();
@@ -22,17 +22,17 @@ impl ContactPoint {
         // The logs survive only if the order reaches the carrier before they are deleted.
         let logs = if carrier.no_logs {
             LogState::NeverKept
-        } else if taken_at <= log.communication_at.plus_ms(carrier.retention_ms) {
+        } else if taken_at <= communication_at.plus_ms(carrier.retention_ms) {
             LogState::Survive
         } else {
             LogState::Expired
         };
         let subscriber_kept =
-            carrier.subscriber_retention_ms.is_none_or(|r| taken_at <= log.communication_at.plus_ms(r));
-        let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+            carrier.subscriber_retention_ms.is_none_or(|r| taken_at <= communication_at.plus_ms(r));
+        let emergency = self.facts(incident).emergency;
         let law = if emergency { &carrier.emergency_response } else { &carrier.preservation };
         let execute_ms = law.sample(&mut self.rng.carrier);
-        if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
+        if let Some(case) = self.case_mut(incident, hop) {
             case.logs = logs;
             case.subscriber_kept = subscriber_kept;
         }
@@ -45,12 +45,12 @@ impl ContactPoint {
     pub(super) fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
-        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
+        let communication_at = self.log(incident, &case.carrier).communication_at;
         let carrier_id = case.carrier.clone();
         let outcome = match case.logs {
             LogState::Survive => {
                 let until = now.plus_ms(self.country.hold_ms + self.country.hold_renewal_ms.unwrap_or(0));
-                let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+                let emergency = self.facts(incident).emergency;
                 let law = match (emergency, case.direct) {
                     (true, _) => &carrier.emergency_response,
                     (false, true) => &carrier.direct_response,
@@ -62,14 +62,14 @@ impl ContactPoint {
                     at: staff_at.plus_ms(disclose_ms),
                     timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
                 });
-                if let Some(case) = self.cases.get_mut(&(incident.to_owned(), hop)) {
+                if let Some(case) = self.case_mut(incident, hop) {
                     case.hold_until = Some(until);
                 }
                 self.record(out, now, incident, hop, EventKind::Preserved { carrier: carrier_id, until });
                 PreservationOutcome::Preserved { until }
             }
             LogState::Expired => {
-                let expired_at = log.communication_at.plus_ms(carrier.retention_ms);
+                let expired_at = communication_at.plus_ms(carrier.retention_ms);
                 self.record(out, now, incident, hop, EventKind::LogsExpired { carrier: carrier_id, expired_at });
                 PreservationOutcome::Expired { expired_at }
             }
@@ -86,7 +86,7 @@ impl ContactPoint {
 
     pub(super) fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
-        let log = self.logs.get(&(incident.to_owned(), case.carrier.clone())).expect("a case's carrier holds its log");
+        let log = self.log(incident, &case.carrier);
         let finding = match (&log.previous, log.identifiable) {
             (_, false) => Finding::Nobody,
             (Some(previous), true) => Finding::PreviousHop(previous.clone()),

@@ -18,10 +18,10 @@ impl ContactPoint {
         next: NextHop,
         reporting_country: CountryCode,
     ) {
-        if !self.begun.insert((incident.to_owned(), hop)) {
+        if !self.dossier_mut(incident).begun.insert(hop) {
             return;
         }
-        let emergency = self.facts.get(incident).is_some_and(|f| f.emergency);
+        let emergency = self.facts(incident).emergency;
         let at = self.desk_done(now, emergency);
         let timer = if next.country == self.country.code {
             let case = Case {
@@ -33,7 +33,7 @@ impl ContactPoint {
                 direct: false,
                 hold_until: None,
             };
-            self.cases.insert((incident.to_owned(), hop), case);
+            self.dossier_mut(incident).cases.insert(hop, case);
             Timer::Acknowledge { incident: incident.to_owned(), hop }
         } else {
             Timer::SendRequest { incident: incident.to_owned(), hop, next, reporting_country }
@@ -50,7 +50,7 @@ impl ContactPoint {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
             }
             // Art. 29(4): a reserving country preserves only for the offences it also punishes.
-            let offence = self.facts.get(incident).and_then(|f| f.offence);
+            let offence = self.facts(incident).offence;
             if let Some(offence) = crate::offence::refuses(&self.country.dual_criminality, offence) {
                 self.record(out, now, incident, hop, EventKind::Refused { carrier: case.carrier.clone(), offence });
                 if case.reporting_country != me {

@@ -36,7 +36,8 @@ use crate::{
     EventKind, Finding, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, SimTime, Window,
 };
 use rand_chacha::ChaCha8Rng;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 /// What every desk on a trace knows about the case, whoever asked it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -139,17 +140,42 @@ struct Streams {
     paperwork: ChaCha8Rng,
 }
 
+/// Everything this node holds about one incident: what every desk on its
+/// trace knows, its own carriers' records, and the hops it works on.
+#[derive(Debug, Default)]
+struct Dossier {
+    /// From the incident's report here, or from the first request about it.
+    facts: Option<CaseFacts>,
+    /// This country's carriers' logs of the communication (a few at most).
+    logs: Vec<LogRecord>,
+    /// The hops this node handles, by position in the chain.
+    cases: BTreeMap<u32, Case>,
+    /// Hops this node has started work on, so that none is asked twice
+    /// (under parallel the reporter asks them all at once).
+    begun: BTreeSet<u32>,
+    /// Position in `ContactPoint::incidents` when reported here.
+    reported: Option<usize>,
+    /// Hops whose request delivery accepted, queued or already taken up.
+    requested: BTreeSet<u32>,
+}
+
+impl Dossier {
+    fn log(&self, carrier: &CarrierId) -> Option<&LogRecord> {
+        self.logs.iter().rev().find(|l| &l.carrier == carrier)
+    }
+}
+
+/// Looked up, never iterated: a fixed hasher keeps even the layout the same
+/// from run to run.
+type Dossiers = HashMap<String, Dossier, BuildHasherDefault<DefaultHasher>>;
+
 pub struct ContactPoint {
     country: Country,
     clock: LocalClock,
     carriers: BTreeMap<CarrierId, Carrier>,
-    logs: BTreeMap<(String, CarrierId), LogRecord>,
     /// In configuration order: `start` draws detection delays in this order.
     incidents: Vec<IncidentReport>,
-    /// Position of each incident in `incidents`, by id: answers are checked
-    /// against it on every delivery.
-    reported: BTreeMap<String, usize>,
-    cases: BTreeMap<(String, u32), Case>,
+    dossiers: Dossiers,
     strategy: Strategy,
     message_delay: Distribution,
     min_message_delay_ms: i64,
@@ -160,11 +186,6 @@ pub struct ContactPoint {
     message_losses: Vec<MessageLoss>,
     carrier_outages: Vec<CarrierOutage>,
     direct_order_countries: BTreeSet<CountryCode>,
-    /// Hops this node has started work on, so that none is asked twice
-    /// (under parallel the reporter asks them all at once).
-    begun: BTreeSet<(String, u32)>,
-    /// Per incident, from its report or from the first request about it.
-    facts: BTreeMap<String, CaseFacts>,
     /// When each officer of a desk with a fixed number of them is next free.
     officers_free_at: Option<Vec<SimTime>>,
     rng: Streams,
@@ -182,20 +203,22 @@ impl ContactPoint {
             channel: stream(Purpose::Channel),
             paperwork: stream(Purpose::Paperwork),
         };
-        let facts = config
-            .incidents
-            .iter()
-            .map(|i| (i.incident.clone(), CaseFacts { offence: i.offence, emergency: i.emergency }))
-            .collect();
+        let mut dossiers = Dossiers::default();
+        for log in config.logs {
+            dossiers.entry(log.incident.clone()).or_default().logs.push(log);
+        }
+        for (i, report) in config.incidents.iter().enumerate() {
+            let dossier = dossiers.entry(report.incident.clone()).or_default();
+            dossier.facts = Some(CaseFacts { offence: report.offence, emergency: report.emergency });
+            dossier.reported = Some(i);
+        }
         let officers_free_at = config.country.officers.map(|n| vec![SimTime::ZERO; n.max(1) as usize]);
         ContactPoint {
             clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
             carriers: config.carriers.into_iter().map(|c| (c.id.clone(), c)).collect(),
-            logs: config.logs.into_iter().map(|l| ((l.incident.clone(), l.carrier.clone()), l)).collect(),
-            reported: config.incidents.iter().enumerate().map(|(i, r)| (r.incident.clone(), i)).collect(),
+            dossiers,
             incidents: config.incidents,
             country: config.country,
-            cases: BTreeMap::new(),
             strategy: config.strategy,
             message_delay: config.message_delay,
             min_message_delay_ms: config.min_message_delay_ms,
@@ -206,8 +229,6 @@ impl ContactPoint {
             message_losses: config.message_losses,
             carrier_outages: config.carrier_outages,
             direct_order_countries: config.direct_order_countries,
-            begun: BTreeSet::new(),
-            facts,
             officers_free_at,
             rng,
             next_message_sequence: 0,
@@ -228,15 +249,44 @@ impl ContactPoint {
     }
 
     pub fn has_log(&self, incident: &str, carrier: &CarrierId) -> bool {
-        self.logs.contains_key(&(incident.to_owned(), carrier.clone()))
+        self.dossiers.get(incident).is_some_and(|d| d.log(carrier).is_some())
     }
 
     pub fn has_case(&self, incident: &str, hop: u32) -> bool {
-        self.cases.contains_key(&(incident.to_owned(), hop))
+        self.dossiers.get(incident).is_some_and(|d| d.cases.contains_key(&hop))
     }
 
     pub fn reported_here(&self, incident: &str) -> bool {
-        self.reported.contains_key(incident)
+        self.dossiers.get(incident).is_some_and(|d| d.reported.is_some())
+    }
+
+    /// Delivery accepted a request for this hop (it may still wait in the agenda).
+    pub fn accept_request(&mut self, incident: &str, hop: u32) {
+        self.dossier_mut(incident).requested.insert(hop);
+    }
+
+    pub fn was_requested(&self, incident: &str, hop: u32) -> bool {
+        self.dossiers.get(incident).is_some_and(|d| d.requested.contains(&hop))
+    }
+
+    /// The incident's dossier, opened on first use.
+    fn dossier_mut(&mut self, incident: &str) -> &mut Dossier {
+        if !self.dossiers.contains_key(incident) {
+            self.dossiers.insert(incident.to_owned(), Dossier::default());
+        }
+        self.dossiers.get_mut(incident).expect("just opened")
+    }
+
+    fn facts(&self, incident: &str) -> CaseFacts {
+        self.dossiers.get(incident).and_then(|d| d.facts.clone()).unwrap_or_default()
+    }
+
+    fn case_mut(&mut self, incident: &str, hop: u32) -> Option<&mut Case> {
+        self.dossiers.get_mut(incident)?.cases.get_mut(&hop)
+    }
+
+    fn log(&self, incident: &str, carrier: &CarrierId) -> &LogRecord {
+        self.dossiers.get(incident).and_then(|d| d.log(carrier)).expect("a case's carrier holds its log")
     }
 
     /// The timers that start the run: each incident reported after its detection delay.
@@ -265,9 +315,10 @@ impl ContactPoint {
         match timer {
             Timer::ReportIncident { incident } => {
                 let report = self
-                    .reported
+                    .dossiers
                     .get(&incident)
-                    .map(|&i| &self.incidents[i])
+                    .and_then(|d| d.reported)
+                    .map(|i| &self.incidents[i])
                     .expect("start() sets this timer only for incidents reported here");
                 // Parallel: every known hop at once; otherwise the first, and
                 // each disclosure names the next.
@@ -282,7 +333,7 @@ impl ContactPoint {
                 }
             }
             Timer::SendRequest { incident, hop, next, reporting_country } => {
-                let facts = self.facts.get(&incident).cloned().unwrap_or_default();
+                let facts = self.facts(&incident);
                 // Between two parties that allow it, the order goes straight to the carrier.
                 let direct = self.direct_order_countries.contains(&self.country.code)
                     && self.direct_order_countries.contains(&next.country);
@@ -333,7 +384,7 @@ impl ContactPoint {
         }
         match body {
             Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
-                self.facts.entry(incident.clone()).or_insert(CaseFacts { offence, emergency });
+                self.dossier_mut(&incident).facts.get_or_insert(CaseFacts { offence, emergency });
                 let event = if direct {
                     EventKind::DirectOrderReceived { from: from.clone(), carrier: carrier.clone() }
                 } else {
@@ -349,7 +400,7 @@ impl ContactPoint {
                     direct,
                     hold_until: None,
                 };
-                self.cases.insert((incident.clone(), hop), case);
+                self.dossier_mut(&incident).cases.insert(hop, case);
                 if direct {
                     // No desk: the carrier itself takes the order.
                     self.order_preservation(out, now, &incident, hop);
@@ -402,7 +453,7 @@ impl ContactPoint {
     }
 
     fn case(&self, incident: &str, hop: u32) -> Option<&Case> {
-        self.cases.get(&(incident.to_owned(), hop))
+        self.dossiers.get(incident)?.cases.get(&hop)
     }
 
     fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32, kind: EventKind) {
