@@ -21,8 +21,8 @@ use pocnet_coordinator::replication::{self, Options};
 use pocnet_coordinator::report;
 use pocnet_coordinator::scenario::Scenario;
 use rand::{RngExt, SeedableRng};
-use std::collections::BinaryHeap;
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -222,11 +222,8 @@ fn grpc() {
     let bare = runtime.block_on(async {
         let servers = engine::spawn_local_servers(["XX".into()]).await.expect("a local node");
         let url = servers.urls.values().next().expect("one url").clone();
-        let channel = tonic::transport::Endpoint::from_shared(url)
-            .expect("a url")
-            .connect()
-            .await
-            .expect("the node answers");
+        let channel =
+            tonic::transport::Endpoint::from_shared(url).expect("a url").connect().await.expect("the node answers");
         let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
         let request = || tonic_health::pb::HealthCheckRequest { service: String::new() };
         for _ in 0..100 {

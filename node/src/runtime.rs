@@ -33,8 +33,8 @@ pub enum DeliveryError {
     FasterThanLookahead { sent_at: i64, deliver_at: i64, min_ms: i64 },
     #[error("carrier `{carrier}` is not a carrier of {me}")]
     UnknownCarrier { carrier: String, me: CountryCode },
-    #[error("carrier `{carrier}` holds no record of incident `{incident}`")]
-    NoRecord { carrier: String, incident: String },
+    #[error("carrier `{carrier}` holds no record of hop {hop} of incident `{incident}`")]
+    NoRecord { carrier: String, incident: String, hop: u32 },
     #[error("hop {hop} of incident `{incident}` was already requested")]
     DuplicateRequest { incident: String, hop: u32 },
     #[error("incident `{incident}` was not reported by {me}, so it expects no {answer}")]
@@ -197,8 +197,12 @@ impl NodeRuntime {
                 if !self.machine.has_carrier(carrier) {
                     return Err(DeliveryError::UnknownCarrier { carrier: carrier.0.clone(), me: me.clone() });
                 }
-                if !self.machine.has_log(incident, carrier) {
-                    return Err(DeliveryError::NoRecord { carrier: carrier.0.clone(), incident: incident.clone() });
+                if !self.machine.has_log(incident, hop, carrier) {
+                    return Err(DeliveryError::NoRecord {
+                        carrier: carrier.0.clone(),
+                        incident: incident.clone(),
+                        hop,
+                    });
                 }
                 if self.machine.has_case(incident, hop) || self.machine.was_requested(incident, hop) {
                     return Err(DeliveryError::DuplicateRequest { incident: incident.clone(), hop });

@@ -711,3 +711,27 @@ fn regression_unbounded_values_are_refused_where_they_are_written() {
     let rendered = format!("{:?}", Scenario::parse("long.toml", &text).unwrap_err());
     assert!(rendered.contains("65 bytes long"), "{rendered}");
 }
+
+/// Regression: a carrier the communication crossed twice (out through a VPN,
+/// through a host, back through the same VPN) holds one record per crossing.
+/// Its records were keyed by carrier alone, so the first crossing disclosed
+/// the second one's previous hop and the trace skipped the host.
+#[test]
+fn a_carrier_crossed_twice_discloses_each_crossing_s_own_previous_hop() {
+    let mut scenario = world("hub", "", "retention = \"30d\"", "");
+    let de = pocnet_node::CarrierId::from("de");
+    let us = pocnet_node::CarrierId::from("us");
+    scenario.incidents[0].chain = vec![de.clone(), us.clone(), de.clone(), us.clone()];
+    let incident = run(&scenario);
+    let walked: Vec<(String, HopOutcome)> = incident.hops.iter().map(|h| (h.carrier.0.clone(), h.outcome)).collect();
+    assert_eq!(
+        walked,
+        [
+            ("de".to_owned(), HopOutcome::NextHopDisclosed),
+            ("us".to_owned(), HopOutcome::NextHopDisclosed),
+            ("de".to_owned(), HopOutcome::NextHopDisclosed),
+            ("us".to_owned(), HopOutcome::OriginIdentified),
+        ]
+    );
+    assert_eq!(incident.hops[0].next_hop.as_ref().map(|n| n.carrier.clone()), Some(us));
+}

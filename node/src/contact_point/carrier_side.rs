@@ -12,7 +12,7 @@ impl ContactPoint {
         // Delivery checks a request's carrier and log, and the configuration
         // check does so for every domestic hop this node may order itself.
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
-        let communication_at = self.log(incident, &case.carrier).communication_at;
+        let communication_at = self.log(incident, hop, &case.carrier).communication_at;
         // A carrier in an outage takes the order when it is back.
         let outages: Vec<Window> =
             self.carrier_outages.iter().filter(|o| o.carrier == case.carrier).map(|o| o.window).collect();
@@ -27,8 +27,7 @@ impl ContactPoint {
         } else {
             LogState::Expired
         };
-        let subscriber_kept =
-            carrier.subscriber_retention_ms.is_none_or(|r| taken_at <= communication_at.plus_ms(r));
+        let subscriber_kept = carrier.subscriber_retention_ms.is_none_or(|r| taken_at <= communication_at.plus_ms(r));
         let emergency = self.facts(incident).emergency;
         let law = if emergency { &carrier.emergency_response } else { &carrier.preservation };
         let execute_ms = law.sample(&mut self.rng.carrier);
@@ -45,7 +44,7 @@ impl ContactPoint {
     pub(super) fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
-        let communication_at = self.log(incident, &case.carrier).communication_at;
+        let communication_at = self.log(incident, hop, &case.carrier).communication_at;
         let carrier_id = case.carrier.clone();
         let outcome = match case.logs {
             LogState::Survive => {
@@ -86,7 +85,7 @@ impl ContactPoint {
 
     pub(super) fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
-        let log = self.log(incident, &case.carrier);
+        let log = self.log(incident, hop, &case.carrier);
         let finding = match (&log.previous, log.identifiable) {
             (_, false) => Finding::Nobody,
             (Some(previous), true) => Finding::PreviousHop(previous.clone()),

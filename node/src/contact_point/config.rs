@@ -98,13 +98,13 @@ impl NodeConfig {
     /// carriers' logs name. Returns the field at fault and the problem.
     pub fn check_domestic_records(&self) -> Result<(), (String, String)> {
         let me = &self.country.code;
-        let holds = |incident: &str, carrier: &CarrierId| {
+        let holds = |incident: &str, hop: u32, carrier: &CarrierId| {
             self.carriers.iter().any(|c| &c.id == carrier)
-                && self.logs.iter().any(|l| l.incident == incident && &l.carrier == carrier)
+                && self.logs.iter().any(|l| l.incident == incident && l.hop == hop && &l.carrier == carrier)
         };
         for (i, report) in self.incidents.iter().enumerate() {
             for (j, hop) in report.known_chain.iter().enumerate() {
-                if &hop.country == me && !holds(&report.incident, &hop.carrier) {
+                if &hop.country == me && !holds(&report.incident, j as u32, &hop.carrier) {
                     return Err((
                         format!("incidents[{i}].known_chain[{j}]"),
                         format!("carrier `{}` of {me} holds no log of incident `{}`", hop.carrier, report.incident),
@@ -114,7 +114,7 @@ impl NodeConfig {
         }
         for (i, log) in self.logs.iter().enumerate() {
             if let Some(previous) = log.previous.as_ref().filter(|p| &p.country == me)
-                && !holds(&log.incident, &previous.carrier)
+                && !holds(&log.incident, log.hop.saturating_add(1), &previous.carrier)
             {
                 return Err((
                     format!("logs[{i}].previous"),

@@ -160,8 +160,10 @@ struct Dossier {
 }
 
 impl Dossier {
-    fn log(&self, carrier: &CarrierId) -> Option<&LogRecord> {
-        self.logs.iter().rev().find(|l| &l.carrier == carrier)
+    /// The record of hop `hop`: a carrier the communication crossed twice
+    /// holds one record per crossing, each naming its own previous hop.
+    fn log(&self, hop: u32, carrier: &CarrierId) -> Option<&LogRecord> {
+        self.logs.iter().find(|l| l.hop == hop && &l.carrier == carrier)
     }
 }
 
@@ -248,8 +250,8 @@ impl ContactPoint {
         self.carriers.contains_key(carrier)
     }
 
-    pub fn has_log(&self, incident: &str, carrier: &CarrierId) -> bool {
-        self.dossiers.get(incident).is_some_and(|d| d.log(carrier).is_some())
+    pub fn has_log(&self, incident: &str, hop: u32, carrier: &CarrierId) -> bool {
+        self.dossiers.get(incident).is_some_and(|d| d.log(hop, carrier).is_some())
     }
 
     pub fn has_case(&self, incident: &str, hop: u32) -> bool {
@@ -285,8 +287,8 @@ impl ContactPoint {
         self.dossiers.get_mut(incident)?.cases.get_mut(&hop)
     }
 
-    fn log(&self, incident: &str, carrier: &CarrierId) -> &LogRecord {
-        self.dossiers.get(incident).and_then(|d| d.log(carrier)).expect("a case's carrier holds its log")
+    fn log(&self, incident: &str, hop: u32, carrier: &CarrierId) -> &LogRecord {
+        self.dossiers.get(incident).and_then(|d| d.log(hop, carrier)).expect("a case's carrier holds its log")
     }
 
     /// The timers that start the run: each incident reported after its detection delay.
