@@ -349,3 +349,37 @@ fn configure_refuses_what_the_scenario_refuses() {
         Some(pb::Distribution { kind: Some(pb::distribution::Kind::FixedMs(-1)) });
     assert_eq!(node_config_from_proto(proto).unwrap_err().field, "country.handling");
 }
+
+/// Regression (silent drops): a hop whose carrier had no record was dropped
+/// by a `debug_assert!(false); return` that did nothing in release builds.
+/// The states are now unreachable: a configuration naming a domestic hop
+/// without its record is refused at the edge, and the machine asserts.
+#[test]
+fn a_domestic_hop_without_its_record_is_refused_at_configure() {
+    let mut config = Gen(ChaCha8Rng::seed_from_u64(5)).node_config();
+    let code = config.country.code.clone();
+    config.carriers = vec![Gen(ChaCha8Rng::seed_from_u64(6)).carrier(&code)];
+    config.logs.clear();
+    config.incidents = vec![IncidentReport {
+        incident: "r".to_owned(),
+        communication_at: SimTime::ZERO,
+        detection: Distribution::Fixed { ms: 0 },
+        known_chain: vec![NextHop { carrier: config.carriers[0].id.clone(), country: code }],
+        offence: None,
+        emergency: false,
+    }];
+    let error = node_config_from_proto(node_config_to_proto(&config, &BTreeMap::new())).unwrap_err();
+    assert_eq!(error.field, "incidents[0].known_chain[0]", "{error}");
+}
+
+/// The next-opening search looks 400 days ahead: a desk may not list more
+/// than a year of holidays, or it could find no opening at all.
+#[test]
+fn more_than_a_year_of_holidays_is_refused() {
+    let shift = Shift::new(9 * 60, 17 * 60).unwrap();
+    let days = |n: i64| -> Vec<jiff::civil::Date> {
+        (0..n).map(|d| jiff::civil::date(2026, 1, 1).checked_add(jiff::Span::new().days(d)).unwrap()).collect()
+    };
+    assert!(OfficeHours::new(vec![shift], vec![1], None, days(MAX_HOLIDAYS as i64)).is_ok());
+    assert!(OfficeHours::new(vec![shift], vec![1], None, days(MAX_HOLIDAYS as i64 + 1)).is_err());
+}
