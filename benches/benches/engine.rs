@@ -183,9 +183,13 @@ fn replications() {
         let options = Options { replications: REPLICATIONS, threads, progress: false };
         let run = Timing::of(5, || {
             let mut aggregate = Aggregate::new();
-            replication::run_in_process(&scenario, scenario.seed, &options, |r, log| {
-                aggregate.add(&scenario, r, &report::incident_reports(&scenario, &log.events));
-            })
+            replication::run_in_process_projected(
+                &scenario,
+                scenario.seed,
+                &options,
+                |_, log| report::incident_reports(&scenario, &log.events),
+                |r, incidents| aggregate.add(&scenario, r, &incidents),
+            )
             .expect("the replications complete");
             assert_eq!(aggregate.replications, REPLICATIONS);
         });

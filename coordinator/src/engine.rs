@@ -339,18 +339,16 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Runs one replication in process, blocking, from any thread (async or not):
-/// the run gets a thread and a single-threaded runtime of its own.
+/// Runs one replication in process, as plain synchronous code, from any
+/// thread (async or not): no thread, no runtime.
 pub fn run_in_process_blocking(scenario: &Scenario, seed: u64, replication: u64) -> Result<RunLog, EngineError> {
-    std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .map_err(|e| EngineError::Spawn(e.to_string()))?;
-                runtime.block_on(run(scenario, seed, &mut Nodes::in_process(scenario.node_configs(seed, replication))))
-            })
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    let mut nodes = Nodes::in_process(scenario.node_configs(seed, replication));
+    let mut run = std::pin::pin!(run(scenario, seed, &mut nodes));
+    // In process, `run` never waits on anything: it completes on its first
+    // poll, so a waker that does nothing is all it needs.
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match run.as_mut().poll(&mut context) {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => unreachable!("an in-process run never waits"),
+    }
 }

@@ -130,10 +130,13 @@ fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
         tracing::info!(variant = %variant.label, "running");
         let mut aggregate = Aggregate::new();
         tokio::task::block_in_place(|| {
-            replication::run_in_process(&variant.scenario, seed, &options, |replication, log| {
-                let incidents = report::incident_reports(&variant.scenario, &log.events);
-                aggregate.add(&variant.scenario, replication, &incidents);
-            })
+            replication::run_in_process_projected(
+                &variant.scenario,
+                seed,
+                &options,
+                |_, log| report::incident_reports(&variant.scenario, &log.events),
+                |replication, incidents| aggregate.add(&variant.scenario, replication, &incidents),
+            )
         })
         .with_context(|| format!("running {}", variant.label))?;
         aggregates.push(aggregate);
@@ -164,8 +167,9 @@ async fn replicate(
     };
     let mut aggregate = Aggregate::new();
     let mut csv_error = None;
-    let mut consume = |replication: u64, log: RunLog| {
-        let incidents = report::incident_reports(scenario, &log.events);
+    // Workers project their logs into traces; this thread only merges.
+    let project = |_: u64, log: RunLog| report::incident_reports(scenario, &log.events);
+    let mut consume = |replication: u64, incidents: Vec<report::IncidentReport>| {
         aggregate.add(scenario, replication, &incidents);
         if let Some(rows) = rows.as_mut()
             && csv_error.is_none()
@@ -175,10 +179,12 @@ async fn replicate(
     };
     let started = std::time::Instant::now();
     match transport {
-        Transport::Inproc => {
-            tokio::task::block_in_place(|| replication::run_in_process(scenario, seed, options, &mut consume))
+        Transport::Inproc => tokio::task::block_in_place(|| {
+            replication::run_in_process_projected(scenario, seed, options, project, &mut consume)
+        }),
+        Transport::Grpc => {
+            replication::run_over_grpc(scenario, seed, options, |r, log| consume(r, project(r, log))).await
         }
-        Transport::Grpc => replication::run_over_grpc(scenario, seed, options, &mut consume).await,
     }
     .with_context(|| format!("running {}", file.display()))?;
     tracing::info!(options.replications, seconds = started.elapsed().as_secs_f64(), "replications finished");

@@ -42,10 +42,23 @@ pub fn run_in_process(
     scenario: &Scenario,
     seed: u64,
     options: &Options,
-    mut consume: impl FnMut(u64, RunLog),
+    consume: impl FnMut(u64, RunLog),
+) -> Result<(), EngineError> {
+    run_in_process_projected(scenario, seed, options, |_, log| log, consume)
+}
+
+/// The same, with `project` applied to each replication's log in the worker
+/// that ran it (the event log's projection into traces, say), so that the
+/// consuming thread only merges.
+pub fn run_in_process_projected<T: Send>(
+    scenario: &Scenario,
+    seed: u64,
+    options: &Options,
+    project: impl Fn(u64, RunLog) -> T + Sync,
+    mut consume: impl FnMut(u64, T),
 ) -> Result<(), EngineError> {
     let bar = progress_bar(options);
-    run_threads(scenario, seed, options.replications, options.threads.max(1), &bar, &mut consume)?;
+    run_threads(scenario, seed, options.replications, options.threads.max(1), &bar, &project, &mut consume)?;
     bar.finish_and_clear();
     Ok(())
 }
@@ -69,31 +82,31 @@ pub async fn run_over_grpc(
     Ok(())
 }
 
-fn run_threads(
+fn run_threads<T: Send>(
     scenario: &Scenario,
     seed: u64,
     replications: u64,
     threads: usize,
     bar: &indicatif::ProgressBar,
-    consume: &mut impl FnMut(u64, RunLog),
+    project: &(impl Fn(u64, RunLog) -> T + Sync),
+    consume: &mut impl FnMut(u64, T),
 ) -> Result<(), EngineError> {
     let next = AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     // Bounded, so fast workers cannot pile up logs the consumer has not merged.
-    let (send, receive) = mpsc::sync_channel::<(u64, Result<RunLog, EngineError>)>(threads * 4);
+    let (send, receive) = mpsc::sync_channel::<(u64, Result<T, EngineError>)>(threads * 4);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let send = send.clone();
             let (next, failed) = (&next, &failed);
             scope.spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a runtime");
                 while !failed.load(Ordering::Relaxed) {
                     let replication = next.fetch_add(1, Ordering::Relaxed);
                     if replication >= replications {
                         break;
                     }
-                    let mut nodes = Nodes::in_process(scenario.node_configs(seed, replication));
-                    let log = runtime.block_on(engine::run(scenario, seed, &mut nodes));
+                    let log = engine::run_in_process_blocking(scenario, seed, replication)
+                        .map(|log| project(replication, log));
                     if send.send((replication, log)).is_err() {
                         break;
                     }
