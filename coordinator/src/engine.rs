@@ -165,8 +165,9 @@ impl Nodes {
                             .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
                         report.events.push(event);
                     }
-                    arrivals
-                        .extend(reply.earliest_arrival_ms.into_iter().map(|(to, at)| (CountryCode(to), SimTime(at))));
+                    arrivals.extend(
+                        reply.earliest_arrival_ms.into_iter().map(|(to, at)| (CountryCode::from(to), SimTime(at))),
+                    );
                     report.next_events.push((i, reply.next_event_ms.map(SimTime)));
                 }
                 for (to, at) in arrivals {

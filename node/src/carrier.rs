@@ -3,10 +3,24 @@
 use crate::{CountryCode, Distribution, NextHop, SimTime};
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
+/// A carrier's id, shared like [`crate::CountryCode`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct CarrierId(pub String);
+pub struct CarrierId(pub Arc<str>);
+
+impl CarrierId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for CarrierId {
+    fn from(id: String) -> Self {
+        CarrierId(id.into())
+    }
+}
 
 impl fmt::Display for CarrierId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -16,7 +30,7 @@ impl fmt::Display for CarrierId {
 
 impl From<&str> for CarrierId {
     fn from(id: &str) -> Self {
-        CarrierId(id.to_owned())
+        CarrierId(id.into())
     }
 }
 

@@ -3,11 +3,14 @@
 use crate::{Distribution, Offence, Staffing};
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// An ISO 3166 alpha-2 country code, as used to address a point of contact.
+/// Shared, not copied: every message and event names countries, and a clone
+/// is a reference count.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct CountryCode(pub String);
+pub struct CountryCode(pub Arc<str>);
 
 impl CountryCode {
     pub fn as_str(&self) -> &str {
@@ -36,7 +39,13 @@ impl fmt::Display for CountryCode {
 
 impl From<&str> for CountryCode {
     fn from(code: &str) -> Self {
-        CountryCode(code.to_owned())
+        CountryCode(code.into())
+    }
+}
+
+impl From<String> for CountryCode {
+    fn from(code: String) -> Self {
+        CountryCode(code.into())
     }
 }
 

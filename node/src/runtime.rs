@@ -195,11 +195,11 @@ impl NodeRuntime {
         match &envelope.body {
             Body::PreservationRequest { carrier, .. } => {
                 if !self.machine.has_carrier(carrier) {
-                    return Err(DeliveryError::UnknownCarrier { carrier: carrier.0.clone(), me: me.clone() });
+                    return Err(DeliveryError::UnknownCarrier { carrier: carrier.0.to_string(), me: me.clone() });
                 }
                 if !self.machine.has_log(incident, hop, carrier) {
                     return Err(DeliveryError::NoRecord {
-                        carrier: carrier.0.clone(),
+                        carrier: carrier.0.to_string(),
                         incident: incident.clone(),
                         hop,
                     });

@@ -150,7 +150,7 @@ pub fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> 
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(format!("`{url}` in `{entry}` should start with http:// or https://"));
         }
-        if nodes.insert(CountryCode(code.to_owned()), url.trim().to_owned()).is_some() {
+        if nodes.insert(CountryCode::from(code.to_owned()), url.trim().to_owned()).is_some() {
             return Err(format!("{code} is given twice"));
         }
     }

@@ -311,7 +311,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         problems.switch(source);
         let code_span = span(&code);
         let code = code.into_inner();
-        if countries.contains_key(&CountryCode(code.clone())) {
+        if countries.contains_key(&CountryCode::from(code.clone())) {
             problems.push(code_span.clone(), format!("country `{code}` is defined twice"), None);
         }
         if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
@@ -321,7 +321,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 Some("use the ISO 3166 alpha-2 code, like FR or US".to_owned()),
             );
         }
-        let code = CountryCode(code);
+        let code = CountryCode::from(code);
         raw_directory.insert(code.clone(), (source, country.channel, country.directory.take()));
         if country.direct_orders {
             direct_order_countries.insert(code.clone());
@@ -337,7 +337,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let mut cgn_carriers = BTreeSet::new();
     for (source, id, carrier) in raw.carriers {
         problems.switch(source);
-        if carriers.contains_key(&CarrierId(id.get_ref().clone())) {
+        if carriers.contains_key(&CarrierId::from(id.get_ref().clone())) {
             problems.push(span(&id), format!("carrier `{}` is defined twice", id.get_ref()), None);
         }
         let country = carrier.country.get_ref();
@@ -347,7 +347,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         if let Err(invalid) = pocnet_node::constraint::identifier("carrier id", id.get_ref()) {
             problems.push(span(&id), invalid.0, None);
         }
-        let id = CarrierId(id.into_inner());
+        let id = CarrierId::from(id.into_inner());
         if carrier.cgn {
             cgn_carriers.insert(id.clone());
         }
@@ -355,7 +355,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             id.clone(),
             Carrier {
                 id,
-                country: CountryCode(country.clone()),
+                country: CountryCode::from(country.clone()),
                 kind: carrier.kind,
                 retention_ms: match carrier.retention {
                     Retention::Keeps(d) => d.0,
@@ -371,7 +371,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             },
         );
     }
-    let mut carrier_ids: Vec<&str> = carriers.keys().map(|c| c.0.as_str()).collect();
+    let mut carrier_ids: Vec<&str> = carriers.keys().map(|c| c.as_str()).collect();
     carrier_ids.extend(raw.broken_carriers.iter().map(String::as_str));
 
     let references = References { countries: &country_codes, carriers: &carrier_ids, epoch };
@@ -463,7 +463,7 @@ impl References<'_> {
         if !self.countries.contains(&code.get_ref().as_str()) {
             problems.unknown(span(code), "country", code.get_ref(), self.countries);
         }
-        CountryCode(code.get_ref().clone())
+        CountryCode::from(code.get_ref().clone())
     }
 
     /// An instant at or after the epoch, as simulated time.
@@ -495,7 +495,7 @@ impl References<'_> {
         if !self.carriers.contains(&id.get_ref().as_str()) {
             problems.unknown(span(id), "carrier", id.get_ref(), self.carriers);
         }
-        CarrierId(id.get_ref().clone())
+        CarrierId::from(id.get_ref().clone())
     }
 
     fn chain(
@@ -517,7 +517,7 @@ impl References<'_> {
                 if !self.carriers.contains(&carrier.get_ref().as_str()) {
                     problems.unknown(span(&carrier), "carrier", carrier.get_ref(), self.carriers);
                 }
-                CarrierId(carrier.into_inner())
+                CarrierId::from(carrier.into_inner())
             })
             .collect()
     }

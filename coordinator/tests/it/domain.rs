@@ -723,7 +723,7 @@ fn a_carrier_crossed_twice_discloses_each_crossing_s_own_previous_hop() {
     let us = pocnet_node::CarrierId::from("us");
     scenario.incidents[0].chain = vec![de.clone(), us.clone(), de.clone(), us.clone()];
     let incident = run(&scenario);
-    let walked: Vec<(String, HopOutcome)> = incident.hops.iter().map(|h| (h.carrier.0.clone(), h.outcome)).collect();
+    let walked: Vec<(String, HopOutcome)> = incident.hops.iter().map(|h| (h.carrier.to_string(), h.outcome)).collect();
     assert_eq!(
         walked,
         [

@@ -58,7 +58,7 @@ fn requested_config(
             .map(|hop| LogRecord {
                 incident: "i".to_owned(),
                 hop,
-                carrier: CarrierId(format!("c-{code}")),
+                carrier: CarrierId::from(format!("c-{code}")),
                 communication_at: SimTime::ZERO,
                 previous: previous.clone(),
                 identifiable: true,
@@ -95,7 +95,7 @@ fn request(to: &str, at: SimTime) -> Input {
         incident: "i".to_owned(),
         hop: 0,
         body: Body::PreservationRequest {
-            carrier: CarrierId(format!("c-{to}")),
+            carrier: CarrierId::from(format!("c-{to}")),
             reporting_country: "FR".into(),
             languages: vec!["en".to_owned()],
             offence: Some(Offence::ComputerRelatedFraud),
@@ -131,7 +131,7 @@ fn sent(outputs: &[(SimTime, Output)]) -> Vec<(SimTime, String, &'static str)> {
     outputs
         .iter()
         .filter_map(|(at, o)| match o {
-            Output::Send(e) => Some((*at, e.to.0.clone(), e.body.name())),
+            Output::Send(e) => Some((*at, e.to.to_string(), e.body.name())),
             _ => None,
         })
         .collect()

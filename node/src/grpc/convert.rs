@@ -68,11 +68,11 @@ fn identifier(value: String, what: &str, field: &str) -> Result<String, FieldErr
 
 fn country_code(value: String, field: &str) -> Result<CountryCode, FieldError> {
     constraint::country_code(&value).map_err(FieldError::at(field))?;
-    Ok(CountryCode(value))
+    Ok(CountryCode::from(value))
 }
 
 fn carrier_id(value: String, field: &str) -> Result<CarrierId, FieldError> {
-    identifier(value, "carrier id", field).map(CarrierId)
+    identifier(value, "carrier id", field).map(CarrierId::from)
 }
 
 fn duration(value: i64, field: &str) -> Result<i64, FieldError> {
@@ -502,7 +502,7 @@ fn distribution_to_proto(law: &Distribution) -> pb::Distribution {
 }
 
 fn next_hop_to_proto(hop: &NextHop) -> pb::NextHop {
-    pb::NextHop { carrier: hop.carrier.0.clone(), country: hop.country.0.clone() }
+    pb::NextHop { carrier: hop.carrier.0.to_string(), country: hop.country.0.to_string() }
 }
 
 fn window_to_proto(window: &Window) -> pb::Window {
@@ -536,7 +536,7 @@ pub fn strategy_to_proto(strategy: Strategy) -> pb::Strategy {
 
 fn country_to_proto(c: &Country) -> pb::Country {
     pb::Country {
-        code: c.code.0.clone(),
+        code: c.code.0.to_string(),
         name: c.name.clone(),
         time_zone: c.time_zone_name.clone(),
         staffing: Some(staffing_to_proto(&c.staffing)),
@@ -557,8 +557,8 @@ fn country_to_proto(c: &Country) -> pb::Country {
 
 fn carrier_to_proto(k: &Carrier) -> pb::Carrier {
     pb::Carrier {
-        id: k.id.0.clone(),
-        country: k.country.0.clone(),
+        id: k.id.0.to_string(),
+        country: k.country.0.to_string(),
         kind: k.kind.clone(),
         retention_ms: k.retention_ms,
         no_logs: k.no_logs,
@@ -581,7 +581,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .map(|l| pb::LogRecord {
                 incident: l.incident.clone(),
                 hop: l.hop,
-                carrier: l.carrier.0.clone(),
+                carrier: l.carrier.0.to_string(),
                 communication_at_ms: l.communication_at.ms(),
                 previous: l.previous.as_ref().map(next_hop_to_proto),
                 identifiable: l.identifiable,
@@ -603,12 +603,12 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
         message_delay: Some(distribution_to_proto(&config.message_delay)),
         min_message_delay_ms: config.min_message_delay_ms,
         mla_transit: Some(distribution_to_proto(&config.mla_transit)),
-        non_members: config.non_members.iter().map(|c| c.0.clone()).collect(),
+        non_members: config.non_members.iter().map(|c| c.0.to_string()).collect(),
         directory: config
             .directory
             .iter()
             .map(|(country, e)| pb::DirectoryEntry {
-                country: country.0.clone(),
+                country: country.0.to_string(),
                 channel: Some(distribution_to_proto(&e.channel)),
                 stale_probability: e.stale_probability,
                 fallback: Some(distribution_to_proto(&e.fallback)),
@@ -620,7 +620,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .message_losses
             .iter()
             .map(|l| pb::MessageLoss {
-                to: l.to.0.clone(),
+                to: l.to.0.to_string(),
                 window: Some(window_to_proto(&l.window)),
                 retry_after_ms: l.retry_after_ms,
             })
@@ -628,13 +628,13 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
         carrier_outages: config
             .carrier_outages
             .iter()
-            .map(|o| pb::CarrierOutage { carrier: o.carrier.0.clone(), window: Some(window_to_proto(&o.window)) })
+            .map(|o| pb::CarrierOutage { carrier: o.carrier.0.to_string(), window: Some(window_to_proto(&o.window)) })
             .collect(),
-        direct_order_countries: config.direct_order_countries.iter().map(|c| c.0.clone()).collect(),
+        direct_order_countries: config.direct_order_countries.iter().map(|c| c.0.to_string()).collect(),
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,
         replication: config.replication,
-        peers: peers.iter().map(|(code, url)| (code.0.clone(), url.clone())).collect(),
+        peers: peers.iter().map(|(code, url)| (code.0.to_string(), url.clone())).collect(),
     }
 }
 
@@ -643,8 +643,8 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     let body = match &envelope.body {
         Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
             B::PreservationRequest(pb::PreservationRequest {
-                carrier: carrier.0.clone(),
-                reporting_country: reporting_country.0.clone(),
+                carrier: carrier.0.to_string(),
+                reporting_country: reporting_country.0.to_string(),
                 languages: languages.clone(),
                 offence: offence.map(|o| o.name().to_owned()),
                 emergency: *emergency,
@@ -681,8 +681,8 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
         Body::Production => B::Production(pb::Production {}),
     };
     pb::Envelope {
-        from: envelope.from.0.clone(),
-        to: envelope.to.0.clone(),
+        from: envelope.from.0.to_string(),
+        to: envelope.to.0.to_string(),
         sequence: envelope.sequence,
         sent_at_ms: envelope.sent_at.ms(),
         deliver_at_ms: envelope.deliver_at.ms(),
@@ -696,7 +696,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
     use pb::EventKind as K;
     let mut out = pb::Event {
         at_ms: event.at.ms(),
-        country: event.country.0.clone(),
+        country: event.country.0.to_string(),
         sequence: event.sequence,
         incident: event.incident.clone(),
         hop: event.hop,
@@ -737,8 +737,8 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::MlaReceived { from, hold_until } => (K::MlaReceived, Some(from), None, Some(*hold_until)),
     };
     out.kind = kind as i32;
-    out.peer = peer.map(|p| p.0.clone()).unwrap_or_default();
-    out.carrier = carrier.map(|c| c.0.clone()).unwrap_or_default();
+    out.peer = peer.map(|p| p.0.to_string()).unwrap_or_default();
+    out.carrier = carrier.map(|c| c.0.to_string()).unwrap_or_default();
     out.until_ms = until.map(SimTime::ms);
     out
 }

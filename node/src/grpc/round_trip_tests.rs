@@ -44,7 +44,7 @@ impl Gen {
     }
 
     fn code(&mut self) -> CountryCode {
-        CountryCode(self.pick(&["DE", "FR", "US", "NL", "GR", "JP"]).to_owned())
+        CountryCode::from(self.pick(&["DE", "FR", "US", "NL", "GR", "JP"]).to_owned())
     }
 
     fn law(&mut self) -> Distribution {
@@ -86,7 +86,7 @@ impl Gen {
     }
 
     fn next_hop(&mut self) -> NextHop {
-        NextHop { carrier: CarrierId(self.id("c")), country: self.code() }
+        NextHop { carrier: CarrierId::from(self.id("c")), country: self.code() }
     }
 
     fn window(&mut self) -> Window {
@@ -119,7 +119,7 @@ impl Gen {
 
     fn carrier(&mut self, country: &CountryCode) -> Carrier {
         Carrier {
-            id: CarrierId(self.id("c")),
+            id: CarrierId::from(self.id("c")),
             country: country.clone(),
             kind: self.pick(&["", "vpn", "access-isp"]).to_owned(),
             retention_ms: self.duration(),
@@ -138,7 +138,7 @@ impl Gen {
         let code = self.code();
         let carriers: Vec<Carrier> = (0..self.0.random_range(0..3)).map(|_| self.carrier(&code)).collect();
         // Logs name only foreign previous hops, so the domestic check holds.
-        let foreign = |hop: NextHop| NextHop { country: CountryCode(format!("X{}", hop.country)), ..hop };
+        let foreign = |hop: NextHop| NextHop { country: CountryCode::from(format!("X{}", hop.country)), ..hop };
         let logs = carriers
             .iter()
             .map(|c| LogRecord {
@@ -186,7 +186,7 @@ impl Gen {
                 .map(|_| MessageLoss { to: self.code(), window: self.window(), retry_after_ms: self.duration() })
                 .collect(),
             carrier_outages: (0..self.0.random_range(0..2))
-                .map(|_| CarrierOutage { carrier: CarrierId(self.id("c")), window: self.window() })
+                .map(|_| CarrierOutage { carrier: CarrierId::from(self.id("c")), window: self.window() })
                 .collect(),
             direct_order_countries: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
             epoch: jiff::Timestamp::from_millisecond(self.pick(&[0, -86_400_000, 1_772_409_600_123])).unwrap(),
@@ -201,7 +201,7 @@ impl Gen {
     fn body(&mut self) -> Body {
         match self.0.random_range(0..7) {
             0 => Body::PreservationRequest {
-                carrier: CarrierId(self.id("c")),
+                carrier: CarrierId::from(self.id("c")),
                 reporting_country: self.code(),
                 languages: if self.chance() { Vec::new() } else { vec![self.id("l")] },
                 offence: self.offence(),
@@ -243,7 +243,7 @@ impl Gen {
     }
 
     fn event_kind(&mut self) -> EventKind {
-        let (c, k, t) = (self.code(), CarrierId(self.id("c")), self.instant());
+        let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
         match self.0.random_range(0..21) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },

@@ -100,7 +100,7 @@ impl pb::simulation_server::Simulation for Node {
             next_event_ms: next_event.map(SimTime::ms),
             earliest_sent_ms: outcome.sent.iter().map(|e| e.deliver_at.ms()).min(),
             earliest_arrival_ms: outcome.sent.iter().fold(BTreeMap::new(), |mut arrivals, e| {
-                let at = arrivals.entry(e.to.0.clone()).or_insert(e.deliver_at.ms());
+                let at = arrivals.entry(e.to.0.to_string()).or_insert(e.deliver_at.ms());
                 *at = (*at).min(e.deliver_at.ms());
                 arrivals
             }),
