@@ -1,6 +1,6 @@
 //! Communications carriers and what their logs hold about an incident.
 
-use crate::{CountryCode, Distribution, NextHop, SimTime};
+use crate::{CountryCode, Distribution, IncidentId, NextHop, SimTime};
 use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
@@ -65,7 +65,7 @@ pub struct Carrier {
 /// country.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogRecord {
-    pub incident: String,
+    pub incident: IncidentId,
     pub hop: u32,
     pub carrier: CarrierId,
     pub communication_at: SimTime,

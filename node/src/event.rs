@@ -3,7 +3,7 @@
 //! Domain outcomes (an expired log, a late answer) are events, never errors;
 //! the coordinator builds the whole report from these.
 
-use crate::{Answer, CarrierId, CountryCode, NextHop, Offence, SimTime};
+use crate::{Answer, CarrierId, CountryCode, IncidentId, NextHop, Offence, SimTime};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,7 +13,7 @@ pub struct Event {
     pub country: CountryCode,
     /// The recording node's event counter; `(at, country, sequence)` orders the log totally.
     pub sequence: u64,
-    pub incident: String,
+    pub incident: IncidentId,
     pub hop: u32,
     #[serde(flatten)]
     pub kind: EventKind,

@@ -1,6 +1,6 @@
 //! Messages one point of contact sends another across a border.
 
-use crate::{Answer, CarrierId, CountryCode, Offence, SimTime};
+use crate::{Answer, CarrierId, CountryCode, IncidentId, Offence, SimTime};
 use serde::Serialize;
 
 /// A cross-border message with its addressing and simulated timing.
@@ -14,7 +14,7 @@ pub struct Envelope {
     pub sequence: u64,
     pub sent_at: SimTime,
     pub deliver_at: SimTime,
-    pub incident: String,
+    pub incident: IncidentId,
     /// Position in the chain; 0 is the carrier nearest the victim.
     pub hop: u32,
     pub body: Body,

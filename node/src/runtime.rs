@@ -191,7 +191,7 @@ impl NodeRuntime {
         }
         let incident = &envelope.incident;
         let hop = envelope.hop;
-        let unknown_case = || DeliveryError::UnknownCase { incident: incident.clone(), hop, me: me.clone() };
+        let unknown_case = || DeliveryError::UnknownCase { incident: incident.to_string(), hop, me: me.clone() };
         match &envelope.body {
             Body::PreservationRequest { carrier, .. } => {
                 if !self.machine.has_carrier(carrier) {
@@ -200,18 +200,18 @@ impl NodeRuntime {
                 if !self.machine.has_log(incident, hop, carrier) {
                     return Err(DeliveryError::NoRecord {
                         carrier: carrier.0.to_string(),
-                        incident: incident.clone(),
+                        incident: incident.to_string(),
                         hop,
                     });
                 }
                 if self.machine.has_case(incident, hop) || self.machine.was_requested(incident, hop) {
-                    return Err(DeliveryError::DuplicateRequest { incident: incident.clone(), hop });
+                    return Err(DeliveryError::DuplicateRequest { incident: incident.to_string(), hop });
                 }
             }
             Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } | Body::Production => {
                 if !self.machine.reported_here(incident) {
                     return Err(DeliveryError::NotReportedHere {
-                        incident: incident.clone(),
+                        incident: incident.to_string(),
                         me: me.clone(),
                         answer: envelope.body.name(),
                     });

@@ -158,7 +158,7 @@ impl Scenario {
             for (hop, carrier_id) in incident.chain.iter().enumerate() {
                 let carrier = &self.carriers[carrier_id];
                 logs.entry(&carrier.country).or_default().push(LogRecord {
-                    incident: incident.id.clone(),
+                    incident: incident.id.as_str().into(),
                     hop: hop as u32,
                     carrier: carrier_id.clone(),
                     communication_at: incident.communication_at,
@@ -169,7 +169,7 @@ impl Scenario {
                 });
             }
             reports.entry(&incident.reported_by).or_default().push(IncidentReport {
-                incident: incident.id.clone(),
+                incident: incident.id.as_str().into(),
                 communication_at: incident.communication_at,
                 detection: incident.detection.clone(),
                 // Only under parallel does the reporter know the chain beyond its first hop.

@@ -3,10 +3,10 @@
 
 use super::{ContactPoint, LogState, Output, Strategy, Timer};
 use crate::directory::blocked_until;
-use crate::{Body, EventKind, Finding, PreservationOutcome, SimTime, Window};
+use crate::{Body, EventKind, Finding, IncidentId, PreservationOutcome, SimTime, Window};
 
 impl ContactPoint {
-    pub(super) fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+    pub(super) fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier.clone() });
         // Delivery checks a request's carrier and log, and the configuration
@@ -37,11 +37,11 @@ impl ContactPoint {
         }
         out.push(Output::SetTimer {
             at: taken_at.plus_ms(execute_ms),
-            timer: Timer::CarrierPreserved { incident: incident.to_owned(), hop },
+            timer: Timer::CarrierPreserved { incident: incident.clone(), hop },
         });
     }
 
-    pub(super) fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+    pub(super) fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
         let communication_at = self.log(incident, hop, &case.carrier).communication_at;
@@ -59,7 +59,7 @@ impl ContactPoint {
                 let staff_at = carrier.hours.officer_available(now, &self.clock, &mut self.rng.carrier);
                 out.push(Output::SetTimer {
                     at: staff_at.plus_ms(disclose_ms),
-                    timer: Timer::CarrierDisclosed { incident: incident.to_owned(), hop },
+                    timer: Timer::CarrierDisclosed { incident: incident.clone(), hop },
                 });
                 if let Some(case) = self.case_mut(incident, hop) {
                     case.hold_until = Some(until);
@@ -83,7 +83,7 @@ impl ContactPoint {
         }
     }
 
-    pub(super) fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+    pub(super) fn carrier_disclosed(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let log = self.log(incident, hop, &case.carrier);
         let finding = match (&log.previous, log.identifiable) {

@@ -3,7 +3,7 @@
 //! where either end has no point of contact.
 
 use super::{ContactPoint, Output};
-use crate::{Body, CountryCode, Envelope, EventKind, SimTime};
+use crate::{Body, CountryCode, Envelope, EventKind, IncidentId, SimTime};
 use rand_distr::Distribution as _;
 
 impl ContactPoint {
@@ -12,7 +12,7 @@ impl ContactPoint {
         out: &mut Vec<Output>,
         now: SimTime,
         to: &CountryCode,
-        incident: &str,
+        incident: &IncidentId,
         hop: u32,
         body: Body,
     ) {
@@ -49,7 +49,7 @@ impl ContactPoint {
         let sequence = self.next_message_sequence;
         self.next_message_sequence += 1;
         tracing::debug!(
-            from = %self.country.code, %to, incident, hop, at_ms = now.ms(), transit_ms, formal,
+            from = %self.country.code, %to, %incident, hop, at_ms = now.ms(), transit_ms, formal,
             "sending {}", body.name()
         );
         out.push(Output::Send(Envelope {
@@ -58,7 +58,7 @@ impl ContactPoint {
             sequence,
             sent_at: now,
             deliver_at: now.plus_ms(transit_ms),
-            incident: incident.to_owned(),
+            incident: incident.clone(),
             hop,
             body,
         }));

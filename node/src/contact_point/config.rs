@@ -2,8 +2,8 @@
 //! strategies by which a trace walks from country to country.
 
 use crate::{
-    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, LogRecord, MessageLoss,
-    NextHop, Offence, SimTime, Window,
+    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, IncidentId, LogRecord,
+    MessageLoss, NextHop, Offence, SimTime, Window,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,7 +42,7 @@ impl Strategy {
 /// An incident this country's point of contact learns of from its own victim.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentReport {
-    pub incident: String,
+    pub incident: IncidentId,
     pub communication_at: SimTime,
     /// Time from the communication to the report reaching the point of contact.
     pub detection: Distribution,
@@ -98,9 +98,9 @@ impl NodeConfig {
     /// carriers' logs name. Returns the field at fault and the problem.
     pub fn check_domestic_records(&self) -> Result<(), (String, String)> {
         let me = &self.country.code;
-        let holds = |incident: &str, hop: u32, carrier: &CarrierId| {
+        let holds = |incident: &IncidentId, hop: u32, carrier: &CarrierId| {
             self.carriers.iter().any(|c| &c.id == carrier)
-                && self.logs.iter().any(|l| l.incident == incident && l.hop == hop && &l.carrier == carrier)
+                && self.logs.iter().any(|l| &l.incident == incident && l.hop == hop && &l.carrier == carrier)
         };
         for (i, report) in self.incidents.iter().enumerate() {
             for (j, hop) in report.known_chain.iter().enumerate() {

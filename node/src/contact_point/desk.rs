@@ -3,7 +3,7 @@
 
 use super::{Case, ContactPoint, LogState, Output, Timer};
 use crate::directory::blocked_until;
-use crate::{Body, CountryCode, EventKind, NextHop, PreservationOutcome, SimTime};
+use crate::{Body, CountryCode, EventKind, IncidentId, NextHop, PreservationOutcome, SimTime};
 
 impl ContactPoint {
     /// Starts work on hop `hop`, once: a domestic carrier is ordered
@@ -13,7 +13,7 @@ impl ContactPoint {
         &mut self,
         out: &mut Vec<Output>,
         now: SimTime,
-        incident: &str,
+        incident: &IncidentId,
         hop: u32,
         next: NextHop,
         reporting_country: CountryCode,
@@ -34,14 +34,14 @@ impl ContactPoint {
                 hold_until: None,
             };
             self.dossier_mut(incident).cases.insert(hop, case);
-            Timer::Acknowledge { incident: incident.to_owned(), hop }
+            Timer::Acknowledge { incident: incident.clone(), hop }
         } else {
-            Timer::SendRequest { incident: incident.to_owned(), hop, next, reporting_country }
+            Timer::SendRequest { incident: incident.clone(), hop, next, reporting_country }
         };
         out.push(Output::SetTimer { at, timer });
     }
 
-    pub(super) fn acknowledge(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32) {
+    pub(super) fn acknowledge(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let me = self.country.code.clone();
         if case.requester != me {
@@ -64,10 +64,7 @@ impl ContactPoint {
             // Where the law needs a judge first, the order waits for the court.
             Some(court) => {
                 let at = now.plus_ms(court.sample(&mut self.rng.paperwork));
-                out.push(Output::SetTimer {
-                    at,
-                    timer: Timer::OrderPreservation { incident: incident.to_owned(), hop },
-                });
+                out.push(Output::SetTimer { at, timer: Timer::OrderPreservation { incident: incident.clone(), hop } });
             }
             None => self.order_preservation(out, now, incident, hop),
         }

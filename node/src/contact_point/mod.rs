@@ -33,7 +33,7 @@ use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
     Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Event,
-    EventKind, Finding, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, SimTime, Window,
+    EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, SimTime, Window,
 };
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -55,48 +55,48 @@ pub enum Input {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Timer {
     ReportIncident {
-        incident: String,
+        incident: IncidentId,
     },
     /// An officer takes up a request: acknowledges it (if foreign), then orders
     /// preservation or applies for the court order that must come first.
     Acknowledge {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
     },
     /// The carrier is ordered to preserve (after the court order, if one was needed).
     OrderPreservation {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
     },
     /// An officer sends a preservation request to another country.
     SendRequest {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
         next: NextHop,
         reporting_country: CountryCode,
     },
     CarrierPreserved {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
     },
     CarrierDisclosed {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
     },
     SendConfirmation {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
         to: CountryCode,
         request_sent_at: SimTime,
     },
     /// The MLA request has been executed: produce the preserved data.
     Produce {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
         to: CountryCode,
     },
     SendMla {
-        incident: String,
+        incident: IncidentId,
         hop: u32,
         to: CountryCode,
     },
@@ -169,7 +169,7 @@ impl Dossier {
 
 /// Looked up, never iterated: a fixed hasher keeps even the layout the same
 /// from run to run.
-type Dossiers = HashMap<String, Dossier, BuildHasherDefault<DefaultHasher>>;
+type Dossiers = HashMap<IncidentId, Dossier, BuildHasherDefault<DefaultHasher>>;
 
 pub struct ContactPoint {
     country: Country,
@@ -250,44 +250,44 @@ impl ContactPoint {
         self.carriers.contains_key(carrier)
     }
 
-    pub fn has_log(&self, incident: &str, hop: u32, carrier: &CarrierId) -> bool {
+    pub fn has_log(&self, incident: &IncidentId, hop: u32, carrier: &CarrierId) -> bool {
         self.dossiers.get(incident).is_some_and(|d| d.log(hop, carrier).is_some())
     }
 
-    pub fn has_case(&self, incident: &str, hop: u32) -> bool {
+    pub fn has_case(&self, incident: &IncidentId, hop: u32) -> bool {
         self.dossiers.get(incident).is_some_and(|d| d.cases.contains_key(&hop))
     }
 
-    pub fn reported_here(&self, incident: &str) -> bool {
+    pub fn reported_here(&self, incident: &IncidentId) -> bool {
         self.dossiers.get(incident).is_some_and(|d| d.reported.is_some())
     }
 
     /// Delivery accepted a request for this hop (it may still wait in the agenda).
-    pub fn accept_request(&mut self, incident: &str, hop: u32) {
+    pub fn accept_request(&mut self, incident: &IncidentId, hop: u32) {
         self.dossier_mut(incident).requested.insert(hop);
     }
 
-    pub fn was_requested(&self, incident: &str, hop: u32) -> bool {
+    pub fn was_requested(&self, incident: &IncidentId, hop: u32) -> bool {
         self.dossiers.get(incident).is_some_and(|d| d.requested.contains(&hop))
     }
 
     /// The incident's dossier, opened on first use.
-    fn dossier_mut(&mut self, incident: &str) -> &mut Dossier {
+    fn dossier_mut(&mut self, incident: &IncidentId) -> &mut Dossier {
         if !self.dossiers.contains_key(incident) {
-            self.dossiers.insert(incident.to_owned(), Dossier::default());
+            self.dossiers.insert(incident.clone(), Dossier::default());
         }
         self.dossiers.get_mut(incident).expect("just opened")
     }
 
-    fn facts(&self, incident: &str) -> CaseFacts {
+    fn facts(&self, incident: &IncidentId) -> CaseFacts {
         self.dossiers.get(incident).and_then(|d| d.facts.clone()).unwrap_or_default()
     }
 
-    fn case_mut(&mut self, incident: &str, hop: u32) -> Option<&mut Case> {
+    fn case_mut(&mut self, incident: &IncidentId, hop: u32) -> Option<&mut Case> {
         self.dossiers.get_mut(incident)?.cases.get_mut(&hop)
     }
 
-    fn log(&self, incident: &str, hop: u32, carrier: &CarrierId) -> &LogRecord {
+    fn log(&self, incident: &IncidentId, hop: u32, carrier: &CarrierId) -> &LogRecord {
         self.dossiers.get(incident).and_then(|d| d.log(hop, carrier)).expect("a case's carrier holds its log")
     }
 
@@ -454,18 +454,18 @@ impl ContactPoint {
         }
     }
 
-    fn case(&self, incident: &str, hop: u32) -> Option<&Case> {
+    fn case(&self, incident: &IncidentId, hop: u32) -> Option<&Case> {
         self.dossiers.get(incident)?.cases.get(&hop)
     }
 
-    fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &str, hop: u32, kind: EventKind) {
+    fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32, kind: EventKind) {
         let sequence = self.next_event_sequence;
         self.next_event_sequence += 1;
         if tracing::enabled!(tracing::Level::INFO) {
             // Spans per incident and per request give `RUST_LOG=info` the flow
             // of a trace between countries, stamped with simulated time.
             let at = self.clock.local(now);
-            let _incident = tracing::info_span!("incident", id = incident).entered();
+            let _incident = tracing::info_span!("incident", id = incident.as_str()).entered();
             let _request = tracing::info_span!("request", hop).entered();
             tracing::info!(
                 sim = %at.timestamp(),
@@ -478,7 +478,7 @@ impl ContactPoint {
             at: now,
             country: self.country.code.clone(),
             sequence,
-            incident: incident.to_owned(),
+            incident: incident.clone(),
             hop,
             kind,
         }));

@@ -56,7 +56,7 @@ fn requested_config(
         carriers: vec![carrier(&format!("c-{code}"), code, retention_ms)],
         logs: (0..hops)
             .map(|hop| LogRecord {
-                incident: "i".to_owned(),
+                incident: "i".into(),
                 hop,
                 carrier: CarrierId::from(format!("c-{code}")),
                 communication_at: SimTime::ZERO,
@@ -92,7 +92,7 @@ fn request(to: &str, at: SimTime) -> Input {
         sequence: 0,
         sent_at: at.plus_ms(-5 * MINUTE_MS),
         deliver_at: at,
-        incident: "i".to_owned(),
+        incident: "i".into(),
         hop: 0,
         body: Body::PreservationRequest {
             carrier: CarrierId::from(format!("c-{to}")),
@@ -198,7 +198,7 @@ fn simultaneous_messages_run_in_sender_order_whatever_order_they_were_delivered(
         sequence: 0,
         sent_at: SimTime(HOUR_MS - 5 * MINUTE_MS),
         deliver_at: SimTime(HOUR_MS),
-        incident: "i".to_owned(),
+        incident: "i".into(),
         hop,
         body: Body::PreservationRequest {
             carrier: "c-DE".into(),

@@ -13,8 +13,8 @@ use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
 use crate::runtime::DeliveryError;
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
-    Event, EventKind, Finding, LogRecord, MessageLoss, NextHop, Offence, OfficeHours, PreservationOutcome, Shift,
-    SimTime, Staffing, Window,
+    Event, EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, OfficeHours, PreservationOutcome,
+    Shift, SimTime, Staffing, Window,
 };
 use pocnet_proto as pb;
 use std::collections::{BTreeMap, BTreeSet};
@@ -227,8 +227,8 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
     })
 }
 
-fn incident_id(value: String, field: &str) -> Result<String, FieldError> {
-    identifier(value, "incident id", field)
+fn incident_id(value: String, field: &str) -> Result<IncidentId, FieldError> {
+    identifier(value, "incident id", field).map(IncidentId::from)
 }
 
 fn log_record(value: pb::LogRecord) -> Result<LogRecord, FieldError> {
@@ -579,7 +579,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .logs
             .iter()
             .map(|l| pb::LogRecord {
-                incident: l.incident.clone(),
+                incident: l.incident.to_string(),
                 hop: l.hop,
                 carrier: l.carrier.0.to_string(),
                 communication_at_ms: l.communication_at.ms(),
@@ -591,7 +591,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .incidents
             .iter()
             .map(|i| pb::IncidentReport {
-                incident: i.incident.clone(),
+                incident: i.incident.to_string(),
                 communication_at_ms: i.communication_at.ms(),
                 detection: Some(distribution_to_proto(&i.detection)),
                 known_chain: i.known_chain.iter().map(next_hop_to_proto).collect(),
@@ -686,7 +686,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
         sequence: envelope.sequence,
         sent_at_ms: envelope.sent_at.ms(),
         deliver_at_ms: envelope.deliver_at.ms(),
-        incident: envelope.incident.clone(),
+        incident: envelope.incident.to_string(),
         hop: envelope.hop,
         body: Some(body),
     }
@@ -698,7 +698,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         at_ms: event.at.ms(),
         country: event.country.0.to_string(),
         sequence: event.sequence,
-        incident: event.incident.clone(),
+        incident: event.incident.to_string(),
         hop: event.hop,
         ..Default::default()
     };

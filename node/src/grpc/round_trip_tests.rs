@@ -142,7 +142,7 @@ impl Gen {
         let logs = carriers
             .iter()
             .map(|c| LogRecord {
-                incident: "i".to_owned(),
+                incident: "i".into(),
                 hop: self.pick(&[0, u32::MAX]),
                 carrier: c.id.clone(),
                 communication_at: self.instant(),
@@ -152,7 +152,7 @@ impl Gen {
             .collect();
         let incidents = (0..self.0.random_range(0..3))
             .map(|n| IncidentReport {
-                incident: format!("r{n}"),
+                incident: format!("r{n}").into(),
                 communication_at: self.instant(),
                 detection: self.law(),
                 known_chain: (0..self.0.random_range(1..4)).map(|_| foreign(self.next_hop())).collect(),
@@ -236,7 +236,7 @@ impl Gen {
             sequence: self.pick(&[0, u64::MAX]),
             sent_at: self.instant(),
             deliver_at: self.instant(),
-            incident: self.id("i"),
+            incident: self.id("i").into(),
             hop: self.pick(&[0, 1, u32::MAX]),
             body: self.body(),
         }
@@ -274,7 +274,7 @@ impl Gen {
             at: self.instant(),
             country: self.code(),
             sequence: self.pick(&[0, u64::MAX]),
-            incident: self.id("i"),
+            incident: self.id("i").into(),
             hop: self.pick(&[0, u32::MAX]),
             kind: self.event_kind(),
         }
@@ -361,7 +361,7 @@ fn a_domestic_hop_without_its_record_is_refused_at_configure() {
     config.carriers = vec![Gen(ChaCha8Rng::seed_from_u64(6)).carrier(&code)];
     config.logs.clear();
     config.incidents = vec![IncidentReport {
-        incident: "r".to_owned(),
+        incident: "r".into(),
         communication_at: SimTime::ZERO,
         detection: Distribution::Fixed { ms: 0 },
         known_chain: vec![NextHop { carrier: config.carriers[0].id.clone(), country: code }],
