@@ -101,7 +101,7 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("running {}", file.display()))?;
     tracing::info!(events = log.events.len(), windows = log.windows, "run finished");
-    let report = Report::build(&scenario, &log);
+    let report = Report::from_run(&scenario, log);
     if let Some(path) = &outputs.json {
         write_file(path, &report.to_json(), "the JSON report")?;
     }

@@ -86,6 +86,11 @@ impl StageSummary {
 
 impl Report {
     pub fn build(scenario: &Scenario, log: &RunLog) -> Report {
+        Report::from_run(scenario, RunLog { seed: log.seed, events: log.events.clone(), windows: log.windows })
+    }
+
+    /// The report of a run, keeping its event log rather than copying it.
+    pub fn from_run(scenario: &Scenario, log: RunLog) -> Report {
         let goals = scenario.goals.goals.clone();
         let incidents = incident_reports(scenario, &log.events);
 
@@ -119,7 +124,7 @@ impl Report {
             incidents,
             goals: summaries,
             stages,
-            events: log.events.clone(),
+            events: log.events,
         }
     }
 
