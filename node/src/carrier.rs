@@ -1,38 +1,6 @@
 //! Communications carriers and what their logs hold about an incident.
 
-use crate::{CountryCode, Distribution, IncidentId, NextHop, SimTime};
-use serde::Serialize;
-use std::fmt;
-use std::sync::Arc;
-
-/// A carrier's id, shared like [`crate::CountryCode`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct CarrierId(pub Arc<str>);
-
-impl CarrierId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl From<String> for CarrierId {
-    fn from(id: String) -> Self {
-        CarrierId(id.into())
-    }
-}
-
-impl fmt::Display for CarrierId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for CarrierId {
-    fn from(id: &str) -> Self {
-        CarrierId(id.into())
-    }
-}
+use crate::{CarrierId, CountryCode, Distribution, IncidentId, NextHop, SimTime};
 
 /// A carrier in the chain of a communication: an access ISP, a VPN, a host...
 #[derive(Debug, Clone, PartialEq)]

@@ -1,53 +1,6 @@
 //! A member country of the network and the point of contact it keeps.
 
-use crate::{Distribution, Offence, Staffing};
-use serde::Serialize;
-use std::fmt;
-use std::sync::Arc;
-
-/// An ISO 3166 alpha-2 country code, as used to address a point of contact.
-/// Shared, not copied: every message and event names countries, and a clone
-/// is a reference count.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct CountryCode(pub Arc<str>);
-
-impl CountryCode {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The code as a number that orders as the text does: its bytes, big
-    /// endian, zero-padded to eight. Exact because a code has at most eight
-    /// bytes ([`crate::constraint::country_code`]); agendas compare these
-    /// instead of strings.
-    pub fn order_key(&self) -> u64 {
-        let mut bytes = [0u8; 8];
-        let code = self.0.as_bytes();
-        debug_assert!(code.len() <= 8, "country codes are validated to eight bytes at most");
-        let n = code.len().min(8);
-        bytes[..n].copy_from_slice(&code[..n]);
-        u64::from_be_bytes(bytes)
-    }
-}
-
-impl fmt::Display for CountryCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&str> for CountryCode {
-    fn from(code: &str) -> Self {
-        CountryCode(code.into())
-    }
-}
-
-impl From<String> for CountryCode {
-    fn from(code: String) -> Self {
-        CountryCode(code.into())
-    }
-}
+use crate::{CountryCode, Distribution, Offence, Staffing};
 
 /// One country's point of contact as the scenario describes it.
 #[derive(Debug, Clone, PartialEq)]
