@@ -160,6 +160,16 @@ fn a_public_holiday_keeps_an_office_hours_desk_closed() {
     assert!(received < wednesday_0930);
 }
 
+/// A one-country scenario with `line` as its line 8 is refused with
+/// `expected`, located on that line.
+fn assert_country_line_refused(line: &str, expected: &str) {
+    let text = format!(
+        "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n{line}\n"
+    );
+    let rendered = format!("{:?}", Scenario::parse("bad.toml", &text).unwrap_err());
+    assert!(rendered.contains(expected) && rendered.contains("bad.toml:8:"), "{line}: {rendered}");
+}
+
 #[test]
 fn new_keys_get_located_diagnostics() {
     let bad = [
@@ -168,12 +178,7 @@ fn new_keys_get_located_diagnostics() {
         ("holidays = [\"25/12/2026\"]", "holiday `25/12/2026` is not a date"),
     ];
     for (line, expected) in bad {
-        let text = format!(
-            "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n{line}\n"
-        );
-        let error = Scenario::parse("bad.toml", &text).unwrap_err();
-        let rendered = format!("{error:?}");
-        assert!(rendered.contains(expected) && rendered.contains("bad.toml:8:"), "{line}: {rendered}");
+        assert_country_line_refused(line, expected);
     }
     let text = "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n[carriers.c]\ncountry = \"DE\"\nkind = \"vpn\"\nretention = \"nonee\"\n";
     let rendered = format!("{:?}", Scenario::parse("bad.toml", text).unwrap_err());
@@ -697,11 +702,7 @@ fn regression_unbounded_values_are_refused_where_they_are_written() {
         ("acknowledgement = \"200000d\"", "longer than a century"),
     ];
     for (line, expected) in bad {
-        let text = format!(
-            "[scenario]\nname = \"x\"\nepoch = \"2026-03-02T00:00:00Z\"\n[countries.DE]\nname = \"G\"\ntime_zone = \"UTC\"\nstaffing = \"24/7\"\n{line}\n"
-        );
-        let rendered = format!("{:?}", Scenario::parse("bad.toml", &text).unwrap_err());
-        assert!(rendered.contains(expected) && rendered.contains("bad.toml:8:"), "{line}: {rendered}");
+        assert_country_line_refused(line, expected);
     }
     let long_id = format!(
         "\n[[incidents]]\nid = \"{}\"\nreported_by = \"FR\"\ncommunication = \"2026-03-03T10:00:00Z\"\ndetection = \"0s\"\nchain = [\"orange-fr\"]\n",
