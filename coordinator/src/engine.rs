@@ -199,7 +199,7 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
     let mut events = first.events;
     let mut windows = 0;
     let mut grants = Vec::with_capacity(pending.len());
-    while let Some(lbts) = pending.iter().flatten().min().copied() {
+    while let (Some((earliest_node, lbts)), second) = two_earliest(&pending) {
         if lbts.ms() > HORIZON_MS {
             return Err(EngineError::Runaway);
         }
@@ -208,10 +208,9 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
         // lookahead (its own messages' answers bound it further, inside
         // `NodeRuntime::advance`). Only nodes with something due before their
         // bound are called; a node alone with work runs far ahead at once.
-        let (first, second) = two_earliest(&pending);
         grants.clear();
         for (i, next) in pending.iter().enumerate() {
-            let others = if Some(i) == first.map(|(j, _)| j) { second } else { first.map(|(_, t)| t) };
+            let others = if i == earliest_node { second } else { Some(lbts) };
             let until = others.map_or(SimTime(HORIZON_MS + 1), |t| t.plus_ms(lookahead_ms));
             if next.is_some_and(|t| t < until) {
                 grants.push((i, until));

@@ -15,9 +15,6 @@ use std::collections::BinaryHeap;
 pub struct WindowOutcome {
     pub sent: Vec<Envelope>,
     pub events: Vec<Event>,
-    /// Everything before this instant has run (the window's end, or the
-    /// earlier bound its own messages set).
-    pub reached: SimTime,
 }
 
 /// Why a message was refused; nothing is queued when one is returned.
@@ -139,7 +136,6 @@ impl NodeRuntime {
             }
         }
         self.now = self.now.max(bound);
-        outcome.reached = self.now;
         outcome
     }
 
