@@ -8,7 +8,8 @@ use crate::scenario::Scenario;
 use crate::units::fmt_ms;
 use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, DefaultHasher};
 
 /// A latency measured per hop (or, for [`Stage::EndToEnd`], per trace): the
 /// one vocabulary of spans. A goal on a span measures it through [`Stage::measure`].
@@ -176,7 +177,9 @@ impl HopReport {
 /// its goal results.
 pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentReport> {
     let goals = &scenario.goals.goals;
-    let mut by_incident: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    // Looked up by id, never iterated (the scenario's order is the report's),
+    // so a hash map with a fixed hasher serves.
+    let mut by_incident: HashMap<&str, Vec<&Event>, BuildHasherDefault<DefaultHasher>> = HashMap::default();
     for event in events {
         by_incident.entry(event.incident.as_str()).or_default().push(event);
     }
