@@ -94,20 +94,29 @@ fn run_threads<T: Send>(
     let next = AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     // Bounded, so fast workers cannot pile up logs the consumer has not merged.
-    let (send, receive) = mpsc::sync_channel::<(u64, Result<T, EngineError>)>(threads * 4);
+    // Workers claim and hand over replications in batches: one channel
+    // hand-off (and thread switch) per replication cost more than a
+    // replication of a small scenario.
+    const BATCH: u64 = 32;
+    let (send, receive) = mpsc::sync_channel::<Vec<(u64, Result<T, EngineError>)>>(threads * 2);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let send = send.clone();
             let (next, failed) = (&next, &failed);
             scope.spawn(move || {
                 while !failed.load(Ordering::Relaxed) {
-                    let replication = next.fetch_add(1, Ordering::Relaxed);
-                    if replication >= replications {
+                    let first = next.fetch_add(BATCH, Ordering::Relaxed);
+                    if first >= replications {
                         break;
                     }
-                    let log = engine::run_in_process_blocking(scenario, seed, replication)
-                        .map(|log| project(replication, log));
-                    if send.send((replication, log)).is_err() {
+                    let batch = (first..(first + BATCH).min(replications))
+                        .map(|replication| {
+                            let log = engine::run_in_process_blocking(scenario, seed, replication)
+                                .map(|log| project(replication, log));
+                            (replication, log)
+                        })
+                        .collect();
+                    if send.send(batch).is_err() {
                         break;
                     }
                 }
@@ -117,7 +126,7 @@ fn run_threads<T: Send>(
         // Reorder: hold early arrivals until every earlier replication is consumed.
         let mut waiting = BTreeMap::new();
         let mut expected = 0;
-        for (replication, log) in receive {
+        for (replication, log) in receive.into_iter().flatten() {
             waiting.insert(replication, log);
             while let Some(log) = waiting.remove(&expected) {
                 match log {
