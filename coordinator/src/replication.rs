@@ -109,7 +109,7 @@ fn run_threads<T: Send>(
                     if first >= replications {
                         break;
                     }
-                    let batch = (first..(first + BATCH).min(replications))
+                    let batch = (first..first.saturating_add(BATCH).min(replications))
                         .map(|replication| {
                             let log = engine::run_in_process_blocking(scenario, seed, replication)
                                 .map(|log| project(replication, log));
