@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, DefaultHasher};
 
 /// What every desk on a trace knows about the case, whoever asked it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct CaseFacts {
     offence: Option<Offence>,
     emergency: bool,
@@ -273,14 +273,12 @@ impl ContactPoint {
 
     /// The incident's dossier, opened on first use.
     fn dossier_mut(&mut self, incident: &IncidentId) -> &mut Dossier {
-        if !self.dossiers.contains_key(incident) {
-            self.dossiers.insert(incident.clone(), Dossier::default());
-        }
-        self.dossiers.get_mut(incident).expect("just opened")
+        // The id is shared: cloning it for the key is a reference count.
+        self.dossiers.entry(incident.clone()).or_default()
     }
 
     fn facts(&self, incident: &IncidentId) -> CaseFacts {
-        self.dossiers.get(incident).and_then(|d| d.facts.clone()).unwrap_or_default()
+        self.dossiers.get(incident).and_then(|d| d.facts).unwrap_or_default()
     }
 
     fn case_mut(&mut self, incident: &IncidentId, hop: u32) -> Option<&mut Case> {
