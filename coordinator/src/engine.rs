@@ -15,6 +15,7 @@
 //! at `start + speed × elapsed wall time` (grant nothing while paused) and
 //! inject the stamped human actions as messages; the loop is otherwise the same.
 
+use crate::event_stream::{EventSink, InOrder};
 use crate::scenario::Scenario;
 use pocnet_node::grpc::{event_from_proto, node_config_to_proto};
 use pocnet_node::{CountryCode, Event, NodeConfig, NodeRuntime, SimTime};
@@ -45,7 +46,7 @@ pub enum EngineError {
     Runaway,
 }
 
-/// The whole simulated history of one run.
+/// The whole simulated history of one run, kept.
 #[derive(Debug)]
 pub struct RunLog {
     pub seed: u64,
@@ -184,8 +185,21 @@ impl Nodes {
 /// executed after twelve median durations (a few years) is rare, not wrong.
 const HORIZON_MS: i64 = 1000 * 366 * pocnet_node::time::DAY_MS;
 
-/// Runs the scenario to completion: until no node has anything pending.
+/// Runs the scenario to completion, keeping its whole event log.
 pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<RunLog, EngineError> {
+    let mut events = Vec::new();
+    let windows = run_into(scenario, nodes, &mut events).await?;
+    Ok(RunLog { seed, events, windows })
+}
+
+/// Runs the scenario to completion (until no node has anything pending),
+/// passing the event log to `sink` in order as it goes; returns the number
+/// of windows granted.
+pub async fn run_into<S: EventSink + ?Sized>(
+    scenario: &Scenario,
+    nodes: &mut Nodes,
+    sink: &mut S,
+) -> Result<u64, EngineError> {
     let lookahead_ms = scenario.network.min_message_delay_ms;
     debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
     // When each node next has something to do. A window ending at zero runs
@@ -196,7 +210,8 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
     for (i, next) in first.next_events {
         pending[i] = next;
     }
-    let mut events = first.events;
+    let mut events = InOrder::new(sink);
+    events.hold(first.events);
     let mut windows = 0;
     let mut grants = Vec::with_capacity(pending.len());
     while let (Some((earliest_node, lbts)), second) = two_earliest(&pending) {
@@ -217,20 +232,21 @@ pub async fn run(scenario: &Scenario, seed: u64, nodes: &mut Nodes) -> Result<Ru
             }
         }
         tracing::trace!(from_ms = lbts.ms(), nodes = grants.len(), "granting window");
-        let mut window = nodes.advance(&grants).await?;
-        events.append(&mut window.events);
+        let window = nodes.advance(&grants).await?;
+        events.hold(window.events);
         for (i, next) in window.next_events {
             pending[i] = next;
         }
         for (i, at) in window.arrivals {
             pending[i] = Some(pending[i].map_or(at, |t| t.min(at)));
         }
+        if let Some(horizon) = pending.iter().flatten().min() {
+            events.release_before(*horizon);
+        }
         windows += 1;
     }
-    // Keys are unique (a node never reuses an event sequence), so an
-    // unstable sort gives the stable order, in place, without a buffer.
-    events.sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(RunLog { seed, events, windows })
+    events.release_all();
+    Ok(windows)
 }
 
 /// The node with the earliest pending input and its time, and the second
@@ -296,19 +312,32 @@ pub enum Placement {
     Remote(BTreeMap<CountryCode, String>),
 }
 
-/// Runs one replication of the scenario with the nodes placed as asked.
+/// Runs one replication of the scenario with the nodes placed as asked, keeping its log.
 pub async fn run_scenario(scenario: &Scenario, seed: u64, placement: &Placement) -> Result<RunLog, EngineError> {
+    let mut events = Vec::new();
+    let windows = run_scenario_into(scenario, seed, placement, &mut events).await?;
+    Ok(RunLog { seed, events, windows })
+}
+
+/// Runs one replication of the scenario with the nodes placed as asked,
+/// streaming its log to `sink`; returns the number of windows granted.
+pub async fn run_scenario_into<S: EventSink + ?Sized>(
+    scenario: &Scenario,
+    seed: u64,
+    placement: &Placement,
+    sink: &mut S,
+) -> Result<u64, EngineError> {
     let configs = scenario.node_configs(seed, 0);
     match placement {
-        Placement::InProcess => run(scenario, seed, &mut Nodes::in_process(configs)).await,
+        Placement::InProcess => run_into(scenario, &mut Nodes::in_process(configs), sink).await,
         Placement::LocalGrpc => {
             let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
             let mut nodes = Nodes::connect(configs, &servers.urls).await?;
-            run(scenario, seed, &mut nodes).await
+            run_into(scenario, &mut nodes, sink).await
         }
         Placement::Remote(urls) => {
             let mut nodes = Nodes::connect(configs, urls).await?;
-            run(scenario, seed, &mut nodes).await
+            run_into(scenario, &mut nodes, sink).await
         }
     }
 }
@@ -344,8 +373,20 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 /// Runs one replication in process, as plain synchronous code, from any
 /// thread (async or not): no thread, no runtime.
 pub fn run_in_process_blocking(scenario: &Scenario, seed: u64, replication: u64) -> Result<RunLog, EngineError> {
+    let mut events = Vec::new();
+    let windows = run_in_process_into(scenario, seed, replication, &mut events)?;
+    Ok(RunLog { seed, events, windows })
+}
+
+/// As [`run_in_process_blocking`], streaming the log to `sink`.
+pub fn run_in_process_into<S: EventSink + ?Sized>(
+    scenario: &Scenario,
+    seed: u64,
+    replication: u64,
+    sink: &mut S,
+) -> Result<u64, EngineError> {
     let mut nodes = Nodes::in_process(scenario.node_configs(seed, replication));
-    let mut run = std::pin::pin!(run(scenario, seed, &mut nodes));
+    let mut run = std::pin::pin!(run_into(scenario, &mut nodes, sink));
     // In process, `run` never waits on anything: it completes on its first
     // poll, so a waker that does nothing is all it needs.
     let mut context = std::task::Context::from_waker(std::task::Waker::noop());

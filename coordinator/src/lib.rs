@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod case_rows;
 pub mod compare;
 pub mod engine;
+pub mod event_stream;
 pub mod goals;
 pub mod html;
 pub mod projection;

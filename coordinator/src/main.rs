@@ -16,7 +16,7 @@ use pocnet_coordinator::engine::{self, RunLog};
 use pocnet_coordinator::html;
 use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
-use pocnet_coordinator::report::{self, Report};
+use pocnet_coordinator::report::{self, RunRecorder};
 use pocnet_coordinator::scenario::Scenario;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -97,11 +97,13 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
             return replicate(&file, &scenario, seed, &options, transport, &outputs).await;
         }
     };
-    let log = engine::run_scenario(&scenario, seed, &placement)
+    // The log streams into the projection; it is kept whole only for the JSON report.
+    let mut recorder = RunRecorder::new(&scenario, outputs.json.is_some());
+    let windows = engine::run_scenario_into(&scenario, seed, &placement, &mut recorder)
         .await
         .with_context(|| format!("running {}", file.display()))?;
-    tracing::info!(events = log.events.len(), windows = log.windows, "run finished");
-    let report = Report::from_run(&scenario, log);
+    tracing::info!(windows, "run finished");
+    let report = recorder.into_report(&scenario, seed);
     if let Some(path) = &outputs.json {
         write_file(path, &report.to_json(), "the JSON report")?;
     }

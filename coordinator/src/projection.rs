@@ -176,54 +176,92 @@ impl HopReport {
 /// Every incident of the scenario as the event log tells it, hop by hop, with
 /// its goal results.
 pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentReport> {
-    let goals = &scenario.goals.goals;
-    // Looked up by id, never iterated (the scenario's order is the report's),
-    // so a hash map with a fixed hasher serves.
-    let mut by_incident: HashMap<&str, Vec<&Event>, BuildHasherDefault<DefaultHasher>> = HashMap::default();
+    let mut projection = Projection::new(scenario);
     for event in events {
-        by_incident.entry(event.incident.as_str()).or_default().push(event);
+        projection.add(event);
     }
-    scenario
-        .incidents
-        .iter()
-        .map(|incident| {
-            let events = by_incident.get(incident.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
-            incident_report(scenario, incident, events, goals)
-        })
-        .collect()
+    projection.finish()
 }
 
-fn incident_report(
-    scenario: &Scenario,
-    incident: &crate::scenario::Incident,
-    events: &[&Event],
-    goals: &[Goal],
-) -> IncidentReport {
-    let mut hops: Vec<HopReport> = incident
-        .chain
-        .iter()
-        .enumerate()
-        .map(|(i, carrier_id)| {
-            let carrier = &scenario.carriers[carrier_id];
-            HopReport {
-                hop: i as u32,
-                country: carrier.country.clone(),
-                carrier: carrier_id.clone(),
-                carrier_kind: carrier.kind.clone(),
-                retention_ms: carrier.retention_ms,
-                domestic: carrier.country == incident.reported_by,
-                ..HopReport::default()
-            }
-        })
-        .collect();
-    let mut reported_at = None;
-    for event in events {
+/// The projection built while the log streams by: each event updates its
+/// incident's hops as it arrives, in log order, so no event need be kept.
+pub struct Projection<'s> {
+    scenario: &'s Scenario,
+    /// Looked up by id, never iterated (the scenario's order is the report's),
+    /// so a hash map with a fixed hasher serves.
+    index: HashMap<&'s str, usize, BuildHasherDefault<DefaultHasher>>,
+    /// By the incident's position in the scenario; `None` until its first event.
+    traces: Vec<Option<Trace>>,
+}
+
+/// An incident's projection so far.
+struct Trace {
+    hops: Vec<HopReport>,
+    reported_at: Option<i64>,
+}
+
+impl<'s> Projection<'s> {
+    pub fn new(scenario: &'s Scenario) -> Self {
+        let index = scenario.incidents.iter().enumerate().map(|(i, incident)| (incident.id.as_str(), i)).collect();
+        Projection { scenario, index, traces: scenario.incidents.iter().map(|_| None).collect() }
+    }
+
+    /// Adds the next event of the log; events of incidents the scenario does not define are ignored.
+    pub fn add(&mut self, event: &Event) {
+        let Some(&position) = self.index.get(event.incident.as_str()) else { return };
+        let scenario = self.scenario;
+        let incident = &scenario.incidents[position];
+        let trace = self.traces[position].get_or_insert_with(|| Trace::new(scenario, incident));
+        trace.add(scenario, incident, event);
+    }
+
+    /// Every incident's report, in the scenario's order.
+    pub fn finish(self) -> Vec<IncidentReport> {
+        let scenario = self.scenario;
+        scenario
+            .incidents
+            .iter()
+            .zip(self.traces)
+            .map(|(incident, trace)| trace.unwrap_or_else(|| Trace::new(scenario, incident)).finish(scenario, incident))
+            .collect()
+    }
+}
+
+impl crate::event_stream::EventSink for Projection<'_> {
+    fn record(&mut self, event: Event) {
+        self.add(&event);
+    }
+}
+
+impl Trace {
+    fn new(scenario: &Scenario, incident: &crate::scenario::Incident) -> Trace {
+        let hops = incident
+            .chain
+            .iter()
+            .enumerate()
+            .map(|(i, carrier_id)| {
+                let carrier = &scenario.carriers[carrier_id];
+                HopReport {
+                    hop: i as u32,
+                    country: carrier.country.clone(),
+                    carrier: carrier_id.clone(),
+                    carrier_kind: carrier.kind.clone(),
+                    retention_ms: carrier.retention_ms,
+                    domestic: carrier.country == incident.reported_by,
+                    ..HopReport::default()
+                }
+            })
+            .collect();
+        Trace { hops, reported_at: None }
+    }
+
+    fn add(&mut self, scenario: &Scenario, incident: &crate::scenario::Incident, event: &Event) {
         if let EventKind::IncidentReported = event.kind {
-            reported_at = Some(event.at.ms());
-            continue;
+            self.reported_at = Some(event.at.ms());
+            return;
         }
-        let Some(hop) = hops.get_mut(event.hop as usize) else {
-            continue;
+        let Some(hop) = self.hops.get_mut(event.hop as usize) else {
+            return;
         };
         let at = Some(event.at.ms());
         match &event.kind {
@@ -297,20 +335,25 @@ fn incident_report(
             hop.outcome = HopOutcome::Pending;
         }
     }
-    for hop in &mut hops {
-        // Ordered at home, by the reporter or (under relay) the previous hop's country.
-        hop.domestic = hop.request_received_ms.is_none()
-            && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
-        hop.goals = evaluate(hop, goals, incident.emergency);
-    }
-    let trace = trace_outcome(&hops, reported_at);
-    IncidentReport {
-        id: incident.id.clone(),
-        reported_by: incident.reported_by.clone(),
-        communication_at_ms: incident.communication_at.ms(),
-        reported_at_ms: reported_at,
-        trace,
-        hops,
+
+    fn finish(self, scenario: &Scenario, incident: &crate::scenario::Incident) -> IncidentReport {
+        let Trace { mut hops, reported_at } = self;
+        let goals = &scenario.goals.goals;
+        for hop in &mut hops {
+            // Ordered at home, by the reporter or (under relay) the previous hop's country.
+            hop.domestic = hop.request_received_ms.is_none()
+                && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
+            hop.goals = evaluate(hop, goals, incident.emergency);
+        }
+        let trace = trace_outcome(&hops, reported_at);
+        IncidentReport {
+            id: incident.id.clone(),
+            reported_by: incident.reported_by.clone(),
+            communication_at_ms: incident.communication_at.ms(),
+            reported_at_ms: reported_at,
+            trace,
+            hops,
+        }
     }
 }
 

@@ -2,16 +2,19 @@
 //! the goal profile. Built from the event log alone, so every transport that
 //! yields the same log yields the same report.
 
-use crate::analysis::Aggregate;
 use crate::engine::RunLog;
+use crate::event_stream::EventSink;
 use crate::goals::{Goal, Measure};
+use crate::projection::Projection;
 pub use crate::projection::{
     GoalResult, HopOutcome, HopReport, IncidentReport, Stage, TraceOutcome, TraceResult, incident_reports,
 };
 use crate::scenario::Scenario;
+use crate::statistics::Tally;
 use crate::units::fmt_ms;
 use pocnet_node::{CountryCode, Event, SimTime};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The JSON report's format identifier; bump it when the shape changes (docs/report.md).
@@ -84,6 +87,32 @@ impl StageSummary {
     }
 }
 
+/// What a one-run report needs while the run streams by: the projection,
+/// and the event log itself only when the JSON report will carry it.
+pub struct RunRecorder<'s> {
+    projection: Projection<'s>,
+    kept: Option<Vec<Event>>,
+}
+
+impl<'s> RunRecorder<'s> {
+    pub fn new(scenario: &'s Scenario, keep_log: bool) -> Self {
+        RunRecorder { projection: Projection::new(scenario), kept: keep_log.then(Vec::new) }
+    }
+
+    pub fn into_report(self, scenario: &Scenario, seed: u64) -> Report {
+        Report::new(scenario, seed, self.projection.finish(), self.kept.unwrap_or_default())
+    }
+}
+
+impl EventSink for RunRecorder<'_> {
+    fn record(&mut self, event: Event) {
+        self.projection.add(&event);
+        if let Some(kept) = &mut self.kept {
+            kept.push(event);
+        }
+    }
+}
+
 impl Report {
     pub fn build(scenario: &Scenario, log: &RunLog) -> Report {
         Report::from_run(scenario, RunLog { seed: log.seed, events: log.events.clone(), windows: log.windows })
@@ -91,16 +120,23 @@ impl Report {
 
     /// The report of a run, keeping its event log rather than copying it.
     pub fn from_run(scenario: &Scenario, log: RunLog) -> Report {
-        let goals = scenario.goals.goals.clone();
         let incidents = incident_reports(scenario, &log.events);
+        Report::new(scenario, log.seed, incidents, log.events)
+    }
 
-        // Goal compliance is the replication analysis over this one run.
-        let mut analysis = Aggregate::new();
-        analysis.add(scenario, 0, &incidents);
+    /// The report of a run projected while it streamed by; `events` is the
+    /// log when it was kept (for JSON), or empty.
+    pub fn new(scenario: &Scenario, seed: u64, incidents: Vec<IncidentReport>, events: Vec<Event>) -> Report {
+        let goals = scenario.goals.goals.clone();
+        // The same tallies the replication analysis keeps, without its histograms.
+        let mut tallies: BTreeMap<Measure, Tally> = BTreeMap::new();
+        for goal in incidents.iter().flat_map(|i| &i.hops).flat_map(|h| &h.goals) {
+            tallies.entry(goal.measure).or_default().add(goal.met);
+        }
         let summaries = goals
             .into_iter()
             .map(|goal| {
-                let tally = analysis.goals.get(&goal.measure).copied().unwrap_or_default();
+                let tally = tallies.get(&goal.measure).copied().unwrap_or_default();
                 GoalSummary { goal, evaluated: tally.trials, met: tally.successes }
             })
             .collect();
@@ -120,11 +156,11 @@ impl Report {
         Report {
             format: FORMAT,
             scenario: ScenarioInfo::new(scenario),
-            seed: log.seed,
+            seed,
             incidents,
             goals: summaries,
             stages,
-            events: log.events,
+            events,
         }
     }
 

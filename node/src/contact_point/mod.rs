@@ -20,6 +20,7 @@
 //! [`channel`] (reaching another country: directory, transit, lost
 //! messages). [`config`] holds what a node is configured with.
 
+mod by_hop;
 mod carrier_side;
 mod channel;
 mod config;
@@ -35,6 +36,7 @@ use crate::{
     Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Event,
     EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, SimTime, Window,
 };
+use by_hop::ByHop;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, DefaultHasher};
@@ -149,14 +151,14 @@ struct Dossier {
     /// This country's carriers' logs of the communication (a few at most).
     logs: Vec<LogRecord>,
     /// The hops this node handles, by position in the chain.
-    cases: BTreeMap<u32, Case>,
+    cases: ByHop<Case>,
     /// Hops this node has started work on, so that none is asked twice
     /// (under parallel the reporter asks them all at once).
-    begun: BTreeSet<u32>,
+    begun: ByHop<()>,
     /// Position in `ContactPoint::incidents` when reported here.
     reported: Option<usize>,
     /// Hops whose request delivery accepted, queued or already taken up.
-    requested: BTreeSet<u32>,
+    requested: ByHop<()>,
 }
 
 impl Dossier {
@@ -255,7 +257,7 @@ impl ContactPoint {
     }
 
     pub fn has_case(&self, incident: &IncidentId, hop: u32) -> bool {
-        self.dossiers.get(incident).is_some_and(|d| d.cases.contains_key(&hop))
+        self.dossiers.get(incident).is_some_and(|d| d.cases.contains(hop))
     }
 
     pub fn reported_here(&self, incident: &IncidentId) -> bool {
@@ -264,11 +266,11 @@ impl ContactPoint {
 
     /// Delivery accepted a request for this hop (it may still wait in the agenda).
     pub fn accept_request(&mut self, incident: &IncidentId, hop: u32) {
-        self.dossier_mut(incident).requested.insert(hop);
+        self.dossier_mut(incident).requested.insert(hop, ());
     }
 
     pub fn was_requested(&self, incident: &IncidentId, hop: u32) -> bool {
-        self.dossiers.get(incident).is_some_and(|d| d.requested.contains(&hop))
+        self.dossiers.get(incident).is_some_and(|d| d.requested.contains(hop))
     }
 
     /// The incident's dossier, opened on first use.
@@ -282,7 +284,7 @@ impl ContactPoint {
     }
 
     fn case_mut(&mut self, incident: &IncidentId, hop: u32) -> Option<&mut Case> {
-        self.dossiers.get_mut(incident)?.cases.get_mut(&hop)
+        self.dossiers.get_mut(incident)?.cases.get_mut(hop)
     }
 
     fn log(&self, incident: &IncidentId, hop: u32, carrier: &CarrierId) -> &LogRecord {
@@ -453,7 +455,7 @@ impl ContactPoint {
     }
 
     fn case(&self, incident: &IncidentId, hop: u32) -> Option<&Case> {
-        self.dossiers.get(incident)?.cases.get(&hop)
+        self.dossiers.get(incident)?.cases.get(hop)
     }
 
     fn record(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32, kind: EventKind) {
