@@ -29,11 +29,20 @@ pub(crate) struct InOrder<'s, S: EventSink + ?Sized> {
     waiting: BinaryHeap<Reverse<ByLogOrder>>,
     sink: &'s mut S,
     recorded: u64,
+    /// The last event passed on, to check (in debug builds) that the order holds.
+    #[cfg(debug_assertions)]
+    last: Option<(SimTime, pocnet_node::CountryCode, u64)>,
 }
 
 impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     pub fn new(sink: &'s mut S) -> Self {
-        InOrder { waiting: BinaryHeap::new(), sink, recorded: 0 }
+        InOrder {
+            waiting: BinaryHeap::new(),
+            sink,
+            recorded: 0,
+            #[cfg(debug_assertions)]
+            last: None,
+        }
     }
 
     pub fn hold(&mut self, events: impl IntoIterator<Item = Event>) {
@@ -58,6 +67,12 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     fn release_first(&mut self) {
         let Some(Reverse(ByLogOrder(event))) = self.waiting.pop() else { return };
         self.recorded += 1;
+        #[cfg(debug_assertions)]
+        {
+            let key = (event.at, event.country.clone(), event.sequence);
+            assert!(self.last.as_ref().is_none_or(|last| *last < key), "an event passed on out of order: {key:?}");
+            self.last = Some(key);
+        }
         self.sink.record(event);
     }
 }

@@ -1,8 +1,9 @@
 //! Helpers shared by the integration tests.
 
 use pocnet_coordinator::engine::{self, Placement};
-use pocnet_coordinator::report::Report;
+use pocnet_coordinator::report::{Report, RunRecorder};
 use pocnet_coordinator::scenario::Scenario;
+use pocnet_coordinator::units::to_json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,17 +20,31 @@ pub fn load(name: &str) -> Scenario {
 }
 
 /// Runs a scenario in process and over loopback gRPC, checks that both give
-/// the same JSON report byte for byte, and returns the run's log. Every
+/// the same JSON report byte for byte, and that the report projected while
+/// the log streams by (as `pocnet run` builds it, keeping no log) says the
+/// same as the one built from the kept log; returns the run's log. Every
 /// domain and golden test runs through here, so no behaviour is tested on
-/// one transport only.
+/// one transport or one path only.
 pub fn run_both(scenario: &Scenario, seed: u64) -> engine::RunLog {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let inproc = runtime.block_on(engine::run_scenario(scenario, seed, &Placement::InProcess)).expect("in process");
     let grpc = runtime.block_on(engine::run_scenario(scenario, seed, &Placement::LocalGrpc)).expect("over gRPC");
-    let (a, b) = (Report::build(scenario, &inproc).to_json(), Report::build(scenario, &grpc).to_json());
+    let kept = Report::build(scenario, &inproc);
+    let (a, b) = (kept.to_json(), Report::build(scenario, &grpc).to_json());
     if let Some(diff) = first_difference(&a, &b) {
         panic!("{}: the in-process (-) and gRPC (+) reports differ:\n{diff}", scenario.name);
     }
+    let mut recorder = RunRecorder::new(scenario, false);
+    runtime
+        .block_on(engine::run_scenario_into(scenario, seed, &Placement::InProcess, &mut recorder))
+        .expect("streamed in process");
+    let streamed = recorder.into_report(scenario, seed);
+    assert!(streamed.events.is_empty(), "a report that keeps no log carries none");
+    let (a, b) = (to_json(&kept.incidents), to_json(&streamed.incidents));
+    if let Some(diff) = first_difference(&a, &b) {
+        panic!("{}: the kept-log (-) and streamed (+) projections differ:\n{diff}", scenario.name);
+    }
+    assert_eq!(kept.render_text(scenario), streamed.render_text(scenario), "{}", scenario.name);
     inproc
 }
 
