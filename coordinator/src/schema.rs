@@ -40,7 +40,7 @@ fn delay(description: &str) -> Value {
 fn offence() -> Value {
     json!({
         "type": "string",
-        "description": "Budapest Convention offence category (Arts. 2-10)",
+        "description": "offence category: Budapest Convention Arts. 2-10 (attempt and aiding, Art. 11, go with them), or a common offence outside it",
         "enum": pocnet_node::Offence::ALL.map(pocnet_node::Offence::name)
     })
 }
@@ -95,7 +95,7 @@ pub fn scenario_schema() -> Value {
             "court_order": delay("a court order needed before the carrier may be ordered to preserve"),
             "holidays": { "type": "array", "items": { "type": "string", "format": "date" }, "description": "local dates the desk is closed (office-hours desks)" },
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
-            "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences it preserves for" },
+            "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences outside Arts. 2-11 it does not punish and refuses to preserve for" },
             "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party whose carriers take Art. 7 orders from other such parties directly" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
             "directory": {

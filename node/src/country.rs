@@ -34,7 +34,8 @@ pub struct Country {
     pub court_order: Option<Distribution>,
     /// Officers at the desk at once; simultaneous cases queue. `None`: as many as needed.
     pub officers: Option<u32>,
-    /// A dual-criminality reservation (Budapest Art. 29(4)): the offences for
-    /// which this country preserves. Empty: no reservation, every request is taken.
+    /// A dual-criminality reservation (Budapest Art. 29(4)): the offences,
+    /// all outside Arts. 2-11, this country does not punish and refuses to
+    /// preserve for. Empty: no reservation, every request is taken.
     pub dual_criminality: Vec<Offence>,
 }

@@ -3,12 +3,15 @@
 //! Both are typed here, in the node crate, so that the scenario, the wire and
 //! the report name them one way: a reservation compares enums, never strings.
 
+use crate::constraint::Invalid;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The offence categories of the Budapest Convention, Arts. 2-10 (Art. 11,
-/// attempt and aiding, goes with one of them). An incident may name none:
-/// then no dual-criminality reservation applies to it.
+/// The offence a request is about: the categories of the Budapest
+/// Convention, Arts. 2-10 (Art. 11, attempt and aiding, goes with one of
+/// them), and common offences outside it, for which a dual-criminality
+/// reservation may refuse (Art. 29(4)). An incident may name none: then no
+/// reservation applies to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Offence {
@@ -21,10 +24,17 @@ pub enum Offence {
     ComputerRelatedFraud,
     ChildSexualAbuseMaterial,
     CopyrightInfringement,
+    /// Fraud not committed through a computer system (Art. 8 covers the rest).
+    OtherFraud,
+    Defamation,
+    HateSpeech,
+    Gambling,
+    Drugs,
+    TerroristContent,
 }
 
 impl Offence {
-    pub const ALL: [Offence; 9] = [
+    pub const ALL: [Offence; 15] = [
         Offence::IllegalAccess,
         Offence::IllegalInterception,
         Offence::DataInterference,
@@ -34,6 +44,12 @@ impl Offence {
         Offence::ComputerRelatedFraud,
         Offence::ChildSexualAbuseMaterial,
         Offence::CopyrightInfringement,
+        Offence::OtherFraud,
+        Offence::Defamation,
+        Offence::HateSpeech,
+        Offence::Gambling,
+        Offence::Drugs,
+        Offence::TerroristContent,
     ];
 
     /// The name scenarios, the wire and reports use.
@@ -48,11 +64,38 @@ impl Offence {
             Offence::ComputerRelatedFraud => "computer-related-fraud",
             Offence::ChildSexualAbuseMaterial => "child-sexual-abuse-material",
             Offence::CopyrightInfringement => "copyright-infringement",
+            Offence::OtherFraud => "other-fraud",
+            Offence::Defamation => "defamation",
+            Offence::HateSpeech => "hate-speech",
+            Offence::Gambling => "gambling",
+            Offence::Drugs => "drugs",
+            Offence::TerroristContent => "terrorist-content",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Offence> {
         Offence::ALL.into_iter().find(|o| o.name() == name)
+    }
+
+    /// The Convention article defining the offence; `None` outside Arts. 2-11.
+    pub fn convention_article(self) -> Option<u8> {
+        match self {
+            Offence::IllegalAccess => Some(2),
+            Offence::IllegalInterception => Some(3),
+            Offence::DataInterference => Some(4),
+            Offence::SystemInterference => Some(5),
+            Offence::MisuseOfDevices => Some(6),
+            Offence::ComputerRelatedForgery => Some(7),
+            Offence::ComputerRelatedFraud => Some(8),
+            Offence::ChildSexualAbuseMaterial => Some(9),
+            Offence::CopyrightInfringement => Some(10),
+            Offence::OtherFraud
+            | Offence::Defamation
+            | Offence::HateSpeech
+            | Offence::Gambling
+            | Offence::Drugs
+            | Offence::TerroristContent => None,
+        }
     }
 }
 
@@ -62,12 +105,25 @@ impl fmt::Display for Offence {
     }
 }
 
-/// A dual-criminality reservation (Budapest Art. 29(4)): the offences for
-/// which a country preserves. Only a country with a reservation refuses, and
-/// only a request that names an offence outside it; a request naming no
-/// offence gives no ground for refusal.
+/// A dual-criminality reservation (Budapest Art. 29(3)-(4)): the offences a
+/// country does not punish, for which it refuses to preserve. Art. 29(4)
+/// allows that only outside the Convention's offences (Arts. 2-11), so a
+/// reservation naming one of them is refused where it is written.
+pub fn reservation(offences: &[Offence]) -> Result<(), Invalid> {
+    match offences.iter().find_map(|o| o.convention_article().map(|a| (o, a))) {
+        Some((offence, article)) => Err(Invalid(format!(
+            "`{offence}` is a Convention offence (Art. {article}): Art. 29(4) lets a reserving country refuse \
+             preservation only for offences outside Arts. 2-11"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The offence a reservation refuses, if it refuses: only a request that
+/// names an offence the reservation lists; a request naming no offence gives
+/// no ground for refusal.
 pub fn refuses(reservation: &[Offence], offence: Option<Offence>) -> Option<Offence> {
-    offence.filter(|o| !reservation.is_empty() && !reservation.contains(o))
+    offence.filter(|o| reservation.contains(o))
 }
 
 /// Which answer reached the reporting country.
@@ -115,12 +171,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_request_without_an_offence_is_never_refused_under_a_reservation() {
-        let reservation = [Offence::IllegalAccess];
-        assert_eq!(refuses(&reservation, None), None);
+    fn a_reservation_refuses_only_the_offences_it_names() {
+        let reservation = [Offence::Defamation, Offence::Gambling];
+        assert_eq!(refuses(&reservation, None), None, "a request naming no offence gives no ground");
+        assert_eq!(refuses(&reservation, Some(Offence::Defamation)), Some(Offence::Defamation));
+        assert_eq!(refuses(&reservation, Some(Offence::Drugs)), None);
         assert_eq!(refuses(&reservation, Some(Offence::IllegalAccess)), None);
-        assert_eq!(refuses(&reservation, Some(Offence::CopyrightInfringement)), Some(Offence::CopyrightInfringement));
-        assert_eq!(refuses(&[], Some(Offence::CopyrightInfringement)), None);
+        assert_eq!(refuses(&[], Some(Offence::Defamation)), None);
+    }
+
+    #[test]
+    fn a_reservation_may_not_name_a_convention_offence() {
+        assert!(reservation(&[Offence::Defamation, Offence::TerroristContent]).is_ok());
+        let refused = reservation(&[Offence::Defamation, Offence::ComputerRelatedFraud]).unwrap_err();
+        assert!(refused.0.contains("`computer-related-fraud` is a Convention offence (Art. 8)"), "{refused}");
+        for offence in Offence::ALL {
+            assert_eq!(reservation(&[offence]).is_ok(), offence.convention_article().is_none(), "{offence}");
+        }
     }
 
     #[test]

@@ -523,6 +523,12 @@ impl References<'_> {
     }
 }
 
+/// The offences a dual-criminality reservation may name, as a hint.
+fn outside_convention() -> String {
+    let names: Vec<&str> = Offence::ALL.iter().filter(|o| o.convention_article().is_none()).map(|o| o.name()).collect();
+    names.join(", ")
+}
+
 /// One country's table, checked: its zone, desk hours, holidays, membership
 /// and officers; `code` has been checked by the caller.
 fn country(
@@ -584,6 +590,17 @@ fn country(
         },
         None => None,
     };
+    let mut dual_criminality = Vec::new();
+    for offence in country.dual_criminality.iter().flatten() {
+        match pocnet_node::offence::reservation(&[*offence.get_ref()]) {
+            Ok(()) => dual_criminality.push(*offence.get_ref()),
+            Err(invalid) => problems.push(
+                span(offence),
+                invalid.0,
+                Some(format!("a reservation lists offences its law does not punish, such as {}", outside_convention())),
+            ),
+        }
+    }
     Country {
         code,
         name: country.name,
@@ -601,6 +618,6 @@ fn country(
         translation: law(country.translation, defaults::TRANSLATION),
         court_order: country.court_order.map(|d| d.0),
         officers,
-        dual_criminality: country.dual_criminality.unwrap_or_default(),
+        dual_criminality,
     }
 }

@@ -231,8 +231,9 @@ pub struct RawCountry {
     pub holidays: Vec<Spanned<String>>,
     /// Officers at the desk at once; simultaneous cases queue. Absent: as many as needed.
     pub officers: Option<Spanned<u32>>,
-    /// A dual-criminality reservation (Budapest Art. 29(4)): the offences it preserves for.
-    pub dual_criminality: Option<Vec<Offence>>,
+    /// A dual-criminality reservation (Budapest Art. 29(4)): the offences,
+    /// outside Arts. 2-11, it does not punish and refuses to preserve for.
+    pub dual_criminality: Option<Vec<Spanned<Offence>>>,
     /// The channel the desk takes expedited requests by.
     pub channel: Option<ChannelName>,
     /// A Second Protocol party whose carriers take Art. 7 orders directly.

@@ -224,3 +224,18 @@ fn unwritable_outputs_are_refused_before_any_work() {
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stderr).contains("--csv: cannot create"), "{}", text(&output.stderr));
 }
+
+/// Art. 29(4): a reservation may refuse only offences outside Arts. 2-11, so
+/// naming a Convention offence is an error located at the offence.
+#[test]
+fn a_reservation_naming_a_convention_offence_is_refused_where_it_is_written() {
+    let stderr = check_fails(&replaced(
+        "staffing = \"24/7\"",
+        "staffing = \"24/7\"\ndual_criminality = [\"defamation\", \"illegal-access\"]",
+    ));
+    assert_names(
+        &stderr,
+        "12:35",
+        &["`illegal-access` is a Convention offence (Art. 2)", "Art. 29(4)", "help:", "defamation, hate-speech"],
+    );
+}

@@ -263,15 +263,22 @@ fn shifts_open_the_desk_twice_a_day() {
     assert_eq!(incident.hops[0].acknowledged_ms, Some(tuesday_noon + H));
 }
 
+/// Art. 29(3)-(4): a reserving country refuses only for offences outside
+/// Arts. 2-11 that its law does not punish; every Convention offence is
+/// preserved, whatever the reservation.
 #[test]
-fn a_dual_criminality_reservation_refuses_offences_it_does_not_cover() {
-    let de = "staffing = \"24/7\"\ndual_criminality = [\"illegal-access\", \"computer-related-fraud\"]";
-    let covered = &run_all(&simultaneous(1, de, "offence = \"illegal-access\""))[0];
-    assert_eq!(covered.trace.result, TraceResult::OriginIdentified);
-    let refused = &run_all(&simultaneous(1, de, "offence = \"copyright-infringement\""))[0];
+fn a_dual_criminality_reservation_refuses_only_the_non_convention_offences_it_names() {
+    let de = "staffing = \"24/7\"\ndual_criminality = [\"defamation\", \"gambling\"]";
+    for convention in ["illegal-access", "copyright-infringement", "computer-related-fraud"] {
+        let preserved = &run_all(&simultaneous(1, de, &format!("offence = \"{convention}\"")))[0];
+        assert_eq!(preserved.trace.result, TraceResult::OriginIdentified, "{convention}");
+    }
+    let unpunished_elsewhere = &run_all(&simultaneous(1, de, "offence = \"drugs\""))[0];
+    assert_eq!(unpunished_elsewhere.trace.result, TraceResult::OriginIdentified);
+    let refused = &run_all(&simultaneous(1, de, "offence = \"defamation\""))[0];
     assert_eq!(refused.hops[0].outcome, HopOutcome::Refused);
     assert_eq!(refused.trace.result, TraceResult::Stopped);
-    assert!(refused.trace.reason.contains("copyright-infringement"), "{}", refused.trace.reason);
+    assert!(refused.trace.reason.contains("defamation"), "{}", refused.trace.reason);
 }
 
 #[test]
@@ -683,11 +690,11 @@ fn regression_a_confirmation_sent_within_the_lookahead_never_overtakes_its_reque
 /// outside it. Without an offence there is no ground for refusal.
 #[test]
 fn regression_an_incident_without_an_offence_is_not_refused_under_a_reservation() {
-    let reserving = "staffing = \"24/7\"\ndual_criminality = [\"illegal-access\"]";
+    let reserving = "staffing = \"24/7\"\ndual_criminality = [\"hate-speech\"]";
     let unnamed = &run_all(&simultaneous(1, reserving, ""))[0];
     assert_ne!(unnamed.hops[0].outcome, HopOutcome::Refused);
     assert!(unnamed.hops[0].preserved_ms.is_some());
-    let outside = &run_all(&simultaneous(1, reserving, "offence = \"copyright-infringement\""))[0];
+    let outside = &run_all(&simultaneous(1, reserving, "offence = \"hate-speech\""))[0];
     assert_eq!(outside.hops[0].outcome, HopOutcome::Refused);
 }
 

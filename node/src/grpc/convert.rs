@@ -187,13 +187,18 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         translation: distribution(value.translation, "translation")?,
         court_order: optional_distribution(value.court_order, "court_order")?,
         officers: value.officers.map(|n| constraint::officers(n).map_err(FieldError::at("officers"))).transpose()?,
-        dual_criminality: value
-            .dual_criminality
-            .iter()
-            .enumerate()
-            .map(|(i, o)| offence(o, &format!("dual_criminality[{i}]")))
-            .collect::<Result<_, _>>()?,
+        dual_criminality: reservation(&value.dual_criminality)?,
     })
+}
+
+fn reservation(names: &[String]) -> Result<Vec<Offence>, FieldError> {
+    let offences = names
+        .iter()
+        .enumerate()
+        .map(|(i, o)| offence(o, &format!("dual_criminality[{i}]")))
+        .collect::<Result<Vec<_>, _>>()?;
+    crate::offence::reservation(&offences).map_err(FieldError::at("dual_criminality"))?;
+    Ok(offences)
 }
 
 fn next_hop(value: Option<pb::NextHop>, field: &str) -> Result<NextHop, FieldError> {

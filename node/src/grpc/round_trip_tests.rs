@@ -113,7 +113,11 @@ impl Gen {
             translation: self.law(),
             court_order: self.chance().then(|| self.law()),
             officers: self.chance().then(|| self.pick(&[1, MAX_OFFICERS])),
-            dual_criminality: if self.chance() { Vec::new() } else { Offence::ALL.to_vec() },
+            dual_criminality: if self.chance() {
+                Vec::new()
+            } else {
+                Offence::ALL.into_iter().filter(|o| o.convention_article().is_none()).collect()
+            },
         }
     }
 
@@ -348,6 +352,11 @@ fn configure_refuses_what_the_scenario_refuses() {
     proto.country.as_mut().unwrap().handling =
         Some(pb::Distribution { kind: Some(pb::distribution::Kind::FixedMs(-1)) });
     assert_eq!(node_config_from_proto(proto).unwrap_err().field, "country.handling");
+    let mut proto = node_config_to_proto(&config, &BTreeMap::new());
+    proto.country.as_mut().unwrap().dual_criminality = vec!["gambling".into(), "illegal-access".into()];
+    let error = node_config_from_proto(proto).unwrap_err();
+    assert_eq!(error.field, "country.dual_criminality", "{error}");
+    assert!(error.to_string().contains("Convention offence (Art. 2)"), "{error}");
 }
 
 /// Regression (silent drops): a hop whose carrier had no record was dropped
