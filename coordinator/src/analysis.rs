@@ -13,7 +13,7 @@ use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::scenario::Scenario;
 use crate::statistics::Tally;
 use hdrhistogram::Histogram;
-use pocnet_node::CountryCode;
+use pocnet_node::{CountryCode, ProductionChannel};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -78,7 +78,8 @@ impl Segment {
 #[derive(Debug, Clone, Default)]
 pub struct ReplicationOutcome {
     pub traces: u32,
-    pub reached_origin: u32,
+    pub origin_preserved: u32,
+    pub subscriber_identified: u32,
     /// Per goal measure: (met, evaluated).
     pub goals: BTreeMap<Measure, (u32, u32)>,
 }
@@ -108,7 +109,12 @@ fn record(histograms: &mut Histogram<u64>, value_ms: i64) {
 #[derive(Debug)]
 pub struct Aggregate {
     pub replications: u64,
+    /// Traces that found the origin and held its data (the network's job).
     pub traces: Tally,
+    /// Traces whose subscriber was identified through a channel usable as evidence.
+    pub subscribers: Tally,
+    /// Subscribers identified, by the channel that yielded them.
+    pub subscribers_by_channel: BTreeMap<ProductionChannel, u64>,
     pub goals: BTreeMap<Measure, Tally>,
     /// Per requested country, all its goal results.
     pub goals_by_country: BTreeMap<CountryCode, BTreeMap<Measure, Tally>>,
@@ -133,6 +139,8 @@ impl Aggregate {
         Aggregate {
             replications: 0,
             traces: Tally::default(),
+            subscribers: Tally::default(),
+            subscribers_by_channel: BTreeMap::new(),
             goals: BTreeMap::new(),
             goals_by_country: BTreeMap::new(),
             stages: BTreeMap::new(),
@@ -154,12 +162,19 @@ impl Aggregate {
         self.replications += 1;
         let mut outcome = ReplicationOutcome::default();
         for (index, incident) in incidents.iter().enumerate() {
-            let reached = incident.trace.result == TraceResult::OriginIdentified;
+            let reached = incident.trace.result == TraceResult::OriginPreserved;
             self.traces.add(reached);
+            // Identified and usable as evidence: what a prosecution can rest on.
+            let identified = incident.subscriber.as_ref().is_some_and(|s| s.usable);
+            self.subscribers.add(identified);
+            if let Some(found) = &incident.subscriber {
+                *self.subscribers_by_channel.entry(found.channel).or_default() += 1;
+            }
             outcome.traces += 1;
-            outcome.reached_origin += u32::from(reached);
+            outcome.origin_preserved += u32::from(reached);
+            outcome.subscriber_identified += u32::from(identified);
             match incident.trace.result {
-                TraceResult::OriginIdentified => {
+                TraceResult::OriginPreserved => {
                     if let Some(e2e) = incident.trace.since_report_ms {
                         self.record_stage(Stage::EndToEnd, None, None, e2e);
                         if self.cases.len() < MAX_KEPT_CASES {

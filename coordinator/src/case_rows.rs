@@ -3,6 +3,7 @@
 //! replications are merged, in replication order.
 
 use crate::projection::{HopOutcome, IncidentReport, Stage, TraceResult};
+use pocnet_node::ProductionChannel;
 use serde::Serialize;
 use std::fs::File;
 use std::path::Path;
@@ -13,11 +14,15 @@ struct TraceRow<'a> {
     incident: &'a str,
     reported_by: &'a str,
     result: TraceResult,
-    /// The hop that identified the origin or where the trace stopped.
+    /// The hop where the origin was found or where the trace stopped.
     end_hop: Option<u32>,
     reported_at_ms: Option<i64>,
     end_to_end_ms: Option<i64>,
     reason: &'a str,
+    /// The second outcome: the channel that identified the subscriber, if any.
+    subscriber_channel: Option<ProductionChannel>,
+    subscriber_usable: Option<bool>,
+    subscriber_identified_after_ms: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -38,6 +43,8 @@ struct HopRow<'a> {
     preserved_ms: Option<i64>,
     logs_expired_ms: Option<i64>,
     disclosed_ms: Option<i64>,
+    production_channel: Option<ProductionChannel>,
+    produced_ms: Option<i64>,
     acknowledgement_latency_ms: Option<i64>,
     preservation_latency_ms: Option<i64>,
     disclosure_latency_ms: Option<i64>,
@@ -69,6 +76,9 @@ impl CaseRows {
                 reported_at_ms: incident.reported_at_ms,
                 end_to_end_ms: incident.trace.since_report_ms,
                 reason: &incident.trace.reason,
+                subscriber_channel: incident.subscriber.as_ref().map(|s| s.channel),
+                subscriber_usable: incident.subscriber.as_ref().map(|s| s.usable),
+                subscriber_identified_after_ms: incident.subscriber.as_ref().and_then(|s| s.since_report_ms),
             })?;
             for hop in &incident.hops {
                 self.hops.serialize(HopRow {
@@ -88,6 +98,8 @@ impl CaseRows {
                     preserved_ms: hop.preserved_ms,
                     logs_expired_ms: hop.logs_expired_ms,
                     disclosed_ms: hop.disclosed_ms,
+                    production_channel: hop.production_channel,
+                    produced_ms: hop.produced_ms,
                     acknowledgement_latency_ms: hop.span(Stage::Acknowledgement),
                     preservation_latency_ms: hop.span(Stage::PreservationOrdered),
                     disclosure_latency_ms: hop.span(Stage::Disclosure),

@@ -36,7 +36,8 @@ pub struct Comparison {
 pub struct VariantSummary {
     pub label: String,
     pub scenario: ScenarioInfo,
-    pub traces_reaching_origin: Proportion,
+    pub origin_preserved: Proportion,
+    pub subscriber_identified: Proportion,
     pub goals: Vec<MeasureCompliance>,
     pub end_to_end_p50_ms: Option<u64>,
     pub end_to_end_p90_ms: Option<u64>,
@@ -52,7 +53,8 @@ pub struct MeasureCompliance {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
-    TracesReachingOrigin,
+    OriginPreserved,
+    SubscriberIdentified,
     Goal(Measure),
 }
 
@@ -66,7 +68,8 @@ pub struct Difference {
 
 fn share(metric: Metric, outcome: &ReplicationOutcome) -> Option<f64> {
     let (successes, trials) = match metric {
-        Metric::TracesReachingOrigin => (outcome.reached_origin, outcome.traces),
+        Metric::OriginPreserved => (outcome.origin_preserved, outcome.traces),
+        Metric::SubscriberIdentified => (outcome.subscriber_identified, outcome.traces),
         Metric::Goal(measure) => outcome.goals.get(&measure).copied().unwrap_or_default(),
     };
     (trials > 0).then(|| f64::from(successes) / f64::from(trials))
@@ -86,8 +89,10 @@ impl Comparison {
             };
         };
         let measures: Vec<Measure> = baseline.scenario.goals.goals.iter().map(|g| g.measure).collect();
-        let metrics: Vec<Metric> =
-            std::iter::once(Metric::TracesReachingOrigin).chain(measures.iter().map(|&m| Metric::Goal(m))).collect();
+        let metrics: Vec<Metric> = [Metric::OriginPreserved, Metric::SubscriberIdentified]
+            .into_iter()
+            .chain(measures.iter().map(|&m| Metric::Goal(m)))
+            .collect();
         let variants = results
             .iter()
             .map(|(variant, aggregate)| {
@@ -95,7 +100,8 @@ impl Comparison {
                 VariantSummary {
                     label: variant.label.clone(),
                     scenario: ScenarioInfo::new(&variant.scenario),
-                    traces_reaching_origin: aggregate.traces.into(),
+                    origin_preserved: aggregate.traces.into(),
+                    subscriber_identified: aggregate.subscribers.into(),
                     goals: measures
                         .iter()
                         .map(|&measure| MeasureCompliance {
@@ -164,7 +170,10 @@ impl Comparison {
                 let _ = writeln!(out, "{line}");
             }
         };
-        section(&mut out, "Traces reaching the origin", Metric::TracesReachingOrigin, &|v| v.traces_reaching_origin);
+        section(&mut out, "Origin found and its data held", Metric::OriginPreserved, &|v| v.origin_preserved);
+        section(&mut out, "Subscriber identified, usable as evidence", Metric::SubscriberIdentified, &|v| {
+            v.subscriber_identified
+        });
         let measures: Vec<Measure> =
             self.variants.first().map(|v| v.goals.iter().map(|g| g.measure).collect()).unwrap_or_default();
         for measure in measures {
@@ -174,7 +183,7 @@ impl Comparison {
             });
         }
         let _ = writeln!(out);
-        let _ = writeln!(out, "End to end, traces reaching the origin (p50 / p90):");
+        let _ = writeln!(out, "End to end, report to origin preserved (p50 / p90):");
         for variant in &self.variants {
             let show = |v: Option<u64>| v.map_or_else(|| "-".to_owned(), |ms| fmt_ms(ms as i64));
             let _ = writeln!(

@@ -5,6 +5,7 @@
 //! one by name and may override any target.
 
 use crate::units::fmt_ms;
+use pocnet_node::ProductionChannel;
 use pocnet_node::time::{DAY_MS, HOUR_MS};
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +23,9 @@ pub enum Measure {
     WrittenConfirmation,
     /// Preserved data is held at least this long (a minimum, not a deadline).
     Hold,
-    /// MLA request received → preserved data produced (Art. 31; e-Evidence and
-    /// Second Protocol production orders when `mla_execution` models them).
+    /// Production request received → preserved data produced, measured only
+    /// on requests through the goal's channel (in an emergency, the request
+    /// itself asks for the data).
     Production,
     /// The MLA request (Art. 31) arrives before the hold on preserved data expires.
     MlaBeforeHoldExpiry,
@@ -78,6 +80,9 @@ pub struct Goal {
     pub target_ms: Option<i64>,
     /// A tighter target for emergencies (Second Protocol Art. 9, e-Evidence 8 h).
     pub emergency_target_ms: Option<i64>,
+    /// For a production goal: the only channel it is measured on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ProductionChannel>,
     pub basis: String,
 }
 
@@ -103,11 +108,31 @@ pub enum ProfileName {
 }
 
 fn goal(measure: Measure, target_ms: Option<i64>, emergency_ms: Option<i64>, basis: &str) -> Goal {
-    let description = describe(measure, target_ms, emergency_ms);
-    Goal { measure, description, target_ms, emergency_target_ms: emergency_ms, basis: basis.to_owned() }
+    // A production goal with no channel of its own is the MLA's (Art. 31).
+    let channel = (measure == Measure::Production).then_some(ProductionChannel::Mla);
+    let description = describe(measure, target_ms, emergency_ms, channel);
+    Goal { measure, description, target_ms, emergency_target_ms: emergency_ms, channel, basis: basis.to_owned() }
 }
 
-fn describe(measure: Measure, target_ms: Option<i64>, emergency_ms: Option<i64>) -> String {
+fn production_goal(channel: ProductionChannel, target_ms: i64, emergency_ms: Option<i64>, basis: &str) -> Goal {
+    let channel = Some(channel);
+    let description = describe(Measure::Production, Some(target_ms), emergency_ms, channel);
+    Goal {
+        measure: Measure::Production,
+        description,
+        target_ms: Some(target_ms),
+        emergency_target_ms: emergency_ms,
+        channel,
+        basis: basis.to_owned(),
+    }
+}
+
+fn describe(
+    measure: Measure,
+    target_ms: Option<i64>,
+    emergency_ms: Option<i64>,
+    channel: Option<ProductionChannel>,
+) -> String {
     let within = |what: &str| {
         let mut text = format!("{what} within {}", target_ms.map_or_else(|| "?".to_owned(), fmt_ms));
         if let Some(e) = emergency_ms {
@@ -120,7 +145,7 @@ fn describe(measure: Measure, target_ms: Option<i64>, emergency_ms: Option<i64>)
         Measure::PreservationOrdered => within("order preservation"),
         Measure::Disclosure => within("disclose the next hop"),
         Measure::WrittenConfirmation => within("written confirmation"),
-        Measure::Production => within("produce the data under the MLA request"),
+        Measure::Production => within(&format!("produce by {}", channel.unwrap_or(ProductionChannel::Mla).label())),
         Measure::Hold => format!("hold preserved data at least {}", target_ms.map_or_else(|| "?".to_owned(), fmt_ms)),
         Measure::MlaBeforeHoldExpiry => "MLA request before the hold expires".to_owned(),
     }
@@ -151,11 +176,11 @@ impl ProfileName {
             ProfileName::EuEEvidence => (
                 "eu-e-evidence",
                 vec![
-                    goal(
-                        Production,
-                        Some(10 * DAY_MS),
+                    production_goal(
+                        ProductionChannel::Epoc,
+                        10 * DAY_MS,
                         Some(8 * HOUR_MS),
-                        "Reg. 2023/1543: production order answered within 10 days, 8 h in an emergency",
+                        "Reg. 2023/1543 Art. 10: production order answered within 10 days, 8 h in an emergency",
                     ),
                     goal(Hold, Some(60 * DAY_MS), None, "Reg. 2023/1543: preservation held 60 days (+30)"),
                 ],
@@ -163,7 +188,9 @@ impl ProfileName {
             ProfileName::SecondProtocol => (
                 "second-protocol",
                 vec![
-                    goal(Production, Some(45 * DAY_MS), None, "CETS 224 Art. 8: traffic data within 45 days"),
+                    // Art. 8 (subscriber data within 20 days, traffic data
+                    // within 45) is not modelled yet: no request goes that
+                    // way, so its targets would measure nothing.
                     goal(Acknowledgement, Some(HOUR_MS), None, "CETS 224 Art. 9 via the 24/7 network [1 h assumed]"),
                 ],
             ),
@@ -181,7 +208,7 @@ impl GoalProfile {
         match self.goals.iter_mut().find(|g| g.measure == measure) {
             Some(goal) => {
                 goal.target_ms = Some(target_ms);
-                goal.description = describe(measure, Some(target_ms), goal.emergency_target_ms);
+                goal.description = describe(measure, Some(target_ms), goal.emergency_target_ms, goal.channel);
                 goal.basis = format!("{} (target set by the scenario)", goal.basis);
             }
             None => self.goals.push(goal(measure, Some(target_ms), None, "set by the scenario")),

@@ -6,7 +6,7 @@
 use crate::goals::{Goal, Measure};
 use crate::scenario::Scenario;
 use crate::units::fmt_ms;
-use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence};
+use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence, ProductionChannel};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher};
@@ -24,9 +24,9 @@ pub enum Stage {
     Disclosure,
     /// Request sent → written confirmation received.
     WrittenConfirmation,
-    /// MLA request received → data produced (Art. 31).
+    /// Production request received → data produced (MLA or order).
     Production,
-    /// Report → origin identified, for traces that reached it.
+    /// Report → origin found and its data held, for traces that reached it.
     EndToEnd,
 }
 
@@ -46,7 +46,7 @@ impl Stage {
             Stage::PreservationOrdered => "preservation order",
             Stage::Disclosure => "disclosure",
             Stage::WrittenConfirmation => "written confirmation",
-            Stage::Production => "production (MLA)",
+            Stage::Production => "production",
             Stage::EndToEnd => "end to end",
         }
     }
@@ -71,14 +71,28 @@ pub struct IncidentReport {
     pub communication_at_ms: i64,
     pub reported_at_ms: Option<i64>,
     pub trace: TraceOutcome,
+    /// Who the subscriber behind the origin is, once a production channel
+    /// (or an emergency disclosure) yielded it; `None` until then.
+    pub subscriber: Option<SubscriberIdentified>,
     pub hops: Vec<HopReport>,
+}
+
+/// The second outcome: the subscriber identified, after the network's job
+/// (origin found, data held) is done.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubscriberIdentified {
+    pub channel: ProductionChannel,
+    /// Whether what the channel yields is evidence.
+    pub usable: bool,
+    pub at_ms: i64,
+    pub since_report_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TraceResult {
-    /// The origin carrier's subscriber was identified.
-    OriginIdentified,
+    /// The origin carrier was found and its data held: the network's job is done.
+    OriginPreserved,
     /// The trail ended at a hop whose logs were gone or never kept.
     Stopped,
     /// Neither: the incident was never reported or a hop never answered.
@@ -88,10 +102,10 @@ pub enum TraceResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct TraceOutcome {
     pub result: TraceResult,
-    /// The hop that identified the origin or where the trail stopped.
+    /// The hop where the origin was found or where the trail stopped.
     pub hop: Option<u32>,
     pub at_ms: Option<i64>,
-    /// Report → origin identified, or → the stop.
+    /// Report → origin found, or → the stop.
     pub since_report_ms: Option<i64>,
     pub reason: String,
 }
@@ -110,7 +124,8 @@ pub enum HopOutcome {
     /// Preserved, but the logs cannot single out a subscriber (carrier-grade NAT).
     Unidentified,
     NextHopDisclosed,
-    OriginIdentified,
+    /// The carrier's data shows its own subscriber: the origin.
+    OriginFound,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -138,8 +153,10 @@ pub struct HopReport {
     /// The disclosure reached the reporting country (when it is not the disclosing one).
     pub disclosure_received_ms: Option<i64>,
     pub confirmation_received_ms: Option<i64>,
-    pub mla_received_ms: Option<i64>,
-    /// The preserved data was produced under the MLA request.
+    /// The channel the requester asked production through.
+    pub production_channel: Option<ProductionChannel>,
+    pub production_request_received_ms: Option<i64>,
+    /// The preserved data was produced under the production request.
     pub produced_ms: Option<i64>,
     /// The offence a dual-criminality reservation refused.
     pub refused_offence: Option<Offence>,
@@ -167,7 +184,7 @@ impl HopReport {
             Stage::PreservationOrdered => since_received(self.preservation_ordered_ms),
             Stage::Disclosure => since_received(self.disclosed_ms),
             Stage::WrittenConfirmation => self.request_sent_ms.zip(self.confirmation_received_ms).map(|(s, r)| r - s),
-            Stage::Production => self.mla_received_ms.zip(self.produced_ms).map(|(m, p)| p - m),
+            Stage::Production => self.production_request_received_ms.zip(self.produced_ms).map(|(m, p)| p - m),
             Stage::EndToEnd => None,
         }
     }
@@ -316,20 +333,30 @@ impl Trace {
                 hop.next_hop = Some(next_hop.clone());
                 hop.outcome = HopOutcome::NextHopDisclosed;
             }
-            EventKind::OriginIdentified { .. } => {
+            EventKind::OriginFound { .. } => {
                 hop.disclosed_ms = at;
-                hop.outcome = HopOutcome::OriginIdentified;
+                hop.outcome = HopOutcome::OriginFound;
             }
             EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
-            EventKind::MlaReceived { .. } => hop.mla_received_ms = at,
-            EventKind::Produced { .. } => hop.produced_ms = at,
+            EventKind::ProductionRequestReceived { channel, .. } => {
+                hop.production_request_received_ms = at;
+                hop.production_channel = Some(*channel);
+            }
+            EventKind::Produced { channel, .. } => {
+                hop.produced_ms = at;
+                hop.production_channel = Some(*channel);
+                // In an emergency the request itself asked for the data.
+                if hop.production_request_received_ms.is_none() {
+                    hop.production_request_received_ms = hop.request_received_ms;
+                }
+            }
             EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => hop.disclosure_received_ms = at,
             EventKind::IncidentReported
             | EventKind::DirectoryStale { .. }
             | EventKind::MessageLost { .. }
             | EventKind::AnswerReceived { .. }
             | EventKind::ConfirmationSent { .. }
-            | EventKind::MlaSent { .. } => {}
+            | EventKind::ProductionRequested { .. } => {}
         }
         if hop.request_sent_ms.is_some() && hop.outcome == HopOutcome::NotReached {
             hop.outcome = HopOutcome::Pending;
@@ -346,12 +373,14 @@ impl Trace {
             hop.goals = evaluate(hop, goals, incident.emergency);
         }
         let trace = trace_outcome(&hops, reported_at);
+        let subscriber = subscriber_identified(&hops, &trace, reported_at);
         IncidentReport {
             id: incident.id.clone(),
             reported_by: incident.reported_by.clone(),
             communication_at_ms: incident.communication_at.ms(),
             reported_at_ms: reported_at,
             trace,
+            subscriber,
             hops,
         }
     }
@@ -380,8 +409,12 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
             // Measured once the step it times has begun; never having ended is a miss.
             Measure::WrittenConfirmation if hop.request_sent_ms.is_none() => continue,
             Measure::WrittenConfirmation => within(hop.span(Stage::WrittenConfirmation), target),
-            Measure::Production if hop.mla_received_ms.is_none() => continue,
+            // Measured only on requests through the goal's own channel.
+            Measure::Production if hop.production_request_received_ms.is_none() => continue,
+            Measure::Production if hop.production_channel != goal.channel => continue,
             Measure::Production => within(hop.span(Stage::Production), target),
+            // An emergency ends in disclosure: no hold to keep, no MLA to send.
+            Measure::Hold | Measure::MlaBeforeHoldExpiry if emergency => continue,
             Measure::Hold => match (hop.preserved_ms, hop.hold_until_ms) {
                 (Some(preserved), Some(until)) => GoalResult {
                     measure: goal.measure,
@@ -394,8 +427,8 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
                 // Only data actually held needs an MLA request.
                 Some(hold_until) => GoalResult {
                     measure: goal.measure,
-                    met: hop.mla_received_ms.is_some_and(|at| at <= hold_until),
-                    actual_ms: hop.mla_received_ms.map(|at| at - hold_until),
+                    met: hop.production_request_received_ms.is_some_and(|at| at <= hold_until),
+                    actual_ms: hop.production_request_received_ms.map(|at| at - hold_until),
                 },
                 None => continue,
             },
@@ -403,6 +436,27 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
         results.push(GoalResult { measure: goal.measure, ..result });
     }
     results
+}
+
+/// The subscriber is identified when the origin carrier's data is produced
+/// to the requester: under a production request, or at once where the
+/// carrier's answer names the subscriber (an emergency, a domestic order).
+fn subscriber_identified(
+    hops: &[HopReport],
+    trace: &TraceOutcome,
+    reported_at: Option<i64>,
+) -> Option<SubscriberIdentified> {
+    if trace.result != TraceResult::OriginPreserved {
+        return None;
+    }
+    let origin = &hops[trace.hop? as usize];
+    let (channel, at_ms) = (origin.production_channel?, origin.produced_ms?);
+    Some(SubscriberIdentified {
+        channel,
+        usable: channel.usable_as_evidence(),
+        at_ms,
+        since_report_ms: reported_at.map(|r| at_ms - r),
+    })
 }
 
 fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
@@ -454,13 +508,13 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
             reason,
         };
     }
-    if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::OriginIdentified) {
+    if let Some(hop) = hops.iter().find(|h| h.outcome == HopOutcome::OriginFound) {
         return TraceOutcome {
-            result: TraceResult::OriginIdentified,
+            result: TraceResult::OriginPreserved,
             hop: Some(hop.hop),
             at_ms: hop.disclosed_ms,
             since_report_ms: since(hop.disclosed_ms),
-            reason: format!("the subscriber of {} ({}) was identified", hop.carrier, hop.country),
+            reason: format!("the origin is a subscriber of {} ({}), whose data is held", hop.carrier, hop.country),
         };
     }
     TraceOutcome {

@@ -11,7 +11,7 @@ use crate::units::fmt_ms;
 use base64::Engine as _;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Serializer as _, V2Serializer};
-use pocnet_node::CountryCode;
+use pocnet_node::{CountryCode, ProductionChannel};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -25,7 +25,12 @@ pub struct ReplicationReport {
     pub replications: u64,
     /// How replication `r`'s random streams derive from the seed (docs/report.md).
     pub seed_derivation: &'static str,
-    pub traces_reaching_origin: Proportion,
+    /// Traces that found the origin and held its data: the network's job.
+    pub origin_preserved: Proportion,
+    /// Traces whose subscriber was identified through a channel usable as evidence.
+    pub subscriber_identified: Proportion,
+    /// Subscribers identified, by the channel that yielded them.
+    pub subscribers_by_channel: Vec<ChannelCount>,
     pub goals: Vec<GoalCompliance>,
     pub stages: Vec<LatencySummary>,
     pub stages_by_country: Vec<LatencySummary>,
@@ -70,6 +75,13 @@ pub struct Death {
     pub traces: u64,
     /// Of all traces.
     pub share: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChannelCount {
+    pub channel: ProductionChannel,
+    pub usable: bool,
+    pub subscribers: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -182,7 +194,17 @@ impl ReplicationReport {
             seed,
             replications: aggregate.replications,
             seed_derivation: "replication r of seed s: every node's ChaCha8 streams keyed by (s, r, country, purpose), see docs/report.md",
-            traces_reaching_origin: aggregate.traces.into(),
+            origin_preserved: aggregate.traces.into(),
+            subscriber_identified: aggregate.subscribers.into(),
+            subscribers_by_channel: aggregate
+                .subscribers_by_channel
+                .iter()
+                .map(|(&channel, &subscribers)| ChannelCount {
+                    channel,
+                    usable: channel.usable_as_evidence(),
+                    subscribers,
+                })
+                .collect(),
             goals,
             stages: aggregate.stages.iter().map(|(stage, h)| summary(*stage, None, None, h)).collect(),
             stages_by_country: aggregate
@@ -258,7 +280,17 @@ impl ReplicationReport {
             &self.scenario.sha256[..12]
         );
         let _ = writeln!(out);
-        let _ = writeln!(out, "Traces reaching the origin   {}", proportion(&self.traces_reaching_origin));
+        let _ = writeln!(out, "Origin found and data held      {}", proportion(&self.origin_preserved));
+        let _ = writeln!(out, "Subscriber identified (usable)  {}", proportion(&self.subscriber_identified));
+        for count in &self.subscribers_by_channel {
+            let _ = writeln!(
+                out,
+                "  through {:<44} {:>7}{}",
+                count.channel.description(),
+                count.subscribers,
+                if count.usable { "" } else { " (not usable as evidence)" }
+            );
+        }
         let _ = writeln!(out);
         let _ = writeln!(out, "Goal compliance per cross-border request (95% CI):");
         for goal in &self.goals {

@@ -12,7 +12,7 @@ pub use crate::projection::{
 use crate::scenario::Scenario;
 use crate::statistics::Tally;
 use crate::units::fmt_ms;
-use pocnet_node::{CountryCode, Event, SimTime};
+use pocnet_node::{CountryCode, Event, ProductionChannel, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -147,7 +147,7 @@ impl Report {
             .collect();
         let end_to_end = incidents
             .iter()
-            .filter(|i| i.trace.result == TraceResult::OriginIdentified)
+            .filter(|i| i.trace.result == TraceResult::OriginPreserved)
             .filter_map(|i| i.trace.since_report_ms)
             .collect();
         stages.push(StageSummary::exact(Stage::EndToEnd, end_to_end));
@@ -171,6 +171,27 @@ impl Report {
 
 // ---------------------------------------------------------------------------
 // The terminal summary.
+
+/// The second outcome of a trace that reached the origin.
+fn subscriber_line(incident: &IncidentReport) -> String {
+    match &incident.subscriber {
+        Some(found) => format!(
+            "SUBSCRIBER IDENTIFIED in {} through {}{}",
+            found.since_report_ms.map_or_else(|| "?".to_owned(), fmt_ms),
+            found.channel.description(),
+            if found.usable { ", usable as evidence" } else { ", not usable as evidence" }
+        ),
+        None => {
+            let origin = incident.trace.hop.and_then(|h| incident.hops.get(h as usize));
+            match origin.and_then(|o| o.production_request_received_ms.zip(o.hold_until_ms)) {
+                Some((received, held)) if received > held => {
+                    "SUBSCRIBER NOT IDENTIFIED: the production request arrived after the hold expired".to_owned()
+                }
+                _ => "SUBSCRIBER NOT IDENTIFIED: no production reached the requester".to_owned(),
+            }
+        }
+    }
+}
 
 impl Report {
     /// A summary a person reads at a glance.
@@ -225,7 +246,7 @@ impl Report {
                         Some(next) => format!("next hop {} ({})", next.carrier, next.country),
                         None => "next hop disclosed".to_owned(),
                     },
-                    HopOutcome::OriginIdentified => "subscriber identified".to_owned(),
+                    HopOutcome::OriginFound => "ORIGIN (own subscriber)".to_owned(),
                 };
                 let _ = writeln!(
                     out,
@@ -240,8 +261,8 @@ impl Report {
                 );
             }
             let verdict = match incident.trace.result {
-                TraceResult::OriginIdentified => format!(
-                    "TRACE REACHED THE ORIGIN in {}: {}",
+                TraceResult::OriginPreserved => format!(
+                    "ORIGIN PRESERVED in {}: {}",
                     incident.trace.since_report_ms.map_or_else(|| "?".to_owned(), fmt_ms),
                     incident.trace.reason
                 ),
@@ -253,6 +274,9 @@ impl Report {
                 TraceResult::Incomplete => format!("TRACE INCOMPLETE: {}", incident.trace.reason),
             };
             let _ = writeln!(out, "  {verdict}");
+            if incident.trace.result == TraceResult::OriginPreserved {
+                let _ = writeln!(out, "  {}", subscriber_line(incident));
+            }
             let missed: Vec<String> = incident
                 .hops
                 .iter()
@@ -272,6 +296,21 @@ impl Report {
                 let _ = writeln!(out, "  goals missed: {}", missed.join("; "));
             }
         }
+        let _ = writeln!(out);
+        let preserved = self.incidents.iter().filter(|i| i.trace.result == TraceResult::OriginPreserved).count();
+        let mut by_channel: BTreeMap<ProductionChannel, usize> = BTreeMap::new();
+        for found in self.incidents.iter().filter_map(|i| i.subscriber.as_ref()) {
+            *by_channel.entry(found.channel).or_default() += 1;
+        }
+        let channels: Vec<String> =
+            by_channel.iter().map(|(channel, n)| format!("{n} through {}", channel.description())).collect();
+        let _ = writeln!(
+            out,
+            "Outcomes: origin found and its data held in {preserved} of {} traces; subscriber identified in {}{}",
+            self.incidents.len(),
+            by_channel.values().sum::<usize>(),
+            if channels.is_empty() { String::new() } else { format!(" ({})", channels.join(", ")) }
+        );
         let _ = writeln!(out);
         let _ = writeln!(out, "Goal compliance ({}), per cross-border request:", self.scenario.goal_profile);
         for summary in &self.goals {

@@ -97,6 +97,7 @@ pub fn scenario_schema() -> Value {
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
             "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences outside Arts. 2-11 it does not punish and refuses to preserve for" },
             "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party whose carriers take Art. 7 orders from other such parties directly" },
+            "e_evidence": { "type": "boolean", "default": false, "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543): production between two such countries goes by European Production Order once it applies" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
             "directory": {
                 "type": "object", "description": "the contact directory's entry for this desk",
@@ -219,6 +220,22 @@ pub fn scenario_schema() -> Value {
                 "properties": {
                     "voice": delay("[default: median 5m, p90 30m]"), "e-mail": delay("[default: median 30m, p90 4h]"),
                     "fax": delay("[default: median 1h, p90 8h]"), "portal": delay("[default: median 10m, p90 1h]")
+                },
+                "additionalProperties": false
+            },
+            "instruments": {
+                "type": "object", "description": "legal instruments beyond the 24/7 network's own",
+                "properties": {
+                    "epoc": {
+                        "type": "object",
+                        "description": "Reg. (EU) 2023/1543: European Production Orders between countries with e_evidence = true",
+                        "properties": {
+                            "in_force": instant("when the Regulation applies [default: 2026-08-18T00:00:00Z, Art. 34]"),
+                            "preparation": delay("issuing and validating an order [default: median 1d, p90 3d; assumed]"),
+                            "response": delay("the provider's answer (Art. 10: 10 days) [default: median 5d, p90 10d; spread assumed]")
+                        },
+                        "additionalProperties": false
+                    }
                 },
                 "additionalProperties": false
             },

@@ -3,7 +3,7 @@
 //! Domain outcomes (an expired log, a late answer) are events, never errors;
 //! the coordinator builds the whole report from these.
 
-use crate::{Answer, CarrierId, CountryCode, IncidentId, NextHop, Offence, SimTime};
+use crate::{Answer, CarrierId, CountryCode, IncidentId, NextHop, Offence, ProductionChannel, SimTime};
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,7 +76,10 @@ pub enum EventKind {
         carrier: CarrierId,
         next_hop: NextHop,
     },
-    OriginIdentified {
+    /// The carrier's traffic data shows the communication came from its own
+    /// subscriber: the origin is found and its data held. Who the
+    /// subscriber is comes later, through a production channel.
+    OriginFound {
         carrier: CarrierId,
     },
     /// An answer (acknowledgement, result, disclosure) reached the reporting country.
@@ -91,15 +94,19 @@ pub enum EventKind {
         from: CountryCode,
         request_sent_at: SimTime,
     },
-    MlaSent {
+    /// An MLA request or production order sent to `to`.
+    ProductionRequested {
         to: CountryCode,
+        channel: ProductionChannel,
     },
-    /// The preserved data was produced to `to` under its MLA request (Art. 31).
+    /// The preserved data was produced to `to` under its production request.
     Produced {
         to: CountryCode,
+        channel: ProductionChannel,
     },
-    MlaReceived {
+    ProductionRequestReceived {
         from: CountryCode,
+        channel: ProductionChannel,
         hold_until: SimTime,
     },
 }
@@ -147,8 +154,8 @@ impl std::fmt::Display for EventKind {
             EventKind::Disclosed { carrier, next_hop } => {
                 write!(f, "{carrier} traffic data disclosed: previous hop {} in {}", next_hop.carrier, next_hop.country)
             }
-            EventKind::OriginIdentified { carrier } => {
-                write!(f, "{carrier} identified its subscriber: origin reached")
+            EventKind::OriginFound { carrier } => {
+                write!(f, "{carrier} traced the communication to its own subscriber: origin found, data held")
             }
             EventKind::AnswerReceived { from, answer } => {
                 write!(f, "{answer} received from {from}")
@@ -157,9 +164,15 @@ impl std::fmt::Display for EventKind {
             EventKind::ConfirmationReceived { from, .. } => {
                 write!(f, "written confirmation received from {from}")
             }
-            EventKind::Produced { to } => write!(f, "preserved data produced to {to} (Art. 31)"),
-            EventKind::MlaSent { to } => write!(f, "MLA request sent to {to}"),
-            EventKind::MlaReceived { from, .. } => write!(f, "MLA request received from {from}"),
+            EventKind::Produced { to, channel } => {
+                write!(f, "preserved data produced to {to} under {}", channel.description())
+            }
+            EventKind::ProductionRequested { to, channel } => {
+                write!(f, "{} request sent to {to}", channel.description())
+            }
+            EventKind::ProductionRequestReceived { from, channel, .. } => {
+                write!(f, "{} request received from {from}", channel.description())
+            }
         }
     }
 }

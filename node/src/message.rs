@@ -1,6 +1,6 @@
 //! Messages one point of contact sends another across a border.
 
-use crate::{Answer, CarrierId, CountryCode, IncidentId, Offence, SimTime};
+use crate::{Answer, CarrierId, CountryCode, IncidentId, Offence, ProductionChannel, SimTime};
 use serde::Serialize;
 
 /// A cross-border message with its addressing and simulated timing.
@@ -46,9 +46,12 @@ pub enum Body {
     WrittenConfirmation {
         request_sent_at: SimTime,
     },
-    /// Budapest Art. 31: the formal request to produce the preserved data.
-    MlaRequest,
-    /// Budapest Art. 31: the preserved data, produced under the MLA request.
+    /// The formal request or order to produce the preserved data: an MLA
+    /// request (Art. 31) or a European Production Order.
+    ProductionRequest {
+        channel: ProductionChannel,
+    },
+    /// The preserved data, produced under the production request.
     Production,
 }
 
@@ -94,7 +97,8 @@ impl Body {
         match self {
             Body::PreservationRequest { .. } => "preservation request",
             Body::WrittenConfirmation { .. } => "written confirmation",
-            Body::MlaRequest => "MLA request",
+            Body::ProductionRequest { channel: ProductionChannel::Mla } => "MLA request",
+            Body::ProductionRequest { .. } => "production order",
             Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } | Body::Production => {
                 self.answer().map_or("answer", Answer::name)
             }
@@ -108,7 +112,9 @@ impl Body {
             Body::PreservationResult(_) => Some(Answer::PreservationResult),
             Body::Disclosure { .. } => Some(Answer::Disclosure),
             Body::Production => Some(Answer::Production),
-            Body::PreservationRequest { .. } | Body::WrittenConfirmation { .. } | Body::MlaRequest => None,
+            Body::PreservationRequest { .. } | Body::WrittenConfirmation { .. } | Body::ProductionRequest { .. } => {
+                None
+            }
         }
     }
 }

@@ -44,8 +44,10 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
     );
     let _ = writeln!(
         body,
-        "<p>Traces reaching the origin: <strong>{}</strong></p>",
-        percent(&report.traces_reaching_origin)
+        "<p>Origin found and its data held: <strong>{}</strong>. Subscriber identified, usable as evidence: <strong>{}</strong>{}.</p>",
+        percent(&report.origin_preserved),
+        percent(&report.subscriber_identified),
+        channel_list(&report.subscribers_by_channel)
     );
     let _ = writeln!(body, "<h2>Goal compliance</h2>");
     let goal_rows: Vec<(String, Proportion)> =
@@ -150,17 +152,22 @@ pub fn comparison_page(comparison: &Comparison) -> String {
         comparison.seed,
         escape(&comparison.baseline)
     );
-    let _ = writeln!(body, "<h2>Traces reaching the origin</h2>");
+    let _ = writeln!(body, "<h2>Origin found and its data held</h2>");
     let rows: Vec<(String, Proportion)> =
-        comparison.variants.iter().map(|v| (v.label.clone(), v.traces_reaching_origin)).collect();
+        comparison.variants.iter().map(|v| (v.label.clone(), v.origin_preserved)).collect();
     body.push_str(&proportion_bars("compare-survival", &rows));
+    let _ = writeln!(body, "<h2>Subscriber identified, usable as evidence</h2>");
+    let rows: Vec<(String, Proportion)> =
+        comparison.variants.iter().map(|v| (v.label.clone(), v.subscriber_identified)).collect();
+    body.push_str(&proportion_bars("compare-subscriber", &rows));
     let _ = writeln!(
         body,
         "<h2>Differences from the baseline</h2><table><tr><th>variant</th><th>metric</th><th>Δ (pts)</th><th>95% CI</th><th></th></tr>"
     );
     for d in &comparison.differences {
         let metric = match d.metric {
-            Metric::TracesReachingOrigin => "traces reaching the origin".to_owned(),
+            Metric::OriginPreserved => "origin found and data held".to_owned(),
+            Metric::SubscriberIdentified => "subscriber identified".to_owned(),
             Metric::Goal(m) => m.name().to_owned(),
         };
         let _ = writeln!(
@@ -186,4 +193,14 @@ pub fn comparison_page(comparison: &Comparison) -> String {
         body.push_str(&proportion_bars(&format!("compare-{measure:?}").to_lowercase(), &rows));
     }
     page("pocnet comparison", &body)
+}
+
+/// " (by MLA 120, by emergency disclosure 3)", or nothing when none was identified.
+fn channel_list(counts: &[crate::replication_report::ChannelCount]) -> String {
+    if counts.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> =
+        counts.iter().map(|c| format!("through {} {}", escape(c.channel.description()), c.subscribers)).collect();
+    format!(" ({})", parts.join(", "))
 }

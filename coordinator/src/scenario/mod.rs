@@ -20,8 +20,8 @@ use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
 use pocnet_node::Offence;
 use pocnet_node::{
-    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, IncidentReport, LogRecord,
-    MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
+    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Epoc, IncidentReport,
+    LogRecord, MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
 };
 use raw::{Membership, RawDistribution, RawScenario, Retention, Urgency};
 use sha2::{Digest, Sha256};
@@ -82,6 +82,8 @@ pub struct Scenario {
     pub faults: Faults,
     /// Second Protocol parties taking Art. 7 orders to their carriers directly.
     pub direct_order_countries: BTreeSet<CountryCode>,
+    /// The e-Evidence Regulation, when the scenario has countries it binds.
+    pub epoc: Option<Epoc>,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -120,6 +122,14 @@ mod defaults {
     pub const MLA_TRANSIT: Distribution = Distribution::LogNormal { median_ms: 300 * DAY_MS, p90_ms: 600 * DAY_MS };
     /// Translation when requester and requested share no language: 0-8 h [assumed].
     pub const TRANSLATION: Distribution = Distribution::Uniform { min_ms: 0, max_ms: 8 * HOUR_MS };
+    /// Reg. (EU) 2023/1543 Art. 34: applicable from 18 August 2026.
+    pub fn epoc_in_force() -> jiff::Timestamp {
+        "2026-08-18T00:00:00Z".parse().expect("a valid instant")
+    }
+    /// Issuing and validating a European Production Order [assumed].
+    pub const EPOC_PREPARATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    /// The provider's answer: Art. 10(2), within 10 days (the p90 here) [spread assumed].
+    pub const EPOC_RESPONSE: Distribution = Distribution::LogNormal { median_ms: 5 * DAY_MS, p90_ms: 10 * DAY_MS };
 }
 
 impl Scenario {
@@ -209,6 +219,7 @@ impl Scenario {
                     .cloned()
                     .collect(),
                 direct_order_countries: self.direct_order_countries.clone(),
+                epoc: self.epoc.clone(),
                 epoch: self.epoch,
                 seed,
                 replication,
@@ -307,6 +318,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
     let mut direct_order_countries = BTreeSet::new();
+    let mut e_evidence_bound = BTreeSet::new();
     for (source, code, mut country) in raw.countries {
         problems.switch(source);
         let code_span = span(&code);
@@ -325,6 +337,9 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         raw_directory.insert(code.clone(), (source, country.channel, country.directory.take()));
         if country.direct_orders {
             direct_order_countries.insert(code.clone());
+        }
+        if country.e_evidence {
+            e_evidence_bound.insert(code.clone());
         }
         countries.insert(code.clone(), self::country(problems, epoch, code, country));
     }
@@ -425,6 +440,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     };
     let meta = meta?;
 
+    let epoc = epoc(problems, raw.instruments, epoch, e_evidence_bound);
     Some(Scenario {
         name: meta.name,
         description: meta.description,
@@ -439,8 +455,49 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         directory,
         faults,
         direct_order_countries,
+        epoc,
         incidents,
         sha256,
+    })
+}
+
+/// The e-Evidence Regulation as the scenario sets it; `None` when it binds
+/// no country of the scenario (then `[instruments.epoc]` changes nothing).
+fn epoc(
+    problems: &mut diagnostic::Collector,
+    instruments: Option<(usize, raw::RawInstruments)>,
+    epoch: Option<Timestamp>,
+    bound: BTreeSet<CountryCode>,
+) -> Option<Epoc> {
+    let raw = match instruments {
+        Some((source, instruments)) => {
+            problems.switch(source);
+            instruments.epoc.unwrap_or_default()
+        }
+        None => raw::RawEpoc::default(),
+    };
+    let in_force = match (&raw.in_force, epoch) {
+        (Some(text), Some(epoch)) => match parse_instant(text.get_ref()) {
+            Ok(at) => {
+                let ms = at.as_millisecond() - epoch.as_millisecond();
+                if let Err(invalid) = pocnet_node::constraint::instant_ms("date the Regulation applies", ms) {
+                    problems.push(span(text), invalid.0, None);
+                }
+                SimTime(ms)
+            }
+            Err(message) => {
+                problems.push(span(text), message, None);
+                SimTime::ZERO
+            }
+        },
+        (None, Some(epoch)) => SimTime(defaults::epoc_in_force().as_millisecond() - epoch.as_millisecond()),
+        (_, None) => SimTime::ZERO,
+    };
+    (!bound.is_empty()).then(|| Epoc {
+        bound,
+        in_force_at: in_force,
+        preparation: law(raw.preparation, defaults::EPOC_PREPARATION),
+        response: law(raw.response, defaults::EPOC_RESPONSE),
     })
 }
 

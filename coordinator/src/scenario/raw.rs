@@ -24,16 +24,18 @@ pub struct RawScenario {
     pub incidents: Vec<(usize, RawIncident)>,
     pub incident_generators: Vec<(usize, RawGenerator)>,
     pub channels: Option<(usize, RawChannels)>,
+    pub instruments: Option<(usize, RawInstruments)>,
     pub faults: Vec<(usize, RawFault)>,
     pub broken_countries: std::collections::BTreeSet<String>,
     pub broken_carriers: std::collections::BTreeSet<String>,
 }
 
 /// The top-level keys a scenario file may have.
-pub const TOP_LEVEL_KEYS: [&str; 9] = [
+pub const TOP_LEVEL_KEYS: [&str; 10] = [
     "scenario",
     "network",
     "channels",
+    "instruments",
     "countries",
     "carriers",
     "incidents",
@@ -198,6 +200,23 @@ impl<'de> Deserialize<'de> for RawGoals {
     }
 }
 
+/// The legal instruments beyond the 24/7 network's own, as the scenario sets them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstruments {
+    /// Regulation (EU) 2023/1543: European Production Orders between bound Member States.
+    pub epoc: Option<RawEpoc>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEpoc {
+    /// When the Regulation applies (Art. 34: 18 Aug 2026).
+    pub in_force: Option<Spanned<String>>,
+    pub preparation: Option<RawDistribution>,
+    pub response: Option<RawDistribution>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
@@ -239,6 +258,9 @@ pub struct RawCountry {
     /// A Second Protocol party whose carriers take Art. 7 orders directly.
     #[serde(default)]
     pub direct_orders: bool,
+    /// An EU Member State bound by the e-Evidence Regulation (2023/1543).
+    #[serde(default)]
+    pub e_evidence: bool,
     pub directory: Option<RawDirectory>,
 }
 

@@ -74,6 +74,11 @@ impl<'p> Reader<'p> {
                         self.raw.channels = Some((source, channels));
                     }
                 }
+                ("instruments", true) => {
+                    if let Some(instruments) = self.section(value) {
+                        self.raw.instruments = Some((source, instruments));
+                    }
+                }
                 ("faults", true) => {
                     for fault in self.array(value, "faults") {
                         if let Some(fault) = self.section(fault) {
@@ -81,7 +86,7 @@ impl<'p> Reader<'p> {
                         }
                     }
                 }
-                ("scenario" | "network" | "channels" | "faults", false) => self.problems.push(
+                ("scenario" | "network" | "channels" | "instruments" | "faults", false) => self.problems.push(
                     key.span(),
                     format!("[{name}] belongs in the main scenario file, not in an included one"),
                     Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),

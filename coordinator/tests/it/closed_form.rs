@@ -143,7 +143,7 @@ chain = ["x", "y"]
         let scenario = Scenario::parse("fixed.toml", &text(strategy)).unwrap();
         let (_, incidents) = replicate(&scenario, 20);
         for incident in incidents {
-            assert_eq!(incident.trace.result, TraceResult::OriginIdentified);
+            assert_eq!(incident.trace.result, TraceResult::OriginPreserved);
             assert_eq!(incident.trace.since_report_ms, Some(expected_min * MIN), "{strategy}");
         }
     }

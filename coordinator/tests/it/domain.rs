@@ -123,7 +123,7 @@ fn a_carrier_that_keeps_no_logs_ends_the_trace_with_that_reason() {
 #[test]
 fn a_non_member_is_reached_only_by_mla_and_its_logs_are_gone_by_then() {
     let base = baseline();
-    assert_eq!(base.trace.result, TraceResult::OriginIdentified);
+    assert_eq!(base.trace.result, TraceResult::OriginPreserved);
     for membership in ["member_since = \"never\"", "member_since = 2030"] {
         let incident = run(&world("hub", membership, "retention = \"30d\"", ""));
         let hop = &incident.hops[0];
@@ -132,7 +132,7 @@ fn a_non_member_is_reached_only_by_mla_and_its_logs_are_gone_by_then() {
         assert_eq!(hop.outcome, HopOutcome::LogsExpired, "{membership}");
     }
     let member = run(&world("hub", "member_since = 2004", "retention = \"30d\"", ""));
-    assert_eq!(member.trace.result, TraceResult::OriginIdentified);
+    assert_eq!(member.trace.result, TraceResult::OriginPreserved);
 }
 
 #[test]
@@ -142,7 +142,7 @@ fn parallel_asks_every_hop_at_the_report_and_finishes_sooner_than_hub() {
     let sent = |i: &IncidentReport, hop: usize| i.hops[hop].request_sent_ms.unwrap();
     assert_eq!(sent(&parallel, 0), sent(&parallel, 1), "both requests leave together");
     assert!(sent(&hub, 1) > sent(&hub, 0) + 12 * H, "hub waits for the first disclosure");
-    assert_eq!(parallel.trace.result, TraceResult::OriginIdentified);
+    assert_eq!(parallel.trace.result, TraceResult::OriginPreserved);
     assert!(parallel.trace.since_report_ms < hub.trace.since_report_ms);
 }
 
@@ -271,10 +271,10 @@ fn a_dual_criminality_reservation_refuses_only_the_non_convention_offences_it_na
     let de = "staffing = \"24/7\"\ndual_criminality = [\"defamation\", \"gambling\"]";
     for convention in ["illegal-access", "copyright-infringement", "computer-related-fraud"] {
         let preserved = &run_all(&simultaneous(1, de, &format!("offence = \"{convention}\"")))[0];
-        assert_eq!(preserved.trace.result, TraceResult::OriginIdentified, "{convention}");
+        assert_eq!(preserved.trace.result, TraceResult::OriginPreserved, "{convention}");
     }
     let unpunished_elsewhere = &run_all(&simultaneous(1, de, "offence = \"drugs\""))[0];
-    assert_eq!(unpunished_elsewhere.trace.result, TraceResult::OriginIdentified);
+    assert_eq!(unpunished_elsewhere.trace.result, TraceResult::OriginPreserved);
     let refused = &run_all(&simultaneous(1, de, "offence = \"defamation\""))[0];
     assert_eq!(refused.hops[0].outcome, HopOutcome::Refused);
     assert_eq!(refused.trace.result, TraceResult::Stopped);
@@ -290,13 +290,13 @@ fn behind_carrier_grade_nat_a_request_without_source_port_identifies_nobody() {
         scenario
     };
     let with_port = &run_all(&text(true))[0];
-    assert_eq!(with_port.trace.result, TraceResult::OriginIdentified);
+    assert_eq!(with_port.trace.result, TraceResult::OriginPreserved);
     let without = &run_all(&text(false))[0];
     assert_eq!(without.hops[0].outcome, HopOutcome::Unidentified);
     assert!(without.trace.reason.contains("carrier-grade NAT"), "{}", without.trace.reason);
     // Without CGN the port does not matter.
     let plain = &run_all(&simultaneous(1, "staffing = \"24/7\"", "source_port = false"))[0];
-    assert_eq!(plain.trace.result, TraceResult::OriginIdentified);
+    assert_eq!(plain.trace.result, TraceResult::OriginPreserved);
 }
 
 fn with_goals(goals: &str) -> Result<Scenario, String> {
@@ -408,7 +408,7 @@ fn generators_draw_a_poisson_number_of_incidents_split_by_template_weight() {
     // And they run like written ones.
     let log = crate::support::run_both(&scenario, 1);
     let reports = report::incident_reports(&scenario, &log.events);
-    assert!(reports.iter().filter(|r| r.trace.result == TraceResult::OriginIdentified).count() > 2000);
+    assert!(reports.iter().filter(|r| r.trace.result == TraceResult::OriginPreserved).count() > 2000);
 }
 
 #[test]
@@ -471,7 +471,7 @@ fn a_carrier_outage_can_outlast_the_logs() {
     let incident = run(&one_hop_world("", fault));
     assert_eq!(incident.hops[0].outcome, HopOutcome::LogsExpired);
     let short = fault.replace("2026-03-06T00:00:00Z", "2026-03-04T00:00:00Z");
-    assert_eq!(run(&one_hop_world("", &short)).hops[0].outcome, HopOutcome::OriginIdentified);
+    assert_eq!(run(&one_hop_world("", &short)).hops[0].outcome, HopOutcome::OriginFound);
 }
 
 #[test]
@@ -541,7 +541,7 @@ fn without_subscriber_records_the_origin_names_nobody() {
     // 30 minutes: the order reaches it 40 minutes after the communication,
     // when the account holder is no longer known.
     let kept = run(&one_hop_world("", ""));
-    assert_eq!(kept.hops[0].outcome, HopOutcome::OriginIdentified);
+    assert_eq!(kept.hops[0].outcome, HopOutcome::OriginFound);
     let mut scenario = one_hop_world("", "");
     scenario.carriers.get_mut(&pocnet_node::CarrierId::from("de")).unwrap().subscriber_retention_ms = Some(H / 2);
     let gone = run(&scenario);
@@ -560,11 +560,11 @@ fn data_held_is_produced_under_the_mla_request_and_data_released_is_not() {
     };
     let held = world("hold = \"60d\"");
     let hop = &held.hops[0];
-    assert_eq!(hop.produced_ms.unwrap() - hop.mla_received_ms.unwrap(), 20 * 24 * H);
+    assert_eq!(hop.produced_ms.unwrap() - hop.production_request_received_ms.unwrap(), 20 * 24 * H);
     let production = hop.goals.iter().find(|g| g.measure == pocnet_coordinator::goals::Measure::Production);
     assert!(production.is_none(), "the action-plan profile has no production goal");
     let released = world("hold = \"5d\"");
-    assert!(released.hops[0].mla_received_ms.is_some() && released.hops[0].produced_ms.is_none());
+    assert!(released.hops[0].production_request_received_ms.is_some() && released.hops[0].produced_ms.is_none());
 }
 
 /// One hop FR → DE: `de` and `fr` go into those countries' tables, `extra`
@@ -619,7 +619,7 @@ fn between_second_protocol_parties_a_direct_order_skips_the_desk() {
     let hop = &direct.hops[0];
     assert!(hop.direct && hop.acknowledged_ms.is_none());
     assert_eq!(hop.preservation_ordered_ms, hop.request_received_ms, "the carrier itself takes the order");
-    assert_eq!(direct.trace.result, TraceResult::OriginIdentified);
+    assert_eq!(direct.trace.result, TraceResult::OriginPreserved);
     let measures: Vec<String> = hop.goals.iter().map(|g| format!("{:?}", g.measure)).collect();
     assert!(!measures.contains(&"Acknowledgement".to_owned()) && !measures.contains(&"WrittenConfirmation".to_owned()));
     // Only between two parties: a party asking a non-party still goes through the desk.
@@ -647,7 +647,7 @@ fn regression_zero_subscriber_retention_names_nobody_on_every_transport() {
     let log = crate::support::run_both(&parsed, parsed.seed);
     let results: Vec<TraceResult> =
         report::incident_reports(&parsed, &log.events).iter().map(|i| i.trace.result).collect();
-    assert!(results.iter().all(|r| *r != TraceResult::OriginIdentified), "{results:?}");
+    assert!(results.iter().all(|r| *r != TraceResult::OriginPreserved), "{results:?}");
 }
 
 /// Regression (defect 2): with the written confirmation sent sooner than the
@@ -738,7 +738,7 @@ fn a_carrier_crossed_twice_discloses_each_crossing_s_own_previous_hop() {
             ("de".to_owned(), HopOutcome::NextHopDisclosed),
             ("us".to_owned(), HopOutcome::NextHopDisclosed),
             ("de".to_owned(), HopOutcome::NextHopDisclosed),
-            ("us".to_owned(), HopOutcome::OriginIdentified),
+            ("us".to_owned(), HopOutcome::OriginFound),
         ]
     );
     assert_eq!(incident.hops[0].next_hop.as_ref().map(|n| n.carrier.clone()), Some(us));

@@ -85,7 +85,7 @@ fn summary(report: &Report) -> String {
 fn weekend_trail_stops_under_hub_and_reaches_the_origin_under_relay() {
     let mut scenario = support::load("weekend-trail.toml");
     for (strategy, expected) in
-        [(pocnet_node::Strategy::Hub, "stopped"), (pocnet_node::Strategy::Relay, "origin_identified")]
+        [(pocnet_node::Strategy::Hub, "stopped"), (pocnet_node::Strategy::Relay, "origin_preserved")]
     {
         scenario.strategy = strategy;
         for seed in [1, 2, 3] {
@@ -107,7 +107,7 @@ fn the_library_scenarios_tell_the_stories_their_comments_promise() {
     let log = support::run_both(&ransomware, ransomware.seed);
     let results: Vec<TraceResult> =
         report::incident_reports(&ransomware, &log.events).iter().map(|i| i.trace.result).collect();
-    assert_eq!(results, [TraceResult::Stopped, TraceResult::OriginIdentified, TraceResult::Stopped]);
+    assert_eq!(results, [TraceResult::Stopped, TraceResult::OriginPreserved, TraceResult::Stopped]);
 
     let survival = |scenario: &Scenario| {
         let mut aggregate = Aggregate::new();

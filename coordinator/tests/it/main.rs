@@ -8,6 +8,7 @@ mod examples;
 mod golden;
 mod grpc;
 mod html;
+mod law;
 mod replications;
 mod schema;
 mod support;

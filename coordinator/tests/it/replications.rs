@@ -73,14 +73,15 @@ fn run_with_replications_writes_json_csv_and_html_and_a_one_screen_summary() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let summary = text(&output.stdout);
     assert!(summary.lines().count() <= 40, "fits one screen:\n{summary}");
-    assert!(summary.contains("200 replications") && summary.contains("Traces reaching the origin"), "{summary}");
+    assert!(summary.contains("200 replications") && summary.contains("Origin found and data held"), "{summary}");
     assert!(summary.contains("hop 2 DE") && summary.contains("logs expired"), "deaths are located:\n{summary}");
     assert!(output.stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", text(&output.stderr));
 
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     assert_eq!(report["format"], "pocnet-replications/1");
     assert_eq!(report["replications"], 200);
-    assert_eq!(report["traces_reaching_origin"]["trials"], 200);
+    assert_eq!(report["origin_preserved"]["trials"], 200);
+    assert_eq!(report["subscriber_identified"]["trials"], 200);
     assert_eq!(report["deaths"][0]["country"], "DE");
     // Histograms are HdrHistogram V2, base64: they decode to the V2 cookie as Java
     // HdrHistogram writes it (base 0x1c849303 with the 0x10 flag).
@@ -119,7 +120,7 @@ fn compare_by_vary_finds_relay_significantly_better_on_the_weekend_trail() {
     assert!(summary.contains("strategy=relay") && summary.contains("significant"), "{summary}");
     let comparison: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     let survival = &comparison["differences"][0];
-    assert_eq!(survival["metric"], "traces_reaching_origin");
+    assert_eq!(survival["metric"], "origin_preserved");
     assert_eq!(survival["difference"]["significant"], true);
     assert!(survival["difference"]["mean"].as_f64().unwrap() > 0.9);
 }

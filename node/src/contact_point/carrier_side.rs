@@ -3,7 +3,7 @@
 
 use super::{ContactPoint, LogState, Output, Strategy, Timer};
 use crate::directory::blocked_until;
-use crate::{Body, EventKind, Finding, IncidentId, PreservationOutcome, SimTime, Window};
+use crate::{Body, EventKind, Finding, IncidentId, PreservationOutcome, ProductionChannel, SimTime, Window};
 
 impl ContactPoint {
     pub(super) fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
@@ -109,7 +109,28 @@ impl ContactPoint {
                 }
             }
             Finding::Subscriber => {
-                self.record(out, now, incident, hop, EventKind::OriginIdentified { carrier: case.carrier.clone() });
+                self.record(out, now, incident, hop, EventKind::OriginFound { carrier: case.carrier.clone() });
+                // The reporting country's own carrier answers its domestic
+                // order with the subscriber. An emergency ends in disclosure of
+                // the subscriber to the requester (an emergency European
+                // Production Order where the Regulation binds both countries,
+                // otherwise the emergency procedure through the points of
+                // contact): no hold, no MLA. Otherwise production waits for
+                // the requester's production request.
+                let to = case.reporting_country.clone();
+                let channel = if to == me {
+                    Some(ProductionChannel::Domestic)
+                } else if self.facts(incident).emergency {
+                    Some(match &self.epoc {
+                        Some(epoc) if epoc.applies(&to, &me, now) => ProductionChannel::Epoc,
+                        _ => ProductionChannel::Emergency,
+                    })
+                } else {
+                    None
+                };
+                if let Some(channel) = channel {
+                    self.record(out, now, incident, hop, EventKind::Produced { to, channel });
+                }
             }
             Finding::Nobody => {
                 self.record(out, now, incident, hop, EventKind::Unidentified { carrier: case.carrier.clone() });

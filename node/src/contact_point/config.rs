@@ -2,7 +2,7 @@
 //! strategies by which a trace walks from country to country.
 
 use crate::{
-    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, IncidentId, LogRecord,
+    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Epoc, IncidentId, LogRecord,
     MessageLoss, NextHop, Offence, SimTime, Window,
 };
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,6 +86,8 @@ pub struct NodeConfig {
     /// Parties whose carriers take Second Protocol Art. 7 orders directly;
     /// between two of them, requests go straight to the carrier.
     pub direct_order_countries: BTreeSet<CountryCode>,
+    /// The EU e-Evidence Regulation, when the scenario has countries it binds.
+    pub epoc: Option<Epoc>,
     pub epoch: jiff::Timestamp,
     pub seed: u64,
     pub replication: u64,

@@ -33,8 +33,9 @@ pub use config::{IncidentReport, NodeConfig, Strategy};
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
-    Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Event,
-    EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, SimTime, Window,
+    Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Epoc, Event,
+    EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, ProductionChannel,
+    SimTime, Window,
 };
 use by_hop::ByHop;
 use rand_chacha::ChaCha8Rng;
@@ -91,16 +92,18 @@ pub enum Timer {
         to: CountryCode,
         request_sent_at: SimTime,
     },
-    /// The MLA request has been executed: produce the preserved data.
+    /// The production request has been executed: produce the preserved data.
     Produce {
         incident: IncidentId,
         hop: u32,
         to: CountryCode,
+        channel: ProductionChannel,
     },
-    SendMla {
+    SendProductionRequest {
         incident: IncidentId,
         hop: u32,
         to: CountryCode,
+        channel: ProductionChannel,
     },
 }
 
@@ -190,6 +193,8 @@ pub struct ContactPoint {
     message_losses: Vec<MessageLoss>,
     carrier_outages: Vec<CarrierOutage>,
     direct_order_countries: BTreeSet<CountryCode>,
+    /// The e-Evidence Regulation, where the scenario has countries it binds.
+    epoc: Option<Epoc>,
     /// When each officer of a desk with a fixed number of them is next free.
     officers_free_at: Option<Vec<SimTime>>,
     rng: Streams,
@@ -233,6 +238,7 @@ impl ContactPoint {
             message_losses: config.message_losses,
             carrier_outages: config.carrier_outages,
             direct_order_countries: config.direct_order_countries,
+            epoc: config.epoc,
             officers_free_at,
             rng,
             next_message_sequence: 0,
@@ -368,13 +374,13 @@ impl ContactPoint {
                 self.send(out, now, &to, &incident, hop, Body::WrittenConfirmation { request_sent_at });
                 self.record(out, now, &incident, hop, EventKind::ConfirmationSent { to });
             }
-            Timer::Produce { incident, hop, to } => {
+            Timer::Produce { incident, hop, to, channel } => {
                 self.send(out, now, &to, &incident, hop, Body::Production);
-                self.record(out, now, &incident, hop, EventKind::Produced { to });
+                self.record(out, now, &incident, hop, EventKind::Produced { to, channel });
             }
-            Timer::SendMla { incident, hop, to } => {
-                self.send(out, now, &to, &incident, hop, Body::MlaRequest);
-                self.record(out, now, &incident, hop, EventKind::MlaSent { to });
+            Timer::SendProductionRequest { incident, hop, to, channel } => {
+                self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
+                self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
             }
         }
     }
@@ -419,12 +425,23 @@ impl ContactPoint {
             }
             Body::Acknowledgement | Body::Production => {}
             Body::PreservationResult(outcome) => {
-                if let PreservationOutcome::Preserved { .. } = outcome {
-                    // Art. 31: the formal request that turns the hold into production.
-                    let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
+                // An emergency ends in disclosure to the requester: no hold to
+                // turn into production, no MLA cycle.
+                if let PreservationOutcome::Preserved { .. } = outcome
+                    && !self.facts(&incident).emergency
+                {
+                    // The formal request that turns the hold into production:
+                    // a European Production Order where the Regulation binds
+                    // both countries, otherwise MLA (Art. 31).
+                    let (channel, prepare_ms) = match &self.epoc {
+                        Some(epoc) if epoc.applies(&self.country.code, &from, now) => {
+                            (ProductionChannel::Epoc, epoc.preparation.sample(&mut self.rng.paperwork))
+                        }
+                        _ => (ProductionChannel::Mla, self.country.mla_preparation.sample(&mut self.rng.paperwork)),
+                    };
                     out.push(Output::SetTimer {
                         at: now.plus_ms(prepare_ms),
-                        timer: Timer::SendMla { incident, hop, to: from },
+                        timer: Timer::SendProductionRequest { incident, hop, to: from, channel },
                     });
                 }
             }
@@ -439,15 +456,20 @@ impl ContactPoint {
             Body::WrittenConfirmation { request_sent_at } => {
                 self.record(out, now, &incident, hop, EventKind::ConfirmationReceived { from, request_sent_at });
             }
-            Body::MlaRequest => {
+            Body::ProductionRequest { channel } => {
                 let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
-                self.record(out, now, &incident, hop, EventKind::MlaReceived { from: from.clone(), hold_until });
+                let event = EventKind::ProductionRequestReceived { from: from.clone(), channel, hold_until };
+                self.record(out, now, &incident, hop, event);
                 // Only data still held can be produced; after the hold it is released.
                 if now <= hold_until {
-                    let execute_ms = self.country.mla_execution.sample(&mut self.rng.paperwork);
+                    // An MLA request is executed by this State; an order, by the provider itself.
+                    let execute_ms = match (channel, &self.epoc) {
+                        (ProductionChannel::Epoc, Some(epoc)) => epoc.response.sample(&mut self.rng.carrier),
+                        _ => self.country.mla_execution.sample(&mut self.rng.paperwork),
+                    };
                     out.push(Output::SetTimer {
                         at: now.plus_ms(execute_ms),
-                        timer: Timer::Produce { incident, hop, to: from },
+                        timer: Timer::Produce { incident, hop, to: from, channel },
                     });
                 }
             }

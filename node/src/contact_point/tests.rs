@@ -75,6 +75,7 @@ fn requested_config(
         message_losses: Vec::new(),
         carrier_outages: Vec::new(),
         direct_order_countries: BTreeSet::new(),
+        epoc: None,
         epoch: jiff::Timestamp::UNIX_EPOCH,
         seed: 1,
         replication: 0,

@@ -13,8 +13,8 @@ use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
 use crate::runtime::DeliveryError;
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
-    Event, EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, OfficeHours, PreservationOutcome,
-    Shift, SimTime, Staffing, Window,
+    Epoc, Event, EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, OfficeHours,
+    PreservationOutcome, ProductionChannel, Shift, SimTime, Staffing, Window,
 };
 use pocnet_proto as pb;
 use std::collections::{BTreeMap, BTreeSet};
@@ -189,6 +189,26 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         officers: value.officers.map(|n| constraint::officers(n).map_err(FieldError::at("officers"))).transpose()?,
         dual_criminality: reservation(&value.dual_criminality)?,
     })
+}
+
+fn production_channel(value: &str, field: &str) -> Result<ProductionChannel, FieldError> {
+    ProductionChannel::from_name(value).ok_or_else(|| {
+        let known: Vec<&str> = ProductionChannel::ALL.iter().map(|c| c.name()).collect();
+        FieldError::new(
+            field,
+            format!("`{}` is not a production channel; expected one of {}", excerpt(value), known.join(", ")),
+        )
+    })
+}
+
+fn epoc(value: Option<pb::Epoc>) -> Result<Option<Epoc>, FieldError> {
+    let Some(value) = value else { return Ok(None) };
+    Ok(Some(Epoc {
+        bound: country_set(value.bound, "epoc.bound")?,
+        in_force_at: instant(value.in_force_ms, "epoc.in_force_ms")?,
+        preparation: distribution(value.preparation, "epoc.preparation")?,
+        response: distribution(value.response, "epoc.response")?,
+    }))
 }
 
 fn reservation(names: &[String]) -> Result<Vec<Offence>, FieldError> {
@@ -373,6 +393,7 @@ pub fn node_config_from_proto(
         message_losses: indexed(value.message_losses, "message_losses", message_loss)?,
         carrier_outages: indexed(value.carrier_outages, "carrier_outages", carrier_outage)?,
         direct_order_countries: country_set(value.direct_order_countries, "direct_order_countries")?,
+        epoc: epoc(value.epoc)?,
         epoch,
         seed: value.seed,
         replication: value.replication,
@@ -429,7 +450,21 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
         B::WrittenConfirmation(c) => Body::WrittenConfirmation {
             request_sent_at: instant(c.request_sent_at_ms, "written_confirmation.request_sent_at_ms")?,
         },
-        B::MlaRequest(_) => Body::MlaRequest,
+        B::ProductionRequest(request) => {
+            let field = "production_request.channel";
+            match production_channel(&request.channel, field)? {
+                channel @ (ProductionChannel::Emergency | ProductionChannel::Domestic) => {
+                    return Err(FieldError::new(
+                        field,
+                        format!(
+                            "`{channel}` needs no production request: the carrier's answer names the subscriber; \
+                             requests go by `mla` or `epoc`"
+                        ),
+                    ));
+                }
+                channel @ (ProductionChannel::Mla | ProductionChannel::Epoc) => Body::ProductionRequest { channel },
+            }
+        }
         B::Production(_) => Body::Production,
     };
     Ok(Envelope {
@@ -454,6 +489,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         Answer::from_name(&value.answer)
             .ok_or_else(|| FieldError::new("answer", format!("`{}` is not an answer", excerpt(&value.answer))))
     };
+    let channel = || production_channel(&value.channel, "channel");
     let kind = match K::try_from(value.kind).unwrap_or(K::Unspecified) {
         K::Unspecified => {
             return Err(FieldError::new("kind", format!("unknown event kind {}", value.kind)));
@@ -469,18 +505,20 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::NoLogs => EventKind::NoLogs { carrier: carrier()? },
         K::DirectoryStale => EventKind::DirectoryStale { to: peer()? },
         K::MessageLost => EventKind::MessageLost { to: peer()? },
-        K::Produced => EventKind::Produced { to: peer()? },
+        K::Produced => EventKind::Produced { to: peer()?, channel: channel()? },
         K::Refused => EventKind::Refused { carrier: carrier()?, offence: offence(&value.answer, "answer")? },
         K::Unidentified => EventKind::Unidentified { carrier: carrier()? },
         K::Disclosed => {
             EventKind::Disclosed { carrier: carrier()?, next_hop: next_hop(value.next_hop.clone(), "next_hop")? }
         }
-        K::OriginIdentified => EventKind::OriginIdentified { carrier: carrier()? },
+        K::OriginFound => EventKind::OriginFound { carrier: carrier()? },
         K::AnswerReceived => EventKind::AnswerReceived { from: peer()?, answer: answer()? },
         K::ConfirmationSent => EventKind::ConfirmationSent { to: peer()? },
         K::ConfirmationReceived => EventKind::ConfirmationReceived { from: peer()?, request_sent_at: until()? },
-        K::MlaSent => EventKind::MlaSent { to: peer()? },
-        K::MlaReceived => EventKind::MlaReceived { from: peer()?, hold_until: until()? },
+        K::ProductionRequested => EventKind::ProductionRequested { to: peer()?, channel: channel()? },
+        K::ProductionRequestReceived => {
+            EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
+        }
     };
     Ok(Event {
         at: instant(value.at_ms, "at_ms")?,
@@ -636,6 +674,12 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .map(|o| pb::CarrierOutage { carrier: o.carrier.0.to_string(), window: Some(window_to_proto(&o.window)) })
             .collect(),
         direct_order_countries: config.direct_order_countries.iter().map(|c| c.0.to_string()).collect(),
+        epoc: config.epoc.as_ref().map(|e| pb::Epoc {
+            bound: e.bound.iter().map(|c| c.0.to_string()).collect(),
+            in_force_ms: e.in_force_at.ms(),
+            preparation: Some(distribution_to_proto(&e.preparation)),
+            response: Some(distribution_to_proto(&e.response)),
+        }),
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,
         replication: config.replication,
@@ -682,7 +726,9 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
         Body::WrittenConfirmation { request_sent_at } => {
             B::WrittenConfirmation(pb::WrittenConfirmation { request_sent_at_ms: request_sent_at.ms() })
         }
-        Body::MlaRequest => B::MlaRequest(pb::MlaRequest {}),
+        Body::ProductionRequest { channel } => {
+            B::ProductionRequest(pb::ProductionRequest { channel: channel.name().to_owned() })
+        }
         Body::Production => B::Production(pb::Production {}),
     };
     pb::Envelope {
@@ -719,7 +765,10 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::NoLogs { carrier } => (K::NoLogs, None, Some(carrier), None),
         EventKind::DirectoryStale { to } => (K::DirectoryStale, Some(to), None, None),
         EventKind::MessageLost { to } => (K::MessageLost, Some(to), None, None),
-        EventKind::Produced { to } => (K::Produced, Some(to), None, None),
+        EventKind::Produced { to, channel } => {
+            out.channel = channel.name().to_owned();
+            (K::Produced, Some(to), None, None)
+        }
         EventKind::Refused { carrier, offence } => {
             out.answer = offence.name().to_owned();
             (K::Refused, None, Some(carrier), None)
@@ -729,7 +778,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
             out.next_hop = Some(next_hop_to_proto(next_hop));
             (K::Disclosed, None, Some(carrier), None)
         }
-        EventKind::OriginIdentified { carrier } => (K::OriginIdentified, None, Some(carrier), None),
+        EventKind::OriginFound { carrier } => (K::OriginFound, None, Some(carrier), None),
         EventKind::AnswerReceived { from, answer } => {
             out.answer = answer.name().to_owned();
             (K::AnswerReceived, Some(from), None, None)
@@ -738,8 +787,14 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::ConfirmationReceived { from, request_sent_at } => {
             (K::ConfirmationReceived, Some(from), None, Some(*request_sent_at))
         }
-        EventKind::MlaSent { to } => (K::MlaSent, Some(to), None, None),
-        EventKind::MlaReceived { from, hold_until } => (K::MlaReceived, Some(from), None, Some(*hold_until)),
+        EventKind::ProductionRequested { to, channel } => {
+            out.channel = channel.name().to_owned();
+            (K::ProductionRequested, Some(to), None, None)
+        }
+        EventKind::ProductionRequestReceived { from, channel, hold_until } => {
+            out.channel = channel.name().to_owned();
+            (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))
+        }
     };
     out.kind = kind as i32;
     out.peer = peer.map(|p| p.0.to_string()).unwrap_or_default();

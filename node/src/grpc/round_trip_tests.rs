@@ -193,6 +193,16 @@ impl Gen {
                 .map(|_| CarrierOutage { carrier: CarrierId::from(self.id("c")), window: self.window() })
                 .collect(),
             direct_order_countries: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
+            epoc: if self.chance() {
+                None
+            } else {
+                Some(Epoc {
+                    bound: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
+                    in_force_at: self.instant(),
+                    preparation: self.law(),
+                    response: self.law(),
+                })
+            },
             epoch: jiff::Timestamp::from_millisecond(self.pick(&[0, -86_400_000, 1_772_409_600_123])).unwrap(),
             seed: {
                 let any = self.0.next_u64();
@@ -228,7 +238,7 @@ impl Gen {
                 forwarded: self.chance(),
             },
             4 => Body::WrittenConfirmation { request_sent_at: self.instant() },
-            5 => Body::MlaRequest,
+            5 => Body::ProductionRequest { channel: self.pick(&[ProductionChannel::Mla, ProductionChannel::Epoc]) },
             _ => Body::Production,
         }
     }
@@ -263,13 +273,17 @@ impl Gen {
             11 => EventKind::Refused { carrier: k, offence: self.pick(&Offence::ALL) },
             12 => EventKind::Unidentified { carrier: k },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
-            14 => EventKind::OriginIdentified { carrier: k },
+            14 => EventKind::OriginFound { carrier: k },
             15 => EventKind::AnswerReceived { from: c, answer: self.pick(&Answer::ALL) },
             16 => EventKind::ConfirmationSent { to: c },
             17 => EventKind::ConfirmationReceived { from: c, request_sent_at: t },
-            18 => EventKind::MlaSent { to: c },
-            19 => EventKind::Produced { to: c },
-            _ => EventKind::MlaReceived { from: c, hold_until: t },
+            18 => EventKind::ProductionRequested { to: c, channel: self.pick(&ProductionChannel::ALL) },
+            19 => EventKind::Produced { to: c, channel: self.pick(&ProductionChannel::ALL) },
+            _ => EventKind::ProductionRequestReceived {
+                from: c,
+                channel: self.pick(&ProductionChannel::ALL),
+                hold_until: t,
+            },
         }
     }
 

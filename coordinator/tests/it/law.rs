@@ -1,0 +1,202 @@
+//! The law as the network practises it: the network's job ends at the origin
+//! found and its data held; the subscriber is identified later, through a
+//! production channel with its own eligibility and clock. One small world,
+//! fixed delays, one change at a time.
+
+use pocnet_coordinator::goals::Measure;
+use pocnet_coordinator::report::{self, IncidentReport, TraceResult};
+use pocnet_coordinator::scenario::Scenario;
+use pocnet_node::{EventKind, ProductionChannel};
+
+const H: i64 = 3_600_000;
+const D: i64 = 24 * H;
+
+/// FR reports a communication whose origin is a subscriber of DE's carrier.
+struct World<'a> {
+    communication: &'a str,
+    goals: &'a str,
+    fr: &'a str,
+    de: &'a str,
+    incident: &'a str,
+    chain: &'a str,
+    instruments: &'a str,
+}
+
+const BASE: World<'static> = World {
+    communication: "2026-09-08T10:00:00Z",
+    goals: "eu-e-evidence",
+    fr: "mla_preparation = \"20d\"",
+    de: "",
+    incident: "",
+    chain: "\"de\"",
+    instruments: "",
+};
+
+impl World<'_> {
+    fn scenario(&self) -> Scenario {
+        let World { communication, goals, fr, de, incident, chain, instruments } = self;
+        let text = format!(
+            r#"
+[scenario]
+name = "law"
+epoch = "2026-01-05T00:00:00Z"
+seed = 3
+goals = "{goals}"
+
+[network]
+min_message_delay = "1m"
+message_delay = "10m"
+
+[instruments.epoc]
+preparation = "1d"
+response = "4d"
+{instruments}
+
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "30m"
+{fr}
+
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "30m"
+mla_execution = "200d"
+{de}
+
+[carriers.de]
+country = "DE"
+kind = "access-isp"
+retention = "90d"
+preservation = "2h"
+disclosure = "10h"
+emergency_response = "3h"
+
+[carriers.fr]
+country = "FR"
+kind = "access-isp"
+retention = "90d"
+preservation = "2h"
+disclosure = "10h"
+
+[[incidents]]
+id = "i"
+reported_by = "FR"
+communication = "{communication}"
+detection = "0s"
+chain = [{chain}]
+{incident}
+"#
+        );
+        Scenario::parse("law.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// The incident's report and the kinds of event its run recorded.
+    fn run(&self) -> (IncidentReport, Vec<EventKind>) {
+        let scenario = self.scenario();
+        let log = crate::support::run_both(&scenario, scenario.seed);
+        let incident = report::incident_reports(&scenario, &log.events).remove(0);
+        (incident, log.events.into_iter().map(|e| e.kind).collect())
+    }
+}
+
+fn production_goal(incident: &IncidentReport) -> Option<bool> {
+    incident.hops[0].goals.iter().find(|g| g.measure == Measure::Production).map(|g| g.met)
+}
+
+const BOUND: &str = "e_evidence = true";
+
+#[test]
+fn the_origin_is_preserved_in_hours_and_its_subscriber_identified_by_mla_months_later() {
+    let (incident, events) = BASE.run();
+    assert_eq!(incident.trace.result, TraceResult::OriginPreserved);
+    let preserved_after = incident.trace.since_report_ms.unwrap();
+    assert!(preserved_after < D, "the network's job takes hours: {preserved_after}");
+    let subscriber = incident.subscriber.as_ref().expect("produced under the MLA request");
+    assert_eq!(subscriber.channel, ProductionChannel::Mla);
+    assert!(subscriber.usable);
+    // 20 days to prepare the request and 200 to execute it, after the hold began.
+    assert!(subscriber.since_report_ms.unwrap() > 220 * D, "{subscriber:?}");
+    assert!(events.iter().any(|k| matches!(k, EventKind::ProductionRequested { channel: ProductionChannel::Mla, .. })));
+    // The e-Evidence production target is measured on orders only: this request went by MLA.
+    assert_eq!(production_goal(&incident), None);
+}
+
+#[test]
+fn between_bound_member_states_a_production_order_answers_in_days() {
+    let world = World { fr: BOUND, de: BOUND, ..BASE };
+    let (incident, _) = world.run();
+    let subscriber = incident.subscriber.as_ref().expect("produced under the order");
+    assert_eq!(subscriber.channel, ProductionChannel::Epoc);
+    // Preserved and answered within half a day, one day to issue, four to answer.
+    let after = subscriber.since_report_ms.unwrap();
+    assert!((5 * D..6 * D).contains(&after), "{after}");
+    assert_eq!(production_goal(&incident), Some(true), "4 days against the 10-day target");
+}
+
+#[test]
+fn no_production_order_before_the_regulation_applies_or_with_an_unbound_country() {
+    let before = World { fr: BOUND, de: BOUND, communication: "2026-05-05T10:00:00Z", ..BASE };
+    assert_eq!(before.run().0.subscriber.unwrap().channel, ProductionChannel::Mla, "before 18 Aug 2026");
+    let one_bound = World { fr: BOUND, ..BASE };
+    assert_eq!(one_bound.run().0.subscriber.unwrap().channel, ProductionChannel::Mla, "DE not bound");
+    // A scenario may set when the Regulation applies.
+    let earlier = World {
+        fr: BOUND,
+        de: BOUND,
+        communication: "2026-05-05T10:00:00Z",
+        instruments: "in_force = \"2026-03-01T00:00:00Z\"",
+        ..BASE
+    };
+    assert_eq!(earlier.run().0.subscriber.unwrap().channel, ProductionChannel::Epoc);
+}
+
+#[test]
+fn an_emergency_ends_in_disclosure_to_the_requester_without_hold_or_mla() {
+    let world = World { incident: "urgency = \"emergency\"", ..BASE };
+    let (incident, events) = world.run();
+    let subscriber = incident.subscriber.as_ref().expect("disclosed in the emergency");
+    assert_eq!(subscriber.channel, ProductionChannel::Emergency);
+    assert!(subscriber.since_report_ms.unwrap() < 12 * H, "{subscriber:?}");
+    assert!(!events.iter().any(|k| matches!(k, EventKind::ProductionRequested { .. })), "no MLA cycle");
+    let measured: Vec<Measure> = incident.hops[0].goals.iter().map(|g| g.measure).collect();
+    assert!(!measured.contains(&Measure::Hold), "no hold to keep: {measured:?}");
+}
+
+#[test]
+fn an_emergency_production_order_between_bound_states_is_answered_in_hours() {
+    let world = World { fr: BOUND, de: BOUND, incident: "urgency = \"emergency\"", ..BASE };
+    let (incident, events) = world.run();
+    let subscriber = incident.subscriber.as_ref().expect("produced under the emergency order");
+    assert_eq!(subscriber.channel, ProductionChannel::Epoc);
+    assert!(subscriber.since_report_ms.unwrap() < 12 * H, "hours, not the 299 days of MLA: {subscriber:?}");
+    assert!(!events.iter().any(|k| matches!(k, EventKind::ProductionRequested { .. })));
+    assert_eq!(production_goal(&incident), Some(true), "the 8-hour emergency target");
+}
+
+#[test]
+fn a_production_request_after_the_hold_expired_identifies_nobody() {
+    // 70 days to prepare the MLA request; the data is held 60.
+    let world = World { fr: "mla_preparation = \"70d\"", ..BASE };
+    let (incident, _) = world.run();
+    assert_eq!(incident.trace.result, TraceResult::OriginPreserved, "the network did its job");
+    assert!(incident.subscriber.is_none(), "the data was released before the request arrived");
+    let scenario = world.scenario();
+    let log = crate::support::run_both(&scenario, scenario.seed);
+    let text = report::Report::build(&scenario, &log).render_text(&scenario);
+    assert!(
+        text.contains("SUBSCRIBER NOT IDENTIFIED: the production request arrived after the hold expired"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_reporting_country_s_own_carrier_names_its_subscriber_under_a_domestic_order() {
+    let (incident, _) = World { chain: "\"fr\"", ..BASE }.run();
+    let subscriber = incident.subscriber.as_ref().expect("a domestic order");
+    assert_eq!(subscriber.channel, ProductionChannel::Domestic);
+    assert_eq!(Some(subscriber.at_ms), incident.trace.at_ms);
+}

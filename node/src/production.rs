@@ -1,0 +1,129 @@
+//! Production: how preserved data leaves the carrier as evidence. A 24/7
+//! network only preserves and learns the next hop (Budapest Arts. 29-30);
+//! the subscriber behind the origin is identified later, through a
+//! production channel with its own eligibility and clock.
+
+use crate::{CountryCode, Distribution, SimTime};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// The instrument the data is produced under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductionChannel {
+    /// Budapest Art. 31: central authority to central authority; months.
+    Mla,
+    /// Regulation (EU) 2023/1543: a European Production Order straight to the
+    /// provider, between bound Member States from 18 Aug 2026; 10 days.
+    Epoc,
+    /// An emergency (imminent risk to life) ends in disclosure to the
+    /// requester on the carrier's emergency timescale: no hold, no MLA.
+    Emergency,
+    /// The requesting country's own carrier, ordered under its own law: the
+    /// order that preserved the data names the subscriber.
+    Domestic,
+}
+
+impl ProductionChannel {
+    pub const ALL: [ProductionChannel; 4] =
+        [ProductionChannel::Mla, ProductionChannel::Epoc, ProductionChannel::Emergency, ProductionChannel::Domestic];
+
+    /// The name scenarios, the wire and reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProductionChannel::Mla => "mla",
+            ProductionChannel::Epoc => "epoc",
+            ProductionChannel::Emergency => "emergency",
+            ProductionChannel::Domestic => "domestic",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ProductionChannel> {
+        ProductionChannel::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// How goal descriptions and tables say it, briefly.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProductionChannel::Mla => "MLA",
+            ProductionChannel::Epoc => "EPOC",
+            ProductionChannel::Emergency => "emergency disclosure",
+            ProductionChannel::Domestic => "domestic order",
+        }
+    }
+
+    /// How reports say it.
+    pub fn description(self) -> &'static str {
+        match self {
+            ProductionChannel::Mla => "MLA (Budapest Art. 31)",
+            ProductionChannel::Epoc => "European Production Order (Reg. 2023/1543)",
+            ProductionChannel::Emergency => "emergency disclosure",
+            ProductionChannel::Domestic => "a domestic order",
+        }
+    }
+
+    /// Whether what it yields is usable as evidence. Every channel modelled
+    /// so far is; police-to-police and INTERPOL answers, once modelled, are not.
+    pub fn usable_as_evidence(self) -> bool {
+        match self {
+            ProductionChannel::Mla
+            | ProductionChannel::Epoc
+            | ProductionChannel::Emergency
+            | ProductionChannel::Domestic => true,
+        }
+    }
+}
+
+impl fmt::Display for ProductionChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The EU e-Evidence Regulation as a scenario has it: which countries it
+/// binds, from when, and how fast providers answer an order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Epoc {
+    /// EU Member States bound by the Regulation (Denmark does not take part).
+    pub bound: BTreeSet<CountryCode>,
+    /// Art. 34: applicable from 18 Aug 2026; a scenario may move it.
+    pub in_force_at: SimTime,
+    /// The issuing authority preparing and validating the order.
+    pub preparation: Distribution,
+    /// The provider's answer: Art. 10, within 10 days.
+    pub response: Distribution,
+}
+
+impl Epoc {
+    /// Whether `from` may order a provider in `to` at `now`.
+    pub fn applies(&self, from: &CountryCode, to: &CountryCode, now: SimTime) -> bool {
+        now >= self.in_force_at && self.bound.contains(from) && self.bound.contains(to)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for channel in ProductionChannel::ALL {
+            assert_eq!(ProductionChannel::from_name(channel.name()), Some(channel));
+        }
+    }
+
+    #[test]
+    fn an_order_needs_both_countries_bound_and_the_regulation_in_force() {
+        let epoc = Epoc {
+            bound: ["DE".into(), "FR".into()].into_iter().collect(),
+            in_force_at: SimTime(1_000),
+            preparation: Distribution::Fixed { ms: 0 },
+            response: Distribution::Fixed { ms: 0 },
+        };
+        let (de, fr, dk) = ("DE".into(), "FR".into(), "DK".into());
+        assert!(epoc.applies(&fr, &de, SimTime(1_000)));
+        assert!(!epoc.applies(&fr, &de, SimTime(999)), "not before it applies");
+        assert!(!epoc.applies(&fr, &dk, SimTime(2_000)), "not with a country it does not bind");
+    }
+}
