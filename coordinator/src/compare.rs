@@ -13,7 +13,7 @@ use crate::units::fmt_ms;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-pub const FORMAT: &str = "pocnet-comparison/1";
+pub const FORMAT: &str = "pocnet-comparison/2";
 
 /// One world to compare, with the label it goes by ("strategy=relay", a file name).
 pub struct Variant {

@@ -15,7 +15,7 @@ use pocnet_node::{CountryCode, ProductionChannel};
 use serde::Serialize;
 use std::fmt::Write as _;
 
-pub const FORMAT: &str = "pocnet-replications/1";
+pub const FORMAT: &str = "pocnet-replications/2";
 
 #[derive(Debug, Serialize)]
 pub struct ReplicationReport {

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The JSON report's format identifier; bump it when the shape changes (docs/report.md).
-pub const FORMAT: &str = "pocnet-report/1";
+pub const FORMAT: &str = "pocnet-report/2";
 
 #[derive(Debug, Serialize)]
 pub struct Report {
