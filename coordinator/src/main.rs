@@ -78,6 +78,10 @@ fn check(file: &Path) -> ExitCode {
                 scenario.goals.name,
                 pocnet_coordinator::units::fmt_ms(scenario.network.min_message_delay_ms),
             );
+            let mut summary = summary;
+            for warning in scenario.warnings() {
+                summary.push_str(&format!("  warning: {warning}\n"));
+            }
             write_stdout(&summary);
             ExitCode::SUCCESS
         }

@@ -13,6 +13,7 @@ mod generator;
 pub mod raw;
 mod reader;
 pub mod variation;
+mod warnings;
 
 pub use diagnostic::{Problem, ScenarioError};
 

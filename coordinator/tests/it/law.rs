@@ -34,8 +34,12 @@ const BASE: World<'static> = World {
 
 impl World<'_> {
     fn scenario(&self) -> Scenario {
+        Scenario::parse("law.toml", &self.text()).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn text(&self) -> String {
         let World { communication, goals, fr, de, incident, chain, instruments } = self;
-        let text = format!(
+        format!(
             r#"
 [scenario]
 name = "law"
@@ -90,8 +94,7 @@ detection = "0s"
 chain = [{chain}]
 {incident}
 "#
-        );
-        Scenario::parse("law.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+        )
     }
 
     /// The incident's report and the kinds of event its run recorded.
@@ -199,4 +202,34 @@ fn the_reporting_country_s_own_carrier_names_its_subscriber_under_a_domestic_ord
     let subscriber = incident.subscriber.as_ref().expect("a domestic order");
     assert_eq!(subscriber.channel, ProductionChannel::Domestic);
     assert_eq!(Some(subscriber.at_ms), incident.trace.at_ms);
+}
+
+/// `pocnet check` warns where a valid scenario uses an instrument before it
+/// applies, binds too few countries, or measures a goal on a channel no
+/// request can take.
+#[test]
+fn check_warns_about_instruments_out_of_force_and_goals_on_unused_channels() {
+    let warnings_of = |world: &World| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("law.toml");
+        std::fs::write(&path, world.text()).unwrap();
+        let output = crate::support::pocnet(&["check", path.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", crate::support::text(&output.stderr));
+        crate::support::text(&output.stdout)
+            .lines()
+            .filter(|l| l.contains("warning:"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let unbound = warnings_of(&BASE);
+    assert!(unbound.iter().any(|w| w.contains("measures production by EPOC")), "{unbound:?}");
+    let bound = warnings_of(&World { fr: BOUND, de: BOUND, ..BASE });
+    assert!(bound.is_empty(), "{bound:?}");
+    let alone = warnings_of(&World { fr: BOUND, ..BASE });
+    assert!(alone.iter().any(|w| w.contains("only FR is `e_evidence`")), "{alone:?}");
+    let early = warnings_of(&World { fr: BOUND, de: BOUND, communication: "2026-05-05T10:00:00Z", ..BASE });
+    assert!(early.iter().any(|w| w.contains("applies from 2026-08-18, after every incident")), "{early:?}");
+    let protocol =
+        warnings_of(&World { fr: "direct_orders = true", de: "direct_orders = true", goals: "budapest", ..BASE });
+    assert!(protocol.iter().any(|w| w.contains("not in force")), "{protocol:?}");
 }

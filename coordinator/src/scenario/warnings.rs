@@ -1,0 +1,68 @@
+//! What a valid scenario may still get wrong about the law: an instrument
+//! used before it is in force or between countries it does not bind, or a
+//! goal measured on a channel no request of the scenario can take. Warnings,
+//! not errors: a scenario may explore a future, but its author should know.
+
+use super::Scenario;
+use crate::goals::Measure;
+use pocnet_node::ProductionChannel;
+
+impl Scenario {
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.direct_order_countries.is_empty() {
+            warnings.push(
+                "`direct_orders` models the Second Protocol (CETS 224), which is not in force (3 of the 5 \
+                 ratifications it needs, Feb 2026): the scenario describes a future"
+                    .to_owned(),
+            );
+        }
+        let last = self.last_communication();
+        let epoc_usable = match &self.epoc {
+            None => false,
+            Some(epoc) if epoc.bound.len() < 2 => {
+                warnings.push(format!(
+                    "only {} is `e_evidence`: a European Production Order needs two bound Member States",
+                    epoc.bound.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+                false
+            }
+            // Production follows the communication by days at least; one
+            // after the last communication is still possible, so this only
+            // warns when the Regulation applies after every incident.
+            Some(epoc) if epoc.in_force_at > last => {
+                warnings.push(format!(
+                    "the e-Evidence Regulation applies from {}, after every incident's communication: \
+                     production orders are used only once it applies",
+                    self.instant_text(epoc.in_force_at)
+                ));
+                true
+            }
+            Some(_) => true,
+        };
+        for goal in &self.goals.goals {
+            if goal.measure != Measure::Production {
+                continue;
+            }
+            let unused = match goal.channel {
+                Some(ProductionChannel::Epoc) => !epoc_usable,
+                Some(ProductionChannel::Emergency) => !self.incidents.iter().any(|i| i.emergency),
+                _ => false,
+            };
+            if unused {
+                let channel = goal.channel.map_or("?", ProductionChannel::label);
+                warnings.push(format!(
+                    "goal profile `{}` measures production by {channel}, which no request of this scenario can \
+                     take: its production goal will read \"not applicable\"",
+                    self.goals.name
+                ));
+            }
+        }
+        warnings
+    }
+
+    fn instant_text(&self, at: pocnet_node::SimTime) -> String {
+        jiff::Timestamp::from_millisecond(self.epoch.as_millisecond() + at.ms())
+            .map_or_else(|_| format!("sim ms {}", at.ms()), |t| t.strftime("%Y-%m-%d").to_string())
+    }
+}
