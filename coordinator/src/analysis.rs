@@ -116,7 +116,8 @@ pub struct Aggregate {
     /// Subscribers identified, by the channel that yielded them.
     pub subscribers_by_channel: BTreeMap<ProductionChannel, u64>,
     pub goals: BTreeMap<Measure, Tally>,
-    /// Per requested country, all its goal results.
+    /// Per country, the goal results of its desk: as requested country for
+    /// requested-side goals, as requester for requesting-side ones.
     pub goals_by_country: BTreeMap<CountryCode, BTreeMap<Measure, Tally>>,
     pub stages: BTreeMap<Stage, Histogram<u64>>,
     pub stages_by_country: BTreeMap<(Stage, CountryCode), Histogram<u64>>,
@@ -208,12 +209,15 @@ impl Aggregate {
     fn add_hop(&mut self, scenario: &Scenario, hop: &HopReport, outcome: &mut ReplicationOutcome) {
         for goal in &hop.goals {
             self.goals.entry(goal.measure).or_default().add(goal.met);
-            self.goals_by_country
-                .entry(hop.country.clone())
-                .or_default()
-                .entry(goal.measure)
-                .or_default()
-                .add(goal.met);
+            // Each goal is charged to the desk it holds to account.
+            if let Some(country) = hop.accountable(goal.measure.role()) {
+                self.goals_by_country
+                    .entry(country.clone())
+                    .or_default()
+                    .entry(goal.measure)
+                    .or_default()
+                    .add(goal.met);
+            }
             let (met, evaluated) = outcome.goals.entry(goal.measure).or_default();
             *met += u32::from(goal.met);
             *evaluated += 1;
@@ -224,7 +228,7 @@ impl Aggregate {
         let Some(received) = hop.request_received_ms else { return };
         for stage in Stage::HOP_SPANS {
             if let Some(ms) = hop.span(stage) {
-                self.record_stage(stage, Some(&hop.country), Some(hop.hop), ms);
+                self.record_stage(stage, hop.accountable(stage.role()), Some(hop.hop), ms);
             }
         }
         if let (Some(ack), Some(local)) = (hop.acknowledged_ms, local_weekday_hour(scenario, &hop.country, received)) {

@@ -29,10 +29,18 @@ pub enum Measure {
     Production,
     /// The MLA request (Art. 31) arrives before the hold on preserved data expires.
     MlaBeforeHoldExpiry,
+    /// The requesting desk: report → first request sent.
+    FirstRequest,
+    /// The requesting desk: previous hop's disclosure received → next request sent.
+    NextRequest,
+    /// The requesting desk: preservation result received → production request sent.
+    ProductionRequest,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 7] = [
+    pub const ALL: [Measure; 10] = [
+        Measure::FirstRequest,
+        Measure::NextRequest,
         Measure::Acknowledgement,
         Measure::PreservationOrdered,
         Measure::Disclosure,
@@ -40,6 +48,7 @@ impl Measure {
         Measure::Hold,
         Measure::Production,
         Measure::MlaBeforeHoldExpiry,
+        Measure::ProductionRequest,
     ];
 
     /// The span this goal times, if it times one ([`Stage::measure`] is the
@@ -57,6 +66,14 @@ impl Measure {
         }
     }
 
+    /// The desk the goal holds to account.
+    pub fn role(self) -> crate::projection::Role {
+        match self.span() {
+            Some(stage) => stage.role(),
+            None => crate::projection::Role::Requested,
+        }
+    }
+
     /// The key scenarios use to override the target.
     pub fn key(self) -> &'static str {
         match self {
@@ -67,6 +84,9 @@ impl Measure {
             Measure::Hold => "hold",
             Measure::Production => "production",
             Measure::MlaBeforeHoldExpiry => "mla_before_hold_expiry",
+            Measure::FirstRequest => "first_request",
+            Measure::NextRequest => "next_request",
+            Measure::ProductionRequest => "production_request",
         }
     }
 }
@@ -148,6 +168,9 @@ fn describe(
         Measure::Production => within(&format!("produce by {}", channel.unwrap_or(ProductionChannel::Mla).label())),
         Measure::Hold => format!("hold preserved data at least {}", target_ms.map_or_else(|| "?".to_owned(), fmt_ms)),
         Measure::MlaBeforeHoldExpiry => "MLA request before the hold expires".to_owned(),
+        Measure::FirstRequest => within("send the first request"),
+        Measure::NextRequest => within("send the next request"),
+        Measure::ProductionRequest => within("send the production request"),
     }
 }
 
@@ -158,6 +181,18 @@ impl ProfileName {
             ProfileName::ActionPlan1997 => (
                 "action-plan-1997",
                 vec![
+                    goal(
+                        FirstRequest,
+                        Some(24 * HOUR_MS),
+                        None,
+                        "Action Plan 1 binds the requesting desk too [hours assumed]",
+                    ),
+                    goal(
+                        NextRequest,
+                        Some(24 * HOUR_MS),
+                        None,
+                        "Action Plan 1, 6: the next carrier of the chain [hours assumed]",
+                    ),
                     goal(Acknowledgement, Some(HOUR_MS), None, "Action Plan 1 (24-hour contact) [hours assumed]"),
                     goal(PreservationOrdered, Some(24 * HOUR_MS), None, "Action Plan 5 [hours assumed]"),
                     goal(Disclosure, Some(72 * HOUR_MS), None, "Action Plan 6, Budapest Art. 30 [hours assumed]"),
@@ -171,6 +206,12 @@ impl ProfileName {
                     goal(Hold, Some(60 * DAY_MS), None, "Budapest Art. 29(7): at least 60 days"),
                     goal(MlaBeforeHoldExpiry, None, None, "Budapest Arts. 29(7), 31"),
                     goal(Disclosure, Some(72 * HOUR_MS), None, "Budapest Art. 30 \"expeditiously\" [72 h assumed]"),
+                    goal(
+                        ProductionRequest,
+                        Some(30 * DAY_MS),
+                        None,
+                        "Budapest Art. 29(2)(f), 29(7): the requester sends the MLA request within the hold [30 d assumed]",
+                    ),
                 ],
             ),
             ProfileName::EuEEvidence => (

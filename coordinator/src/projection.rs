@@ -26,19 +26,52 @@ pub enum Stage {
     WrittenConfirmation,
     /// Production request received → data produced (MLA or order).
     Production,
+    /// The requesting desk: report → the first request it sends.
+    FirstRequest,
+    /// The requesting desk: previous hop's disclosure received → the request for this hop.
+    NextRequest,
+    /// The requesting desk: preservation result received → production request sent.
+    ProductionRequest,
     /// Report → origin found and its data held, for traces that reached it.
     EndToEnd,
 }
 
+/// Which desk a span or goal holds to account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The country asked: its desk and carriers.
+    Requested,
+    /// The country asking (Action Plan 1 and Art. 35 bind it too).
+    Requesting,
+}
+
 impl Stage {
     /// The spans measured on every hop, in the order reports list them.
-    pub const HOP_SPANS: [Stage; 5] = [
+    pub const HOP_SPANS: [Stage; 8] = [
+        Stage::FirstRequest,
+        Stage::NextRequest,
         Stage::Acknowledgement,
         Stage::PreservationOrdered,
         Stage::Disclosure,
         Stage::WrittenConfirmation,
+        Stage::ProductionRequest,
         Stage::Production,
     ];
+
+    /// The desk a span times: requested-side spans are charged to the hop's
+    /// country, requesting-side ones to the country that asked.
+    pub fn role(self) -> Role {
+        match self {
+            Stage::FirstRequest | Stage::NextRequest | Stage::ProductionRequest => Role::Requesting,
+            Stage::Acknowledgement
+            | Stage::PreservationOrdered
+            | Stage::Disclosure
+            | Stage::WrittenConfirmation
+            | Stage::Production
+            | Stage::EndToEnd => Role::Requested,
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -47,6 +80,9 @@ impl Stage {
             Stage::Disclosure => "disclosure",
             Stage::WrittenConfirmation => "written confirmation",
             Stage::Production => "production",
+            Stage::FirstRequest => "first request",
+            Stage::NextRequest => "next request",
+            Stage::ProductionRequest => "production request",
             Stage::EndToEnd => "end to end",
         }
     }
@@ -59,6 +95,9 @@ impl Stage {
             Stage::Disclosure => Some(Measure::Disclosure),
             Stage::WrittenConfirmation => Some(Measure::WrittenConfirmation),
             Stage::Production => Some(Measure::Production),
+            Stage::FirstRequest => Some(Measure::FirstRequest),
+            Stage::NextRequest => Some(Measure::NextRequest),
+            Stage::ProductionRequest => Some(Measure::ProductionRequest),
             Stage::EndToEnd => None,
         }
     }
@@ -140,6 +179,12 @@ pub struct HopReport {
     /// Ordered straight from abroad (Second Protocol Art. 7): no desk, no acknowledgement.
     pub direct: bool,
     pub requested_by: Option<CountryCode>,
+    /// When the requesting desk learned this hop needed a request: the
+    /// report (the first hop, or every hop under parallel), else the previous
+    /// hop's disclosure reaching it.
+    pub requester_informed_ms: Option<i64>,
+    /// Whether `requester_informed_ms` is the report itself.
+    pub informed_by_report: bool,
     pub request_sent_ms: Option<i64>,
     pub request_received_ms: Option<i64>,
     pub acknowledged_ms: Option<i64>,
@@ -153,6 +198,10 @@ pub struct HopReport {
     /// The disclosure reached the reporting country (when it is not the disclosing one).
     pub disclosure_received_ms: Option<i64>,
     pub confirmation_received_ms: Option<i64>,
+    /// The preservation result reached the reporting country (when it is not the preserving one).
+    pub preservation_result_received_ms: Option<i64>,
+    /// The reporting country sent its production request (MLA or order).
+    pub production_requested_ms: Option<i64>,
     /// The channel the requester asked production through.
     pub production_channel: Option<ProductionChannel>,
     pub production_request_received_ms: Option<i64>,
@@ -175,6 +224,14 @@ pub struct GoalResult {
 }
 
 impl HopReport {
+    /// The country a span or goal of `role` holds to account on this hop.
+    pub fn accountable(&self, role: Role) -> Option<&CountryCode> {
+        match role {
+            Role::Requested => Some(&self.country),
+            Role::Requesting => self.requested_by.as_ref(),
+        }
+    }
+
     /// The length of a hop's span, where both its ends happened: the one
     /// definition every report, chart and CSV row uses.
     pub fn span(&self, stage: Stage) -> Option<i64> {
@@ -185,6 +242,15 @@ impl HopReport {
             Stage::Disclosure => since_received(self.disclosed_ms),
             Stage::WrittenConfirmation => self.request_sent_ms.zip(self.confirmation_received_ms).map(|(s, r)| r - s),
             Stage::Production => self.production_request_received_ms.zip(self.produced_ms).map(|(m, p)| p - m),
+            Stage::FirstRequest | Stage::NextRequest if (stage == Stage::FirstRequest) != self.informed_by_report => {
+                None
+            }
+            Stage::FirstRequest | Stage::NextRequest => {
+                self.requester_informed_ms.zip(self.request_sent_ms).map(|(informed, sent)| sent - informed)
+            }
+            Stage::ProductionRequest => {
+                self.preservation_result_received_ms.zip(self.production_requested_ms).map(|(r, s)| s - r)
+            }
             Stage::EndToEnd => None,
         }
     }
@@ -351,12 +417,15 @@ impl Trace {
                 }
             }
             EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => hop.disclosure_received_ms = at,
+            EventKind::AnswerReceived { answer: Answer::PreservationResult, .. } => {
+                hop.preservation_result_received_ms = at;
+            }
+            EventKind::ProductionRequested { .. } => hop.production_requested_ms = at,
             EventKind::IncidentReported
             | EventKind::DirectoryStale { .. }
             | EventKind::MessageLost { .. }
             | EventKind::AnswerReceived { .. }
-            | EventKind::ConfirmationSent { .. }
-            | EventKind::ProductionRequested { .. } => {}
+            | EventKind::ConfirmationSent { .. } => {}
         }
         if hop.request_sent_ms.is_some() && hop.outcome == HopOutcome::NotReached {
             hop.outcome = HopOutcome::Pending;
@@ -366,6 +435,11 @@ impl Trace {
     fn finish(self, scenario: &Scenario, incident: &crate::scenario::Incident) -> IncidentReport {
         let Trace { mut hops, reported_at } = self;
         let goals = &scenario.goals.goals;
+        for i in 0..hops.len() {
+            let (informed, by_report) = requester_informed(&hops[..i], &hops[i], reported_at);
+            hops[i].requester_informed_ms = informed;
+            hops[i].informed_by_report = by_report;
+        }
         for hop in &mut hops {
             // Ordered at home, by the reporter or (under relay) the previous hop's country.
             hop.domestic = hop.request_received_ms.is_none()
@@ -383,6 +457,25 @@ impl Trace {
             subscriber,
             hops,
         }
+    }
+}
+
+/// When the desk that requested `hop` learned it had to: the report for the
+/// first hop (and under parallel, where requests leave before any
+/// disclosure), else the previous hop's disclosure reaching it (its own
+/// carrier's disclosure, for a domestic previous hop or under relay).
+fn requester_informed(before: &[HopReport], hop: &HopReport, reported_at: Option<i64>) -> (Option<i64>, bool) {
+    let Some(previous) = before.last() else { return (reported_at, true) };
+    let learned = if previous.disclosure_received_ms.is_some() && hop.requested_by.as_ref() != Some(&previous.country) {
+        previous.disclosure_received_ms
+    } else {
+        previous.disclosed_ms
+    };
+    match (learned, hop.request_sent_ms) {
+        // Sent before the previous hop answered: the chain was known at the report.
+        (Some(learned), Some(sent)) if sent < learned => (reported_at, true),
+        (None, Some(_)) => (reported_at, true),
+        (learned, _) => (learned, false),
     }
 }
 
@@ -413,8 +506,17 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
             Measure::Production if hop.production_request_received_ms.is_none() => continue,
             Measure::Production if hop.production_channel != goal.channel => continue,
             Measure::Production => within(hop.span(Stage::Production), target),
+            // The requesting desk: each request measured as the first or as a next one.
+            Measure::FirstRequest if !hop.informed_by_report => continue,
+            Measure::NextRequest if hop.informed_by_report => continue,
+            Measure::FirstRequest => within(hop.span(Stage::FirstRequest), target),
+            Measure::NextRequest => within(hop.span(Stage::NextRequest), target),
             // An emergency ends in disclosure: no hold to keep, no MLA to send.
-            Measure::Hold | Measure::MlaBeforeHoldExpiry if emergency => continue,
+            Measure::Hold | Measure::MlaBeforeHoldExpiry | Measure::ProductionRequest if emergency => continue,
+            // Once the requester knows the data is held; never sending it is a miss.
+            Measure::ProductionRequest if hop.preservation_result_received_ms.is_none() => continue,
+            Measure::ProductionRequest if hop.hold_until_ms.is_none() => continue,
+            Measure::ProductionRequest => within(hop.span(Stage::ProductionRequest), target),
             Measure::Hold => match (hop.preserved_ms, hop.hold_until_ms) {
                 (Some(preserved), Some(until)) => GoalResult {
                     measure: goal.measure,

@@ -4,6 +4,7 @@
 
 use crate::analysis::{Aggregate, Cause, Segment, Stage, TraceCase};
 use crate::goals::{Goal, Measure};
+use crate::projection::Role;
 use crate::report::{IncidentReport, ScenarioInfo};
 use crate::scenario::Scenario;
 use crate::statistics::Proportion;
@@ -112,6 +113,8 @@ pub struct HourCell {
 #[derive(Debug, Serialize)]
 pub struct CountryCompliance {
     pub country: CountryCode,
+    /// Whether the country is held to account as the requested or the requesting desk.
+    pub role: Role,
     pub measure: Measure,
     pub compliance: Proportion,
 }
@@ -253,6 +256,7 @@ impl ReplicationReport {
                 .flat_map(|(country, measures)| {
                     measures.iter().map(move |(measure, tally)| CountryCompliance {
                         country: country.clone(),
+                        role: measure.role(),
                         measure: *measure,
                         compliance: (*tally).into(),
                     })

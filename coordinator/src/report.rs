@@ -328,7 +328,7 @@ impl Report {
         }
         if !self.stages.is_empty() {
             let _ = writeln!(out);
-            let _ = writeln!(out, "Latency from request received (cross-border requests):");
+            let _ = writeln!(out, "Latency per cross-border request:");
             for stage in &self.stages {
                 let show = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), fmt_ms);
                 let _ = writeln!(

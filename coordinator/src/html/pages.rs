@@ -6,6 +6,7 @@ use super::{escape, percent};
 use crate::analysis::{Aggregate, Stage};
 use crate::compare::{Comparison, Metric};
 use crate::goals::Measure;
+use crate::projection::Role;
 use crate::replication_report::ReplicationReport;
 use crate::statistics::{Proportion, Tally};
 use crate::units::fmt_ms;
@@ -104,20 +105,26 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
         }
         body.push_str("</table>\n");
     }
-    let _ = writeln!(body, "<h2>Compliance by requested country</h2>");
-    let mut by_country: Vec<(String, Proportion)> = aggregate
-        .goals_by_country
-        .iter()
-        .map(|(country, measures)| {
-            let mut all = Tally::default();
-            for tally in measures.values() {
-                all.merge(*tally);
-            }
-            (country.to_string(), all.into())
-        })
-        .collect();
-    by_country.sort_by(|a, b| a.0.cmp(&b.0));
-    body.push_str(&proportion_bars("country-compliance", &by_country));
+    for (role, title, id) in [
+        (Role::Requested, "Compliance by country, as the requested desk", "country-compliance"),
+        (Role::Requesting, "Compliance by country, as the requesting desk", "requester-compliance"),
+    ] {
+        let by_country: Vec<(String, Proportion)> = aggregate
+            .goals_by_country
+            .iter()
+            .filter_map(|(country, measures)| {
+                let mut all = Tally::default();
+                for (_, tally) in measures.iter().filter(|(m, _)| m.role() == role) {
+                    all.merge(*tally);
+                }
+                (all.trials > 0).then(|| (country.to_string(), all.into()))
+            })
+            .collect();
+        if !by_country.is_empty() {
+            let _ = writeln!(body, "<h2>{title}</h2>");
+            body.push_str(&proportion_bars(id, &by_country));
+        }
+    }
     let _ = writeln!(
         body,
         "<h2>Where the end-to-end time goes</h2><table><tr><th>country</th><th>stage</th><th>share</th></tr>"

@@ -233,3 +233,34 @@ fn check_warns_about_instruments_out_of_force_and_goals_on_unused_channels() {
         warnings_of(&World { fr: "direct_orders = true", de: "direct_orders = true", goals: "budapest", ..BASE });
     assert!(protocol.iter().any(|w| w.contains("not in force")), "{protocol:?}");
 }
+
+/// The requesting desk is bound too (Action Plan 1, Art. 35): the weekend
+/// trail's office-hours Greek desk sits on its first request over the
+/// weekend. The requested desks' acknowledgement compliance cannot show it;
+/// the requesting-side goals do, charged to Greece.
+#[test]
+fn requesting_side_goals_hold_the_requesting_desk_to_account() {
+    use pocnet_coordinator::analysis::Aggregate;
+    let goals_of = |file: &str| {
+        let scenario = crate::support::load(file);
+        let log = crate::support::run_both(&scenario, scenario.seed);
+        let incidents = report::incident_reports(&scenario, &log.events);
+        let mut aggregate = Aggregate::new();
+        aggregate.add(&scenario, 0, &incidents);
+        aggregate
+    };
+    let office_hours = goals_of("weekend-trail.toml");
+    let always_on = goals_of("weekend-trail-24-7.toml");
+    let first = |a: &Aggregate| a.goals[&Measure::FirstRequest];
+    assert_eq!((first(&office_hours).successes, first(&office_hours).trials), (0, 1), "a weekend on the desk");
+    assert_eq!((first(&always_on).successes, first(&always_on).trials), (1, 1));
+    let acknowledged = |a: &Aggregate| a.goals[&Measure::Acknowledgement];
+    assert_eq!(
+        acknowledged(&office_hours).successes,
+        acknowledged(&office_hours).trials,
+        "requested desks answer in time"
+    );
+    let greece = &office_hours.goals_by_country[&pocnet_node::CountryCode::from("GR")];
+    assert_eq!(greece[&Measure::FirstRequest].trials, 1, "charged to the requesting country");
+    assert!(!greece.contains_key(&Measure::Acknowledgement), "Greece is asked nothing in this trace");
+}
