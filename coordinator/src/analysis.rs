@@ -29,6 +29,8 @@ pub enum Cause {
     Refused,
     /// Carrier-grade NAT without the source port: nobody identified.
     Unidentified,
+    /// Only an MLA request could open the data (Art. 30), and it came after the hold lapsed.
+    HoldLapsed,
     /// The run ended with the trace neither stopped nor at the origin.
     Incomplete,
 }
@@ -41,6 +43,7 @@ impl Cause {
             Cause::NoLogs => "carrier keeps no logs",
             Cause::Refused => "refused (dual criminality)",
             Cause::Unidentified => "nobody identified (CGN or records gone)",
+            Cause::HoldLapsed => "hold lapsed before the MLA (Art. 30 on MLA only)",
             Cause::Incomplete => "incomplete",
         }
     }
@@ -190,6 +193,7 @@ impl Aggregate {
                         Some(HopOutcome::NoLogs) => Cause::NoLogs,
                         Some(HopOutcome::Refused) => Cause::Refused,
                         Some(HopOutcome::Unidentified) => Cause::Unidentified,
+                        Some(HopOutcome::HoldLapsed) => Cause::HoldLapsed,
                         _ => Cause::LogsExpired,
                     };
                     let country = incident.hops.get(hop as usize).map(|h| h.country.clone()).unwrap_or_default();

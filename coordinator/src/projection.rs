@@ -162,6 +162,9 @@ pub enum HopOutcome {
     Refused,
     /// Preserved, but the logs cannot single out a subscriber (carrier-grade NAT).
     Unidentified,
+    /// Held, but only a production request could open it (Art. 30 on MLA
+    /// only), and that arrived after the hold had lapsed: the data was released.
+    HoldLapsed,
     NextHopDisclosed,
     /// The carrier's data shows its own subscriber: the origin.
     OriginFound,
@@ -441,6 +444,11 @@ impl Trace {
             hops[i].informed_by_report = by_report;
         }
         for hop in &mut hops {
+            let request_too_late =
+                hop.production_request_received_ms.zip(hop.hold_until_ms).is_some_and(|(r, h)| r > h);
+            if hop.outcome == HopOutcome::Pending && request_too_late {
+                hop.outcome = HopOutcome::HoldLapsed;
+            }
             // Ordered at home, by the reporter or (under relay) the previous hop's country.
             hop.domestic = hop.request_received_ms.is_none()
                 && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
@@ -568,13 +576,18 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
     let stops = |h: &&HopReport| {
         matches!(
             h.outcome,
-            HopOutcome::LogsExpired | HopOutcome::NoLogs | HopOutcome::Refused | HopOutcome::Unidentified
+            HopOutcome::LogsExpired
+                | HopOutcome::NoLogs
+                | HopOutcome::Refused
+                | HopOutcome::Unidentified
+                | HopOutcome::HoldLapsed
         )
     };
     if let Some(hop) = hops.iter().find(stops) {
         let at = match hop.outcome {
             HopOutcome::Refused => hop.acknowledged_ms,
             HopOutcome::Unidentified => hop.disclosed_ms,
+            HopOutcome::HoldLapsed => hop.hold_until_ms,
             _ => hop.logs_expired_ms,
         };
         let reason = if hop.outcome == HopOutcome::NoLogs {
@@ -584,6 +597,11 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
                 "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
                 hop.country,
                 hop.refused_offence.map_or("?", Offence::name)
+            )
+        } else if hop.outcome == HopOutcome::HoldLapsed {
+            format!(
+                "{} discloses the next hop only on an MLA request (Art. 30), which reached it after the hold on {}'s data had lapsed",
+                hop.country, hop.carrier
             )
         } else if hop.outcome == HopOutcome::Unidentified {
             format!(

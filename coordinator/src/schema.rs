@@ -97,6 +97,8 @@ pub fn scenario_schema() -> Value {
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
             "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences outside Arts. 2-11 it does not punish and refuses to preserve for" },
             "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party whose carriers take Art. 7 orders from other such parties directly" },
+            "art30": { "enum": ["direct", "order", "mla_only"], "default": "direct", "description": "Budapest Art. 30: how the next hop is disclosed to a foreign requester: at once, after a prosecutor's or judge's order (disclosure_order), or only when an MLA request or production order is executed" },
+            "disclosure_order": delay("the order an art30 = \"order\" country needs before disclosure [default: median 1d, p90 3d; assumed]"),
             "e_evidence": { "type": "boolean", "default": false, "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543): production between two such countries goes by European Production Order once it applies" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
             "directory": {

@@ -38,4 +38,30 @@ pub struct Country {
     /// all outside Arts. 2-11, this country does not punish and refuses to
     /// preserve for. Empty: no reservation, every request is taken.
     pub dual_criminality: Vec<Offence>,
+    /// When this country's carriers may disclose the next hop to the requester (Art. 30).
+    pub disclosure: Art30,
+}
+
+/// How a requested country discloses the traffic data naming the next hop
+/// (Budapest Art. 30): the judicial gate sits where its law puts it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Art30 {
+    /// The point of contact may have it disclosed at once.
+    #[default]
+    Direct,
+    /// Only after a prosecutor's or judge's order, which takes this long.
+    Order(Distribution),
+    /// Only on an MLA request (or production order): disclosed when it is executed.
+    MlaOnly,
+}
+
+impl Art30 {
+    /// The name scenarios and the wire use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Art30::Direct => "direct",
+            Art30::Order(_) => "order",
+            Art30::MlaOnly => "mla_only",
+        }
+    }
 }

@@ -20,6 +20,7 @@ pub use diagnostic::{Problem, ScenarioError};
 use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
 use pocnet_node::Offence;
+use pocnet_node::country::Art30;
 use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Epoc, IncidentReport,
     LogRecord, MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
@@ -123,6 +124,8 @@ mod defaults {
     pub const MLA_TRANSIT: Distribution = Distribution::LogNormal { median_ms: 300 * DAY_MS, p90_ms: 600 * DAY_MS };
     /// Translation when requester and requested share no language: 0-8 h [assumed].
     pub const TRANSLATION: Distribution = Distribution::Uniform { min_ms: 0, max_ms: 8 * HOUR_MS };
+    /// A prosecutor's or judge's order before Art. 30 disclosure [assumed].
+    pub const DISCLOSURE_ORDER: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
     /// Reg. (EU) 2023/1543 Art. 34: applicable from 18 August 2026.
     pub fn epoc_in_force() -> jiff::Timestamp {
         "2026-08-18T00:00:00Z".parse().expect("a valid instant")
@@ -677,5 +680,10 @@ fn country(
         court_order: country.court_order.map(|d| d.0),
         officers,
         dual_criminality,
+        disclosure: match country.art30 {
+            None | Some(raw::Art30Name::Direct) => Art30::Direct,
+            Some(raw::Art30Name::Order) => Art30::Order(law(country.disclosure_order, defaults::DISCLOSURE_ORDER)),
+            Some(raw::Art30Name::MlaOnly) => Art30::MlaOnly,
+        },
     }
 }

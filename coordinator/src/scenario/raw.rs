@@ -261,7 +261,20 @@ pub struct RawCountry {
     /// An EU Member State bound by the e-Evidence Regulation (2023/1543).
     #[serde(default)]
     pub e_evidence: bool,
+    /// Budapest Art. 30: how the next hop is disclosed to a foreign requester.
+    pub art30: Option<Art30Name>,
+    /// The prosecutor's or judge's order an `art30 = "order"` country needs first.
+    pub disclosure_order: Option<RawDistribution>,
     pub directory: Option<RawDirectory>,
+}
+
+/// `art30 = "direct" | "order" | "mla_only"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Art30Name {
+    Direct,
+    Order,
+    MlaOnly,
 }
 
 /// `member_since = 2004` or `member_since = "never"`.

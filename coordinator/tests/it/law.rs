@@ -264,3 +264,32 @@ fn requesting_side_goals_hold_the_requesting_desk_to_account() {
     assert_eq!(greece[&Measure::FirstRequest].trials, 1, "charged to the requesting country");
     assert!(!greece.contains_key(&Measure::Acknowledgement), "Greece is asked nothing in this trace");
 }
+
+/// Art. 30 per country: the judicial gate sits before disclosure, where the
+/// law puts it, not before preservation; and where only an MLA request opens
+/// the traffic data, the trace waits for its execution.
+#[test]
+fn art30_regimes_gate_the_disclosure_not_the_preservation() {
+    let direct = BASE.run().0;
+    let ordered = World { de: "art30 = \"order\"\ndisclosure_order = \"2d\"", ..BASE }.run().0;
+    let (d, o) = (&direct.hops[0], &ordered.hops[0]);
+    assert_eq!((o.acknowledged_ms, o.preserved_ms), (d.acknowledged_ms, d.preserved_ms), "preservation is not gated");
+    assert_eq!(o.disclosed_ms.unwrap() - d.disclosed_ms.unwrap(), 2 * D, "the order comes before disclosure");
+
+    let mla_only = World { de: "art30 = \"mla_only\"", ..BASE }.run().0;
+    assert_eq!(mla_only.trace.result, TraceResult::OriginPreserved);
+    let found_after = mla_only.trace.since_report_ms.unwrap();
+    assert!(found_after > 200 * D, "the origin is known only once the MLA request is executed: {found_after}");
+    assert_eq!(mla_only.subscriber.as_ref().map(|s| s.at_ms), mla_only.trace.at_ms);
+
+    // The MLA request prepared in 70 days reaches a hold of 60: the data is released unread.
+    let lapsed = World { de: "art30 = \"mla_only\"", fr: "mla_preparation = \"70d\"", ..BASE };
+    let incident = lapsed.run().0;
+    assert_eq!(incident.trace.result, TraceResult::Stopped);
+    assert_eq!(incident.hops[0].outcome, pocnet_coordinator::report::HopOutcome::HoldLapsed);
+    assert!(incident.trace.reason.contains("only on an MLA request"), "{}", incident.trace.reason);
+    // The analysis places the death and tiles the stopped trace.
+    let mut aggregate = pocnet_coordinator::analysis::Aggregate::new();
+    aggregate.add(&lapsed.scenario(), 0, std::slice::from_ref(&incident));
+    assert!(aggregate.deaths.keys().any(|(_, _, cause)| *cause == pocnet_coordinator::analysis::Cause::HoldLapsed));
+}

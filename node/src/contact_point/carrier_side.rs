@@ -2,6 +2,7 @@
 //! its logs gone), then disclosing what its traffic data shows (Art. 30).
 
 use super::{ContactPoint, LogState, Output, Strategy, Timer};
+use crate::country::Art30;
 use crate::directory::blocked_until;
 use crate::{Body, EventKind, Finding, IncidentId, PreservationOutcome, ProductionChannel, SimTime, Window};
 
@@ -55,12 +56,25 @@ impl ContactPoint {
                     (false, true) => &carrier.direct_response,
                     (false, false) => &carrier.disclosure,
                 };
-                let disclose_ms = law.sample(&mut self.rng.carrier);
-                let staff_at = carrier.hours.officer_available(now, &self.clock, &mut self.rng.carrier);
-                out.push(Output::SetTimer {
-                    at: staff_at.plus_ms(disclose_ms),
-                    timer: Timer::CarrierDisclosed { incident: incident.clone(), hop },
-                });
+                // Art. 30: the next hop is disclosed to a foreign requester
+                // where the law lets it be; a domestic order and an emergency
+                // go through whatever the regime.
+                let domestic = case.requester == self.country.code;
+                let gate = if emergency || domestic { &Art30::Direct } else { &self.country.disclosure };
+                let ordered_at = match gate {
+                    Art30::Direct => Some(now),
+                    Art30::Order(order) => Some(now.plus_ms(order.sample(&mut self.rng.paperwork))),
+                    // Disclosed when the production request is executed.
+                    Art30::MlaOnly => None,
+                };
+                if let Some(ordered_at) = ordered_at {
+                    let disclose_ms = law.sample(&mut self.rng.carrier);
+                    let staff_at = carrier.hours.officer_available(ordered_at, &self.clock, &mut self.rng.carrier);
+                    out.push(Output::SetTimer {
+                        at: staff_at.plus_ms(disclose_ms),
+                        timer: Timer::CarrierDisclosed { incident: incident.clone(), hop },
+                    });
+                }
                 if let Some(case) = self.case_mut(incident, hop) {
                     case.hold_until = Some(until);
                 }

@@ -375,6 +375,11 @@ impl ContactPoint {
                 self.record(out, now, &incident, hop, EventKind::ConfirmationSent { to });
             }
             Timer::Produce { incident, hop, to, channel } => {
+                // Where only a production request opens the traffic data
+                // (Art. 30 on MLA only), its execution discloses the next hop too.
+                if self.country.disclosure == crate::country::Art30::MlaOnly {
+                    self.carrier_disclosed(out, now, &incident, hop);
+                }
                 self.send(out, now, &to, &incident, hop, Body::Production);
                 self.record(out, now, &incident, hop, EventKind::Produced { to, channel });
             }

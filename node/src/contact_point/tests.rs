@@ -23,6 +23,7 @@ fn country(code: &str) -> Country {
         court_order: None,
         officers: None,
         dual_criminality: Vec::new(),
+        disclosure: crate::country::Art30::Direct,
     }
 }
 

@@ -10,6 +10,7 @@
 
 use crate::constraint::{self, Invalid};
 use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
+use crate::country::Art30;
 use crate::runtime::DeliveryError;
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
@@ -188,6 +189,17 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         court_order: optional_distribution(value.court_order, "court_order")?,
         officers: value.officers.map(|n| constraint::officers(n).map_err(FieldError::at("officers"))).transpose()?,
         dual_criminality: reservation(&value.dual_criminality)?,
+        disclosure: match value.art30.as_str() {
+            "" | "direct" => Art30::Direct,
+            "order" => Art30::Order(distribution(value.disclosure_order, "disclosure_order")?),
+            "mla_only" => Art30::MlaOnly,
+            other => {
+                return Err(FieldError::new(
+                    "art30",
+                    format!("`{}` is not an Art. 30 regime; expected direct, order or mla_only", excerpt(other)),
+                ));
+            }
+        },
     })
 }
 
@@ -595,6 +607,11 @@ fn country_to_proto(c: &Country) -> pb::Country {
         court_order: c.court_order.as_ref().map(distribution_to_proto),
         officers: c.officers,
         dual_criminality: c.dual_criminality.iter().map(|o| o.name().to_owned()).collect(),
+        art30: c.disclosure.name().to_owned(),
+        disclosure_order: match &c.disclosure {
+            Art30::Order(order) => Some(distribution_to_proto(order)),
+            Art30::Direct | Art30::MlaOnly => None,
+        },
     }
 }
 

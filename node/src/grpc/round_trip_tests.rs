@@ -118,6 +118,11 @@ impl Gen {
             } else {
                 Offence::ALL.into_iter().filter(|o| o.convention_article().is_none()).collect()
             },
+            disclosure: match self.0.random_range(0..3) {
+                0 => Art30::Direct,
+                1 => Art30::Order(self.law()),
+                _ => Art30::MlaOnly,
+            },
         }
     }
 
