@@ -14,5 +14,6 @@ pub mod replication_report;
 pub mod report;
 pub mod scenario;
 pub mod schema;
+pub mod sensitivity;
 pub mod statistics;
 pub mod units;

@@ -8,7 +8,7 @@ mod cli;
 use anyhow::Context;
 use clap::Parser;
 use cli::args::{Cli, Command, Transport};
-use cli::plan::{ComparePlan, Lowered, Mode, Outputs, RunPlan, load};
+use cli::plan::{ComparePlan, Lowered, Mode, Outputs, RunPlan, SensitivityPlan, load};
 use pocnet_coordinator::analysis::Aggregate;
 use pocnet_coordinator::case_rows::CaseRows;
 use pocnet_coordinator::compare::{Comparison, Variant};
@@ -18,6 +18,7 @@ use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, RunRecorder};
 use pocnet_coordinator::scenario::Scenario;
+use pocnet_coordinator::sensitivity::{Assumption, Sensitivity};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -50,6 +51,10 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Check { file } => Ok(check(&file)),
         Command::Compare(args) => match ComparePlan::lower(args)? {
             Lowered::Ready(plan) => compare(plan),
+            Lowered::Invalid => Ok(ExitCode::from(INVALID_INPUT)),
+        },
+        Command::Sensitivity(args) => match SensitivityPlan::lower(args)? {
+            Lowered::Ready(plan) => sensitivity(plan),
             Lowered::Invalid => Ok(ExitCode::from(INVALID_INPUT)),
         },
         Command::Schema => {
@@ -134,17 +139,8 @@ fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
     let mut aggregates = Vec::new();
     for variant in &variants {
         tracing::info!(variant = %variant.label, "running");
-        let mut aggregate = Aggregate::new();
-        tokio::task::block_in_place(|| {
-            replication::run_in_process_projected(
-                &variant.scenario,
-                seed,
-                &options,
-                |_, log| report::incident_reports(&variant.scenario, &log.events),
-                |replication, incidents| aggregate.add(&variant.scenario, replication, &incidents),
-            )
-        })
-        .with_context(|| format!("running {}", variant.label))?;
+        let aggregate = tokio::task::block_in_place(|| replication::aggregate(&variant.scenario, seed, &options))
+            .with_context(|| format!("running {}", variant.label))?;
         aggregates.push(aggregate);
     }
     let pairs: Vec<(&Variant, &Aggregate)> = variants.iter().zip(&aggregates).collect();
@@ -156,6 +152,31 @@ fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
         write_file(path, &html::comparison_page(&comparison), "the HTML comparison")?;
     }
     write_stdout(&comparison.render_text());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
+    let SensitivityPlan { scenario, seed, factor, options, outputs } = plan;
+    let run = |scenario: &Scenario, label: &str| {
+        tracing::info!(variant = label, "running");
+        tokio::task::block_in_place(|| replication::aggregate(scenario, seed, &options))
+            .with_context(|| format!("running {label}"))
+    };
+    let baseline = run(&scenario, "baseline")?;
+    let mut variants = Vec::new();
+    for parameter in Assumption::ALL {
+        let low = run(&parameter.scale(&scenario, 1.0 / factor), &format!("{} ÷{factor}", parameter.name()))?;
+        let high = run(&parameter.scale(&scenario, factor), &format!("{} ×{factor}", parameter.name()))?;
+        variants.push((parameter, low, high));
+    }
+    let ranking = Sensitivity::build(&scenario, seed, factor, &baseline, &variants);
+    if let Some(path) = &outputs.json {
+        write_file(path, &ranking.to_json(), "the JSON sensitivity ranking")?;
+    }
+    if let Some(path) = &outputs.html {
+        write_file(path, &html::sensitivity_page(&ranking), "the HTML sensitivity page")?;
+    }
+    write_stdout(&ranking.render_text());
     Ok(ExitCode::SUCCESS)
 }
 

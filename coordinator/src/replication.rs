@@ -6,6 +6,7 @@
 //! drawn from another, so replication 7 is the same whether it runs first or
 //! last, alone or beside others.
 
+use crate::analysis::Aggregate;
 use crate::engine::{self, EngineError, Nodes, RunLog};
 use crate::scenario::Scenario;
 use std::collections::BTreeMap;
@@ -61,6 +62,19 @@ pub fn run_in_process_projected<T: Send>(
     run_threads(scenario, seed, options.replications, options.threads.max(1), &bar, &project, &mut consume)?;
     bar.finish_and_clear();
     Ok(())
+}
+
+/// The replications in process, projected and merged into the statistics.
+pub fn aggregate(scenario: &Scenario, seed: u64, options: &Options) -> Result<Aggregate, EngineError> {
+    let mut aggregate = Aggregate::new();
+    run_in_process_projected(
+        scenario,
+        seed,
+        options,
+        |_, log| crate::projection::incident_reports(scenario, &log.events),
+        |replication, incidents| aggregate.add(scenario, replication, &incidents),
+    )?;
+    Ok(aggregate)
 }
 
 /// The same over loopback gRPC: one set of local nodes, reconfigured for each

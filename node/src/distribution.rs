@@ -61,6 +61,22 @@ impl Distribution {
 
     /// Checks the invariants the sampler relies on; the scenario loader and
     /// the gRPC edge both call it, so a node never holds a malformed law.
+    /// The same law with every duration multiplied by `factor` (a sensitivity
+    /// sweep's "half" or "double"), kept within [`MAX_DELAY_MS`] and valid.
+    pub fn scaled(&self, factor: f64) -> Distribution {
+        let scale = |ms: i64| ((ms as f64 * factor).round() as i64).clamp(0, MAX_DELAY_MS);
+        match *self {
+            Distribution::Fixed { ms } => Distribution::Fixed { ms: scale(ms) },
+            Distribution::LogNormal { median_ms, p90_ms } => {
+                Distribution::LogNormal { median_ms: scale(median_ms), p90_ms: scale(p90_ms) }
+            }
+            Distribution::Exponential { mean_ms } => Distribution::Exponential { mean_ms: scale(mean_ms) },
+            Distribution::Uniform { min_ms, max_ms } => {
+                Distribution::Uniform { min_ms: scale(min_ms), max_ms: scale(max_ms) }
+            }
+        }
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         let largest = match *self {
             Distribution::Fixed { ms } => ms,
@@ -130,6 +146,9 @@ mod tests {
         assert!(Distribution::Fixed { ms: -1 }.validate().is_err());
         assert!(Distribution::Uniform { min_ms: 3, max_ms: 2 }.validate().is_err());
         assert!(Distribution::Fixed { ms: 0 }.validate().is_ok());
+        let law = Distribution::LogNormal { median_ms: 1_000, p90_ms: 4_000 };
+        assert_eq!(law.scaled(0.5), Distribution::LogNormal { median_ms: 500, p90_ms: 2_000 });
+        assert!(Distribution::Fixed { ms: MAX_DELAY_MS }.scaled(2.0).validate().is_ok(), "stays within bounds");
         assert!(Distribution::Fixed { ms: MAX_DELAY_MS }.validate().is_ok());
         assert!(Distribution::Exponential { mean_ms: MAX_DELAY_MS + 1 }.validate().is_err());
     }

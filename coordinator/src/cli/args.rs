@@ -41,6 +41,15 @@ pub enum Command {
 --vary takes a dotted path into the scenario (strategy, goals and seed are short for scenario.*)
 and comma-separated values, each TOML or a bare word.")]
     Compare(CompareArgs),
+    /// Rank the model's assumed parameters by their effect on the outcomes (one at a time, common random numbers)
+    #[command(after_help = "Examples:
+  pocnet sensitivity scenarios/weekend-trail.toml
+  pocnet sensitivity scenarios/weekend-trail.toml --replications 200 --html sensitivity.html
+  pocnet sensitivity scenarios/quickstart.toml --factor 3 --json sensitivity.json
+Each parameter docs/domain.md marks assumed (desk handling, carrier preservation and disclosure,
+emergency response, message delay, translation, written confirmation, MLA preparation) is divided
+and multiplied by the factor in turn, everything else unchanged.")]
+    Sensitivity(SensitivityArgs),
     /// Validate a scenario without running it (exit status 0 when valid)
     #[command(after_help = "Example:
   pocnet check scenarios/weekend-trail.toml")]
@@ -122,6 +131,38 @@ pub struct CompareArgs {
     /// Write the comparison as a self-contained HTML page
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct SensitivityArgs {
+    /// The scenario file (TOML)
+    pub file: PathBuf,
+    /// Replications per variant (the baseline and two per parameter)
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    pub replications: u64,
+    /// Each parameter is divided and multiplied by this (above 1)
+    #[arg(long, default_value_t = 2.0, value_parser = parse_factor)]
+    pub factor: f64,
+    /// Base seed shared by every variant; defaults to the scenario's `seed`
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Also write the ranking as JSON (format in docs/report.md)
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the ranking with tornado charts as a self-contained HTML page
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
+}
+
+fn parse_factor(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 1.0 && f <= 100.0 => Ok(f),
+        Ok(_) => Err("expected a factor above 1 and at most 100, like 2".to_owned()),
+        Err(_) => Err("expected a number, like 2".to_owned()),
+    }
 }
 
 fn parse_strategy(text: &str) -> Result<Strategy, String> {

@@ -3,7 +3,7 @@
 //! nodes are reached, and every output path checked writable, before any
 //! simulated time passes: a typo in `--json` costs nothing, not a whole run.
 
-use super::args::{CompareArgs, RunArgs, Transport};
+use super::args::{CompareArgs, RunArgs, SensitivityArgs, Transport};
 use anyhow::Context;
 use pocnet_coordinator::compare::Variant;
 use pocnet_coordinator::engine::Placement;
@@ -110,6 +110,24 @@ impl ComparePlan {
         let seed = args.seed.unwrap_or(variants[0].scenario.seed);
         let options = options(args.replications, args.threads);
         Ok(Lowered::Ready(ComparePlan { variants, seed, options, outputs }))
+    }
+}
+
+pub struct SensitivityPlan {
+    pub scenario: Scenario,
+    pub seed: u64,
+    pub factor: f64,
+    pub options: replication::Options,
+    pub outputs: Outputs,
+}
+
+impl SensitivityPlan {
+    pub fn lower(args: SensitivityArgs) -> anyhow::Result<Lowered<SensitivityPlan>> {
+        let outputs = Outputs::checked(args.json, args.html, None)?;
+        let Some(scenario) = load(&args.file)? else { return Ok(Lowered::Invalid) };
+        let seed = args.seed.unwrap_or(scenario.seed);
+        let options = options(args.replications, args.threads);
+        Ok(Lowered::Ready(SensitivityPlan { scenario, seed, factor: args.factor, options, outputs }))
     }
 }
 

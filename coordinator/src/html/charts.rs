@@ -266,3 +266,50 @@ pub(super) fn heat_map(id: &str, aggregate: &Aggregate) -> String {
     svg.push_str("</svg>\n");
     svg
 }
+
+/// A tornado chart: per row, the shift (in share points) when a parameter is
+/// lowered (left bar, lighter) and raised (right bar, darker), around zero.
+pub(super) fn tornado(id: &str, rows: &[(String, f64, f64)]) -> String {
+    let (label_w, half_w, row_h) = (200.0, 240.0, 22.0);
+    let extent = rows.iter().flat_map(|(_, lo, hi)| [lo.abs(), hi.abs()]).fold(0.01_f64, f64::max);
+    let height = row_h * rows.len() as f64 + 24.0;
+    let width = label_w + 2.0 * half_w + 20.0;
+    let zero = label_w + half_w;
+    let mut svg = format!(
+        "<svg id=\"{id}\" class=\"chart tornado\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">"
+    );
+    for (i, (label, low, high)) in rows.iter().enumerate() {
+        let y = row_h * i as f64 + 4.0;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            label_w - 6.0,
+            y + 14.0,
+            escape(label)
+        );
+        // Lowered in the upper half of the row, raised in the lower half,
+        // so both show when they shift the same way.
+        let bar_h = (row_h - 6.0) / 2.0;
+        for (shift, top, fill, what) in [(low, y, "#9bbce0", "lowered"), (high, y + bar_h, "#2f5f98", "raised")] {
+            let w = half_w * shift.abs() / extent;
+            let x = if *shift < 0.0 { zero - w } else { zero };
+            let _ = write!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{w:.1}\" height=\"{bar_h:.1}\" fill=\"{fill}\"><title>{what}: {:+.1} points</title></rect>",
+                100.0 * shift
+            );
+        }
+    }
+    let axis_y = row_h * rows.len() as f64 + 16.0;
+    let _ = write!(svg, "<line x1=\"{zero}\" x2=\"{zero}\" y1=\"0\" y2=\"{:.1}\" stroke=\"#222\"/>", axis_y - 10.0);
+    for tick in [-1.0, 0.0, 1.0] {
+        let label = if tick == 0.0 { "0".to_owned() } else { format!("{:+.1} points", 100.0 * tick * extent) };
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{axis_y:.1}\" text-anchor=\"middle\">{label}</text>",
+            zero + tick * half_w
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}

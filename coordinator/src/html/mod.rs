@@ -6,7 +6,7 @@
 mod charts;
 mod pages;
 
-pub use pages::{comparison_page, replication_page};
+pub use pages::{comparison_page, replication_page, sensitivity_page};
 
 /// Text made safe to put inside HTML.
 fn escape(text: &str) -> String {

@@ -1,13 +1,14 @@
 //! The replication and comparison pages: the charts of `charts.rs` with
 //! their tables, the style sheet and the page frame.
 
-use super::charts::{cdf_chart, gantt, heat_map, proportion_bars};
+use super::charts::{cdf_chart, gantt, heat_map, proportion_bars, tornado};
 use super::{escape, percent};
 use crate::analysis::{Aggregate, Stage};
 use crate::compare::{Comparison, Metric};
 use crate::goals::Measure;
 use crate::projection::Role;
 use crate::replication_report::ReplicationReport;
+use crate::sensitivity::Sensitivity;
 use crate::statistics::{Proportion, Tally};
 use crate::units::fmt_ms;
 use std::fmt::Write as _;
@@ -210,4 +211,40 @@ fn channel_list(counts: &[crate::replication_report::ChannelCount]) -> String {
     let parts: Vec<String> =
         counts.iter().map(|c| format!("through {} {}", escape(c.channel.description()), c.subscribers)).collect();
     format!(" ({})", parts.join(", "))
+}
+
+/// The sensitivity sweep: a tornado chart per outcome, and the table.
+pub fn sensitivity_page(sensitivity: &Sensitivity) -> String {
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>pocnet sensitivity: {}</h1>", escape(&sensitivity.scenario.name));
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">{} replications per variant, common random numbers (seed {}); each assumed parameter divided \
+         and multiplied by {}. Baseline: origin preserved {}, subscriber identified {}.</p>",
+        sensitivity.replications,
+        sensitivity.seed,
+        sensitivity.factor,
+        percent(&sensitivity.origin_preserved),
+        percent(&sensitivity.subscriber_identified)
+    );
+    let outcomes = sensitivity.parameters.first().map_or(0, |p| p.effects.len());
+    for index in 0..outcomes {
+        let title = sensitivity.parameters[0].effects[index].outcome.name();
+        let rows: Vec<(String, f64, f64)> = sensitivity
+            .parameters
+            .iter()
+            .map(|p| {
+                let effect = &p.effects[index];
+                let mean = |d: &Option<crate::statistics::PairedDifference>| d.as_ref().map_or(0.0, |d| d.mean);
+                (p.parameter.name().to_owned(), mean(&effect.low), mean(&effect.high))
+            })
+            .collect();
+        let _ = writeln!(body, "<h2>{}</h2>", escape(title));
+        body.push_str(&tornado(&format!("tornado-{index}"), &rows));
+    }
+    body.push_str(
+        "<p class=\"note\">Light bars: the parameter divided; dark bars: multiplied. Points of share, \
+                   mean per-replication difference from the baseline.</p>\n",
+    );
+    page("pocnet sensitivity", &body)
 }

@@ -293,3 +293,78 @@ fn art30_regimes_gate_the_disclosure_not_the_preservation() {
     aggregate.add(&lapsed.scenario(), 0, std::slice::from_ref(&incident));
     assert!(aggregate.deaths.keys().any(|(_, _, cause)| *cause == pocnet_coordinator::analysis::Cause::HoldLapsed));
 }
+
+/// `pocnet sensitivity` ranks first the parameter a scenario is built to
+/// depend on: a second hop keeping its logs two days, reached only after the
+/// first carrier's disclosure (a day and a half at the median); every other
+/// delay is small beside that margin.
+#[test]
+fn sensitivity_ranks_the_parameter_the_outcome_hangs_on_first() {
+    use pocnet_coordinator::replication::{self, Options};
+    use pocnet_coordinator::sensitivity::{Assumption, Outcome, Sensitivity};
+    let text = r#"
+[scenario]
+name = "disclosure decides"
+epoch = "2026-03-02T00:00:00Z"
+seed = 11
+
+[network]
+min_message_delay = "1m"
+message_delay = "5m"
+
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "10m"
+
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "10m"
+
+[countries.US]
+name = "United States"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "10m"
+
+[carriers.de]
+country = "DE"
+kind = "hosting"
+retention = "90d"
+preservation = "30m"
+disclosure = { median = "36h", p90 = "48h" }
+
+[carriers.us]
+country = "US"
+kind = "access-isp"
+retention = "2d"
+preservation = "30m"
+disclosure = "1h"
+
+[[incidents]]
+id = "i"
+reported_by = "FR"
+communication = "2026-03-03T10:00:00Z"
+detection = "0s"
+chain = ["de", "us"]
+"#;
+    let scenario = Scenario::parse("sensitivity.toml", text).unwrap();
+    let options = Options { replications: 60, threads: 2, progress: false };
+    let run = |s: &Scenario| replication::aggregate(s, 11, &options).unwrap();
+    let baseline = run(&scenario);
+    let variants: Vec<_> =
+        Assumption::ALL.iter().map(|&a| (a, run(&a.scale(&scenario, 0.5)), run(&a.scale(&scenario, 2.0)))).collect();
+    let ranking = Sensitivity::build(&scenario, 11, 2.0, &baseline, &variants);
+    let first = &ranking.parameters[0];
+    assert_eq!(first.parameter, Assumption::CarrierDisclosure, "{}", ranking.render_text());
+    let survival = &first.effects[0];
+    assert_eq!(survival.outcome, Outcome::OriginPreserved);
+    let doubled = survival.high.as_ref().unwrap();
+    assert!(doubled.significant && doubled.mean < -0.5, "doubling the disclosure delay loses the trace: {doubled:?}");
+    // A parameter with nothing to act on (no translation needed, no emergency) moves nothing.
+    let idle = ranking.parameters.iter().find(|p| p.parameter == Assumption::Translation).unwrap();
+    assert!(idle.effects.iter().all(|e| e.swing() == 0.0));
+}

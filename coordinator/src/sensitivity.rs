@@ -1,0 +1,258 @@
+//! Which assumption matters: every parameter docs/domain.md marks *assumed*
+//! (no published figure) is halved and doubled in turn, one at a time, under
+//! common random numbers, and ranked by how far that moves the outcomes.
+//! An analyst then knows which figures a conclusion rests on, and which
+//! would be worth measuring.
+
+use crate::analysis::{Aggregate, ReplicationOutcome};
+use crate::goals::Measure;
+use crate::replication_report::proportion;
+use crate::report::ScenarioInfo;
+use crate::scenario::Scenario;
+use crate::statistics::{PairedDifference, Proportion, paired_difference};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+pub const FORMAT: &str = "pocnet-sensitivity/1";
+
+/// A parameter of the model with no published figure behind its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assumption {
+    /// Every desk's time to handle a request or prepare one (`acknowledgement`).
+    DeskHandling,
+    /// Carriers executing a preservation order.
+    CarrierPreservation,
+    /// Carriers producing the traffic data that names the previous hop.
+    CarrierDisclosure,
+    /// Carriers answering in an emergency.
+    EmergencyResponse,
+    /// Transit of an expedited cross-border message.
+    MessageDelay,
+    /// Translating a request no desk officer reads.
+    Translation,
+    /// Sending the written confirmation of an expedited request.
+    WrittenConfirmation,
+    /// Preparing the MLA request once data is held.
+    MlaPreparation,
+}
+
+impl Assumption {
+    pub const ALL: [Assumption; 8] = [
+        Assumption::DeskHandling,
+        Assumption::CarrierPreservation,
+        Assumption::CarrierDisclosure,
+        Assumption::EmergencyResponse,
+        Assumption::MessageDelay,
+        Assumption::Translation,
+        Assumption::WrittenConfirmation,
+        Assumption::MlaPreparation,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Assumption::DeskHandling => "desk handling",
+            Assumption::CarrierPreservation => "carrier preservation",
+            Assumption::CarrierDisclosure => "carrier disclosure",
+            Assumption::EmergencyResponse => "emergency response",
+            Assumption::MessageDelay => "message delay",
+            Assumption::Translation => "translation",
+            Assumption::WrittenConfirmation => "written confirmation",
+            Assumption::MlaPreparation => "MLA preparation",
+        }
+    }
+
+    /// The same world with this parameter multiplied by `factor` everywhere it applies.
+    pub fn scale(self, scenario: &Scenario, factor: f64) -> Scenario {
+        let mut scaled = scenario.clone();
+        let countries = scaled.countries.values_mut();
+        let carriers = scaled.carriers.values_mut();
+        match self {
+            Assumption::DeskHandling => countries.for_each(|c| c.handling = c.handling.scaled(factor)),
+            Assumption::Translation => countries.for_each(|c| c.translation = c.translation.scaled(factor)),
+            Assumption::WrittenConfirmation => {
+                countries.for_each(|c| c.written_confirmation = c.written_confirmation.scaled(factor));
+            }
+            Assumption::MlaPreparation => countries.for_each(|c| c.mla_preparation = c.mla_preparation.scaled(factor)),
+            Assumption::CarrierPreservation => carriers.for_each(|c| c.preservation = c.preservation.scaled(factor)),
+            Assumption::CarrierDisclosure => carriers.for_each(|c| c.disclosure = c.disclosure.scaled(factor)),
+            Assumption::EmergencyResponse => {
+                carriers.for_each(|c| c.emergency_response = c.emergency_response.scaled(factor));
+            }
+            Assumption::MessageDelay => scaled.network.message_delay = scaled.network.message_delay.scaled(factor),
+        }
+        scaled
+    }
+}
+
+/// What is measured: the two outcomes, and each goal's compliance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    OriginPreserved,
+    SubscriberIdentified,
+    Goal(Measure),
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::OriginPreserved => "origin preserved",
+            Outcome::SubscriberIdentified => "subscriber identified",
+            Outcome::Goal(measure) => measure.name(),
+        }
+    }
+
+    fn share(self, outcome: &ReplicationOutcome) -> Option<f64> {
+        let (successes, trials) = match self {
+            Outcome::OriginPreserved => (outcome.origin_preserved, outcome.traces),
+            Outcome::SubscriberIdentified => (outcome.subscriber_identified, outcome.traces),
+            Outcome::Goal(measure) => outcome.goals.get(&measure).copied().unwrap_or_default(),
+        };
+        (trials > 0).then(|| f64::from(successes) / f64::from(trials))
+    }
+}
+
+/// One parameter's effect on one outcome, at the low and the high factor:
+/// mean per-replication difference from the baseline, with its 95% interval.
+#[derive(Debug, Serialize)]
+pub struct Effect {
+    pub outcome: Outcome,
+    pub low: Option<PairedDifference>,
+    pub high: Option<PairedDifference>,
+}
+
+impl Effect {
+    /// The larger of the two shifts, in share points; what the ranking sorts by.
+    pub fn swing(&self) -> f64 {
+        [&self.low, &self.high].into_iter().flatten().map(|d| d.mean.abs()).fold(0.0, f64::max)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ParameterEffect {
+    pub parameter: Assumption,
+    /// Effects on origin preserved, subscriber identified, then each goal.
+    pub effects: Vec<Effect>,
+}
+
+impl ParameterEffect {
+    /// The parameter's largest swing on the two outcomes, then on any goal.
+    fn rank_key(&self) -> (f64, f64) {
+        let outcomes = self.effects.iter().take(2).map(Effect::swing).fold(0.0, f64::max);
+        let goals = self.effects.iter().skip(2).map(Effect::swing).fold(0.0, f64::max);
+        (outcomes, goals)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Sensitivity {
+    pub format: &'static str,
+    pub scenario: ScenarioInfo,
+    pub seed: u64,
+    pub replications: u64,
+    /// Each parameter is divided and multiplied by this.
+    pub factor: f64,
+    pub origin_preserved: Proportion,
+    pub subscriber_identified: Proportion,
+    /// Most influential first.
+    pub parameters: Vec<ParameterEffect>,
+}
+
+impl Sensitivity {
+    /// `variants` holds, per parameter, the aggregates at `1/factor` and `factor`.
+    pub fn build(
+        scenario: &Scenario,
+        seed: u64,
+        factor: f64,
+        baseline: &Aggregate,
+        variants: &[(Assumption, Aggregate, Aggregate)],
+    ) -> Sensitivity {
+        let mut outcomes = vec![Outcome::OriginPreserved, Outcome::SubscriberIdentified];
+        outcomes.extend(scenario.goals.goals.iter().map(|g| Outcome::Goal(g.measure)));
+        let difference = |outcome: Outcome, variant: &Aggregate| {
+            let pairs = baseline
+                .per_replication
+                .iter()
+                .zip(&variant.per_replication)
+                .filter_map(|(a, b)| outcome.share(a).zip(outcome.share(b)));
+            paired_difference(pairs)
+        };
+        let mut parameters: Vec<ParameterEffect> = variants
+            .iter()
+            .map(|(parameter, low, high)| ParameterEffect {
+                parameter: *parameter,
+                effects: outcomes
+                    .iter()
+                    .map(|&outcome| Effect { outcome, low: difference(outcome, low), high: difference(outcome, high) })
+                    .collect(),
+            })
+            .collect();
+        // Largest swing first; ties keep the fixed parameter order (stable sort).
+        parameters.sort_by(|a, b| b.rank_key().partial_cmp(&a.rank_key()).unwrap_or(std::cmp::Ordering::Equal));
+        Sensitivity {
+            format: FORMAT,
+            scenario: ScenarioInfo::new(scenario),
+            seed,
+            replications: baseline.replications,
+            factor,
+            origin_preserved: baseline.traces.into(),
+            subscriber_identified: baseline.subscribers.into(),
+            parameters,
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        crate::units::to_json(self)
+    }
+
+    pub fn render_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "pocnet sensitivity: {}", self.scenario.name);
+        let _ = writeln!(
+            out,
+            "{} replications per variant, common random numbers (seed {}); each assumed parameter ÷{} and ×{}",
+            self.replications, self.seed, self.factor, self.factor
+        );
+        let _ = writeln!(out, "baseline: origin preserved      {}", proportion(&self.origin_preserved));
+        let _ = writeln!(out, "          subscriber identified {}", proportion(&self.subscriber_identified));
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Ranked by the largest shift in the outcomes, then in any goal (percentage points):");
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>18} {:>18} {:>22}  goal",
+            "parameter", "origin preserved", "subscriber ident.", "largest goal shift"
+        );
+        let fmt = |d: &Option<PairedDifference>| match d {
+            // Below a twentieth of a point there is no shift to sign.
+            Some(d) if (100.0 * d.mean).abs() < 0.05 => "0.0".to_owned(),
+            Some(d) => format!("{:+.1}{}", 100.0 * d.mean, if d.significant { "*" } else { "" }),
+            None => "-".to_owned(),
+        };
+        for parameter in &self.parameters {
+            let pair = |e: &Effect| format!("{} / {}", fmt(&e.low), fmt(&e.high));
+            let goal = parameter
+                .effects
+                .iter()
+                .skip(2)
+                .filter(|e| e.swing() > 0.0)
+                .max_by(|a, b| a.swing().partial_cmp(&b.swing()).unwrap_or(std::cmp::Ordering::Equal));
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>18} {:>18} {:>22}  {}",
+                parameter.parameter.name(),
+                pair(&parameter.effects[0]),
+                pair(&parameter.effects[1]),
+                goal.map_or_else(|| "-".to_owned(), pair),
+                goal.map_or("", |g| g.outcome.name())
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "each cell: shift when the parameter is divided / multiplied by {}; * the 95% interval excludes 0",
+            self.factor
+        );
+        out
+    }
+}
