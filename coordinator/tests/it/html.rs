@@ -89,6 +89,7 @@ fn replication_and_comparison_reports_render_in_headless_chromium() {
             "gantt-representative",
             "gantt-worst",
             "country-compliance",
+            "requester-compliance",
             "ack-heatmap",
         ],
     );
@@ -105,5 +106,17 @@ fn replication_and_comparison_reports_render_in_headless_chromium() {
         comparison.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_renders(&browser, &comparison, &["compare-survival", "compare-acknowledgement"]);
+    assert_renders(&browser, &comparison, &["compare-survival", "compare-subscriber", "compare-acknowledgement"]);
+
+    let sensitivity = dir.path().join("sensitivity.html");
+    let output = pocnet(&[
+        "sensitivity",
+        "scenarios/weekend-trail.toml",
+        "--replications",
+        "30",
+        "--html",
+        sensitivity.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_renders(&browser, &sensitivity, &["tornado-0", "tornado-1", "tornado-2"]);
 }
