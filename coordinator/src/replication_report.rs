@@ -7,6 +7,7 @@ use crate::goals::{Goal, Measure};
 use crate::projection::Role;
 use crate::report::{IncidentReport, ScenarioInfo};
 use crate::scenario::Scenario;
+use crate::sensitivity::Assumption;
 use crate::statistics::Proportion;
 use crate::units::fmt_ms;
 use base64::Engine as _;
@@ -26,6 +27,8 @@ pub struct ReplicationReport {
     pub replications: u64,
     /// How replication `r`'s random streams derive from the seed (docs/report.md).
     pub seed_derivation: &'static str,
+    /// The parameters with no published figure this scenario's results rest on.
+    pub assumptions: Vec<Assumption>,
     /// Traces that found the origin and held its data: the network's job.
     pub origin_preserved: Proportion,
     /// Traces whose subscriber was identified through a channel usable as evidence.
@@ -197,6 +200,7 @@ impl ReplicationReport {
             seed,
             replications: aggregate.replications,
             seed_derivation: "replication r of seed s: every node's ChaCha8 streams keyed by (s, r, country, purpose), see docs/report.md",
+            assumptions: Assumption::resting_on(scenario),
             origin_preserved: aggregate.traces.into(),
             subscriber_identified: aggregate.subscribers.into(),
             subscribers_by_channel: aggregate
@@ -283,6 +287,8 @@ impl ReplicationReport {
             self.scenario.goal_profile,
             &self.scenario.sha256[..12]
         );
+        let names: Vec<&str> = self.assumptions.iter().map(|a| a.name()).collect();
+        let _ = writeln!(out, "rests on assumed figures: {} (pocnet sensitivity ranks them)", names.join(", "));
         let _ = writeln!(out);
         let _ = writeln!(out, "Origin found and data held      {}", proportion(&self.origin_preserved));
         let _ = writeln!(out, "Subscriber identified (usable)  {}", proportion(&self.subscriber_identified));

@@ -62,6 +62,25 @@ impl Assumption {
         }
     }
 
+    /// The assumed parameters a scenario's results rest on: all of them but
+    /// those it gives nothing to act on (no emergency incident, no desk that
+    /// needs a translation).
+    pub fn resting_on(scenario: &Scenario) -> Vec<Assumption> {
+        let emergencies = scenario.incidents.iter().any(|i| i.emergency);
+        let languages: Vec<&Vec<String>> = scenario.countries.values().map(|c| &c.languages).collect();
+        let translation = languages.iter().any(|a| {
+            languages.iter().any(|b| !a.is_empty() && !b.is_empty() && !a.iter().any(|l| b.contains(l)))
+        });
+        Assumption::ALL
+            .into_iter()
+            .filter(|a| match a {
+                Assumption::EmergencyResponse => emergencies,
+                Assumption::Translation => translation,
+                _ => true,
+            })
+            .collect()
+    }
+
     /// The same world with this parameter multiplied by `factor` everywhere it applies.
     pub fn scale(self, scenario: &Scenario, factor: f64) -> Scenario {
         let mut scaled = scenario.clone();
