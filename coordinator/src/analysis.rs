@@ -118,6 +118,8 @@ pub struct Aggregate {
     pub subscribers: Tally,
     /// Subscribers identified, by the channel that yielded them.
     pub subscribers_by_channel: BTreeMap<ProductionChannel, u64>,
+    /// Traces with a legal defect (an MLA request resting on an informal referral).
+    pub defective: Tally,
     pub goals: BTreeMap<Measure, Tally>,
     /// Per country, the goal results of its desk: as requested country for
     /// requested-side goals, as requester for requesting-side ones.
@@ -145,6 +147,7 @@ impl Aggregate {
             traces: Tally::default(),
             subscribers: Tally::default(),
             subscribers_by_channel: BTreeMap::new(),
+            defective: Tally::default(),
             goals: BTreeMap::new(),
             goals_by_country: BTreeMap::new(),
             stages: BTreeMap::new(),
@@ -171,6 +174,7 @@ impl Aggregate {
             // Identified and usable as evidence: what a prosecution can rest on.
             let identified = incident.subscriber.as_ref().is_some_and(|s| s.usable);
             self.subscribers.add(identified);
+            self.defective.add(!incident.defects.is_empty());
             if let Some(found) = &incident.subscriber {
                 *self.subscribers_by_channel.entry(found.channel).or_default() += 1;
             }

@@ -113,6 +113,9 @@ pub struct IncidentReport {
     /// Who the subscriber behind the origin is, once a production channel
     /// (or an emergency disclosure) yielded it; `None` until then.
     pub subscriber: Option<SubscriberIdentified>,
+    /// Legal defects a practitioner would flag, in words (an MLA request
+    /// resting on a preservation the requester never asked for, say).
+    pub defects: Vec<String>,
     pub hops: Vec<HopReport>,
 }
 
@@ -181,6 +184,10 @@ pub struct HopReport {
     pub domestic: bool,
     /// Ordered straight from abroad (Second Protocol Art. 7): no desk, no acknowledgement.
     pub direct: bool,
+    /// Requested by a country other than the reporting one (the relay
+    /// strategy): an informal referral with no treaty basis, since under
+    /// Art. 29(2)(f) only the State that will send the MLA request asks.
+    pub informal_referral: bool,
     pub requested_by: Option<CountryCode>,
     /// When the requesting desk learned this hop needed a request: the
     /// report (the first hop, or every hop under parallel), else the previous
@@ -454,6 +461,24 @@ impl Trace {
                 && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
             hop.goals = evaluate(hop, goals, incident.emergency);
         }
+        for hop in &mut hops {
+            hop.informal_referral = hop.request_received_ms.is_some()
+                && hop.requested_by.as_ref().is_some_and(|by| *by != incident.reported_by);
+        }
+        let defects = hops
+            .iter()
+            .filter(|h| h.informal_referral && h.production_requested_ms.is_some())
+            .map(|h| {
+                format!(
+                    "hop {} ({}): preserved on an informal referral by {}, yet the MLA request comes from {}, which \
+                     made no Art. 29 request of its own (Art. 29(2)(f)): the forwarding State should send it",
+                    h.hop,
+                    h.country,
+                    h.requested_by.as_ref().map_or("?", |c| c.as_str()),
+                    incident.reported_by
+                )
+            })
+            .collect();
         let trace = trace_outcome(&hops, reported_at);
         let subscriber = subscriber_identified(&hops, &trace, reported_at);
         IncidentReport {
@@ -463,6 +488,7 @@ impl Trace {
             reported_at_ms: reported_at,
             trace,
             subscriber,
+            defects,
             hops,
         }
     }

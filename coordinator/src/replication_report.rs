@@ -35,6 +35,8 @@ pub struct ReplicationReport {
     pub subscriber_identified: Proportion,
     /// Subscribers identified, by the channel that yielded them.
     pub subscribers_by_channel: Vec<ChannelCount>,
+    /// Traces with a legal defect: an MLA request resting on an informal referral (relay).
+    pub defective: Proportion,
     pub goals: Vec<GoalCompliance>,
     pub stages: Vec<LatencySummary>,
     pub stages_by_country: Vec<LatencySummary>,
@@ -203,6 +205,7 @@ impl ReplicationReport {
             assumptions: Assumption::resting_on(scenario),
             origin_preserved: aggregate.traces.into(),
             subscriber_identified: aggregate.subscribers.into(),
+            defective: aggregate.defective.into(),
             subscribers_by_channel: aggregate
                 .subscribers_by_channel
                 .iter()
@@ -299,6 +302,13 @@ impl ReplicationReport {
                 count.channel.description(),
                 count.subscribers,
                 if count.usable { "" } else { " (not usable as evidence)" }
+            );
+        }
+        if self.defective.successes > 0 {
+            let _ = writeln!(
+                out,
+                "With a legal defect             {}  (MLA resting on an informal referral: relay has no treaty basis)",
+                proportion(&self.defective)
             );
         }
         let _ = writeln!(out);

@@ -278,6 +278,9 @@ impl Report {
             if incident.trace.result == TraceResult::OriginPreserved {
                 let _ = writeln!(out, "  {}", subscriber_line(incident));
             }
+            for defect in &incident.defects {
+                let _ = writeln!(out, "  DEFECT: {defect}");
+            }
             let missed: Vec<String> = incident
                 .hops
                 .iter()

@@ -68,9 +68,9 @@ impl Assumption {
     pub fn resting_on(scenario: &Scenario) -> Vec<Assumption> {
         let emergencies = scenario.incidents.iter().any(|i| i.emergency);
         let languages: Vec<&Vec<String>> = scenario.countries.values().map(|c| &c.languages).collect();
-        let translation = languages.iter().any(|a| {
-            languages.iter().any(|b| !a.is_empty() && !b.is_empty() && !a.iter().any(|l| b.contains(l)))
-        });
+        let translation = languages
+            .iter()
+            .any(|a| languages.iter().any(|b| !a.is_empty() && !b.is_empty() && !a.iter().any(|l| b.contains(l))));
         Assumption::ALL
             .into_iter()
             .filter(|a| match a {

@@ -368,3 +368,21 @@ chain = ["de", "us"]
     let idle = ranking.parameters.iter().find(|p| p.parameter == Assumption::Translation).unwrap();
     assert!(idle.effects.iter().all(|e| e.swing() == 0.0));
 }
+
+/// Only the State with the case asks (Art. 29(2)(f)): forwarding on another's
+/// behalf is an informal referral, and an MLA request resting on it is flagged.
+#[test]
+fn relay_is_an_informal_referral_whose_mla_is_flagged_as_a_defect() {
+    let mut scenario = crate::support::load("weekend-trail.toml");
+    let hub = report::incident_reports(&scenario, &crate::support::run_both(&scenario, 1).events).remove(0);
+    assert!(hub.defects.is_empty() && hub.hops.iter().all(|h| !h.informal_referral));
+    scenario.strategy = pocnet_node::Strategy::Relay;
+    let relay = report::incident_reports(&scenario, &crate::support::run_both(&scenario, 1).events).remove(0);
+    assert!(relay.hops.iter().any(|h| h.informal_referral), "hops asked by a country other than the reporter");
+    assert!(!relay.hops[0].informal_referral, "the reporter's own request is not a referral");
+    assert!(
+        relay.defects.iter().any(|d| d.contains("informal referral") && d.contains("Art. 29(2)(f)")),
+        "{:?}",
+        relay.defects
+    );
+}
