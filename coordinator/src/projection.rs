@@ -182,8 +182,6 @@ pub struct HopReport {
     pub retention_ms: i64,
     /// The reporting country's own carrier: ordered domestically, no cross-border request.
     pub domestic: bool,
-    /// Ordered straight from abroad (Second Protocol Art. 7): no desk, no acknowledgement.
-    pub direct: bool,
     /// Requested by a country other than the reporting one (the relay
     /// strategy): an informal referral with no treaty basis, since under
     /// Art. 29(2)(f) only the State that will send the MLA request asks.
@@ -366,11 +364,6 @@ impl Trace {
                 hop.request_received_ms = at;
                 hop.requested_by = Some(from.clone());
             }
-            EventKind::DirectOrderReceived { from, .. } => {
-                hop.request_received_ms = at;
-                hop.requested_by = Some(from.clone());
-                hop.direct = true;
-            }
             EventKind::Acknowledged { .. } => hop.acknowledged_ms = at,
             EventKind::PreservationOrdered { .. } => {
                 hop.preservation_ordered_ms = at;
@@ -414,11 +407,13 @@ impl Trace {
                 hop.outcome = HopOutcome::OriginFound;
             }
             EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
-            EventKind::ProductionRequestReceived { channel, .. } => {
+            // The first production request and the first production count: an
+            // MLA request that follows an unanswered Art. 7 order is its fallback.
+            EventKind::ProductionRequestReceived { channel, .. } if hop.production_request_received_ms.is_none() => {
                 hop.production_request_received_ms = at;
                 hop.production_channel = Some(*channel);
             }
-            EventKind::Produced { channel, .. } => {
+            EventKind::Produced { channel, .. } if hop.produced_ms.is_none() => {
                 hop.produced_ms = at;
                 hop.production_channel = Some(*channel);
                 // In an emergency the request itself asked for the data.
@@ -430,12 +425,16 @@ impl Trace {
             EventKind::AnswerReceived { answer: Answer::PreservationResult, .. } => {
                 hop.preservation_result_received_ms = at;
             }
-            EventKind::ProductionRequested { .. } => hop.production_requested_ms = at,
+            EventKind::ProductionRequested { .. } => {
+                hop.production_requested_ms = hop.production_requested_ms.or(at);
+            }
             EventKind::IncidentReported
             | EventKind::DirectoryStale { .. }
             | EventKind::MessageLost { .. }
             | EventKind::AnswerReceived { .. }
-            | EventKind::ConfirmationSent { .. } => {}
+            | EventKind::ConfirmationSent { .. }
+            | EventKind::ProductionRequestReceived { .. }
+            | EventKind::Produced { .. } => {}
         }
         if hop.request_sent_ms.is_some() && hop.outcome == HopOutcome::NotReached {
             hop.outcome = HopOutcome::Pending;
@@ -528,8 +527,6 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
         // Emergencies answer to the tighter target where the profile has one.
         let target = if emergency { goal.emergency_target_ms.or(goal.target_ms) } else { goal.target_ms };
         let result = match goal.measure {
-            // A direct order has no desk to acknowledge it and is itself in writing.
-            Measure::Acknowledgement | Measure::WrittenConfirmation if hop.direct => continue,
             Measure::Acknowledgement => within(hop.span(Stage::Acknowledgement), target),
             Measure::PreservationOrdered => within(hop.span(Stage::PreservationOrdered), target),
             Measure::Disclosure => within(hop.span(Stage::Disclosure), target),

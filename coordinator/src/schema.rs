@@ -96,7 +96,7 @@ pub fn scenario_schema() -> Value {
             "holidays": { "type": "array", "items": { "type": "string", "format": "date" }, "description": "local dates the desk is closed (office-hours desks)" },
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
             "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences outside Arts. 2-11 it does not punish and refuses to preserve for" },
-            "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party whose carriers take Art. 7 orders from other such parties directly" },
+            "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party: between two such parties the origin's subscriber information is asked of the provider directly (Art. 7, subscriber information only; MLA after 30 days unanswered). The Protocol is not in force" },
             "art30": { "enum": ["direct", "order", "mla_only"], "default": "direct", "description": "Budapest Art. 30: how the next hop is disclosed to a foreign requester: at once, after a prosecutor's or judge's order (disclosure_order), or only when an MLA request or production order is executed" },
             "disclosure_order": delay("the order an art30 = \"order\" country needs before disclosure [default: median 1d, p90 3d; assumed]"),
             "e_evidence": { "type": "boolean", "default": false, "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543): production between two such countries goes by European Production Order once it applies" },
@@ -127,7 +127,7 @@ pub fn scenario_schema() -> Value {
             "disclosure": delay("producing the traffic data naming the previous hop [default: median 24h, p90 72h]"),
             "emergency_response": delay("preserving, and again disclosing, in an emergency [default: median 2h, p90 8h]"),
             "hours": staffing.clone(),
-            "direct_response": delay("answering a direct order (Second Protocol Art. 7: within 30 days) [default: uniform 1d-30d]"),
+            "direct_response": delay("answering an Art. 7 order for subscriber information (30 days, then MLA) [default: uniform 1d-30d]"),
             "subscriber_retention": duration("how long subscriber records are kept; at the origin, the account holder is identified only if they still are [default: as long as needed]")
         },
         "required": ["country", "kind", "retention"], "additionalProperties": false

@@ -31,11 +31,6 @@ pub enum EventKind {
         from: CountryCode,
         carrier: CarrierId,
     },
-    /// A Second Protocol Art. 7 order reached the carrier directly, no desk between.
-    DirectOrderReceived {
-        from: CountryCode,
-        carrier: CarrierId,
-    },
     Acknowledged {
         requester: CountryCode,
     },
@@ -126,9 +121,6 @@ impl std::fmt::Display for EventKind {
             }
             EventKind::RequestReceived { from, carrier } => {
                 write!(f, "preservation request received from {from} for {carrier}")
-            }
-            EventKind::DirectOrderReceived { from, carrier } => {
-                write!(f, "direct order from {from} reached {carrier} (Second Protocol Art. 7)")
             }
             EventKind::Acknowledged { requester } => {
                 write!(f, "request from {requester} acknowledged")

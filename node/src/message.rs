@@ -32,8 +32,6 @@ pub enum Body {
         languages: Vec<String>,
         offence: Option<Offence>,
         emergency: bool,
-        /// A Second Protocol Art. 7 order straight to the carrier: no desk between.
-        direct: bool,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),

@@ -23,11 +23,20 @@ pub enum ProductionChannel {
     /// The requesting country's own carrier, ordered under its own law: the
     /// order that preserved the data names the subscriber.
     Domestic,
+    /// Second Protocol Art. 7: an order straight to the provider for the
+    /// origin's subscriber information only, between parties; after 30 days
+    /// unanswered, MLA follows. The Protocol is not in force.
+    Art7,
 }
 
 impl ProductionChannel {
-    pub const ALL: [ProductionChannel; 4] =
-        [ProductionChannel::Mla, ProductionChannel::Epoc, ProductionChannel::Emergency, ProductionChannel::Domestic];
+    pub const ALL: [ProductionChannel; 5] = [
+        ProductionChannel::Mla,
+        ProductionChannel::Epoc,
+        ProductionChannel::Emergency,
+        ProductionChannel::Domestic,
+        ProductionChannel::Art7,
+    ];
 
     /// The name scenarios, the wire and reports use.
     pub fn name(self) -> &'static str {
@@ -36,6 +45,7 @@ impl ProductionChannel {
             ProductionChannel::Epoc => "epoc",
             ProductionChannel::Emergency => "emergency",
             ProductionChannel::Domestic => "domestic",
+            ProductionChannel::Art7 => "art7",
         }
     }
 
@@ -50,6 +60,7 @@ impl ProductionChannel {
             ProductionChannel::Epoc => "EPOC",
             ProductionChannel::Emergency => "emergency disclosure",
             ProductionChannel::Domestic => "domestic order",
+            ProductionChannel::Art7 => "Art. 7 order",
         }
     }
 
@@ -60,6 +71,7 @@ impl ProductionChannel {
             ProductionChannel::Epoc => "European Production Order (Reg. 2023/1543)",
             ProductionChannel::Emergency => "emergency disclosure",
             ProductionChannel::Domestic => "a domestic order",
+            ProductionChannel::Art7 => "a Second Protocol Art. 7 order to the provider",
         }
     }
 
@@ -70,7 +82,8 @@ impl ProductionChannel {
             ProductionChannel::Mla
             | ProductionChannel::Epoc
             | ProductionChannel::Emergency
-            | ProductionChannel::Domestic => true,
+            | ProductionChannel::Domestic
+            | ProductionChannel::Art7 => true,
         }
     }
 }

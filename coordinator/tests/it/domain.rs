@@ -608,25 +608,6 @@ chain = ["de"]
     Scenario::parse("one-hop.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
-#[test]
-fn between_second_protocol_parties_a_direct_order_skips_the_desk() {
-    // DE's desk is closed (unreachable all week); an Art. 7 order needs no desk.
-    let closed = "[[faults]]\nkind = \"desk-unreachable\"\ncountry = \"DE\"\nfrom = \"2026-03-02T00:00:00Z\"\nuntil = \"2026-03-09T00:00:00Z\"";
-    let via_desk = run(&one_hop("", "", closed));
-    assert!(via_desk.hops[0].acknowledged_ms.unwrap() >= 7 * 24 * H, "the desk route waits for the desk");
-    assert_eq!(via_desk.hops[0].outcome, HopOutcome::LogsExpired);
-    let direct = run(&one_hop("direct_orders = true", "direct_orders = true", closed));
-    let hop = &direct.hops[0];
-    assert!(hop.direct && hop.acknowledged_ms.is_none());
-    assert_eq!(hop.preservation_ordered_ms, hop.request_received_ms, "the carrier itself takes the order");
-    assert_eq!(direct.trace.result, TraceResult::OriginPreserved);
-    let measures: Vec<String> = hop.goals.iter().map(|g| format!("{:?}", g.measure)).collect();
-    assert!(!measures.contains(&"Acknowledgement".to_owned()) && !measures.contains(&"WrittenConfirmation".to_owned()));
-    // Only between two parties: a party asking a non-party still goes through the desk.
-    let one_sided = run(&one_hop("", "direct_orders = true", closed));
-    assert!(!one_sided.hops[0].direct);
-}
-
 /// Regression (defect 1): `subscriber_retention = "0s"` stopped the trace in
 /// process but reached the origin over gRPC, because `Some(0)` crossed the
 /// wire as proto3's 0 and came back as "kept as long as needed". `run` runs

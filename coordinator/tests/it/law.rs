@@ -20,6 +20,7 @@ struct World<'a> {
     incident: &'a str,
     chain: &'a str,
     instruments: &'a str,
+    carrier: &'a str,
 }
 
 const BASE: World<'static> = World {
@@ -30,6 +31,7 @@ const BASE: World<'static> = World {
     incident: "",
     chain: "\"de\"",
     instruments: "",
+    carrier: "",
 };
 
 impl World<'_> {
@@ -38,7 +40,7 @@ impl World<'_> {
     }
 
     fn text(&self) -> String {
-        let World { communication, goals, fr, de, incident, chain, instruments } = self;
+        let World { communication, goals, fr, de, incident, chain, instruments, carrier } = self;
         format!(
             r#"
 [scenario]
@@ -78,6 +80,7 @@ retention = "90d"
 preservation = "2h"
 disclosure = "10h"
 emergency_response = "3h"
+{carrier}
 
 [carriers.fr]
 country = "FR"
@@ -385,4 +388,40 @@ fn relay_is_an_informal_referral_whose_mla_is_flagged_as_a_defect() {
         "{:?}",
         relay.defects
     );
+}
+
+/// Second Protocol Art. 7 yields subscriber information only, at the origin,
+/// between parties: preservation still goes through the points of contact,
+/// and 30 days without an answer turn the requester to MLA.
+#[test]
+fn art7_asks_the_provider_for_the_origin_s_subscriber_only() {
+    const PARTY: &str = "direct_orders = true\nmla_preparation = \"20d\"";
+    let parties = World { fr: PARTY, de: "direct_orders = true", carrier: "direct_response = \"5d\"", ..BASE };
+    let (incident, events) = parties.run();
+    let hop = &incident.hops[0];
+    assert!(hop.acknowledged_ms.is_some(), "preservation went through the requested desk");
+    let subscriber = incident.subscriber.as_ref().expect("answered under Art. 7");
+    assert_eq!(subscriber.channel, ProductionChannel::Art7);
+    assert!(subscriber.since_report_ms.unwrap() < 7 * D, "days, not the months of MLA: {subscriber:?}");
+    assert!(
+        !events.iter().any(|k| matches!(k, EventKind::ProductionRequested { channel: ProductionChannel::Mla, .. }))
+    );
+
+    let one_party = World { fr: PARTY, carrier: "direct_response = \"5d\"", ..BASE };
+    assert_eq!(one_party.run().0.subscriber.unwrap().channel, ProductionChannel::Mla, "DE is not a party");
+    let emergency = World { incident: "urgency = \"emergency\"", ..parties };
+    assert_eq!(emergency.run().0.subscriber.unwrap().channel, ProductionChannel::Emergency, "emergencies use Art. 9");
+
+    // The provider takes 40 days: after 30 the requester prepares an MLA request.
+    let slow = World { carrier: "direct_response = \"40d\"", ..parties };
+    let (incident, events) = slow.run();
+    let requested: Vec<ProductionChannel> = events
+        .iter()
+        .filter_map(|k| match k {
+            EventKind::ProductionRequested { channel, .. } => Some(*channel),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(requested, [ProductionChannel::Art7, ProductionChannel::Mla], "MLA follows as the fallback");
+    assert_eq!(incident.subscriber.unwrap().channel, ProductionChannel::Art7, "the late answer still comes first");
 }

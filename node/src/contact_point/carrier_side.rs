@@ -51,11 +51,7 @@ impl ContactPoint {
             LogState::Survive => {
                 let until = now.plus_ms(self.country.hold_ms + self.country.hold_renewal_ms.unwrap_or(0));
                 let emergency = self.facts(incident).emergency;
-                let law = match (emergency, case.direct) {
-                    (true, _) => &carrier.emergency_response,
-                    (false, true) => &carrier.direct_response,
-                    (false, false) => &carrier.disclosure,
-                };
+                let law = if emergency { &carrier.emergency_response } else { &carrier.disclosure };
                 // Art. 30: the next hop is disclosed to a foreign requester
                 // where the law lets it be; a domestic order and an emergency
                 // go through whatever the regime.

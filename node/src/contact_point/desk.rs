@@ -30,7 +30,6 @@ impl ContactPoint {
                 reporting_country,
                 logs: LogState::Unknown,
                 subscriber_kept: true,
-                direct: false,
                 hold_until: None,
             };
             self.dossier_mut(incident).cases.insert(hop, case);

@@ -105,6 +105,12 @@ pub enum Timer {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// 30 days after an Art. 7 order: if the provider has not answered, MLA follows.
+    Art7Fallback {
+        incident: IncidentId,
+        hop: u32,
+        to: CountryCode,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -133,8 +139,6 @@ struct Case {
     logs: LogState,
     /// The carrier still had the subscriber records when it took the order.
     subscriber_kept: bool,
-    /// A direct order (2AP Art. 7): the carrier answers on its direct-order timescale.
-    direct: bool,
     hold_until: Option<SimTime>,
 }
 
@@ -162,7 +166,24 @@ struct Dossier {
     reported: Option<usize>,
     /// Hops whose request delivery accepted, queued or already taken up.
     requested: ByHop<()>,
+    /// As requester: hops whose subscriber was asked by an Art. 7 order.
+    art7: ByHop<Art7>,
+    /// As requester: hops whose data has been produced to this country.
+    produced: ByHop<()>,
 }
+
+/// An Art. 7 order for a hop's subscriber, as its requester tracks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Art7 {
+    /// Within its 30 days: no MLA request for the hop meanwhile.
+    Pending,
+    /// 30 days passed without an answer: MLA follows.
+    Lapsed,
+}
+
+/// Second Protocol Art. 7(7): after 30 days without disclosure the
+/// requesting Party may turn to Art. 8 or MLA.
+const ART7_FALLBACK_MS: i64 = 30 * crate::time::DAY_MS;
 
 impl Dossier {
     /// The record of hop `hop`: a carrier the communication crossed twice
@@ -342,24 +363,16 @@ impl ContactPoint {
             }
             Timer::SendRequest { incident, hop, next, reporting_country } => {
                 let facts = self.facts(&incident);
-                // Between two parties that allow it, the order goes straight to the carrier.
-                let direct = self.direct_order_countries.contains(&self.country.code)
-                    && self.direct_order_countries.contains(&next.country);
                 let body = Body::PreservationRequest {
                     carrier: next.carrier.clone(),
                     reporting_country,
                     languages: self.country.languages.clone(),
                     offence: facts.offence,
                     emergency: facts.emergency,
-                    direct,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
                 self.record(out, now, &incident, hop, event);
-                if direct {
-                    // A direct order is itself the formal written order: no confirmation follows.
-                    return;
-                }
                 let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(confirm_after_ms),
@@ -384,8 +397,26 @@ impl ContactPoint {
                 self.record(out, now, &incident, hop, EventKind::Produced { to, channel });
             }
             Timer::SendProductionRequest { incident, hop, to, channel } => {
+                // An Art. 7 order still within its 30 days stands in for the MLA request.
+                let art7 = self.dossiers.get(&incident).and_then(|d| d.art7.get(hop)).copied();
+                if art7 == Some(Art7::Pending) {
+                    return;
+                }
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
                 self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
+            }
+            Timer::Art7Fallback { incident, hop, to } => {
+                let dossier = self.dossier_mut(&incident);
+                dossier.art7.insert(hop, Art7::Lapsed);
+                if dossier.produced.contains(hop) {
+                    return;
+                }
+                // 30 days without an answer: the formal route follows (Art. 7(7)).
+                let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
+                out.push(Output::SetTimer {
+                    at: now.plus_ms(prepare_ms),
+                    timer: Timer::SendProductionRequest { incident, hop, to, channel: ProductionChannel::Mla },
+                });
             }
         }
     }
@@ -396,13 +427,9 @@ impl ContactPoint {
             self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
         }
         match body {
-            Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
+            Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
                 self.dossier_mut(&incident).facts.get_or_insert(CaseFacts { offence, emergency });
-                let event = if direct {
-                    EventKind::DirectOrderReceived { from: from.clone(), carrier: carrier.clone() }
-                } else {
-                    EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() }
-                };
+                let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
                 self.record(out, now, &incident, hop, event);
                 let case = Case {
                     carrier,
@@ -410,15 +437,9 @@ impl ContactPoint {
                     reporting_country,
                     logs: LogState::Unknown,
                     subscriber_kept: true,
-                    direct,
                     hold_until: None,
                 };
                 self.dossier_mut(&incident).cases.insert(hop, case);
-                if direct {
-                    // No desk: the carrier itself takes the order.
-                    self.order_preservation(out, now, &incident, hop);
-                    return;
-                }
                 // A request in no language this desk reads is translated first.
                 let readable = languages.is_empty()
                     || self.country.languages.is_empty()
@@ -428,7 +449,10 @@ impl ContactPoint {
                 let at = self.desk_done(translated_at, emergency);
                 out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
             }
-            Body::Acknowledgement | Body::Production => {}
+            Body::Acknowledgement => {}
+            Body::Production => {
+                self.dossier_mut(&incident).produced.insert(hop, ());
+            }
             Body::PreservationResult(outcome) => {
                 // An emergency ends in disclosure to the requester: no hold to
                 // turn into production, no MLA cycle.
@@ -450,14 +474,25 @@ impl ContactPoint {
                     });
                 }
             }
-            Body::Disclosure { finding, forwarded } => {
-                if let Finding::PreviousHop(next) = finding
-                    && !forwarded
-                {
+            Body::Disclosure { finding, forwarded } => match finding {
+                Finding::PreviousHop(next) if !forwarded => {
                     let me = self.country.code.clone();
                     self.begin_hop(out, now, &incident, hop + 1, next, me);
                 }
-            }
+                // The origin: between Second Protocol parties its subscriber
+                // may be asked of the provider directly (Art. 7), no MLA.
+                Finding::Subscriber if self.art7_applies(&incident, &from) => {
+                    self.dossier_mut(&incident).art7.insert(hop, Art7::Pending);
+                    let channel = ProductionChannel::Art7;
+                    self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
+                    self.record(out, now, &incident, hop, EventKind::ProductionRequested { to: from.clone(), channel });
+                    out.push(Output::SetTimer {
+                        at: now.plus_ms(ART7_FALLBACK_MS),
+                        timer: Timer::Art7Fallback { incident, hop, to: from },
+                    });
+                }
+                Finding::PreviousHop(_) | Finding::Subscriber | Finding::Nobody => {}
+            },
             Body::WrittenConfirmation { request_sent_at } => {
                 self.record(out, now, &incident, hop, EventKind::ConfirmationReceived { from, request_sent_at });
             }
@@ -465,11 +500,13 @@ impl ContactPoint {
                 let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
                 let event = EventKind::ProductionRequestReceived { from: from.clone(), channel, hold_until };
                 self.record(out, now, &incident, hop, event);
-                // Only data still held can be produced; after the hold it is released.
-                if now <= hold_until {
+                // Only data still held can be produced; after the hold it is
+                // released. Subscriber records (Art. 7) are not the held data.
+                if now <= hold_until || channel == ProductionChannel::Art7 {
                     // An MLA request is executed by this State; an order, by the provider itself.
                     let execute_ms = match (channel, &self.epoc) {
                         (ProductionChannel::Epoc, Some(epoc)) => epoc.response.sample(&mut self.rng.carrier),
+                        (ProductionChannel::Art7, _) => self.art7_response(&incident, hop),
                         _ => self.country.mla_execution.sample(&mut self.rng.paperwork),
                     };
                     out.push(Output::SetTimer {
@@ -479,6 +516,24 @@ impl ContactPoint {
                 }
             }
         }
+    }
+
+    /// Whether this country may ask a provider in `to` for the subscriber
+    /// directly (Second Protocol Art. 7): both parties, and not an emergency,
+    /// which goes through the points of contact.
+    fn art7_applies(&self, incident: &IncidentId, to: &CountryCode) -> bool {
+        self.direct_order_countries.contains(&self.country.code)
+            && self.direct_order_countries.contains(to)
+            && !self.facts(incident).emergency
+    }
+
+    /// The provider answering an Art. 7 order on its own timescale.
+    fn art7_response(&mut self, incident: &IncidentId, hop: u32) -> i64 {
+        let carrier = self.case(incident, hop).map(|c| c.carrier.clone());
+        // Delivery accepts the order only for a hop this node was asked to
+        // preserve, so the case names one of its carriers.
+        let carrier = carrier.and_then(|id| self.carriers.get(&id)).expect("an Art. 7 order follows the hop's request");
+        carrier.direct_response.sample(&mut self.rng.carrier)
     }
 
     fn case(&self, incident: &IncidentId, hop: u32) -> Option<&Case> {

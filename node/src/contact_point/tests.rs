@@ -102,7 +102,6 @@ fn request(to: &str, at: SimTime) -> Input {
             languages: vec!["en".to_owned()],
             offence: Some(Offence::ComputerRelatedFraud),
             emergency: false,
-            direct: false,
         },
     })
 }
@@ -208,7 +207,6 @@ fn simultaneous_messages_run_in_sender_order_whatever_order_they_were_delivered(
             languages: Vec::new(),
             offence: None,
             emergency: false,
-            direct: false,
         },
     };
     let mut a = make();
@@ -234,7 +232,6 @@ fn delivery_rejects_unknown_carriers_messages_from_the_past_and_duplicates() {
         languages: Vec::new(),
         offence: None,
         emergency: false,
-        direct: false,
     };
     assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
     let mut too_fast = good.clone();

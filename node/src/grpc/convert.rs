@@ -424,7 +424,6 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             languages: languages(r.languages, "preservation_request.languages")?,
             offence: r.offence.map(|o| offence(&o, "preservation_request.offence")).transpose()?,
             emergency: r.emergency,
-            direct: r.direct,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -470,11 +469,13 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
                         field,
                         format!(
                             "`{channel}` needs no production request: the carrier's answer names the subscriber; \
-                             requests go by `mla` or `epoc`"
+                             requests go by `mla`, `epoc` or `art7`"
                         ),
                     ));
                 }
-                channel @ (ProductionChannel::Mla | ProductionChannel::Epoc) => Body::ProductionRequest { channel },
+                channel @ (ProductionChannel::Mla | ProductionChannel::Epoc | ProductionChannel::Art7) => {
+                    Body::ProductionRequest { channel }
+                }
             }
         }
         B::Production(_) => Body::Production,
@@ -509,7 +510,6 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::IncidentReported => EventKind::IncidentReported,
         K::RequestSent => EventKind::RequestSent { to: peer()?, carrier: carrier()? },
         K::RequestReceived => EventKind::RequestReceived { from: peer()?, carrier: carrier()? },
-        K::DirectOrderReceived => EventKind::DirectOrderReceived { from: peer()?, carrier: carrier()? },
         K::Acknowledged => EventKind::Acknowledged { requester: peer()? },
         K::PreservationOrdered => EventKind::PreservationOrdered { carrier: carrier()? },
         K::Preserved => EventKind::Preserved { carrier: carrier()?, until: until()? },
@@ -707,14 +707,13 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
 pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     use pb::envelope::Body as B;
     let body = match &envelope.body {
-        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, direct } => {
+        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
             B::PreservationRequest(pb::PreservationRequest {
                 carrier: carrier.0.to_string(),
                 reporting_country: reporting_country.0.to_string(),
                 languages: languages.clone(),
                 offence: offence.map(|o| o.name().to_owned()),
                 emergency: *emergency,
-                direct: *direct,
             })
         }
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
@@ -774,7 +773,6 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::IncidentReported => (K::IncidentReported, None, None, None),
         EventKind::RequestSent { to, carrier } => (K::RequestSent, Some(to), Some(carrier), None),
         EventKind::RequestReceived { from, carrier } => (K::RequestReceived, Some(from), Some(carrier), None),
-        EventKind::DirectOrderReceived { from, carrier } => (K::DirectOrderReceived, Some(from), Some(carrier), None),
         EventKind::Acknowledged { requester } => (K::Acknowledged, Some(requester), None, None),
         EventKind::PreservationOrdered { carrier } => (K::PreservationOrdered, None, Some(carrier), None),
         EventKind::Preserved { carrier, until } => (K::Preserved, None, Some(carrier), Some(*until)),

@@ -225,7 +225,6 @@ impl Gen {
                 languages: if self.chance() { Vec::new() } else { vec![self.id("l")] },
                 offence: self.offence(),
                 emergency: self.chance(),
-                direct: self.chance(),
             },
             1 => Body::Acknowledgement,
             2 => Body::PreservationResult(match self.0.random_range(0..4) {
@@ -266,8 +265,7 @@ impl Gen {
         match self.0.random_range(0..21) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
-            2 => EventKind::RequestReceived { from: c, carrier: k },
-            3 => EventKind::DirectOrderReceived { from: c, carrier: k },
+            2 | 3 => EventKind::RequestReceived { from: c, carrier: k },
             4 => EventKind::Acknowledged { requester: c },
             5 => EventKind::PreservationOrdered { carrier: k },
             6 => EventKind::Preserved { carrier: k, until: t },
