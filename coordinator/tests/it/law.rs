@@ -425,3 +425,32 @@ fn art7_asks_the_provider_for_the_origin_s_subscriber_only() {
     assert_eq!(requested, [ProductionChannel::Art7, ProductionChannel::Mla], "MLA follows as the fallback");
     assert_eq!(incident.subscriber.unwrap().channel, ProductionChannel::Art7, "the late answer still comes first");
 }
+
+/// A non-member has no point of contact: the request goes as one MLA request
+/// that includes preservation and production, its time charged once, not a
+/// preservation request and each of its answers travelling by MLA.
+#[test]
+fn a_non_member_is_asked_once_by_an_mla_request_that_includes_preservation() {
+    let mut scenario = World { de: "member_since = \"never\"", ..BASE }.scenario();
+    // Forty days, within the carrier's 90-day retention.
+    scenario.network.mla_transit = pocnet_node::Distribution::Fixed { ms: 40 * D };
+    let log = crate::support::run_both(&scenario, scenario.seed);
+    let incident = report::incident_reports(&scenario, &log.events).remove(0);
+    let events: Vec<EventKind> = log.events.into_iter().map(|e| e.kind).collect();
+    let hop = &incident.hops[0];
+    let transit = hop.request_received_ms.unwrap() - hop.request_sent_ms.unwrap();
+    assert_eq!(transit, 40 * D, "the request travels the formal way");
+    let back = hop.disclosure_received_ms.unwrap() - hop.disclosed_ms.unwrap();
+    assert!(back < H, "the answer is not charged a second MLA: {back}");
+    assert!(
+        !events.iter().any(|k| matches!(k, EventKind::ConfirmationSent { .. })),
+        "an MLA request needs no confirmation"
+    );
+    assert!(
+        !events.iter().any(|k| matches!(k, EventKind::ProductionRequested { .. })),
+        "nor a second request to produce"
+    );
+    let subscriber = incident.subscriber.as_ref().expect("produced under the one MLA request");
+    assert_eq!(subscriber.channel, ProductionChannel::Mla);
+    assert_eq!(Some(subscriber.at_ms), incident.trace.at_ms);
+}

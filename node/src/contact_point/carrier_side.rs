@@ -130,6 +130,9 @@ impl ContactPoint {
                 let to = case.reporting_country.clone();
                 let channel = if to == me {
                     Some(ProductionChannel::Domestic)
+                } else if self.formal_with(&case.requester) {
+                    // The MLA request that asked for preservation asked for production too.
+                    Some(ProductionChannel::Mla)
                 } else if self.facts(incident).emergency {
                     Some(match &self.epoc {
                         Some(epoc) if epoc.applies(&to, &me, now) => ProductionChannel::Epoc,

@@ -7,6 +7,12 @@ use crate::{Body, CountryCode, Envelope, EventKind, IncidentId, SimTime};
 use rand_distr::Distribution as _;
 
 impl ContactPoint {
+    /// Whether requests between this country and `to` go by MLA: one of them
+    /// has no point of contact in the network.
+    pub(super) fn formal_with(&self, to: &CountryCode) -> bool {
+        !self.country.member || self.non_members.contains(to)
+    }
+
     pub(super) fn send(
         &mut self,
         out: &mut Vec<Output>,
@@ -18,8 +24,10 @@ impl ContactPoint {
     ) {
         debug_assert_ne!(to, &self.country.code, "messages cross a border");
         // Without a point of contact at either end there is no expedited
-        // channel: the message goes the formal MLA way.
-        let formal = !self.country.member || self.non_members.contains(to);
+        // request: it goes as an MLA request that includes preservation, the
+        // MLA's time charged once, on the request; the answers come back
+        // the ordinary way.
+        let formal = matches!(body, Body::PreservationRequest { .. }) && self.formal_with(to);
         let entry = if formal { None } else { self.directory.get(to).cloned() };
         let law = match &entry {
             _ if formal => self.mla_transit.clone(),

@@ -373,6 +373,10 @@ impl ContactPoint {
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
                 self.record(out, now, &incident, hop, event);
+                if self.formal_with(&next.country) {
+                    // An MLA request is itself the formal request: nothing to confirm.
+                    return;
+                }
                 let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(confirm_after_ms),
@@ -456,8 +460,11 @@ impl ContactPoint {
             Body::PreservationResult(outcome) => {
                 // An emergency ends in disclosure to the requester: no hold to
                 // turn into production, no MLA cycle.
+                // Nor after an MLA request that included preservation and
+                // production (a non-member): its time was charged once.
                 if let PreservationOutcome::Preserved { .. } = outcome
                     && !self.facts(&incident).emergency
+                    && !self.formal_with(&from)
                 {
                     // The formal request that turns the hold into production:
                     // a European Production Order where the Regulation binds
