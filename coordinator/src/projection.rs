@@ -210,6 +210,8 @@ pub struct HopReport {
     pub preservation_result_received_ms: Option<i64>,
     /// The reporting country sent its production request (MLA or order).
     pub production_requested_ms: Option<i64>,
+    /// The reporting country decided not to pursue production of the held data.
+    pub production_not_pursued: bool,
     /// The channel the requester asked production through.
     pub production_channel: Option<ProductionChannel>,
     pub production_request_received_ms: Option<i64>,
@@ -425,6 +427,7 @@ impl Trace {
             EventKind::AnswerReceived { answer: Answer::PreservationResult, .. } => {
                 hop.preservation_result_received_ms = at;
             }
+            EventKind::ProductionNotPursued { .. } => hop.production_not_pursued = true,
             EventKind::ProductionRequested { .. } => {
                 hop.production_requested_ms = hop.production_requested_ms.or(at);
             }
@@ -544,6 +547,8 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
             Measure::NextRequest => within(hop.span(Stage::NextRequest), target),
             // An emergency ends in disclosure: no hold to keep, no MLA to send.
             Measure::Hold | Measure::MlaBeforeHoldExpiry | Measure::ProductionRequest if emergency => continue,
+            // Not pursuing is a decision, not a late request.
+            Measure::MlaBeforeHoldExpiry | Measure::ProductionRequest if hop.production_not_pursued => continue,
             // Once the requester knows the data is held; never sending it is a miss.
             Measure::ProductionRequest if hop.preservation_result_received_ms.is_none() => continue,
             Measure::ProductionRequest if hop.hold_until_ms.is_none() => continue,

@@ -183,6 +183,9 @@ fn subscriber_line(incident: &IncidentReport) -> String {
         ),
         None => {
             let origin = incident.trace.hop.and_then(|h| incident.hops.get(h as usize));
+            if origin.is_some_and(|o| o.production_not_pursued) {
+                return "SUBSCRIBER NOT IDENTIFIED: the requesting country did not pursue the MLA request".to_owned();
+            }
             match origin.and_then(|o| o.production_request_received_ms.zip(o.hold_until_ms)) {
                 Some((received, held)) if received > held => {
                     "SUBSCRIBER NOT IDENTIFIED: the production request arrived after the hold expired".to_owned()

@@ -99,6 +99,15 @@ pub fn scenario_schema() -> Value {
             "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party: between two such parties the origin's subscriber information is asked of the provider directly (Art. 7, subscriber information only; MLA after 30 days unanswered). The Protocol is not in force" },
             "art30": { "enum": ["direct", "order", "mla_only"], "default": "direct", "description": "Budapest Art. 30: how the next hop is disclosed to a foreign requester: at once, after a prosecutor's or judge's order (disclosure_order), or only when an MLA request or production order is executed" },
             "disclosure_order": delay("the order an art30 = \"order\" country needs before disclosure [default: median 1d, p90 3d; assumed]"),
+            "mla_follow_up": {
+                "type": "object",
+                "description": "as requester, the chance it follows held data up with a production request (MLA is often not pursued: T-CY 2014) [default: 1, always; assumed]",
+                "properties": {
+                    "intermediate": { "type": "number", "minimum": 0, "maximum": 1, "description": "for a hop that only named the next one" },
+                    "origin": { "type": "number", "minimum": 0, "maximum": 1, "description": "for the origin, whose subscriber is wanted" }
+                },
+                "additionalProperties": false
+            },
             "e_evidence": { "type": "boolean", "default": false, "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543): production between two such countries goes by European Production Order once it applies" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
             "directory": {

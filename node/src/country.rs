@@ -40,6 +40,24 @@ pub struct Country {
     pub dual_criminality: Vec<Offence>,
     /// When this country's carriers may disclose the next hop to the requester (Art. 30).
     pub disclosure: Art30,
+    /// As requester: the chance it follows preserved data up with a
+    /// production request, by the hop's role (MLA is "often not pursued").
+    pub follow_up: FollowUp,
+}
+
+/// How likely a requesting country is to pursue production of preserved data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FollowUp {
+    /// A hop that only named the next one.
+    pub intermediate: f64,
+    /// The origin: the hop whose subscriber is wanted.
+    pub origin: f64,
+}
+
+impl Default for FollowUp {
+    fn default() -> Self {
+        FollowUp { intermediate: 1.0, origin: 1.0 }
+    }
 }
 
 /// How a requested country discloses the traffic data naming the next hop

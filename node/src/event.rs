@@ -99,6 +99,10 @@ pub enum EventKind {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// The requesting country decided not to pursue production of the data held for it.
+    ProductionNotPursued {
+        to: CountryCode,
+    },
     ProductionRequestReceived {
         from: CountryCode,
         channel: ProductionChannel,
@@ -162,6 +166,7 @@ impl std::fmt::Display for EventKind {
             EventKind::ProductionRequested { to, channel } => {
                 write!(f, "{} request sent to {to}", channel.description())
             }
+            EventKind::ProductionNotPursued { to } => write!(f, "production from {to} not pursued"),
             EventKind::ProductionRequestReceived { from, channel, .. } => {
                 write!(f, "{} request received from {from}", channel.description())
             }

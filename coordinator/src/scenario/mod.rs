@@ -20,7 +20,7 @@ pub use diagnostic::{Problem, ScenarioError};
 use crate::goals::{GoalProfile, Measure};
 use jiff::Timestamp;
 use pocnet_node::Offence;
-use pocnet_node::country::Art30;
+use pocnet_node::country::{Art30, FollowUp};
 use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Epoc, IncidentReport,
     LogRecord, MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
@@ -651,6 +651,16 @@ fn country(
         },
         None => None,
     };
+    let mut follow_up = FollowUp::default();
+    if let Some(raw) = &country.mla_follow_up {
+        for (value, slot) in [(&raw.intermediate, &mut follow_up.intermediate), (&raw.origin, &mut follow_up.origin)] {
+            let Some(value) = value else { continue };
+            match pocnet_node::constraint::probability(*value.get_ref()) {
+                Ok(p) => *slot = p,
+                Err(invalid) => problems.push(span(value), invalid.0, Some("0 never follows up, 1 always".to_owned())),
+            }
+        }
+    }
     let mut dual_criminality = Vec::new();
     for offence in country.dual_criminality.iter().flatten() {
         match pocnet_node::offence::reservation(&[*offence.get_ref()]) {
@@ -680,6 +690,7 @@ fn country(
         court_order: country.court_order.map(|d| d.0),
         officers,
         dual_criminality,
+        follow_up,
         disclosure: match country.art30 {
             None | Some(raw::Art30Name::Direct) => Art30::Direct,
             Some(raw::Art30Name::Order) => Art30::Order(law(country.disclosure_order, defaults::DISCLOSURE_ORDER)),

@@ -265,7 +265,17 @@ pub struct RawCountry {
     pub art30: Option<Art30Name>,
     /// The prosecutor's or judge's order an `art30 = "order"` country needs first.
     pub disclosure_order: Option<RawDistribution>,
+    /// As requester: the chance of following held data up with a production request.
+    pub mla_follow_up: Option<RawFollowUp>,
     pub directory: Option<RawDirectory>,
+}
+
+/// `mla_follow_up = { intermediate = 0.4, origin = 0.9 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFollowUp {
+    pub intermediate: Option<Spanned<f64>>,
+    pub origin: Option<Spanned<f64>>,
 }
 
 /// `art30 = "direct" | "order" | "mla_only"`.

@@ -239,3 +239,12 @@ fn a_reservation_naming_a_convention_offence_is_refused_where_it_is_written() {
         &["`illegal-access` is a Convention offence (Art. 2)", "Art. 29(4)", "help:", "defamation, hate-speech"],
     );
 }
+
+#[test]
+fn a_follow_up_chance_outside_zero_to_one_is_refused_where_it_is_written() {
+    let stderr = check_fails(&replaced(
+        "staffing = \"24/7\"",
+        "staffing = \"24/7\"\nmla_follow_up = { intermediate = 0.3, origin = 1.5 }",
+    ));
+    assert_names(&stderr, "12:48", &["1.5 is not a probability between 0 and 1"]);
+}

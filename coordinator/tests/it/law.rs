@@ -454,3 +454,27 @@ fn a_non_member_is_asked_once_by_an_mla_request_that_includes_preservation() {
     assert_eq!(subscriber.channel, ProductionChannel::Mla);
     assert_eq!(Some(subscriber.at_ms), incident.trace.at_ms);
 }
+
+/// MLA follow-up is a decision (T-CY 2014: "often not pursued"), likelier
+/// for the origin than for a hop that only named the next one.
+#[test]
+fn production_follow_up_is_a_decision_by_hop_role() {
+    let never = World { fr: "mla_preparation = \"20d\"\nmla_follow_up = { origin = 0.0 }", ..BASE };
+    let (incident, events) = never.run();
+    assert_eq!(incident.trace.result, TraceResult::OriginPreserved, "the network did its job");
+    assert!(incident.subscriber.is_none());
+    assert!(events.iter().any(|k| matches!(k, EventKind::ProductionNotPursued { .. })));
+    assert!(incident.hops[0].goals.iter().all(|g| g.measure != Measure::MlaBeforeHoldExpiry), "not a late request");
+    let scenario = never.scenario();
+    let text = report::Report::build(&scenario, &crate::support::run_both(&scenario, 3)).render_text(&scenario);
+    assert!(text.contains("did not pursue the MLA request"), "{text}");
+    // The single hop is the origin: only the origin's chance applies.
+    let intermediate_never = World { fr: "mla_follow_up = { intermediate = 0.0 }", ..BASE };
+    assert!(intermediate_never.run().0.subscriber.is_some());
+    // Half the time, over replications.
+    let half = World { fr: "mla_follow_up = { origin = 0.5 }", ..BASE }.scenario();
+    let options = pocnet_coordinator::replication::Options { replications: 200, threads: 2, progress: false };
+    let aggregate = pocnet_coordinator::replication::aggregate(&half, 3, &options).unwrap();
+    let share = aggregate.subscribers.successes as f64 / aggregate.subscribers.trials as f64;
+    assert!((0.35..0.65).contains(&share), "{share}");
+}

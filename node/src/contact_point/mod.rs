@@ -39,6 +39,7 @@ use crate::{
 };
 use by_hop::ByHop;
 use rand_chacha::ChaCha8Rng;
+use rand_distr::Distribution as _;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, DefaultHasher};
 
@@ -170,6 +171,8 @@ struct Dossier {
     art7: ByHop<Art7>,
     /// As requester: hops whose data has been produced to this country.
     produced: ByHop<()>,
+    /// As requester: what each hop's disclosure said, `true` for the origin.
+    origin_found: ByHop<bool>,
 }
 
 /// An Art. 7 order for a hop's subscriber, as its requester tracks it.
@@ -402,8 +405,19 @@ impl ContactPoint {
             }
             Timer::SendProductionRequest { incident, hop, to, channel } => {
                 // An Art. 7 order still within its 30 days stands in for the MLA request.
-                let art7 = self.dossiers.get(&incident).and_then(|d| d.art7.get(hop)).copied();
-                if art7 == Some(Art7::Pending) {
+                let dossier = self.dossiers.get(&incident);
+                if dossier.and_then(|d| d.art7.get(hop)) == Some(&Art7::Pending) {
+                    return;
+                }
+                // Following held data up is a decision, likelier for the
+                // origin; a hop not yet known as the origin counts as intermediate.
+                let origin = dossier.and_then(|d| d.origin_found.get(hop)).copied().unwrap_or(false);
+                let follow_up = &self.country.follow_up;
+                let chance = if origin { follow_up.origin } else { follow_up.intermediate };
+                // Draw only where it can fail, so certain follow-up leaves every other draw as it was.
+                if chance < 1.0 && !rand_distr::Bernoulli::new(chance).is_ok_and(|c| c.sample(&mut self.rng.paperwork))
+                {
+                    self.record(out, now, &incident, hop, EventKind::ProductionNotPursued { to });
                     return;
                 }
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
@@ -481,25 +495,34 @@ impl ContactPoint {
                     });
                 }
             }
-            Body::Disclosure { finding, forwarded } => match finding {
-                Finding::PreviousHop(next) if !forwarded => {
-                    let me = self.country.code.clone();
-                    self.begin_hop(out, now, &incident, hop + 1, next, me);
+            Body::Disclosure { finding, forwarded } => {
+                self.note_finding(&incident, hop, &finding);
+                match finding {
+                    Finding::PreviousHop(next) if !forwarded => {
+                        let me = self.country.code.clone();
+                        self.begin_hop(out, now, &incident, hop + 1, next, me);
+                    }
+                    // The origin: between Second Protocol parties its subscriber
+                    // may be asked of the provider directly (Art. 7), no MLA.
+                    Finding::Subscriber if self.art7_applies(&incident, &from) => {
+                        self.dossier_mut(&incident).art7.insert(hop, Art7::Pending);
+                        let channel = ProductionChannel::Art7;
+                        self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
+                        self.record(
+                            out,
+                            now,
+                            &incident,
+                            hop,
+                            EventKind::ProductionRequested { to: from.clone(), channel },
+                        );
+                        out.push(Output::SetTimer {
+                            at: now.plus_ms(ART7_FALLBACK_MS),
+                            timer: Timer::Art7Fallback { incident, hop, to: from },
+                        });
+                    }
+                    Finding::PreviousHop(_) | Finding::Subscriber | Finding::Nobody => {}
                 }
-                // The origin: between Second Protocol parties its subscriber
-                // may be asked of the provider directly (Art. 7), no MLA.
-                Finding::Subscriber if self.art7_applies(&incident, &from) => {
-                    self.dossier_mut(&incident).art7.insert(hop, Art7::Pending);
-                    let channel = ProductionChannel::Art7;
-                    self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
-                    self.record(out, now, &incident, hop, EventKind::ProductionRequested { to: from.clone(), channel });
-                    out.push(Output::SetTimer {
-                        at: now.plus_ms(ART7_FALLBACK_MS),
-                        timer: Timer::Art7Fallback { incident, hop, to: from },
-                    });
-                }
-                Finding::PreviousHop(_) | Finding::Subscriber | Finding::Nobody => {}
-            },
+            }
             Body::WrittenConfirmation { request_sent_at } => {
                 self.record(out, now, &incident, hop, EventKind::ConfirmationReceived { from, request_sent_at });
             }
@@ -523,6 +546,16 @@ impl ContactPoint {
                 }
             }
         }
+    }
+
+    /// As requester, remembers whether a hop's disclosure named the origin.
+    fn note_finding(&mut self, incident: &IncidentId, hop: u32, finding: &Finding) {
+        let origin = match finding {
+            Finding::Subscriber => true,
+            Finding::PreviousHop(_) => false,
+            Finding::Nobody => return,
+        };
+        self.dossier_mut(incident).origin_found.insert(hop, origin);
     }
 
     /// Whether this country may ask a provider in `to` for the subscriber

@@ -24,6 +24,7 @@ fn country(code: &str) -> Country {
         officers: None,
         dual_criminality: Vec::new(),
         disclosure: crate::country::Art30::Direct,
+        follow_up: crate::country::FollowUp::default(),
     }
 }
 

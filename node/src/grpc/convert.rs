@@ -10,7 +10,7 @@
 
 use crate::constraint::{self, Invalid};
 use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
-use crate::country::Art30;
+use crate::country::{Art30, FollowUp};
 use crate::runtime::DeliveryError;
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
@@ -189,6 +189,12 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         court_order: optional_distribution(value.court_order, "court_order")?,
         officers: value.officers.map(|n| constraint::officers(n).map_err(FieldError::at("officers"))).transpose()?,
         dual_criminality: reservation(&value.dual_criminality)?,
+        follow_up: FollowUp {
+            intermediate: constraint::probability(value.follow_up_intermediate.unwrap_or(1.0))
+                .map_err(FieldError::at("follow_up_intermediate"))?,
+            origin: constraint::probability(value.follow_up_origin.unwrap_or(1.0))
+                .map_err(FieldError::at("follow_up_origin"))?,
+        },
         disclosure: match value.art30.as_str() {
             "" | "direct" => Art30::Direct,
             "order" => Art30::Order(distribution(value.disclosure_order, "disclosure_order")?),
@@ -528,6 +534,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::ConfirmationSent => EventKind::ConfirmationSent { to: peer()? },
         K::ConfirmationReceived => EventKind::ConfirmationReceived { from: peer()?, request_sent_at: until()? },
         K::ProductionRequested => EventKind::ProductionRequested { to: peer()?, channel: channel()? },
+        K::ProductionNotPursued => EventKind::ProductionNotPursued { to: peer()? },
         K::ProductionRequestReceived => {
             EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
         }
@@ -608,6 +615,8 @@ fn country_to_proto(c: &Country) -> pb::Country {
         officers: c.officers,
         dual_criminality: c.dual_criminality.iter().map(|o| o.name().to_owned()).collect(),
         art30: c.disclosure.name().to_owned(),
+        follow_up_intermediate: Some(c.follow_up.intermediate),
+        follow_up_origin: Some(c.follow_up.origin),
         disclosure_order: match &c.disclosure {
             Art30::Order(order) => Some(distribution_to_proto(order)),
             Art30::Direct | Art30::MlaOnly => None,
@@ -806,6 +815,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
             out.channel = channel.name().to_owned();
             (K::ProductionRequested, Some(to), None, None)
         }
+        EventKind::ProductionNotPursued { to } => (K::ProductionNotPursued, Some(to), None, None),
         EventKind::ProductionRequestReceived { from, channel, hold_until } => {
             out.channel = channel.name().to_owned();
             (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))

@@ -118,6 +118,7 @@ impl Gen {
             } else {
                 Offence::ALL.into_iter().filter(|o| o.convention_article().is_none()).collect()
             },
+            follow_up: FollowUp { intermediate: self.pick(&[0.0, 0.3, 1.0]), origin: self.pick(&[0.0, 0.9, 1.0]) },
             disclosure: match self.0.random_range(0..3) {
                 0 => Art30::Direct,
                 1 => Art30::Order(self.law()),
@@ -265,7 +266,8 @@ impl Gen {
         match self.0.random_range(0..21) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
-            2 | 3 => EventKind::RequestReceived { from: c, carrier: k },
+            2 => EventKind::RequestReceived { from: c, carrier: k },
+            3 => EventKind::ProductionNotPursued { to: c },
             4 => EventKind::Acknowledged { requester: c },
             5 => EventKind::PreservationOrdered { carrier: k },
             6 => EventKind::Preserved { carrier: k, until: t },
