@@ -119,16 +119,23 @@ pub struct CompareArgs {
     /// Replications per variant
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub replications: u64,
-    /// Base seed shared by every variant; defaults to the first scenario's `seed`
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// What every study of variants under common random numbers takes.
+#[derive(Args)]
+pub struct StudyArgs {
+    /// Base seed shared by every variant; defaults to the (first) scenario's `seed`
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads [default: all cores]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
-    /// Also write the comparison as JSON (format in docs/report.md)
+    /// Also write the results as JSON (formats in docs/report.md)
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
-    /// Write the comparison as a self-contained HTML page
+    /// Write the results, with their charts, as a self-contained HTML page
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
 }
@@ -143,18 +150,8 @@ pub struct SensitivityArgs {
     /// Each parameter is divided and multiplied by this (above 1)
     #[arg(long, default_value_t = 2.0, value_parser = parse_factor)]
     pub factor: f64,
-    /// Base seed shared by every variant; defaults to the scenario's `seed`
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads [default: all cores]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub threads: Option<u16>,
-    /// Also write the ranking as JSON (format in docs/report.md)
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
-    /// Write the ranking with tornado charts as a self-contained HTML page
-    #[arg(long, value_name = "PATH")]
-    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArgs,
 }
 
 fn parse_factor(text: &str) -> Result<f64, String> {

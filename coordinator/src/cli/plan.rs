@@ -74,7 +74,7 @@ impl RunPlan {
 
 impl ComparePlan {
     pub fn lower(args: CompareArgs) -> anyhow::Result<Lowered<ComparePlan>> {
-        let outputs = Outputs::checked(args.json, args.html, None)?;
+        let outputs = Outputs::checked(args.study.json, args.study.html, None)?;
         let mut variants = Vec::new();
         match (&args.vary, args.files.as_slice()) {
             (Some(vary), [file]) => {
@@ -107,8 +107,8 @@ impl ComparePlan {
                 }
             }
         }
-        let seed = args.seed.unwrap_or(variants[0].scenario.seed);
-        let options = options(args.replications, args.threads);
+        let seed = args.study.seed.unwrap_or(variants[0].scenario.seed);
+        let options = options(args.replications, args.study.threads);
         Ok(Lowered::Ready(ComparePlan { variants, seed, options, outputs }))
     }
 }
@@ -123,10 +123,10 @@ pub struct SensitivityPlan {
 
 impl SensitivityPlan {
     pub fn lower(args: SensitivityArgs) -> anyhow::Result<Lowered<SensitivityPlan>> {
-        let outputs = Outputs::checked(args.json, args.html, None)?;
+        let outputs = Outputs::checked(args.study.json, args.study.html, None)?;
         let Some(scenario) = load(&args.file)? else { return Ok(Lowered::Invalid) };
-        let seed = args.seed.unwrap_or(scenario.seed);
-        let options = options(args.replications, args.threads);
+        let seed = args.study.seed.unwrap_or(scenario.seed);
+        let options = options(args.replications, args.study.threads);
         Ok(Lowered::Ready(SensitivityPlan { scenario, seed, factor: args.factor, options, outputs }))
     }
 }
