@@ -31,6 +31,8 @@ pub enum Cause {
     Unidentified,
     /// Only an MLA request could open the data (Art. 30), and it came after the hold lapsed.
     HoldLapsed,
+    /// A wrong timestamp or time zone named someone else.
+    Misidentified,
     /// The run ended with the trace neither stopped nor at the origin.
     Incomplete,
 }
@@ -44,6 +46,7 @@ impl Cause {
             Cause::Refused => "refused (dual criminality)",
             Cause::Unidentified => "nobody identified (CGN or records gone)",
             Cause::HoldLapsed => "hold lapsed before the MLA (Art. 30 on MLA only)",
+            Cause::Misidentified => "wrong person named (timestamp or time zone error)",
             Cause::Incomplete => "incomplete",
         }
     }
@@ -198,6 +201,7 @@ impl Aggregate {
                         Some(HopOutcome::Refused) => Cause::Refused,
                         Some(HopOutcome::Unidentified) => Cause::Unidentified,
                         Some(HopOutcome::HoldLapsed) => Cause::HoldLapsed,
+                        Some(HopOutcome::Misidentified) => Cause::Misidentified,
                         _ => Cause::LogsExpired,
                     };
                     let country = incident.hops.get(hop as usize).map(|h| h.country.clone()).unwrap_or_default();

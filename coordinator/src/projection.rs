@@ -168,6 +168,8 @@ pub enum HopOutcome {
     /// Held, but only a production request could open it (Art. 30 on MLA
     /// only), and that arrived after the hold had lapsed: the data was released.
     HoldLapsed,
+    /// The request named the wrong moment: the data names someone else.
+    Misidentified,
     NextHopDisclosed,
     /// The carrier's data shows its own subscriber: the origin.
     OriginFound,
@@ -399,6 +401,10 @@ impl Trace {
                     "no longer kept the subscriber records: the account holder is unknown".to_owned()
                 });
             }
+            EventKind::Misidentified { .. } => {
+                hop.disclosed_ms = at;
+                hop.outcome = HopOutcome::Misidentified;
+            }
             EventKind::Disclosed { next_hop, .. } => {
                 hop.disclosed_ms = at;
                 hop.next_hop = Some(next_hop.clone());
@@ -609,12 +615,13 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
                 | HopOutcome::Refused
                 | HopOutcome::Unidentified
                 | HopOutcome::HoldLapsed
+                | HopOutcome::Misidentified
         )
     };
     if let Some(hop) = hops.iter().find(stops) {
         let at = match hop.outcome {
             HopOutcome::Refused => hop.acknowledged_ms,
-            HopOutcome::Unidentified => hop.disclosed_ms,
+            HopOutcome::Unidentified | HopOutcome::Misidentified => hop.disclosed_ms,
             HopOutcome::HoldLapsed => hop.hold_until_ms,
             _ => hop.logs_expired_ms,
         };
@@ -625,6 +632,12 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
                 "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
                 hop.country,
                 hop.refused_offence.map_or("?", Offence::name)
+            )
+        } else if hop.outcome == HopOutcome::Misidentified {
+            format!(
+                "the request to {} gave the wrong timestamp or time zone: {}'s data for that moment names someone \
+                 else, an innocent person (worse than nobody)",
+                hop.country, hop.carrier
             )
         } else if hop.outcome == HopOutcome::HoldLapsed {
             format!(

@@ -246,6 +246,7 @@ impl Report {
                     HopOutcome::Refused => "REFUSED (dual criminality)".to_owned(),
                     HopOutcome::Unidentified => "NOBODY IDENTIFIED (CGN)".to_owned(),
                     HopOutcome::HoldLapsed => "HOLD LAPSED before the MLA".to_owned(),
+                    HopOutcome::Misidentified => "WRONG PERSON (timestamp error)".to_owned(),
                     HopOutcome::NextHopDisclosed => match &hop.next_hop {
                         Some(next) => format!("next hop {} ({})", next.carrier, next.country),
                         None => "next hop disclosed".to_owned(),

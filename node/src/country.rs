@@ -43,6 +43,9 @@ pub struct Country {
     /// As requester: the chance it follows preserved data up with a
     /// production request, by the hop's role (MLA is "often not pursued").
     pub follow_up: FollowUp,
+    /// As requester: the chance a request gives the wrong timestamp or time
+    /// zone for the communication (a wrong offset names the wrong subscriber).
+    pub timestamp_errors: f64,
 }
 
 /// How likely a requesting country is to pursue production of preserved data.

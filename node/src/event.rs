@@ -67,6 +67,11 @@ pub enum EventKind {
     Unidentified {
         carrier: CarrierId,
     },
+    /// The request named the wrong moment: the carrier's data names someone
+    /// who had nothing to do with the communication.
+    Misidentified {
+        carrier: CarrierId,
+    },
     Disclosed {
         carrier: CarrierId,
         next_hop: NextHop,
@@ -146,6 +151,9 @@ impl std::fmt::Display for EventKind {
             }
             EventKind::Unidentified { carrier } => {
                 write!(f, "{carrier} cannot single out a subscriber (carrier-grade NAT without source port)")
+            }
+            EventKind::Misidentified { carrier } => {
+                write!(f, "{carrier} matched the wrong moment (timestamp or time zone error): someone else named")
             }
             EventKind::Disclosed { carrier, next_hop } => {
                 write!(f, "{carrier} traffic data disclosed: previous hop {} in {}", next_hop.carrier, next_hop.country)

@@ -32,6 +32,8 @@ pub enum Body {
         languages: Vec<String>,
         offence: Option<Offence>,
         emergency: bool,
+        /// The requester gave the wrong timestamp or time zone for the communication.
+        timestamp_error: bool,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),
@@ -79,6 +81,9 @@ pub enum Finding {
     Subscriber,
     /// The logs cannot single out a subscriber (carrier-grade NAT without the source port).
     Nobody,
+    /// The request's timestamp or time zone was wrong: the carrier's data
+    /// for that moment names someone else (worse than nobody).
+    Misidentified,
 }
 
 /// A carrier named by a disclosure, and the country whose point of contact

@@ -661,6 +661,13 @@ fn country(
             }
         }
     }
+    let timestamp_errors = match &country.timestamp_errors {
+        None => 0.0,
+        Some(p) => pocnet_node::constraint::probability(*p.get_ref()).unwrap_or_else(|invalid| {
+            problems.push(span(p), invalid.0, Some("the share of requests giving the wrong moment, 0 to 1".to_owned()));
+            0.0
+        }),
+    };
     let mut dual_criminality = Vec::new();
     for offence in country.dual_criminality.iter().flatten() {
         match pocnet_node::offence::reservation(&[*offence.get_ref()]) {
@@ -691,6 +698,7 @@ fn country(
         officers,
         dual_criminality,
         follow_up,
+        timestamp_errors,
         disclosure: match country.art30 {
             None | Some(raw::Art30Name::Direct) => Art30::Direct,
             Some(raw::Art30Name::Order) => Art30::Order(law(country.disclosure_order, defaults::DISCLOSURE_ORDER)),

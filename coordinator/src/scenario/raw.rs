@@ -267,6 +267,8 @@ pub struct RawCountry {
     pub disclosure_order: Option<RawDistribution>,
     /// As requester: the chance of following held data up with a production request.
     pub mla_follow_up: Option<RawFollowUp>,
+    /// As requester: the chance a request gives the wrong timestamp or time zone.
+    pub timestamp_errors: Option<Spanned<f64>>,
     pub directory: Option<RawDirectory>,
 }
 

@@ -478,3 +478,28 @@ fn production_follow_up_is_a_decision_by_hop_role() {
     let share = aggregate.subscribers.successes as f64 / aggregate.subscribers.trials as f64;
     assert!((0.35..0.65).contains(&share), "{share}");
 }
+
+/// A request with the wrong timestamp or UTC offset makes the carrier look up
+/// the wrong moment: it names someone else, and the trace ends on an
+/// innocent person, which is worse than naming nobody.
+#[test]
+fn a_timestamp_error_names_the_wrong_person() {
+    let careless = World { fr: "mla_preparation = \"20d\"\ntimestamp_errors = 1.0", ..BASE };
+    let (incident, _) = careless.run();
+    assert_eq!(incident.trace.result, TraceResult::Stopped);
+    assert_eq!(incident.hops[0].outcome, pocnet_coordinator::report::HopOutcome::Misidentified);
+    assert!(incident.trace.reason.contains("wrong timestamp or time zone"), "{}", incident.trace.reason);
+    assert!(incident.subscriber.is_none());
+    let mut aggregate = pocnet_coordinator::analysis::Aggregate::new();
+    aggregate.add(&careless.scenario(), 0, std::slice::from_ref(&incident));
+    assert!(aggregate.deaths.keys().any(|(_, _, c)| *c == pocnet_coordinator::analysis::Cause::Misidentified));
+    // The reporting country's own carrier is ordered at home, where the moment is known.
+    let domestic = World { chain: "\"fr\"", fr: "timestamp_errors = 1.0", ..BASE }.run().0;
+    assert_eq!(domestic.trace.result, TraceResult::OriginPreserved);
+    // A share of the requests, over replications.
+    let some = World { fr: "timestamp_errors = 0.3", ..BASE }.scenario();
+    let options = pocnet_coordinator::replication::Options { replications: 200, threads: 2, progress: false };
+    let aggregate = pocnet_coordinator::replication::aggregate(&some, 3, &options).unwrap();
+    let survived = aggregate.traces.successes as f64 / aggregate.traces.trials as f64;
+    assert!((0.55..0.85).contains(&survived), "{survived}");
+}

@@ -97,6 +97,8 @@ impl ContactPoint {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let log = self.log(incident, hop, &case.carrier);
         let finding = match (&log.previous, log.identifiable) {
+            // A domestic order knows its own moment; a foreign request may not.
+            _ if case.timestamp_error => Finding::Misidentified,
             (_, false) => Finding::Nobody,
             (Some(previous), true) => Finding::PreviousHop(previous.clone()),
             // At the origin the traffic data points at an account: its holder
@@ -147,6 +149,9 @@ impl ContactPoint {
             }
             Finding::Nobody => {
                 self.record(out, now, incident, hop, EventKind::Unidentified { carrier: case.carrier.clone() });
+            }
+            Finding::Misidentified => {
+                self.record(out, now, incident, hop, EventKind::Misidentified { carrier: case.carrier.clone() });
             }
         }
         if case.reporting_country != me {

@@ -31,6 +31,7 @@ impl ContactPoint {
                 logs: LogState::Unknown,
                 subscriber_kept: true,
                 hold_until: None,
+                timestamp_error: false,
             };
             self.dossier_mut(incident).cases.insert(hop, case);
             Timer::Acknowledge { incident: incident.clone(), hop }

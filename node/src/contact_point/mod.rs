@@ -141,6 +141,8 @@ struct Case {
     /// The carrier still had the subscriber records when it took the order.
     subscriber_kept: bool,
     hold_until: Option<SimTime>,
+    /// The request named the wrong moment: whatever the data shows is someone else's.
+    timestamp_error: bool,
 }
 
 struct Streams {
@@ -366,12 +368,18 @@ impl ContactPoint {
             }
             Timer::SendRequest { incident, hop, next, reporting_country } => {
                 let facts = self.facts(&incident);
+                // A wrong offset or timestamp slips into some requests; draw
+                // only where it can, so a careful desk leaves every other draw as it was.
+                let chance = self.country.timestamp_errors;
+                let timestamp_error =
+                    chance > 0.0 && rand_distr::Bernoulli::new(chance).is_ok_and(|c| c.sample(&mut self.rng.paperwork));
                 let body = Body::PreservationRequest {
                     carrier: next.carrier.clone(),
                     reporting_country,
                     languages: self.country.languages.clone(),
                     offence: facts.offence,
                     emergency: facts.emergency,
+                    timestamp_error,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
@@ -445,7 +453,14 @@ impl ContactPoint {
             self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
         }
         match body {
-            Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
+            Body::PreservationRequest {
+                carrier,
+                reporting_country,
+                languages,
+                offence,
+                emergency,
+                timestamp_error,
+            } => {
                 self.dossier_mut(&incident).facts.get_or_insert(CaseFacts { offence, emergency });
                 let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
                 self.record(out, now, &incident, hop, event);
@@ -456,6 +471,7 @@ impl ContactPoint {
                     logs: LogState::Unknown,
                     subscriber_kept: true,
                     hold_until: None,
+                    timestamp_error,
                 };
                 self.dossier_mut(&incident).cases.insert(hop, case);
                 // A request in no language this desk reads is translated first.
@@ -520,7 +536,7 @@ impl ContactPoint {
                             timer: Timer::Art7Fallback { incident, hop, to: from },
                         });
                     }
-                    Finding::PreviousHop(_) | Finding::Subscriber | Finding::Nobody => {}
+                    Finding::PreviousHop(_) | Finding::Subscriber | Finding::Nobody | Finding::Misidentified => {}
                 }
             }
             Body::WrittenConfirmation { request_sent_at } => {
@@ -553,7 +569,7 @@ impl ContactPoint {
         let origin = match finding {
             Finding::Subscriber => true,
             Finding::PreviousHop(_) => false,
-            Finding::Nobody => return,
+            Finding::Nobody | Finding::Misidentified => return,
         };
         self.dossier_mut(incident).origin_found.insert(hop, origin);
     }

@@ -25,6 +25,7 @@ fn country(code: &str) -> Country {
         dual_criminality: Vec::new(),
         disclosure: crate::country::Art30::Direct,
         follow_up: crate::country::FollowUp::default(),
+        timestamp_errors: 0.0,
     }
 }
 
@@ -103,6 +104,7 @@ fn request(to: &str, at: SimTime) -> Input {
             languages: vec!["en".to_owned()],
             offence: Some(Offence::ComputerRelatedFraud),
             emergency: false,
+            timestamp_error: false,
         },
     })
 }
@@ -208,6 +210,7 @@ fn simultaneous_messages_run_in_sender_order_whatever_order_they_were_delivered(
             languages: Vec::new(),
             offence: None,
             emergency: false,
+            timestamp_error: false,
         },
     };
     let mut a = make();
@@ -233,6 +236,7 @@ fn delivery_rejects_unknown_carriers_messages_from_the_past_and_duplicates() {
         languages: Vec::new(),
         offence: None,
         emergency: false,
+        timestamp_error: false,
     };
     assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
     let mut too_fast = good.clone();

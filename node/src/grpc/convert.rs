@@ -189,6 +189,8 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         court_order: optional_distribution(value.court_order, "court_order")?,
         officers: value.officers.map(|n| constraint::officers(n).map_err(FieldError::at("officers"))).transpose()?,
         dual_criminality: reservation(&value.dual_criminality)?,
+        timestamp_errors: constraint::probability(value.timestamp_errors)
+            .map_err(FieldError::at("timestamp_errors"))?,
         follow_up: FollowUp {
             intermediate: constraint::probability(value.follow_up_intermediate.unwrap_or(1.0))
                 .map_err(FieldError::at("follow_up_intermediate"))?,
@@ -430,6 +432,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             languages: languages(r.languages, "preservation_request.languages")?,
             offence: r.offence.map(|o| offence(&o, "preservation_request.offence")).transpose()?,
             emergency: r.emergency,
+            timestamp_error: r.timestamp_error,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -458,7 +461,8 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
                 F::NextHop(hop) => Finding::PreviousHop(next_hop(Some(hop), "disclosure.next_hop")?),
                 F::SubscriberIdentified(true) => Finding::Subscriber,
                 F::NobodyIdentified(true) => Finding::Nobody,
-                F::SubscriberIdentified(false) | F::NobodyIdentified(false) => {
+                F::Misidentified(true) => Finding::Misidentified,
+                F::SubscriberIdentified(false) | F::NobodyIdentified(false) | F::Misidentified(false) => {
                     return Err(FieldError::new("disclosure.finding", "a flag of the oneof must be true when set"));
                 }
             };
@@ -535,6 +539,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::ConfirmationReceived => EventKind::ConfirmationReceived { from: peer()?, request_sent_at: until()? },
         K::ProductionRequested => EventKind::ProductionRequested { to: peer()?, channel: channel()? },
         K::ProductionNotPursued => EventKind::ProductionNotPursued { to: peer()? },
+        K::Misidentified => EventKind::Misidentified { carrier: carrier()? },
         K::ProductionRequestReceived => {
             EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
         }
@@ -615,6 +620,7 @@ fn country_to_proto(c: &Country) -> pb::Country {
         officers: c.officers,
         dual_criminality: c.dual_criminality.iter().map(|o| o.name().to_owned()).collect(),
         art30: c.disclosure.name().to_owned(),
+        timestamp_errors: c.timestamp_errors,
         follow_up_intermediate: Some(c.follow_up.intermediate),
         follow_up_origin: Some(c.follow_up.origin),
         disclosure_order: match &c.disclosure {
@@ -716,13 +722,14 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
 pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     use pb::envelope::Body as B;
     let body = match &envelope.body {
-        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency } => {
+        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, timestamp_error } => {
             B::PreservationRequest(pb::PreservationRequest {
                 carrier: carrier.0.to_string(),
                 reporting_country: reporting_country.0.to_string(),
                 languages: languages.clone(),
                 offence: offence.map(|o| o.name().to_owned()),
                 emergency: *emergency,
+                timestamp_error: *timestamp_error,
             })
         }
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
@@ -744,6 +751,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
                     Finding::PreviousHop(hop) => F::NextHop(next_hop_to_proto(hop)),
                     Finding::Subscriber => F::SubscriberIdentified(true),
                     Finding::Nobody => F::NobodyIdentified(true),
+                    Finding::Misidentified => F::Misidentified(true),
                 }),
                 forwarded: *forwarded,
             })
@@ -816,6 +824,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
             (K::ProductionRequested, Some(to), None, None)
         }
         EventKind::ProductionNotPursued { to } => (K::ProductionNotPursued, Some(to), None, None),
+        EventKind::Misidentified { carrier } => (K::Misidentified, None, Some(carrier), None),
         EventKind::ProductionRequestReceived { from, channel, hold_until } => {
             out.channel = channel.name().to_owned();
             (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))

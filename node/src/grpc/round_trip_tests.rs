@@ -118,6 +118,7 @@ impl Gen {
             } else {
                 Offence::ALL.into_iter().filter(|o| o.convention_article().is_none()).collect()
             },
+            timestamp_errors: self.pick(&[0.0, 0.02, 1.0]),
             follow_up: FollowUp { intermediate: self.pick(&[0.0, 0.3, 1.0]), origin: self.pick(&[0.0, 0.9, 1.0]) },
             disclosure: match self.0.random_range(0..3) {
                 0 => Art30::Direct,
@@ -226,6 +227,7 @@ impl Gen {
                 languages: if self.chance() { Vec::new() } else { vec![self.id("l")] },
                 offence: self.offence(),
                 emergency: self.chance(),
+                timestamp_error: self.chance(),
             },
             1 => Body::Acknowledgement,
             2 => Body::PreservationResult(match self.0.random_range(0..4) {
@@ -235,10 +237,11 @@ impl Gen {
                 _ => PreservationOutcome::Refused { offence: self.pick(&Offence::ALL) },
             }),
             3 => Body::Disclosure {
-                finding: match self.0.random_range(0..3) {
+                finding: match self.0.random_range(0..4) {
                     0 => Finding::PreviousHop(self.next_hop()),
                     1 => Finding::Subscriber,
-                    _ => Finding::Nobody,
+                    2 => Finding::Nobody,
+                    _ => Finding::Misidentified,
                 },
                 forwarded: self.chance(),
             },
@@ -263,7 +266,7 @@ impl Gen {
 
     fn event_kind(&mut self) -> EventKind {
         let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
-        match self.0.random_range(0..21) {
+        match self.0.random_range(0..22) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
             2 => EventKind::RequestReceived { from: c, carrier: k },
@@ -277,6 +280,7 @@ impl Gen {
             10 => EventKind::MessageLost { to: c },
             11 => EventKind::Refused { carrier: k, offence: self.pick(&Offence::ALL) },
             12 => EventKind::Unidentified { carrier: k },
+            21 => EventKind::Misidentified { carrier: k },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
             14 => EventKind::OriginFound { carrier: k },
             15 => EventKind::AnswerReceived { from: c, answer: self.pick(&Answer::ALL) },
