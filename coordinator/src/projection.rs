@@ -214,6 +214,8 @@ pub struct HopReport {
     pub production_requested_ms: Option<i64>,
     /// The reporting country decided not to pursue production of the held data.
     pub production_not_pursued: bool,
+    /// The hold was renewed at the requester's request (then `hold_until_ms` is the renewed end).
+    pub hold_renewed: bool,
     /// The channel the requester asked production through.
     pub production_channel: Option<ProductionChannel>,
     pub production_request_received_ms: Option<i64>,
@@ -434,6 +436,10 @@ impl Trace {
                 hop.preservation_result_received_ms = at;
             }
             EventKind::ProductionNotPursued { .. } => hop.production_not_pursued = true,
+            EventKind::HoldRenewed { until, .. } => {
+                hop.hold_until_ms = Some(until.ms());
+                hop.hold_renewed = true;
+            }
             EventKind::ProductionRequested { .. } => {
                 hop.production_requested_ms = hop.production_requested_ms.or(at);
             }

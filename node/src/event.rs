@@ -104,6 +104,11 @@ pub enum EventKind {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// The hold was renewed on the requester's request, before it lapsed.
+    HoldRenewed {
+        from: CountryCode,
+        until: SimTime,
+    },
     /// The requesting country decided not to pursue production of the data held for it.
     ProductionNotPursued {
         to: CountryCode,
@@ -175,6 +180,9 @@ impl std::fmt::Display for EventKind {
                 write!(f, "{} request sent to {to}", channel.description())
             }
             EventKind::ProductionNotPursued { to } => write!(f, "production from {to} not pursued"),
+            EventKind::HoldRenewed { from, until } => {
+                write!(f, "hold renewed at the request of {from} (to sim ms {})", until.ms())
+            }
             EventKind::ProductionRequestReceived { from, channel, .. } => {
                 write!(f, "{} request received from {from}", channel.description())
             }

@@ -53,6 +53,9 @@ pub enum Body {
     },
     /// The preserved data, produced under the production request.
     Production,
+    /// The requester asks for the hold to be renewed before it lapses
+    /// (Art. 29(7), 18 U.S.C. 2703(f): 90 + 90 days).
+    HoldRenewal,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +105,7 @@ impl Body {
             Body::WrittenConfirmation { .. } => "written confirmation",
             Body::ProductionRequest { channel: ProductionChannel::Mla } => "MLA request",
             Body::ProductionRequest { .. } => "production order",
+            Body::HoldRenewal => "hold renewal",
             Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } | Body::Production => {
                 self.answer().map_or("answer", Answer::name)
             }
@@ -115,9 +119,10 @@ impl Body {
             Body::PreservationResult(_) => Some(Answer::PreservationResult),
             Body::Disclosure { .. } => Some(Answer::Disclosure),
             Body::Production => Some(Answer::Production),
-            Body::PreservationRequest { .. } | Body::WrittenConfirmation { .. } | Body::ProductionRequest { .. } => {
-                None
-            }
+            Body::PreservationRequest { .. }
+            | Body::WrittenConfirmation { .. }
+            | Body::ProductionRequest { .. }
+            | Body::HoldRenewal => None,
         }
     }
 }

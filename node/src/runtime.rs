@@ -215,7 +215,7 @@ impl NodeRuntime {
             }
             // A confirmation or MLA request may overtake its request only if
             // the request is already queued here.
-            Body::WrittenConfirmation { .. } | Body::ProductionRequest { .. } => {
+            Body::WrittenConfirmation { .. } | Body::ProductionRequest { .. } | Body::HoldRenewal => {
                 if !self.machine.has_case(incident, hop) && !self.machine.was_requested(incident, hop) {
                     return Err(unknown_case());
                 }

@@ -527,15 +527,6 @@ fn a_carrier_with_business_hours_acts_on_orders_only_when_its_staff_are_in() {
 }
 
 #[test]
-fn a_renewable_hold_gives_the_mla_request_more_time() {
-    let plain = run(&one_hop_world("hold = \"90d\"", ""));
-    let renewed = run(&one_hop_world("hold = \"90d\"\nhold_renewal = \"90d\"", ""));
-    let held = |i: &IncidentReport| i.hops[0].hold_until_ms.unwrap() - i.hops[0].preserved_ms.unwrap();
-    assert_eq!(held(&plain), 90 * 24 * H);
-    assert_eq!(held(&renewed), 180 * 24 * H);
-}
-
-#[test]
 fn without_subscriber_records_the_origin_names_nobody() {
     // The origin carrier keeps traffic data 2 days but who held the account
     // 30 minutes: the order reaches it 40 minutes after the communication,

@@ -503,3 +503,24 @@ fn a_timestamp_error_names_the_wrong_person() {
     let survived = aggregate.traces.successes as f64 / aggregate.traces.trials as f64;
     assert!((0.55..0.85).contains(&survived), "{survived}");
 }
+
+/// A hold renewal is an action with a deadline (Art. 29(7), 18 U.S.C.
+/// 2703(f): 90 + 90 days): the requester asks for it a week before the hold
+/// lapses, unless it has sent its production request by then.
+#[test]
+fn a_hold_is_renewed_only_when_the_requester_asks_in_time() {
+    let hold = "hold = \"90d\"\nhold_renewal = \"90d\"";
+    let held = |i: &IncidentReport| i.hops[0].hold_until_ms.unwrap() - i.hops[0].preserved_ms.unwrap();
+    // The MLA request leaves after 20 days: no renewal needed, none asked.
+    let prompt = World { de: hold, ..BASE }.run().0;
+    assert_eq!(held(&prompt), 90 * D);
+    assert!(!prompt.hops[0].hold_renewed);
+    // It leaves after 100 days: the renewal asked at day 83 keeps the data for it.
+    let slow = World { de: hold, fr: "mla_preparation = \"100d\"", ..BASE }.run().0;
+    assert!(slow.hops[0].hold_renewed);
+    assert_eq!(held(&slow), 180 * D);
+    assert!(slow.subscriber.is_some(), "produced from the renewed hold");
+    // Without a renewal in the law, the same request finds the data released.
+    let no_renewal = World { de: "hold = \"90d\"", fr: "mla_preparation = \"100d\"", ..BASE }.run().0;
+    assert!(no_renewal.subscriber.is_none());
+}

@@ -49,7 +49,8 @@ impl ContactPoint {
         let carrier_id = case.carrier.clone();
         let outcome = match case.logs {
             LogState::Survive => {
-                let until = now.plus_ms(self.country.hold_ms + self.country.hold_renewal_ms.unwrap_or(0));
+                // A renewal, where the law has one, must be asked for (`renew_hold`).
+                let until = now.plus_ms(self.country.hold_ms);
                 let emergency = self.facts(incident).emergency;
                 let law = if emergency { &carrier.emergency_response } else { &carrier.disclosure };
                 // Art. 30: the next hop is disclosed to a foreign requester

@@ -32,6 +32,7 @@ impl ContactPoint {
                 subscriber_kept: true,
                 hold_until: None,
                 timestamp_error: false,
+                hold_renewed: false,
             };
             self.dossier_mut(incident).cases.insert(hop, case);
             Timer::Acknowledge { incident: incident.clone(), hop }

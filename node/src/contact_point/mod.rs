@@ -106,6 +106,12 @@ pub enum Timer {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// Shortly before a hold lapses: renew it unless production has been asked for.
+    RenewHold {
+        incident: IncidentId,
+        hop: u32,
+        to: CountryCode,
+    },
     /// 30 days after an Art. 7 order: if the provider has not answered, MLA follows.
     Art7Fallback {
         incident: IncidentId,
@@ -143,6 +149,8 @@ struct Case {
     hold_until: Option<SimTime>,
     /// The request named the wrong moment: whatever the data shows is someone else's.
     timestamp_error: bool,
+    /// The hold has had its one renewal.
+    hold_renewed: bool,
 }
 
 struct Streams {
@@ -175,6 +183,8 @@ struct Dossier {
     produced: ByHop<()>,
     /// As requester: what each hop's disclosure said, `true` for the origin.
     origin_found: ByHop<bool>,
+    /// As requester: hops whose production request has left.
+    production_requested: ByHop<()>,
 }
 
 /// An Art. 7 order for a hop's subscriber, as its requester tracks it.
@@ -185,6 +195,9 @@ enum Art7 {
     /// 30 days passed without an answer: MLA follows.
     Lapsed,
 }
+
+/// How long before a hold lapses its requester asks for the renewal [assumed].
+const HOLD_RENEWAL_LEAD_MS: i64 = 7 * crate::time::DAY_MS;
 
 /// Second Protocol Art. 7(7): after 30 days without disclosure the
 /// requesting Party may turn to Art. 8 or MLA.
@@ -428,8 +441,15 @@ impl ContactPoint {
                     self.record(out, now, &incident, hop, EventKind::ProductionNotPursued { to });
                     return;
                 }
+                self.dossier_mut(&incident).production_requested.insert(hop, ());
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
                 self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
+            }
+            Timer::RenewHold { incident, hop, to } => {
+                let asked = self.dossiers.get(&incident).is_some_and(|d| d.production_requested.contains(hop));
+                if !asked {
+                    self.send(out, now, &to, &incident, hop, Body::HoldRenewal);
+                }
             }
             Timer::Art7Fallback { incident, hop, to } => {
                 let dossier = self.dossier_mut(&incident);
@@ -472,6 +492,7 @@ impl ContactPoint {
                     subscriber_kept: true,
                     hold_until: None,
                     timestamp_error,
+                    hold_renewed: false,
                 };
                 self.dossier_mut(&incident).cases.insert(hop, case);
                 // A request in no language this desk reads is translated first.
@@ -484,6 +505,7 @@ impl ContactPoint {
                 out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
             }
             Body::Acknowledgement => {}
+            Body::HoldRenewal => self.renew_hold(out, now, &incident, hop, from),
             Body::Production => {
                 self.dossier_mut(&incident).produced.insert(hop, ());
             }
@@ -492,10 +514,17 @@ impl ContactPoint {
                 // turn into production, no MLA cycle.
                 // Nor after an MLA request that included preservation and
                 // production (a non-member): its time was charged once.
-                if let PreservationOutcome::Preserved { .. } = outcome
+                if let PreservationOutcome::Preserved { until } = outcome
                     && !self.facts(&incident).emergency
                     && !self.formal_with(&from)
                 {
+                    // The requester, not the law, keeps the hold alive: a
+                    // week before it lapses it asks for the renewal, unless
+                    // it has asked for production by then.
+                    out.push(Output::SetTimer {
+                        at: until.plus_ms(-HOLD_RENEWAL_LEAD_MS).max(now),
+                        timer: Timer::RenewHold { incident: incident.clone(), hop, to: from.clone() },
+                    });
                     // The formal request that turns the hold into production:
                     // a European Production Order where the Regulation binds
                     // both countries, otherwise MLA (Art. 31).
@@ -561,6 +590,22 @@ impl ContactPoint {
                     });
                 }
             }
+        }
+    }
+
+    /// A renewal asked in time extends the hold once, where the law has one.
+    fn renew_hold(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32, from: CountryCode) {
+        let Some(renewal_ms) = self.country.hold_renewal_ms else { return };
+        let Some(case) = self.case_mut(incident, hop) else { return };
+        match case.hold_until {
+            Some(until) if now <= until && !case.hold_renewed => {
+                let until = until.plus_ms(renewal_ms);
+                case.hold_until = Some(until);
+                case.hold_renewed = true;
+                self.record(out, now, incident, hop, EventKind::HoldRenewed { from, until });
+            }
+            // Too late, or already renewed once: the hold runs its course.
+            _ => {}
         }
     }
 

@@ -489,6 +489,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             }
         }
         B::Production(_) => Body::Production,
+        B::HoldRenewal(_) => Body::HoldRenewal,
     };
     Ok(Envelope {
         from: country_code(value.from, "from")?,
@@ -540,6 +541,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::ProductionRequested => EventKind::ProductionRequested { to: peer()?, channel: channel()? },
         K::ProductionNotPursued => EventKind::ProductionNotPursued { to: peer()? },
         K::Misidentified => EventKind::Misidentified { carrier: carrier()? },
+        K::HoldRenewed => EventKind::HoldRenewed { from: peer()?, until: until()? },
         K::ProductionRequestReceived => {
             EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
         }
@@ -763,6 +765,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             B::ProductionRequest(pb::ProductionRequest { channel: channel.name().to_owned() })
         }
         Body::Production => B::Production(pb::Production {}),
+        Body::HoldRenewal => B::HoldRenewal(pb::HoldRenewal {}),
     };
     pb::Envelope {
         from: envelope.from.0.to_string(),
@@ -825,6 +828,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         }
         EventKind::ProductionNotPursued { to } => (K::ProductionNotPursued, Some(to), None, None),
         EventKind::Misidentified { carrier } => (K::Misidentified, None, Some(carrier), None),
+        EventKind::HoldRenewed { from, until } => (K::HoldRenewed, Some(from), None, Some(*until)),
         EventKind::ProductionRequestReceived { from, channel, hold_until } => {
             out.channel = channel.name().to_owned();
             (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))

@@ -220,7 +220,7 @@ impl Gen {
     }
 
     fn body(&mut self) -> Body {
-        match self.0.random_range(0..7) {
+        match self.0.random_range(0..8) {
             0 => Body::PreservationRequest {
                 carrier: CarrierId::from(self.id("c")),
                 reporting_country: self.code(),
@@ -247,7 +247,8 @@ impl Gen {
             },
             4 => Body::WrittenConfirmation { request_sent_at: self.instant() },
             5 => Body::ProductionRequest { channel: self.pick(&[ProductionChannel::Mla, ProductionChannel::Epoc]) },
-            _ => Body::Production,
+            6 => Body::Production,
+            _ => Body::HoldRenewal,
         }
     }
 
@@ -266,7 +267,7 @@ impl Gen {
 
     fn event_kind(&mut self) -> EventKind {
         let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
-        match self.0.random_range(0..22) {
+        match self.0.random_range(0..23) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
             2 => EventKind::RequestReceived { from: c, carrier: k },
@@ -281,6 +282,7 @@ impl Gen {
             11 => EventKind::Refused { carrier: k, offence: self.pick(&Offence::ALL) },
             12 => EventKind::Unidentified { carrier: k },
             21 => EventKind::Misidentified { carrier: k },
+            22 => EventKind::HoldRenewed { from: c, until: t },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
             14 => EventKind::OriginFound { carrier: k },
             15 => EventKind::AnswerReceived { from: c, answer: self.pick(&Answer::ALL) },
