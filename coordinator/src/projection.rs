@@ -216,6 +216,8 @@ pub struct HopReport {
     pub production_not_pursued: bool,
     /// The hold was renewed at the requester's request (then `hold_until_ms` is the renewed end).
     pub hold_renewed: bool,
+    /// The request came back for clarification (wrong identifiers, over-broad scope) and was answered then.
+    pub clarification_asked_ms: Option<i64>,
     /// The channel the requester asked production through.
     pub production_channel: Option<ProductionChannel>,
     pub production_request_received_ms: Option<i64>,
@@ -436,6 +438,7 @@ impl Trace {
                 hop.preservation_result_received_ms = at;
             }
             EventKind::ProductionNotPursued { .. } => hop.production_not_pursued = true,
+            EventKind::ClarificationAsked { .. } => hop.clarification_asked_ms = at,
             EventKind::HoldRenewed { until, .. } => {
                 hop.hold_until_ms = Some(until.ms());
                 hop.hold_renewed = true;
@@ -448,6 +451,7 @@ impl Trace {
             | EventKind::MessageLost { .. }
             | EventKind::AnswerReceived { .. }
             | EventKind::ConfirmationSent { .. }
+            | EventKind::ClarificationGiven { .. }
             | EventKind::ProductionRequestReceived { .. }
             | EventKind::Produced { .. } => {}
         }

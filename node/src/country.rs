@@ -46,6 +46,9 @@ pub struct Country {
     /// As requester: the chance a request gives the wrong timestamp or time
     /// zone for the communication (a wrong offset names the wrong subscriber).
     pub timestamp_errors: f64,
+    /// As requester: the chance a request is defective (wrong identifiers,
+    /// over-broad scope) and comes back for clarification.
+    pub request_defects: f64,
 }
 
 /// How likely a requesting country is to pursue production of preserved data.

@@ -104,6 +104,14 @@ pub enum EventKind {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// The requested desk sent a defective request back to `to` for clarification.
+    ClarificationAsked {
+        to: CountryCode,
+    },
+    /// The requester answered the request for clarification.
+    ClarificationGiven {
+        to: CountryCode,
+    },
     /// The hold was renewed on the requester's request, before it lapsed.
     HoldRenewed {
         from: CountryCode,
@@ -180,6 +188,8 @@ impl std::fmt::Display for EventKind {
                 write!(f, "{} request sent to {to}", channel.description())
             }
             EventKind::ProductionNotPursued { to } => write!(f, "production from {to} not pursued"),
+            EventKind::ClarificationAsked { to } => write!(f, "defective request sent back to {to} for clarification"),
+            EventKind::ClarificationGiven { to } => write!(f, "clarification sent to {to}"),
             EventKind::HoldRenewed { from, until } => {
                 write!(f, "hold renewed at the request of {from} (to sim ms {})", until.ms())
             }

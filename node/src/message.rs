@@ -34,6 +34,8 @@ pub enum Body {
         emergency: bool,
         /// The requester gave the wrong timestamp or time zone for the communication.
         timestamp_error: bool,
+        /// Wrong identifiers or an over-broad scope: the requested desk asks back first.
+        defect: bool,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),
@@ -56,6 +58,10 @@ pub enum Body {
     /// The requester asks for the hold to be renewed before it lapses
     /// (Art. 29(7), 18 U.S.C. 2703(f): 90 + 90 days).
     HoldRenewal,
+    /// The requested desk asks the requester to put a defective request right.
+    Clarification,
+    /// The requester's answer: the request as it should have been.
+    Clarified,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +112,8 @@ impl Body {
             Body::ProductionRequest { channel: ProductionChannel::Mla } => "MLA request",
             Body::ProductionRequest { .. } => "production order",
             Body::HoldRenewal => "hold renewal",
+            Body::Clarification => "request for clarification",
+            Body::Clarified => "clarification",
             Body::Acknowledgement | Body::PreservationResult(_) | Body::Disclosure { .. } | Body::Production => {
                 self.answer().map_or("answer", Answer::name)
             }
@@ -122,7 +130,9 @@ impl Body {
             Body::PreservationRequest { .. }
             | Body::WrittenConfirmation { .. }
             | Body::ProductionRequest { .. }
-            | Body::HoldRenewal => None,
+            | Body::HoldRenewal
+            | Body::Clarification
+            | Body::Clarified => None,
         }
     }
 }

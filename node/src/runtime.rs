@@ -215,7 +215,13 @@ impl NodeRuntime {
             }
             // A confirmation or MLA request may overtake its request only if
             // the request is already queued here.
-            Body::WrittenConfirmation { .. } | Body::ProductionRequest { .. } | Body::HoldRenewal => {
+            // A request for clarification answers a request this node sent.
+            Body::Clarification => {
+                if !self.machine.has_begun(incident, hop) {
+                    return Err(unknown_case());
+                }
+            }
+            Body::WrittenConfirmation { .. } | Body::ProductionRequest { .. } | Body::HoldRenewal | Body::Clarified => {
                 if !self.machine.has_case(incident, hop) && !self.machine.was_requested(incident, hop) {
                     return Err(unknown_case());
                 }

@@ -661,13 +661,15 @@ fn country(
             }
         }
     }
-    let timestamp_errors = match &country.timestamp_errors {
+    let mut share = |value: &Option<toml::Spanned<f64>>, what: &str| match value {
         None => 0.0,
         Some(p) => pocnet_node::constraint::probability(*p.get_ref()).unwrap_or_else(|invalid| {
-            problems.push(span(p), invalid.0, Some("the share of requests giving the wrong moment, 0 to 1".to_owned()));
+            problems.push(span(p), invalid.0, Some(format!("the share of requests {what}, 0 to 1")));
             0.0
         }),
     };
+    let timestamp_errors = share(&country.timestamp_errors, "giving the wrong moment");
+    let request_defects = share(&country.request_defects, "sent back for clarification");
     let mut dual_criminality = Vec::new();
     for offence in country.dual_criminality.iter().flatten() {
         match pocnet_node::offence::reservation(&[*offence.get_ref()]) {
@@ -699,6 +701,7 @@ fn country(
         dual_criminality,
         follow_up,
         timestamp_errors,
+        request_defects,
         disclosure: match country.art30 {
             None | Some(raw::Art30Name::Direct) => Art30::Direct,
             Some(raw::Art30Name::Order) => Art30::Order(law(country.disclosure_order, defaults::DISCLOSURE_ORDER)),

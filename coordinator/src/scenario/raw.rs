@@ -269,6 +269,8 @@ pub struct RawCountry {
     pub mla_follow_up: Option<RawFollowUp>,
     /// As requester: the chance a request gives the wrong timestamp or time zone.
     pub timestamp_errors: Option<Spanned<f64>>,
+    /// As requester: the chance a request is defective and comes back for clarification.
+    pub request_defects: Option<Spanned<f64>>,
     pub directory: Option<RawDirectory>,
 }
 

@@ -524,3 +524,20 @@ fn a_hold_is_renewed_only_when_the_requester_asks_in_time() {
     let no_renewal = World { de: "hold = \"90d\"", fr: "mla_preparation = \"100d\"", ..BASE }.run().0;
     assert!(no_renewal.subscriber.is_none());
 }
+
+/// A defective request (wrong identifiers, over-broad scope) costs a round
+/// trip: acknowledged at once, sent back, put right by the requesting desk,
+/// and only then is preservation ordered, while the logs age.
+#[test]
+fn a_defective_request_comes_back_for_clarification_before_preservation() {
+    let sound = BASE.run().0;
+    let defective = World { fr: "mla_preparation = \"20d\"\nrequest_defects = 1.0", ..BASE }.run().0;
+    let (s, d) = (&sound.hops[0], &defective.hops[0]);
+    assert_eq!(d.acknowledged_ms, s.acknowledged_ms, "acknowledged as before");
+    assert_eq!(d.clarification_asked_ms, d.acknowledged_ms);
+    let delay = d.preservation_ordered_ms.unwrap() - s.preservation_ordered_ms.unwrap();
+    // Ten minutes each way and half an hour at each desk.
+    assert_eq!(delay, 2 * 10 * 60_000 + 2 * 30 * 60_000, "the round trip before the order");
+    assert!(s.clarification_asked_ms.is_none());
+    assert_eq!(defective.trace.result, TraceResult::OriginPreserved);
+}

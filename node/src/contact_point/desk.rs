@@ -32,6 +32,7 @@ impl ContactPoint {
                 subscriber_kept: true,
                 hold_until: None,
                 timestamp_error: false,
+                defect: false,
                 hold_renewed: false,
             };
             self.dossier_mut(incident).cases.insert(hop, case);
@@ -60,7 +61,19 @@ impl ContactPoint {
                 }
                 return;
             }
+            // A defective request (wrong identifiers, over-broad scope) goes
+            // back to its requester for clarification before anything is ordered.
+            if case.defect {
+                self.send(out, now, &case.requester, incident, hop, Body::Clarification);
+                self.record(out, now, incident, hop, EventKind::ClarificationAsked { to: case.requester.clone() });
+                return;
+            }
         }
+        self.gate_preservation(out, now, incident, hop);
+    }
+
+    /// Orders preservation, after the court order where the law needs one first.
+    pub(super) fn gate_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         match &self.country.court_order {
             // Where the law needs a judge first, the order waits for the court.
             Some(court) => {

@@ -106,6 +106,18 @@ pub enum Timer {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// The requester answers a request for clarification.
+    Clarify {
+        incident: IncidentId,
+        hop: u32,
+        to: CountryCode,
+    },
+    /// A clarified request is taken up again: preservation is ordered (after
+    /// the court order, where the law needs one).
+    GatePreservation {
+        incident: IncidentId,
+        hop: u32,
+    },
     /// Shortly before a hold lapses: renew it unless production has been asked for.
     RenewHold {
         incident: IncidentId,
@@ -149,6 +161,8 @@ struct Case {
     hold_until: Option<SimTime>,
     /// The request named the wrong moment: whatever the data shows is someone else's.
     timestamp_error: bool,
+    /// The request is defective and not yet clarified.
+    defect: bool,
     /// The hold has had its one renewal.
     hold_renewed: bool,
 }
@@ -314,6 +328,11 @@ impl ContactPoint {
         self.dossier_mut(incident).requested.insert(hop, ());
     }
 
+    /// This node started work on the hop: it sent its request.
+    pub fn has_begun(&self, incident: &IncidentId, hop: u32) -> bool {
+        self.dossiers.get(incident).is_some_and(|d| d.begun.contains(hop))
+    }
+
     pub fn was_requested(&self, incident: &IncidentId, hop: u32) -> bool {
         self.dossiers.get(incident).is_some_and(|d| d.requested.contains(hop))
     }
@@ -381,11 +400,9 @@ impl ContactPoint {
             }
             Timer::SendRequest { incident, hop, next, reporting_country } => {
                 let facts = self.facts(&incident);
-                // A wrong offset or timestamp slips into some requests; draw
-                // only where it can, so a careful desk leaves every other draw as it was.
-                let chance = self.country.timestamp_errors;
-                let timestamp_error =
-                    chance > 0.0 && rand_distr::Bernoulli::new(chance).is_ok_and(|c| c.sample(&mut self.rng.paperwork));
+                // A wrong offset or timestamp, a wrong identifier: slips some requests carry.
+                let timestamp_error = self.slips(self.country.timestamp_errors);
+                let defect = self.slips(self.country.request_defects);
                 let body = Body::PreservationRequest {
                     carrier: next.carrier.clone(),
                     reporting_country,
@@ -393,6 +410,7 @@ impl ContactPoint {
                     offence: facts.offence,
                     emergency: facts.emergency,
                     timestamp_error,
+                    defect,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
@@ -445,6 +463,11 @@ impl ContactPoint {
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
                 self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
             }
+            Timer::Clarify { incident, hop, to } => {
+                self.send(out, now, &to, &incident, hop, Body::Clarified);
+                self.record(out, now, &incident, hop, EventKind::ClarificationGiven { to });
+            }
+            Timer::GatePreservation { incident, hop } => self.gate_preservation(out, now, &incident, hop),
             Timer::RenewHold { incident, hop, to } => {
                 let asked = self.dossiers.get(&incident).is_some_and(|d| d.production_requested.contains(hop));
                 if !asked {
@@ -480,6 +503,7 @@ impl ContactPoint {
                 offence,
                 emergency,
                 timestamp_error,
+                defect,
             } => {
                 self.dossier_mut(&incident).facts.get_or_insert(CaseFacts { offence, emergency });
                 let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
@@ -492,6 +516,7 @@ impl ContactPoint {
                     subscriber_kept: true,
                     hold_until: None,
                     timestamp_error,
+                    defect,
                     hold_renewed: false,
                 };
                 self.dossier_mut(&incident).cases.insert(hop, case);
@@ -506,6 +531,21 @@ impl ContactPoint {
             }
             Body::Acknowledgement => {}
             Body::HoldRenewal => self.renew_hold(out, now, &incident, hop, from),
+            // The requester's desk puts the request right and answers.
+            Body::Clarification => {
+                let emergency = self.facts(&incident).emergency;
+                let at = self.desk_done(now, emergency);
+                out.push(Output::SetTimer { at, timer: Timer::Clarify { incident, hop, to: from } });
+            }
+            // The requested desk reads the answer, then goes on as with a sound request.
+            Body::Clarified => {
+                if let Some(case) = self.case_mut(&incident, hop) {
+                    case.defect = false;
+                }
+                let emergency = self.facts(&incident).emergency;
+                let at = self.desk_done(now, emergency);
+                out.push(Output::SetTimer { at, timer: Timer::GatePreservation { incident, hop } });
+            }
             Body::Production => {
                 self.dossier_mut(&incident).produced.insert(hop, ());
             }
@@ -591,6 +631,12 @@ impl ContactPoint {
                 }
             }
         }
+    }
+
+    /// Whether a slip with this chance happens to a request; draws only where
+    /// it can, so a careful desk leaves every other draw as it was.
+    fn slips(&mut self, chance: f64) -> bool {
+        chance > 0.0 && rand_distr::Bernoulli::new(chance).is_ok_and(|c| c.sample(&mut self.rng.paperwork))
     }
 
     /// A renewal asked in time extends the hold once, where the law has one.

@@ -26,6 +26,7 @@ fn country(code: &str) -> Country {
         disclosure: crate::country::Art30::Direct,
         follow_up: crate::country::FollowUp::default(),
         timestamp_errors: 0.0,
+        request_defects: 0.0,
     }
 }
 
@@ -105,6 +106,7 @@ fn request(to: &str, at: SimTime) -> Input {
             offence: Some(Offence::ComputerRelatedFraud),
             emergency: false,
             timestamp_error: false,
+            defect: false,
         },
     })
 }
@@ -211,6 +213,7 @@ fn simultaneous_messages_run_in_sender_order_whatever_order_they_were_delivered(
             offence: None,
             emergency: false,
             timestamp_error: false,
+            defect: false,
         },
     };
     let mut a = make();
@@ -237,6 +240,7 @@ fn delivery_rejects_unknown_carriers_messages_from_the_past_and_duplicates() {
         offence: None,
         emergency: false,
         timestamp_error: false,
+        defect: false,
     };
     assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
     let mut too_fast = good.clone();

@@ -191,6 +191,7 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         dual_criminality: reservation(&value.dual_criminality)?,
         timestamp_errors: constraint::probability(value.timestamp_errors)
             .map_err(FieldError::at("timestamp_errors"))?,
+        request_defects: constraint::probability(value.request_defects).map_err(FieldError::at("request_defects"))?,
         follow_up: FollowUp {
             intermediate: constraint::probability(value.follow_up_intermediate.unwrap_or(1.0))
                 .map_err(FieldError::at("follow_up_intermediate"))?,
@@ -433,6 +434,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             offence: r.offence.map(|o| offence(&o, "preservation_request.offence")).transpose()?,
             emergency: r.emergency,
             timestamp_error: r.timestamp_error,
+            defect: r.defect,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -490,6 +492,8 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
         }
         B::Production(_) => Body::Production,
         B::HoldRenewal(_) => Body::HoldRenewal,
+        B::Clarification(_) => Body::Clarification,
+        B::Clarified(_) => Body::Clarified,
     };
     Ok(Envelope {
         from: country_code(value.from, "from")?,
@@ -542,6 +546,8 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::ProductionNotPursued => EventKind::ProductionNotPursued { to: peer()? },
         K::Misidentified => EventKind::Misidentified { carrier: carrier()? },
         K::HoldRenewed => EventKind::HoldRenewed { from: peer()?, until: until()? },
+        K::ClarificationAsked => EventKind::ClarificationAsked { to: peer()? },
+        K::ClarificationGiven => EventKind::ClarificationGiven { to: peer()? },
         K::ProductionRequestReceived => {
             EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
         }
@@ -623,6 +629,7 @@ fn country_to_proto(c: &Country) -> pb::Country {
         dual_criminality: c.dual_criminality.iter().map(|o| o.name().to_owned()).collect(),
         art30: c.disclosure.name().to_owned(),
         timestamp_errors: c.timestamp_errors,
+        request_defects: c.request_defects,
         follow_up_intermediate: Some(c.follow_up.intermediate),
         follow_up_origin: Some(c.follow_up.origin),
         disclosure_order: match &c.disclosure {
@@ -724,16 +731,23 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
 pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
     use pb::envelope::Body as B;
     let body = match &envelope.body {
-        Body::PreservationRequest { carrier, reporting_country, languages, offence, emergency, timestamp_error } => {
-            B::PreservationRequest(pb::PreservationRequest {
-                carrier: carrier.0.to_string(),
-                reporting_country: reporting_country.0.to_string(),
-                languages: languages.clone(),
-                offence: offence.map(|o| o.name().to_owned()),
-                emergency: *emergency,
-                timestamp_error: *timestamp_error,
-            })
-        }
+        Body::PreservationRequest {
+            carrier,
+            reporting_country,
+            languages,
+            offence,
+            emergency,
+            timestamp_error,
+            defect,
+        } => B::PreservationRequest(pb::PreservationRequest {
+            carrier: carrier.0.to_string(),
+            reporting_country: reporting_country.0.to_string(),
+            languages: languages.clone(),
+            offence: offence.map(|o| o.name().to_owned()),
+            emergency: *emergency,
+            timestamp_error: *timestamp_error,
+            defect: *defect,
+        }),
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
         Body::PreservationResult(outcome) => {
             use pb::preservation_result::Outcome;
@@ -766,6 +780,8 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
         }
         Body::Production => B::Production(pb::Production {}),
         Body::HoldRenewal => B::HoldRenewal(pb::HoldRenewal {}),
+        Body::Clarification => B::Clarification(pb::Clarification {}),
+        Body::Clarified => B::Clarified(pb::Clarified {}),
     };
     pb::Envelope {
         from: envelope.from.0.to_string(),
@@ -829,6 +845,8 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::ProductionNotPursued { to } => (K::ProductionNotPursued, Some(to), None, None),
         EventKind::Misidentified { carrier } => (K::Misidentified, None, Some(carrier), None),
         EventKind::HoldRenewed { from, until } => (K::HoldRenewed, Some(from), None, Some(*until)),
+        EventKind::ClarificationAsked { to } => (K::ClarificationAsked, Some(to), None, None),
+        EventKind::ClarificationGiven { to } => (K::ClarificationGiven, Some(to), None, None),
         EventKind::ProductionRequestReceived { from, channel, hold_until } => {
             out.channel = channel.name().to_owned();
             (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))

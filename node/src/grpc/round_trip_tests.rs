@@ -119,6 +119,7 @@ impl Gen {
                 Offence::ALL.into_iter().filter(|o| o.convention_article().is_none()).collect()
             },
             timestamp_errors: self.pick(&[0.0, 0.02, 1.0]),
+            request_defects: self.pick(&[0.0, 0.1, 1.0]),
             follow_up: FollowUp { intermediate: self.pick(&[0.0, 0.3, 1.0]), origin: self.pick(&[0.0, 0.9, 1.0]) },
             disclosure: match self.0.random_range(0..3) {
                 0 => Art30::Direct,
@@ -220,7 +221,7 @@ impl Gen {
     }
 
     fn body(&mut self) -> Body {
-        match self.0.random_range(0..8) {
+        match self.0.random_range(0..10) {
             0 => Body::PreservationRequest {
                 carrier: CarrierId::from(self.id("c")),
                 reporting_country: self.code(),
@@ -228,6 +229,7 @@ impl Gen {
                 offence: self.offence(),
                 emergency: self.chance(),
                 timestamp_error: self.chance(),
+                defect: self.chance(),
             },
             1 => Body::Acknowledgement,
             2 => Body::PreservationResult(match self.0.random_range(0..4) {
@@ -248,7 +250,9 @@ impl Gen {
             4 => Body::WrittenConfirmation { request_sent_at: self.instant() },
             5 => Body::ProductionRequest { channel: self.pick(&[ProductionChannel::Mla, ProductionChannel::Epoc]) },
             6 => Body::Production,
-            _ => Body::HoldRenewal,
+            7 => Body::HoldRenewal,
+            8 => Body::Clarification,
+            _ => Body::Clarified,
         }
     }
 
@@ -267,7 +271,7 @@ impl Gen {
 
     fn event_kind(&mut self) -> EventKind {
         let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
-        match self.0.random_range(0..23) {
+        match self.0.random_range(0..25) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
             2 => EventKind::RequestReceived { from: c, carrier: k },
@@ -283,6 +287,8 @@ impl Gen {
             12 => EventKind::Unidentified { carrier: k },
             21 => EventKind::Misidentified { carrier: k },
             22 => EventKind::HoldRenewed { from: c, until: t },
+            23 => EventKind::ClarificationAsked { to: c },
+            24 => EventKind::ClarificationGiven { to: c },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
             14 => EventKind::OriginFound { carrier: k },
             15 => EventKind::AnswerReceived { from: c, answer: self.pick(&Answer::ALL) },
