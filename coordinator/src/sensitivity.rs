@@ -35,10 +35,15 @@ pub enum Assumption {
     WrittenConfirmation,
     /// Preparing the MLA request once data is held.
     MlaPreparation,
+    /// The chance a requester follows held data up with a production request
+    /// (a probability: scaled, then kept within 0 and 1).
+    MlaFollowUp,
+    /// The fallback channel's extra delay when a directory entry is stale.
+    DirectoryFallback,
 }
 
 impl Assumption {
-    pub const ALL: [Assumption; 8] = [
+    pub const ALL: [Assumption; 10] = [
         Assumption::DeskHandling,
         Assumption::CarrierPreservation,
         Assumption::CarrierDisclosure,
@@ -47,6 +52,8 @@ impl Assumption {
         Assumption::Translation,
         Assumption::WrittenConfirmation,
         Assumption::MlaPreparation,
+        Assumption::MlaFollowUp,
+        Assumption::DirectoryFallback,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +66,8 @@ impl Assumption {
             Assumption::Translation => "translation",
             Assumption::WrittenConfirmation => "written confirmation",
             Assumption::MlaPreparation => "MLA preparation",
+            Assumption::MlaFollowUp => "MLA follow-up",
+            Assumption::DirectoryFallback => "directory fallback",
         }
     }
 
@@ -76,6 +85,7 @@ impl Assumption {
             .filter(|a| match a {
                 Assumption::EmergencyResponse => emergencies,
                 Assumption::Translation => translation,
+                Assumption::DirectoryFallback => !scenario.directory.is_empty(),
                 _ => true,
             })
             .collect()
@@ -99,6 +109,13 @@ impl Assumption {
                 carriers.for_each(|c| c.emergency_response = c.emergency_response.scaled(factor));
             }
             Assumption::MessageDelay => scaled.network.message_delay = scaled.network.message_delay.scaled(factor),
+            Assumption::MlaFollowUp => countries.for_each(|c| {
+                c.follow_up.intermediate = (c.follow_up.intermediate * factor).clamp(0.0, 1.0);
+                c.follow_up.origin = (c.follow_up.origin * factor).clamp(0.0, 1.0);
+            }),
+            Assumption::DirectoryFallback => {
+                scaled.directory.values_mut().for_each(|e| e.fallback = e.fallback.scaled(factor));
+            }
         }
         scaled
     }
