@@ -46,12 +46,12 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     }
 
     pub fn hold(&mut self, events: impl IntoIterator<Item = Event>) {
-        self.waiting.extend(events.into_iter().map(|e| Reverse(ByLogOrder(e))));
+        self.waiting.extend(events.into_iter().map(|e| Reverse(ByLogOrder::new(e))));
     }
 
     /// Passes on every event before `horizon`: the earliest time anything still pending can happen.
     pub fn release_before(&mut self, horizon: SimTime) {
-        while self.waiting.peek().is_some_and(|Reverse(ByLogOrder(e))| e.at < horizon) {
+        while self.waiting.peek().is_some_and(|Reverse(waiting)| waiting.event.at < horizon) {
             self.release_first();
         }
     }
@@ -65,7 +65,7 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     }
 
     fn release_first(&mut self) {
-        let Some(Reverse(ByLogOrder(event))) = self.waiting.pop() else { return };
+        let Some(Reverse(ByLogOrder { event, .. })) = self.waiting.pop() else { return };
         self.recorded += 1;
         #[cfg(debug_assertions)]
         {
@@ -77,8 +77,19 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     }
 }
 
-/// Keys are unique (a node never reuses an event sequence), so this order is total.
-struct ByLogOrder(Event);
+/// Keys are unique (a node never reuses an event sequence), so this order is
+/// total. The country is compared as its order key, a number that orders as
+/// the code does, so the heap compares no strings.
+struct ByLogOrder {
+    key: (SimTime, u64, u64),
+    event: Event,
+}
+
+impl ByLogOrder {
+    fn new(event: Event) -> Self {
+        ByLogOrder { key: (event.at, event.country.order_key(), event.sequence), event }
+    }
+}
 
 impl PartialEq for ByLogOrder {
     fn eq(&self, other: &Self) -> bool {
@@ -96,6 +107,6 @@ impl PartialOrd for ByLogOrder {
 
 impl Ord for ByLogOrder {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.0.sort_key().cmp(&other.0.sort_key())
+        self.key.cmp(&other.key)
     }
 }

@@ -558,13 +558,6 @@ impl ContactPoint {
                     && !self.facts(&incident).emergency
                     && !self.formal_with(&from)
                 {
-                    // The requester, not the law, keeps the hold alive: a
-                    // week before it lapses it asks for the renewal, unless
-                    // it has asked for production by then.
-                    out.push(Output::SetTimer {
-                        at: until.plus_ms(-HOLD_RENEWAL_LEAD_MS).max(now),
-                        timer: Timer::RenewHold { incident: incident.clone(), hop, to: from.clone() },
-                    });
                     // The formal request that turns the hold into production:
                     // a European Production Order where the Regulation binds
                     // both countries, otherwise MLA (Art. 31).
@@ -574,8 +567,19 @@ impl ContactPoint {
                         }
                         _ => (ProductionChannel::Mla, self.country.mla_preparation.sample(&mut self.rng.paperwork)),
                     };
+                    let ready_at = now.plus_ms(prepare_ms);
+                    // The requester, not the law, keeps the hold alive: a
+                    // week before it lapses it asks for the renewal, when
+                    // its production request will not have left by then.
+                    let renew_at = until.plus_ms(-HOLD_RENEWAL_LEAD_MS).max(now);
+                    if ready_at >= renew_at {
+                        out.push(Output::SetTimer {
+                            at: renew_at,
+                            timer: Timer::RenewHold { incident: incident.clone(), hop, to: from.clone() },
+                        });
+                    }
                     out.push(Output::SetTimer {
-                        at: now.plus_ms(prepare_ms),
+                        at: ready_at,
                         timer: Timer::SendProductionRequest { incident, hop, to: from, channel },
                     });
                 }
