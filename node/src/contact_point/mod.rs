@@ -539,9 +539,10 @@ impl ContactPoint {
             }
             // The requested desk reads the answer, then goes on as with a sound request.
             Body::Clarified => {
-                if let Some(case) = self.case_mut(&incident, hop) {
-                    case.defect = false;
-                }
+                // Delivery accepts a clarification queued ahead of its request;
+                // taken up before the request, it has nothing to clarify.
+                let Some(case) = self.case_mut(&incident, hop) else { return };
+                case.defect = false;
                 let emergency = self.facts(&incident).emergency;
                 let at = self.desk_done(now, emergency);
                 out.push(Output::SetTimer { at, timer: Timer::GatePreservation { incident, hop } });
@@ -619,6 +620,11 @@ impl ContactPoint {
                 let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
                 let event = EventKind::ProductionRequestReceived { from: from.clone(), channel, hold_until };
                 self.record(out, now, &incident, hop, event);
+                // Taken up before the request it follows (delivery accepts it
+                // queued ahead), it finds no case, so nothing to produce.
+                if self.case(&incident, hop).is_none() {
+                    return;
+                }
                 // Only data still held can be produced; after the hold it is
                 // released. Subscriber records (Art. 7) are not the held data.
                 if now <= hold_until || channel == ProductionChannel::Art7 {

@@ -253,3 +253,33 @@ fn delivery_rejects_unknown_carriers_messages_from_the_past_and_duplicates() {
     late.hop = 1;
     assert!(matches!(node.deliver(late), Err(DeliveryError::InThePast { .. })));
 }
+
+/// Delivery lets a message that follows a request overtake it when the
+/// request is already queued; taken up first, it finds no case and must do
+/// nothing, never panic (a crafted Deliver can order them so).
+#[test]
+fn follow_up_messages_taken_up_before_their_request_do_nothing() {
+    for body in [
+        Body::ProductionRequest { channel: crate::ProductionChannel::Art7 },
+        Body::ProductionRequest { channel: crate::ProductionChannel::Mla },
+        Body::Clarified,
+        Body::HoldRenewal,
+    ] {
+        let mut config = requested_config("DE", DAY_MS, 1, None, Strategy::Hub);
+        config.country.disclosure = crate::country::Art30::MlaOnly;
+        let mut node = NodeRuntime::new(config);
+        let Input::Message(preserve) = request("DE", SimTime(2 * HOUR_MS)) else { unreachable!() };
+        let mut early = preserve.clone();
+        early.sent_at = SimTime(HOUR_MS - 5 * MINUTE_MS);
+        early.deliver_at = SimTime(HOUR_MS);
+        early.sequence = 1;
+        early.body = body.clone();
+        node.deliver(preserve).unwrap();
+        node.deliver(early).unwrap();
+        let outcome = node.advance(SimTime(30 * DAY_MS));
+        assert!(
+            outcome.events.iter().any(|e| matches!(e.kind, EventKind::PreservationOrdered { .. })),
+            "{body:?}: the request itself still goes its way"
+        );
+    }
+}
