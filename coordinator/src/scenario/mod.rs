@@ -670,6 +670,21 @@ fn country(
     };
     let timestamp_errors = share(&country.timestamp_errors, "giving the wrong moment");
     let request_defects = share(&country.request_defects, "sent back for clarification");
+    // The order's delay means something only where the law asks for one.
+    if let (Some(order), false) = (&country.disclosure_order, country.art30 == Some(raw::Art30Name::Order)) {
+        problems.push(
+            span(order),
+            "`disclosure_order` applies only where art30 = \"order\"".to_owned(),
+            Some("add art30 = \"order\", or leave disclosure_order out".to_owned()),
+        );
+    }
+    let disclosure = match country.art30 {
+        None | Some(raw::Art30Name::Direct) => Art30::Direct,
+        Some(raw::Art30Name::Order) => {
+            Art30::Order(law(country.disclosure_order.map(|d| d.into_inner()), defaults::DISCLOSURE_ORDER))
+        }
+        Some(raw::Art30Name::MlaOnly) => Art30::MlaOnly,
+    };
     let mut dual_criminality = Vec::new();
     for offence in country.dual_criminality.iter().flatten() {
         match pocnet_node::offence::reservation(&[*offence.get_ref()]) {
@@ -702,10 +717,6 @@ fn country(
         follow_up,
         timestamp_errors,
         request_defects,
-        disclosure: match country.art30 {
-            None | Some(raw::Art30Name::Direct) => Art30::Direct,
-            Some(raw::Art30Name::Order) => Art30::Order(law(country.disclosure_order, defaults::DISCLOSURE_ORDER)),
-            Some(raw::Art30Name::MlaOnly) => Art30::MlaOnly,
-        },
+        disclosure,
     }
 }

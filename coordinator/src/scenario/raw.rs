@@ -264,7 +264,7 @@ pub struct RawCountry {
     /// Budapest Art. 30: how the next hop is disclosed to a foreign requester.
     pub art30: Option<Art30Name>,
     /// The prosecutor's or judge's order an `art30 = "order"` country needs first.
-    pub disclosure_order: Option<RawDistribution>,
+    pub disclosure_order: Option<Spanned<RawDistribution>>,
     /// As requester: the chance of following held data up with a production request.
     pub mla_follow_up: Option<RawFollowUp>,
     /// As requester: the chance a request gives the wrong timestamp or time zone.

@@ -248,3 +248,9 @@ fn a_follow_up_chance_outside_zero_to_one_is_refused_where_it_is_written() {
     ));
     assert_names(&stderr, "12:48", &["1.5 is not a probability between 0 and 1"]);
 }
+
+#[test]
+fn a_disclosure_order_without_an_order_regime_is_refused_where_it_is_written() {
+    let stderr = check_fails(&replaced("staffing = \"24/7\"", "staffing = \"24/7\"\ndisclosure_order = \"2d\""));
+    assert_names(&stderr, "12:20", &["`disclosure_order` applies only where art30 = \"order\""]);
+}
