@@ -43,7 +43,7 @@ impl Cause {
         match self {
             Cause::LogsExpired => "logs expired before the order",
             Cause::NoLogs => "carrier keeps no logs",
-            Cause::Refused => "refused (dual criminality)",
+            Cause::Refused => "refused (dual criminality or Art. 29(5))",
             Cause::Unidentified => "nobody identified (CGN or records gone)",
             Cause::HoldLapsed => "hold lapsed before the MLA (Art. 30 on MLA only)",
             Cause::Misidentified => "wrong person named (timestamp or time zone error)",

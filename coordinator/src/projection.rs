@@ -161,7 +161,8 @@ pub enum HopOutcome {
     LogsExpired,
     /// The carrier keeps no logs: nothing could be preserved.
     NoLogs,
-    /// Refused under a dual-criminality reservation.
+    /// Refused: under a dual-criminality reservation (`refused_offence`
+    /// names the offence) or on Art. 29(5) grounds (no offence named).
     Refused,
     /// Preserved, but the logs cannot single out a subscriber (carrier-grade NAT).
     Unidentified,
@@ -405,6 +406,7 @@ impl Trace {
                     "no longer kept the subscriber records: the account holder is unknown".to_owned()
                 });
             }
+            EventKind::RefusedOnGrounds { .. } => hop.outcome = HopOutcome::Refused,
             EventKind::Misidentified { .. } => {
                 hop.disclosed_ms = at;
                 hop.outcome = HopOutcome::Misidentified;
@@ -638,11 +640,18 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
         let reason = if hop.outcome == HopOutcome::NoLogs {
             format!("{} ({}) keeps no logs: there was nothing to preserve", hop.carrier, hop.country)
         } else if hop.outcome == HopOutcome::Refused {
-            format!(
-                "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
-                hop.country,
-                hop.refused_offence.map_or("?", Offence::name)
-            )
+            match hop.refused_offence {
+                Some(offence) => format!(
+                    "{} refused to preserve: `{}` is outside its dual-criminality reservation (Art. 29(4))",
+                    hop.country,
+                    offence.name()
+                ),
+                None => format!(
+                    "{} refused to preserve on Art. 29(5) grounds (a political offence, or prejudice to its \
+                     sovereignty, security, ordre public or essential interests)",
+                    hop.country
+                ),
+            }
         } else if hop.outcome == HopOutcome::Misidentified {
             format!(
                 "the request to {} gave the wrong timestamp or time zone: {}'s data for that moment names someone \

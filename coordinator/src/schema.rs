@@ -109,6 +109,7 @@ pub fn scenario_schema() -> Value {
                 "additionalProperties": false
             },
             "timestamp_errors": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requester, the share of requests giving the wrong timestamp or time zone: the carrier's data for that moment names someone else [default: 0; assumed]" },
+            "refusal_grounds": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requested country, the share of requests it refuses on Art. 29(5) grounds (political offence; sovereignty, security, ordre public or other essential interests) [default: 0; assumed]" },
             "request_defects": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requester, the share of requests with wrong identifiers or an over-broad scope, which the requested desk sends back for clarification before ordering preservation [default: 0; assumed]" },
             "e_evidence": { "type": "boolean", "default": false, "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543): production between two such countries goes by European Production Order once it applies" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },

@@ -49,6 +49,9 @@ pub struct Country {
     /// As requester: the chance a request is defective (wrong identifiers,
     /// over-broad scope) and comes back for clarification.
     pub request_defects: f64,
+    /// As requested country: the chance it refuses a request on Art. 29(5)
+    /// grounds (political offence; sovereignty, security, ordre public).
+    pub refusal_grounds: f64,
 }
 
 /// How likely a requesting country is to pursue production of preserved data.

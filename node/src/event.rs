@@ -69,6 +69,11 @@ pub enum EventKind {
     },
     /// The request named the wrong moment: the carrier's data names someone
     /// who had nothing to do with the communication.
+    /// The request was refused on Art. 29(5) grounds (political offence,
+    /// sovereignty, security, ordre public, essential interests).
+    RefusedOnGrounds {
+        carrier: CarrierId,
+    },
     Misidentified {
         carrier: CarrierId,
     },
@@ -164,6 +169,9 @@ impl std::fmt::Display for EventKind {
             }
             EventKind::Unidentified { carrier } => {
                 write!(f, "{carrier} cannot single out a subscriber (carrier-grade NAT without source port)")
+            }
+            EventKind::RefusedOnGrounds { carrier } => {
+                write!(f, "request for {carrier} refused on Art. 29(5) grounds")
             }
             EventKind::Misidentified { carrier } => {
                 write!(f, "{carrier} matched the wrong moment (timestamp or time zone error): someone else named")

@@ -75,6 +75,9 @@ pub enum PreservationOutcome {
     },
     /// The carrier keeps no logs: there never was anything to preserve.
     NoLogs,
+    /// Refused on Art. 29(5) grounds: a political offence, or prejudice to
+    /// sovereignty, security, ordre public or other essential interests.
+    RefusedOnGrounds,
     /// Refused under a dual-criminality reservation for this offence.
     Refused {
         offence: Offence,

@@ -670,6 +670,7 @@ fn country(
     };
     let timestamp_errors = share(&country.timestamp_errors, "giving the wrong moment");
     let request_defects = share(&country.request_defects, "sent back for clarification");
+    let refusal_grounds = share(&country.refusal_grounds, "refused on Art. 29(5) grounds");
     // The order's delay means something only where the law asks for one.
     if let (Some(order), false) = (&country.disclosure_order, country.art30 == Some(raw::Art30Name::Order)) {
         problems.push(
@@ -717,6 +718,7 @@ fn country(
         follow_up,
         timestamp_errors,
         request_defects,
+        refusal_grounds,
         disclosure,
     }
 }

@@ -541,3 +541,17 @@ fn a_defective_request_comes_back_for_clarification_before_preservation() {
     assert!(s.clarification_asked_ms.is_none());
     assert_eq!(defective.trace.result, TraceResult::OriginPreserved);
 }
+
+/// Art. 29(5): besides dual criminality, a Party may refuse only for a
+/// political offence or prejudice to its essential interests.
+#[test]
+fn a_refusal_on_art_29_5_grounds_stops_the_trace_and_says_why() {
+    let refusing = World { de: "refusal_grounds = 1.0", ..BASE }.run().0;
+    assert_eq!(refusing.trace.result, TraceResult::Stopped);
+    assert_eq!(refusing.hops[0].outcome, pocnet_coordinator::report::HopOutcome::Refused);
+    assert!(refusing.hops[0].refused_offence.is_none());
+    assert!(refusing.trace.reason.contains("Art. 29(5)"), "{}", refusing.trace.reason);
+    assert!(refusing.hops[0].preservation_ordered_ms.is_none(), "nothing is ordered");
+    let never = World { de: "refusal_grounds = 0.0", ..BASE }.run().0;
+    assert_eq!(never.trace.result, TraceResult::OriginPreserved);
+}

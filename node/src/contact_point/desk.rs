@@ -61,6 +61,15 @@ impl ContactPoint {
                 }
                 return;
             }
+            // Art. 29(5): the few grounds any Party may refuse on.
+            if self.slips(self.country.refusal_grounds) {
+                self.record(out, now, incident, hop, EventKind::RefusedOnGrounds { carrier: case.carrier.clone() });
+                if case.reporting_country != me {
+                    let refusal = Body::PreservationResult(PreservationOutcome::RefusedOnGrounds);
+                    self.send(out, now, &case.reporting_country, incident, hop, refusal);
+                }
+                return;
+            }
             // A defective request (wrong identifiers, over-broad scope) goes
             // back to its requester for clarification before anything is ordered.
             if case.defect {

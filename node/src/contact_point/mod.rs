@@ -645,7 +645,7 @@ impl ContactPoint {
 
     /// Whether a slip with this chance happens to a request; draws only where
     /// it can, so a careful desk leaves every other draw as it was.
-    fn slips(&mut self, chance: f64) -> bool {
+    pub(super) fn slips(&mut self, chance: f64) -> bool {
         chance > 0.0 && rand_distr::Bernoulli::new(chance).is_ok_and(|c| c.sample(&mut self.rng.paperwork))
     }
 

@@ -27,6 +27,7 @@ fn country(code: &str) -> Country {
         follow_up: crate::country::FollowUp::default(),
         timestamp_errors: 0.0,
         request_defects: 0.0,
+        refusal_grounds: 0.0,
     }
 }
 

@@ -192,6 +192,7 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         timestamp_errors: constraint::probability(value.timestamp_errors)
             .map_err(FieldError::at("timestamp_errors"))?,
         request_defects: constraint::probability(value.request_defects).map_err(FieldError::at("request_defects"))?,
+        refusal_grounds: constraint::probability(value.refusal_grounds).map_err(FieldError::at("refusal_grounds"))?,
         follow_up: FollowUp {
             intermediate: constraint::probability(value.follow_up_intermediate.unwrap_or(1.0))
                 .map_err(FieldError::at("follow_up_intermediate"))?,
@@ -451,8 +452,12 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
                     Outcome::RefusedOffence(o) => {
                         PreservationOutcome::Refused { offence: offence(&o, "preservation_result.refused_offence")? }
                     }
+                    Outcome::RefusedOnGrounds(true) => PreservationOutcome::RefusedOnGrounds,
                     Outcome::NoLogs(false) => {
                         return Err(FieldError::new("preservation_result.no_logs", "must be true when set"));
+                    }
+                    Outcome::RefusedOnGrounds(false) => {
+                        return Err(FieldError::new("preservation_result.refused_on_grounds", "must be true when set"));
                     }
                 },
             )
@@ -534,6 +539,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::MessageLost => EventKind::MessageLost { to: peer()? },
         K::Produced => EventKind::Produced { to: peer()?, channel: channel()? },
         K::Refused => EventKind::Refused { carrier: carrier()?, offence: offence(&value.answer, "answer")? },
+        K::RefusedOnGrounds => EventKind::RefusedOnGrounds { carrier: carrier()? },
         K::Unidentified => EventKind::Unidentified { carrier: carrier()? },
         K::Disclosed => {
             EventKind::Disclosed { carrier: carrier()?, next_hop: next_hop(value.next_hop.clone(), "next_hop")? }
@@ -630,6 +636,7 @@ fn country_to_proto(c: &Country) -> pb::Country {
         art30: c.disclosure.name().to_owned(),
         timestamp_errors: c.timestamp_errors,
         request_defects: c.request_defects,
+        refusal_grounds: c.refusal_grounds,
         follow_up_intermediate: Some(c.follow_up.intermediate),
         follow_up_origin: Some(c.follow_up.origin),
         disclosure_order: match &c.disclosure {
@@ -757,6 +764,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
                     PreservationOutcome::Expired { expired_at } => Outcome::ExpiredAtMs(expired_at.ms()),
                     PreservationOutcome::NoLogs => Outcome::NoLogs(true),
                     PreservationOutcome::Refused { offence } => Outcome::RefusedOffence(offence.name().to_owned()),
+                    PreservationOutcome::RefusedOnGrounds => Outcome::RefusedOnGrounds(true),
                 }),
             })
         }
@@ -844,6 +852,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         }
         EventKind::ProductionNotPursued { to } => (K::ProductionNotPursued, Some(to), None, None),
         EventKind::Misidentified { carrier } => (K::Misidentified, None, Some(carrier), None),
+        EventKind::RefusedOnGrounds { carrier } => (K::RefusedOnGrounds, None, Some(carrier), None),
         EventKind::HoldRenewed { from, until } => (K::HoldRenewed, Some(from), None, Some(*until)),
         EventKind::ClarificationAsked { to } => (K::ClarificationAsked, Some(to), None, None),
         EventKind::ClarificationGiven { to } => (K::ClarificationGiven, Some(to), None, None),

@@ -120,6 +120,7 @@ impl Gen {
             },
             timestamp_errors: self.pick(&[0.0, 0.02, 1.0]),
             request_defects: self.pick(&[0.0, 0.1, 1.0]),
+            refusal_grounds: self.pick(&[0.0, 0.01, 1.0]),
             follow_up: FollowUp { intermediate: self.pick(&[0.0, 0.3, 1.0]), origin: self.pick(&[0.0, 0.9, 1.0]) },
             disclosure: match self.0.random_range(0..3) {
                 0 => Art30::Direct,
@@ -232,11 +233,12 @@ impl Gen {
                 defect: self.chance(),
             },
             1 => Body::Acknowledgement,
-            2 => Body::PreservationResult(match self.0.random_range(0..4) {
+            2 => Body::PreservationResult(match self.0.random_range(0..5) {
                 0 => PreservationOutcome::Preserved { until: self.instant() },
                 1 => PreservationOutcome::Expired { expired_at: self.instant() },
                 2 => PreservationOutcome::NoLogs,
-                _ => PreservationOutcome::Refused { offence: self.pick(&Offence::ALL) },
+                3 => PreservationOutcome::Refused { offence: self.pick(&Offence::ALL) },
+                _ => PreservationOutcome::RefusedOnGrounds,
             }),
             3 => Body::Disclosure {
                 finding: match self.0.random_range(0..4) {
@@ -271,7 +273,7 @@ impl Gen {
 
     fn event_kind(&mut self) -> EventKind {
         let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
-        match self.0.random_range(0..25) {
+        match self.0.random_range(0..26) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
             2 => EventKind::RequestReceived { from: c, carrier: k },
@@ -289,6 +291,7 @@ impl Gen {
             22 => EventKind::HoldRenewed { from: c, until: t },
             23 => EventKind::ClarificationAsked { to: c },
             24 => EventKind::ClarificationGiven { to: c },
+            25 => EventKind::RefusedOnGrounds { carrier: k },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
             14 => EventKind::OriginFound { carrier: k },
             15 => EventKind::AnswerReceived { from: c, answer: self.pick(&Answer::ALL) },
