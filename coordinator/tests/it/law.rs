@@ -555,3 +555,19 @@ fn a_refusal_on_art_29_5_grounds_stops_the_trace_and_says_why() {
     let never = World { de: "refusal_grounds = 0.0", ..BASE }.run().0;
     assert_eq!(never.trace.result, TraceResult::OriginPreserved);
 }
+
+/// The legal-routes library scenario tells the story its comment promises.
+#[test]
+fn the_legal_routes_scenario_shows_each_route() {
+    let scenario = crate::support::load("legal-routes.toml");
+    let incidents = report::incident_reports(&scenario, &crate::support::run_both(&scenario, scenario.seed).events);
+    let by_id = |id: &str| incidents.iter().find(|i| i.id == id).unwrap();
+    for id in ["eu-only", "via-us"] {
+        let subscriber = by_id(id).subscriber.as_ref().unwrap_or_else(|| panic!("{id}: identified"));
+        assert_eq!(subscriber.channel, ProductionChannel::Epoc, "{id}");
+        assert!(subscriber.since_report_ms.unwrap() < 60 * D, "{id}: weeks at most, not MLA months");
+    }
+    let via_ch = by_id("via-ch");
+    assert_eq!(via_ch.trace.result, TraceResult::Stopped);
+    assert_eq!(via_ch.trace.hop, Some(1), "the next hop, learned only by MLA, had deleted its logs");
+}
