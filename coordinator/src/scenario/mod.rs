@@ -86,6 +86,8 @@ pub struct Scenario {
     pub direct_order_countries: BTreeSet<CountryCode>,
     /// The e-Evidence Regulation, when the scenario has countries it binds.
     pub epoc: Option<Epoc>,
+    /// Countries classing an IP assignment as traffic data.
+    pub ip_assignment_is_traffic: BTreeSet<CountryCode>,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -224,6 +226,7 @@ impl Scenario {
                     .collect(),
                 direct_order_countries: self.direct_order_countries.clone(),
                 epoc: self.epoc.clone(),
+                ip_assignment_is_traffic: self.ip_assignment_is_traffic.clone(),
                 epoch: self.epoch,
                 seed,
                 replication,
@@ -323,6 +326,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let mut raw_directory = BTreeMap::new();
     let mut direct_order_countries = BTreeSet::new();
     let mut e_evidence_bound = BTreeSet::new();
+    let mut ip_assignment_is_traffic = BTreeSet::new();
     for (source, code, mut country) in raw.countries {
         problems.switch(source);
         let code_span = span(&code);
@@ -344,6 +348,9 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         }
         if country.e_evidence {
             e_evidence_bound.insert(code.clone());
+        }
+        if country.ip_assignment == Some(raw::IpAssignment::Traffic) {
+            ip_assignment_is_traffic.insert(code.clone());
         }
         countries.insert(code.clone(), self::country(problems, epoch, code, country));
     }
@@ -459,6 +466,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         directory,
         faults,
         direct_order_countries,
+        ip_assignment_is_traffic,
         epoc,
         incidents,
         sha256,

@@ -261,6 +261,8 @@ pub struct RawCountry {
     /// An EU Member State bound by the e-Evidence Regulation (2023/1543).
     #[serde(default)]
     pub e_evidence: bool,
+    /// Whether "who held IP x at time t" is subscriber information or traffic data here.
+    pub ip_assignment: Option<IpAssignment>,
     /// Budapest Art. 30: how the next hop is disclosed to a foreign requester.
     pub art30: Option<Art30Name>,
     /// The prosecutor's or judge's order an `art30 = "order"` country needs first.
@@ -282,6 +284,14 @@ pub struct RawCountry {
 pub struct RawFollowUp {
     pub intermediate: Option<Spanned<f64>>,
     pub origin: Option<Spanned<f64>>,
+}
+
+/// `ip_assignment = "subscriber" | "traffic"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IpAssignment {
+    Subscriber,
+    Traffic,
 }
 
 /// `art30 = "direct" | "order" | "mla_only"`.

@@ -571,3 +571,19 @@ fn the_legal_routes_scenario_shows_each_route() {
     assert_eq!(via_ch.trace.result, TraceResult::Stopped);
     assert_eq!(via_ch.trace.hop, Some(1), "the next hop, learned only by MLA, had deleted its logs");
 }
+
+/// Data categories decide the lawful channel: where "who held IP x at time t"
+/// is traffic data, an Art. 7 order (subscriber information only) cannot ask
+/// it, and production goes by MLA.
+#[test]
+fn where_an_ip_assignment_is_traffic_data_no_art7_order_can_ask_it() {
+    let subscriber_class = World {
+        fr: "direct_orders = true\nmla_preparation = \"20d\"",
+        de: "direct_orders = true",
+        carrier: "direct_response = \"5d\"",
+        ..BASE
+    };
+    assert_eq!(subscriber_class.run().0.subscriber.unwrap().channel, ProductionChannel::Art7);
+    let traffic_class = World { de: "direct_orders = true\nip_assignment = \"traffic\"", ..subscriber_class };
+    assert_eq!(traffic_class.run().0.subscriber.unwrap().channel, ProductionChannel::Mla);
+}

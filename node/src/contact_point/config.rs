@@ -88,6 +88,10 @@ pub struct NodeConfig {
     pub direct_order_countries: BTreeSet<CountryCode>,
     /// The EU e-Evidence Regulation, when the scenario has countries it binds.
     pub epoc: Option<Epoc>,
+    /// Countries whose law classes "who held IP x at time t" as traffic data,
+    /// not subscriber information: an Art. 7 order (subscriber information
+    /// only) cannot ask it of their providers.
+    pub ip_assignment_is_traffic: BTreeSet<CountryCode>,
     pub epoch: jiff::Timestamp,
     pub seed: u64,
     pub replication: u64,

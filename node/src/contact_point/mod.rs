@@ -248,6 +248,8 @@ pub struct ContactPoint {
     direct_order_countries: BTreeSet<CountryCode>,
     /// The e-Evidence Regulation, where the scenario has countries it binds.
     epoc: Option<Epoc>,
+    /// Countries classing an IP assignment as traffic data (no Art. 7 there).
+    ip_assignment_is_traffic: BTreeSet<CountryCode>,
     /// When each officer of a desk with a fixed number of them is next free.
     officers_free_at: Option<Vec<SimTime>>,
     rng: Streams,
@@ -292,6 +294,7 @@ impl ContactPoint {
             carrier_outages: config.carrier_outages,
             direct_order_countries: config.direct_order_countries,
             epoc: config.epoc,
+            ip_assignment_is_traffic: config.ip_assignment_is_traffic,
             officers_free_at,
             rng,
             next_message_sequence: 0,
@@ -682,6 +685,9 @@ impl ContactPoint {
         self.direct_order_countries.contains(&self.country.code)
             && self.direct_order_countries.contains(to)
             && !self.facts(incident).emergency
+            // What the origin's provider is asked, who held the address at
+            // that moment, must be subscriber information in its country.
+            && !self.ip_assignment_is_traffic.contains(to)
     }
 
     /// The provider answering an Art. 7 order on its own timescale.

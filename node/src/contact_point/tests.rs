@@ -81,6 +81,7 @@ fn requested_config(
         carrier_outages: Vec::new(),
         direct_order_countries: BTreeSet::new(),
         epoc: None,
+        ip_assignment_is_traffic: BTreeSet::new(),
         epoch: jiff::Timestamp::UNIX_EPOCH,
         seed: 1,
         replication: 0,

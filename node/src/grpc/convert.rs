@@ -416,6 +416,7 @@ pub fn node_config_from_proto(
         carrier_outages: indexed(value.carrier_outages, "carrier_outages", carrier_outage)?,
         direct_order_countries: country_set(value.direct_order_countries, "direct_order_countries")?,
         epoc: epoc(value.epoc)?,
+        ip_assignment_is_traffic: country_set(value.ip_assignment_is_traffic, "ip_assignment_is_traffic")?,
         epoch,
         seed: value.seed,
         replication: value.replication,
@@ -722,6 +723,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .map(|o| pb::CarrierOutage { carrier: o.carrier.0.to_string(), window: Some(window_to_proto(&o.window)) })
             .collect(),
         direct_order_countries: config.direct_order_countries.iter().map(|c| c.0.to_string()).collect(),
+        ip_assignment_is_traffic: config.ip_assignment_is_traffic.iter().map(|c| c.0.to_string()).collect(),
         epoc: config.epoc.as_ref().map(|e| pb::Epoc {
             bound: e.bound.iter().map(|c| c.0.to_string()).collect(),
             in_force_ms: e.in_force_at.ms(),

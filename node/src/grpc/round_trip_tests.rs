@@ -202,6 +202,7 @@ impl Gen {
                 .map(|_| CarrierOutage { carrier: CarrierId::from(self.id("c")), window: self.window() })
                 .collect(),
             direct_order_countries: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
+            ip_assignment_is_traffic: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
             epoc: if self.chance() {
                 None
             } else {
