@@ -80,6 +80,44 @@ impl Segment {
     }
 }
 
+/// What a comparison or a sensitivity sweep measures per replication: one
+/// of the two outcomes, or compliance with one goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    OriginPreserved,
+    SubscriberIdentified,
+    Goal(Measure),
+}
+
+impl Metric {
+    /// The two outcomes, then each of `measures`.
+    pub fn all(measures: impl IntoIterator<Item = Measure>) -> Vec<Metric> {
+        [Metric::OriginPreserved, Metric::SubscriberIdentified]
+            .into_iter()
+            .chain(measures.into_iter().map(Metric::Goal))
+            .collect()
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::OriginPreserved => "origin preserved",
+            Metric::SubscriberIdentified => "subscriber identified",
+            Metric::Goal(measure) => measure.name(),
+        }
+    }
+
+    /// Its share in one replication; `None` where it measured nothing.
+    pub fn share(self, outcome: &ReplicationOutcome) -> Option<f64> {
+        let (successes, trials) = match self {
+            Metric::OriginPreserved => (outcome.origin_preserved, outcome.traces),
+            Metric::SubscriberIdentified => (outcome.subscriber_identified, outcome.traces),
+            Metric::Goal(measure) => outcome.goals.get(&measure).copied().unwrap_or_default(),
+        };
+        (trials > 0).then(|| f64::from(successes) / f64::from(trials))
+    }
+}
+
 /// One replication in a few numbers, for paired comparisons.
 #[derive(Debug, Clone, Default)]
 pub struct ReplicationOutcome {

@@ -3,7 +3,7 @@
 //! the change, not the draws, and are measured pairwise, replication by
 //! replication.
 
-use crate::analysis::{Aggregate, ReplicationOutcome, Stage};
+use crate::analysis::{Aggregate, Stage};
 use crate::goals::Measure;
 use crate::replication_report::proportion;
 use crate::report::ScenarioInfo;
@@ -49,14 +49,7 @@ pub struct MeasureCompliance {
     pub compliance: Proportion,
 }
 
-/// What is compared: trace survival, or compliance with one goal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    OriginPreserved,
-    SubscriberIdentified,
-    Goal(Measure),
-}
+pub use crate::analysis::Metric;
 
 #[derive(Debug, Serialize)]
 pub struct Difference {
@@ -64,15 +57,6 @@ pub struct Difference {
     pub metric: Metric,
     /// Mean over replications of the per-replication share, variant minus baseline.
     pub difference: PairedDifference,
-}
-
-fn share(metric: Metric, outcome: &ReplicationOutcome) -> Option<f64> {
-    let (successes, trials) = match metric {
-        Metric::OriginPreserved => (outcome.origin_preserved, outcome.traces),
-        Metric::SubscriberIdentified => (outcome.subscriber_identified, outcome.traces),
-        Metric::Goal(measure) => outcome.goals.get(&measure).copied().unwrap_or_default(),
-    };
-    (trials > 0).then(|| f64::from(successes) / f64::from(trials))
 }
 
 impl Comparison {
@@ -89,10 +73,7 @@ impl Comparison {
             };
         };
         let measures: Vec<Measure> = baseline.scenario.goals.goals.iter().map(|g| g.measure).collect();
-        let metrics: Vec<Metric> = [Metric::OriginPreserved, Metric::SubscriberIdentified]
-            .into_iter()
-            .chain(measures.iter().map(|&m| Metric::Goal(m)))
-            .collect();
+        let metrics = Metric::all(measures.iter().copied());
         let variants = results
             .iter()
             .map(|(variant, aggregate)| {
@@ -122,7 +103,7 @@ impl Comparison {
                     .per_replication
                     .iter()
                     .zip(&aggregate.per_replication)
-                    .filter_map(|(a, b)| share(metric, a).zip(share(metric, b)));
+                    .filter_map(|(a, b)| metric.share(a).zip(metric.share(b)));
                 if let Some(difference) = paired_difference(pairs) {
                     differences.push(Difference { variant: variant.label.clone(), metric, difference });
                 }

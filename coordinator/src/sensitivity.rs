@@ -4,8 +4,8 @@
 //! An analyst then knows which figures a conclusion rests on, and which
 //! would be worth measuring.
 
-use crate::analysis::{Aggregate, ReplicationOutcome};
-use crate::goals::Measure;
+use crate::analysis::Aggregate;
+pub use crate::analysis::Metric;
 use crate::replication_report::proportion;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
@@ -121,39 +121,11 @@ impl Assumption {
     }
 }
 
-/// What is measured: the two outcomes, and each goal's compliance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    OriginPreserved,
-    SubscriberIdentified,
-    Goal(Measure),
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::OriginPreserved => "origin preserved",
-            Outcome::SubscriberIdentified => "subscriber identified",
-            Outcome::Goal(measure) => measure.name(),
-        }
-    }
-
-    fn share(self, outcome: &ReplicationOutcome) -> Option<f64> {
-        let (successes, trials) = match self {
-            Outcome::OriginPreserved => (outcome.origin_preserved, outcome.traces),
-            Outcome::SubscriberIdentified => (outcome.subscriber_identified, outcome.traces),
-            Outcome::Goal(measure) => outcome.goals.get(&measure).copied().unwrap_or_default(),
-        };
-        (trials > 0).then(|| f64::from(successes) / f64::from(trials))
-    }
-}
-
 /// One parameter's effect on one outcome, at the low and the high factor:
 /// mean per-replication difference from the baseline, with its 95% interval.
 #[derive(Debug, Serialize)]
 pub struct Effect {
-    pub outcome: Outcome,
+    pub outcome: Metric,
     pub low: Option<PairedDifference>,
     pub high: Option<PairedDifference>,
 }
@@ -204,9 +176,8 @@ impl Sensitivity {
         baseline: &Aggregate,
         variants: &[(Assumption, Aggregate, Aggregate)],
     ) -> Sensitivity {
-        let mut outcomes = vec![Outcome::OriginPreserved, Outcome::SubscriberIdentified];
-        outcomes.extend(scenario.goals.goals.iter().map(|g| Outcome::Goal(g.measure)));
-        let difference = |outcome: Outcome, variant: &Aggregate| {
+        let outcomes = Metric::all(scenario.goals.goals.iter().map(|g| g.measure));
+        let difference = |outcome: Metric, variant: &Aggregate| {
             let pairs = baseline
                 .per_replication
                 .iter()

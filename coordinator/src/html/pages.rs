@@ -4,7 +4,7 @@
 use super::charts::{cdf_chart, gantt, heat_map, proportion_bars, tornado};
 use super::{escape, percent};
 use crate::analysis::{Aggregate, Stage};
-use crate::compare::{Comparison, Metric};
+use crate::compare::Comparison;
 use crate::goals::Measure;
 use crate::projection::Role;
 use crate::replication_report::ReplicationReport;
@@ -173,11 +173,7 @@ pub fn comparison_page(comparison: &Comparison) -> String {
         "<h2>Differences from the baseline</h2><table><tr><th>variant</th><th>metric</th><th>Δ (pts)</th><th>95% CI</th><th></th></tr>"
     );
     for d in &comparison.differences {
-        let metric = match d.metric {
-            Metric::OriginPreserved => "origin found and data held".to_owned(),
-            Metric::SubscriberIdentified => "subscriber identified".to_owned(),
-            Metric::Goal(m) => m.name().to_owned(),
-        };
+        let metric = d.metric.name();
         let _ = writeln!(
             body,
             "<tr><td>{}</td><td>{metric}</td><td>{:+.1}</td><td>[{:+.1}, {:+.1}]</td><td>{}</td></tr>",

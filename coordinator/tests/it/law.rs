@@ -304,7 +304,7 @@ fn art30_regimes_gate_the_disclosure_not_the_preservation() {
 #[test]
 fn sensitivity_ranks_the_parameter_the_outcome_hangs_on_first() {
     use pocnet_coordinator::replication::{self, Options};
-    use pocnet_coordinator::sensitivity::{Assumption, Outcome, Sensitivity};
+    use pocnet_coordinator::sensitivity::{Assumption, Metric, Sensitivity};
     let text = r#"
 [scenario]
 name = "disclosure decides"
@@ -364,7 +364,7 @@ chain = ["de", "us"]
     let first = &ranking.parameters[0];
     assert_eq!(first.parameter, Assumption::CarrierDisclosure, "{}", ranking.render_text());
     let survival = &first.effects[0];
-    assert_eq!(survival.outcome, Outcome::OriginPreserved);
+    assert_eq!(survival.outcome, Metric::OriginPreserved);
     let doubled = survival.high.as_ref().unwrap();
     assert!(doubled.significant && doubled.mean < -0.5, "doubling the disclosure delay loses the trace: {doubled:?}");
     // A parameter with nothing to act on (no translation needed, no emergency) moves nothing.
