@@ -100,6 +100,12 @@ chain = [{chain}]
         )
     }
 
+    /// 200 replications in process, merged into the statistics.
+    fn replicated(&self) -> pocnet_coordinator::analysis::Aggregate {
+        let options = pocnet_coordinator::replication::Options { replications: 200, threads: 2, progress: false };
+        pocnet_coordinator::replication::aggregate(&self.scenario(), 3, &options).unwrap()
+    }
+
     /// The incident's report and the kinds of event its run recorded.
     fn run(&self) -> (IncidentReport, Vec<EventKind>) {
         let scenario = self.scenario();
@@ -472,10 +478,8 @@ fn production_follow_up_is_a_decision_by_hop_role() {
     let intermediate_never = World { fr: "mla_follow_up = { intermediate = 0.0 }", ..BASE };
     assert!(intermediate_never.run().0.subscriber.is_some());
     // Half the time, over replications.
-    let half = World { fr: "mla_follow_up = { origin = 0.5 }", ..BASE }.scenario();
-    let options = pocnet_coordinator::replication::Options { replications: 200, threads: 2, progress: false };
-    let aggregate = pocnet_coordinator::replication::aggregate(&half, 3, &options).unwrap();
-    let share = aggregate.subscribers.successes as f64 / aggregate.subscribers.trials as f64;
+    let half = World { fr: "mla_follow_up = { origin = 0.5 }", ..BASE }.replicated();
+    let share = half.subscribers.successes as f64 / half.subscribers.trials as f64;
     assert!((0.35..0.65).contains(&share), "{share}");
 }
 
@@ -497,10 +501,8 @@ fn a_timestamp_error_names_the_wrong_person() {
     let domestic = World { chain: "\"fr\"", fr: "timestamp_errors = 1.0", ..BASE }.run().0;
     assert_eq!(domestic.trace.result, TraceResult::OriginPreserved);
     // A share of the requests, over replications.
-    let some = World { fr: "timestamp_errors = 0.3", ..BASE }.scenario();
-    let options = pocnet_coordinator::replication::Options { replications: 200, threads: 2, progress: false };
-    let aggregate = pocnet_coordinator::replication::aggregate(&some, 3, &options).unwrap();
-    let survived = aggregate.traces.successes as f64 / aggregate.traces.trials as f64;
+    let some = World { fr: "timestamp_errors = 0.3", ..BASE }.replicated();
+    let survived = some.traces.successes as f64 / some.traces.trials as f64;
     assert!((0.55..0.85).contains(&survived), "{survived}");
 }
 
