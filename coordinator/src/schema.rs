@@ -238,6 +238,15 @@ pub fn scenario_schema() -> Value {
                 },
                 "additionalProperties": false
             },
+            "coordination": {
+                "type": "object", "description": "coordinated requests (G8 Principle II; a lead country or Europol): a requesting desk merges its requests to one carrier within `window` into one, sent after `delay`; the requested desk takes them up as one",
+                "properties": {
+                    "window": duration("requests to one carrier this close together are merged"),
+                    "delay": delay("gathering the coordinated request [default: median 12h, p90 2d; assumed]")
+                },
+                "required": ["window"],
+                "additionalProperties": false
+            },
             "instruments": {
                 "type": "object", "description": "legal instruments beyond the 24/7 network's own",
                 "properties": {

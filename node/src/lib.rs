@@ -26,7 +26,7 @@ pub mod time;
 
 pub use carrier::{Carrier, LogRecord};
 pub use constraint::Invalid;
-pub use contact_point::{ContactPoint, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
+pub use contact_point::{ContactPoint, Coordination, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
 pub use country::Country;
 pub use directory::{CarrierOutage, DirectoryEntry, MessageLoss, Window};
 pub use distribution::Distribution;

@@ -36,6 +36,8 @@ pub enum Body {
         timestamp_error: bool,
         /// Wrong identifiers or an over-broad scope: the requested desk asks back first.
         defect: bool,
+        /// Part of a coordinated request, by the sender's number: taken up as one.
+        batch: Option<u64>,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),

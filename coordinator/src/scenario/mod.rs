@@ -22,8 +22,8 @@ use jiff::Timestamp;
 use pocnet_node::Offence;
 use pocnet_node::country::{Art30, FollowUp};
 use pocnet_node::{
-    Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Epoc, IncidentReport,
-    LogRecord, MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
+    Carrier, CarrierId, CarrierOutage, Coordination, Country, CountryCode, DirectoryEntry, Distribution, Epoc,
+    IncidentReport, LogRecord, MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
 };
 use raw::{Membership, RawDistribution, RawScenario, Retention, Urgency};
 use sha2::{Digest, Sha256};
@@ -88,6 +88,8 @@ pub struct Scenario {
     pub epoc: Option<Epoc>,
     /// Countries classing an IP assignment as traffic data.
     pub ip_assignment_is_traffic: BTreeSet<CountryCode>,
+    /// Requests to one carrier merged within a window, when the scenario coordinates them.
+    pub coordination: Option<Coordination>,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -126,6 +128,9 @@ mod defaults {
     pub const MLA_TRANSIT: Distribution = Distribution::LogNormal { median_ms: 300 * DAY_MS, p90_ms: 600 * DAY_MS };
     /// Translation when requester and requested share no language: 0-8 h [assumed].
     pub const TRANSLATION: Distribution = Distribution::Uniform { min_ms: 0, max_ms: 8 * HOUR_MS };
+    /// Gathering a coordinated request with the other victims' countries [assumed].
+    pub const COORDINATION_DELAY: Distribution =
+        Distribution::LogNormal { median_ms: 12 * HOUR_MS, p90_ms: 2 * DAY_MS };
     /// A prosecutor's or judge's order before Art. 30 disclosure [assumed].
     pub const DISCLOSURE_ORDER: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
     /// Reg. (EU) 2023/1543 Art. 34: applicable from 18 August 2026.
@@ -227,6 +232,7 @@ impl Scenario {
                 direct_order_countries: self.direct_order_countries.clone(),
                 epoc: self.epoc.clone(),
                 ip_assignment_is_traffic: self.ip_assignment_is_traffic.clone(),
+                coordination: self.coordination.clone(),
                 epoch: self.epoch,
                 seed,
                 replication,
@@ -452,6 +458,9 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let meta = meta?;
 
     let epoc = epoc(problems, raw.instruments, epoch, e_evidence_bound);
+    let coordination = raw
+        .coordination
+        .map(|(_, c)| Coordination { window_ms: c.window.0, delay: law(c.delay, defaults::COORDINATION_DELAY) });
     Some(Scenario {
         name: meta.name,
         description: meta.description,
@@ -467,6 +476,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         faults,
         direct_order_countries,
         ip_assignment_is_traffic,
+        coordination,
         epoc,
         incidents,
         sha256,

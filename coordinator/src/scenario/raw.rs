@@ -25,17 +25,19 @@ pub struct RawScenario {
     pub incident_generators: Vec<(usize, RawGenerator)>,
     pub channels: Option<(usize, RawChannels)>,
     pub instruments: Option<(usize, RawInstruments)>,
+    pub coordination: Option<(usize, RawCoordination)>,
     pub faults: Vec<(usize, RawFault)>,
     pub broken_countries: std::collections::BTreeSet<String>,
     pub broken_carriers: std::collections::BTreeSet<String>,
 }
 
 /// The top-level keys a scenario file may have.
-pub const TOP_LEVEL_KEYS: [&str; 10] = [
+pub const TOP_LEVEL_KEYS: [&str; 11] = [
     "scenario",
     "network",
     "channels",
     "instruments",
+    "coordination",
     "countries",
     "carriers",
     "incidents",
@@ -198,6 +200,15 @@ impl<'de> Deserialize<'de> for RawGoals {
         }
         deserializer.deserialize_any(V)
     }
+}
+
+/// Coordinated requests: a requesting desk merges its requests to one
+/// carrier within `window`, sending them after `delay`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCoordination {
+    pub window: DurationMs,
+    pub delay: Option<RawDistribution>,
 }
 
 /// The legal instruments beyond the 24/7 network's own, as the scenario sets them.

@@ -74,6 +74,11 @@ impl<'p> Reader<'p> {
                         self.raw.channels = Some((source, channels));
                     }
                 }
+                ("coordination", true) => {
+                    if let Some(coordination) = self.section(value) {
+                        self.raw.coordination = Some((source, coordination));
+                    }
+                }
                 ("instruments", true) => {
                     if let Some(instruments) = self.section(value) {
                         self.raw.instruments = Some((source, instruments));
@@ -86,11 +91,13 @@ impl<'p> Reader<'p> {
                         }
                     }
                 }
-                ("scenario" | "network" | "channels" | "instruments" | "faults", false) => self.problems.push(
-                    key.span(),
-                    format!("[{name}] belongs in the main scenario file, not in an included one"),
-                    Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),
-                ),
+                ("scenario" | "network" | "channels" | "instruments" | "coordination" | "faults", false) => {
+                    self.problems.push(
+                        key.span(),
+                        format!("[{name}] belongs in the main scenario file, not in an included one"),
+                        Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),
+                    )
+                }
                 ("countries", _) => {
                     for (code, country) in self.table(value, "countries") {
                         match self.section(country) {

@@ -589,3 +589,70 @@ fn where_an_ip_assignment_is_traffic_data_no_art7_order_can_ask_it() {
     let traffic_class = World { de: "direct_orders = true\nip_assignment = \"traffic\"", ..subscriber_class };
     assert_eq!(traffic_class.run().0.subscriber.unwrap().channel, ProductionChannel::Mla);
 }
+
+/// Coordinated requests (G8 Principle II): six victims' requests to one
+/// carrier leave as one and the requested desk, one officer, takes them up
+/// as one, instead of queueing six.
+#[test]
+fn coordinated_requests_are_taken_up_as_one() {
+    let text = |coordination: &str| {
+        let mut text = format!(
+            r#"
+[scenario]
+name = "coordination"
+epoch = "2026-03-02T00:00:00Z"
+seed = 4
+
+[network]
+min_message_delay = "1m"
+message_delay = "10m"
+{coordination}
+
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "30m"
+
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "1h"
+officers = 1
+
+[carriers.de]
+country = "DE"
+kind = "hosting"
+retention = "90d"
+preservation = "2h"
+disclosure = "10h"
+"#
+        );
+        for n in 0..6 {
+            text.push_str(&format!(
+                "\n[[incidents]]\nid = \"bot-{n}\"\nreported_by = \"FR\"\ncommunication = \"2026-03-03T10:00:00Z\"\ndetection = \"0s\"\nchain = [\"de\"]\n"
+            ));
+        }
+        Scenario::parse("coordination.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    let acks = |scenario: &Scenario| {
+        let log = crate::support::run_both(scenario, scenario.seed);
+        report::incident_reports(scenario, &log.events)
+            .iter()
+            .map(|i| {
+                (
+                    i.hops[0].request_sent_ms.unwrap(),
+                    i.hops[0].span(pocnet_coordinator::report::Stage::Acknowledgement).unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let alone = acks(&text(""));
+    let slowest_alone = alone.iter().map(|(_, ack)| *ack).max().unwrap();
+    assert!(slowest_alone >= 5 * H, "six requests queue at one officer: {alone:?}");
+    let together = acks(&text("\n[coordination]\nwindow = \"6h\"\ndelay = \"2h\""));
+    assert!(together.iter().all(|(sent, _)| *sent == together[0].0), "they leave as one: {together:?}");
+    let slowest_together = together.iter().map(|(_, ack)| *ack).max().unwrap();
+    assert!(slowest_together <= 2 * H, "taken up as one: {together:?}");
+}

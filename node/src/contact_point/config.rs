@@ -58,6 +58,16 @@ pub struct IncidentReport {
     pub emergency: bool,
 }
 
+/// Coordinated requests (G8 Principle II; a lead country or Europol for a
+/// botnet): a requesting desk merges the requests it would send to one
+/// carrier within `window_ms` into one, sent after `delay`; the requested
+/// desk handles them as one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coordination {
+    pub window_ms: i64,
+    pub delay: Distribution,
+}
+
 /// Everything a node needs to play one country in one run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeConfig {
@@ -92,6 +102,8 @@ pub struct NodeConfig {
     /// not subscriber information: an Art. 7 order (subscriber information
     /// only) cannot ask it of their providers.
     pub ip_assignment_is_traffic: BTreeSet<CountryCode>,
+    /// Requests to one carrier merged within a window; `None`: each on its own.
+    pub coordination: Option<Coordination>,
     pub epoch: jiff::Timestamp,
     pub seed: u64,
     pub replication: u64,

@@ -22,8 +22,10 @@ impl ContactPoint {
             return;
         }
         let emergency = self.facts(incident).emergency;
-        let at = self.desk_done(now, emergency);
-        let timer = if next.country == self.country.code {
+        let domestic = next.country == self.country.code;
+        let (at, batch) =
+            if domestic || emergency { (self.desk_done(now, emergency), None) } else { self.batched(now, &next) };
+        let timer = if domestic {
             let case = Case {
                 carrier: next.carrier,
                 requester: self.country.code.clone(),
@@ -38,7 +40,7 @@ impl ContactPoint {
             self.dossier_mut(incident).cases.insert(hop, case);
             Timer::Acknowledge { incident: incident.clone(), hop }
         } else {
-            Timer::SendRequest { incident: incident.clone(), hop, next, reporting_country }
+            Timer::SendRequest { incident: incident.clone(), hop, next, reporting_country, batch }
         };
         out.push(Output::SetTimer { at, timer });
     }
@@ -91,6 +93,26 @@ impl ContactPoint {
             }
             None => self.order_preservation(out, now, incident, hop),
         }
+    }
+
+    /// When a request to `next` leaves, and the coordinated request it joins:
+    /// within the window of an open one for the same carrier it leaves with
+    /// it, at no further officer time; otherwise it opens one, prepared by an
+    /// officer, and the coordination delay follows. Without coordination, an
+    /// officer prepares each request alone.
+    fn batched(&mut self, now: SimTime, next: &NextHop) -> (SimTime, Option<u64>) {
+        let Some(coordination) = self.coordination.clone() else { return (self.desk_done(now, false), None) };
+        if let Some(open) = self.open_batches.get(&next.carrier)
+            && now <= open.opened_at.plus_ms(coordination.window_ms)
+            && now <= open.send_at
+        {
+            return (open.send_at, Some(open.id));
+        }
+        let id = self.next_batch;
+        self.next_batch += 1;
+        let send_at = self.desk_done(now, false).plus_ms(coordination.delay.sample(&mut self.rng.paperwork));
+        self.open_batches.insert(next.carrier.clone(), super::Batch { id, opened_at: now, send_at });
+        (send_at, Some(id))
     }
 
     /// When this desk has finished handling something that reached it at `now`.

@@ -28,7 +28,7 @@ mod desk;
 #[cfg(test)]
 mod tests;
 
-pub use config::{IncidentReport, NodeConfig, Strategy};
+pub use config::{Coordination, IncidentReport, NodeConfig, Strategy};
 
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
@@ -78,6 +78,8 @@ pub enum Timer {
         hop: u32,
         next: NextHop,
         reporting_country: CountryCode,
+        /// The coordinated request it is part of, numbered by this desk.
+        batch: Option<u64>,
     },
     CarrierPreserved {
         incident: IncidentId,
@@ -201,6 +203,14 @@ struct Dossier {
     production_requested: ByHop<()>,
 }
 
+/// A coordinated request being gathered for one carrier.
+#[derive(Debug, Clone, Copy)]
+struct Batch {
+    id: u64,
+    opened_at: SimTime,
+    send_at: SimTime,
+}
+
 /// An Art. 7 order for a hop's subscriber, as its requester tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Art7 {
@@ -250,6 +260,12 @@ pub struct ContactPoint {
     epoc: Option<Epoc>,
     /// Countries classing an IP assignment as traffic data (no Art. 7 there).
     ip_assignment_is_traffic: BTreeSet<CountryCode>,
+    coordination: Option<Coordination>,
+    /// As requester: the coordinated request open for each carrier.
+    open_batches: BTreeMap<CarrierId, Batch>,
+    next_batch: u64,
+    /// As requested: when each coordinated request (sender, number) was taken up.
+    coordinated_taken: BTreeMap<(CountryCode, u64), SimTime>,
     /// When each officer of a desk with a fixed number of them is next free.
     officers_free_at: Option<Vec<SimTime>>,
     rng: Streams,
@@ -295,6 +311,10 @@ impl ContactPoint {
             direct_order_countries: config.direct_order_countries,
             epoc: config.epoc,
             ip_assignment_is_traffic: config.ip_assignment_is_traffic,
+            coordination: config.coordination,
+            open_batches: BTreeMap::new(),
+            next_batch: 0,
+            coordinated_taken: BTreeMap::new(),
             officers_free_at,
             rng,
             next_message_sequence: 0,
@@ -401,7 +421,7 @@ impl ContactPoint {
                     self.begin_hop(out, now, &incident, hop as u32, next, me.clone());
                 }
             }
-            Timer::SendRequest { incident, hop, next, reporting_country } => {
+            Timer::SendRequest { incident, hop, next, reporting_country, batch } => {
                 let facts = self.facts(&incident);
                 // A wrong offset or timestamp, a wrong identifier: slips some requests carry.
                 let timestamp_error = self.slips(self.country.timestamp_errors);
@@ -414,6 +434,7 @@ impl ContactPoint {
                     emergency: facts.emergency,
                     timestamp_error,
                     defect,
+                    batch,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
@@ -507,13 +528,14 @@ impl ContactPoint {
                 emergency,
                 timestamp_error,
                 defect,
+                batch,
             } => {
                 self.dossier_mut(&incident).facts.get_or_insert(CaseFacts { offence, emergency });
                 let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
                 self.record(out, now, &incident, hop, event);
                 let case = Case {
                     carrier,
-                    requester: from,
+                    requester: from.clone(),
                     reporting_country,
                     logs: LogState::Unknown,
                     subscriber_kept: true,
@@ -529,7 +551,18 @@ impl ContactPoint {
                     || languages.iter().any(|l| self.country.languages.contains(l));
                 let translated_at =
                     if readable { now } else { now.plus_ms(self.country.translation.sample(&mut self.rng.desk)) };
-                let at = self.desk_done(translated_at, emergency);
+                // The requests of one coordinated request are taken up as one.
+                let at = match batch.map(|b| (from.clone(), b)) {
+                    Some(key) => match self.coordinated_taken.get(&key) {
+                        Some(&taken) => taken.max(translated_at),
+                        None => {
+                            let at = self.desk_done(translated_at, emergency);
+                            self.coordinated_taken.insert(key, at);
+                            at
+                        }
+                    },
+                    None => self.desk_done(translated_at, emergency),
+                };
                 out.push(Output::SetTimer { at, timer: Timer::Acknowledge { incident, hop } });
             }
             Body::Acknowledgement => {}

@@ -82,6 +82,7 @@ fn requested_config(
         direct_order_countries: BTreeSet::new(),
         epoc: None,
         ip_assignment_is_traffic: BTreeSet::new(),
+        coordination: None,
         epoch: jiff::Timestamp::UNIX_EPOCH,
         seed: 1,
         replication: 0,
@@ -109,6 +110,7 @@ fn request(to: &str, at: SimTime) -> Input {
             emergency: false,
             timestamp_error: false,
             defect: false,
+            batch: None,
         },
     })
 }
@@ -216,6 +218,7 @@ fn simultaneous_messages_run_in_sender_order_whatever_order_they_were_delivered(
             emergency: false,
             timestamp_error: false,
             defect: false,
+            batch: None,
         },
     };
     let mut a = make();
@@ -243,6 +246,7 @@ fn delivery_rejects_unknown_carriers_messages_from_the_past_and_duplicates() {
         emergency: false,
         timestamp_error: false,
         defect: false,
+        batch: None,
     };
     assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
     let mut too_fast = good.clone();

@@ -9,7 +9,7 @@
 //! (tested below over generated values).
 
 use crate::constraint::{self, Invalid};
-use crate::contact_point::{IncidentReport, NodeConfig, Strategy};
+use crate::contact_point::{Coordination, IncidentReport, NodeConfig, Strategy};
 use crate::country::{Art30, FollowUp};
 use crate::runtime::DeliveryError;
 use crate::{
@@ -417,6 +417,15 @@ pub fn node_config_from_proto(
         direct_order_countries: country_set(value.direct_order_countries, "direct_order_countries")?,
         epoc: epoc(value.epoc)?,
         ip_assignment_is_traffic: country_set(value.ip_assignment_is_traffic, "ip_assignment_is_traffic")?,
+        coordination: value
+            .coordination
+            .map(|c| -> Result<Coordination, FieldError> {
+                Ok(Coordination {
+                    window_ms: duration(c.window_ms, "coordination.window_ms")?,
+                    delay: distribution(c.delay, "coordination.delay")?,
+                })
+            })
+            .transpose()?,
         epoch,
         seed: value.seed,
         replication: value.replication,
@@ -437,6 +446,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             emergency: r.emergency,
             timestamp_error: r.timestamp_error,
             defect: r.defect,
+            batch: r.batch,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -724,6 +734,10 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .collect(),
         direct_order_countries: config.direct_order_countries.iter().map(|c| c.0.to_string()).collect(),
         ip_assignment_is_traffic: config.ip_assignment_is_traffic.iter().map(|c| c.0.to_string()).collect(),
+        coordination: config
+            .coordination
+            .as_ref()
+            .map(|c| pb::Coordination { window_ms: c.window_ms, delay: Some(distribution_to_proto(&c.delay)) }),
         epoc: config.epoc.as_ref().map(|e| pb::Epoc {
             bound: e.bound.iter().map(|c| c.0.to_string()).collect(),
             in_force_ms: e.in_force_at.ms(),
@@ -748,6 +762,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             emergency,
             timestamp_error,
             defect,
+            batch,
         } => B::PreservationRequest(pb::PreservationRequest {
             carrier: carrier.0.to_string(),
             reporting_country: reporting_country.0.to_string(),
@@ -756,6 +771,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             emergency: *emergency,
             timestamp_error: *timestamp_error,
             defect: *defect,
+            batch: *batch,
         }),
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
         Body::PreservationResult(outcome) => {

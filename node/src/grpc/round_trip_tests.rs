@@ -203,6 +203,9 @@ impl Gen {
                 .collect(),
             direct_order_countries: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
             ip_assignment_is_traffic: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
+            coordination: self
+                .chance()
+                .then(|| Coordination { window_ms: self.pick(&[0, MAX_DELAY_MS]), delay: self.law() }),
             epoc: if self.chance() {
                 None
             } else {
@@ -232,6 +235,7 @@ impl Gen {
                 emergency: self.chance(),
                 timestamp_error: self.chance(),
                 defect: self.chance(),
+                batch: self.chance().then(|| self.pick(&[0, u64::MAX])),
             },
             1 => Body::Acknowledgement,
             2 => Body::PreservationResult(match self.0.random_range(0..5) {
