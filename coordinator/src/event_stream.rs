@@ -28,7 +28,6 @@ impl EventSink for Vec<Event> {
 pub(crate) struct InOrder<'s, S: EventSink + ?Sized> {
     waiting: BinaryHeap<Reverse<ByLogOrder>>,
     sink: &'s mut S,
-    recorded: u64,
     /// The last event passed on, to check (in debug builds) that the order holds.
     #[cfg(debug_assertions)]
     last: Option<(SimTime, pocnet_node::CountryCode, u64)>,
@@ -39,7 +38,6 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
         InOrder {
             waiting: BinaryHeap::new(),
             sink,
-            recorded: 0,
             #[cfg(debug_assertions)]
             last: None,
         }
@@ -57,16 +55,14 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     }
 
     /// At the end of the run: nothing more can happen.
-    pub fn release_all(&mut self) -> u64 {
+    pub fn release_all(&mut self) {
         while !self.waiting.is_empty() {
             self.release_first();
         }
-        self.recorded
     }
 
     fn release_first(&mut self) {
         let Some(Reverse(ByLogOrder { event, .. })) = self.waiting.pop() else { return };
-        self.recorded += 1;
         #[cfg(debug_assertions)]
         {
             let key = (event.at, event.country.clone(), event.sequence);

@@ -133,12 +133,6 @@ pub enum EventKind {
     },
 }
 
-impl Event {
-    pub fn sort_key(&self) -> (SimTime, &CountryCode, u64) {
-        (self.at, &self.country, self.sequence)
-    }
-}
-
 impl std::fmt::Display for EventKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
