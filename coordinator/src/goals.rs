@@ -229,9 +229,15 @@ impl ProfileName {
             ProfileName::SecondProtocol => (
                 "second-protocol",
                 vec![
-                    // Art. 8 (subscriber data within 20 days, traffic data
-                    // within 45) is not modelled yet: no request goes that
-                    // way, so its targets would measure nothing.
+                    // Only the origin's subscriber goes by Art. 8 in the
+                    // model, so its 20 days are the target (traffic data: 45).
+                    production_goal(
+                        ProductionChannel::Art8,
+                        20 * DAY_MS,
+                        None,
+                        "CETS 224 Art. 8(6): subscriber information within 20 days of service (pocnet counts from \
+                         the requested Party's receipt, so its serving counts too)",
+                    ),
                     goal(Acknowledgement, Some(HOUR_MS), None, "CETS 224 Art. 9 via the 24/7 network [1 h assumed]"),
                 ],
             ),

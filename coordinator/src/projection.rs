@@ -224,6 +224,10 @@ pub struct HopReport {
     pub production_request_received_ms: Option<i64>,
     /// The preserved data was produced under the production request.
     pub produced_ms: Option<i64>,
+    /// The origin country's police told the requester who the subscriber
+    /// is: intelligence, not evidence (a police channel, not production).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intelligence_ms: Option<i64>,
     /// The offence a dual-criminality reservation refused.
     pub refused_offence: Option<Offence>,
     /// Why the carrier could single out nobody.
@@ -421,8 +425,15 @@ impl Trace {
                 hop.outcome = HopOutcome::OriginFound;
             }
             EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
+            // Police intelligence runs beside production, and is not it.
+            EventKind::Produced { channel: ProductionChannel::Police, .. } => {
+                hop.intelligence_ms = hop.intelligence_ms.or(at);
+            }
+            EventKind::ProductionRequestReceived { channel: ProductionChannel::Police, .. }
+            | EventKind::ProductionRequested { channel: ProductionChannel::Police, .. }
+            | EventKind::ProductionDeclined { .. } => {}
             // The first production request and the first production count: an
-            // MLA request that follows an unanswered Art. 7 order is its fallback.
+            // MLA request that follows an unanswered direct request is its fallback.
             EventKind::ProductionRequestReceived { channel, .. } if hop.production_request_received_ms.is_none() => {
                 hop.production_request_received_ms = at;
                 hop.production_channel = Some(*channel);
@@ -449,6 +460,7 @@ impl Trace {
                 hop.production_requested_ms = hop.production_requested_ms.or(at);
             }
             EventKind::IncidentReported
+            | EventKind::RequestPrepared
             | EventKind::DirectoryStale { .. }
             | EventKind::MessageLost { .. }
             | EventKind::AnswerReceived { .. }
@@ -606,7 +618,12 @@ fn subscriber_identified(
         return None;
     }
     let origin = &hops[trace.hop? as usize];
-    let (channel, at_ms) = (origin.production_channel?, origin.produced_ms?);
+    // Evidence when it came; police intelligence otherwise.
+    let (channel, at_ms) = match (origin.production_channel, origin.produced_ms, origin.intelligence_ms) {
+        (Some(channel), Some(at), _) => (channel, at),
+        (_, _, Some(at)) => (ProductionChannel::Police, at),
+        _ => return None,
+    };
     Some(SubscriberIdentified {
         channel,
         usable: channel.usable_as_evidence(),

@@ -73,7 +73,7 @@ pub fn scenario_schema() -> Value {
             }
         ]
     });
-    let country = json!({
+    let mut country = json!({
         "type": "object",
         "description": "a member country's point of contact, keyed by its ISO 3166 alpha-2 code",
         "properties": {
@@ -96,7 +96,7 @@ pub fn scenario_schema() -> Value {
             "holidays": { "type": "array", "items": { "type": "string", "format": "date" }, "description": "local dates the desk is closed (office-hours desks)" },
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
             "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences outside Arts. 2-11 it does not punish and refuses to preserve for" },
-            "direct_orders": { "type": "boolean", "default": false, "description": "a Second Protocol party: between two such parties the origin's subscriber information is asked of the provider directly (Art. 7, subscriber information only; MLA after 30 days unanswered). The Protocol is not in force" },
+            "second_protocol": { "type": "boolean", "default": false, "description": "a Party to the Second Protocol (CETS 224), once it is in force ([instruments.second_protocol] in_force): between two Parties the origin's subscriber is asked of the provider directly (Art. 7, subscriber information only), and by an Art. 8 order where Art. 7 cannot ask or after its 30 days unanswered. The Protocol is not in force" },
             "art30": { "enum": ["direct", "order", "mla_only"], "default": "direct", "description": "Budapest Art. 30: how the next hop is disclosed to a foreign requester: at once, after a prosecutor's or judge's order (disclosure_order), or only when an MLA request or production order is executed" },
             "disclosure_order": delay("the order an art30 = \"order\" country needs before disclosure [default: median 1d, p90 3d; assumed]"),
             "mla_follow_up": {
@@ -125,6 +125,19 @@ pub fn scenario_schema() -> Value {
         },
         "required": ["name", "time_zone", "staffing"], "additionalProperties": false
     });
+    // The steps around production, apart: one macro call for every key
+    // exceeds json!'s recursion limit.
+    let production_practice = json!({
+            "police_channel": { "type": "boolean", "default": false, "description": "as requester, asks the origin country's police (directly or through INTERPOL I-24/7) who the subscriber is, as intelligence, not evidence, while formal production runs" },
+            "police_response": delay("as requested country, its police answering a foreign police or INTERPOL query about a subscriber [default: median 3d, p90 14d; assumed]"),
+            "request_preparation": delay("as reporting country, preparing the first request before the desk sends it: the investigator's facts, WHOIS, the provider's identifiers [default: none]"),
+            "prosecutor_sign_off": delay("as reporting country, a prosecutor's sign-off its law wants before a request leaves; not in an emergency [default: none]")
+    });
+    if let (Some(properties), serde_json::Value::Object(more)) =
+        (country["properties"].as_object_mut(), production_practice)
+    {
+        properties.extend(more);
+    }
     let carrier = json!({
         "type": "object",
         "description": "a communications carrier, keyed by the id chains refer to",
@@ -140,7 +153,8 @@ pub fn scenario_schema() -> Value {
             "disclosure": delay("producing the traffic data naming the previous hop [default: median 24h, p90 72h]"),
             "emergency_response": delay("preserving, and again disclosing, in an emergency [default: median 2h, p90 8h]"),
             "hours": staffing.clone(),
-            "direct_response": delay("answering an Art. 7 order for subscriber information (30 days, then MLA) [default: uniform 1d-30d]"),
+            "direct_response": delay("answering a direct request for subscriber information: an Art. 7 order (30 days, then Art. 8 or MLA) or a voluntary request [default: uniform 1d-30d]"),
+            "voluntary_disclosure": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "the share of foreign authorities' direct requests for non-content data it answers by its own policy (SIRIUS 2019: 68.4% of EU direct requests succeeded); 0: it takes none. Asked for the origin's subscriber where no production order can ask; declined, MLA follows after 30 days" },
             "subscriber_retention": duration("how long subscriber records are kept; at the origin, the account holder is identified only if they still are [default: as long as needed]")
         },
         "required": ["country", "kind", "retention"], "additionalProperties": false
@@ -257,6 +271,16 @@ pub fn scenario_schema() -> Value {
                             "in_force": instant("when the Regulation applies [default: 2026-08-18T00:00:00Z, Art. 34]"),
                             "preparation": delay("issuing and validating an order [default: median 1d, p90 3d; assumed]"),
                             "response": delay("the provider's answer (Art. 10: 10 days) [default: median 5d, p90 10d; spread assumed]")
+                        },
+                        "additionalProperties": false
+                    },
+                    "second_protocol": {
+                        "type": "object",
+                        "description": "the Second Protocol (CETS 224) between countries with second_protocol = true; not in force (3 of 5 ratifications, Feb 2026) unless in_force says when",
+                        "properties": {
+                            "in_force": instant("when the Protocol enters into force [default: never during the scenario]"),
+                            "art8_service": delay("the requested Party serving an Art. 8 order on its provider (Art. 8(6): within 45 days) [default: median 5d, p90 20d; assumed]"),
+                            "art8_return": delay("the provider's answer once served (Art. 8(6): subscriber information within 20 days) [default: median 7d, p90 20d; spread assumed]")
                         },
                         "additionalProperties": false
                     }

@@ -26,6 +26,10 @@ pub struct Carrier {
     pub subscriber_retention_ms: Option<i64>,
     /// Answering a direct order (Second Protocol Art. 7: within 30 days).
     pub direct_response: Distribution,
+    /// The share of foreign authorities' direct requests for non-content
+    /// data it answers by its own policy (voluntary disclosure, on its
+    /// `direct_response` clock); 0: it takes none.
+    pub voluntary_disclosure: f64,
 }
 
 /// What one carrier's logs say about one incident's communication: the

@@ -52,6 +52,18 @@ pub struct Country {
     /// As requested country: the chance it refuses a request on Art. 29(5)
     /// grounds (political offence; sovereignty, security, ordre public).
     pub refusal_grounds: f64,
+    /// As requester: asks the origin country's police, directly or through
+    /// INTERPOL I-24/7, who the subscriber is, as intelligence, while the
+    /// formal production runs (the answer is not evidence).
+    pub police_channel: bool,
+    /// As requested country: its police answering such a query.
+    pub police_response: Distribution,
+    /// As reporting country: gathering what the first request needs (the
+    /// investigator's facts, WHOIS, the provider's identifiers) before the desk sends it.
+    pub request_preparation: Option<Distribution>,
+    /// As reporting country: a prosecutor's sign-off its law wants before a
+    /// request leaves (not in an emergency).
+    pub prosecutor_sign_off: Option<Distribution>,
 }
 
 /// How likely a requesting country is to pursue production of preserved data.

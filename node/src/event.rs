@@ -23,6 +23,8 @@ pub struct Event {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     IncidentReported,
+    /// The reporting country's first request is prepared (and signed off).
+    RequestPrepared,
     RequestSent {
         to: CountryCode,
         carrier: CarrierId,
@@ -131,12 +133,19 @@ pub enum EventKind {
         channel: ProductionChannel,
         hold_until: SimTime,
     },
+    /// The provider declined a voluntary request from `from`: it answers
+    /// only part of them, by its own policy.
+    ProductionDeclined {
+        from: CountryCode,
+        channel: ProductionChannel,
+    },
 }
 
 impl std::fmt::Display for EventKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             EventKind::IncidentReported => write!(f, "incident reported to the point of contact"),
+            EventKind::RequestPrepared => write!(f, "request prepared for the point of contact to send"),
             EventKind::RequestSent { to, carrier } => {
                 write!(f, "preservation request sent to {to} for {carrier}")
             }
@@ -197,6 +206,9 @@ impl std::fmt::Display for EventKind {
             }
             EventKind::ProductionRequestReceived { from, channel, .. } => {
                 write!(f, "{} request received from {from}", channel.description())
+            }
+            EventKind::ProductionDeclined { from, channel } => {
+                write!(f, "{} declined to {from}", channel.description())
             }
         }
     }

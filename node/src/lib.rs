@@ -34,7 +34,7 @@ pub use event::{Event, EventKind};
 pub use id::{CarrierId, CountryCode, IncidentId};
 pub use message::{Body, Envelope, Finding, NextHop, PreservationOutcome};
 pub use offence::{Answer, Offence};
-pub use production::{Epoc, ProductionChannel};
+pub use production::{Epoc, ProductionChannel, SecondProtocol};
 pub use runtime::{DeliveryError, NodeRuntime, WindowOutcome};
 pub use staffing::{OfficeHours, Shift, Staffing, WEEKDAY_NAMES};
 pub use time::SimTime;

@@ -25,17 +25,31 @@ pub enum ProductionChannel {
     Domestic,
     /// Second Protocol Art. 7: an order straight to the provider for the
     /// origin's subscriber information only, between parties; after 30 days
-    /// unanswered, MLA follows. The Protocol is not in force.
+    /// unanswered, Art. 8 or MLA follows. The Protocol is not in force.
     Art7,
+    /// Second Protocol Art. 8: an order from State to State, which the
+    /// requested Party serves on its provider; subscriber information within
+    /// 20 days. The Protocol is not in force.
+    Art8,
+    /// A provider answering a foreign authority's request for non-content
+    /// data directly, by its own policy (as large US platforms do, 18 U.S.C.
+    /// 2702(c)); if it declines, MLA follows after 30 days.
+    Voluntary,
+    /// Police to police, or through INTERPOL I-24/7: intelligence on who the
+    /// subscriber is, not evidence (T-CY assessment of MLA, 2014).
+    Police,
 }
 
 impl ProductionChannel {
-    pub const ALL: [ProductionChannel; 5] = [
+    pub const ALL: [ProductionChannel; 8] = [
         ProductionChannel::Mla,
         ProductionChannel::Epoc,
         ProductionChannel::Emergency,
         ProductionChannel::Domestic,
         ProductionChannel::Art7,
+        ProductionChannel::Art8,
+        ProductionChannel::Voluntary,
+        ProductionChannel::Police,
     ];
 
     /// The name scenarios, the wire and reports use.
@@ -46,6 +60,9 @@ impl ProductionChannel {
             ProductionChannel::Emergency => "emergency",
             ProductionChannel::Domestic => "domestic",
             ProductionChannel::Art7 => "art7",
+            ProductionChannel::Art8 => "art8",
+            ProductionChannel::Voluntary => "voluntary",
+            ProductionChannel::Police => "police",
         }
     }
 
@@ -61,6 +78,9 @@ impl ProductionChannel {
             ProductionChannel::Emergency => "emergency disclosure",
             ProductionChannel::Domestic => "domestic order",
             ProductionChannel::Art7 => "Art. 7 order",
+            ProductionChannel::Art8 => "Art. 8 order",
+            ProductionChannel::Voluntary => "voluntary disclosure",
+            ProductionChannel::Police => "police channel",
         }
     }
 
@@ -72,18 +92,25 @@ impl ProductionChannel {
             ProductionChannel::Emergency => "emergency disclosure",
             ProductionChannel::Domestic => "a domestic order",
             ProductionChannel::Art7 => "a Second Protocol Art. 7 order to the provider",
+            ProductionChannel::Art8 => "a Second Protocol Art. 8 order served by the requested Party",
+            ProductionChannel::Voluntary => "the provider's voluntary disclosure",
+            ProductionChannel::Police => "police-to-police or INTERPOL intelligence",
         }
     }
 
-    /// Whether what it yields is usable as evidence. Every channel modelled
-    /// so far is; police-to-police and INTERPOL answers, once modelled, are not.
+    /// Whether what it yields is usable as evidence: police-to-police and
+    /// INTERPOL answers are intelligence; a voluntary disclosure's use
+    /// depends on the requesting State's law [assumed usable].
     pub fn usable_as_evidence(self) -> bool {
         match self {
             ProductionChannel::Mla
             | ProductionChannel::Epoc
             | ProductionChannel::Emergency
             | ProductionChannel::Domestic
-            | ProductionChannel::Art7 => true,
+            | ProductionChannel::Art7
+            | ProductionChannel::Art8
+            | ProductionChannel::Voluntary => true,
+            ProductionChannel::Police => false,
         }
     }
 }
@@ -112,6 +139,29 @@ impl Epoc {
     /// Whether `from` may order a provider in `to` at `now`.
     pub fn applies(&self, from: &CountryCode, to: &CountryCode, now: SimTime) -> bool {
         now >= self.in_force_at && self.bound.contains(from) && self.bound.contains(to)
+    }
+}
+
+/// The Second Protocol to the Budapest Convention (CETS 224) as a scenario
+/// has it: its Parties, and when it enters into force, if it does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondProtocol {
+    pub parties: BTreeSet<CountryCode>,
+    /// `None`: not in force during the scenario (it has 3 of the 5
+    /// ratifications it needs, Feb 2026), so no Party may use it.
+    pub in_force_at: Option<SimTime>,
+    /// Art. 8(6): the requested Party serving the order on its provider
+    /// ("reasonable efforts" within 45 days).
+    pub art8_service: Distribution,
+    /// Art. 8(6): the provider returning subscriber information after
+    /// service (within 20 days).
+    pub art8_return: Distribution,
+}
+
+impl SecondProtocol {
+    /// Whether `from` may use the Protocol with `to` at `now`.
+    pub fn applies(&self, from: &CountryCode, to: &CountryCode, now: SimTime) -> bool {
+        self.in_force_at.is_some_and(|at| now >= at) && self.parties.contains(from) && self.parties.contains(to)
     }
 }
 

@@ -23,7 +23,7 @@ use pocnet_node::Offence;
 use pocnet_node::country::{Art30, FollowUp};
 use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Coordination, Country, CountryCode, DirectoryEntry, Distribution, Epoc,
-    IncidentReport, LogRecord, MessageLoss, NextHop, NodeConfig, SimTime, Staffing, Strategy, Window,
+    IncidentReport, LogRecord, MessageLoss, NextHop, NodeConfig, SecondProtocol, SimTime, Staffing, Strategy, Window,
 };
 use raw::{Membership, RawDistribution, RawScenario, Retention, Urgency};
 use sha2::{Digest, Sha256};
@@ -82,8 +82,10 @@ pub struct Scenario {
     /// How senders reach each country that sets a channel or may be listed stale.
     pub directory: BTreeMap<CountryCode, DirectoryEntry>,
     pub faults: Faults,
-    /// Second Protocol parties taking Art. 7 orders to their carriers directly.
-    pub direct_order_countries: BTreeSet<CountryCode>,
+    /// The Second Protocol, when the scenario has Parties to it.
+    pub second_protocol: Option<SecondProtocol>,
+    /// Carriers that take foreign direct requests voluntarily.
+    pub voluntary_carriers: BTreeSet<CarrierId>,
     /// The e-Evidence Regulation, when the scenario has countries it binds.
     pub epoc: Option<Epoc>,
     /// Countries classing an IP assignment as traffic data.
@@ -141,6 +143,15 @@ mod defaults {
     pub const EPOC_PREPARATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
     /// The provider's answer: Art. 10(2), within 10 days (the p90 here) [spread assumed].
     pub const EPOC_RESPONSE: Distribution = Distribution::LogNormal { median_ms: 5 * DAY_MS, p90_ms: 10 * DAY_MS };
+    /// A country's police answering a foreign police or INTERPOL query
+    /// about a subscriber: no figure is published [assumed].
+    pub const POLICE_RESPONSE: Distribution = Distribution::LogNormal { median_ms: 3 * DAY_MS, p90_ms: 14 * DAY_MS };
+    /// The requested Party serving an Art. 8 order on its provider: Art. 8(6)
+    /// asks for reasonable efforts within 45 days [spread assumed].
+    pub const ART8_SERVICE: Distribution = Distribution::LogNormal { median_ms: 5 * DAY_MS, p90_ms: 20 * DAY_MS };
+    /// The provider's answer once served: Art. 8(6), subscriber information
+    /// within 20 days (the p90 here) [spread assumed].
+    pub const ART8_RETURN: Distribution = Distribution::LogNormal { median_ms: 7 * DAY_MS, p90_ms: 20 * DAY_MS };
 }
 
 impl Scenario {
@@ -229,7 +240,8 @@ impl Scenario {
                     .filter(|o| self.carriers.get(&o.carrier).is_some_and(|c| c.country == country.code))
                     .cloned()
                     .collect(),
-                direct_order_countries: self.direct_order_countries.clone(),
+                second_protocol: self.second_protocol.clone(),
+                voluntary_carriers: self.voluntary_carriers.clone(),
                 epoc: self.epoc.clone(),
                 ip_assignment_is_traffic: self.ip_assignment_is_traffic.clone(),
                 coordination: self.coordination.clone(),
@@ -330,7 +342,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     }
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
-    let mut direct_order_countries = BTreeSet::new();
+    let mut second_protocol_parties = BTreeSet::new();
     let mut e_evidence_bound = BTreeSet::new();
     let mut ip_assignment_is_traffic = BTreeSet::new();
     for (source, code, mut country) in raw.countries {
@@ -349,8 +361,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         }
         let code = CountryCode::from(code);
         raw_directory.insert(code.clone(), (source, country.channel, country.directory.take()));
-        if country.direct_orders {
-            direct_order_countries.insert(code.clone());
+        if country.second_protocol {
+            second_protocol_parties.insert(code.clone());
         }
         if country.e_evidence {
             e_evidence_bound.insert(code.clone());
@@ -367,6 +379,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
 
     let mut carriers = BTreeMap::new();
     let mut cgn_carriers = BTreeSet::new();
+    let mut voluntary_carriers = BTreeSet::new();
     for (source, id, carrier) in raw.carriers {
         problems.switch(source);
         if carriers.contains_key(&CarrierId::from(id.get_ref().clone())) {
@@ -382,6 +395,17 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         let id = CarrierId::from(id.into_inner());
         if carrier.cgn {
             cgn_carriers.insert(id.clone());
+        }
+        let voluntary_disclosure = match &carrier.voluntary_disclosure {
+            None => 0.0,
+            Some(share) => pocnet_node::constraint::probability(*share.get_ref()).unwrap_or_else(|invalid| {
+                let help = "the share of foreign direct requests it answers, 0 to 1 (SIRIUS 2019: 0.684)";
+                problems.push(span(share), invalid.0, Some(help.to_owned()));
+                0.0
+            }),
+        };
+        if voluntary_disclosure > 0.0 {
+            voluntary_carriers.insert(id.clone());
         }
         carriers.insert(
             id.clone(),
@@ -400,6 +424,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 hours: carrier.hours.map_or(Staffing::AroundTheClock, |h| h.0),
                 subscriber_retention_ms: carrier.subscriber_retention.map(|d| d.0),
                 direct_response: law(carrier.direct_response, defaults::DIRECT_RESPONSE),
+                voluntary_disclosure,
             },
         );
     }
@@ -457,7 +482,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     };
     let meta = meta?;
 
-    let epoc = epoc(problems, raw.instruments, epoch, e_evidence_bound);
+    let (epoc, second_protocol) =
+        instruments(problems, raw.instruments, epoch, e_evidence_bound, second_protocol_parties);
     let coordination = raw
         .coordination
         .map(|(_, c)| Coordination { window_ms: c.window.0, delay: law(c.delay, defaults::COORDINATION_DELAY) });
@@ -474,7 +500,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         cgn_carriers,
         directory,
         faults,
-        direct_order_countries,
+        second_protocol,
+        voluntary_carriers,
         ip_assignment_is_traffic,
         coordination,
         epoc,
@@ -483,44 +510,73 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     })
 }
 
-/// The e-Evidence Regulation as the scenario sets it; `None` when it binds
-/// no country of the scenario (then `[instruments.epoc]` changes nothing).
-fn epoc(
+/// The instruments beyond the network's own as the scenario sets them:
+/// the e-Evidence Regulation, `None` when it binds no country of the
+/// scenario (then `[instruments.epoc]` changes nothing), and the Second
+/// Protocol, `None` when no country is a Party.
+fn instruments(
     problems: &mut diagnostic::Collector,
     instruments: Option<(usize, raw::RawInstruments)>,
     epoch: Option<Timestamp>,
     bound: BTreeSet<CountryCode>,
-) -> Option<Epoc> {
+    parties: BTreeSet<CountryCode>,
+) -> (Option<Epoc>, Option<SecondProtocol>) {
     let raw = match instruments {
         Some((source, instruments)) => {
             problems.switch(source);
-            instruments.epoc.unwrap_or_default()
+            instruments
         }
-        None => raw::RawEpoc::default(),
+        None => raw::RawInstruments::default(),
     };
-    let in_force = match (&raw.in_force, epoch) {
-        (Some(text), Some(epoch)) => match parse_instant(text.get_ref()) {
-            Ok(at) => {
-                let ms = at.as_millisecond() - epoch.as_millisecond();
-                if let Err(invalid) = pocnet_node::constraint::instant_ms("date the Regulation applies", ms) {
-                    problems.push(span(text), invalid.0, None);
-                }
-                SimTime(ms)
-            }
-            Err(message) => {
-                problems.push(span(text), message, None);
-                SimTime::ZERO
-            }
-        },
+    let raw_epoc = raw.epoc.unwrap_or_default();
+    let raw_protocol = raw.second_protocol.unwrap_or_default();
+    let epoc_in_force = match (&raw_epoc.in_force, epoch) {
+        (Some(text), Some(epoch)) => in_force(problems, text, epoch, "date the Regulation applies"),
         (None, Some(epoch)) => SimTime(defaults::epoc_in_force().as_millisecond() - epoch.as_millisecond()),
         (_, None) => SimTime::ZERO,
     };
-    (!bound.is_empty()).then(|| Epoc {
+    // Not in force unless the scenario says when: it describes a future.
+    let protocol_in_force = match (&raw_protocol.in_force, epoch) {
+        (Some(text), Some(epoch)) => {
+            Some(in_force(problems, text, epoch, "date the Second Protocol enters into force"))
+        }
+        _ => None,
+    };
+    let epoc = (!bound.is_empty()).then(|| Epoc {
         bound,
-        in_force_at: in_force,
-        preparation: law(raw.preparation, defaults::EPOC_PREPARATION),
-        response: law(raw.response, defaults::EPOC_RESPONSE),
-    })
+        in_force_at: epoc_in_force,
+        preparation: law(raw_epoc.preparation, defaults::EPOC_PREPARATION),
+        response: law(raw_epoc.response, defaults::EPOC_RESPONSE),
+    });
+    let second_protocol = (!parties.is_empty()).then(|| SecondProtocol {
+        parties,
+        in_force_at: protocol_in_force,
+        art8_service: law(raw_protocol.art8_service, defaults::ART8_SERVICE),
+        art8_return: law(raw_protocol.art8_return, defaults::ART8_RETURN),
+    });
+    (epoc, second_protocol)
+}
+
+/// An instrument's in-force instant as simulated time; it may precede the epoch.
+fn in_force(
+    problems: &mut diagnostic::Collector,
+    text: &toml::Spanned<String>,
+    epoch: Timestamp,
+    what: &str,
+) -> SimTime {
+    match parse_instant(text.get_ref()) {
+        Ok(at) => {
+            let ms = at.as_millisecond() - epoch.as_millisecond();
+            if let Err(invalid) = pocnet_node::constraint::instant_ms(what, ms) {
+                problems.push(span(text), invalid.0, None);
+            }
+            SimTime(ms)
+        }
+        Err(message) => {
+            problems.push(span(text), message, None);
+            SimTime::ZERO
+        }
+    }
 }
 
 impl Scenario {
@@ -737,6 +793,10 @@ fn country(
         timestamp_errors,
         request_defects,
         refusal_grounds,
+        police_channel: country.police_channel,
+        police_response: law(country.police_response, defaults::POLICE_RESPONSE),
+        request_preparation: country.request_preparation.map(|d| d.0),
+        prosecutor_sign_off: country.prosecutor_sign_off.map(|d| d.0),
         disclosure,
     }
 }

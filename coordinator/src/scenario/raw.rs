@@ -217,6 +217,17 @@ pub struct RawCoordination {
 pub struct RawInstruments {
     /// Regulation (EU) 2023/1543: European Production Orders between bound Member States.
     pub epoc: Option<RawEpoc>,
+    /// The Second Protocol to the Budapest Convention (CETS 224).
+    pub second_protocol: Option<RawSecondProtocol>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSecondProtocol {
+    /// When it enters into force; absent, it is not in force (Feb 2026: 3 of 5 ratifications).
+    pub in_force: Option<Spanned<String>>,
+    pub art8_service: Option<RawDistribution>,
+    pub art8_return: Option<RawDistribution>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -266,9 +277,10 @@ pub struct RawCountry {
     pub dual_criminality: Option<Vec<Spanned<Offence>>>,
     /// The channel the desk takes expedited requests by.
     pub channel: Option<ChannelName>,
-    /// A Second Protocol party whose carriers take Art. 7 orders directly.
+    /// A Party to the Second Protocol (CETS 224): Arts. 7 and 8 with other
+    /// Parties once it is in force.
     #[serde(default)]
-    pub direct_orders: bool,
+    pub second_protocol: bool,
     /// An EU Member State bound by the e-Evidence Regulation (2023/1543).
     #[serde(default)]
     pub e_evidence: bool,
@@ -286,6 +298,15 @@ pub struct RawCountry {
     pub request_defects: Option<Spanned<f64>>,
     /// As requested country: the chance it refuses on Art. 29(5) grounds.
     pub refusal_grounds: Option<Spanned<f64>>,
+    /// As requester: asks the origin country's police for the subscriber, as intelligence.
+    #[serde(default)]
+    pub police_channel: bool,
+    /// As requested country: its police answering such a query.
+    pub police_response: Option<RawDistribution>,
+    /// As reporting country: preparing the first request (the investigator's facts, WHOIS).
+    pub request_preparation: Option<RawDistribution>,
+    /// As reporting country: a prosecutor's sign-off before a request leaves.
+    pub prosecutor_sign_off: Option<RawDistribution>,
     pub directory: Option<RawDirectory>,
 }
 
@@ -362,6 +383,8 @@ pub struct RawCarrier {
     pub subscriber_retention: Option<DurationMs>,
     /// Answering a direct order (Second Protocol Art. 7).
     pub direct_response: Option<RawDistribution>,
+    /// The share of foreign direct requests for non-content data it answers by its own policy.
+    pub voluntary_disclosure: Option<Spanned<f64>>,
     pub preservation: Option<RawDistribution>,
     pub disclosure: Option<RawDistribution>,
 }

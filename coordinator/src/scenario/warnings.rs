@@ -10,14 +10,37 @@ use pocnet_node::ProductionChannel;
 impl Scenario {
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
-        if !self.direct_order_countries.is_empty() {
-            warnings.push(
-                "`direct_orders` models the Second Protocol (CETS 224), which is not in force (3 of the 5 \
-                 ratifications it needs, Feb 2026): the scenario describes a future"
-                    .to_owned(),
-            );
-        }
         let last = self.last_communication();
+        let protocol_usable = match &self.second_protocol {
+            None => false,
+            Some(protocol) if protocol.parties.len() < 2 => {
+                warnings.push(format!(
+                    "only {} is a `second_protocol` Party: its orders need two Parties",
+                    protocol.parties.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                ));
+                false
+            }
+            Some(protocol) => match protocol.in_force_at {
+                None => {
+                    warnings.push(
+                        "the Second Protocol (CETS 224) is not in force (3 of the 5 ratifications it needs, Feb \
+                         2026), so its Parties here use MLA: set [instruments.second_protocol] in_force to explore \
+                         a future where it is"
+                            .to_owned(),
+                    );
+                    false
+                }
+                Some(at) => {
+                    warnings.push(format!(
+                        "the Second Protocol (CETS 224) is not in force today (3 of the 5 ratifications it needs, \
+                         Feb 2026); this scenario has it in force from {}: it describes a future",
+                        self.instant_text(at)
+                    ));
+                    // Production follows the communications by weeks: it may still apply.
+                    true
+                }
+            },
+        };
         let epoc_usable = match &self.epoc {
             None => false,
             Some(epoc) if epoc.bound.len() < 2 => {
@@ -47,6 +70,7 @@ impl Scenario {
             let unused = match goal.channel {
                 Some(ProductionChannel::Epoc) => !epoc_usable,
                 Some(ProductionChannel::Emergency) => !self.incidents.iter().any(|i| i.emergency),
+                Some(ProductionChannel::Art7 | ProductionChannel::Art8) => !protocol_usable,
                 _ => false,
             };
             if unused {

@@ -238,9 +238,13 @@ fn check_warns_about_instruments_out_of_force_and_goals_on_unused_channels() {
     assert!(alone.iter().any(|w| w.contains("only FR is `e_evidence`")), "{alone:?}");
     let early = warnings_of(&World { fr: BOUND, de: BOUND, communication: "2026-05-05T10:00:00Z", ..BASE });
     assert!(early.iter().any(|w| w.contains("applies from 2026-08-18, after every incident")), "{early:?}");
-    let protocol =
-        warnings_of(&World { fr: "direct_orders = true", de: "direct_orders = true", goals: "budapest", ..BASE });
-    assert!(protocol.iter().any(|w| w.contains("not in force")), "{protocol:?}");
+    let parties = World { fr: "second_protocol = true", de: "second_protocol = true", goals: "budapest", ..BASE };
+    let protocol = warnings_of(&parties);
+    assert!(protocol.iter().any(|w| w.contains("is not in force") && w.contains("use MLA")), "{protocol:?}");
+    let future = warnings_of(&World { instruments: PROTOCOL_IN_FORCE, ..parties });
+    assert!(future.iter().any(|w| w.contains("in force from 2026-01-01: it describes a future")), "{future:?}");
+    let unused = warnings_of(&World { goals: "second-protocol", ..parties });
+    assert!(unused.iter().any(|w| w.contains("production by Art. 8 order, which no request")), "{unused:?}");
 }
 
 /// The requesting desk is bound too (Action Plan 1, Art. 35): the weekend
@@ -396,13 +400,23 @@ fn relay_is_an_informal_referral_whose_mla_is_flagged_as_a_defect() {
     );
 }
 
+/// The Second Protocol in force between FR and DE from 1 January 2026 (it
+/// is not in force today: a scenario must say when it would be).
+const PROTOCOL_IN_FORCE: &str = "[instruments.second_protocol]\nin_force = \"2026-01-01T00:00:00Z\"";
+
 /// Second Protocol Art. 7 yields subscriber information only, at the origin,
 /// between parties: preservation still goes through the points of contact,
-/// and 30 days without an answer turn the requester to MLA.
+/// and 30 days without an answer turn the requester to Art. 8.
 #[test]
 fn art7_asks_the_provider_for_the_origin_s_subscriber_only() {
-    const PARTY: &str = "direct_orders = true\nmla_preparation = \"20d\"";
-    let parties = World { fr: PARTY, de: "direct_orders = true", carrier: "direct_response = \"5d\"", ..BASE };
+    const PARTY: &str = "second_protocol = true\nmla_preparation = \"20d\"";
+    let parties = World {
+        fr: PARTY,
+        de: "second_protocol = true",
+        carrier: "direct_response = \"5d\"",
+        instruments: PROTOCOL_IN_FORCE,
+        ..BASE
+    };
     let (incident, events) = parties.run();
     let hop = &incident.hops[0];
     assert!(hop.acknowledged_ms.is_some(), "preservation went through the requested desk");
@@ -413,12 +427,14 @@ fn art7_asks_the_provider_for_the_origin_s_subscriber_only() {
         !events.iter().any(|k| matches!(k, EventKind::ProductionRequested { channel: ProductionChannel::Mla, .. }))
     );
 
-    let one_party = World { fr: PARTY, carrier: "direct_response = \"5d\"", ..BASE };
+    let not_in_force = World { instruments: "", ..parties };
+    assert_eq!(not_in_force.run().0.subscriber.unwrap().channel, ProductionChannel::Mla, "not in force");
+    let one_party = World { de: "", ..parties };
     assert_eq!(one_party.run().0.subscriber.unwrap().channel, ProductionChannel::Mla, "DE is not a party");
     let emergency = World { incident: "urgency = \"emergency\"", ..parties };
     assert_eq!(emergency.run().0.subscriber.unwrap().channel, ProductionChannel::Emergency, "emergencies use Art. 9");
 
-    // The provider takes 40 days: after 30 the requester prepares an MLA request.
+    // The provider takes 40 days: after 30 the requester prepares an Art. 8 order.
     let slow = World { carrier: "direct_response = \"40d\"", ..parties };
     let (incident, events) = slow.run();
     let requested: Vec<ProductionChannel> = events
@@ -428,8 +444,119 @@ fn art7_asks_the_provider_for_the_origin_s_subscriber_only() {
             _ => None,
         })
         .collect();
-    assert_eq!(requested, [ProductionChannel::Art7, ProductionChannel::Mla], "MLA follows as the fallback");
+    assert_eq!(requested, [ProductionChannel::Art7, ProductionChannel::Art8], "Art. 8 follows as the fallback");
     assert_eq!(incident.subscriber.unwrap().channel, ProductionChannel::Art7, "the late answer still comes first");
+}
+
+/// Second Protocol Art. 8: where no Art. 7 order can ask (here DE classes an
+/// IP assignment as traffic data), the origin's subscriber is asked State to
+/// State; DE serves the order and its provider answers, on the Protocol's
+/// clock and measured by the second-protocol profile's 20-day target.
+#[test]
+fn art8_asks_state_to_state_on_the_protocol_s_clock() {
+    let instruments = format!("{PROTOCOL_IN_FORCE}\nart8_service = \"3d\"\nart8_return = \"10d\"");
+    let world = World {
+        goals: "second-protocol",
+        fr: "second_protocol = true\nmla_preparation = \"20d\"",
+        de: "second_protocol = true\nip_assignment = \"traffic\"",
+        instruments: &instruments,
+        ..BASE
+    };
+    let (incident, _) = world.run();
+    let subscriber = incident.subscriber.as_ref().expect("produced under the Art. 8 order");
+    assert_eq!(subscriber.channel, ProductionChannel::Art8);
+    assert!(subscriber.usable);
+    // 20 days to prepare, 3 to serve, 10 to answer, after the hold began: not DE's 200-day MLA.
+    let after = subscriber.since_report_ms.unwrap();
+    assert!((33 * D..34 * D).contains(&after), "{after}");
+    assert_eq!(production_goal(&incident), Some(true), "13 days against the 20-day target");
+
+    let slow = format!("{PROTOCOL_IN_FORCE}\nart8_service = \"30d\"\nart8_return = \"10d\"");
+    let (incident, _) = World { instruments: &slow, ..world }.run();
+    assert_eq!(production_goal(&incident), Some(false), "served in 30 days, answered in 40");
+    let (incident, _) = World { instruments: "", ..world }.run();
+    assert_eq!(incident.subscriber.as_ref().unwrap().channel, ProductionChannel::Mla, "not in force: MLA");
+    assert_eq!(production_goal(&incident), None, "the Art. 8 target is not measured on MLA");
+}
+
+/// A provider that takes foreign authorities' direct requests answers the
+/// origin's subscriber by its own policy, in days; where it declines, the
+/// requester turns to MLA after 30 days. Where a production order can ask,
+/// the requester uses the order, not the provider's goodwill.
+#[test]
+fn a_provider_s_voluntary_disclosure_answers_in_days_and_mla_follows_a_decline() {
+    let world = World { carrier: "voluntary_disclosure = 1.0\ndirect_response = \"4d\"", ..BASE };
+    let (incident, events) = world.run();
+    let subscriber = incident.subscriber.as_ref().expect("disclosed voluntarily");
+    assert_eq!(subscriber.channel, ProductionChannel::Voluntary);
+    assert!(subscriber.usable);
+    assert!(subscriber.since_report_ms.unwrap() < 6 * D, "{subscriber:?}");
+    let requested = |events: &[EventKind], wanted: ProductionChannel| {
+        events.iter().any(|k| matches!(k, EventKind::ProductionRequested { channel, .. } if *channel == wanted))
+    };
+    assert!(!requested(&events, ProductionChannel::Mla), "no MLA while the provider answers");
+
+    // A provider answering almost none declines this one: MLA follows.
+    let declines = World { carrier: "voluntary_disclosure = 1e-9\ndirect_response = \"4d\"", ..BASE };
+    let (incident, events) = declines.run();
+    assert!(events.iter().any(|k| matches!(k, EventKind::ProductionDeclined { .. })), "the decline is recorded");
+    assert!(requested(&events, ProductionChannel::Mla));
+    let subscriber = incident.subscriber.unwrap();
+    assert_eq!(subscriber.channel, ProductionChannel::Mla);
+    // 30 days waiting, 20 to prepare and 200 to execute.
+    assert!(subscriber.since_report_ms.unwrap() > 250 * D, "{subscriber:?}");
+
+    let bound = World { fr: BOUND, de: BOUND, ..world };
+    assert_eq!(bound.run().0.subscriber.unwrap().channel, ProductionChannel::Epoc, "an order where one can ask");
+}
+
+/// Police to police (or through INTERPOL) tells the requester who the
+/// subscriber is within days, as intelligence: reported as not usable
+/// unless formal production follows, which then counts.
+#[test]
+fn police_intelligence_names_the_subscriber_but_is_not_evidence() {
+    let world = World {
+        fr: "mla_preparation = \"20d\"\npolice_channel = true\nmla_follow_up = { origin = 0.0 }",
+        de: "police_response = \"2d\"",
+        ..BASE
+    };
+    let (incident, _) = world.run();
+    let subscriber = incident.subscriber.as_ref().expect("named by the police");
+    assert_eq!(subscriber.channel, ProductionChannel::Police);
+    assert!(!subscriber.usable, "intelligence, not evidence");
+    assert!(subscriber.since_report_ms.unwrap() < 4 * D, "{subscriber:?}");
+
+    // Pursued by MLA as well, the evidence counts once it comes.
+    let pursued = World { fr: "mla_preparation = \"20d\"\npolice_channel = true", ..world };
+    let (incident, _) = pursued.run();
+    assert!(incident.hops[0].intelligence_ms.is_some(), "the police answered first");
+    let subscriber = incident.subscriber.as_ref().unwrap();
+    assert_eq!(subscriber.channel, ProductionChannel::Mla);
+    assert!(subscriber.usable);
+    assert_eq!(production_goal(&incident), None, "eu-e-evidence measures orders, not MLA nor the police");
+}
+
+/// The steps before the point of contact: the investigator's facts and, where
+/// the law wants one, a prosecutor's sign-off delay the first request, and
+/// the requesting-side goal charges them to the reporting country; an
+/// emergency skips the sign-off.
+#[test]
+fn domestic_preparation_and_sign_off_come_before_the_first_request() {
+    let first_request_after = |world: &World| {
+        let (incident, events) = world.run();
+        assert_eq!(events.iter().filter(|k| matches!(k, EventKind::RequestPrepared)).count(), 1);
+        incident.hops[0].request_sent_ms.unwrap() - incident.reported_at_ms.unwrap()
+    };
+    const FR: &str = "mla_preparation = \"20d\"\nrequest_preparation = \"6h\"\nprosecutor_sign_off = \"2d\"";
+    let signed = World { fr: FR, ..BASE };
+    let after = first_request_after(&signed);
+    assert!((54 * H..55 * H).contains(&after), "6 h to prepare, 2 days to sign off, then the desk: {after}");
+    let emergency = World { incident: "urgency = \"emergency\"", ..signed };
+    let after = first_request_after(&emergency);
+    assert!((6 * H..7 * H).contains(&after), "no sign-off in an emergency: {after}");
+    let (plain, events) = BASE.run();
+    assert!(!events.iter().any(|k| matches!(k, EventKind::RequestPrepared)), "nothing to prepare by default");
+    assert!(plain.hops[0].request_sent_ms.unwrap() - plain.reported_at_ms.unwrap() < H);
 }
 
 /// A non-member has no point of contact: the request goes as one MLA request
@@ -576,18 +703,19 @@ fn the_legal_routes_scenario_shows_each_route() {
 
 /// Data categories decide the lawful channel: where "who held IP x at time t"
 /// is traffic data, an Art. 7 order (subscriber information only) cannot ask
-/// it, and production goes by MLA.
+/// it, and the subscriber is asked State to State by an Art. 8 order.
 #[test]
 fn where_an_ip_assignment_is_traffic_data_no_art7_order_can_ask_it() {
     let subscriber_class = World {
-        fr: "direct_orders = true\nmla_preparation = \"20d\"",
-        de: "direct_orders = true",
+        fr: "second_protocol = true\nmla_preparation = \"20d\"",
+        de: "second_protocol = true",
         carrier: "direct_response = \"5d\"",
+        instruments: PROTOCOL_IN_FORCE,
         ..BASE
     };
     assert_eq!(subscriber_class.run().0.subscriber.unwrap().channel, ProductionChannel::Art7);
-    let traffic_class = World { de: "direct_orders = true\nip_assignment = \"traffic\"", ..subscriber_class };
-    assert_eq!(traffic_class.run().0.subscriber.unwrap().channel, ProductionChannel::Mla);
+    let traffic_class = World { de: "second_protocol = true\nip_assignment = \"traffic\"", ..subscriber_class };
+    assert_eq!(traffic_class.run().0.subscriber.unwrap().channel, ProductionChannel::Art8);
 }
 
 /// Coordinated requests (G8 Principle II): six victims' requests to one

@@ -3,7 +3,7 @@
 
 use crate::{
     Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Epoc, IncidentId, LogRecord,
-    MessageLoss, NextHop, Offence, SimTime, Window,
+    MessageLoss, NextHop, Offence, SecondProtocol, SimTime, Window,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -93,9 +93,11 @@ pub struct NodeConfig {
     pub message_losses: Vec<MessageLoss>,
     /// Periods one of this node's carriers cannot act on orders.
     pub carrier_outages: Vec<CarrierOutage>,
-    /// Parties whose carriers take Second Protocol Art. 7 orders directly;
-    /// between two of them, requests go straight to the carrier.
-    pub direct_order_countries: BTreeSet<CountryCode>,
+    /// The Second Protocol (Arts. 7 and 8), when the scenario has Parties to it.
+    pub second_protocol: Option<SecondProtocol>,
+    /// Carriers, of any country, that take foreign authorities' direct
+    /// requests for non-content data (their policies are public).
+    pub voluntary_carriers: BTreeSet<CarrierId>,
     /// The EU e-Evidence Regulation, when the scenario has countries it binds.
     pub epoc: Option<Epoc>,
     /// Countries whose law classes "who held IP x at time t" as traffic data,

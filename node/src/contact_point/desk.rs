@@ -18,7 +18,7 @@ impl ContactPoint {
         next: NextHop,
         reporting_country: CountryCode,
     ) {
-        if !self.dossier_mut(incident).begun.insert(hop, ()) {
+        if !self.dossier_mut(incident).begun.insert(hop, next.carrier.clone()) {
             return;
         }
         let emergency = self.facts(incident).emergency;

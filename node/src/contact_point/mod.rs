@@ -35,7 +35,7 @@ use crate::staffing::LocalClock;
 use crate::{
     Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope, Epoc, Event,
     EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, PreservationOutcome, ProductionChannel,
-    SimTime, Window,
+    SecondProtocol, SimTime, Window,
 };
 use by_hop::ByHop;
 use rand_chacha::ChaCha8Rng;
@@ -114,6 +114,10 @@ pub enum Timer {
         hop: u32,
         to: CountryCode,
     },
+    /// The reporting country's request is prepared and signed off.
+    RequestPrepared {
+        incident: IncidentId,
+    },
     /// A clarified request is taken up again: preservation is ordered (after
     /// the court order, where the law needs one).
     GatePreservation {
@@ -126,8 +130,9 @@ pub enum Timer {
         hop: u32,
         to: CountryCode,
     },
-    /// 30 days after an Art. 7 order: if the provider has not answered, MLA follows.
-    Art7Fallback {
+    /// 30 days after a request straight to the provider (an Art. 7 order, a
+    /// voluntary request): if it has not answered, Art. 8 or MLA follows.
+    DirectFallback {
         incident: IncidentId,
         hop: u32,
         to: CountryCode,
@@ -187,14 +192,14 @@ struct Dossier {
     /// The hops this node handles, by position in the chain.
     cases: ByHop<Case>,
     /// Hops this node has started work on, so that none is asked twice
-    /// (under parallel the reporter asks them all at once).
-    begun: ByHop<()>,
+    /// (under parallel the reporter asks them all at once), with their carriers.
+    begun: ByHop<CarrierId>,
     /// Position in `ContactPoint::incidents` when reported here.
     reported: Option<usize>,
     /// Hops whose request delivery accepted, queued or already taken up.
     requested: ByHop<()>,
-    /// As requester: hops whose subscriber was asked by an Art. 7 order.
-    art7: ByHop<Art7>,
+    /// As requester: hops whose subscriber was asked of the provider directly.
+    direct: ByHop<DirectRequest>,
     /// As requester: hops whose data has been produced to this country.
     produced: ByHop<()>,
     /// As requester: what each hop's disclosure said, `true` for the origin.
@@ -211,9 +216,10 @@ struct Batch {
     send_at: SimTime,
 }
 
-/// An Art. 7 order for a hop's subscriber, as its requester tracks it.
+/// A request straight to the provider for a hop's subscriber (an Art. 7
+/// order, a voluntary request), as its requester tracks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Art7 {
+enum DirectRequest {
     /// Within its 30 days: no MLA request for the hop meanwhile.
     Pending,
     /// 30 days passed without an answer: MLA follows.
@@ -224,8 +230,9 @@ enum Art7 {
 const HOLD_RENEWAL_LEAD_MS: i64 = 7 * crate::time::DAY_MS;
 
 /// Second Protocol Art. 7(7): after 30 days without disclosure the
-/// requesting Party may turn to Art. 8 or MLA.
-const ART7_FALLBACK_MS: i64 = 30 * crate::time::DAY_MS;
+/// requesting Party may turn to Art. 8 or MLA. A provider declining a
+/// voluntary request is given as long [assumed].
+const DIRECT_FALLBACK_MS: i64 = 30 * crate::time::DAY_MS;
 
 impl Dossier {
     /// The record of hop `hop`: a carrier the communication crossed twice
@@ -255,7 +262,8 @@ pub struct ContactPoint {
     desk_outages: Vec<Window>,
     message_losses: Vec<MessageLoss>,
     carrier_outages: Vec<CarrierOutage>,
-    direct_order_countries: BTreeSet<CountryCode>,
+    second_protocol: Option<SecondProtocol>,
+    voluntary_carriers: BTreeSet<CarrierId>,
     /// The e-Evidence Regulation, where the scenario has countries it binds.
     epoc: Option<Epoc>,
     /// Countries classing an IP assignment as traffic data (no Art. 7 there).
@@ -308,7 +316,8 @@ impl ContactPoint {
             desk_outages: config.desk_outages,
             message_losses: config.message_losses,
             carrier_outages: config.carrier_outages,
-            direct_order_countries: config.direct_order_countries,
+            second_protocol: config.second_protocol,
+            voluntary_carriers: config.voluntary_carriers,
             epoc: config.epoc,
             ip_assignment_is_traffic: config.ip_assignment_is_traffic,
             coordination: config.coordination,
@@ -403,23 +412,28 @@ impl ContactPoint {
     fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Vec<Output>) {
         match timer {
             Timer::ReportIncident { incident } => {
-                let report = self
-                    .dossiers
-                    .get(&incident)
-                    .and_then(|d| d.reported)
-                    .map(|i| &self.incidents[i])
-                    .expect("start() sets this timer only for incidents reported here");
-                // Parallel: every known hop at once; otherwise the first, and
-                // each disclosure names the next.
-                let known: Vec<NextHop> = match self.strategy {
-                    Strategy::Parallel => report.known_chain.clone(),
-                    Strategy::Hub | Strategy::Relay => report.known_chain.iter().take(1).cloned().collect(),
-                };
                 self.record(out, now, &incident, 0, EventKind::IncidentReported);
-                let me = self.country.code.clone();
-                for (hop, next) in known.into_iter().enumerate() {
-                    self.begin_hop(out, now, &incident, hop as u32, next, me.clone());
+                // Before the first request: the investigator's facts (WHOIS,
+                // the provider's identifiers), then a prosecutor's sign-off
+                // where the law wants one, though not in an emergency.
+                let emergency = self.facts(&incident).emergency;
+                let paperwork = &mut self.rng.paperwork;
+                let preparation = self.country.request_preparation.as_ref().map(|d| d.sample(paperwork));
+                let sign_off = match &self.country.prosecutor_sign_off {
+                    Some(sign_off) if !emergency => Some(sign_off.sample(paperwork)),
+                    _ => None,
+                };
+                match (preparation, sign_off) {
+                    (None, None) => self.begin_known_hops(out, now, &incident),
+                    (preparation, sign_off) => {
+                        let at = now.plus_ms(preparation.unwrap_or(0) + sign_off.unwrap_or(0));
+                        out.push(Output::SetTimer { at, timer: Timer::RequestPrepared { incident } });
+                    }
                 }
+            }
+            Timer::RequestPrepared { incident } => {
+                self.record(out, now, &incident, 0, EventKind::RequestPrepared);
+                self.begin_known_hops(out, now, &incident);
             }
             Timer::SendRequest { incident, hop, next, reporting_country, batch } => {
                 let facts = self.facts(&incident);
@@ -467,9 +481,9 @@ impl ContactPoint {
                 self.record(out, now, &incident, hop, EventKind::Produced { to, channel });
             }
             Timer::SendProductionRequest { incident, hop, to, channel } => {
-                // An Art. 7 order still within its 30 days stands in for the MLA request.
+                // A direct request still within its 30 days stands in for the MLA request.
                 let dossier = self.dossiers.get(&incident);
-                if dossier.and_then(|d| d.art7.get(hop)) == Some(&Art7::Pending) {
+                if dossier.and_then(|d| d.direct.get(hop)) == Some(&DirectRequest::Pending) {
                     return;
                 }
                 // Following held data up is a decision, likelier for the
@@ -483,6 +497,14 @@ impl ContactPoint {
                     self.record(out, now, &incident, hop, EventKind::ProductionNotPursued { to });
                     return;
                 }
+                // Between Second Protocol Parties the origin's subscriber is
+                // asked by an Art. 8 order, prepared as an MLA request is, in
+                // place of MLA.
+                let channel = if channel == ProductionChannel::Mla && origin && self.art8_applies(&to, now) {
+                    ProductionChannel::Art8
+                } else {
+                    channel
+                };
                 self.dossier_mut(&incident).production_requested.insert(hop, ());
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
                 self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
@@ -498,13 +520,14 @@ impl ContactPoint {
                     self.send(out, now, &to, &incident, hop, Body::HoldRenewal);
                 }
             }
-            Timer::Art7Fallback { incident, hop, to } => {
+            Timer::DirectFallback { incident, hop, to } => {
                 let dossier = self.dossier_mut(&incident);
-                dossier.art7.insert(hop, Art7::Lapsed);
+                dossier.direct.insert(hop, DirectRequest::Lapsed);
                 if dossier.produced.contains(hop) {
                     return;
                 }
-                // 30 days without an answer: the formal route follows (Art. 7(7)).
+                // 30 days without an answer: Art. 8 or MLA follows (Art. 7(7));
+                // the request names MLA and leaves as Art. 8 where that applies.
                 let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(prepare_ms),
@@ -628,11 +651,11 @@ impl ContactPoint {
                         let me = self.country.code.clone();
                         self.begin_hop(out, now, &incident, hop + 1, next, me);
                     }
-                    // The origin: between Second Protocol parties its subscriber
-                    // may be asked of the provider directly (Art. 7), no MLA.
-                    Finding::Subscriber if self.art7_applies(&incident, &from) => {
-                        self.dossier_mut(&incident).art7.insert(hop, Art7::Pending);
-                        let channel = ProductionChannel::Art7;
+                    // The origin: its subscriber may be asked of the provider
+                    // directly, between Second Protocol Parties (Art. 7) or
+                    // by the provider's own policy; formal production waits.
+                    Finding::Subscriber if let Some(channel) = self.direct_channel(&incident, hop, &from, now) => {
+                        self.dossier_mut(&incident).direct.insert(hop, DirectRequest::Pending);
                         self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
                         self.record(
                             out,
@@ -642,9 +665,16 @@ impl ContactPoint {
                             EventKind::ProductionRequested { to: from.clone(), channel },
                         );
                         out.push(Output::SetTimer {
-                            at: now.plus_ms(ART7_FALLBACK_MS),
-                            timer: Timer::Art7Fallback { incident, hop, to: from },
+                            at: now.plus_ms(DIRECT_FALLBACK_MS),
+                            timer: Timer::DirectFallback { incident, hop, to: from },
                         });
+                    }
+                    // Or its police asked who the subscriber is, as
+                    // intelligence, while the formal production runs.
+                    Finding::Subscriber if self.country.police_channel && self.police_applies(&incident, &from) => {
+                        let channel = ProductionChannel::Police;
+                        self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
+                        self.record(out, now, &incident, hop, EventKind::ProductionRequested { to: from, channel });
                     }
                     Finding::PreviousHop(_) | Finding::Subscriber | Finding::Nobody | Finding::Misidentified => {}
                 }
@@ -662,12 +692,38 @@ impl ContactPoint {
                     return;
                 }
                 // Only data still held can be produced; after the hold it is
-                // released. Subscriber records (Art. 7) are not the held data.
-                if now <= hold_until || channel == ProductionChannel::Art7 {
-                    // An MLA request is executed by this State; an order, by the provider itself.
-                    let execute_ms = match (channel, &self.epoc) {
-                        (ProductionChannel::Epoc, Some(epoc)) => epoc.response.sample(&mut self.rng.carrier),
-                        (ProductionChannel::Art7, _) => self.art7_response(&incident, hop),
+                // released. Subscriber records (Arts. 7 and 8) are not the
+                // held data, unless this country's law makes who held an
+                // address traffic data.
+                let subscriber_records = match channel {
+                    ProductionChannel::Art7 | ProductionChannel::Voluntary | ProductionChannel::Police => true,
+                    ProductionChannel::Art8 => !self.ip_assignment_is_traffic.contains(&self.country.code),
+                    _ => false,
+                };
+                if now <= hold_until || subscriber_records {
+                    // An MLA request is executed by this State; an order, by
+                    // the provider itself; an Art. 8 order, served by this
+                    // State, then answered by the provider.
+                    let execute_ms = match (channel, &self.epoc, &self.second_protocol) {
+                        (ProductionChannel::Epoc, Some(epoc), _) => epoc.response.sample(&mut self.rng.carrier),
+                        (ProductionChannel::Art7, _, _) => self.direct_response(&incident, hop),
+                        (ProductionChannel::Police, _, _) => {
+                            self.country.police_response.sample(&mut self.rng.paperwork)
+                        }
+                        // The provider answers part of them, by its own policy.
+                        (ProductionChannel::Voluntary, _, _) => {
+                            let share = self.carrier_of(&incident, hop).voluntary_disclosure;
+                            if !self.carrier_answers(share) {
+                                let event = EventKind::ProductionDeclined { from, channel };
+                                self.record(out, now, &incident, hop, event);
+                                return;
+                            }
+                            self.direct_response(&incident, hop)
+                        }
+                        (ProductionChannel::Art8, _, Some(protocol)) => {
+                            protocol.art8_service.sample(&mut self.rng.paperwork)
+                                + protocol.art8_return.sample(&mut self.rng.carrier)
+                        }
                         _ => self.country.mla_execution.sample(&mut self.rng.paperwork),
                     };
                     out.push(Output::SetTimer {
@@ -676,6 +732,25 @@ impl ContactPoint {
                     });
                 }
             }
+        }
+    }
+
+    /// Begins work on the hops the report names: under parallel every known
+    /// hop at once; otherwise the first, and each disclosure names the next.
+    fn begin_known_hops(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId) {
+        let report = self
+            .dossiers
+            .get(incident)
+            .and_then(|d| d.reported)
+            .map(|i| &self.incidents[i])
+            .expect("start() sets this timer only for incidents reported here");
+        let known: Vec<NextHop> = match self.strategy {
+            Strategy::Parallel => report.known_chain.clone(),
+            Strategy::Hub | Strategy::Relay => report.known_chain.iter().take(1).cloned().collect(),
+        };
+        let me = self.country.code.clone();
+        for (hop, next) in known.into_iter().enumerate() {
+            self.begin_hop(out, now, incident, hop as u32, next, me.clone());
         }
     }
 
@@ -714,22 +789,64 @@ impl ContactPoint {
     /// Whether this country may ask a provider in `to` for the subscriber
     /// directly (Second Protocol Art. 7): both parties, and not an emergency,
     /// which goes through the points of contact.
-    fn art7_applies(&self, incident: &IncidentId, to: &CountryCode) -> bool {
-        self.direct_order_countries.contains(&self.country.code)
-            && self.direct_order_countries.contains(to)
+    /// The channel by which this country asks the origin's provider in `to`
+    /// for its subscriber directly, if any: an Art. 7 order, else a voluntary
+    /// request where the provider takes them and no production order can ask.
+    fn direct_channel(
+        &self,
+        incident: &IncidentId,
+        hop: u32,
+        to: &CountryCode,
+        now: SimTime,
+    ) -> Option<ProductionChannel> {
+        if self.art7_applies(incident, to, now) {
+            return Some(ProductionChannel::Art7);
+        }
+        let carrier = self.dossiers.get(incident)?.begun.get(hop)?;
+        let voluntary = self.voluntary_carriers.contains(carrier)
+            && to != &self.country.code
+            && !self.facts(incident).emergency
+            && !self.epoc.as_ref().is_some_and(|e| e.applies(&self.country.code, to, now));
+        voluntary.then_some(ProductionChannel::Voluntary)
+    }
+
+    /// Whether the origin country's police may be asked: abroad, and not an
+    /// emergency (which ends in disclosure anyway).
+    fn police_applies(&self, incident: &IncidentId, to: &CountryCode) -> bool {
+        to != &self.country.code && !self.facts(incident).emergency
+    }
+
+    fn art7_applies(&self, incident: &IncidentId, to: &CountryCode, now: SimTime) -> bool {
+        self.art8_applies(to, now)
             && !self.facts(incident).emergency
             // What the origin's provider is asked, who held the address at
             // that moment, must be subscriber information in its country.
             && !self.ip_assignment_is_traffic.contains(to)
     }
 
-    /// The provider answering an Art. 7 order on its own timescale.
-    fn art7_response(&mut self, incident: &IncidentId, hop: u32) -> i64 {
-        let carrier = self.case(incident, hop).map(|c| c.carrier.clone());
-        // Delivery accepts the order only for a hop this node was asked to
-        // preserve, so the case names one of its carriers.
-        let carrier = carrier.and_then(|id| self.carriers.get(&id)).expect("an Art. 7 order follows the hop's request");
-        carrier.direct_response.sample(&mut self.rng.carrier)
+    /// Whether this country and `to` are Parties to the Second Protocol in force.
+    fn art8_applies(&self, to: &CountryCode, now: SimTime) -> bool {
+        self.second_protocol.as_ref().is_some_and(|p| p.applies(&self.country.code, to, now))
+    }
+
+    /// The carrier of a hop this node was asked about.
+    fn carrier_of(&self, incident: &IncidentId, hop: u32) -> &Carrier {
+        let carrier = self.case(incident, hop).map(|c| &c.carrier);
+        // Delivery accepts a direct request only for a hop this node was
+        // asked to preserve, so the case names one of its carriers.
+        carrier.and_then(|id| self.carriers.get(id)).expect("a direct request follows the hop's request")
+    }
+
+    /// The provider answering a direct request on its own timescale.
+    fn direct_response(&mut self, incident: &IncidentId, hop: u32) -> i64 {
+        let response = self.carrier_of(incident, hop).direct_response.clone();
+        response.sample(&mut self.rng.carrier)
+    }
+
+    /// Whether a provider answering this share of direct requests answers
+    /// this one; draws only where it can fail.
+    fn carrier_answers(&mut self, share: f64) -> bool {
+        share >= 1.0 || rand_distr::Bernoulli::new(share).is_ok_and(|c| c.sample(&mut self.rng.carrier))
     }
 
     fn case(&self, incident: &IncidentId, hop: u32) -> Option<&Case> {

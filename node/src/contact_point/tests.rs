@@ -28,6 +28,10 @@ fn country(code: &str) -> Country {
         timestamp_errors: 0.0,
         request_defects: 0.0,
         refusal_grounds: 0.0,
+        police_channel: false,
+        police_response: Distribution::Fixed { ms: 3 * DAY_MS },
+        request_preparation: None,
+        prosecutor_sign_off: None,
     }
 }
 
@@ -44,6 +48,7 @@ fn carrier(id: &str, code: &str, retention_ms: i64) -> Carrier {
         hours: Staffing::AroundTheClock,
         subscriber_retention_ms: None,
         direct_response: Distribution::Fixed { ms: 10 * DAY_MS },
+        voluntary_disclosure: 0.0,
     }
 }
 
@@ -79,7 +84,8 @@ fn requested_config(
         desk_outages: Vec::new(),
         message_losses: Vec::new(),
         carrier_outages: Vec::new(),
-        direct_order_countries: BTreeSet::new(),
+        second_protocol: None,
+        voluntary_carriers: BTreeSet::new(),
         epoc: None,
         ip_assignment_is_traffic: BTreeSet::new(),
         coordination: None,

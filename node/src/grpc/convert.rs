@@ -15,7 +15,7 @@ use crate::runtime::DeliveryError;
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
     Epoc, Event, EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, OfficeHours,
-    PreservationOutcome, ProductionChannel, Shift, SimTime, Staffing, Window,
+    PreservationOutcome, ProductionChannel, SecondProtocol, Shift, SimTime, Staffing, Window,
 };
 use pocnet_proto as pb;
 use std::collections::{BTreeMap, BTreeSet};
@@ -193,6 +193,10 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
             .map_err(FieldError::at("timestamp_errors"))?,
         request_defects: constraint::probability(value.request_defects).map_err(FieldError::at("request_defects"))?,
         refusal_grounds: constraint::probability(value.refusal_grounds).map_err(FieldError::at("refusal_grounds"))?,
+        police_channel: value.police_channel,
+        police_response: distribution(value.police_response, "police_response")?,
+        request_preparation: optional_distribution(value.request_preparation, "request_preparation")?,
+        prosecutor_sign_off: optional_distribution(value.prosecutor_sign_off, "prosecutor_sign_off")?,
         follow_up: FollowUp {
             intermediate: constraint::probability(value.follow_up_intermediate.unwrap_or(1.0))
                 .map_err(FieldError::at("follow_up_intermediate"))?,
@@ -233,6 +237,16 @@ fn epoc(value: Option<pb::Epoc>) -> Result<Option<Epoc>, FieldError> {
     }))
 }
 
+fn second_protocol(value: Option<pb::SecondProtocol>) -> Result<Option<SecondProtocol>, FieldError> {
+    let Some(value) = value else { return Ok(None) };
+    Ok(Some(SecondProtocol {
+        parties: country_set(value.parties, "second_protocol.parties")?,
+        in_force_at: value.in_force_ms.map(|ms| instant(ms, "second_protocol.in_force_ms")).transpose()?,
+        art8_service: distribution(value.art8_service, "second_protocol.art8_service")?,
+        art8_return: distribution(value.art8_return, "second_protocol.art8_return")?,
+    }))
+}
+
 fn reservation(names: &[String]) -> Result<Vec<Offence>, FieldError> {
     let offences = names
         .iter()
@@ -267,6 +281,8 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
             .map(|ms| duration(ms, "subscriber_retention_ms"))
             .transpose()?,
         direct_response: distribution(value.direct_response, "direct_response")?,
+        voluntary_disclosure: constraint::probability(value.voluntary_disclosure)
+            .map_err(FieldError::at("voluntary_disclosure"))?,
         hours: match value.hours {
             Some(hours) => staffing(Some(hours), "hours")?,
             None => Staffing::AroundTheClock,
@@ -414,7 +430,13 @@ pub fn node_config_from_proto(
         desk_outages: indexed(value.desk_outages, "desk_outages", window)?,
         message_losses: indexed(value.message_losses, "message_losses", message_loss)?,
         carrier_outages: indexed(value.carrier_outages, "carrier_outages", carrier_outage)?,
-        direct_order_countries: country_set(value.direct_order_countries, "direct_order_countries")?,
+        second_protocol: second_protocol(value.second_protocol)?,
+        voluntary_carriers: value
+            .voluntary_carriers
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| carrier_id(id, &format!("voluntary_carriers[{i}]")))
+            .collect::<Result<_, _>>()?,
         epoc: epoc(value.epoc)?,
         ip_assignment_is_traffic: country_set(value.ip_assignment_is_traffic, "ip_assignment_is_traffic")?,
         coordination: value
@@ -497,13 +519,16 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
                         field,
                         format!(
                             "`{channel}` needs no production request: the carrier's answer names the subscriber; \
-                             requests go by `mla`, `epoc` or `art7`"
+                             requests go by `mla`, `epoc`, `art7`, `art8`, `voluntary` or `police`"
                         ),
                     ));
                 }
-                channel @ (ProductionChannel::Mla | ProductionChannel::Epoc | ProductionChannel::Art7) => {
-                    Body::ProductionRequest { channel }
-                }
+                channel @ (ProductionChannel::Mla
+                | ProductionChannel::Epoc
+                | ProductionChannel::Art7
+                | ProductionChannel::Art8
+                | ProductionChannel::Voluntary
+                | ProductionChannel::Police) => Body::ProductionRequest { channel },
             }
         }
         B::Production(_) => Body::Production,
@@ -539,6 +564,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
             return Err(FieldError::new("kind", format!("unknown event kind {}", value.kind)));
         }
         K::IncidentReported => EventKind::IncidentReported,
+        K::RequestPrepared => EventKind::RequestPrepared,
         K::RequestSent => EventKind::RequestSent { to: peer()?, carrier: carrier()? },
         K::RequestReceived => EventKind::RequestReceived { from: peer()?, carrier: carrier()? },
         K::Acknowledged => EventKind::Acknowledged { requester: peer()? },
@@ -568,6 +594,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         K::ProductionRequestReceived => {
             EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
         }
+        K::ProductionDeclined => EventKind::ProductionDeclined { from: peer()?, channel: channel()? },
     };
     Ok(Event {
         at: instant(value.at_ms, "at_ms")?,
@@ -648,6 +675,10 @@ fn country_to_proto(c: &Country) -> pb::Country {
         timestamp_errors: c.timestamp_errors,
         request_defects: c.request_defects,
         refusal_grounds: c.refusal_grounds,
+        police_channel: c.police_channel,
+        police_response: Some(distribution_to_proto(&c.police_response)),
+        request_preparation: c.request_preparation.as_ref().map(distribution_to_proto),
+        prosecutor_sign_off: c.prosecutor_sign_off.as_ref().map(distribution_to_proto),
         follow_up_intermediate: Some(c.follow_up.intermediate),
         follow_up_origin: Some(c.follow_up.origin),
         disclosure_order: match &c.disclosure {
@@ -670,6 +701,7 @@ fn carrier_to_proto(k: &Carrier) -> pb::Carrier {
         hours: Some(staffing_to_proto(&k.hours)),
         subscriber_retention_ms: k.subscriber_retention_ms,
         direct_response: Some(distribution_to_proto(&k.direct_response)),
+        voluntary_disclosure: k.voluntary_disclosure,
     }
 }
 
@@ -732,7 +764,13 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .iter()
             .map(|o| pb::CarrierOutage { carrier: o.carrier.0.to_string(), window: Some(window_to_proto(&o.window)) })
             .collect(),
-        direct_order_countries: config.direct_order_countries.iter().map(|c| c.0.to_string()).collect(),
+        voluntary_carriers: config.voluntary_carriers.iter().map(|c| c.0.to_string()).collect(),
+        second_protocol: config.second_protocol.as_ref().map(|p| pb::SecondProtocol {
+            parties: p.parties.iter().map(|c| c.0.to_string()).collect(),
+            in_force_ms: p.in_force_at.map(SimTime::ms),
+            art8_service: Some(distribution_to_proto(&p.art8_service)),
+            art8_return: Some(distribution_to_proto(&p.art8_return)),
+        }),
         ip_assignment_is_traffic: config.ip_assignment_is_traffic.iter().map(|c| c.0.to_string()).collect(),
         coordination: config
             .coordination
@@ -833,6 +871,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
     };
     let (kind, peer, carrier, until) = match &event.kind {
         EventKind::IncidentReported => (K::IncidentReported, None, None, None),
+        EventKind::RequestPrepared => (K::RequestPrepared, None, None, None),
         EventKind::RequestSent { to, carrier } => (K::RequestSent, Some(to), Some(carrier), None),
         EventKind::RequestReceived { from, carrier } => (K::RequestReceived, Some(from), Some(carrier), None),
         EventKind::Acknowledged { requester } => (K::Acknowledged, Some(requester), None, None),
@@ -877,6 +916,10 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::ProductionRequestReceived { from, channel, hold_until } => {
             out.channel = channel.name().to_owned();
             (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))
+        }
+        EventKind::ProductionDeclined { from, channel } => {
+            out.channel = channel.name().to_owned();
+            (K::ProductionDeclined, Some(from), None, None)
         }
     };
     out.kind = kind as i32;

@@ -121,6 +121,10 @@ impl Gen {
             timestamp_errors: self.pick(&[0.0, 0.02, 1.0]),
             request_defects: self.pick(&[0.0, 0.1, 1.0]),
             refusal_grounds: self.pick(&[0.0, 0.01, 1.0]),
+            police_channel: self.chance(),
+            police_response: self.law(),
+            request_preparation: self.chance().then(|| self.law()),
+            prosecutor_sign_off: self.chance().then(|| self.law()),
             follow_up: FollowUp { intermediate: self.pick(&[0.0, 0.3, 1.0]), origin: self.pick(&[0.0, 0.9, 1.0]) },
             disclosure: match self.0.random_range(0..3) {
                 0 => Art30::Direct,
@@ -144,6 +148,7 @@ impl Gen {
             // `Some(0)` is the value that once came back as `None`.
             subscriber_retention_ms: self.chance().then(|| self.pick(&[0, MAX_DELAY_MS, 3_600_000])),
             direct_response: self.law(),
+            voluntary_disclosure: self.pick(&[0.0, 0.684, 1.0]),
         }
     }
 
@@ -201,7 +206,13 @@ impl Gen {
             carrier_outages: (0..self.0.random_range(0..2))
                 .map(|_| CarrierOutage { carrier: CarrierId::from(self.id("c")), window: self.window() })
                 .collect(),
-            direct_order_countries: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
+            voluntary_carriers: (0..self.0.random_range(0..3)).map(|_| CarrierId::from(self.id("c"))).collect(),
+            second_protocol: self.chance().then(|| SecondProtocol {
+                parties: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
+                in_force_at: self.chance().then(|| self.instant()),
+                art8_service: self.law(),
+                art8_return: self.law(),
+            }),
             ip_assignment_is_traffic: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
             coordination: self
                 .chance()
@@ -278,7 +289,7 @@ impl Gen {
 
     fn event_kind(&mut self) -> EventKind {
         let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
-        match self.0.random_range(0..26) {
+        match self.0.random_range(0..28) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
             2 => EventKind::RequestReceived { from: c, carrier: k },
@@ -297,6 +308,8 @@ impl Gen {
             23 => EventKind::ClarificationAsked { to: c },
             24 => EventKind::ClarificationGiven { to: c },
             25 => EventKind::RefusedOnGrounds { carrier: k },
+            27 => EventKind::RequestPrepared,
+            26 => EventKind::ProductionDeclined { from: c, channel: self.pick(&ProductionChannel::ALL) },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
             14 => EventKind::OriginFound { carrier: k },
             15 => EventKind::AnswerReceived { from: c, answer: self.pick(&Answer::ALL) },
