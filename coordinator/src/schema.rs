@@ -87,7 +87,7 @@ pub fn scenario_schema() -> Value {
             "hold": duration("how long preserved data is held (Art. 29(7): at least 60 days) [default: 60d]"),
             "hold_renewal": duration("the hold renewable once for this long (US: 90 + 90 days) [default: none]"),
             "member_since": {
-                "description": "year the country joined the network, or \"never\"; not yet a member at the epoch: requests go by MLA",
+                "description": "year the country joined the network (both the G7 and the Budapest networks; see networks to set them apart), or \"never\"; not yet a member at the epoch: requests go by MLA",
                 "oneOf": [{ "type": "integer", "minimum": 1997 }, { "const": "never" }]
             },
             "languages": { "type": "array", "items": { "type": "string" }, "description": "languages the desk reads (ISO 639-1)" },
@@ -125,17 +125,22 @@ pub fn scenario_schema() -> Value {
         },
         "required": ["name", "time_zone", "staffing"], "additionalProperties": false
     });
-    // The steps around production, apart: one macro call for every key
-    // exceeds json!'s recursion limit.
-    let production_practice = json!({
+    // Networks and the steps around production, apart: one macro call for
+    // every key exceeds json!'s recursion limit.
+    let membership = json!({ "oneOf": [{ "type": "integer", "minimum": 1997 }, { "const": "never" }] });
+    let practice = json!({
+        "networks": {
+            "type": "object",
+            "description": "membership of each network of 24/7 points of contact apart, by year or \"never\"; two desks work together only within a network both belong to at the epoch (otherwise by MLA). A network not named is one the country does not belong to. Instead of member_since",
+            "properties": { "g7": membership.clone(), "budapest": membership },
+            "additionalProperties": false
+        },
             "police_channel": { "type": "boolean", "default": false, "description": "as requester, asks the origin country's police (directly or through INTERPOL I-24/7) who the subscriber is, as intelligence, not evidence, while formal production runs" },
             "police_response": delay("as requested country, its police answering a foreign police or INTERPOL query about a subscriber [default: median 3d, p90 14d; assumed]"),
             "request_preparation": delay("as reporting country, preparing the first request before the desk sends it: the investigator's facts, WHOIS, the provider's identifiers [default: none]"),
             "prosecutor_sign_off": delay("as reporting country, a prosecutor's sign-off its law wants before a request leaves; not in an emergency [default: none]")
     });
-    if let (Some(properties), serde_json::Value::Object(more)) =
-        (country["properties"].as_object_mut(), production_practice)
-    {
+    if let (Some(properties), serde_json::Value::Object(more)) = (country["properties"].as_object_mut(), practice) {
         properties.extend(more);
     }
     let carrier = json!({

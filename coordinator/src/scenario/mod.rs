@@ -82,6 +82,8 @@ pub struct Scenario {
     /// How senders reach each country that sets a channel or may be listed stale.
     pub directory: BTreeMap<CountryCode, DirectoryEntry>,
     pub faults: Faults,
+    /// The 24/7 networks each country belongs to at the epoch.
+    pub networks: BTreeMap<CountryCode, Networks>,
     /// The Second Protocol, when the scenario has Parties to it.
     pub second_protocol: Option<SecondProtocol>,
     /// Carriers that take foreign direct requests voluntarily.
@@ -224,7 +226,13 @@ impl Scenario {
                 message_delay: self.network.message_delay.clone(),
                 min_message_delay_ms: self.network.min_message_delay_ms,
                 mla_transit: self.network.mla_transit.clone(),
-                non_members: self.countries.values().filter(|c| !c.member).map(|c| c.code.clone()).collect(),
+                // Two points of contact work together only within a network both belong to.
+                non_members: self
+                    .countries
+                    .keys()
+                    .filter(|other| !self.networks[&country.code].shared_with(self.networks[*other]))
+                    .cloned()
+                    .collect(),
                 directory: self
                     .directory
                     .iter()
@@ -343,6 +351,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
     let mut second_protocol_parties = BTreeSet::new();
+    let mut networks = BTreeMap::new();
     let mut e_evidence_bound = BTreeSet::new();
     let mut ip_assignment_is_traffic = BTreeSet::new();
     for (source, code, mut country) in raw.countries {
@@ -370,7 +379,9 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         if country.ip_assignment == Some(raw::IpAssignment::Traffic) {
             ip_assignment_is_traffic.insert(code.clone());
         }
-        countries.insert(code.clone(), self::country(problems, epoch, code, country));
+        let joined = self::networks(problems, epoch, &country);
+        networks.insert(code.clone(), joined);
+        countries.insert(code.clone(), self::country(problems, code, country, joined));
     }
     // Countries whose definition was invalid are already reported: references
     // to them are taken as known.
@@ -502,6 +513,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         faults,
         second_protocol,
         voluntary_carriers,
+        networks,
         ip_assignment_is_traffic,
         coordination,
         epoc,
@@ -664,13 +676,63 @@ fn outside_convention() -> String {
     names.join(", ")
 }
 
+/// The networks of points of contact a country belongs to at the epoch: the
+/// G7 24/7 network and the Budapest Convention's Art. 35 network are
+/// distinct, each joined in its own year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Networks {
+    pub g7: bool,
+    pub budapest: bool,
+}
+
+impl Networks {
+    pub fn any(self) -> bool {
+        self.g7 || self.budapest
+    }
+
+    /// Whether two countries' points of contact share a network.
+    pub fn shared_with(self, other: Networks) -> bool {
+        (self.g7 && other.g7) || (self.budapest && other.budapest)
+    }
+}
+
+/// A country's memberships at the epoch: `member_since` for one network
+/// standing for both, or `networks` for each apart. Before the year it
+/// joins, and for "never", it has no point of contact there.
+fn networks(problems: &mut diagnostic::Collector, epoch: Option<Timestamp>, country: &raw::RawCountry) -> Networks {
+    let joined = |membership: Membership| match membership {
+        Membership::Since(year) => epoch.is_none_or(|e| year <= e.to_zoned_datetime(jiff::tz::TimeZone::UTC).year()),
+        Membership::Never => false,
+    };
+    match (&country.member_since, &country.networks) {
+        (Some(_), Some(networks)) => {
+            problems.push(
+                span(networks),
+                "`member_since` and `networks` both say which network the country belongs to".to_owned(),
+                Some("keep `networks = { g7 = YEAR, budapest = YEAR }` and drop `member_since`".to_owned()),
+            );
+            Networks { g7: true, budapest: true }
+        }
+        (Some(since), None) => {
+            let member = joined(*since.get_ref());
+            Networks { g7: member, budapest: member }
+        }
+        // A network it does not name, it does not belong to.
+        (None, Some(networks)) => {
+            let member_of = |name| networks.get_ref().get(&name).is_some_and(|m| joined(*m));
+            Networks { g7: member_of(raw::NetworkName::G7), budapest: member_of(raw::NetworkName::Budapest) }
+        }
+        (None, None) => Networks { g7: true, budapest: true },
+    }
+}
+
 /// One country's table, checked: its zone, desk hours, holidays, membership
 /// and officers; `code` has been checked by the caller.
 fn country(
     problems: &mut diagnostic::Collector,
-    epoch: Option<Timestamp>,
     code: CountryCode,
     country: raw::RawCountry,
+    networks: Networks,
 ) -> Country {
     let zone_name = country.time_zone.get_ref().clone();
     let time_zone = match jiff::tz::TimeZone::get(&zone_name) {
@@ -706,15 +768,6 @@ fn country(
             ),
         }
     }
-    // A country joins the network in a year; before it, and for "never",
-    // it has no point of contact and requests go by MLA.
-    let member = match country.member_since.as_ref().map(|m| *m.get_ref()) {
-        None => true,
-        Some(Membership::Since(year)) => {
-            epoch.is_none_or(|e| year <= e.to_zoned_datetime(jiff::tz::TimeZone::UTC).year())
-        }
-        Some(Membership::Never) => false,
-    };
     let officers = match &country.officers {
         Some(n) => match pocnet_node::constraint::officers(*n.get_ref()) {
             Ok(n) => Some(n),
@@ -783,7 +836,7 @@ fn country(
         mla_execution: law(country.mla_execution, defaults::MLA_EXECUTION),
         hold_ms: country.hold.map_or(defaults::HOLD_MS, |d| d.0),
         hold_renewal_ms: country.hold_renewal.map(|d| d.0).filter(|&ms| ms > 0),
-        member,
+        member: networks.any(),
         languages: country.languages,
         translation: law(country.translation, defaults::TRANSLATION),
         court_order: country.court_order.map(|d| d.0),

@@ -263,6 +263,8 @@ pub struct RawCountry {
     pub hold_renewal: Option<DurationMs>,
     /// The year the country joined the 24/7 network, or "never".
     pub member_since: Option<Spanned<Membership>>,
+    /// Membership of each 24/7 network apart: `{ g7 = 1998, budapest = 2004 }`.
+    pub networks: Option<Spanned<BTreeMap<NetworkName, Membership>>>,
     #[serde(default)]
     pub languages: Vec<String>,
     pub translation: Option<RawDistribution>,
@@ -333,6 +335,16 @@ pub enum Art30Name {
     Direct,
     Order,
     MlaOnly,
+}
+
+/// The networks of 24/7 points of contact, which are distinct (law notes §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkName {
+    /// The G7 (formerly G8) 24/7 High-Tech Crime network, in use from Dec 1998.
+    G7,
+    /// The Budapest Convention's Art. 35 network of Parties.
+    Budapest,
 }
 
 /// `member_since = 2004` or `member_since = "never"`.

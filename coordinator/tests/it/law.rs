@@ -588,6 +588,28 @@ fn a_non_member_is_asked_once_by_an_mla_request_that_includes_preservation() {
     assert_eq!(Some(subscriber.at_ms), incident.trace.at_ms);
 }
 
+/// Membership is per network (G7 24/7, Budapest Art. 35), each with its
+/// year: two desks work together only within a network both belong to at
+/// the epoch; otherwise the request goes the formal way.
+#[test]
+fn points_of_contact_work_together_only_within_a_shared_network() {
+    let transit = |fr: &str, de: &str| {
+        let mut scenario = World { fr, de, ..BASE }.scenario();
+        scenario.network.mla_transit = pocnet_node::Distribution::Fixed { ms: 40 * D };
+        let log = crate::support::run_both(&scenario, scenario.seed);
+        let hop = &report::incident_reports(&scenario, &log.events)[0].hops[0];
+        hop.request_received_ms.unwrap() - hop.request_sent_ms.unwrap()
+    };
+    let g7_only = "networks = { g7 = 1998 }";
+    assert!(transit(g7_only, "networks = { g7 = 2001, budapest = 2004 }") < H, "both in the G7 network");
+    assert_eq!(transit(g7_only, "networks = { budapest = 2004 }"), 40 * D, "no network in common: MLA");
+    assert_eq!(transit(g7_only, "networks = { g7 = 2027 }"), 40 * D, "DE joins after the epoch");
+
+    let both = World { de: "member_since = 2004\nnetworks = { g7 = 2004 }", ..BASE }.text();
+    let error = Scenario::parse("law.toml", &both).unwrap_err();
+    assert!(format!("{error:?}").contains("`member_since` and `networks` both say"), "{error:?}");
+}
+
 /// MLA follow-up is a decision (T-CY 2014: "often not pursued"), likelier
 /// for the origin than for a hop that only named the next one.
 #[test]
