@@ -185,6 +185,10 @@ pub struct HopReport {
     pub retention_ms: i64,
     /// The reporting country's own carrier: ordered domestically, no cross-border request.
     pub domestic: bool,
+    /// An emergency disclosure request taken by the provider directly: no
+    /// point of contact acknowledged it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub to_provider: bool,
     /// Requested by a country other than the reporting one (the relay
     /// strategy): an informal referral with no treaty basis, since under
     /// Art. 29(2)(f) only the State that will send the MLA request asks.
@@ -377,6 +381,11 @@ impl Trace {
                 hop.request_received_ms = at;
                 hop.requested_by = Some(from.clone());
             }
+            EventKind::ProviderRequestReceived { from, .. } => {
+                hop.request_received_ms = at;
+                hop.requested_by = Some(from.clone());
+                hop.to_provider = true;
+            }
             EventKind::Acknowledged { .. } => hop.acknowledged_ms = at,
             EventKind::PreservationOrdered { .. } => {
                 hop.preservation_ordered_ms = at;
@@ -560,6 +569,8 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
         // Emergencies answer to the tighter target where the profile has one.
         let target = if emergency { goal.emergency_target_ms.or(goal.target_ms) } else { goal.target_ms };
         let result = match goal.measure {
+            // A provider taking the request directly is no desk to acknowledge it.
+            Measure::Acknowledgement if hop.to_provider => continue,
             Measure::Acknowledgement => within(hop.span(Stage::Acknowledgement), target),
             Measure::PreservationOrdered => within(hop.span(Stage::PreservationOrdered), target),
             Measure::Disclosure => within(hop.span(Stage::Disclosure), target),

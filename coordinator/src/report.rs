@@ -235,8 +235,13 @@ impl Report {
                     }
                     _ => "-".to_owned(),
                 };
-                let acknowledged =
-                    if hop.domestic { "(domestic order)".to_owned() } else { stamp(hop.acknowledged_ms) };
+                let acknowledged = if hop.domestic {
+                    "(domestic order)".to_owned()
+                } else if hop.to_provider {
+                    "(to the provider)".to_owned()
+                } else {
+                    stamp(hop.acknowledged_ms)
+                };
                 let preserved = stamp(hop.preserved_ms.or(hop.logs_expired_ms));
                 let outcome = match hop.outcome {
                     HopOutcome::NotReached => "not reached".to_owned(),

@@ -33,6 +33,12 @@ pub enum EventKind {
         from: CountryCode,
         carrier: CarrierId,
     },
+    /// An emergency disclosure request reached the carrier itself, not the
+    /// point of contact: the provider takes them directly.
+    ProviderRequestReceived {
+        from: CountryCode,
+        carrier: CarrierId,
+    },
     Acknowledged {
         requester: CountryCode,
     },
@@ -146,6 +152,9 @@ impl std::fmt::Display for EventKind {
         match self {
             EventKind::IncidentReported => write!(f, "incident reported to the point of contact"),
             EventKind::RequestPrepared => write!(f, "request prepared for the point of contact to send"),
+            EventKind::ProviderRequestReceived { from, carrier } => {
+                write!(f, "emergency disclosure request from {from} received by {carrier} directly")
+            }
             EventKind::RequestSent { to, carrier } => {
                 write!(f, "preservation request sent to {to} for {carrier}")
             }

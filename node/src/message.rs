@@ -38,6 +38,9 @@ pub enum Body {
         defect: bool,
         /// Part of a coordinated request, by the sender's number: taken up as one.
         batch: Option<u64>,
+        /// An emergency disclosure request straight to a provider that takes
+        /// them, not through the point of contact.
+        to_provider: bool,
     },
     Acknowledgement,
     PreservationResult(PreservationOutcome),

@@ -510,6 +510,30 @@ fn a_provider_s_voluntary_disclosure_answers_in_days_and_mla_follows_a_decline()
     assert_eq!(bound.run().0.subscriber.unwrap().channel, ProductionChannel::Epoc, "an order where one can ask");
 }
 
+/// Emergencies: a provider that takes foreign requests takes an emergency
+/// disclosure request directly, past the point of contact; it ends in
+/// disclosure to the requester, and no desk is measured on acknowledging it.
+#[test]
+fn a_provider_takes_an_emergency_disclosure_request_directly() {
+    let world = World { incident: "urgency = \"emergency\"", carrier: "voluntary_disclosure = 0.5", ..BASE };
+    let (incident, events) = world.run();
+    let hop = &incident.hops[0];
+    assert!(hop.to_provider);
+    assert!(events.iter().any(|k| matches!(k, EventKind::ProviderRequestReceived { .. })));
+    assert!(!events.iter().any(|k| matches!(k, EventKind::Acknowledged { .. })), "no desk took it");
+    assert!(!events.iter().any(|k| matches!(k, EventKind::ConfirmationSent { .. })), "no Art. 29 request to confirm");
+    assert!(!hop.goals.iter().any(|g| g.measure == Measure::Acknowledgement), "no acknowledgement to measure");
+    let subscriber = incident.subscriber.as_ref().expect("disclosed in the emergency");
+    assert_eq!(subscriber.channel, ProductionChannel::Emergency);
+    // 10 minutes to reach the provider, 3 hours to preserve and 3 to disclose, 10 back.
+    let after = subscriber.since_report_ms.unwrap();
+    let through_the_desk = World { carrier: "", ..world }.run().0.subscriber.unwrap().since_report_ms.unwrap();
+    assert!(after < through_the_desk, "past the desk's half hour: {after} against {through_the_desk}");
+
+    let routine = World { incident: "", ..world };
+    assert!(!routine.run().0.hops[0].to_provider, "a routine request goes through the point of contact");
+}
+
 /// Police to police (or through INTERPOL) tells the requester who the
 /// subscriber is within days, as intelligence: reported as not usable
 /// unless formal production follows, which then counts.

@@ -440,6 +440,11 @@ impl ContactPoint {
                 // A wrong offset or timestamp, a wrong identifier: slips some requests carry.
                 let timestamp_error = self.slips(self.country.timestamp_errors);
                 let defect = self.slips(self.country.request_defects);
+                // A provider that takes foreign requests takes an emergency
+                // disclosure request directly, past the point of contact.
+                let to_provider = facts.emergency
+                    && self.voluntary_carriers.contains(&next.carrier)
+                    && !self.formal_with(&next.country);
                 let body = Body::PreservationRequest {
                     carrier: next.carrier.clone(),
                     reporting_country,
@@ -449,12 +454,14 @@ impl ContactPoint {
                     timestamp_error,
                     defect,
                     batch,
+                    to_provider,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
                 self.record(out, now, &incident, hop, event);
-                if self.formal_with(&next.country) {
-                    // An MLA request is itself the formal request: nothing to confirm.
+                if self.formal_with(&next.country) || to_provider {
+                    // An MLA request is itself the formal request, and a
+                    // request to a provider no Art. 29 request: nothing to confirm.
                     return;
                 }
                 let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
@@ -552,9 +559,14 @@ impl ContactPoint {
                 timestamp_error,
                 defect,
                 batch,
+                to_provider,
             } => {
                 self.dossier_mut(&incident).facts.get_or_insert(CaseFacts { offence, emergency });
-                let event = EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() };
+                let event = if to_provider {
+                    EventKind::ProviderRequestReceived { from: from.clone(), carrier: carrier.clone() }
+                } else {
+                    EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() }
+                };
                 self.record(out, now, &incident, hop, event);
                 let case = Case {
                     carrier,
@@ -568,6 +580,12 @@ impl ContactPoint {
                     hold_renewed: false,
                 };
                 self.dossier_mut(&incident).cases.insert(hop, case);
+                // The provider acts on its own emergency policy at once: no
+                // desk, no translation, no court order.
+                if to_provider {
+                    self.order_preservation(out, now, &incident, hop);
+                    return;
+                }
                 // A request in no language this desk reads is translated first.
                 let readable = languages.is_empty()
                     || self.country.languages.is_empty()

@@ -117,6 +117,7 @@ fn request(to: &str, at: SimTime) -> Input {
             timestamp_error: false,
             defect: false,
             batch: None,
+            to_provider: false,
         },
     })
 }
@@ -225,6 +226,7 @@ fn simultaneous_messages_run_in_sender_order_whatever_order_they_were_delivered(
             timestamp_error: false,
             defect: false,
             batch: None,
+            to_provider: false,
         },
     };
     let mut a = make();
@@ -253,6 +255,7 @@ fn delivery_rejects_unknown_carriers_messages_from_the_past_and_duplicates() {
         timestamp_error: false,
         defect: false,
         batch: None,
+        to_provider: false,
     };
     assert_eq!(node.deliver(unknown).unwrap_err().field(), "preservation_request.carrier");
     let mut too_fast = good.clone();

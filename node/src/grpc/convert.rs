@@ -469,6 +469,7 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
             timestamp_error: r.timestamp_error,
             defect: r.defect,
             batch: r.batch,
+            to_provider: r.to_provider,
         },
         B::Acknowledgement(_) => Body::Acknowledgement,
         B::PreservationResult(r) => {
@@ -595,6 +596,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
             EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
         }
         K::ProductionDeclined => EventKind::ProductionDeclined { from: peer()?, channel: channel()? },
+        K::ProviderRequestReceived => EventKind::ProviderRequestReceived { from: peer()?, carrier: carrier()? },
     };
     Ok(Event {
         at: instant(value.at_ms, "at_ms")?,
@@ -801,6 +803,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             timestamp_error,
             defect,
             batch,
+            to_provider,
         } => B::PreservationRequest(pb::PreservationRequest {
             carrier: carrier.0.to_string(),
             reporting_country: reporting_country.0.to_string(),
@@ -810,6 +813,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             timestamp_error: *timestamp_error,
             defect: *defect,
             batch: *batch,
+            to_provider: *to_provider,
         }),
         Body::Acknowledgement => B::Acknowledgement(pb::Acknowledgement {}),
         Body::PreservationResult(outcome) => {
@@ -916,6 +920,9 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::ProductionRequestReceived { from, channel, hold_until } => {
             out.channel = channel.name().to_owned();
             (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))
+        }
+        EventKind::ProviderRequestReceived { from, carrier } => {
+            (K::ProviderRequestReceived, Some(from), Some(carrier), None)
         }
         EventKind::ProductionDeclined { from, channel } => {
             out.channel = channel.name().to_owned();

@@ -247,6 +247,7 @@ impl Gen {
                 timestamp_error: self.chance(),
                 defect: self.chance(),
                 batch: self.chance().then(|| self.pick(&[0, u64::MAX])),
+                to_provider: self.chance(),
             },
             1 => Body::Acknowledgement,
             2 => Body::PreservationResult(match self.0.random_range(0..5) {
@@ -289,7 +290,7 @@ impl Gen {
 
     fn event_kind(&mut self) -> EventKind {
         let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
-        match self.0.random_range(0..28) {
+        match self.0.random_range(0..29) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
             2 => EventKind::RequestReceived { from: c, carrier: k },
@@ -309,6 +310,7 @@ impl Gen {
             24 => EventKind::ClarificationGiven { to: c },
             25 => EventKind::RefusedOnGrounds { carrier: k },
             27 => EventKind::RequestPrepared,
+            28 => EventKind::ProviderRequestReceived { from: c, carrier: k },
             26 => EventKind::ProductionDeclined { from: c, channel: self.pick(&ProductionChannel::ALL) },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
             14 => EventKind::OriginFound { carrier: k },
