@@ -164,7 +164,8 @@ fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
     };
     let baseline = run(&scenario, "baseline")?;
     let mut variants = Vec::new();
-    for parameter in Assumption::ALL {
+    // Only what the scenario gives something to act on: the rest would move nothing.
+    for parameter in Assumption::resting_on(&scenario) {
         let low = run(&parameter.scale(&scenario, 1.0 / factor), &format!("{} ÷{factor}", parameter.name()))?;
         let high = run(&parameter.scale(&scenario, factor), &format!("{} ×{factor}", parameter.name()))?;
         variants.push((parameter, low, high));

@@ -10,6 +10,8 @@ use crate::replication_report::proportion;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::statistics::{PairedDifference, Proportion, paired_difference};
+use pocnet_node::country::Art30;
+use pocnet_node::{Country, CountryCode, OfficeHours, Shift, Staffing};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -40,10 +42,19 @@ pub enum Assumption {
     MlaFollowUp,
     /// The fallback channel's extra delay when a directory entry is stale.
     DirectoryFallback,
+    /// The share of member desks staffed around the clock (no public
+    /// figure: law notes §6): desks are turned 24/7 or to office hours, in
+    /// order of country code, until the count is scaled.
+    AroundTheClockShare,
+    /// The chance a request is defective, or gives the wrong moment
+    /// (probabilities: scaled, then kept within 0 and 1).
+    RequestQuality,
+    /// The prosecutor's or judge's order an `art30 = "order"` country needs.
+    DisclosureOrder,
 }
 
 impl Assumption {
-    pub const ALL: [Assumption; 10] = [
+    pub const ALL: [Assumption; 13] = [
         Assumption::DeskHandling,
         Assumption::CarrierPreservation,
         Assumption::CarrierDisclosure,
@@ -54,6 +65,9 @@ impl Assumption {
         Assumption::MlaPreparation,
         Assumption::MlaFollowUp,
         Assumption::DirectoryFallback,
+        Assumption::AroundTheClockShare,
+        Assumption::RequestQuality,
+        Assumption::DisclosureOrder,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +82,9 @@ impl Assumption {
             Assumption::MlaPreparation => "MLA preparation",
             Assumption::MlaFollowUp => "MLA follow-up",
             Assumption::DirectoryFallback => "directory fallback",
+            Assumption::AroundTheClockShare => "24/7 desk share",
+            Assumption::RequestQuality => "request defects",
+            Assumption::DisclosureOrder => "Art. 30 order",
         }
     }
 
@@ -86,6 +103,13 @@ impl Assumption {
                 Assumption::EmergencyResponse => emergencies,
                 Assumption::Translation => translation,
                 Assumption::DirectoryFallback => !scenario.directory.is_empty(),
+                Assumption::AroundTheClockShare => scenario.countries.len() > 1,
+                Assumption::RequestQuality => {
+                    scenario.countries.values().any(|c| c.request_defects > 0.0 || c.timestamp_errors > 0.0)
+                }
+                Assumption::DisclosureOrder => {
+                    scenario.countries.values().any(|c| matches!(c.disclosure, Art30::Order(_)))
+                }
                 _ => true,
             })
             .collect()
@@ -116,8 +140,57 @@ impl Assumption {
             Assumption::DirectoryFallback => {
                 scaled.directory.values_mut().for_each(|e| e.fallback = e.fallback.scaled(factor));
             }
+            Assumption::AroundTheClockShare => scale_around_the_clock_share(&mut scaled, factor),
+            Assumption::RequestQuality => countries.for_each(|c| {
+                c.request_defects = (c.request_defects * factor).clamp(0.0, 1.0);
+                c.timestamp_errors = (c.timestamp_errors * factor).clamp(0.0, 1.0);
+            }),
+            Assumption::DisclosureOrder => countries.for_each(|c| {
+                if let Art30::Order(order) = &c.disclosure {
+                    c.disclosure = Art30::Order(order.scaled(factor));
+                }
+            }),
         }
         scaled
+    }
+}
+
+/// Scales how many member desks are staffed 24/7: turns office-hours desks
+/// to 24/7 (or 24/7 desks to office hours) in order of country code until
+/// the count is `factor` times today's. A desk turned to office hours keeps
+/// the hours of the scenario's first office-hours desk, or Monday to Friday
+/// 09:00-17:00 without on-call where it has none.
+fn scale_around_the_clock_share(scenario: &mut Scenario, factor: f64) {
+    let members: Vec<&CountryCode> = scenario.countries.values().filter(|c| c.member).map(|c| &c.code).collect();
+    let around_the_clock = |c: &Country| matches!(c.staffing, Staffing::AroundTheClock);
+    let today = scenario.countries.values().filter(|c| c.member && around_the_clock(c)).count();
+    let wanted = ((today as f64 * factor).round() as usize).min(members.len());
+    let office_hours = scenario
+        .countries
+        .values()
+        .find_map(|c| match &c.staffing {
+            Staffing::OfficeHours(hours) => hours.clone().with_holidays(Vec::new()).ok(),
+            Staffing::AroundTheClock => None,
+        })
+        .or_else(|| {
+            let day = Shift::new(9 * 60, 17 * 60).ok()?;
+            OfficeHours::new(vec![day], vec![1, 2, 3, 4, 5], None, Vec::new()).ok()
+        });
+    let codes: Vec<CountryCode> = members.into_iter().cloned().collect();
+    let mut count = today;
+    for code in codes {
+        let country = scenario.countries.get_mut(&code).expect("a member of the scenario");
+        match (around_the_clock(country), count.cmp(&wanted), &office_hours) {
+            (false, std::cmp::Ordering::Less, _) => {
+                country.staffing = Staffing::AroundTheClock;
+                count += 1;
+            }
+            (true, std::cmp::Ordering::Greater, Some(hours)) => {
+                country.staffing = Staffing::OfficeHours(hours.clone());
+                count -= 1;
+            }
+            _ => {}
+        }
     }
 }
 
@@ -165,6 +238,9 @@ pub struct Sensitivity {
     pub subscriber_identified: Proportion,
     /// Most influential first.
     pub parameters: Vec<ParameterEffect>,
+    /// Assumed parameters the scenario gives nothing to act on (no
+    /// emergency, no stale directory entry, ...), so not varied.
+    pub not_varied: Vec<Assumption>,
 }
 
 impl Sensitivity {
@@ -205,6 +281,7 @@ impl Sensitivity {
             factor,
             origin_preserved: baseline.traces.into(),
             subscriber_identified: baseline.subscribers.into(),
+            not_varied: Assumption::ALL.into_iter().filter(|a| !variants.iter().any(|(v, _, _)| v == a)).collect(),
             parameters,
         }
     }
@@ -260,6 +337,10 @@ impl Sensitivity {
             "each cell: shift when the parameter is divided / multiplied by {}; * the 95% interval excludes 0",
             self.factor
         );
+        if !self.not_varied.is_empty() {
+            let names: Vec<&str> = self.not_varied.iter().map(|a| a.name()).collect();
+            let _ = writeln!(out, "not varied, nothing in the scenario acts on them: {}", names.join(", "));
+        }
         out
     }
 }

@@ -247,6 +247,35 @@ fn check_warns_about_instruments_out_of_force_and_goals_on_unused_channels() {
     assert!(unused.iter().any(|w| w.contains("production by Art. 8 order, which no request")), "{unused:?}");
 }
 
+/// The share of 24/7 desks has no public figure, so it is swept: on the
+/// weekend trail, whose Greek office-hours desk sits on the request over the
+/// weekend, doubling the share staffs it around the clock and the trace survives.
+#[test]
+fn the_share_of_24_7_desks_is_swept_and_decides_the_weekend_trail() {
+    use pocnet_coordinator::sensitivity::Assumption;
+    use pocnet_node::Staffing;
+    let scenario = crate::support::load("weekend-trail.toml");
+    let around_the_clock = |s: &Scenario| {
+        s.countries.values().filter(|c| c.member && matches!(c.staffing, Staffing::AroundTheClock)).count()
+    };
+    let members = scenario.countries.values().filter(|c| c.member).count();
+    let today = around_the_clock(&scenario);
+    assert!(today < members, "the weekend trail has an office-hours desk");
+    let doubled = Assumption::AroundTheClockShare.scale(&scenario, 2.0);
+    assert_eq!(around_the_clock(&doubled), (2 * today).min(members));
+    let halved = Assumption::AroundTheClockShare.scale(&scenario, 0.5);
+    assert_eq!(around_the_clock(&halved), (today as f64 / 2.0).round() as usize);
+    assert!(Assumption::resting_on(&scenario).contains(&Assumption::AroundTheClockShare));
+    assert!(!Assumption::resting_on(&scenario).contains(&Assumption::DisclosureOrder), "no art30 = \"order\" desk");
+
+    let survival = |s: &Scenario| {
+        let options = pocnet_coordinator::replication::Options { replications: 20, threads: 2, progress: false };
+        pocnet_coordinator::replication::aggregate(s, 7, &options).unwrap().traces.share()
+    };
+    assert_eq!(survival(&scenario), Some(0.0));
+    assert_eq!(survival(&doubled), Some(1.0), "every desk 24/7: the request is taken before the logs go");
+}
+
 /// The requesting desk is bound too (Action Plan 1, Art. 35): the weekend
 /// trail's office-hours Greek desk sits on its first request over the
 /// weekend. The requested desks' acknowledgement compliance cannot show it;
