@@ -774,6 +774,9 @@ fn the_legal_routes_scenario_shows_each_route() {
     let via_ch = by_id("via-ch");
     assert_eq!(via_ch.trace.result, TraceResult::Stopped);
     assert_eq!(via_ch.trace.hop, Some(1), "the next hop, learned only by MLA, had deleted its logs");
+    let us_account = by_id("us-account").subscriber.as_ref().expect("us-account: identified");
+    assert_eq!(us_account.channel, ProductionChannel::Voluntary, "the provider's goodwill, this time");
+    assert!(us_account.since_report_ms.unwrap() < 31 * D, "within the provider's month, not MLA months");
 }
 
 /// Data categories decide the lawful channel: where "who held IP x at time t"
