@@ -251,7 +251,7 @@ pub async fn run_into<S: EventSink + ?Sized>(
 
 /// The node with the earliest pending input and its time, and the second
 /// earliest time among the other nodes.
-fn two_earliest(pending: &[Option<SimTime>]) -> (Option<(usize, SimTime)>, Option<SimTime>) {
+pub(crate) fn two_earliest(pending: &[Option<SimTime>]) -> (Option<(usize, SimTime)>, Option<SimTime>) {
     let mut first: Option<(usize, SimTime)> = None;
     let mut second: Option<SimTime> = None;
     for (i, next) in pending.iter().enumerate() {

@@ -6,6 +6,7 @@ pub mod case_rows;
 pub mod compare;
 pub mod engine;
 pub mod event_stream;
+pub mod exercise;
 pub mod goals;
 pub mod html;
 pub mod projection;

@@ -5,16 +5,26 @@
 //! so the result does not depend on the order messages arrived over the
 //! network. Still sans-IO: both drivers (in-process and gRPC) use it as is.
 
-use crate::contact_point::{ContactPoint, Input, NodeConfig, Output};
+use crate::contact_point::{ContactPoint, Input, NodeConfig, Output, Timer};
 use crate::{Body, CountryCode, Envelope, Event, SimTime};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// What one window produced: messages to deliver to other nodes, and events to log.
+/// What one window produced: messages to deliver to other nodes, events to
+/// log, and (for a desk a person plays) the steps now waiting for them.
 #[derive(Debug, Default)]
 pub struct WindowOutcome {
     pub sent: Vec<Envelope>,
     pub events: Vec<Event>,
+    pub awaiting: Vec<(SimTime, Timer)>,
+}
+
+/// A person's action arrived for an instant this node has already passed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an action at simulated ms {at} is before this node's simulated time {now}")]
+pub struct TooLate {
+    pub at: i64,
+    pub now: i64,
 }
 
 /// Why a message was refused; nothing is queued when one is returned.
@@ -125,8 +135,9 @@ impl NodeRuntime {
                 break;
             }
             self.agenda.pop();
-            let input = self.inputs[slot as usize].take().expect("an agenda entry's slot holds its input");
             self.free.push(slot);
+            // An empty slot held a step a person took over from the bot.
+            let Some(input) = self.inputs[slot as usize].take() else { continue };
             self.now = at;
             let sent_before = outcome.sent.len();
             let outputs = self.machine.handle(at, input);
@@ -144,15 +155,73 @@ impl NodeRuntime {
             match output {
                 Output::Send(envelope) => outcome.sent.push(envelope),
                 Output::Record(event) => outcome.events.push(event),
+                Output::Await(timer) => outcome.awaiting.push((self.now, timer)),
                 Output::SetTimer { at, timer } => {
                     debug_assert!(at >= self.now, "timers never fire in the past");
-                    let sequence = self.next_timer_sequence;
-                    self.next_timer_sequence += 1;
-                    let key = (at, self.machine.code().order_key(), sequence);
-                    self.schedule(key, Input::Timer(timer));
+                    self.schedule_timer(at, timer);
                 }
             }
         }
+    }
+
+    /// The time before which this node has run everything.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Whether a person plays this desk.
+    pub fn is_manual(&self) -> bool {
+        self.machine.is_manual()
+    }
+
+    /// A person's action: the step they take, at the instant they took it.
+    pub fn act(&mut self, at: SimTime, timer: Timer) -> Result<(), TooLate> {
+        if at < self.now {
+            return Err(TooLate { at: at.ms(), now: self.now.ms() });
+        }
+        self.schedule_timer(at, timer);
+        Ok(())
+    }
+
+    /// A person takes the desk over: the steps its bot had scheduled wait
+    /// for them instead, returned in the order the bot would have taken them.
+    pub fn hand_to_person(&mut self) -> Vec<Timer> {
+        self.machine.set_manual(true);
+        let mut scheduled: Vec<(SimTime, u64, u64, u32)> =
+            self.agenda.iter().map(|Reverse(key)| *key).filter(|key| self.is_desk_step_at(key.3)).collect();
+        scheduled.sort_unstable();
+        scheduled
+            .into_iter()
+            .filter_map(|(.., slot)| match self.inputs[slot as usize].take() {
+                Some(Input::Timer(timer)) => Some(timer),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A bot takes the desk over at `now`, with the steps that were waiting
+    /// for the person: it takes each on its own clock from then.
+    pub fn hand_to_bot(&mut self, now: SimTime, waiting: Vec<Timer>) -> Result<(), TooLate> {
+        if now < self.now {
+            return Err(TooLate { at: now.ms(), now: self.now.ms() });
+        }
+        self.machine.set_manual(false);
+        for timer in waiting {
+            let at = self.machine.bot_time(now, &timer);
+            self.schedule_timer(at, timer);
+        }
+        Ok(())
+    }
+
+    fn is_desk_step_at(&self, slot: u32) -> bool {
+        matches!(&self.inputs[slot as usize], Some(Input::Timer(timer)) if timer.is_desk_step())
+    }
+
+    fn schedule_timer(&mut self, at: SimTime, timer: Timer) {
+        let sequence = self.next_timer_sequence;
+        self.next_timer_sequence += 1;
+        let key = (at, self.machine.code().order_key(), sequence);
+        self.schedule(key, Input::Timer(timer));
     }
 
     fn schedule(&mut self, (at, source, sequence): (SimTime, u64, u64), input: Input) {

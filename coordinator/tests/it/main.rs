@@ -5,6 +5,7 @@ mod closed_form;
 mod determinism;
 mod domain;
 mod examples;
+mod exercise;
 mod golden;
 mod grpc;
 mod html;

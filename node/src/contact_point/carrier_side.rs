@@ -158,7 +158,12 @@ impl ContactPoint {
         if case.reporting_country != me {
             // Under parallel the reporter asked every hop already: nothing to forward.
             let forwarded = forwarded || self.strategy == Strategy::Parallel;
-            self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { finding, forwarded });
+            if self.manual {
+                let timer = Timer::ForwardDisclosure { incident: incident.clone(), hop, finding, forwarded };
+                out.push(Output::Await(timer));
+            } else {
+                self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { finding, forwarded });
+            }
         }
     }
 }

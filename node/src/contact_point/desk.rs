@@ -23,26 +23,55 @@ impl ContactPoint {
         }
         let emergency = self.facts(incident).emergency;
         let domestic = next.country == self.country.code;
+        // A person at the desk sends each request when they do, on its own.
+        if self.manual {
+            let timer = if domestic {
+                self.open_domestic_case(incident, hop, next.carrier, reporting_country);
+                Timer::Acknowledge { incident: incident.clone(), hop }
+            } else {
+                Timer::SendRequest {
+                    incident: incident.clone(),
+                    hop,
+                    next,
+                    reporting_country,
+                    batch: None,
+                    slips: None,
+                }
+            };
+            out.push(Output::Await(timer));
+            return;
+        }
         let (at, batch) =
             if domestic || emergency { (self.desk_done(now, emergency), None) } else { self.batched(now, &next) };
         let timer = if domestic {
-            let case = Case {
-                carrier: next.carrier,
-                requester: self.country.code.clone(),
-                reporting_country,
-                logs: LogState::Unknown,
-                subscriber_kept: true,
-                hold_until: None,
-                timestamp_error: false,
-                defect: false,
-                hold_renewed: false,
-            };
-            self.dossier_mut(incident).cases.insert(hop, case);
+            self.open_domestic_case(incident, hop, next.carrier, reporting_country);
             Timer::Acknowledge { incident: incident.clone(), hop }
         } else {
-            Timer::SendRequest { incident: incident.clone(), hop, next, reporting_country, batch }
+            Timer::SendRequest { incident: incident.clone(), hop, next, reporting_country, batch, slips: None }
         };
         out.push(Output::SetTimer { at, timer });
+    }
+
+    /// The reporting country's own carrier: a case this desk orders itself.
+    fn open_domestic_case(
+        &mut self,
+        incident: &IncidentId,
+        hop: u32,
+        carrier: crate::CarrierId,
+        reporting_country: CountryCode,
+    ) {
+        let case = Case {
+            carrier,
+            requester: self.country.code.clone(),
+            reporting_country,
+            logs: LogState::Unknown,
+            subscriber_kept: true,
+            hold_until: None,
+            timestamp_error: false,
+            defect: false,
+            hold_renewed: false,
+        };
+        self.dossier_mut(incident).cases.insert(hop, case);
     }
 
     pub(super) fn acknowledge(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
@@ -77,6 +106,11 @@ impl ContactPoint {
             if case.defect {
                 self.send(out, now, &case.requester, incident, hop, Body::Clarification);
                 self.record(out, now, incident, hop, EventKind::ClarificationAsked { to: case.requester.clone() });
+                return;
+            }
+            // A person orders the carrier as a step of its own.
+            if self.manual {
+                out.push(Output::Await(Timer::GatePreservation { incident: incident.clone(), hop }));
                 return;
             }
         }

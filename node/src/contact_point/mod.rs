@@ -25,10 +25,12 @@ mod carrier_side;
 mod channel;
 mod config;
 mod desk;
+mod officer;
 #[cfg(test)]
 mod tests;
 
 pub use config::{Coordination, IncidentReport, NodeConfig, Strategy};
+pub use officer::Slips;
 
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
@@ -80,6 +82,8 @@ pub enum Timer {
         reporting_country: CountryCode,
         /// The coordinated request it is part of, numbered by this desk.
         batch: Option<u64>,
+        /// What the officer's form got wrong; `None`: drawn from the desk's rates.
+        slips: Option<Slips>,
     },
     CarrierPreserved {
         incident: IncidentId,
@@ -137,13 +141,27 @@ pub enum Timer {
         hop: u32,
         to: CountryCode,
     },
+    /// A person playing the requested desk passes the carrier's answer on
+    /// (a bot desk passes it on as the carrier gives it).
+    ForwardDisclosure {
+        incident: IncidentId,
+        hop: u32,
+        finding: Finding,
+        forwarded: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     Send(Envelope),
-    SetTimer { at: SimTime, timer: Timer },
+    SetTimer {
+        at: SimTime,
+        timer: Timer,
+    },
     Record(Event),
+    /// A desk step waiting for the person who plays this desk in an
+    /// exercise; their action fires it as a timer, at the instant they act.
+    Await(Timer),
 }
 
 /// What the carrier's logs turned out to hold when the order reached it.
@@ -279,6 +297,8 @@ pub struct ContactPoint {
     rng: Streams,
     next_message_sequence: u64,
     next_event_sequence: u64,
+    /// A person plays this desk: its steps wait for them (`Output::Await`).
+    manual: bool,
 }
 
 impl ContactPoint {
@@ -328,6 +348,7 @@ impl ContactPoint {
             rng,
             next_message_sequence: 0,
             next_event_sequence: 0,
+            manual: false,
         }
     }
 
@@ -435,11 +456,17 @@ impl ContactPoint {
                 self.record(out, now, &incident, 0, EventKind::RequestPrepared);
                 self.begin_known_hops(out, now, &incident);
             }
-            Timer::SendRequest { incident, hop, next, reporting_country, batch } => {
+            Timer::SendRequest { incident, hop, next, reporting_country, batch, slips } => {
                 let facts = self.facts(&incident);
-                // A wrong offset or timestamp, a wrong identifier: slips some requests carry.
-                let timestamp_error = self.slips(self.country.timestamp_errors);
-                let defect = self.slips(self.country.request_defects);
+                // A wrong offset or timestamp, a wrong identifier: slips some
+                // requests carry, drawn for a bot, from the form for a person.
+                let Slips { timestamp_error, defect } = match slips {
+                    Some(slips) => slips,
+                    None => Slips {
+                        timestamp_error: self.slips(self.country.timestamp_errors),
+                        defect: self.slips(self.country.request_defects),
+                    },
+                };
                 // A provider that takes foreign requests takes an emergency
                 // disclosure request directly, past the point of contact.
                 let to_provider = facts.emergency
@@ -464,11 +491,13 @@ impl ContactPoint {
                     // request to a provider no Art. 29 request: nothing to confirm.
                     return;
                 }
-                let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
-                out.push(Output::SetTimer {
-                    at: now.plus_ms(confirm_after_ms),
-                    timer: Timer::SendConfirmation { incident, hop, to: next.country, request_sent_at: now },
-                });
+                let timer = Timer::SendConfirmation { incident, hop, to: next.country, request_sent_at: now };
+                if self.manual {
+                    out.push(Output::Await(timer));
+                } else {
+                    let confirm_after_ms = self.country.written_confirmation.sample(&mut self.rng.paperwork);
+                    out.push(Output::SetTimer { at: now.plus_ms(confirm_after_ms), timer });
+                }
             }
             Timer::Acknowledge { incident, hop } => self.acknowledge(out, now, &incident, hop),
             Timer::OrderPreservation { incident, hop } => self.order_preservation(out, now, &incident, hop),
@@ -521,6 +550,11 @@ impl ContactPoint {
                 self.record(out, now, &incident, hop, EventKind::ClarificationGiven { to });
             }
             Timer::GatePreservation { incident, hop } => self.gate_preservation(out, now, &incident, hop),
+            Timer::ForwardDisclosure { incident, hop, finding, forwarded } => {
+                let to = self.case(&incident, hop).map(|c| c.reporting_country.clone());
+                let to = to.expect("a disclosure is forwarded for a hop this desk handles");
+                self.send(out, now, &to, &incident, hop, Body::Disclosure { finding, forwarded });
+            }
             Timer::RenewHold { incident, hop, to } => {
                 let asked = self.dossiers.get(&incident).is_some_and(|d| d.production_requested.contains(hop));
                 if !asked {
@@ -586,6 +620,11 @@ impl ContactPoint {
                     self.order_preservation(out, now, &incident, hop);
                     return;
                 }
+                // A person at the desk reads it (or has it read) and acts when they do.
+                if self.manual {
+                    out.push(Output::Await(Timer::Acknowledge { incident, hop }));
+                    return;
+                }
                 // A request in no language this desk reads is translated first.
                 let readable = languages.is_empty()
                     || self.country.languages.is_empty()
@@ -611,8 +650,7 @@ impl ContactPoint {
             // The requester's desk puts the request right and answers.
             Body::Clarification => {
                 let emergency = self.facts(&incident).emergency;
-                let at = self.desk_done(now, emergency);
-                out.push(Output::SetTimer { at, timer: Timer::Clarify { incident, hop, to: from } });
+                self.desk_step(out, now, emergency, Timer::Clarify { incident, hop, to: from });
             }
             // The requested desk reads the answer, then goes on as with a sound request.
             Body::Clarified => {
@@ -621,8 +659,7 @@ impl ContactPoint {
                 let Some(case) = self.case_mut(&incident, hop) else { return };
                 case.defect = false;
                 let emergency = self.facts(&incident).emergency;
-                let at = self.desk_done(now, emergency);
-                out.push(Output::SetTimer { at, timer: Timer::GatePreservation { incident, hop } });
+                self.desk_step(out, now, emergency, Timer::GatePreservation { incident, hop });
             }
             Body::Production => {
                 self.dossier_mut(&incident).produced.insert(hop, ());
@@ -639,11 +676,23 @@ impl ContactPoint {
                     // The formal request that turns the hold into production:
                     // a European Production Order where the Regulation binds
                     // both countries, otherwise MLA (Art. 31).
-                    let (channel, prepare_ms) = match &self.epoc {
-                        Some(epoc) if epoc.applies(&self.country.code, &from, now) => {
-                            (ProductionChannel::Epoc, epoc.preparation.sample(&mut self.rng.paperwork))
-                        }
-                        _ => (ProductionChannel::Mla, self.country.mla_preparation.sample(&mut self.rng.paperwork)),
+                    let epoc = self.epoc.as_ref().filter(|e| e.applies(&self.country.code, &from, now));
+                    let channel = if epoc.is_some() { ProductionChannel::Epoc } else { ProductionChannel::Mla };
+                    // A person prepares the request, and renews the hold, when they do.
+                    if self.manual {
+                        let to = from.clone();
+                        out.push(Output::Await(Timer::SendProductionRequest {
+                            incident: incident.clone(),
+                            hop,
+                            to,
+                            channel,
+                        }));
+                        out.push(Output::Await(Timer::RenewHold { incident, hop, to: from }));
+                        return;
+                    }
+                    let prepare_ms = match epoc {
+                        Some(epoc) => epoc.preparation.sample(&mut self.rng.paperwork),
+                        None => self.country.mla_preparation.sample(&mut self.rng.paperwork),
                     };
                     let ready_at = now.plus_ms(prepare_ms);
                     // The requester, not the law, keeps the hold alive: a

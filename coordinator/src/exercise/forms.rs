@@ -1,0 +1,476 @@
+//! The forms a point of contact fills (after the T-CY Art. 29/30 and
+//! Art. 31 templates) and the actions a person takes in an exercise, made
+//! from JSON once, here. A missing or incomplete field never blocks
+//! sending: it becomes a finding that part 2 scores, and may make the
+//! receiving desk ask for clarification. What cannot be read at all (an
+//! unknown field, a time or address that is none) is refused, naming the
+//! field.
+
+use pocnet_node::ProductionChannel;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Longest free text a field takes: a page of facts, not a file.
+pub const MAX_TEXT: usize = 4_000;
+
+/// The desk steps a person takes, by the form they fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKind {
+    /// Acknowledge a request received.
+    Acknowledge,
+    /// Order one of this country's carriers to preserve.
+    OrderPreservation,
+    /// Art. 29 request to the next country.
+    SendRequest,
+    /// The same request, as an emergency disclosure (imminent risk to life).
+    EmergencyDisclosure,
+    /// The written confirmation of an expedited request (Action Plan 8).
+    Confirm,
+    /// Art. 30: pass the carrier's answer naming the next hop to the requester.
+    Disclose,
+    /// Answer a request for clarification.
+    Clarify,
+    /// Art. 31 MLA request, or a production order where one applies.
+    ProductionRequest,
+    /// Ask for a hold to be extended before it lapses.
+    RenewHold,
+}
+
+/// What a field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    /// An IPv4 or IPv6 address.
+    Ip,
+    /// A port number, 0-65535.
+    Port,
+    /// An instant, with its UTC offset ("2026-03-06T22:31:05+01:00"); one
+    /// without an offset is taken and recorded as a finding.
+    Instant,
+    /// A calendar date ("2026-05-01").
+    Date,
+    Flag,
+    /// A production channel: mla, epoc, art8.
+    Channel,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub label: &'static str,
+    /// Left empty, it is a finding.
+    pub wanted: bool,
+}
+
+const fn field(name: &'static str, kind: FieldKind, label: &'static str, wanted: bool) -> FieldSpec {
+    FieldSpec { name, kind, label, wanted }
+}
+
+use FieldKind::{Channel, Date, Flag, Instant, Ip, Port, Text};
+
+/// Art. 29(2)(a)-(f) on the T-CY template.
+const REQUEST: &[FieldSpec] = &[
+    field("authority", Text, "requesting authority and 24/7 contact", true),
+    field("reference", Text, "your reference", true),
+    field("offence", Text, "offence and national provision", true),
+    field("convention_offence", Flag, "an offence under Budapest Arts. 2-11", false),
+    field("facts", Text, "brief summary of the facts", true),
+    field("ip", Ip, "IP address to preserve", true),
+    field("port", Port, "source port (needed behind carrier-grade NAT)", true),
+    field("timestamp", Instant, "date and time with UTC offset", true),
+    field("account", Text, "account or domain", false),
+    field("provider", Text, "provider and its location", true),
+    field("mla_intended", Flag, "an MLA request will follow (29(2)(f))", true),
+    field("mla_expected", Date, "expected date of the MLA request", false),
+    field("art30_wanted", Flag, "disclosure of the next hop wanted (Art. 30)", false),
+    field("confidential", Flag, "keep confidential", false),
+    field("emergency", Flag, "emergency: imminent risk to life", false),
+    field("justification", Text, "why it is an emergency", false),
+];
+
+const ACKNOWLEDGE: &[FieldSpec] =
+    &[field("reference", Text, "your reference", true), field("note", Text, "note to the requester", false)];
+
+const ORDER: &[FieldSpec] = &[
+    field("reference", Text, "the request's reference", true),
+    field("carrier", Text, "carrier ordered", true),
+    field("data", Text, "data to preserve and period", true),
+];
+
+const CONFIRM: &[FieldSpec] = &[
+    field("reference", Text, "the request's reference", true),
+    field("authority", Text, "confirming authority", true),
+];
+
+/// Art. 30: enough traffic data to identify the next provider and the path.
+const DISCLOSE: &[FieldSpec] = &[
+    field("next_hop_ip", Ip, "previous hop's IP address", true),
+    field("port", Port, "its source port", false),
+    field("timestamp", Instant, "date and time with UTC offset", true),
+    field("provider", Text, "its provider and country", true),
+    field("legal_basis", Text, "legal basis of the disclosure", true),
+];
+
+const CLARIFY: &[FieldSpec] = &[
+    field("reference", Text, "the request's reference", true),
+    field("ip", Ip, "IP address", false),
+    field("port", Port, "source port", false),
+    field("timestamp", Instant, "date and time with UTC offset", false),
+    field("answer", Text, "the clarification", true),
+];
+
+/// Art. 31 (or Art. 8, EPOC) on the T-CY template.
+const PRODUCTION: &[FieldSpec] = &[
+    field("channel", Channel, "instrument: mla, epoc or art8", true),
+    field("sending_authority", Text, "sending central authority", true),
+    field("receiving_authority", Text, "receiving central authority", true),
+    field("preservation_reference", Text, "preservation reference", true),
+    field("hold_expiry", Date, "date the hold expires", true),
+    field("facts", Text, "facts", true),
+    field("offence", Text, "offence and penalty", true),
+    field("link", Text, "link between the data and the offence", true),
+    field("data", Text, "data and period", true),
+    field("urgent", Flag, "urgent (Art. 31(3))", false),
+    field("language", Text, "language and translation", false),
+];
+
+const RENEW: &[FieldSpec] = &[
+    field("reference", Text, "preservation reference", true),
+    field("legal_basis", Text, "legal basis of the extension", true),
+];
+
+impl StepKind {
+    pub const ALL: [StepKind; 9] = [
+        StepKind::Acknowledge,
+        StepKind::OrderPreservation,
+        StepKind::SendRequest,
+        StepKind::EmergencyDisclosure,
+        StepKind::Confirm,
+        StepKind::Disclose,
+        StepKind::Clarify,
+        StepKind::ProductionRequest,
+        StepKind::RenewHold,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::Acknowledge => "acknowledge",
+            StepKind::OrderPreservation => "order_preservation",
+            StepKind::SendRequest => "send_request",
+            StepKind::EmergencyDisclosure => "emergency_disclosure",
+            StepKind::Confirm => "confirm",
+            StepKind::Disclose => "disclose",
+            StepKind::Clarify => "clarify",
+            StepKind::ProductionRequest => "production_request",
+            StepKind::RenewHold => "renew_hold",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StepKind::Acknowledge => "Acknowledge the request",
+            StepKind::OrderPreservation => "Order the carrier to preserve",
+            StepKind::SendRequest => "Send a preservation request (Art. 29)",
+            StepKind::EmergencyDisclosure => "Send an emergency disclosure request",
+            StepKind::Confirm => "Send the written confirmation",
+            StepKind::Disclose => "Disclose the next hop (Art. 30)",
+            StepKind::Clarify => "Answer the request for clarification",
+            StepKind::ProductionRequest => "Send the MLA request or production order",
+            StepKind::RenewHold => "Ask for the hold to be extended",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<StepKind> {
+        StepKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            StepKind::Acknowledge => ACKNOWLEDGE,
+            StepKind::OrderPreservation => ORDER,
+            StepKind::SendRequest | StepKind::EmergencyDisclosure => REQUEST,
+            StepKind::Confirm => CONFIRM,
+            StepKind::Disclose => DISCLOSE,
+            StepKind::Clarify => CLARIFY,
+            StepKind::ProductionRequest => PRODUCTION,
+            StepKind::RenewHold => RENEW,
+        }
+    }
+}
+
+/// One field as filled in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Text(String),
+    Ip(IpAddr),
+    Port(u16),
+    Instant(FilledInstant),
+    /// A valid calendar date, as `2026-05-01`.
+    Date(String),
+    Flag(bool),
+    Channel(ProductionChannel),
+}
+
+/// An instant as written, and what it names when it carries its offset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FilledInstant {
+    pub text: String,
+    /// `None`: written without a UTC offset, so it names no instant for sure.
+    pub at_ms: Option<i64>,
+}
+
+/// A form as the person sent it, with what it lacks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FilledForm {
+    pub kind: StepKind,
+    pub values: BTreeMap<&'static str, FieldValue>,
+    /// Wanted fields left empty, a time without its offset, ...
+    pub findings: Vec<String>,
+}
+
+impl FilledForm {
+    pub fn instant(&self, name: &str) -> Option<&FilledInstant> {
+        match self.values.get(name) {
+            Some(FieldValue::Instant(instant)) => Some(instant),
+            _ => None,
+        }
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    pub fn channel(&self) -> Option<ProductionChannel> {
+        match self.values.get("channel") {
+            Some(FieldValue::Channel(channel)) => Some(*channel),
+            _ => None,
+        }
+    }
+}
+
+/// What in an action could not be read: the field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// What a person does in an exercise, read from its JSON once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A desk step waiting for them, with the form they filled.
+    Step { task: u64, form: FilledForm },
+    /// A line in the desk's decision log.
+    Note { text: String },
+    /// A waiting item opened: read, no longer new.
+    Read { task: u64 },
+}
+
+impl Action {
+    /// `{"kind": "send_request", "task": 3, "fields": {...}}`,
+    /// `{"kind": "note", "text": "..."}` or `{"kind": "read", "task": 3}`.
+    pub fn from_json(value: &Value) -> Result<Action, FieldError> {
+        let object = value.as_object().ok_or_else(|| FieldError::new("body", "expected a JSON object"))?;
+        let kind = object
+            .get("kind")
+            .and_then(Value::as_str)
+            .ok_or_else(|| FieldError::new("kind", "missing: name the action (a step's form, \"note\" or \"read\")"))?;
+        let task = || {
+            object
+                .get("task")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| FieldError::new("task", "missing: the number of the waiting step"))
+        };
+        let allow = |keys: &[&str]| match object.keys().find(|k| !keys.contains(&k.as_str())) {
+            Some(extra) => Err(FieldError::new(extra.clone(), format!("unknown for a `{kind}` action"))),
+            None => Ok(()),
+        };
+        match kind {
+            "note" => {
+                allow(&["kind", "text"])?;
+                let text = object.get("text").and_then(Value::as_str).unwrap_or_default();
+                Ok(Action::Note { text: bounded_text("text", text)?.to_owned() })
+            }
+            "read" => {
+                allow(&["kind", "task"])?;
+                Ok(Action::Read { task: task()? })
+            }
+            other => {
+                allow(&["kind", "task", "fields"])?;
+                let step = StepKind::from_name(other).ok_or_else(|| {
+                    let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.name()).collect();
+                    FieldError::new(
+                        "kind",
+                        format!("`{other}` is no action; expected note, read, {}", known.join(", ")),
+                    )
+                })?;
+                let empty = serde_json::Map::new();
+                let fields = match object.get("fields") {
+                    None | Some(Value::Null) => &empty,
+                    Some(Value::Object(fields)) => fields,
+                    Some(_) => return Err(FieldError::new("fields", "expected an object of field names and values")),
+                };
+                Ok(Action::Step { task: task()?, form: fill(step, fields)? })
+            }
+        }
+    }
+}
+
+/// Reads a form's fields against its kind: unknown or unreadable fields
+/// are refused; empty wanted ones become findings.
+pub fn fill(kind: StepKind, fields: &serde_json::Map<String, Value>) -> Result<FilledForm, FieldError> {
+    let specs = kind.fields();
+    let mut values = BTreeMap::new();
+    let mut findings = Vec::new();
+    for (name, value) in fields {
+        let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
+            let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
+            FieldError::new(
+                format!("fields.{name}"),
+                format!("not a field of the `{}` form; its fields are {}", kind.name(), known.join(", ")),
+            )
+        })?;
+        let at = format!("fields.{name}");
+        // An empty text is an empty field, not an error.
+        if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
+            continue;
+        }
+        let read = match spec.kind {
+            Text => FieldValue::Text(bounded_text(&at, text(&at, value)?)?.to_owned()),
+            Ip => {
+                let raw = text(&at, value)?;
+                FieldValue::Ip(
+                    raw.trim()
+                        .parse()
+                        .map_err(|_| FieldError::new(&at, format!("`{}` is not an IP address", excerpt(raw))))?,
+                )
+            }
+            Port => {
+                let port = match value {
+                    Value::Number(n) => n.as_u64(),
+                    Value::String(s) => s.trim().parse().ok(),
+                    _ => None,
+                };
+                FieldValue::Port(
+                    port.and_then(|p| u16::try_from(p).ok())
+                        .ok_or_else(|| FieldError::new(&at, "not a port: give a number from 0 to 65535"))?,
+                )
+            }
+            Instant => {
+                let raw = text(&at, value)?.trim();
+                let instant = read_instant(&at, raw)?;
+                if instant.at_ms.is_none() {
+                    findings.push(format!("{name}: `{}` has no UTC offset", excerpt(raw)));
+                }
+                FieldValue::Instant(instant)
+            }
+            Date => {
+                let raw = text(&at, value)?.trim();
+                let date: jiff::civil::Date = raw.parse().map_err(|_| {
+                    FieldError::new(&at, format!("`{}` is not a date: write it like 2026-05-01", excerpt(raw)))
+                })?;
+                FieldValue::Date(date.to_string())
+            }
+            Flag => FieldValue::Flag(value.as_bool().ok_or_else(|| FieldError::new(&at, "expected true or false"))?),
+            Channel => {
+                let raw = text(&at, value)?.trim();
+                let channel = ProductionChannel::from_name(raw)
+                    .filter(|c| matches!(c, ProductionChannel::Mla | ProductionChannel::Epoc | ProductionChannel::Art8))
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            &at,
+                            format!("`{}` is not an instrument a desk requests by: mla, epoc or art8", excerpt(raw)),
+                        )
+                    })?;
+                FieldValue::Channel(channel)
+            }
+        };
+        values.insert(spec.name, read);
+    }
+    for spec in specs.iter().filter(|s| s.wanted && !values.contains_key(s.name)) {
+        findings.push(format!("{}: missing ({})", spec.name, spec.label));
+    }
+    Ok(FilledForm { kind, values, findings })
+}
+
+fn text<'v>(at: &str, value: &'v Value) -> Result<&'v str, FieldError> {
+    value.as_str().ok_or_else(|| FieldError::new(at, "expected text"))
+}
+
+fn bounded_text<'t>(at: &str, text: &'t str) -> Result<&'t str, FieldError> {
+    if text.chars().count() > MAX_TEXT {
+        return Err(FieldError::new(at, format!("longer than {MAX_TEXT} characters")));
+    }
+    Ok(text)
+}
+
+/// With its offset, an instant; a date and time without one is taken as written.
+fn read_instant(at: &str, raw: &str) -> Result<FilledInstant, FieldError> {
+    if let Ok(instant) = raw.parse::<jiff::Timestamp>() {
+        return Ok(FilledInstant { text: raw.to_owned(), at_ms: Some(instant.as_millisecond()) });
+    }
+    if raw.parse::<jiff::civil::DateTime>().is_ok() {
+        return Ok(FilledInstant { text: raw.to_owned(), at_ms: None });
+    }
+    Err(FieldError::new(at, format!("`{}` is not a time: write it like 2026-03-06T22:31:05+01:00", excerpt(raw))))
+}
+
+/// Enough of a value to recognise it in an error, never a whole page.
+fn excerpt(raw: &str) -> String {
+    let mut chars = raw.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_form_with_gaps_is_taken_and_its_gaps_recorded() {
+        let action = Action::from_json(&json!({
+            "kind": "send_request", "task": 4,
+            "fields": { "ip": "203.0.113.7", "timestamp": "2026-03-06T22:31", "port": "" }
+        }))
+        .unwrap();
+        let Action::Step { task, form } = action else { panic!("a step") };
+        assert_eq!(task, 4);
+        assert!(form.findings.iter().any(|f| f.starts_with("timestamp: `2026-03-06T22:31` has no UTC offset")));
+        assert!(form.findings.iter().any(|f| f.starts_with("port: missing")));
+        assert_eq!(form.instant("timestamp").unwrap().at_ms, None);
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_refused_naming_the_field() {
+        let refused = |value: Value| Action::from_json(&value).unwrap_err().field;
+        assert_eq!(refused(json!({"kind": "send_request", "task": 1, "fields": {"ip": "300.1.1.1"}})), "fields.ip");
+        assert_eq!(refused(json!({"kind": "send_request", "task": 1, "fields": {"colour": "red"}})), "fields.colour");
+        assert_eq!(
+            refused(json!({"kind": "send_request", "task": 1, "fields": {"timestamp": "last night"}})),
+            "fields.timestamp"
+        );
+        assert_eq!(refused(json!({"kind": "send_request", "task": 1, "fields": {"port": 70000}})), "fields.port");
+        assert_eq!(
+            refused(json!({"kind": "production_request", "task": 1, "fields": {"channel": "art7"}})),
+            "fields.channel"
+        );
+        assert_eq!(refused(json!({"kind": "fly", "task": 1})), "kind");
+        assert_eq!(refused(json!({"kind": "acknowledge"})), "task");
+        assert_eq!(refused(json!({"kind": "note", "text": "x".repeat(MAX_TEXT + 1)})), "text");
+        assert_eq!(refused(json!({"kind": "read", "task": 1, "extra": 2})), "extra");
+    }
+}

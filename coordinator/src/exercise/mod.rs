@@ -1,0 +1,9 @@
+//! Exercise mode: a paced clock, people playing some countries' desks in
+//! the browser, bots (the same state machine as `pocnet run`) the rest.
+//!
+//! `clock` paces simulated time; `forms` reads what people send; `session`
+//! runs the nodes and holds the waiting steps.
+
+pub mod clock;
+pub mod forms;
+pub mod session;

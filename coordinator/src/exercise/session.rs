@@ -1,0 +1,372 @@
+//! One exercise in simulated time: every country's node, as `pocnet run`
+//! drives them, with some desks played by people. A person's desk steps
+//! wait for them as tasks; their action fires the step at the simulated
+//! instant they took it, so their delay propagates down the chain exactly
+//! as a slow bot desk's would. Everything here is a function of the
+//! scenario, the seed and the actions with their instants: the same
+//! actions replayed give the same log, byte for byte.
+
+use super::forms::{Action, FieldError, FilledForm, StepKind};
+use crate::engine::{EngineError, two_earliest};
+use crate::scenario::Scenario;
+use pocnet_node::contact_point::{Slips, Timer};
+use pocnet_node::runtime::{NodeRuntime, TooLate};
+use pocnet_node::{CountryCode, Event, EventKind, SimTime};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A desk step waiting for the person who plays the desk.
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub id: u64,
+    pub country: CountryCode,
+    pub kind: StepKind,
+    /// When it reached the desk.
+    pub since: SimTime,
+    pub step: Timer,
+    pub state: TaskState,
+    /// Opened by the seat (a director's look marks nothing read).
+    pub read: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum TaskState {
+    Waiting,
+    Done {
+        at_ms: i64,
+    },
+    /// The desk went to a bot, which took the step on its own clock.
+    HandedToBot {
+        at_ms: i64,
+    },
+}
+
+/// A form a person sent, kept for scoring (part 2) and the debrief.
+#[derive(Debug, Clone, Serialize)]
+pub struct SentForm {
+    pub at_ms: i64,
+    pub country: CountryCode,
+    pub task: u64,
+    pub form: FilledForm,
+}
+
+/// A line of a desk's decision log.
+#[derive(Debug, Clone, Serialize)]
+pub struct Note {
+    pub at_ms: i64,
+    pub country: CountryCode,
+    pub text: String,
+}
+
+/// Why an action was refused; nothing changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Field(#[from] FieldError),
+    #[error("{0} is not a country of the scenario")]
+    UnknownCountry(CountryCode),
+    #[error("{0}'s desk is played by a bot: hand it to a person first")]
+    PlayedByBot(CountryCode),
+    #[error("task {0} does not exist")]
+    UnknownTask(u64),
+    #[error("task {task} is {owner}'s, not {country}'s")]
+    NotYours { task: u64, owner: CountryCode, country: CountryCode },
+    #[error("task {0} is no longer waiting")]
+    NotWaiting(u64),
+    #[error("task {task} waits for `{expected}`, not `{given}`")]
+    WrongForm { task: u64, expected: &'static str, given: &'static str },
+    #[error(transparent)]
+    TooLate(#[from] TooLate),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+impl ActionError {
+    /// The request field at fault, for the 400 answer.
+    pub fn field(&self) -> &str {
+        match self {
+            ActionError::Field(e) => &e.field,
+            ActionError::UnknownCountry(_) | ActionError::PlayedByBot(_) => "country",
+            ActionError::UnknownTask(_) | ActionError::NotYours { .. } | ActionError::NotWaiting(_) => "task",
+            ActionError::WrongForm { .. } => "kind",
+            ActionError::TooLate(_) => "at",
+            ActionError::Engine(_) => "",
+        }
+    }
+}
+
+pub struct Session {
+    scenario: Scenario,
+    nodes: Vec<NodeRuntime>,
+    index: BTreeMap<CountryCode, usize>,
+    /// Everything before this instant has run.
+    now: SimTime,
+    log: Vec<Event>,
+    tasks: Vec<Task>,
+    forms: Vec<SentForm>,
+    notes: Vec<Note>,
+}
+
+impl Session {
+    /// The scenario's nodes at time zero, the desks of `people` played by persons.
+    pub fn new(scenario: Scenario, seed: u64, people: &BTreeSet<CountryCode>) -> Result<Session, ActionError> {
+        let nodes: Vec<NodeRuntime> = scenario.node_configs(seed, 0).into_iter().map(NodeRuntime::new).collect();
+        let index = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
+        let mut session = Session {
+            scenario,
+            nodes,
+            index,
+            now: SimTime::ZERO,
+            log: Vec::new(),
+            tasks: Vec::new(),
+            forms: Vec::new(),
+            notes: Vec::new(),
+        };
+        for country in people {
+            session.hand_over(country, true, SimTime::ZERO)?;
+        }
+        Ok(session)
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    pub fn forms(&self) -> &[SentForm] {
+        &self.forms
+    }
+
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+
+    /// The log so far, in the order `pocnet run` writes it.
+    pub fn log(&self) -> Vec<Event> {
+        let mut log = self.log.clone();
+        log.sort_by_key(|e| (e.at, e.country.order_key(), e.sequence));
+        log
+    }
+
+    pub fn is_person(&self, country: &CountryCode) -> bool {
+        self.index.get(country).is_some_and(|&i| self.nodes[i].is_manual())
+    }
+
+    /// The desks persons play, in country order.
+    pub fn people(&self) -> Vec<CountryCode> {
+        self.index.keys().filter(|c| self.is_person(c)).cloned().collect()
+    }
+
+    /// When anything is next due, `None` once every trace has settled.
+    pub fn next_event(&self) -> Option<SimTime> {
+        self.nodes.iter().filter_map(NodeRuntime::next_event_time).min()
+    }
+
+    /// Runs everything due before `until`; returns whether anything happened.
+    pub fn advance_to(&mut self, until: SimTime) -> Result<bool, EngineError> {
+        let mut changed = false;
+        let lookahead_ms = self.scenario.network.min_message_delay_ms;
+        loop {
+            let pending: Vec<Option<SimTime>> = self.nodes.iter().map(NodeRuntime::next_event_time).collect();
+            let (Some((earliest_node, lbts)), second) = two_earliest(&pending) else { break };
+            if lbts >= until {
+                break;
+            }
+            // As `engine::run_into`, every grant capped at `until`: what a
+            // person may still do at `until` can reach no one before it.
+            let mut sent = Vec::new();
+            for (i, next) in pending.iter().enumerate() {
+                let others = if i == earliest_node { second } else { Some(lbts) };
+                let bound = others.map_or(until, |t| t.plus_ms(lookahead_ms).min(until));
+                if next.is_some_and(|t| t < bound) {
+                    let outcome = self.nodes[i].advance(bound);
+                    changed = true;
+                    self.log.extend(outcome.events);
+                    sent.extend(outcome.sent);
+                    for (at, step) in outcome.awaiting {
+                        let country = self.nodes[i].country().clone();
+                        self.open_task(country, at, step);
+                    }
+                }
+            }
+            for envelope in sent {
+                let to = *self.index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+                self.nodes[to].deliver(envelope)?;
+            }
+        }
+        self.now = self.now.max(until);
+        Ok(changed)
+    }
+
+    /// Runs ahead to `to` at full speed, stopping early, just after the
+    /// instant a person's desk receives something; returns where it stopped.
+    pub fn skip_to(&mut self, to: SimTime) -> Result<SimTime, EngineError> {
+        let waiting = |s: &Session| s.tasks.len();
+        let before = waiting(self);
+        while let Some(next) = self.next_event() {
+            if next >= to {
+                break;
+            }
+            let step = next.plus_ms(1).max(self.now);
+            self.advance_to(step)?;
+            if waiting(self) > before {
+                return Ok(self.now);
+            }
+        }
+        self.advance_to(to)?;
+        Ok(self.now)
+    }
+
+    /// A person's action at `at` (not before the session's present).
+    pub fn act(&mut self, country: &CountryCode, action: Action, at: SimTime) -> Result<(), ActionError> {
+        let node = *self.index.get(country).ok_or_else(|| ActionError::UnknownCountry(country.clone()))?;
+        match action {
+            Action::Note { text } => {
+                self.check_present(at)?;
+                self.notes.push(Note { at_ms: at.ms(), country: country.clone(), text });
+            }
+            Action::Read { task } => {
+                self.task_of(country, task)?;
+                self.tasks[task as usize].read = true;
+            }
+            Action::Step { task, form } => {
+                if !self.is_person(country) {
+                    return Err(ActionError::PlayedByBot(country.clone()));
+                }
+                let waiting = self.task_of(country, task)?;
+                if waiting.state != TaskState::Waiting {
+                    return Err(ActionError::NotWaiting(task));
+                }
+                let fits = waiting.kind == form.kind
+                    || (waiting.kind == StepKind::SendRequest && form.kind == StepKind::EmergencyDisclosure);
+                if !fits {
+                    return Err(ActionError::WrongForm {
+                        task,
+                        expected: waiting.kind.name(),
+                        given: form.kind.name(),
+                    });
+                }
+                self.check_present(at)?;
+                let step = self.step_as_filled(&waiting.step.clone(), &form);
+                self.advance_to(at)?;
+                self.nodes[node].act(at, step)?;
+                let task_ref = &mut self.tasks[task as usize];
+                task_ref.state = TaskState::Done { at_ms: at.ms() };
+                task_ref.read = true;
+                self.forms.push(SentForm { at_ms: at.ms(), country: country.clone(), task, form });
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands a desk to a person (`true`) or to a bot, at `at`, keeping every
+    /// case: the bot's scheduled steps wait for the person, or the person's
+    /// waiting steps are taken by the bot on its own clock from then.
+    pub fn hand_over(&mut self, country: &CountryCode, person: bool, at: SimTime) -> Result<(), ActionError> {
+        let node = *self.index.get(country).ok_or_else(|| ActionError::UnknownCountry(country.clone()))?;
+        if self.nodes[node].is_manual() == person {
+            return Ok(());
+        }
+        self.check_present(at)?;
+        self.advance_to(at)?;
+        if person {
+            for step in self.nodes[node].hand_to_person() {
+                self.open_task(country.clone(), at, step);
+            }
+        } else {
+            let mut steps = Vec::new();
+            for task in self.tasks.iter_mut().filter(|t| &t.country == country && t.state == TaskState::Waiting) {
+                task.state = TaskState::HandedToBot { at_ms: at.ms() };
+                steps.push(task.step.clone());
+            }
+            self.nodes[node].hand_to_bot(at, steps)?;
+        }
+        Ok(())
+    }
+
+    fn check_present(&self, at: SimTime) -> Result<(), TooLate> {
+        if at < self.now { Err(TooLate { at: at.ms(), now: self.now.ms() }) } else { Ok(()) }
+    }
+
+    fn task_of(&self, country: &CountryCode, task: u64) -> Result<Task, ActionError> {
+        let found = self.tasks.get(task as usize).ok_or(ActionError::UnknownTask(task))?;
+        if &found.country != country {
+            return Err(ActionError::NotYours { task, owner: found.country.clone(), country: country.clone() });
+        }
+        Ok(found.clone())
+    }
+
+    fn open_task(&mut self, country: CountryCode, at: SimTime, step: Timer) {
+        let Some(kind) = self.step_kind(&country, &step) else { return };
+        let id = self.tasks.len() as u64;
+        self.tasks.push(Task { id, country, kind, since: at, step, state: TaskState::Waiting, read: false });
+    }
+
+    /// The form a waiting step asks for.
+    fn step_kind(&self, country: &CountryCode, step: &Timer) -> Option<StepKind> {
+        Some(match step {
+            // A request from abroad is acknowledged first; the desk's own
+            // carrier is simply ordered.
+            Timer::Acknowledge { incident, hop } => {
+                let received = self.log.iter().any(|e| {
+                    &e.country == country
+                        && &e.incident == incident
+                        && e.hop == *hop
+                        && matches!(e.kind, EventKind::RequestReceived { .. })
+                });
+                if received { StepKind::Acknowledge } else { StepKind::OrderPreservation }
+            }
+            Timer::GatePreservation { .. } => StepKind::OrderPreservation,
+            Timer::SendRequest { .. } => StepKind::SendRequest,
+            Timer::Clarify { .. } => StepKind::Clarify,
+            Timer::SendConfirmation { .. } => StepKind::Confirm,
+            Timer::SendProductionRequest { .. } => StepKind::ProductionRequest,
+            Timer::RenewHold { .. } => StepKind::RenewHold,
+            Timer::ForwardDisclosure { .. } => StepKind::Disclose,
+            _ => return None,
+        })
+    }
+
+    /// The step as the form makes it: a request carries what its form got
+    /// wrong; a production request goes by the instrument the form names.
+    fn step_as_filled(&self, step: &Timer, form: &FilledForm) -> Timer {
+        match step.clone() {
+            Timer::SendRequest { incident, hop, next, reporting_country, batch, .. } => {
+                let slips = self.slips(incident.as_str(), &next.carrier, form);
+                Timer::SendRequest { incident, hop, next, reporting_country, batch, slips: Some(slips) }
+            }
+            Timer::SendProductionRequest { incident, hop, to, channel } => {
+                Timer::SendProductionRequest { incident, hop, to, channel: form.channel().unwrap_or(channel) }
+            }
+            other => other,
+        }
+    }
+
+    /// What a request form got wrong, in the law machinery's terms: a
+    /// timestamp naming another instant than the communication's (a wrong
+    /// offset names someone else), or a request the receiving desk must
+    /// send back (no address, no time it can be sure of, no port behind a
+    /// carrier-grade NAT).
+    fn slips(&self, incident: &str, carrier: &pocnet_node::CarrierId, form: &FilledForm) -> Slips {
+        let communication_ms = self
+            .scenario
+            .incidents
+            .iter()
+            .find(|i| i.id == incident)
+            .map(|i| self.scenario.epoch.as_millisecond() + i.communication_at.ms());
+        let instant = form.instant("timestamp").and_then(|t| t.at_ms);
+        let timestamp_error =
+            matches!((instant, communication_ms), (Some(at), Some(truth)) if (at - truth).abs() > 1_000);
+        let cgn = self.scenario.cgn_carriers.contains(carrier);
+        let defect = !form.has("ip") || instant.is_none() || (cgn && !form.has("port"));
+        Slips { timestamp_error, defect }
+    }
+}
