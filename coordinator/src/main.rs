@@ -62,6 +62,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Node { listen } => node(listen).await,
+        Command::Exercise(args) => exercise(args).await,
     }
 }
 
@@ -233,6 +234,37 @@ async fn replicate(
         write_file(path, &html::replication_page(&report, &aggregate), "the HTML report")?;
     }
     write_stdout(&report.render_text());
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
+    use pocnet_coordinator::exercise::{command, journal::Journal};
+    if let Some(cli::args::ExerciseCommand::Replay { journal, json }) = args.command {
+        if !journal.exists() {
+            anyhow::bail!("no journal at {}", journal.display());
+        }
+        let opened = Journal::open(&journal)?;
+        let debrief = command::replay(&opened).with_context(|| format!("replaying {}", journal.display()))?;
+        if let Some(path) = &json {
+            write_file(path, &debrief.json, "the JSON debrief")?;
+        }
+        write_stdout(&debrief.text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let file = args.file.context("name the exercise scenario")?;
+    let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+    let options = command::Options {
+        listen: args.listen,
+        journal: args.journal.unwrap_or_else(|| command::default_journal(&file)),
+        speed: args.speed,
+        seats: args.seats,
+        seed: args.seed,
+    };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let mut out = std::io::stdout();
+    command::serve(&file, scenario, options, &mut out, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 

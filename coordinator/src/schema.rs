@@ -206,6 +206,26 @@ pub fn scenario_schema() -> Value {
         "required": ["id", "per_day", "from", "period", "detection", "templates"], "additionalProperties": false
     });
     let goal_target = duration("target for this goal");
+    let pace = json!({ "type": "number", "exclusiveMinimum": 0, "maximum": crate::exercise::clock::MAX_SPEED });
+    let exercise = json!({
+        "type": "object",
+        "description": "how the scenario is played as a training exercise (pocnet exercise, docs/exercise.md)",
+        "properties": {
+            "seats": { "type": "array", "items": { "type": "string" }, "description": "country codes of the desks people play, unless --seats says otherwise" },
+            "speed": { "description": "simulated time per wall time once resumed [default: 10]", "allOf": [pace.clone()] },
+            "start": instant("where the clock stands when the exercise opens [default: the epoch]"),
+            "phases": {
+                "type": "array",
+                "items": {
+                    "type": "object", "description": "from `from` on, the clock runs at `speed`",
+                    "properties": { "name": { "type": "string" }, "from": instant("start of the phase"), "speed": pace },
+                    "required": ["name", "from", "speed"], "additionalProperties": false
+                }
+            },
+            "briefings": { "type": "object", "additionalProperties": { "type": "string" }, "description": "what each seat reads before play, by country code" }
+        },
+        "additionalProperties": false
+    });
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "pocnet scenario",
@@ -309,6 +329,7 @@ pub fn scenario_schema() -> Value {
                     "required": ["kind", "from", "until"], "additionalProperties": false
                 }
             },
+            "exercise": exercise,
             "countries": { "type": "object", "additionalProperties": country },
             "carriers": { "type": "object", "additionalProperties": carrier },
             "incidents": { "type": "array", "items": incident },

@@ -62,6 +62,19 @@ directory fallback) is divided and multiplied by the factor in turn, everything 
   pocnet schema > scenarios/pocnet-scenario.schema.json
 Scenario files point to it with a first line `#:schema ./pocnet-scenario.schema.json`.")]
     Schema,
+    /// Play a scenario as a training exercise: a paced clock, consoles in the browser, bots at the other desks
+    #[command(
+        after_help = "Examples:
+  pocnet exercise scenarios/exercises/hospital-ransomware.toml
+  pocnet exercise scenarios/exercises/hospital-ransomware.toml --seats DE,NL --speed 60
+  pocnet exercise scenarios/quickstart.toml --seats FR --listen 0.0.0.0:8080 --journal quickstart.journal
+  pocnet exercise replay hospital-ransomware.journal --json debrief.json
+It prints the director's link and one per seat, each with its own access token. Stop it with Ctrl-C
+(or kill it): the same command resumes the exercise, paused where it stood, from its journal.",
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true
+    )]
+    Exercise(ExerciseArgs),
     /// Serve an empty country node over gRPC; the coordinator configures it (see `run --nodes`)
     #[command(after_help = "Example:
   pocnet node --listen 127.0.0.1:7001
@@ -70,6 +83,43 @@ Port 0 picks a free port; the address actually bound is printed on the first lin
         /// Address to listen on
         #[arg(long, value_name = "ADDR")]
         listen: std::net::SocketAddr,
+    },
+}
+
+#[derive(Args)]
+pub struct ExerciseArgs {
+    #[command(subcommand)]
+    pub command: Option<ExerciseCommand>,
+    /// The exercise scenario (TOML)
+    #[arg(required = true)]
+    pub file: Option<PathBuf>,
+    /// Address the consoles are served on; 0.0.0.0:PORT for a conference-room network
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// The exercise's journal (SQLite); an existing one is resumed [default: FILE's name with .journal, here]
+    #[arg(long, value_name = "PATH")]
+    pub journal: Option<PathBuf>,
+    /// Simulated time per wall time once started (10: a wall minute is ten simulated minutes)
+    /// [default: the scenario's [exercise] speed, else 10]
+    #[arg(long, value_name = "X")]
+    pub speed: Option<f64>,
+    /// Desks people play, by country code [default: the scenario's [exercise] seats]
+    #[arg(long, value_name = "CC,...", value_delimiter = ',')]
+    pub seats: Option<Vec<String>>,
+    /// Seed of every random draw; defaults to the scenario's `seed`
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum ExerciseCommand {
+    /// Re-run an exercise from its journal, without a browser: the same results, byte for byte
+    Replay {
+        /// The exercise's journal
+        journal: PathBuf,
+        /// Also write the debrief as JSON: the run's report, the forms sent, the decision logs
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
     },
 }
 

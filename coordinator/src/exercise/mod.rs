@@ -5,5 +5,10 @@
 //! runs the nodes and holds the waiting steps.
 
 pub mod clock;
+pub mod command;
 pub mod forms;
+pub mod journal;
+pub mod live;
+pub mod server;
 pub mod session;
+pub mod views;

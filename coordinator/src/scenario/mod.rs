@@ -9,6 +9,7 @@ mod desk_hours;
 mod diagnostic;
 mod directory;
 mod duration;
+pub mod exercise;
 mod generator;
 pub mod raw;
 mod reader;
@@ -94,6 +95,8 @@ pub struct Scenario {
     pub ip_assignment_is_traffic: BTreeSet<CountryCode>,
     /// Requests to one carrier merged within a window, when the scenario coordinates them.
     pub coordination: Option<Coordination>,
+    /// How it is played as an exercise, when it says (`[exercise]`).
+    pub exercise: Option<exercise::ExercisePlan>,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -443,6 +446,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     carrier_ids.extend(raw.broken_carriers.iter().map(String::as_str));
 
     let references = References { countries: &country_codes, carriers: &carrier_ids, epoch };
+    let exercise = exercise::exercise(problems, &references, raw.exercise);
     let mut incidents = Vec::new();
     let mut seen = BTreeSet::new();
     for (source, incident) in raw.incidents {
@@ -514,6 +518,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         second_protocol,
         voluntary_carriers,
         networks,
+        exercise,
         ip_assignment_is_traffic,
         coordination,
         epoc,

@@ -26,14 +26,16 @@ pub struct RawScenario {
     pub channels: Option<(usize, RawChannels)>,
     pub instruments: Option<(usize, RawInstruments)>,
     pub coordination: Option<(usize, RawCoordination)>,
+    pub exercise: Option<(usize, RawExercise)>,
     pub faults: Vec<(usize, RawFault)>,
     pub broken_countries: std::collections::BTreeSet<String>,
     pub broken_carriers: std::collections::BTreeSet<String>,
 }
 
 /// The top-level keys a scenario file may have.
-pub const TOP_LEVEL_KEYS: [&str; 11] = [
+pub const TOP_LEVEL_KEYS: [&str; 12] = [
     "scenario",
+    "exercise",
     "network",
     "channels",
     "instruments",
@@ -209,6 +211,33 @@ impl<'de> Deserialize<'de> for RawGoals {
 pub struct RawCoordination {
     pub window: DurationMs,
     pub delay: Option<RawDistribution>,
+}
+
+/// How the scenario is played as an exercise (`pocnet exercise`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExercise {
+    /// The desks people play unless `--seats` says otherwise.
+    #[serde(default)]
+    pub seats: Vec<Spanned<String>>,
+    /// Simulated time per wall time once resumed (10: a wall minute is ten simulated minutes).
+    pub speed: Option<Spanned<f64>>,
+    /// Where the clock stands when the exercise opens; absent: the epoch.
+    pub start: Option<Spanned<String>>,
+    #[serde(default)]
+    pub phases: Vec<RawPhase>,
+    /// What each seat reads before play, by country code.
+    #[serde(default)]
+    pub briefings: BTreeMap<Spanned<String>, String>,
+}
+
+/// From `from` on, the clock runs at `speed`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhase {
+    pub name: String,
+    pub from: Spanned<String>,
+    pub speed: Spanned<f64>,
 }
 
 /// The legal instruments beyond the 24/7 network's own, as the scenario sets them.

@@ -84,6 +84,11 @@ impl<'p> Reader<'p> {
                         self.raw.instruments = Some((source, instruments));
                     }
                 }
+                ("exercise", true) => {
+                    if let Some(exercise) = self.section(value) {
+                        self.raw.exercise = Some((source, exercise));
+                    }
+                }
                 ("faults", true) => {
                     for fault in self.array(value, "faults") {
                         if let Some(fault) = self.section(fault) {
@@ -91,13 +96,14 @@ impl<'p> Reader<'p> {
                         }
                     }
                 }
-                ("scenario" | "network" | "channels" | "instruments" | "coordination" | "faults", false) => {
-                    self.problems.push(
-                        key.span(),
-                        format!("[{name}] belongs in the main scenario file, not in an included one"),
-                        Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),
-                    )
-                }
+                (
+                    "scenario" | "network" | "channels" | "instruments" | "coordination" | "exercise" | "faults",
+                    false,
+                ) => self.problems.push(
+                    key.span(),
+                    format!("[{name}] belongs in the main scenario file, not in an included one"),
+                    Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),
+                ),
                 ("countries", _) => {
                     for (code, country) in self.table(value, "countries") {
                         match self.section(country) {

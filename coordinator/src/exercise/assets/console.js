@@ -1,0 +1,233 @@
+// pocnet exercise consoles: the director's page and a seat's page.
+// Everything shown comes from the HTTP API (docs/exercise.md); data is set
+// as text, never as markup. The page re-reads on each server-sent `change`
+// and every second for the clock.
+"use strict";
+
+const params = new URLSearchParams(location.search);
+const token = params.get("token") || "";
+const role = document.body.dataset.role;
+const seat = role === "seat" ? decodeURIComponent(location.pathname.split("/").pop()) : null;
+let lastState = null;
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
+  return node;
+}
+
+async function api(path, body) {
+  const init = { headers: { Authorization: "Bearer " + token } };
+  if (body !== undefined) {
+    init.method = "POST";
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const data = await response.json().catch(() => ({ error: "unreadable answer" }));
+  if (!response.ok) throw new Error((data.field ? data.field + ": " : "") + (data.error || response.status));
+  return data;
+}
+
+// "in 2d 3h", "5h 10m ago": a deadline against the simulated present.
+function countdown(atText, nowMs) {
+  let ms = Date.parse(atText) - nowMs;
+  const late = ms < 0;
+  ms = Math.abs(ms);
+  const d = Math.floor(ms / 86400000), h = Math.floor(ms / 3600000) % 24, m = Math.floor(ms / 60000) % 60;
+  const text = (d ? d + "d " : "") + (d || h ? h + "h " : "") + m + "m";
+  return { text: late ? text + " ago" : "in " + text, late };
+}
+
+function showClock(state) {
+  lastState = state;
+  document.getElementById("title").textContent = state.exercise;
+  const clock = document.getElementById("clock");
+  const here = seat && state.countries.find((c) => c.code === seat);
+  clock.textContent = here ? here.local_time + "  (" + state.sim_time + ")" : state.sim_time;
+  const badge = document.getElementById("state");
+  badge.textContent = state.paused ? "PAUSED" : "running " + state.speed + "×";
+  badge.className = "badge " + (state.paused ? "paused" : "running");
+  document.body.classList.toggle("paused", state.paused);
+  if (role === "director") {
+    document.getElementById("speed").textContent = "pace " + state.speed + "×";
+    document.getElementById("settled").textContent = state.settled ? "every trace has settled" : "";
+  }
+}
+
+function tableRows(body, rows) {
+  body.replaceChildren(...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", {}, c)))));
+}
+
+// ---- the seat's page ------------------------------------------------------
+
+function fieldInput(spec) {
+  if (spec.kind === "flag") return el("input", { type: "checkbox", name: spec.name });
+  if (spec.name === "facts" || spec.name === "answer" || spec.name === "justification")
+    return el("textarea", { name: spec.name, rows: "2" });
+  const placeholder = { instant: "2026-03-06T22:31:05+01:00", date: "2026-05-01", ip: "203.0.113.7", port: "51234", channel: "mla, epoc or art8" }[spec.kind] || "";
+  return el("input", { type: "text", name: spec.name, placeholder });
+}
+
+function stepForm(task, form, holder) {
+  const error = el("p", { class: "error" });
+  const node = el("form", { class: "step", "data-kind": form.kind });
+  for (const spec of form.fields) {
+    node.append(el("label", {}, spec.label + (spec.wanted ? "" : " (optional)")), fieldInput(spec));
+  }
+  const send = el("button", { type: "submit" }, "Send");
+  node.append(el("div", { class: "actions" }, send, el("button", { type: "button", class: "secondary", onclick: () => holder.replaceChildren() }, "Cancel")), error);
+  node.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const fields = {};
+    for (const spec of form.fields) {
+      const input = node.elements[spec.name];
+      if (spec.kind === "flag") { if (input.checked) fields[spec.name] = true; }
+      else if (input.value.trim() !== "") fields[spec.name] = spec.kind === "port" && /^\d+$/.test(input.value.trim()) ? Number(input.value.trim()) : input.value;
+    }
+    send.disabled = true;
+    try {
+      await api("/api/seats/" + seat + "/actions", { kind: form.kind, task: task.id, fields });
+      holder.replaceChildren(el("p", { class: "muted" }, "Sent."));
+      refresh();
+    } catch (e) {
+      error.textContent = e.message;
+      send.disabled = false;
+    }
+  });
+  return node;
+}
+
+function taskCard(task) {
+  const waiting = task.state.state === "waiting";
+  const holder = el("div");
+  const title = el("div", {}, task.label, " · ", task.incident, " hop ", task.hop,
+    task.peer ? " · " + task.peer : "", task.carrier ? " (" + task.carrier + ")" : "");
+  const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id },
+    title, el("div", { class: "muted" }, "since " + task.local + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
+  if (waiting) {
+    for (const form of task.forms) {
+      card.append(el("button", { class: "secondary", "data-open": form.kind, onclick: async () => {
+        holder.replaceChildren(stepForm(task, form, holder));
+        if (!task.read && role === "seat") { task.read = true; api("/api/seats/" + seat + "/actions", { kind: "read", task: task.id }).catch(() => {}); }
+      } }, form.label), " ");
+    }
+    card.append(holder);
+  } else {
+    card.append(el("div", { class: "muted" }, task.state.state === "done" ? "done" : "handed to a bot"));
+  }
+  return card;
+}
+
+function showInbox(inbox) {
+  const nowMs = lastState ? Date.parse(lastState.sim_time) : 0;
+  const tasks = document.getElementById("tasks");
+  const open = tasks.querySelector("form.step");
+  if (!open) {
+    tasks.replaceChildren(...(inbox.tasks.length ? inbox.tasks.map(taskCard) : [el("p", { class: "muted" }, "Nothing waiting.")]));
+  }
+  const cases = document.getElementById("cases");
+  cases.replaceChildren(...(inbox.cases.length ? inbox.cases.map((c) => {
+    const rows = c.hops.map((h) => el("tr", {},
+      el("td", {}, h.hop), el("td", {}, h.country + " " + h.carrier), el("td", {}, h.status),
+      el("td", {}, ...h.deadlines.map((d) => { const left = countdown(d.at, nowMs); return el("div", { class: "countdown" + (left.late ? " late" : "") }, d.what + " " + left.text); }))));
+    return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)),
+      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
+  }) : [el("p", { class: "muted" }, "No case yet.")]));
+  document.getElementById("messages").replaceChildren(...inbox.messages.map((m) => el("li", {}, el("span", { class: "muted" }, m.local + " · " + m.incident + " hop " + m.hop + ": "), m.text)));
+  tableRows(document.getElementById("directory"), inbox.directory.map((d) => [d.country + " " + d.name + (d.member ? "" : " (not a member: MLA)") + (d.may_be_stale ? " ⚠ listed contact may be out of date" : ""), d.hours, (d.languages || []).join(", ")]));
+  document.getElementById("notes").replaceChildren(...inbox.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " "), n.text)));
+}
+
+// ---- the director's page --------------------------------------------------
+
+function showDirector(state, cases) {
+  tableRows(document.getElementById("countries"), state.countries.map((c) => [
+    c.code + " " + c.name, c.local_time, c.played_by,
+    el("button", { class: "secondary", "data-hand": c.code, onclick: () => handOver(c.code, c.played_by === "person" ? "bot" : "person") }, c.played_by === "person" ? "Give to a bot" : "Give to a person"),
+  ]));
+  document.getElementById("seats").replaceChildren(...(state.seats || []).map((s) => el("li", {}, s.country + ": ", el("a", { href: s.url }, s.url))));
+  document.getElementById("rejected").replaceChildren(...(state.rejected || []).slice().reverse().map((r) => el("li", {}, el("span", { class: "muted" }, new Date(r.wall_ms).toLocaleTimeString() + " " + r.actor + " "), r.field ? r.field + ": " : "", r.error)));
+  const nowMs = Date.parse(state.sim_time);
+  document.getElementById("cases").replaceChildren(...cases.cases.map((c) => {
+    const rows = c.hops.map((h) => el("tr", {},
+      el("td", {}, h.hop), el("td", {}, h.country + " " + h.carrier), el("td", {}, h.status),
+      el("td", {}, ...h.waiting_for.map((w) => el("div", {}, w.country + ": " + w.step))),
+      el("td", {}, ...h.deadlines.map((d) => { const left = countdown(d.at, nowMs); return el("div", { class: "countdown" + (left.late ? " late" : "") }, d.what + " " + left.text); }))));
+    return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by + " · " + c.reason)),
+      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "whose move"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
+  }));
+  const waiting = cases.tasks.filter((t) => t.state.state === "waiting");
+  document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + " hop " + t.hop, el("div", { class: "muted" }, "since " + t.local + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
+  document.getElementById("notes").replaceChildren(...cases.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " " + n.country + ": "), n.text)));
+}
+
+async function clockAction(body) {
+  const out = document.getElementById("clock-result");
+  try {
+    const result = await api("/api/clock", body);
+    out.textContent = result.stopped_early ? "Stopped early at " + result.sim_time + ": a seat received something." : "Clock at " + result.sim_time;
+    out.className = "muted";
+  } catch (e) {
+    out.textContent = e.message;
+    out.className = "error";
+  }
+  refresh();
+}
+
+async function handOver(country, to) {
+  try {
+    await api("/api/seats", { country, to });
+  } catch (e) {
+    document.getElementById("clock-result").textContent = e.message;
+  }
+  refresh();
+}
+
+// ---- both -----------------------------------------------------------------
+
+async function refresh() {
+  try {
+    const state = await api("/api/state");
+    showClock(state);
+    if (role === "director") {
+      showDirector(state, await api("/api/cases"));
+    } else {
+      document.getElementById("desk").textContent = seat + " desk";
+      const here = state.countries.find((c) => c.code === seat);
+      if (here && here.briefing) document.getElementById("briefing").textContent = here.briefing;
+      showInbox(await api("/api/seats/" + seat + "/inbox"));
+    }
+  } catch (e) {
+    document.getElementById("clock").textContent = e.message;
+  }
+}
+
+async function tickClock() {
+  try { showClock(await api("/api/state")); } catch (e) { /* the next refresh says why */ }
+}
+
+if (role === "director") {
+  document.getElementById("resume").addEventListener("click", () => clockAction({ action: "resume" }));
+  document.getElementById("pause").addEventListener("click", () => clockAction({ action: "pause" }));
+  document.getElementById("set-speed").addEventListener("click", () => clockAction({ action: "speed", speed: Number(document.getElementById("speed-choice").value) }));
+  document.getElementById("skip").addEventListener("click", () => clockAction({ action: "skip", to: document.getElementById("skip-to").value.trim() }));
+} else {
+  document.getElementById("note-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = document.getElementById("note").value.trim();
+    if (!text) return;
+    await api("/api/seats/" + seat + "/actions", { kind: "note", text }).catch((e) => alert(e.message));
+    document.getElementById("note").value = "";
+    refresh();
+  });
+}
+
+new EventSource("/api/events?token=" + encodeURIComponent(token)).addEventListener("change", refresh);
+setInterval(tickClock, 1000);
+refresh();

@@ -1,0 +1,98 @@
+//! `[exercise]`: how a scenario is played as a training exercise: the
+//! desks people play, the pace, where the clock opens, phases with a pace
+//! each, and what each seat reads before play.
+
+use super::raw::RawExercise;
+use super::{References, diagnostic, span};
+use pocnet_node::{CountryCode, SimTime};
+use std::collections::BTreeMap;
+
+/// The pace a wall minute keeps unless the scenario says otherwise: ten
+/// simulated minutes, as live phases run at conferences.
+pub const DEFAULT_SPEED: f64 = 10.0;
+
+/// Longest briefing a seat gets: a few pages.
+const MAX_BRIEFING: usize = 20_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExercisePlan {
+    /// The desks people play unless `--seats` says otherwise.
+    pub seats: Vec<CountryCode>,
+    pub speed: f64,
+    /// Where the clock stands when the exercise opens.
+    pub start: SimTime,
+    /// In order of their start.
+    pub phases: Vec<Phase>,
+    pub briefings: BTreeMap<CountryCode, String>,
+}
+
+impl Default for ExercisePlan {
+    fn default() -> Self {
+        ExercisePlan {
+            seats: Vec::new(),
+            speed: DEFAULT_SPEED,
+            start: SimTime::ZERO,
+            phases: Vec::new(),
+            briefings: BTreeMap::new(),
+        }
+    }
+}
+
+/// From `from` on, the clock runs at `speed`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub name: String,
+    pub from: SimTime,
+    pub speed: f64,
+}
+
+impl ExercisePlan {
+    /// The pace the phase holding `at` sets, if any.
+    pub fn speed_at(&self, at: SimTime) -> Option<f64> {
+        self.phases.iter().rev().find(|p| p.from <= at).map(|p| p.speed)
+    }
+}
+
+pub(super) fn exercise(
+    problems: &mut diagnostic::Collector,
+    references: &References,
+    raw: Option<(usize, RawExercise)>,
+) -> Option<ExercisePlan> {
+    let (source, raw) = raw?;
+    problems.switch(source);
+    let mut pace = |value: &toml::Spanned<f64>| {
+        let speed = *value.get_ref();
+        let max = crate::exercise::clock::MAX_SPEED;
+        if speed.is_finite() && speed > 0.0 && speed <= max {
+            speed
+        } else {
+            problems.push(
+                span(value),
+                format!("speed {speed} is not a pace"),
+                Some(format!("give a number above 0 and at most {max}")),
+            );
+            DEFAULT_SPEED
+        }
+    };
+    let speed = raw.speed.as_ref().map_or(DEFAULT_SPEED, &mut pace);
+    let mut phases: Vec<Phase> = Vec::new();
+    for phase in &raw.phases {
+        let speed = pace(&phase.speed);
+        phases.push(Phase { name: phase.name.clone(), from: SimTime::ZERO, speed });
+    }
+    for (phase, raw_phase) in phases.iter_mut().zip(&raw.phases) {
+        phase.from = references.instant(problems, &raw_phase.from, "phase start");
+    }
+    phases.sort_by_key(|p| p.from);
+    let seats = raw.seats.iter().map(|code| references.country(problems, code)).collect();
+    let start = raw.start.as_ref().map_or(SimTime::ZERO, |text| references.instant(problems, text, "exercise start"));
+    let mut briefings = BTreeMap::new();
+    for (code, text) in raw.briefings {
+        let country = references.country(problems, &code);
+        if text.chars().count() > MAX_BRIEFING {
+            problems.push(span(&code), format!("the briefing is longer than {MAX_BRIEFING} characters"), None);
+        }
+        briefings.insert(country, text);
+    }
+    Some(ExercisePlan { seats, speed, start, phases, briefings })
+}
