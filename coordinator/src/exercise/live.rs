@@ -21,7 +21,7 @@ pub enum Who {
 }
 
 impl Who {
-    fn actor(&self) -> String {
+    pub fn actor(&self) -> String {
         match self {
             Who::Director => "director".to_owned(),
             Who::Seat(country) => country.to_string(),
@@ -255,12 +255,6 @@ impl Live {
 
     /// The director's clock: `{"action": "pause" | "resume" | "speed" | "skip", ...}`.
     pub fn clock_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
-        let result = self.try_clock_action(wall_ms, body);
-        self.note_refusal(wall_ms, &Who::Director, &result);
-        result
-    }
-
-    fn try_clock_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
         self.usable()?;
         let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
         let action = object.get("action").and_then(Value::as_str).unwrap_or_default();
@@ -314,12 +308,6 @@ impl Live {
 
     /// A desk's action, by its seat or the director.
     pub fn act(&mut self, wall_ms: i64, who: &Who, country: &CountryCode, body: &Value) -> Result<(), Refusal> {
-        let result = self.try_act(wall_ms, who, country, body);
-        self.note_refusal(wall_ms, who, &result);
-        result
-    }
-
-    fn try_act(&mut self, wall_ms: i64, who: &Who, country: &CountryCode, body: &Value) -> Result<(), Refusal> {
         self.usable()?;
         if !who.may_act_for(country) {
             return Err(Refusal {
@@ -342,12 +330,6 @@ impl Live {
     /// The director hands a desk to a person (a new token, revoking any
     /// before) or to a bot (revoking its token): `{"country": "DE", "to": "person" | "bot"}`.
     pub fn seat_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
-        let result = self.try_seat_action(wall_ms, body);
-        self.note_refusal(wall_ms, &Who::Director, &result);
-        result
-    }
-
-    fn try_seat_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
         self.usable()?;
         let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
         if let Some(extra) = object.keys().find(|k| !["country", "to"].contains(&k.as_str())) {
@@ -403,19 +385,14 @@ impl Live {
         }
     }
 
-    fn note_refusal<T>(&mut self, wall_ms: i64, who: &Who, result: &Result<T, Refusal>) {
-        if let Err(refusal) = result {
-            if self.rejected.len() == REJECTED_KEPT {
-                self.rejected.remove(0);
-            }
-            self.rejected.push(Rejected {
-                wall_ms,
-                actor: who.actor(),
-                field: refusal.field.clone(),
-                error: refusal.message.clone(),
-            });
-            self.version += 1;
+    /// A refused request, for the director's console: `actor` is who
+    /// asked, as far as their token says.
+    pub fn reject(&mut self, wall_ms: i64, actor: String, refusal: &Refusal) {
+        if self.rejected.len() == REJECTED_KEPT {
+            self.rejected.remove(0);
         }
+        self.rejected.push(Rejected { wall_ms, actor, field: refusal.field.clone(), error: refusal.message.clone() });
+        self.version += 1;
     }
 
     fn instant(&self, text: &str) -> Result<SimTime, Refusal> {

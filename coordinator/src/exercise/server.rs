@@ -189,21 +189,45 @@ async fn state(
     })())
 }
 
+/// Runs a POST: who asks, the JSON body, the change; any refusal is shown
+/// on the director's console, whoever it was.
+fn post_action(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    body: &Bytes,
+    change: impl FnOnce(&mut Live, &Who, i64, &Value) -> Result<Value, Refusal>,
+) -> Response {
+    let mut live = match lock(shared) {
+        Ok(live) => live,
+        Err(error) => return refusal(error),
+    };
+    let wall_ms = shared.wall.now_ms();
+    let asked = who(&live, headers, query);
+    let actor = asked.as_ref().map_or_else(|_| "unknown token".to_owned(), Who::actor);
+    let result = asked.and_then(|who| {
+        let body = json_body(body)?;
+        change(&mut live, &who, wall_ms, &body)
+    });
+    if let Err(error) = &result {
+        live.reject(wall_ms, actor, error);
+    }
+    changed(shared, live.version());
+    respond(result)
+}
+
 async fn clock(
     State(shared): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    respond((|| {
-        let mut live = lock(&shared)?;
-        if who(&live, &headers, &query)? != Who::Director {
+    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
+        if *who != Who::Director {
             return Err(forbidden("only the director runs the clock".to_owned()));
         }
-        let result = live.clock_action(shared.wall.now_ms(), &json_body(&body)?);
-        changed(&shared, live.version());
-        result
-    })())
+        live.clock_action(wall_ms, body)
+    })
 }
 
 async fn seats(
@@ -212,20 +236,17 @@ async fn seats(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    respond((|| {
-        let mut live = lock(&shared)?;
-        if who(&live, &headers, &query)? != Who::Director {
+    let base_url = shared.base_url.clone();
+    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
+        if *who != Who::Director {
             return Err(forbidden("only the director assigns seats".to_owned()));
         }
-        let mut result = live.seat_action(shared.wall.now_ms(), &json_body(&body)?);
-        if let Ok(value) = &mut result
-            && let (Some(country), Some(token)) = (value["country"].as_str(), value["token"].as_str())
-        {
-            value["url"] = Value::String(format!("{}/seat/{country}?token={token}", shared.base_url));
+        let mut value = live.seat_action(wall_ms, body)?;
+        if let (Some(country), Some(token)) = (value["country"].as_str(), value["token"].as_str()) {
+            value["url"] = Value::String(format!("{base_url}/seat/{country}?token={token}"));
         }
-        changed(&shared, live.version());
-        result
-    })())
+        Ok(value)
+    })
 }
 
 async fn cases(
@@ -266,18 +287,14 @@ async fn act(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    respond((|| {
-        let mut live = lock(&shared)?;
-        let who = who(&live, &headers, &query)?;
-        let country = country_of(&live, &code)?;
+    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
+        let country = country_of(live, &code)?;
         if !who.may_act_for(&country) {
             return Err(forbidden(format!("this token is not {country}'s seat")));
         }
-        let body = json_body(&body)?;
-        let result = live.act(shared.wall.now_ms(), &who, &country, &body);
-        changed(&shared, live.version());
-        result.map(|()| serde_json::json!({ "accepted": true, "version": live.version() }))
-    })())
+        live.act(wall_ms, who, &country, body)?;
+        Ok(serde_json::json!({ "accepted": true, "version": live.version() }))
+    })
 }
 
 /// Server-sent events: `change` with the new version whenever anything a

@@ -162,3 +162,254 @@ fn wrong_actions_are_refused_and_change_nothing() {
     assert_eq!(refused(&mut session, &fr, unknown, now), "task");
     assert!(session.forms().is_empty() && session.tasks()[0].state == TaskState::Waiting, "nothing changed");
 }
+
+/// A pocnet exercise process, killed when dropped.
+struct Served {
+    child: std::process::Child,
+    address: String,
+    director: String,
+    seats: std::collections::BTreeMap<String, String>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `pocnet exercise` on a free loopback port and reads its links.
+fn serve(scenario: &str, journal: &std::path::Path, extra: &[&str]) -> Served {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
+        .current_dir(crate::support::workspace_root())
+        .args(["exercise", scenario, "--listen", "127.0.0.1:0", "--journal"])
+        .arg(journal)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("pocnet exercise starts");
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("pocnet exercise \""), "{first}");
+    let mut served = Served { child, address: String::new(), director: String::new(), seats: Default::default() };
+    for line in lines.map_while(Result::ok) {
+        let (who, url) = line.split_once(": ").unwrap();
+        let (base, token) = url.split_once("?token=").unwrap();
+        served.address = base.trim_start_matches("http://").split('/').next().unwrap().to_owned();
+        match who.strip_prefix("seat ") {
+            Some(country) => served.seats.insert(country.to_owned(), token.to_owned()),
+            None => {
+                served.director = token.to_owned();
+                None
+            }
+        };
+        if served.seats.len() == extra.iter().filter(|a| a.contains(',')).count().max(2) {
+            break;
+        }
+    }
+    served
+}
+
+/// One HTTP/1.1 request; the status and the JSON answer.
+fn http(address: &str, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let body = body.unwrap_or("");
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let (head, rest) = answer.split_once("\r\n\r\n").unwrap();
+    // Answers are small; a chunked one comes as a single chunk.
+    let text = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        rest.split_once("\r\n")
+            .map_or("", |(_, r)| r)
+            .rsplit_once("\r\n0\r\n")
+            .map_or(rest, |(r, _)| r)
+            .trim_end_matches("\r\n")
+    } else {
+        rest
+    };
+    (status, serde_json::from_str(text).unwrap_or(serde_json::Value::Null))
+}
+
+/// The HTTP API as a script (or a trainee's browser) uses it: who may do
+/// what, every bad input a 400 naming its field, and an action kept through
+/// kill -9: restarted on its journal, the exercise is paused where it stood.
+#[test]
+fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("hospital.journal");
+    let scenario = "scenarios/exercises/hospital-ransomware.toml";
+    let served = serve(scenario, &journal, &[]);
+    let (address, director) = (served.address.clone(), served.director.clone());
+    let (de, nl) = (served.seats["DE"].clone(), served.seats["NL"].clone());
+    let get = |path: &str, token: Option<&str>| http(&address, "GET", path, token, None);
+    let post = |path: &str, token: &str, body: &str| http(&address, "POST", path, Some(token), Some(body));
+
+    assert_eq!(get("/api/state", None).0, 401, "no token");
+    assert_eq!(get("/api/state", Some("0123")).0, 401, "a wrong token");
+    let (status, state) = get("/api/state", Some(&de));
+    assert_eq!((status, state["paused"].as_bool(), state["you"].as_str()), (200, Some(true), Some("DE")));
+    assert_eq!(get("/api/seats/NL/inbox", Some(&de)).0, 403, "another seat's inbox");
+    assert_eq!(post("/api/clock", &nl, r#"{"action":"resume"}"#).0, 403, "only the director runs the clock");
+    assert_eq!(get("/api/cases", Some(&nl)).0, 403);
+    let field =
+        |answer: (u16, serde_json::Value)| (answer.0, answer.1["field"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(field(post("/api/clock", &director, r#"{"action":"speed","speed":0}"#)), (400, "speed".to_owned()));
+    assert_eq!(
+        field(post("/api/clock", &director, r#"{"action":"skip","to":"2026-01-01T00:00:00Z"}"#)),
+        (400, "to".to_owned())
+    );
+    assert_eq!(field(post("/api/clock", &director, "{not json")), (400, "body".to_owned()));
+    assert_eq!(field(post("/api/clock", &director, r#"{"action":"fly"}"#)), (400, "action".to_owned()));
+
+    // Skip ahead: the bots play on until a seat receives something.
+    let (status, skip) = post("/api/clock", &director, r#"{"action":"skip","to":"2026-11-29T00:00:00Z"}"#);
+    assert_eq!((status, skip["stopped_early"].as_bool()), (200, Some(true)), "{skip}");
+    let (_, inbox) = get("/api/seats/DE/inbox", Some(&de));
+    let task = inbox["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "send_request")
+        .expect("a request to send")
+        .clone();
+    let id = task["id"].as_u64().unwrap();
+    let action = |fields: &str| format!(r#"{{"kind":"send_request","task":{id},"fields":{fields}}}"#);
+    assert_eq!(
+        field(post("/api/seats/DE/actions", &de, &action(r#"{"colour":"red"}"#))),
+        (400, "fields.colour".to_owned())
+    );
+    assert_eq!(
+        field(post("/api/seats/DE/actions", &de, &action(r#"{"timestamp":"last night"}"#))),
+        (400, "fields.timestamp".to_owned())
+    );
+    assert_eq!(
+        field(post("/api/seats/DE/actions", &de, &action(r#"{"ip":"999.1.1.1"}"#))),
+        (400, "fields.ip".to_owned())
+    );
+    let wrong = format!(r#"{{"kind":"acknowledge","task":{id}}}"#);
+    assert_eq!(field(post("/api/seats/DE/actions", &de, &wrong)), (400, "kind".to_owned()));
+    assert_eq!(post("/api/seats/NL/actions", &de, &action("{}")).0, 403, "DE cannot act for NL");
+    let (_, state) = get("/api/state", Some(&director));
+    assert_eq!(state["rejected"].as_array().unwrap().len(), 10, "the director sees every rejected action");
+
+    // A request without the port or the offset is taken, and recorded.
+    let sent = post("/api/seats/DE/actions", &de, &action(r#"{"ip":"203.0.113.7","timestamp":"2026-11-27T22:31:05"}"#));
+    assert_eq!(sent.0, 200, "{}", sent.1);
+    let (_, before) = get("/api/state", Some(&director));
+    drop(served);
+
+    // Restarted on its journal: the action kept, the clock where it stood, paused.
+    let served = serve(scenario, &journal, &[]);
+    assert_eq!(served.director, director, "the same tokens");
+    let (_, after) = http(&served.address, "GET", "/api/state", Some(&director), None);
+    assert_eq!(after["paused"].as_bool(), Some(true));
+    assert!(after["sim_ms"].as_i64() >= before["sim_ms"].as_i64(), "{before} then {after}");
+    let (_, inbox) = http(&served.address, "GET", "/api/seats/DE/inbox", Some(&de), None);
+    let kept = inbox["tasks"].as_array().unwrap().iter().find(|t| t["id"].as_u64() == Some(id)).unwrap().clone();
+    assert_eq!(kept["state"]["state"], "done", "{kept}");
+    drop(served);
+
+    // The replay without a browser gives the same bytes every time, the form included.
+    let replay = |out: &std::path::Path| {
+        let output =
+            crate::support::pocnet(&["exercise", "replay", journal.to_str().unwrap(), "--json", out.to_str().unwrap()]);
+        assert!(output.status.success(), "{}", crate::support::text(&output.stderr));
+        std::fs::read_to_string(out).unwrap()
+    };
+    let (a, b) = (replay(&dir.path().join("a.json")), replay(&dir.path().join("b.json")));
+    assert_eq!(a, b);
+    assert!(a.contains("has no UTC offset") && a.contains("port: missing"), "the form's findings are in the debrief");
+}
+
+/// Pauses, speed changes and the wall time things happen at change nothing
+/// simulated: two runs of the same actions at the same simulated instants,
+/// one paced at 60x and 360x with pauses, the other only skipping, give the
+/// same log byte for byte.
+#[test]
+fn pauses_and_speed_changes_change_nothing_simulated() {
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::{Live, Who};
+    let scenario = crate::support::load("quickstart.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fr = CountryCode::from("FR");
+    let hour = pocnet_node::time::HOUR_MS;
+    let run = |name: &str, paced: bool| {
+        let journal = Journal::open(&dir.path().join(name)).unwrap();
+        let mut live = Live::open(
+            journal,
+            scenario.clone(),
+            "quickstart.toml",
+            &text,
+            scenario.seed,
+            &people(&["FR"]),
+            Some(60.0),
+        )
+        .unwrap();
+        let mut wall = 1_000_000;
+        let clock = |live: &mut Live, wall: i64, body: serde_json::Value| live.clock_action(wall, &body).unwrap();
+        // Lands exactly on `target` (a skip stops early when a seat receives something).
+        let reach = |live: &mut Live, wall: i64, target: SimTime| {
+            while live.clock().now(wall) < target {
+                live.clock_action(wall, &json!({"action": "skip", "to": pocnet_coordinator::exercise::live::instant_text(&scenario, target)})).unwrap();
+            }
+        };
+        for (n, offset) in [40, 48, 72, 120, 600].into_iter().enumerate() {
+            if paced {
+                clock(&mut live, wall, json!({"action": "resume"}));
+                for _ in 0..5 {
+                    wall += 700;
+                    live.tick(wall).unwrap();
+                }
+                clock(&mut live, wall, json!({"action": "speed", "speed": if n % 2 == 0 { 360 } else { 60 }}));
+                wall += 1_300;
+                live.tick(wall).unwrap();
+                clock(&mut live, wall, json!({"action": "pause"}));
+                wall += 60_000;
+            }
+            let target = SimTime(offset * hour);
+            reach(&mut live, wall, target);
+            let waiting: Vec<(u64, StepKind)> = live
+                .session()
+                .tasks()
+                .iter()
+                .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
+                .map(|t| (t.id, t.kind))
+                .collect();
+            for (id, kind) in waiting {
+                let fields = match kind {
+                    StepKind::SendRequest => good_request(&scenario, "phish-1"),
+                    StepKind::ProductionRequest => json!({"channel": "mla"}),
+                    _ => json!({}),
+                };
+                live.act(
+                    wall,
+                    &Who::Seat(fr.clone()),
+                    &fr,
+                    &json!({"kind": kind.name(), "task": id, "fields": fields}),
+                )
+                .unwrap();
+            }
+            wall += 5_000;
+        }
+        let mut session_end = live.clock().now(wall);
+        session_end = session_end.max(SimTime(2_000 * hour));
+        reach(&mut live, wall, session_end);
+        let sent = live.session().forms().len();
+        assert!(sent >= 5, "requests, confirmations, the domestic order and production were sent: {sent}");
+        json_of(&scenario, scenario.seed, live.session().log())
+    };
+    assert_eq!(run("paced.journal", true), run("skipped.journal", false));
+}
