@@ -48,7 +48,8 @@ and comma-separated values, each TOML or a bare word.")]
   pocnet sensitivity scenarios/quickstart.toml --factor 3 --json sensitivity.json
 Each parameter docs/domain.md marks assumed (desk handling, carrier preservation and disclosure,
 emergency response, message delay, translation, written confirmation, MLA preparation, MLA follow-up,
-directory fallback) is divided and multiplied by the factor in turn, everything else unchanged.")]
+directory fallback, the share of 24/7 desks, request defects, the Art. 30 order) that the scenario gives
+something to act on is divided and multiplied by the factor in turn, everything else unchanged.")]
     Sensitivity(SensitivityArgs),
     /// Validate a scenario without running it (exit status 0 when valid)
     #[command(after_help = "Example:

@@ -41,7 +41,7 @@ fn readme_blocks() -> Vec<String> {
 /// The example lines of every subcommand's `--help`.
 fn help_examples() -> Vec<String> {
     let mut examples = Vec::new();
-    for command in ["run", "compare", "check", "schema", "node"] {
+    for command in ["run", "compare", "sensitivity", "check", "schema", "node", "exercise"] {
         let output = pocnet(&[command, "--help"]);
         assert!(output.status.success(), "{command} --help");
         let help = text(&output.stdout);
@@ -64,6 +64,21 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// An exercise serves until stopped: it is started on a free loopback port
+/// in the background, checked to have printed its links, and stopped.
+fn serving_briefly(line: &str) -> String {
+    let trimmed = line.trim_start();
+    if !trimmed.starts_with("pocnet exercise ") || trimmed.starts_with("pocnet exercise replay") {
+        return line.to_owned();
+    }
+    let command = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();
+    let command = match command.contains("--listen ") {
+        true => command.replace("--listen 0.0.0.0:8080", "--listen 127.0.0.1:0"),
+        false => format!("{command} --listen 127.0.0.1:0"),
+    };
+    format!("{command} > exercise.out &\nsleep 2\nkill $!\ngrep -q 'director: http://127.0.0.1:' exercise.out")
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
@@ -73,7 +88,7 @@ fn free_port() -> u16 {
 fn run_script(script: &str) {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&workspace_root().join("scenarios"), &dir.path().join("scenarios"));
-    let mut script = script.to_owned();
+    let mut script: String = script.lines().map(|line| format!("{}\n", serving_briefly(line))).collect();
     for port in ["7001", "7002", "7003"] {
         script = script.replace(&format!("127.0.0.1:{port}"), &format!("127.0.0.1:{}", free_port()));
     }
