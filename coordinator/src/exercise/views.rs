@@ -7,7 +7,7 @@
 use super::forms::StepKind;
 use super::live::{Live, Who, instant_text};
 use super::session::{Task, TaskState};
-use crate::projection::{HopOutcome, HopReport, IncidentReport};
+use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::report::{self, local_time};
 use crate::scenario::Scenario;
 use pocnet_node::contact_point::Timer;
@@ -146,7 +146,12 @@ pub fn cases(live: &Live) -> Value {
                 "reported_by": incident.reported_by.as_str(),
                 "communication": instant_text(scenario, SimTime(incident.communication_at_ms)),
                 "result": format!("{:?}", incident.trace.result),
-                "reason": incident.trace.reason,
+                // Mid-exercise, an unfinished trace is under way, not lost.
+                "reason": match (incident.reported_at_ms, &incident.trace.result) {
+                    (None, _) => "not reported yet".to_owned(),
+                    (Some(_), TraceResult::Incomplete) => "under way".to_owned(),
+                    _ => incident.trace.reason.clone(),
+                },
                 "subscriber": incident.subscriber.as_ref().map(|s| json!({ "channel": s.channel.label(), "usable": s.usable })),
                 "hops": hops,
             })
@@ -231,14 +236,23 @@ fn status(hop: &HopReport) -> &'static str {
 /// deletes its logs (until they are preserved), the hold expires.
 fn deadlines(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> Value {
     let mut list = Vec::new();
-    let deleted = incident.communication_at_ms + hop.retention_ms;
     if hop.preserved_ms.is_none() {
-        list.push(json!({ "what": format!("{} deletes its logs", hop.carrier), "at": instant_text(scenario, SimTime(deleted)) }));
+        list.push(deletion(scenario, incident, hop));
     }
     if let Some(until) = hop.hold_until_ms {
         list.push(json!({ "what": format!("the hold at {} expires", hop.carrier), "at": instant_text(scenario, SimTime(until)) }));
     }
     Value::Array(list)
+}
+
+/// When the carrier deletes the logs of the communication; a carrier that
+/// keeps none has no deadline to race.
+fn deletion(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> Value {
+    if scenario.carriers.get(&hop.carrier).is_some_and(|c| c.no_logs) {
+        return json!({ "what": format!("{} keeps no logs", hop.carrier), "at": null });
+    }
+    let deleted = incident.communication_at_ms + hop.retention_ms;
+    json!({ "what": format!("{} deletes its logs", hop.carrier), "at": instant_text(scenario, SimTime(deleted)) })
 }
 
 /// A case as one desk sees it: the hops it asked or was asked about, and
@@ -254,8 +268,7 @@ fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCo
             let own = &h.country == country;
             let mut deadlines = Vec::new();
             if own && h.preserved_ms.is_none() {
-                let deleted = incident.communication_at_ms + h.retention_ms;
-                deadlines.push(json!({ "what": format!("{} deletes its logs", h.carrier), "at": instant_text(scenario, SimTime(deleted)) }));
+                deadlines.push(deletion(scenario, incident, h));
             }
             let told = own || h.preservation_result_received_ms.is_some();
             if let (Some(until), true) = (h.hold_until_ms, told) {

@@ -164,11 +164,11 @@ fn wrong_actions_are_refused_and_change_nothing() {
 }
 
 /// A pocnet exercise process, killed when dropped.
-struct Served {
+pub struct Served {
     child: std::process::Child,
-    address: String,
-    director: String,
-    seats: std::collections::BTreeMap<String, String>,
+    pub address: String,
+    pub director: String,
+    pub seats: std::collections::BTreeMap<String, String>,
 }
 
 impl Drop for Served {
@@ -178,8 +178,9 @@ impl Drop for Served {
     }
 }
 
-/// Starts `pocnet exercise` on a free loopback port and reads its links.
-fn serve(scenario: &str, journal: &std::path::Path, extra: &[&str]) -> Served {
+/// Starts `pocnet exercise` on a free loopback port and reads its links
+/// (the director's, then one per seat).
+pub fn serve(scenario: &str, journal: &std::path::Path, extra: &[&str], seats: usize) -> Served {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
         .current_dir(crate::support::workspace_root())
@@ -205,7 +206,7 @@ fn serve(scenario: &str, journal: &std::path::Path, extra: &[&str]) -> Served {
                 None
             }
         };
-        if served.seats.len() == extra.iter().filter(|a| a.contains(',')).count().max(2) {
+        if served.seats.len() == seats {
             break;
         }
     }
@@ -250,7 +251,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("hospital.journal");
     let scenario = "scenarios/exercises/hospital-ransomware.toml";
-    let served = serve(scenario, &journal, &[]);
+    let served = serve(scenario, &journal, &[], 2);
     let (address, director) = (served.address.clone(), served.director.clone());
     let (de, nl) = (served.seats["DE"].clone(), served.seats["NL"].clone());
     let get = |path: &str, token: Option<&str>| http(&address, "GET", path, token, None);
@@ -311,7 +312,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     drop(served);
 
     // Restarted on its journal: the action kept, the clock where it stood, paused.
-    let served = serve(scenario, &journal, &[]);
+    let served = serve(scenario, &journal, &[], 2);
     assert_eq!(served.director, director, "the same tokens");
     let (_, after) = http(&served.address, "GET", "/api/state", Some(&director), None);
     assert_eq!(after["paused"].as_bool(), Some(true));

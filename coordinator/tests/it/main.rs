@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod closed_form;
+mod consoles;
 mod determinism;
 mod domain;
 mod examples;

@@ -34,6 +34,13 @@ async function api(path, body) {
   return data;
 }
 
+// A deadline as a line: "c2-nl deletes its logs in 2d 3h", red once past.
+function deadlineLine(d, nowMs) {
+  if (!d.at) return el("div", { class: "countdown" }, d.what);
+  const left = countdown(d.at, nowMs);
+  return el("div", { class: "countdown" + (left.late ? " late" : "") }, d.what + " " + left.text);
+}
+
 // "in 2d 3h", "5h 10m ago": a deadline against the simulated present.
 function countdown(atText, nowMs) {
   let ms = Date.parse(atText) - nowMs;
@@ -56,6 +63,8 @@ function showClock(state) {
   document.body.classList.toggle("paused", state.paused);
   if (role === "director") {
     document.getElementById("speed").textContent = "pace " + state.speed + "×";
+    const choice = document.getElementById("speed-choice");
+    if (document.activeElement !== choice && [...choice.options].some((o) => Number(o.value) === state.speed)) choice.value = String(state.speed);
     document.getElementById("settled").textContent = state.settled ? "every trace has settled" : "";
   }
 }
@@ -135,7 +144,7 @@ function showInbox(inbox) {
   cases.replaceChildren(...(inbox.cases.length ? inbox.cases.map((c) => {
     const rows = c.hops.map((h) => el("tr", {},
       el("td", {}, h.hop), el("td", {}, h.country + " " + h.carrier), el("td", {}, h.status),
-      el("td", {}, ...h.deadlines.map((d) => { const left = countdown(d.at, nowMs); return el("div", { class: "countdown" + (left.late ? " late" : "") }, d.what + " " + left.text); }))));
+      el("td", {}, ...h.deadlines.map((d) => deadlineLine(d, nowMs)))));
     return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
   }) : [el("p", { class: "muted" }, "No case yet.")]));
@@ -158,7 +167,7 @@ function showDirector(state, cases) {
     const rows = c.hops.map((h) => el("tr", {},
       el("td", {}, h.hop), el("td", {}, h.country + " " + h.carrier), el("td", {}, h.status),
       el("td", {}, ...h.waiting_for.map((w) => el("div", {}, w.country + ": " + w.step))),
-      el("td", {}, ...h.deadlines.map((d) => { const left = countdown(d.at, nowMs); return el("div", { class: "countdown" + (left.late ? " late" : "") }, d.what + " " + left.text); }))));
+      el("td", {}, ...h.deadlines.map((d) => deadlineLine(d, nowMs)))));
     return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by + " · " + c.reason)),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "whose move"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
   }));

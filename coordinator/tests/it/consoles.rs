@@ -1,0 +1,221 @@
+//! The exercise consoles in headless Chromium, driven over the DevTools
+//! protocol as a director and a trainee would use them. Gated like the
+//! other browser tests (html.rs): they run where Chromium is found or
+//! `POCNET_BROWSER_TESTS=1` asks for them. Screenshots are saved for a
+//! person to look at; their paths are printed.
+
+use crate::exercise::serve;
+use serde_json::{Value, json};
+use std::io::BufRead;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+/// A headless Chromium and one DevTools connection to it; killed when dropped.
+struct Browser {
+    child: Child,
+    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Browser {
+    fn launch(path: &Path) -> Browser {
+        let profile = tempfile::tempdir().unwrap();
+        let mut child = Command::new(path)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--remote-debugging-port=0",
+                "--window-size=1280,1000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("chromium starts");
+        // Chromium says where its DevTools listen on its standard error.
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let url = stderr
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.split_once("DevTools listening on ").map(|(_, url)| url.trim().to_owned()))
+            .expect("chromium prints its DevTools address");
+        let (socket, _) = tungstenite::connect(url.as_str()).expect("the DevTools socket opens");
+        if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+            stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        }
+        Browser { child, socket, next_id: 0, _profile: profile }
+    }
+
+    /// One DevTools command, for the browser or a page's session.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut command = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            command["sessionId"] = json!(session);
+        }
+        self.socket.send(Message::Text(command.to_string().into())).unwrap();
+        loop {
+            let message = self.socket.read().expect("a DevTools answer");
+            let Message::Text(text) = message else { continue };
+            let answer: Value = serde_json::from_str(text.as_str()).unwrap();
+            if answer["id"].as_u64() == Some(id) {
+                assert!(answer.get("error").is_none(), "{method}: {answer}");
+                return answer["result"].clone();
+            }
+        }
+    }
+
+    /// Opens a page in a new tab; its session.
+    fn open(&mut self, url: &str) -> String {
+        let target = self.call(None, "Target.createTarget", json!({ "url": url }));
+        let attached =
+            self.call(None, "Target.attachToTarget", json!({ "targetId": target["targetId"], "flatten": true }));
+        let session = attached["sessionId"].as_str().unwrap().to_owned();
+        let metrics = json!({ "width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false });
+        self.call(Some(&session), "Emulation.setDeviceMetricsOverride", metrics);
+        session
+    }
+
+    fn eval(&mut self, session: &str, expression: &str) -> Value {
+        let params = json!({ "expression": expression, "awaitPromise": true, "returnByValue": true });
+        let result = self.call(Some(session), "Runtime.evaluate", params);
+        assert!(result.get("exceptionDetails").is_none(), "{expression}: {result}");
+        result["result"]["value"].clone()
+    }
+
+    /// Waits (20 s at most) until the page makes `condition` true.
+    fn wait_for(&mut self, session: &str, condition: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.eval(session, &format!("Boolean({condition})")) != json!(true) {
+            assert!(Instant::now() < deadline, "the page never showed {what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn screenshot(&mut self, session: &str, path: &Path) {
+        let shot = self.call(
+            Some(session),
+            "Page.captureScreenshot",
+            json!({ "format": "png", "captureBeyondViewport": true }),
+        );
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        std::fs::write(path, bytes).unwrap();
+        eprintln!("screenshot: {}", path.display());
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exercise-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A director and the Dutch desk's trainee on one machine: the director
+/// starts the clock and skips ahead; the German bot's request reaches the
+/// trainee, who acknowledges it and orders the carrier to preserve through
+/// the forms; the director pauses, and both pages show it.
+#[test]
+fn a_director_and_a_trainee_play_in_the_browser() {
+    let Some(chromium) = crate::html::chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve("scenarios/exercises/hospital-ransomware.toml", &dir.path().join("j"), &["--seats", "NL"], 1);
+    let base = format!("http://{}", served.address);
+    let mut browser = Browser::launch(&chromium);
+    let director = browser.open(&format!("{base}/director?token={}", served.director));
+    let seat = browser.open(&format!("{base}/seat/NL?token={}", served.seats["NL"]));
+    browser.wait_for(
+        &director,
+        "document.getElementById('title').textContent.startsWith('Hospital')",
+        "the exercise's name",
+    );
+    browser.wait_for(&seat, "document.getElementById('desk').textContent === 'NL desk'", "the desk's name");
+    assert_eq!(browser.eval(&seat, "document.getElementById('state').textContent"), json!("PAUSED"), "it opens paused");
+
+    // The director starts the clock and skips ahead to Saturday noon.
+    browser.eval(&director, "document.getElementById('resume').click()");
+    browser.wait_for(
+        &director,
+        "document.getElementById('state').textContent.startsWith('running')",
+        "the clock running",
+    );
+    browser.eval(
+        &director,
+        "document.getElementById('skip-to').value = '2026-11-28T12:00:00Z'; document.getElementById('skip').click()",
+    );
+    browser.wait_for(
+        &director,
+        "document.getElementById('clock-result').textContent.includes('Stopped early')",
+        "the skip stopping for the seat",
+    );
+
+    // The request reaches the trainee: acknowledge it through its form.
+    browser.wait_for(&seat, "document.querySelector('[data-open=acknowledge]')", "the request to acknowledge");
+    assert_eq!(
+        browser.eval(&seat, "document.querySelector('.task.unread') !== null"),
+        json!(true),
+        "it arrives unread"
+    );
+    browser.eval(&seat, "document.querySelector('[data-open=acknowledge]').click()");
+    browser.wait_for(&seat, "document.querySelector('form.step[data-kind=acknowledge]')", "the acknowledgement form");
+    browser.eval(
+        &seat,
+        "const f = document.querySelector('form.step'); f.elements.reference.value = 'NL-THTC-2611'; f.requestSubmit()",
+    );
+    browser.wait_for(&seat, "document.querySelector('[data-open=order_preservation]')", "the order to preserve, next");
+    browser.eval(&seat, "document.querySelector('[data-open=order_preservation]').click()");
+    browser.wait_for(
+        &seat,
+        "document.querySelector('form.step[data-kind=order_preservation]')",
+        "the preservation form",
+    );
+    browser.eval(
+        &seat,
+        "const g = document.querySelector('form.step'); g.elements.reference.value = 'NL-THTC-2611'; \
+         g.elements.carrier.value = 'c2-nl'; g.elements.data.value = 'connection logs of 203.0.113.7, 27-28 Nov'; g.requestSubmit()",
+    );
+    browser.wait_for(&seat, "document.querySelectorAll('.task.done').length >= 2", "both steps done");
+    browser.wait_for(
+        &director,
+        "document.getElementById('cases').textContent.includes('c2-nl')",
+        "the case on the director's console",
+    );
+
+    // The director pauses: both pages show the exercise frozen.
+    browser.eval(&director, "document.getElementById('pause').click()");
+    browser.wait_for(
+        &director,
+        "document.getElementById('state').textContent === 'PAUSED'",
+        "the pause on the director's page",
+    );
+    browser.wait_for(&seat, "document.body.classList.contains('paused')", "the pause on the trainee's page");
+    let seat_text = browser.eval(&seat, "document.body.innerText").as_str().unwrap().to_owned();
+    assert!(seat_text.contains("the director has frozen the exercise"), "{seat_text:.300}");
+    assert!(!seat_text.contains("Give to a bot"), "a trainee sees no director's controls");
+    let director_text = browser.eval(&director, "document.body.innerText").as_str().unwrap().to_owned();
+    assert!(director_text.contains("NL Netherlands") && director_text.contains("person"), "{director_text:.400}");
+
+    let dir = screenshots();
+    browser.screenshot(&director, &dir.join("director.png"));
+    browser.screenshot(&seat, &dir.join("seat-nl.png"));
+}
