@@ -111,6 +111,13 @@ impl Browser {
         }
     }
 
+    /// Does what `script` (an expression) does once it can: the page
+    /// re-renders on every change, so an element found a moment ago may be
+    /// replaced; the script returns `true` when it acted.
+    fn act(&mut self, session: &str, script: &str, what: &str) {
+        self.wait_for(session, &format!("(() => {{ {script} }})()"), what);
+    }
+
     fn screenshot(&mut self, session: &str, path: &Path) {
         let shot = self.call(
             Some(session),
@@ -150,18 +157,20 @@ fn a_director_and_a_trainee_play_in_the_browser() {
         "the exercise's name",
     );
     browser.wait_for(&seat, "document.getElementById('desk').textContent === 'NL desk'", "the desk's name");
-    assert_eq!(browser.eval(&seat, "document.getElementById('state').textContent"), json!("PAUSED"), "it opens paused");
+    browser.wait_for(&seat, "document.getElementById('state').textContent === 'PAUSED'", "the exercise opening paused");
 
     // The director starts the clock and skips ahead to Saturday noon.
-    browser.eval(&director, "document.getElementById('resume').click()");
+    browser.act(&director, "document.getElementById('resume').click(); return true;", "the start button");
     browser.wait_for(
         &director,
         "document.getElementById('state').textContent.startsWith('running')",
         "the clock running",
     );
-    browser.eval(
+    browser.act(
         &director,
-        "document.getElementById('skip-to').value = '2026-11-28T12:00:00Z'; document.getElementById('skip').click()",
+        "document.getElementById('skip-to').value = '2026-11-28T12:00:00Z'; document.getElementById('skip').click(); \
+         return true;",
+        "the skip button",
     );
     browser.wait_for(
         &director,
@@ -171,28 +180,32 @@ fn a_director_and_a_trainee_play_in_the_browser() {
 
     // The request reaches the trainee: acknowledge it through its form.
     browser.wait_for(&seat, "document.querySelector('[data-open=acknowledge]')", "the request to acknowledge");
-    assert_eq!(
-        browser.eval(&seat, "document.querySelector('.task.unread') !== null"),
-        json!(true),
-        "it arrives unread"
-    );
-    browser.eval(&seat, "document.querySelector('[data-open=acknowledge]').click()");
-    browser.wait_for(&seat, "document.querySelector('form.step[data-kind=acknowledge]')", "the acknowledgement form");
-    browser.eval(
+    browser.wait_for(&seat, "document.querySelector('.task.unread')", "the request arriving unread");
+    let click = |kind: &str| {
+        format!("const b = document.querySelector('[data-open={kind}]'); if (!b) return false; b.click(); return true;")
+    };
+    let fill = |kind: &str, fields: &str| {
+        format!(
+            "const f = document.querySelector('form.step[data-kind={kind}]'); if (!f) return false; \
+             {fields} f.requestSubmit(); return true;"
+        )
+    };
+    browser.act(&seat, &click("acknowledge"), "the acknowledge button");
+    browser.act(
         &seat,
-        "const f = document.querySelector('form.step'); f.elements.reference.value = 'NL-THTC-2611'; f.requestSubmit()",
+        &fill("acknowledge", "f.elements.reference.value = 'NL-THTC-2611';"),
+        "the acknowledgement form",
     );
     browser.wait_for(&seat, "document.querySelector('[data-open=order_preservation]')", "the order to preserve, next");
-    browser.eval(&seat, "document.querySelector('[data-open=order_preservation]').click()");
-    browser.wait_for(
+    browser.act(&seat, &click("order_preservation"), "the order button");
+    browser.act(
         &seat,
-        "document.querySelector('form.step[data-kind=order_preservation]')",
+        &fill(
+            "order_preservation",
+            "f.elements.reference.value = 'NL-THTC-2611'; f.elements.carrier.value = 'c2-nl'; \
+             f.elements.data.value = 'connection logs of 203.0.113.7, 27-28 Nov';",
+        ),
         "the preservation form",
-    );
-    browser.eval(
-        &seat,
-        "const g = document.querySelector('form.step'); g.elements.reference.value = 'NL-THTC-2611'; \
-         g.elements.carrier.value = 'c2-nl'; g.elements.data.value = 'connection logs of 203.0.113.7, 27-28 Nov'; g.requestSubmit()",
     );
     browser.wait_for(&seat, "document.querySelectorAll('.task.done').length >= 2", "both steps done");
     browser.wait_for(
@@ -202,7 +215,7 @@ fn a_director_and_a_trainee_play_in_the_browser() {
     );
 
     // The director pauses: both pages show the exercise frozen.
-    browser.eval(&director, "document.getElementById('pause').click()");
+    browser.act(&director, "document.getElementById('pause').click(); return true;", "the pause button");
     browser.wait_for(
         &director,
         "document.getElementById('state').textContent === 'PAUSED'",
