@@ -96,17 +96,30 @@ impl Browser {
     }
 
     fn eval(&mut self, session: &str, expression: &str) -> Value {
-        let params = json!({ "expression": expression, "awaitPromise": true, "returnByValue": true });
-        let result = self.call(Some(session), "Runtime.evaluate", params);
-        assert!(result.get("exceptionDetails").is_none(), "{expression}: {result}");
-        result["result"]["value"].clone()
+        let result = self.try_eval(session, expression);
+        result.unwrap_or_else(|error| panic!("{expression}: {error}"))
     }
 
-    /// Waits (20 s at most) until the page makes `condition` true.
+    /// The expression's value, or the exception it threw.
+    fn try_eval(&mut self, session: &str, expression: &str) -> Result<Value, Value> {
+        let params = json!({ "expression": expression, "awaitPromise": true, "returnByValue": true });
+        let result = self.call(Some(session), "Runtime.evaluate", params);
+        match result.get("exceptionDetails") {
+            Some(exception) => Err(exception.clone()),
+            None => Ok(result["result"]["value"].clone()),
+        }
+    }
+
+    /// Waits (20 s at most) until the page makes `condition` true; a page
+    /// still loading, whose elements are not there yet, is not there yet.
     fn wait_for(&mut self, session: &str, condition: &str, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
-        while self.eval(session, &format!("Boolean({condition})")) != json!(true) {
-            assert!(Instant::now() < deadline, "the page never showed {what}");
+        loop {
+            let last = self.try_eval(session, &format!("Boolean({condition})"));
+            if last == Ok(json!(true)) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the page never showed {what}: {last:?}");
             std::thread::sleep(Duration::from_millis(200));
         }
     }
