@@ -254,3 +254,19 @@ fn a_disclosure_order_without_an_order_regime_is_refused_where_it_is_written() {
     let stderr = check_fails(&replaced("staffing = \"24/7\"", "staffing = \"24/7\"\ndisclosure_order = \"2d\""));
     assert_names(&stderr, "12:20", &["`disclosure_order` applies only where art30 = \"order\""]);
 }
+
+/// `[exercise]` is checked like the rest: an unknown seat, a pace that is
+/// none, a phase before the epoch, each located and named.
+#[test]
+fn exercise_table_mistakes_are_located() {
+    let text = format!(
+        "{VALID}\n[exercise]\nseats = [\"FR\", \"XX\"]\nspeed = 0\nphases = [{{ name = \"early\", from = \"2026-01-01T00:00:00Z\", speed = 60 }}]\n\n[exercise.briefings]\nZZ = \"hello\"\n"
+    );
+    let stderr = check_fails(&text);
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert_names(&stderr, &format!("{}:", line("seats =")), &["unknown country `XX`"]);
+    assert_names(&stderr, &format!("{}:", line("speed = 0")), &["speed 0 is not a pace", "at most 3600"]);
+    assert_names(&stderr, &format!("{}:", line("phases =")), &["phase start is before the scenario's epoch"]);
+    assert_names(&stderr, &format!("{}:", line("ZZ =")), &["unknown country `ZZ`"]);
+    assert!(stderr.contains("4 problems"), "{stderr}");
+}

@@ -414,3 +414,67 @@ fn pauses_and_speed_changes_change_nothing_simulated() {
     };
     assert_eq!(run("paced.journal", true), run("skipped.journal", false));
 }
+
+/// Done when: two trainees (the German and the Dutch desks) play
+/// hospital-ransomware from the first report to the first MLA request or
+/// production order, through the same actions the consoles send.
+#[test]
+fn two_trainees_play_hospital_ransomware_to_the_first_production_request() {
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let plan = scenario.exercise.clone().expect("an [exercise] table");
+    assert_eq!(plan.seats, vec![CountryCode::from("DE"), CountryCode::from("NL")]);
+    let mut session = Session::new(scenario.clone(), scenario.seed, &plan.seats.iter().cloned().collect()).unwrap();
+    session.advance_to(plan.start).unwrap();
+    let minutes = |n: i64| n * pocnet_node::time::MINUTE_MS;
+    let mut acted = 0;
+    let first_production = loop {
+        let log = session.log();
+        if let Some(e) =
+            log.iter().find(|e| matches!(e.kind, EventKind::ProductionRequested { .. }) && e.country.as_str() == "DE")
+        {
+            break e.clone();
+        }
+        assert!(
+            session.now() < SimTime(plan.start.ms() + 90 * pocnet_node::time::DAY_MS),
+            "no production request in 90 days"
+        );
+        let waiting: Vec<_> = session
+            .tasks()
+            .iter()
+            .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
+            .cloned()
+            .collect();
+        if waiting.is_empty() {
+            let next = session.next_event().expect("something is due");
+            session.advance_to(next.plus_ms(1)).unwrap();
+            continue;
+        }
+        // Each trainee answers ten minutes after the step reached them.
+        let task = waiting.into_iter().min_by_key(|t| (t.since, t.id)).unwrap();
+        let at = task.since.plus_ms(minutes(10)).max(session.now());
+        session.advance_to(at).unwrap();
+        let (incident, _) = task.step.case();
+        let fields = match task.kind {
+            StepKind::SendRequest => good_request(&scenario, incident.as_str()),
+            StepKind::ProductionRequest => json!({ "channel": "epoc", "sending_authority": "BfJ" }),
+            StepKind::Disclose => {
+                json!({ "next_hop_ip": "198.51.100.20", "timestamp": "2026-11-27T22:31:05+01:00", "provider": "x", "legal_basis": "Art. 30" })
+            }
+            _ => json!({ "reference": "EX-1" }),
+        };
+        let action =
+            Action::from_json(&json!({ "kind": task.kind.name(), "task": task.id, "fields": fields })).unwrap();
+        session.act(&task.country, action, at).unwrap();
+        acted += 1;
+    };
+    assert!(acted >= 6, "requests, acknowledgements, orders, disclosures, confirmations: {acted}");
+    let by: BTreeSet<&str> = session.forms().iter().map(|f| f.country.as_str()).collect();
+    assert_eq!(by, BTreeSet::from(["DE", "NL"]), "both trainees played");
+    assert!(
+        matches!(
+            first_production.kind,
+            EventKind::ProductionRequested { channel: pocnet_node::ProductionChannel::Epoc, .. }
+        ),
+        "{first_production:?}"
+    );
+}

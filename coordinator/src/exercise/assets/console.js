@@ -158,7 +158,10 @@ function showInbox(inbox) {
 function showDirector(state, cases) {
   tableRows(document.getElementById("countries"), state.countries.map((c) => [
     c.code + " " + c.name, c.local_time, c.played_by,
-    el("button", { class: "secondary", "data-hand": c.code, onclick: () => handOver(c.code, c.played_by === "person" ? "bot" : "person") }, c.played_by === "person" ? "Give to a bot" : "Give to a person"),
+    el("span", {},
+      el("button", { class: "secondary", "data-hand": c.code, onclick: () => handOver(c.code, c.played_by === "person" ? "bot" : "person") }, c.played_by === "person" ? "Give to a bot" : "Give to a person"),
+      // A new link for the seat revokes the old one: the desk changes hands, its cases stay.
+      c.played_by === "person" ? el("button", { class: "secondary", "data-relink": c.code, title: "a new link for this seat; the old one stops working", onclick: () => handOver(c.code, "person") }, "New link") : ""),
   ]));
   document.getElementById("seats").replaceChildren(...(state.seats || []).map((s) => el("li", {}, s.country + ": ", el("a", { href: s.url }, s.url))));
   document.getElementById("rejected").replaceChildren(...(state.rejected || []).slice().reverse().map((r) => el("li", {}, el("span", { class: "muted" }, new Date(r.wall_ms).toLocaleTimeString() + " " + r.actor + " "), r.field ? r.field + ": " : "", r.error)));
