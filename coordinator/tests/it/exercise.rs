@@ -305,6 +305,15 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let (_, state) = get("/api/state", Some(&director));
     assert_eq!(state["rejected"].as_array().unwrap().len(), 10, "the director sees every rejected action");
 
+    // The director gives the Dutch seat a new link: the old one stops working.
+    let (status, reassigned) = post("/api/seats", &director, r#"{"country":"NL","to":"person"}"#);
+    assert_eq!(status, 200, "{reassigned}");
+    assert!(reassigned["url"].as_str().unwrap().contains("/seat/NL?token="));
+    assert_eq!(get("/api/state", Some(&nl)).0, 401, "the old link is revoked");
+    let nl = reassigned["token"].as_str().unwrap().to_owned();
+    assert_eq!(get("/api/seats/NL/inbox", Some(&nl)).0, 200, "the new one works");
+    assert_eq!(field(post("/api/seats", &director, r#"{"country":"XX","to":"bot"}"#)), (400, "country".to_owned()));
+
     // A request without the port or the offset is taken, and recorded.
     let sent = post("/api/seats/DE/actions", &de, &action(r#"{"ip":"203.0.113.7","timestamp":"2026-11-27T22:31:05"}"#));
     assert_eq!(sent.0, 200, "{}", sent.1);
