@@ -92,8 +92,10 @@ pub fn inbox(live: &Live, country: &CountryCode) -> Value {
     let incidents = report::incident_reports(scenario, &log);
     let cases: Vec<Value> = incidents
         .iter()
+        // A desk knows an incident once it is reported to it, or once asked about it.
         .filter(|i| {
-            &i.reported_by == country || i.hops.iter().any(|h| &h.country == country && h.request_received_ms.is_some())
+            &i.reported_by == country && i.reported_at_ms.is_some()
+                || i.hops.iter().any(|h| &h.country == country && h.request_received_ms.is_some())
         })
         .map(|i| desk_case(scenario, i, country))
         .collect();

@@ -145,6 +145,7 @@ function showInbox(inbox) {
     const rows = c.hops.map((h) => el("tr", {},
       el("td", {}, h.hop), el("td", {}, h.country + " " + h.carrier), el("td", {}, h.status),
       el("td", {}, ...h.deadlines.map((d) => deadlineLine(d, nowMs)))));
+    if (!c.hops.length) return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)), el("p", { class: "muted" }, "Nothing sent yet."));
     return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
   }) : [el("p", { class: "muted" }, "No case yet.")]));
