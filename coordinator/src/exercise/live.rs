@@ -5,6 +5,7 @@
 
 use super::clock::{ClockError, PacedClock};
 use super::forms::Action;
+use super::injects::InjectAction;
 use super::journal::{ClockMark, Entry, Journal, JournalError, Saved};
 use super::session::{ActionError, Session};
 use crate::scenario::Scenario;
@@ -306,6 +307,24 @@ impl Live {
         )
     }
 
+    /// The director fires, holds, skips or re-times an inject:
+    /// `{"id": "nl-release", "action": "fire" | "hold" | "skip" | "retime", "at": instant}`.
+    pub fn inject_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
+        self.usable()?;
+        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
+        if let Some(extra) = object.keys().find(|k| !["id", "action", "at"].contains(&k.as_str())) {
+            return Err(Refusal::bad(extra.clone(), "unknown: give id, action and, to re-time, at"));
+        }
+        let id = object.get("id").and_then(Value::as_str).ok_or_else(|| Refusal::bad("id", "expected the inject's id"))?;
+        let action = inject_action(object.get("action").and_then(Value::as_str), object.get("at").and_then(Value::as_str), self)?;
+        self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        let at = self.clock.now(wall_ms).max(self.session.now());
+        self.session.inject_action(id, action, at)?;
+        self.append_at(at, wall_ms, &Who::Director, json!({ "kind": "inject", "inject": body }))?;
+        self.version += 1;
+        Ok(json!({ "id": id, "at": self.text(at) }))
+    }
+
     /// A desk's action, by its seat or the director.
     pub fn act(&mut self, wall_ms: i64, who: &Who, country: &CountryCode, body: &Value) -> Result<(), Refusal> {
         self.usable()?;
@@ -396,17 +415,16 @@ impl Live {
     }
 
     fn instant(&self, text: &str) -> Result<SimTime, Refusal> {
+        self.instant_field("to", text)
+    }
+
+    fn instant_field(&self, field: &str, text: &str) -> Result<SimTime, Refusal> {
         let at: jiff::Timestamp = text.parse().map_err(|_| {
-            Refusal::bad(
-                "to",
-                format!(
-                    "`{}` is not an instant: write it like 2026-03-07T06:00:00+01:00",
-                    text.chars().take(40).collect::<String>()
-                ),
-            )
+            let shown: String = text.chars().take(40).collect();
+            Refusal::bad(field, format!("`{shown}` is not an instant: write it like 2026-03-07T06:00:00+01:00"))
         })?;
         let ms = at.as_millisecond() - self.session.scenario().epoch.as_millisecond();
-        pocnet_node::constraint::instant_ms("skip target", ms).map_err(|e| Refusal::bad("to", e.0))?;
+        pocnet_node::constraint::instant_ms(field, ms).map_err(|e| Refusal::bad(field, e.0))?;
         Ok(SimTime(ms))
     }
 
@@ -442,6 +460,21 @@ pub fn replay(scenario: Scenario, saved: &Saved) -> Result<Session, String> {
                 let person = body["to"].as_str() == Some("person");
                 session.hand_over(&country(), person, at).map_err(|e| broken(e.to_string()))?;
             }
+            Some("inject") => {
+                let inject = &body["inject"];
+                let id = inject["id"].as_str().unwrap_or_default();
+                let action = match inject["action"].as_str() {
+                    Some("fire") => InjectAction::Fire,
+                    Some("hold") => InjectAction::Hold,
+                    Some("skip") => InjectAction::Skip,
+                    _ => {
+                        let text = inject["at"].as_str().unwrap_or_default();
+                        let at: jiff::Timestamp = text.parse().map_err(|_| broken(format!("`{text}` is not an instant")))?;
+                        InjectAction::Retime(SimTime(at.as_millisecond() - session.scenario().epoch.as_millisecond()))
+                    }
+                };
+                session.inject_action(id, action, at).map_err(|e| broken(e.to_string()))?;
+            }
             // The clock paces the exercise; its instants are in each action.
             Some("clock") => {
                 session.advance_to(at).map_err(|e| broken(e.to_string()))?;
@@ -453,6 +486,17 @@ pub fn replay(scenario: Scenario, saved: &Saved) -> Result<Session, String> {
         session.advance_to(SimTime(mark.sim_ms)).map_err(|e| e.to_string())?;
     }
     Ok(session)
+}
+
+/// `fire`, `hold`, `skip`, or `retime` with its instant.
+fn inject_action(action: Option<&str>, at: Option<&str>, live: &Live) -> Result<InjectAction, Refusal> {
+    Ok(match action {
+        Some("fire") => InjectAction::Fire,
+        Some("hold") => InjectAction::Hold,
+        Some("skip") => InjectAction::Skip,
+        Some("retime") => InjectAction::Retime(live.instant_field("at", at.unwrap_or_default())?),
+        _ => return Err(Refusal::bad("action", "expected fire, hold, skip or retime")),
+    })
 }
 
 /// Compares tokens in time independent of where they first differ.

@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod command;
 pub mod forms;
+pub mod injects;
 pub mod journal;
 pub mod live;
 pub mod server;

@@ -94,6 +94,7 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/api/state", get(state))
         .route("/api/clock", post(clock))
         .route("/api/seats", post(seats))
+        .route("/api/injects", post(injects))
         .route("/api/cases", get(cases))
         .route("/api/seats/{country}/inbox", get(inbox))
         .route("/api/seats/{country}/actions", post(act))
@@ -246,6 +247,20 @@ async fn seats(
             value["url"] = Value::String(format!("{base_url}/seat/{country}?token={token}"));
         }
         Ok(value)
+    })
+}
+
+async fn injects(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
+        if *who != Who::Director {
+            return Err(forbidden("only the director fires, holds, skips or re-times injects".to_owned()));
+        }
+        live.inject_action(wall_ms, body)
     })
 }
 

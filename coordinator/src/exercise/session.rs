@@ -7,6 +7,7 @@
 //! actions replayed give the same log, byte for byte.
 
 use super::forms::{Action, FieldError, FilledForm, StepKind};
+use super::injects::{InjectAction, Injects};
 use crate::engine::{EngineError, two_earliest};
 use crate::scenario::Scenario;
 use pocnet_node::contact_point::{Slips, Timer};
@@ -106,6 +107,7 @@ pub struct Session {
     tasks: Vec<Task>,
     forms: Vec<SentForm>,
     notes: Vec<Note>,
+    injects: Injects,
 }
 
 impl Session {
@@ -113,6 +115,8 @@ impl Session {
     pub fn new(scenario: Scenario, seed: u64, people: &BTreeSet<CountryCode>) -> Result<Session, ActionError> {
         let nodes: Vec<NodeRuntime> = scenario.node_configs(seed, 0).into_iter().map(NodeRuntime::new).collect();
         let index = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
+        let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
+        let injects = Injects::new(scenario.msel.clone(), start);
         let mut session = Session {
             scenario,
             nodes,
@@ -122,6 +126,7 @@ impl Session {
             tasks: Vec::new(),
             forms: Vec::new(),
             notes: Vec::new(),
+            injects,
         };
         for country in people {
             session.hand_over(country, true, SimTime::ZERO)?;
@@ -149,6 +154,10 @@ impl Session {
         &self.notes
     }
 
+    pub fn injects(&self) -> &Injects {
+        &self.injects
+    }
+
     /// The log so far, in the order `pocnet run` writes it.
     pub fn log(&self) -> Vec<Event> {
         let mut log = self.log.clone();
@@ -165,9 +174,10 @@ impl Session {
         self.index.keys().filter(|c| self.is_person(c)).cloned().collect()
     }
 
-    /// When anything is next due, `None` once every trace has settled.
+    /// When anything is next due (a node's input, an inject, an
+    /// expectation's limit), `None` once everything has settled.
     pub fn next_event(&self) -> Option<SimTime> {
-        self.nodes.iter().filter_map(NodeRuntime::next_event_time).min()
+        self.nodes.iter().filter_map(NodeRuntime::next_event_time).chain(self.injects.next_due()).min()
     }
 
     /// Runs everything due before `until`; returns whether anything happened.
@@ -202,6 +212,8 @@ impl Session {
                 self.nodes[to].deliver(envelope)?;
             }
         }
+        // Injects reach people only: they change no node, so they run after.
+        changed |= self.injects.run_until(until);
         self.now = self.now.max(until);
         Ok(changed)
     }
@@ -209,7 +221,7 @@ impl Session {
     /// Runs ahead to `to` at full speed, stopping early, just after the
     /// instant a person's desk receives something; returns where it stopped.
     pub fn skip_to(&mut self, to: SimTime) -> Result<SimTime, EngineError> {
-        let waiting = |s: &Session| s.tasks.len();
+        let waiting = |s: &Session| s.tasks.len() + s.injects.sent();
         let before = waiting(self);
         while let Some(next) = self.next_event() {
             if next >= to {
@@ -258,6 +270,7 @@ impl Session {
                 let step = self.step_as_filled(&waiting.step.clone(), &form);
                 self.advance_to(at)?;
                 self.nodes[node].act(at, step)?;
+                self.injects.observe(country, peer(&waiting.step), &form, task, at);
                 let task_ref = &mut self.tasks[task as usize];
                 task_ref.state = TaskState::Done { at_ms: at.ms() };
                 task_ref.read = true;
@@ -265,6 +278,13 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// The director's action on an inject, at `at`.
+    pub fn inject_action(&mut self, id: &str, action: InjectAction, at: SimTime) -> Result<(), ActionError> {
+        self.check_present(at)?;
+        self.advance_to(at)?;
+        self.injects.act(id, action, at).map_err(|message| ActionError::Field(FieldError::new("id", message)))
     }
 
     /// Hands a desk to a person (`true`) or to a bot, at `at`, keeping every
@@ -368,5 +388,17 @@ impl Session {
         let cgn = self.scenario.cgn_carriers.contains(carrier);
         let defect = !form.has("ip") || instant.is_none() || (cgn && !form.has("port"));
         Slips { timestamp_error, defect }
+    }
+}
+
+/// The country a step's form goes to, where the step names one.
+fn peer(step: &Timer) -> Option<&CountryCode> {
+    match step {
+        Timer::SendRequest { next, .. } => Some(&next.country),
+        Timer::SendConfirmation { to, .. }
+        | Timer::SendProductionRequest { to, .. }
+        | Timer::Clarify { to, .. }
+        | Timer::RenewHold { to, .. } => Some(to),
+        _ => None,
     }
 }

@@ -6,7 +6,9 @@
 
 use super::forms::StepKind;
 use super::live::{Live, Who, instant_text};
+use super::injects::{InjectState, Injects};
 use super::session::{Task, TaskState};
+use crate::scenario::msel::Recipient;
 use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::report::{self, local_time};
 use crate::scenario::Scenario;
@@ -115,7 +117,39 @@ pub fn inbox(live: &Live, country: &CountryCode) -> Value {
             })
         })
         .collect();
-    json!({ "country": country.as_str(), "tasks": tasks, "messages": messages, "cases": cases, "directory": directory, "notes": notes(live, Some(country)) })
+    // Injects that reached this seat: what a player sees, never the
+    // expectations they create (those are the controllers').
+    let injects = session.injects();
+    let received: Vec<Value> = injects
+        .runs()
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(i, _)| injects.reaches(*i, country))
+        .filter_map(|(i, run)| match run.state {
+            InjectState::Sent { at_ms } => Some((i, at_ms)),
+            _ => None,
+        })
+        .map(|(i, at_ms)| {
+            let inject = injects.inject(i);
+            json!({
+                "local": local_time(scenario, country, SimTime(at_ms)),
+                "from": inject.from,
+                "channel": inject.channel,
+                "text": inject.text,
+                "attachments": inject.attachments.iter().map(|a| json!({ "name": a.name, "text": a.text })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "country": country.as_str(),
+        "injects": received,
+        "tasks": tasks,
+        "messages": messages,
+        "cases": cases,
+        "directory": directory,
+        "notes": notes(live, Some(country)),
+    })
 }
 
 /// Every case along its chain: where it stands, whose move, the deadlines.
@@ -159,7 +193,64 @@ pub fn cases(live: &Live) -> Value {
             })
         })
         .collect();
-    json!({ "cases": list, "tasks": session.tasks().iter().map(|t| task(scenario, t)).collect::<Vec<_>>(), "notes": notes(live, None) })
+    json!({
+        "cases": list,
+        "tasks": session.tasks().iter().map(|t| task(scenario, t)).collect::<Vec<_>>(),
+        "notes": notes(live, None),
+        "msel": msel(scenario, session.injects()),
+    })
+}
+
+/// The MSEL as it stands, for the director: each inject's state and due
+/// instant, and its expectations met, open or missed.
+fn msel(scenario: &Scenario, injects: &Injects) -> Value {
+    let list: Vec<Value> = injects
+        .runs()
+        .iter()
+        .enumerate()
+        .map(|(i, run)| {
+            let inject = injects.inject(i);
+            let expectations: Vec<Value> = injects
+                .expectations()
+                .iter()
+                .filter(|e| e.inject == inject.id)
+                .map(|e| {
+                    let definition = &inject.expect[e.index];
+                    let status = match (&e.met, e.missed) {
+                        (Some(met), _) if met.at_ms - e.created_ms <= definition.goal_ms => "met by the goal",
+                        (Some(_), _) => "met by the limit",
+                        (None, true) => "missed",
+                        (None, false) => "open",
+                    };
+                    json!({
+                        "what": format!("{} {}", e.by.as_ref().map_or("anyone", |c| c.as_str()), definition.form.label().to_lowercase()),
+                        "status": status,
+                        "limit": instant_text(scenario, SimTime(e.created_ms + definition.limit_ms)),
+                    })
+                })
+                .collect();
+            json!({
+                "id": run.id,
+                "to": match &inject.to { Recipient::Seat(c) => c.to_string(), Recipient::All => "all".to_owned(), Recipient::Director => "director".to_owned() },
+                "from": inject.from,
+                "text": inject.text,
+                "due": run.due_ms.map(|ms| instant_text(scenario, SimTime(ms))),
+                "state": match run.state {
+                    InjectState::Pending => "pending",
+                    InjectState::Held => "held",
+                    InjectState::Skipped => "skipped",
+                    InjectState::Sent { .. } => "sent",
+                },
+                "sent": match run.state {
+                    InjectState::Sent { at_ms } => Some(instant_text(scenario, SimTime(at_ms))),
+                    _ => None,
+                },
+                "standby": run.due_ms.is_none(),
+                "expectations": expectations,
+            })
+        })
+        .collect();
+    Value::Array(list)
 }
 
 fn notes(live: &Live, country: Option<&CountryCode>) -> Value {

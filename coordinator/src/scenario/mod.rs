@@ -10,6 +10,7 @@ mod diagnostic;
 mod directory;
 mod duration;
 pub mod exercise;
+pub mod msel;
 mod generator;
 pub mod raw;
 mod reader;
@@ -97,6 +98,8 @@ pub struct Scenario {
     pub coordination: Option<Coordination>,
     /// How it is played as an exercise, when it says (`[exercise]`).
     pub exercise: Option<exercise::ExercisePlan>,
+    /// The exercise's objectives and injects (`[[objectives]]`, `[[injects]]`).
+    pub msel: msel::Msel,
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
@@ -447,6 +450,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
 
     let references = References { countries: &country_codes, carriers: &carrier_ids, epoch };
     let exercise = exercise::exercise(problems, &references, raw.exercise);
+    let start = exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
+    let msel = msel::msel(problems, &references, start, raw.objectives, raw.injects);
     let mut incidents = Vec::new();
     let mut seen = BTreeSet::new();
     for (source, incident) in raw.incidents {
@@ -519,6 +524,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         voluntary_carriers,
         networks,
         exercise,
+        msel,
         ip_assignment_is_traffic,
         coordination,
         epoc,

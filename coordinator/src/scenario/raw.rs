@@ -27,15 +27,19 @@ pub struct RawScenario {
     pub instruments: Option<(usize, RawInstruments)>,
     pub coordination: Option<(usize, RawCoordination)>,
     pub exercise: Option<(usize, RawExercise)>,
+    pub objectives: Vec<(usize, RawObjective)>,
+    pub injects: Vec<(usize, RawInject)>,
     pub faults: Vec<(usize, RawFault)>,
     pub broken_countries: std::collections::BTreeSet<String>,
     pub broken_carriers: std::collections::BTreeSet<String>,
 }
 
 /// The top-level keys a scenario file may have.
-pub const TOP_LEVEL_KEYS: [&str; 12] = [
+pub const TOP_LEVEL_KEYS: [&str; 14] = [
     "scenario",
     "exercise",
+    "objectives",
+    "injects",
     "network",
     "channels",
     "instruments",
@@ -229,6 +233,62 @@ pub struct RawExercise {
     /// What each seat reads before play, by country code.
     #[serde(default)]
     pub briefings: BTreeMap<Spanned<String>, String>,
+}
+
+/// An exercise objective the expectations serve.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObjective {
+    pub id: Spanned<String>,
+    pub text: String,
+}
+
+/// One entry of the master scenario events list: a message to a seat, at a
+/// time, that may create expectations.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInject {
+    pub id: Spanned<String>,
+    /// An instant, `T+2h30m` from the exercise start, or `OTHER+1h` from another
+    /// inject; absent: a standby or contingency inject.
+    pub at: Option<Spanned<String>>,
+    /// A seat's country code, `all` or `director`.
+    pub to: Spanned<String>,
+    /// Who it comes from: a persona ("Hospital CISO", "NL point of contact").
+    pub from: Option<String>,
+    pub channel: Option<String>,
+    pub text: String,
+    #[serde(default)]
+    pub attachments: Vec<RawAttachment>,
+    #[serde(default)]
+    pub expect: Vec<RawExpectation>,
+    /// The contingency inject fired when an expectation of this one is missed.
+    pub on_missed: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAttachment {
+    pub name: String,
+    pub text: String,
+}
+
+/// What a seat is expected to do once an inject reaches it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpectation {
+    /// The form: send_request, acknowledge, production_request, ...
+    pub form: Spanned<String>,
+    /// The country expected to act; absent: the inject's recipient.
+    pub by: Option<Spanned<String>>,
+    /// The country the form is addressed to (its request's peer).
+    pub to: Option<Spanned<String>>,
+    /// Fields the form must carry, exactly.
+    #[serde(default)]
+    pub fields: Vec<Spanned<String>>,
+    pub goal: Spanned<DurationMs>,
+    pub limit: Spanned<DurationMs>,
+    pub objective: Option<Spanned<String>>,
 }
 
 /// From `from` on, the clock runs at `speed`.

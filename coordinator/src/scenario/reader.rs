@@ -89,6 +89,20 @@ impl<'p> Reader<'p> {
                         self.raw.exercise = Some((source, exercise));
                     }
                 }
+                ("objectives", true) => {
+                    for objective in self.array(value, "objectives") {
+                        if let Some(objective) = self.section(objective) {
+                            self.raw.objectives.push((source, objective));
+                        }
+                    }
+                }
+                ("injects", true) => {
+                    for inject in self.array(value, "injects") {
+                        if let Some(inject) = self.section(inject) {
+                            self.raw.injects.push((source, inject));
+                        }
+                    }
+                }
                 ("faults", true) => {
                     for fault in self.array(value, "faults") {
                         if let Some(fault) = self.section(fault) {
@@ -97,7 +111,8 @@ impl<'p> Reader<'p> {
                     }
                 }
                 (
-                    "scenario" | "network" | "channels" | "instruments" | "coordination" | "exercise" | "faults",
+                    "scenario" | "network" | "channels" | "instruments" | "coordination" | "exercise" | "objectives"
+                    | "injects" | "faults",
                     false,
                 ) => self.problems.push(
                     key.span(),

@@ -149,6 +149,9 @@ function showInbox(inbox) {
     return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
   }) : [el("p", { class: "muted" }, "No case yet.")]));
+  document.getElementById("injects").replaceChildren(...(inbox.injects.length ? inbox.injects.map((m) => el("div", { class: "task" },
+    el("div", {}, (m.from || "message") + (m.channel ? " · " + m.channel : "")), el("div", { class: "muted" }, m.local), el("p", {}, m.text),
+    ...m.attachments.map((a) => el("details", {}, el("summary", {}, a.name), el("pre", {}, a.text))))) : [el("p", { class: "muted" }, "No message.")]));
   document.getElementById("messages").replaceChildren(...inbox.messages.map((m) => el("li", {}, el("span", { class: "muted" }, m.local + " · " + m.incident + " hop " + m.hop + ": "), m.text)));
   tableRows(document.getElementById("directory"), inbox.directory.map((d) => [d.country + " " + d.name + (d.member ? "" : " (not a member: MLA)") + (d.may_be_stale ? " ⚠ listed contact may be out of date" : ""), d.hours, (d.languages || []).join(", ")]));
   document.getElementById("notes").replaceChildren(...inbox.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " "), n.text)));
@@ -175,6 +178,13 @@ function showDirector(state, cases) {
     return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by + " · " + c.reason)),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "whose move"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
   }));
+  document.getElementById("msel").replaceChildren(...cases.msel.map((i) => el("tr", {},
+    el("td", {}, i.id), el("td", {}, i.to), el("td", {}, i.due || (i.standby ? "standby" : "")), el("td", {}, i.state + (i.sent ? " " + i.sent : "")),
+    el("td", {}, ...i.expectations.map((e) => el("div", { class: e.status === "missed" ? "urgent-text" : "" }, e.what + ": " + e.status))),
+    el("td", {}, ...(i.state === "sent" || i.state === "skipped" ? [] : [
+      el("button", { class: "secondary", "data-fire": i.id, onclick: () => injectAction({ id: i.id, action: "fire" }) }, "Fire now"),
+      el("button", { class: "secondary", onclick: () => injectAction({ id: i.id, action: i.state === "held" ? "retime" : "hold", ...(i.state === "held" ? { at: lastState.sim_time } : {}) }) }, i.state === "held" ? "Release" : "Hold"),
+      el("button", { class: "secondary", onclick: () => injectAction({ id: i.id, action: "skip" }) }, "Skip")])))));
   const waiting = cases.tasks.filter((t) => t.state.state === "waiting");
   document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + " hop " + t.hop, el("div", { class: "muted" }, "since " + t.local + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
   document.getElementById("notes").replaceChildren(...cases.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " " + n.country + ": "), n.text)));
@@ -189,6 +199,15 @@ async function clockAction(body) {
   } catch (e) {
     out.textContent = e.message;
     out.className = "error";
+  }
+  refresh();
+}
+
+async function injectAction(body) {
+  try {
+    await api("/api/injects", body);
+  } catch (e) {
+    document.getElementById("clock-result").textContent = e.message;
   }
   refresh();
 }
