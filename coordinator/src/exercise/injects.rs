@@ -16,7 +16,9 @@ pub enum InjectState {
     /// The director holds it: it waits however due it is.
     Held,
     Skipped,
-    Sent { at_ms: i64 },
+    Sent {
+        at_ms: i64,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +64,17 @@ pub struct Injects {
     msel: Msel,
     runs: Vec<InjectRun>,
     expectations: Vec<ExpectationRun>,
+    /// Forms sent before any expectation asked for them: a desk that acted
+    /// before being prompted meets the expectation as it opens.
+    unmatched: Vec<Observed>,
+}
+
+#[derive(Debug, Clone)]
+struct Observed {
+    country: CountryCode,
+    peer: Option<CountryCode>,
+    form: FilledForm,
+    task: u64,
 }
 
 impl Injects {
@@ -72,7 +85,7 @@ impl Injects {
             .iter()
             .map(|i| InjectRun { id: i.id.clone(), due_ms: due[&i.id].map(SimTime::ms), state: InjectState::Pending })
             .collect();
-        Injects { msel, runs, expectations: Vec::new() }
+        Injects { msel, runs, expectations: Vec::new(), unmatched: Vec::new() }
     }
 
     pub fn msel(&self) -> &Msel {
@@ -151,13 +164,26 @@ impl Injects {
     /// timed after it get their instant.
     fn send(&mut self, index: usize, at: SimTime) {
         self.runs[index].state = InjectState::Sent { at_ms: at.ms() };
-        let inject = &self.msel.injects[index];
+        let inject = self.msel.injects[index].clone();
         for (n, expectation) in inject.expect.iter().enumerate() {
             let by = expectation.by.clone().or(match &inject.to {
                 Recipient::Seat(country) => Some(country.clone()),
                 Recipient::All | Recipient::Director => None,
             });
-            self.expectations.push(ExpectationRun { inject: inject.id.clone(), index: n, created_ms: at.ms(), by, met: None, missed: false });
+            self.expectations.push(ExpectationRun {
+                inject: inject.id.clone(),
+                index: n,
+                created_ms: at.ms(),
+                by,
+                met: None,
+                missed: false,
+            });
+            // Already done: met as it opens.
+            let position = self.expectations.len() - 1;
+            if let Some(found) = self.unmatched.iter().position(|o| self.answers(position, o)) {
+                let observed = self.unmatched.remove(found);
+                self.meet(position, &observed, at);
+            }
         }
         let id = inject.id.clone();
         for (run, other) in self.runs.iter_mut().zip(&self.msel.injects) {
@@ -183,29 +209,47 @@ impl Injects {
     }
 
     /// A form sent by `country` at `at` (for task `task`, to `peer`): the
-    /// first open expectation it answers is met.
-    pub fn observe(&mut self, country: &CountryCode, peer: Option<&CountryCode>, form: &FilledForm, task: u64, at: SimTime) {
-        let position = self.expectations.iter().position(|e| {
-            let definition = self.definition(e);
-            e.met.is_none()
-                && !e.missed
-                && e.by.as_ref().is_none_or(|by| by == country)
-                && (definition.form == form.kind
-                    || definition.form == StepKind::SendRequest && form.kind == StepKind::EmergencyDisclosure)
-                && definition.to.as_ref().is_none_or(|to| Some(to) == peer)
-        });
-        let Some(position) = position else { return };
-        let definition = self.definition(&self.expectations[position]);
+    /// first open expectation it answers is met; if none, it is kept for
+    /// one that opens later.
+    pub fn observe(
+        &mut self,
+        country: &CountryCode,
+        peer: Option<&CountryCode>,
+        form: &FilledForm,
+        task: u64,
+        at: SimTime,
+    ) {
+        let observed = Observed { country: country.clone(), peer: peer.cloned(), form: form.clone(), task };
+        match (0..self.expectations.len()).find(|&i| self.answers(i, &observed)) {
+            Some(position) => self.meet(position, &observed, at),
+            None => self.unmatched.push(observed),
+        }
+    }
+
+    /// Whether expectation `index`, still open, asks for this form.
+    fn answers(&self, index: usize, observed: &Observed) -> bool {
+        let e = &self.expectations[index];
+        let definition = self.definition(e);
+        e.met.is_none()
+            && !e.missed
+            && e.by.as_ref().is_none_or(|by| by == &observed.country)
+            && (definition.form == observed.form.kind
+                || definition.form == StepKind::SendRequest && observed.form.kind == StepKind::EmergencyDisclosure)
+            && definition.to.as_ref().is_none_or(|to| Some(to) == observed.peer.as_ref())
+    }
+
+    fn meet(&mut self, index: usize, observed: &Observed, at: SimTime) {
+        let definition = self.definition(&self.expectations[index]);
         let mut missing: Vec<String> = Vec::new();
         for field in &definition.fields {
-            match form.instant(field) {
+            match observed.form.instant(field) {
                 Some(instant) if instant.at_ms.is_none() => missing.push(format!("{field} (no UTC offset)")),
                 Some(_) => {}
-                None if !form.has(field) => missing.push((*field).to_owned()),
+                None if !observed.form.has(field) => missing.push((*field).to_owned()),
                 None => {}
             }
         }
-        self.expectations[position].met = Some(Met { at_ms: at.ms(), task, missing });
+        self.expectations[index].met = Some(Met { at_ms: at.ms(), task: observed.task, missing });
     }
 
     /// The director's action on an inject, at `now`.

@@ -315,8 +315,13 @@ impl Live {
         if let Some(extra) = object.keys().find(|k| !["id", "action", "at"].contains(&k.as_str())) {
             return Err(Refusal::bad(extra.clone(), "unknown: give id, action and, to re-time, at"));
         }
-        let id = object.get("id").and_then(Value::as_str).ok_or_else(|| Refusal::bad("id", "expected the inject's id"))?;
-        let action = inject_action(object.get("action").and_then(Value::as_str), object.get("at").and_then(Value::as_str), self)?;
+        let id =
+            object.get("id").and_then(Value::as_str).ok_or_else(|| Refusal::bad("id", "expected the inject's id"))?;
+        let action = inject_action(
+            object.get("action").and_then(Value::as_str),
+            object.get("at").and_then(Value::as_str),
+            self,
+        )?;
         self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
         let at = self.clock.now(wall_ms).max(self.session.now());
         self.session.inject_action(id, action, at)?;
@@ -469,7 +474,8 @@ pub fn replay(scenario: Scenario, saved: &Saved) -> Result<Session, String> {
                     Some("skip") => InjectAction::Skip,
                     _ => {
                         let text = inject["at"].as_str().unwrap_or_default();
-                        let at: jiff::Timestamp = text.parse().map_err(|_| broken(format!("`{text}` is not an instant")))?;
+                        let at: jiff::Timestamp =
+                            text.parse().map_err(|_| broken(format!("`{text}` is not an instant")))?;
                         InjectAction::Retime(SimTime(at.as_millisecond() - session.scenario().epoch.as_millisecond()))
                     }
                 };

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod injects;
 pub mod journal;
 pub mod live;
+pub mod score;
 pub mod server;
 pub mod session;
 pub mod views;

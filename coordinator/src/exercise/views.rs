@@ -5,13 +5,13 @@
 //! log is a few thousand events at most.
 
 use super::forms::StepKind;
-use super::live::{Live, Who, instant_text};
 use super::injects::{InjectState, Injects};
+use super::live::{Live, Who, instant_text};
 use super::session::{Task, TaskState};
-use crate::scenario::msel::Recipient;
 use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::report::{self, local_time};
 use crate::scenario::Scenario;
+use crate::scenario::msel::Recipient;
 use pocnet_node::contact_point::Timer;
 use pocnet_node::{CountryCode, SimTime};
 use serde_json::{Value, json};
@@ -197,13 +197,13 @@ pub fn cases(live: &Live) -> Value {
         "cases": list,
         "tasks": session.tasks().iter().map(|t| task(scenario, t)).collect::<Vec<_>>(),
         "notes": notes(live, None),
-        "msel": msel(scenario, session.injects()),
+        "msel": msel(scenario, session.injects(), &session.people()),
     })
 }
 
 /// The MSEL as it stands, for the director: each inject's state and due
 /// instant, and its expectations met, open or missed.
-fn msel(scenario: &Scenario, injects: &Injects) -> Value {
+fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Value {
     let list: Vec<Value> = injects
         .runs()
         .iter()
@@ -216,7 +216,9 @@ fn msel(scenario: &Scenario, injects: &Injects) -> Value {
                 .filter(|e| e.inject == inject.id)
                 .map(|e| {
                     let definition = &inject.expect[e.index];
+                    let played = e.by.as_ref().is_some_and(|by| people.contains(by));
                     let status = match (&e.met, e.missed) {
+                        _ if !played => "not rated: a bot plays that desk",
                         (Some(met), _) if met.at_ms - e.created_ms <= definition.goal_ms => "met by the goal",
                         (Some(_), _) => "met by the limit",
                         (None, true) => "missed",

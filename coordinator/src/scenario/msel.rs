@@ -23,7 +23,10 @@ pub struct Objective {
 pub enum When {
     At(SimTime),
     /// This long after another inject is sent.
-    After { inject: String, offset_ms: i64 },
+    After {
+        inject: String,
+        offset_ms: i64,
+    },
     /// Fired by the director, or by a missed expectation (`on_missed`).
     Standby,
 }
@@ -92,7 +95,9 @@ impl Msel {
             for inject in &self.injects {
                 let at = match &inject.when {
                     When::At(at) => Some(*at),
-                    When::After { inject: base, offset_ms } => due.get(base).copied().flatten().map(|t| t.plus_ms(*offset_ms)),
+                    When::After { inject: base, offset_ms } => {
+                        due.get(base).copied().flatten().map(|t| t.plus_ms(*offset_ms))
+                    }
                     When::Standby => None,
                 };
                 due.insert(inject.id.clone(), at.map(|t| t.max(start)));
@@ -113,7 +118,11 @@ pub(super) fn msel(
     for (source, objective) in raw_objectives {
         problems.switch(source);
         if objectives.iter().any(|o: &Objective| &o.id == objective.id.get_ref()) {
-            problems.push(span(&objective.id), format!("objective `{}` is defined twice", objective.id.get_ref()), None);
+            problems.push(
+                span(&objective.id),
+                format!("objective `{}` is defined twice", objective.id.get_ref()),
+                None,
+            );
         }
         objectives.push(Objective { id: objective.id.into_inner(), text: objective.text });
     }
@@ -126,7 +135,11 @@ pub(super) fn msel(
         problems.switch(*source);
         let id = raw.id.get_ref().clone();
         if !seen.insert(id.clone()) {
-            problems.push(span(&raw.id), format!("inject `{id}` is defined twice"), Some("give each inject its own id".to_owned()));
+            problems.push(
+                span(&raw.id),
+                format!("inject `{id}` is defined twice"),
+                Some("give each inject its own id".to_owned()),
+            );
         }
         let when = match &raw.at {
             None => When::Standby,
@@ -147,7 +160,11 @@ pub(super) fn msel(
         }
         for text in std::iter::once(&raw.text).chain(raw.attachments.iter().map(|a| &a.text)) {
             if text.chars().count() > MAX_TEXT {
-                problems.push(span(&raw.id), format!("inject `{id}` carries a text longer than {MAX_TEXT} characters"), None);
+                problems.push(
+                    span(&raw.id),
+                    format!("inject `{id}` carries a text longer than {MAX_TEXT} characters"),
+                    None,
+                );
             }
         }
         let expect = raw.expect.iter().map(|e| expectation(problems, references, e, &objective_ids)).collect();
@@ -158,7 +175,11 @@ pub(super) fn msel(
             from: raw.from.clone().unwrap_or_default(),
             channel: raw.channel.clone().unwrap_or_default(),
             text: raw.text.clone(),
-            attachments: raw.attachments.iter().map(|a| Attachment { name: a.name.clone(), text: a.text.clone() }).collect(),
+            attachments: raw
+                .attachments
+                .iter()
+                .map(|a| Attachment { name: a.name.clone(), text: a.text.clone() })
+                .collect(),
             expect,
             on_missed: raw.on_missed.as_ref().map(|m| m.get_ref().clone()),
         });
@@ -224,7 +245,12 @@ fn expectation(
             None => {
                 problems.push(
                     span(f),
-                    format!("`{}` is not a field of the `{}` form; its fields are {}", f.get_ref(), form.name(), known.join(", ")),
+                    format!(
+                        "`{}` is not a field of the `{}` form; its fields are {}",
+                        f.get_ref(),
+                        form.name(),
+                        known.join(", ")
+                    ),
                     None,
                 );
                 None
@@ -232,7 +258,11 @@ fn expectation(
         })
         .collect();
     if raw.goal.get_ref().0 > raw.limit.get_ref().0 {
-        problems.push(span(&raw.goal), "the goal is later than the limit".to_owned(), Some("a goal is met by the limit at the latest".to_owned()));
+        problems.push(
+            span(&raw.goal),
+            "the goal is later than the limit".to_owned(),
+            Some("a goal is met by the limit at the latest".to_owned()),
+        );
     }
     if let Some(objective) = &raw.objective
         && !objectives.contains(&objective.get_ref().as_str())

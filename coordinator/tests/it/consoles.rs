@@ -179,16 +179,28 @@ fn a_director_and_a_trainee_play_in_the_browser() {
         "document.getElementById('state').textContent.startsWith('running')",
         "the clock running",
     );
-    browser.act(
-        &director,
-        "document.getElementById('skip-to').value = '2026-11-28T12:00:00Z'; document.getElementById('skip').click(); \
-         return true;",
-        "the skip button",
-    );
+    // Each skip stops early when a seat receives something (a message, a
+    // step): the director skips until the German bot's request reaches NL.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while browser.try_eval(&seat, "Boolean(document.querySelector('[data-open=acknowledge]'))") != Ok(json!(true)) {
+        assert!(Instant::now() < deadline, "the request never reached the trainee");
+        browser.act(
+            &director,
+            "document.getElementById('skip-to').value = '2026-11-28T12:00:00Z'; document.getElementById('skip').click(); \
+             return true;",
+            "the skip button",
+        );
+        browser.wait_for(
+            &director,
+            "document.getElementById('clock-result').textContent.includes('Stopped early')",
+            "the skip stopping for the seat",
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
     browser.wait_for(
-        &director,
-        "document.getElementById('clock-result').textContent.includes('Stopped early')",
-        "the skip stopping for the seat",
+        &seat,
+        "document.getElementById('injects').textContent.includes('Communications check')",
+        "the comcheck message",
     );
 
     // The request reaches the trainee: acknowledge it through its form.

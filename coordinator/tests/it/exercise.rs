@@ -274,17 +274,19 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(field(post("/api/clock", &director, "{not json")), (400, "body".to_owned()));
     assert_eq!(field(post("/api/clock", &director, r#"{"action":"fly"}"#)), (400, "action".to_owned()));
 
-    // Skip ahead: the bots play on until a seat receives something.
-    let (status, skip) = post("/api/clock", &director, r#"{"action":"skip","to":"2026-11-29T00:00:00Z"}"#);
-    assert_eq!((status, skip["stopped_early"].as_bool()), (200, Some(true)), "{skip}");
-    let (_, inbox) = get("/api/seats/DE/inbox", Some(&de));
-    let task = inbox["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["kind"] == "send_request")
-        .expect("a request to send")
-        .clone();
+    // Skip ahead: the bots play on until a seat receives something (an
+    // inject, a step), as often as it takes for Germany's first request.
+    let mut task = None;
+    for _ in 0..20 {
+        let (status, skip) = post("/api/clock", &director, r#"{"action":"skip","to":"2026-11-29T00:00:00Z"}"#);
+        assert_eq!((status, skip["stopped_early"].as_bool()), (200, Some(true)), "{skip}");
+        let (_, inbox) = get("/api/seats/DE/inbox", Some(&de));
+        task = inbox["tasks"].as_array().unwrap().iter().find(|t| t["kind"] == "send_request").cloned();
+        if task.is_some() {
+            break;
+        }
+    }
+    let task = task.expect("a request to send");
     let id = task["id"].as_u64().unwrap();
     let action = |fields: &str| format!(r#"{{"kind":"send_request","task":{id},"fields":{fields}}}"#);
     assert_eq!(
@@ -486,4 +488,110 @@ fn two_trainees_play_hospital_ransomware_to_the_first_production_request() {
         ),
         "{first_production:?}"
     );
+}
+
+/// Plays hospital-ransomware with DE and NL played by scripted trainees who
+/// answer each step `delay` after it reaches them, with complete forms;
+/// returns the session at day 70.
+fn scripted_trainees(delay_ms: i64) -> Session {
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let plan = scenario.exercise.clone().unwrap();
+    let mut session = Session::new(scenario.clone(), scenario.seed, &plan.seats.iter().cloned().collect()).unwrap();
+    session.advance_to(plan.start).unwrap();
+    let end = SimTime(plan.start.ms() + 70 * pocnet_node::time::DAY_MS);
+    loop {
+        let waiting: Vec<_> = session
+            .tasks()
+            .iter()
+            .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
+            .cloned()
+            .collect();
+        let next_step = waiting.iter().map(|t| t.since.plus_ms(delay_ms).max(session.now())).min();
+        let next_event = session.next_event();
+        match (next_step, next_event) {
+            (Some(step), next) if next.is_none_or(|n| step <= n) => {
+                let task =
+                    waiting.iter().find(|t| t.since.plus_ms(delay_ms).max(session.now()) == step).unwrap().clone();
+                session.advance_to(step).unwrap();
+                let (incident, _) = task.step.case();
+                let fields = match task.kind {
+                    StepKind::SendRequest => good_request(&scenario, incident.as_str()),
+                    StepKind::ProductionRequest => json!({ "channel": "mla" }),
+                    StepKind::Disclose => json!({ "legal_basis": "Art. 30" }),
+                    _ => json!({ "reference": "EX-1" }),
+                };
+                let action =
+                    Action::from_json(&json!({ "kind": task.kind.name(), "task": task.id, "fields": fields })).unwrap();
+                session.act(&task.country, action, step).unwrap();
+            }
+            (_, Some(next)) if next < end => {
+                session.advance_to(next.plus_ms(1)).unwrap();
+            }
+            _ => break,
+        }
+    }
+    session.advance_to(end).unwrap();
+    session
+}
+
+/// A trainee who sends every expected form at once, complete, scores P on
+/// every objective they were rated on; one who takes nine hours misses the
+/// first request's limit, and its contingency fires at that very instant.
+#[test]
+fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
+    use pocnet_coordinator::exercise::injects::InjectState;
+    use pocnet_coordinator::exercise::score::{Rating, Timeliness, score};
+    let perfect = scripted_trainees(10 * pocnet_node::time::MINUTE_MS);
+    let scores = score(&perfect);
+    let rated: Vec<_> = scores.objectives.iter().filter(|o| o.rated > 0).collect();
+    assert!(rated.len() >= 3, "{:?}", scores.objectives);
+    for objective in &rated {
+        assert_eq!(objective.rating, Some(Rating::P), "{objective:?}\n{:#?}", scores.expectations);
+    }
+    assert!(scores.expectations.iter().all(|e| e.timeliness != Timeliness::Missed), "{:#?}", scores.expectations);
+
+    let late = scripted_trainees(9 * pocnet_node::time::HOUR_MS);
+    let scores = score(&late);
+    let first = scores.expectations.iter().find(|e| e.inject == "victim-report").unwrap();
+    assert_eq!((first.timeliness, first.rating), (Timeliness::Missed, Some(Rating::U)));
+    let injects = late.injects();
+    let nudge = injects.runs().iter().find(|r| r.id == "excon-nudge").unwrap();
+    let limit = first.created_ms + first.limit_ms;
+    assert_eq!(nudge.state, InjectState::Sent { at_ms: limit }, "the contingency fires at the limit");
+    let o1 = scores.objectives.iter().find(|o| o.id == "O1").unwrap();
+    assert!(o1.rating > Some(Rating::P), "{o1:?}");
+}
+
+/// An inject due while the exercise is paused, or fired by the director
+/// after a pause, is sent at its simulated instant: a pause never makes it late.
+#[test]
+fn an_inject_after_a_pause_fires_at_its_simulated_instant() {
+    use pocnet_coordinator::exercise::injects::InjectState;
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::Live;
+    let file = crate::support::scenario_path("exercises/hospital-ransomware.toml");
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::open(&dir.path().join("j")).unwrap();
+    let people = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
+    let mut live = Live::open(journal, scenario.clone(), "h.toml", &text, scenario.seed, &people, Some(60.0)).unwrap();
+    let start = scenario.exercise.as_ref().unwrap().start;
+    let due = |live: &Live, id: &str| live.session().injects().runs().iter().find(|r| r.id == id).unwrap().clone();
+    // Run two wall seconds (two simulated minutes), pause an hour of wall time, run on.
+    live.clock_action(0, &json!({"action": "resume"})).unwrap();
+    live.tick(2_000).unwrap();
+    live.clock_action(2_000, &json!({"action": "pause"})).unwrap();
+    live.tick(3_602_000).unwrap();
+    assert_eq!(due(&live, "victim-report").state, InjectState::Pending, "T+2m not reached: the pause froze it");
+    live.clock_action(3_602_000, &json!({"action": "resume"})).unwrap();
+    live.tick(3_700_000).unwrap();
+    let report = due(&live, "victim-report");
+    assert_eq!(report.state, InjectState::Sent { at_ms: start.ms() + 2 * pocnet_node::time::MINUTE_MS });
+    // The director fires a standby after a long pause: it goes at the simulated present.
+    live.clock_action(3_700_000, &json!({"action": "pause"})).unwrap();
+    let now = live.clock().now(9_000_000);
+    live.inject_action(9_000_000, &json!({"id": "media", "action": "fire"})).unwrap();
+    assert_eq!(due(&live, "media").state, InjectState::Sent { at_ms: now.ms() });
+    assert!(live.inject_action(9_000_000, &json!({"id": "media", "action": "fire"})).is_err(), "sent once");
 }

@@ -1,0 +1,161 @@
+//! Scoring, from the session alone (so from the journal): each expectation
+//! rated on timeliness and the exactness of its form, each objective rated
+//! P / S / M / U (HSEEP: performed without challenges, with some, with major
+//! challenges, unable to perform), per objective and per seat, never mixing
+//! seats.
+
+use super::forms::StepKind;
+use super::session::Session;
+use pocnet_node::{CountryCode, SimTime};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Rating {
+    P,
+    S,
+    M,
+    U,
+}
+
+impl Rating {
+    pub fn label(self) -> &'static str {
+        match self {
+            Rating::P => "performed without challenges",
+            Rating::S => "performed with some challenges",
+            Rating::M => "performed with major challenges",
+            Rating::U => "unable to be performed",
+        }
+    }
+
+    /// The middle of several ratings, the worse of two middles: one slip
+    /// among many does not sink an objective, nor does one success save it.
+    fn roll_up(ratings: &[Rating]) -> Option<Rating> {
+        let mut sorted = ratings.to_vec();
+        sorted.sort();
+        sorted.get(sorted.len() / 2).copied()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeliness {
+    MetByGoal,
+    MetByLimit,
+    Missed,
+    /// Its limit has not passed yet.
+    Open,
+    /// The desk expected to act was played by a bot.
+    NotPlayed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpectationScore {
+    pub inject: String,
+    pub objective: Option<String>,
+    pub by: Option<CountryCode>,
+    pub form: StepKind,
+    pub to: Option<CountryCode>,
+    pub created_ms: i64,
+    pub goal_ms: i64,
+    pub limit_ms: i64,
+    /// How long after the inject the form came.
+    pub after_ms: Option<i64>,
+    pub timeliness: Timeliness,
+    /// Expected fields absent or inexact.
+    pub missing: Vec<String>,
+    pub rating: Option<Rating>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ObjectiveScore {
+    pub id: String,
+    pub text: String,
+    pub rating: Option<Rating>,
+    /// The same objective rated for each seat apart.
+    pub by_seat: BTreeMap<CountryCode, Rating>,
+    pub rated: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scores {
+    pub expectations: Vec<ExpectationScore>,
+    pub objectives: Vec<ObjectiveScore>,
+}
+
+/// P: met by the goal with every expected field exact; S: by the goal with
+/// gaps, or by the limit exact; M: by the limit with gaps; U: missed.
+fn rate(timeliness: Timeliness, exact: bool) -> Option<Rating> {
+    match (timeliness, exact) {
+        (Timeliness::MetByGoal, true) => Some(Rating::P),
+        (Timeliness::MetByGoal, false) | (Timeliness::MetByLimit, true) => Some(Rating::S),
+        (Timeliness::MetByLimit, false) => Some(Rating::M),
+        (Timeliness::Missed, _) => Some(Rating::U),
+        (Timeliness::Open | Timeliness::NotPlayed, _) => None,
+    }
+}
+
+pub fn score(session: &Session) -> Scores {
+    let injects = session.injects();
+    let people = session.people();
+    let mut expectations = Vec::new();
+    for run in injects.expectations() {
+        let inject = injects.msel().inject(&run.inject).expect("an expectation's inject is listed");
+        let definition = &inject.expect[run.index];
+        let played = run.by.as_ref().is_some_and(|by| people.contains(by));
+        let after_ms = run.met.as_ref().map(|m| m.at_ms - run.created_ms);
+        let timeliness = match (&run.met, run.missed) {
+            _ if !played => Timeliness::NotPlayed,
+            (Some(_), _) if after_ms.unwrap_or(0) <= definition.goal_ms => Timeliness::MetByGoal,
+            (Some(_), _) => Timeliness::MetByLimit,
+            (None, true) => Timeliness::Missed,
+            (None, false) => Timeliness::Open,
+        };
+        let missing = run.met.as_ref().map(|m| m.missing.clone()).unwrap_or_default();
+        expectations.push(ExpectationScore {
+            inject: run.inject.clone(),
+            objective: definition.objective.clone(),
+            by: run.by.clone(),
+            form: definition.form,
+            to: definition.to.clone(),
+            created_ms: run.created_ms,
+            goal_ms: definition.goal_ms,
+            limit_ms: definition.limit_ms,
+            after_ms,
+            timeliness,
+            rating: rate(timeliness, missing.is_empty()),
+            missing,
+        });
+    }
+    let objectives = injects
+        .msel()
+        .objectives
+        .iter()
+        .map(|objective| {
+            let mine: Vec<&ExpectationScore> =
+                expectations.iter().filter(|e| e.objective.as_deref() == Some(objective.id.as_str())).collect();
+            let ratings: Vec<Rating> = mine.iter().filter_map(|e| e.rating).collect();
+            let mut by_seat = BTreeMap::new();
+            for seat in &people {
+                let theirs: Vec<Rating> =
+                    mine.iter().filter(|e| e.by.as_ref() == Some(seat)).filter_map(|e| e.rating).collect();
+                if let Some(rating) = Rating::roll_up(&theirs) {
+                    by_seat.insert(seat.clone(), rating);
+                }
+            }
+            ObjectiveScore {
+                id: objective.id.clone(),
+                text: objective.text.clone(),
+                rating: Rating::roll_up(&ratings),
+                by_seat,
+                rated: ratings.len(),
+            }
+        })
+        .collect();
+    Scores { expectations, objectives }
+}
+
+/// When an expectation's limit falls, for reports.
+pub fn limit_at(score: &ExpectationScore) -> SimTime {
+    SimTime(score.created_ms + score.limit_ms)
+}
