@@ -238,18 +238,38 @@ async fn replicate(
 }
 
 async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
-    use pocnet_coordinator::exercise::{command, journal::Journal};
-    if let Some(cli::args::ExerciseCommand::Replay { journal, json }) = args.command {
-        if !journal.exists() {
-            anyhow::bail!("no journal at {}", journal.display());
+    use pocnet_coordinator::exercise::command;
+    match args.command {
+        Some(cli::args::ExerciseCommand::Replay { journal, json }) => {
+            let opened = open_journal(&journal)?;
+            let debrief = command::replay(&opened).with_context(|| format!("replaying {}", journal.display()))?;
+            if let Some(path) = &json {
+                write_file(path, &debrief.json, "the JSON debrief")?;
+            }
+            write_stdout(&debrief.text);
+            return Ok(ExitCode::SUCCESS);
         }
-        let opened = Journal::open(&journal)?;
-        let debrief = command::replay(&opened).with_context(|| format!("replaying {}", journal.display()))?;
-        if let Some(path) = &json {
-            write_file(path, &debrief.json, "the JSON debrief")?;
+        Some(cli::args::ExerciseCommand::Report { journal, html, json, csv }) => {
+            let opened = open_journal(&journal)?;
+            let aar = command::report(&opened).with_context(|| format!("reporting on {}", journal.display()))?;
+            if let Some(path) = &html {
+                write_file(path, &pocnet_coordinator::exercise::aar_page::page(&aar), "the HTML report")?;
+            }
+            if let Some(path) = &json {
+                write_file(path, &aar.to_json(), "the JSON report")?;
+            }
+            if let Some(dir) = &csv {
+                command::write_aar_csv(&aar, dir).with_context(|| format!("writing CSV files in {}", dir.display()))?;
+            }
+            write_stdout(&pocnet_coordinator::exercise::aar_page::text(&aar));
+            return Ok(ExitCode::SUCCESS);
         }
-        write_stdout(&debrief.text);
-        return Ok(ExitCode::SUCCESS);
+        Some(cli::args::ExerciseCommand::Timeline { file, csv }) => {
+            let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+            write_stdout(&command::timeline(&scenario, csv));
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
     }
     let file = args.file.context("name the exercise scenario")?;
     let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
@@ -266,6 +286,13 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout();
     command::serve(&file, scenario, options, &mut out, shutdown).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn open_journal(path: &Path) -> anyhow::Result<pocnet_coordinator::exercise::journal::Journal> {
+    if !path.exists() {
+        anyhow::bail!("no journal at {}", path.display());
+    }
+    Ok(pocnet_coordinator::exercise::journal::Journal::open(path)?)
 }
 
 async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {

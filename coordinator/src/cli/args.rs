@@ -69,7 +69,9 @@ Scenario files point to it with a first line `#:schema ./pocnet-scenario.schema.
   pocnet exercise scenarios/exercises/hospital-ransomware.toml
   pocnet exercise scenarios/exercises/hospital-ransomware.toml --seats DE,NL --speed 60
   pocnet exercise scenarios/quickstart.toml --seats FR --listen 0.0.0.0:8080 --journal quickstart.journal
+  pocnet exercise timeline scenarios/exercises/hospital-ransomware.toml
   pocnet exercise replay hospital-ransomware.journal --json debrief.json
+  pocnet exercise report hospital-ransomware.journal --html aar.html --json aar.json --csv aar/
 It prints the director's link and one per seat, each with its own access token. Stop it with Ctrl-C
 (or kill it): the same command resumes the exercise, paused where it stood, from its journal.",
         args_conflicts_with_subcommands = true,
@@ -121,6 +123,29 @@ pub enum ExerciseCommand {
         /// Also write the debrief as JSON: the run's report, the forms sent, the decision logs
         #[arg(long, value_name = "PATH")]
         json: Option<PathBuf>,
+    },
+    /// The after-action report of an exercise, from its journal: objectives rated P/S/M/U,
+    /// outcomes against the same world played by bots, case timelines, expectations, form quality
+    Report {
+        /// The exercise's journal
+        journal: PathBuf,
+        /// Write the report as a self-contained HTML page (prints to PDF from the browser)
+        #[arg(long, value_name = "PATH")]
+        html: Option<PathBuf>,
+        /// Write it as JSON (format pocnet-aar/1, docs/exercise.md)
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Write expectations.csv and forms.csv into DIR
+        #[arg(long, value_name = "DIR")]
+        csv: Option<PathBuf>,
+    },
+    /// The scenario's master scenario events list in time order, for the trainer's rehearsal
+    Timeline {
+        /// The exercise scenario (TOML)
+        file: PathBuf,
+        /// Print it as CSV
+        #[arg(long)]
+        csv: bool,
     },
 }
 

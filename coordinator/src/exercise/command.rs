@@ -2,13 +2,14 @@
 //! the director's and each seat's link, and serves the consoles until
 //! stopped; `pocnet exercise replay` re-runs a journal without a browser.
 
+use super::aar::Aar;
 use super::journal::Journal;
 use super::live::{Live, replay as replay_session};
 use super::server;
 use crate::report::{self, Report};
 use crate::scenario::Scenario;
 use anyhow::Context;
-use pocnet_node::CountryCode;
+use pocnet_node::{CountryCode, SimTime};
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -97,7 +98,8 @@ pub struct Debrief {
     pub json: String,
 }
 
-pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
+/// The journal's scenario, as it was, and the exercise replayed.
+fn replayed(journal: &Journal) -> anyhow::Result<(Scenario, super::journal::Saved, super::session::Session)> {
     let saved = journal.read()?;
     let path = Path::new(&saved.scenario_path);
     let scenario = Scenario::parse_at(&saved.scenario_path, &saved.scenario_text, Some(path))
@@ -106,6 +108,11 @@ pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
         anyhow::bail!("the files the journal's scenario includes have changed since the exercise (its hash differs)");
     }
     let session = replay_session(scenario.clone(), &saved).map_err(anyhow::Error::msg)?;
+    Ok((scenario, saved, session))
+}
+
+pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
+    let (scenario, saved, session) = replayed(journal)?;
     let log = session.log();
     let incidents = report::incident_reports(&scenario, &log);
     let report = Report::new(&scenario, saved.seed, incidents, log);
@@ -124,4 +131,145 @@ pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
         "notes": session.notes(),
     });
     Ok(Debrief { text, json: crate::units::to_json(&debrief) })
+}
+
+/// The after-action report of the exercise in `journal`.
+pub fn report(journal: &Journal) -> anyhow::Result<Aar> {
+    let (_, saved, session) = replayed(journal)?;
+    Aar::build(&session, saved.seed, &saved.people).map_err(anyhow::Error::msg)
+}
+
+/// `expectations.csv` and `forms.csv`, for spreadsheets.
+pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut expectations = csv::Writer::from_path(dir.join("expectations.csv"))?;
+    expectations.write_record([
+        "inject",
+        "objective",
+        "by",
+        "form",
+        "to",
+        "goal_ms",
+        "limit_ms",
+        "after_ms",
+        "timeliness",
+        "missing",
+        "rating",
+    ])?;
+    for e in &aar.expectations {
+        let timeliness = serde_json::to_value(e.timeliness)?.as_str().unwrap_or_default().to_owned();
+        expectations.write_record([
+            e.inject.clone(),
+            e.objective.clone().unwrap_or_default(),
+            e.by.as_ref().map_or_else(String::new, |c| c.to_string()),
+            e.form.name().to_owned(),
+            e.to.as_ref().map_or_else(String::new, |c| c.to_string()),
+            e.goal_ms.to_string(),
+            e.limit_ms.to_string(),
+            e.after_ms.map_or_else(String::new, |ms| ms.to_string()),
+            timeliness,
+            e.missing.join("; "),
+            e.rating.map_or_else(String::new, |r| format!("{r:?}")),
+        ])?;
+    }
+    expectations.flush()?;
+    let mut forms = csv::Writer::from_path(dir.join("forms.csv"))?;
+    forms.write_record(["form", "field", "sent", "filled", "exact"])?;
+    for f in &aar.forms {
+        forms.write_record([
+            f.form.name(),
+            f.field,
+            &f.sent.to_string(),
+            &f.filled.to_string(),
+            &f.exact.to_string(),
+        ])?;
+    }
+    forms.flush()?;
+    Ok(())
+}
+
+/// The MSEL in time order: timed injects first, then standbys and
+/// contingencies; as text, or as CSV.
+pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
+    use crate::scenario::msel::Recipient;
+    let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
+    let due = scenario.msel.schedule(start);
+    let mut order: Vec<(Option<SimTime>, usize)> =
+        scenario.msel.injects.iter().enumerate().map(|(i, inject)| (due[&inject.id], i)).collect();
+    order.sort_by_key(|(at, i)| (at.is_none(), *at, *i));
+    let contingency_of =
+        |id: &str| scenario.msel.injects.iter().find(|i| i.on_missed.as_deref() == Some(id)).map(|i| i.id.clone());
+    let mut rows = Vec::new();
+    for (at, i) in order {
+        let inject = &scenario.msel.injects[i];
+        let when = match at {
+            Some(at) if at == start => "T+0".to_owned(),
+            Some(at) => format!("T+{}", crate::units::fmt_ms(at.ms() - start.ms())),
+            None => match contingency_of(&inject.id) {
+                Some(parent) => format!("if {parent} is missed"),
+                None => "standby".to_owned(),
+            },
+        };
+        let instant = at.map(|at| super::live::instant_text(scenario, at)).unwrap_or_default();
+        let to = match &inject.to {
+            Recipient::Seat(c) => c.to_string(),
+            Recipient::All => "all".to_owned(),
+            Recipient::Director => "director".to_owned(),
+        };
+        let expects: Vec<String> = inject
+            .expect
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}{}{} goal {} limit {}{}",
+                    e.by.as_ref().map_or(to.as_str(), |c| c.as_str()),
+                    e.form.name(),
+                    e.to.as_ref().map_or_else(String::new, |c| format!(" to {c}")),
+                    if e.fields.is_empty() { String::new() } else { format!(" [{}]", e.fields.join(", ")) },
+                    crate::units::fmt_ms(e.goal_ms),
+                    crate::units::fmt_ms(e.limit_ms),
+                    e.objective.as_ref().map_or_else(String::new, |o| format!(" ({o})"))
+                )
+            })
+            .collect();
+        rows.push([
+            when,
+            instant,
+            inject.id.clone(),
+            to,
+            inject.from.clone(),
+            inject.channel.clone(),
+            inject.text.clone(),
+            expects.join("; "),
+            inject.on_missed.clone().unwrap_or_default(),
+        ]);
+    }
+    if csv_format {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(["when", "instant", "id", "to", "from", "channel", "text", "expects", "on_missed"]);
+        for row in &rows {
+            let _ = writer.write_record(row);
+        }
+        return String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default();
+    }
+    let mut out = format!(
+        "MSEL of \"{}\": {} injects, exercise start {}\n",
+        scenario.name,
+        rows.len(),
+        super::live::instant_text(scenario, start)
+    );
+    for [when, _, id, to, from, channel, text, expects, on_missed] in &rows {
+        let short: String = text.chars().take(90).collect();
+        out.push_str(&format!(
+            "{when:<22} {id:<18} to {to:<8} from {from} ({channel}): {short}{}\n",
+            if text.chars().count() > 90 { "…" } else { "" }
+        ));
+        if !expects.is_empty() {
+            out.push_str(&format!("{:<22} expects: {expects}\n", ""));
+        }
+        if !on_missed.is_empty() {
+            out.push_str(&format!("{:<22} if missed: {on_missed}\n", ""));
+        }
+    }
+    out
 }

@@ -4,6 +4,8 @@
 //! `clock` paces simulated time; `forms` reads what people send; `session`
 //! runs the nodes and holds the waiting steps.
 
+pub mod aar;
+pub mod aar_page;
 pub mod clock;
 pub mod command;
 pub mod forms;

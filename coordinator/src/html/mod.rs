@@ -9,7 +9,7 @@ mod pages;
 pub use pages::{comparison_page, replication_page, sensitivity_page};
 
 /// Text made safe to put inside HTML.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -270,3 +270,87 @@ fn exercise_table_mistakes_are_located() {
     assert_names(&stderr, &format!("{}:", line("ZZ =")), &["unknown country `ZZ`"]);
     assert!(stderr.contains("4 problems"), "{stderr}");
 }
+
+/// The MSEL is checked like the rest: each mistake located and named.
+#[test]
+fn inject_mistakes_are_located() {
+    let msel = r#"
+[[objectives]]
+id = "O1"
+text = "preserve"
+
+[[injects]]
+id = "a"
+at = "T+1h"
+to = "XX"
+text = "to a seat that is not there"
+
+[[injects]]
+id = "b"
+at = "missing+1h"
+to = "FR"
+text = "after an inject that is not there"
+
+[[injects]]
+id = "c"
+at = "d+1h"
+to = "FR"
+text = "a time cycle"
+
+[[injects]]
+id = "d"
+at = "c+1h"
+to = "FR"
+text = "a time cycle"
+
+[[injects]]
+id = "e"
+at = "T+2h"
+to = "FR"
+text = "expects what no form has"
+expect = [{ form = "telepathy", goal = "1h", limit = "2h" }]
+
+[[injects]]
+id = "f"
+at = "T+2h"
+to = "FR"
+text = "a field the form lacks, an objective not defined, a goal after its limit"
+expect = [{ form = "send_request", fields = ["ip", "shoe_size"], goal = "3h", limit = "2h", objective = "O9" }]
+on_missed = "g"
+
+[[injects]]
+id = "g"
+to = "FR"
+text = "contingencies in a cycle"
+expect = [{ form = "confirm", goal = "1h", limit = "2h" }]
+on_missed = "f"
+
+[[injects]]
+id = "h"
+at = "next tuesday"
+to = "director"
+text = "no time"
+"#;
+    let text = format!("{VALID}{msel}");
+    let stderr = check_fails(&text);
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert_names(&stderr, &format!("{}:", line("to = \"XX\"")), &["unknown country `XX`"]);
+    assert_names(&stderr, &format!("{}:", line("missing+1h")), &["unknown inject `missing`"]);
+    assert_names(&stderr, &format!("{}:", line("id = \"c\"")), &["inject `c` leads back to itself through its time"]);
+    assert_names(&stderr, &format!("{}:", line("telepathy")), &["unknown form `telepathy`"]);
+    assert_names(
+        &stderr,
+        &format!("{}:", line("shoe_size")),
+        &["`shoe_size` is not a field of the `send_request` form"],
+    );
+    assert!(
+        stderr.contains("unknown objective `O9`") && stderr.contains("the goal is later than the limit"),
+        "{stderr}"
+    );
+    assert_names(
+        &stderr,
+        &format!("{}:", line("id = \"g\"")),
+        &["inject `g` leads back to itself through its contingencies"],
+    );
+    assert_names(&stderr, &format!("{}:", line("next tuesday")), &["is not a time"]);
+}

@@ -257,3 +257,58 @@ fn a_director_and_a_trainee_play_in_the_browser() {
     browser.screenshot(&director, &dir.join("director.png"));
     browser.screenshot(&seat, &dir.join("seat-nl.png"));
 }
+
+/// The after-action report of a played exercise: every section and each
+/// case's timeline in headless Chromium, a screenshot for a person to look
+/// at, and a clean print to PDF.
+#[test]
+fn the_after_action_report_renders_and_prints() {
+    use pocnet_coordinator::exercise::aar::Aar;
+    use pocnet_coordinator::exercise::aar_page;
+    let Some(chromium) = crate::html::chromium() else { return };
+    let session = crate::exercise::scripted_trainees(20 * pocnet_node::time::MINUTE_MS);
+    let aar = Aar::build(&session, session.scenario().seed, &["DE".to_owned(), "NL".to_owned()]).unwrap();
+    let dir = screenshots();
+    let page = dir.join("aar.html");
+    std::fs::write(&page, aar_page::page(&aar)).unwrap();
+    let run = |extra: &[String]| {
+        let profile = tempfile::tempdir().unwrap();
+        let output = Command::new("timeout")
+            .arg("120")
+            .arg(&chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"])
+            .args(["--disable-component-update", "--disable-sync", "--window-size=1200,2400"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let dom = run(&["--dump-dom".to_owned()]);
+    for id in [
+        "summary",
+        "objectives",
+        "outcomes",
+        "timelines",
+        "expectations",
+        "forms",
+        "msel",
+        "notes",
+        "timeline-c2-admin",
+    ] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "section {id} missing");
+    }
+    assert!(dom.contains("bots alone"), "the counterfactual is there");
+    let png = dir.join("aar.png");
+    run(&[format!("--screenshot={}", png.display())]);
+    eprintln!("screenshot: {}", png.display());
+    let pdf = dir.join("aar.pdf");
+    run(&[format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer".to_owned()]);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "a PDF");
+    let pages = bytes.windows(10).filter(|w| w == b"/Type /Pag" || w == b"/Type/Page").count();
+    assert!((2..=12).contains(&pages), "a few printed pages, not one squeezed or hundreds: {pages}");
+    eprintln!("printed: {} ({} bytes)", pdf.display(), bytes.len());
+}

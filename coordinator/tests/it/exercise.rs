@@ -343,6 +343,29 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let (a, b) = (replay(&dir.path().join("a.json")), replay(&dir.path().join("b.json")));
     assert_eq!(a, b);
     assert!(a.contains("has no UTC offset") && a.contains("port: missing"), "the form's findings are in the debrief");
+
+    // The after-action report from the same journal: HTML, JSON and CSV.
+    let (html, json_path, csv) = (dir.path().join("aar.html"), dir.path().join("aar.json"), dir.path().join("aar"));
+    let output = crate::support::pocnet(&[
+        "exercise",
+        "report",
+        journal.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--json",
+        json_path.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", crate::support::text(&output.stderr));
+    assert!(crate::support::text(&output.stdout).contains("After-action report: Hospital ransomware"));
+    let aar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(aar["format"], "pocnet-aar/1");
+    let missing =
+        aar["expectations"].as_array().unwrap().iter().find(|e| e["inject"] == "victim-report").unwrap().clone();
+    assert_eq!(missing["missing"], json!(["port", "timestamp (no UTC offset)"]), "{missing}");
+    assert!(std::fs::read_to_string(csv.join("expectations.csv")).unwrap().starts_with("inject,objective,by,form"));
+    assert!(std::fs::read_to_string(&html).unwrap().contains("id=\"objectives\""));
 }
 
 /// Pauses, speed changes and the wall time things happen at change nothing
@@ -493,7 +516,7 @@ fn two_trainees_play_hospital_ransomware_to_the_first_production_request() {
 /// Plays hospital-ransomware with DE and NL played by scripted trainees who
 /// answer each step `delay` after it reaches them, with complete forms;
 /// returns the session at day 70.
-fn scripted_trainees(delay_ms: i64) -> Session {
+pub fn scripted_trainees(delay_ms: i64) -> Session {
     let scenario = crate::support::load("exercises/hospital-ransomware.toml");
     let plan = scenario.exercise.clone().unwrap();
     let mut session = Session::new(scenario.clone(), scenario.seed, &plan.seats.iter().cloned().collect()).unwrap();

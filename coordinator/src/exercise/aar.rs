@@ -1,0 +1,273 @@
+//! The after-action report: what the trainees did against the objectives,
+//! the outcomes against the same scenario and seed played by bots alone
+//! (the counterfactual pocnet's deterministic engine makes exact), each
+//! case's timeline with its deadlines, every expectation and the quality of
+//! the forms, the MSEL and the decision logs. Built from the session, so
+//! from the journal: the same journal gives the same report.
+
+use super::forms::StepKind;
+use super::live::instant_text;
+use super::score::{ExpectationScore, ObjectiveScore, Rating, score};
+use super::session::{Note, Session};
+use crate::projection::{HopOutcome, IncidentReport, TraceResult};
+use crate::report;
+use crate::units::fmt_ms;
+use pocnet_node::SimTime;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub const FORMAT: &str = "pocnet-aar/1";
+
+#[derive(Debug, Serialize)]
+pub struct Aar {
+    pub format: &'static str,
+    pub exercise: ExerciseInfo,
+    /// A paragraph a trainer reads out first.
+    pub summary: String,
+    pub objectives: Vec<ObjectiveScore>,
+    pub outcomes: Vec<OutcomeRow>,
+    pub cases: Vec<CaseTimeline>,
+    pub expectations: Vec<ExpectationScore>,
+    pub forms: Vec<FieldQuality>,
+    pub injects: Vec<InjectRow>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExerciseInfo {
+    pub name: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    pub people: Vec<String>,
+    pub start: String,
+    /// Where the simulated clock stood at the end of play.
+    pub end: String,
+    pub forms_sent: usize,
+}
+
+/// One trace as the trainees played it and as bots alone did.
+#[derive(Debug, Serialize)]
+pub struct OutcomeRow {
+    pub incident: String,
+    pub played: Outcome,
+    pub reference: Outcome,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub origin_preserved: bool,
+    /// Why the trace ended where it did.
+    pub reason: String,
+    /// How long after the report the subscriber was identified, and how.
+    pub subscriber: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseTimeline {
+    pub incident: String,
+    pub reported_ms: Option<i64>,
+    pub hops: Vec<HopTimeline>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HopTimeline {
+    pub hop: u32,
+    pub country: String,
+    pub carrier: String,
+    pub request_sent_ms: Option<i64>,
+    pub acknowledged_ms: Option<i64>,
+    pub preserved_ms: Option<i64>,
+    pub disclosed_ms: Option<i64>,
+    /// When the carrier deletes the communication's logs (absent: it keeps none).
+    pub logs_deleted_ms: Option<i64>,
+    pub hold_until_ms: Option<i64>,
+    pub outcome: String,
+    /// Why it ended there, for a hop that killed the trace.
+    pub cause: Option<String>,
+}
+
+/// How often a form of one kind carried one field.
+#[derive(Debug, Serialize)]
+pub struct FieldQuality {
+    pub form: StepKind,
+    pub field: &'static str,
+    pub sent: usize,
+    pub filled: usize,
+    /// Filled, and exact where exactness can be checked (a time's offset).
+    pub exact: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InjectRow {
+    pub id: String,
+    pub from: String,
+    pub state: String,
+    pub sent: Option<String>,
+}
+
+impl Aar {
+    /// `session`: the exercise as played; its counterfactual is run here.
+    pub fn build(session: &Session, seed: u64, people: &[String]) -> Result<Aar, String> {
+        let scenario = session.scenario();
+        let end = session.now();
+        let played = report::incident_reports(scenario, &session.log());
+        let mut bots = Session::new(scenario.clone(), seed, &BTreeSet::new()).map_err(|e| e.to_string())?;
+        bots.advance_to(end).map_err(|e| e.to_string())?;
+        let reference = report::incident_reports(scenario, &bots.log());
+        let scores = score(session);
+        let outcomes: Vec<OutcomeRow> = played
+            .iter()
+            .zip(&reference)
+            .map(|(p, r)| OutcomeRow { incident: p.id.clone(), played: outcome(p), reference: outcome(r) })
+            .collect();
+        let cases = played.iter().map(|incident| timeline(scenario, incident)).collect();
+        let injects = session.injects();
+        let inject_rows = injects
+            .runs()
+            .iter()
+            .enumerate()
+            .map(|(i, run)| InjectRow {
+                id: run.id.clone(),
+                from: injects.inject(i).from.clone(),
+                state: match run.state {
+                    super::injects::InjectState::Pending => "not sent".to_owned(),
+                    super::injects::InjectState::Held => "held".to_owned(),
+                    super::injects::InjectState::Skipped => "skipped".to_owned(),
+                    super::injects::InjectState::Sent { .. } => "sent".to_owned(),
+                },
+                sent: match run.state {
+                    super::injects::InjectState::Sent { at_ms } => Some(instant_text(scenario, SimTime(at_ms))),
+                    _ => None,
+                },
+            })
+            .collect();
+        let summary = summary(&scores.objectives, &outcomes);
+        Ok(Aar {
+            format: FORMAT,
+            exercise: ExerciseInfo {
+                name: scenario.name.clone(),
+                scenario_sha256: scenario.sha256.clone(),
+                seed,
+                people: people.to_vec(),
+                start: instant_text(scenario, scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start)),
+                end: instant_text(scenario, end),
+                forms_sent: session.forms().len(),
+            },
+            summary,
+            objectives: scores.objectives,
+            outcomes,
+            cases,
+            expectations: scores.expectations,
+            forms: quality(session),
+            injects: inject_rows,
+            notes: session.notes().to_vec(),
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        crate::units::to_json(self)
+    }
+}
+
+fn outcome(incident: &IncidentReport) -> Outcome {
+    Outcome {
+        origin_preserved: incident.trace.result == TraceResult::OriginPreserved,
+        reason: match (incident.reported_at_ms, &incident.trace.result) {
+            (None, _) => "not reported by the end of play".to_owned(),
+            (Some(_), TraceResult::Incomplete) => "still under way at the end of play".to_owned(),
+            _ => incident.trace.reason.clone(),
+        },
+        subscriber: incident.subscriber.as_ref().map(|s| {
+            let after = s.since_report_ms.map_or_else(String::new, |ms| format!(" after {}", fmt_ms(ms)));
+            let usable = if s.usable { "usable as evidence" } else { "not usable as evidence" };
+            format!("identified{after} through {} ({usable})", s.channel.description())
+        }),
+    }
+}
+
+fn timeline(scenario: &crate::scenario::Scenario, incident: &IncidentReport) -> CaseTimeline {
+    let hops = incident
+        .hops
+        .iter()
+        .map(|h| {
+            let no_logs = scenario.carriers.get(&h.carrier).is_some_and(|c| c.no_logs);
+            let deleted = (!no_logs).then_some(incident.communication_at_ms + h.retention_ms);
+            // A hop that killed the trace, with the cause a debrief needs.
+            let cause = match h.outcome {
+                HopOutcome::LogsExpired => h.request_sent_ms.zip(deleted).map(|(sent, deleted)| {
+                    format!(
+                        "the request left {} after the logs were deleted",
+                        fmt_ms(sent.saturating_sub(deleted).max(0))
+                    )
+                }),
+                HopOutcome::NoLogs => Some("the carrier keeps no logs".to_owned()),
+                HopOutcome::HoldLapsed => Some("the hold lapsed before the production request".to_owned()),
+                HopOutcome::Misidentified => Some("the request named the wrong moment: someone else's data".to_owned()),
+                HopOutcome::Unidentified => {
+                    Some("nobody could be singled out (carrier-grade NAT without the port)".to_owned())
+                }
+                HopOutcome::Refused => Some("refused".to_owned()),
+                _ => None,
+            };
+            HopTimeline {
+                hop: h.hop,
+                country: h.country.to_string(),
+                carrier: h.carrier.to_string(),
+                request_sent_ms: h.request_sent_ms.or(h.preservation_ordered_ms),
+                acknowledged_ms: h.acknowledged_ms,
+                preserved_ms: h.preserved_ms,
+                disclosed_ms: h.disclosed_ms,
+                logs_deleted_ms: deleted,
+                hold_until_ms: h.hold_until_ms,
+                outcome: format!("{:?}", h.outcome),
+                cause,
+            }
+        })
+        .collect();
+    CaseTimeline { incident: incident.id.clone(), reported_ms: incident.reported_at_ms, hops }
+}
+
+/// Per form kind and field: how often it was filled, and exactly.
+fn quality(session: &Session) -> Vec<FieldQuality> {
+    let mut rows: BTreeMap<(usize, usize), FieldQuality> = BTreeMap::new();
+    for sent in session.forms() {
+        let kind_index = StepKind::ALL.iter().position(|k| *k == sent.form.kind).unwrap_or(0);
+        for (field_index, spec) in sent.form.kind.fields().iter().enumerate() {
+            let row = rows.entry((kind_index, field_index)).or_insert(FieldQuality {
+                form: sent.form.kind,
+                field: spec.name,
+                sent: 0,
+                filled: 0,
+                exact: 0,
+            });
+            row.sent += 1;
+            if sent.form.has(spec.name) {
+                row.filled += 1;
+                if sent.form.instant(spec.name).is_none_or(|t| t.at_ms.is_some()) {
+                    row.exact += 1;
+                }
+            }
+        }
+    }
+    rows.into_values().collect()
+}
+
+fn summary(objectives: &[ObjectiveScore], outcomes: &[OutcomeRow]) -> String {
+    let rated: Vec<&ObjectiveScore> = objectives.iter().filter(|o| o.rating.is_some()).collect();
+    let performed = rated.iter().filter(|o| o.rating == Some(Rating::P)).count();
+    let preserved = outcomes.iter().filter(|o| o.played.origin_preserved).count();
+    let reference = outcomes.iter().filter(|o| o.reference.origin_preserved).count();
+    let identified = outcomes.iter().filter(|o| o.played.subscriber.is_some()).count();
+    let reference_identified = outcomes.iter().filter(|o| o.reference.subscriber.is_some()).count();
+    let mut text = format!(
+        "{performed} of {} rated objectives performed without challenges. The trainees found and held the origin in {preserved} of {} traces \
+         (bots alone, same scenario and seed: {reference}); the subscriber was identified in {identified} (bots alone: {reference_identified}).",
+        rated.len(),
+        outcomes.len()
+    );
+    let weakest = rated.iter().filter(|o| o.rating >= Some(Rating::M)).map(|o| o.id.as_str()).collect::<Vec<_>>();
+    if !weakest.is_empty() {
+        text.push_str(&format!(" Areas for improvement: {}.", weakest.join(", ")));
+    }
+    text
+}

@@ -1,0 +1,263 @@
+//! The after-action report as one self-contained page: inline CSS and SVG,
+//! no script, a print style sheet so it prints cleanly to PDF.
+
+use super::aar::{Aar, CaseTimeline};
+use super::score::{Rating, Timeliness};
+use crate::html::escape;
+use crate::units::fmt_ms;
+use std::fmt::Write as _;
+
+const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}\
+table{border-collapse:collapse;margin:.5em 0}td,th{padding:3px 10px;text-align:left;border-bottom:1px solid #eee;vertical-align:top}\
+.rating{display:inline-block;min-width:1.6em;text-align:center;border-radius:4px;font-weight:700;color:#fff}\
+.P{background:#1e7b34}.S{background:#8a9a1e}.M{background:#c77700}.U{background:#b3261e}.none{background:#999}\
+.summary{font-size:1.05em;background:#f4f6fa;padding:.8em 1em;border-left:4px solid #1f5fbf}\
+svg text{font:11px system-ui,sans-serif;fill:#333}.note{color:#666}\
+@media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}table,figure,svg{break-inside:avoid}a{color:inherit}}";
+
+fn rating(rating: Option<Rating>) -> String {
+    match rating {
+        Some(r) => format!("<span class=\"rating {r:?}\" title=\"{}\">{r:?}</span>", r.label()),
+        None => "<span class=\"rating none\" title=\"not rated\">–</span>".to_owned(),
+    }
+}
+
+pub fn page(aar: &Aar) -> String {
+    let mut body = String::new();
+    let e = &aar.exercise;
+    let _ = write!(
+        body,
+        "<h1>After-action report: {}</h1>\n<p class=\"note\">Seats played by people: {}; seed {}; simulated play from {} to {}; {} forms sent; scenario sha256 {}.</p>\n<p class=\"summary\" id=\"summary\">{}</p>\n",
+        escape(&e.name),
+        escape(&e.people.join(", ")),
+        e.seed,
+        escape(&e.start),
+        escape(&e.end),
+        e.forms_sent,
+        &e.scenario_sha256[..12.min(e.scenario_sha256.len())],
+        escape(&aar.summary)
+    );
+    body.push_str("<h2 id=\"objectives\">Objectives</h2>\n<table><tr><th>objective</th><th>rating</th><th>by seat</th><th>expectations rated</th></tr>\n");
+    for o in &aar.objectives {
+        let seats: Vec<String> = o.by_seat.iter().map(|(c, r)| format!("{c} {}", rating(Some(*r)))).collect();
+        let _ = writeln!(
+            body,
+            "<tr><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&o.id),
+            escape(&o.text),
+            rating(o.rating),
+            seats.join(" "),
+            o.rated
+        );
+    }
+    body.push_str("</table>\n<p class=\"note\">P performed without challenges (met by the goal, the form exact); S with some (by the goal with gaps, or by the limit); M with major challenges (by the limit with gaps); U unable to perform (missed). An objective takes the middle of its ratings.</p>\n");
+    body.push_str("<h2 id=\"outcomes\">Outcomes, and the same world played by bots alone</h2>\n<table><tr><th>trace</th><th>as played</th><th>bots alone (same scenario and seed)</th></tr>\n");
+    for o in &aar.outcomes {
+        let cell = |x: &super::aar::Outcome| {
+            format!(
+                "{}<br><span class=\"note\">{}</span>{}",
+                if x.origin_preserved { "origin found and held" } else { "origin not held" },
+                escape(&x.reason),
+                x.subscriber.as_ref().map_or_else(String::new, |s| format!("<br>subscriber {}", escape(s)))
+            )
+        };
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&o.incident),
+            cell(&o.played),
+            cell(&o.reference)
+        );
+    }
+    body.push_str("</table>\n<h2 id=\"timelines\">Case timelines</h2>\n");
+    for case in &aar.cases {
+        body.push_str(&swimlane(case));
+    }
+    body.push_str("<h2 id=\"expectations\">Expectations</h2>\n<table><tr><th>inject</th><th>objective</th><th>expected</th><th>came after</th><th>goal / limit</th><th>result</th><th>gaps</th><th>rating</th></tr>\n");
+    for x in &aar.expectations {
+        let expected = format!(
+            "{} {}{}",
+            x.by.as_ref().map_or("anyone", |c| c.as_str()),
+            x.form.label().to_lowercase(),
+            x.to.as_ref().map_or_else(String::new, |c| format!(" to {c}"))
+        );
+        let result = match x.timeliness {
+            Timeliness::MetByGoal => "met by the goal",
+            Timeliness::MetByLimit => "met by the limit",
+            Timeliness::Missed => "missed",
+            Timeliness::Open => "open at the end of play",
+            Timeliness::NotPlayed => "not rated: a bot played the desk",
+        };
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&x.inject),
+            escape(x.objective.as_deref().unwrap_or("")),
+            escape(&expected),
+            x.after_ms.map_or_else(|| "–".to_owned(), fmt_ms),
+            fmt_ms(x.goal_ms),
+            fmt_ms(x.limit_ms),
+            result,
+            escape(&x.missing.join(", ")),
+            rating(x.rating)
+        );
+    }
+    body.push_str("</table>\n<h2 id=\"forms\">Form quality</h2>\n<table><tr><th>form</th><th>field</th><th>filled</th><th>exact</th></tr>\n");
+    for f in &aar.forms {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{} of {}</td><td>{} of {}</td></tr>",
+            f.form.name(),
+            f.field,
+            f.filled,
+            f.sent,
+            f.exact,
+            f.sent
+        );
+    }
+    body.push_str("</table>\n<h2 id=\"msel\">Master scenario events list</h2>\n<table><tr><th>inject</th><th>from</th><th>state</th><th>sent</th></tr>\n");
+    for i in &aar.injects {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&i.id),
+            escape(&i.from),
+            escape(&i.state),
+            escape(i.sent.as_deref().unwrap_or(""))
+        );
+    }
+    body.push_str("</table>\n<h2 id=\"notes\">Decision logs</h2>\n");
+    if aar.notes.is_empty() {
+        body.push_str("<p class=\"note\">No entries.</p>\n");
+    } else {
+        body.push_str("<table><tr><th>desk</th><th>simulated time (ms from the epoch)</th><th>entry</th></tr>\n");
+        for n in &aar.notes {
+            let _ = writeln!(body, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", n.country, n.at_ms, escape(&n.text));
+        }
+        body.push_str("</table>\n");
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>After-action report: {}</title><style>{STYLE}</style></head>\n<body>\n{body}</body></html>\n",
+        escape(&e.name)
+    )
+}
+
+/// One lane per hop: the request, the acknowledgement, the preservation and
+/// the disclosure as marks; the log deletion (red) and the hold's expiry
+/// (orange) as lines; time from the report.
+fn swimlane(case: &CaseTimeline) -> String {
+    let Some(reported) = case.reported_ms else {
+        return format!("<p>{}: not reported by the end of play.</p>\n", escape(&case.incident));
+    };
+    let marks: Vec<i64> = case
+        .hops
+        .iter()
+        .flat_map(|h| [h.request_sent_ms, h.acknowledged_ms, h.preserved_ms, h.disclosed_ms])
+        .flatten()
+        .collect();
+    let last = marks.iter().copied().max().unwrap_or(reported).max(reported + 3_600_000);
+    // Deadlines within twice the span are drawn; later ones are named.
+    let horizon = reported + 2 * (last - reported);
+    let end = case
+        .hops
+        .iter()
+        .flat_map(|h| [h.logs_deleted_ms, h.hold_until_ms])
+        .flatten()
+        .filter(|t| *t <= horizon)
+        .fold(last, i64::max);
+    let (left, width, lane) = (170.0, 900.0, 34.0);
+    let x = |t: i64| left + (t - reported) as f64 / (end - reported).max(1) as f64 * (width - left - 20.0);
+    let height = 40.0 + lane * case.hops.len() as f64;
+    let mut svg = format!(
+        "<figure><figcaption>{}</figcaption><svg id=\"timeline-{}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"timeline of {}\">\n",
+        escape(&case.incident),
+        escape(&case.incident),
+        escape(&case.incident)
+    );
+    for i in 0..=4 {
+        let t = reported + (end - reported) * i / 4;
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{0:.1}\" y1=\"20\" x2=\"{0:.1}\" y2=\"{1:.1}\" stroke=\"#eee\"/><text x=\"{0:.1}\" y=\"14\" text-anchor=\"middle\">+{2}</text>",
+            x(t),
+            height - 4.0,
+            fmt_ms(t - reported)
+        );
+    }
+    let mut beyond = Vec::new();
+    for (n, hop) in case.hops.iter().enumerate() {
+        let y = 30.0 + lane * n as f64 + lane / 2.0;
+        let _ = writeln!(
+            svg,
+            "<text x=\"4\" y=\"{:.1}\">{} {} {}</text>",
+            y + 4.0,
+            hop.hop,
+            escape(&hop.country),
+            escape(&hop.carrier)
+        );
+        if let (Some(a), Some(b)) = (hop.request_sent_ms, hop.disclosed_ms.or(hop.preserved_ms)) {
+            let _ = writeln!(
+                svg,
+                "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#9bb5e0\" stroke-width=\"6\"/>",
+                x(a),
+                x(b)
+            );
+        }
+        for (at, colour, label) in [
+            (hop.request_sent_ms, "#1f5fbf", "request"),
+            (hop.acknowledged_ms, "#555", "acknowledged"),
+            (hop.preserved_ms, "#1e7b34", "preserved"),
+            (hop.disclosed_ms, "#6a3d9a", "disclosed"),
+        ] {
+            if let Some(at) = at {
+                let _ = writeln!(
+                    svg,
+                    "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{colour}\"><title>{label} +{}</title></circle>",
+                    x(at),
+                    fmt_ms(at - reported)
+                );
+            }
+        }
+        for (at, colour, label) in
+            [(hop.logs_deleted_ms, "#b3261e", "logs deleted"), (hop.hold_until_ms, "#c77700", "hold expires")]
+        {
+            match at {
+                Some(at) if at <= end => {
+                    let _ = writeln!(
+                        svg,
+                        "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{colour}\" stroke-width=\"2\"><title>{label} +{3}</title></line>",
+                        x(at),
+                        y - lane / 2.0 + 3.0,
+                        y + lane / 2.0 - 3.0,
+                        fmt_ms(at - reported)
+                    );
+                }
+                Some(at) => beyond.push(format!("{} {label} +{}", hop.carrier, fmt_ms(at - reported))),
+                None => {}
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    let causes: Vec<String> = case
+        .hops
+        .iter()
+        .filter_map(|h| h.cause.as_ref().map(|c| format!("hop {} {}: {}", h.hop, h.country, escape(c))))
+        .collect();
+    let _ = write!(
+        svg,
+        "<p class=\"note\">Blue: request; grey: acknowledged; green: preserved; purple: disclosed; red line: the carrier deletes its logs; orange: the hold expires.{}{}</p></figure>\n",
+        if beyond.is_empty() { String::new() } else { format!(" Later: {}.", escape(&beyond.join("; "))) },
+        if causes.is_empty() { String::new() } else { format!(" <strong>{}</strong>", causes.join("; ")) }
+    );
+    svg
+}
+
+/// A one-screen summary for the terminal.
+pub fn text(aar: &Aar) -> String {
+    let mut out = format!("After-action report: {}\n{}\n\nObjectives:\n", aar.exercise.name, aar.summary);
+    for o in &aar.objectives {
+        let _ = writeln!(out, "  {} {:<2} {}", o.id, o.rating.map_or("-".to_owned(), |r| format!("{r:?}")), o.text);
+    }
+    out
+}
