@@ -244,9 +244,9 @@ fn swimlane(case: &CaseTimeline) -> String {
         .iter()
         .filter_map(|h| h.cause.as_ref().map(|c| format!("hop {} {}: {}", h.hop, h.country, escape(c))))
         .collect();
-    let _ = write!(
+    let _ = writeln!(
         svg,
-        "<p class=\"note\">Blue: request; grey: acknowledged; green: preserved; purple: disclosed; red line: the carrier deletes its logs; orange: the hold expires.{}{}</p></figure>\n",
+        "<p class=\"note\">Blue: request; grey: acknowledged; green: preserved; purple: disclosed; red line: the carrier deletes its logs; orange: the hold expires.{}{}</p></figure>",
         if beyond.is_empty() { String::new() } else { format!(" Later: {}.", escape(&beyond.join("; "))) },
         if causes.is_empty() { String::new() } else { format!(" <strong>{}</strong>", causes.join("; ")) }
     );
