@@ -226,6 +226,34 @@ pub fn scenario_schema() -> Value {
         },
         "additionalProperties": false
     });
+    let expectation = json!({
+        "type": "object", "description": "what a desk is expected to do once the inject reaches it",
+        "properties": {
+            "form": { "enum": crate::exercise::forms::StepKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>() },
+            "by": { "type": "string", "description": "the country expected to act [default: the inject's recipient]" },
+            "to": { "type": "string", "description": "the country the form goes to" },
+            "fields": { "type": "array", "items": { "type": "string" }, "description": "fields the form must carry, exactly" },
+            "goal": duration("met by this long after the inject: performed without challenges"),
+            "limit": duration("missed past this long after the inject"),
+            "objective": { "type": "string", "description": "the objective it serves" }
+        },
+        "required": ["form", "goal", "limit"], "additionalProperties": false
+    });
+    let inject = json!({
+        "type": "object", "description": "one message of the MSEL",
+        "properties": {
+            "id": { "type": "string" },
+            "at": { "type": "string", "description": "an instant, T+2h30m from the exercise start, or OTHER+1h after another inject; absent: a standby or contingency" },
+            "to": { "type": "string", "description": "a seat's country code, all or director" },
+            "from": { "type": "string", "description": "the persona it comes from" },
+            "channel": { "type": "string" },
+            "text": { "type": "string" },
+            "attachments": { "type": "array", "items": { "type": "object", "properties": { "name": { "type": "string" }, "text": { "type": "string" } }, "required": ["name", "text"], "additionalProperties": false } },
+            "expect": { "type": "array", "items": expectation },
+            "on_missed": { "type": "string", "description": "the contingency inject fired when an expectation is missed" }
+        },
+        "required": ["id", "to", "text"], "additionalProperties": false
+    });
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
         "title": "pocnet scenario",
@@ -330,6 +358,11 @@ pub fn scenario_schema() -> Value {
                 }
             },
             "exercise": exercise,
+            "objectives": {
+                "type": "array", "description": "the exercise's objectives, which expectations serve (rated P/S/M/U)",
+                "items": { "type": "object", "properties": { "id": { "type": "string" }, "text": { "type": "string" } }, "required": ["id", "text"], "additionalProperties": false }
+            },
+            "injects": { "type": "array", "items": inject, "description": "the master scenario events list (docs/exercise.md)" },
             "countries": { "type": "object", "additionalProperties": country },
             "carriers": { "type": "object", "additionalProperties": carrier },
             "incidents": { "type": "array", "items": incident },

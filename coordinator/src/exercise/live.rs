@@ -105,6 +105,9 @@ pub struct Live {
     /// Bumped on every change the consoles should show.
     version: u64,
     last_mark_wall_ms: i64,
+    seed: u64,
+    /// The desks people played from the start, for the report.
+    first_people: Vec<String>,
     /// Set when the journal could not be written: the exercise takes no
     /// more actions, since what it took would not survive a restart.
     broken: Option<String>,
@@ -157,6 +160,8 @@ impl Live {
                 rejected: Vec::new(),
                 version: 0,
                 last_mark_wall_ms: 0,
+                seed,
+                first_people: people.iter().map(|c| c.to_string()).collect(),
                 broken: None,
             });
         }
@@ -184,8 +189,15 @@ impl Live {
             rejected: Vec::new(),
             version: 0,
             last_mark_wall_ms: 0,
+            seed: saved.seed,
+            first_people: saved.people.clone(),
             broken: None,
         })
+    }
+
+    /// The after-action report as the exercise stands.
+    pub fn report(&self) -> Result<super::aar::Aar, String> {
+        super::aar::Aar::build(&self.session, self.seed, &self.first_people)
     }
 
     pub fn session(&self) -> &Session {

@@ -91,6 +91,7 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/seat/{country}", get(|| async { Html(SEAT_PAGE) }))
         .route("/assets/console.js", get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }))
         .route("/assets/console.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
+        .route("/report", get(report))
         .route("/api/state", get(state))
         .route("/api/clock", post(clock))
         .route("/api/seats", post(seats))
@@ -262,6 +263,24 @@ async fn injects(
         }
         live.inject_action(wall_ms, body)
     })
+}
+
+/// The after-action report so far, for the director.
+async fn report(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let result = lock(&shared).and_then(|live| {
+        if who(&live, &headers, &query)? != Who::Director {
+            return Err(forbidden("only the director sees the report".to_owned()));
+        }
+        live.report().map_err(|message| Refusal { status: 500, field: String::new(), message })
+    });
+    match result {
+        Ok(aar) => Html(super::aar_page::page(&aar)).into_response(),
+        Err(error) => refusal(error),
+    }
 }
 
 async fn cases(

@@ -68,7 +68,9 @@ fn copy_dir(from: &Path, to: &Path) {
 /// in the background, checked to have printed its links, and stopped.
 fn serving_briefly(line: &str) -> String {
     let trimmed = line.trim_start();
-    if !trimmed.starts_with("pocnet exercise ") || trimmed.starts_with("pocnet exercise replay") {
+    let subcommand =
+        ["replay", "report", "timeline"].iter().any(|c| trimmed.starts_with(&format!("pocnet exercise {c}")));
+    if !trimmed.starts_with("pocnet exercise ") || subcommand {
         return line.to_owned();
     }
     let command = trimmed.split(" #").next().unwrap_or(trimmed).trim_end();

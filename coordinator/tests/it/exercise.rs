@@ -307,6 +307,9 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let (_, state) = get("/api/state", Some(&director));
     assert_eq!(state["rejected"].as_array().unwrap().len(), 10, "the director sees every rejected action");
 
+    assert_eq!(get("/report", Some(&director)).0, 200, "the after-action report so far");
+    assert_eq!(get("/report", Some(&de)).0, 403, "for the director only");
+
     // The director gives the Dutch seat a new link: the old one stops working.
     let (status, reassigned) = post("/api/seats", &director, r#"{"country":"NL","to":"person"}"#);
     assert_eq!(status, 200, "{reassigned}");

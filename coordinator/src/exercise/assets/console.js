@@ -245,6 +245,7 @@ async function tickClock() {
 }
 
 if (role === "director") {
+  document.getElementById("report-link").href = "/report?token=" + encodeURIComponent(token);
   document.getElementById("resume").addEventListener("click", () => clockAction({ action: "resume" }));
   document.getElementById("pause").addEventListener("click", () => clockAction({ action: "pause" }));
   document.getElementById("set-speed").addEventListener("click", () => clockAction({ action: "speed", speed: Number(document.getElementById("speed-choice").value) }));
