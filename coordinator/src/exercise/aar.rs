@@ -29,6 +29,8 @@ pub struct Aar {
     pub cases: Vec<CaseTimeline>,
     pub expectations: Vec<ExpectationScore>,
     pub forms: Vec<FieldQuality>,
+    /// Choices of instrument the law would question, with the rule.
+    pub channel_findings: Vec<ChannelFinding>,
     pub injects: Vec<InjectRow>,
     pub notes: Vec<Note>,
 }
@@ -98,6 +100,16 @@ pub struct FieldQuality {
 }
 
 #[derive(Debug, Serialize)]
+pub struct ChannelFinding {
+    pub at: String,
+    pub country: String,
+    pub incident: String,
+    pub hop: u32,
+    pub finding: String,
+    pub rule: &'static str,
+}
+
+#[derive(Debug, Serialize)]
 pub struct InjectRow {
     pub id: String,
     pub from: String,
@@ -159,6 +171,7 @@ impl Aar {
             cases,
             expectations: scores.expectations,
             forms: quality(session),
+            channel_findings: channel_findings(session),
             injects: inject_rows,
             notes: session.notes().to_vec(),
         })
@@ -250,6 +263,60 @@ fn quality(session: &Session) -> Vec<FieldQuality> {
         }
     }
     rows.into_values().collect()
+}
+
+/// Each form's choice of instrument against the law of the scenario: an
+/// order where it does not apply, MLA where a production order did, an
+/// emergency procedure without a risk to life.
+fn channel_findings(session: &Session) -> Vec<ChannelFinding> {
+    use pocnet_node::ProductionChannel;
+    use pocnet_node::contact_point::Timer;
+    let scenario = session.scenario();
+    let mut findings = Vec::new();
+    for sent in session.forms() {
+        let Some(task) = session.tasks().get(sent.task as usize) else { continue };
+        let (incident, hop) = task.step.case();
+        let at = SimTime(sent.at_ms);
+        let emergency = scenario.incidents.iter().any(|i| i.id == incident.as_str() && i.emergency);
+        let mut found = |finding: String, rule: &'static str| {
+            findings.push(ChannelFinding {
+                at: instant_text(scenario, at),
+                country: sent.country.to_string(),
+                incident: incident.to_string(),
+                hop,
+                finding,
+                rule,
+            });
+        };
+        let flagged_emergency = sent.form.kind == StepKind::EmergencyDisclosure
+            || matches!(sent.form.values.get("emergency"), Some(super::forms::FieldValue::Flag(true)));
+        if flagged_emergency && !emergency {
+            found(
+                "an emergency procedure for a case with no risk to life".to_owned(),
+                "Second Protocol Art. 9 and providers' emergency disclosure need an imminent risk to life or safety",
+            );
+        }
+        if let (Timer::SendProductionRequest { to, .. }, Some(channel)) = (&task.step, sent.form.channel()) {
+            let epoc = scenario.epoc.as_ref().is_some_and(|e| e.applies(&sent.country, to, at));
+            let art8 = scenario.second_protocol.as_ref().is_some_and(|p| p.applies(&sent.country, to, at));
+            match channel {
+                ProductionChannel::Epoc if !epoc => found(
+                    format!("a European Production Order to {to}, where the Regulation does not apply"),
+                    "Reg. (EU) 2023/1543: between bound Member States, from 18 August 2026",
+                ),
+                ProductionChannel::Art8 if !art8 => found(
+                    format!("a Second Protocol Art. 8 order to {to}, where the Protocol does not apply"),
+                    "CETS 224: between its Parties, once in force (it is not)",
+                ),
+                ProductionChannel::Mla if epoc => found(
+                    format!("MLA to {to}, where a European Production Order applied (10 days, not months)"),
+                    "Reg. (EU) 2023/1543 Art. 10: the provider answers within 10 days",
+                ),
+                _ => {}
+            }
+        }
+    }
+    findings
 }
 
 fn summary(objectives: &[ObjectiveScore], outcomes: &[OutcomeRow]) -> String {

@@ -116,7 +116,28 @@ pub fn page(aar: &Aar) -> String {
             f.sent
         );
     }
-    body.push_str("</table>\n<h2 id=\"msel\">Master scenario events list</h2>\n<table><tr><th>inject</th><th>from</th><th>state</th><th>sent</th></tr>\n");
+    body.push_str("</table>\n<h2 id=\"channels\">Choice of instrument</h2>\n");
+    if aar.channel_findings.is_empty() {
+        body.push_str(
+            "<p class=\"note\">Every instrument chosen was one the law allowed and the fastest available.</p>\n",
+        );
+    } else {
+        body.push_str("<table><tr><th>when</th><th>desk</th><th>case</th><th>finding</th><th>rule</th></tr>\n");
+        for f in &aar.channel_findings {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{} hop {}</td><td>{}</td><td>{}</td></tr>",
+                escape(&f.at),
+                escape(&f.country),
+                escape(&f.incident),
+                f.hop,
+                escape(&f.finding),
+                escape(f.rule)
+            );
+        }
+        body.push_str("</table>\n");
+    }
+    body.push_str("<h2 id=\"msel\">Master scenario events list</h2>\n<table><tr><th>inject</th><th>from</th><th>state</th><th>sent</th></tr>\n");
     for i in &aar.injects {
         let _ = writeln!(
             body,

@@ -575,6 +575,19 @@ fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
         assert_eq!(objective.rating, Some(Rating::P), "{objective:?}\n{:#?}", scores.expectations);
     }
     assert!(scores.expectations.iter().all(|e| e.timeliness != Timeliness::Missed), "{:#?}", scores.expectations);
+    // On time and complete, but by MLA where a European Production Order applied: the
+    // report says so, with the rule, and shows what the bots' orders achieved instead.
+    let aar =
+        pocnet_coordinator::exercise::aar::Aar::build(&perfect, perfect.scenario().seed, &["DE".to_owned()]).unwrap();
+    assert!(
+        aar.channel_findings
+            .iter()
+            .any(|f| f.finding.starts_with("MLA to RO, where a European Production Order applied")),
+        "{:#?}",
+        aar.channel_findings
+    );
+    let admin = aar.outcomes.iter().find(|o| o.incident == "c2-admin").unwrap();
+    assert!(admin.played.subscriber.is_none() && admin.reference.subscriber.is_some(), "{admin:?}");
 
     let late = scripted_trainees(9 * pocnet_node::time::HOUR_MS);
     let scores = score(&late);
