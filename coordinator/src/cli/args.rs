@@ -72,6 +72,7 @@ Scenario files point to it with a first line `#:schema ./pocnet-scenario.schema.
   pocnet exercise timeline scenarios/exercises/hospital-ransomware.toml
   pocnet exercise replay hospital-ransomware.journal --json debrief.json
   pocnet exercise report hospital-ransomware.journal --html aar.html --json aar.json --csv aar/
+  pocnet exercise fork hospital-ransomware.journal --at 2026-11-27T21:40:00Z --journal what-if.journal
 It prints the director's link and one per seat, each with its own access token. Stop it with Ctrl-C
 (or kill it): the same command resumes the exercise, paused where it stood, from its journal.",
         args_conflicts_with_subcommands = true,
@@ -138,6 +139,18 @@ pub enum ExerciseCommand {
         /// Write expectations.csv and forms.csv into DIR
         #[arg(long, value_name = "DIR")]
         csv: Option<PathBuf>,
+    },
+    /// A new exercise from any instant of an old one, every action before it kept
+    /// ("what if we had asked NL an hour earlier?"); continue it with `pocnet exercise FILE --journal NEW`
+    Fork {
+        /// The old exercise's journal
+        journal: PathBuf,
+        /// The simulated instant to start again from (RFC 3339)
+        #[arg(long, value_name = "INSTANT")]
+        at: String,
+        /// The new exercise's journal (must not exist yet)
+        #[arg(long = "journal", value_name = "NEW")]
+        new: PathBuf,
     },
     /// The scenario's master scenario events list in time order, for the trainer's rehearsal
     Timeline {

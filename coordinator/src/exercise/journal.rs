@@ -172,6 +172,41 @@ impl Journal {
             .map_err(|e| self.fail(e))
     }
 
+    /// A new exercise at `to`, the same as this one up to `at_ms` of
+    /// simulated time: every action before it kept, the clock standing there.
+    pub fn fork(&self, to: &Path, at_ms: i64) -> Result<Journal, JournalError> {
+        let saved = self.read()?;
+        let mut fork = Journal::open(to)?;
+        if !fork.is_new()? {
+            return Err(JournalError::NotAJournal {
+                path: to.display().to_string(),
+                reason: "it already holds an exercise".to_owned(),
+            });
+        }
+        let people: Vec<(String, String)> = saved.people.iter().map(|c| (c.clone(), String::new())).collect();
+        fork.begin(
+            &saved.scenario_path,
+            &saved.scenario_text,
+            &saved.sha256,
+            saved.seed,
+            &saved.director_token,
+            &people,
+        )?;
+        // The seats as they stand now keep their links; no other seat has one.
+        for country in &saved.people {
+            fork.set_seat(country, None)?;
+        }
+        for (country, token) in &saved.seats {
+            fork.set_seat(country, Some(token))?;
+        }
+        for entry in saved.entries.iter().filter(|e| e.sim_ms < at_ms) {
+            fork.append(entry)?;
+        }
+        let speed = saved.clock.map_or(crate::scenario::exercise::DEFAULT_SPEED, |c| c.speed);
+        fork.mark_clock(ClockMark { sim_ms: at_ms, speed })?;
+        Ok(fork)
+    }
+
     pub fn read(&self) -> Result<Saved, JournalError> {
         let meta = |key: &str| -> Result<String, JournalError> {
             self.connection

@@ -634,3 +634,64 @@ fn an_inject_after_a_pause_fires_at_its_simulated_instant() {
     assert_eq!(due(&live, "media").state, InjectState::Sent { at_ms: now.ms() });
     assert!(live.inject_action(9_000_000, &json!({"id": "media", "action": "fire"})).is_err(), "sent once");
 }
+
+/// A fork at instant T keeps every action before T; the same actions after
+/// T, played on the fork, give the same exercise as the original.
+#[test]
+fn a_fork_followed_by_the_same_actions_is_the_original() {
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::{Live, Who, replay};
+    let scenario = crate::support::load("quickstart.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fr = CountryCode::from("FR");
+    let journal = Journal::open(&dir.path().join("original")).unwrap();
+    let mut live =
+        Live::open(journal, scenario.clone(), "quickstart.toml", &text, scenario.seed, &people(&["FR"]), None).unwrap();
+    let hour = pocnet_node::time::HOUR_MS;
+    for target in [40, 48, 72, 600] {
+        let at = pocnet_coordinator::exercise::live::instant_text(&scenario, SimTime(target * hour));
+        live.clock_action(0, &json!({"action": "skip", "to": at})).unwrap();
+        while live.clock().now(0) < SimTime(target * hour) {
+            live.clock_action(0, &json!({"action": "skip", "to": at})).unwrap();
+        }
+        let waiting: Vec<_> = live
+            .session()
+            .tasks()
+            .iter()
+            .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
+            .cloned()
+            .collect();
+        for task in waiting {
+            let fields = match task.kind {
+                StepKind::SendRequest => good_request(&scenario, "phish-1"),
+                StepKind::ProductionRequest => json!({"channel": "mla"}),
+                _ => json!({}),
+            };
+            live.act(
+                0,
+                &Who::Seat(fr.clone()),
+                &fr,
+                &json!({"kind": task.kind.name(), "task": task.id, "fields": fields}),
+            )
+            .unwrap();
+        }
+    }
+    drop(live);
+    let original = Journal::open(&dir.path().join("original")).unwrap();
+    let saved = original.read().unwrap();
+    let fork_at = 60 * hour;
+    let fork = original.fork(&dir.path().join("fork"), fork_at).unwrap();
+    let kept = fork.read().unwrap();
+    assert!(kept.entries.iter().all(|e| e.sim_ms < fork_at) && kept.entries.len() < saved.entries.len());
+    let forked = replay(scenario.clone(), &kept).unwrap();
+    assert_eq!(forked.now(), SimTime(fork_at), "the fork stands at T");
+    for entry in saved.entries.iter().filter(|e| e.sim_ms >= fork_at) {
+        fork.append(entry).unwrap();
+    }
+    let mut continued = fork.read().unwrap();
+    continued.clock = saved.clock;
+    let (a, b) = (replay(scenario.clone(), &saved).unwrap(), replay(scenario.clone(), &continued).unwrap());
+    assert_eq!(json_of(&scenario, scenario.seed, a.log()), json_of(&scenario, scenario.seed, b.log()));
+    assert_eq!(a.forms().len(), b.forms().len());
+}
