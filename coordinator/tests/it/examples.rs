@@ -69,7 +69,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn serving_briefly(line: &str) -> String {
     let trimmed = line.trim_start();
     let subcommand =
-        ["replay", "report", "timeline"].iter().any(|c| trimmed.starts_with(&format!("pocnet exercise {c}")));
+        ["replay", "report", "timeline", "fork"].iter().any(|c| trimmed.starts_with(&format!("pocnet exercise {c}")));
     if !trimmed.starts_with("pocnet exercise ") || subcommand {
         return line.to_owned();
     }
