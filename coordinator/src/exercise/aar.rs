@@ -8,7 +8,7 @@
 use super::forms::StepKind;
 use super::live::instant_text;
 use super::score::{ExpectationScore, ObjectiveScore, Rating, score};
-use super::session::{Note, Session};
+use super::session::{Evaluation, Note, PlanItem, Session};
 use crate::projection::{HopOutcome, IncidentReport, TraceResult};
 use crate::report;
 use crate::units::fmt_ms;
@@ -33,6 +33,10 @@ pub struct Aar {
     pub channel_findings: Vec<ChannelFinding>,
     pub injects: Vec<InjectRow>,
     pub notes: Vec<Note>,
+    /// Evaluators' ratings and notes, beside the automatic ones.
+    pub evaluations: Vec<Evaluation>,
+    /// Written in the director's console at the hot wash.
+    pub improvement_plan: Vec<PlanItem>,
 }
 
 #[derive(Debug, Serialize)]
@@ -174,6 +178,8 @@ impl Aar {
             channel_findings: channel_findings(session),
             injects: inject_rows,
             notes: session.notes().to_vec(),
+            evaluations: session.evaluations().to_vec(),
+            improvement_plan: session.plan().to_vec(),
         })
     }
 

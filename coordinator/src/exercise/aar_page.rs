@@ -38,17 +38,24 @@ pub fn page(aar: &Aar) -> String {
         &e.scenario_sha256[..12.min(e.scenario_sha256.len())],
         escape(&aar.summary)
     );
-    body.push_str("<h2 id=\"objectives\">Objectives</h2>\n<table><tr><th>objective</th><th>rating</th><th>by seat</th><th>expectations rated</th></tr>\n");
+    body.push_str("<h2 id=\"objectives\">Objectives</h2>\n<table><tr><th>objective</th><th>rating</th><th>by seat</th><th>expectations rated</th><th>evaluators</th></tr>\n");
     for o in &aar.objectives {
         let seats: Vec<String> = o.by_seat.iter().map(|(c, r)| format!("{c} {}", rating(Some(*r)))).collect();
+        let evaluators: Vec<String> = aar
+            .evaluations
+            .iter()
+            .filter(|e| e.objective == o.id)
+            .map(|e| format!("{} {}", escape(&e.evaluator), rating(Some(e.rating))))
+            .collect();
         let _ = writeln!(
             body,
-            "<tr><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&o.id),
             escape(&o.text),
             rating(o.rating),
             seats.join(" "),
-            o.rated
+            o.rated,
+            evaluators.join("<br>")
         );
     }
     body.push_str("</table>\n<p class=\"note\">P performed without challenges (met by the goal, the form exact); S with some (by the goal with gaps, or by the limit); M with major challenges (by the limit with gaps); U unable to perform (missed). An objective takes the middle of its ratings.</p>\n");
@@ -148,7 +155,40 @@ pub fn page(aar: &Aar) -> String {
             escape(i.sent.as_deref().unwrap_or(""))
         );
     }
-    body.push_str("</table>\n<h2 id=\"notes\">Decision logs</h2>\n");
+    body.push_str("</table>\n<h2 id=\"evaluations\">Evaluators' notes</h2>\n");
+    if aar.evaluations.is_empty() {
+        body.push_str("<p class=\"note\">No evaluator rated an objective.</p>\n");
+    } else {
+        body.push_str("<table><tr><th>evaluator</th><th>objective</th><th>rating</th><th>note</th></tr>\n");
+        for e in &aar.evaluations {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&e.evaluator),
+                escape(&e.objective),
+                rating(Some(e.rating)),
+                escape(&e.note)
+            );
+        }
+        body.push_str("</table>\n");
+    }
+    body.push_str("<h2 id=\"plan\">Improvement plan</h2>\n");
+    if aar.improvement_plan.is_empty() {
+        body.push_str("<p class=\"note\">No action recorded in the director's console yet.</p>\n");
+    } else {
+        body.push_str("<table><tr><th>action</th><th>owner</th><th>due</th></tr>\n");
+        for p in &aar.improvement_plan {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&p.action),
+                escape(&p.owner),
+                escape(&p.due)
+            );
+        }
+        body.push_str("</table>\n");
+    }
+    body.push_str("<h2 id=\"notes\">Decision logs</h2>\n");
     if aar.notes.is_empty() {
         body.push_str("<p class=\"note\">No entries.</p>\n");
     } else {

@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS actions (
     actor TEXT NOT NULL,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS evaluators (id INTEGER PRIMARY KEY, cell TEXT NOT NULL, token TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 1), sim_ms INTEGER NOT NULL, speed REAL NOT NULL);
 ";
 
@@ -159,6 +160,24 @@ impl Journal {
             None => self.connection.execute("DELETE FROM seats WHERE country = ?1", params![country]),
         };
         result.map(|_| ()).map_err(|e| self.fail(e))
+    }
+
+    /// An evaluator's link, watching one cell; its number.
+    pub fn add_evaluator(&self, cell: &str, token: &str) -> Result<i64, JournalError> {
+        self.connection
+            .execute("INSERT INTO evaluators (cell, token) VALUES (?1, ?2)", params![cell, token])
+            .map_err(|e| self.fail(e))?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    /// Every evaluator: number, cell, token.
+    pub fn evaluators(&self) -> Result<Vec<(i64, String, String)>, JournalError> {
+        let mut statement =
+            self.connection.prepare("SELECT id, cell, token FROM evaluators ORDER BY id").map_err(|e| self.fail(e))?;
+        statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.fail(e))
     }
 
     /// Where the clock stands, written down so a restart resumes there.

@@ -19,6 +19,11 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Who {
     Director,
     Seat(CountryCode),
+    /// Watches one cell, rates its objectives; acts for no desk.
+    Evaluator {
+        number: i64,
+        cell: CountryCode,
+    },
 }
 
 impl Who {
@@ -26,6 +31,15 @@ impl Who {
         match self {
             Who::Director => "director".to_owned(),
             Who::Seat(country) => country.to_string(),
+            Who::Evaluator { number, cell } => format!("evaluator {number} ({cell})"),
+        }
+    }
+
+    /// Whether it may see `country`'s desk.
+    pub fn may_see(&self, country: &CountryCode) -> bool {
+        match self {
+            Who::Evaluator { cell, .. } => cell == country,
+            other => other.may_act_for(country),
         }
     }
 
@@ -34,6 +48,7 @@ impl Who {
         match self {
             Who::Director => true,
             Who::Seat(seat) => seat == country,
+            Who::Evaluator { .. } => false,
         }
     }
 }
@@ -106,6 +121,8 @@ pub struct Live {
     version: u64,
     last_mark_wall_ms: i64,
     seed: u64,
+    /// Evaluators: number, the cell they watch, token.
+    evaluators: Vec<(i64, CountryCode, String)>,
     /// The desks people played from the start, for the report.
     first_people: Vec<String>,
     /// Set when the journal could not be written: the exercise takes no
@@ -161,6 +178,7 @@ impl Live {
                 version: 0,
                 last_mark_wall_ms: 0,
                 seed,
+                evaluators: Vec::new(),
                 first_people: people.iter().map(|c| c.to_string()).collect(),
                 broken: None,
             });
@@ -179,6 +197,12 @@ impl Live {
         let resume_at = session.now();
         let clock = PacedClock::new(resume_at, saved.clock.map_or(speed, |c| c.speed)).map_err(|e| e.to_string())?;
         let seat_tokens = saved.seats.iter().map(|(c, t)| (CountryCode::from(c.as_str()), t.clone())).collect();
+        let evaluators = journal
+            .evaluators()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(n, cell, token)| (n, CountryCode::from(cell.as_str()), token))
+            .collect();
         Ok(Live {
             session,
             clock,
@@ -190,9 +214,94 @@ impl Live {
             version: 0,
             last_mark_wall_ms: 0,
             seed: saved.seed,
+            evaluators,
             first_people: saved.people.clone(),
             broken: None,
         })
+    }
+
+    pub fn evaluator_links(&self) -> &[(i64, CountryCode, String)] {
+        &self.evaluators
+    }
+
+    /// The director opens an evaluator's link for a cell: `{"cell": "DE"}`.
+    pub fn add_evaluator(&mut self, body: &Value) -> Result<Value, Refusal> {
+        self.usable()?;
+        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
+        if let Some(extra) = object.keys().find(|k| k.as_str() != "cell") {
+            return Err(Refusal::bad(extra.clone(), "unknown: give the cell (a country code) to watch"));
+        }
+        let code = object.get("cell").and_then(Value::as_str).unwrap_or_default();
+        let cell = CountryCode::from(code);
+        if !self.session.scenario().countries.contains_key(&cell) {
+            return Err(Refusal::bad("cell", format!("`{code}` is not a country of the scenario")));
+        }
+        let token = new_token().map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        let number = self.journal.add_evaluator(code, &token)?;
+        self.evaluators.push((number, cell, token.clone()));
+        self.version += 1;
+        Ok(json!({ "evaluator": number, "cell": code, "token": token }))
+    }
+
+    /// An evaluator rates an objective for their cell:
+    /// `{"objective": "O1", "rating": "S", "note": "..."}`.
+    pub fn evaluate(&mut self, wall_ms: i64, who: &Who, body: &Value) -> Result<(), Refusal> {
+        self.usable()?;
+        let Who::Evaluator { cell, .. } = who else {
+            return Err(Refusal {
+                status: 403,
+                field: "token".to_owned(),
+                message: "only an evaluator rates objectives".to_owned(),
+            });
+        };
+        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
+        if let Some(extra) = object.keys().find(|k| !["objective", "rating", "note"].contains(&k.as_str())) {
+            return Err(Refusal::bad(extra.clone(), "unknown: give objective, rating and note"));
+        }
+        let objective = object
+            .get("objective")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Refusal::bad("objective", "expected an objective's id"))?;
+        let rating = object
+            .get("rating")
+            .and_then(Value::as_str)
+            .and_then(super::score::Rating::from_name)
+            .ok_or_else(|| Refusal::bad("rating", "expected P, S, M or U"))?;
+        let note = object.get("note").and_then(Value::as_str).unwrap_or_default();
+        if note.chars().count() > super::forms::MAX_TEXT {
+            return Err(Refusal::bad("note", format!("longer than {} characters", super::forms::MAX_TEXT)));
+        }
+        self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        let at = self.clock.now(wall_ms).max(self.session.now());
+        let evaluation = super::session::Evaluation {
+            at_ms: at.ms(),
+            evaluator: who.actor(),
+            cell: cell.clone(),
+            objective: objective.to_owned(),
+            rating,
+            note: note.to_owned(),
+        };
+        self.session.evaluate(evaluation)?;
+        self.append_at(
+            at,
+            wall_ms,
+            who,
+            json!({ "kind": "evaluation", "evaluator": who.actor(), "cell": cell.as_str(), "evaluation": body }),
+        )?;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// The director adds a line to the improvement plan:
+    /// `{"action": "...", "owner": "...", "due": "2027-03-01"}`.
+    pub fn add_to_plan(&mut self, wall_ms: i64, body: &Value) -> Result<(), Refusal> {
+        self.usable()?;
+        let item = plan_item(body)?;
+        let at = self.clock.now(wall_ms).max(self.session.now());
+        self.session.add_plan_item(item);
+        self.append_at(at, wall_ms, &Who::Director, json!({ "kind": "plan", "item": body }))?;
+        self.version += 1;
+        Ok(())
     }
 
     /// The after-action report as the exercise stands.
@@ -235,6 +344,9 @@ impl Live {
         }
         if constant_time_eq(token, &self.director_token) {
             return Some(Who::Director);
+        }
+        if let Some((number, cell, _)) = self.evaluators.iter().find(|(_, _, t)| constant_time_eq(token, t)) {
+            return Some(Who::Evaluator { number: *number, cell: cell.clone() });
         }
         self.seat_tokens.iter().find(|(_, t)| constant_time_eq(token, t)).map(|(c, _)| Who::Seat(c.clone()))
     }
@@ -493,6 +605,26 @@ pub fn replay(scenario: Scenario, saved: &Saved) -> Result<Session, String> {
                 };
                 session.inject_action(id, action, at).map_err(|e| broken(e.to_string()))?;
             }
+            Some("plan") => {
+                let item = plan_item(&body["item"]).map_err(|e| broken(e.message))?;
+                session.add_plan_item(item);
+            }
+            Some("evaluation") => {
+                let evaluation = &body["evaluation"];
+                let rating = evaluation["rating"]
+                    .as_str()
+                    .and_then(super::score::Rating::from_name)
+                    .ok_or_else(|| broken("no rating".to_owned()))?;
+                let evaluation = super::session::Evaluation {
+                    at_ms: at.ms(),
+                    evaluator: body["evaluator"].as_str().unwrap_or_default().to_owned(),
+                    cell: CountryCode::from(body["cell"].as_str().unwrap_or_default()),
+                    objective: evaluation["objective"].as_str().unwrap_or_default().to_owned(),
+                    rating,
+                    note: evaluation["note"].as_str().unwrap_or_default().to_owned(),
+                };
+                session.evaluate(evaluation).map_err(|e| broken(e.to_string()))?;
+            }
             // The clock paces the exercise; its instants are in each action.
             Some("clock") => {
                 session.advance_to(at).map_err(|e| broken(e.to_string()))?;
@@ -504,6 +636,32 @@ pub fn replay(scenario: Scenario, saved: &Saved) -> Result<Session, String> {
         session.advance_to(SimTime(mark.sim_ms)).map_err(|e| e.to_string())?;
     }
     Ok(session)
+}
+
+/// An improvement plan line from its JSON: each part present, the date a date.
+fn plan_item(body: &Value) -> Result<super::session::PlanItem, Refusal> {
+    let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
+    if let Some(extra) = object.keys().find(|k| !["action", "owner", "due"].contains(&k.as_str())) {
+        return Err(Refusal::bad(extra.clone(), "unknown: give action, owner and due"));
+    }
+    let text = |field: &str| -> Result<String, Refusal> {
+        let value = object.get(field).and_then(Value::as_str).map(str::trim).unwrap_or_default();
+        if value.is_empty() {
+            return Err(Refusal::bad(field, "missing"));
+        }
+        if value.chars().count() > 1_000 {
+            return Err(Refusal::bad(field, "longer than 1000 characters"));
+        }
+        Ok(value.to_owned())
+    };
+    let due = text("due")?;
+    let date: jiff::civil::Date = due.parse().map_err(|_| {
+        Refusal::bad(
+            "due",
+            format!("`{}` is not a date: write it like 2027-03-01", due.chars().take(20).collect::<String>()),
+        )
+    })?;
+    Ok(super::session::PlanItem { action: text("action")?, owner: text("owner")?, due: date.to_string() })
 }
 
 /// `fire`, `hold`, `skip`, or `retime` with its instant.

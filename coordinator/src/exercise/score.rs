@@ -19,6 +19,10 @@ pub enum Rating {
 }
 
 impl Rating {
+    pub fn from_name(name: &str) -> Option<Rating> {
+        [Rating::P, Rating::S, Rating::M, Rating::U].into_iter().find(|r| format!("{r:?}") == name)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Rating::P => "performed without challenges",

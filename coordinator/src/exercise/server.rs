@@ -29,6 +29,7 @@ const TICK: Duration = Duration::from_millis(200);
 
 const DIRECTOR_PAGE: &str = include_str!("assets/director.html");
 const SEAT_PAGE: &str = include_str!("assets/seat.html");
+const EVALUATOR_PAGE: &str = include_str!("assets/evaluator.html");
 const SCRIPT: &str = include_str!("assets/console.js");
 const STYLE: &str = include_str!("assets/console.css");
 
@@ -89,6 +90,7 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/", get(index))
         .route("/director", get(|| async { Html(DIRECTOR_PAGE) }))
         .route("/seat/{country}", get(|| async { Html(SEAT_PAGE) }))
+        .route("/evaluate", get(|| async { Html(EVALUATOR_PAGE) }))
         .route("/assets/console.js", get(|| async { asset(SCRIPT, "text/javascript; charset=utf-8") }))
         .route("/assets/console.css", get(|| async { asset(STYLE, "text/css; charset=utf-8") }))
         .route("/report", get(report))
@@ -96,6 +98,10 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/api/clock", post(clock))
         .route("/api/seats", post(seats))
         .route("/api/injects", post(injects))
+        .route("/api/evaluators", post(evaluators))
+        .route("/api/evaluations", post(evaluations))
+        .route("/api/plan", post(plan))
+        .route("/api/scores", get(scores))
         .route("/api/cases", get(cases))
         .route("/api/seats/{country}/inbox", get(inbox))
         .route("/api/seats/{country}/actions", post(act))
@@ -265,6 +271,67 @@ async fn injects(
     })
 }
 
+async fn evaluators(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    let base_url = shared.base_url.clone();
+    post_action(&shared, &headers, &query, &body, |live, who, _, body| {
+        if *who != Who::Director {
+            return Err(forbidden("only the director opens evaluators' links".to_owned()));
+        }
+        let mut value = live.add_evaluator(body)?;
+        if let Some(token) = value["token"].as_str() {
+            value["url"] = Value::String(format!("{base_url}/evaluate?token={token}"));
+        }
+        Ok(value)
+    })
+}
+
+async fn evaluations(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
+        live.evaluate(wall_ms, who, body)?;
+        Ok(serde_json::json!({ "accepted": true }))
+    })
+}
+
+async fn plan(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
+    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
+        if *who != Who::Director {
+            return Err(forbidden("only the director writes the improvement plan".to_owned()));
+        }
+        live.add_to_plan(wall_ms, body)?;
+        Ok(serde_json::json!({ "accepted": true }))
+    })
+}
+
+async fn scores(
+    State(shared): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    respond((|| {
+        let live = lock(&shared)?;
+        let who = who(&live, &headers, &query)?;
+        if let Who::Seat(_) = who {
+            return Err(forbidden("players do not see the ratings".to_owned()));
+        }
+        Ok(views::scores(&live, &who))
+    })())
+}
+
 /// The after-action report so far, for the director.
 async fn report(
     State(shared): State<AppState>,
@@ -307,7 +374,7 @@ async fn inbox(
         let live = lock(&shared)?;
         let who = who(&live, &headers, &query)?;
         let country = country_of(&live, &code)?;
-        if !who.may_act_for(&country) {
+        if !who.may_see(&country) {
             return Err(forbidden(format!("this token is not {country}'s seat")));
         }
         Ok(views::inbox(&live, &country))

@@ -60,6 +60,26 @@ pub struct Note {
     pub text: String,
 }
 
+/// A line of the improvement plan, written at the hot wash.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    pub action: String,
+    pub owner: String,
+    /// A calendar date, `2027-03-01`.
+    pub due: String,
+}
+
+/// An evaluator's rating of an objective for the cell they watch, with a note.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub at_ms: i64,
+    pub evaluator: String,
+    pub cell: CountryCode,
+    pub objective: String,
+    pub rating: super::score::Rating,
+    pub note: String,
+}
+
 /// Why an action was refused; nothing changed.
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
@@ -108,6 +128,8 @@ pub struct Session {
     forms: Vec<SentForm>,
     notes: Vec<Note>,
     injects: Injects,
+    plan: Vec<PlanItem>,
+    evaluations: Vec<Evaluation>,
 }
 
 impl Session {
@@ -127,6 +149,8 @@ impl Session {
             forms: Vec::new(),
             notes: Vec::new(),
             injects,
+            plan: Vec::new(),
+            evaluations: Vec::new(),
         };
         for country in people {
             session.hand_over(country, true, SimTime::ZERO)?;
@@ -156,6 +180,31 @@ impl Session {
 
     pub fn injects(&self) -> &Injects {
         &self.injects
+    }
+
+    pub fn plan(&self) -> &[PlanItem] {
+        &self.plan
+    }
+
+    pub fn evaluations(&self) -> &[Evaluation] {
+        &self.evaluations
+    }
+
+    pub fn add_plan_item(&mut self, item: PlanItem) {
+        self.plan.push(item);
+    }
+
+    /// An evaluator's rating, of an objective the scenario has.
+    pub fn evaluate(&mut self, evaluation: Evaluation) -> Result<(), ActionError> {
+        self.check_present(SimTime(evaluation.at_ms))?;
+        if !self.injects.msel().objectives.iter().any(|o| o.id == evaluation.objective) {
+            let known: Vec<&str> = self.injects.msel().objectives.iter().map(|o| o.id.as_str()).collect();
+            let message =
+                format!("`{}` is no objective of the exercise; it has {}", evaluation.objective, known.join(", "));
+            return Err(ActionError::Field(FieldError::new("objective", message)));
+        }
+        self.evaluations.push(evaluation);
+        Ok(())
     }
 
     /// The log so far, in the order `pocnet run` writes it.

@@ -33,7 +33,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> Value {
                 "briefing": match who {
                     Who::Seat(seat) if seat == &c.code => live.plan().briefings.get(&c.code).cloned(),
                     Who::Director => live.plan().briefings.get(&c.code).cloned(),
-                    Who::Seat(_) => None,
+                    Who::Seat(_) | Who::Evaluator { .. } => None,
                 },
             })
         })
@@ -44,7 +44,8 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> Value {
         "sim_ms": now.ms(),
         "paused": live.clock().paused(),
         "speed": live.clock().speed(),
-        "you": match who { Who::Director => "director".to_owned(), Who::Seat(c) => c.to_string() },
+        "you": who.actor(),
+        "cell": match who { Who::Evaluator { cell, .. } => Some(cell.as_str()), _ => None },
         "countries": countries,
         "settled": session.next_event().is_none(),
         "version": live.version(),
@@ -57,6 +58,13 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> Value {
             .collect();
         state["seats"] = Value::Array(seats);
         state["rejected"] = serde_json::to_value(live.rejected()).unwrap_or(Value::Null);
+        state["evaluators"] = Value::Array(
+            live.evaluator_links()
+                .iter()
+                .map(|(n, cell, token)| json!({ "evaluator": n, "cell": cell.as_str(), "url": format!("{base_url}/evaluate?token={token}") }))
+                .collect(),
+        );
+        state["plan"] = serde_json::to_value(live.session().plan()).unwrap_or(Value::Null);
         state["phases"] = Value::Array(
             live.plan()
                 .phases
@@ -374,4 +382,33 @@ fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCo
         })
         .collect();
     json!({ "incident": incident.id, "reported_by": incident.reported_by.as_str(), "hops": hops })
+}
+
+/// The automatic ratings, objective by objective, and the evaluators' so far:
+/// for the director, and for evaluators (their cell's only).
+pub fn scores(live: &Live, who: &Who) -> Value {
+    let scores = super::score::score(live.session());
+    let cell = match who {
+        Who::Evaluator { cell, .. } => Some(cell),
+        _ => None,
+    };
+    let objectives: Vec<Value> = scores
+        .objectives
+        .iter()
+        .map(|o| {
+            let automatic = match cell {
+                Some(cell) => o.by_seat.get(cell).copied(),
+                None => o.rating,
+            };
+            let evaluations: Vec<Value> = live
+                .session()
+                .evaluations()
+                .iter()
+                .filter(|e| e.objective == o.id && cell.is_none_or(|c| &e.cell == c))
+                .map(|e| json!({ "evaluator": e.evaluator, "rating": e.rating, "note": e.note }))
+                .collect();
+            json!({ "id": o.id, "text": o.text, "automatic": automatic, "evaluations": evaluations })
+        })
+        .collect();
+    json!({ "objectives": objectives })
 }

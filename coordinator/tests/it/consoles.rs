@@ -253,9 +253,41 @@ fn a_director_and_a_trainee_play_in_the_browser() {
     let director_text = browser.eval(&director, "document.body.innerText").as_str().unwrap().to_owned();
     assert!(director_text.contains("NL Netherlands") && director_text.contains("person"), "{director_text:.400}");
 
+    // The director opens an evaluator's link for the Dutch cell; the evaluator rates an objective.
+    browser.act(
+        &director,
+        "const c = document.getElementById('evaluator-cell'); if (!c.options.length) return false; c.value = 'NL'; \
+         document.getElementById('add-evaluator').click(); return true;",
+        "the evaluator button",
+    );
+    browser.wait_for(&director, "document.querySelector('#evaluators a')", "the evaluator's link");
+    let link = browser.eval(&director, "document.querySelector('#evaluators a').href").as_str().unwrap().to_owned();
+    let evaluator = browser.open(&link);
+    browser.wait_for(&evaluator, "document.getElementById('objectives').textContent.includes('O1')", "the objectives");
+    browser.wait_for(&evaluator, "document.querySelectorAll('.task.done').length >= 2", "the cell's steps, read-only");
+    assert_eq!(
+        browser.eval(&evaluator, "document.querySelector('[data-open]') === null"),
+        json!(true),
+        "no forms for an evaluator"
+    );
+    browser.act(
+        &evaluator,
+        "const o = document.getElementById('objective'); if (!o.options.length) return false; o.value = 'O3'; \
+         document.getElementById('rating').value = 'S'; \
+         document.getElementById('evaluation-note').value = 'Acknowledged fast; no note to the requester'; \
+         document.getElementById('evaluation-form').requestSubmit(); return true;",
+        "the rating form",
+    );
+    browser.wait_for(
+        &evaluator,
+        "document.getElementById('objectives').textContent.includes('no note to the requester')",
+        "the rating recorded",
+    );
+
     let dir = screenshots();
     browser.screenshot(&director, &dir.join("director.png"));
     browser.screenshot(&seat, &dir.join("seat-nl.png"));
+    browser.screenshot(&evaluator, &dir.join("evaluator-nl.png"));
 }
 
 /// The after-action report of a played exercise: every section and each

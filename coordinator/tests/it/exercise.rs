@@ -319,6 +319,42 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(get("/api/seats/NL/inbox", Some(&nl)).0, 200, "the new one works");
     assert_eq!(field(post("/api/seats", &director, r#"{"country":"XX","to":"bot"}"#)), (400, "country".to_owned()));
 
+    // An evaluator watches the German cell, rates an objective; the director writes the plan.
+    let (status, evaluator) = post("/api/evaluators", &director, r#"{"cell":"DE"}"#);
+    assert_eq!(status, 200, "{evaluator}");
+    let evaluator = evaluator["token"].as_str().unwrap().to_owned();
+    assert_eq!(get("/api/seats/DE/inbox", Some(&evaluator)).0, 200, "sees the cell");
+    assert_eq!(get("/api/seats/NL/inbox", Some(&evaluator)).0, 403, "only the cell");
+    assert_eq!(post("/api/seats/DE/actions", &evaluator, r#"{"kind":"note","text":"x"}"#).0, 403, "acts for no desk");
+    assert_eq!(get("/api/scores", Some(&de)).0, 403, "players do not see ratings");
+    assert_eq!(
+        field(post("/api/evaluations", &evaluator, r#"{"objective":"O1","rating":"Q"}"#)),
+        (400, "rating".to_owned())
+    );
+    assert_eq!(
+        field(post("/api/evaluations", &evaluator, r#"{"objective":"O9","rating":"S"}"#)),
+        (400, "objective".to_owned())
+    );
+    assert_eq!(post("/api/evaluations", &de, r#"{"objective":"O1","rating":"S"}"#).0, 403);
+    let rated = post(
+        "/api/evaluations",
+        &evaluator,
+        r#"{"objective":"O1","rating":"S","note":"request sent without the port"}"#,
+    );
+    assert_eq!(rated.0, 200, "{}", rated.1);
+    let (_, scores) = get("/api/scores", Some(&evaluator));
+    assert_eq!(scores["objectives"][0]["evaluations"][0]["rating"], "S", "{scores}");
+    assert_eq!(
+        field(post("/api/plan", &director, r#"{"action":"x","owner":"y","due":"soon"}"#)),
+        (400, "due".to_owned())
+    );
+    let planned = post(
+        "/api/plan",
+        &director,
+        r#"{"action":"Put UTC offsets in the request template","owner":"BKA 24/7","due":"2027-03-01"}"#,
+    );
+    assert_eq!(planned.0, 200, "{}", planned.1);
+
     // A request without the port or the offset is taken, and recorded.
     let sent = post("/api/seats/DE/actions", &de, &action(r#"{"ip":"203.0.113.7","timestamp":"2026-11-27T22:31:05"}"#));
     assert_eq!(sent.0, 200, "{}", sent.1);
@@ -369,6 +405,8 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(missing["missing"], json!(["port", "timestamp (no UTC offset)"]), "{missing}");
     assert!(std::fs::read_to_string(csv.join("expectations.csv")).unwrap().starts_with("inject,objective,by,form"));
     assert!(std::fs::read_to_string(&html).unwrap().contains("id=\"objectives\""));
+    assert_eq!(aar["evaluations"][0]["note"], "request sent without the port");
+    assert_eq!(aar["improvement_plan"][0]["owner"], "BKA 24/7");
 }
 
 /// Pauses, speed changes and the wall time things happen at change nothing

@@ -7,7 +7,8 @@
 const params = new URLSearchParams(location.search);
 const token = params.get("token") || "";
 const role = document.body.dataset.role;
-const seat = role === "seat" ? decodeURIComponent(location.pathname.split("/").pop()) : null;
+// A seat's desk is in its address; an evaluator's cell comes with the state.
+let seat = role === "seat" ? decodeURIComponent(location.pathname.split("/").pop()) : null;
 let lastState = null;
 
 function el(tag, attrs, ...children) {
@@ -119,7 +120,7 @@ function taskCard(task) {
     task.peer ? " · " + task.peer : "", task.carrier ? " (" + task.carrier + ")" : "");
   const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id },
     title, el("div", { class: "muted" }, "since " + task.local + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
-  if (waiting) {
+  if (waiting && role === "seat") {
     for (const form of task.forms) {
       card.append(el("button", { class: "secondary", "data-open": form.kind, onclick: async () => {
         holder.replaceChildren(stepForm(task, form, holder));
@@ -127,7 +128,7 @@ function taskCard(task) {
       } }, form.label), " ");
     }
     card.append(holder);
-  } else {
+  } else if (!waiting) {
     card.append(el("div", { class: "muted" }, task.state.state === "done" ? "done" : "handed to a bot"));
   }
   return card;
@@ -167,6 +168,10 @@ function showDirector(state, cases) {
       // A new link for the seat revokes the old one: the desk changes hands, its cases stay.
       c.played_by === "person" ? el("button", { class: "secondary", "data-relink": c.code, title: "a new link for this seat; the old one stops working", onclick: () => handOver(c.code, "person") }, "New link") : ""),
   ]));
+  document.getElementById("evaluators").replaceChildren(...(state.evaluators || []).map((e) => el("li", {}, "evaluator " + e.evaluator + " (" + e.cell + "): ", el("a", { href: e.url }, e.url))));
+  const cell = document.getElementById("evaluator-cell");
+  if (!cell.options.length) for (const c of state.countries) cell.append(el("option", { value: c.code }, c.code));
+  document.getElementById("plan").replaceChildren(...(state.plan || []).map((p) => el("li", {}, p.action + " · " + p.owner + " · by " + p.due)));
   document.getElementById("seats").replaceChildren(...(state.seats || []).map((s) => el("li", {}, s.country + ": ", el("a", { href: s.url }, s.url))));
   document.getElementById("rejected").replaceChildren(...(state.rejected || []).slice().reverse().map((r) => el("li", {}, el("span", { class: "muted" }, new Date(r.wall_ms).toLocaleTimeString() + " " + r.actor + " "), r.field ? r.field + ": " : "", r.error)));
   const nowMs = Date.parse(state.sim_time);
@@ -188,6 +193,18 @@ function showDirector(state, cases) {
   const waiting = cases.tasks.filter((t) => t.state.state === "waiting");
   document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + " hop " + t.hop, el("div", { class: "muted" }, "since " + t.local + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
   document.getElementById("notes").replaceChildren(...cases.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " " + n.country + ": "), n.text)));
+}
+
+function ratingBadge(r) {
+  return el("span", { class: "badge" }, r || "–");
+}
+
+function showScores(scores) {
+  document.getElementById("objectives").replaceChildren(...scores.objectives.map((o) => el("div", { class: "task" },
+    el("div", {}, o.id + ": " + o.text), el("div", { class: "muted" }, "automatic rating ", ratingBadge(o.automatic)),
+    ...o.evaluations.map((e) => el("div", { class: "muted" }, e.evaluator + ": ", ratingBadge(e.rating), " " + e.note)))));
+  const select = document.getElementById("objective");
+  if (!select.options.length) for (const o of scores.objectives) select.append(el("option", { value: o.id }, o.id));
 }
 
 async function clockAction(body) {
@@ -229,6 +246,11 @@ async function refresh() {
     showClock(state);
     if (role === "director") {
       showDirector(state, await api("/api/cases"));
+    } else if (role === "evaluator") {
+      seat = state.cell;
+      document.getElementById("desk").textContent = state.you;
+      showInbox(await api("/api/seats/" + seat + "/inbox"));
+      showScores(await api("/api/scores"));
     } else {
       document.getElementById("desk").textContent = seat + " desk";
       const here = state.countries.find((c) => c.code === seat);
@@ -244,13 +266,44 @@ async function tickClock() {
   try { showClock(await api("/api/state")); } catch (e) { /* the next refresh says why */ }
 }
 
+if (role === "evaluator") {
+  document.getElementById("evaluation-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const out = document.getElementById("evaluation-result");
+    try {
+      await api("/api/evaluations", { objective: document.getElementById("objective").value, rating: document.getElementById("rating").value, note: document.getElementById("evaluation-note").value });
+      out.textContent = "Recorded.";
+      document.getElementById("evaluation-note").value = "";
+    } catch (e) {
+      out.textContent = e.message;
+    }
+    refresh();
+  });
+}
+
 if (role === "director") {
+  document.getElementById("add-evaluator").addEventListener("click", async () => {
+    await api("/api/evaluators", { cell: document.getElementById("evaluator-cell").value }).catch((e) => alert(e.message));
+    refresh();
+  });
+  document.getElementById("plan-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const field = (id) => document.getElementById(id).value;
+    try {
+      await api("/api/plan", { action: field("plan-action"), owner: field("plan-owner"), due: field("plan-due") });
+      for (const id of ["plan-action", "plan-owner", "plan-due"]) document.getElementById(id).value = "";
+      document.getElementById("plan-result").textContent = "";
+    } catch (e) {
+      document.getElementById("plan-result").textContent = e.message;
+    }
+    refresh();
+  });
   document.getElementById("report-link").href = "/report?token=" + encodeURIComponent(token);
   document.getElementById("resume").addEventListener("click", () => clockAction({ action: "resume" }));
   document.getElementById("pause").addEventListener("click", () => clockAction({ action: "pause" }));
   document.getElementById("set-speed").addEventListener("click", () => clockAction({ action: "speed", speed: Number(document.getElementById("speed-choice").value) }));
   document.getElementById("skip").addEventListener("click", () => clockAction({ action: "skip", to: document.getElementById("skip-to").value.trim() }));
-} else {
+} else if (role === "seat") {
   document.getElementById("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = document.getElementById("note").value.trim();
