@@ -733,3 +733,65 @@ fn a_fork_followed_by_the_same_actions_is_the_original() {
     assert_eq!(json_of(&scenario, scenario.seed, a.log()), json_of(&scenario, scenario.seed, b.log()));
     assert_eq!(a.forms().len(), b.forms().len());
 }
+
+/// A late trainee loses a hop the bots' reference play preserves: the
+/// after-action report shows both, with the cause.
+#[test]
+fn a_late_trainee_loses_the_logs_the_counterfactual_keeps() {
+    let text = r#"
+[scenario]
+name = "seven days"
+epoch = "2026-03-02T00:00:00Z"
+seed = 5
+
+[exercise]
+seats = ["FR"]
+
+[network]
+min_message_delay = "1m"
+message_delay = "10m"
+
+[countries.FR]
+name = "France"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "20m"
+
+[countries.DE]
+name = "Germany"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "20m"
+
+[carriers.de]
+country = "DE"
+kind = "access-isp"
+retention = "7d"
+
+[[incidents]]
+id = "i"
+reported_by = "FR"
+communication = "2026-03-03T10:00:00Z"
+detection = "1h"
+chain = ["de"]
+"#;
+    let scenario = Scenario::parse("seven-days.toml", text).unwrap();
+    let fr = CountryCode::from("FR");
+    let mut session = Session::new(scenario.clone(), scenario.seed, &people(&["FR"])).unwrap();
+    session.skip_to(END).unwrap();
+    let task = session.tasks()[0].clone();
+    assert_eq!(task.kind, StepKind::SendRequest);
+    // Eight days on the desk: the carrier's seven-day logs are gone.
+    let late = task.since.plus_ms(8 * pocnet_node::time::DAY_MS);
+    session.advance_to(late).unwrap();
+    let fields = good_request(&scenario, "i");
+    session
+        .act(&fr, Action::from_json(&json!({"kind": "send_request", "task": task.id, "fields": fields})).unwrap(), late)
+        .unwrap();
+    session.advance_to(SimTime(40 * pocnet_node::time::DAY_MS)).unwrap();
+    let aar = pocnet_coordinator::exercise::aar::Aar::build(&session, scenario.seed, &["FR".to_owned()]).unwrap();
+    let outcome = &aar.outcomes[0];
+    assert!(!outcome.played.origin_preserved && outcome.reference.origin_preserved, "{outcome:?}");
+    let cause = aar.cases[0].hops[0].cause.clone().unwrap();
+    assert!(cause.starts_with("the request left ") && cause.ends_with("after the logs were deleted"), "{cause}");
+}
