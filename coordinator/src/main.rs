@@ -240,7 +240,15 @@ async fn replicate(
 async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
     use pocnet_coordinator::exercise::command;
     match args.command {
-        Some(cli::args::ExerciseCommand::Replay { journal, json }) => {
+        Some(cli::args::ExerciseCommand::Replay { journal, speed: Some(speed), listen, .. }) => {
+            let opened = open_journal(&journal)?;
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            command::serve_playback(opened, speed, listen, &mut std::io::stdout(), shutdown).await?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(cli::args::ExerciseCommand::Replay { journal, json, speed: None, .. }) => {
             let opened = open_journal(&journal)?;
             let debrief = command::replay(&opened).with_context(|| format!("replaying {}", journal.display()))?;
             if let Some(path) = &json {

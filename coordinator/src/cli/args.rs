@@ -71,6 +71,7 @@ Scenario files point to it with a first line `#:schema ./pocnet-scenario.schema.
   pocnet exercise scenarios/quickstart.toml --seats FR --listen 0.0.0.0:8080 --journal quickstart.journal
   pocnet exercise timeline scenarios/exercises/hospital-ransomware.toml
   pocnet exercise replay hospital-ransomware.journal --json debrief.json
+  pocnet exercise replay hospital-ransomware.journal --speed 16
   pocnet exercise report hospital-ransomware.journal --html aar.html --json aar.json --csv aar/
   pocnet exercise fork hospital-ransomware.journal --at 2026-11-27T21:40:00Z --journal what-if.journal
 It prints the director's link and one per seat, each with its own access token. Stop it with Ctrl-C
@@ -117,13 +118,20 @@ pub struct ExerciseArgs {
 
 #[derive(clap::Subcommand)]
 pub enum ExerciseCommand {
-    /// Re-run an exercise from its journal, without a browser: the same results, byte for byte
+    /// Re-run an exercise from its journal without a browser (the same results, byte for byte),
+    /// or, with --speed, play it back in the consoles, read-only, for the debrief
     Replay {
         /// The exercise's journal
         journal: PathBuf,
         /// Also write the debrief as JSON: the run's report, the forms sent, the decision logs
         #[arg(long, value_name = "PATH")]
         json: Option<PathBuf>,
+        /// Play it back in the consoles at this pace (1 to 16 or more), read-only
+        #[arg(long, value_name = "X")]
+        speed: Option<f64>,
+        /// Where the playback's consoles are served
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", requires = "speed")]
+        listen: std::net::SocketAddr,
     },
     /// The after-action report of an exercise, from its journal: objectives rated P/S/M/U,
     /// outcomes against the same world played by bots, case timelines, expectations, form quality

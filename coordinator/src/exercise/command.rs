@@ -4,7 +4,8 @@
 
 use super::aar::Aar;
 use super::journal::Journal;
-use super::live::{Live, replay as replay_session};
+use super::live::Live;
+use super::replay::replay as replay_session;
 use super::server;
 use crate::report::{self, Report};
 use crate::scenario::Scenario;
@@ -88,6 +89,39 @@ pub async fn serve(
     out.flush()?;
     let app = server::app(live, base_url);
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving the consoles")?;
+    Ok(())
+}
+
+/// Plays a finished exercise back in the consoles, read-only, at `speed`.
+pub async fn serve_playback(
+    journal: Journal,
+    speed: f64,
+    listen: std::net::SocketAddr,
+    out: &mut impl Write,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let saved = journal.read()?;
+    let scenario =
+        Scenario::parse_at(&saved.scenario_path, &saved.scenario_text, Some(Path::new(&saved.scenario_path)))
+            .map_err(|e| anyhow::anyhow!("the journal's scenario no longer reads: {e:?}"))?;
+    let live = Live::playback(journal, scenario, speed).map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    let base_url = format!("http://{}:{}", address.ip(), address.port());
+    writeln!(
+        out,
+        "pocnet exercise replay \"{}\": read-only playback at {speed}x, paused at the start",
+        live.session().scenario().name
+    )?;
+    writeln!(out, "director: {base_url}/director?token={}", live.director_token())?;
+    for (country, token) in live.seat_tokens() {
+        writeln!(out, "seat {country}: {base_url}/seat/{country}?token={token}")?;
+    }
+    out.flush()?;
+    axum::serve(listener, server::app(live, base_url))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving the consoles")?;
     Ok(())
 }
 

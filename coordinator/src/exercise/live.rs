@@ -6,13 +6,14 @@
 use super::clock::{ClockError, PacedClock};
 use super::forms::Action;
 use super::injects::InjectAction;
-use super::journal::{ClockMark, Entry, Journal, JournalError, Saved};
+use super::journal::{ClockMark, Entry, Journal, JournalError};
+use super::replay::replay;
 use super::session::{ActionError, Session};
 use crate::scenario::Scenario;
 use crate::scenario::exercise::ExercisePlan;
 use pocnet_node::{CountryCode, SimTime};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Who holds a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +126,8 @@ pub struct Live {
     evaluators: Vec<(i64, CountryCode, String)>,
     /// The desks people played from the start, for the report.
     first_people: Vec<String>,
+    /// In a playback, the journal's entries still to apply as the clock reaches them.
+    playback: Option<VecDeque<(usize, Entry)>>,
     /// Set when the journal could not be written: the exercise takes no
     /// more actions, since what it took would not survive a restart.
     broken: Option<String>,
@@ -180,6 +183,7 @@ impl Live {
                 seed,
                 evaluators: Vec::new(),
                 first_people: people.iter().map(|c| c.to_string()).collect(),
+                playback: None,
                 broken: None,
             });
         }
@@ -216,8 +220,48 @@ impl Live {
             seed: saved.seed,
             evaluators,
             first_people: saved.people.clone(),
+            playback: None,
             broken: None,
         })
+    }
+
+    /// A finished exercise played back in the consoles, read-only, at
+    /// `speed`: the journal's actions are applied as the clock reaches them.
+    pub fn playback(journal: Journal, scenario: Scenario, speed: f64) -> Result<Live, String> {
+        let saved = journal.read().map_err(|e| e.to_string())?;
+        if saved.sha256 != scenario.sha256 {
+            return Err("the journal holds an exercise of another scenario".to_owned());
+        }
+        let plan = scenario.exercise.clone().unwrap_or_default();
+        let session = super::replay::fresh(scenario, &saved)?;
+        let clock = PacedClock::new(session.now(), speed).map_err(|e| e.to_string())?;
+        let evaluators = journal
+            .evaluators()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(n, cell, token)| (n, CountryCode::from(cell.as_str()), token))
+            .collect();
+        Ok(Live {
+            session,
+            clock,
+            plan,
+            journal,
+            director_token: saved.director_token.clone(),
+            seat_tokens: saved.seats.iter().map(|(c, t)| (CountryCode::from(c.as_str()), t.clone())).collect(),
+            rejected: Vec::new(),
+            version: 0,
+            last_mark_wall_ms: 0,
+            seed: saved.seed,
+            evaluators,
+            first_people: saved.people.clone(),
+            playback: Some(saved.entries.into_iter().enumerate().collect()),
+            broken: None,
+        })
+    }
+
+    /// Whether this is a read-only playback.
+    pub fn is_playback(&self) -> bool {
+        self.playback.is_some()
     }
 
     pub fn evaluator_links(&self) -> &[(i64, CountryCode, String)] {
@@ -226,7 +270,7 @@ impl Live {
 
     /// The director opens an evaluator's link for a cell: `{"cell": "DE"}`.
     pub fn add_evaluator(&mut self, body: &Value) -> Result<Value, Refusal> {
-        self.usable()?;
+        self.writable()?;
         let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
         if let Some(extra) = object.keys().find(|k| k.as_str() != "cell") {
             return Err(Refusal::bad(extra.clone(), "unknown: give the cell (a country code) to watch"));
@@ -246,7 +290,7 @@ impl Live {
     /// An evaluator rates an objective for their cell:
     /// `{"objective": "O1", "rating": "S", "note": "..."}`.
     pub fn evaluate(&mut self, wall_ms: i64, who: &Who, body: &Value) -> Result<(), Refusal> {
-        self.usable()?;
+        self.writable()?;
         let Who::Evaluator { cell, .. } = who else {
             return Err(Refusal {
                 status: 403,
@@ -295,7 +339,7 @@ impl Live {
     /// The director adds a line to the improvement plan:
     /// `{"action": "...", "owner": "...", "due": "2027-03-01"}`.
     pub fn add_to_plan(&mut self, wall_ms: i64, body: &Value) -> Result<(), Refusal> {
-        self.usable()?;
+        self.writable()?;
         let item = plan_item(body)?;
         let at = self.clock.now(wall_ms).max(self.session.now());
         self.session.add_plan_item(item);
@@ -361,8 +405,17 @@ impl Live {
         {
             self.clock.set_speed(wall_ms, speed).map_err(|e| e.to_string())?;
         }
-        let changed = self.session.advance_to(now).map_err(|e| e.to_string())?;
-        if !self.clock.paused() && wall_ms - self.last_mark_wall_ms >= MARK_EVERY_MS {
+        // A playback applies the journal's entries as the clock reaches them.
+        let mut applied = false;
+        if let Some(queue) = &mut self.playback {
+            while queue.front().is_some_and(|(_, entry)| entry.sim_ms <= now.ms()) {
+                let (n, entry) = queue.pop_front().expect("just looked at");
+                super::replay::apply(&mut self.session, n, &entry)?;
+                applied = true;
+            }
+        }
+        let changed = self.session.advance_to(now).map_err(|e| e.to_string())? || applied;
+        if self.playback.is_none() && !self.clock.paused() && wall_ms - self.last_mark_wall_ms >= MARK_EVERY_MS {
             self.mark(wall_ms).map_err(|e| e.message)?;
         }
         if changed {
@@ -414,17 +467,24 @@ impl Live {
                 if to < now {
                     return Err(ClockError::Backwards { now: now.ms(), to: to.ms() }.into());
                 }
-                let stop = self.session.skip_to(to).map_err(|e| Refusal {
-                    status: 500,
-                    field: String::new(),
-                    message: e.to_string(),
-                })?;
+                // A playback moves the clock; its entries apply as it passes them.
+                let stop = if self.playback.is_some() {
+                    to
+                } else {
+                    self.session.skip_to(to).map_err(|e| Refusal {
+                        status: 500,
+                        field: String::new(),
+                        message: e.to_string(),
+                    })?
+                };
                 stopped_early = stop < to;
                 self.clock.set(wall_ms, stop)?;
             }
         }
-        self.append(wall_ms, &Who::Director, json!({ "kind": "clock", "clock": body }))?;
-        self.mark(wall_ms)?;
+        if self.playback.is_none() {
+            self.append(wall_ms, &Who::Director, json!({ "kind": "clock", "clock": body }))?;
+            self.mark(wall_ms)?;
+        }
         self.version += 1;
         Ok(
             json!({ "sim_time": self.text(self.clock.now(wall_ms)), "paused": self.clock.paused(), "speed": self.clock.speed(), "stopped_early": stopped_early }),
@@ -434,7 +494,7 @@ impl Live {
     /// The director fires, holds, skips or re-times an inject:
     /// `{"id": "nl-release", "action": "fire" | "hold" | "skip" | "retime", "at": instant}`.
     pub fn inject_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
-        self.usable()?;
+        self.writable()?;
         let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
         if let Some(extra) = object.keys().find(|k| !["id", "action", "at"].contains(&k.as_str())) {
             return Err(Refusal::bad(extra.clone(), "unknown: give id, action and, to re-time, at"));
@@ -456,7 +516,7 @@ impl Live {
 
     /// A desk's action, by its seat or the director.
     pub fn act(&mut self, wall_ms: i64, who: &Who, country: &CountryCode, body: &Value) -> Result<(), Refusal> {
-        self.usable()?;
+        self.writable()?;
         if !who.may_act_for(country) {
             return Err(Refusal {
                 status: 403,
@@ -478,7 +538,7 @@ impl Live {
     /// The director hands a desk to a person (a new token, revoking any
     /// before) or to a bot (revoking its token): `{"country": "DE", "to": "person" | "bot"}`.
     pub fn seat_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
-        self.usable()?;
+        self.writable()?;
         let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
         if let Some(extra) = object.keys().find(|k| !["country", "to"].contains(&k.as_str())) {
             return Err(Refusal::bad(extra.clone(), "unknown: give country and to"));
@@ -526,6 +586,18 @@ impl Live {
         })
     }
 
+    /// A change is taken only in a live exercise: a playback is read-only.
+    fn writable(&self) -> Result<(), Refusal> {
+        if self.playback.is_some() {
+            return Err(Refusal {
+                status: 403,
+                field: String::new(),
+                message: "this is a replay of a finished exercise: it is read-only".to_owned(),
+            });
+        }
+        self.usable()
+    }
+
     fn usable(&self) -> Result<(), Refusal> {
         match &self.broken {
             Some(message) => Err(Refusal { status: 500, field: String::new(), message: message.clone() }),
@@ -568,78 +640,8 @@ pub fn instant_text(scenario: &Scenario, at: SimTime) -> String {
         .map_or_else(|_| format!("sim ms {}", at.ms()), |t| t.to_string())
 }
 
-/// Replays a journal's actions on a fresh session, in order: the exercise
-/// as it stood, byte for byte; then runs it to where the clock last stood.
-pub fn replay(scenario: Scenario, saved: &Saved) -> Result<Session, String> {
-    let people: BTreeSet<CountryCode> = saved.people.iter().map(|c| CountryCode::from(c.as_str())).collect();
-    let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |p| p.start);
-    let mut session = Session::new(scenario, saved.seed, &people).map_err(|e| e.to_string())?;
-    session.advance_to(start).map_err(|e| e.to_string())?;
-    for (n, entry) in saved.entries.iter().enumerate() {
-        let broken = |why: String| format!("journal entry {}: {why}", n + 1);
-        let body: Value = serde_json::from_str(&entry.body).map_err(|e| broken(e.to_string()))?;
-        let at = SimTime(entry.sim_ms);
-        let country = || CountryCode::from(body["country"].as_str().unwrap_or_default());
-        match body["kind"].as_str() {
-            Some("action") => {
-                let action = Action::from_json(&body["action"]).map_err(|e| broken(e.to_string()))?;
-                session.act(&country(), action, at).map_err(|e| broken(e.to_string()))?;
-            }
-            Some("hand_over") => {
-                let person = body["to"].as_str() == Some("person");
-                session.hand_over(&country(), person, at).map_err(|e| broken(e.to_string()))?;
-            }
-            Some("inject") => {
-                let inject = &body["inject"];
-                let id = inject["id"].as_str().unwrap_or_default();
-                let action = match inject["action"].as_str() {
-                    Some("fire") => InjectAction::Fire,
-                    Some("hold") => InjectAction::Hold,
-                    Some("skip") => InjectAction::Skip,
-                    _ => {
-                        let text = inject["at"].as_str().unwrap_or_default();
-                        let at: jiff::Timestamp =
-                            text.parse().map_err(|_| broken(format!("`{text}` is not an instant")))?;
-                        InjectAction::Retime(SimTime(at.as_millisecond() - session.scenario().epoch.as_millisecond()))
-                    }
-                };
-                session.inject_action(id, action, at).map_err(|e| broken(e.to_string()))?;
-            }
-            Some("plan") => {
-                let item = plan_item(&body["item"]).map_err(|e| broken(e.message))?;
-                session.add_plan_item(item);
-            }
-            Some("evaluation") => {
-                let evaluation = &body["evaluation"];
-                let rating = evaluation["rating"]
-                    .as_str()
-                    .and_then(super::score::Rating::from_name)
-                    .ok_or_else(|| broken("no rating".to_owned()))?;
-                let evaluation = super::session::Evaluation {
-                    at_ms: at.ms(),
-                    evaluator: body["evaluator"].as_str().unwrap_or_default().to_owned(),
-                    cell: CountryCode::from(body["cell"].as_str().unwrap_or_default()),
-                    objective: evaluation["objective"].as_str().unwrap_or_default().to_owned(),
-                    rating,
-                    note: evaluation["note"].as_str().unwrap_or_default().to_owned(),
-                };
-                session.evaluate(evaluation).map_err(|e| broken(e.to_string()))?;
-            }
-            // The clock paces the exercise; its instants are in each action.
-            Some("clock") => {
-                session.advance_to(at).map_err(|e| broken(e.to_string()))?;
-            }
-            other => return Err(broken(format!("unknown kind {other:?}"))),
-        }
-    }
-    if let Some(mark) = saved.clock {
-        session.advance_to(SimTime(mark.sim_ms)).map_err(|e| e.to_string())?;
-    }
-    Ok(session)
-}
-
 /// An improvement plan line from its JSON: each part present, the date a date.
-fn plan_item(body: &Value) -> Result<super::session::PlanItem, Refusal> {
+pub(super) fn plan_item(body: &Value) -> Result<super::session::PlanItem, Refusal> {
     let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
     if let Some(extra) = object.keys().find(|k| !["action", "owner", "due"].contains(&k.as_str())) {
         return Err(Refusal::bad(extra.clone(), "unknown: give action, owner and due"));

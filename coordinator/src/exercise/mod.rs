@@ -12,6 +12,7 @@ pub mod forms;
 pub mod injects;
 pub mod journal;
 pub mod live;
+pub mod replay;
 pub mod score;
 pub mod server;
 pub mod session;

@@ -678,7 +678,8 @@ fn an_inject_after_a_pause_fires_at_its_simulated_instant() {
 #[test]
 fn a_fork_followed_by_the_same_actions_is_the_original() {
     use pocnet_coordinator::exercise::journal::Journal;
-    use pocnet_coordinator::exercise::live::{Live, Who, replay};
+    use pocnet_coordinator::exercise::live::{Live, Who};
+    use pocnet_coordinator::exercise::replay::replay;
     let scenario = crate::support::load("quickstart.toml");
     let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -794,4 +795,78 @@ chain = ["de"]
     assert!(!outcome.played.origin_preserved && outcome.reference.origin_preserved, "{outcome:?}");
     let cause = aar.cases[0].hops[0].cause.clone().unwrap();
     assert!(cause.starts_with("the request left ") && cause.ends_with("after the logs were deleted"), "{cause}");
+}
+
+/// A finished exercise plays back in the consoles at a pace, read-only: its
+/// actions apply as the clock reaches them, to the same end.
+#[test]
+fn a_playback_is_read_only_and_ends_where_the_exercise_did() {
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::{Live, Who};
+    let scenario = crate::support::load("quickstart.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let fr = CountryCode::from("FR");
+    let path = dir.path().join("played");
+    let mut live = Live::open(
+        Journal::open(&path).unwrap(),
+        scenario.clone(),
+        "quickstart.toml",
+        &text,
+        scenario.seed,
+        &people(&["FR"]),
+        None,
+    )
+    .unwrap();
+    let hour = pocnet_node::time::HOUR_MS;
+    for target in [40, 48, 72] {
+        let at = pocnet_coordinator::exercise::live::instant_text(&scenario, SimTime(target * hour));
+        while live.clock().now(0) < SimTime(target * hour) {
+            live.clock_action(0, &json!({"action": "skip", "to": at})).unwrap();
+        }
+        let waiting: Vec<_> = live
+            .session()
+            .tasks()
+            .iter()
+            .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
+            .cloned()
+            .collect();
+        for task in waiting {
+            let fields =
+                if task.kind == StepKind::SendRequest { good_request(&scenario, "phish-1") } else { json!({}) };
+            live.act(
+                0,
+                &Who::Seat(fr.clone()),
+                &fr,
+                &json!({"kind": task.kind.name(), "task": task.id, "fields": fields}),
+            )
+            .unwrap();
+        }
+    }
+    let played = json_of(&scenario, scenario.seed, live.session().log());
+    let end = live.session().now();
+    drop(live);
+
+    let mut playback = Live::playback(Journal::open(&path).unwrap(), scenario.clone(), 3600.0).unwrap();
+    assert!(playback.is_playback());
+    let refused = playback.act(0, &Who::Seat(fr.clone()), &fr, &json!({"kind": "note", "text": "x"})).unwrap_err();
+    assert_eq!(refused.status, 403, "read-only");
+    playback.clock_action(0, &json!({"action": "resume"})).unwrap();
+    // An hour of simulated time per wall second: a wall second at a time.
+    let mut wall = 0;
+    while playback.clock().now(wall) < end {
+        wall += 1_000;
+        playback.tick(wall).unwrap();
+    }
+    playback.clock_action(wall, &json!({"action": "pause"})).unwrap();
+    assert!(playback.session().forms().len() >= 3, "the trainee's forms came back");
+    let mut replayed =
+        pocnet_coordinator::exercise::replay::replay(scenario.clone(), &Journal::open(&path).unwrap().read().unwrap())
+            .unwrap();
+    replayed.advance_to(playback.session().now()).unwrap();
+    assert_eq!(
+        json_of(&scenario, scenario.seed, playback.session().log()),
+        json_of(&scenario, scenario.seed, replayed.log())
+    );
+    assert!(played.len() > 1000);
 }
