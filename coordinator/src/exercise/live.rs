@@ -6,7 +6,7 @@
 use super::clock::{ClockError, PacedClock};
 use super::forms::Action;
 use super::injects::InjectAction;
-use super::journal::{ClockMark, Entry, Journal, JournalError};
+use super::journal::{ClockMark, Entry, Journal, JournalError, Saved};
 use super::replay::replay;
 use super::session::{ActionError, Session};
 use crate::scenario::Scenario;
@@ -198,31 +198,9 @@ impl Live {
             ));
         }
         let session = replay(scenario, &saved)?;
-        let resume_at = session.now();
-        let clock = PacedClock::new(resume_at, saved.clock.map_or(speed, |c| c.speed)).map_err(|e| e.to_string())?;
-        let seat_tokens = saved.seats.iter().map(|(c, t)| (CountryCode::from(c.as_str()), t.clone())).collect();
-        let evaluators = journal
-            .evaluators()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|(n, cell, token)| (n, CountryCode::from(cell.as_str()), token))
-            .collect();
-        Ok(Live {
-            session,
-            clock,
-            plan,
-            journal,
-            director_token: saved.director_token,
-            seat_tokens,
-            rejected: Vec::new(),
-            version: 0,
-            last_mark_wall_ms: 0,
-            seed: saved.seed,
-            evaluators,
-            first_people: saved.people.clone(),
-            playback: None,
-            broken: None,
-        })
+        let clock =
+            PacedClock::new(session.now(), saved.clock.map_or(speed, |c| c.speed)).map_err(|e| e.to_string())?;
+        Live::restored(journal, saved, session, clock, plan, None)
     }
 
     /// A finished exercise played back in the consoles, read-only, at
@@ -235,6 +213,19 @@ impl Live {
         let plan = scenario.exercise.clone().unwrap_or_default();
         let session = super::replay::fresh(scenario, &saved)?;
         let clock = PacedClock::new(session.now(), speed).map_err(|e| e.to_string())?;
+        let entries = saved.entries.iter().cloned().enumerate().collect();
+        Live::restored(journal, saved, session, clock, plan, Some(entries))
+    }
+
+    /// An exercise from its journal: its tokens, evaluators, seed and seats.
+    fn restored(
+        journal: Journal,
+        saved: Saved,
+        session: Session,
+        clock: PacedClock,
+        plan: ExercisePlan,
+        playback: Option<VecDeque<(usize, Entry)>>,
+    ) -> Result<Live, String> {
         let evaluators = journal
             .evaluators()
             .map_err(|e| e.to_string())?
@@ -246,15 +237,15 @@ impl Live {
             clock,
             plan,
             journal,
-            director_token: saved.director_token.clone(),
             seat_tokens: saved.seats.iter().map(|(c, t)| (CountryCode::from(c.as_str()), t.clone())).collect(),
+            director_token: saved.director_token,
             rejected: Vec::new(),
             version: 0,
             last_mark_wall_ms: 0,
             seed: saved.seed,
             evaluators,
-            first_people: saved.people.clone(),
-            playback: Some(saved.entries.into_iter().enumerate().collect()),
+            first_people: saved.people,
+            playback,
             broken: None,
         })
     }

@@ -224,16 +224,38 @@ fn post_action(
     respond(result)
 }
 
+/// A POST only the director may make; `what` says what it does, for the 403.
+fn director_post(
+    shared: &Shared,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    body: &Bytes,
+    what: &str,
+    change: impl FnOnce(&mut Live, i64, &Value) -> Result<Value, Refusal>,
+) -> Response {
+    post_action(shared, headers, query, body, |live, who, wall_ms, body| {
+        if *who != Who::Director {
+            return Err(forbidden(format!("only the director {what}")));
+        }
+        change(live, wall_ms, body)
+    })
+}
+
+/// Adds the link a new token opens (`{base}/{page}?token=...`) to an answer.
+fn with_link(mut value: Value, base_url: &str, page: &str) -> Value {
+    if let Some(token) = value["token"].as_str() {
+        value["url"] = Value::String(format!("{base_url}/{page}?token={token}"));
+    }
+    value
+}
+
 async fn clock(
     State(shared): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
-        if *who != Who::Director {
-            return Err(forbidden("only the director runs the clock".to_owned()));
-        }
+    director_post(&shared, &headers, &query, &body, "runs the clock", |live, wall_ms, body| {
         live.clock_action(wall_ms, body)
     })
 }
@@ -245,15 +267,10 @@ async fn seats(
     body: Bytes,
 ) -> Response {
     let base_url = shared.base_url.clone();
-    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
-        if *who != Who::Director {
-            return Err(forbidden("only the director assigns seats".to_owned()));
-        }
-        let mut value = live.seat_action(wall_ms, body)?;
-        if let (Some(country), Some(token)) = (value["country"].as_str(), value["token"].as_str()) {
-            value["url"] = Value::String(format!("{base_url}/seat/{country}?token={token}"));
-        }
-        Ok(value)
+    director_post(&shared, &headers, &query, &body, "assigns seats", |live, wall_ms, body| {
+        let value = live.seat_action(wall_ms, body)?;
+        let page = format!("seat/{}", value["country"].as_str().unwrap_or_default());
+        Ok(with_link(value, &base_url, &page))
     })
 }
 
@@ -263,10 +280,7 @@ async fn injects(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
-        if *who != Who::Director {
-            return Err(forbidden("only the director fires, holds, skips or re-times injects".to_owned()));
-        }
+    director_post(&shared, &headers, &query, &body, "fires, holds, skips or re-times injects", |live, wall_ms, body| {
         live.inject_action(wall_ms, body)
     })
 }
@@ -278,15 +292,8 @@ async fn evaluators(
     body: Bytes,
 ) -> Response {
     let base_url = shared.base_url.clone();
-    post_action(&shared, &headers, &query, &body, |live, who, _, body| {
-        if *who != Who::Director {
-            return Err(forbidden("only the director opens evaluators' links".to_owned()));
-        }
-        let mut value = live.add_evaluator(body)?;
-        if let Some(token) = value["token"].as_str() {
-            value["url"] = Value::String(format!("{base_url}/evaluate?token={token}"));
-        }
-        Ok(value)
+    director_post(&shared, &headers, &query, &body, "opens evaluators' links", |live, _, body| {
+        Ok(with_link(live.add_evaluator(body)?, &base_url, "evaluate"))
     })
 }
 
@@ -308,10 +315,7 @@ async fn plan(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
-        if *who != Who::Director {
-            return Err(forbidden("only the director writes the improvement plan".to_owned()));
-        }
+    director_post(&shared, &headers, &query, &body, "writes the improvement plan", |live, wall_ms, body| {
         live.add_to_plan(wall_ms, body)?;
         Ok(serde_json::json!({ "accepted": true }))
     })

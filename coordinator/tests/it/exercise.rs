@@ -678,45 +678,10 @@ fn an_inject_after_a_pause_fires_at_its_simulated_instant() {
 #[test]
 fn a_fork_followed_by_the_same_actions_is_the_original() {
     use pocnet_coordinator::exercise::journal::Journal;
-    use pocnet_coordinator::exercise::live::{Live, Who};
     use pocnet_coordinator::exercise::replay::replay;
-    let scenario = crate::support::load("quickstart.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let fr = CountryCode::from("FR");
-    let journal = Journal::open(&dir.path().join("original")).unwrap();
-    let mut live =
-        Live::open(journal, scenario.clone(), "quickstart.toml", &text, scenario.seed, &people(&["FR"]), None).unwrap();
+    let (scenario, _) = played_quickstart(&dir.path().join("original"), &[40, 48, 72, 600]);
     let hour = pocnet_node::time::HOUR_MS;
-    for target in [40, 48, 72, 600] {
-        let at = pocnet_coordinator::exercise::live::instant_text(&scenario, SimTime(target * hour));
-        live.clock_action(0, &json!({"action": "skip", "to": at})).unwrap();
-        while live.clock().now(0) < SimTime(target * hour) {
-            live.clock_action(0, &json!({"action": "skip", "to": at})).unwrap();
-        }
-        let waiting: Vec<_> = live
-            .session()
-            .tasks()
-            .iter()
-            .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
-            .cloned()
-            .collect();
-        for task in waiting {
-            let fields = match task.kind {
-                StepKind::SendRequest => good_request(&scenario, "phish-1"),
-                StepKind::ProductionRequest => json!({"channel": "mla"}),
-                _ => json!({}),
-            };
-            live.act(
-                0,
-                &Who::Seat(fr.clone()),
-                &fr,
-                &json!({"kind": task.kind.name(), "task": task.id, "fields": fields}),
-            )
-            .unwrap();
-        }
-    }
-    drop(live);
     let original = Journal::open(&dir.path().join("original")).unwrap();
     let saved = original.read().unwrap();
     let fork_at = 60 * hour;
@@ -803,49 +768,10 @@ chain = ["de"]
 fn a_playback_is_read_only_and_ends_where_the_exercise_did() {
     use pocnet_coordinator::exercise::journal::Journal;
     use pocnet_coordinator::exercise::live::{Live, Who};
-    let scenario = crate::support::load("quickstart.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let fr = CountryCode::from("FR");
     let path = dir.path().join("played");
-    let mut live = Live::open(
-        Journal::open(&path).unwrap(),
-        scenario.clone(),
-        "quickstart.toml",
-        &text,
-        scenario.seed,
-        &people(&["FR"]),
-        None,
-    )
-    .unwrap();
-    let hour = pocnet_node::time::HOUR_MS;
-    for target in [40, 48, 72] {
-        let at = pocnet_coordinator::exercise::live::instant_text(&scenario, SimTime(target * hour));
-        while live.clock().now(0) < SimTime(target * hour) {
-            live.clock_action(0, &json!({"action": "skip", "to": at})).unwrap();
-        }
-        let waiting: Vec<_> = live
-            .session()
-            .tasks()
-            .iter()
-            .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
-            .cloned()
-            .collect();
-        for task in waiting {
-            let fields =
-                if task.kind == StepKind::SendRequest { good_request(&scenario, "phish-1") } else { json!({}) };
-            live.act(
-                0,
-                &Who::Seat(fr.clone()),
-                &fr,
-                &json!({"kind": task.kind.name(), "task": task.id, "fields": fields}),
-            )
-            .unwrap();
-        }
-    }
-    let played = json_of(&scenario, scenario.seed, live.session().log());
-    let end = live.session().now();
-    drop(live);
+    let (scenario, (end, played)) = played_quickstart(&path, &[40, 48, 72]);
+    let fr = CountryCode::from("FR");
 
     let mut playback = Live::playback(Journal::open(&path).unwrap(), scenario.clone(), 3600.0).unwrap();
     assert!(playback.is_playback());
@@ -869,4 +795,47 @@ fn a_playback_is_read_only_and_ends_where_the_exercise_did() {
         json_of(&scenario, scenario.seed, replayed.log())
     );
     assert!(played.len() > 1000);
+}
+
+/// An exercise of quickstart in the journal at `path`: FR played by a
+/// trainee who, at each of the `hours` after the epoch, takes every waiting
+/// step with complete forms. Returns the scenario, where it stopped and its log.
+fn played_quickstart(path: &std::path::Path, hours: &[i64]) -> (Scenario, (SimTime, String)) {
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::{Live, Who, instant_text};
+    let scenario = crate::support::load("quickstart.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let fr = CountryCode::from("FR");
+    let journal = Journal::open(path).unwrap();
+    let mut live =
+        Live::open(journal, scenario.clone(), "quickstart.toml", &text, scenario.seed, &people(&["FR"]), None).unwrap();
+    for hour in hours {
+        let target = SimTime(hour * pocnet_node::time::HOUR_MS);
+        while live.clock().now(0) < target {
+            live.clock_action(0, &json!({"action": "skip", "to": instant_text(&scenario, target)})).unwrap();
+        }
+        let waiting: Vec<_> = live
+            .session()
+            .tasks()
+            .iter()
+            .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
+            .cloned()
+            .collect();
+        for task in waiting {
+            let fields = match task.kind {
+                StepKind::SendRequest => good_request(&scenario, "phish-1"),
+                StepKind::ProductionRequest => json!({"channel": "mla"}),
+                _ => json!({}),
+            };
+            live.act(
+                0,
+                &Who::Seat(fr.clone()),
+                &fr,
+                &json!({"kind": task.kind.name(), "task": task.id, "fields": fields}),
+            )
+            .unwrap();
+        }
+    }
+    let log = json_of(&scenario, scenario.seed, live.session().log());
+    (scenario, (live.session().now(), log))
 }
