@@ -344,3 +344,138 @@ fn the_after_action_report_renders_and_prints() {
     assert!((2..=12).contains(&pages), "a few printed pages, not one squeezed or hundreds: {pages}");
     eprintln!("printed: {} ({} bytes)", pdf.display(), bytes.len());
 }
+
+impl Browser {
+    /// Has the director skip ahead, each skip stopping when a seat receives
+    /// something, until `page` shows `condition`.
+    fn skip_until(&mut self, director: &str, page: &str, condition: &str, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while self.try_eval(page, &format!("Boolean({condition})")) != Ok(json!(true)) {
+            assert!(Instant::now() < deadline, "the page never showed {what}");
+            self.act(
+                director,
+                "document.getElementById('clock-result').textContent = ''; \
+                 document.getElementById('skip-to').value = '2027-01-31T00:00:00Z'; \
+                 document.getElementById('skip').click(); return true;",
+                "the skip button",
+            );
+            self.wait_for(director, "document.getElementById('clock-result').textContent !== ''", "the skip's answer");
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// Opens the form of `kind` on a task of `incident` and sends it with `fields` (JS assignments to `f.elements`).
+    fn send_form(&mut self, page: &str, incident: &str, kind: &str, fields: &str) {
+        let card = format!(".task[data-incident=\"{incident}\"][data-kind=\"{kind}\"]");
+        self.act(
+            page,
+            &format!("const b = document.querySelector('{card} [data-open={kind}]'); if (!b) return false; b.click(); return true;"),
+            &format!("the {kind} button"),
+        );
+        self.act(
+            page,
+            &format!(
+                "const f = document.querySelector('{card} form.step'); if (!f) return false; \
+                 const e = f.elements; {fields} f.requestSubmit(); return true;"
+            ),
+            &format!("the {kind} form"),
+        );
+        self.wait_for(page, &format!("document.querySelector('{card}.done')"), &format!("the {kind} step done"));
+    }
+}
+
+/// Done when: a director and two trainees (the German and the Dutch desks)
+/// on one machine's browsers play hospital-ransomware from the first report
+/// to the first production order, through the consoles' forms only.
+#[test]
+fn two_trainees_play_to_the_first_production_order_in_the_browser() {
+    let Some(chromium) = crate::html::chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve("scenarios/exercises/hospital-ransomware.toml", &dir.path().join("j"), &[], 2);
+    let base = format!("http://{}", served.address);
+    let mut browser = Browser::launch(&chromium);
+    let director = browser.open(&format!("{base}/director?token={}", served.director));
+    let de = browser.open(&format!("{base}/seat/DE?token={}", served.seats["DE"]));
+    let nl = browser.open(&format!("{base}/seat/NL?token={}", served.seats["NL"]));
+    for page in [&de, &nl] {
+        browser.wait_for(page, "document.getElementById('desk').textContent.endsWith('desk')", "the desk's name");
+    }
+    // Germany: the first request, to the Netherlands, from the firewall log.
+    let request = ".task[data-incident=\"c2-admin\"][data-kind=\"send_request\"]";
+    browser.skip_until(
+        &director,
+        &de,
+        &format!("document.querySelector('{request}:not(.done)')"),
+        "Germany's first request",
+    );
+    browser.send_form(
+        &de,
+        "c2-admin",
+        "send_request",
+        "e.ip.value = '203.0.113.7'; e.port.value = '51234'; e.timestamp.value = '2026-11-27T21:58:40+01:00'; \
+         e.reference.value = 'BKA-2611-1'; e.provider.value = 'the Dutch host of 203.0.113.7'; e.mla_intended.checked = true;",
+    );
+    // The Netherlands: acknowledge, order the carrier, disclose the previous hop.
+    browser.skip_until(
+        &director,
+        &nl,
+        "document.querySelector('[data-kind=acknowledge]:not(.done)')",
+        "the request in NL",
+    );
+    browser.send_form(&nl, "c2-admin", "acknowledge", "e.reference.value = 'THTC-77';");
+    // Paused, a step takes effect when the clock moves on: the director skips.
+    browser.skip_until(
+        &director,
+        &nl,
+        "document.querySelector('[data-kind=order_preservation]:not(.done)')",
+        "the order step",
+    );
+    browser.send_form(
+        &nl,
+        "c2-admin",
+        "order_preservation",
+        "e.reference.value = 'THTC-77'; e.carrier.value = 'c2-nl';",
+    );
+    browser.skip_until(
+        &director,
+        &nl,
+        "document.querySelector('[data-kind=disclose]:not(.done)')",
+        "the carrier's answer in NL",
+    );
+    browser.send_form(
+        &nl,
+        "c2-admin",
+        "disclose",
+        "e.next_hop_ip.value = '198.51.100.44'; e.timestamp.value = '2026-11-27T21:58:40+01:00'; \
+         e.provider.value = 'a Romanian mobile operator'; e.legal_basis.value = 'Art. 30';",
+    );
+    // Germany: the production order to the Netherlands, once the data is held there.
+    let production = ".task[data-incident=\"c2-admin\"][data-kind=\"production_request\"]";
+    browser.skip_until(
+        &director,
+        &de,
+        &format!("document.querySelector('{production}:not(.done)')"),
+        "the production step",
+    );
+    browser.send_form(
+        &de,
+        "c2-admin",
+        "production_request",
+        "e.channel.value = 'epoc'; e.sending_authority.value = 'Frankfurt prosecutor';",
+    );
+
+    let (status, inbox) =
+        crate::exercise::http(&served.address, "GET", "/api/seats/DE/inbox", Some(&served.seats["DE"]), None);
+    assert_eq!(status, 200);
+    let done: Vec<&str> = inbox["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["incident"] == "c2-admin" && t["state"]["state"] == "done")
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect();
+    assert!(done.contains(&"send_request") && done.contains(&"production_request"), "{done:?}");
+    let dir = screenshots();
+    browser.screenshot(&de, &dir.join("seat-de.png"));
+    browser.screenshot(&nl, &dir.join("seat-nl-disclosed.png"));
+}

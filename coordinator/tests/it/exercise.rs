@@ -214,7 +214,13 @@ pub fn serve(scenario: &str, journal: &std::path::Path, extra: &[&str], seats: u
 }
 
 /// One HTTP/1.1 request; the status and the JSON answer.
-fn http(address: &str, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, serde_json::Value) {
+pub fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> (u16, serde_json::Value) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();

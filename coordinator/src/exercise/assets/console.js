@@ -118,7 +118,7 @@ function taskCard(task) {
   const holder = el("div");
   const title = el("div", {}, task.label, " · ", task.incident, " hop ", task.hop,
     task.peer ? " · " + task.peer : "", task.carrier ? " (" + task.carrier + ")" : "");
-  const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id },
+  const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id, "data-incident": task.incident, "data-kind": task.kind },
     title, el("div", { class: "muted" }, "since " + task.local + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
   if (waiting && role === "seat") {
     for (const form of task.forms) {
