@@ -6,6 +6,7 @@
 //! from the journal: the same journal gives the same report.
 
 use super::forms::StepKind;
+use super::journal::Entry;
 use super::live::instant_text;
 use super::score::{ExpectationScore, ObjectiveScore, Rating, score};
 use super::session::{Evaluation, Note, PlanItem, Session};
@@ -32,11 +33,29 @@ pub struct Aar {
     /// Choices of instrument the law would question, with the rule.
     pub channel_findings: Vec<ChannelFinding>,
     pub injects: Vec<InjectRow>,
-    pub notes: Vec<Note>,
+    pub notes: Vec<NoteRow>,
     /// Evaluators' ratings and notes, beside the automatic ones.
     pub evaluations: Vec<Evaluation>,
     /// Written in the director's console at the hot wash.
     pub improvement_plan: Vec<PlanItem>,
+    /// Every journaled action in wall-clock time beside simulated time.
+    pub wall_time: Vec<WallRow>,
+}
+
+/// A decision-log line, its simulated instant as a date.
+#[derive(Debug, Serialize)]
+pub struct NoteRow {
+    pub at: String,
+    pub country: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WallRow {
+    pub wall: String,
+    pub sim: String,
+    pub actor: String,
+    pub what: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,7 +142,9 @@ pub struct InjectRow {
 
 impl Aar {
     /// `session`: the exercise as played; its counterfactual is run here.
-    pub fn build(session: &Session, seed: u64, people: &[String]) -> Result<Aar, String> {
+    /// `session`: the exercise as played; `entries`: its journal, for the
+    /// wall-clock view. Its counterfactual is run here.
+    pub fn build(session: &Session, seed: u64, people: &[String], entries: &[Entry]) -> Result<Aar, String> {
         let scenario = session.scenario();
         let end = session.now();
         let played = report::incident_reports(scenario, &session.log());
@@ -177,14 +198,53 @@ impl Aar {
             forms: quality(session),
             channel_findings: channel_findings(session),
             injects: inject_rows,
-            notes: session.notes().to_vec(),
+            notes: session
+                .notes()
+                .iter()
+                .map(|n: &Note| NoteRow {
+                    at: instant_text(scenario, SimTime(n.at_ms)),
+                    country: n.country.to_string(),
+                    text: n.text.clone(),
+                })
+                .collect(),
             evaluations: session.evaluations().to_vec(),
             improvement_plan: session.plan().to_vec(),
+            wall_time: entries.iter().map(|e| wall_row(scenario, e)).collect(),
         })
     }
 
     pub fn to_json(&self) -> String {
         crate::units::to_json(self)
+    }
+}
+
+/// A journaled action as one line: when on the wall clock and in the
+/// exercise, who, and what in a few words.
+fn wall_row(scenario: &crate::scenario::Scenario, entry: &Entry) -> WallRow {
+    let body: serde_json::Value = serde_json::from_str(&entry.body).unwrap_or_default();
+    let what = match body["kind"].as_str() {
+        Some("action") => {
+            format!("{} ({})", body["action"]["kind"].as_str().unwrap_or("?"), body["country"].as_str().unwrap_or("?"))
+        }
+        Some("hand_over") => {
+            format!("{} handed to a {}", body["country"].as_str().unwrap_or("?"), body["to"].as_str().unwrap_or("?"))
+        }
+        Some("clock") => format!("clock: {}", body["clock"]["action"].as_str().unwrap_or("?")),
+        Some("inject") => format!(
+            "inject {}: {}",
+            body["inject"]["id"].as_str().unwrap_or("?"),
+            body["inject"]["action"].as_str().unwrap_or("?")
+        ),
+        Some("evaluation") => format!("evaluation of {}", body["evaluation"]["objective"].as_str().unwrap_or("?")),
+        Some("plan") => "improvement plan".to_owned(),
+        other => other.unwrap_or("?").to_owned(),
+    };
+    WallRow {
+        wall: jiff::Timestamp::from_millisecond(entry.wall_ms)
+            .map_or_else(|_| entry.wall_ms.to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()),
+        sim: instant_text(scenario, SimTime(entry.sim_ms)),
+        actor: entry.actor.clone(),
+        what,
     }
 }
 

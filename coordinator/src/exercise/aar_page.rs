@@ -188,13 +188,36 @@ pub fn page(aar: &Aar) -> String {
         }
         body.push_str("</table>\n");
     }
+    body.push_str("<h2 id=\"wall\">Play in wall-clock time</h2>\n");
+    if aar.wall_time.is_empty() {
+        body.push_str("<p class=\"note\">No action journaled.</p>\n");
+    } else {
+        body.push_str("<table><tr><th>wall clock</th><th>in the exercise</th><th>who</th><th>what</th></tr>\n");
+        for row in &aar.wall_time {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&row.wall),
+                escape(&row.sim),
+                escape(&row.actor),
+                escape(&row.what)
+            );
+        }
+        body.push_str("</table>\n");
+    }
     body.push_str("<h2 id=\"notes\">Decision logs</h2>\n");
     if aar.notes.is_empty() {
         body.push_str("<p class=\"note\">No entries.</p>\n");
     } else {
-        body.push_str("<table><tr><th>desk</th><th>simulated time (ms from the epoch)</th><th>entry</th></tr>\n");
+        body.push_str("<table><tr><th>desk</th><th>in the exercise</th><th>entry</th></tr>\n");
         for n in &aar.notes {
-            let _ = writeln!(body, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", n.country, n.at_ms, escape(&n.text));
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&n.country),
+                escape(&n.at),
+                escape(&n.text)
+            );
         }
         body.push_str("</table>\n");
     }

@@ -170,7 +170,7 @@ pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
 /// The after-action report of the exercise in `journal`.
 pub fn report(journal: &Journal) -> anyhow::Result<Aar> {
     let (_, saved, session) = replayed(journal)?;
-    Aar::build(&session, saved.seed, &saved.people).map_err(anyhow::Error::msg)
+    Aar::build(&session, saved.seed, &saved.people, &saved.entries).map_err(anyhow::Error::msg)
 }
 
 /// `expectations.csv` and `forms.csv`, for spreadsheets.

@@ -341,7 +341,8 @@ impl Live {
 
     /// The after-action report as the exercise stands.
     pub fn report(&self) -> Result<super::aar::Aar, String> {
-        super::aar::Aar::build(&self.session, self.seed, &self.first_people)
+        let entries = self.journal.read().map(|saved| saved.entries).unwrap_or_default();
+        super::aar::Aar::build(&self.session, self.seed, &self.first_people, &entries)
     }
 
     pub fn session(&self) -> &Session {

@@ -299,7 +299,7 @@ fn the_after_action_report_renders_and_prints() {
     use pocnet_coordinator::exercise::aar_page;
     let Some(chromium) = crate::html::chromium() else { return };
     let session = crate::exercise::scripted_trainees(20 * pocnet_node::time::MINUTE_MS);
-    let aar = Aar::build(&session, session.scenario().seed, &["DE".to_owned(), "NL".to_owned()]).unwrap();
+    let aar = Aar::build(&session, session.scenario().seed, &["DE".to_owned(), "NL".to_owned()], &[]).unwrap();
     let dir = screenshots();
     let page = dir.join("aar.html");
     std::fs::write(&page, aar_page::page(&aar)).unwrap();

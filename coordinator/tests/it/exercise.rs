@@ -413,6 +413,8 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert!(std::fs::read_to_string(&html).unwrap().contains("id=\"objectives\""));
     assert_eq!(aar["evaluations"][0]["note"], "request sent without the port");
     assert_eq!(aar["improvement_plan"][0]["owner"], "BKA 24/7");
+    let walls = aar["wall_time"].as_array().unwrap();
+    assert!(walls.iter().any(|w| w["what"] == "send_request (DE)"), "every journaled action in wall time: {walls:?}");
 }
 
 /// Pauses, speed changes and the wall time things happen at change nothing
@@ -422,33 +424,26 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
 #[test]
 fn pauses_and_speed_changes_change_nothing_simulated() {
     use pocnet_coordinator::exercise::journal::Journal;
-    use pocnet_coordinator::exercise::live::{Live, Who};
-    let scenario = crate::support::load("quickstart.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    use pocnet_coordinator::exercise::live::{Live, Who, instant_text};
+    use pocnet_coordinator::exercise::score::score;
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let seats: BTreeSet<CountryCode> = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
     let dir = tempfile::tempdir().unwrap();
-    let fr = CountryCode::from("FR");
     let hour = pocnet_node::time::HOUR_MS;
     let run = |name: &str, paced: bool| {
         let journal = Journal::open(&dir.path().join(name)).unwrap();
-        let mut live = Live::open(
-            journal,
-            scenario.clone(),
-            "quickstart.toml",
-            &text,
-            scenario.seed,
-            &people(&["FR"]),
-            Some(60.0),
-        )
-        .unwrap();
+        let mut live =
+            Live::open(journal, scenario.clone(), "h.toml", &text, scenario.seed, &seats, Some(60.0)).unwrap();
         let mut wall = 1_000_000;
         let clock = |live: &mut Live, wall: i64, body: serde_json::Value| live.clock_action(wall, &body).unwrap();
         // Lands exactly on `target` (a skip stops early when a seat receives something).
         let reach = |live: &mut Live, wall: i64, target: SimTime| {
             while live.clock().now(wall) < target {
-                live.clock_action(wall, &json!({"action": "skip", "to": pocnet_coordinator::exercise::live::instant_text(&scenario, target)})).unwrap();
+                live.clock_action(wall, &json!({"action": "skip", "to": instant_text(&scenario, target)})).unwrap();
             }
         };
-        for (n, offset) in [40, 48, 72, 120, 600].into_iter().enumerate() {
+        for (n, offset) in [3, 6, 30, 60, 200, 900].into_iter().enumerate() {
             if paced {
                 clock(&mut live, wall, json!({"action": "resume"}));
                 for _ in 0..5 {
@@ -461,39 +456,36 @@ fn pauses_and_speed_changes_change_nothing_simulated() {
                 clock(&mut live, wall, json!({"action": "pause"}));
                 wall += 60_000;
             }
-            let target = SimTime(offset * hour);
+            let target = SimTime(offset * hour).max(live.clock().now(wall));
             reach(&mut live, wall, target);
-            let waiting: Vec<(u64, StepKind)> = live
+            let waiting: Vec<_> = live
                 .session()
                 .tasks()
                 .iter()
                 .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
-                .map(|t| (t.id, t.kind))
+                .cloned()
                 .collect();
-            for (id, kind) in waiting {
-                let fields = match kind {
-                    StepKind::SendRequest => good_request(&scenario, "phish-1"),
+            for task in waiting {
+                let fields = match task.kind {
+                    StepKind::SendRequest => good_request(&scenario, task.step.case().0.as_str()),
                     StepKind::ProductionRequest => json!({"channel": "mla"}),
                     _ => json!({}),
                 };
-                live.act(
-                    wall,
-                    &Who::Seat(fr.clone()),
-                    &fr,
-                    &json!({"kind": kind.name(), "task": id, "fields": fields}),
-                )
-                .unwrap();
+                let body = json!({"kind": task.kind.name(), "task": task.id, "fields": fields});
+                live.act(wall, &Who::Seat(task.country.clone()), &task.country, &body).unwrap();
             }
             wall += 5_000;
         }
-        let mut session_end = live.clock().now(wall);
-        session_end = session_end.max(SimTime(2_000 * hour));
-        reach(&mut live, wall, session_end);
+        reach(&mut live, wall, SimTime(1_800 * hour));
         let sent = live.session().forms().len();
-        assert!(sent >= 5, "requests, confirmations, the domestic order and production were sent: {sent}");
-        json_of(&scenario, scenario.seed, live.session().log())
+        assert!(sent >= 8, "both desks' requests, acknowledgements, orders, disclosures and productions: {sent}");
+        let scores = serde_json::to_string(&score(live.session())).unwrap();
+        (json_of(&scenario, scenario.seed, live.session().log()), scores)
     };
-    assert_eq!(run("paced.journal", true), run("skipped.journal", false));
+    let (paced, skipped) = (run("paced.journal", true), run("skipped.journal", false));
+    assert_eq!(paced.0, skipped.0, "the same log");
+    assert_eq!(paced.1, skipped.1, "the same scores");
+    assert!(paced.1.contains("\"rating\":\"P\""), "something was rated: {}", paced.1);
 }
 
 /// Done when: two trainees (the German and the Dutch desks) play
@@ -621,8 +613,8 @@ fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
     assert!(scores.expectations.iter().all(|e| e.timeliness != Timeliness::Missed), "{:#?}", scores.expectations);
     // On time and complete, but by MLA where a European Production Order applied: the
     // report says so, with the rule, and shows what the bots' orders achieved instead.
-    let aar =
-        pocnet_coordinator::exercise::aar::Aar::build(&perfect, perfect.scenario().seed, &["DE".to_owned()]).unwrap();
+    let aar = pocnet_coordinator::exercise::aar::Aar::build(&perfect, perfect.scenario().seed, &["DE".to_owned()], &[])
+        .unwrap();
     assert!(
         aar.channel_findings
             .iter()
@@ -761,7 +753,7 @@ chain = ["de"]
         .act(&fr, Action::from_json(&json!({"kind": "send_request", "task": task.id, "fields": fields})).unwrap(), late)
         .unwrap();
     session.advance_to(SimTime(40 * pocnet_node::time::DAY_MS)).unwrap();
-    let aar = pocnet_coordinator::exercise::aar::Aar::build(&session, scenario.seed, &["FR".to_owned()]).unwrap();
+    let aar = pocnet_coordinator::exercise::aar::Aar::build(&session, scenario.seed, &["FR".to_owned()], &[]).unwrap();
     let outcome = &aar.outcomes[0];
     assert!(!outcome.played.origin_preserved && outcome.reference.origin_preserved, "{outcome:?}");
     let cause = aar.cases[0].hops[0].cause.clone().unwrap();
