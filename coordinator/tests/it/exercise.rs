@@ -406,6 +406,30 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert!(crate::support::text(&output.stdout).contains("After-action report: Hospital ransomware"));
     let aar: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
     assert_eq!(aar["format"], "pocnet-aar/1");
+    // The shape docs/exercise.md documents.
+    for (key, array) in [
+        ("exercise", false),
+        ("summary", false),
+        ("objectives", true),
+        ("outcomes", true),
+        ("cases", true),
+        ("expectations", true),
+        ("forms", true),
+        ("channel_findings", true),
+        ("injects", true),
+        ("notes", true),
+        ("evaluations", true),
+        ("improvement_plan", true),
+        ("wall_time", true),
+    ] {
+        assert!(aar.get(key).is_some_and(|v| v.is_array() == array), "{key} in the report's JSON");
+    }
+    for key in ["id", "text", "rating", "by_seat", "rated"] {
+        assert!(aar["objectives"][0].get(key).is_some(), "objectives[].{key}");
+    }
+    for key in ["incident", "played", "reference"] {
+        assert!(aar["outcomes"][0].get(key).is_some(), "outcomes[].{key}");
+    }
     let missing =
         aar["expectations"].as_array().unwrap().iter().find(|e| e["inject"] == "victim-report").unwrap().clone();
     assert_eq!(missing["missing"], json!(["port", "timestamp (no UTC offset)"]), "{missing}");
