@@ -165,7 +165,7 @@ mod defaults {
 impl Scenario {
     /// Reads and validates a scenario file and the files it includes.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path)
+        let text = reader::read_file(path)
             .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
         Scenario::parse_at(&path.display().to_string(), &text, Some(path))
     }

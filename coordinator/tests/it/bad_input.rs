@@ -354,3 +354,14 @@ text = "no time"
     );
     assert_names(&stderr, &format!("{}:", line("next tuesday")), &["is not a time"]);
 }
+
+/// A scenario or an include that is no regular file (a device that never
+/// ends) is refused at once, not read until memory runs out.
+#[test]
+fn a_device_is_no_scenario_file() {
+    let stderr = check_fails(&format!("include = [\"/dev/zero\"]\n{VALID}"));
+    assert_names(&stderr, "1:12", &["cannot read `/dev/zero`: not a regular file"]);
+    let output = pocnet(&["check", "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("not a regular file"), "{}", text(&output.stderr));
+}
