@@ -80,17 +80,23 @@ impl Collector {
     pub fn push(&mut self, span: Range<usize>, message: String, help: Option<String>) {
         let (file, text) = &self.sources[self.current];
         let (line, column) = line_column(text, span.start);
+        // A value quoted back in full could be megabytes: a message says enough in a few hundred characters.
+        let message = bounded(message);
         let label = if span.is_empty() { "here".to_owned() } else { short(&message) };
+        // A line too long to show (the renderer cannot place a column that far) is named, not drawn.
+        let line_length =
+            text.get(..span.start.min(text.len())).map_or(0, |b| b.rsplit('\n').next().map_or(0, str::len))
+                + text.get(span.start.min(text.len())..).map_or(0, |a| a.split('\n').next().map_or(0, str::len));
+        let (source_code, span) = if line_length > MAX_SHOWN_LINE {
+            let note: Arc<str> =
+                Arc::from(format!("(line {line} is {line_length} bytes long: too long to show)").as_str());
+            (NamedSource::new(file, note), SourceSpan::from(0..0))
+        } else {
+            (NamedSource::new(file, text.clone()), span.into())
+        };
         self.problems.push((
             self.current,
-            Problem {
-                location: format!("{file}:{line}:{column}"),
-                message,
-                source_code: NamedSource::new(file, text.clone()),
-                span: span.into(),
-                label,
-                help,
-            },
+            Problem { location: format!("{file}:{line}:{column}"), message, source_code, span, label, help },
         ));
     }
 
@@ -114,6 +120,20 @@ impl Collector {
         self.problems.sort_by_key(|(source, p)| (*source, p.span.offset()));
         ScenarioError::Invalid { file: self.main, problems: self.problems.into_iter().map(|(_, p)| p).collect() }
     }
+}
+
+/// Longest line drawn under a diagnostic.
+const MAX_SHOWN_LINE: usize = 4_000;
+
+/// Longest message: a value quoted in it is cut.
+const MAX_MESSAGE: usize = 2_000;
+
+fn bounded(message: String) -> String {
+    if message.chars().count() <= MAX_MESSAGE {
+        return message;
+    }
+    let cut: String = message.chars().take(MAX_MESSAGE).collect();
+    format!("{cut}… (cut)")
 }
 
 fn short(message: &str) -> String {

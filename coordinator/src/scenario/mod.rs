@@ -751,7 +751,7 @@ fn country(
         Err(_) => {
             problems.push(
                 span(&country.time_zone),
-                format!("`{zone_name}` is not an IANA time zone"),
+                format!("`{}` is not an IANA time zone", excerpt(&zone_name)),
                 Some("use a name like \"Europe/Paris\" or \"America/New_York\"".to_owned()),
             );
             jiff::tz::TimeZone::UTC
@@ -863,4 +863,11 @@ fn country(
         prosecutor_sign_off: country.prosecutor_sign_off.map(|d| d.0),
         disclosure,
     }
+}
+
+/// Enough of a value written in a scenario to recognise it in a message.
+fn excerpt(text: &str) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(60).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
 }

@@ -365,3 +365,16 @@ fn a_device_is_no_scenario_file() {
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("not a regular file"), "{}", text(&output.stderr));
 }
+
+/// A mistake far along a very long line, or in a very long value, is
+/// reported (located, the value cut) instead of crashing the renderer or
+/// quoting megabytes back.
+#[test]
+fn very_long_lines_and_values_are_reported_not_drawn() {
+    let far = replaced("name = \"France\"", &format!("name = \"France\"\n{}bogus = 1", " ".repeat(70_000)));
+    let stderr = check_fails(&far);
+    assert_names(&stderr, "10:70001", &["unknown field `bogus`", "too long to show"]);
+    let long = replaced("time_zone = \"Europe/Paris\"", &format!("time_zone = \"{}\"", "x".repeat(70_000)));
+    let stderr = check_fails(&long);
+    assert!(stderr.contains("is not an IANA time zone") && stderr.len() < 10_000, "{} bytes", stderr.len());
+}
