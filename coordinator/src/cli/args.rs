@@ -6,6 +6,10 @@ use pocnet_node::{CountryCode, Strategy};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// Most replications one study runs: its statistics keep each replication's
+/// shares (for paired differences), a few hundred bytes each.
+const MAX_REPLICATIONS: u64 = 1_000_000;
+
 #[derive(Parser)]
 #[command(
     name = "pocnet",
@@ -192,7 +196,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// Run N independent replications (seeds derived from --seed) and report distributions
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "nodes")]
+    /// (at most 1,000,000: the statistics keep a few hundred bytes per replication)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATIONS), conflicts_with = "nodes")]
     pub replications: Option<u64>,
     /// Worker threads for --replications [default: all cores]
     #[arg(long, value_name = "N", requires = "replications", value_parser = clap::value_parser!(u16).range(1..))]
@@ -213,8 +218,8 @@ pub struct CompareArgs {
     /// PATH=V1,V2,...: variants of the one scenario given, baseline first
     #[arg(long, value_name = "PATH=V1,V2,...")]
     pub vary: Option<String>,
-    /// Replications per variant
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Replications per variant (at most 1,000,000)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATIONS))]
     pub replications: u64,
     #[command(flatten)]
     pub study: StudyArgs,
@@ -241,8 +246,8 @@ pub struct StudyArgs {
 pub struct SensitivityArgs {
     /// The scenario file (TOML)
     pub file: PathBuf,
-    /// Replications per variant (the baseline and two per parameter)
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Replications per variant (the baseline and two per parameter; at most 1,000,000)
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATIONS))]
     pub replications: u64,
     /// Each parameter is divided and multiplied by this (above 1)
     #[arg(long, default_value_t = 2.0, value_parser = parse_factor)]

@@ -378,3 +378,11 @@ fn very_long_lines_and_values_are_reported_not_drawn() {
     let stderr = check_fails(&long);
     assert!(stderr.contains("is not an IANA time zone") && stderr.len() < 10_000, "{} bytes", stderr.len());
 }
+
+/// A study cannot ask for more replications than its statistics can hold.
+#[test]
+fn too_many_replications_are_refused_before_any_work() {
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--replications", "100000000"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("100000000 is not in 1..=1000000"), "{}", text(&output.stderr));
+}
