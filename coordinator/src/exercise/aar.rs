@@ -40,6 +40,9 @@ pub struct Aar {
     pub improvement_plan: Vec<PlanItem>,
     /// Every journaled action in wall-clock time beside simulated time.
     pub wall_time: Vec<WallRow>,
+    /// Simulated and wall-clock instants of the journaled actions, in
+    /// order: the wall clock at any simulated instant between them.
+    pub wall_axis: Vec<(i64, i64)>,
 }
 
 /// A decision-log line, its simulated instant as a date.
@@ -92,6 +95,24 @@ pub struct CaseTimeline {
     pub incident: String,
     pub reported_ms: Option<i64>,
     pub hops: Vec<HopTimeline>,
+    /// One lane per desk (seat or bot): what it did, and the deadlines of
+    /// the hops it held.
+    pub lanes: Vec<Lane>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Lane {
+    pub desk: String,
+    /// `person` or `bot`, at the end of play.
+    pub played_by: &'static str,
+    pub marks: Vec<Mark>,
+    pub deadlines: Vec<Mark>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Mark {
+    pub at_ms: i64,
+    pub what: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -157,7 +178,8 @@ impl Aar {
             .zip(&reference)
             .map(|(p, r)| OutcomeRow { incident: p.id.clone(), played: outcome(p), reference: outcome(r) })
             .collect();
-        let cases = played.iter().map(|incident| timeline(scenario, incident)).collect();
+        let playing = session.people();
+        let cases = played.iter().map(|incident| timeline(scenario, incident, &playing)).collect();
         let injects = session.injects();
         let inject_rows = injects
             .runs()
@@ -210,6 +232,7 @@ impl Aar {
             evaluations: session.evaluations().to_vec(),
             improvement_plan: session.plan().to_vec(),
             wall_time: entries.iter().map(|e| wall_row(scenario, e)).collect(),
+            wall_axis: entries.iter().map(|e| (e.sim_ms, e.wall_ms)).collect(),
         })
     }
 
@@ -264,8 +287,12 @@ fn outcome(incident: &IncidentReport) -> Outcome {
     }
 }
 
-fn timeline(scenario: &crate::scenario::Scenario, incident: &IncidentReport) -> CaseTimeline {
-    let hops = incident
+fn timeline(
+    scenario: &crate::scenario::Scenario,
+    incident: &IncidentReport,
+    people: &[pocnet_node::CountryCode],
+) -> CaseTimeline {
+    let hops: Vec<HopTimeline> = incident
         .hops
         .iter()
         .map(|h| {
@@ -303,7 +330,63 @@ fn timeline(scenario: &crate::scenario::Scenario, incident: &IncidentReport) -> 
             }
         })
         .collect();
-    CaseTimeline { incident: incident.id.clone(), reported_ms: incident.reported_at_ms, hops }
+    let lanes = lanes(incident, &hops, people);
+    CaseTimeline { incident: incident.id.clone(), reported_ms: incident.reported_at_ms, hops, lanes }
+}
+
+/// The case desk by desk: the reporting desk's report, requests, orders and
+/// production requests; each requested desk's receipt, acknowledgement,
+/// preservation and disclosure, with its carrier's deadlines.
+fn lanes(incident: &IncidentReport, hops: &[HopTimeline], people: &[pocnet_node::CountryCode]) -> Vec<Lane> {
+    let reporter = incident.reported_by.to_string();
+    let mut lanes: Vec<Lane> = Vec::new();
+    let lane = |lanes: &mut Vec<Lane>, desk: &str| -> usize {
+        if let Some(i) = lanes.iter().position(|l| l.desk == desk) {
+            return i;
+        }
+        let played_by = if people.iter().any(|p| p.as_str() == desk) { "person" } else { "bot" };
+        lanes.push(Lane { desk: desk.to_owned(), played_by, marks: Vec::new(), deadlines: Vec::new() });
+        lanes.len() - 1
+    };
+    let mine = lane(&mut lanes, &reporter);
+    if let Some(at) = incident.reported_at_ms {
+        lanes[mine].marks.push(Mark { at_ms: at, what: "reported".to_owned() });
+    }
+    for (hop, report) in hops.iter().zip(&incident.hops) {
+        let domestic = report.domestic;
+        if let Some(at) = hop.request_sent_ms {
+            let what =
+                if domestic { format!("ordered {}", hop.carrier) } else { format!("request to {}", hop.country) };
+            lanes[mine].marks.push(Mark { at_ms: at, what });
+        }
+        if let Some(at) = report.production_requested_ms {
+            lanes[mine].marks.push(Mark { at_ms: at, what: format!("production request to {}", hop.country) });
+        }
+        let theirs = lane(&mut lanes, &hop.country);
+        for (at, what) in [
+            (if domestic { None } else { report.request_received_ms }, "request received"),
+            (hop.acknowledged_ms, "acknowledged"),
+            (hop.preserved_ms, "preserved"),
+            (hop.disclosed_ms, "disclosed"),
+        ] {
+            if let Some(at) = at {
+                lanes[theirs].marks.push(Mark { at_ms: at, what: format!("{what} ({})", hop.carrier) });
+            }
+        }
+        if let Some(at) = hop.logs_deleted_ms {
+            lanes[theirs].deadlines.push(Mark { at_ms: at, what: format!("{} deletes its logs", hop.carrier) });
+        }
+        if let Some(at) = hop.hold_until_ms {
+            lanes[theirs].deadlines.push(Mark { at_ms: at, what: format!("the hold at {} expires", hop.carrier) });
+        }
+    }
+    if let Some(subscriber) = &incident.subscriber {
+        lanes[mine].marks.push(Mark { at_ms: subscriber.at_ms, what: "subscriber identified".to_owned() });
+    }
+    for lane in &mut lanes {
+        lane.marks.sort_by_key(|m| m.at_ms);
+    }
+    lanes
 }
 
 /// Per form kind and field: how often it was filled, and exactly.
@@ -361,6 +444,24 @@ fn channel_findings(session: &Session) -> Vec<ChannelFinding> {
                 "an emergency procedure for a case with no risk to life".to_owned(),
                 "Second Protocol Art. 9 and providers' emergency disclosure need an imminent risk to life or safety",
             );
+        }
+        // Art. 29(3)-(4): for an offence under Arts. 2-11 no dual-criminality
+        // refusal is open; the request should say so.
+        if matches!(sent.form.kind, StepKind::SendRequest | StepKind::EmergencyDisclosure) {
+            let offence = scenario.incidents.iter().find(|i| i.id == incident.as_str()).and_then(|i| i.offence);
+            let flagged =
+                matches!(sent.form.values.get("convention_offence"), Some(super::forms::FieldValue::Flag(true)));
+            match offence.map(|o| o.convention_article().is_some()) {
+                Some(true) if !flagged => found(
+                    "the request did not say the offence falls under the Convention (Arts. 2-11)".to_owned(),
+                    "Budapest Art. 29(3)-(4): no dual-criminality refusal for an offence under Arts. 2-11",
+                ),
+                Some(false) if flagged => found(
+                    "the request said the offence falls under the Convention; it does not".to_owned(),
+                    "Budapest Art. 29(4): a reserving Party may refuse offences outside Arts. 2-11",
+                ),
+                _ => {}
+            }
         }
         if let (Timer::SendProductionRequest { to, .. }, Some(channel)) = (&task.step, sent.form.channel()) {
             let epoc = scenario.epoc.as_ref().is_some_and(|e| e.applies(&sent.country, to, at));

@@ -79,7 +79,7 @@ pub fn page(aar: &Aar) -> String {
     }
     body.push_str("</table>\n<h2 id=\"timelines\">Case timelines</h2>\n");
     for case in &aar.cases {
-        body.push_str(&swimlane(case));
+        body.push_str(&swimlane(case, &aar.wall_axis));
     }
     body.push_str("<h2 id=\"expectations\">Expectations</h2>\n<table><tr><th>inject</th><th>objective</th><th>expected</th><th>came after</th><th>goal / limit</th><th>result</th><th>gaps</th><th>rating</th></tr>\n");
     for x in &aar.expectations {
@@ -123,10 +123,10 @@ pub fn page(aar: &Aar) -> String {
             f.sent
         );
     }
-    body.push_str("</table>\n<h2 id=\"channels\">Choice of instrument</h2>\n");
+    body.push_str("</table>\n<h2 id=\"channels\">Choice of instrument and legal basis</h2>\n");
     if aar.channel_findings.is_empty() {
         body.push_str(
-            "<p class=\"note\">Every instrument chosen was one the law allowed and the fastest available.</p>\n",
+            "<p class=\"note\">Every instrument chosen was one the law allowed and the fastest available, and every request characterised its offence rightly.</p>\n",
         );
     } else {
         body.push_str("<table><tr><th>when</th><th>desk</th><th>case</th><th>finding</th><th>rule</th></tr>\n");
@@ -227,99 +227,112 @@ pub fn page(aar: &Aar) -> String {
     )
 }
 
-/// One lane per hop: the request, the acknowledgement, the preservation and
-/// the disclosure as marks; the log deletion (red) and the hold's expiry
-/// (orange) as lines; time from the report.
-fn swimlane(case: &CaseTimeline) -> String {
+/// The wall-clock instant at simulated instant `at`, between two journaled
+/// actions (linearly: the clock ran at one pace or another between them).
+fn wall_at(axis: &[(i64, i64)], at: i64) -> Option<i64> {
+    let after = axis.iter().position(|(sim, _)| *sim >= at)?;
+    let (sim1, wall1) = axis[after];
+    if after == 0 || sim1 == at {
+        return (sim1 == at).then_some(wall1);
+    }
+    let (sim0, wall0) = axis[after - 1];
+    Some(wall0 + ((wall1 - wall0) as f64 * (at - sim0) as f64 / (sim1 - sim0).max(1) as f64) as i64)
+}
+
+/// One lane per desk, a person's or a bot's: what it did as marks, the
+/// deadlines of the hops it held as lines (red: the carrier deletes its
+/// logs; orange: the hold expires); time from the report, in simulated time
+/// and, where the journal covers it, on the wall clock.
+fn swimlane(case: &CaseTimeline, wall_axis: &[(i64, i64)]) -> String {
     let Some(reported) = case.reported_ms else {
         return format!("<p>{}: not reported by the end of play.</p>\n", escape(&case.incident));
     };
-    let marks: Vec<i64> = case
-        .hops
+    let last = case
+        .lanes
         .iter()
-        .flat_map(|h| [h.request_sent_ms, h.acknowledged_ms, h.preserved_ms, h.disclosed_ms])
-        .flatten()
-        .collect();
-    let last = marks.iter().copied().max().unwrap_or(reported).max(reported + 3_600_000);
+        .flat_map(|l| l.marks.iter().map(|m| m.at_ms))
+        .max()
+        .unwrap_or(reported)
+        .max(reported + 3_600_000);
     // Deadlines within twice the span are drawn; later ones are named.
     let horizon = reported + 2 * (last - reported);
     let end = case
-        .hops
+        .lanes
         .iter()
-        .flat_map(|h| [h.logs_deleted_ms, h.hold_until_ms])
-        .flatten()
+        .flat_map(|l| l.deadlines.iter().map(|d| d.at_ms))
         .filter(|t| *t <= horizon)
         .fold(last, i64::max);
-    let (left, width, lane) = (170.0, 900.0, 34.0);
-    let x = |t: i64| left + (t - reported) as f64 / (end - reported).max(1) as f64 * (width - left - 20.0);
-    let height = 40.0 + lane * case.hops.len() as f64;
+    let (left, width, lane) = (120.0, 900.0, 40.0);
+    let x = |t: i64| left + (t - reported) as f64 / (end - reported).max(1) as f64 * (width - left - 30.0);
+    let top = 36.0;
+    let height = top + 10.0 + lane * case.lanes.len() as f64;
     let mut svg = format!(
         "<figure><figcaption>{}</figcaption><svg id=\"timeline-{}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"timeline of {}\">\n",
         escape(&case.incident),
         escape(&case.incident),
         escape(&case.incident)
     );
+    let _ = writeln!(svg, "<text x=\"4\" y=\"12\">simulated</text><text x=\"4\" y=\"26\">wall clock</text>");
     for i in 0..=4 {
         let t = reported + (end - reported) * i / 4;
+        let wall = wall_at(wall_axis, t)
+            .and_then(|w| jiff::Timestamp::from_millisecond(w).ok())
+            .map_or_else(String::new, |w| w.strftime("%H:%M").to_string());
         let _ = writeln!(
             svg,
-            "<line x1=\"{0:.1}\" y1=\"20\" x2=\"{0:.1}\" y2=\"{1:.1}\" stroke=\"#eee\"/><text x=\"{0:.1}\" y=\"14\" text-anchor=\"middle\">+{2}</text>",
+            "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"#eee\"/><text x=\"{0:.1}\" y=\"12\" text-anchor=\"middle\">+{3}</text><text x=\"{0:.1}\" y=\"26\" text-anchor=\"middle\">{4}</text>",
             x(t),
+            top - 4.0,
             height - 4.0,
-            fmt_ms(t - reported)
+            fmt_ms(t - reported),
+            wall
         );
     }
     let mut beyond = Vec::new();
-    for (n, hop) in case.hops.iter().enumerate() {
-        let y = 30.0 + lane * n as f64 + lane / 2.0;
+    for (n, desk) in case.lanes.iter().enumerate() {
+        let y = top + lane * n as f64 + lane / 2.0;
         let _ = writeln!(
             svg,
-            "<text x=\"4\" y=\"{:.1}\">{} {} {}</text>",
+            "<rect x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"/><text x=\"4\" y=\"{:.1}\">{} ({})</text>",
+            y - lane / 2.0 + 2.0,
+            width - left - 30.0,
+            lane - 4.0,
+            if desk.played_by == "person" { "#eef3fb" } else { "#f6f6f6" },
             y + 4.0,
-            hop.hop,
-            escape(&hop.country),
-            escape(&hop.carrier)
+            escape(&desk.desk),
+            desk.played_by
         );
-        if let (Some(a), Some(b)) = (hop.request_sent_ms, hop.disclosed_ms.or(hop.preserved_ms)) {
-            let _ = writeln!(
-                svg,
-                "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#9bb5e0\" stroke-width=\"6\"/>",
-                x(a),
-                x(b)
-            );
-        }
-        for (at, colour, label) in [
-            (hop.request_sent_ms, "#1f5fbf", "request"),
-            (hop.acknowledged_ms, "#555", "acknowledged"),
-            (hop.preserved_ms, "#1e7b34", "preserved"),
-            (hop.disclosed_ms, "#6a3d9a", "disclosed"),
-        ] {
-            if let Some(at) = at {
+        for deadline in &desk.deadlines {
+            let colour = if deadline.what.contains("deletes") { "#b3261e" } else { "#c77700" };
+            if deadline.at_ms <= end {
                 let _ = writeln!(
                     svg,
-                    "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"{colour}\"><title>{label} +{}</title></circle>",
-                    x(at),
-                    fmt_ms(at - reported)
+                    "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{colour}\" stroke-width=\"2\"><title>{3} +{4}</title></line>",
+                    x(deadline.at_ms),
+                    y - lane / 2.0 + 3.0,
+                    y + lane / 2.0 - 5.0,
+                    escape(&deadline.what),
+                    fmt_ms(deadline.at_ms - reported)
                 );
+            } else {
+                beyond.push(format!("{} +{}", deadline.what, fmt_ms(deadline.at_ms - reported)));
             }
         }
-        for (at, colour, label) in
-            [(hop.logs_deleted_ms, "#b3261e", "logs deleted"), (hop.hold_until_ms, "#c77700", "hold expires")]
-        {
-            match at {
-                Some(at) if at <= end => {
-                    let _ = writeln!(
-                        svg,
-                        "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{colour}\" stroke-width=\"2\"><title>{label} +{3}</title></line>",
-                        x(at),
-                        y - lane / 2.0 + 3.0,
-                        y + lane / 2.0 - 3.0,
-                        fmt_ms(at - reported)
-                    );
-                }
-                Some(at) => beyond.push(format!("{} {label} +{}", hop.carrier, fmt_ms(at - reported))),
-                None => {}
-            }
+        for mark in &desk.marks {
+            let colour = match mark.what.as_str() {
+                w if w.starts_with("request") || w.starts_with("ordered") => "#1f5fbf",
+                w if w.starts_with("preserved") => "#1e7b34",
+                w if w.starts_with("disclosed") => "#6a3d9a",
+                w if w.starts_with("production") || w.starts_with("subscriber") => "#c77700",
+                _ => "#555",
+            };
+            let _ = writeln!(
+                svg,
+                "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4.5\" fill=\"{colour}\"><title>{} +{}</title></circle>",
+                x(mark.at_ms.min(end)),
+                escape(&mark.what),
+                fmt_ms(mark.at_ms - reported)
+            );
         }
     }
     svg.push_str("</svg>");
@@ -330,7 +343,7 @@ fn swimlane(case: &CaseTimeline) -> String {
         .collect();
     let _ = writeln!(
         svg,
-        "<p class=\"note\">Blue: request; grey: acknowledged; green: preserved; purple: disclosed; red line: the carrier deletes its logs; orange: the hold expires.{}{}</p></figure>",
+        "<p class=\"note\">Marks (hover for what and when): blue a request or order; grey received or acknowledged; green preserved; purple disclosed; orange production. Lines: red, the carrier deletes its logs; orange, the hold expires. Shaded lanes are played by people.{}{}</p></figure>",
         if beyond.is_empty() { String::new() } else { format!(" Later: {}.", escape(&beyond.join("; "))) },
         if causes.is_empty() { String::new() } else { format!(" <strong>{}</strong>", causes.join("; ")) }
     );

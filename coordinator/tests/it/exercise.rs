@@ -25,7 +25,8 @@ fn good_request(scenario: &Scenario, incident: &str) -> serde_json::Value {
     let at =
         jiff::Timestamp::from_millisecond(scenario.epoch.as_millisecond() + incident.communication_at.ms()).unwrap();
     json!({ "ip": "203.0.113.7", "port": 51234, "timestamp": at.to_string(), "reference": "FR-24/7-1",
-            "authority": "OFAC", "offence": "fraud", "facts": "phishing", "provider": "x", "mla_intended": true })
+            "authority": "OFAC", "offence": "fraud", "facts": "phishing", "provider": "x", "mla_intended": true,
+            "convention_offence": incident.offence.is_some_and(|o| o.convention_article().is_some()) })
 }
 
 /// With no desk played by a person, the exercise is `pocnet run`: the same
@@ -437,6 +438,8 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert!(std::fs::read_to_string(&html).unwrap().contains("id=\"objectives\""));
     assert_eq!(aar["evaluations"][0]["note"], "request sent without the port");
     assert_eq!(aar["improvement_plan"][0]["owner"], "BKA 24/7");
+    let findings = aar["channel_findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["rule"].as_str().unwrap().starts_with("Budapest Art. 29(3)")), "{findings:?}");
     let walls = aar["wall_time"].as_array().unwrap();
     assert!(walls.iter().any(|w| w["what"] == "send_request (DE)"), "every journaled action in wall time: {walls:?}");
 }
@@ -645,6 +648,10 @@ fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
             .any(|f| f.finding.starts_with("MLA to RO, where a European Production Order applied")),
         "{:#?}",
         aar.channel_findings
+    );
+    assert!(
+        !aar.channel_findings.iter().any(|f| f.rule.starts_with("Budapest Art. 29")),
+        "the offence rightly characterised"
     );
     let admin = aar.outcomes.iter().find(|o| o.incident == "c2-admin").unwrap();
     assert!(admin.played.subscriber.is_none() && admin.reference.subscriber.is_some(), "{admin:?}");
