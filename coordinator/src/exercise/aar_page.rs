@@ -284,7 +284,7 @@ fn swimlane(case: &CaseTimeline, wall_axis: &[(i64, i64)]) -> String {
             x(t),
             top - 4.0,
             height - 4.0,
-            fmt_ms(t - reported),
+            if t == reported { "0".to_owned() } else { fmt_ms(t - reported) },
             wall
         );
     }
