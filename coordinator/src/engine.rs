@@ -22,6 +22,7 @@ use pocnet_node::{CountryCode, Event, NodeConfig, NodeRuntime, SimTime};
 use pocnet_proto as pb;
 use pocnet_proto::simulation_client::SimulationClient;
 use std::collections::BTreeMap;
+use std::time::Duration;
 use tonic::transport::{Channel, Endpoint};
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,12 @@ pub enum EngineError {
     Unreachable { country: CountryCode, url: String, reason: String },
     #[error("node {country} refused {call}: {status}")]
     Refused { country: CountryCode, call: &'static str, status: String },
+    #[error(
+        "node {country} did not answer {call} within {waited}: it stalled or stopped (raise --timeout if it is only slow)"
+    )]
+    Stalled { country: CountryCode, call: &'static str, waited: String },
+    #[error("{url} is given for {first} and for {second}: each country needs a node of its own")]
+    SharedAddress { url: String, first: CountryCode, second: CountryCode },
     #[error("node {country} sent an invalid event: {reason}")]
     BadEvent { country: CountryCode, reason: String },
     #[error("cannot start a local node: {0}")]
@@ -68,7 +75,7 @@ struct WindowReport {
 /// The set of nodes a run drives.
 pub enum Nodes {
     InProcess { nodes: Vec<NodeRuntime>, index: BTreeMap<CountryCode, usize> },
-    Grpc { clients: Vec<(CountryCode, SimulationClient<Channel>)> },
+    Grpc { clients: Vec<(CountryCode, SimulationClient<Channel>)>, timeout: Duration },
 }
 
 impl Nodes {
@@ -78,20 +85,39 @@ impl Nodes {
         Nodes::InProcess { nodes, index }
     }
 
-    /// Configures running nodes, one per country, at the given addresses.
-    pub async fn connect(configs: Vec<NodeConfig>, urls: &BTreeMap<CountryCode, String>) -> Result<Nodes, EngineError> {
+    /// Configures running nodes, one per country, at the given addresses;
+    /// every call after waits `timeout` at most.
+    pub async fn connect(
+        configs: Vec<NodeConfig>,
+        urls: &BTreeMap<CountryCode, String>,
+        timeout: Duration,
+    ) -> Result<Nodes, EngineError> {
         if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
             return Err(EngineError::UnknownNode(extra.clone()));
+        }
+        // One node per country: two countries at one address would share a state machine.
+        let mut seen: BTreeMap<&str, &CountryCode> = BTreeMap::new();
+        for (country, url) in urls {
+            if let Some(first) = seen.insert(url.trim_end_matches('/'), country) {
+                return Err(EngineError::SharedAddress {
+                    url: url.clone(),
+                    first: first.clone(),
+                    second: country.clone(),
+                });
+            }
         }
         let mut clients = Vec::with_capacity(configs.len());
         for config in configs {
             let code = config.country.code.clone();
             let url = urls.get(&code).ok_or_else(|| EngineError::MissingNode(code.clone()))?;
-            let endpoint = Endpoint::from_shared(url.clone()).map_err(|e| EngineError::BadAddress {
-                country: code.clone(),
-                url: url.clone(),
-                reason: e.to_string(),
-            })?;
+            let endpoint = Endpoint::from_shared(url.clone())
+                .map_err(|e| EngineError::BadAddress {
+                    country: code.clone(),
+                    url: url.clone(),
+                    reason: e.to_string(),
+                })?
+                .timeout(timeout)
+                .connect_timeout(timeout);
             let channel = connect_patiently(&endpoint).await.map_err(|e| EngineError::Unreachable {
                 country: code.clone(),
                 url: url.clone(),
@@ -99,27 +125,26 @@ impl Nodes {
             })?;
             let mut client = SimulationClient::new(channel);
             let peers = urls.iter().filter(|(c, _)| **c != code).map(|(c, u)| (c.clone(), u.clone())).collect();
-            client.configure(node_config_to_proto(&config, &peers)).await.map_err(|status| EngineError::Refused {
-                country: code.clone(),
-                call: "Configure",
-                status: status.message().to_owned(),
-            })?;
+            client
+                .configure(node_config_to_proto(&config, &peers))
+                .await
+                .map_err(|status| refused(&code, "Configure", &status, timeout))?;
             clients.push((code, client));
         }
-        Ok(Nodes::Grpc { clients })
+        Ok(Nodes::Grpc { clients, timeout })
     }
 
     fn len(&self) -> usize {
         match self {
             Nodes::InProcess { nodes, .. } => nodes.len(),
-            Nodes::Grpc { clients } => clients.len(),
+            Nodes::Grpc { clients, .. } => clients.len(),
         }
     }
 
     fn position(&self, country: &CountryCode) -> Result<usize, EngineError> {
         let found = match self {
             Nodes::InProcess { index, .. } => index.get(country).copied(),
-            Nodes::Grpc { clients } => clients.iter().position(|(code, _)| code == country),
+            Nodes::Grpc { clients, .. } => clients.iter().position(|(code, _)| code == country),
         };
         found.ok_or_else(|| EngineError::MissingNode(country.clone()))
     }
@@ -142,7 +167,7 @@ impl Nodes {
                 }
                 report.next_events.extend(grants.iter().map(|&(i, _)| (i, nodes[i].next_event_time())));
             }
-            Nodes::Grpc { clients } => {
+            Nodes::Grpc { clients, timeout } => {
                 let mut calls = tokio::task::JoinSet::new();
                 for &(i, until) in grants {
                     let (code, mut client) = (clients[i].0.clone(), clients[i].1.clone());
@@ -154,13 +179,7 @@ impl Nodes {
                 let mut arrivals = Vec::new();
                 while let Some(joined) = calls.join_next().await {
                     let (i, country, reply) = joined.map_err(|e| EngineError::Spawn(e.to_string()))?;
-                    let reply = reply
-                        .map_err(|status| EngineError::Refused {
-                            country: country.clone(),
-                            call: "Advance",
-                            status: status.message().to_owned(),
-                        })?
-                        .into_inner();
+                    let reply = reply.map_err(|status| refused(&country, "Advance", &status, *timeout))?.into_inner();
                     for event in reply.events {
                         let event = event_from_proto(event)
                             .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
@@ -308,8 +327,9 @@ pub enum Placement {
     InProcess,
     /// A tonic server per country on loopback in this process.
     LocalGrpc,
-    /// Nodes already running elsewhere (`pocnet node`), by country.
-    Remote(BTreeMap<CountryCode, String>),
+    /// Nodes already running elsewhere (`pocnet node`), by country, and how
+    /// long to wait for each answer.
+    Remote { urls: BTreeMap<CountryCode, String>, timeout: Duration },
 }
 
 /// Runs one replication of the scenario with the nodes placed as asked, keeping its log.
@@ -332,11 +352,11 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
         Placement::InProcess => run_into(scenario, &mut Nodes::in_process(configs), sink).await,
         Placement::LocalGrpc => {
             let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
-            let mut nodes = Nodes::connect(configs, &servers.urls).await?;
+            let mut nodes = Nodes::connect(configs, &servers.urls, DEFAULT_CALL_TIMEOUT).await?;
             run_into(scenario, &mut nodes, sink).await
         }
-        Placement::Remote(urls) => {
-            let mut nodes = Nodes::connect(configs, urls).await?;
+        Placement::Remote { urls, timeout } => {
+            let mut nodes = Nodes::connect(configs, urls, *timeout).await?;
             run_into(scenario, &mut nodes, sink).await
         }
     }
@@ -344,6 +364,24 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
 
 /// Connects, retrying for up to five seconds: a node started a moment ago
 /// (`pocnet node ... &` just before `pocnet run --nodes`) may not listen yet.
+/// A node's refusal, or its silence past the deadline.
+fn refused(country: &CountryCode, call: &'static str, status: &tonic::Status, timeout: Duration) -> EngineError {
+    let timed_out = matches!(status.code(), tonic::Code::Cancelled | tonic::Code::DeadlineExceeded)
+        && status.message().to_ascii_lowercase().contains("timeout");
+    if timed_out {
+        EngineError::Stalled {
+            country: country.clone(),
+            call,
+            waited: crate::units::fmt_ms(timeout.as_millis() as i64),
+        }
+    } else {
+        EngineError::Refused { country: country.clone(), call, status: status.message().to_owned() }
+    }
+}
+
+/// How long the coordinator waits for a node's answer unless told otherwise.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
+
 async fn connect_patiently(endpoint: &Endpoint) -> Result<Channel, tonic::transport::Error> {
     const ATTEMPTS: u32 = 50;
     let mut attempt = 1;

@@ -88,7 +88,9 @@ pub async fn run_over_grpc(
     let bar = progress_bar(options);
     let servers = engine::spawn_local_servers(scenario.countries.keys().cloned()).await?;
     for replication in 0..options.replications {
-        let mut nodes = Nodes::connect(scenario.node_configs(seed, replication), &servers.urls).await?;
+        let mut nodes =
+            Nodes::connect(scenario.node_configs(seed, replication), &servers.urls, engine::DEFAULT_CALL_TIMEOUT)
+                .await?;
         consume(replication, engine::run(scenario, seed, &mut nodes).await?);
         bar.inc(1);
     }

@@ -188,6 +188,9 @@ pub struct RunArgs {
     /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,...
     #[arg(long, value_name = "CC=URL,...", value_parser = parse_nodes, conflicts_with = "transport")]
     pub nodes: Option<BTreeMap<CountryCode, String>>,
+    /// How long to wait for each answer of a node given with --nodes before naming it as stalled
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout, requires = "nodes")]
+    pub timeout: std::time::Duration,
     /// Override the scenario's strategy: hub (the reporting country asks each next country), relay
     /// (each requested country forwards) or parallel (the whole chain is known: all asked at once)
     #[arg(long, value_parser = parse_strategy)]
@@ -277,7 +280,16 @@ pub enum Transport {
     Inproc,
 }
 
-pub fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
+pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration ({e}): write 30s, 2m, ..."))?;
+    if duration.is_zero() || duration > std::time::Duration::from_secs(24 * 3600) {
+        return Err(format!("`{text}`: give a timeout above zero and at most a day"));
+    }
+    Ok(duration)
+}
+
+fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
     let mut nodes = BTreeMap::new();
     for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
         let (code, url) = entry

@@ -64,7 +64,7 @@ impl RunPlan {
                 options: options(replications, args.threads),
                 transport: transport.unwrap_or(Transport::Inproc),
             },
-            (None, Some(urls), _) => Mode::Single(Placement::Remote(urls)),
+            (None, Some(urls), _) => Mode::Single(Placement::Remote { urls, timeout: args.timeout }),
             (None, None, Some(Transport::Inproc)) => Mode::Single(Placement::InProcess),
             (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),
         };

@@ -137,3 +137,35 @@ async fn a_stock_client_sees_health_and_can_list_services_by_reflection() {
         assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
     }
 }
+
+/// A node that accepts the connection and never answers is named, after the
+/// deadline, instead of blocking the run forever; one address given for two
+/// countries is refused before any call.
+#[test]
+fn a_silent_node_is_named_after_the_deadline_and_a_shared_address_is_refused() {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..3).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let urls: Vec<String> = listeners.iter().map(|l| format!("http://{}", l.local_addr().unwrap())).collect();
+    // Accept every connection and say nothing.
+    let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    for listener in listeners {
+        let held = held.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                held.lock().unwrap().push(stream);
+            }
+        });
+    }
+    let nodes = format!("DE={},FR={},US={}", urls[0], urls[1], urls[2]);
+    let started = std::time::Instant::now();
+    let output = crate::support::pocnet(&["run", "scenarios/quickstart.toml", "--nodes", &nodes, "--timeout", "1s"]);
+    let stderr = crate::support::text(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("node DE did not answer Configure within 1s"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "it did not wait for ever");
+
+    let shared = format!("DE={},FR={},US={}", urls[0], urls[0], urls[2]);
+    let output = crate::support::pocnet(&["run", "scenarios/quickstart.toml", "--nodes", &shared]);
+    let stderr = crate::support::text(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("is given for DE and for FR"), "{stderr}");
+}
