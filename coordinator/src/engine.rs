@@ -95,6 +95,14 @@ impl Nodes {
         if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
             return Err(EngineError::UnknownNode(extra.clone()));
         }
+        // An https:// address would connect in plaintext: say so rather than pretend.
+        if let Some((country, url)) = urls.iter().find(|(_, url)| url.starts_with("https://")) {
+            return Err(EngineError::BadAddress {
+                country: country.clone(),
+                url: url.clone(),
+                reason: "pocnet's node connections have no TLS yet: give http:// on a network you trust".to_owned(),
+            });
+        }
         // One node per country: two countries at one address would share a state machine.
         let mut seen: BTreeMap<&str, &CountryCode> = BTreeMap::new();
         for (country, url) in urls {

@@ -164,6 +164,14 @@ fn a_silent_node_is_named_after_the_deadline_and_a_shared_address_is_refused() {
     assert!(stderr.contains("node DE did not answer Configure within 1s"), "{stderr}");
     assert!(started.elapsed() < std::time::Duration::from_secs(20), "it did not wait for ever");
 
+    let https = format!("DE={},FR={},US={}", urls[0].replace("http://", "https://"), urls[1], urls[2]);
+    let output = crate::support::pocnet(&["run", "scenarios/quickstart.toml", "--nodes", &https]);
+    let stderr = crate::support::text(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("no TLS yet"),
+        "https:// is not plaintext in disguise: {stderr}"
+    );
+
     let shared = format!("DE={},FR={},US={}", urls[0], urls[0], urls[2]);
     let output = crate::support::pocnet(&["run", "scenarios/quickstart.toml", "--nodes", &shared]);
     let stderr = crate::support::text(&output.stderr);
