@@ -7,6 +7,7 @@ mod determinism;
 mod domain;
 mod examples;
 mod exercise;
+mod fuzz;
 mod golden;
 mod grpc;
 mod html;

@@ -1,0 +1,126 @@
+//! A mutation test over the library's scenarios: seeded and bounded, it
+//! deletes, duplicates, swaps and rewrites lines (extreme numbers, long and
+//! reversed values, far dates) and asserts that nothing panics or hangs and
+//! that `check` accepts exactly what `run` accepts: a scenario that passes
+//! validation runs to its report.
+
+use pocnet_coordinator::engine;
+use pocnet_coordinator::scenario::Scenario;
+use std::time::Duration;
+
+/// A small seeded generator (xorshift64*): the same cases every time.
+struct Cases(u64);
+
+impl Cases {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Cases per run: a few seconds in a debug build.
+const CASES: usize = 2_000;
+
+const VALUES: [&str; 14] = [
+    "0",
+    "-1",
+    "1",
+    "1000000000",
+    "99999999999999999999",
+    "1e308",
+    "nan",
+    "\"\"",
+    "\"0s\"",
+    "\"999999d\"",
+    "\"-1h\"",
+    "[]",
+    "{}",
+    "\"3100-01-01T00:00:00Z\"",
+];
+
+fn mutate(cases: &mut Cases, text: &str) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    for _ in 0..1 + cases.below(3) {
+        let i = cases.below(lines.len());
+        match cases.below(10) {
+            0..=2 => {
+                lines.remove(i);
+            }
+            3 => {
+                let line = lines[i].clone();
+                lines.insert(i, line);
+            }
+            4..=7 if lines[i].contains('=') && !lines[i].trim_start().starts_with('#') => {
+                let key = lines[i].split('=').next().unwrap_or_default().to_owned();
+                let value = match cases.below(4) {
+                    0 => format!("\"{}\"", "x".repeat([1, 100, 5_000][cases.below(3)])),
+                    1 => lines[i].split('=').nth(1).unwrap_or_default().trim().chars().rev().collect(),
+                    _ => VALUES[cases.below(VALUES.len())].to_owned(),
+                };
+                lines[i] = format!("{key}= {value}");
+            }
+            _ => {
+                let j = cases.below(lines.len());
+                lines.swap(i, j);
+            }
+        }
+        if lines.is_empty() {
+            break;
+        }
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn mutated_library_scenarios_neither_panic_nor_hang_and_check_means_run() {
+    let root = crate::support::workspace_root().join("scenarios");
+    // The two largest take seconds each; the rest cover the format.
+    let mut files: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| !["network-today.toml", "botnet-surge.toml"].contains(&p.file_name().unwrap().to_str().unwrap()))
+        .collect();
+    files.sort();
+    let mut cases = Cases(0x5eed_2026);
+    let (mut accepted, mut refused) = (0, 0);
+    let started = std::time::Instant::now();
+    for case in 0..CASES {
+        let file = &files[cases.below(files.len())];
+        let text = mutate(&mut cases, &std::fs::read_to_string(file).unwrap());
+        let name = format!("case {case} from {}", file.display());
+        let path = file.clone();
+        // Each case in a thread of its own, so that a hang fails the test instead of blocking it.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let worker_text = text.clone();
+        std::thread::spawn(move || {
+            let outcome = std::panic::catch_unwind(|| {
+                match Scenario::parse_at(&path.display().to_string(), &worker_text, Some(&path)) {
+                    Err(_) => Ok(false),
+                    Ok(scenario) => engine::run_in_process_blocking(&scenario, scenario.seed, 0)
+                        .map(|_| true)
+                        .map_err(|e| e.to_string()),
+                }
+            });
+            let _ = sender.send(outcome);
+        });
+        match receiver.recv_timeout(Duration::from_secs(20)) {
+            Err(_) => panic!("{name} hung:\n{text}"),
+            Ok(Err(_)) => panic!("{name} panicked:\n{text}"),
+            Ok(Ok(Err(error))) => panic!("{name} passes check but its run fails ({error}):\n{text}"),
+            Ok(Ok(Ok(true))) => accepted += 1,
+            Ok(Ok(Ok(false))) => refused += 1,
+        }
+    }
+    eprintln!(
+        "fuzz: {CASES} mutated scenarios, {accepted} accepted and run, {refused} refused by check, in {:?}",
+        started.elapsed()
+    );
+    assert!(accepted > 100 && refused > 500, "the mutations reach both sides: {accepted} accepted, {refused} refused");
+}
