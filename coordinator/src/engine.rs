@@ -75,7 +75,7 @@ struct WindowReport {
 /// The set of nodes a run drives.
 pub enum Nodes {
     InProcess { nodes: Vec<NodeRuntime>, index: BTreeMap<CountryCode, usize> },
-    Grpc { clients: Vec<(CountryCode, SimulationClient<Channel>)>, timeout: Duration },
+    Grpc { clients: Vec<(CountryCode, SimulationClient<Channel>)>, timeout: Duration, run_id: String },
 }
 
 impl Nodes {
@@ -114,6 +114,8 @@ impl Nodes {
                 });
             }
         }
+        // The run's name on every call: a node configured by one run refuses another's.
+        let run_id = run_id().map_err(EngineError::Spawn)?;
         let mut clients = Vec::with_capacity(configs.len());
         for config in configs {
             let code = config.country.code.clone();
@@ -133,13 +135,12 @@ impl Nodes {
             })?;
             let mut client = SimulationClient::new(channel);
             let peers = urls.iter().filter(|(c, _)| **c != code).map(|(c, u)| (c.clone(), u.clone())).collect();
-            client
-                .configure(node_config_to_proto(&config, &peers))
-                .await
-                .map_err(|status| refused(&code, "Configure", &status, timeout))?;
+            let mut configuration = node_config_to_proto(&config, &peers);
+            configuration.run_id = run_id.clone();
+            client.configure(configuration).await.map_err(|status| refused(&code, "Configure", &status, timeout))?;
             clients.push((code, client));
         }
-        Ok(Nodes::Grpc { clients, timeout })
+        Ok(Nodes::Grpc { clients, timeout, run_id })
     }
 
     fn len(&self) -> usize {
@@ -175,12 +176,13 @@ impl Nodes {
                 }
                 report.next_events.extend(grants.iter().map(|&(i, _)| (i, nodes[i].next_event_time())));
             }
-            Nodes::Grpc { clients, timeout } => {
+            Nodes::Grpc { clients, timeout, run_id } => {
                 let mut calls = tokio::task::JoinSet::new();
                 for &(i, until) in grants {
                     let (code, mut client) = (clients[i].0.clone(), clients[i].1.clone());
+                    let run_id = run_id.clone();
                     calls.spawn(async move {
-                        let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms() }).await;
+                        let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms(), run_id }).await;
                         (i, code, reply)
                     });
                 }
@@ -361,17 +363,41 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
         Placement::LocalGrpc => {
             let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
             let mut nodes = Nodes::connect(configs, &servers.urls, DEFAULT_CALL_TIMEOUT).await?;
-            run_into(scenario, &mut nodes, sink).await
+            let windows = run_into(scenario, &mut nodes, sink).await?;
+            nodes.end().await;
+            Ok(windows)
         }
         Placement::Remote { urls, timeout } => {
             let mut nodes = Nodes::connect(configs, urls, *timeout).await?;
-            run_into(scenario, &mut nodes, sink).await
+            let windows = run_into(scenario, &mut nodes, sink).await?;
+            nodes.end().await;
+            Ok(windows)
         }
     }
 }
 
 /// Connects, retrying for up to five seconds: a node started a moment ago
 /// (`pocnet node ... &` just before `pocnet run --nodes`) may not listen yet.
+/// A run's name: 64 random bits, as hex.
+fn run_id() -> Result<String, String> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no random source for the run's id: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+impl Nodes {
+    /// Tells every node the run has ended, so that another may use it.
+    pub async fn end(&mut self) {
+        if let Nodes::Grpc { clients, run_id, .. } = self {
+            for (country, client) in clients.iter_mut() {
+                if let Err(status) = client.end(pb::EndRequest { run_id: run_id.clone() }).await {
+                    tracing::warn!(%country, status = status.message(), "the node did not take the end of the run");
+                }
+            }
+        }
+    }
+}
+
 /// A node's refusal, or its silence past the deadline.
 fn refused(country: &CountryCode, call: &'static str, status: &tonic::Status, timeout: Duration) -> EngineError {
     let timed_out = matches!(status.code(), tonic::Code::Cancelled | tonic::Code::DeadlineExceeded)

@@ -91,7 +91,9 @@ pub async fn run_over_grpc(
         let mut nodes =
             Nodes::connect(scenario.node_configs(seed, replication), &servers.urls, engine::DEFAULT_CALL_TIMEOUT)
                 .await?;
-        consume(replication, engine::run(scenario, seed, &mut nodes).await?);
+        let log = engine::run(scenario, seed, &mut nodes).await?;
+        nodes.end().await;
+        consume(replication, log);
         bar.inc(1);
     }
     bar.finish_and_clear();

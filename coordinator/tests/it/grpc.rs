@@ -47,7 +47,7 @@ fn request_envelope() -> pb::Envelope {
 
 /// One sender's messages of a window, in order, as nodes deliver them.
 fn batch(envelope: pb::Envelope) -> pb::Envelopes {
-    pb::Envelopes { envelopes: vec![envelope] }
+    pb::Envelopes { envelopes: vec![envelope], run_id: String::new() }
 }
 
 fn assert_invalid(result: Result<impl std::fmt::Debug, tonic::Status>, field: &str) {
@@ -98,7 +98,11 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
 
     // Still serving, and nothing accepted was lost: the good request runs.
     contact.deliver(batch(request_envelope())).await.expect("a valid request is queued");
-    let reply = simulation.advance(pb::AdvanceRequest { until_ms: 130_300_001 }).await.unwrap().into_inner();
+    let reply = simulation
+        .advance(pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new() })
+        .await
+        .unwrap()
+        .into_inner();
     let kinds: Vec<i32> = reply.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [pb::EventKind::RequestReceived as i32]);
     assert!(reply.next_event_ms.is_some(), "the acknowledgement is scheduled");
@@ -176,4 +180,36 @@ fn a_silent_node_is_named_after_the_deadline_and_a_shared_address_is_refused() {
     let output = crate::support::pocnet(&["run", "scenarios/quickstart.toml", "--nodes", &shared]);
     let stderr = crate::support::text(&output.stderr);
     assert!(!output.status.success() && stderr.contains("is given for DE and for FR"), "{stderr}");
+}
+
+/// A node serves one run at a time: a second coordinator is refused while
+/// a run holds it, a call naming another run is refused, and once the run
+/// ends the node takes the next.
+#[test]
+fn a_second_coordinator_is_refused_while_a_run_holds_the_nodes() {
+    use pocnet_coordinator::engine::{self, DEFAULT_CALL_TIMEOUT, EngineError, Nodes};
+    let scenario = support::load("quickstart.toml");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let servers = engine::spawn_local_servers(scenario.countries.keys().cloned()).await.unwrap();
+        let configs = || scenario.node_configs(scenario.seed, 0);
+        let mut first = Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT).await.unwrap();
+        match Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT).await {
+            Err(EngineError::Refused { call: "Configure", status, .. }) => {
+                assert!(status.contains("is in run"), "{status}")
+            }
+            other => panic!("a second coordinator got in: {:?}", other.err()),
+        }
+        let url = servers.urls.values().next().unwrap().clone();
+        let mut forged = SimulationClient::connect(url).await.unwrap();
+        let refused =
+            forged.advance(pb::AdvanceRequest { until_ms: 1, run_id: "forged".to_owned() }).await.unwrap_err();
+        assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
+        let log = engine::run(&scenario, scenario.seed, &mut first).await.expect("the first run is undisturbed");
+        assert!(!log.events.is_empty());
+        first.end().await;
+        let mut next =
+            Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT).await.expect("the next run gets the nodes");
+        engine::run(&scenario, scenario.seed, &mut next).await.unwrap();
+    });
 }

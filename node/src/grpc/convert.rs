@@ -707,8 +707,11 @@ fn carrier_to_proto(k: &Carrier) -> pb::Carrier {
     }
 }
 
+/// A node's configuration on the wire, with its peers' addresses (the
+/// coordinator names the run).
 pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, String>) -> pb::NodeConfig {
     pb::NodeConfig {
+        run_id: String::new(),
         country: Some(country_to_proto(&config.country)),
         carriers: config.carriers.iter().map(carrier_to_proto).collect(),
         logs: config

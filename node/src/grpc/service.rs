@@ -14,12 +14,38 @@ use pocnet_proto::contact_point_server::ContactPointServer;
 use pocnet_proto::simulation_server::SimulationServer;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Request, Response, Status};
 
 struct Session {
     runtime: NodeRuntime,
     peers: BTreeMap<CountryCode, ContactPointClient<Channel>>,
+    /// The run that configured this node; other runs' calls are refused.
+    run_id: String,
+    /// The run's last call: a run silent this long is taken as abandoned.
+    last_call: Instant,
+}
+
+/// How long a run may stay silent before another may configure the node.
+const ABANDONED_AFTER: Duration = Duration::from_secs(60);
+
+/// Longest run id taken.
+const MAX_RUN_ID: usize = 64;
+
+impl Session {
+    /// Whether a call of `run` belongs to this session's run.
+    fn check(&mut self, run: &str) -> Result<(), Status> {
+        if run != self.run_id {
+            return Err(Status::failed_precondition(format!(
+                "this node is in run `{}`, not `{}`: another coordinator is using it",
+                self.run_id,
+                run.chars().take(MAX_RUN_ID).collect::<String>()
+            )));
+        }
+        self.last_call = Instant::now();
+        Ok(())
+    }
 }
 
 /// A node: empty until the coordinator configures it as some country's point of contact.
@@ -42,9 +68,11 @@ impl Node {
 impl pb::contact_point_server::ContactPoint for Node {
     /// Queues a peer's messages of one window in the order it sent them.
     async fn deliver(&self, request: Request<pb::Envelopes>) -> Result<Response<pb::Delivered>, Status> {
-        let batch = request.into_inner().envelopes;
+        let envelopes = request.into_inner();
+        let batch = envelopes.envelopes;
         let mut guard = self.lock();
         let session = guard.as_mut().ok_or_else(not_configured)?;
+        session.check(&envelopes.run_id)?;
         for (i, envelope) in batch.into_iter().enumerate() {
             let refused = |problem: String| {
                 Status::invalid_argument(format!("envelopes[{i}].{problem} (the {i} before it were queued)"))
@@ -59,6 +87,23 @@ impl pb::contact_point_server::ContactPoint for Node {
 #[tonic::async_trait]
 impl pb::simulation_server::Simulation for Node {
     async fn configure(&self, request: Request<pb::NodeConfig>) -> Result<Response<pb::Configured>, Status> {
+        let run_id = request.get_ref().run_id.clone();
+        if run_id.len() > MAX_RUN_ID {
+            return Err(Status::invalid_argument(format!("run_id: longer than {MAX_RUN_ID} bytes")));
+        }
+        // A node serves one run at a time: another coordinator waits until
+        // the run ends, or has been silent long enough to be abandoned.
+        if let Some(session) = self.lock().as_ref()
+            && session.run_id != run_id
+            && session.last_call.elapsed() < ABANDONED_AFTER
+        {
+            return Err(Status::aborted(format!(
+                "this node is in run `{}` (last call {} s ago); it takes another run once that one ends or has been silent {} s",
+                session.run_id,
+                session.last_call.elapsed().as_secs(),
+                ABANDONED_AFTER.as_secs()
+            )));
+        }
         let (config, peer_urls) = node_config_from_proto(request.into_inner())?;
         let mut peers = BTreeMap::new();
         for (code, url) in peer_urls {
@@ -67,17 +112,28 @@ impl pb::simulation_server::Simulation for Node {
             peers.insert(code, ContactPointClient::new(endpoint.connect_lazy()));
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
-        *self.lock() = Some(Session { runtime: NodeRuntime::new(config), peers });
+        *self.lock() = Some(Session { runtime: NodeRuntime::new(config), peers, run_id, last_call: Instant::now() });
         Ok(Response::new(pb::Configured {}))
     }
 
+    async fn end(&self, request: Request<pb::EndRequest>) -> Result<Response<pb::Ended>, Status> {
+        let run = request.into_inner().run_id;
+        let mut guard = self.lock();
+        let session = guard.as_mut().ok_or_else(not_configured)?;
+        session.check(&run)?;
+        *guard = None;
+        Ok(Response::new(pb::Ended {}))
+    }
+
     async fn advance(&self, request: Request<pb::AdvanceRequest>) -> Result<Response<pb::AdvanceReply>, Status> {
-        let until = SimTime(request.into_inner().until_ms);
+        let request = request.into_inner();
+        let until = SimTime(request.until_ms);
         let (outcome, next_event, deliveries) = {
             let mut guard = self.lock();
             let session = guard.as_mut().ok_or_else(not_configured)?;
+            session.check(&request.run_id)?;
             let outcome = session.runtime.advance(until);
-            let deliveries = batches(&outcome.sent, &session.peers)?;
+            let deliveries = batches(&outcome.sent, &session.peers, &session.run_id)?;
             (outcome, session.runtime.next_event_time(), deliveries)
         };
         // The lock is released: peers delivering to us meanwhile just queue.
@@ -114,6 +170,7 @@ type Delivery = (CountryCode, ContactPointClient<Channel>, pb::Envelopes);
 fn batches(
     sent: &[Envelope],
     peers: &BTreeMap<CountryCode, ContactPointClient<Channel>>,
+    run_id: &str,
 ) -> Result<Vec<Delivery>, Status> {
     let mut by_peer: BTreeMap<&CountryCode, Vec<pb::Envelope>> = BTreeMap::new();
     for envelope in sent {
@@ -126,7 +183,7 @@ fn batches(
                 .get(to)
                 .cloned()
                 .ok_or_else(|| Status::failed_precondition(format!("no address configured for peer {to}")))?;
-            Ok((to.clone(), client, pb::Envelopes { envelopes }))
+            Ok((to.clone(), client, pb::Envelopes { envelopes, run_id: run_id.to_owned() }))
         })
         .collect()
 }
