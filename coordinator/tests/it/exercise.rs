@@ -1,7 +1,7 @@
 //! Exercise mode: people playing desks against bots, in simulated time.
 
 use pocnet_coordinator::exercise::forms::{Action, StepKind};
-use pocnet_coordinator::exercise::session::{Session, TaskState};
+use pocnet_coordinator::exercise::session::{Session, Task, TaskState};
 use pocnet_coordinator::report::Report;
 use pocnet_coordinator::scenario::Scenario;
 use pocnet_node::{CountryCode, Event, EventKind, SimTime};
@@ -27,6 +27,15 @@ fn good_request(scenario: &Scenario, incident: &str) -> serde_json::Value {
     json!({ "ip": "203.0.113.7", "port": 51234, "timestamp": at.to_string(), "reference": "FR-24/7-1",
             "authority": "OFAC", "offence": "fraud", "facts": "phishing", "provider": "x", "mla_intended": true,
             "convention_offence": incident.offence.is_some_and(|o| o.convention_article().is_some()) })
+}
+
+/// A form for the task, complete and exact, with its production by `channel`.
+fn complete_form(scenario: &Scenario, task: &Task, channel: &str) -> serde_json::Value {
+    match task.kind {
+        StepKind::SendRequest => good_request(scenario, task.step.case().0.as_str()),
+        StepKind::ProductionRequest => json!({ "channel": channel }),
+        _ => json!({}),
+    }
 }
 
 /// With no desk played by a person, the exercise is `pocnet run`: the same
@@ -89,11 +98,7 @@ fn a_person_acting_when_the_bot_did_reproduces_the_bot_s_run() {
         }
         let Some((at, task)) = next else { break };
         session.advance_to(at).unwrap();
-        let fields = match task.kind {
-            StepKind::SendRequest => good_request(&scenario, task.step.case().0.as_str()),
-            StepKind::ProductionRequest => json!({ "channel": "mla" }),
-            _ => json!({}),
-        };
+        let fields = complete_form(&scenario, &task, "mla");
         let action =
             Action::from_json(&json!({ "kind": task.kind.name(), "task": task.id, "fields": fields })).unwrap();
         session.act(&fr, action, at).unwrap();
@@ -493,11 +498,7 @@ fn pauses_and_speed_changes_change_nothing_simulated() {
                 .cloned()
                 .collect();
             for task in waiting {
-                let fields = match task.kind {
-                    StepKind::SendRequest => good_request(&scenario, task.step.case().0.as_str()),
-                    StepKind::ProductionRequest => json!({"channel": "mla"}),
-                    _ => json!({}),
-                };
+                let fields = complete_form(&scenario, &task, "mla");
                 let body = json!({"kind": task.kind.name(), "task": task.id, "fields": fields});
                 live.act(wall, &Who::Seat(task.country.clone()), &task.country, &body).unwrap();
             }
@@ -851,11 +852,7 @@ fn played_quickstart(path: &std::path::Path, hours: &[i64]) -> (Scenario, (SimTi
             .cloned()
             .collect();
         for task in waiting {
-            let fields = match task.kind {
-                StepKind::SendRequest => good_request(&scenario, "phish-1"),
-                StepKind::ProductionRequest => json!({"channel": "mla"}),
-                _ => json!({}),
-            };
+            let fields = complete_form(&scenario, &task, "mla");
             live.act(
                 0,
                 &Who::Seat(fr.clone()),
