@@ -446,3 +446,48 @@ fn more_than_a_year_of_holidays_is_refused() {
     assert!(OfficeHours::new(vec![shift], vec![1], None, days(MAX_HOLIDAYS as i64)).is_ok());
     assert!(OfficeHours::new(vec![shift], vec![1], None, days(MAX_HOLIDAYS as i64 + 1)).is_err());
 }
+
+/// What a node is sent is checked, never trusted: byte strings mutated from
+/// valid configurations, envelopes and events (flipped, dropped, inserted
+/// bytes), decoded and converted, are refused with a field or taken whole,
+/// and never panic.
+#[test]
+fn mutated_wire_messages_are_refused_or_taken_never_a_panic() {
+    use prost::Message;
+    let mut rng = ChaCha8Rng::seed_from_u64(2026);
+    let (mut taken, mut refused) = (0, 0);
+    let mut tally = |ok: bool| if ok { taken += 1 } else { refused += 1 };
+    for seed in 0..CASES {
+        let mut generator = Gen(ChaCha8Rng::seed_from_u64(seed));
+        let valid = [
+            node_config_to_proto(&generator.node_config(), &BTreeMap::new()).encode_to_vec(),
+            envelope_to_proto(&generator.envelope()).encode_to_vec(),
+            event_to_proto(&generator.event()).encode_to_vec(),
+        ];
+        for bytes in valid {
+            for _ in 0..10 {
+                let mut mutated = bytes.clone();
+                for _ in 0..rng.random_range(1..4) {
+                    let at = rng.random_range(0..mutated.len().max(1));
+                    match rng.random_range(0..3) {
+                        0 if !mutated.is_empty() => mutated[at] ^= 1 << rng.random_range(0..8),
+                        1 if !mutated.is_empty() => {
+                            mutated.remove(at);
+                        }
+                        _ => mutated.insert(at.min(mutated.len()), rng.random()),
+                    }
+                }
+                if let Ok(message) = pocnet_proto::NodeConfig::decode(&mutated[..]) {
+                    tally(node_config_from_proto(message).is_ok());
+                }
+                if let Ok(message) = pocnet_proto::Envelope::decode(&mutated[..]) {
+                    tally(envelope_from_proto(message).is_ok());
+                }
+                if let Ok(message) = pocnet_proto::Event::decode(&mutated[..]) {
+                    tally(event_from_proto(message).is_ok());
+                }
+            }
+        }
+    }
+    assert!(taken > 100 && refused > 100, "the mutations reach both sides: {taken} taken, {refused} refused");
+}
