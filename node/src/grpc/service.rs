@@ -30,6 +30,9 @@ struct Session {
 /// How long a run may stay silent before another may configure the node.
 const ABANDONED_AFTER: Duration = Duration::from_secs(60);
 
+/// How long a peer may take to take a batch of messages.
+const DELIVER_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Longest run id taken.
 const MAX_RUN_ID: usize = 64;
 
@@ -107,8 +110,11 @@ impl pb::simulation_server::Simulation for Node {
         let (config, peer_urls) = node_config_from_proto(request.into_inner())?;
         let mut peers = BTreeMap::new();
         for (code, url) in peer_urls {
-            let endpoint =
-                Endpoint::from_shared(url).map_err(|e| Status::invalid_argument(format!("peers[{code}]: {e}")))?;
+            // A peer that stops answering fails this node's Advance, which the
+            // coordinator then names, instead of holding it for ever.
+            let endpoint = Endpoint::from_shared(url)
+                .map_err(|e| Status::invalid_argument(format!("peers[{code}]: {e}")))?
+                .timeout(DELIVER_TIMEOUT);
             peers.insert(code, ContactPointClient::new(endpoint.connect_lazy()));
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
