@@ -67,6 +67,11 @@ impl Refusal {
         Refusal { status: 400, field: field.into(), message: message.into() }
     }
 
+    /// Something went wrong on this side, not in the request.
+    pub fn internal(message: impl Into<String>) -> Refusal {
+        Refusal { status: 500, field: String::new(), message: message.into() }
+    }
+
     pub fn to_json(&self) -> Value {
         json!({ "error": self.message, "field": self.field })
     }
@@ -91,7 +96,7 @@ impl From<ClockError> for Refusal {
 
 impl From<JournalError> for Refusal {
     fn from(error: JournalError) -> Refusal {
-        Refusal { status: 500, field: String::new(), message: error.to_string() }
+        Refusal::internal(error.to_string())
     }
 }
 
@@ -271,7 +276,7 @@ impl Live {
         if !self.session.scenario().countries.contains_key(&cell) {
             return Err(Refusal::bad("cell", format!("`{code}` is not a country of the scenario")));
         }
-        let token = new_token().map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        let token = new_token().map_err(Refusal::internal)?;
         let number = self.journal.add_evaluator(code, &token)?;
         self.evaluators.push((number, cell, token.clone()));
         self.version += 1;
@@ -306,7 +311,7 @@ impl Live {
         if note.chars().count() > super::forms::MAX_TEXT {
             return Err(Refusal::bad("note", format!("longer than {} characters", super::forms::MAX_TEXT)));
         }
-        self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        self.tick(wall_ms).map_err(Refusal::internal)?;
         let at = self.clock.now(wall_ms).max(self.session.now());
         let evaluation = super::session::Evaluation {
             at_ms: at.ms(),
@@ -437,7 +442,7 @@ impl Live {
         if let Some(extra) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(Refusal::bad(extra.clone(), format!("unknown for `{action}`")));
         }
-        self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        self.tick(wall_ms).map_err(Refusal::internal)?;
         let mut stopped_early = false;
         match action {
             "pause" => self.clock.pause(wall_ms),
@@ -463,11 +468,7 @@ impl Live {
                 let stop = if self.playback.is_some() {
                     to
                 } else {
-                    self.session.skip_to(to).map_err(|e| Refusal {
-                        status: 500,
-                        field: String::new(),
-                        message: e.to_string(),
-                    })?
+                    self.session.skip_to(to).map_err(|e| Refusal::internal(e.to_string()))?
                 };
                 stopped_early = stop < to;
                 self.clock.set(wall_ms, stop)?;
@@ -498,7 +499,7 @@ impl Live {
             object.get("at").and_then(Value::as_str),
             self,
         )?;
-        self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        self.tick(wall_ms).map_err(Refusal::internal)?;
         let at = self.clock.now(wall_ms).max(self.session.now());
         self.session.inject_action(id, action, at)?;
         self.append_at(at, wall_ms, &Who::Director, json!({ "kind": "inject", "inject": body }))?;
@@ -517,7 +518,7 @@ impl Live {
             });
         }
         let action = Action::from_json(body).map_err(|e| Refusal::bad(e.field.clone(), e.message.clone()))?;
-        self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        self.tick(wall_ms).map_err(Refusal::internal)?;
         let at = self.clock.now(wall_ms).max(self.session.now());
         // The session refuses before it changes anything; what it takes is
         // journaled before the caller hears of it.
@@ -545,14 +546,10 @@ impl Live {
             Some("bot") => false,
             _ => return Err(Refusal::bad("to", "expected \"person\" or \"bot\"")),
         };
-        self.tick(wall_ms).map_err(|e| Refusal { status: 500, field: String::new(), message: e })?;
+        self.tick(wall_ms).map_err(Refusal::internal)?;
         let at = self.clock.now(wall_ms).max(self.session.now());
         self.session.hand_over(&country, person, at)?;
-        let token = if person {
-            Some(new_token().map_err(|e| Refusal { status: 500, field: String::new(), message: e })?)
-        } else {
-            None
-        };
+        let token = if person { Some(new_token().map_err(Refusal::internal)?) } else { None };
         self.journal.set_seat(code, token.as_deref())?;
         let to = if person { "person" } else { "bot" };
         self.append_at(at, wall_ms, &Who::Director, json!({ "kind": "hand_over", "country": code, "to": to }))?;
@@ -592,7 +589,7 @@ impl Live {
 
     fn usable(&self) -> Result<(), Refusal> {
         match &self.broken {
-            Some(message) => Err(Refusal { status: 500, field: String::new(), message: message.clone() }),
+            Some(message) => Err(Refusal::internal(message.clone())),
             None => Ok(()),
         }
     }

@@ -149,11 +149,7 @@ fn who(live: &Live, headers: &HeaderMap, query: &HashMap<String, String>) -> Res
 }
 
 fn lock(shared: &Shared) -> Result<std::sync::MutexGuard<'_, Live>, Refusal> {
-    shared.live.lock().map_err(|_| Refusal {
-        status: 500,
-        field: String::new(),
-        message: "the exercise stopped after an internal error".to_owned(),
-    })
+    shared.live.lock().map_err(|_| Refusal::internal("the exercise stopped after an internal error".to_owned()))
 }
 
 fn json_body(bytes: &Bytes) -> Result<Value, Refusal> {
@@ -346,7 +342,7 @@ async fn report(
         if who(&live, &headers, &query)? != Who::Director {
             return Err(forbidden("only the director sees the report".to_owned()));
         }
-        live.report().map_err(|message| Refusal { status: 500, field: String::new(), message })
+        live.report().map_err(Refusal::internal)
     });
     match result {
         Ok(aar) => Html(super::aar_page::page(&aar)).into_response(),
