@@ -571,7 +571,7 @@ impl Live {
         self.journal.append(&entry).map_err(|error| {
             let message = format!("{error}: the exercise takes no more actions; restart it on its journal");
             self.broken = Some(message.clone());
-            Refusal { status: 500, field: String::new(), message }
+            Refusal::internal(message)
         })
     }
 
