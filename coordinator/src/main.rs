@@ -274,27 +274,8 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
         }
         Some(cli::args::ExerciseCommand::Fork { journal, at, new }) => {
             let opened = open_journal(&journal)?;
-            if new.exists() {
-                anyhow::bail!("{} exists: give a new journal for the fork", new.display());
-            }
-            let saved = opened.read()?;
-            let scenario = pocnet_coordinator::scenario::Scenario::parse_at(
-                &saved.scenario_path,
-                &saved.scenario_text,
-                Some(Path::new(&saved.scenario_path)),
-            )
-            .map_err(|e| anyhow::anyhow!("the journal's scenario no longer reads: {e:?}"))?;
-            let instant: jiff::Timestamp = at
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--at: `{at}` is not an instant: write it like 2026-11-27T21:40:00Z"))?;
-            let at_ms = instant.as_millisecond() - scenario.epoch.as_millisecond();
-            opened.fork(&new, at_ms)?;
-            write_stdout(&format!(
-                "{} forked at {at}: continue it with pocnet exercise {} --journal {}\n",
-                journal.display(),
-                saved.scenario_path,
-                new.display()
-            ));
+            let said = command::fork(&opened, &at, &new).with_context(|| format!("forking {}", journal.display()))?;
+            write_stdout(&format!("{}: {said}", journal.display()));
             return Ok(ExitCode::SUCCESS);
         }
         Some(cli::args::ExerciseCommand::Timeline { file, csv }) => {

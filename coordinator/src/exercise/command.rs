@@ -100,10 +100,7 @@ pub async fn serve_playback(
     out: &mut impl Write,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let saved = journal.read()?;
-    let scenario =
-        Scenario::parse_at(&saved.scenario_path, &saved.scenario_text, Some(Path::new(&saved.scenario_path)))
-            .map_err(|e| anyhow::anyhow!("the journal's scenario no longer reads: {e:?}"))?;
+    let scenario = journal_scenario(&journal.read()?)?;
     let live = Live::playback(journal, scenario, speed).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
@@ -135,12 +132,7 @@ pub struct Debrief {
 /// The journal's scenario, as it was, and the exercise replayed.
 fn replayed(journal: &Journal) -> anyhow::Result<(Scenario, super::journal::Saved, super::session::Session)> {
     let saved = journal.read()?;
-    let path = Path::new(&saved.scenario_path);
-    let scenario = Scenario::parse_at(&saved.scenario_path, &saved.scenario_text, Some(path))
-        .map_err(|e| anyhow::anyhow!("the journal's scenario no longer reads: {e:?}"))?;
-    if scenario.sha256 != saved.sha256 {
-        anyhow::bail!("the files the journal's scenario includes have changed since the exercise (its hash differs)");
-    }
+    let scenario = journal_scenario(&saved)?;
     let session = replay_session(scenario.clone(), &saved).map_err(anyhow::Error::msg)?;
     Ok((scenario, saved, session))
 }
@@ -165,6 +157,37 @@ pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
         "notes": session.notes(),
     });
     Ok(Debrief { text, json: crate::units::to_json(&debrief) })
+}
+
+/// The scenario a journal was made for, as it was: its text from the
+/// journal, its includes from beside its path, the hash checked.
+fn journal_scenario(saved: &super::journal::Saved) -> anyhow::Result<Scenario> {
+    let path = Path::new(&saved.scenario_path);
+    let scenario = Scenario::parse_at(&saved.scenario_path, &saved.scenario_text, Some(path))
+        .map_err(|e| anyhow::anyhow!("the journal's scenario no longer reads: {e:?}"))?;
+    if scenario.sha256 != saved.sha256 {
+        anyhow::bail!("the files the journal's scenario includes have changed since the exercise (its hash differs)");
+    }
+    Ok(scenario)
+}
+
+/// Forks the exercise in `journal` at the simulated instant `at` into a
+/// new journal at `new`; says how to continue it.
+pub fn fork(journal: &Journal, at: &str, new: &Path) -> anyhow::Result<String> {
+    if new.exists() {
+        anyhow::bail!("{} exists: give a new journal for the fork", new.display());
+    }
+    let saved = journal.read()?;
+    let scenario = journal_scenario(&saved)?;
+    let instant: jiff::Timestamp = at
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--at: `{at}` is not an instant: write it like 2026-11-27T21:40:00Z"))?;
+    journal.fork(new, instant.as_millisecond() - scenario.epoch.as_millisecond())?;
+    Ok(format!(
+        "forked at {at}: continue it with pocnet exercise {} --journal {}\n",
+        saved.scenario_path,
+        new.display()
+    ))
 }
 
 /// The after-action report of the exercise in `journal`.

@@ -116,12 +116,13 @@ impl Injects {
         injects.chain(limits).min().map(SimTime)
     }
 
-    /// Open expectations with their limit instant.
-    fn open(&self) -> impl Iterator<Item = (&ExpectationRun, i64)> {
+    /// Open expectations, by their place, with the instant of their limit.
+    fn open(&self) -> impl Iterator<Item = (usize, i64)> {
         self.expectations
             .iter()
-            .filter(|e| e.met.is_none() && !e.missed)
-            .map(|e| (e, e.created_ms + self.definition(e).limit_ms))
+            .enumerate()
+            .filter(|(_, e)| e.met.is_none() && !e.missed)
+            .map(|(i, e)| (i, e.created_ms + self.definition(e).limit_ms))
     }
 
     fn definition(&self, e: &ExpectationRun) -> &crate::scenario::msel::Expectation {
@@ -142,14 +143,7 @@ impl Injects {
                 .filter_map(|(i, r)| r.due_ms.map(|d| (d, i)))
                 .filter(|(d, _)| *d < until.ms())
                 .min();
-            let missed = self
-                .expectations
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.met.is_none() && !e.missed)
-                .map(|(i, e)| (e.created_ms + self.definition(e).limit_ms, i))
-                .filter(|(d, _)| *d < until.ms())
-                .min();
+            let missed = self.open().map(|(i, limit)| (limit, i)).filter(|(d, _)| *d < until.ms()).min();
             match (inject, missed) {
                 (Some((at, i)), Some((deadline, _))) if at <= deadline => self.send(i, SimTime(at)),
                 (_, Some((deadline, e))) => self.miss(e, SimTime(deadline)),

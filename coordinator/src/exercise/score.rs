@@ -6,7 +6,7 @@
 
 use super::forms::StepKind;
 use super::session::Session;
-use pocnet_node::{CountryCode, SimTime};
+use pocnet_node::CountryCode;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -157,9 +157,4 @@ pub fn score(session: &Session) -> Scores {
         })
         .collect();
     Scores { expectations, objectives }
-}
-
-/// When an expectation's limit falls, for reports.
-pub fn limit_at(score: &ExpectationScore) -> SimTime {
-    SimTime(score.created_ms + score.limit_ms)
 }
