@@ -17,7 +17,7 @@
 
 use crate::event_stream::{EventSink, InOrder};
 use crate::scenario::Scenario;
-use pocnet_node::grpc::{event_from_proto, node_config_to_proto};
+use pocnet_node::grpc::{Credentials, Party, event_from_proto, node_config_to_proto};
 use pocnet_node::{CountryCode, Event, NodeConfig, NodeRuntime, SimTime};
 use pocnet_proto as pb;
 use pocnet_proto::simulation_client::SimulationClient;
@@ -85,24 +85,19 @@ impl Nodes {
         Nodes::InProcess { nodes, index }
     }
 
-    /// Configures running nodes, one per country, at the given addresses;
-    /// every call after waits `timeout` at most.
+    /// Configures running nodes, one per country, at the given addresses,
+    /// over mutual TLS when given the coordinator's credentials; every call
+    /// after waits `timeout` at most.
     pub async fn connect(
         configs: Vec<NodeConfig>,
         urls: &BTreeMap<CountryCode, String>,
         timeout: Duration,
+        credentials: Option<&Credentials>,
     ) -> Result<Nodes, EngineError> {
         if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
             return Err(EngineError::UnknownNode(extra.clone()));
         }
-        // An https:// address would connect in plaintext: say so rather than pretend.
-        if let Some((country, url)) = urls.iter().find(|(_, url)| url.starts_with("https://")) {
-            return Err(EngineError::BadAddress {
-                country: country.clone(),
-                url: url.clone(),
-                reason: "pocnet's node connections have no TLS yet: give http:// on a network you trust".to_owned(),
-            });
-        }
+        check_schemes(urls, credentials.is_some())?;
         // One node per country: two countries at one address would share a state machine.
         let mut seen: BTreeMap<&str, &CountryCode> = BTreeMap::new();
         for (country, url) in urls {
@@ -128,6 +123,14 @@ impl Nodes {
                 })?
                 .timeout(timeout)
                 .connect_timeout(timeout);
+            let endpoint = match credentials {
+                Some(credentials) => {
+                    endpoint.tls_config(credentials.client_of(&Party::Node(code.clone()))).map_err(|e| {
+                        EngineError::BadAddress { country: code.clone(), url: url.clone(), reason: error_chain(&e) }
+                    })?
+                }
+                None => endpoint,
+            };
             let channel = connect_patiently(&endpoint).await.map_err(|e| EngineError::Unreachable {
                 country: code.clone(),
                 url: url.clone(),
@@ -137,7 +140,14 @@ impl Nodes {
             let peers = urls.iter().filter(|(c, _)| **c != code).map(|(c, u)| (c.clone(), u.clone())).collect();
             let mut configuration = node_config_to_proto(&config, &peers);
             configuration.run_id = run_id.clone();
-            client.configure(configuration).await.map_err(|status| refused(&code, "Configure", &status, timeout))?;
+            client.configure(configuration).await.map_err(|status| {
+                let mut error = refused(&code, "Configure", &status, timeout);
+                // A plaintext call to a node serving TLS is cut without a word.
+                if let (EngineError::Refused { status, .. }, None) = (&mut error, credentials) {
+                    status.push_str(" (if the node serves TLS, give --tls DIR and https:// addresses)");
+                }
+                error
+            })?;
             clients.push((code, client));
         }
         Ok(Nodes::Grpc { clients, timeout, run_id })
@@ -320,7 +330,7 @@ pub async fn spawn_local_servers(
             let stopped = async {
                 let _ = stopped.await;
             };
-            if let Err(error) = pocnet_node::grpc::serve(listener, stopped).await {
+            if let Err(error) = pocnet_node::grpc::serve(listener, pocnet_node::grpc::Node::default(), stopped).await {
                 tracing::error!(%address, "local node stopped: {error}");
             }
         });
@@ -337,9 +347,10 @@ pub enum Placement {
     InProcess,
     /// A tonic server per country on loopback in this process.
     LocalGrpc,
-    /// Nodes already running elsewhere (`pocnet node`), by country, and how
-    /// long to wait for each answer.
-    Remote { urls: BTreeMap<CountryCode, String>, timeout: Duration },
+    /// Nodes already running elsewhere (`pocnet node`), by country, how
+    /// long to wait for each answer, and the coordinator's certificate when
+    /// they serve mutual TLS.
+    Remote { urls: BTreeMap<CountryCode, String>, timeout: Duration, credentials: Option<Credentials> },
 }
 
 /// Runs one replication of the scenario with the nodes placed as asked, keeping its log.
@@ -362,13 +373,13 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
         Placement::InProcess => run_into(scenario, &mut Nodes::in_process(configs), sink).await,
         Placement::LocalGrpc => {
             let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
-            let mut nodes = Nodes::connect(configs, &servers.urls, DEFAULT_CALL_TIMEOUT).await?;
+            let mut nodes = Nodes::connect(configs, &servers.urls, DEFAULT_CALL_TIMEOUT, None).await?;
             let windows = run_into(scenario, &mut nodes, sink).await?;
             nodes.end().await;
             Ok(windows)
         }
-        Placement::Remote { urls, timeout } => {
-            let mut nodes = Nodes::connect(configs, urls, *timeout).await?;
+        Placement::Remote { urls, timeout, credentials } => {
+            let mut nodes = Nodes::connect(configs, urls, *timeout, credentials.as_ref()).await?;
             let windows = run_into(scenario, &mut nodes, sink).await?;
             nodes.end().await;
             Ok(windows)
@@ -396,6 +407,40 @@ impl Nodes {
             }
         }
     }
+}
+
+/// Addresses are `https://` exactly when the run has TLS; plaintext beyond
+/// loopback is allowed, with a warning, for a network the operator trusts.
+fn check_schemes(urls: &BTreeMap<CountryCode, String>, tls: bool) -> Result<(), EngineError> {
+    for (country, url) in urls {
+        let bad = |reason: &str| EngineError::BadAddress {
+            country: country.clone(),
+            url: url.clone(),
+            reason: reason.to_owned(),
+        };
+        match (url.starts_with("https://"), tls) {
+            (true, false) => return Err(bad("https:// needs the coordinator's certificate: add --tls DIR")),
+            (false, true) if url.starts_with("http://") => {
+                return Err(bad("with --tls every node is reached over TLS: give https://"));
+            }
+            (false, false) if !is_loopback(url) => {
+                tracing::warn!(%country, url, "plaintext gRPC beyond loopback: anyone on the path can read and forge this run's calls (use --tls)");
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Whether a URL's host is this machine.
+fn is_loopback(url: &str) -> bool {
+    let host = url.split("://").nth(1).unwrap_or(url);
+    let host = host.split('/').next().unwrap_or(host);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A node's refusal, or its silence past the deadline.
@@ -435,8 +480,12 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
+        // Some errors repeat their cause in their own message.
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod case_rows;
+pub mod certs;
 pub mod compare;
 pub mod engine;
 pub mod event_stream;

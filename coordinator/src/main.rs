@@ -19,8 +19,9 @@ use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, RunRecorder};
 use pocnet_coordinator::scenario::Scenario;
 use pocnet_coordinator::sensitivity::{Assumption, Sensitivity};
+use pocnet_node::CountryCode;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -61,7 +62,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             write_stdout(&pocnet_coordinator::schema::scenario_schema_text());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Node { listen } => node(listen).await,
+        Command::Node { listen, tls, country } => node(listen, tls.zip(country)).await,
+        Command::Certs(cli::args::CertsCommand::Init { dir, countries, days }) => certs_init(&dir, &countries, days),
         Command::Exercise(args) => exercise(args).await,
     }
 }
@@ -309,16 +311,64 @@ fn open_journal(path: &Path) -> anyhow::Result<pocnet_coordinator::exercise::jou
     Ok(pocnet_coordinator::exercise::journal::Journal::open(path)?)
 }
 
-async fn node(listen: std::net::SocketAddr) -> anyhow::Result<ExitCode> {
+async fn node(listen: std::net::SocketAddr, tls: Option<(PathBuf, CountryCode)>) -> anyhow::Result<ExitCode> {
+    use pocnet_node::grpc::{Credentials, Party};
+    let credentials = match tls {
+        Some((dir, country)) => Some(Credentials::load(&dir, Party::Node(country))?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
+    if credentials.is_none() && !address.ip().is_loopback() {
+        tracing::warn!(%address, "plaintext gRPC beyond loopback: anyone who reaches this port can drive the node (use --tls)");
+    }
     // The first line of output is the contract with whoever started us (tests, scripts).
     write_stdout(&format!("pocnet node listening on {address}\n"));
-    tracing::info!(%address, "serving");
-    let shutdown = async {
+    match &credentials {
+        Some(credentials) => tracing::info!(%address, party = %credentials.party, "serving mutual TLS"),
+        None => tracing::info!(%address, "serving plaintext"),
+    }
+    pocnet_node::grpc::serve(listener, pocnet_node::grpc::Node::new(credentials), shutdown_signal())
+        .await
+        .context("serving gRPC")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM as a container runtime or Kubernetes sends it.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
         let _ = tokio::signal::ctrl_c().await;
-    };
-    pocnet_node::grpc::serve(listener, shutdown).await.context("serving gRPC")?;
+    }
+}
+
+fn certs_init(dir: &Path, countries: &[CountryCode], days: u32) -> anyhow::Result<ExitCode> {
+    let issued = pocnet_coordinator::certs::init(dir, countries, days)?;
+    let mut out = String::new();
+    for path in &issued.written {
+        out.push_str(&format!("wrote {}\n", path.display()));
+    }
+    for party in &issued.kept {
+        out.push_str(&format!("kept the existing certificate of {party}\n"));
+    }
+    out.push_str(&format!(
+        "Give each node ca.pem and its own cc.pem and cc.key; keep ca.key here. Start a node with\n  pocnet node --listen 0.0.0.0:7001 --tls {} --country {}\n",
+        dir.display(),
+        countries.first().map_or("DE", |c| c.as_str())
+    ));
+    write_stdout(&out);
     Ok(ExitCode::SUCCESS)
 }
 

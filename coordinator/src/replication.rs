@@ -89,7 +89,7 @@ pub async fn run_over_grpc(
     let servers = engine::spawn_local_servers(scenario.countries.keys().cloned()).await?;
     for replication in 0..options.replications {
         let mut nodes =
-            Nodes::connect(scenario.node_configs(seed, replication), &servers.urls, engine::DEFAULT_CALL_TIMEOUT)
+            Nodes::connect(scenario.node_configs(seed, replication), &servers.urls, engine::DEFAULT_CALL_TIMEOUT, None)
                 .await?;
         let log = engine::run(scenario, seed, &mut nodes).await?;
         nodes.end().await;

@@ -106,6 +106,11 @@ impl NodeRuntime {
         self.agenda.peek().map(|Reverse((at, ..))| *at)
     }
 
+    /// Inputs waiting: timers and messages.
+    pub fn queued(&self) -> usize {
+        self.agenda.len()
+    }
+
     /// Queues a message from another node after checking it makes sense here.
     pub fn deliver(&mut self, envelope: Envelope) -> Result<(), DeliveryError> {
         self.check(&envelope)?;

@@ -85,13 +85,56 @@ It prints the director's link and one per seat, each with its own access token. 
     )]
     Exercise(ExerciseArgs),
     /// Serve an empty country node over gRPC; the coordinator configures it (see `run --nodes`)
-    #[command(after_help = "Example:
+    #[command(after_help = "Examples:
   pocnet node --listen 127.0.0.1:7001
-Port 0 picks a free port; the address actually bound is printed on the first line.")]
+  pocnet node --listen 0.0.0.0:7001 --tls certs --country DE
+Port 0 picks a free port; the address actually bound is printed on the first line.
+
+Across hosts, make certificates once with `pocnet certs init certs --countries DE,FR,...`, give each
+node's host ca.pem and its own de.pem/de.key, and the coordinator's ca.pem and coordinator.pem/.key;
+then `pocnet run FILE --tls certs --nodes DE=https://host-a:7001,...`. With --tls the node takes
+Configure, Advance and End only from the coordinator's certificate, and messages only from the
+country whose certificate sent them; refusals are logged with their count. Without --tls it serves
+plaintext, meant for loopback (a warning says so on any other address).
+
+Health: the standard grpc.health.v1 service answers SERVING for pocnet.Simulation and
+pocnet.ContactPoint. A node serves one run at a time; if it dies, the coordinator waits for it to
+come back at its address (up to --timeout), configures the nodes again and replays the run to where
+it stood: the report is the same. See docs/deployment.md.")]
     Node {
         /// Address to listen on
         #[arg(long, value_name = "ADDR")]
         listen: std::net::SocketAddr,
+        /// Serve mutual TLS with the certificates in DIR (made by `pocnet certs init`)
+        #[arg(long, value_name = "DIR", requires = "country")]
+        tls: Option<PathBuf>,
+        /// The country whose certificate this node presents (with --tls): its files are DIR/cc.pem and DIR/cc.key
+        #[arg(long, value_name = "CC", value_parser = parse_country, requires = "tls")]
+        country: Option<CountryCode>,
+    },
+    /// Make the certificates for mutual TLS between nodes and coordinator
+    #[command(subcommand)]
+    Certs(CertsCommand),
+}
+
+#[derive(Subcommand)]
+pub enum CertsCommand {
+    /// A private authority and a certificate per country node and for the coordinator, in DIR
+    #[command(after_help = "Examples:
+  pocnet certs init certs --countries US,FR,DE
+  pocnet certs init certs --countries GR --days 30
+Run again on the same directory to add countries: existing files are kept, new ones are signed by
+the same authority. Keep ca.key on this machine; each node needs ca.pem and its own cc.pem and
+cc.key, the coordinator ca.pem and coordinator.pem and coordinator.key.")]
+    Init {
+        /// Directory to write into (made if absent)
+        dir: PathBuf,
+        /// Countries that will run a node: CC,CC,...
+        #[arg(long, value_name = "CC,...", value_delimiter = ',', required = true, value_parser = parse_country)]
+        countries: Vec<CountryCode>,
+        /// Days the certificates stay valid
+        #[arg(long, value_name = "N", default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        days: u32,
     },
 }
 
@@ -191,6 +234,9 @@ pub struct RunArgs {
     /// How long to wait for each answer of a node given with --nodes before naming it as stalled
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout, requires = "nodes")]
     pub timeout: std::time::Duration,
+    /// Reach the nodes over mutual TLS as the coordinator, with the certificates in DIR (`pocnet certs init`)
+    #[arg(long, value_name = "DIR", requires = "nodes")]
+    pub tls: Option<PathBuf>,
     /// Override the scenario's strategy: hub (the reporting country asks each next country), relay
     /// (each requested country forwards) or parallel (the whole chain is known: all asked at once)
     #[arg(long, value_parser = parse_strategy)]
@@ -287,6 +333,14 @@ pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
         return Err(format!("`{text}`: give a timeout above zero and at most a day"));
     }
     Ok(duration)
+}
+
+fn parse_country(text: &str) -> Result<CountryCode, String> {
+    let code = text.trim();
+    if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+        return Err(format!("`{code}` is not a two-letter country code in capitals, like DE"));
+    }
+    Ok(CountryCode::from(code.to_owned()))
 }
 
 fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {

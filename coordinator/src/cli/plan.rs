@@ -10,6 +10,7 @@ use pocnet_coordinator::engine::Placement;
 use pocnet_coordinator::replication;
 use pocnet_coordinator::scenario::variation::{self, split_values};
 use pocnet_coordinator::scenario::{Scenario, ScenarioError};
+use pocnet_node::grpc::{Credentials, Party};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -64,7 +65,13 @@ impl RunPlan {
                 options: options(replications, args.threads),
                 transport: transport.unwrap_or(Transport::Inproc),
             },
-            (None, Some(urls), _) => Mode::Single(Placement::Remote { urls, timeout: args.timeout }),
+            (None, Some(urls), _) => {
+                let credentials = match &args.tls {
+                    Some(dir) => Some(Credentials::load(dir, Party::Coordinator)?),
+                    None => None,
+                };
+                Mode::Single(Placement::Remote { urls, timeout: args.timeout, credentials })
+            }
             (None, None, Some(Transport::Inproc)) => Mode::Single(Placement::InProcess),
             (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),
         };

@@ -41,8 +41,11 @@ fn readme_blocks() -> Vec<String> {
 /// The example lines of every subcommand's `--help`.
 fn help_examples() -> Vec<String> {
     let mut examples = Vec::new();
-    for command in ["run", "compare", "sensitivity", "check", "schema", "node", "exercise"] {
-        let output = pocnet(&[command, "--help"]);
+    // `certs init` before `node`: the TLS node example uses the certificates it makes.
+    for command in ["run", "compare", "sensitivity", "check", "schema", "certs init", "node", "exercise"] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let output = pocnet(&args);
         assert!(output.status.success(), "{command} --help");
         let help = text(&output.stdout);
         assert!(help.contains("Example"), "`pocnet {command} --help` shows an example");
@@ -149,8 +152,10 @@ fn every_help_example_runs() {
     for example in &examples {
         if example.starts_with("pocnet node ") {
             // Ports of its own, so it does not collide with the three above.
-            let own = example.replace("127.0.0.1:7001", "127.0.0.1:0");
-            script.push_str(&format!("{own} > node.out &\nsleep 1\nkill $!\ngrep -q 127.0.0.1: node.out\n"));
+            let own = example.replace("127.0.0.1:7001", "127.0.0.1:0").replace("0.0.0.0:7001", "127.0.0.1:0");
+            script.push_str(&format!(
+                "{own} > node.out &\nsleep 1\nkill $!\ngrep -q 'listening on 127.0.0.1:' node.out\n"
+            ));
         } else {
             script.push_str(example);
             script.push('\n');

@@ -11,10 +11,14 @@ use std::collections::BTreeMap;
 use tonic::Code;
 
 async fn start_node() -> (String, tokio::sync::oneshot::Sender<()>) {
+    start(pocnet_node::grpc::Node::default()).await
+}
+
+async fn start(node: pocnet_node::grpc::Node) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(pocnet_node::grpc::serve(listener, async {
+    tokio::spawn(pocnet_node::grpc::serve(listener, node, async {
         let _ = stopped.await;
     }));
     (url, stop)
@@ -109,6 +113,27 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
 }
 
 #[tokio::test]
+async fn a_node_sheds_load_past_its_queue_and_refuses_oversized_batches() {
+    let (url, _stop) = start(pocnet_node::grpc::Node::default().with_queue_limit(1)).await;
+    let mut simulation = SimulationClient::connect(url.clone()).await.unwrap();
+    let mut contact = ContactPointClient::connect(url).await.unwrap();
+    simulation.configure(german_config()).await.unwrap();
+    let mut second = request_envelope();
+    second.sequence = 1;
+    second.hop = 1;
+    let two = pb::Envelopes { envelopes: vec![request_envelope(), second], run_id: String::new() };
+    let shed = contact.deliver(two).await.expect_err("two inputs exceed a queue of one");
+    assert_eq!(shed.code(), Code::ResourceExhausted, "{shed:?}");
+    assert!(shed.message().contains("the most it takes is 1"), "{}", shed.message());
+    contact.deliver(batch(request_envelope())).await.expect("one fits, and the node still serves");
+
+    let mut huge = request_envelope();
+    huge.incident = "x".repeat(pocnet_node::grpc::service::MAX_DELIVERY_BYTES + 1);
+    let refused = contact.deliver(batch(huge)).await.expect_err("a batch past the size bound is not decoded");
+    assert_eq!(refused.code(), Code::OutOfRange, "{refused:?}");
+}
+
+#[tokio::test]
 async fn a_stock_client_sees_health_and_can_list_services_by_reflection() {
     use tokio_stream::StreamExt;
     use tonic_reflection::pb::v1::ServerReflectionRequest;
@@ -172,7 +197,7 @@ fn a_silent_node_is_named_after_the_deadline_and_a_shared_address_is_refused() {
     let output = crate::support::pocnet(&["run", "scenarios/quickstart.toml", "--nodes", &https]);
     let stderr = crate::support::text(&output.stderr);
     assert!(
-        !output.status.success() && stderr.contains("no TLS yet"),
+        !output.status.success() && stderr.contains("add --tls DIR"),
         "https:// is not plaintext in disguise: {stderr}"
     );
 
@@ -193,8 +218,8 @@ fn a_second_coordinator_is_refused_while_a_run_holds_the_nodes() {
     runtime.block_on(async {
         let servers = engine::spawn_local_servers(scenario.countries.keys().cloned()).await.unwrap();
         let configs = || scenario.node_configs(scenario.seed, 0);
-        let mut first = Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT).await.unwrap();
-        match Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT).await {
+        let mut first = Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT, None).await.unwrap();
+        match Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT, None).await {
             Err(EngineError::Refused { call: "Configure", status, .. }) => {
                 assert!(status.contains("is in run"), "{status}")
             }
@@ -208,8 +233,9 @@ fn a_second_coordinator_is_refused_while_a_run_holds_the_nodes() {
         let log = engine::run(&scenario, scenario.seed, &mut first).await.expect("the first run is undisturbed");
         assert!(!log.events.is_empty());
         first.end().await;
-        let mut next =
-            Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT).await.expect("the next run gets the nodes");
+        let mut next = Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT, None)
+            .await
+            .expect("the next run gets the nodes");
         engine::run(&scenario, scenario.seed, &mut next).await.unwrap();
     });
 }

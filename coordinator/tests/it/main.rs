@@ -15,3 +15,4 @@ mod law;
 mod replications;
 mod schema;
 mod support;
+mod trust;

@@ -6,9 +6,11 @@
 
 pub mod convert;
 pub mod service;
+pub mod tls;
 
 pub use convert::{
     FieldError, envelope_from_proto, envelope_to_proto, event_from_proto, event_to_proto, node_config_from_proto,
     node_config_to_proto,
 };
 pub use service::{Node, serve};
+pub use tls::{Credentials, Party, TlsError};

@@ -4,8 +4,14 @@
 //! deliver cross-border messages) and `Simulation` (the coordinator configures
 //! the node and grants it simulated time), plus standard health checking and
 //! reflection so that a stock client such as grpcurl can list and call it.
+//!
+//! With [`Credentials`] every call is authenticated by mutual TLS: only the
+//! coordinator may configure, advance or end a run, and a peer may deliver
+//! only messages whose `from` is the country its certificate names. Each
+//! refusal is logged with the running count.
 
 use super::convert::{envelope_from_proto, envelope_to_proto, event_to_proto, node_config_from_proto};
+use super::tls::{Credentials, Party, certifies};
 use crate::runtime::NodeRuntime;
 use crate::{CountryCode, Envelope, SimTime};
 use pocnet_proto as pb;
@@ -13,6 +19,7 @@ use pocnet_proto::contact_point_client::ContactPointClient;
 use pocnet_proto::contact_point_server::ContactPointServer;
 use pocnet_proto::simulation_server::SimulationServer;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tonic::transport::{Channel, Endpoint};
@@ -36,6 +43,20 @@ const DELIVER_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest run id taken.
 const MAX_RUN_ID: usize = 64;
 
+/// Largest batch of messages a peer may send in one call. A window's
+/// messages to one country are a few kilobytes; this bounds what one call
+/// can make the node hold before it is decoded.
+pub const MAX_DELIVERY_BYTES: usize = 4 << 20;
+
+/// Largest configuration taken: the generated 100,000-incident network's
+/// busiest country needs about a tenth of it.
+pub const MAX_CONFIGURATION_BYTES: usize = 256 << 20;
+
+/// Inputs a node holds at most (timers and messages waiting). A run of the
+/// library's largest scenario peaks far below it; a peer flooding the node
+/// is shed with `RESOURCE_EXHAUSTED` instead of growing its memory.
+pub const MAX_QUEUED: usize = 4_000_000;
+
 impl Session {
     /// Whether a call of `run` belongs to this session's run.
     fn check(&mut self, run: &str) -> Result<(), Status> {
@@ -57,13 +78,52 @@ pub struct Node {
     // A std mutex: it is never held across an await, so the delivery of a
     // message from a peer cannot deadlock with this node's own sends.
     session: Arc<Mutex<Option<Session>>>,
+    /// Its certificate and authority, when it serves mutual TLS.
+    credentials: Option<Arc<Credentials>>,
+    /// Calls refused for their caller's identity, since the node started.
+    refused: Arc<AtomicU64>,
+    /// Most inputs held at once; `MAX_QUEUED` unless set lower.
+    queue_limit: Option<usize>,
 }
 
 impl Node {
+    /// A node; with credentials it serves mutual TLS and checks every caller's identity.
+    pub fn new(credentials: Option<Credentials>) -> Node {
+        Node { credentials: credentials.map(Arc::new), ..Node::default() }
+    }
+
+    /// Holds at most `limit` inputs (timers and messages) at once.
+    pub fn with_queue_limit(self, limit: usize) -> Node {
+        Node { queue_limit: Some(limit.min(MAX_QUEUED)), ..self }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
         // A panic while holding the lock is a bug already reported; the state
         // is still the last consistent one, so keep serving.
         self.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Whether the caller's certificate names `party` (always, without TLS).
+    fn admit<T>(&self, request: &Request<T>, party: &Party, call: &str) -> Result<(), Status> {
+        if self.credentials.is_none() {
+            return Ok(());
+        }
+        let status = match request.peer_certs() {
+            Some(chain) if certifies(&chain, party) => return Ok(()),
+            Some(_) => {
+                Status::permission_denied(format!("{call} is taken only from {party}: your certificate is not its"))
+            }
+            None => Status::unauthenticated(format!("{call} needs a client certificate from this run's authority")),
+        };
+        let count = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        let peer = request.remote_addr().map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+        tracing::warn!(%peer, call, refused_so_far = count, "refused: {}", status.message());
+        Err(status)
+    }
+
+    /// Calls refused for their caller's identity so far.
+    pub fn refused_calls(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 }
 
@@ -71,11 +131,25 @@ impl Node {
 impl pb::contact_point_server::ContactPoint for Node {
     /// Queues a peer's messages of one window in the order it sent them.
     async fn deliver(&self, request: Request<pb::Envelopes>) -> Result<Response<pb::Delivered>, Status> {
+        // A batch comes from one country, the one the caller's certificate names.
+        let sender = request.get_ref().envelopes.first().map(|e| e.from.clone()).unwrap_or_default();
+        if let Some(i) = request.get_ref().envelopes.iter().position(|e| e.from != sender) {
+            return Err(Status::invalid_argument(format!("envelopes[{i}].from: a batch comes from one country")));
+        }
+        self.admit(&request, &Party::Node(CountryCode::from(sender)), "Deliver")?;
         let envelopes = request.into_inner();
         let batch = envelopes.envelopes;
         let mut guard = self.lock();
         let session = guard.as_mut().ok_or_else(not_configured)?;
         session.check(&envelopes.run_id)?;
+        let limit = self.queue_limit.unwrap_or(MAX_QUEUED);
+        if session.runtime.queued() + batch.len() > limit {
+            return Err(Status::resource_exhausted(format!(
+                "this node holds {} inputs already, the most it takes is {limit}: the batch of {} was shed",
+                session.runtime.queued(),
+                batch.len()
+            )));
+        }
         for (i, envelope) in batch.into_iter().enumerate() {
             let refused = |problem: String| {
                 Status::invalid_argument(format!("envelopes[{i}].{problem} (the {i} before it were queued)"))
@@ -90,6 +164,7 @@ impl pb::contact_point_server::ContactPoint for Node {
 #[tonic::async_trait]
 impl pb::simulation_server::Simulation for Node {
     async fn configure(&self, request: Request<pb::NodeConfig>) -> Result<Response<pb::Configured>, Status> {
+        self.admit(&request, &Party::Coordinator, "Configure")?;
         let run_id = request.get_ref().run_id.clone();
         if run_id.len() > MAX_RUN_ID {
             return Err(Status::invalid_argument(format!("run_id: longer than {MAX_RUN_ID} bytes")));
@@ -108,14 +183,17 @@ impl pb::simulation_server::Simulation for Node {
             )));
         }
         let (config, peer_urls) = node_config_from_proto(request.into_inner())?;
+        if let Some(credentials) = &self.credentials
+            && credentials.party != Party::Node(config.country.code.clone())
+        {
+            return Err(Status::permission_denied(format!(
+                "this node holds the certificate of {}; it cannot be configured as {}",
+                credentials.party, config.country.code
+            )));
+        }
         let mut peers = BTreeMap::new();
         for (code, url) in peer_urls {
-            // A peer that stops answering fails this node's Advance, which the
-            // coordinator then names, instead of holding it for ever.
-            let endpoint = Endpoint::from_shared(url)
-                .map_err(|e| Status::invalid_argument(format!("peers[{code}]: {e}")))?
-                .timeout(DELIVER_TIMEOUT);
-            peers.insert(code, ContactPointClient::new(endpoint.connect_lazy()));
+            peers.insert(code.clone(), self.peer(&code, url)?);
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
         *self.lock() = Some(Session { runtime: NodeRuntime::new(config), peers, run_id, last_call: Instant::now() });
@@ -123,6 +201,7 @@ impl pb::simulation_server::Simulation for Node {
     }
 
     async fn end(&self, request: Request<pb::EndRequest>) -> Result<Response<pb::Ended>, Status> {
+        self.admit(&request, &Party::Coordinator, "End")?;
         let run = request.into_inner().run_id;
         let mut guard = self.lock();
         let session = guard.as_mut().ok_or_else(not_configured)?;
@@ -132,6 +211,7 @@ impl pb::simulation_server::Simulation for Node {
     }
 
     async fn advance(&self, request: Request<pb::AdvanceRequest>) -> Result<Response<pb::AdvanceReply>, Status> {
+        self.admit(&request, &Party::Coordinator, "Advance")?;
         let request = request.into_inner();
         let until = SimTime(request.until_ms);
         let (outcome, next_event, deliveries) = {
@@ -170,6 +250,28 @@ impl pb::simulation_server::Simulation for Node {
     }
 }
 
+impl Node {
+    /// A client of a peer node. A peer that stops answering fails this
+    /// node's Advance, which the coordinator then names, instead of holding
+    /// it for ever.
+    fn peer(&self, code: &CountryCode, url: String) -> Result<ContactPointClient<Channel>, Status> {
+        let invalid = |reason: String| Status::invalid_argument(format!("peers[{code}]: {reason}"));
+        let secure = url.starts_with("https://");
+        let mut endpoint = Endpoint::from_shared(url).map_err(|e| invalid(e.to_string()))?.timeout(DELIVER_TIMEOUT);
+        match (&self.credentials, secure) {
+            (Some(credentials), true) => {
+                endpoint = endpoint
+                    .tls_config(credentials.client_of(&Party::Node(code.clone())))
+                    .map_err(|e| invalid(e.to_string()))?;
+            }
+            (Some(_), false) => return Err(invalid("this node serves TLS: give its peers as https://".to_owned())),
+            (None, true) => return Err(invalid("https:// needs TLS: start the node with --tls".to_owned())),
+            (None, false) => {}
+        }
+        Ok(ContactPointClient::new(endpoint.connect_lazy()).max_decoding_message_size(MAX_DELIVERY_BYTES))
+    }
+}
+
 type Delivery = (CountryCode, ContactPointClient<Channel>, pb::Envelopes);
 
 /// One batch per receiving peer, each in the order its messages were sent.
@@ -198,12 +300,17 @@ fn not_configured() -> Status {
     Status::failed_precondition("this node has not been configured: call Simulation/Configure first")
 }
 
-/// Serves a fresh node on `listener` until `shutdown` completes.
+/// Serves `node` on `listener` until `shutdown` completes, with mutual TLS
+/// when it has credentials.
 pub async fn serve(
     listener: tokio::net::TcpListener,
+    node: Node,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
-    let node = Node::default();
+    let mut server = tonic::transport::Server::builder();
+    if let Some(credentials) = &node.credentials {
+        server = server.tls_config(credentials.server())?;
+    }
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<SimulationServer<Node>>().await;
     health.set_serving::<ContactPointServer<Node>>().await;
@@ -215,11 +322,17 @@ pub async fn serve(
     // Nagle's algorithm with delayed ACKs would add ~40 ms to every small
     // unary call, and a run makes one round of calls per time window.
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
-    tonic::transport::Server::builder()
+    let refused = node.refused.clone();
+    let served = server
         .add_service(health_service)
         .add_service(reflection)
-        .add_service(SimulationServer::new(node.clone()))
-        .add_service(ContactPointServer::new(node))
+        .add_service(SimulationServer::new(node.clone()).max_decoding_message_size(MAX_CONFIGURATION_BYTES))
+        .add_service(ContactPointServer::new(node).max_decoding_message_size(MAX_DELIVERY_BYTES))
         .serve_with_incoming_shutdown(incoming, shutdown)
-        .await
+        .await;
+    let refused = refused.load(Ordering::Relaxed);
+    if refused > 0 {
+        tracing::warn!(refused, "calls refused for their caller's identity while serving");
+    }
+    served
 }

@@ -1,0 +1,165 @@
+//! Trust across machines: mutual TLS with one identity per country. A run
+//! over TLS gives the bytes of an in-process run; forged messages and
+//! hijacking calls are refused and counted; nothing connects in plaintext
+//! while claiming TLS.
+
+use crate::support;
+use pocnet_coordinator::engine::{Nodes, Placement};
+use pocnet_node::CountryCode;
+use pocnet_node::grpc::{Credentials, Node, Party};
+use pocnet_proto as pb;
+use pocnet_proto::contact_point_client::ContactPointClient;
+use pocnet_proto::simulation_client::SimulationClient;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+use tonic::Code;
+use tonic::transport::{Channel, Endpoint};
+
+/// Certificates for `countries` and the coordinator in a fresh directory.
+fn certificates(countries: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let countries: Vec<CountryCode> = countries.iter().map(|c| CountryCode::from(*c)).collect();
+    pocnet_coordinator::certs::init(dir.path(), &countries, 30).expect("certificates are made");
+    dir
+}
+
+/// A node serving mutual TLS as `country` on a loopback port; the node is
+/// returned to read its refusal count.
+async fn tls_node(dir: &Path, country: &str) -> (String, Node, tokio::sync::oneshot::Sender<()>) {
+    let credentials = Credentials::load(dir, Party::Node(CountryCode::from(country))).unwrap();
+    let node = Node::new(Some(credentials));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("https://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(pocnet_node::grpc::serve(listener, node.clone(), async {
+        let _ = stopped.await;
+    }));
+    (url, node, stop)
+}
+
+/// A channel to the node `to` at `url`, showing `who`'s certificate.
+async fn channel_as(dir: &Path, who: Party, to: &str, url: &str) -> Result<Channel, tonic::transport::Error> {
+    let credentials = Credentials::load(dir, who).unwrap();
+    let tls = credentials.client_of(&Party::Node(CountryCode::from(to)));
+    Endpoint::from_shared(url.to_owned()).unwrap().tls_config(tls).unwrap().connect().await
+}
+
+#[tokio::test]
+async fn a_run_over_mutual_tls_gives_the_in_process_bytes() {
+    let scenario = support::load("quickstart.toml");
+    let codes: Vec<String> = scenario.countries.keys().map(|c| c.as_str().to_owned()).collect();
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let dir = certificates(&codes);
+    let mut urls = BTreeMap::new();
+    let mut servers = Vec::new();
+    for code in &codes {
+        let (url, node, stop) = tls_node(dir.path(), code).await;
+        urls.insert(CountryCode::from(*code), url);
+        servers.push((node, stop));
+    }
+    let credentials = Some(Credentials::load(dir.path(), Party::Coordinator).unwrap());
+    let placement = Placement::Remote { urls, timeout: Duration::from_secs(30), credentials };
+    let over_tls = support::run_json(&scenario, 11, &placement).await;
+    let in_process = support::run_json(&scenario, 11, &Placement::InProcess).await;
+    assert!(support::first_difference(&in_process, &over_tls).is_none(), "TLS changes nothing simulated");
+    assert!(servers.iter().all(|(node, _)| node.refused_calls() == 0), "the run's own calls are all admitted");
+}
+
+#[tokio::test]
+async fn forged_messages_and_hijacking_calls_are_refused_and_counted() {
+    let dir = certificates(&["DE", "FR", "NL"]);
+    let (url, node, _stop) = tls_node(dir.path(), "DE").await;
+    let configs = support::load("quickstart.toml").node_configs(1, 0);
+    let configuration_of = |code: &str| {
+        let config = configs.iter().find(|c| c.country.code.as_str() == code).unwrap();
+        pocnet_node::grpc::node_config_to_proto(config, &BTreeMap::new())
+    };
+    let configuration = configuration_of("DE");
+
+    // France's node may deliver France's messages, no one else's.
+    let french = channel_as(dir.path(), Party::Node("FR".into()), "DE", &url).await.expect("FR's certificate is valid");
+    let mut as_france = SimulationClient::new(french.clone());
+    let hijack = as_france.configure(configuration.clone()).await.expect_err("a node cannot configure another");
+    assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
+    let advance = pb::AdvanceRequest { until_ms: 1, run_id: String::new() };
+    let hijack = as_france.advance(advance.clone()).await.expect_err("a node cannot grant time");
+    assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
+    let hijack = as_france.end(pb::EndRequest { run_id: String::new() }).await.expect_err("a node cannot end a run");
+    assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
+    let forged = pb::Envelopes {
+        envelopes: vec![pb::Envelope { from: "NL".into(), to: "DE".into(), ..Default::default() }],
+        run_id: String::new(),
+    };
+    let refused = ContactPointClient::new(french).deliver(forged.clone()).await.expect_err("FR cannot speak for NL");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    assert!(refused.message().contains("node NL"), "{}", refused.message());
+
+    // The coordinator's certificate does not make it a country either.
+    let coordinator = channel_as(dir.path(), Party::Coordinator, "DE", &url).await.unwrap();
+    let refused = ContactPointClient::new(coordinator.clone()).deliver(forged).await.expect_err("not a country");
+    assert_eq!(refused.code(), Code::PermissionDenied);
+    assert_eq!(node.refused_calls(), 5, "each refusal is counted");
+
+    // The coordinator itself is taken; only as Germany.
+    let mut as_coordinator = SimulationClient::new(coordinator);
+    as_coordinator.configure(configuration.clone()).await.expect("the coordinator configures its node");
+    let wrong = as_coordinator.configure(configuration_of("FR")).await.expect_err("a German node stays German");
+    assert_eq!(wrong.code(), Code::PermissionDenied, "{wrong:?}");
+}
+
+#[tokio::test]
+async fn callers_without_a_certificate_of_the_authority_do_not_get_through() {
+    let dir = certificates(&["DE"]);
+    let (url, node, _stop) = tls_node(dir.path(), "DE").await;
+    // Another network's authority, with its own "DE" and coordinator.
+    let stranger = certificates(&["DE"]);
+    let result = channel_as(stranger.path(), Party::Coordinator, "DE", &url).await;
+    let call =
+        async { SimulationClient::new(result?).end(pb::EndRequest::default()).await.map_err(|s| s.to_string().into()) };
+    let outcome: Result<_, Box<dyn std::error::Error>> = call.await;
+    assert!(outcome.is_err(), "a certificate of another authority is refused at the handshake");
+
+    // No client certificate at all: the handshake fails too.
+    let ca = tonic::transport::Certificate::from_pem(std::fs::read(dir.path().join("ca.pem")).unwrap());
+    let tls = tonic::transport::ClientTlsConfig::new().ca_certificate(ca).domain_name("de.node.pocnet");
+    let anonymous = Endpoint::from_shared(url.clone()).unwrap().tls_config(tls).unwrap().connect().await;
+    let outcome = match anonymous {
+        Ok(channel) => SimulationClient::new(channel).end(pb::EndRequest::default()).await.map(|_| ()),
+        Err(error) => Err(tonic::Status::unavailable(error.to_string())),
+    };
+    assert!(outcome.is_err(), "a client without a certificate is refused");
+
+    // Plaintext to a TLS node gets nothing either.
+    let plain = url.replace("https://", "http://");
+    let outcome = match Endpoint::from_shared(plain).unwrap().connect().await {
+        Ok(channel) => SimulationClient::new(channel).end(pb::EndRequest::default()).await.map(|_| ()),
+        Err(error) => Err(tonic::Status::unavailable(error.to_string())),
+    };
+    assert!(outcome.is_err(), "plaintext is not served beside TLS");
+    assert_eq!(node.refused_calls(), 0, "none of them reached a handler to be counted");
+}
+
+#[tokio::test]
+async fn addresses_say_tls_exactly_when_the_run_has_it() {
+    let scenario = support::load("quickstart.toml");
+    let dir = certificates(&["US", "FR", "DE"]);
+    let urls = |scheme: &str| -> BTreeMap<CountryCode, String> {
+        scenario
+            .countries
+            .keys()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), format!("{scheme}://127.0.0.1:{}", 9 + i)))
+            .collect()
+    };
+    let configs = || scenario.node_configs(1, 0);
+    let error = Nodes::connect(configs(), &urls("https"), Duration::from_secs(1), None).await.err().unwrap();
+    assert!(error.to_string().contains("add --tls DIR"), "{error}");
+    let credentials = Credentials::load(dir.path(), Party::Coordinator).unwrap();
+    let error =
+        Nodes::connect(configs(), &urls("http"), Duration::from_secs(1), Some(&credentials)).await.err().unwrap();
+    assert!(error.to_string().contains("give https://"), "{error}");
+    // A directory without the party's files says what to make.
+    let error = Credentials::load(dir.path(), Party::Node("GR".into())).unwrap_err();
+    assert!(error.to_string().contains("gr.pem") && error.to_string().contains("pocnet certs init"), "{error}");
+}
