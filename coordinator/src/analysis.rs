@@ -14,11 +14,11 @@ use crate::scenario::Scenario;
 use crate::statistics::Tally;
 use hdrhistogram::Histogram;
 use pocnet_node::{CountryCode, ProductionChannel};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Why a trace ended before the origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
     /// The carrier had deleted its logs before the preservation order arrived.
@@ -53,7 +53,7 @@ impl Cause {
 }
 
 /// Where the end-to-end time of a trace goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Segment {
     /// A desk preparing a request: the reporter's (hub) or the relaying country's.
@@ -119,7 +119,7 @@ impl Metric {
 }
 
 /// One replication in a few numbers, for paired comparisons.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReplicationOutcome {
     pub traces: u32,
     pub origin_preserved: u32,
@@ -129,7 +129,7 @@ pub struct ReplicationOutcome {
 }
 
 /// A finished trace, kept to pick the representative and the worst.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct TraceCase {
     pub end_to_end_ms: i64,
     pub replication: u64,
@@ -145,6 +145,10 @@ pub fn new_histogram() -> Histogram<u64> {
     Histogram::new(3).expect("3 significant figures is valid")
 }
 
+fn add_histogram(into: &mut Histogram<u64>, from: &Histogram<u64>) {
+    into.add(from).expect("auto-resizing histograms of the same precision add");
+}
+
 fn record(histograms: &mut Histogram<u64>, value_ms: i64) {
     // A zero latency counts as 1 ms: HdrHistogram's lowest discernible value is 1.
     histograms.record(value_ms.max(1) as u64).expect("auto-resizing histograms accept any value");
@@ -152,6 +156,9 @@ fn record(histograms: &mut Histogram<u64>, value_ms: i64) {
 
 #[derive(Debug)]
 pub struct Aggregate {
+    /// The first replication added: 0, or where a shard of a study starts.
+    pub first_replication: u64,
+    /// Replications added (from `first_replication` on).
     pub replications: u64,
     /// Traces that found the origin and held its data (the network's job).
     pub traces: Tally,
@@ -184,6 +191,7 @@ pub struct Aggregate {
 impl Aggregate {
     pub fn new() -> Self {
         Aggregate {
+            first_replication: 0,
             replications: 0,
             traces: Tally::default(),
             subscribers: Tally::default(),
@@ -204,9 +212,14 @@ impl Aggregate {
         }
     }
 
+    /// An empty aggregate for the replications from `first` on (a shard).
+    pub fn starting_at(first: u64) -> Self {
+        Aggregate { first_replication: first, ..Aggregate::new() }
+    }
+
     /// Adds replication `replication`; replications must come in order.
     pub fn add(&mut self, scenario: &Scenario, replication: u64, incidents: &[IncidentReport]) {
-        assert_eq!(replication, self.replications, "replications are added in order");
+        assert_eq!(replication, self.first_replication + self.replications, "replications are added in order");
         self.replications += 1;
         let mut outcome = ReplicationOutcome::default();
         for (index, incident) in incidents.iter().enumerate() {
@@ -304,6 +317,63 @@ impl Aggregate {
             *self.critical_path_ms.entry((country, segment)).or_default() += ms;
         }
         self.critical_path_total_ms += incident.trace.since_report_ms.unwrap_or(0);
+    }
+
+    /// Appends the aggregate of the replications that follow this one's:
+    /// the result is the aggregate one run of both would have built
+    /// (histograms merged, tallies and sums added, per-replication rows and
+    /// kept cases concatenated in replication order).
+    pub fn append(&mut self, next: Aggregate) -> Result<(), String> {
+        let expected = self.first_replication + self.replications;
+        if next.first_replication != expected {
+            return Err(format!(
+                "replications {}.. do not follow {}..{}",
+                next.first_replication, self.first_replication, expected
+            ));
+        }
+        fn merge_histograms<K: Ord>(into: &mut BTreeMap<K, Histogram<u64>>, from: BTreeMap<K, Histogram<u64>>) {
+            for (key, histogram) in from {
+                add_histogram(into.entry(key).or_insert_with(new_histogram), &histogram);
+            }
+        }
+        fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
+            for (key, count) in from {
+                *into.entry(key).or_default() += count;
+            }
+        }
+        fn add_tallies<K: Ord>(into: &mut BTreeMap<K, Tally>, from: BTreeMap<K, Tally>) {
+            for (key, tally) in from {
+                into.entry(key).or_default().merge(tally);
+            }
+        }
+        self.replications += next.replications;
+        self.traces.merge(next.traces);
+        self.subscribers.merge(next.subscribers);
+        add_counts(&mut self.subscribers_by_channel, next.subscribers_by_channel);
+        self.defective.merge(next.defective);
+        add_tallies(&mut self.goals, next.goals);
+        for (country, goals) in next.goals_by_country {
+            add_tallies(self.goals_by_country.entry(country).or_default(), goals);
+        }
+        merge_histograms(&mut self.stages, next.stages);
+        merge_histograms(&mut self.stages_by_country, next.stages_by_country);
+        merge_histograms(&mut self.stages_by_hop, next.stages_by_hop);
+        add_counts(&mut self.deaths, next.deaths);
+        add_counts(&mut self.holds_expired_before_mla, next.holds_expired_before_mla);
+        for (key, ms) in next.critical_path_ms {
+            *self.critical_path_ms.entry(key).or_default() += ms;
+        }
+        self.critical_path_total_ms += next.critical_path_total_ms;
+        if next.acknowledgement_by_local_hour.len() != self.acknowledgement_by_local_hour.len() {
+            return Err("the acknowledgement heat map has the wrong number of hours".to_owned());
+        }
+        for (into, from) in self.acknowledgement_by_local_hour.iter_mut().zip(&next.acknowledgement_by_local_hour) {
+            add_histogram(into, from);
+        }
+        self.per_replication.extend(next.per_replication);
+        let room = MAX_KEPT_CASES.saturating_sub(self.cases.len());
+        self.cases.extend(next.cases.into_iter().take(room));
+        Ok(())
     }
 
     /// The trace closest to the median end-to-end time (ties: earliest replication) and the slowest one.

@@ -17,5 +17,6 @@ pub mod report;
 pub mod scenario;
 pub mod schema;
 pub mod sensitivity;
+pub mod shard;
 pub mod statistics;
 pub mod units;

@@ -19,6 +19,7 @@ use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, RunRecorder};
 use pocnet_coordinator::scenario::Scenario;
 use pocnet_coordinator::sensitivity::{Assumption, Sensitivity};
+use pocnet_coordinator::shard::{Part, Shard, Study};
 use pocnet_node::CountryCode;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -63,6 +64,10 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Node { listen, tls, country } => node(listen, tls.zip(country)).await,
+        Command::Merge { parts, scenario, json, html } => {
+            let outputs = Outputs::checked(json, html, None)?;
+            merge(&parts, scenario.as_deref(), &outputs)
+        }
         Command::Certs(cli::args::CertsCommand::Init { dir, countries, days }) => certs_init(&dir, &countries, days),
         Command::Exercise(args) => exercise(args).await,
     }
@@ -102,11 +107,21 @@ fn check(file: &Path) -> ExitCode {
 }
 
 async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
-    let RunPlan { file, scenario, seed, mode, outputs } = plan;
+    let RunPlan { file, scenario, strategy, seed, mode, outputs } = plan;
     let placement = match mode {
         Mode::Single(placement) => placement,
-        Mode::Replications { options, transport } => {
-            return replicate(&file, &scenario, seed, &options, transport, &outputs).await;
+        Mode::Replications { options, transport, shard } => {
+            let study = shard.map(|shard| {
+                let study = Study {
+                    scenario: file.clone(),
+                    scenario_sha256: scenario.sha256.clone(),
+                    strategy,
+                    seed,
+                    replications: options.replications,
+                };
+                (study, shard)
+            });
+            return replicate(&file, &scenario, seed, &options, transport, study, &outputs).await;
         }
     };
     // The log streams into the projection; it is kept whole only for the JSON report.
@@ -184,19 +199,23 @@ fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs the study's replications (or one shard of them, written as a part)
+/// and writes its report.
 async fn replicate(
     file: &Path,
     scenario: &Scenario,
     seed: u64,
     options: &replication::Options,
     transport: Transport,
+    shard: Option<(Study, Shard)>,
     outputs: &Outputs,
 ) -> anyhow::Result<ExitCode> {
     let mut rows = match &outputs.csv {
         Some(dir) => Some(CaseRows::create(dir).with_context(|| format!("creating CSV files in {}", dir.display()))?),
         None => None,
     };
-    let mut aggregate = Aggregate::new();
+    let range = shard.as_ref().map_or(0..options.replications, |(_, shard)| shard.range(options.replications));
+    let mut aggregate = Aggregate::starting_at(range.start);
     let mut csv_error = None;
     // Workers project their logs into traces; this thread only merges.
     let project = |_: u64, log: RunLog| report::incident_reports(scenario, &log.events);
@@ -211,7 +230,7 @@ async fn replicate(
     let started = std::time::Instant::now();
     match transport {
         Transport::Inproc => tokio::task::block_in_place(|| {
-            replication::run_in_process_projected(scenario, seed, options, project, &mut consume)
+            replication::run_range_projected(scenario, seed, range.clone(), options, project, &mut consume)
         }),
         Transport::Grpc => {
             replication::run_over_grpc(scenario, seed, options, |r, log| consume(r, project(r, log))).await
@@ -225,7 +244,24 @@ async fn replicate(
     if let Some(rows) = rows {
         rows.finish().context("writing CSV rows")?;
     }
-    let report = ReplicationReport::build(scenario, seed, &aggregate, |case| {
+    if let Some((study, shard)) = shard {
+        let path = outputs.json.as_ref().context("a shard writes its part with --json PATH")?;
+        write_file(path, &Part::new(study, shard, &aggregate).to_json(), "the part")?;
+        write_stdout(&format!(
+            "Shard {shard}: replications {} to {} of {} written to {}; join the parts with `pocnet merge`.\n",
+            range.start,
+            range.end.saturating_sub(1),
+            options.replications,
+            path.display()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_study(scenario, seed, &aggregate, outputs)
+}
+
+/// A study's report from its aggregate: text on standard output, JSON and HTML as asked.
+fn write_study(scenario: &Scenario, seed: u64, aggregate: &Aggregate, outputs: &Outputs) -> anyhow::Result<ExitCode> {
+    let report = ReplicationReport::build(scenario, seed, aggregate, |case| {
         let log = engine::run_in_process_blocking(scenario, seed, case.replication).ok()?;
         report::incident_reports(scenario, &log.events).into_iter().nth(case.incident as usize)
     });
@@ -233,10 +269,31 @@ async fn replicate(
         write_file(path, &report.to_json(), "the JSON report")?;
     }
     if let Some(path) = &outputs.html {
-        write_file(path, &html::replication_page(&report, &aggregate), "the HTML report")?;
+        write_file(path, &html::replication_page(&report, aggregate), "the HTML report")?;
     }
     write_stdout(&report.render_text());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `pocnet merge`: the parts of a sharded study joined into its report.
+fn merge(parts: &[PathBuf], scenario: Option<&Path>, outputs: &Outputs) -> anyhow::Result<ExitCode> {
+    let read = parts.iter().map(|p| Part::read(p).map(|part| (p.clone(), part))).collect::<Result<Vec<_>, _>>();
+    let (study, aggregate) = read.and_then(pocnet_coordinator::shard::merge).map_err(anyhow::Error::msg)?;
+    let file = scenario.unwrap_or(&study.scenario);
+    let Some(mut loaded) = load(file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+    if loaded.sha256 != study.scenario_sha256 {
+        anyhow::bail!(
+            "{} has changed since the parts were run (sha256 {} now, {} then): give the scenario they ran with --scenario",
+            file.display(),
+            &loaded.sha256[..12],
+            &study.scenario_sha256[..12.min(study.scenario_sha256.len())]
+        );
+    }
+    if let Some(name) = &study.strategy {
+        loaded.strategy = pocnet_node::Strategy::from_name(name)
+            .with_context(|| format!("the parts name a strategy `{name}` this pocnet does not know"))?;
+    }
+    write_study(&loaded, study.seed, &aggregate, outputs)
 }
 
 async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {

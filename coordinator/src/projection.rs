@@ -13,7 +13,7 @@ use std::hash::{BuildHasherDefault, DefaultHasher};
 
 /// A latency measured per hop (or, for [`Stage::EndToEnd`], per trace): the
 /// one vocabulary of spans. A goal on a span measures it through [`Stage::measure`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Request received → acknowledged.

@@ -22,11 +22,11 @@ pub struct Options {
     pub progress: bool,
 }
 
-fn progress_bar(options: &Options) -> indicatif::ProgressBar {
+fn progress_bar(options: &Options, count: u64) -> indicatif::ProgressBar {
     if !options.progress {
         return indicatif::ProgressBar::hidden();
     }
-    let bar = indicatif::ProgressBar::new(options.replications);
+    let bar = indicatif::ProgressBar::new(count);
     let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} replications  {rate}  ETA {eta}")
         .expect("a valid template")
         .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
@@ -56,10 +56,24 @@ pub fn run_in_process_projected<T: Send>(
     seed: u64,
     options: &Options,
     project: impl Fn(u64, RunLog) -> T + Sync,
+    consume: impl FnMut(u64, T),
+) -> Result<(), EngineError> {
+    run_range_projected(scenario, seed, 0..options.replications, options, project, consume)
+}
+
+/// The same for the replications in `range` only: one shard of a study
+/// spread over machines (`--shard`), each replication exactly as it runs in
+/// the whole study.
+pub fn run_range_projected<T: Send>(
+    scenario: &Scenario,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    options: &Options,
+    project: impl Fn(u64, RunLog) -> T + Sync,
     mut consume: impl FnMut(u64, T),
 ) -> Result<(), EngineError> {
-    let bar = progress_bar(options);
-    run_threads(scenario, seed, options.replications, options.threads.max(1), &bar, &project, &mut consume)?;
+    let bar = progress_bar(options, range.end.saturating_sub(range.start));
+    run_threads(scenario, seed, range, options.threads.max(1), &bar, &project, &mut consume)?;
     bar.finish_and_clear();
     Ok(())
 }
@@ -85,7 +99,7 @@ pub async fn run_over_grpc(
     options: &Options,
     mut consume: impl FnMut(u64, RunLog),
 ) -> Result<(), EngineError> {
-    let bar = progress_bar(options);
+    let bar = progress_bar(options, options.replications);
     let servers = engine::spawn_local_servers(scenario.countries.keys().cloned()).await?;
     for replication in 0..options.replications {
         let mut nodes =
@@ -103,13 +117,14 @@ pub async fn run_over_grpc(
 fn run_threads<T: Send>(
     scenario: &Scenario,
     seed: u64,
-    replications: u64,
+    range: std::ops::Range<u64>,
     threads: usize,
     bar: &indicatif::ProgressBar,
     project: &(impl Fn(u64, RunLog) -> T + Sync),
     consume: &mut impl FnMut(u64, T),
 ) -> Result<(), EngineError> {
-    let next = AtomicU64::new(0);
+    let next = AtomicU64::new(range.start);
+    let replications = range.end;
     let failed = AtomicBool::new(false);
     // Bounded, so fast workers cannot pile up logs the consumer has not merged.
     // Workers claim and hand over replications in batches: one channel
@@ -143,7 +158,7 @@ fn run_threads<T: Send>(
         drop(send);
         // Reorder: hold early arrivals until every earlier replication is consumed.
         let mut waiting = BTreeMap::new();
-        let mut expected = 0;
+        let mut expected = range.start;
         for (replication, log) in receive.into_iter().flatten() {
             waiting.insert(replication, log);
             while let Some(log) = waiting.remove(&expected) {

@@ -132,9 +132,17 @@ pub struct TraceTimeline {
     pub incident: IncidentReport,
 }
 
+/// The V2 encoding of a histogram's counts. Its header names the highest
+/// trackable value, which depends on how an auto-resizing histogram grew;
+/// a copy sized to the largest value recorded makes the bytes depend on the
+/// counts alone, so a study merged from shards encodes as one run of it does.
 pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
+    let mut canonical =
+        Histogram::<u64>::new_with_max(histogram.max().max(2), 3).expect("3 significant figures is valid");
+    canonical.auto(true);
+    canonical.add(histogram).expect("an auto-resizing histogram takes any counts");
     let mut bytes = Vec::new();
-    V2Serializer::new().serialize(histogram, &mut bytes).expect("serializing to memory cannot fail");
+    V2Serializer::new().serialize(&canonical, &mut bytes).expect("serializing to memory cannot fail");
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 const Z95: f64 = 1.959_963_984_540_054;
 
 /// A count of successes among trials.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Tally {
     pub trials: u64,
     pub successes: u64,

@@ -112,6 +112,28 @@ it stood: the report is the same. See docs/deployment.md.")]
         #[arg(long, value_name = "CC", value_parser = parse_country, requires = "tls")]
         country: Option<CountryCode>,
     },
+    /// Merge the parts of a study run in shards (`run --shard I/K`) into its report
+    #[command(after_help = "Examples:
+  pocnet run scenarios/weekend-trail.toml --replications 300 --shard 0/3 --json part-0.json
+  pocnet run scenarios/weekend-trail.toml --replications 300 --shard 1/3 --json part-1.json
+  pocnet run scenarios/weekend-trail.toml --replications 300 --shard 2/3 --json part-2.json
+  pocnet merge part-0.json part-1.json part-2.json --json study.json --html study.html
+The merged report is the same bytes as `pocnet run scenarios/weekend-trail.toml --replications 300`.
+Each part names its scenario file, which merge reads again (or give --scenario where it lies here).")]
+    Merge {
+        /// The part files, one per shard, in any order
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// The scenario, if not at the path the parts name (its hash must match)
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// Also write the merged report as JSON (as `run --replications --json` does)
+        #[arg(long, value_name = "PATH")]
+        json: Option<PathBuf>,
+        /// Also write the merged report as a self-contained HTML page
+        #[arg(long, value_name = "PATH")]
+        html: Option<PathBuf>,
+    },
     /// Make the certificates for mutual TLS between nodes and coordinator
     #[command(subcommand)]
     Certs(CertsCommand),
@@ -248,6 +270,10 @@ pub struct RunArgs {
     /// (at most 1,000,000: the statistics keep a few hundred bytes per replication)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_REPLICATIONS), conflicts_with = "nodes")]
     pub replications: Option<u64>,
+    /// Run only shard I of K (numbered from 0) of the --replications and write its part with --json;
+    /// `pocnet merge` joins the parts into the study's report
+    #[arg(long, value_name = "I/K", value_parser = crate::cli::args::parse_shard, requires_all = ["replications", "json"], conflicts_with_all = ["html", "transport"])]
+    pub shard: Option<pocnet_coordinator::shard::Shard>,
     /// Worker threads for --replications [default: all cores]
     #[arg(long, value_name = "N", requires = "replications", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
@@ -333,6 +359,10 @@ pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
         return Err(format!("`{text}`: give a timeout above zero and at most a day"));
     }
     Ok(duration)
+}
+
+pub fn parse_shard(text: &str) -> Result<pocnet_coordinator::shard::Shard, String> {
+    pocnet_coordinator::shard::Shard::parse(text)
 }
 
 fn parse_country(text: &str) -> Result<CountryCode, String> {

@@ -10,6 +10,7 @@ use pocnet_coordinator::engine::Placement;
 use pocnet_coordinator::replication;
 use pocnet_coordinator::scenario::variation::{self, split_values};
 use pocnet_coordinator::scenario::{Scenario, ScenarioError};
+use pocnet_coordinator::shard::Shard;
 use pocnet_node::grpc::{Credentials, Party};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -25,8 +26,8 @@ pub enum Lowered<T> {
 pub enum Mode {
     /// One replication, with the nodes placed as asked.
     Single(Placement),
-    /// Many, in process or over loopback gRPC.
-    Replications { options: replication::Options, transport: Transport },
+    /// Many, in process or over loopback gRPC; or one shard of them, in process.
+    Replications { options: replication::Options, transport: Transport, shard: Option<Shard> },
 }
 
 /// Where the results go besides the terminal; each path was checked writable.
@@ -40,6 +41,8 @@ pub struct Outputs {
 pub struct RunPlan {
     pub file: PathBuf,
     pub scenario: Scenario,
+    /// The strategy given on the command line, if any (a shard's part records it).
+    pub strategy: Option<String>,
     pub seed: u64,
     pub mode: Mode,
     pub outputs: Outputs,
@@ -59,11 +62,13 @@ impl RunPlan {
         if let Some(strategy) = args.strategy {
             scenario.strategy = strategy;
         }
+        let strategy = args.strategy.map(|s| s.name().to_owned());
         let seed = args.seed.unwrap_or(scenario.seed);
         let mode = match (args.replications, args.nodes, args.transport) {
             (Some(replications), _, transport) => Mode::Replications {
                 options: options(replications, args.threads),
                 transport: transport.unwrap_or(Transport::Inproc),
+                shard: args.shard,
             },
             (None, Some(urls), _) => {
                 let credentials = match &args.tls {
@@ -75,7 +80,7 @@ impl RunPlan {
             (None, None, Some(Transport::Inproc)) => Mode::Single(Placement::InProcess),
             (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),
         };
-        Ok(Lowered::Ready(RunPlan { file: args.file, scenario, seed, mode, outputs }))
+        Ok(Lowered::Ready(RunPlan { file: args.file, scenario, strategy, seed, mode, outputs }))
     }
 }
 
@@ -140,7 +145,7 @@ impl SensitivityPlan {
 
 impl Outputs {
     /// Checks that every requested output can be written, before any work.
-    fn checked(json: Option<PathBuf>, html: Option<PathBuf>, csv: Option<PathBuf>) -> anyhow::Result<Outputs> {
+    pub fn checked(json: Option<PathBuf>, html: Option<PathBuf>, csv: Option<PathBuf>) -> anyhow::Result<Outputs> {
         if let Some(path) = &json {
             writable_file(path, "--json")?;
         }

@@ -42,7 +42,7 @@ fn readme_blocks() -> Vec<String> {
 fn help_examples() -> Vec<String> {
     let mut examples = Vec::new();
     // `certs init` before `node`: the TLS node example uses the certificates it makes.
-    for command in ["run", "compare", "sensitivity", "check", "schema", "certs init", "node", "exercise"] {
+    for command in ["run", "compare", "sensitivity", "check", "schema", "certs init", "node", "exercise", "merge"] {
         let mut args: Vec<&str> = command.split(' ').collect();
         args.push("--help");
         let output = pocnet(&args);

@@ -188,3 +188,66 @@ fn the_critical_path_tiles_every_trace_under_every_strategy() {
         assert!(aggregate.critical_path_ms.values().all(|ms| *ms >= 0), "{strategy:?}");
     }
 }
+
+/// A study spread over K machines (`--shard I/K`, then `pocnet merge`) gives
+/// the bytes of one run of all its replications: text, JSON and HTML.
+#[test]
+fn shards_merged_give_the_bytes_of_one_run_for_one_three_and_seven_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let scenario = "scenarios/legal-routes.toml";
+    let whole = pocnet(&[
+        "run",
+        scenario,
+        "--replications",
+        "40",
+        "--json",
+        &path("whole.json"),
+        "--html",
+        &path("whole.html"),
+    ]);
+    assert!(whole.status.success(), "{}", text(&whole.stderr));
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    for shards in [1, 3, 7] {
+        let mut parts = Vec::new();
+        for index in (0..shards).rev() {
+            let part = path(&format!("part-{index}-of-{shards}.json"));
+            let shard = format!("{index}/{shards}");
+            let ran = pocnet(&["run", scenario, "--replications", "40", "--shard", &shard, "--json", &part]);
+            assert!(ran.status.success(), "{}", text(&ran.stderr));
+            assert!(text(&ran.stdout).contains(&format!("Shard {shard}: replications")), "{}", text(&ran.stdout));
+            parts.push(part);
+        }
+        let (json, html) = (path(&format!("merged-{shards}.json")), path(&format!("merged-{shards}.html")));
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(String::as_str));
+        args.extend(["--json", &json, "--html", &html]);
+        let merged = pocnet(&args);
+        assert!(merged.status.success(), "{}", text(&merged.stderr));
+        assert_eq!(text(&merged.stdout), text(&whole.stdout), "{shards} shards: the text report");
+        assert!(read("whole.json") == read(&format!("merged-{shards}.json")), "{shards} shards: the JSON report");
+        assert!(read("whole.html") == read(&format!("merged-{shards}.html")), "{shards} shards: the HTML report");
+    }
+
+    // Parts that do not make one study are refused, naming the file.
+    let refused = |args: &[&str], expected: &str| {
+        let output = pocnet(args);
+        assert!(!output.status.success(), "{args:?} is refused");
+        assert!(text(&output.stderr).contains(expected), "{args:?}: {}", text(&output.stderr));
+    };
+    let (p0, p1, p2) = (path("part-0-of-3.json"), path("part-1-of-3.json"), path("part-2-of-3.json"));
+    refused(&["merge", &p0, &p2], "shard 1/3 missing");
+    refused(&["merge", &p0, &p0, &p1, &p2], "are both shard 0/3");
+    refused(&["merge", &p0, &p1, &path("part-0-of-7.json")], "is of 3 shards");
+    let other = path("other-seed.json");
+    let ran = pocnet(&["run", scenario, "--replications", "40", "--seed", "9", "--shard", "2/3", "--json", &other]);
+    assert!(ran.status.success());
+    refused(&["merge", &p0, &p1, &other], "belongs to another study");
+    refused(
+        &["merge", &p0, &p1, &p2, "--scenario", "scenarios/quickstart.toml"],
+        "has changed since the parts were run",
+    );
+    refused(&["merge", &path("whole.json")], "not a part (`pocnet-part/1`)");
+    refused(&["run", scenario, "--replications", "40", "--shard", "3/3", "--json", &p0], "numbered 0 to K-1");
+    refused(&["run", scenario, "--replications", "40", "--shard", "0/3"], "--json");
+}
