@@ -37,6 +37,10 @@ pub enum EngineError {
     Unreachable { country: CountryCode, url: String, reason: String },
     #[error("node {country} refused {call}: {status}")]
     Refused { country: CountryCode, call: &'static str, status: String },
+    #[error("node {country} was lost during {call}: {reason}")]
+    Lost { country: CountryCode, call: &'static str, reason: String },
+    #[error("{lost}; it did not come back within {waited}, so the run stops (raise --timeout to wait longer)")]
+    NotBack { lost: Box<EngineError>, waited: String },
     #[error(
         "node {country} did not answer {call} within {waited}: it stalled or stopped (raise --timeout if it is only slow)"
     )]
@@ -98,6 +102,18 @@ impl Nodes {
             return Err(EngineError::UnknownNode(extra.clone()));
         }
         check_schemes(urls, credentials.is_some())?;
+        Nodes::connect_as(configs, urls, timeout, credentials, run_id().map_err(EngineError::Spawn)?).await
+    }
+
+    /// As [`Nodes::connect`], for the run `run_id`: a run replayed after a
+    /// lost node configures its nodes again under a new attempt of its id.
+    async fn connect_as(
+        configs: Vec<NodeConfig>,
+        urls: &BTreeMap<CountryCode, String>,
+        timeout: Duration,
+        credentials: Option<&Credentials>,
+        run_id: String,
+    ) -> Result<Nodes, EngineError> {
         // One node per country: two countries at one address would share a state machine.
         let mut seen: BTreeMap<&str, &CountryCode> = BTreeMap::new();
         for (country, url) in urls {
@@ -109,8 +125,6 @@ impl Nodes {
                 });
             }
         }
-        // The run's name on every call: a node configured by one run refuses another's.
-        let run_id = run_id().map_err(EngineError::Spawn)?;
         let mut clients = Vec::with_capacity(configs.len());
         for config in configs {
             let code = config.country.code.clone();
@@ -169,7 +183,7 @@ impl Nodes {
     }
 
     /// Advances each granted node to its own `until`; the others have nothing due.
-    async fn advance(&mut self, grants: &[(usize, SimTime)]) -> Result<WindowReport, EngineError> {
+    async fn advance(&mut self, window: u64, grants: &[(usize, SimTime)]) -> Result<WindowReport, EngineError> {
         let mut report = WindowReport { events: Vec::new(), next_events: Vec::new(), arrivals: Vec::new() };
         match self {
             Nodes::InProcess { nodes, index } => {
@@ -192,14 +206,33 @@ impl Nodes {
                     let (code, mut client) = (clients[i].0.clone(), clients[i].1.clone());
                     let run_id = run_id.clone();
                     calls.spawn(async move {
-                        let reply = client.advance(pb::AdvanceRequest { until_ms: until.ms(), run_id }).await;
+                        let request = pb::AdvanceRequest { until_ms: until.ms(), run_id, window };
+                        let reply = client.advance(request).await;
                         (i, code, reply)
                     });
                 }
                 let mut arrivals = Vec::new();
+                // Every call is awaited, even after one fails: nothing of
+                // this window may still be running if the run is replayed.
+                let mut replies = Vec::with_capacity(grants.len());
+                let mut failure = None;
                 while let Some(joined) = calls.join_next().await {
-                    let (i, country, reply) = joined.map_err(|e| EngineError::Spawn(e.to_string()))?;
-                    let reply = reply.map_err(|status| refused(&country, "Advance", &status, *timeout))?.into_inner();
+                    match joined {
+                        Ok((i, country, Ok(reply))) => replies.push((i, country, reply.into_inner())),
+                        Ok((_, country, Err(status))) => {
+                            failure.get_or_insert_with(|| refused(&country, "Advance", &status, *timeout));
+                        }
+                        Err(join) => {
+                            failure.get_or_insert(EngineError::Spawn(join.to_string()));
+                        }
+                    }
+                }
+                if let Some(error) = failure {
+                    return Err(error);
+                }
+                // In node order, whatever order the answers came in.
+                replies.sort_by_key(|(i, ..)| *i);
+                for (i, country, reply) in replies {
                     for event in reply.events {
                         let event = event_from_proto(event)
                             .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
@@ -244,7 +277,7 @@ pub async fn run_into<S: EventSink + ?Sized>(
     // When each node next has something to do. A window ending at zero runs
     // nothing and tells us when every node's first event is.
     let everyone: Vec<(usize, SimTime)> = (0..nodes.len()).map(|i| (i, SimTime::ZERO)).collect();
-    let first = nodes.advance(&everyone).await?;
+    let first = nodes.advance(0, &everyone).await?;
     let mut pending: Vec<Option<SimTime>> = vec![None; nodes.len()];
     for (i, next) in first.next_events {
         pending[i] = next;
@@ -271,7 +304,7 @@ pub async fn run_into<S: EventSink + ?Sized>(
             }
         }
         tracing::trace!(from_ms = lbts.ms(), nodes = grants.len(), "granting window");
-        let window = nodes.advance(&grants).await?;
+        let window = nodes.advance(windows + 1, &grants).await?;
         events.hold(window.events);
         for (i, next) in window.next_events {
             pending[i] = next;
@@ -379,11 +412,81 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
             Ok(windows)
         }
         Placement::Remote { urls, timeout, credentials } => {
-            let mut nodes = Nodes::connect(configs, urls, *timeout, credentials.as_ref()).await?;
-            let windows = run_into(scenario, &mut nodes, sink).await?;
-            nodes.end().await;
-            Ok(windows)
+            run_recovering(scenario, seed, urls, *timeout, credentials.as_ref(), sink).await
         }
+    }
+}
+
+/// Most times one run is replayed after losing a node before it gives up.
+const MAX_RECOVERIES: u32 = 10;
+
+/// Runs on remote nodes, surviving the loss of one. Runs are deterministic,
+/// so a lost node is rebuilt by replaying the whole run: once every node
+/// answers again at its address (within `timeout`), all are configured
+/// anew under a new attempt of the run's id, and the run starts over from
+/// zero, the sink receiving only the events after those it already had.
+/// The report is the same bytes as an undisturbed run's.
+async fn run_recovering<S: EventSink + ?Sized>(
+    scenario: &Scenario,
+    seed: u64,
+    urls: &BTreeMap<CountryCode, String>,
+    timeout: Duration,
+    credentials: Option<&Credentials>,
+    sink: &mut S,
+) -> Result<u64, EngineError> {
+    let run = run_id().map_err(EngineError::Spawn)?;
+    let mut resumed = Resumed { sink, skip: 0, seen: 0 };
+    let mut nodes = Nodes::connect_as(scenario.node_configs(seed, 0), urls, timeout, credentials, run.clone()).await?;
+    let mut attempt = 0;
+    loop {
+        resumed.seen = 0;
+        let lost = match run_into(scenario, &mut nodes, &mut resumed).await {
+            Ok(windows) => {
+                nodes.end().await;
+                return Ok(windows);
+            }
+            Err(lost @ EngineError::Lost { .. }) if attempt < MAX_RECOVERIES => lost,
+            Err(error) => return Err(error),
+        };
+        attempt += 1;
+        resumed.skip = resumed.skip.max(resumed.seen);
+        tracing::warn!(
+            "{lost}; waiting up to {} for it to answer again, then replaying the run (attempt {})",
+            crate::units::fmt_ms(timeout.as_millis() as i64),
+            attempt + 1
+        );
+        let deadline = tokio::time::Instant::now() + timeout;
+        nodes = loop {
+            let run_id = format!("{run}#{attempt}");
+            match Nodes::connect_as(scenario.node_configs(seed, 0), urls, timeout, credentials, run_id).await {
+                Ok(nodes) => break nodes,
+                Err(_) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(_) => {
+                    let waited = crate::units::fmt_ms(timeout.as_millis() as i64);
+                    return Err(EngineError::NotBack { lost: Box::new(lost), waited });
+                }
+            }
+        };
+        tracing::warn!(attempt = attempt + 1, "every node answers again: replaying the run");
+    }
+}
+
+/// A sink that passes on only the events after the first `skip`: a replayed
+/// run emits the same events in the same order, and the sink has those.
+struct Resumed<'s, S: EventSink + ?Sized> {
+    sink: &'s mut S,
+    skip: u64,
+    seen: u64,
+}
+
+impl<S: EventSink + ?Sized> EventSink for Resumed<'_, S> {
+    fn record(&mut self, event: Event) {
+        if self.seen >= self.skip {
+            self.sink.record(event);
+        }
+        self.seen += 1;
     }
 }
 
@@ -447,16 +550,30 @@ fn is_loopback(url: &str) -> bool {
 fn refused(country: &CountryCode, call: &'static str, status: &tonic::Status, timeout: Duration) -> EngineError {
     let timed_out = matches!(status.code(), tonic::Code::Cancelled | tonic::Code::DeadlineExceeded)
         && status.message().to_ascii_lowercase().contains("timeout");
+    // Unreachable mid-run (killed, or a peer it delivers to was), or
+    // answering as a node that has lost its configuration (restarted).
+    // (A connection reset mid-call comes as "transport error", code Unknown.)
+    let lost = match status.code() {
+        tonic::Code::Unavailable => true,
+        tonic::Code::Unknown => status.message().contains("transport error"),
+        tonic::Code::FailedPrecondition => status.message().starts_with(NOT_CONFIGURED),
+        _ => false,
+    };
     if timed_out {
         EngineError::Stalled {
             country: country.clone(),
             call,
             waited: crate::units::fmt_ms(timeout.as_millis() as i64),
         }
+    } else if lost && call != "Configure" {
+        EngineError::Lost { country: country.clone(), call, reason: status.message().to_owned() }
     } else {
         EngineError::Refused { country: country.clone(), call, status: status.message().to_owned() }
     }
 }
+
+/// How a node that has lost its configuration (restarted) begins its refusals.
+const NOT_CONFIGURED: &str = pocnet_node::grpc::service::NOT_CONFIGURED;
 
 /// How long the coordinator waits for a node's answer unless told otherwise.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);

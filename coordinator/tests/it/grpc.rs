@@ -103,7 +103,7 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
     // Still serving, and nothing accepted was lost: the good request runs.
     contact.deliver(batch(request_envelope())).await.expect("a valid request is queued");
     let reply = simulation
-        .advance(pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new() })
+        .advance(pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new(), window: 1 })
         .await
         .unwrap()
         .into_inner();
@@ -131,6 +131,25 @@ async fn a_node_sheds_load_past_its_queue_and_refuses_oversized_batches() {
     huge.incident = "x".repeat(pocnet_node::grpc::service::MAX_DELIVERY_BYTES + 1);
     let refused = contact.deliver(batch(huge)).await.expect_err("a batch past the size bound is not decoded");
     assert_eq!(refused.code(), Code::OutOfRange, "{refused:?}");
+}
+
+#[tokio::test]
+async fn a_retried_advance_or_delivery_runs_nothing_twice() {
+    let (url, _stop) = start_node().await;
+    let mut simulation = SimulationClient::connect(url.clone()).await.unwrap();
+    let mut contact = ContactPointClient::connect(url).await.unwrap();
+    simulation.configure(german_config()).await.unwrap();
+    // A batch sent again after its answer was lost is not queued twice
+    // (a second preservation request for the hop would be refused).
+    contact.deliver(batch(request_envelope())).await.unwrap();
+    contact.deliver(batch(request_envelope())).await.expect("the same batch again is taken, once");
+    let advance = |window| pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new(), window };
+    let first = simulation.advance(advance(1)).await.unwrap().into_inner();
+    assert_eq!(first.events.len(), 1, "the request is received once");
+    let again = simulation.advance(advance(1)).await.unwrap().into_inner();
+    assert_eq!(again, first, "window 1 asked again: the same reply, nothing run twice");
+    let next = simulation.advance(advance(2)).await.unwrap().into_inner();
+    assert!(next.events.is_empty(), "window 2 to the same time has nothing left to run");
 }
 
 #[tokio::test]
@@ -227,8 +246,10 @@ fn a_second_coordinator_is_refused_while_a_run_holds_the_nodes() {
         }
         let url = servers.urls.values().next().unwrap().clone();
         let mut forged = SimulationClient::connect(url).await.unwrap();
-        let refused =
-            forged.advance(pb::AdvanceRequest { until_ms: 1, run_id: "forged".to_owned() }).await.unwrap_err();
+        let refused = forged
+            .advance(pb::AdvanceRequest { until_ms: 1, run_id: "forged".to_owned(), window: 1 })
+            .await
+            .unwrap_err();
         assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");
         let log = engine::run(&scenario, scenario.seed, &mut first).await.expect("the first run is undisturbed");
         assert!(!log.events.is_empty());

@@ -82,7 +82,7 @@ async fn forged_messages_and_hijacking_calls_are_refused_and_counted() {
     let mut as_france = SimulationClient::new(french.clone());
     let hijack = as_france.configure(configuration.clone()).await.expect_err("a node cannot configure another");
     assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
-    let advance = pb::AdvanceRequest { until_ms: 1, run_id: String::new() };
+    let advance = pb::AdvanceRequest { until_ms: 1, run_id: String::new(), window: 0 };
     let hijack = as_france.advance(advance.clone()).await.expect_err("a node cannot grant time");
     assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
     let hijack = as_france.end(pb::EndRequest { run_id: String::new() }).await.expect_err("a node cannot end a run");
@@ -162,4 +162,88 @@ async fn addresses_say_tls_exactly_when_the_run_has_it() {
     // A directory without the party's files says what to make.
     let error = Credentials::load(dir.path(), Party::Node("GR".into())).unwrap_err();
     assert!(error.to_string().contains("gr.pem") && error.to_string().contains("pocnet certs init"), "{error}");
+}
+
+/// A `pocnet node` process on `listen`; its address, and its log lines as they come.
+fn node_process(listen: &str) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
+        .args(["node", "--listen", listen, "-v"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pocnet node starts");
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first_line).unwrap();
+    let address = first_line.trim().rsplit(' ').next().expect("the line ends with the address").to_owned();
+    let (send, lines) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    (child, address, lines)
+}
+
+/// Kills the node processes however the test ends.
+struct Killed(Vec<std::process::Child>);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_killed_mid_run_and_restarted_gives_the_report_of_an_undisturbed_run() {
+    let scenario = support::load("hub-vs-relay.toml");
+    let mut nodes = Killed(Vec::new());
+    let mut addresses = Vec::new();
+    let mut logs = Vec::new();
+    for code in scenario.countries.keys() {
+        let (child, address, lines) = node_process("127.0.0.1:0");
+        nodes.0.push(child);
+        addresses.push((code.clone(), address));
+        logs.push(lines);
+    }
+    let list: Vec<String> = addresses.iter().map(|(code, address)| format!("{code}=http://{address}")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("recovered.json");
+    let mut coordinator = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
+        .args(["run", "scenarios/hub-vs-relay.toml", "--timeout", "30s", "--json", json.to_str().unwrap()])
+        .args(["--nodes", &list.join(",")])
+        .current_dir(support::workspace_root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // The second country's node is killed once the run has been going a moment.
+    let victim = 1;
+    let configured = logs[victim].iter().find(|line| line.contains("configured"));
+    assert!(configured.is_some(), "the node was configured");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(coordinator.try_wait().unwrap().is_none(), "the run is still going when the node is killed");
+    nodes.0[victim].kill().unwrap(); // SIGKILL
+    nodes.0[victim].wait().unwrap();
+    let (restarted, address, _) = node_process(&addresses[victim].1);
+    assert_eq!(address, addresses[victim].1, "the node comes back at its address");
+    nodes.0.push(restarted);
+
+    let output = coordinator.wait_with_output().unwrap();
+    let stderr = support::text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("node {}", addresses[victim].0)) || stderr.contains("was lost"), "{stderr}");
+    assert!(stderr.contains("replaying the run"), "the loss was noticed and recovered: {stderr}");
+    let undisturbed = support::run_json(&scenario, scenario.seed, &Placement::InProcess).await;
+    let recovered = std::fs::read_to_string(json).unwrap();
+    assert!(
+        support::first_difference(&undisturbed, &recovered).is_none(),
+        "{:?}",
+        support::first_difference(&undisturbed, &recovered)
+    );
 }

@@ -32,6 +32,12 @@ struct Session {
     run_id: String,
     /// The run's last call: a run silent this long is taken as abandoned.
     last_call: Instant,
+    /// The last window run: its number, its reply, and the batches its
+    /// peers have not yet taken (sent again if the window is asked again).
+    last_window: Option<(u64, pb::AdvanceReply, Vec<Delivery>)>,
+    /// Per sender, the sequence number of the last message queued: a batch
+    /// sent again after a lost answer is not queued twice.
+    last_sequence: BTreeMap<String, u64>,
 }
 
 /// How long a run may stay silent before another may configure the node.
@@ -56,6 +62,13 @@ pub const MAX_CONFIGURATION_BYTES: usize = 256 << 20;
 /// library's largest scenario peaks far below it; a peer flooding the node
 /// is shed with `RESOURCE_EXHAUSTED` instead of growing its memory.
 pub const MAX_QUEUED: usize = 4_000_000;
+
+/// A run's id without its attempt: `3f2a…#2` is the run `3f2a…` replayed
+/// a second time after losing a node. Its coordinator may configure the
+/// node again at once; every other call must name the current attempt.
+fn run_base(run_id: &str) -> &str {
+    run_id.split('#').next().unwrap_or(run_id)
+}
 
 impl Session {
     /// Whether a call of `run` belongs to this session's run.
@@ -154,8 +167,13 @@ impl pb::contact_point_server::ContactPoint for Node {
             let refused = |problem: String| {
                 Status::invalid_argument(format!("envelopes[{i}].{problem} (the {i} before it were queued)"))
             };
+            if session.last_sequence.get(&envelope.from).is_some_and(|&last| envelope.sequence <= last) {
+                continue; // Queued already: this batch is sent again after a lost answer.
+            }
+            let (from, sequence) = (envelope.from.clone(), envelope.sequence);
             let envelope = envelope_from_proto(envelope).map_err(|e| refused(e.to_string()))?;
             session.runtime.deliver(envelope).map_err(|e| refused(format!("{}: {e}", e.field())))?;
+            session.last_sequence.insert(from, sequence);
         }
         Ok(Response::new(pb::Delivered {}))
     }
@@ -172,7 +190,7 @@ impl pb::simulation_server::Simulation for Node {
         // A node serves one run at a time: another coordinator waits until
         // the run ends, or has been silent long enough to be abandoned.
         if let Some(session) = self.lock().as_ref()
-            && session.run_id != run_id
+            && run_base(&session.run_id) != run_base(&run_id)
             && session.last_call.elapsed() < ABANDONED_AFTER
         {
             return Err(Status::aborted(format!(
@@ -196,7 +214,14 @@ impl pb::simulation_server::Simulation for Node {
             peers.insert(code.clone(), self.peer(&code, url)?);
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
-        *self.lock() = Some(Session { runtime: NodeRuntime::new(config), peers, run_id, last_call: Instant::now() });
+        *self.lock() = Some(Session {
+            runtime: NodeRuntime::new(config),
+            peers,
+            run_id,
+            last_call: Instant::now(),
+            last_window: None,
+            last_sequence: BTreeMap::new(),
+        });
         Ok(Response::new(pb::Configured {}))
     }
 
@@ -214,39 +239,70 @@ impl pb::simulation_server::Simulation for Node {
         self.admit(&request, &Party::Coordinator, "Advance")?;
         let request = request.into_inner();
         let until = SimTime(request.until_ms);
-        let (outcome, next_event, deliveries) = {
+        let (reply, deliveries) = {
             let mut guard = self.lock();
             let session = guard.as_mut().ok_or_else(not_configured)?;
             session.check(&request.run_id)?;
-            let outcome = session.runtime.advance(until);
-            let deliveries = batches(&outcome.sent, &session.peers, &session.run_id)?;
-            (outcome, session.runtime.next_event_time(), deliveries)
+            match &session.last_window {
+                // Asked again (its answer was lost): the same reply, nothing run twice.
+                Some((window, reply, undelivered)) if *window == request.window => (reply.clone(), undelivered.clone()),
+                _ => {
+                    let outcome = session.runtime.advance(until);
+                    let deliveries = batches(&outcome.sent, &session.peers, &session.run_id)?;
+                    let reply = window_reply(&outcome, session.runtime.next_event_time());
+                    session.last_window = Some((request.window, reply.clone(), deliveries.clone()));
+                    (reply, deliveries)
+                }
+            }
         };
         // The lock is released: peers delivering to us meanwhile just queue.
         // Peers are called at once, each with one batch in sending order.
         let mut calls = tokio::task::JoinSet::new();
         for (to, mut client, batch) in deliveries {
-            calls.spawn(async move { client.deliver(batch).await.map_err(|status| (to, status)) });
+            calls.spawn(async move { client.deliver(batch).await.map(|_| to.clone()).map_err(|status| (to, status)) });
         }
+        let mut failure = None;
         while let Some(done) = calls.join_next().await {
             match done {
-                Ok(Ok(_)) => {}
+                Ok(Ok(taken)) => self.delivered(request.window, &taken),
                 Ok(Err((to, status))) => {
-                    return Err(Status::unavailable(format!("delivering to {to} failed: {}", status.message())));
+                    failure
+                        .get_or_insert(Status::unavailable(format!("delivering to {to} failed: {}", status.message())));
                 }
-                Err(join) => return Err(Status::internal(format!("delivery task failed: {join}"))),
+                Err(join) => {
+                    failure.get_or_insert(Status::internal(format!("delivery task failed: {join}")));
+                }
             }
         }
-        Ok(Response::new(pb::AdvanceReply {
-            events: outcome.events.iter().map(event_to_proto).collect(),
-            next_event_ms: next_event.map(SimTime::ms),
-            earliest_sent_ms: outcome.sent.iter().map(|e| e.deliver_at.ms()).min(),
-            earliest_arrival_ms: outcome.sent.iter().fold(BTreeMap::new(), |mut arrivals, e| {
-                let at = arrivals.entry(e.to.0.to_string()).or_insert(e.deliver_at.ms());
-                *at = (*at).min(e.deliver_at.ms());
-                arrivals
-            }),
-        }))
+        match failure {
+            Some(status) => Err(status),
+            None => Ok(Response::new(reply)),
+        }
+    }
+}
+
+impl Node {
+    /// A peer took its batch of `window`: asking the window again will not resend it.
+    fn delivered(&self, window: u64, to: &CountryCode) {
+        if let Some(session) = self.lock().as_mut()
+            && let Some((last, _, undelivered)) = &mut session.last_window
+            && *last == window
+        {
+            undelivered.retain(|(peer, ..)| peer != to);
+        }
+    }
+}
+
+fn window_reply(outcome: &crate::runtime::WindowOutcome, next_event: Option<SimTime>) -> pb::AdvanceReply {
+    pb::AdvanceReply {
+        events: outcome.events.iter().map(event_to_proto).collect(),
+        next_event_ms: next_event.map(SimTime::ms),
+        earliest_sent_ms: outcome.sent.iter().map(|e| e.deliver_at.ms()).min(),
+        earliest_arrival_ms: outcome.sent.iter().fold(BTreeMap::new(), |mut arrivals, e| {
+            let at = arrivals.entry(e.to.0.to_string()).or_insert(e.deliver_at.ms());
+            *at = (*at).min(e.deliver_at.ms());
+            arrivals
+        }),
     }
 }
 
@@ -296,8 +352,12 @@ fn batches(
         .collect()
 }
 
+/// How a node without a configuration begins its refusals: a coordinator
+/// that meets it mid-run knows the node was restarted.
+pub const NOT_CONFIGURED: &str = "this node has not been configured";
+
 fn not_configured() -> Status {
-    Status::failed_precondition("this node has not been configured: call Simulation/Configure first")
+    Status::failed_precondition(format!("{NOT_CONFIGURED}: call Simulation/Configure first"))
 }
 
 /// Serves `node` on `listener` until `shutdown` completes, with mutual TLS
