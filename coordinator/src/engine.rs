@@ -98,15 +98,13 @@ impl Nodes {
         timeout: Duration,
         credentials: Option<&Credentials>,
     ) -> Result<Nodes, EngineError> {
-        if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
-            return Err(EngineError::UnknownNode(extra.clone()));
-        }
-        check_schemes(urls, credentials.is_some())?;
+        check_addresses(&configs, urls, credentials.is_some())?;
         Nodes::connect_as(configs, urls, timeout, credentials, run_id().map_err(EngineError::Spawn)?).await
     }
 
-    /// As [`Nodes::connect`], for the run `run_id`: a run replayed after a
-    /// lost node configures its nodes again under a new attempt of its id.
+    /// As [`Nodes::connect`], for the run `run_id`, the addresses checked
+    /// already: a run replayed after a lost node configures its nodes again
+    /// under a new attempt of its id.
     async fn connect_as(
         configs: Vec<NodeConfig>,
         urls: &BTreeMap<CountryCode, String>,
@@ -114,17 +112,6 @@ impl Nodes {
         credentials: Option<&Credentials>,
         run_id: String,
     ) -> Result<Nodes, EngineError> {
-        // One node per country: two countries at one address would share a state machine.
-        let mut seen: BTreeMap<&str, &CountryCode> = BTreeMap::new();
-        for (country, url) in urls {
-            if let Some(first) = seen.insert(url.trim_end_matches('/'), country) {
-                return Err(EngineError::SharedAddress {
-                    url: url.clone(),
-                    first: first.clone(),
-                    second: country.clone(),
-                });
-            }
-        }
         let mut clients = Vec::with_capacity(configs.len());
         for config in configs {
             let code = config.country.code.clone();
@@ -436,7 +423,9 @@ async fn run_recovering<S: EventSink + ?Sized>(
 ) -> Result<u64, EngineError> {
     let run = run_id().map_err(EngineError::Spawn)?;
     let mut resumed = Resumed { sink, skip: 0, seen: 0 };
-    let mut nodes = Nodes::connect_as(scenario.node_configs(seed, 0), urls, timeout, credentials, run.clone()).await?;
+    let configs = scenario.node_configs(seed, 0);
+    check_addresses(&configs, urls, credentials.is_some())?;
+    let mut nodes = Nodes::connect_as(configs, urls, timeout, credentials, run.clone()).await?;
     let mut attempt = 0;
     loop {
         resumed.seen = 0;
@@ -510,6 +499,23 @@ impl Nodes {
             }
         }
     }
+}
+
+/// Before a run: every address names a country of the scenario, one node
+/// per country, and the scheme matches the run's TLS.
+fn check_addresses(configs: &[NodeConfig], urls: &BTreeMap<CountryCode, String>, tls: bool) -> Result<(), EngineError> {
+    if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
+        return Err(EngineError::UnknownNode(extra.clone()));
+    }
+    check_schemes(urls, tls)?;
+    // One node per country: two countries at one address would share a state machine.
+    let mut seen: BTreeMap<&str, &CountryCode> = BTreeMap::new();
+    for (country, url) in urls {
+        if let Some(first) = seen.insert(url.trim_end_matches('/'), country) {
+            return Err(EngineError::SharedAddress { url: url.clone(), first: first.clone(), second: country.clone() });
+        }
+    }
+    Ok(())
 }
 
 /// Addresses are `https://` exactly when the run has TLS; plaintext beyond
