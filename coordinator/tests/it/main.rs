@@ -3,6 +3,7 @@
 mod bad_input;
 mod closed_form;
 mod consoles;
+mod deploy;
 mod determinism;
 mod domain;
 mod examples;
