@@ -11,6 +11,7 @@ mod exercise;
 mod fuzz;
 mod golden;
 mod grpc;
+mod hosts;
 mod html;
 mod law;
 mod replications;
