@@ -184,7 +184,11 @@ pub struct Aggregate {
     pub critical_path_total_ms: i64,
     /// Acknowledgement latency by the requested country's local weekday (0 = Monday) × hour.
     pub acknowledgement_by_local_hour: Vec<Histogram<u64>>,
+    /// Each replication's outcome, for paired comparisons; kept only when
+    /// asked (`compare`, `sensitivity`), so that a study's memory does not
+    /// grow with its number of replications.
     pub per_replication: Vec<ReplicationOutcome>,
+    pub keeps_per_replication: bool,
     pub cases: Vec<TraceCase>,
 }
 
@@ -208,13 +212,16 @@ impl Aggregate {
             critical_path_total_ms: 0,
             acknowledgement_by_local_hour: (0..7 * 24).map(|_| new_histogram()).collect(),
             per_replication: Vec::new(),
+            keeps_per_replication: true,
             cases: Vec::new(),
         }
     }
 
-    /// An empty aggregate for the replications from `first` on (a shard).
+    /// An empty aggregate for the replications from `first` on (a shard),
+    /// keeping no per-replication rows: its memory is bounded whatever the
+    /// number of replications (histograms, tallies, at most a million cases).
     pub fn starting_at(first: u64) -> Self {
-        Aggregate { first_replication: first, ..Aggregate::new() }
+        Aggregate { first_replication: first, keeps_per_replication: false, ..Aggregate::new() }
     }
 
     /// Adds replication `replication`; replications must come in order.
@@ -266,7 +273,9 @@ impl Aggregate {
                 self.add_hop(scenario, hop, &mut outcome);
             }
         }
-        self.per_replication.push(outcome);
+        if self.keeps_per_replication {
+            self.per_replication.push(outcome);
+        }
     }
 
     fn add_hop(&mut self, scenario: &Scenario, hop: &HopReport, outcome: &mut ReplicationOutcome) {
@@ -370,7 +379,12 @@ impl Aggregate {
         for (into, from) in self.acknowledgement_by_local_hour.iter_mut().zip(&next.acknowledgement_by_local_hour) {
             add_histogram(into, from);
         }
-        self.per_replication.extend(next.per_replication);
+        if self.keeps_per_replication != next.keeps_per_replication {
+            self.keeps_per_replication = false;
+            self.per_replication.clear();
+        } else {
+            self.per_replication.extend(next.per_replication);
+        }
         let room = MAX_KEPT_CASES.saturating_sub(self.cases.len());
         self.cases.extend(next.cases.into_iter().take(room));
         Ok(())

@@ -5,7 +5,7 @@
 //! so the merged report is the same bytes.
 //!
 //! A part carries everything the report is built from: tallies, sums,
-//! per-replication rows, kept cases and the HdrHistograms (V2, base64), with
+//! the kept cases and the HdrHistograms (V2, base64), with
 //! the scenario's hash and seed, so parts of different studies are refused.
 //! Shards are numbered from 0, as a Kubernetes Indexed Job numbers its pods
 //! (`JOB_COMPLETION_INDEX`).
@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 /// The part format's name; a change of layout changes it.
 pub const FORMAT: &str = "pocnet-part/1";
 
-/// Largest part file read: a million replications' rows are about 100 MB.
+/// Largest part file read: a part keeps at most a million cases, about 60 MB.
 const MAX_PART_BYTES: u64 = 1 << 30;
 
 /// Shard `index` of `count`, numbered from 0.
@@ -231,8 +231,9 @@ impl Statistics {
     }
 
     fn into_aggregate(self) -> Result<Aggregate, String> {
-        if self.per_replication.len() as u64 != self.replications {
-            return Err(format!("{} replications but {} rows", self.replications, self.per_replication.len()));
+        let rows = self.per_replication.len() as u64;
+        if rows != 0 && rows != self.replications {
+            return Err(format!("{} replications but {rows} rows", self.replications));
         }
         let hours = Aggregate::new().acknowledgement_by_local_hour.len();
         if self.acknowledgement_by_local_hour.len() != hours {
@@ -259,6 +260,7 @@ impl Statistics {
                 .iter()
                 .map(|h| decode(h))
                 .collect::<Result<_, _>>()?,
+            keeps_per_replication: rows != 0,
             per_replication: self.per_replication,
             cases: self.cases,
         })
