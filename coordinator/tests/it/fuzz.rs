@@ -124,3 +124,85 @@ fn mutated_library_scenarios_neither_panic_nor_hang_and_check_means_run() {
     );
     assert!(accepted > 100 && refused > 500, "the mutations reach both sides: {accepted} accepted, {refused} refused");
 }
+
+/// Byte strings mutated from a valid configuration, envelopes and Advance
+/// requests, fed to a live node's handlers in the order a run makes its
+/// calls: each call answers (taken, or refused with a status) within a
+/// second, and none panics. Seeded and bounded like the scenario cases.
+#[tokio::test]
+async fn mutated_protobuf_calls_to_a_live_node_are_answered_never_a_panic_or_a_hang() {
+    use pocnet_proto::contact_point_server::ContactPoint;
+    use pocnet_proto::simulation_server::Simulation;
+    use prost::Message;
+    use tonic::Request;
+
+    let scenario = crate::support::load("quickstart.toml");
+    let config = scenario.node_configs(1, 0).into_iter().find(|c| c.country.code.as_str() == "DE").unwrap();
+    let configuration = pocnet_node::grpc::node_config_to_proto(&config, &Default::default()).encode_to_vec();
+    let envelope = pocnet_proto::Envelope {
+        from: "FR".into(),
+        to: "DE".into(),
+        sequence: 0,
+        sent_at_ms: 130_000_000,
+        deliver_at_ms: 130_300_000,
+        incident: "phish-1".into(),
+        hop: 0,
+        body: Some(pocnet_proto::envelope::Body::PreservationRequest(pocnet_proto::PreservationRequest {
+            carrier: "mailbox-de".into(),
+            reporting_country: "FR".into(),
+            languages: vec!["fr".into()],
+            ..Default::default()
+        })),
+    }
+    .encode_to_vec();
+    let advance =
+        pocnet_proto::AdvanceRequest { until_ms: 200_000_000, run_id: String::new(), window: 1 }.encode_to_vec();
+
+    let mut cases = Cases(0x0005_EED5);
+    let mut mutated = |bytes: &[u8]| {
+        let mut bytes = bytes.to_vec();
+        for _ in 0..1 + cases.below(3) {
+            let at = cases.below(bytes.len().max(1));
+            match cases.below(3) {
+                0 if !bytes.is_empty() => bytes[at] ^= 1 << cases.below(8),
+                1 if !bytes.is_empty() => {
+                    bytes.remove(at);
+                }
+                _ => bytes.insert(at.min(bytes.len()), cases.next() as u8),
+            }
+        }
+        bytes
+    };
+    let answered = |what: &str| format!("{what} answers within a second");
+    let (mut calls, mut taken) = (0, 0);
+    for case in 0..1000u64 {
+        let node = pocnet_node::grpc::Node::default();
+        // One configuration in four is mutated (most of those no longer
+        // decode); the others let the mutated deliveries and grants reach a
+        // configured node.
+        let bytes = if case % 4 == 0 { mutated(&configuration) } else { configuration.clone() };
+        let Ok(message) = pocnet_proto::NodeConfig::decode(&bytes[..]) else { continue };
+        let configured = tokio::time::timeout(Duration::from_secs(1), node.configure(Request::new(message)));
+        calls += 1;
+        if configured.await.expect(&answered("Configure")).is_err() {
+            continue;
+        }
+        taken += 1;
+        for window in 0..8u64 {
+            if let Ok(batch) = pocnet_proto::Envelope::decode(&mutated(&envelope)[..]) {
+                let request = Request::new(pocnet_proto::Envelopes { envelopes: vec![batch], run_id: String::new() });
+                let delivered = tokio::time::timeout(Duration::from_secs(1), node.deliver(request));
+                calls += 1;
+                taken += usize::from(delivered.await.expect(&answered("Deliver")).is_ok());
+            }
+            if let Ok(mut request) = pocnet_proto::AdvanceRequest::decode(&mutated(&advance)[..]) {
+                request.window = window + case;
+                let advanced = tokio::time::timeout(Duration::from_secs(1), node.advance(Request::new(request)));
+                calls += 1;
+                taken += usize::from(advanced.await.expect(&answered("Advance")).is_ok());
+            }
+        }
+    }
+    eprintln!("fuzz: {calls} mutated calls to a live node, {taken} taken, {} refused", calls - taken);
+    assert!(calls > 1000 && taken > 100 && calls - taken > 100, "{calls} calls, {taken} taken");
+}
