@@ -173,7 +173,6 @@ async fn mutated_protobuf_calls_to_a_live_node_are_answered_never_a_panic_or_a_h
         }
         bytes
     };
-    let answered = |what: &str| format!("{what} answers within a second");
     let (mut calls, mut taken) = (0, 0);
     for case in 0..1000u64 {
         let node = pocnet_node::grpc::Node::default();
@@ -184,7 +183,7 @@ async fn mutated_protobuf_calls_to_a_live_node_are_answered_never_a_panic_or_a_h
         let Ok(message) = pocnet_proto::NodeConfig::decode(&bytes[..]) else { continue };
         let configured = tokio::time::timeout(Duration::from_secs(1), node.configure(Request::new(message)));
         calls += 1;
-        if configured.await.expect(&answered("Configure")).is_err() {
+        if configured.await.expect("Configure answers within a second").is_err() {
             continue;
         }
         taken += 1;
@@ -193,13 +192,13 @@ async fn mutated_protobuf_calls_to_a_live_node_are_answered_never_a_panic_or_a_h
                 let request = Request::new(pocnet_proto::Envelopes { envelopes: vec![batch], run_id: String::new() });
                 let delivered = tokio::time::timeout(Duration::from_secs(1), node.deliver(request));
                 calls += 1;
-                taken += usize::from(delivered.await.expect(&answered("Deliver")).is_ok());
+                taken += usize::from(delivered.await.expect("Deliver answers within a second").is_ok());
             }
             if let Ok(mut request) = pocnet_proto::AdvanceRequest::decode(&mutated(&advance)[..]) {
                 request.window = window + case;
                 let advanced = tokio::time::timeout(Duration::from_secs(1), node.advance(Request::new(request)));
                 calls += 1;
-                taken += usize::from(advanced.await.expect(&answered("Advance")).is_ok());
+                taken += usize::from(advanced.await.expect("Advance answers within a second").is_ok());
             }
         }
     }
