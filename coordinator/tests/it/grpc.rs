@@ -160,15 +160,38 @@ async fn a_stock_client_sees_health_and_can_list_services_by_reflection() {
     use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
     use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
+    use tonic_health::pb::health_check_response::ServingStatus;
+
     let (url, _stop) = start_node().await;
     let channel = tonic::transport::Endpoint::from_shared(url).unwrap().connect().await.unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel.clone());
-    let status = health
-        .check(tonic_health::pb::HealthCheckRequest { service: "pocnet.v1.Simulation".into() })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(status.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    let mut status = async |service: &str| {
+        let request = tonic_health::pb::HealthCheckRequest { service: service.into() };
+        ServingStatus::try_from(health.check(request).await.unwrap().into_inner().status).unwrap()
+    };
+    // The simulation service serves while a run holds the node; delivery always.
+    assert_eq!(status("pocnet.v1.Simulation").await, ServingStatus::NotServing, "not configured yet");
+    assert_eq!(status("pocnet.v1.ContactPoint").await, ServingStatus::Serving);
+    let mut simulation = SimulationClient::new(channel.clone());
+    simulation.configure(german_config()).await.unwrap();
+    assert_eq!(status("pocnet.v1.Simulation").await, ServingStatus::Serving, "configured");
+    simulation.end(pb::EndRequest { run_id: String::new() }).await.unwrap();
+    assert_eq!(status("pocnet.v1.Simulation").await, ServingStatus::NotServing, "the run has ended");
+
+    // Both versions of reflection: v1alpha is all some stock clients speak.
+    {
+        use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
+        use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
+        use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
+        let request = ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(MessageRequest::ListServices(String::new())),
+        };
+        let mut old = ServerReflectionClient::new(channel.clone());
+        let mut responses = old.server_reflection_info(tokio_stream::iter([request])).await.unwrap().into_inner();
+        let response = responses.next().await.expect("one response").unwrap();
+        assert!(format!("{response:?}").contains("pocnet.v1.Simulation"), "{response:?}");
+    }
 
     let mut reflection = ServerReflectionClient::new(channel);
     let request = ServerReflectionRequest {
@@ -259,4 +282,31 @@ fn a_second_coordinator_is_refused_while_a_run_holds_the_nodes() {
             .expect("the next run gets the nodes");
         engine::run(&scenario, scenario.seed, &mut next).await.unwrap();
     });
+}
+
+/// Python's grpcio reflection client (v1alpha only) lists and describes the
+/// node's services. Runs when `python3` can import grpcio-reflection, or when
+/// `POCNET_PYTHON_TESTS=1` asks for it (as `.ci/run` does); otherwise skips.
+#[tokio::test]
+async fn python_grpcio_lists_and_describes_the_services_by_reflection() {
+    let importable = std::process::Command::new("python3")
+        .args(["-c", "import grpc, grpc_reflection"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let required = std::env::var("POCNET_PYTHON_TESTS").is_ok_and(|v| v == "1");
+    assert!(importable || !required, "POCNET_PYTHON_TESTS=1 but python3 cannot import grpcio-reflection");
+    if !importable {
+        eprintln!("skipped: python3 cannot import grpc_reflection (pip install grpcio grpcio-reflection)");
+        return;
+    }
+    let (url, _stop) = start_node().await;
+    let address = url.trim_start_matches("http://").to_owned();
+    let script = crate::support::workspace_root().join("coordinator/tests/python/reflection.py");
+    // The server runs on this test's runtime; the client waits on a thread beside it.
+    let client = std::thread::spawn(move || std::process::Command::new("python3").arg(script).arg(&address).output());
+    let output = tokio::task::spawn_blocking(move || client.join().unwrap().unwrap()).await.unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("pocnet.v1.Simulation: Configure(pocnet.v1.NodeConfig)"), "{said}");
+    assert!(said.contains("pocnet.v1.ContactPoint: Deliver(pocnet.v1.Envelopes)"), "{said}");
 }

@@ -97,6 +97,8 @@ pub struct Node {
     refused: Arc<AtomicU64>,
     /// Most inputs held at once; `MAX_QUEUED` unless set lower.
     queue_limit: Option<usize>,
+    /// The health service's states: `pocnet.v1.Simulation` serves once configured.
+    health: Option<tonic_health::server::HealthReporter>,
 }
 
 impl Node {
@@ -214,6 +216,9 @@ impl pb::simulation_server::Simulation for Node {
             peers.insert(code.clone(), self.peer(&code, url)?);
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
+        if let Some(health) = &self.health {
+            health.set_serving::<SimulationServer<Node>>().await;
+        }
         *self.lock() = Some(Session {
             runtime: NodeRuntime::new(config),
             peers,
@@ -228,10 +233,15 @@ impl pb::simulation_server::Simulation for Node {
     async fn end(&self, request: Request<pb::EndRequest>) -> Result<Response<pb::Ended>, Status> {
         self.admit(&request, &Party::Coordinator, "End")?;
         let run = request.into_inner().run_id;
-        let mut guard = self.lock();
-        let session = guard.as_mut().ok_or_else(not_configured)?;
-        session.check(&run)?;
-        *guard = None;
+        {
+            let mut guard = self.lock();
+            let session = guard.as_mut().ok_or_else(not_configured)?;
+            session.check(&run)?;
+            *guard = None;
+        }
+        if let Some(health) = &self.health {
+            health.set_not_serving::<SimulationServer<Node>>().await;
+        }
         Ok(Response::new(pb::Ended {}))
     }
 
@@ -371,21 +381,30 @@ pub async fn serve(
     if let Some(credentials) = &node.credentials {
         server = server.tls_config(credentials.server())?;
     }
+    // The simulation service serves once a run has configured the node, and
+    // again not once the run ends; node-to-node delivery serves throughout.
     let (health, health_service) = tonic_health::server::health_reporter();
-    health.set_serving::<SimulationServer<Node>>().await;
+    health.set_not_serving::<SimulationServer<Node>>().await;
     health.set_serving::<ContactPointServer<Node>>().await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .expect("the embedded descriptor sets are valid");
+    let mut node = node;
+    node.health = Some(health);
+    // Reflection in both versions: grpcurl speaks v1, while Python's grpcio
+    // reflection client, Evans and older grpcurl speak only v1alpha.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection().build_v1().expect("the embedded descriptor sets are valid");
+    let reflection_v1alpha = reflection().build_v1alpha().expect("the embedded descriptor sets are valid");
     // Nagle's algorithm with delayed ACKs would add ~40 ms to every small
     // unary call, and a run makes one round of calls per time window.
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let refused = node.refused.clone();
     let served = server
         .add_service(health_service)
-        .add_service(reflection)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
         .add_service(SimulationServer::new(node.clone()).max_decoding_message_size(MAX_CONFIGURATION_BYTES))
         .add_service(ContactPointServer::new(node).max_decoding_message_size(MAX_DELIVERY_BYTES))
         .serve_with_incoming_shutdown(incoming, shutdown)
