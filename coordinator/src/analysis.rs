@@ -177,6 +177,9 @@ pub struct Aggregate {
     pub stages_by_hop: BTreeMap<(Stage, u32), Histogram<u64>>,
     /// (hop, country, cause) → traces that ended there.
     pub deaths: BTreeMap<(u32, CountryCode, Cause), u64>,
+    /// The first trace that ended at each (hop, country, cause), to draw
+    /// how traces die (its time is report → the stop).
+    pub first_deaths: BTreeMap<(u32, CountryCode, Cause), TraceCase>,
     /// Preserved data whose hold expired before the MLA request arrived, by country.
     pub holds_expired_before_mla: BTreeMap<CountryCode, u64>,
     /// (country, segment) → total milliseconds on the critical path of finished traces.
@@ -207,6 +210,7 @@ impl Aggregate {
             stages_by_country: BTreeMap::new(),
             stages_by_hop: BTreeMap::new(),
             deaths: BTreeMap::new(),
+            first_deaths: BTreeMap::new(),
             holds_expired_before_mla: BTreeMap::new(),
             critical_path_ms: BTreeMap::new(),
             critical_path_total_ms: 0,
@@ -263,6 +267,12 @@ impl Aggregate {
                         _ => Cause::LogsExpired,
                     };
                     let country = incident.hops.get(hop as usize).map(|h| h.country.clone()).unwrap_or_default();
+                    let case = TraceCase {
+                        end_to_end_ms: incident.trace.since_report_ms.unwrap_or(0),
+                        replication,
+                        incident: index as u32,
+                    };
+                    self.first_deaths.entry((hop, country.clone(), cause)).or_insert(case);
                     *self.deaths.entry((hop, country, cause)).or_default() += 1;
                 }
             }
@@ -368,6 +378,10 @@ impl Aggregate {
         merge_histograms(&mut self.stages_by_country, next.stages_by_country);
         merge_histograms(&mut self.stages_by_hop, next.stages_by_hop);
         add_counts(&mut self.deaths, next.deaths);
+        for (key, case) in next.first_deaths {
+            // This aggregate's replications come first: its example stays.
+            self.first_deaths.entry(key).or_insert(case);
+        }
         add_counts(&mut self.holds_expired_before_mla, next.holds_expired_before_mla);
         for (key, ms) in next.critical_path_ms {
             *self.critical_path_ms.entry(key).or_default() += ms;
@@ -388,6 +402,12 @@ impl Aggregate {
         let room = MAX_KEPT_CASES.saturating_sub(self.cases.len());
         self.cases.extend(next.cases.into_iter().take(room));
         Ok(())
+    }
+
+    /// The first trace of the commonest way to die (ties: the earlier key).
+    pub fn typical_death(&self) -> Option<TraceCase> {
+        let (key, _) = self.deaths.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+        self.first_deaths.get(key).copied()
     }
 
     /// The trace closest to the median end-to-end time (ties: earliest replication) and the slowest one.

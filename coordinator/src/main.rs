@@ -146,7 +146,7 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
         let study = ReplicationReport::build(&scenario, seed, &aggregate, |case| {
             report.incidents.get(case.incident as usize).cloned()
         });
-        write_file(path, &html::replication_page(&study, &aggregate), "the HTML report")?;
+        write_file(path, &html::replication_page(&study, &aggregate, &scenario), "the HTML report")?;
     }
     write_stdout(&report.render_text(&scenario));
     Ok(ExitCode::SUCCESS)
@@ -269,7 +269,7 @@ fn write_study(scenario: &Scenario, seed: u64, aggregate: &Aggregate, outputs: &
         write_file(path, &report.to_json(), "the JSON report")?;
     }
     if let Some(path) = &outputs.html {
-        write_file(path, &html::replication_page(&report, aggregate), "the HTML report")?;
+        write_file(path, &html::replication_page(&report, aggregate, scenario), "the HTML report")?;
     }
     write_stdout(&report.render_text());
     Ok(ExitCode::SUCCESS)

@@ -17,7 +17,7 @@ use pocnet_node::{CountryCode, ProductionChannel};
 use serde::Serialize;
 use std::fmt::Write as _;
 
-pub const FORMAT: &str = "pocnet-replications/2";
+pub const FORMAT: &str = "pocnet-replications/3";
 
 #[derive(Debug, Serialize)]
 pub struct ReplicationReport {
@@ -48,6 +48,8 @@ pub struct ReplicationReport {
     pub goals_by_country: Vec<CountryCompliance>,
     pub representative_trace: Option<TraceTimeline>,
     pub worst_trace: Option<TraceTimeline>,
+    /// The first trace that died the commonest way, to show how traces die.
+    pub failing_trace: Option<TraceTimeline>,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,9 +67,13 @@ pub struct LatencySummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hop: Option<u32>,
     pub count: u64,
+    /// The mean, rounded to the millisecond.
+    pub mean_ms: u64,
     pub p50_ms: u64,
     pub p90_ms: u64,
+    pub p95_ms: u64,
     pub p99_ms: u64,
+    pub p999_ms: u64,
     pub max_ms: u64,
     /// HdrHistogram V2 encoding, base64; values in milliseconds.
     pub histogram: String,
@@ -152,9 +158,12 @@ fn summary(stage: Stage, country: Option<CountryCode>, hop: Option<u32>, h: &His
         country,
         hop,
         count: h.len(),
+        mean_ms: h.mean().round() as u64,
         p50_ms: h.value_at_quantile(0.5),
         p90_ms: h.value_at_quantile(0.9),
+        p95_ms: h.value_at_quantile(0.95),
         p99_ms: h.value_at_quantile(0.99),
+        p999_ms: h.value_at_quantile(0.999),
         max_ms: h.max(),
         histogram: encode_histogram(h),
     }
@@ -204,6 +213,22 @@ impl ReplicationReport {
             Some((representative, worst)) => (timeline_of(representative), timeline_of(worst)),
             None => (None, None),
         };
+        let failing_trace = aggregate.typical_death().and_then(&mut timeline_of);
+        // Where traces die, the commonest first: the killers lead the table.
+        let mut deaths: Vec<Death> = aggregate
+            .deaths
+            .iter()
+            .map(|((hop, country, cause), &n)| Death {
+                hop: *hop,
+                country: country.clone(),
+                cause: *cause,
+                traces: n,
+                share: n as f64 / traces,
+            })
+            .collect();
+        deaths.sort_by(|a, b| {
+            b.traces.cmp(&a.traces).then_with(|| (a.hop, &a.country, a.cause).cmp(&(b.hop, &b.country, b.cause)))
+        });
         ReplicationReport {
             format: FORMAT,
             scenario: ScenarioInfo::new(scenario),
@@ -235,17 +260,7 @@ impl ReplicationReport {
                 .iter()
                 .map(|((stage, hop), h)| summary(*stage, None, Some(*hop), h))
                 .collect(),
-            deaths: aggregate
-                .deaths
-                .iter()
-                .map(|((hop, country, cause), &n)| Death {
-                    hop: *hop,
-                    country: country.clone(),
-                    cause: *cause,
-                    traces: n,
-                    share: n as f64 / traces,
-                })
-                .collect(),
+            deaths,
             holds_expired_before_mla: aggregate
                 .holds_expired_before_mla
                 .iter()
@@ -279,6 +294,7 @@ impl ReplicationReport {
                 .collect(),
             representative_trace,
             worst_trace,
+            failing_trace,
         }
     }
 
@@ -325,26 +341,37 @@ impl ReplicationReport {
             let _ = writeln!(out, "  {:<44} {}", goal.goal.description, proportion(&goal.compliance));
         }
         let _ = writeln!(out);
-        let _ = writeln!(out, "{:<24} {:>9} {:>9} {:>9} {:>9} {:>9}", "Latency", "n", "p50", "p90", "p99", "max");
+        // The columns of ghz and wrk2: count, mean, then the percentiles and the maximum.
+        let _ = writeln!(
+            out,
+            "{:<22} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
+            "Latency", "count", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"
+        );
         for stage in &self.stages {
-            let show = |ms: u64| fmt_ms(ms as i64);
+            // Whole days from 100 days on, so that every column keeps 7 characters.
+            let show = |ms: u64| match ms as i64 {
+                ms if ms >= 100 * pocnet_node::time::DAY_MS => format!("{}d", ms / pocnet_node::time::DAY_MS),
+                ms => fmt_ms(ms),
+            };
             let _ = writeln!(
                 out,
-                "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "  {:<20} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
                 stage.stage.name(),
                 stage.count,
+                show(stage.mean_ms),
                 show(stage.p50_ms),
                 show(stage.p90_ms),
+                show(stage.p95_ms),
                 show(stage.p99_ms),
+                show(stage.p999_ms),
                 show(stage.max_ms)
             );
         }
         if !self.deaths.is_empty() {
             let _ = writeln!(out);
             let _ = writeln!(out, "Where traces die:");
-            let mut deaths: Vec<&Death> = self.deaths.iter().collect();
-            deaths.sort_by_key(|d| std::cmp::Reverse(d.traces));
-            for death in deaths.iter().take(5) {
+            // Already the commonest first.
+            for death in self.deaths.iter().take(5) {
                 let cause = death.cause.description();
                 let _ = writeln!(
                     out,

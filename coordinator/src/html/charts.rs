@@ -1,11 +1,9 @@
 //! The SVG charts of the HTML pages: cumulative distributions on a log time
-//! axis, proportion bars with their intervals, a trace's hop-by-hop timeline,
-//! and the weekday × hour heat map.
+//! axis, proportion bars with their intervals, the weekday × hour heat map
+//! and the tornado chart; each with its axis titles.
 
 use super::{escape, percent};
 use crate::analysis::Aggregate;
-use crate::replication_report::TraceTimeline;
-use crate::report::HopReport;
 use crate::statistics::Proportion;
 use crate::units::fmt_ms;
 use hdrhistogram::Histogram;
@@ -26,7 +24,9 @@ impl LogAxis {
 
     /// Round ticks that fall inside the axis.
     fn ticks(&self) -> Vec<(f64, &'static str)> {
-        const TICKS: [(f64, &str); 9] = [
+        // Up to ten years: an MLA request's tail runs to thousands of days.
+        const TICKS: [(f64, &str); 14] = [
+            (1e3, "1s"),
             (60e3, "1m"),
             (600e3, "10m"),
             (3600e3, "1h"),
@@ -36,6 +36,10 @@ impl LogAxis {
             (7.0 * 86_400e3, "7d"),
             (30.0 * 86_400e3, "30d"),
             (90.0 * 86_400e3, "90d"),
+            (365.0 * 86_400e3, "1y"),
+            (3.0 * 365.0 * 86_400e3, "3y"),
+            (5.0 * 365.0 * 86_400e3, "5y"),
+            (10.0 * 365.0 * 86_400e3, "10y"),
         ];
         TICKS
             .iter()
@@ -48,7 +52,7 @@ impl LogAxis {
 
 /// The cumulative distribution of a stage on a log time axis, with the goal as a vertical line.
 pub(super) fn cdf_chart(id: &str, title: &str, histogram: &Histogram<u64>, target_ms: Option<i64>) -> String {
-    let (w, h, left, top) = (420.0, 200.0, 40.0, 10.0);
+    let (w, h, left, top) = (420.0, 200.0, 52.0, 10.0);
     let max = (histogram.max() as f64).max(target_ms.unwrap_or(0) as f64) * 1.2;
     let axis = LogAxis { min_ms: 30e3_f64.min(histogram.min().max(1) as f64), max_ms: max.max(60e3), width: w };
     let total = histogram.len().max(1) as f64;
@@ -64,10 +68,17 @@ pub(super) fn cdf_chart(id: &str, title: &str, histogram: &Histogram<u64>, targe
         "<figure><figcaption>{}</figcaption><svg id=\"{id}\" class=\"chart cdf\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">",
         escape(title),
         w + left + 10.0,
-        h + top + 30.0,
+        h + top + 44.0,
         w + left + 10.0,
-        h + top + 30.0,
+        h + top + 44.0,
         escape(title)
+    );
+    let _ = write!(
+        svg,
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">latency (log scale)</text><text class=\"axis-title\" transform=\"translate(11 {:.1}) rotate(-90)\" text-anchor=\"middle\">share of requests</text>",
+        left + w / 2.0,
+        top + h + 40.0,
+        top + h / 2.0
     );
     let _ =
         write!(svg, "<rect x=\"{left}\" y=\"{top}\" width=\"{w}\" height=\"{h}\" fill=\"#fafafa\" stroke=\"#ccc\"/>");
@@ -108,9 +119,9 @@ pub(super) fn cdf_chart(id: &str, title: &str, histogram: &Histogram<u64>, targe
 }
 
 /// Horizontal bars of proportions with their 95% intervals.
-pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)]) -> String {
+pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)], axis_title: &str) -> String {
     let (label_w, bar_w, row_h) = (200.0, 420.0, 22.0);
-    let height = row_h * rows.len() as f64 + 24.0;
+    let height = row_h * rows.len() as f64 + 40.0;
     let mut svg = format!(
         "<svg id=\"{id}\" class=\"chart bars\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\" role=\"img\">",
         label_w + bar_w + 170.0,
@@ -147,7 +158,7 @@ pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)]) -> String
         );
     }
     let axis_y = row_h * rows.len() as f64 + 16.0;
-    for tick in [0.0, 0.5, 1.0] {
+    for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let _ = write!(
             svg,
             "<text x=\"{:.1}\" y=\"{axis_y:.1}\" text-anchor=\"middle\">{:.0}%</text>",
@@ -155,72 +166,14 @@ pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)]) -> String
             100.0 * tick
         );
     }
-    svg.push_str("</svg>\n");
-    svg
-}
-
-/// Hop-by-hop timeline of one trace, from its report.
-pub(super) fn gantt(id: &str, title: &str, timeline: &TraceTimeline) -> String {
-    let incident = &timeline.incident;
-    let Some(reported) = incident.reported_at_ms else { return String::new() };
-    let end = incident.trace.at_ms.unwrap_or(reported).max(reported + 1);
-    let (label_w, w, row_h) = (170.0, 640.0, 26.0);
-    let x = |ms: i64| label_w + w * (ms - reported) as f64 / (end - reported) as f64;
-    let height = row_h * incident.hops.len() as f64 + 40.0;
-    let mut svg = format!(
-        "<figure><figcaption>{}</figcaption><svg id=\"{id}\" class=\"chart gantt\" width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\" role=\"img\">",
-        escape(title),
-        label_w + w + 20.0,
-        label_w + w + 20.0
-    );
-    let segments = |hop: &HopReport| {
-        [
-            ("request in transit", hop.request_sent_ms, hop.request_received_ms, "#bbbbbb"),
-            ("requested desk", hop.request_received_ms, hop.preservation_ordered_ms, "#e6a23c"),
-            ("carrier preservation", hop.preservation_ordered_ms, hop.preserved_ms.or(hop.logs_expired_ms), "#5b8fc9"),
-            ("carrier disclosure", hop.preserved_ms, hop.disclosed_ms, "#67b168"),
-        ]
-    };
-    for (i, hop) in incident.hops.iter().enumerate() {
-        let y = row_h * i as f64 + 6.0;
-        let label = format!("hop {} {} {}", hop.hop, hop.country, hop.carrier);
-        let _ = write!(
-            svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            label_w - 6.0,
-            y + 14.0,
-            escape(&label)
-        );
-        for (name, from, to, colour) in segments(hop) {
-            if let (Some(from), Some(to)) = (from, to) {
-                let _ = write!(
-                    svg,
-                    "<rect x=\"{:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}: {}</title></rect>",
-                    x(from),
-                    (x(to) - x(from)).max(1.0),
-                    row_h - 8.0,
-                    name,
-                    fmt_ms(to - from)
-                );
-            }
-        }
-        if let Some(expired) = hop.logs_expired_ms {
-            let _ = write!(
-                svg,
-                "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#c0392b\">logs expired</text>",
-                x(expired) + 4.0,
-                y + 14.0
-            );
-        }
-    }
-    let axis_y = row_h * incident.hops.len() as f64 + 20.0;
     let _ = write!(
         svg,
-        "<text x=\"{label_w}\" y=\"{axis_y:.1}\">report</text><text x=\"{:.1}\" y=\"{axis_y:.1}\" text-anchor=\"end\">+{}</text>",
-        label_w + w,
-        fmt_ms(end - reported)
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+        label_w + bar_w / 2.0,
+        axis_y + 16.0,
+        escape(axis_title)
     );
-    svg.push_str("</svg></figure>\n");
+    svg.push_str("</svg>\n");
     svg
 }
 
@@ -235,7 +188,7 @@ pub(super) fn heat_map(id: &str, aggregate: &Aggregate) -> String {
     let (lo, hi) =
         medians.iter().flatten().fold((f64::MAX, 1.0f64), |(lo, hi), &m| (lo.min(m as f64), hi.max(m as f64)));
     let width = left + 24.0 * cell + 10.0;
-    let height = top + 7.0 * cell + 10.0;
+    let height = top + 7.0 * cell + 64.0;
     let mut svg = format!(
         "<svg id=\"{id}\" class=\"chart heatmap\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">"
     );
@@ -263,6 +216,35 @@ pub(super) fn heat_map(id: &str, aggregate: &Aggregate) -> String {
             );
         }
     }
+    // The colour scale: the same ramp, from the fastest median to the slowest.
+    let scale_y = top + 7.0 * cell + 8.0;
+    let _ = write!(
+        svg,
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">local hour of arrival</text>",
+        left + 12.0 * cell,
+        scale_y + 4.0
+    );
+    let (scale_x, scale_w) = (left + 6.0 * cell, 12.0 * cell);
+    let _ = write!(
+        svg,
+        "<defs><linearGradient id=\"{id}-scale\"><stop offset=\"0\" stop-color=\"rgb(255,240,200)\"/><stop offset=\"1\" stop-color=\"rgb(255,50,30)\"/></linearGradient></defs><rect class=\"scale\" x=\"{scale_x:.1}\" y=\"{:.1}\" width=\"{scale_w:.1}\" height=\"10\" fill=\"url(#{id}-scale)\"/>",
+        scale_y + 14.0
+    );
+    let (fastest, slowest) = if lo <= hi { (lo as i64, hi as i64) } else { (0, 0) };
+    let _ = write!(
+        svg,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">median {}</text><text x=\"{:.1}\" y=\"{:.1}\">{} (log scale)</text><rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"#f4f4f4\" stroke=\"#ccc\"/><text x=\"{:.1}\" y=\"{:.1}\">no requests</text>",
+        scale_x - 4.0,
+        scale_y + 23.0,
+        fmt_ms(fastest),
+        scale_x + scale_w + 4.0,
+        scale_y + 23.0,
+        fmt_ms(slowest),
+        left,
+        scale_y + 34.0,
+        left + 14.0,
+        scale_y + 43.0
+    );
     svg.push_str("</svg>\n");
     svg
 }

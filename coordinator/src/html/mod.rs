@@ -1,10 +1,11 @@
 //! A self-contained HTML report: inline CSS and SVG, no script, no network,
 //! so it opens anywhere and prints as it shows. `charts` draws the SVG
-//! figures; `pages` lays them out with the tables into the replication and
-//! comparison pages.
+//! figures, `timeline` a trace hop by hop on a calendar; `pages` lays them
+//! out with the tables into the replication and comparison pages.
 
 mod charts;
 mod pages;
+mod timeline;
 
 pub use pages::{comparison_page, replication_page, sensitivity_page};
 

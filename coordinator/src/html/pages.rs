@@ -1,13 +1,15 @@
 //! The replication and comparison pages: the charts of `charts.rs` with
 //! their tables, the style sheet and the page frame.
 
-use super::charts::{cdf_chart, gantt, heat_map, proportion_bars, tornado};
+use super::charts::{cdf_chart, heat_map, proportion_bars, tornado};
+use super::timeline::trace_timeline;
 use super::{escape, percent};
 use crate::analysis::{Aggregate, Stage};
 use crate::compare::Comparison;
 use crate::goals::Measure;
 use crate::projection::Role;
 use crate::replication_report::ReplicationReport;
+use crate::scenario::Scenario;
 use crate::sensitivity::Sensitivity;
 use crate::statistics::{Proportion, Tally};
 use crate::units::fmt_ms;
@@ -17,7 +19,19 @@ const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;ma
 h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right}th:first-child,td:first-child{text-align:left}\
 figure{display:inline-block;margin:0 1em 1em 0;vertical-align:top}figcaption{font-weight:600}\
-svg text{font:11px system-ui,sans-serif;fill:#333}.note{color:#666}";
+svg text{font:11px system-ui,sans-serif;fill:#333}svg text.axis-title{font-style:italic;fill:#555}.note{color:#666}\
+.verdict{font-size:1.15em;padding:.6em .9em;border-left:6px solid #999;background:#f6f6f6}\
+.verdict.met{border-color:#2e7d32}.verdict.partly{border-color:#e6a23c}.verdict.missed{border-color:#c0392b}\
+table.summary th{text-align:left;font-weight:normal}table.summary td{font-weight:600;white-space:nowrap}table.summary td.n{font-weight:normal;color:#666}\
+tr.met td:first-of-type{color:#2e7d32}tr.partly td:first-of-type{color:#b7791f}tr.missed td:first-of-type{color:#c0392b}\
+.key{font-weight:600}.key.met{color:#2e7d32}.key.partly{color:#b7791f}.key.missed{color:#c0392b}\
+#latency{margin-top:1em}#latency th{font-weight:600}\
+figure.timeline{display:block}.legend{font-size:12px;color:#444}.legend span{margin-right:1.2em;white-space:nowrap}\
+.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}\
+.legend i.line{width:0;height:12px;border-left:2px solid}.legend i.dashed{border-left-style:dashed}\
+.story{font-weight:600}.story.missed{color:#c0392b}.story.met{color:#2e7d32}\
+@media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}\
+figure,table,svg,.verdict{break-inside:avoid}a{color:inherit;text-decoration:none}}";
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -31,26 +45,234 @@ fn stage_target(report: &ReplicationReport, stage: Stage) -> Option<i64> {
     report.goals.iter().find(|g| g.goal.measure == measure).and_then(|g| g.goal.target_ms)
 }
 
-/// The replication report as a page.
-pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> String {
+/// How a share reads against the goals: met by at least 90% of requests
+/// (green), by half (amber), or by fewer (red).
+fn standing(p: &Proportion) -> &'static str {
+    match p.share {
+        Some(s) if s >= 0.9 => "met",
+        Some(s) if s >= 0.5 => "partly",
+        Some(_) => "missed",
+        None => "none",
+    }
+}
+
+/// `n` and its noun, in the singular for one.
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
+}
+
+/// A share as a page shows it: with its interval over many replications,
+/// as a plain count over one (an interval over one trace says nothing).
+fn share_text(p: &Proportion, replications: u64) -> String {
+    match p.share {
+        None => "none measured".to_owned(),
+        Some(_) if replications == 1 => format!("{} of {}", p.successes, p.trials),
+        Some(_) => percent(p),
+    }
+}
+
+/// A small share still shows as more than nothing.
+fn share_of_all(share: f64) -> String {
+    match 100.0 * share {
+        p if p >= 0.1 => format!("{p:.1}%"),
+        p if p >= 0.01 => format!("{p:.2}%"),
+        _ => "under 0.01%".to_owned(),
+    }
+}
+
+/// The page's first sentence: the outcome, and where and why traces die.
+fn verdict(report: &ReplicationReport) -> String {
+    let survive = report.origin_preserved.share.unwrap_or(0.0);
+    let mut text = if report.replications == 1 {
+        match (&report.representative_trace, &report.failing_trace) {
+            (Some(_), _) if report.deaths.is_empty() => "Every trace reached the origin with its data held.".to_owned(),
+            _ => format!(
+                "{} of {} traces reached the origin with its data held.",
+                report.origin_preserved.successes, report.origin_preserved.trials
+            ),
+        }
+    } else {
+        format!("Traces reach the origin with its data held in {:.1}% of cases.", 100.0 * survive)
+    };
+    if let Some(death) = report.deaths.first() {
+        let _ = write!(
+            text,
+            " The commonest end is at hop {} in {}: {} ({:.1}% of traces).",
+            death.hop,
+            death.country,
+            death.cause.description(),
+            100.0 * death.share
+        );
+    }
+    if let Some(top) = report.critical_path.first() {
+        let _ = write!(
+            text,
+            " The most time goes to {}'s {} ({:.0}% of it).",
+            top.country,
+            top.segment.name(),
+            100.0 * top.share
+        );
+    }
+    if let Some(e2e) = report.stages.iter().find(|s| s.stage == Stage::EndToEnd) {
+        let _ = write!(text, " When they do, it takes {} at the median.", fmt_ms(e2e.p50_ms as i64));
+    }
+    text
+}
+
+/// The summary table: the figures a reader needs first, coloured against the goals.
+fn summary(report: &ReplicationReport) -> String {
+    let n = report.replications;
+    let mut table = String::from("<table id=\"summary\" class=\"summary\">");
+    let traces = report.origin_preserved.trials;
+    let _ = write!(
+        table,
+        "<tr><th>runs</th><td colspan=\"2\">{}, {}</td></tr>",
+        count(n, "replication", "replications"),
+        count(traces, "trace", "traces")
+    );
+    let subscriber =
+        format!("subscriber identified (usable as evidence){}", channel_list(&report.subscribers_by_channel));
+    for (what, p) in [
+        ("origin found and its data held", &report.origin_preserved),
+        (subscriber.as_str(), &report.subscriber_identified),
+    ] {
+        let _ = write!(
+            table,
+            "<tr class=\"{}\"><th>{what}</th><td>{}</td><td class=\"n\">{}</td></tr>",
+            standing(p),
+            share_text(p, n),
+            if n == 1 { String::new() } else { format!("{} of {}", p.successes, p.trials) }
+        );
+    }
+    for g in &report.goals {
+        let _ = write!(
+            table,
+            "<tr class=\"{}\"><th>{}</th><td>{}</td><td class=\"n\">{}</td></tr>",
+            standing(&g.compliance),
+            escape(&g.goal.description),
+            share_text(&g.compliance, n),
+            if n == 1 {
+                "requests".to_owned()
+            } else {
+                format!("{} of {} requests", g.compliance.successes, g.compliance.trials)
+            }
+        );
+    }
+    table.push_str("</table>\n");
+    table.push_str(
+        "<p class=\"note\"><span class=\"key met\">green</span>: at least 90% met it; \
+         <span class=\"key partly\">amber</span>: at least half; <span class=\"key missed\">red</span>: fewer. \
+         Intervals are Wilson 95%.</p>\n",
+    );
+    let mut latency = String::from(
+        "<table id=\"latency\"><tr><th>latency</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>",
+    );
+    for stage in &report.stages {
+        let show = |ms: u64| fmt_ms(ms as i64);
+        let _ = write!(
+            latency,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            stage.stage.name(),
+            stage.count,
+            show(stage.mean_ms),
+            show(stage.p50_ms),
+            show(stage.p90_ms),
+            show(stage.p95_ms),
+            show(stage.p99_ms),
+            show(stage.p999_ms),
+            show(stage.max_ms)
+        );
+    }
+    latency.push_str("</table>\n<p class=\"note\">End to end counts the traces that reached the origin; the critical path below includes the traces that stopped.</p>\n");
+    table + &latency
+}
+
+/// The replication report as a page: the verdict and the summary first,
+/// then the traces' stories, then the detail.
+pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate, scenario: &Scenario) -> String {
     let mut body = String::new();
     let _ = writeln!(body, "<h1>{}</h1>", escape(&report.scenario.name));
     let _ = writeln!(
         body,
-        "<p class=\"note\">{} replications, seed {}, strategy {}, goals {}, scenario sha256 <code>{}</code></p>",
-        report.replications,
+        "<p id=\"verdict\" class=\"verdict {}\">{}</p>",
+        standing(&report.origin_preserved),
+        escape(&verdict(report))
+    );
+    body.push_str(&summary(report));
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">{}, seed {}, strategy {}, goals {}, scenario sha256 <code>{}</code></p>",
+        count(report.replications, "replication", "replications"),
         report.seed,
         report.scenario.strategy,
         report.scenario.goal_profile,
         &report.scenario.sha256
     );
-    let _ = writeln!(
-        body,
-        "<p>Origin found and its data held: <strong>{}</strong>. Subscriber identified, usable as evidence: <strong>{}</strong>{}.</p>",
-        percent(&report.origin_preserved),
-        percent(&report.subscriber_identified),
-        channel_list(&report.subscribers_by_channel)
-    );
+
+    let _ = writeln!(body, "<h2>How traces end</h2>");
+    if let Some(t) = &report.failing_trace {
+        let title = format!(
+            "How traces die: the first of the commonest end (replication {}, {})",
+            t.replication, t.incident.id
+        );
+        body.push_str(&trace_timeline("timeline-failing", &title, t, scenario));
+    }
+    if let Some(t) = &report.representative_trace {
+        let title = if report.replications == 1 {
+            format!("The trace hop by hop: {}", t.incident.id)
+        } else {
+            format!(
+                "A trace that reached the origin, closest to the median: replication {}, {}",
+                t.replication, t.incident.id
+            )
+        };
+        body.push_str(&trace_timeline("timeline-representative", &title, t, scenario));
+    }
+    if let Some(t) = report.worst_trace.as_ref().filter(|_| report.replications > 1) {
+        let title = format!(
+            "The slowest trace that reached the origin: replication {}, {} ({})",
+            t.replication,
+            t.incident.id,
+            fmt_ms(t.end_to_end_ms)
+        );
+        body.push_str(&trace_timeline("timeline-worst", &title, t, scenario));
+    }
+    if !report.deaths.is_empty() {
+        let _ = writeln!(
+            body,
+            "<h3>Where traces die, commonest first</h3><table id=\"deaths\"><tr><th>hop</th><th>country</th><th>cause</th><th>traces</th><th>share of all traces</th></tr>"
+        );
+        // The ends that matter, then the long tail in one line.
+        let shown = report.deaths.iter().take_while(|d| d.share >= 0.001).count().max(report.deaths.len().min(10));
+        for d in &report.deaths[..shown] {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                d.hop,
+                escape(d.country.as_str()),
+                d.cause.description(),
+                d.traces,
+                share_of_all(d.share)
+            );
+        }
+        let rest = &report.deaths[shown..];
+        if !rest.is_empty() {
+            let traces: u64 = rest.iter().map(|d| d.traces).sum();
+            let share: f64 = rest.iter().map(|d| d.share).sum();
+            let _ = writeln!(
+                body,
+                "<tr class=\"rest\"><td colspan=\"3\">{} rarer ends together</td><td>{traces}</td><td>{}</td></tr>",
+                rest.len(),
+                share_of_all(share)
+            );
+        }
+        body.push_str("</table>\n");
+    }
+    if report.replications == 1 {
+        // Distributions over one trace say nothing: the page ends with its story.
+        return page(&format!("pocnet: {}", report.scenario.name), &body);
+    }
+
     let _ = writeln!(body, "<h2>Goal compliance</h2>");
     let goal_rows: Vec<(String, Proportion)> =
         report.goals.iter().map(|g| (g.goal.measure.name().to_owned(), g.compliance)).collect();
@@ -59,7 +281,11 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
         let _ = write!(body, "<li>{}: {}</li>", g.goal.measure.name(), escape(&g.goal.description));
     }
     body.push_str("</ul>\n");
-    body.push_str(&proportion_bars("goal-compliance", &goal_rows));
+    body.push_str(&proportion_bars(
+        "goal-compliance",
+        &goal_rows,
+        "share of requests meeting the goal, with its 95% interval",
+    ));
     let _ = writeln!(body, "<h2>Latency distributions against the goals</h2>");
     for (stage, histogram) in &aggregate.stages {
         let id = format!("cdf-{}", stage.name().replace(' ', "-"));
@@ -70,47 +296,11 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
             stage_target(report, *stage),
         ));
     }
-    let _ = writeln!(body, "<h2>Traces</h2>");
-    if let Some(t) = &report.representative_trace {
-        body.push_str(&gantt(
-            "gantt-representative",
-            &format!("Representative trace (closest to the median): replication {}, {}", t.replication, t.incident.id),
-            t,
-        ));
-    }
-    if let Some(t) = &report.worst_trace {
-        body.push_str(&gantt(
-            "gantt-worst",
-            &format!("Slowest trace: replication {}, {} ({})", t.replication, t.incident.id, fmt_ms(t.end_to_end_ms)),
-            t,
-        ));
-    }
-    if report.representative_trace.is_none() {
-        let _ = writeln!(body, "<p class=\"note\">No trace reached the origin, so there is no timeline to show.</p>");
-    }
-    if !report.deaths.is_empty() {
-        let _ = writeln!(
-            body,
-            "<h3>Where traces die</h3><table><tr><th>hop</th><th>country</th><th>cause</th><th>traces</th><th>share</th></tr>"
-        );
-        for d in &report.deaths {
-            let _ = writeln!(
-                body,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
-                d.hop,
-                escape(d.country.as_str()),
-                d.cause.description(),
-                d.traces,
-                100.0 * d.share
-            );
-        }
-        body.push_str("</table>\n");
-    }
     for (role, title, id) in [
-        (Role::Requested, "Compliance by country, as the requested desk", "country-compliance"),
-        (Role::Requesting, "Compliance by country, as the requesting desk", "requester-compliance"),
+        (Role::Requested, "Compliance by country, as the requested desk, lowest first", "country-compliance"),
+        (Role::Requesting, "Compliance by country, as the requesting desk, lowest first", "requester-compliance"),
     ] {
-        let by_country: Vec<(String, Proportion)> = aggregate
+        let mut by_country: Vec<(String, Proportion)> = aggregate
             .goals_by_country
             .iter()
             .filter_map(|(country, measures)| {
@@ -121,16 +311,25 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
                 (all.trials > 0).then(|| (country.to_string(), all.into()))
             })
             .collect();
+        // Where the desks fall short leads; a long tail of full compliance follows.
+        by_country.sort_by(|a, b| {
+            let share = |p: &Proportion| p.share.unwrap_or(1.0);
+            share(&a.1).total_cmp(&share(&b.1)).then_with(|| a.0.cmp(&b.0))
+        });
         if !by_country.is_empty() {
             let _ = writeln!(body, "<h2>{title}</h2>");
-            body.push_str(&proportion_bars(id, &by_country));
+            body.push_str(&proportion_bars(
+                id,
+                &by_country,
+                "share of this desk's requests meeting their goals, with its 95% interval",
+            ));
         }
     }
     let _ = writeln!(
         body,
-        "<h2>Where the end-to-end time goes</h2><table><tr><th>country</th><th>stage</th><th>share</th></tr>"
+        "<h2>Where the end-to-end time goes</h2><table id=\"critical-path\"><tr><th>country</th><th>stage</th><th>share of the time</th></tr>"
     );
-    for share in report.critical_path.iter().take(12) {
+    for share in report.critical_path.iter().filter(|s| s.share >= 0.001).take(12) {
         let _ = writeln!(
             body,
             "<tr><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
@@ -143,7 +342,7 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate) -> St
     let _ = writeln!(body, "<h2>Acknowledgement latency by local time of arrival</h2>");
     let _ = writeln!(
         body,
-        "<p class=\"note\">Median per weekday and hour in the requested country's local time; darker is slower.</p>"
+        "<p class=\"note\">Median per weekday and hour in the requested country's local time; the scale is below the map.</p>"
     );
     body.push_str(&heat_map("ack-heatmap", aggregate));
     page(&format!("pocnet: {}", report.scenario.name), &body)
@@ -163,11 +362,19 @@ pub fn comparison_page(comparison: &Comparison) -> String {
     let _ = writeln!(body, "<h2>Origin found and its data held</h2>");
     let rows: Vec<(String, Proportion)> =
         comparison.variants.iter().map(|v| (v.label.clone(), v.origin_preserved)).collect();
-    body.push_str(&proportion_bars("compare-survival", &rows));
+    body.push_str(&proportion_bars(
+        "compare-survival",
+        &rows,
+        "share of traces reaching the origin, with its 95% interval",
+    ));
     let _ = writeln!(body, "<h2>Subscriber identified, usable as evidence</h2>");
     let rows: Vec<(String, Proportion)> =
         comparison.variants.iter().map(|v| (v.label.clone(), v.subscriber_identified)).collect();
-    body.push_str(&proportion_bars("compare-subscriber", &rows));
+    body.push_str(&proportion_bars(
+        "compare-subscriber",
+        &rows,
+        "share of traces whose subscriber was identified, with its 95% interval",
+    ));
     let _ = writeln!(
         body,
         "<h2>Differences from the baseline</h2><table><tr><th>variant</th><th>metric</th><th>Δ (pts)</th><th>95% CI</th><th></th></tr>"
@@ -194,7 +401,11 @@ pub fn comparison_page(comparison: &Comparison) -> String {
             .iter()
             .filter_map(|v| v.goals.iter().find(|g| g.measure == measure).map(|g| (v.label.clone(), g.compliance)))
             .collect();
-        body.push_str(&proportion_bars(&format!("compare-{measure:?}").to_lowercase(), &rows));
+        body.push_str(&proportion_bars(
+            &format!("compare-{measure:?}").to_lowercase(),
+            &rows,
+            "share of requests meeting the goal, with its 95% interval",
+        ));
     }
     page("pocnet comparison", &body)
 }

@@ -78,7 +78,7 @@ fn run_with_replications_writes_json_csv_and_html_and_a_one_screen_summary() {
     assert!(output.stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", text(&output.stderr));
 
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    assert_eq!(report["format"], "pocnet-replications/2");
+    assert_eq!(report["format"], "pocnet-replications/3");
     assert_eq!(report["replications"], 200);
     assert_eq!(report["origin_preserved"]["trials"], 200);
     assert_eq!(report["subscriber_identified"]["trials"], 200);
