@@ -127,8 +127,9 @@ impl Comparison {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "pocnet compare: {} replications per variant, common random numbers (seed {})",
-            self.replications, self.seed
+            "pocnet compare: {} per variant, common random numbers (seed {})",
+            crate::units::count(self.replications, "replication", "replications"),
+            self.seed
         );
         let width = self.variants.iter().map(|v| v.label.len()).max().unwrap_or(0).max(12) + 11;
         let section = |out: &mut String, title: &str, metric: Metric, pick: &dyn Fn(&VariantSummary) -> Proportion| {

@@ -20,6 +20,7 @@ use pocnet_coordinator::report::{self, RunRecorder};
 use pocnet_coordinator::scenario::Scenario;
 use pocnet_coordinator::sensitivity::{Assumption, Sensitivity};
 use pocnet_coordinator::shard::{Part, Shard, Study};
+use pocnet_coordinator::units::count;
 use pocnet_node::CountryCode;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -79,12 +80,12 @@ fn check(file: &Path) -> ExitCode {
     match load(file) {
         Ok(Some(scenario)) => {
             let summary = format!(
-                "{} is valid: \"{}\"\n  {} countries, {} carriers, {} incidents; epoch {}, last communication {} later\n  strategy {}, goals {}, minimum message delay {}\n",
+                "{} is valid: \"{}\"\n  {}, {}, {}; epoch {}, last communication {} later\n  strategy {}, goals {}, minimum message delay {}\n",
                 file.display(),
                 scenario.name,
-                scenario.countries.len(),
-                scenario.carriers.len(),
-                scenario.incidents.len(),
+                count(scenario.countries.len() as u64, "country", "countries"),
+                count(scenario.carriers.len() as u64, "carrier", "carriers"),
+                count(scenario.incidents.len() as u64, "incident", "incidents"),
                 scenario.epoch,
                 pocnet_coordinator::units::fmt_ms(scenario.last_communication().ms()),
                 scenario.strategy.name(),
@@ -148,7 +149,7 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
         });
         write_file(path, &html::replication_page(&study, &aggregate, &scenario), "the HTML report")?;
     }
-    write_stdout(&report.render_text(&scenario));
+    summary(&outputs, &report.render_text(&scenario));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -169,7 +170,7 @@ fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
     if let Some(path) = &outputs.html {
         write_file(path, &html::comparison_page(&comparison), "the HTML comparison")?;
     }
-    write_stdout(&comparison.render_text());
+    summary(&outputs, &comparison.render_text());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -195,7 +196,7 @@ fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
     if let Some(path) = &outputs.html {
         write_file(path, &html::sensitivity_page(&ranking), "the HTML sensitivity page")?;
     }
-    write_stdout(&ranking.render_text());
+    summary(&outputs, &ranking.render_text());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -227,6 +228,17 @@ async fn replicate(
             csv_error = rows.write(replication, &incidents).err();
         }
     };
+    // Ctrl-C stops the study after the replications under way; its report
+    // covers those completed. A second Ctrl-C quits at once.
+    let interrupt = tokio::spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            replication::request_stop();
+            eprintln!("stopping after the replications under way (Ctrl-C again to quit at once)");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
     let started = std::time::Instant::now();
     match transport {
         Transport::Inproc => tokio::task::block_in_place(|| {
@@ -237,7 +249,9 @@ async fn replicate(
         }
     }
     .with_context(|| format!("running {}", file.display()))?;
+    interrupt.abort();
     tracing::info!(options.replications, seconds = started.elapsed().as_secs_f64(), "replications finished");
+    let interrupted = replication::stop_requested();
     if let Some(error) = csv_error {
         return Err(error).context("writing CSV rows");
     }
@@ -245,33 +259,49 @@ async fn replicate(
         rows.finish().context("writing CSV rows")?;
     }
     if let Some((study, shard)) = shard {
+        if interrupted {
+            anyhow::bail!("interrupted: shard {shard} wrote no part (a part must hold its whole share)");
+        }
         let path = outputs.json.as_ref().context("a shard writes its part with --json PATH")?;
         write_file(path, &Part::new(study, shard, &aggregate).to_json(), "the part")?;
-        write_stdout(&format!(
-            "Shard {shard}: replications {} to {} of {} written to {}; join the parts with `pocnet merge`.\n",
-            range.start,
-            range.end.saturating_sub(1),
-            options.replications,
-            path.display()
-        ));
+        summary(
+            outputs,
+            &format!(
+                "Shard {shard}: replications {} to {} of {} written to {}; join the parts with `pocnet merge`.\n",
+                range.start,
+                range.end.saturating_sub(1),
+                options.replications,
+                path.display()
+            ),
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    write_study(scenario, seed, &aggregate, outputs)
+    let requested = interrupted.then_some(options.replications);
+    let written = write_study(scenario, seed, &aggregate, requested, outputs)?;
+    // 130, as a shell reports a command stopped by Ctrl-C, with the report written.
+    Ok(if interrupted { ExitCode::from(130) } else { written })
 }
 
 /// A study's report from its aggregate: text on standard output, JSON and HTML as asked.
-fn write_study(scenario: &Scenario, seed: u64, aggregate: &Aggregate, outputs: &Outputs) -> anyhow::Result<ExitCode> {
-    let report = ReplicationReport::build(scenario, seed, aggregate, |case| {
+fn write_study(
+    scenario: &Scenario,
+    seed: u64,
+    aggregate: &Aggregate,
+    requested: Option<u64>,
+    outputs: &Outputs,
+) -> anyhow::Result<ExitCode> {
+    let mut report = ReplicationReport::build(scenario, seed, aggregate, |case| {
         let log = engine::run_in_process_blocking(scenario, seed, case.replication).ok()?;
         report::incident_reports(scenario, &log.events).into_iter().nth(case.incident as usize)
     });
+    report.requested_replications = requested;
     if let Some(path) = &outputs.json {
         write_file(path, &report.to_json(), "the JSON report")?;
     }
     if let Some(path) = &outputs.html {
         write_file(path, &html::replication_page(&report, aggregate, scenario), "the HTML report")?;
     }
-    write_stdout(&report.render_text());
+    summary(outputs, &report.render_text());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -293,7 +323,7 @@ fn merge(parts: &[PathBuf], scenario: Option<&Path>, outputs: &Outputs) -> anyho
         loaded.strategy = pocnet_node::Strategy::from_name(name)
             .with_context(|| format!("the parts name a strategy `{name}` this pocnet does not know"))?;
     }
-    write_study(&loaded, study.seed, &aggregate, outputs)
+    write_study(&loaded, study.seed, &aggregate, None, outputs)
 }
 
 async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
@@ -429,8 +459,25 @@ fn certs_init(dir: &Path, countries: &[CountryCode], days: u32) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes an output file; `-` is standard output (`--json -`).
 fn write_file(path: &Path, contents: &str, what: &str) -> anyhow::Result<()> {
+    if path == Path::new("-") {
+        write_stdout(contents);
+        return Ok(());
+    }
     std::fs::write(path, contents).with_context(|| format!("writing {what} to {}", path.display()))
+}
+
+/// The summary for people: on standard output, or on standard error when
+/// the JSON report goes to standard output (`--json -`), so that it stays
+/// a JSON stream a pipe can read.
+fn summary(outputs: &Outputs, text: &str) {
+    if outputs.json.as_deref() == Some(Path::new("-")) {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(text.as_bytes());
+    } else {
+        write_stdout(text);
+    }
 }
 
 /// The command's own output (report, summary); logs go to stderr through tracing.

@@ -13,6 +13,20 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
+/// Set when the user asks a study to stop (Ctrl-C): workers take no new
+/// replication, and the study ends with those completed in order from 0.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Asks the running study to stop after the replications under way.
+pub fn request_stop() {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Whether a stop was asked for.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::Relaxed)
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
     pub replications: u64,
@@ -137,13 +151,16 @@ fn run_threads<T: Send>(
             let send = send.clone();
             let (next, failed) = (&next, &failed);
             scope.spawn(move || {
-                while !failed.load(Ordering::Relaxed) {
+                while !failed.load(Ordering::Relaxed) && !stop_requested() {
                     let first = next.fetch_add(BATCH, Ordering::Relaxed);
                     if first >= replications {
                         break;
                     }
                     let batch = (first..first.saturating_add(BATCH).min(replications))
+                        .take_while(|_| !stop_requested())
                         .map(|replication| {
+                            // `-v` logs say which replication each line comes from.
+                            let _span = tracing::info_span!("replication", r = replication).entered();
                             let log = engine::run_in_process_blocking(scenario, seed, replication)
                                 .map(|log| project(replication, log));
                             (replication, log)

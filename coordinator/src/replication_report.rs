@@ -50,6 +50,10 @@ pub struct ReplicationReport {
     pub worst_trace: Option<TraceTimeline>,
     /// The first trace that died the commonest way, to show how traces die.
     pub failing_trace: Option<TraceTimeline>,
+    /// Set when the study was stopped early (Ctrl-C): the replications asked
+    /// for; `replications` counts those completed, in order from 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_replications: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -295,6 +299,7 @@ impl ReplicationReport {
             representative_trace,
             worst_trace,
             failing_trace,
+            requested_replications: None,
         }
     }
 
@@ -305,7 +310,15 @@ impl ReplicationReport {
     /// A compact summary that fits one screen.
     pub fn render_text(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "pocnet: {} replications of \"{}\"", self.replications, self.scenario.name);
+        let noun = if self.replications == 1 { "replication" } else { "replications" };
+        let _ = writeln!(out, "pocnet: {} {noun} of \"{}\"", self.replications, self.scenario.name);
+        if let Some(requested) = self.requested_replications {
+            let _ = writeln!(
+                out,
+                "INTERRUPTED: {} of the {requested} replications asked for completed; the figures cover those",
+                self.replications
+            );
+        }
         let _ = writeln!(
             out,
             "seed {} | strategy {} | goals {} | scenario sha256 {}",

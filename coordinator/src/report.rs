@@ -320,8 +320,8 @@ impl Report {
             by_channel.iter().map(|(channel, n)| format!("{n} through {}", channel.description())).collect();
         let _ = writeln!(
             out,
-            "Outcomes: origin found and its data held in {preserved} of {} traces; subscriber identified in {}{}",
-            self.incidents.len(),
+            "Outcomes: origin found and its data held in {preserved} of {}; subscriber identified in {}{}",
+            crate::units::count(self.incidents.len() as u64, "trace", "traces"),
             by_channel.values().sum::<usize>(),
             if channels.is_empty() { String::new() } else { format!(" ({})", channels.join(", ")) }
         );

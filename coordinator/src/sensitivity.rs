@@ -295,8 +295,11 @@ impl Sensitivity {
         let _ = writeln!(out, "pocnet sensitivity: {}", self.scenario.name);
         let _ = writeln!(
             out,
-            "{} replications per variant, common random numbers (seed {}); each assumed parameter ÷{} and ×{}",
-            self.replications, self.seed, self.factor, self.factor
+            "{} per variant, common random numbers (seed {}); each assumed parameter ÷{} and ×{}",
+            crate::units::count(self.replications, "replication", "replications"),
+            self.seed,
+            self.factor,
+            self.factor
         );
         let _ = writeln!(out, "baseline: origin preserved      {}", proportion(&self.origin_preserved));
         let _ = writeln!(out, "          subscriber identified {}", proportion(&self.subscriber_identified));

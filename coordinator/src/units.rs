@@ -8,6 +8,14 @@ pub fn to_json(value: &impl serde::Serialize) -> String {
     json
 }
 
+/// A count with its noun, singular for one: `1 incident`, `3 incidents`.
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 /// A duration for people: `45s`, `2h 15m`, `3d 4h`.
 pub fn fmt_ms(ms: i64) -> String {
     if ms < 0 {

@@ -148,7 +148,26 @@ pub enum EventKind {
 }
 
 impl std::fmt::Display for EventKind {
+    /// Instants inside the text read as time since the scenario's epoch;
+    /// [`EventKind::describe`] dates them where a clock is at hand.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(&|at: SimTime| {
+            let minutes = at.ms().div_euclid(60_000);
+            format!("day {} {:02}:{:02} after the epoch", minutes / (24 * 60), minutes / 60 % 24, minutes % 60)
+        }))
+    }
+}
+
+impl EventKind {
+    /// The event in words, with the instants it names written by `instant`
+    /// (a date in the country's local time, in logs and consoles).
+    pub fn describe(&self, instant: &dyn Fn(SimTime) -> String) -> String {
+        let mut text = String::new();
+        let _ = self.write(&mut text, instant);
+        text
+    }
+
+    fn write(&self, f: &mut dyn std::fmt::Write, instant: &dyn Fn(SimTime) -> String) -> std::fmt::Result {
         match self {
             EventKind::IncidentReported => write!(f, "incident reported to the point of contact"),
             EventKind::RequestPrepared => write!(f, "request prepared for the point of contact to send"),
@@ -168,10 +187,10 @@ impl std::fmt::Display for EventKind {
                 write!(f, "{carrier} ordered to preserve")
             }
             EventKind::Preserved { carrier, until } => {
-                write!(f, "{carrier} preserved its logs (held to sim ms {})", until.ms())
+                write!(f, "{carrier} preserved its logs (held until {})", instant(*until))
             }
             EventKind::LogsExpired { carrier, expired_at } => {
-                write!(f, "{carrier} had already deleted its logs (at sim ms {})", expired_at.ms())
+                write!(f, "{carrier} had already deleted its logs (at {})", instant(*expired_at))
             }
             EventKind::NoLogs { carrier } => write!(f, "{carrier} keeps no logs: nothing to preserve"),
             EventKind::DirectoryStale { to } => write!(f, "directory entry for {to} stale: fallback channel"),
@@ -211,7 +230,7 @@ impl std::fmt::Display for EventKind {
             EventKind::ClarificationAsked { to } => write!(f, "defective request sent back to {to} for clarification"),
             EventKind::ClarificationGiven { to } => write!(f, "clarification sent to {to}"),
             EventKind::HoldRenewed { from, until } => {
-                write!(f, "hold renewed at the request of {from} (to sim ms {})", until.ms())
+                write!(f, "hold renewed at the request of {from} (until {})", instant(*until))
             }
             EventKind::ProductionRequestReceived { from, channel, .. } => {
                 write!(f, "{} request received from {from}", channel.description())

@@ -263,7 +263,8 @@ pub struct RunArgs {
     /// (each requested country forwards) or parallel (the whole chain is known: all asked at once)
     #[arg(long, value_parser = parse_strategy)]
     pub strategy: Option<Strategy>,
-    /// Also write the full report as JSON (format in docs/report.md)
+    /// Also write the full report as JSON (format in docs/report.md); `-` writes it to standard output
+    /// and the summary to standard error
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// Run N independent replications (seeds derived from --seed) and report distributions

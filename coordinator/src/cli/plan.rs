@@ -146,7 +146,8 @@ impl SensitivityPlan {
 impl Outputs {
     /// Checks that every requested output can be written, before any work.
     pub fn checked(json: Option<PathBuf>, html: Option<PathBuf>, csv: Option<PathBuf>) -> anyhow::Result<Outputs> {
-        if let Some(path) = &json {
+        // `-` is standard output.
+        if let Some(path) = json.as_ref().filter(|p| p.as_path() != Path::new("-")) {
             writable_file(path, "--json")?;
         }
         if let Some(path) = &html {

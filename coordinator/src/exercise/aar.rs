@@ -494,10 +494,10 @@ fn summary(objectives: &[ObjectiveScore], outcomes: &[OutcomeRow]) -> String {
     let identified = outcomes.iter().filter(|o| o.played.subscriber.is_some()).count();
     let reference_identified = outcomes.iter().filter(|o| o.reference.subscriber.is_some()).count();
     let mut text = format!(
-        "{performed} of {} rated objectives performed without challenges. The trainees found and held the origin in {preserved} of {} traces \
+        "{performed} of {} performed without challenges. The trainees found and held the origin in {preserved} of {} \
          (bots alone, same scenario and seed: {reference}); the subscriber was identified in {identified} (bots alone: {reference_identified}).",
-        rated.len(),
-        outcomes.len()
+        crate::units::count(rated.len() as u64, "rated objective", "rated objectives"),
+        crate::units::count(outcomes.len() as u64, "trace", "traces")
     );
     let weakest = rated.iter().filter(|o| o.rating >= Some(Rating::M)).map(|o| o.id.as_str()).collect::<Vec<_>>();
     if !weakest.is_empty() {

@@ -95,7 +95,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> Value {
                 "local": local_time(scenario, country, e.at),
                 "incident": e.incident.as_str(),
                 "hop": e.hop,
-                "text": e.kind.to_string(),
+                "text": e.kind.describe(&|t| local_time(scenario, country, t)),
             })
         })
         .collect();

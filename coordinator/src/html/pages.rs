@@ -12,7 +12,7 @@ use crate::replication_report::ReplicationReport;
 use crate::scenario::Scenario;
 use crate::sensitivity::Sensitivity;
 use crate::statistics::{Proportion, Tally};
-use crate::units::fmt_ms;
+use crate::units::{count, fmt_ms};
 use std::fmt::Write as _;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}\
@@ -56,11 +56,6 @@ fn standing(p: &Proportion) -> &'static str {
     }
 }
 
-/// `n` and its noun, in the singular for one.
-fn count(n: u64, one: &str, many: &str) -> String {
-    if n == 1 { format!("1 {one}") } else { format!("{n} {many}") }
-}
-
 /// A share as a page shows it: with its interval over many replications,
 /// as a plain count over one (an interval over one trace says nothing).
 fn share_text(p: &Proportion, replications: u64) -> String {
@@ -87,8 +82,9 @@ fn verdict(report: &ReplicationReport) -> String {
         match (&report.representative_trace, &report.failing_trace) {
             (Some(_), _) if report.deaths.is_empty() => "Every trace reached the origin with its data held.".to_owned(),
             _ => format!(
-                "{} of {} traces reached the origin with its data held.",
-                report.origin_preserved.successes, report.origin_preserved.trials
+                "{} of {} reached the origin with its data held.",
+                report.origin_preserved.successes,
+                count(report.origin_preserved.trials, "trace", "traces")
             ),
         }
     } else {
@@ -354,8 +350,8 @@ pub fn comparison_page(comparison: &Comparison) -> String {
     let _ = writeln!(body, "<h1>pocnet comparison</h1>");
     let _ = writeln!(
         body,
-        "<p class=\"note\">{} replications per variant, common random numbers (seed {}); baseline {}</p>",
-        comparison.replications,
+        "<p class=\"note\">{} per variant, common random numbers (seed {}); baseline {}</p>",
+        count(comparison.replications, "replication", "replications"),
         comparison.seed,
         escape(&comparison.baseline)
     );
@@ -426,9 +422,9 @@ pub fn sensitivity_page(sensitivity: &Sensitivity) -> String {
     let _ = writeln!(body, "<h1>pocnet sensitivity: {}</h1>", escape(&sensitivity.scenario.name));
     let _ = writeln!(
         body,
-        "<p class=\"note\">{} replications per variant, common random numbers (seed {}); each assumed parameter divided \
+        "<p class=\"note\">{} per variant, common random numbers (seed {}); each assumed parameter divided \
          and multiplied by {}. Baseline: origin preserved {}, subscriber identified {}.</p>",
-        sensitivity.replications,
+        count(sensitivity.replications, "replication", "replications"),
         sensitivity.seed,
         sensitivity.factor,
         percent(&sensitivity.origin_preserved),

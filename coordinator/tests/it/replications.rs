@@ -251,3 +251,54 @@ fn shards_merged_give_the_bytes_of_one_run_for_one_three_and_seven_shards() {
     refused(&["run", scenario, "--replications", "40", "--shard", "3/3", "--json", &p0], "numbered 0 to K-1");
     refused(&["run", scenario, "--replications", "40", "--shard", "0/3"], "--json");
 }
+
+/// Ctrl-C during a long study stops it promptly, and the summary and the
+/// requested outputs still come, for the replications completed, saying how
+/// many (as wrk and k6 do); the exit status is 130.
+#[test]
+fn ctrl_c_stops_a_study_promptly_and_still_reports_what_was_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("interrupted.json");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
+        .args(["run", "scenarios/network-today.toml", "--replications", "1000000", "--json", json.to_str().unwrap()])
+        .current_dir(support::workspace_root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let interrupted = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let asked = std::time::Instant::now();
+    let output = child.wait_with_output().unwrap();
+    assert!(asked.elapsed() < std::time::Duration::from_secs(30), "it stopped promptly ({:?})", asked.elapsed());
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.contains("INTERRUPTED:") && stdout.contains("of the 1000000 replications asked for completed"),
+        "{stdout}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let done = report["replications"].as_u64().unwrap();
+    assert!(done >= 1 && done < 1_000_000, "{done} replications completed");
+    assert_eq!(report["requested_replications"], 1_000_000);
+    assert!(stdout.contains(&format!("pocnet: {done} replication")), "the summary covers those done");
+}
+
+/// `--json -` writes the report to standard output, the summary to standard error.
+#[test]
+fn json_to_standard_output_leaves_the_summary_on_standard_error() {
+    for args in [
+        &["run", "scenarios/quickstart.toml", "--json", "-"][..],
+        &["run", "scenarios/quickstart.toml", "--replications", "5", "--json", "-"],
+    ] {
+        let output = pocnet(args);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("standard output is the JSON report alone");
+        assert!(report["format"].as_str().unwrap().starts_with("pocnet-"));
+        assert!(text(&output.stderr).contains("pocnet"), "the summary is on standard error");
+    }
+    let check = pocnet(&["check", "scenarios/quickstart.toml"]);
+    assert!(text(&check.stdout).contains("3 countries, 3 carriers, 1 incident;"), "{}", text(&check.stdout));
+}

@@ -929,11 +929,12 @@ impl ContactPoint {
             let at = self.clock.local(now);
             let _incident = tracing::info_span!("incident", id = incident.as_str()).entered();
             let _request = tracing::info_span!("request", hop).entered();
+            let text = kind.describe(&|t| self.clock.local(t).strftime("%a %Y-%m-%d %H:%M %Z").to_string());
             tracing::info!(
                 sim = %at.timestamp(),
-                local = %at.strftime("%a %H:%M %Z"),
+                local = %at.strftime("%a %Y-%m-%d %H:%M %Z"),
                 country = %self.country.code,
-                "{kind}"
+                "{text}"
             );
         }
         out.push(Output::Record(Event {
