@@ -69,6 +69,17 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             let outputs = Outputs::checked(json, html, None)?;
             merge(&parts, scenario.as_deref(), &outputs)
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "pocnet", &mut script);
+            write_stdout(&String::from_utf8_lossy(&script));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Manpage => {
+            write_stdout(&manual_page()?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Certs(cli::args::CertsCommand::Init { dir, countries, days }) => certs_init(&dir, &countries, days),
         Command::Exercise(args) => exercise(args).await,
     }
@@ -419,6 +430,30 @@ async fn node(listen: std::net::SocketAddr, tls: Option<(PathBuf, CountryCode)>)
         .await
         .context("serving gRPC")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The manual page: the top command, then each subcommand as a section.
+fn manual_page() -> anyhow::Result<String> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut page = Vec::new();
+    let man = clap_mangen::Man::new(command.clone());
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("pocnet {}", sub.get_name());
+        page.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+        let man = clap_mangen::Man::new(sub.clone().bin_name(name));
+        man.render_synopsis_section(&mut page)?;
+        man.render_description_section(&mut page)?;
+        man.render_options_section(&mut page)?;
+        man.render_subcommands_section(&mut page)?;
+        man.render_extra_section(&mut page)?;
+    }
+    man.render_version_section(&mut page)?;
+    Ok(String::from_utf8_lossy(&page).into_owned())
 }
 
 /// Ctrl-C, or SIGTERM as a container runtime or Kubernetes sends it.

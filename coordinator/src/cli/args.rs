@@ -137,6 +137,19 @@ Each part names its scenario file, which merge reads again (or give --scenario w
     /// Make the certificates for mutual TLS between nodes and coordinator
     #[command(subcommand)]
     Certs(CertsCommand),
+    /// Print a shell completion script for pocnet
+    #[command(after_help = "Examples:
+  pocnet completions bash > ~/.local/share/bash-completion/completions/pocnet
+  pocnet completions zsh > ~/.zfunc/_pocnet
+  pocnet completions fish > ~/.config/fish/completions/pocnet.fish")]
+    Completions {
+        /// The shell: bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
+    /// Print pocnet's manual page (roff), with a section per command
+    #[command(after_help = "Example:
+  pocnet manpage > pocnet.1 && man ./pocnet.1")]
+    Manpage,
 }
 
 #[derive(Subcommand)]

@@ -190,3 +190,28 @@ fn no_file_refers_outside_the_repository() {
     visit(&workspace_root(), &mut offenders);
     assert!(offenders.is_empty(), "these files point outside the repository: {offenders:?}");
 }
+
+/// Shell completions and the manual page come from the same clap definitions
+/// as the command line, so they know every command.
+#[test]
+fn completions_and_the_manual_page_cover_every_command() {
+    let commands = ["run", "compare", "sensitivity", "check", "schema", "exercise", "node", "merge", "certs"];
+    for shell in ["bash", "zsh", "fish"] {
+        let output = pocnet(&["completions", shell]);
+        assert!(output.status.success(), "{shell}: {}", text(&output.stderr));
+        let script = text(&output.stdout);
+        for command in commands {
+            assert!(script.contains(command), "{shell} completes `{command}`");
+        }
+    }
+    let bash = text(&pocnet(&["completions", "bash"]).stdout);
+    let checked = Command::new("bash").args(["-n", "-c", &bash]).output().unwrap();
+    assert!(checked.status.success(), "the bash script parses: {}", text(&checked.stderr));
+    let page = text(&pocnet(&["manpage"]).stdout);
+    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "roff: {:.80}", page);
+    for command in commands {
+        assert!(page.contains(&format!("POCNET {}", command.to_uppercase())), "a section for `{command}`");
+    }
+    let refused = pocnet(&["completions", "tcsh"]);
+    assert!(!refused.status.success() && text(&refused.stderr).contains("possible values"), "an unknown shell is named");
+}
