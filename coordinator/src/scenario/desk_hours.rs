@@ -60,25 +60,35 @@ fn parse_clock(text: &str) -> Option<u32> {
     (h <= 24 && m < 60 && h * 60 + m <= 24 * 60).then_some(h * 60 + m)
 }
 
+/// The forms `days` takes, for hints.
+const DAY_FORMS: &str = "a range \"Mon-Fri\" (it may wrap the week: \"Sun-Thu\", \"Sat-Wed\"), a list \"Mon,Wed,Fri\", or both \"Mon-Wed,Fri\"";
+
 fn parse_day(text: &str) -> Result<u8, String> {
-    WEEKDAY_NAMES
-        .iter()
-        .position(|d| d.eq_ignore_ascii_case(text.trim()))
-        .map(|i| i as u8 + 1)
-        .ok_or_else(|| format!("`{}` is not a day: use {}", text.trim(), WEEKDAY_NAMES.join(", ")))
+    let day = text.trim();
+    WEEKDAY_NAMES.iter().position(|d| d.eq_ignore_ascii_case(day)).map(|i| i as u8 + 1).ok_or_else(|| {
+        let hint = match crate::scenario::diagnostic::nearest(day, WEEKDAY_NAMES.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None => format!("days are {}", WEEKDAY_NAMES.join(", ")),
+        };
+        format!("`{day}` is not a day: {hint} `days` takes {DAY_FORMS}")
+    })
 }
 
-/// "Mon-Fri", "Mon,Wed,Fri", "Sat-Sun" → ISO weekdays.
+/// "Mon-Fri", "Mon,Wed,Fri", "Sat-Sun", and ranges that wrap the week
+/// ("Sun-Thu" for desks whose week starts on Sunday) → ISO weekdays.
 fn parse_days(text: &str) -> Result<Vec<u8>, String> {
     let mut days = Vec::new();
     for part in text.split(',') {
         match part.split_once('-') {
             Some((from, to)) => {
                 let (from, to) = (parse_day(from)?, parse_day(to)?);
-                if to < from {
-                    return Err(format!("`{}` runs backwards: write the earlier day first", part.trim()));
+                if to >= from {
+                    days.extend(from..=to);
+                } else {
+                    // Across the end of the week: Sun-Thu is Sun, Mon, ..., Thu.
+                    days.extend(from..=7);
+                    days.extend(1..=to);
                 }
-                days.extend(from..=to);
             }
             None => days.push(parse_day(part)?),
         }

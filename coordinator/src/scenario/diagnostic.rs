@@ -103,13 +103,8 @@ impl Collector {
     /// A reference to something the scenario does not define, with the
     /// nearest defined name as a hint.
     pub fn unknown(&mut self, span: Range<usize>, what: &str, name: &str, known: &[&str]) {
-        let nearest = known
-            .iter()
-            .map(|k| (strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()), *k))
-            .filter(|(distance, _)| *distance <= 1.max(name.len() / 3))
-            .min();
-        let help = match nearest {
-            Some((_, k)) => format!("did you mean `{k}`?"),
+        let help = match nearest(name, known.iter().copied()) {
+            Some(k) => format!("did you mean `{k}`?"),
             None if known.is_empty() => format!("the scenario defines no {what} yet"),
             None => format!("defined {what} names: {}", known.join(", ")),
         };
@@ -136,8 +131,87 @@ fn bounded(message: String) -> String {
     format!("{cut}… (cut)")
 }
 
+/// The label under the code: the message up to its first `: ` outside
+/// backticks, so a quoted time (`2026-04-10 22:00`) is never cut.
 fn short(message: &str) -> String {
-    message.split(':').next().unwrap_or(message).to_owned()
+    let mut quoted = false;
+    let mut chars = message.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '`' => quoted = !quoted,
+            ':' if !quoted && chars.peek().is_some_and(|(_, next)| next.is_whitespace()) => {
+                return message[..at].to_owned();
+            }
+            _ => {}
+        }
+    }
+    message.to_owned()
+}
+
+/// The name in `known` nearest to `name`, if near enough to be a slip.
+pub fn nearest<'k>(name: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()), k))
+        .filter(|(distance, _)| *distance <= 1.max(name.chars().count() / 3))
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// A deserializer's message in the scenario author's words, with a hint:
+/// "did you mean" for a slip, the accepted names otherwise; never serde's
+/// "unknown variant" or "invalid type".
+pub fn plain(message: &str) -> (String, Option<String>) {
+    let names = |list: &str| -> Vec<String> {
+        list.split(", ")
+            .map(|n| n.trim_matches(|c| c == '`' || c == ' ').to_owned())
+            .filter(|n| !n.is_empty())
+            .collect()
+    };
+    let quoted = |text: &str| text.split('`').nth(1).unwrap_or_default().to_owned();
+    let hint = |name: &str, accepted: &[String], what: &str| match nearest(name, accepted.iter().map(String::as_str)) {
+        Some(near) => Some(format!("did you mean `{near}`?")),
+        None => Some(format!("{what}: {}", accepted.join(", "))),
+    };
+    let expected = |rest: &str| -> Vec<String> {
+        rest.strip_prefix("expected one of ").or_else(|| rest.strip_prefix("expected ")).map_or_else(Vec::new, names)
+    };
+    let message = message.trim_end();
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (name, rest) = (quoted(rest), rest.split_once(", ").map_or("", |(_, r)| r));
+        let accepted = expected(rest);
+        let help = if accepted.is_empty() {
+            Some("this table takes no keys".to_owned())
+        } else {
+            hint(&name, &accepted, "the keys here are")
+        };
+        return (format!("unknown key `{name}`"), help);
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (name, rest) = (quoted(rest), rest.split_once(", ").map_or("", |(_, r)| r));
+        let accepted = expected(rest);
+        return (format!("`{name}` is not one of the accepted values"), hint(&name, &accepted, "accepted"));
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return (format!("`{}` is missing here", quoted(rest)), None);
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        if let Some((found, wanted)) = rest.split_once(", expected ") {
+            return (format!("this should be {wanted}, not {found}"), None);
+        }
+    }
+    if let Some(rest) = message.strip_prefix("invalid value: ") {
+        if let Some((found, wanted)) = rest.split_once(", expected ") {
+            return (format!("{found} is not {wanted}"), None);
+        }
+    }
+    if message.starts_with("string values must be quoted") {
+        return (
+            "text must be in quotes".to_owned(),
+            Some("durations, times and names are strings: write \"30d\", \"09:00-17:00\", \"DE\"".to_owned()),
+        );
+    }
+    (message.to_owned(), None)
 }
 
 /// 1-based line and column (in characters) of a byte offset.

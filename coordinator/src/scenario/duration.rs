@@ -23,6 +23,18 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
     if !trimmed.is_empty() && trimmed.chars().all(|c| c.is_ascii_digit()) {
         return Err(format!("`{text}` has no unit: write {DURATION_EXAMPLES}"));
     }
+    // "1M" is a month to humantime and a minute to most readers ("1m"):
+    // refused rather than guessed.
+    if let Some(at) = trimmed.find('M')
+        && trimmed[..at].trim_end().ends_with(|c: char| c.is_ascii_digit())
+        && !trimmed[at..].starts_with("Mon")
+    {
+        let number = trimmed[..at].trim_end();
+        return Err(format!(
+            "`{text}` reads two ways (a month to some, a minute to others): write \"{number}m\" for minutes or \"{}d\" for days",
+            number.parse::<u64>().map_or_else(|_| "30".to_owned(), |n| (n * 30).to_string())
+        ));
+    }
     let duration = humantime::parse_duration(trimmed)
         .map_err(|e| format!("`{text}` is not a duration ({e}): expected {DURATION_EXAMPLES}"))?;
     let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);

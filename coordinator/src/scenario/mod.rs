@@ -183,6 +183,10 @@ impl Scenario {
         let mut reader = reader::Reader::new(&mut problems);
         reader.read_main(text, path);
         let raw = std::mem::take(&mut reader.raw);
+        if raw.unparsed {
+            // Only the syntax errors: every other finding would follow from them.
+            return Err(problems.finish());
+        }
         let scenario = validate(raw, &mut problems);
         match scenario {
             Some(scenario) if problems.is_empty() => Ok(scenario),
@@ -287,6 +291,15 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
 
 /// Checks what the TOML types cannot; returns `None` only when a problem
 /// makes the rest meaningless (every problem is in `problems`).
+/// "Did you mean" for a misspelt time zone, from the bundled database.
+fn time_zone_hint(name: &str) -> String {
+    let zones: Vec<String> = jiff::tz::db().available().map(|z| z.to_string()).collect();
+    match diagnostic::nearest(name, zones.iter().map(String::as_str)) {
+        Some(near) => format!("did you mean `{near}`?"),
+        None => "use an IANA name like \"Europe/Paris\" or \"America/New_York\"".to_owned(),
+    }
+}
+
 fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Scenario> {
     let meta = raw.scenario.map(|(source, meta)| {
         problems.switch(source);
@@ -752,7 +765,7 @@ fn country(
             problems.push(
                 span(&country.time_zone),
                 format!("`{}` is not an IANA time zone", excerpt(&zone_name)),
-                Some("use a name like \"Europe/Paris\" or \"America/New_York\"".to_owned()),
+                Some(time_zone_hint(&zone_name)),
             );
             jiff::tz::TimeZone::UTC
         }

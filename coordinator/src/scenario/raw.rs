@@ -32,6 +32,9 @@ pub struct RawScenario {
     pub faults: Vec<(usize, RawFault)>,
     pub broken_countries: std::collections::BTreeSet<String>,
     pub broken_carriers: std::collections::BTreeSet<String>,
+    /// A file had TOML syntax errors: what it holds is unknown, so nothing
+    /// is concluded from its absence ("no countries" would be a follow-on).
+    pub unparsed: bool,
 }
 
 /// The top-level keys a scenario file may have.

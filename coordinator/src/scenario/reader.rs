@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+/// Problems reported in one section before the rest of it is given up.
+const MAX_PROBLEMS_PER_SECTION: usize = 16;
+
 pub(super) struct Reader<'p> {
     problems: &'p mut Collector,
     pub raw: RawScenario,
@@ -41,10 +44,12 @@ impl<'p> Reader<'p> {
         let source = self.problems.current();
         let (root, errors) = DeTable::parse_recoverable(text);
         for error in &errors {
-            self.problems.push(error.span().unwrap_or(0..0), error.message().trim_end().to_owned(), None);
+            let (message, help) = super::diagnostic::plain(error.message());
+            self.problems.push(error.span().unwrap_or(0..0), message, help);
         }
         if !errors.is_empty() {
             // A file that does not parse would only add noise past its syntax errors.
+            self.raw.unparsed = true;
             return;
         }
         let root_span = root.span();
@@ -206,16 +211,39 @@ impl<'p> Reader<'p> {
         self.stack.pop();
     }
 
-    /// Deserializes one section; a problem (and `None`) when it is invalid.
+    /// Deserializes one section, reporting every bad key in it at once: a
+    /// key that fails is reported and set aside, and the rest is tried
+    /// again, so the section's other keys are still read and checked (its
+    /// missing keys are reported only if they were not set aside). `None`
+    /// when the section cannot be read even so.
     fn section<T: DeserializeOwned>(&mut self, value: Spanned<DeValue<'_>>) -> Option<T> {
         let span = value.span();
-        match T::deserialize(ValueDeserializer::from(value)) {
-            Ok(section) => Some(section),
-            Err(error) => {
-                self.problems.push(error.span().unwrap_or(span), error.message().trim_end().to_owned(), None);
-                None
+        let mut value = value;
+        let mut set_aside: Vec<String> = Vec::new();
+        for _ in 0..MAX_PROBLEMS_PER_SECTION {
+            let error = match T::deserialize(ValueDeserializer::from(value.clone())) {
+                Ok(section) => return Some(section),
+                Err(error) => error,
+            };
+            let at = error.span().unwrap_or(span.clone());
+            let (message, help) = super::diagnostic::plain(error.message());
+            let follow_on = set_aside.iter().any(|key| message == format!("`{key}` is missing here"));
+            if !follow_on {
+                self.problems.push(at.clone(), message, help);
             }
+            // Set aside the key the problem lies in, and read the rest.
+            let DeValue::Table(table) = value.get_mut() else { return None };
+            let culprit = table
+                .iter()
+                .find(|(key, item)| {
+                    key.span().contains(&at.start) || item.span().contains(&at.start) || key.span() == at
+                })
+                .map(|(key, _)| key.clone());
+            let Some(culprit) = culprit else { return None };
+            table.remove(&culprit);
+            set_aside.push(culprit.get_ref().to_string());
         }
+        None
     }
 
     fn table<'i>(

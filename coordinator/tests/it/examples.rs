@@ -213,5 +213,8 @@ fn completions_and_the_manual_page_cover_every_command() {
         assert!(page.contains(&format!("POCNET {}", command.to_uppercase())), "a section for `{command}`");
     }
     let refused = pocnet(&["completions", "tcsh"]);
-    assert!(!refused.status.success() && text(&refused.stderr).contains("possible values"), "an unknown shell is named");
+    assert!(
+        !refused.status.success() && text(&refused.stderr).contains("possible values"),
+        "an unknown shell is named"
+    );
 }

@@ -237,7 +237,7 @@ fn a_one_run_page_tells_the_trace_not_intervals_over_one_case() {
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.contains("1 replication,") && !html.contains("1 replications"), "singular");
     assert!(!html.contains("[0.0, "), "no interval over one case");
-    assert!(html.contains("0 of 1 traces reached the origin"), "the verdict counts");
+    assert!(html.contains("0 of 1 trace reached the origin"), "the verdict counts");
     assert!(html.contains("id=\"timeline-failing\""), "the trace hop by hop");
     screenshot(&page, "one-run.png", 1600);
 }
