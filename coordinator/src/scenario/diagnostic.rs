@@ -195,15 +195,11 @@ pub fn plain(message: &str) -> (String, Option<String>) {
     if let Some(rest) = message.strip_prefix("missing field ") {
         return (format!("`{}` is missing here", quoted(rest)), None);
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        if let Some((found, wanted)) = rest.split_once(", expected ") {
-            return (format!("this should be {wanted}, not {found}"), None);
-        }
+    if let Some((found, wanted)) = message.strip_prefix("invalid type: ").and_then(|r| r.split_once(", expected ")) {
+        return (format!("this should be {wanted}, not {found}"), None);
     }
-    if let Some(rest) = message.strip_prefix("invalid value: ") {
-        if let Some((found, wanted)) = rest.split_once(", expected ") {
-            return (format!("{found} is not {wanted}"), None);
-        }
+    if let Some((found, wanted)) = message.strip_prefix("invalid value: ").and_then(|r| r.split_once(", expected ")) {
+        return (format!("{found} is not {wanted}"), None);
     }
     if message.starts_with("string values must be quoted") {
         return (
