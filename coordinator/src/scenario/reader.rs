@@ -239,7 +239,7 @@ impl<'p> Reader<'p> {
                     key.span().contains(&at.start) || item.span().contains(&at.start) || key.span() == at
                 })
                 .map(|(key, _)| key.clone());
-            let Some(culprit) = culprit else { return None };
+            let culprit = culprit?;
             table.remove(&culprit);
             set_aside.push(culprit.get_ref().to_string());
         }
