@@ -1,7 +1,7 @@
 //! The JSON Schema of the scenario format, for TOML editors (taplo, Even
 //! Better TOML) to complete and check scenario files as they are written.
 //! `pocnet schema` prints it; `scenarios/pocnet-scenario.schema.json` is a
-//! copy the scenario files point to with `#:schema`, kept equal by a test.
+//! copy the repository's `.taplo.toml` points editors to, kept equal by a test.
 
 use serde_json::{Value, json};
 
@@ -9,7 +9,8 @@ fn duration(description: &str) -> Value {
     json!({
         "type": "string",
         "description": description,
-        "pattern": "^\\s*[0-9]+\\s*(ms|s|sec|m|min|h|hr|d|day|days|w|week|weeks|M|y)(\\s*[0-9]+\\s*(ms|s|m|h|d|w))*\\s*$",
+        // No `M`: a month to the parser, a minute to most readers; refused.
+        "pattern": "^\\s*[0-9]+\\s*(ms|s|sec|m|min|h|hr|d|day|days|w|week|weeks|y)(\\s*[0-9]+\\s*(ms|s|m|h|d|w))*\\s*$",
         "examples": ["90s", "15m", "4h", "7d", "1h 30m"]
     })
 }
@@ -50,9 +51,20 @@ fn chain() -> Value {
             "description": "carrier ids from the victim's side back to the origin" })
 }
 
+/// An RFC 3339 instant: date, time and its UTC offset (a local time alone is ambiguous).
 fn instant(description: &str) -> Value {
-    json!({ "type": "string", "description": description, "examples": ["2026-03-06T18:30:00+01:00"] })
+    json!({
+        "type": "string", "description": description, "examples": ["2026-03-06T18:30:00+01:00", "2026-03-06T17:30:00Z"],
+        "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)(\\[[^\\]]+\\])?$"
+    })
 }
+
+/// An ISO 3166 alpha-2 code, as the scenario's [countries] tables are keyed.
+fn country_code(description: &str) -> Value {
+    json!({ "type": "string", "description": description, "pattern": COUNTRY_CODE, "examples": ["DE", "FR", "US"] })
+}
+
+const COUNTRY_CODE: &str = "^[A-Z]{2}$";
 
 pub fn scenario_schema() -> Value {
     let staffing = json!({
@@ -147,7 +159,7 @@ pub fn scenario_schema() -> Value {
         "type": "object",
         "description": "a communications carrier, keyed by the id chains refer to",
         "properties": {
-            "country": { "type": "string", "description": "country code of a [countries] table" },
+            "country": country_code("country code of a [countries] table"),
             "kind": { "type": "string", "examples": ["access-isp", "mobile", "vpn", "hosting", "e-mail", "cloud"] },
             "retention": {
                 "description": "how long traffic data is kept, or \"none\" (no logs)",
@@ -168,7 +180,7 @@ pub fn scenario_schema() -> Value {
         "type": "object",
         "properties": {
             "id": { "type": "string" },
-            "reported_by": { "type": "string", "description": "country code of the victim's country" },
+            "reported_by": country_code("country code of the victim's country"),
             "communication": instant("when the communication happened, RFC 3339 with offset"),
             "detection": delay("from the communication to the report reaching the point of contact"),
             "chain": chain(),
@@ -196,7 +208,7 @@ pub fn scenario_schema() -> Value {
                     "type": "object",
                     "properties": {
                         "weight": { "type": "integer", "minimum": 1, "default": 1 },
-                        "reported_by": { "type": "string" },
+                        "reported_by": country_code("country code of the victims' country"),
                         "chain": chain()
                     },
                     "required": ["reported_by", "chain"], "additionalProperties": false
@@ -363,7 +375,7 @@ pub fn scenario_schema() -> Value {
                 "items": { "type": "object", "properties": { "id": { "type": "string" }, "text": { "type": "string" } }, "required": ["id", "text"], "additionalProperties": false }
             },
             "injects": { "type": "array", "items": inject, "description": "the master scenario events list (docs/exercise.md)" },
-            "countries": { "type": "object", "additionalProperties": country },
+            "countries": { "type": "object", "propertyNames": { "pattern": COUNTRY_CODE }, "additionalProperties": country },
             "carriers": { "type": "object", "additionalProperties": carrier },
             "incidents": { "type": "array", "items": incident },
             "incident_generators": { "type": "array", "items": generator }

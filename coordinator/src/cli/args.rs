@@ -65,7 +65,8 @@ something to act on is divided and multiplied by the factor in turn, everything 
     /// Print the JSON Schema of the scenario format (for TOML editors: taplo, Even Better TOML)
     #[command(after_help = "Example:
   pocnet schema > scenarios/pocnet-scenario.schema.json
-Scenario files point to it with a first line `#:schema ./pocnet-scenario.schema.json`.")]
+The repository's .taplo.toml points Taplo and Even Better TOML to scenarios/pocnet-scenario.schema.json;
+elsewhere, save the schema beside your scenarios with a .taplo.toml holding [schema] path = \"./pocnet-scenario.schema.json\".")]
     Schema,
     /// Play a scenario as a training exercise: a paced clock, consoles in the browser, bots at the other desks
     #[command(

@@ -289,8 +289,6 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
     })
 }
 
-/// Checks what the TOML types cannot; returns `None` only when a problem
-/// makes the rest meaningless (every problem is in `problems`).
 /// "Did you mean" for a misspelt time zone, from the bundled database.
 fn time_zone_hint(name: &str) -> String {
     let zones: Vec<String> = jiff::tz::db().available().map(|z| z.to_string()).collect();
@@ -300,6 +298,8 @@ fn time_zone_hint(name: &str) -> String {
     }
 }
 
+/// Checks what the TOML types cannot; returns `None` only when a problem
+/// makes the rest meaningless (every problem is in `problems`).
 fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Scenario> {
     let meta = raw.scenario.map(|(source, meta)| {
         problems.switch(source);
