@@ -699,14 +699,28 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
                 hop.unidentified_because.as_deref().unwrap_or("identified nobody")
             )
         } else {
-            let late_by = hop.preservation_ordered_ms.zip(hop.logs_deleted_at_ms).map(|(o, d)| o - d);
-            format!(
-                "{} ({}) had deleted its logs ({} retention) {} before the preservation order arrived",
-                hop.carrier,
-                hop.country,
-                fmt_ms(hop.retention_ms),
-                late_by.map_or_else(|| "?".to_owned(), fmt_ms)
-            )
+            let deleted = hop.logs_deleted_at_ms;
+            let ordered = hop.preservation_ordered_ms;
+            let acted = hop.logs_expired_ms;
+            let retention = fmt_ms(hop.retention_ms);
+            match (ordered, acted, deleted) {
+                // The order came in time, but the carrier acted on it only
+                // when its staff were in (or it was back from an outage).
+                (Some(o), Some(a), Some(d)) if o < d => format!(
+                    "{} ({}) deleted its logs ({retention} retention) {} after the preservation order arrived, before it acted on the order {} later",
+                    hop.carrier,
+                    hop.country,
+                    fmt_ms(d - o),
+                    fmt_ms(a - o)
+                ),
+                (Some(o), _, Some(d)) => format!(
+                    "{} ({}) had deleted its logs ({retention} retention) {} before the preservation order arrived",
+                    hop.carrier,
+                    hop.country,
+                    fmt_ms(o - d)
+                ),
+                _ => format!("{} ({}) had deleted its logs ({retention} retention)", hop.carrier, hop.country),
+            }
         };
         return TraceOutcome {
             result: TraceResult::Stopped,

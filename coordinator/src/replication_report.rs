@@ -380,6 +380,10 @@ impl ReplicationReport {
                 show(stage.max_ms)
             );
         }
+        let _ = writeln!(
+            out,
+            "  (end to end: traces that reached the origin; where the time goes, below: every finished trace)"
+        );
         if !self.deaths.is_empty() {
             let _ = writeln!(out);
             let _ = writeln!(out, "Where traces die:");

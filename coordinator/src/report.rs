@@ -242,7 +242,8 @@ impl Report {
                 } else {
                     stamp(hop.acknowledged_ms)
                 };
-                let preserved = stamp(hop.preserved_ms.or(hop.logs_expired_ms));
+                // Nothing was preserved where the logs were gone: the outcome column says so.
+                let preserved = stamp(hop.preserved_ms);
                 let outcome = match hop.outcome {
                     HopOutcome::NotReached => "not reached".to_owned(),
                     HopOutcome::Pending => "pending".to_owned(),

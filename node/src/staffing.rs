@@ -91,7 +91,8 @@ impl Staffing {
                 if hours.is_open(now, clock) {
                     now
                 } else if let Some(on_call) = &hours.on_call {
-                    now.plus_ms(on_call.sample(rng))
+                    // Whoever comes first: the on-call officer, or the desk opening.
+                    now.plus_ms(on_call.sample(rng)).min(hours.next_opening(now, clock))
                 } else {
                     hours.next_opening(now, clock)
                 }
@@ -212,6 +213,17 @@ mod tests {
         let friday_19h = SimTime(19 * H);
         let monday_9h = SimTime(3 * 24 * H + 9 * H);
         assert_eq!(office(None).officer_available(friday_19h, &paris_clock(), &mut rng), monday_9h);
+    }
+
+    #[test]
+    fn on_call_never_answers_later_than_the_desk_opening() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        // Monday 08:30 in Paris (07:30 UTC), the desk opens at 09:00; on call takes 4h.
+        let monday_0830 = SimTime(7 * H + 30 * 60_000);
+        let slow_on_call = office(Some(Distribution::Fixed { ms: 4 * H }));
+        let without = office(None);
+        let opening = without.officer_available(monday_0830, &paris_clock(), &mut rng);
+        assert_eq!(slow_on_call.officer_available(monday_0830, &paris_clock(), &mut rng), opening);
     }
 
     #[test]

@@ -152,7 +152,10 @@ mod tests {
     fn days_and_hours_parse() {
         assert_eq!(parse_days("Mon-Fri"), Ok(vec![1, 2, 3, 4, 5]));
         assert_eq!(parse_days("Sat,mon"), Ok(vec![1, 6]));
-        assert!(parse_days("Fri-Mon").is_err());
+        // A range that wraps the week, for desks whose week starts on Sunday.
+        assert_eq!(parse_days("Sun-Thu"), Ok(vec![1, 2, 3, 4, 7]));
+        assert_eq!(parse_days("Fri-Mon"), Ok(vec![1, 5, 6, 7]));
+        assert!(parse_days("Fri-Mun").is_err_and(|e| e.contains("did you mean `Mon`?")));
         assert_eq!(parse_clock("09:30"), Some(570));
     }
 }

@@ -528,6 +528,14 @@ fn a_carrier_with_business_hours_acts_on_orders_only_when_its_staff_are_in() {
     assert_eq!(waits.hops[0].preserved_ms, Some(tuesday_14h + H));
     let lost = run(&text(3 * H));
     assert_eq!(lost.hops[0].outcome, HopOutcome::LogsExpired);
+    // The order came before the deletion (13:00) and the carrier acted at
+    // 14:00: the reason says so, with no negative duration, and the trace
+    // stops when the carrier acted, not a preservation delay later.
+    let reason = &lost.trace.reason;
+    assert!(reason.contains("after the preservation order arrived, before it acted on the order"), "{reason}");
+    assert!(!reason.contains('-') && !reason.contains('−'), "no negative duration: {reason}");
+    assert_eq!(lost.trace.at_ms, Some(tuesday_14h), "the stop is when the carrier found the logs gone");
+    assert_eq!(lost.hops[0].preserved_ms, None, "nothing was preserved");
 }
 
 #[test]
@@ -718,4 +726,33 @@ fn a_carrier_crossed_twice_discloses_each_crossing_s_own_previous_hop() {
         ]
     );
     assert_eq!(incident.hops[0].next_hop.as_ref().map(|n| n.carrier.clone()), Some(us));
+}
+
+/// The minimum message delay is a floor, as docs/domain.md says: no request
+/// crosses faster, and with the default delays about one in eight lands on it.
+#[test]
+fn messages_never_cross_faster_than_the_minimum_delay_and_some_land_on_it() {
+    use pocnet_coordinator::replication::{self, Options};
+    let scenario = crate::support::load("quickstart.toml");
+    let floor = scenario.network.min_message_delay_ms;
+    let (mut on_floor, mut all) = (0, 0);
+    replication::run_in_process(
+        &scenario,
+        scenario.seed,
+        &Options { replications: 400, threads: 2, progress: false },
+        |_, log| {
+            for incident in pocnet_coordinator::report::incident_reports(&scenario, &log.events) {
+                for hop in incident.hops.iter().filter(|h| !h.domestic) {
+                    if let (Some(sent), Some(received)) = (hop.request_sent_ms, hop.request_received_ms) {
+                        assert!(received - sent >= floor, "a request crossed in {} ms", received - sent);
+                        all += 1;
+                        on_floor += usize::from(received - sent == floor);
+                    }
+                }
+            }
+        },
+    )
+    .unwrap();
+    let share = on_floor as f64 / all as f64;
+    assert!((0.08..0.18).contains(&share), "{on_floor} of {all} requests on the floor ({share:.3})");
 }

@@ -20,24 +20,31 @@ impl ContactPoint {
         let back_at = blocked_until(&outages, now).unwrap_or(now);
         // A carrier with business hours acts on the order when its staff are in.
         let taken_at = carrier.hours.officer_available(back_at, &self.clock, &mut self.rng.carrier);
-        // The logs survive only if the order reaches the carrier before they are deleted.
+        // The logs survive only if the carrier acts on the order before they
+        // are deleted: at communication + retention they are gone (an order
+        // taken at that very instant finds nothing, as docs/domain.md says).
         let logs = if carrier.no_logs {
             LogState::NeverKept
-        } else if taken_at <= communication_at.plus_ms(carrier.retention_ms) {
+        } else if taken_at < communication_at.plus_ms(carrier.retention_ms) {
             LogState::Survive
         } else {
             LogState::Expired
         };
-        let subscriber_kept = carrier.subscriber_retention_ms.is_none_or(|r| taken_at <= communication_at.plus_ms(r));
+        let subscriber_kept = carrier.subscriber_retention_ms.is_none_or(|r| taken_at < communication_at.plus_ms(r));
         let emergency = self.facts(incident).emergency;
         let law = if emergency { &carrier.emergency_response } else { &carrier.preservation };
         let execute_ms = law.sample(&mut self.rng.carrier);
+        // Preserving takes time; finding the logs gone (or never kept) does
+        // not: the carrier says so as soon as it acts on the order, so no
+        // preservation delay enters a stopped trace's time. (The delay is
+        // drawn either way, keeping the carrier's random stream aligned.)
+        let answer_at = if logs == LogState::Survive { taken_at.plus_ms(execute_ms) } else { taken_at };
         if let Some(case) = self.case_mut(incident, hop) {
             case.logs = logs;
             case.subscriber_kept = subscriber_kept;
         }
         out.push(Output::SetTimer {
-            at: taken_at.plus_ms(execute_ms),
+            at: answer_at,
             timer: Timer::CarrierPreserved { incident: incident.clone(), hop },
         });
     }

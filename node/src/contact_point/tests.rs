@@ -298,3 +298,33 @@ fn follow_up_messages_taken_up_before_their_request_do_nothing() {
         );
     }
 }
+
+/// Logs are deleted at communication + retention: an order the carrier
+/// takes at that very instant finds them gone, one taken a millisecond
+/// before keeps them. Finding them gone takes no preservation time: the
+/// carrier answers when it acts on the order, so a stopped trace's time
+/// holds no delay that never happened.
+#[test]
+fn logs_are_gone_at_the_instant_of_deletion_and_the_carrier_says_so_at_once() {
+    let retention = 3 * DAY_MS;
+    let handling = 10 * MINUTE_MS;
+    let outcome = |arrival: SimTime| {
+        let mut de = requested_node("DE", retention, None, Strategy::Hub);
+        let first = de.handle(arrival, request("DE", arrival));
+        run_timers(&mut de, first)
+    };
+    let at_deletion = outcome(SimTime(retention - handling));
+    let expired = at_deletion.iter().find_map(|(at, o)| match o {
+        Output::Record(Event { kind: EventKind::LogsExpired { .. }, .. }) => Some(*at),
+        _ => None,
+    });
+    assert_eq!(expired, Some(SimTime(retention)), "gone at the deletion instant, said at once: {at_deletion:#?}");
+    let result = sent(&at_deletion).into_iter().find(|(_, _, what)| *what == "preservation result").map(|(at, ..)| at);
+    assert_eq!(result, Some(SimTime(retention)), "no 2 h preservation delay for logs that are gone");
+
+    let just_before = outcome(SimTime(retention - handling - 1));
+    assert!(
+        just_before.iter().any(|(_, o)| matches!(o, Output::Record(Event { kind: EventKind::Preserved { .. }, .. }))),
+        "a millisecond earlier the logs are kept"
+    );
+}
