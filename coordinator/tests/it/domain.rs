@@ -756,3 +756,17 @@ fn messages_never_cross_faster_than_the_minimum_delay_and_some_land_on_it() {
     let share = on_floor as f64 / all as f64;
     assert!((0.08..0.18).contains(&share), "{on_floor} of {all} requests on the floor ({share:.3})");
 }
+
+/// Work in hand finishes, as docs/domain.md says: a desk that opens at
+/// 09:00 and closes at 10:50 still finishes the 30-minute handling it began
+/// at 10:40, past closing, instead of holding it to the next morning.
+#[test]
+fn work_begun_in_office_hours_runs_past_closing_time() {
+    let short_day = "staffing = { office_hours = \"09:00-10:50\", days = \"Mon-Fri\" }";
+    let report = run(&world("hub", short_day, "retention = \"30d\"", ""));
+    let received = report.hops[0].request_received_ms.unwrap();
+    let acknowledged = report.hops[0].acknowledged_ms.unwrap();
+    let closing = 24 * H + 10 * H + 50 * 60_000;
+    assert!(received < closing && acknowledged > closing, "begun before 10:50, done after");
+    assert_eq!(acknowledged - received, 30 * 60_000, "the handling's own length, not a night's wait");
+}

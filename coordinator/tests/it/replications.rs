@@ -302,3 +302,15 @@ fn json_to_standard_output_leaves_the_summary_on_standard_error() {
     let check = pocnet(&["check", "scenarios/quickstart.toml"]);
     assert!(text(&check.stdout).contains("3 countries, 3 carriers, 1 incident;"), "{}", text(&check.stdout));
 }
+
+/// `-v` logs date every instant (never "sim ms") and say which replication a line comes from.
+#[test]
+fn verbose_logs_carry_dates_and_the_replication() {
+    let output = pocnet(&["run", "scenarios/quickstart.toml", "--replications", "2", "-v"]);
+    assert!(output.status.success());
+    let log = text(&output.stderr);
+    assert!(log.contains("replication{r=0}") && log.contains("replication{r=1}"), "{log:.600}");
+    assert!(log.contains("sim=2026-03-03T") && log.contains("local=Tue 2026-03-03"), "{log:.600}");
+    assert!(log.contains("held until Sat 2026-05-02"), "instants inside messages are dated: {log:.2000}");
+    assert!(!log.contains("sim ms"), "no raw milliseconds");
+}
