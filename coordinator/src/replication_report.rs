@@ -156,6 +156,16 @@ pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+impl LatencySummary {
+    /// The columns of ghz and wrk2 after the count, as every latency table shows them.
+    pub const COLUMNS: [&str; 7] = ["mean", "p50", "p90", "p95", "p99", "p99.9", "max"];
+
+    /// The values of [`LatencySummary::COLUMNS`], in milliseconds.
+    pub fn columns(&self) -> [u64; 7] {
+        [self.mean_ms, self.p50_ms, self.p90_ms, self.p95_ms, self.p99_ms, self.p999_ms, self.max_ms]
+    }
+}
+
 fn summary(stage: Stage, country: Option<CountryCode>, hop: Option<u32>, h: &Histogram<u64>) -> LatencySummary {
     LatencySummary {
         stage,
@@ -355,30 +365,22 @@ impl ReplicationReport {
         }
         let _ = writeln!(out);
         // The columns of ghz and wrk2: count, mean, then the percentiles and the maximum.
-        let _ = writeln!(
-            out,
-            "{:<22} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
-            "Latency", "count", "mean", "p50", "p90", "p95", "p99", "p99.9", "max"
-        );
+        let _ = write!(out, "{:<22} {:>6}", "Latency", "count");
+        for column in LatencySummary::COLUMNS {
+            let _ = write!(out, " {column:>7}");
+        }
+        let _ = writeln!(out);
         for stage in &self.stages {
             // Whole days from 100 days on, so that every column keeps 7 characters.
             let show = |ms: u64| match ms as i64 {
                 ms if ms >= 100 * pocnet_node::time::DAY_MS => format!("{}d", ms / pocnet_node::time::DAY_MS),
                 ms => fmt_ms(ms),
             };
-            let _ = writeln!(
-                out,
-                "  {:<20} {:>6} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7} {:>7}",
-                stage.stage.name(),
-                stage.count,
-                show(stage.mean_ms),
-                show(stage.p50_ms),
-                show(stage.p90_ms),
-                show(stage.p95_ms),
-                show(stage.p99_ms),
-                show(stage.p999_ms),
-                show(stage.max_ms)
-            );
+            let _ = write!(out, "  {:<20} {:>6}", stage.stage.name(), stage.count);
+            for value in stage.columns() {
+                let _ = write!(out, " {:>7}", show(value));
+            }
+            let _ = writeln!(out);
         }
         let _ = writeln!(
             out,

@@ -8,7 +8,7 @@ use crate::analysis::{Aggregate, Stage};
 use crate::compare::Comparison;
 use crate::goals::Measure;
 use crate::projection::Role;
-use crate::replication_report::ReplicationReport;
+use crate::replication_report::{LatencySummary, ReplicationReport};
 use crate::scenario::Scenario;
 use crate::sensitivity::Sensitivity;
 use crate::statistics::{Proportion, Tally};
@@ -160,24 +160,17 @@ fn summary(report: &ReplicationReport) -> String {
          <span class=\"key partly\">amber</span>: at least half; <span class=\"key missed\">red</span>: fewer. \
          Intervals are Wilson 95%.</p>\n",
     );
-    let mut latency = String::from(
-        "<table id=\"latency\"><tr><th>latency</th><th>count</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>",
-    );
+    let mut latency = String::from("<table id=\"latency\"><tr><th>latency</th><th>count</th>");
+    for column in LatencySummary::COLUMNS {
+        let _ = write!(latency, "<th>{column}</th>");
+    }
+    latency.push_str("</tr>");
     for stage in &report.stages {
-        let show = |ms: u64| fmt_ms(ms as i64);
-        let _ = write!(
-            latency,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            stage.stage.name(),
-            stage.count,
-            show(stage.mean_ms),
-            show(stage.p50_ms),
-            show(stage.p90_ms),
-            show(stage.p95_ms),
-            show(stage.p99_ms),
-            show(stage.p999_ms),
-            show(stage.max_ms)
-        );
+        let _ = write!(latency, "<tr><td>{}</td><td>{}</td>", stage.stage.name(), stage.count);
+        for value in stage.columns() {
+            let _ = write!(latency, "<td>{}</td>", fmt_ms(value as i64));
+        }
+        latency.push_str("</tr>");
     }
     latency.push_str("</table>\n<p class=\"note\">End to end counts the traces that reached the origin; the critical path below includes the traces that stopped.</p>\n");
     table + &latency

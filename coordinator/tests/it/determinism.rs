@@ -4,7 +4,7 @@
 use crate::support::{self, pocnet, text};
 use pocnet_coordinator::engine::Placement;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 #[test]
 fn the_same_scenario_and_seed_give_a_byte_identical_json_report() {
@@ -38,22 +38,10 @@ async fn in_process_and_grpc_transports_give_byte_identical_reports() {
     }
 }
 
-/// `pocnet node` processes, killed when the test ends however it ends.
-struct NodeProcesses(Vec<Child>);
-
-impl Drop for NodeProcesses {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_in_separate_processes_give_the_same_report() {
     let scenario = support::load("quickstart.toml");
-    let mut processes = NodeProcesses(Vec::new());
+    let mut processes = support::Processes(Vec::new());
     let mut nodes = Vec::new();
     for code in scenario.countries.keys() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_pocnet"))

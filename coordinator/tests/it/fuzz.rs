@@ -139,22 +139,7 @@ async fn mutated_protobuf_calls_to_a_live_node_are_answered_never_a_panic_or_a_h
     let scenario = crate::support::load("quickstart.toml");
     let config = scenario.node_configs(1, 0).into_iter().find(|c| c.country.code.as_str() == "DE").unwrap();
     let configuration = pocnet_node::grpc::node_config_to_proto(&config, &Default::default()).encode_to_vec();
-    let envelope = pocnet_proto::Envelope {
-        from: "FR".into(),
-        to: "DE".into(),
-        sequence: 0,
-        sent_at_ms: 130_000_000,
-        deliver_at_ms: 130_300_000,
-        incident: "phish-1".into(),
-        hop: 0,
-        body: Some(pocnet_proto::envelope::Body::PreservationRequest(pocnet_proto::PreservationRequest {
-            carrier: "mailbox-de".into(),
-            reporting_country: "FR".into(),
-            languages: vec!["fr".into()],
-            ..Default::default()
-        })),
-    }
-    .encode_to_vec();
+    let envelope = crate::grpc::request_envelope().encode_to_vec();
     let advance =
         pocnet_proto::AdvanceRequest { until_ms: 200_000_000, run_id: String::new(), window: 1 }.encode_to_vec();
 

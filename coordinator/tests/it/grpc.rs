@@ -31,7 +31,8 @@ fn german_config() -> pb::NodeConfig {
     node_config_to_proto(&config, &peers)
 }
 
-fn request_envelope() -> pb::Envelope {
+/// France's preservation request to Germany's mailbox carrier in the quickstart.
+pub(crate) fn request_envelope() -> pb::Envelope {
     pb::Envelope {
         from: "FR".into(),
         to: "DE".into(),

@@ -186,22 +186,10 @@ fn node_process(listen: &str) -> (std::process::Child, String, std::sync::mpsc::
     (child, address, lines)
 }
 
-/// Kills the node processes however the test ends.
-struct Killed(Vec<std::process::Child>);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_run_and_restarted_gives_the_report_of_an_undisturbed_run() {
     let scenario = support::load("hub-vs-relay.toml");
-    let mut nodes = Killed(Vec::new());
+    let mut nodes = support::Processes(Vec::new());
     let mut addresses = Vec::new();
     let mut logs = Vec::new();
     for code in scenario.countries.keys() {
