@@ -193,6 +193,20 @@ fn the_weekend_trail_page_tells_its_story_at_a_glance() {
     let production = &production[..production.find("</svg>").unwrap()];
     assert!(production.contains(">1y<"), "ticks cover the whole curve");
     screenshot(&page, "weekend-trail.png", 2600);
+    // And it prints: the print style sheet gives a PDF a person can hand out.
+    if let Some(browser) = chromium() {
+        let profile = tempfile::tempdir().unwrap();
+        let pdf = screenshot_dir().join("weekend-trail.pdf");
+        headless(
+            &browser,
+            &page,
+            profile.path(),
+            &[format!("--print-to-pdf={}", pdf.display()), "--no-pdf-header-footer".to_owned()],
+        );
+        let bytes = std::fs::read(&pdf).expect("a PDF was printed");
+        assert!(bytes.starts_with(b"%PDF") && bytes.len() > 20_000, "{} bytes", bytes.len());
+        eprintln!("printed: {}", pdf.display());
+    }
 }
 
 /// On network-today the killers lead: where traces die and the desks that

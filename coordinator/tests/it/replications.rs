@@ -299,6 +299,11 @@ fn json_to_standard_output_leaves_the_summary_on_standard_error() {
         assert!(report["format"].as_str().unwrap().starts_with("pocnet-"));
         assert!(text(&output.stderr).contains("pocnet"), "the summary is on standard error");
     }
+    let study = text(&pocnet(&["run", "scenarios/quickstart.toml", "--replications", "5"]).stdout);
+    assert!(
+        study
+            .contains("(end to end: traces that reached the origin; where the time goes, below: every finished trace)")
+    );
     let check = pocnet(&["check", "scenarios/quickstart.toml"]);
     assert!(text(&check.stdout).contains("3 countries, 3 carriers, 1 incident;"), "{}", text(&check.stdout));
 }
