@@ -370,7 +370,14 @@ pub enum Placement {
     /// Nodes already running elsewhere (`pocnet node`), by country, how
     /// long to wait for each answer, and the coordinator's certificate when
     /// they serve mutual TLS.
-    Remote { urls: BTreeMap<CountryCode, String>, timeout: Duration, credentials: Option<Credentials> },
+    /// `addresses` is the file they were read from, if any: read again when
+    /// a node is lost, so that it may come back at a new address.
+    Remote {
+        urls: BTreeMap<CountryCode, String>,
+        timeout: Duration,
+        credentials: Option<Credentials>,
+        addresses: Option<std::path::PathBuf>,
+    },
 }
 
 /// Runs one replication of the scenario with the nodes placed as asked, keeping its log.
@@ -398,8 +405,9 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
             nodes.end().await;
             Ok(windows)
         }
-        Placement::Remote { urls, timeout, credentials } => {
-            run_recovering(scenario, seed, urls, *timeout, credentials.as_ref(), sink).await
+        Placement::Remote { urls, timeout, credentials, addresses } => {
+            let remote = Remote { urls: urls.clone(), timeout: *timeout, credentials: credentials.as_ref(), addresses };
+            run_recovering(scenario, seed, remote, sink).await
         }
     }
 }
@@ -416,16 +424,15 @@ const MAX_RECOVERIES: u32 = 10;
 async fn run_recovering<S: EventSink + ?Sized>(
     scenario: &Scenario,
     seed: u64,
-    urls: &BTreeMap<CountryCode, String>,
-    timeout: Duration,
-    credentials: Option<&Credentials>,
+    remote: Remote<'_>,
     sink: &mut S,
 ) -> Result<u64, EngineError> {
+    let Remote { mut urls, timeout, credentials, addresses } = remote;
     let run = run_id().map_err(EngineError::Spawn)?;
     let mut resumed = Resumed { sink, skip: 0, seen: 0 };
     let configs = scenario.node_configs(seed, 0);
-    check_addresses(&configs, urls, credentials.is_some())?;
-    let mut nodes = Nodes::connect_as(configs, urls, timeout, credentials, run.clone()).await?;
+    check_addresses(&configs, &urls, credentials.is_some())?;
+    let mut nodes = Nodes::connect_as(configs, &urls, timeout, credentials, run.clone()).await?;
     let mut attempt = 0;
     loop {
         resumed.seen = 0;
@@ -446,8 +453,25 @@ async fn run_recovering<S: EventSink + ?Sized>(
         );
         let deadline = tokio::time::Instant::now() + timeout;
         nodes = loop {
+            // The operator may have moved the lost node: its file says where now.
+            if let Some(file) = addresses {
+                match read_addresses(file).and_then(|moved| {
+                    check_addresses(&scenario.node_configs(seed, 0), &moved, credentials.is_some())
+                        .map(|()| moved)
+                        .map_err(|e| e.to_string())
+                }) {
+                    Ok(moved) if moved != urls => {
+                        tracing::warn!(file = %file.display(), "the node addresses have changed: using the new ones");
+                        urls = moved;
+                    }
+                    Ok(_) => {}
+                    Err(problem) => {
+                        tracing::warn!(file = %file.display(), "{problem}; keeping the addresses as they were")
+                    }
+                }
+            }
             let run_id = format!("{run}#{attempt}");
-            match Nodes::connect_as(scenario.node_configs(seed, 0), urls, timeout, credentials, run_id).await {
+            match Nodes::connect_as(scenario.node_configs(seed, 0), &urls, timeout, credentials, run_id).await {
                 Ok(nodes) => break nodes,
                 Err(_) if tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -460,6 +484,51 @@ async fn run_recovering<S: EventSink + ?Sized>(
         };
         tracing::warn!(attempt = attempt + 1, "every node answers again: replaying the run");
     }
+}
+
+/// Nodes already running, as a run reaches them.
+struct Remote<'c> {
+    urls: BTreeMap<CountryCode, String>,
+    timeout: Duration,
+    credentials: Option<&'c Credentials>,
+    addresses: &'c Option<std::path::PathBuf>,
+}
+
+/// Node addresses as `--nodes` gives them: `CC=URL` entries separated by
+/// commas or lines; `#` starts a comment.
+pub fn parse_addresses(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
+    let mut nodes = BTreeMap::new();
+    let entries = text.lines().map(|l| l.split('#').next().unwrap_or_default()).flat_map(|l| l.split(','));
+    for entry in entries.map(str::trim).filter(|e| !e.is_empty()) {
+        let (code, url) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("`{entry}` should be CC=URL, like FR=http://127.0.0.1:7002"))?;
+        let (code, url) = (code.trim(), url.trim());
+        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(format!("`{code}` in `{entry}` is not a two-letter country code"));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("`{url}` in `{entry}` should start with http:// or https://"));
+        }
+        if nodes.insert(CountryCode::from(code.to_owned()), url.to_owned()).is_some() {
+            return Err(format!("{code} is given twice"));
+        }
+    }
+    if nodes.is_empty() {
+        return Err("give at least one CC=URL".to_owned());
+    }
+    Ok(nodes)
+}
+
+/// Node addresses from a file (`--nodes @FILE`): one `CC=URL` a line.
+pub fn read_addresses(path: &std::path::Path) -> Result<BTreeMap<CountryCode, String>, String> {
+    const MAX_BYTES: u64 = 1 << 20;
+    let metadata = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !metadata.is_file() || metadata.len() > MAX_BYTES {
+        return Err(format!("{}: not a list of node addresses (a regular file of at most 1 MiB)", path.display()));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    parse_addresses(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// A sink that passes on only the events after the first `skip`: a replayed

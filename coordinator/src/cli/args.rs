@@ -3,7 +3,6 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use pocnet_node::{CountryCode, Strategy};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Most replications one study runs: its statistics keep each replication's
@@ -99,9 +98,10 @@ country whose certificate sent them; refusals are logged with their count. Witho
 plaintext, meant for loopback (a warning says so on any other address).
 
 Health: the standard grpc.health.v1 service answers SERVING for pocnet.Simulation and
-pocnet.ContactPoint. A node serves one run at a time; if it dies, the coordinator waits for it to
-come back at its address (up to --timeout), configures the nodes again and replays the run to where
-it stood: the report is the same. See docs/deployment.md.")]
+pocnet.ContactPoint (the simulation service once a run has configured the node). A node serves one
+run at a time; if it dies, the coordinator waits for it to come back (up to --timeout) at its
+address, or at the one its line in `--nodes @FILE` says once the operator edits it, configures the
+nodes again and replays the run to where it stood: the report is the same. See docs/deployment.md.")]
     Node {
         /// Address to listen on
         #[arg(long, value_name = "ADDR")]
@@ -264,9 +264,10 @@ pub struct RunArgs {
     /// [default: grpc for one run, inproc for --replications]
     #[arg(long, value_enum)]
     pub transport: Option<Transport>,
-    /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,...
-    #[arg(long, value_name = "CC=URL,...", value_parser = parse_nodes, conflicts_with = "transport")]
-    pub nodes: Option<BTreeMap<CountryCode, String>>,
+    /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,... or @FILE with
+    /// one CC=URL a line, read again if a node is lost (so a node can come back at a new address)
+    #[arg(long, value_name = "CC=URL,...|@FILE", value_parser = parse_nodes, conflicts_with = "transport")]
+    pub nodes: Option<String>,
     /// How long to wait for each answer of a node given with --nodes before naming it as stalled
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout, requires = "nodes")]
     pub timeout: std::time::Duration,
@@ -380,33 +381,19 @@ pub fn parse_shard(text: &str) -> Result<pocnet_coordinator::shard::Shard, Strin
     pocnet_coordinator::shard::Shard::parse(text)
 }
 
+/// Checks `--nodes` as typed (a bad list is a usage error); the plan reads it.
+fn parse_nodes(text: &str) -> Result<String, String> {
+    match text.strip_prefix('@') {
+        Some(file) => pocnet_coordinator::engine::read_addresses(std::path::Path::new(file))?,
+        None => pocnet_coordinator::engine::parse_addresses(text)?,
+    };
+    Ok(text.to_owned())
+}
+
 fn parse_country(text: &str) -> Result<CountryCode, String> {
     let code = text.trim();
     if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
         return Err(format!("`{code}` is not a two-letter country code in capitals, like DE"));
     }
     Ok(CountryCode::from(code.to_owned()))
-}
-
-fn parse_nodes(text: &str) -> Result<BTreeMap<CountryCode, String>, String> {
-    let mut nodes = BTreeMap::new();
-    for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let (code, url) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("`{entry}` should be CC=URL, like FR=http://127.0.0.1:7002"))?;
-        let code = code.trim();
-        if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err(format!("`{code}` in `{entry}` is not a two-letter country code"));
-        }
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(format!("`{url}` in `{entry}` should start with http:// or https://"));
-        }
-        if nodes.insert(CountryCode::from(code.to_owned()), url.trim().to_owned()).is_some() {
-            return Err(format!("{code} is given twice"));
-        }
-    }
-    if nodes.is_empty() {
-        return Err("give at least one CC=URL".to_owned());
-    }
-    Ok(nodes)
 }

@@ -6,7 +6,7 @@
 use super::args::{CompareArgs, RunArgs, SensitivityArgs, Transport};
 use anyhow::Context;
 use pocnet_coordinator::compare::Variant;
-use pocnet_coordinator::engine::Placement;
+use pocnet_coordinator::engine::{self, Placement};
 use pocnet_coordinator::replication;
 use pocnet_coordinator::scenario::variation::{self, split_values};
 use pocnet_coordinator::scenario::{Scenario, ScenarioError};
@@ -70,12 +70,19 @@ impl RunPlan {
                 transport: transport.unwrap_or(Transport::Inproc),
                 shard: args.shard,
             },
-            (None, Some(urls), _) => {
+            (None, Some(nodes), _) => {
                 let credentials = match &args.tls {
                     Some(dir) => Some(Credentials::load(dir, Party::Coordinator)?),
                     None => None,
                 };
-                Mode::Single(Placement::Remote { urls, timeout: args.timeout, credentials })
+                let (urls, addresses) = match nodes.strip_prefix('@') {
+                    Some(file) => {
+                        let path = PathBuf::from(file);
+                        (engine::read_addresses(&path).map_err(|e| anyhow::anyhow!("--nodes: {e}"))?, Some(path))
+                    }
+                    None => (engine::parse_addresses(&nodes).map_err(|e| anyhow::anyhow!("--nodes: {e}"))?, None),
+                };
+                Mode::Single(Placement::Remote { urls, timeout: args.timeout, credentials, addresses })
             }
             (None, None, Some(Transport::Inproc)) => Mode::Single(Placement::InProcess),
             (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),

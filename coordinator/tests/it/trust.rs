@@ -59,7 +59,7 @@ async fn a_run_over_mutual_tls_gives_the_in_process_bytes() {
         servers.push((node, stop));
     }
     let credentials = Some(Credentials::load(dir.path(), Party::Coordinator).unwrap());
-    let placement = Placement::Remote { urls, timeout: Duration::from_secs(30), credentials };
+    let placement = Placement::Remote { urls, timeout: Duration::from_secs(30), credentials, addresses: None };
     let over_tls = support::run_json(&scenario, 11, &placement).await;
     let in_process = support::run_json(&scenario, 11, &Placement::InProcess).await;
     assert!(support::first_difference(&in_process, &over_tls).is_none(), "TLS changes nothing simulated");
@@ -188,6 +188,25 @@ fn node_process(listen: &str) -> (std::process::Child, String, std::sync::mpsc::
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_run_and_restarted_gives_the_report_of_an_undisturbed_run() {
+    kill_a_node_mid_run(Comeback::SameAddress).await;
+}
+
+/// The operator restarts the lost node elsewhere and says so in the
+/// addresses file the run was given (`--nodes @FILE`), which the coordinator
+/// reads again while it waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_lost_and_restarted_at_a_new_address_named_in_the_nodes_file_is_found() {
+    kill_a_node_mid_run(Comeback::NewAddressInFile).await;
+}
+
+enum Comeback {
+    SameAddress,
+    NewAddressInFile,
+}
+
+/// Runs hub-vs-relay on `pocnet node` processes, kills one with SIGKILL
+/// mid-run, brings it back, and checks the report against an undisturbed run.
+async fn kill_a_node_mid_run(comeback: Comeback) {
     let scenario = support::load("hub-vs-relay.toml");
     let mut nodes = support::Processes(Vec::new());
     let mut addresses = Vec::new();
@@ -198,12 +217,20 @@ async fn a_node_killed_mid_run_and_restarted_gives_the_report_of_an_undisturbed_
         addresses.push((code.clone(), address));
         logs.push(lines);
     }
-    let list: Vec<String> = addresses.iter().map(|(code, address)| format!("{code}=http://{address}")).collect();
+    let list = |addresses: &[(CountryCode, String)]| -> Vec<String> {
+        addresses.iter().map(|(code, address)| format!("{code}=http://{address}")).collect()
+    };
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("recovered.json");
+    let file = dir.path().join("nodes.txt");
+    std::fs::write(&file, format!("# the run's nodes\n{}\n", list(&addresses).join("\n"))).unwrap();
+    let nodes_flag = match comeback {
+        Comeback::SameAddress => list(&addresses).join(","),
+        Comeback::NewAddressInFile => format!("@{}", file.display()),
+    };
     let mut coordinator = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
         .args(["run", "scenarios/hub-vs-relay.toml", "--timeout", "30s", "--json", json.to_str().unwrap()])
-        .args(["--nodes", &list.join(",")])
+        .args(["--nodes", &nodes_flag])
         .current_dir(support::workspace_root())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -218,15 +245,29 @@ async fn a_node_killed_mid_run_and_restarted_gives_the_report_of_an_undisturbed_
     assert!(coordinator.try_wait().unwrap().is_none(), "the run is still going when the node is killed");
     nodes.0[victim].kill().unwrap(); // SIGKILL
     nodes.0[victim].wait().unwrap();
-    let (restarted, address, _) = node_process(&addresses[victim].1);
-    assert_eq!(address, addresses[victim].1, "the node comes back at its address");
-    nodes.0.push(restarted);
+    match comeback {
+        Comeback::SameAddress => {
+            let (restarted, address, _) = node_process(&addresses[victim].1);
+            assert_eq!(address, addresses[victim].1, "the node comes back at its address");
+            nodes.0.push(restarted);
+        }
+        Comeback::NewAddressInFile => {
+            let (restarted, address, _) = node_process("127.0.0.1:0");
+            assert_ne!(address, addresses[victim].1, "the node comes back elsewhere");
+            nodes.0.push(restarted);
+            addresses[victim].1 = address;
+            std::fs::write(&file, list(&addresses).join("\n")).unwrap();
+        }
+    }
 
     let output = coordinator.wait_with_output().unwrap();
     let stderr = support::text(&output.stderr);
     assert!(output.status.success(), "{stderr}");
-    assert!(stderr.contains(&format!("node {}", addresses[victim].0)) || stderr.contains("was lost"), "{stderr}");
+    assert!(stderr.contains("was lost"), "{stderr}");
     assert!(stderr.contains("replaying the run"), "the loss was noticed and recovered: {stderr}");
+    if let Comeback::NewAddressInFile = comeback {
+        assert!(stderr.contains("the node addresses have changed"), "{stderr}");
+    }
     let undisturbed = support::run_json(&scenario, scenario.seed, &Placement::InProcess).await;
     let recovered = std::fs::read_to_string(json).unwrap();
     assert!(
