@@ -410,6 +410,10 @@ impl ReplicationReport {
             if lost.len() > 5 {
                 text.push(format!("and {} more countries", lost.len() - 5));
             }
+            if self.deaths.is_empty() {
+                // Its own paragraph, not a line of the latency table above.
+                let _ = writeln!(out);
+            }
             let _ = writeln!(out, "  holds expired before the MLA request arrived: {}", text.join(", "));
         }
         if !self.critical_path.is_empty() {
