@@ -291,18 +291,6 @@ impl pb::simulation_server::Simulation for Node {
     }
 }
 
-impl Node {
-    /// A peer took its batch of `window`: asking the window again will not resend it.
-    fn delivered(&self, window: u64, to: &CountryCode) {
-        if let Some(session) = self.lock().as_mut()
-            && let Some((last, _, undelivered)) = &mut session.last_window
-            && *last == window
-        {
-            undelivered.retain(|(peer, ..)| peer != to);
-        }
-    }
-}
-
 fn window_reply(outcome: &crate::runtime::WindowOutcome, next_event: Option<SimTime>) -> pb::AdvanceReply {
     pb::AdvanceReply {
         events: outcome.events.iter().map(event_to_proto).collect(),
@@ -317,6 +305,16 @@ fn window_reply(outcome: &crate::runtime::WindowOutcome, next_event: Option<SimT
 }
 
 impl Node {
+    /// A peer took its batch of `window`: asking the window again will not resend it.
+    fn delivered(&self, window: u64, to: &CountryCode) {
+        if let Some(session) = self.lock().as_mut()
+            && let Some((last, _, undelivered)) = &mut session.last_window
+            && *last == window
+        {
+            undelivered.retain(|(peer, ..)| peer != to);
+        }
+    }
+
     /// A client of a peer node. A peer that stops answering fails this
     /// node's Advance, which the coordinator then names, instead of holding
     /// it for ever.
