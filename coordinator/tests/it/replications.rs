@@ -266,7 +266,9 @@ fn ctrl_c_stops_a_study_promptly_and_still_reports_what_was_done() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    // Long enough for the study to have started (and its Ctrl-C handler with
+    // it) even on a loaded machine; a signal before would just kill it.
+    std::thread::sleep(std::time::Duration::from_secs(6));
     let interrupted = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(interrupted.success());
     let asked = std::time::Instant::now();
