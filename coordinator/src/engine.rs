@@ -98,7 +98,7 @@ impl Nodes {
         timeout: Duration,
         credentials: Option<&Credentials>,
     ) -> Result<Nodes, EngineError> {
-        check_addresses(&configs, urls, credentials.is_some())?;
+        check_addresses(configs.iter().map(|c| &c.country.code), urls, credentials.is_some())?;
         Nodes::connect_as(configs, urls, timeout, credentials, run_id().map_err(EngineError::Spawn)?).await
     }
 
@@ -431,7 +431,7 @@ async fn run_recovering<S: EventSink + ?Sized>(
     let run = run_id().map_err(EngineError::Spawn)?;
     let mut resumed = Resumed { sink, skip: 0, seen: 0 };
     let configs = scenario.node_configs(seed, 0);
-    check_addresses(&configs, &urls, credentials.is_some())?;
+    check_addresses(scenario.countries.keys(), &urls, credentials.is_some())?;
     let mut nodes = Nodes::connect_as(configs, &urls, timeout, credentials, run.clone()).await?;
     let mut attempt = 0;
     loop {
@@ -456,7 +456,7 @@ async fn run_recovering<S: EventSink + ?Sized>(
             // The operator may have moved the lost node: its file says where now.
             if let Some(file) = addresses {
                 match read_addresses(file).and_then(|moved| {
-                    check_addresses(&scenario.node_configs(seed, 0), &moved, credentials.is_some())
+                    check_addresses(scenario.countries.keys(), &moved, credentials.is_some())
                         .map(|()| moved)
                         .map_err(|e| e.to_string())
                 }) {
@@ -572,8 +572,13 @@ impl Nodes {
 
 /// Before a run: every address names a country of the scenario, one node
 /// per country, and the scheme matches the run's TLS.
-fn check_addresses(configs: &[NodeConfig], urls: &BTreeMap<CountryCode, String>, tls: bool) -> Result<(), EngineError> {
-    if let Some(extra) = urls.keys().find(|code| !configs.iter().any(|c| &&c.country.code == code)) {
+fn check_addresses<'c>(
+    countries: impl IntoIterator<Item = &'c CountryCode>,
+    urls: &BTreeMap<CountryCode, String>,
+    tls: bool,
+) -> Result<(), EngineError> {
+    let countries: Vec<&CountryCode> = countries.into_iter().collect();
+    if let Some(extra) = urls.keys().find(|code| !countries.contains(code)) {
         return Err(EngineError::UnknownNode(extra.clone()));
     }
     check_schemes(urls, tls)?;
