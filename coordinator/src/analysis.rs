@@ -529,6 +529,6 @@ fn hop_disclosure_arrival(incident: &IncidentReport, hop: u32) -> Option<i64> {
 /// Index into the 7 × 24 grid: local weekday (Monday 0) × local hour.
 fn local_weekday_hour(scenario: &Scenario, country: &CountryCode, at_ms: i64) -> Option<usize> {
     let tz = scenario.countries.get(country)?.time_zone.clone();
-    let local = scenario.epoch.checked_add(jiff::SignedDuration::from_millis(at_ms)).ok()?.to_zoned_datetime(tz);
+    let local = scenario.instant(at_ms)?.to_zoned_datetime(tz);
     Some(local.weekday().to_monday_zero_offset() as usize * 24 + local.hour() as usize)
 }

@@ -45,7 +45,7 @@ fn spans(hop: &HopReport) -> [(Option<i64>, Option<i64>); 5] {
 
 /// The simulated instant `ms` in `tz`.
 fn local(scenario: &Scenario, tz: &TimeZone, ms: i64) -> Option<jiff::ZonedDateTime> {
-    let at = scenario.epoch.checked_add(jiff::SignedDuration::from_millis(ms)).ok()?;
+    let at = scenario.instant(ms)?;
     Some(at.to_zoned_datetime(tz.clone()))
 }
 

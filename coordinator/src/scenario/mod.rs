@@ -194,6 +194,11 @@ impl Scenario {
         }
     }
 
+    /// The real instant of a simulated millisecond (`None` past jiff's range).
+    pub fn instant(&self, at_ms: i64) -> Option<Timestamp> {
+        self.epoch.checked_add(jiff::SignedDuration::from_millis(at_ms)).ok()
+    }
+
     /// Each country's node configuration for one run.
     pub fn node_configs(&self, seed: u64, replication: u64) -> Vec<NodeConfig> {
         let mut logs: BTreeMap<&CountryCode, Vec<LogRecord>> = BTreeMap::new();
