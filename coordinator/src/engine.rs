@@ -1,22 +1,16 @@
 //! Drives the country nodes through simulated time in synchronous windows.
 //!
-//! The approach is YAWNS, as Shadow and ns-3 use for distributed runs: with
-//! `lbts` the earliest pending event anywhere and `lookahead` the minimum
-//! cross-border message delay, every node may run `[lbts, lbts + lookahead)`
-//! at once, because nothing sent inside that window can arrive inside it.
-//! When every node has reported, the next window starts at the new earliest
-//! event, so idle days are skipped in one step.
-//!
-//! The nodes are either in this process, driven by direct calls, or behind
-//! gRPC (local servers or remote `pocnet node` processes). Both run the same
-//! `NodeRuntime`, so the event log is the same byte for byte.
-//!
-//! An exercise mode paced by the wall clock fits in `run`: cap each `until`
-//! at `start + speed × elapsed wall time` (grant nothing while paused) and
-//! inject the stamped human actions as messages; the loop is otherwise the same.
+//! Which node runs to what bound is `windows::Windows`, a value; this file
+//! holds two of its drivers. The nodes are either in this process, driven
+//! by direct calls from a plain blocking loop (`run_in_process_into`), or
+//! behind gRPC, local servers or remote `pocnet node` processes, driven by an
+//! async loop (`run_into`). Both run the same `NodeRuntime` on the same
+//! windows, so the event log is the same byte for byte. The third driver is
+//! the exercise's session, paced by the director's clock.
 
 use crate::event_stream::{EventSink, InOrder};
 use crate::scenario::Scenario;
+use crate::windows::Windows;
 use pocnet_node::grpc::{Credentials, Party, event_from_proto, node_config_to_proto};
 use pocnet_node::{CountryCode, Event, NodeConfig, NodeRuntime, SimTime};
 use pocnet_proto as pb;
@@ -76,19 +70,15 @@ struct WindowReport {
     arrivals: Vec<(usize, SimTime)>,
 }
 
-/// The set of nodes a run drives.
-pub enum Nodes {
-    InProcess { nodes: Vec<NodeRuntime>, index: BTreeMap<CountryCode, usize> },
-    Grpc { clients: Vec<(CountryCode, SimulationClient<Channel>)>, timeout: Duration, run_id: String },
+/// The nodes of a run over gRPC (`pocnet node` processes, or servers on
+/// loopback in this process), one client per country in country order.
+pub struct Nodes {
+    clients: Vec<(CountryCode, SimulationClient<Channel>)>,
+    timeout: Duration,
+    run_id: String,
 }
 
 impl Nodes {
-    pub fn in_process(configs: Vec<NodeConfig>) -> Nodes {
-        let nodes: Vec<NodeRuntime> = configs.into_iter().map(NodeRuntime::new).collect();
-        let index = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
-        Nodes::InProcess { nodes, index }
-    }
-
     /// Configures running nodes, one per country, at the given addresses,
     /// over mutual TLS when given the coordinator's credentials; every call
     /// after waits `timeout` at most.
@@ -151,89 +141,63 @@ impl Nodes {
             })?;
             clients.push((code, client));
         }
-        Ok(Nodes::Grpc { clients, timeout, run_id })
+        Ok(Nodes { clients, timeout, run_id })
     }
 
     fn len(&self) -> usize {
-        match self {
-            Nodes::InProcess { nodes, .. } => nodes.len(),
-            Nodes::Grpc { clients, .. } => clients.len(),
-        }
+        self.clients.len()
     }
 
     fn position(&self, country: &CountryCode) -> Result<usize, EngineError> {
-        let found = match self {
-            Nodes::InProcess { index, .. } => index.get(country).copied(),
-            Nodes::Grpc { clients, .. } => clients.iter().position(|(code, _)| code == country),
-        };
+        let found = self.clients.iter().position(|(code, _)| code == country);
         found.ok_or_else(|| EngineError::MissingNode(country.clone()))
     }
 
     /// Advances each granted node to its own `until`; the others have nothing due.
     async fn advance(&mut self, window: u64, grants: &[(usize, SimTime)]) -> Result<WindowReport, EngineError> {
         let mut report = WindowReport { events: Vec::new(), next_events: Vec::new(), arrivals: Vec::new() };
-        match self {
-            Nodes::InProcess { nodes, index } => {
-                let mut sent = Vec::new();
-                for &(i, until) in grants {
-                    let outcome = nodes[i].advance(until);
-                    report.events.extend(outcome.events);
-                    sent.extend(outcome.sent);
+        let mut calls = tokio::task::JoinSet::new();
+        for &(i, until) in grants {
+            let (code, mut client) = (self.clients[i].0.clone(), self.clients[i].1.clone());
+            let run_id = self.run_id.clone();
+            calls.spawn(async move {
+                let request = pb::AdvanceRequest { until_ms: until.ms(), run_id, window };
+                let reply = client.advance(request).await;
+                (i, code, reply)
+            });
+        }
+        let mut arrivals = Vec::new();
+        // Every call is awaited, even after one fails: nothing of
+        // this window may still be running if the run is replayed.
+        let mut replies = Vec::with_capacity(grants.len());
+        let mut failure = None;
+        while let Some(joined) = calls.join_next().await {
+            match joined {
+                Ok((i, country, Ok(reply))) => replies.push((i, country, reply.into_inner())),
+                Ok((_, country, Err(status))) => {
+                    failure.get_or_insert_with(|| refused(&country, "Advance", &status, self.timeout));
                 }
-                for envelope in sent {
-                    let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
-                    report.arrivals.push((to, envelope.deliver_at));
-                    nodes[to].deliver(envelope)?;
-                }
-                report.next_events.extend(grants.iter().map(|&(i, _)| (i, nodes[i].next_event_time())));
-            }
-            Nodes::Grpc { clients, timeout, run_id } => {
-                let mut calls = tokio::task::JoinSet::new();
-                for &(i, until) in grants {
-                    let (code, mut client) = (clients[i].0.clone(), clients[i].1.clone());
-                    let run_id = run_id.clone();
-                    calls.spawn(async move {
-                        let request = pb::AdvanceRequest { until_ms: until.ms(), run_id, window };
-                        let reply = client.advance(request).await;
-                        (i, code, reply)
-                    });
-                }
-                let mut arrivals = Vec::new();
-                // Every call is awaited, even after one fails: nothing of
-                // this window may still be running if the run is replayed.
-                let mut replies = Vec::with_capacity(grants.len());
-                let mut failure = None;
-                while let Some(joined) = calls.join_next().await {
-                    match joined {
-                        Ok((i, country, Ok(reply))) => replies.push((i, country, reply.into_inner())),
-                        Ok((_, country, Err(status))) => {
-                            failure.get_or_insert_with(|| refused(&country, "Advance", &status, *timeout));
-                        }
-                        Err(join) => {
-                            failure.get_or_insert(EngineError::Spawn(join.to_string()));
-                        }
-                    }
-                }
-                if let Some(error) = failure {
-                    return Err(error);
-                }
-                // In node order, whatever order the answers came in.
-                replies.sort_by_key(|(i, ..)| *i);
-                for (i, country, reply) in replies {
-                    for event in reply.events {
-                        let event = event_from_proto(event)
-                            .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
-                        report.events.push(event);
-                    }
-                    arrivals.extend(
-                        reply.earliest_arrival_ms.into_iter().map(|(to, at)| (CountryCode::from(to), SimTime(at))),
-                    );
-                    report.next_events.push((i, reply.next_event_ms.map(SimTime)));
-                }
-                for (to, at) in arrivals {
-                    report.arrivals.push((self.position(&to)?, at));
+                Err(join) => {
+                    failure.get_or_insert(EngineError::Spawn(join.to_string()));
                 }
             }
+        }
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        // In node order, whatever order the answers came in.
+        replies.sort_by_key(|(i, ..)| *i);
+        for (i, country, reply) in replies {
+            for event in reply.events {
+                let event = event_from_proto(event)
+                    .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
+                report.events.push(event);
+            }
+            arrivals.extend(reply.earliest_arrival_ms.into_iter().map(|(to, at)| (CountryCode::from(to), SimTime(at))));
+            report.next_events.push((i, reply.next_event_ms.map(SimTime)));
+        }
+        for (to, at) in arrivals {
+            report.arrivals.push((self.position(&to)?, at));
         }
         Ok(report)
     }
@@ -259,73 +223,45 @@ pub async fn run_into<S: EventSink + ?Sized>(
     nodes: &mut Nodes,
     sink: &mut S,
 ) -> Result<u64, EngineError> {
-    let lookahead_ms = scenario.network.min_message_delay_ms;
-    debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
-    // When each node next has something to do. A window ending at zero runs
-    // nothing and tells us when every node's first event is.
+    // A window ending at zero runs nothing and tells us when every node's
+    // first event is.
     let everyone: Vec<(usize, SimTime)> = (0..nodes.len()).map(|i| (i, SimTime::ZERO)).collect();
     let first = nodes.advance(0, &everyone).await?;
     let mut pending: Vec<Option<SimTime>> = vec![None; nodes.len()];
     for (i, next) in first.next_events {
         pending[i] = next;
     }
+    let mut windows = Windows::new(pending, scenario.network.min_message_delay_ms);
     let mut events = InOrder::new(sink);
     events.hold(first.events);
-    let mut windows = 0;
-    let mut grants = Vec::with_capacity(pending.len());
-    while let (Some((earliest_node, lbts)), second) = two_earliest(&pending) {
-        if lbts.ms() > HORIZON_MS {
-            return Err(EngineError::Runaway);
-        }
-        // Each node may run to the earliest time anything another node does
-        // could reach it: the others' earliest pending input plus the
-        // lookahead (its own messages' answers bound it further, inside
-        // `NodeRuntime::advance`). Only nodes with something due before their
-        // bound are called; a node alone with work runs far ahead at once.
-        grants.clear();
-        for (i, next) in pending.iter().enumerate() {
-            let others = if i == earliest_node { second } else { Some(lbts) };
-            let until = others.map_or(SimTime(HORIZON_MS + 1), |t| t.plus_ms(lookahead_ms));
-            if next.is_some_and(|t| t < until) {
-                grants.push((i, until));
-            }
-        }
-        tracing::trace!(from_ms = lbts.ms(), nodes = grants.len(), "granting window");
-        let window = nodes.advance(windows + 1, &grants).await?;
+    let mut granted = 0;
+    let mut grants = Vec::with_capacity(nodes.len());
+    while next_window(&mut windows, &mut grants)? {
+        let window = nodes.advance(granted + 1, &grants).await?;
         events.hold(window.events);
         for (i, next) in window.next_events {
-            pending[i] = next;
+            windows.ran(i, next);
         }
         for (i, at) in window.arrivals {
-            pending[i] = Some(pending[i].map_or(at, |t| t.min(at)));
+            windows.arrives(i, at);
         }
-        if let Some(horizon) = pending.iter().flatten().min() {
-            events.release_before(*horizon);
+        if let Some(horizon) = windows.earliest() {
+            events.release_before(horizon);
         }
-        windows += 1;
+        granted += 1;
     }
     events.release_all();
-    Ok(windows)
+    Ok(granted)
 }
 
-/// The node with the earliest pending input and its time, and the second
-/// earliest time among the other nodes.
-pub(crate) fn two_earliest(pending: &[Option<SimTime>]) -> (Option<(usize, SimTime)>, Option<SimTime>) {
-    let mut first: Option<(usize, SimTime)> = None;
-    let mut second: Option<SimTime> = None;
-    for (i, next) in pending.iter().enumerate() {
-        let Some(t) = *next else { continue };
-        match first {
-            Some((_, f)) if t >= f => second = Some(second.map_or(t, |s| s.min(t))),
-            _ => {
-                if let Some((_, f)) = first {
-                    second = Some(second.map_or(f, |s| s.min(f)));
-                }
-                first = Some((i, t));
-            }
-        }
+/// The next window of a run to completion, or false when every node is idle.
+fn next_window(windows: &mut Windows, grants: &mut Vec<(usize, SimTime)>) -> Result<bool, EngineError> {
+    if windows.earliest().is_some_and(|t| t.ms() > HORIZON_MS) {
+        return Err(EngineError::Runaway);
     }
-    (first, second)
+    let granted = windows.next(SimTime(HORIZON_MS + 1), grants);
+    tracing::trace!(nodes = grants.len(), "granting window");
+    Ok(granted)
 }
 
 /// Nodes served over gRPC on loopback ports inside this process; they stop
@@ -397,7 +333,7 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
 ) -> Result<u64, EngineError> {
     let configs = scenario.node_configs(seed, 0);
     match placement {
-        Placement::InProcess => run_into(scenario, &mut Nodes::in_process(configs), sink).await,
+        Placement::InProcess => run_in_process_into(scenario, seed, 0, sink),
         Placement::LocalGrpc => {
             let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
             let mut nodes = Nodes::connect(configs, &servers.urls, DEFAULT_CALL_TIMEOUT, None).await?;
@@ -548,8 +484,6 @@ impl<S: EventSink + ?Sized> EventSink for Resumed<'_, S> {
     }
 }
 
-/// Connects, retrying for up to five seconds: a node started a moment ago
-/// (`pocnet node ... &` just before `pocnet run --nodes`) may not listen yet.
 /// A run's name: 64 random bits, as hex.
 fn run_id() -> Result<String, String> {
     let mut bytes = [0u8; 8];
@@ -560,11 +494,9 @@ fn run_id() -> Result<String, String> {
 impl Nodes {
     /// Tells every node the run has ended, so that another may use it.
     pub async fn end(&mut self) {
-        if let Nodes::Grpc { clients, run_id, .. } = self {
-            for (country, client) in clients.iter_mut() {
-                if let Err(status) = client.end(pb::EndRequest { run_id: run_id.clone() }).await {
-                    tracing::warn!(%country, status = status.message(), "the node did not take the end of the run");
-                }
+        for (country, client) in self.clients.iter_mut() {
+            if let Err(status) = client.end(pb::EndRequest { run_id: self.run_id.clone() }).await {
+                tracing::warn!(%country, status = status.message(), "the node did not take the end of the run");
             }
         }
     }
@@ -658,6 +590,8 @@ const NOT_CONFIGURED: &str = pocnet_node::grpc::service::NOT_CONFIGURED;
 /// How long the coordinator waits for a node's answer unless told otherwise.
 pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Connects, retrying for up to five seconds: a node started a moment ago
+/// (`pocnet node ... &` just before `pocnet run --nodes`) may not listen yet.
 async fn connect_patiently(endpoint: &Endpoint) -> Result<Channel, tonic::transport::Error> {
     const ATTEMPTS: u32 = 50;
     let mut attempt = 1;
@@ -696,20 +630,42 @@ pub fn run_in_process_blocking(scenario: &Scenario, seed: u64, replication: u64)
     Ok(RunLog { seed, events, windows })
 }
 
-/// As [`run_in_process_blocking`], streaming the log to `sink`.
+/// As [`run_in_process_blocking`], streaming the log to `sink`: the
+/// window schedule driven by direct calls, in node order.
 pub fn run_in_process_into<S: EventSink + ?Sized>(
     scenario: &Scenario,
     seed: u64,
     replication: u64,
     sink: &mut S,
 ) -> Result<u64, EngineError> {
-    let mut nodes = Nodes::in_process(scenario.node_configs(seed, replication));
-    let mut run = std::pin::pin!(run_into(scenario, &mut nodes, sink));
-    // In process, `run` never waits on anything: it completes on its first
-    // poll, so a waker that does nothing is all it needs.
-    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-    match run.as_mut().poll(&mut context) {
-        std::task::Poll::Ready(result) => result,
-        std::task::Poll::Pending => unreachable!("an in-process run never waits"),
+    let mut nodes: Vec<NodeRuntime> =
+        scenario.node_configs(seed, replication).into_iter().map(NodeRuntime::new).collect();
+    let index: BTreeMap<CountryCode, usize> = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
+    let pending = nodes.iter().map(NodeRuntime::next_event_time).collect();
+    let mut windows = Windows::new(pending, scenario.network.min_message_delay_ms);
+    let mut events = InOrder::new(sink);
+    let mut granted = 0;
+    let mut grants = Vec::with_capacity(nodes.len());
+    let mut sent = Vec::new();
+    while next_window(&mut windows, &mut grants)? {
+        for &(i, until) in &grants {
+            let outcome = nodes[i].advance(until);
+            events.hold(outcome.events);
+            sent.extend(outcome.sent);
+        }
+        for envelope in sent.drain(..) {
+            let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+            windows.arrives(to, envelope.deliver_at);
+            nodes[to].deliver(envelope)?;
+        }
+        for &(i, _) in &grants {
+            windows.ran(i, nodes[i].next_event_time());
+        }
+        if let Some(horizon) = windows.earliest() {
+            events.release_before(horizon);
+        }
+        granted += 1;
     }
+    events.release_all();
+    Ok(granted)
 }

@@ -20,3 +20,4 @@ pub mod sensitivity;
 pub mod shard;
 pub mod statistics;
 pub mod units;
+pub mod windows;

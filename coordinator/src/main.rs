@@ -338,19 +338,19 @@ fn merge(parts: &[PathBuf], scenario: Option<&Path>, outputs: &Outputs) -> anyho
 }
 
 async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
-    use pocnet_coordinator::exercise::command;
+    use pocnet_coordinator::exercise::cli as exercise_cli;
     match args.command {
         Some(cli::args::ExerciseCommand::Replay { journal, speed: Some(speed), listen, .. }) => {
             let opened = open_journal(&journal)?;
             let shutdown = async {
                 let _ = tokio::signal::ctrl_c().await;
             };
-            command::serve_playback(opened, speed, listen, &mut std::io::stdout(), shutdown).await?;
+            exercise_cli::serve_playback(opened, speed, listen, &mut std::io::stdout(), shutdown).await?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(cli::args::ExerciseCommand::Replay { journal, json, speed: None, .. }) => {
             let opened = open_journal(&journal)?;
-            let debrief = command::replay(&opened).with_context(|| format!("replaying {}", journal.display()))?;
+            let debrief = exercise_cli::replay(&opened).with_context(|| format!("replaying {}", journal.display()))?;
             if let Some(path) = &json {
                 write_file(path, &debrief.json, "the JSON debrief")?;
             }
@@ -359,7 +359,7 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
         }
         Some(cli::args::ExerciseCommand::Report { journal, html, json, csv }) => {
             let opened = open_journal(&journal)?;
-            let aar = command::report(&opened).with_context(|| format!("reporting on {}", journal.display()))?;
+            let aar = exercise_cli::report(&opened).with_context(|| format!("reporting on {}", journal.display()))?;
             if let Some(path) = &html {
                 write_file(path, &pocnet_coordinator::exercise::aar_page::page(&aar), "the HTML report")?;
             }
@@ -367,29 +367,31 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
                 write_file(path, &aar.to_json(), "the JSON report")?;
             }
             if let Some(dir) = &csv {
-                command::write_aar_csv(&aar, dir).with_context(|| format!("writing CSV files in {}", dir.display()))?;
+                exercise_cli::write_aar_csv(&aar, dir)
+                    .with_context(|| format!("writing CSV files in {}", dir.display()))?;
             }
             write_stdout(&pocnet_coordinator::exercise::aar_page::text(&aar));
             return Ok(ExitCode::SUCCESS);
         }
         Some(cli::args::ExerciseCommand::Fork { journal, at, new }) => {
             let opened = open_journal(&journal)?;
-            let said = command::fork(&opened, &at, &new).with_context(|| format!("forking {}", journal.display()))?;
+            let said =
+                exercise_cli::fork(&opened, &at, &new).with_context(|| format!("forking {}", journal.display()))?;
             write_stdout(&format!("{}: {said}", journal.display()));
             return Ok(ExitCode::SUCCESS);
         }
         Some(cli::args::ExerciseCommand::Timeline { file, csv }) => {
             let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
-            write_stdout(&command::timeline(&scenario, csv));
+            write_stdout(&exercise_cli::timeline(&scenario, csv));
             return Ok(ExitCode::SUCCESS);
         }
         None => {}
     }
     let file = args.file.context("name the exercise scenario")?;
     let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
-    let options = command::Options {
+    let options = exercise_cli::Options {
         listen: args.listen,
-        journal: args.journal.unwrap_or_else(|| command::default_journal(&file)),
+        journal: args.journal.unwrap_or_else(|| exercise_cli::default_journal(&file)),
         speed: args.speed,
         seats: args.seats,
         seed: args.seed,
@@ -398,7 +400,7 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
         let _ = tokio::signal::ctrl_c().await;
     };
     let mut out = std::io::stdout();
-    command::serve(&file, scenario, options, &mut out, shutdown).await?;
+    exercise_cli::serve(&file, scenario, options, &mut out, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }
 

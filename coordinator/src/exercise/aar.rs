@@ -7,7 +7,6 @@
 
 use super::forms::StepKind;
 use super::journal::Entry;
-use super::live::instant_text;
 use super::score::{ExpectationScore, ObjectiveScore, Rating, score};
 use super::session::{Evaluation, Note, PlanItem, Session};
 use crate::projection::{HopOutcome, IncidentReport, TraceResult};
@@ -195,7 +194,7 @@ impl Aar {
                     super::injects::InjectState::Sent { .. } => "sent".to_owned(),
                 },
                 sent: match run.state {
-                    super::injects::InjectState::Sent { at_ms } => Some(instant_text(scenario, SimTime(at_ms))),
+                    super::injects::InjectState::Sent { at_ms } => Some(scenario.instant_text(SimTime(at_ms))),
                     _ => None,
                 },
             })
@@ -208,8 +207,8 @@ impl Aar {
                 scenario_sha256: scenario.sha256.clone(),
                 seed,
                 people: people.to_vec(),
-                start: instant_text(scenario, scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start)),
-                end: instant_text(scenario, end),
+                start: scenario.instant_text(scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start)),
+                end: scenario.instant_text(end),
                 forms_sent: session.forms().len(),
             },
             summary,
@@ -224,7 +223,7 @@ impl Aar {
                 .notes()
                 .iter()
                 .map(|n: &Note| NoteRow {
-                    at: instant_text(scenario, SimTime(n.at_ms)),
+                    at: scenario.instant_text(SimTime(n.at_ms)),
                     country: n.country.to_string(),
                     text: n.text.clone(),
                 })
@@ -244,28 +243,11 @@ impl Aar {
 /// A journaled action as one line: when on the wall clock and in the
 /// exercise, who, and what in a few words.
 fn wall_row(scenario: &crate::scenario::Scenario, entry: &Entry) -> WallRow {
-    let body: serde_json::Value = serde_json::from_str(&entry.body).unwrap_or_default();
-    let what = match body["kind"].as_str() {
-        Some("action") => {
-            format!("{} ({})", body["action"]["kind"].as_str().unwrap_or("?"), body["country"].as_str().unwrap_or("?"))
-        }
-        Some("hand_over") => {
-            format!("{} handed to a {}", body["country"].as_str().unwrap_or("?"), body["to"].as_str().unwrap_or("?"))
-        }
-        Some("clock") => format!("clock: {}", body["clock"]["action"].as_str().unwrap_or("?")),
-        Some("inject") => format!(
-            "inject {}: {}",
-            body["inject"]["id"].as_str().unwrap_or("?"),
-            body["inject"]["action"].as_str().unwrap_or("?")
-        ),
-        Some("evaluation") => format!("evaluation of {}", body["evaluation"]["objective"].as_str().unwrap_or("?")),
-        Some("plan") => "improvement plan".to_owned(),
-        other => other.unwrap_or("?").to_owned(),
-    };
+    let what = entry.command.describe();
     WallRow {
         wall: jiff::Timestamp::from_millisecond(entry.wall_ms)
             .map_or_else(|_| entry.wall_ms.to_string(), |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string()),
-        sim: instant_text(scenario, SimTime(entry.sim_ms)),
+        sim: scenario.instant_text(SimTime(entry.sim_ms)),
         actor: entry.actor.clone(),
         what,
     }
@@ -429,7 +411,7 @@ fn channel_findings(session: &Session) -> Vec<ChannelFinding> {
         let emergency = scenario.incidents.iter().any(|i| i.id == incident.as_str() && i.emergency);
         let mut found = |finding: String, rule: &'static str| {
             findings.push(ChannelFinding {
-                at: instant_text(scenario, at),
+                at: scenario.instant_text(at),
                 country: sent.country.to_string(),
                 incident: incident.to_string(),
                 hop,

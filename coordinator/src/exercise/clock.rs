@@ -83,7 +83,7 @@ impl PacedClock {
     }
 }
 
-fn check_speed(speed: f64) -> Result<(), ClockError> {
+pub fn check_speed(speed: f64) -> Result<(), ClockError> {
     if speed.is_finite() && speed > 0.0 && speed <= MAX_SPEED { Ok(()) } else { Err(ClockError::Speed(speed)) }
 }
 

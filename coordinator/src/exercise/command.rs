@@ -1,332 +1,453 @@
-//! `pocnet exercise`: opens (or resumes) an exercise on its journal, prints
-//! the director's and each seat's link, and serves the consoles until
-//! stopped; `pocnet exercise replay` re-runs a journal without a browser.
+//! Everything a person can do in an exercise, as one typed command: a
+//! seat's desk step, note or read; the director's clock, injects, hand-overs
+//! and improvement plan; an evaluator's rating. The HTTP edge reads each
+//! request body into one of these with serde (once, through the types
+//! below), the journal stores the command as itself, and
+//! `Session::apply` runs it, in live play, resume, replay, playback and
+//! fork alike: one parser, one meaning.
 
-use super::aar::Aar;
-use super::journal::Journal;
-use super::live::Live;
-use super::replay::replay as replay_session;
-use super::server;
-use crate::report::{self, Report};
-use crate::scenario::Scenario;
-use anyhow::Context;
-use pocnet_node::{CountryCode, SimTime};
-use serde_json::json;
-use std::collections::BTreeSet;
-use std::future::Future;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use super::forms::{FieldError, FilledForm, MAX_TEXT, StepKind, fill};
+use super::score::Rating;
+use super::session::PlanItem;
+use pocnet_node::CountryCode;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-pub struct Options {
-    pub listen: std::net::SocketAddr,
-    pub journal: PathBuf,
-    pub speed: Option<f64>,
-    pub seats: Option<Vec<String>>,
-    pub seed: Option<u64>,
+/// One thing a person did, as journaled and applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Command {
+    /// At a desk: by its seat, or the director standing in.
+    Desk { country: CountryCode, action: DeskAction },
+    /// The director's clock.
+    Clock { action: ClockAction },
+    /// The director fires, holds, skips or re-times an inject.
+    Inject { order: InjectOrder },
+    /// The director hands a desk to a person or to a bot.
+    HandOver { country: CountryCode, to: PlayedBy },
+    /// An evaluator rates an objective for the cell they watch.
+    Evaluate { evaluator: String, cell: CountryCode, form: EvaluationForm },
+    /// A line of the improvement plan.
+    Plan { item: PlanItem },
 }
 
-/// `hospital-ransomware.toml` keeps its journal in `hospital-ransomware.journal`, here.
-pub fn default_journal(file: &Path) -> PathBuf {
-    let stem = file.file_stem().map_or_else(|| "exercise".into(), |s| s.to_string_lossy().into_owned());
-    PathBuf::from(format!("{stem}.journal"))
-}
+impl Command {
+    /// Whether it is a step a seat takes at the desk (refused while paused).
+    pub fn is_desk_step(&self) -> bool {
+        matches!(self, Command::Desk { action: DeskAction::Step { .. } | DeskAction::Note { .. }, .. })
+    }
 
-/// Serves the exercise until `shutdown`; the links go to `out` first.
-pub async fn serve(
-    file: &Path,
-    scenario: Scenario,
-    options: Options,
-    out: &mut impl Write,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let plan = scenario.exercise.clone().unwrap_or_default();
-    let codes: Vec<String> = match options.seats {
-        Some(seats) => seats.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-        None => plan.seats.iter().map(|c| c.to_string()).collect(),
-    };
-    let mut people = BTreeSet::new();
-    for code in codes {
-        let country = CountryCode::from(code.as_str());
-        if !scenario.countries.contains_key(&country) {
-            let known: Vec<&str> = scenario.countries.keys().map(CountryCode::as_str).collect();
-            anyhow::bail!("--seats: `{code}` is not a country of the scenario (it has {})", known.join(", "));
+    /// One line for people: the after-action report's wall-time rows.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::Desk { country, action } => format!("{} ({country})", action.kind_name()),
+            Command::Clock { action } => format!("clock: {}", action.name()),
+            Command::Inject { order } => format!("inject {}: {}", order.id, order.action.name()),
+            Command::HandOver { country, to } => format!("{country} handed to a {}", to.name()),
+            Command::Evaluate { form, .. } => format!("evaluation of {}", form.objective),
+            Command::Plan { .. } => "improvement plan".to_owned(),
         }
-        people.insert(country);
     }
-    let seed = options.seed.unwrap_or(scenario.seed);
-    let fresh = !options.journal.exists();
-    let journal = Journal::open(&options.journal)?;
-    let live = Live::open(journal, scenario, &file.display().to_string(), &text, seed, &people, options.speed)
-        .map_err(anyhow::Error::msg)
-        .with_context(|| format!("opening the exercise on {}", options.journal.display()))?;
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", options.listen))?;
-    let address = listener.local_addr()?;
-    let host = if address.ip().is_unspecified() { "localhost".to_owned() } else { address.ip().to_string() };
-    let base_url = format!("http://{host}:{}", address.port());
-    let mut lines = vec![format!(
-        "pocnet exercise \"{}\": journal {} ({}), paused at {}",
-        live.session().scenario().name,
-        options.journal.display(),
-        if fresh { "new" } else { "resumed" },
-        live.text(live.clock().now(0)),
-    )];
-    lines.push(format!("director: {base_url}/director?token={}", live.director_token()));
-    for (country, token) in live.seat_tokens() {
-        lines.push(format!("seat {country}: {base_url}/seat/{country}?token={token}"));
+}
+
+/// A desk's action, as a seat's console sends it to
+/// `/api/seats/{country}/actions`: `{"kind": "send_request", "task": 3,
+/// "fields": {...}}`, `{"kind": "note", "text": "..."}` or `{"kind": "read", "task": 3}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "DeskActionBody", into = "DeskActionBody")]
+pub enum DeskAction {
+    /// A desk step waiting for the person, with the form they filled.
+    Step { task: u64, form: FilledForm },
+    /// A line in the desk's decision log.
+    Note { text: String },
+    /// A waiting item opened: read, no longer new.
+    Read { task: u64 },
+}
+
+impl DeskAction {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            DeskAction::Step { form, .. } => form.kind.name(),
+            DeskAction::Note { .. } => "note",
+            DeskAction::Read { .. } => "read",
+        }
     }
-    if address.ip().is_unspecified() {
-        lines.push(format!(
-            "(serving on every interface: replace localhost by this machine's address on the room's network, port {})",
-            address.port()
-        ));
+}
+
+/// A desk action as written: every part optional, so that what is missing
+/// or extra can be named.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskActionBody {
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    task: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fields: Option<BTreeMap<String, FieldInput>>,
+}
+
+/// A form field's value as sent: text, a number, true or false, or nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldInput {
+    Flag(bool),
+    Number(u64),
+    Text(String),
+    Empty,
+}
+
+impl TryFrom<DeskActionBody> for DeskAction {
+    type Error = FieldError;
+
+    fn try_from(body: DeskActionBody) -> Result<DeskAction, FieldError> {
+        let kind = body.kind.as_str();
+        let task = || body.task.ok_or_else(|| FieldError::new("task", "missing: the number of the waiting step"));
+        let unexpected = |name: &str, present: bool| {
+            if present { Err(FieldError::new(name, format!("unknown for a `{kind}` action"))) } else { Ok(()) }
+        };
+        match kind {
+            "note" => {
+                unexpected("task", body.task.is_some())?;
+                unexpected("fields", body.fields.is_some())?;
+                let text = body.text.clone().unwrap_or_default();
+                bounded_text("text", &text)?;
+                Ok(DeskAction::Note { text })
+            }
+            "read" => {
+                unexpected("text", body.text.is_some())?;
+                unexpected("fields", body.fields.is_some())?;
+                Ok(DeskAction::Read { task: task()? })
+            }
+            other => {
+                unexpected("text", body.text.is_some())?;
+                let step = StepKind::from_name(other).ok_or_else(|| {
+                    let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.name()).collect();
+                    FieldError::new(
+                        "kind",
+                        format!("`{}` is no action; expected note, read, {}", excerpt(other), known.join(", ")),
+                    )
+                })?;
+                let form = fill(step, body.fields.as_ref().unwrap_or(&BTreeMap::new()))?;
+                Ok(DeskAction::Step { task: task()?, form })
+            }
+        }
     }
-    for line in lines {
-        writeln!(out, "{line}")?;
+}
+
+impl From<DeskAction> for DeskActionBody {
+    fn from(action: DeskAction) -> DeskActionBody {
+        let kind = action.kind_name().to_owned();
+        match action {
+            DeskAction::Step { task, form } => {
+                DeskActionBody { kind, task: Some(task), text: None, fields: Some(form.as_sent()) }
+            }
+            DeskAction::Note { text } => DeskActionBody { kind, task: None, text: Some(text), fields: None },
+            DeskAction::Read { task } => DeskActionBody { kind, task: Some(task), text: None, fields: None },
+        }
     }
-    out.flush()?;
-    let app = server::app(live, base_url);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving the consoles")?;
+}
+
+/// The director's clock, as `/api/clock` takes it: `{"action": "pause"}`,
+/// `{"action": "speed", "speed": 20}`, `{"action": "skip", "to": "2026-03-07T06:00:00+01:00"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ClockBody", into = "ClockBody")]
+pub enum ClockAction {
+    Pause,
+    Resume,
+    Speed {
+        speed: f64,
+    },
+    /// Runs ahead to `to`, stopping early just after a person's desk
+    /// receives something.
+    Skip {
+        to: jiff::Timestamp,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockBody {
+    action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    speed: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<jiff::Timestamp>,
+}
+
+impl TryFrom<ClockBody> for ClockAction {
+    type Error = FieldError;
+
+    fn try_from(body: ClockBody) -> Result<ClockAction, FieldError> {
+        let action = body.action.as_str();
+        let unexpected = |name: &str, present: bool| {
+            if present { Err(FieldError::new(name, format!("unknown for `{action}`"))) } else { Ok(()) }
+        };
+        let clock = match action {
+            "pause" | "resume" => {
+                unexpected("speed", body.speed.is_some())?;
+                unexpected("to", body.to.is_some())?;
+                if action == "pause" { ClockAction::Pause } else { ClockAction::Resume }
+            }
+            "speed" => {
+                unexpected("to", body.to.is_some())?;
+                ClockAction::Speed { speed: body.speed.ok_or_else(|| FieldError::new("speed", "missing: a number"))? }
+            }
+            "skip" => {
+                unexpected("speed", body.speed.is_some())?;
+                let to = body.to.ok_or_else(|| {
+                    FieldError::new("to", "missing: an instant, written like 2026-03-07T06:00:00+01:00")
+                })?;
+                ClockAction::Skip { to }
+            }
+            other => {
+                let message = format!("`{}`: expected pause, resume, speed or skip", excerpt(other));
+                return Err(FieldError::new("action", message));
+            }
+        };
+        Ok(clock)
+    }
+}
+
+impl From<ClockAction> for ClockBody {
+    fn from(clock: ClockAction) -> ClockBody {
+        let (speed, to) = match clock {
+            ClockAction::Speed { speed } => (Some(speed), None),
+            ClockAction::Skip { to } => (None, Some(to)),
+            ClockAction::Pause | ClockAction::Resume => (None, None),
+        };
+        ClockBody { action: clock.name().to_owned(), speed, to }
+    }
+}
+
+impl ClockAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ClockAction::Pause => "pause",
+            ClockAction::Resume => "resume",
+            ClockAction::Speed { .. } => "speed",
+            ClockAction::Skip { .. } => "skip",
+        }
+    }
+}
+
+/// An inject order, as `/api/injects` takes it: `{"id": "nl-release",
+/// "action": "fire" | "hold" | "skip" | "retime", "at": instant}` (`at` to re-time only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "InjectOrderBody", into = "InjectOrderBody")]
+pub struct InjectOrder {
+    pub id: String,
+    pub action: InjectVerb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InjectVerb {
+    Fire,
+    Hold,
+    Skip,
+    Retime { at: jiff::Timestamp },
+}
+
+impl InjectVerb {
+    pub fn name(&self) -> &'static str {
+        match self {
+            InjectVerb::Fire => "fire",
+            InjectVerb::Hold => "hold",
+            InjectVerb::Skip => "skip",
+            InjectVerb::Retime { .. } => "retime",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InjectOrderBody {
+    id: String,
+    action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    at: Option<jiff::Timestamp>,
+}
+
+impl TryFrom<InjectOrderBody> for InjectOrder {
+    type Error = FieldError;
+
+    fn try_from(body: InjectOrderBody) -> Result<InjectOrder, FieldError> {
+        let action = match (body.action.as_str(), body.at) {
+            ("retime", Some(at)) => InjectVerb::Retime { at },
+            ("retime", None) => return Err(FieldError::new("at", "missing: the instant the inject is due")),
+            (_, Some(_)) => return Err(FieldError::new("at", "only a `retime` takes an instant")),
+            ("fire", None) => InjectVerb::Fire,
+            ("hold", None) => InjectVerb::Hold,
+            ("skip", None) => InjectVerb::Skip,
+            (other, None) => {
+                return Err(FieldError::new(
+                    "action",
+                    format!("`{}`: expected fire, hold, skip or retime", excerpt(other)),
+                ));
+            }
+        };
+        Ok(InjectOrder { id: body.id, action })
+    }
+}
+
+impl From<InjectOrder> for InjectOrderBody {
+    fn from(order: InjectOrder) -> InjectOrderBody {
+        let at = match order.action {
+            InjectVerb::Retime { at } => Some(at),
+            _ => None,
+        };
+        InjectOrderBody { id: order.id, action: order.action.name().to_owned(), at }
+    }
+}
+
+/// Who plays a desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlayedBy {
+    Person,
+    Bot,
+}
+
+impl PlayedBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            PlayedBy::Person => "person",
+            PlayedBy::Bot => "bot",
+        }
+    }
+}
+
+/// `/api/seats`: `{"country": "DE", "to": "person" | "bot"}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandOverBody {
+    pub country: CountryCode,
+    pub to: PlayedBy,
+}
+
+/// An evaluator's rating, as `/api/evaluations` takes it:
+/// `{"objective": "O1", "rating": "S", "note": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationForm {
+    pub objective: String,
+    pub rating: Rating,
+    #[serde(default, deserialize_with = "bounded")]
+    pub note: String,
+}
+
+/// `/api/evaluators`: `{"cell": "DE"}`, the cell a new evaluator watches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluatorBody {
+    pub cell: CountryCode,
+}
+
+/// `/api/plan`: `{"action": "...", "owner": "...", "due": "2027-03-01"}`,
+/// each part present, the date a date.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    action: String,
+    owner: String,
+    due: String,
+}
+
+impl TryFrom<PlanBody> for PlanItem {
+    type Error = FieldError;
+
+    fn try_from(body: PlanBody) -> Result<PlanItem, FieldError> {
+        let part = |field: &str, value: &str| -> Result<String, FieldError> {
+            let value = value.trim();
+            if value.is_empty() {
+                return Err(FieldError::new(field, "missing"));
+            }
+            if value.chars().count() > 1_000 {
+                return Err(FieldError::new(field, "longer than 1000 characters"));
+            }
+            Ok(value.to_owned())
+        };
+        let due = part("due", &body.due)?;
+        let date: jiff::civil::Date = due.parse().map_err(|_| {
+            FieldError::new("due", format!("`{}` is not a date: write it like 2027-03-01", excerpt(&due)))
+        })?;
+        Ok(PlanItem {
+            action: part("action", &body.action)?,
+            owner: part("owner", &body.owner)?,
+            due: date.to_string(),
+        })
+    }
+}
+
+fn bounded<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    bounded_text("note", &text).map_err(|e| serde::de::Error::custom(e.message))?;
+    Ok(text)
+}
+
+pub(super) fn bounded_text(at: &str, text: &str) -> Result<(), FieldError> {
+    if text.chars().count() > MAX_TEXT {
+        return Err(FieldError::new(at, format!("longer than {MAX_TEXT} characters")));
+    }
     Ok(())
 }
 
-/// Plays a finished exercise back in the consoles, read-only, at `speed`.
-pub async fn serve_playback(
-    journal: Journal,
-    speed: f64,
-    listen: std::net::SocketAddr,
-    out: &mut impl Write,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let scenario = journal_scenario(&journal.read()?)?;
-    let live = Live::playback(journal, scenario, speed).map_err(anyhow::Error::msg)?;
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    let address = listener.local_addr()?;
-    let base_url = format!("http://{}:{}", address.ip(), address.port());
-    writeln!(
-        out,
-        "pocnet exercise replay \"{}\": read-only playback at {speed}x, paused at the start",
-        live.session().scenario().name
-    )?;
-    writeln!(out, "director: {base_url}/director?token={}", live.director_token())?;
-    for (country, token) in live.seat_tokens() {
-        writeln!(out, "seat {country}: {base_url}/seat/{country}?token={token}")?;
+/// Enough of a value to recognise it in an error, never a whole page.
+pub(super) fn excerpt(raw: &str) -> String {
+    let mut chars = raw.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desk(json: &str) -> Result<DeskAction, String> {
+        serde_json::from_str::<DeskAction>(json).map_err(|e| e.to_string())
     }
-    out.flush()?;
-    axum::serve(listener, server::app(live, base_url))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving the consoles")?;
-    Ok(())
-}
 
-/// The debrief of a replayed exercise: the run's report as `pocnet run`
-/// prints it, and as JSON with the forms sent and the decision logs.
-pub struct Debrief {
-    pub text: String,
-    pub json: String,
-}
-
-/// The journal's scenario, as it was, and the exercise replayed.
-fn replayed(journal: &Journal) -> anyhow::Result<(Scenario, super::journal::Saved, super::session::Session)> {
-    let saved = journal.read()?;
-    let scenario = journal_scenario(&saved)?;
-    let session = replay_session(scenario.clone(), &saved).map_err(anyhow::Error::msg)?;
-    Ok((scenario, saved, session))
-}
-
-pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
-    let (scenario, saved, session) = replayed(journal)?;
-    let log = session.log();
-    let incidents = report::incident_reports(&scenario, &log);
-    let report = Report::new(&scenario, saved.seed, incidents, log);
-    let mut text = format!(
-        "pocnet exercise replay: {} actions from the journal, simulated time at {}\n\n",
-        saved.entries.len(),
-        super::live::instant_text(&scenario, session.now())
-    );
-    text.push_str(&report.render_text(&scenario));
-    let report_json: serde_json::Value = serde_json::from_str(&report.to_json()).context("the report's own JSON")?;
-    let debrief = json!({
-        "format": "pocnet-exercise/1",
-        "people": saved.people,
-        "report": report_json,
-        "forms": session.forms(),
-        "notes": session.notes(),
-    });
-    Ok(Debrief { text, json: crate::units::to_json(&debrief) })
-}
-
-/// The scenario a journal was made for, as it was: its text from the
-/// journal, its includes from beside its path, the hash checked.
-fn journal_scenario(saved: &super::journal::Saved) -> anyhow::Result<Scenario> {
-    let path = Path::new(&saved.scenario_path);
-    let scenario = Scenario::parse_at(&saved.scenario_path, &saved.scenario_text, Some(path))
-        .map_err(|e| anyhow::anyhow!("the journal's scenario no longer reads: {e:?}"))?;
-    if scenario.sha256 != saved.sha256 {
-        anyhow::bail!("the files the journal's scenario includes have changed since the exercise (its hash differs)");
-    }
-    Ok(scenario)
-}
-
-/// Forks the exercise in `journal` at the simulated instant `at` into a
-/// new journal at `new`; says how to continue it.
-pub fn fork(journal: &Journal, at: &str, new: &Path) -> anyhow::Result<String> {
-    if new.exists() {
-        anyhow::bail!("{} exists: give a new journal for the fork", new.display());
-    }
-    let saved = journal.read()?;
-    let scenario = journal_scenario(&saved)?;
-    let instant: jiff::Timestamp = at
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--at: `{at}` is not an instant: write it like 2026-11-27T21:40:00Z"))?;
-    journal.fork(new, instant.as_millisecond() - scenario.epoch.as_millisecond())?;
-    Ok(format!(
-        "forked at {at}: continue it with pocnet exercise {} --journal {}\n",
-        saved.scenario_path,
-        new.display()
-    ))
-}
-
-/// The after-action report of the exercise in `journal`.
-pub fn report(journal: &Journal) -> anyhow::Result<Aar> {
-    let (_, saved, session) = replayed(journal)?;
-    Aar::build(&session, saved.seed, &saved.people, &saved.entries).map_err(anyhow::Error::msg)
-}
-
-/// `expectations.csv` and `forms.csv`, for spreadsheets.
-pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let mut expectations = csv::Writer::from_path(dir.join("expectations.csv"))?;
-    expectations.write_record([
-        "inject",
-        "objective",
-        "by",
-        "form",
-        "to",
-        "goal_ms",
-        "limit_ms",
-        "after_ms",
-        "timeliness",
-        "missing",
-        "rating",
-    ])?;
-    for e in &aar.expectations {
-        let timeliness = serde_json::to_value(e.timeliness)?.as_str().unwrap_or_default().to_owned();
-        expectations.write_record([
-            e.inject.clone(),
-            e.objective.clone().unwrap_or_default(),
-            e.by.as_ref().map_or_else(String::new, |c| c.to_string()),
-            e.form.name().to_owned(),
-            e.to.as_ref().map_or_else(String::new, |c| c.to_string()),
-            e.goal_ms.to_string(),
-            e.limit_ms.to_string(),
-            e.after_ms.map_or_else(String::new, |ms| ms.to_string()),
-            timeliness,
-            e.missing.join("; "),
-            e.rating.map_or_else(String::new, |r| format!("{r:?}")),
-        ])?;
-    }
-    expectations.flush()?;
-    let mut forms = csv::Writer::from_path(dir.join("forms.csv"))?;
-    forms.write_record(["form", "field", "sent", "filled", "exact"])?;
-    for f in &aar.forms {
-        forms.write_record([
-            f.form.name(),
-            f.field,
-            &f.sent.to_string(),
-            &f.filled.to_string(),
-            &f.exact.to_string(),
-        ])?;
-    }
-    forms.flush()?;
-    Ok(())
-}
-
-/// The MSEL in time order: timed injects first, then standbys and
-/// contingencies; as text, or as CSV.
-pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
-    use crate::scenario::msel::Recipient;
-    let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
-    let due = scenario.msel.schedule(start);
-    let mut order: Vec<(Option<SimTime>, usize)> =
-        scenario.msel.injects.iter().enumerate().map(|(i, inject)| (due[&inject.id], i)).collect();
-    order.sort_by_key(|(at, i)| (at.is_none(), *at, *i));
-    let contingency_of =
-        |id: &str| scenario.msel.injects.iter().find(|i| i.on_missed.as_deref() == Some(id)).map(|i| i.id.clone());
-    let mut rows = Vec::new();
-    for (at, i) in order {
-        let inject = &scenario.msel.injects[i];
-        let when = match at {
-            Some(at) if at == start => "T+0".to_owned(),
-            Some(at) => format!("T+{}", crate::units::fmt_ms(at.ms() - start.ms())),
-            None => match contingency_of(&inject.id) {
-                Some(parent) => format!("if {parent} is missed"),
-                None => "standby".to_owned(),
+    #[test]
+    fn a_command_survives_the_journal_unchanged() {
+        let action = desk(
+            r#"{"kind": "send_request", "task": 4, "fields": {"ip": " 203.0.113.7", "port": "443",
+                "timestamp": "2026-03-06T22:31", "mla_intended": true, "facts": ""}}"#,
+        )
+        .unwrap();
+        let commands = [
+            Command::Desk { country: "DE".into(), action },
+            Command::Clock { action: ClockAction::Skip { to: "2026-03-07T05:00:00Z".parse().unwrap() } },
+            Command::Inject { order: InjectOrder { id: "nl".into(), action: InjectVerb::Hold } },
+            Command::Plan { item: PlanItem { action: "a".into(), owner: "o".into(), due: "2027-01-01".into() } },
+            Command::Evaluate {
+                evaluator: "evaluator 1 (DE)".into(),
+                cell: "DE".into(),
+                form: EvaluationForm { objective: "O1".into(), rating: Rating::S, note: "late".into() },
             },
+        ];
+        for command in commands {
+            let text = serde_json::to_string(&command).unwrap();
+            assert_eq!(serde_json::from_str::<Command>(&text).unwrap(), command, "{text}");
+        }
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_refused_naming_the_part() {
+        assert!(desk(r#"{"kind": "fly", "task": 1}"#).unwrap_err().contains("`fly` is no action"));
+        assert!(desk(r#"{"kind": "acknowledge"}"#).unwrap_err().contains("task: missing"));
+        assert!(desk(r#"{"kind": "read", "task": 1, "extra": 2}"#).unwrap_err().contains("unknown field `extra`"));
+        assert!(
+            desk(r#"{"kind": "read", "task": 1, "text": "x"}"#).unwrap_err().contains("text: unknown for a `read`")
+        );
+        let long = format!(r#"{{"kind": "note", "text": "{}"}}"#, "x".repeat(MAX_TEXT + 1));
+        assert!(desk(&long).unwrap_err().contains("longer than"));
+        let plan = |json: &str| {
+            serde_json::from_str::<PlanBody>(json)
+                .map_err(|e| e.to_string())
+                .and_then(|b| PlanItem::try_from(b).map_err(|e| e.to_string()))
         };
-        let instant = at.map(|at| super::live::instant_text(scenario, at)).unwrap_or_default();
-        let to = match &inject.to {
-            Recipient::Seat(c) => c.to_string(),
-            Recipient::All => "all".to_owned(),
-            Recipient::Director => "director".to_owned(),
-        };
-        let expects: Vec<String> = inject
-            .expect
-            .iter()
-            .map(|e| {
-                format!(
-                    "{} {}{}{} goal {} limit {}{}",
-                    e.by.as_ref().map_or(to.as_str(), |c| c.as_str()),
-                    e.form.name(),
-                    e.to.as_ref().map_or_else(String::new, |c| format!(" to {c}")),
-                    if e.fields.is_empty() { String::new() } else { format!(" [{}]", e.fields.join(", ")) },
-                    crate::units::fmt_ms(e.goal_ms),
-                    crate::units::fmt_ms(e.limit_ms),
-                    e.objective.as_ref().map_or_else(String::new, |o| format!(" ({o})"))
-                )
-            })
-            .collect();
-        rows.push([
-            when,
-            instant,
-            inject.id.clone(),
-            to,
-            inject.from.clone(),
-            inject.channel.clone(),
-            inject.text.clone(),
-            expects.join("; "),
-            inject.on_missed.clone().unwrap_or_default(),
-        ]);
+        assert!(plan(r#"{"action": "a", "owner": "o", "due": "soon"}"#).unwrap_err().contains("not a date"));
+        assert!(plan(r#"{"action": " ", "owner": "o", "due": "2027-01-01"}"#).unwrap_err().contains("action: missing"));
     }
-    if csv_format {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record(["when", "instant", "id", "to", "from", "channel", "text", "expects", "on_missed"]);
-        for row in &rows {
-            let _ = writer.write_record(row);
-        }
-        return String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default();
-    }
-    let mut out = format!(
-        "MSEL of \"{}\": {} injects, exercise start {}\n",
-        scenario.name,
-        rows.len(),
-        super::live::instant_text(scenario, start)
-    );
-    for [when, _, id, to, from, channel, text, expects, on_missed] in &rows {
-        let short: String = text.chars().take(90).collect();
-        out.push_str(&format!(
-            "{when:<22} {id:<18} to {to:<8} from {from} ({channel}): {short}{}\n",
-            if text.chars().count() > 90 { "…" } else { "" }
-        ));
-        if !expects.is_empty() {
-            out.push_str(&format!("{:<22} expects: {expects}\n", ""));
-        }
-        if !on_missed.is_empty() {
-            out.push_str(&format!("{:<22} if missed: {on_missed}\n", ""));
-        }
-    }
-    out
 }

@@ -1,14 +1,14 @@
 //! The forms a point of contact fills (after the T-CY Art. 29/30 and
-//! Art. 31 templates) and the actions a person takes in an exercise, made
-//! from JSON once, here. A missing or incomplete field never blocks
+//! Art. 31 templates), read once, here, from the fields a person sent
+//! (`command::DeskAction`). A missing or incomplete field never blocks
 //! sending: it becomes a finding that part 2 scores, and may make the
 //! receiving desk ask for clarification. What cannot be read at all (an
 //! unknown field, a time or address that is none) is refused, naming the
 //! field.
 
+use super::command::{FieldInput, bounded_text, excerpt};
 use pocnet_node::ProductionChannel;
 use serde::Serialize;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -246,6 +246,25 @@ impl FilledForm {
         self.values.contains_key(name)
     }
 
+    /// The fields as a person would send them, so that reading them again
+    /// (`fill`) gives this form back: what the journal keeps.
+    pub fn as_sent(&self) -> BTreeMap<String, FieldInput> {
+        self.values
+            .iter()
+            .map(|(&name, value)| {
+                let sent = match value {
+                    FieldValue::Text(text) | FieldValue::Date(text) => FieldInput::Text(text.clone()),
+                    FieldValue::Ip(ip) => FieldInput::Text(ip.to_string()),
+                    FieldValue::Port(port) => FieldInput::Number(u64::from(*port)),
+                    FieldValue::Instant(instant) => FieldInput::Text(instant.text.clone()),
+                    FieldValue::Flag(flag) => FieldInput::Flag(*flag),
+                    FieldValue::Channel(channel) => FieldInput::Text(channel.name().to_owned()),
+                };
+                (name.to_owned(), sent)
+            })
+            .collect()
+    }
+
     pub fn channel(&self) -> Option<ProductionChannel> {
         match self.values.get("channel") {
             Some(FieldValue::Channel(channel)) => Some(*channel),
@@ -268,70 +287,9 @@ impl FieldError {
     }
 }
 
-/// What a person does in an exercise, read from its JSON once.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// A desk step waiting for them, with the form they filled.
-    Step { task: u64, form: FilledForm },
-    /// A line in the desk's decision log.
-    Note { text: String },
-    /// A waiting item opened: read, no longer new.
-    Read { task: u64 },
-}
-
-impl Action {
-    /// `{"kind": "send_request", "task": 3, "fields": {...}}`,
-    /// `{"kind": "note", "text": "..."}` or `{"kind": "read", "task": 3}`.
-    pub fn from_json(value: &Value) -> Result<Action, FieldError> {
-        let object = value.as_object().ok_or_else(|| FieldError::new("body", "expected a JSON object"))?;
-        let kind = object
-            .get("kind")
-            .and_then(Value::as_str)
-            .ok_or_else(|| FieldError::new("kind", "missing: name the action (a step's form, \"note\" or \"read\")"))?;
-        let task = || {
-            object
-                .get("task")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| FieldError::new("task", "missing: the number of the waiting step"))
-        };
-        let allow = |keys: &[&str]| match object.keys().find(|k| !keys.contains(&k.as_str())) {
-            Some(extra) => Err(FieldError::new(extra.clone(), format!("unknown for a `{kind}` action"))),
-            None => Ok(()),
-        };
-        match kind {
-            "note" => {
-                allow(&["kind", "text"])?;
-                let text = object.get("text").and_then(Value::as_str).unwrap_or_default();
-                Ok(Action::Note { text: bounded_text("text", text)?.to_owned() })
-            }
-            "read" => {
-                allow(&["kind", "task"])?;
-                Ok(Action::Read { task: task()? })
-            }
-            other => {
-                allow(&["kind", "task", "fields"])?;
-                let step = StepKind::from_name(other).ok_or_else(|| {
-                    let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.name()).collect();
-                    FieldError::new(
-                        "kind",
-                        format!("`{other}` is no action; expected note, read, {}", known.join(", ")),
-                    )
-                })?;
-                let empty = serde_json::Map::new();
-                let fields = match object.get("fields") {
-                    None | Some(Value::Null) => &empty,
-                    Some(Value::Object(fields)) => fields,
-                    Some(_) => return Err(FieldError::new("fields", "expected an object of field names and values")),
-                };
-                Ok(Action::Step { task: task()?, form: fill(step, fields)? })
-            }
-        }
-    }
-}
-
 /// Reads a form's fields against its kind: unknown or unreadable fields
 /// are refused; empty wanted ones become findings.
-pub fn fill(kind: StepKind, fields: &serde_json::Map<String, Value>) -> Result<FilledForm, FieldError> {
+pub fn fill(kind: StepKind, fields: &BTreeMap<String, FieldInput>) -> Result<FilledForm, FieldError> {
     let specs = kind.fields();
     let mut values = BTreeMap::new();
     let mut findings = Vec::new();
@@ -339,17 +297,23 @@ pub fn fill(kind: StepKind, fields: &serde_json::Map<String, Value>) -> Result<F
         let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
             let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
             FieldError::new(
-                format!("fields.{name}"),
+                format!("fields.{}", excerpt(name)),
                 format!("not a field of the `{}` form; its fields are {}", kind.name(), known.join(", ")),
             )
         })?;
         let at = format!("fields.{name}");
         // An empty text is an empty field, not an error.
-        if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
-            continue;
-        }
+        let value = match value {
+            FieldInput::Empty => continue,
+            FieldInput::Text(text) if text.trim().is_empty() => continue,
+            other => other,
+        };
         let read = match spec.kind {
-            Text => FieldValue::Text(bounded_text(&at, text(&at, value)?)?.to_owned()),
+            Text => {
+                let text = text(&at, value)?;
+                bounded_text(&at, text)?;
+                FieldValue::Text(text.to_owned())
+            }
             Ip => {
                 let raw = text(&at, value)?;
                 FieldValue::Ip(
@@ -360,8 +324,8 @@ pub fn fill(kind: StepKind, fields: &serde_json::Map<String, Value>) -> Result<F
             }
             Port => {
                 let port = match value {
-                    Value::Number(n) => n.as_u64(),
-                    Value::String(s) => s.trim().parse().ok(),
+                    FieldInput::Number(n) => Some(*n),
+                    FieldInput::Text(s) => s.trim().parse().ok(),
                     _ => None,
                 };
                 FieldValue::Port(
@@ -384,7 +348,10 @@ pub fn fill(kind: StepKind, fields: &serde_json::Map<String, Value>) -> Result<F
                 })?;
                 FieldValue::Date(date.to_string())
             }
-            Flag => FieldValue::Flag(value.as_bool().ok_or_else(|| FieldError::new(&at, "expected true or false"))?),
+            Flag => match value {
+                FieldInput::Flag(flag) => FieldValue::Flag(*flag),
+                _ => return Err(FieldError::new(&at, "expected true or false")),
+            },
             Channel => {
                 let raw = text(&at, value)?.trim();
                 let channel = ProductionChannel::from_name(raw)
@@ -406,15 +373,11 @@ pub fn fill(kind: StepKind, fields: &serde_json::Map<String, Value>) -> Result<F
     Ok(FilledForm { kind, values, findings })
 }
 
-fn text<'v>(at: &str, value: &'v Value) -> Result<&'v str, FieldError> {
-    value.as_str().ok_or_else(|| FieldError::new(at, "expected text"))
-}
-
-fn bounded_text<'t>(at: &str, text: &'t str) -> Result<&'t str, FieldError> {
-    if text.chars().count() > MAX_TEXT {
-        return Err(FieldError::new(at, format!("longer than {MAX_TEXT} characters")));
+fn text<'v>(at: &str, value: &'v FieldInput) -> Result<&'v str, FieldError> {
+    match value {
+        FieldInput::Text(text) => Ok(text),
+        _ => Err(FieldError::new(at, "expected text")),
     }
-    Ok(text)
 }
 
 /// With its offset, an instant; a date and time without one is taken as written.
@@ -428,49 +391,41 @@ fn read_instant(at: &str, raw: &str) -> Result<FilledInstant, FieldError> {
     Err(FieldError::new(at, format!("`{}` is not a time: write it like 2026-03-06T22:31:05+01:00", excerpt(raw))))
 }
 
-/// Enough of a value to recognise it in an error, never a whole page.
-fn excerpt(raw: &str) -> String {
-    let mut chars = raw.chars();
-    let head: String = chars.by_ref().take(40).collect();
-    if chars.next().is_some() { format!("{head}…") } else { head }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn form(kind: StepKind, fields: &[(&str, FieldInput)]) -> Result<FilledForm, FieldError> {
+        fill(kind, &fields.iter().map(|(name, value)| (name.to_string(), value.clone())).collect())
+    }
+
+    fn text(value: &str) -> FieldInput {
+        FieldInput::Text(value.to_owned())
+    }
 
     #[test]
     fn a_form_with_gaps_is_taken_and_its_gaps_recorded() {
-        let action = Action::from_json(&json!({
-            "kind": "send_request", "task": 4,
-            "fields": { "ip": "203.0.113.7", "timestamp": "2026-03-06T22:31", "port": "" }
-        }))
+        let form = form(
+            StepKind::SendRequest,
+            &[("ip", text("203.0.113.7")), ("timestamp", text("2026-03-06T22:31")), ("port", text(""))],
+        )
         .unwrap();
-        let Action::Step { task, form } = action else { panic!("a step") };
-        assert_eq!(task, 4);
         assert!(form.findings.iter().any(|f| f.starts_with("timestamp: `2026-03-06T22:31` has no UTC offset")));
         assert!(form.findings.iter().any(|f| f.starts_with("port: missing")));
         assert_eq!(form.instant("timestamp").unwrap().at_ms, None);
+        let again = fill(StepKind::SendRequest, &form.as_sent()).unwrap();
+        assert_eq!(again, form, "a form read back from what it sends is the same form");
     }
 
     #[test]
     fn what_cannot_be_read_is_refused_naming_the_field() {
-        let refused = |value: Value| Action::from_json(&value).unwrap_err().field;
-        assert_eq!(refused(json!({"kind": "send_request", "task": 1, "fields": {"ip": "300.1.1.1"}})), "fields.ip");
-        assert_eq!(refused(json!({"kind": "send_request", "task": 1, "fields": {"colour": "red"}})), "fields.colour");
-        assert_eq!(
-            refused(json!({"kind": "send_request", "task": 1, "fields": {"timestamp": "last night"}})),
-            "fields.timestamp"
-        );
-        assert_eq!(refused(json!({"kind": "send_request", "task": 1, "fields": {"port": 70000}})), "fields.port");
-        assert_eq!(
-            refused(json!({"kind": "production_request", "task": 1, "fields": {"channel": "art7"}})),
-            "fields.channel"
-        );
-        assert_eq!(refused(json!({"kind": "fly", "task": 1})), "kind");
-        assert_eq!(refused(json!({"kind": "acknowledge"})), "task");
-        assert_eq!(refused(json!({"kind": "note", "text": "x".repeat(MAX_TEXT + 1)})), "text");
-        assert_eq!(refused(json!({"kind": "read", "task": 1, "extra": 2})), "extra");
+        let refused = |kind, fields: &[(&str, FieldInput)]| form(kind, fields).unwrap_err().field;
+        assert_eq!(refused(StepKind::SendRequest, &[("ip", text("300.1.1.1"))]), "fields.ip");
+        assert_eq!(refused(StepKind::SendRequest, &[("colour", text("red"))]), "fields.colour");
+        assert_eq!(refused(StepKind::SendRequest, &[("timestamp", text("last night"))]), "fields.timestamp");
+        assert_eq!(refused(StepKind::SendRequest, &[("port", FieldInput::Number(70_000))]), "fields.port");
+        assert_eq!(refused(StepKind::SendRequest, &[("emergency", text("yes"))]), "fields.emergency");
+        assert_eq!(refused(StepKind::ProductionRequest, &[("channel", text("art7"))]), "fields.channel");
+        assert_eq!(refused(StepKind::Confirm, &[("authority", text(&"x".repeat(MAX_TEXT + 1)))]), "fields.authority");
     }
 }

@@ -1,22 +1,30 @@
-//! The exercise journal: an SQLite file (WAL mode) holding the scenario,
-//! its hash and seed, the seats and their tokens, and every action the
-//! director and the people at the desks took, with its simulated and wall
-//! time. An action is committed here before anyone is told it was taken,
-//! so a killed process resumes, paused, with every acknowledged action;
-//! and replaying the actions in order reproduces the exercise exactly.
+//! The exercise journal: an SQLite file (WAL mode, full sync) holding the
+//! scenario, its hash and seed, the seats and their tokens, and every
+//! command the director, the seats and the evaluators gave, with the
+//! simulated instant it took effect and its wall time. A command is
+//! committed here before anyone is told it was taken, so a killed process
+//! resumes, paused, with every acknowledged command; and applying the
+//! commands in order reproduces the exercise exactly. A damaged journal
+//! is read up to its first unreadable entry and never written to.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::command::{ClockAction, Command};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
 
-/// One journaled action: who, at which simulated and wall instant, and
-/// what, as the JSON it was accepted as.
+/// What this pocnet writes and reads. Format 1 kept each action's request
+/// body as text, read again by a second parser; format 2 keeps the typed
+/// command (`command::Command`) as JSON, applied as it was accepted.
+pub const FORMAT: &str = "pocnet-exercise-journal/2";
+
+/// One journaled command: who, at which simulated instant it took effect
+/// and at which wall instant it was taken, and the command itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub sim_ms: i64,
     pub wall_ms: i64,
-    /// `director`, or the country code of the seat that acted.
+    /// `director`, the country code of the seat that acted, or `evaluator N (CC)`.
     pub actor: String,
-    pub body: String,
+    pub command: Command,
 }
 
 /// Where the clock stood when last written down.
@@ -38,8 +46,22 @@ pub struct Saved {
     pub people: Vec<String>,
     /// The seats people hold now, and their tokens.
     pub seats: Vec<(String, String)>,
+    /// Every entry up to the first that cannot be read.
     pub entries: Vec<Entry>,
     pub clock: Option<ClockMark>,
+    /// The first entry that could not be read, and why: a damaged journal
+    /// is reported up to it, and never resumed or written to.
+    pub damage: Option<Damage>,
+}
+
+/// Where a journal stops being readable.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("journal {path}: entry {entry} cannot be read ({reason}); what came before it is intact")]
+pub struct Damage {
+    pub path: String,
+    /// Counted from 1, as people count.
+    pub entry: usize,
+    pub reason: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +70,13 @@ pub enum JournalError {
     Sqlite { path: String, source: rusqlite::Error },
     #[error("journal {path} is not a pocnet exercise journal ({reason})")]
     NotAJournal { path: String, reason: String },
+    #[error(
+        "journal {path} was written by an earlier pocnet ({found}); this one reads {FORMAT}: \
+         report or replay it with the pocnet that played it"
+    )]
+    OldFormat { path: String, found: String },
+    #[error(transparent)]
+    Damaged(#[from] Damage),
 }
 
 pub struct Journal {
@@ -56,39 +85,98 @@ pub struct Journal {
 }
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS seats (country TEXT PRIMARY KEY, token TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS actions (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE seats (country TEXT PRIMARY KEY, token TEXT NOT NULL);
+CREATE TABLE commands (
     id INTEGER PRIMARY KEY,
     sim_ms INTEGER NOT NULL,
     wall_ms INTEGER NOT NULL,
     actor TEXT NOT NULL,
-    body TEXT NOT NULL
+    command TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS evaluators (id INTEGER PRIMARY KEY, cell TEXT NOT NULL, token TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS clock (id INTEGER PRIMARY KEY CHECK (id = 1), sim_ms INTEGER NOT NULL, speed REAL NOT NULL);
+CREATE TABLE evaluators (id INTEGER PRIMARY KEY, cell TEXT NOT NULL, token TEXT NOT NULL);
+CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), sim_ms INTEGER NOT NULL, speed REAL NOT NULL);
 ";
 
 impl Journal {
-    /// Opens the file, creating its tables if it is new.
+    /// Opens the file to play on, creating it if it is new. A file that
+    /// holds anything but a journal of this format is refused untouched.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         let shown = path.display().to_string();
         let fail = |source| JournalError::Sqlite { path: shown.clone(), source };
         let connection = Connection::open(path).map_err(fail)?;
+        let journal = Journal { connection, path: shown.clone() };
+        let empty = journal.tables()?.is_empty();
+        if !empty {
+            journal.check_format()?;
+        }
         // WAL: a reader never blocks the writer; FULL: a commit is on disk
         // before the browser hears of it.
-        let mode: String = connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(fail)?;
+        let mode: String =
+            journal.connection.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)).map_err(fail)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(JournalError::NotAJournal { path: shown, reason: format!("journal mode {mode}") });
         }
-        connection.execute_batch("PRAGMA synchronous = FULL;").map_err(fail)?;
-        connection.execute_batch(SCHEMA).map_err(|source| match source {
-            rusqlite::Error::SqliteFailure(..) => {
-                JournalError::NotAJournal { path: shown.clone(), reason: source.to_string() }
+        journal.connection.execute_batch("PRAGMA synchronous = FULL;").map_err(fail)?;
+        if empty {
+            journal.connection.execute_batch(SCHEMA).map_err(fail)?;
+        }
+        Ok(journal)
+    }
+
+    /// Opens the file to read only (report, replay, fork's source): nothing
+    /// is written to it, whatever it holds.
+    pub fn open_read_only(path: &Path) -> Result<Journal, JournalError> {
+        let shown = path.display().to_string();
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let connection = Connection::open_with_flags(path, flags)
+            .map_err(|source| JournalError::Sqlite { path: shown.clone(), source })?;
+        let journal = Journal { connection, path: shown };
+        journal.check_format()?;
+        Ok(journal)
+    }
+
+    fn tables(&self) -> Result<Vec<String>, JournalError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .map_err(|e| self.not_a_journal(e))?;
+        statement.query_map([], |row| row.get(0)).and_then(Iterator::collect).map_err(|e| self.not_a_journal(e))
+    }
+
+    /// This format, or a clear refusal saying what the file is.
+    fn check_format(&self) -> Result<(), JournalError> {
+        let tables = self.tables()?;
+        if !tables.iter().any(|t| t == "meta") {
+            let reason = format!("an SQLite file with tables {}", tables.join(", "));
+            return Err(JournalError::NotAJournal { path: self.path.clone(), reason });
+        }
+        let format: Option<String> = self
+            .connection
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |row| row.get(0))
+            .optional()
+            .map_err(|e| self.not_a_journal(e))?;
+        match format.as_deref() {
+            Some(FORMAT) => Ok(()),
+            Some(found) if found.starts_with("pocnet-exercise-journal/") => {
+                Err(JournalError::OldFormat { path: self.path.clone(), found: found.to_owned() })
             }
-            other => fail(other),
-        })?;
-        Ok(Journal { connection, path: shown })
+            Some(found) => {
+                Err(JournalError::NotAJournal { path: self.path.clone(), reason: format!("format `{found}`") })
+            }
+            None => Err(JournalError::NotAJournal { path: self.path.clone(), reason: "no format".to_owned() }),
+        }
+    }
+
+    /// SQLite could not read the file at all: not a database, or one too
+    /// damaged to list its tables.
+    fn not_a_journal(&self, source: rusqlite::Error) -> JournalError {
+        match source {
+            rusqlite::Error::SqliteFailure(..) => {
+                JournalError::NotAJournal { path: self.path.clone(), reason: source.to_string() }
+            }
+            other => self.fail(other),
+        }
     }
 
     fn fail(&self, source: rusqlite::Error) -> JournalError {
@@ -119,7 +207,7 @@ impl Journal {
             self.connection.transaction().map_err(|e| JournalError::Sqlite { path: self.path.clone(), source: e })?;
         let result = (|| {
             for (key, value) in [
-                ("format", "pocnet-exercise-journal/1"),
+                ("format", FORMAT),
                 ("scenario_path", scenario_path),
                 ("scenario_text", scenario_text),
                 ("scenario_sha256", sha256),
@@ -140,12 +228,13 @@ impl Journal {
         result.map_err(|e| self.fail(e))
     }
 
-    /// Appends an action, committed when this returns.
+    /// Appends a command, committed when this returns.
     pub fn append(&self, entry: &Entry) -> Result<(), JournalError> {
+        let command = serde_json::to_string(&entry.command).expect("a command always serializes");
         self.connection
             .execute(
-                "INSERT INTO actions (sim_ms, wall_ms, actor, body) VALUES (?1, ?2, ?3, ?4)",
-                params![entry.sim_ms, entry.wall_ms, entry.actor, entry.body],
+                "INSERT INTO commands (sim_ms, wall_ms, actor, command) VALUES (?1, ?2, ?3, ?4)",
+                params![entry.sim_ms, entry.wall_ms, entry.actor, command],
             )
             .map(|_| ())
             .map_err(|e| self.fail(e))
@@ -193,8 +282,13 @@ impl Journal {
 
     /// A new exercise at `to`, the same as this one up to `at_ms` of
     /// simulated time: every action before it kept, the clock standing there.
-    pub fn fork(&self, to: &Path, at_ms: i64) -> Result<Journal, JournalError> {
+    /// `epoch` is the scenario's: a skip taken before `at_ms` that ran past
+    /// it is cut to end there, so the fork stands at `at_ms`.
+    pub fn fork(&self, to: &Path, at_ms: i64, epoch: jiff::Timestamp) -> Result<Journal, JournalError> {
         let saved = self.read()?;
+        if let Some(damage) = saved.damage {
+            return Err(damage.into());
+        }
         let mut fork = Journal::open(to)?;
         if !fork.is_new()? {
             return Err(JournalError::NotAJournal {
@@ -218,8 +312,14 @@ impl Journal {
         for (country, token) in &saved.seats {
             fork.set_seat(country, Some(token))?;
         }
-        for entry in saved.entries.iter().filter(|e| e.sim_ms < at_ms) {
-            fork.append(entry)?;
+        let cut = epoch.checked_add(jiff::SignedDuration::from_millis(at_ms)).map_err(|e| {
+            JournalError::NotAJournal { path: to.display().to_string(), reason: format!("the fork's instant: {e}") }
+        })?;
+        for mut entry in saved.entries.into_iter().filter(|e| e.sim_ms < at_ms) {
+            if let Command::Clock { action: ClockAction::Skip { to } } = &mut entry.command {
+                *to = (*to).min(cut);
+            }
+            fork.append(&entry)?;
         }
         let speed = saved.clock.map_or(crate::scenario::exercise::DEFAULT_SPEED, |c| c.speed);
         fork.mark_clock(ClockMark { sim_ms: at_ms, speed })?;
@@ -245,16 +345,7 @@ impl Journal {
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
             .and_then(Iterator::collect)
             .map_err(|e| self.fail(e))?;
-        let mut statement = self
-            .connection
-            .prepare("SELECT sim_ms, wall_ms, actor, body FROM actions ORDER BY id")
-            .map_err(|e| self.fail(e))?;
-        let entries = statement
-            .query_map([], |row| {
-                Ok(Entry { sim_ms: row.get(0)?, wall_ms: row.get(1)?, actor: row.get(2)?, body: row.get(3)? })
-            })
-            .and_then(Iterator::collect)
-            .map_err(|e| self.fail(e))?;
+        let (entries, damage) = self.entries();
         let clock = self
             .connection
             .query_row("SELECT sim_ms, speed FROM clock WHERE id = 1", [], |row| {
@@ -272,6 +363,45 @@ impl Journal {
             seats,
             entries,
             clock,
+            damage,
         })
+    }
+
+    /// The commands in order, up to the first that cannot be read: a page
+    /// SQLite finds damaged, or a command this pocnet cannot read.
+    fn entries(&self) -> (Vec<Entry>, Option<Damage>) {
+        let mut entries = Vec::new();
+        let damage = |entry: usize, reason: String| Some(Damage { path: self.path.clone(), entry, reason });
+        let mut statement =
+            match self.connection.prepare("SELECT sim_ms, wall_ms, actor, command FROM commands ORDER BY id") {
+                Ok(statement) => statement,
+                Err(error) => return (entries, damage(1, error.to_string())),
+            };
+        let mut rows = match statement.query([]) {
+            Ok(rows) => rows,
+            Err(error) => return (entries, damage(1, error.to_string())),
+        };
+        loop {
+            let number = entries.len() + 1;
+            let row = match rows.next() {
+                Ok(Some(row)) => row,
+                Ok(None) => return (entries, None),
+                Err(error) => return (entries, damage(number, error.to_string())),
+            };
+            let read = (|| -> Result<Entry, String> {
+                let text: String = row.get(3).map_err(|e| e.to_string())?;
+                let command = serde_json::from_str(&text).map_err(|e| format!("not a command: {e}"))?;
+                Ok(Entry {
+                    sim_ms: row.get(0).map_err(|e| e.to_string())?,
+                    wall_ms: row.get(1).map_err(|e| e.to_string())?,
+                    actor: row.get(2).map_err(|e| e.to_string())?,
+                    command,
+                })
+            })();
+            match read {
+                Ok(entry) => entries.push(entry),
+                Err(reason) => return (entries, damage(number, reason)),
+            }
+        }
     }
 }

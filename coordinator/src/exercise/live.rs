@@ -1,18 +1,19 @@
 //! A running exercise: the session, its paced clock, the seats and their
-//! tokens, and the journal every accepted action goes to before anyone
-//! hears of it. Wall time is an input (milliseconds); the web server is one
-//! caller, the tests another.
+//! tokens, and the journal every accepted command goes to before anyone
+//! hears of it. Every change comes in as a typed `Command` through
+//! `Live::execute`; wall time is an input (milliseconds), so the web server
+//! is one caller and the tests another.
 
 use super::clock::{ClockError, PacedClock};
-use super::forms::Action;
-use super::injects::InjectAction;
+use super::command::{ClockAction, Command, EvaluatorBody, PlayedBy, excerpt};
+use super::forms::FieldError;
 use super::journal::{ClockMark, Entry, Journal, JournalError, Saved};
 use super::replay::replay;
-use super::session::{ActionError, Session};
+use super::session::{ActionError, Applied, Session};
 use crate::scenario::Scenario;
 use crate::scenario::exercise::ExercisePlan;
 use pocnet_node::{CountryCode, SimTime};
-use serde_json::{Value, json};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Who holds a token.
@@ -55,10 +56,13 @@ impl Who {
 }
 
 /// A refused request: the HTTP status it deserves, the field at fault, why.
-#[derive(Debug, Clone, PartialEq)]
+/// The one place a refusal gets its status; the server only maps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refusal {
+    #[serde(skip)]
     pub status: u16,
     pub field: String,
+    #[serde(rename = "error")]
     pub message: String,
 }
 
@@ -72,14 +76,24 @@ impl Refusal {
         Refusal { status: 500, field: String::new(), message: message.into() }
     }
 
-    pub fn to_json(&self) -> Value {
-        json!({ "error": self.message, "field": self.field })
+    pub fn forbidden(message: impl Into<String>) -> Refusal {
+        Refusal { status: 403, field: "token".to_owned(), message: message.into() }
+    }
+}
+
+impl From<FieldError> for Refusal {
+    fn from(error: FieldError) -> Refusal {
+        Refusal::bad(error.field, error.message)
     }
 }
 
 impl From<ActionError> for Refusal {
     fn from(error: ActionError) -> Refusal {
-        let status = if matches!(error, ActionError::Engine(_)) { 500 } else { 400 };
+        let status = match error {
+            ActionError::Engine(_) => 500,
+            ActionError::NotWaiting(_) | ActionError::PlayedByBot(_) => 409,
+            _ => 400,
+        };
         Refusal { status, field: error.field().to_owned(), message: error.to_string() }
     }
 }
@@ -97,6 +111,59 @@ impl From<ClockError> for Refusal {
 impl From<JournalError> for Refusal {
     fn from(error: JournalError) -> Refusal {
         Refusal::internal(error.to_string())
+    }
+}
+
+/// What the caller hears of an accepted command.
+#[derive(Debug, Clone, Serialize)]
+pub struct Accepted {
+    pub accepted: bool,
+    /// The simulated instant the command took effect.
+    pub at: String,
+    pub version: u64,
+    /// Where the clock stands after it.
+    pub sim_time: String,
+    pub paused: bool,
+    pub speed: f64,
+    /// A skip stopped before its target: a seat received something.
+    pub stopped_early: bool,
+    /// After a hand-over: who plays the desk now, and a person's new token.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<SeatLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SeatLink {
+    pub country: CountryCode,
+    pub played_by: PlayedBy,
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluatorLink {
+    pub evaluator: i64,
+    pub cell: CountryCode,
+    pub token: String,
+}
+
+/// Whether `who` may give `command`: a desk's by its seat or the director,
+/// the clock, injects, hand-overs and plan by the director, a rating by the
+/// evaluator it names.
+fn permit(who: &Who, command: &Command) -> Result<(), Refusal> {
+    let director_only = |what: &str| {
+        if *who == Who::Director { Ok(()) } else { Err(Refusal::forbidden(format!("only the director {what}"))) }
+    };
+    match command {
+        Command::Desk { country, .. } if who.may_act_for(country) => Ok(()),
+        Command::Desk { country, .. } => Err(Refusal::forbidden(format!("this token is not {country}'s seat"))),
+        Command::Clock { .. } => director_only("runs the clock"),
+        Command::Inject { .. } => director_only("fires, holds, skips or re-times injects"),
+        Command::HandOver { .. } => director_only("assigns seats"),
+        Command::Plan { .. } => director_only("writes the improvement plan"),
+        Command::Evaluate { evaluator, cell, .. } => match who {
+            Who::Evaluator { cell: watched, .. } if watched == cell && *evaluator == who.actor() => Ok(()),
+            _ => Err(Refusal::forbidden("only an evaluator rates objectives, for the cell they watch")),
+        },
     }
 }
 
@@ -193,6 +260,12 @@ impl Live {
             });
         }
         let saved = journal.read().map_err(|e| e.to_string())?;
+        if let Some(damage) = &saved.damage {
+            return Err(format!(
+                "{damage}: pocnet does not resume on a damaged journal, nor write to it; \
+                 `pocnet exercise report` and `pocnet exercise replay` read it up to the damage"
+            ));
+        }
         if saved.sha256 != scenario.sha256 {
             return Err(format!(
                 "the journal holds an exercise of another scenario (sha256 {}, this file's is {}): \
@@ -264,84 +337,115 @@ impl Live {
         &self.evaluators
     }
 
-    /// The director opens an evaluator's link for a cell: `{"cell": "DE"}`.
-    pub fn add_evaluator(&mut self, body: &Value) -> Result<Value, Refusal> {
+    /// The director opens an evaluator's link for a cell.
+    pub fn add_evaluator(&mut self, who: &Who, body: EvaluatorBody) -> Result<EvaluatorLink, Refusal> {
         self.writable()?;
-        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
-        if let Some(extra) = object.keys().find(|k| k.as_str() != "cell") {
-            return Err(Refusal::bad(extra.clone(), "unknown: give the cell (a country code) to watch"));
+        if *who != Who::Director {
+            return Err(Refusal::forbidden("only the director opens evaluators' links"));
         }
-        let code = object.get("cell").and_then(Value::as_str).unwrap_or_default();
-        let cell = CountryCode::from(code);
+        let cell = body.cell;
         if !self.session.scenario().countries.contains_key(&cell) {
-            return Err(Refusal::bad("cell", format!("`{code}` is not a country of the scenario")));
+            return Err(Refusal::bad("cell", format!("`{}` is not a country of the scenario", excerpt(cell.as_str()))));
         }
         let token = new_token().map_err(Refusal::internal)?;
-        let number = self.journal.add_evaluator(code, &token)?;
-        self.evaluators.push((number, cell, token.clone()));
+        let number = self.journal.add_evaluator(cell.as_str(), &token)?;
+        self.evaluators.push((number, cell.clone(), token.clone()));
         self.version += 1;
-        Ok(json!({ "evaluator": number, "cell": code, "token": token }))
+        Ok(EvaluatorLink { evaluator: number, cell, token })
     }
 
-    /// An evaluator rates an objective for their cell:
-    /// `{"objective": "O1", "rating": "S", "note": "..."}`.
-    pub fn evaluate(&mut self, wall_ms: i64, who: &Who, body: &Value) -> Result<(), Refusal> {
-        self.writable()?;
-        let Who::Evaluator { cell, .. } = who else {
-            return Err(Refusal {
-                status: 403,
-                field: "token".to_owned(),
-                message: "only an evaluator rates objectives".to_owned(),
-            });
-        };
-        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
-        if let Some(extra) = object.keys().find(|k| !["objective", "rating", "note"].contains(&k.as_str())) {
-            return Err(Refusal::bad(extra.clone(), "unknown: give objective, rating and note"));
+    /// Takes a command from `who` at wall time `wall_ms`: checks they may
+    /// give it, lets simulated time catch up with the clock, applies it at
+    /// that instant, and journals it before answering. Refused, it changed
+    /// nothing.
+    pub fn execute(&mut self, wall_ms: i64, who: &Who, command: Command) -> Result<Accepted, Refusal> {
+        if self.playback.is_some() {
+            return self.play_back(wall_ms, who, command);
         }
-        let objective = object
-            .get("objective")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Refusal::bad("objective", "expected an objective's id"))?;
-        let rating = object
-            .get("rating")
-            .and_then(Value::as_str)
-            .and_then(super::score::Rating::from_name)
-            .ok_or_else(|| Refusal::bad("rating", "expected P, S, M or U"))?;
-        let note = object.get("note").and_then(Value::as_str).unwrap_or_default();
-        if note.chars().count() > super::forms::MAX_TEXT {
-            return Err(Refusal::bad("note", format!("longer than {} characters", super::forms::MAX_TEXT)));
+        self.usable()?;
+        permit(who, &command)?;
+        if command.is_desk_step() && self.clock.paused() {
+            return Err(Refusal {
+                status: 409,
+                field: String::new(),
+                message: "the exercise is paused: desk steps wait until the director resumes the clock".to_owned(),
+            });
         }
         self.tick(wall_ms).map_err(Refusal::internal)?;
         let at = self.clock.now(wall_ms).max(self.session.now());
-        let evaluation = super::session::Evaluation {
-            at_ms: at.ms(),
-            evaluator: who.actor(),
-            cell: cell.clone(),
-            objective: objective.to_owned(),
-            rating,
-            note: note.to_owned(),
-        };
-        self.session.evaluate(evaluation)?;
-        self.append_at(
-            at,
-            wall_ms,
-            who,
-            json!({ "kind": "evaluation", "evaluator": who.actor(), "cell": cell.as_str(), "evaluation": body }),
-        )?;
+        let applied = self.session.apply(&command, at)?;
+        let mut seat = None;
+        match &command {
+            Command::Clock { action } => {
+                match action {
+                    ClockAction::Pause => self.clock.pause(wall_ms),
+                    ClockAction::Resume => self.clock.resume(wall_ms),
+                    ClockAction::Speed { speed } => self.clock.set_speed(wall_ms, *speed)?,
+                    ClockAction::Skip { .. } => {
+                        self.clock.set(wall_ms, applied.skipped_to.expect("a skip says where it stopped"))?
+                    }
+                }
+                self.mark(wall_ms)?;
+            }
+            Command::HandOver { country, to } => {
+                let token = match to {
+                    PlayedBy::Person => Some(new_token().map_err(Refusal::internal)?),
+                    PlayedBy::Bot => None,
+                };
+                self.journal.set_seat(country.as_str(), token.as_deref())?;
+                match &token {
+                    Some(token) => self.seat_tokens.insert(country.clone(), token.clone()),
+                    None => self.seat_tokens.remove(country),
+                };
+                seat = Some(SeatLink { country: country.clone(), played_by: *to, token });
+            }
+            _ => {}
+        }
+        let entry = Entry { sim_ms: at.ms(), wall_ms, actor: who.actor(), command };
+        self.journal.append(&entry).map_err(|error| {
+            let message = format!("{error}: the exercise takes no more commands; restart it on its journal");
+            self.broken = Some(message.clone());
+            Refusal::internal(message)
+        })?;
         self.version += 1;
-        Ok(())
+        Ok(self.accepted(wall_ms, at, applied, seat))
     }
 
-    /// The director adds a line to the improvement plan:
-    /// `{"action": "...", "owner": "...", "due": "2027-03-01"}`.
-    pub fn add_to_plan(&mut self, wall_ms: i64, body: &Value) -> Result<(), Refusal> {
-        self.writable()?;
-        let item = plan_item(body)?;
-        let at = self.clock.now(wall_ms).max(self.session.now());
-        self.session.add_plan_item(item);
-        self.append_at(at, wall_ms, &Who::Director, json!({ "kind": "plan", "item": body }))?;
+    /// In a playback only the clock moves; the journal's commands apply as
+    /// it passes them.
+    fn play_back(&mut self, wall_ms: i64, who: &Who, command: Command) -> Result<Accepted, Refusal> {
+        let Command::Clock { action } = command else {
+            return Err(Refusal::forbidden("this is a replay of a finished exercise: it is read-only"));
+        };
+        permit(who, &command)?;
+        self.tick(wall_ms).map_err(Refusal::internal)?;
+        let at = self.clock.now(wall_ms);
+        match action {
+            ClockAction::Pause => self.clock.pause(wall_ms),
+            ClockAction::Resume => self.clock.resume(wall_ms),
+            ClockAction::Speed { speed } => self.clock.set_speed(wall_ms, speed)?,
+            ClockAction::Skip { to } => {
+                let to = self.session.scenario().sim_time(to).map_err(|e| Refusal::bad("to", e))?;
+                self.clock.set(wall_ms, to)?;
+            }
+        }
         self.version += 1;
-        Ok(())
+        Ok(self.accepted(wall_ms, at, Applied { at, skipped_to: None, stopped_early: false }, None))
+    }
+
+    fn accepted(&self, wall_ms: i64, at: SimTime, applied: Applied, seat: Option<SeatLink>) -> Accepted {
+        let scenario = self.session.scenario();
+        let clock_at = self.clock.now(wall_ms);
+        Accepted {
+            accepted: true,
+            at: scenario.instant_text(at),
+            version: self.version,
+            sim_time: scenario.instant_text(clock_at),
+            paused: self.clock.paused(),
+            speed: self.clock.speed(),
+            stopped_early: applied.stopped_early,
+            seat,
+        }
     }
 
     /// The after-action report as the exercise stands.
@@ -428,161 +532,10 @@ impl Live {
         Ok(self.journal.mark_clock(mark)?)
     }
 
-    /// The director's clock: `{"action": "pause" | "resume" | "speed" | "skip", ...}`.
-    pub fn clock_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
-        self.usable()?;
-        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
-        let action = object.get("action").and_then(Value::as_str).unwrap_or_default();
-        let allowed: &[&str] = match action {
-            "pause" | "resume" => &["action"],
-            "speed" => &["action", "speed"],
-            "skip" => &["action", "to"],
-            _ => return Err(Refusal::bad("action", format!("`{action}`: expected pause, resume, speed or skip"))),
-        };
-        if let Some(extra) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(Refusal::bad(extra.clone(), format!("unknown for `{action}`")));
-        }
-        self.tick(wall_ms).map_err(Refusal::internal)?;
-        let mut stopped_early = false;
-        match action {
-            "pause" => self.clock.pause(wall_ms),
-            "resume" => self.clock.resume(wall_ms),
-            "speed" => {
-                let speed = object
-                    .get("speed")
-                    .and_then(Value::as_f64)
-                    .ok_or_else(|| Refusal::bad("speed", "expected a number"))?;
-                self.clock.set_speed(wall_ms, speed)?;
-            }
-            _ => {
-                let text = object
-                    .get("to")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| Refusal::bad("to", "expected an instant"))?;
-                let to = self.instant(text)?;
-                let now = self.clock.now(wall_ms);
-                if to < now {
-                    return Err(ClockError::Backwards { now: now.ms(), to: to.ms() }.into());
-                }
-                // A playback moves the clock; its entries apply as it passes them.
-                let stop = if self.playback.is_some() {
-                    to
-                } else {
-                    self.session.skip_to(to).map_err(|e| Refusal::internal(e.to_string()))?
-                };
-                stopped_early = stop < to;
-                self.clock.set(wall_ms, stop)?;
-            }
-        }
-        if self.playback.is_none() {
-            self.append(wall_ms, &Who::Director, json!({ "kind": "clock", "clock": body }))?;
-            self.mark(wall_ms)?;
-        }
-        self.version += 1;
-        Ok(
-            json!({ "sim_time": self.text(self.clock.now(wall_ms)), "paused": self.clock.paused(), "speed": self.clock.speed(), "stopped_early": stopped_early }),
-        )
-    }
-
-    /// The director fires, holds, skips or re-times an inject:
-    /// `{"id": "nl-release", "action": "fire" | "hold" | "skip" | "retime", "at": instant}`.
-    pub fn inject_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
-        self.writable()?;
-        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
-        if let Some(extra) = object.keys().find(|k| !["id", "action", "at"].contains(&k.as_str())) {
-            return Err(Refusal::bad(extra.clone(), "unknown: give id, action and, to re-time, at"));
-        }
-        let id =
-            object.get("id").and_then(Value::as_str).ok_or_else(|| Refusal::bad("id", "expected the inject's id"))?;
-        let action = inject_action(
-            object.get("action").and_then(Value::as_str),
-            object.get("at").and_then(Value::as_str),
-            self,
-        )?;
-        self.tick(wall_ms).map_err(Refusal::internal)?;
-        let at = self.clock.now(wall_ms).max(self.session.now());
-        self.session.inject_action(id, action, at)?;
-        self.append_at(at, wall_ms, &Who::Director, json!({ "kind": "inject", "inject": body }))?;
-        self.version += 1;
-        Ok(json!({ "id": id, "at": self.text(at) }))
-    }
-
-    /// A desk's action, by its seat or the director.
-    pub fn act(&mut self, wall_ms: i64, who: &Who, country: &CountryCode, body: &Value) -> Result<(), Refusal> {
-        self.writable()?;
-        if !who.may_act_for(country) {
-            return Err(Refusal {
-                status: 403,
-                field: "country".to_owned(),
-                message: format!("this token is not {country}'s seat"),
-            });
-        }
-        let action = Action::from_json(body).map_err(|e| Refusal::bad(e.field.clone(), e.message.clone()))?;
-        self.tick(wall_ms).map_err(Refusal::internal)?;
-        let at = self.clock.now(wall_ms).max(self.session.now());
-        // The session refuses before it changes anything; what it takes is
-        // journaled before the caller hears of it.
-        self.session.act(country, action, at)?;
-        self.append_at(at, wall_ms, who, json!({ "kind": "action", "country": country.as_str(), "action": body }))?;
-        self.version += 1;
-        Ok(())
-    }
-
-    /// The director hands a desk to a person (a new token, revoking any
-    /// before) or to a bot (revoking its token): `{"country": "DE", "to": "person" | "bot"}`.
-    pub fn seat_action(&mut self, wall_ms: i64, body: &Value) -> Result<Value, Refusal> {
-        self.writable()?;
-        let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
-        if let Some(extra) = object.keys().find(|k| !["country", "to"].contains(&k.as_str())) {
-            return Err(Refusal::bad(extra.clone(), "unknown: give country and to"));
-        }
-        let code = object.get("country").and_then(Value::as_str).unwrap_or_default();
-        let country = CountryCode::from(code);
-        if !self.session.scenario().countries.contains_key(&country) {
-            return Err(Refusal::bad("country", format!("`{code}` is not a country of the scenario")));
-        }
-        let person = match object.get("to").and_then(Value::as_str) {
-            Some("person") => true,
-            Some("bot") => false,
-            _ => return Err(Refusal::bad("to", "expected \"person\" or \"bot\"")),
-        };
-        self.tick(wall_ms).map_err(Refusal::internal)?;
-        let at = self.clock.now(wall_ms).max(self.session.now());
-        self.session.hand_over(&country, person, at)?;
-        let token = if person { Some(new_token().map_err(Refusal::internal)?) } else { None };
-        self.journal.set_seat(code, token.as_deref())?;
-        let to = if person { "person" } else { "bot" };
-        self.append_at(at, wall_ms, &Who::Director, json!({ "kind": "hand_over", "country": code, "to": to }))?;
-        match &token {
-            Some(token) => self.seat_tokens.insert(country.clone(), token.clone()),
-            None => self.seat_tokens.remove(&country),
-        };
-        self.version += 1;
-        Ok(json!({ "country": code, "played_by": to, "token": token }))
-    }
-
-    fn append(&mut self, wall_ms: i64, who: &Who, body: Value) -> Result<(), Refusal> {
-        let at = self.clock.now(wall_ms).max(self.session.now());
-        self.append_at(at, wall_ms, who, body)
-    }
-
-    fn append_at(&mut self, at: SimTime, wall_ms: i64, who: &Who, body: Value) -> Result<(), Refusal> {
-        let entry = Entry { sim_ms: at.ms(), wall_ms, actor: who.actor(), body: body.to_string() };
-        self.journal.append(&entry).map_err(|error| {
-            let message = format!("{error}: the exercise takes no more actions; restart it on its journal");
-            self.broken = Some(message.clone());
-            Refusal::internal(message)
-        })
-    }
-
     /// A change is taken only in a live exercise: a playback is read-only.
     fn writable(&self) -> Result<(), Refusal> {
         if self.playback.is_some() {
-            return Err(Refusal {
-                status: 403,
-                field: String::new(),
-                message: "this is a replay of a finished exercise: it is read-only".to_owned(),
-            });
+            return Err(Refusal::forbidden("this is a replay of a finished exercise: it is read-only"));
         }
         self.usable()
     }
@@ -603,67 +556,6 @@ impl Live {
         self.rejected.push(Rejected { wall_ms, actor, field: refusal.field.clone(), error: refusal.message.clone() });
         self.version += 1;
     }
-
-    fn instant(&self, text: &str) -> Result<SimTime, Refusal> {
-        self.instant_field("to", text)
-    }
-
-    fn instant_field(&self, field: &str, text: &str) -> Result<SimTime, Refusal> {
-        let at: jiff::Timestamp = text.parse().map_err(|_| {
-            let shown: String = text.chars().take(40).collect();
-            Refusal::bad(field, format!("`{shown}` is not an instant: write it like 2026-03-07T06:00:00+01:00"))
-        })?;
-        let ms = at.as_millisecond() - self.session.scenario().epoch.as_millisecond();
-        pocnet_node::constraint::instant_ms(field, ms).map_err(|e| Refusal::bad(field, e.0))?;
-        Ok(SimTime(ms))
-    }
-
-    /// A simulated instant as RFC 3339, in UTC.
-    pub fn text(&self, at: SimTime) -> String {
-        instant_text(self.session.scenario(), at)
-    }
-}
-
-pub fn instant_text(scenario: &Scenario, at: SimTime) -> String {
-    jiff::Timestamp::from_millisecond(scenario.epoch.as_millisecond() + at.ms())
-        .map_or_else(|_| format!("sim ms {}", at.ms()), |t| t.to_string())
-}
-
-/// An improvement plan line from its JSON: each part present, the date a date.
-pub(super) fn plan_item(body: &Value) -> Result<super::session::PlanItem, Refusal> {
-    let object = body.as_object().ok_or_else(|| Refusal::bad("body", "expected a JSON object"))?;
-    if let Some(extra) = object.keys().find(|k| !["action", "owner", "due"].contains(&k.as_str())) {
-        return Err(Refusal::bad(extra.clone(), "unknown: give action, owner and due"));
-    }
-    let text = |field: &str| -> Result<String, Refusal> {
-        let value = object.get(field).and_then(Value::as_str).map(str::trim).unwrap_or_default();
-        if value.is_empty() {
-            return Err(Refusal::bad(field, "missing"));
-        }
-        if value.chars().count() > 1_000 {
-            return Err(Refusal::bad(field, "longer than 1000 characters"));
-        }
-        Ok(value.to_owned())
-    };
-    let due = text("due")?;
-    let date: jiff::civil::Date = due.parse().map_err(|_| {
-        Refusal::bad(
-            "due",
-            format!("`{}` is not a date: write it like 2027-03-01", due.chars().take(20).collect::<String>()),
-        )
-    })?;
-    Ok(super::session::PlanItem { action: text("action")?, owner: text("owner")?, due: date.to_string() })
-}
-
-/// `fire`, `hold`, `skip`, or `retime` with its instant.
-fn inject_action(action: Option<&str>, at: Option<&str>, live: &Live) -> Result<InjectAction, Refusal> {
-    Ok(match action {
-        Some("fire") => InjectAction::Fire,
-        Some("hold") => InjectAction::Hold,
-        Some("skip") => InjectAction::Skip,
-        Some("retime") => InjectAction::Retime(live.instant_field("at", at.unwrap_or_default())?),
-        _ => return Err(Refusal::bad("action", "expected fire, hold, skip or retime")),
-    })
 }
 
 /// Compares tokens in time independent of where they first differ.

@@ -6,6 +6,7 @@
 
 pub mod aar;
 pub mod aar_page;
+pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod forms;

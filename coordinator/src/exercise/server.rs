@@ -2,19 +2,29 @@
 //! CSS and JavaScript embedded in the binary, nothing fetched from the
 //! network) and the HTTP API they use, which scripts can drive too
 //! (docs/exercise.md). A token in `Authorization: Bearer ...` (or
-//! `?token=` for pages and the event stream) says who is asking.
+//! `?token=` for pages and the event stream) says who is asking: the
+//! `Caller` extractor. Request bodies are read once into typed commands by
+//! the `Body` extractor; every refusal is a `Refusal`, mapped to its status
+//! here and shown on the director's console.
 
+use super::command::{
+    ClockAction, ClockBody, Command, DeskAction, DeskActionBody, EvaluationForm, EvaluatorBody, HandOverBody,
+    InjectOrder, InjectOrderBody, PlanBody,
+};
 use super::live::{Live, Refusal, Who};
+use super::session::PlanItem;
 use super::views;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use pocnet_node::CountryCode;
-use serde_json::Value;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -107,7 +117,7 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/api/seats/{country}/actions", post(act))
         .route("/api/events", get(events))
         .fallback(|| async {
-            refusal(Refusal { status: 404, field: String::new(), message: "no such page".to_owned() })
+            Refusal { status: 404, field: String::new(), message: "no such page".to_owned() }.into_response()
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(shared)
@@ -123,37 +133,84 @@ async fn index() -> Html<&'static str> {
     )
 }
 
-fn refusal(refusal: Refusal) -> Response {
-    let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, axum::Json(refusal.to_json())).into_response()
+/// The one mapping of a refusal to HTTP: its status, and `{"error", "field"}`.
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(self)).into_response()
+    }
 }
 
 fn unauthorized(message: &str) -> Refusal {
     Refusal { status: 401, field: "token".to_owned(), message: message.to_owned() }
 }
 
-fn forbidden(message: String) -> Refusal {
-    Refusal { status: 403, field: "token".to_owned(), message }
+/// Who asks: the bearer token, or `?token=` where a header cannot be set.
+pub struct Caller(pub Who);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, shared: &AppState) -> Result<Caller, Refusal> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .map(|v| v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).unwrap_or_default());
+        let query = Query::<HashMap<String, String>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
+        let token = bearer.or(query.get("token").map(String::as_str));
+        let live = lock(shared)?;
+        match token {
+            None => {
+                Err(unauthorized("missing token: send Authorization: Bearer TOKEN (the one printed for your seat)"))
+            }
+            Some(token) => live.who(token).map(Caller).ok_or_else(|| unauthorized("unknown token")),
+        }
+    }
 }
 
-/// Who asks: the bearer token, or `?token=` where a header cannot be set.
-fn who(live: &Live, headers: &HeaderMap, query: &HashMap<String, String>) -> Result<Who, Refusal> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).unwrap_or_default());
-    let token = bearer.or(query.get("token").map(String::as_str));
-    match token {
-        None => Err(unauthorized("missing token: send Authorization: Bearer TOKEN (the one printed for your seat)")),
-        Some(token) => live.who(token).ok_or_else(|| unauthorized("unknown token")),
+/// A request body read as `T`, once: what cannot be read is refused,
+/// naming where in the body (`fields.port`, `speed`).
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
+    type Rejection = Refusal;
+
+    async fn from_request(request: Request, shared: &AppState) -> Result<Body<T>, Refusal> {
+        let bytes = Bytes::from_request(request, shared).await.map_err(|e| Refusal {
+            status: e.status().as_u16(),
+            field: "body".to_owned(),
+            message: e.body_text(),
+        })?;
+        let mut reader = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut reader).map(Body).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Refusal::bad("body", format!("not JSON: {inner}"));
+            }
+            let message = inner.to_string();
+            // serde names a missing or unknown key in its message, at the
+            // object holding it.
+            let named = ["missing field `", "unknown field `"]
+                .iter()
+                .find_map(|prefix| message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()));
+            let field = match (path.as_str(), named) {
+                (".", Some(name)) => name.to_owned(),
+                (".", None) => "body".to_owned(),
+                (path, Some(name)) => format!("{path}.{name}"),
+                (path, None) => path.to_owned(),
+            };
+            let message = message.replace(
+                "data did not match any variant of untagged enum FieldInput",
+                "expected text, a number, or true or false",
+            );
+            Refusal::bad(field, message)
+        })
     }
 }
 
 fn lock(shared: &Shared) -> Result<std::sync::MutexGuard<'_, Live>, Refusal> {
     shared.live.lock().map_err(|_| Refusal::internal("the exercise stopped after an internal error".to_owned()))
-}
-
-fn json_body(bytes: &Bytes) -> Result<Value, Refusal> {
-    serde_json::from_slice(bytes).map_err(|e| Refusal::bad("body", format!("not JSON: {e}")))
 }
 
 fn country_of(live: &Live, code: &str) -> Result<CountryCode, Refusal> {
@@ -169,10 +226,10 @@ fn country_of(live: &Live, code: &str) -> Result<CountryCode, Refusal> {
     }
 }
 
-fn respond(result: Result<Value, Refusal>) -> Response {
+fn respond<T: Serialize>(result: Result<T, Refusal>) -> Response {
     match result {
         Ok(value) => axum::Json(value).into_response(),
-        Err(error) => refusal(error),
+        Err(error) => error.into_response(),
     }
 }
 
@@ -181,38 +238,26 @@ fn changed(shared: &Shared, version: u64) {
     shared.changes.send_if_modified(|v| std::mem::replace(v, version) != version);
 }
 
-async fn state(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    respond((|| {
-        let live = lock(&shared)?;
-        let who = who(&live, &headers, &query)?;
-        Ok(views::state(&live, &who, shared.wall.now_ms(), &shared.base_url))
-    })())
+async fn state(State(shared): State<AppState>, caller: Result<Caller, Refusal>) -> Response {
+    respond(
+        caller.and_then(|Caller(who)| Ok(views::state(&*lock(&shared)?, &who, shared.wall.now_ms(), &shared.base_url))),
+    )
 }
 
-/// Runs a POST: who asks, the JSON body, the change; any refusal is shown
-/// on the director's console, whoever it was.
-fn post_action(
+/// Runs a change for `caller`: any refusal, from reading the token or the
+/// body to the exercise's own, is shown on the director's console too.
+fn post_change<T: Serialize>(
     shared: &Shared,
-    headers: &HeaderMap,
-    query: &HashMap<String, String>,
-    body: &Bytes,
-    change: impl FnOnce(&mut Live, &Who, i64, &Value) -> Result<Value, Refusal>,
+    caller: Result<Caller, Refusal>,
+    change: impl FnOnce(&mut Live, &Who, i64) -> Result<T, Refusal>,
 ) -> Response {
     let mut live = match lock(shared) {
         Ok(live) => live,
-        Err(error) => return refusal(error),
+        Err(error) => return error.into_response(),
     };
     let wall_ms = shared.wall.now_ms();
-    let asked = who(&live, headers, query);
-    let actor = asked.as_ref().map_or_else(|_| "unknown token".to_owned(), Who::actor);
-    let result = asked.and_then(|who| {
-        let body = json_body(body)?;
-        change(&mut live, &who, wall_ms, &body)
-    });
+    let actor = caller.as_ref().map_or_else(|_| "unknown token".to_owned(), |Caller(who)| who.actor());
+    let result = caller.and_then(|Caller(who)| change(&mut live, &who, wall_ms));
     if let Err(error) = &result {
         live.reject(wall_ms, actor, error);
     }
@@ -220,193 +265,158 @@ fn post_action(
     respond(result)
 }
 
-/// A POST only the director may make; `what` says what it does, for the 403.
-fn director_post(
+/// A command made from the caller and their request's body.
+fn post_command<B>(
     shared: &Shared,
-    headers: &HeaderMap,
-    query: &HashMap<String, String>,
-    body: &Bytes,
-    what: &str,
-    change: impl FnOnce(&mut Live, i64, &Value) -> Result<Value, Refusal>,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<B>, Refusal>,
+    command: impl FnOnce(&Who, B) -> Result<Command, Refusal>,
 ) -> Response {
-    post_action(shared, headers, query, body, |live, who, wall_ms, body| {
-        if *who != Who::Director {
-            return Err(forbidden(format!("only the director {what}")));
-        }
-        change(live, wall_ms, body)
+    post_change(shared, caller, |live, who, wall_ms| {
+        let Body(body) = body?;
+        live.execute(wall_ms, who, command(who, body)?)
     })
 }
 
-/// Adds the link a new token opens (`{base}/{page}?token=...`) to an answer.
-fn with_link(mut value: Value, base_url: &str, page: &str) -> Value {
-    if let Some(token) = value["token"].as_str() {
-        value["url"] = Value::String(format!("{base_url}/{page}?token={token}"));
-    }
-    value
+/// An answer with the link a new token opens (`{base}/{page}?token=...`).
+#[derive(Serialize)]
+struct WithLink<T> {
+    #[serde(flatten)]
+    answer: T,
+    url: Option<String>,
 }
 
 async fn clock(
     State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<ClockBody>, Refusal>,
 ) -> Response {
-    director_post(&shared, &headers, &query, &body, "runs the clock", |live, wall_ms, body| {
-        live.clock_action(wall_ms, body)
-    })
+    post_command(&shared, caller, body, |_, body| Ok(Command::Clock { action: ClockAction::try_from(body)? }))
 }
 
 async fn seats(
     State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<HandOverBody>, Refusal>,
 ) -> Response {
     let base_url = shared.base_url.clone();
-    director_post(&shared, &headers, &query, &body, "assigns seats", |live, wall_ms, body| {
-        let value = live.seat_action(wall_ms, body)?;
-        let page = format!("seat/{}", value["country"].as_str().unwrap_or_default());
-        Ok(with_link(value, &base_url, &page))
+    post_change(&shared, caller, |live, who, wall_ms| {
+        let Body(HandOverBody { country, to }) = body?;
+        country_of(live, country.as_str()).map_err(|e| Refusal { status: 400, ..e })?;
+        let accepted = live.execute(wall_ms, who, Command::HandOver { country, to })?;
+        let url = accepted.seat.as_ref().and_then(|seat| {
+            seat.token.as_ref().map(|token| format!("{base_url}/seat/{}?token={token}", seat.country))
+        });
+        Ok(WithLink { answer: accepted, url })
     })
 }
 
 async fn injects(
     State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<InjectOrderBody>, Refusal>,
 ) -> Response {
-    director_post(&shared, &headers, &query, &body, "fires, holds, skips or re-times injects", |live, wall_ms, body| {
-        live.inject_action(wall_ms, body)
-    })
+    post_command(&shared, caller, body, |_, body| Ok(Command::Inject { order: InjectOrder::try_from(body)? }))
 }
 
 async fn evaluators(
     State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<EvaluatorBody>, Refusal>,
 ) -> Response {
     let base_url = shared.base_url.clone();
-    director_post(&shared, &headers, &query, &body, "opens evaluators' links", |live, _, body| {
-        Ok(with_link(live.add_evaluator(body)?, &base_url, "evaluate"))
+    post_change(&shared, caller, |live, who, _| {
+        let Body(body) = body?;
+        let link = live.add_evaluator(who, body)?;
+        let url = Some(format!("{base_url}/evaluate?token={}", link.token));
+        Ok(WithLink { answer: link, url })
     })
 }
 
 async fn evaluations(
     State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<EvaluationForm>, Refusal>,
 ) -> Response {
-    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
-        live.evaluate(wall_ms, who, body)?;
-        Ok(serde_json::json!({ "accepted": true }))
+    post_command(&shared, caller, body, |who, form| match who {
+        Who::Evaluator { cell, .. } => Ok(Command::Evaluate { evaluator: who.actor(), cell: cell.clone(), form }),
+        _ => Err(Refusal::forbidden("only an evaluator rates objectives")),
     })
 }
 
 async fn plan(
     State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<PlanBody>, Refusal>,
 ) -> Response {
-    director_post(&shared, &headers, &query, &body, "writes the improvement plan", |live, wall_ms, body| {
-        live.add_to_plan(wall_ms, body)?;
-        Ok(serde_json::json!({ "accepted": true }))
-    })
-}
-
-async fn scores(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    respond((|| {
-        let live = lock(&shared)?;
-        let who = who(&live, &headers, &query)?;
-        if let Who::Seat(_) = who {
-            return Err(forbidden("players do not see the ratings".to_owned()));
-        }
-        Ok(views::scores(&live, &who))
-    })())
-}
-
-/// The after-action report so far, for the director.
-async fn report(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let result = lock(&shared).and_then(|live| {
-        if who(&live, &headers, &query)? != Who::Director {
-            return Err(forbidden("only the director sees the report".to_owned()));
-        }
-        live.report().map_err(Refusal::internal)
-    });
-    match result {
-        Ok(aar) => Html(super::aar_page::page(&aar)).into_response(),
-        Err(error) => refusal(error),
-    }
-}
-
-async fn cases(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    respond((|| {
-        let live = lock(&shared)?;
-        if who(&live, &headers, &query)? != Who::Director {
-            return Err(forbidden("only the director sees every case".to_owned()));
-        }
-        Ok(views::cases(&live))
-    })())
-}
-
-async fn inbox(
-    State(shared): State<AppState>,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    respond((|| {
-        let live = lock(&shared)?;
-        let who = who(&live, &headers, &query)?;
-        let country = country_of(&live, &code)?;
-        if !who.may_see(&country) {
-            return Err(forbidden(format!("this token is not {country}'s seat")));
-        }
-        Ok(views::inbox(&live, &country))
-    })())
+    post_command(&shared, caller, body, |_, body| Ok(Command::Plan { item: PlanItem::try_from(body)? }))
 }
 
 async fn act(
     State(shared): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<DeskActionBody>, Refusal>,
 ) -> Response {
-    post_action(&shared, &headers, &query, &body, |live, who, wall_ms, body| {
+    post_change(&shared, caller, |live, who, wall_ms| {
         let country = country_of(live, &code)?;
         if !who.may_act_for(&country) {
-            return Err(forbidden(format!("this token is not {country}'s seat")));
+            return Err(Refusal::forbidden(format!("this token is not {country}'s seat")));
         }
-        live.act(wall_ms, who, &country, body)?;
-        Ok(serde_json::json!({ "accepted": true, "version": live.version() }))
+        let Body(body) = body?;
+        let action = DeskAction::try_from(body)?;
+        live.execute(wall_ms, who, Command::Desk { country, action })
     })
+}
+
+async fn scores(State(shared): State<AppState>, caller: Result<Caller, Refusal>) -> Response {
+    respond(caller.and_then(|Caller(who)| {
+        if let Who::Seat(_) = who {
+            return Err(Refusal::forbidden("players do not see the ratings"));
+        }
+        Ok(views::scores(&*lock(&shared)?, &who))
+    }))
+}
+
+/// The after-action report so far, for the director.
+async fn report(State(shared): State<AppState>, caller: Result<Caller, Refusal>) -> Response {
+    let result = caller.and_then(|Caller(who)| {
+        if who != Who::Director {
+            return Err(Refusal::forbidden("only the director sees the report"));
+        }
+        lock(&shared)?.report().map_err(Refusal::internal)
+    });
+    match result {
+        Ok(aar) => Html(super::aar_page::page(&aar)).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn cases(State(shared): State<AppState>, caller: Result<Caller, Refusal>) -> Response {
+    respond(caller.and_then(|Caller(who)| {
+        if who != Who::Director {
+            return Err(Refusal::forbidden("only the director sees every case"));
+        }
+        Ok(views::cases(&*lock(&shared)?))
+    }))
+}
+
+async fn inbox(State(shared): State<AppState>, Path(code): Path<String>, caller: Result<Caller, Refusal>) -> Response {
+    respond(caller.and_then(|Caller(who)| {
+        let live = lock(&shared)?;
+        let country = country_of(&live, &code)?;
+        if !who.may_see(&country) {
+            return Err(Refusal::forbidden(format!("this token is not {country}'s seat")));
+        }
+        Ok(views::inbox(&live, &country))
+    }))
 }
 
 /// Server-sent events: `change` with the new version whenever anything a
 /// console shows has changed.
-async fn events(
-    State(shared): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Err(error) = lock(&shared).and_then(|live| who(&live, &headers, &query)) {
-        return refusal(error);
+async fn events(State(shared): State<AppState>, caller: Result<Caller, Refusal>) -> Response {
+    if let Err(error) = caller {
+        return error.into_response();
     }
     let stream = tokio_stream::wrappers::WatchStream::new(shared.changes.subscribe())
         .map(|version| Ok::<_, std::convert::Infallible>(Event::default().event("change").data(version.to_string())));

@@ -6,10 +6,13 @@
 //! scenario, the seed and the actions with their instants: the same
 //! actions replayed give the same log, byte for byte.
 
-use super::forms::{Action, FieldError, FilledForm, StepKind};
+use super::clock::ClockError;
+use super::command::{ClockAction, Command, DeskAction, InjectVerb, PlayedBy};
+use super::forms::{FieldError, FilledForm, StepKind};
 use super::injects::{InjectAction, Injects};
-use crate::engine::{EngineError, two_earliest};
+use crate::engine::EngineError;
 use crate::scenario::Scenario;
+use crate::windows::Windows;
 use pocnet_node::contact_point::{Slips, Timer};
 use pocnet_node::runtime::{NodeRuntime, TooLate};
 use pocnet_node::{CountryCode, Event, EventKind, SimTime};
@@ -61,7 +64,8 @@ pub struct Note {
 }
 
 /// A line of the improvement plan, written at the hot wash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(try_from = "super::command::PlanBody")]
 pub struct PlanItem {
     pub action: String,
     pub owner: String,
@@ -78,6 +82,16 @@ pub struct Evaluation {
     pub objective: String,
     pub rating: super::score::Rating,
     pub note: String,
+}
+
+/// What a command did: the simulated instant it took effect, and for a
+/// skip, where the clock stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Applied {
+    pub at: SimTime,
+    pub skipped_to: Option<SimTime>,
+    /// The skip stopped before its target: a person's desk received something.
+    pub stopped_early: bool,
 }
 
 /// Why an action was refused; nothing changed.
@@ -100,6 +114,8 @@ pub enum ActionError {
     #[error(transparent)]
     TooLate(#[from] TooLate),
     #[error(transparent)]
+    Clock(#[from] ClockError),
+    #[error(transparent)]
     Engine(#[from] EngineError),
 }
 
@@ -112,6 +128,8 @@ impl ActionError {
             ActionError::UnknownTask(_) | ActionError::NotYours { .. } | ActionError::NotWaiting(_) => "task",
             ActionError::WrongForm { .. } => "kind",
             ActionError::TooLate(_) => "at",
+            ActionError::Clock(ClockError::Speed(_)) => "speed",
+            ActionError::Clock(ClockError::Backwards { .. }) => "to",
             ActionError::Engine(_) => "",
         }
     }
@@ -190,13 +208,8 @@ impl Session {
         &self.evaluations
     }
 
-    pub fn add_plan_item(&mut self, item: PlanItem) {
-        self.plan.push(item);
-    }
-
     /// An evaluator's rating, of an objective the scenario has.
-    pub fn evaluate(&mut self, evaluation: Evaluation) -> Result<(), ActionError> {
-        self.check_present(SimTime(evaluation.at_ms))?;
+    fn evaluate(&mut self, evaluation: Evaluation) -> Result<(), ActionError> {
         if !self.injects.msel().objectives.iter().any(|o| o.id == evaluation.objective) {
             let known: Vec<&str> = self.injects.msel().objectives.iter().map(|o| o.id.as_str()).collect();
             let message =
@@ -230,36 +243,42 @@ impl Session {
     }
 
     /// Runs everything due before `until`; returns whether anything happened.
+    ///
+    /// The window schedule with every grant capped at `until`: what a person
+    /// may still do at `until` can reach no one before it. Where the calls
+    /// split simulated time changes nothing: the nodes' windows are safe, and
+    /// the desk steps a call opens all fall in `[now, until)`, numbered by
+    /// instant and country, so a session ticked by the wall clock and its
+    /// replay number every task alike.
     pub fn advance_to(&mut self, until: SimTime) -> Result<bool, EngineError> {
         let mut changed = false;
-        let lookahead_ms = self.scenario.network.min_message_delay_ms;
-        loop {
-            let pending: Vec<Option<SimTime>> = self.nodes.iter().map(NodeRuntime::next_event_time).collect();
-            let (Some((earliest_node, lbts)), second) = two_earliest(&pending) else { break };
-            if lbts >= until {
-                break;
+        let pending = self.nodes.iter().map(NodeRuntime::next_event_time).collect();
+        let mut windows = Windows::new(pending, self.scenario.network.min_message_delay_ms);
+        let mut grants = Vec::with_capacity(self.nodes.len());
+        let mut sent = Vec::new();
+        let mut opened = Vec::new();
+        while windows.next(until, &mut grants) {
+            changed = true;
+            for &(i, bound) in &grants {
+                let outcome = self.nodes[i].advance(bound);
+                self.log.extend(outcome.events);
+                sent.extend(outcome.sent);
+                let country = self.nodes[i].country();
+                opened.extend(outcome.awaiting.into_iter().map(|(at, step)| (at, country.clone(), step)));
             }
-            // As `engine::run_into`, every grant capped at `until`: what a
-            // person may still do at `until` can reach no one before it.
-            let mut sent = Vec::new();
-            for (i, next) in pending.iter().enumerate() {
-                let others = if i == earliest_node { second } else { Some(lbts) };
-                let bound = others.map_or(until, |t| t.plus_ms(lookahead_ms).min(until));
-                if next.is_some_and(|t| t < bound) {
-                    let outcome = self.nodes[i].advance(bound);
-                    changed = true;
-                    self.log.extend(outcome.events);
-                    sent.extend(outcome.sent);
-                    for (at, step) in outcome.awaiting {
-                        let country = self.nodes[i].country().clone();
-                        self.open_task(country, at, step);
-                    }
-                }
-            }
-            for envelope in sent {
+            for envelope in sent.drain(..) {
                 let to = *self.index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+                windows.arrives(to, envelope.deliver_at);
                 self.nodes[to].deliver(envelope)?;
             }
+            for &(i, _) in &grants {
+                windows.ran(i, self.nodes[i].next_event_time());
+            }
+        }
+        // Stable: a desk's steps at one instant keep the order it took them in.
+        opened.sort_by_key(|(at, country, _)| (*at, country.order_key()));
+        for (at, country, step) in opened {
+            self.open_task(country, at, step);
         }
         // Injects reach people only: they change no node, so they run after.
         changed |= self.injects.run_until(until);
@@ -286,19 +305,66 @@ impl Session {
         Ok(self.now)
     }
 
-    /// A person's action at `at` (not before the session's present).
-    pub fn act(&mut self, country: &CountryCode, action: Action, at: SimTime) -> Result<(), ActionError> {
+    /// Runs a command at `at` (not before the session's present), after
+    /// everything due before it: the one way anything a person does changes
+    /// the exercise, live, resumed, replayed, played back or forked. Refused,
+    /// it has changed nothing but the time run.
+    pub fn apply(&mut self, command: &Command, at: SimTime) -> Result<Applied, ActionError> {
+        self.check_present(at)?;
+        self.advance_to(at)?;
+        let mut applied = Applied { at, skipped_to: None, stopped_early: false };
+        match command {
+            Command::Desk { country, action } => self.act(country, action, at)?,
+            Command::Clock { action: ClockAction::Skip { to } } => {
+                let to = self.instant("to", *to)?;
+                if to < at {
+                    return Err(ClockError::Backwards { now: at.ms(), to: to.ms() }.into());
+                }
+                let stop = self.skip_to(to)?;
+                applied = Applied { at, skipped_to: Some(stop), stopped_early: stop < to };
+            }
+            Command::Clock { action: ClockAction::Speed { speed } } => super::clock::check_speed(*speed)?,
+            Command::Clock { action: ClockAction::Pause | ClockAction::Resume } => {}
+            Command::Inject { order } => {
+                let action = match order.action {
+                    InjectVerb::Fire => InjectAction::Fire,
+                    InjectVerb::Hold => InjectAction::Hold,
+                    InjectVerb::Skip => InjectAction::Skip,
+                    InjectVerb::Retime { at } => InjectAction::Retime(self.instant("at", at)?),
+                };
+                self.inject_action(&order.id, action, at)?;
+            }
+            Command::HandOver { country, to } => self.hand_over(country, *to == PlayedBy::Person, at)?,
+            Command::Evaluate { evaluator, cell, form } => self.evaluate(Evaluation {
+                at_ms: at.ms(),
+                evaluator: evaluator.clone(),
+                cell: cell.clone(),
+                objective: form.objective.clone(),
+                rating: form.rating,
+                note: form.note.clone(),
+            })?,
+            Command::Plan { item } => self.plan.push(item.clone()),
+        }
+        Ok(applied)
+    }
+
+    /// An instant a command names, in simulated time.
+    fn instant(&self, field: &str, at: jiff::Timestamp) -> Result<SimTime, ActionError> {
+        self.scenario.sim_time(at).map_err(|message| FieldError::new(field, message).into())
+    }
+
+    /// A desk's action at `at`.
+    fn act(&mut self, country: &CountryCode, action: &DeskAction, at: SimTime) -> Result<(), ActionError> {
         let node = *self.index.get(country).ok_or_else(|| ActionError::UnknownCountry(country.clone()))?;
         match action {
-            Action::Note { text } => {
-                self.check_present(at)?;
-                self.notes.push(Note { at_ms: at.ms(), country: country.clone(), text });
+            DeskAction::Note { text } => {
+                self.notes.push(Note { at_ms: at.ms(), country: country.clone(), text: text.clone() });
             }
-            Action::Read { task } => {
-                self.task_of(country, task)?;
-                self.tasks[task as usize].read = true;
+            DeskAction::Read { task } => {
+                self.task_of(country, *task)?;
+                self.tasks[*task as usize].read = true;
             }
-            Action::Step { task, form } => {
+            &DeskAction::Step { task, ref form } => {
                 if !self.is_person(country) {
                     return Err(ActionError::PlayedByBot(country.clone()));
                 }
@@ -315,24 +381,20 @@ impl Session {
                         given: form.kind.name(),
                     });
                 }
-                self.check_present(at)?;
-                let step = self.step_as_filled(&waiting.step.clone(), &form);
-                self.advance_to(at)?;
+                let step = self.step_as_filled(&waiting.step.clone(), form);
                 self.nodes[node].act(at, step)?;
-                self.injects.observe(country, peer(&waiting.step), &form, task, at);
+                self.injects.observe(country, peer(&waiting.step), form, task, at);
                 let task_ref = &mut self.tasks[task as usize];
                 task_ref.state = TaskState::Done { at_ms: at.ms() };
                 task_ref.read = true;
-                self.forms.push(SentForm { at_ms: at.ms(), country: country.clone(), task, form });
+                self.forms.push(SentForm { at_ms: at.ms(), country: country.clone(), task, form: form.clone() });
             }
         }
         Ok(())
     }
 
     /// The director's action on an inject, at `at`.
-    pub fn inject_action(&mut self, id: &str, action: InjectAction, at: SimTime) -> Result<(), ActionError> {
-        self.check_present(at)?;
-        self.advance_to(at)?;
+    fn inject_action(&mut self, id: &str, action: InjectAction, at: SimTime) -> Result<(), ActionError> {
         self.injects.act(id, action, at).map_err(|message| ActionError::Field(FieldError::new("id", message)))
     }
 
@@ -344,8 +406,6 @@ impl Session {
         if self.nodes[node].is_manual() == person {
             return Ok(());
         }
-        self.check_present(at)?;
-        self.advance_to(at)?;
         if person {
             for step in self.nodes[node].hand_to_person() {
                 self.open_task(country.clone(), at, step);

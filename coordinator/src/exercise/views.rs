@@ -6,7 +6,7 @@
 
 use super::forms::StepKind;
 use super::injects::{InjectState, Injects};
-use super::live::{Live, Who, instant_text};
+use super::live::{Live, Who};
 use super::session::{Task, TaskState};
 use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::report::{self, local_time};
@@ -40,7 +40,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> Value {
         .collect();
     let mut state = json!({
         "exercise": scenario.name,
-        "sim_time": instant_text(scenario, now),
+        "sim_time": scenario.instant_text(now),
         "sim_ms": now.ms(),
         "paused": live.clock().paused(),
         "speed": live.clock().speed(),
@@ -69,7 +69,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> Value {
             live.plan()
                 .phases
                 .iter()
-                .map(|p| json!({ "name": p.name, "from": instant_text(scenario, p.from), "speed": p.speed }))
+                .map(|p| json!({ "name": p.name, "from": scenario.instant_text(p.from), "speed": p.speed }))
                 .collect(),
         );
     }
@@ -91,7 +91,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> Value {
         .take(200)
         .map(|e| {
             json!({
-                "at": instant_text(scenario, e.at),
+                "at": scenario.instant_text(e.at),
                 "local": local_time(scenario, country, e.at),
                 "incident": e.incident.as_str(),
                 "hop": e.hop,
@@ -177,7 +177,7 @@ pub fn cases(live: &Live) -> Value {
                     let moves: Vec<Value> = waiting
                         .iter()
                         .filter(|t| t.step.case().0.as_str() == incident.id && t.step.case().1 == hop.hop)
-                        .map(|t| json!({ "country": t.country.as_str(), "step": t.kind.label(), "since": instant_text(scenario, t.since) }))
+                        .map(|t| json!({ "country": t.country.as_str(), "step": t.kind.label(), "since": scenario.instant_text(t.since) }))
                         .collect();
                     let mut view = hop_view(scenario, hop);
                     view["waiting_for"] = Value::Array(moves);
@@ -188,7 +188,7 @@ pub fn cases(live: &Live) -> Value {
             json!({
                 "incident": incident.id,
                 "reported_by": incident.reported_by.as_str(),
-                "communication": instant_text(scenario, SimTime(incident.communication_at_ms)),
+                "communication": scenario.instant_text(SimTime(incident.communication_at_ms)),
                 "result": format!("{:?}", incident.trace.result),
                 // Mid-exercise, an unfinished trace is under way, not lost.
                 "reason": match (incident.reported_at_ms, &incident.trace.result) {
@@ -235,7 +235,7 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Value
                     json!({
                         "what": format!("{} {}", e.by.as_ref().map_or("anyone", |c| c.as_str()), definition.form.label().to_lowercase()),
                         "status": status,
-                        "limit": instant_text(scenario, SimTime(e.created_ms + definition.limit_ms)),
+                        "limit": scenario.instant_text(SimTime(e.created_ms + definition.limit_ms)),
                     })
                 })
                 .collect();
@@ -244,7 +244,7 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Value
                 "to": match &inject.to { Recipient::Seat(c) => c.to_string(), Recipient::All => "all".to_owned(), Recipient::Director => "director".to_owned() },
                 "from": inject.from,
                 "text": inject.text,
-                "due": run.due_ms.map(|ms| instant_text(scenario, SimTime(ms))),
+                "due": run.due_ms.map(|ms| scenario.instant_text(SimTime(ms))),
                 "state": match run.state {
                     InjectState::Pending => "pending",
                     InjectState::Held => "held",
@@ -252,7 +252,7 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Value
                     InjectState::Sent { .. } => "sent",
                 },
                 "sent": match run.state {
-                    InjectState::Sent { at_ms } => Some(instant_text(scenario, SimTime(at_ms))),
+                    InjectState::Sent { at_ms } => Some(scenario.instant_text(SimTime(at_ms))),
                     _ => None,
                 },
                 "standby": run.due_ms.is_none(),
@@ -270,7 +270,7 @@ fn notes(live: &Live, country: Option<&CountryCode>) -> Value {
             .notes()
             .iter()
             .filter(|n| country.is_none_or(|c| &n.country == c))
-            .map(|n| json!({ "at": instant_text(scenario, SimTime(n.at_ms)), "country": n.country.as_str(), "text": n.text }))
+            .map(|n| json!({ "at": scenario.instant_text(SimTime(n.at_ms)), "country": n.country.as_str(), "text": n.text }))
             .collect(),
     )
 }
@@ -300,7 +300,7 @@ fn task(scenario: &Scenario, t: &Task) -> Value {
         "hop": hop,
         "peer": peer,
         "carrier": carrier,
-        "since": instant_text(scenario, t.since),
+        "since": scenario.instant_text(t.since),
         "local": local_time(scenario, &t.country, t.since),
         "urgent": emergency,
         "read": t.read,
@@ -315,8 +315,8 @@ fn hop_view(scenario: &Scenario, hop: &HopReport) -> Value {
         "country": hop.country.as_str(),
         "carrier": hop.carrier.as_str(),
         "status": status(hop),
-        "requested": hop.request_sent_ms.map(|at| instant_text(scenario, SimTime(at))),
-        "preserved": hop.preserved_ms.map(|at| instant_text(scenario, SimTime(at))),
+        "requested": hop.request_sent_ms.map(|at| scenario.instant_text(SimTime(at))),
+        "preserved": hop.preserved_ms.map(|at| scenario.instant_text(SimTime(at))),
     })
 }
 
@@ -343,7 +343,7 @@ fn deadlines(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) ->
         list.push(deletion(scenario, incident, hop));
     }
     if let Some(until) = hop.hold_until_ms {
-        list.push(json!({ "what": format!("the hold at {} expires", hop.carrier), "at": instant_text(scenario, SimTime(until)) }));
+        list.push(json!({ "what": format!("the hold at {} expires", hop.carrier), "at": scenario.instant_text(SimTime(until)) }));
     }
     Value::Array(list)
 }
@@ -355,7 +355,7 @@ fn deletion(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> 
         return json!({ "what": format!("{} keeps no logs", hop.carrier), "at": null });
     }
     let deleted = incident.communication_at_ms + hop.retention_ms;
-    json!({ "what": format!("{} deletes its logs", hop.carrier), "at": instant_text(scenario, SimTime(deleted)) })
+    json!({ "what": format!("{} deletes its logs", hop.carrier), "at": scenario.instant_text(SimTime(deleted)) })
 }
 
 /// A case as one desk sees it: the hops it asked or was asked about, and
@@ -375,7 +375,7 @@ fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCo
             }
             let told = own || h.preservation_result_received_ms.is_some();
             if let (Some(until), true) = (h.hold_until_ms, told) {
-                deadlines.push(json!({ "what": format!("the hold at {} expires", h.carrier), "at": instant_text(scenario, SimTime(until)) }));
+                deadlines.push(json!({ "what": format!("the hold at {} expires", h.carrier), "at": scenario.instant_text(SimTime(until)) }));
             }
             view["deadlines"] = Value::Array(deadlines);
             view

@@ -199,6 +199,19 @@ impl Scenario {
         self.epoch.checked_add(jiff::SignedDuration::from_millis(at_ms)).ok()
     }
 
+    /// A real instant in simulated time, if within the bounds simulated time keeps.
+    pub fn sim_time(&self, at: Timestamp) -> Result<SimTime, String> {
+        let ms = at.as_millisecond() - self.epoch.as_millisecond();
+        pocnet_node::constraint::instant_ms("instant", ms).map_err(|e| e.0)?;
+        Ok(SimTime(ms))
+    }
+
+    /// A simulated instant as RFC 3339, in UTC, as the consoles and the
+    /// after-action report show it.
+    pub fn instant_text(&self, at: SimTime) -> String {
+        self.instant(at.ms()).map_or_else(|| format!("sim ms {}", at.ms()), |t| t.to_string())
+    }
+
     /// Each country's node configuration for one run.
     pub fn node_configs(&self, seed: u64, replication: u64) -> Vec<NodeConfig> {
         let mut logs: BTreeMap<&CountryCode, Vec<LogRecord>> = BTreeMap::new();

@@ -34,7 +34,7 @@ impl Scenario {
                     warnings.push(format!(
                         "the Second Protocol (CETS 224) is not in force today (3 of the 5 ratifications it needs, \
                          Feb 2026); this scenario has it in force from {}: it describes a future",
-                        self.instant_text(at)
+                        self.date_text(at)
                     ));
                     // Production follows the communications by weeks: it may still apply.
                     true
@@ -57,7 +57,7 @@ impl Scenario {
                 warnings.push(format!(
                     "the e-Evidence Regulation applies from {}, after every incident's communication: \
                      production orders are used only once it applies",
-                    self.instant_text(epoc.in_force_at)
+                    self.date_text(epoc.in_force_at)
                 ));
                 true
             }
@@ -85,7 +85,7 @@ impl Scenario {
         warnings
     }
 
-    fn instant_text(&self, at: pocnet_node::SimTime) -> String {
+    fn date_text(&self, at: pocnet_node::SimTime) -> String {
         jiff::Timestamp::from_millisecond(self.epoch.as_millisecond() + at.ms())
             .map_or_else(|_| format!("sim ms {}", at.ms()), |t| t.strftime("%Y-%m-%d").to_string())
     }

@@ -1,6 +1,7 @@
 //! Exercise mode: people playing desks against bots, in simulated time.
 
-use pocnet_coordinator::exercise::forms::{Action, StepKind};
+use pocnet_coordinator::exercise::command::Command;
+use pocnet_coordinator::exercise::forms::StepKind;
 use pocnet_coordinator::exercise::session::{Session, Task, TaskState};
 use pocnet_coordinator::report::Report;
 use pocnet_coordinator::scenario::Scenario;
@@ -12,6 +13,16 @@ const END: SimTime = SimTime(5 * 366 * pocnet_node::time::DAY_MS);
 
 fn people(codes: &[&str]) -> BTreeSet<CountryCode> {
     codes.iter().map(|c| CountryCode::from(*c)).collect()
+}
+
+/// A desk's action, read as the consoles' API reads it.
+pub fn desk(country: &CountryCode, action: serde_json::Value) -> Command {
+    Command::Desk { country: country.clone(), action: serde_json::from_value(action).expect("a desk action") }
+}
+
+/// A director's order, as the consoles' API reads it: `{"command": "clock", ...}`.
+pub fn order(command: serde_json::Value) -> Command {
+    serde_json::from_value(command).expect("a command")
 }
 
 fn json_of(scenario: &Scenario, seed: u64, events: Vec<Event>) -> String {
@@ -99,9 +110,8 @@ fn a_person_acting_when_the_bot_did_reproduces_the_bot_s_run() {
         let Some((at, task)) = next else { break };
         session.advance_to(at).unwrap();
         let fields = complete_form(&scenario, &task, "mla");
-        let action =
-            Action::from_json(&json!({ "kind": task.kind.name(), "task": task.id, "fields": fields })).unwrap();
-        session.act(&fr, action, at).unwrap();
+        let action = json!({ "kind": task.kind.name(), "task": task.id, "fields": fields });
+        session.apply(&desk(&fr, action), at).unwrap();
         acted += 1;
     }
     assert!(acted >= 5, "two requests, two confirmations, the domestic order, production: {acted}");
@@ -127,11 +137,9 @@ fn a_desk_changes_hands_mid_case_and_keeps_its_cases() {
     let at = stop.plus_ms(pocnet_node::time::HOUR_MS);
     session.advance_to(at).unwrap();
     let fields = good_request(&scenario, "phish-1");
-    session
-        .act(&fr, Action::from_json(&json!({"kind": "send_request", "task": 0, "fields": fields})).unwrap(), at)
-        .unwrap();
+    session.apply(&desk(&fr, json!({"kind": "send_request", "task": 0, "fields": fields})), at).unwrap();
     let later = at.plus_ms(2 * pocnet_node::time::HOUR_MS);
-    session.hand_over(&fr, false, later).unwrap();
+    session.apply(&order(json!({"command": "hand_over", "country": "FR", "to": "bot"})), later).unwrap();
     assert!(!session.is_person(&fr));
     assert!(
         session.tasks().iter().all(|t| t.state != TaskState::Waiting),
@@ -156,16 +164,15 @@ fn wrong_actions_are_refused_and_change_nothing() {
     let (fr, de) = (CountryCode::from("FR"), CountryCode::from("DE"));
     let mut session = Session::new(scenario.clone(), scenario.seed, &people(&["FR", "DE"])).unwrap();
     let now = session.skip_to(END).unwrap();
-    let step = |kind: &str| Action::from_json(&json!({"kind": kind, "task": 0, "fields": {}})).unwrap();
-    let refused = |session: &mut Session, country: &CountryCode, action: Action, at: SimTime| {
-        let error = session.act(country, action, at).unwrap_err();
+    let step = |kind: &str| json!({"kind": kind, "task": 0, "fields": {}});
+    let refused = |session: &mut Session, country: &CountryCode, action: serde_json::Value, at: SimTime| {
+        let error = session.apply(&desk(country, action), at).unwrap_err();
         error.field().to_owned()
     };
     assert_eq!(refused(&mut session, &de, step("send_request"), now), "task", "FR's task, not DE's");
     assert_eq!(refused(&mut session, &fr, step("acknowledge"), now), "kind", "the wrong form for the step");
     assert_eq!(refused(&mut session, &fr, step("send_request"), SimTime(now.ms() - 1)), "at", "the past");
-    let unknown = Action::from_json(&json!({"kind": "confirm", "task": 99})).unwrap();
-    assert_eq!(refused(&mut session, &fr, unknown, now), "task");
+    assert_eq!(refused(&mut session, &fr, json!({"kind": "confirm", "task": 99}), now), "task");
     assert!(session.forms().is_empty() && session.tasks()[0].state == TaskState::Waiting, "nothing changed");
 }
 
@@ -301,6 +308,11 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let task = task.expect("a request to send");
     let id = task["id"].as_u64().unwrap();
     let action = |fields: &str| format!(r#"{{"kind":"send_request","task":{id},"fields":{fields}}}"#);
+    // Paused, a desk step waits, saying why; the clock running, it is taken.
+    let (status, paused) = post("/api/seats/DE/actions", &de, &action("{}"));
+    assert_eq!(status, 409, "{paused}");
+    assert!(paused["error"].as_str().unwrap().contains("the exercise is paused"), "{paused}");
+    assert_eq!(post("/api/clock", &director, r#"{"action":"resume"}"#).0, 200);
     assert_eq!(
         field(post("/api/seats/DE/actions", &de, &action(r#"{"colour":"red"}"#))),
         (400, "fields.colour".to_owned())
@@ -317,7 +329,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(field(post("/api/seats/DE/actions", &de, &wrong)), (400, "kind".to_owned()));
     assert_eq!(post("/api/seats/NL/actions", &de, &action("{}")).0, 403, "DE cannot act for NL");
     let (_, state) = get("/api/state", Some(&director));
-    assert_eq!(state["rejected"].as_array().unwrap().len(), 10, "the director sees every rejected action");
+    assert_eq!(state["rejected"].as_array().unwrap().len(), 11, "the director sees every rejected action");
 
     assert_eq!(get("/report", Some(&director)).0, 200, "the after-action report so far");
     assert_eq!(get("/report", Some(&de)).0, 403, "for the director only");
@@ -370,7 +382,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     // A request without the port or the offset is taken, and recorded.
     let sent = post("/api/seats/DE/actions", &de, &action(r#"{"ip":"203.0.113.7","timestamp":"2026-11-27T22:31:05"}"#));
     assert_eq!(sent.0, 200, "{}", sent.1);
-    let (_, before) = get("/api/state", Some(&director));
+    let taken_at: jiff::Timestamp = sent.1["at"].as_str().unwrap().parse().unwrap();
     drop(served);
 
     // Restarted on its journal: the action kept, the clock where it stood, paused.
@@ -378,7 +390,8 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(served.director, director, "the same tokens");
     let (_, after) = http(&served.address, "GET", "/api/state", Some(&director), None);
     assert_eq!(after["paused"].as_bool(), Some(true));
-    assert!(after["sim_ms"].as_i64() >= before["sim_ms"].as_i64(), "{before} then {after}");
+    let resumed_at: jiff::Timestamp = after["sim_time"].as_str().unwrap().parse().unwrap();
+    assert!(resumed_at >= taken_at, "resumed at {resumed_at}, the request was taken at {taken_at}");
     let (_, inbox) = http(&served.address, "GET", "/api/seats/DE/inbox", Some(&de), None);
     let kept = inbox["tasks"].as_array().unwrap().iter().find(|t| t["id"].as_u64() == Some(id)).unwrap().clone();
     assert_eq!(kept["state"]["state"], "done", "{kept}");
@@ -456,7 +469,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
 #[test]
 fn pauses_and_speed_changes_change_nothing_simulated() {
     use pocnet_coordinator::exercise::journal::Journal;
-    use pocnet_coordinator::exercise::live::{Live, Who, instant_text};
+    use pocnet_coordinator::exercise::live::{Live, Who};
     use pocnet_coordinator::exercise::score::score;
     let scenario = crate::support::load("exercises/hospital-ransomware.toml");
     let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
@@ -468,11 +481,13 @@ fn pauses_and_speed_changes_change_nothing_simulated() {
         let mut live =
             Live::open(journal, scenario.clone(), "h.toml", &text, scenario.seed, &seats, Some(60.0)).unwrap();
         let mut wall = 1_000_000;
-        let clock = |live: &mut Live, wall: i64, body: serde_json::Value| live.clock_action(wall, &body).unwrap();
+        let clock = |live: &mut Live, wall: i64, action: serde_json::Value| {
+            live.execute(wall, &Who::Director, order(json!({"command": "clock", "action": action}))).unwrap()
+        };
         // Lands exactly on `target` (a skip stops early when a seat receives something).
         let reach = |live: &mut Live, wall: i64, target: SimTime| {
             while live.clock().now(wall) < target {
-                live.clock_action(wall, &json!({"action": "skip", "to": instant_text(&scenario, target)})).unwrap();
+                clock(live, wall, json!({"action": "skip", "to": scenario.instant_text(target)}));
             }
         };
         for (n, offset) in [3, 6, 30, 60, 200, 900].into_iter().enumerate() {
@@ -497,11 +512,15 @@ fn pauses_and_speed_changes_change_nothing_simulated() {
                 .filter(|t| t.state == TaskState::Waiting && t.kind != StepKind::RenewHold)
                 .cloned()
                 .collect();
+            // Desk steps wait while the clock is paused: the seats act with
+            // it running, at one wall instant.
+            clock(&mut live, wall, json!({"action": "resume"}));
             for task in waiting {
                 let fields = complete_form(&scenario, &task, "mla");
                 let body = json!({"kind": task.kind.name(), "task": task.id, "fields": fields});
-                live.act(wall, &Who::Seat(task.country.clone()), &task.country, &body).unwrap();
+                live.execute(wall, &Who::Seat(task.country.clone()), desk(&task.country, body)).unwrap();
             }
+            clock(&mut live, wall, json!({"action": "pause"}));
             wall += 5_000;
         }
         reach(&mut live, wall, SimTime(1_800 * hour));
@@ -563,9 +582,8 @@ fn two_trainees_play_hospital_ransomware_to_the_first_production_request() {
             }
             _ => json!({ "reference": "EX-1" }),
         };
-        let action =
-            Action::from_json(&json!({ "kind": task.kind.name(), "task": task.id, "fields": fields })).unwrap();
-        session.act(&task.country, action, at).unwrap();
+        let action = json!({ "kind": task.kind.name(), "task": task.id, "fields": fields });
+        session.apply(&desk(&task.country, action), at).unwrap();
         acted += 1;
     };
     assert!(acted >= 6, "requests, acknowledgements, orders, disclosures, confirmations: {acted}");
@@ -610,9 +628,8 @@ pub fn scripted_trainees(delay_ms: i64) -> Session {
                     StepKind::Disclose => json!({ "legal_basis": "Art. 30" }),
                     _ => json!({ "reference": "EX-1" }),
                 };
-                let action =
-                    Action::from_json(&json!({ "kind": task.kind.name(), "task": task.id, "fields": fields })).unwrap();
-                session.act(&task.country, action, step).unwrap();
+                let action = json!({ "kind": task.kind.name(), "task": task.id, "fields": fields });
+                session.apply(&desk(&task.country, action), step).unwrap();
             }
             (_, Some(next)) if next < end => {
                 session.advance_to(next.plus_ms(1)).unwrap();
@@ -675,7 +692,7 @@ fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
 fn an_inject_after_a_pause_fires_at_its_simulated_instant() {
     use pocnet_coordinator::exercise::injects::InjectState;
     use pocnet_coordinator::exercise::journal::Journal;
-    use pocnet_coordinator::exercise::live::Live;
+    use pocnet_coordinator::exercise::live::{Live, Who};
     let file = crate::support::scenario_path("exercises/hospital-ransomware.toml");
     let scenario = crate::support::load("exercises/hospital-ransomware.toml");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -686,21 +703,35 @@ fn an_inject_after_a_pause_fires_at_its_simulated_instant() {
     let start = scenario.exercise.as_ref().unwrap().start;
     let due = |live: &Live, id: &str| live.session().injects().runs().iter().find(|r| r.id == id).unwrap().clone();
     // Run two wall seconds (two simulated minutes), pause an hour of wall time, run on.
-    live.clock_action(0, &json!({"action": "resume"})).unwrap();
+    live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
     live.tick(2_000).unwrap();
-    live.clock_action(2_000, &json!({"action": "pause"})).unwrap();
+    live.execute(2_000, &Who::Director, order(json!({"command": "clock", "action": {"action": "pause"}}))).unwrap();
     live.tick(3_602_000).unwrap();
     assert_eq!(due(&live, "victim-report").state, InjectState::Pending, "T+2m not reached: the pause froze it");
-    live.clock_action(3_602_000, &json!({"action": "resume"})).unwrap();
+    live.execute(3_602_000, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}})))
+        .unwrap();
     live.tick(3_700_000).unwrap();
     let report = due(&live, "victim-report");
     assert_eq!(report.state, InjectState::Sent { at_ms: start.ms() + 2 * pocnet_node::time::MINUTE_MS });
     // The director fires a standby after a long pause: it goes at the simulated present.
-    live.clock_action(3_700_000, &json!({"action": "pause"})).unwrap();
+    live.execute(3_700_000, &Who::Director, order(json!({"command": "clock", "action": {"action": "pause"}}))).unwrap();
     let now = live.clock().now(9_000_000);
-    live.inject_action(9_000_000, &json!({"id": "media", "action": "fire"})).unwrap();
+    live.execute(
+        9_000_000,
+        &Who::Director,
+        order(json!({"command": "inject", "order": {"id": "media", "action": "fire"}})),
+    )
+    .unwrap();
     assert_eq!(due(&live, "media").state, InjectState::Sent { at_ms: now.ms() });
-    assert!(live.inject_action(9_000_000, &json!({"id": "media", "action": "fire"})).is_err(), "sent once");
+    assert!(
+        live.execute(
+            9_000_000,
+            &Who::Director,
+            order(json!({"command": "inject", "order": {"id": "media", "action": "fire"}}))
+        )
+        .is_err(),
+        "sent once"
+    );
 }
 
 /// A fork at instant T keeps every action before T; the same actions after
@@ -715,7 +746,7 @@ fn a_fork_followed_by_the_same_actions_is_the_original() {
     let original = Journal::open(&dir.path().join("original")).unwrap();
     let saved = original.read().unwrap();
     let fork_at = 60 * hour;
-    let fork = original.fork(&dir.path().join("fork"), fork_at).unwrap();
+    let fork = original.fork(&dir.path().join("fork"), fork_at, scenario.epoch).unwrap();
     let kept = fork.read().unwrap();
     assert!(kept.entries.iter().all(|e| e.sim_ms < fork_at) && kept.entries.len() < saved.entries.len());
     let forked = replay(scenario.clone(), &kept).unwrap();
@@ -781,9 +812,7 @@ chain = ["de"]
     let late = task.since.plus_ms(8 * pocnet_node::time::DAY_MS);
     session.advance_to(late).unwrap();
     let fields = good_request(&scenario, "i");
-    session
-        .act(&fr, Action::from_json(&json!({"kind": "send_request", "task": task.id, "fields": fields})).unwrap(), late)
-        .unwrap();
+    session.apply(&desk(&fr, json!({"kind": "send_request", "task": task.id, "fields": fields})), late).unwrap();
     session.advance_to(SimTime(40 * pocnet_node::time::DAY_MS)).unwrap();
     let aar = pocnet_coordinator::exercise::aar::Aar::build(&session, scenario.seed, &["FR".to_owned()], &[]).unwrap();
     let outcome = &aar.outcomes[0];
@@ -805,16 +834,17 @@ fn a_playback_is_read_only_and_ends_where_the_exercise_did() {
 
     let mut playback = Live::playback(Journal::open(&path).unwrap(), scenario.clone(), 3600.0).unwrap();
     assert!(playback.is_playback());
-    let refused = playback.act(0, &Who::Seat(fr.clone()), &fr, &json!({"kind": "note", "text": "x"})).unwrap_err();
+    let refused =
+        playback.execute(0, &Who::Seat(fr.clone()), desk(&fr, json!({"kind": "note", "text": "x"}))).unwrap_err();
     assert_eq!(refused.status, 403, "read-only");
-    playback.clock_action(0, &json!({"action": "resume"})).unwrap();
+    playback.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
     // An hour of simulated time per wall second: a wall second at a time.
     let mut wall = 0;
     while playback.clock().now(wall) < end {
         wall += 1_000;
         playback.tick(wall).unwrap();
     }
-    playback.clock_action(wall, &json!({"action": "pause"})).unwrap();
+    playback.execute(wall, &Who::Director, order(json!({"command": "clock", "action": {"action": "pause"}}))).unwrap();
     assert!(playback.session().forms().len() >= 3, "the trainee's forms came back");
     let mut replayed =
         pocnet_coordinator::exercise::replay::replay(scenario.clone(), &Journal::open(&path).unwrap().read().unwrap())
@@ -832,18 +862,22 @@ fn a_playback_is_read_only_and_ends_where_the_exercise_did() {
 /// step with complete forms. Returns the scenario, where it stopped and its log.
 fn played_quickstart(path: &std::path::Path, hours: &[i64]) -> (Scenario, (SimTime, String)) {
     use pocnet_coordinator::exercise::journal::Journal;
-    use pocnet_coordinator::exercise::live::{Live, Who, instant_text};
+    use pocnet_coordinator::exercise::live::{Live, Who};
     let scenario = crate::support::load("quickstart.toml");
     let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
     let fr = CountryCode::from("FR");
     let journal = Journal::open(path).unwrap();
     let mut live =
         Live::open(journal, scenario.clone(), "quickstart.toml", &text, scenario.seed, &people(&["FR"]), None).unwrap();
+    let clock = |live: &mut Live, action: serde_json::Value| {
+        live.execute(0, &Who::Director, order(json!({"command": "clock", "action": action}))).unwrap()
+    };
     for hour in hours {
         let target = SimTime(hour * pocnet_node::time::HOUR_MS);
         while live.clock().now(0) < target {
-            live.clock_action(0, &json!({"action": "skip", "to": instant_text(&scenario, target)})).unwrap();
+            clock(&mut live, json!({"action": "skip", "to": scenario.instant_text(target)}));
         }
+        clock(&mut live, json!({"action": "resume"}));
         let waiting: Vec<_> = live
             .session()
             .tasks()
@@ -853,14 +887,14 @@ fn played_quickstart(path: &std::path::Path, hours: &[i64]) -> (Scenario, (SimTi
             .collect();
         for task in waiting {
             let fields = complete_form(&scenario, &task, "mla");
-            live.act(
+            live.execute(
                 0,
                 &Who::Seat(fr.clone()),
-                &fr,
-                &json!({"kind": task.kind.name(), "task": task.id, "fields": fields}),
+                desk(&fr, json!({"kind": task.kind.name(), "task": task.id, "fields": fields})),
             )
             .unwrap();
         }
+        clock(&mut live, json!({"action": "pause"}));
     }
     let log = json_of(&scenario, scenario.seed, live.session().log());
     (scenario, (live.session().now(), log))

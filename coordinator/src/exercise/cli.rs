@@ -1,0 +1,332 @@
+//! `pocnet exercise`: opens (or resumes) an exercise on its journal, prints
+//! the director's and each seat's link, and serves the consoles until
+//! stopped; `pocnet exercise replay` re-runs a journal without a browser.
+
+use super::aar::Aar;
+use super::journal::Journal;
+use super::live::Live;
+use super::replay::replay as replay_session;
+use super::server;
+use crate::report::{self, Report};
+use crate::scenario::Scenario;
+use anyhow::Context;
+use pocnet_node::{CountryCode, SimTime};
+use serde_json::json;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub struct Options {
+    pub listen: std::net::SocketAddr,
+    pub journal: PathBuf,
+    pub speed: Option<f64>,
+    pub seats: Option<Vec<String>>,
+    pub seed: Option<u64>,
+}
+
+/// `hospital-ransomware.toml` keeps its journal in `hospital-ransomware.journal`, here.
+pub fn default_journal(file: &Path) -> PathBuf {
+    let stem = file.file_stem().map_or_else(|| "exercise".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from(format!("{stem}.journal"))
+}
+
+/// Serves the exercise until `shutdown`; the links go to `out` first.
+pub async fn serve(
+    file: &Path,
+    scenario: Scenario,
+    options: Options,
+    out: &mut impl Write,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let plan = scenario.exercise.clone().unwrap_or_default();
+    let codes: Vec<String> = match options.seats {
+        Some(seats) => seats.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+        None => plan.seats.iter().map(|c| c.to_string()).collect(),
+    };
+    let mut people = BTreeSet::new();
+    for code in codes {
+        let country = CountryCode::from(code.as_str());
+        if !scenario.countries.contains_key(&country) {
+            let known: Vec<&str> = scenario.countries.keys().map(CountryCode::as_str).collect();
+            anyhow::bail!("--seats: `{code}` is not a country of the scenario (it has {})", known.join(", "));
+        }
+        people.insert(country);
+    }
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let fresh = !options.journal.exists();
+    let journal = Journal::open(&options.journal)?;
+    let live = Live::open(journal, scenario, &file.display().to_string(), &text, seed, &people, options.speed)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("opening the exercise on {}", options.journal.display()))?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    let host = if address.ip().is_unspecified() { "localhost".to_owned() } else { address.ip().to_string() };
+    let base_url = format!("http://{host}:{}", address.port());
+    let mut lines = vec![format!(
+        "pocnet exercise \"{}\": journal {} ({}), paused at {}",
+        live.session().scenario().name,
+        options.journal.display(),
+        if fresh { "new" } else { "resumed" },
+        live.session().scenario().instant_text(live.clock().now(0)),
+    )];
+    lines.push(format!("director: {base_url}/director?token={}", live.director_token()));
+    for (country, token) in live.seat_tokens() {
+        lines.push(format!("seat {country}: {base_url}/seat/{country}?token={token}"));
+    }
+    if address.ip().is_unspecified() {
+        lines.push(format!(
+            "(serving on every interface: replace localhost by this machine's address on the room's network, port {})",
+            address.port()
+        ));
+    }
+    for line in lines {
+        writeln!(out, "{line}")?;
+    }
+    out.flush()?;
+    let app = server::app(live, base_url);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving the consoles")?;
+    Ok(())
+}
+
+/// Plays a finished exercise back in the consoles, read-only, at `speed`.
+pub async fn serve_playback(
+    journal: Journal,
+    speed: f64,
+    listen: std::net::SocketAddr,
+    out: &mut impl Write,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let scenario = journal_scenario(&journal.read()?)?;
+    let live = Live::playback(journal, scenario, speed).map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    let base_url = format!("http://{}:{}", address.ip(), address.port());
+    writeln!(
+        out,
+        "pocnet exercise replay \"{}\": read-only playback at {speed}x, paused at the start",
+        live.session().scenario().name
+    )?;
+    writeln!(out, "director: {base_url}/director?token={}", live.director_token())?;
+    for (country, token) in live.seat_tokens() {
+        writeln!(out, "seat {country}: {base_url}/seat/{country}?token={token}")?;
+    }
+    out.flush()?;
+    axum::serve(listener, server::app(live, base_url))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving the consoles")?;
+    Ok(())
+}
+
+/// The debrief of a replayed exercise: the run's report as `pocnet run`
+/// prints it, and as JSON with the forms sent and the decision logs.
+pub struct Debrief {
+    pub text: String,
+    pub json: String,
+}
+
+/// The journal's scenario, as it was, and the exercise replayed.
+fn replayed(journal: &Journal) -> anyhow::Result<(Scenario, super::journal::Saved, super::session::Session)> {
+    let saved = journal.read()?;
+    let scenario = journal_scenario(&saved)?;
+    let session = replay_session(scenario.clone(), &saved).map_err(anyhow::Error::msg)?;
+    Ok((scenario, saved, session))
+}
+
+pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
+    let (scenario, saved, session) = replayed(journal)?;
+    let log = session.log();
+    let incidents = report::incident_reports(&scenario, &log);
+    let report = Report::new(&scenario, saved.seed, incidents, log);
+    let mut text = format!(
+        "pocnet exercise replay: {} actions from the journal, simulated time at {}\n\n",
+        saved.entries.len(),
+        scenario.instant_text(session.now())
+    );
+    text.push_str(&report.render_text(&scenario));
+    let report_json: serde_json::Value = serde_json::from_str(&report.to_json()).context("the report's own JSON")?;
+    let debrief = json!({
+        "format": "pocnet-exercise/1",
+        "people": saved.people,
+        "report": report_json,
+        "forms": session.forms(),
+        "notes": session.notes(),
+    });
+    Ok(Debrief { text, json: crate::units::to_json(&debrief) })
+}
+
+/// The scenario a journal was made for, as it was: its text from the
+/// journal, its includes from beside its path, the hash checked.
+fn journal_scenario(saved: &super::journal::Saved) -> anyhow::Result<Scenario> {
+    let path = Path::new(&saved.scenario_path);
+    let scenario = Scenario::parse_at(&saved.scenario_path, &saved.scenario_text, Some(path))
+        .map_err(|e| anyhow::anyhow!("the journal's scenario no longer reads: {e:?}"))?;
+    if scenario.sha256 != saved.sha256 {
+        anyhow::bail!("the files the journal's scenario includes have changed since the exercise (its hash differs)");
+    }
+    Ok(scenario)
+}
+
+/// Forks the exercise in `journal` at the simulated instant `at` into a
+/// new journal at `new`; says how to continue it.
+pub fn fork(journal: &Journal, at: &str, new: &Path) -> anyhow::Result<String> {
+    if new.exists() {
+        anyhow::bail!("{} exists: give a new journal for the fork", new.display());
+    }
+    let saved = journal.read()?;
+    let scenario = journal_scenario(&saved)?;
+    let instant: jiff::Timestamp = at
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--at: `{at}` is not an instant: write it like 2026-11-27T21:40:00Z"))?;
+    journal.fork(new, instant.as_millisecond() - scenario.epoch.as_millisecond(), scenario.epoch)?;
+    Ok(format!(
+        "forked at {at}: continue it with pocnet exercise {} --journal {}\n",
+        saved.scenario_path,
+        new.display()
+    ))
+}
+
+/// The after-action report of the exercise in `journal`.
+pub fn report(journal: &Journal) -> anyhow::Result<Aar> {
+    let (_, saved, session) = replayed(journal)?;
+    Aar::build(&session, saved.seed, &saved.people, &saved.entries).map_err(anyhow::Error::msg)
+}
+
+/// `expectations.csv` and `forms.csv`, for spreadsheets.
+pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut expectations = csv::Writer::from_path(dir.join("expectations.csv"))?;
+    expectations.write_record([
+        "inject",
+        "objective",
+        "by",
+        "form",
+        "to",
+        "goal_ms",
+        "limit_ms",
+        "after_ms",
+        "timeliness",
+        "missing",
+        "rating",
+    ])?;
+    for e in &aar.expectations {
+        let timeliness = serde_json::to_value(e.timeliness)?.as_str().unwrap_or_default().to_owned();
+        expectations.write_record([
+            e.inject.clone(),
+            e.objective.clone().unwrap_or_default(),
+            e.by.as_ref().map_or_else(String::new, |c| c.to_string()),
+            e.form.name().to_owned(),
+            e.to.as_ref().map_or_else(String::new, |c| c.to_string()),
+            e.goal_ms.to_string(),
+            e.limit_ms.to_string(),
+            e.after_ms.map_or_else(String::new, |ms| ms.to_string()),
+            timeliness,
+            e.missing.join("; "),
+            e.rating.map_or_else(String::new, |r| format!("{r:?}")),
+        ])?;
+    }
+    expectations.flush()?;
+    let mut forms = csv::Writer::from_path(dir.join("forms.csv"))?;
+    forms.write_record(["form", "field", "sent", "filled", "exact"])?;
+    for f in &aar.forms {
+        forms.write_record([
+            f.form.name(),
+            f.field,
+            &f.sent.to_string(),
+            &f.filled.to_string(),
+            &f.exact.to_string(),
+        ])?;
+    }
+    forms.flush()?;
+    Ok(())
+}
+
+/// The MSEL in time order: timed injects first, then standbys and
+/// contingencies; as text, or as CSV.
+pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
+    use crate::scenario::msel::Recipient;
+    let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
+    let due = scenario.msel.schedule(start);
+    let mut order: Vec<(Option<SimTime>, usize)> =
+        scenario.msel.injects.iter().enumerate().map(|(i, inject)| (due[&inject.id], i)).collect();
+    order.sort_by_key(|(at, i)| (at.is_none(), *at, *i));
+    let contingency_of =
+        |id: &str| scenario.msel.injects.iter().find(|i| i.on_missed.as_deref() == Some(id)).map(|i| i.id.clone());
+    let mut rows = Vec::new();
+    for (at, i) in order {
+        let inject = &scenario.msel.injects[i];
+        let when = match at {
+            Some(at) if at == start => "T+0".to_owned(),
+            Some(at) => format!("T+{}", crate::units::fmt_ms(at.ms() - start.ms())),
+            None => match contingency_of(&inject.id) {
+                Some(parent) => format!("if {parent} is missed"),
+                None => "standby".to_owned(),
+            },
+        };
+        let instant = at.map(|at| scenario.instant_text(at)).unwrap_or_default();
+        let to = match &inject.to {
+            Recipient::Seat(c) => c.to_string(),
+            Recipient::All => "all".to_owned(),
+            Recipient::Director => "director".to_owned(),
+        };
+        let expects: Vec<String> = inject
+            .expect
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} {}{}{} goal {} limit {}{}",
+                    e.by.as_ref().map_or(to.as_str(), |c| c.as_str()),
+                    e.form.name(),
+                    e.to.as_ref().map_or_else(String::new, |c| format!(" to {c}")),
+                    if e.fields.is_empty() { String::new() } else { format!(" [{}]", e.fields.join(", ")) },
+                    crate::units::fmt_ms(e.goal_ms),
+                    crate::units::fmt_ms(e.limit_ms),
+                    e.objective.as_ref().map_or_else(String::new, |o| format!(" ({o})"))
+                )
+            })
+            .collect();
+        rows.push([
+            when,
+            instant,
+            inject.id.clone(),
+            to,
+            inject.from.clone(),
+            inject.channel.clone(),
+            inject.text.clone(),
+            expects.join("; "),
+            inject.on_missed.clone().unwrap_or_default(),
+        ]);
+    }
+    if csv_format {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let _ = writer.write_record(["when", "instant", "id", "to", "from", "channel", "text", "expects", "on_missed"]);
+        for row in &rows {
+            let _ = writer.write_record(row);
+        }
+        return String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default();
+    }
+    let mut out = format!(
+        "MSEL of \"{}\": {} injects, exercise start {}\n",
+        scenario.name,
+        rows.len(),
+        scenario.instant_text(start)
+    );
+    for [when, _, id, to, from, channel, text, expects, on_missed] in &rows {
+        let short: String = text.chars().take(90).collect();
+        out.push_str(&format!(
+            "{when:<22} {id:<18} to {to:<8} from {from} ({channel}): {short}{}\n",
+            if text.chars().count() > 90 { "…" } else { "" }
+        ));
+        if !expects.is_empty() {
+            out.push_str(&format!("{:<22} expects: {expects}\n", ""));
+        }
+        if !on_missed.is_empty() {
+            out.push_str(&format!("{:<22} if missed: {on_missed}\n", ""));
+        }
+    }
+    out
+}
