@@ -355,11 +355,12 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
                 write_file(path, &debrief.json, "the JSON debrief")?;
             }
             write_stdout(&debrief.text);
-            return Ok(ExitCode::SUCCESS);
+            return Ok(damaged(debrief.damage.as_ref()));
         }
         Some(cli::args::ExerciseCommand::Report { journal, html, json, csv }) => {
             let opened = open_journal(&journal)?;
-            let aar = exercise_cli::report(&opened).with_context(|| format!("reporting on {}", journal.display()))?;
+            let (aar, damage) =
+                exercise_cli::report(&opened).with_context(|| format!("reporting on {}", journal.display()))?;
             if let Some(path) = &html {
                 write_file(path, &pocnet_coordinator::exercise::aar_page::page(&aar), "the HTML report")?;
             }
@@ -371,7 +372,7 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("writing CSV files in {}", dir.display()))?;
             }
             write_stdout(&pocnet_coordinator::exercise::aar_page::text(&aar));
-            return Ok(ExitCode::SUCCESS);
+            return Ok(damaged(damage.as_ref()));
         }
         Some(cli::args::ExerciseCommand::Fork { journal, at, new }) => {
             let opened = open_journal(&journal)?;
@@ -404,11 +405,25 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A journal to read (report, replay, fork, playback): opened read-only,
+/// so that nothing, whatever the file holds, is written to it.
 fn open_journal(path: &Path) -> anyhow::Result<pocnet_coordinator::exercise::journal::Journal> {
     if !path.exists() {
         anyhow::bail!("no journal at {}", path.display());
     }
-    Ok(pocnet_coordinator::exercise::journal::Journal::open(path)?)
+    Ok(pocnet_coordinator::exercise::journal::Journal::open_read_only(path)?)
+}
+
+/// Exit status of a report or replay: failure when the journal was
+/// damaged, saying where, though what came before it was written.
+fn damaged(damage: Option<&pocnet_coordinator::exercise::journal::Damage>) -> ExitCode {
+    match damage {
+        Some(damage) => {
+            eprintln!("error: {damage}; the outputs above cover the entries before it");
+            ExitCode::FAILURE
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
 async fn node(listen: std::net::SocketAddr, tls: Option<(PathBuf, CountryCode)>) -> anyhow::Result<ExitCode> {

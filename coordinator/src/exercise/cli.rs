@@ -127,6 +127,9 @@ pub async fn serve_playback(
 pub struct Debrief {
     pub text: String,
     pub json: String,
+    /// Where a damaged journal stopped being readable: the debrief covers
+    /// what came before.
+    pub damage: Option<super::journal::Damage>,
 }
 
 /// The journal's scenario, as it was, and the exercise replayed.
@@ -143,10 +146,13 @@ pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
     let incidents = report::incident_reports(&scenario, &log);
     let report = Report::new(&scenario, saved.seed, incidents, log);
     let mut text = format!(
-        "pocnet exercise replay: {} actions from the journal, simulated time at {}\n\n",
+        "pocnet exercise replay: {} commands from the journal, simulated time at {}\n\n",
         saved.entries.len(),
         scenario.instant_text(session.now())
     );
+    if let Some(damage) = &saved.damage {
+        text.insert_str(0, &format!("DAMAGED JOURNAL: {damage}; what follows stops before that entry\n"));
+    }
     text.push_str(&report.render_text(&scenario));
     let report_json: serde_json::Value = serde_json::from_str(&report.to_json()).context("the report's own JSON")?;
     let debrief = json!({
@@ -156,7 +162,7 @@ pub fn replay(journal: &Journal) -> anyhow::Result<Debrief> {
         "forms": session.forms(),
         "notes": session.notes(),
     });
-    Ok(Debrief { text, json: crate::units::to_json(&debrief) })
+    Ok(Debrief { text, json: crate::units::to_json(&debrief), damage: saved.damage })
 }
 
 /// The scenario a journal was made for, as it was: its text from the
@@ -190,10 +196,12 @@ pub fn fork(journal: &Journal, at: &str, new: &Path) -> anyhow::Result<String> {
     ))
 }
 
-/// The after-action report of the exercise in `journal`.
-pub fn report(journal: &Journal) -> anyhow::Result<Aar> {
+/// The after-action report of the exercise in `journal`, and where the
+/// journal is damaged, if it is: the report covers what came before.
+pub fn report(journal: &Journal) -> anyhow::Result<(Aar, Option<super::journal::Damage>)> {
     let (_, saved, session) = replayed(journal)?;
-    Aar::build(&session, saved.seed, &saved.people, &saved.entries).map_err(anyhow::Error::msg)
+    let aar = Aar::build(&session, saved.seed, &saved.people, &saved.entries).map_err(anyhow::Error::msg)?;
+    Ok((aar, saved.damage))
 }
 
 /// `expectations.csv` and `forms.csv`, for spreadsheets.

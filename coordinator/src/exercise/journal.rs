@@ -77,11 +77,27 @@ pub enum JournalError {
     OldFormat { path: String, found: String },
     #[error(transparent)]
     Damaged(#[from] Damage),
+    #[error(
+        "journal {path} is damaged ({reason}): pocnet does not resume on a damaged journal, nor write to it; \
+         `pocnet exercise report` and `pocnet exercise replay` read it up to the damage"
+    )]
+    DamagedFile { path: String, reason: String },
 }
 
 pub struct Journal {
     connection: Connection,
     path: String,
+    /// A cut-short file is read through a copy with its header mended; the
+    /// copy goes when the journal does.
+    _mended: Option<MendedCopy>,
+}
+
+struct MendedCopy(std::path::PathBuf);
+
+impl Drop for MendedCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 const SCHEMA: &str = "
@@ -98,6 +114,40 @@ CREATE TABLE evaluators (id INTEGER PRIMARY KEY, cell TEXT NOT NULL, token TEXT 
 CREATE TABLE clock (id INTEGER PRIMARY KEY CHECK (id = 1), sim_ms INTEGER NOT NULL, speed REAL NOT NULL);
 ";
 
+/// A journal file cut short (a disk that filled, a copy interrupted)
+/// claims more pages in its header than it holds, and SQLite then reads
+/// nothing at all. A copy whose header counts only the whole pages present
+/// (and asks for no write-ahead log) reads up to the cut; the file itself
+/// is never touched.
+fn mend_cut_short(path: &Path) -> Result<MendedCopy, String> {
+    let mut bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if bytes.len() < 100 || !bytes.starts_with(b"SQLite format 3\0") {
+        return Err("its header is gone".to_owned());
+    }
+    let page_size = match u16::from_be_bytes([bytes[16], bytes[17]]) {
+        1 => 65_536,
+        size => usize::from(size),
+    };
+    if page_size < 512 {
+        return Err("its header names no page size".to_owned());
+    }
+    let pages = u32::try_from(bytes.len() / page_size).map_err(|_| "too large".to_owned())?;
+    bytes.truncate(pages as usize * page_size);
+    bytes[28..32].copy_from_slice(&pages.to_be_bytes());
+    // File format versions 1: a rollback journal, so a read needs no -shm file.
+    bytes[18] = 1;
+    bytes[19] = 1;
+    let copy = std::env::temp_dir().join(format!(
+        "pocnet-mended-{}-{}.journal",
+        std::process::id(),
+        MENDED.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&copy, &bytes).map_err(|e| format!("cannot write a mended copy in {}: {e}", copy.display()))?;
+    Ok(MendedCopy(copy))
+}
+
+static MENDED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 impl Journal {
     /// Opens the file to play on, creating it if it is new. A file that
     /// holds anything but a journal of this format is refused untouched.
@@ -105,10 +155,16 @@ impl Journal {
         let shown = path.display().to_string();
         let fail = |source| JournalError::Sqlite { path: shown.clone(), source };
         let connection = Connection::open(path).map_err(fail)?;
-        let journal = Journal { connection, path: shown.clone() };
-        let empty = journal.tables()?.is_empty();
+        let journal = Journal { connection, path: shown.clone(), _mended: None };
+        let damaged = |error| match error {
+            JournalError::NotAJournal { path, reason } if reason.contains("malformed") => {
+                JournalError::DamagedFile { path, reason }
+            }
+            other => other,
+        };
+        let empty = journal.tables().map_err(damaged)?.is_empty();
         if !empty {
-            journal.check_format()?;
+            journal.check_format().map_err(damaged)?;
         }
         // WAL: a reader never blocks the writer; FULL: a commit is on disk
         // before the browser hears of it.
@@ -128,12 +184,25 @@ impl Journal {
     /// is written to it, whatever it holds.
     pub fn open_read_only(path: &Path) -> Result<Journal, JournalError> {
         let shown = path.display().to_string();
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let connection = Connection::open_with_flags(path, flags)
-            .map_err(|source| JournalError::Sqlite { path: shown.clone(), source })?;
-        let journal = Journal { connection, path: shown };
-        journal.check_format()?;
-        Ok(journal)
+        let open = |file: &Path, mended: Option<MendedCopy>| -> Result<Journal, JournalError> {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let connection = Connection::open_with_flags(file, flags)
+                .map_err(|source| JournalError::Sqlite { path: shown.clone(), source })?;
+            let journal = Journal { connection, path: shown.clone(), _mended: mended };
+            journal.check_format()?;
+            Ok(journal)
+        };
+        match open(path, None) {
+            Err(JournalError::NotAJournal { reason, .. }) if reason.contains("malformed") => {
+                let mended = mend_cut_short(path).map_err(|why| JournalError::NotAJournal {
+                    path: shown.clone(),
+                    reason: format!("{reason}; {why}"),
+                })?;
+                let file = mended.0.clone();
+                open(&file, Some(mended))
+            }
+            other => other,
+        }
     }
 
     fn tables(&self) -> Result<Vec<String>, JournalError> {

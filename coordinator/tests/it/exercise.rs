@@ -25,7 +25,7 @@ pub fn order(command: serde_json::Value) -> Command {
     serde_json::from_value(command).expect("a command")
 }
 
-fn json_of(scenario: &Scenario, seed: u64, events: Vec<Event>) -> String {
+pub fn json_of(scenario: &Scenario, seed: u64, events: Vec<Event>) -> String {
     let incidents = pocnet_coordinator::report::incident_reports(scenario, &events);
     Report::new(scenario, seed, incidents, events).to_json()
 }
@@ -41,7 +41,7 @@ fn good_request(scenario: &Scenario, incident: &str) -> serde_json::Value {
 }
 
 /// A form for the task, complete and exact, with its production by `channel`.
-fn complete_form(scenario: &Scenario, task: &Task, channel: &str) -> serde_json::Value {
+pub fn complete_form(scenario: &Scenario, task: &Task, channel: &str) -> serde_json::Value {
     match task.kind {
         StepKind::SendRequest => good_request(scenario, task.step.case().0.as_str()),
         StepKind::ProductionRequest => json!({ "channel": channel }),

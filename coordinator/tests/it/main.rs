@@ -13,6 +13,7 @@ mod golden;
 mod grpc;
 mod hosts;
 mod html;
+mod journal;
 mod law;
 mod replications;
 mod schema;
