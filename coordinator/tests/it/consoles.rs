@@ -4,7 +4,7 @@
 //! `POCNET_BROWSER_TESTS=1` asks for them. Screenshots are saved for a
 //! person to look at; their paths are printed.
 
-use crate::exercise::serve;
+use crate::exercise::{http, serve};
 use serde_json::{Value, json};
 use std::io::BufRead;
 use std::net::TcpStream;
@@ -290,6 +290,72 @@ fn a_director_and_a_trainee_play_in_the_browser() {
     browser.screenshot(&evaluator, &dir.join("evaluator-nl.png"));
 }
 
+/// Paused means paused: a trainee who had a form open and focused when the
+/// director paused, and presses Enter, sends nothing; the page is inert and
+/// says why.
+#[test]
+fn a_paused_exercise_takes_no_step_from_the_keyboard() {
+    let Some(chromium) = crate::html::chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve("scenarios/exercises/hospital-ransomware.toml", &dir.path().join("j"), &["--seats", "NL"], 1);
+    let (address, director, nl) = (served.address.clone(), served.director.clone(), served.seats["NL"].clone());
+    let post = |body: &str| http(&address, "POST", "/api/clock", Some(&director), Some(body));
+    assert_eq!(post(r#"{"action":"resume"}"#).0, 200);
+    let waiting_acknowledgement = || {
+        let (_, inbox) = http(&address, "GET", "/api/seats/NL/inbox", Some(&nl), None);
+        inbox["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["kind"] == "acknowledge" && t["state"]["state"] == "waiting")
+    };
+    for _ in 0..20 {
+        if waiting_acknowledgement() {
+            break;
+        }
+        assert_eq!(post(r#"{"action":"skip","to":"2026-11-28T12:00:00Z"}"#).0, 200);
+    }
+    assert!(waiting_acknowledgement(), "the German request reached the Dutch desk");
+    let (_, state) = http(&address, "GET", "/api/state", Some(&director), None);
+    assert_eq!(state["paused"], false, "a skip leaves a running clock running");
+
+    let mut browser = Browser::launch(&chromium);
+    let seat = browser.open(&format!("http://{address}/seat/NL?token={nl}"));
+    browser.act(
+        &seat,
+        "const b = document.querySelector('[data-open=acknowledge]'); if (!b) return false; b.click(); return true;",
+        "the acknowledge button",
+    );
+    browser.act(
+        &seat,
+        "const f = document.querySelector('form.step[data-kind=acknowledge]'); if (!f) return false; \
+         f.elements.reference.value = 'NL-THTC-1'; f.elements.reference.focus(); \
+         return document.activeElement === f.elements.reference;",
+        "the form open and focused",
+    );
+    assert_eq!(post(r#"{"action":"pause"}"#).0, 200);
+    browser.wait_for(&seat, "document.body.classList.contains('paused')", "the pause on the trainee's page");
+    // Enter through the browser's own input, as a trainee presses it; then
+    // once more after trying to focus the field again.
+    let enter = |browser: &mut Browser| {
+        for kind in ["keyDown", "keyUp"] {
+            let key = json!({"type": kind, "key": "Enter", "code": "Enter", "windowsVirtualKeyCode": 13, "text": "\r"});
+            browser.call(Some(&seat), "Input.dispatchKeyEvent", key);
+        }
+    };
+    enter(&mut browser);
+    browser.eval(&seat, "document.querySelector('form.step input[name=reference]').focus(); true");
+    enter(&mut browser);
+    std::thread::sleep(Duration::from_millis(1_000));
+    assert!(waiting_acknowledgement(), "nothing was sent: the step still waits");
+    let (_, state) = http(&address, "GET", "/api/state", Some(&director), None);
+    assert_eq!(state["rejected"], json!([]), "not even a refused request reached the server");
+    assert_eq!(browser.eval(&seat, "document.querySelector('main').inert"), json!(true), "the desk is inert");
+    let text = browser.eval(&seat, "document.body.innerText").as_str().unwrap().to_owned();
+    assert!(text.contains("desk steps wait until the clock runs again"), "the page says why: {text:.300}");
+    browser.screenshot(&seat, &screenshots().join("seat-paused.png"));
+}
+
 /// The after-action report of a played exercise: every section and each
 /// case's timeline in headless Chromium, a screenshot for a person to look
 /// at, and a clean print to PDF.
@@ -400,6 +466,13 @@ fn two_trainees_play_to_the_first_production_order_in_the_browser() {
     for page in [&de, &nl] {
         browser.wait_for(page, "document.getElementById('desk').textContent.endsWith('desk')", "the desk's name");
     }
+    // The clock runs while they play: a paused exercise takes no desk step.
+    browser.act(&director, "document.getElementById('resume').click(); return true;", "the start button");
+    browser.wait_for(
+        &director,
+        "document.getElementById('state').textContent.startsWith('running')",
+        "the clock running",
+    );
     // Germany: the first request, to the Netherlands, from the firewall log.
     let request = ".task[data-incident=\"c2-admin\"][data-kind=\"send_request\"]";
     browser.skip_until(

@@ -62,6 +62,9 @@ function showClock(state) {
   badge.textContent = state.paused ? "PAUSED" : "running " + state.speed + "×";
   badge.className = "badge " + (state.paused ? "paused" : "running");
   document.body.classList.toggle("paused", state.paused);
+  // Paused, a desk takes no step: its page is inert, keyboard included
+  // (the server refuses a step sent anyway, 409).
+  if (role === "seat") document.querySelector("main").inert = state.paused;
   if (role === "director") {
     document.getElementById("speed").textContent = "pace " + state.speed + "×";
     const choice = document.getElementById("speed-choice");
@@ -94,6 +97,10 @@ function stepForm(task, form, holder) {
   node.append(el("div", { class: "actions" }, send, el("button", { type: "button", class: "secondary", onclick: () => holder.replaceChildren() }, "Cancel")), error);
   node.addEventListener("submit", async (event) => {
     event.preventDefault();
+    if (lastState && lastState.paused) {
+      error.textContent = "The exercise is paused: desk steps wait until the director resumes the clock.";
+      return;
+    }
     const fields = {};
     for (const spec of form.fields) {
       const input = node.elements[spec.name];
