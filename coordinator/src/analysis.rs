@@ -7,8 +7,8 @@
 //! Fed one replication at a time, in replication order, so the result is the
 //! same whatever the number of threads that produced them.
 
-use crate::goals::Measure;
-pub use crate::projection::Stage;
+use crate::latency::Measure;
+use crate::latency::Stage;
 use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::scenario::Scenario;
 use crate::statistics::Tally;

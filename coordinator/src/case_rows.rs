@@ -2,7 +2,8 @@
 //! incident and replication) and `hops.csv` (one row per hop), written as the
 //! replications are merged, in replication order.
 
-use crate::projection::{HopOutcome, IncidentReport, Stage, TraceResult};
+use crate::latency::Stage;
+use crate::projection::{HopOutcome, IncidentReport, TraceResult};
 use pocnet_node::ProductionChannel;
 use serde::Serialize;
 use std::fs::File;

@@ -3,11 +3,12 @@
 //! the change, not the draws, and are measured pairwise, replication by
 //! replication.
 
-use crate::analysis::{Aggregate, Stage};
-use crate::goals::Measure;
-use crate::replication_report::proportion;
+use crate::analysis::Aggregate;
+use crate::latency::Measure;
+use crate::latency::Stage;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
+use crate::statistics::proportion;
 use crate::statistics::{PairedDifference, Proportion, Tally, paired_difference};
 use crate::units::fmt_ms;
 use serde::Serialize;

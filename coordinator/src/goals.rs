@@ -4,92 +4,11 @@
 //! the figures are the named profiles of docs/domain.md; a scenario picks
 //! one by name and may override any target.
 
+use crate::latency::Measure;
 use crate::units::fmt_ms;
 use pocnet_node::ProductionChannel;
 use pocnet_node::time::{DAY_MS, HOUR_MS};
 use serde::{Deserialize, Serialize};
-
-/// What a goal measures, per cross-border request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Measure {
-    /// Request received → acknowledged by the requested point of contact.
-    Acknowledgement,
-    /// Request received → carrier ordered to preserve.
-    PreservationOrdered,
-    /// Request received → traffic data naming the next hop (or the subscriber) disclosed.
-    Disclosure,
-    /// Request sent → written confirmation received.
-    WrittenConfirmation,
-    /// Preserved data is held at least this long (a minimum, not a deadline).
-    Hold,
-    /// Production request received → preserved data produced, measured only
-    /// on requests through the goal's channel (in an emergency, the request
-    /// itself asks for the data).
-    Production,
-    /// The MLA request (Art. 31) arrives before the hold on preserved data expires.
-    MlaBeforeHoldExpiry,
-    /// The requesting desk: report → first request sent.
-    FirstRequest,
-    /// The requesting desk: previous hop's disclosure received → next request sent.
-    NextRequest,
-    /// The requesting desk: preservation result received → production request sent.
-    ProductionRequest,
-}
-
-impl Measure {
-    pub const ALL: [Measure; 10] = [
-        Measure::FirstRequest,
-        Measure::NextRequest,
-        Measure::Acknowledgement,
-        Measure::PreservationOrdered,
-        Measure::Disclosure,
-        Measure::WrittenConfirmation,
-        Measure::Hold,
-        Measure::Production,
-        Measure::MlaBeforeHoldExpiry,
-        Measure::ProductionRequest,
-    ];
-
-    /// The span this goal times, if it times one ([`Stage::measure`] is the
-    /// one mapping between the two vocabularies).
-    pub fn span(self) -> Option<crate::projection::Stage> {
-        crate::projection::Stage::HOP_SPANS.into_iter().find(|stage| stage.measure() == Some(self))
-    }
-
-    /// How reports name it: a span's own name, or the goal's.
-    pub fn name(self) -> &'static str {
-        match (self.span(), self) {
-            (Some(stage), _) => stage.name(),
-            (None, Measure::Hold) => "hold duration",
-            (None, _) => "MLA before hold expiry",
-        }
-    }
-
-    /// The desk the goal holds to account.
-    pub fn role(self) -> crate::projection::Role {
-        match self.span() {
-            Some(stage) => stage.role(),
-            None => crate::projection::Role::Requested,
-        }
-    }
-
-    /// The key scenarios use to override the target.
-    pub fn key(self) -> &'static str {
-        match self {
-            Measure::Acknowledgement => "acknowledgement",
-            Measure::PreservationOrdered => "preservation_ordered",
-            Measure::Disclosure => "disclosure",
-            Measure::WrittenConfirmation => "written_confirmation",
-            Measure::Hold => "hold",
-            Measure::Production => "production",
-            Measure::MlaBeforeHoldExpiry => "mla_before_hold_expiry",
-            Measure::FirstRequest => "first_request",
-            Measure::NextRequest => "next_request",
-            Measure::ProductionRequest => "production_request",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Goal {

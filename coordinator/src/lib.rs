@@ -10,6 +10,7 @@ pub mod event_stream;
 pub mod exercise;
 pub mod goals;
 pub mod html;
+pub mod latency;
 pub mod projection;
 pub mod replication;
 pub mod replication_report;

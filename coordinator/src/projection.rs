@@ -3,105 +3,14 @@
 //! report, the replication analysis, the CSV rows, the HTML pages) is built
 //! from this projection, and every latency from [`HopReport::span`].
 
-use crate::goals::{Goal, Measure};
+use crate::goals::Goal;
+use crate::latency::{Measure, Role, Stage};
 use crate::scenario::Scenario;
 use crate::units::fmt_ms;
 use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence, ProductionChannel};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, DefaultHasher};
-
-/// A latency measured per hop (or, for [`Stage::EndToEnd`], per trace): the
-/// one vocabulary of spans. A goal on a span measures it through [`Stage::measure`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Request received → acknowledged.
-    Acknowledgement,
-    /// Request received → carrier ordered to preserve.
-    PreservationOrdered,
-    /// Request received → next hop (or subscriber) disclosed.
-    Disclosure,
-    /// Request sent → written confirmation received.
-    WrittenConfirmation,
-    /// Production request received → data produced (MLA or order).
-    Production,
-    /// The requesting desk: report → the first request it sends.
-    FirstRequest,
-    /// The requesting desk: previous hop's disclosure received → the request for this hop.
-    NextRequest,
-    /// The requesting desk: preservation result received → production request sent.
-    ProductionRequest,
-    /// Report → origin found and its data held, for traces that reached it.
-    EndToEnd,
-}
-
-/// Which desk a span or goal holds to account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The country asked: its desk and carriers.
-    Requested,
-    /// The country asking (Action Plan 1 and Art. 35 bind it too).
-    Requesting,
-}
-
-impl Stage {
-    /// The spans measured on every hop, in the order reports list them.
-    pub const HOP_SPANS: [Stage; 8] = [
-        Stage::FirstRequest,
-        Stage::NextRequest,
-        Stage::Acknowledgement,
-        Stage::PreservationOrdered,
-        Stage::Disclosure,
-        Stage::WrittenConfirmation,
-        Stage::ProductionRequest,
-        Stage::Production,
-    ];
-
-    /// The desk a span times: requested-side spans are charged to the hop's
-    /// country, requesting-side ones to the country that asked.
-    pub fn role(self) -> Role {
-        match self {
-            Stage::FirstRequest | Stage::NextRequest | Stage::ProductionRequest => Role::Requesting,
-            Stage::Acknowledgement
-            | Stage::PreservationOrdered
-            | Stage::Disclosure
-            | Stage::WrittenConfirmation
-            | Stage::Production
-            | Stage::EndToEnd => Role::Requested,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Stage::Acknowledgement => "acknowledgement",
-            Stage::PreservationOrdered => "preservation order",
-            Stage::Disclosure => "disclosure",
-            Stage::WrittenConfirmation => "written confirmation",
-            Stage::Production => "production",
-            Stage::FirstRequest => "first request",
-            Stage::NextRequest => "next request",
-            Stage::ProductionRequest => "production request",
-            Stage::EndToEnd => "end to end",
-        }
-    }
-
-    /// The goal measuring the same span, if any.
-    pub fn measure(self) -> Option<Measure> {
-        match self {
-            Stage::Acknowledgement => Some(Measure::Acknowledgement),
-            Stage::PreservationOrdered => Some(Measure::PreservationOrdered),
-            Stage::Disclosure => Some(Measure::Disclosure),
-            Stage::WrittenConfirmation => Some(Measure::WrittenConfirmation),
-            Stage::Production => Some(Measure::Production),
-            Stage::FirstRequest => Some(Measure::FirstRequest),
-            Stage::NextRequest => Some(Measure::NextRequest),
-            Stage::ProductionRequest => Some(Measure::ProductionRequest),
-            Stage::EndToEnd => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentReport {

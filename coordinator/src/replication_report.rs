@@ -2,13 +2,15 @@
 //! terminal (one screen) and as JSON with every histogram in HdrHistogram's
 //! V2 format (base64), so they can be merged with other runs later.
 
-use crate::analysis::{Aggregate, Cause, Segment, Stage, TraceCase};
-use crate::goals::{Goal, Measure};
-use crate::projection::Role;
+use crate::analysis::{Aggregate, Cause, Segment, TraceCase};
+use crate::goals::Goal;
+use crate::latency::Measure;
+use crate::latency::Role;
+use crate::latency::Stage;
 use crate::report::{IncidentReport, ScenarioInfo};
 use crate::scenario::Scenario;
 use crate::sensitivity::Assumption;
-use crate::statistics::Proportion;
+use crate::statistics::{Proportion, proportion};
 use crate::units::fmt_ms;
 use base64::Engine as _;
 use hdrhistogram::Histogram;
@@ -443,19 +445,5 @@ impl ReplicationReport {
             );
         }
         out
-    }
-}
-
-pub fn proportion(p: &Proportion) -> String {
-    match (p.share, p.ci95_low, p.ci95_high) {
-        (Some(share), Some(low), Some(high)) => format!(
-            "{:5.1}%  [{:5.1}, {:5.1}]  {} of {}",
-            100.0 * share,
-            100.0 * low,
-            100.0 * high,
-            p.successes,
-            p.trials
-        ),
-        _ => "not applicable".to_owned(),
     }
 }

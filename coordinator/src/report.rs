@@ -4,10 +4,12 @@
 
 use crate::engine::RunLog;
 use crate::event_stream::EventSink;
-use crate::goals::{Goal, Measure};
+use crate::goals::Goal;
+use crate::latency::Measure;
+pub use crate::latency::Stage;
 use crate::projection::Projection;
 pub use crate::projection::{
-    GoalResult, HopOutcome, HopReport, IncidentReport, Stage, TraceOutcome, TraceResult, incident_reports,
+    GoalResult, HopOutcome, HopReport, IncidentReport, TraceOutcome, TraceResult, incident_reports,
 };
 use crate::scenario::Scenario;
 use crate::statistics::Tally;

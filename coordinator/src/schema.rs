@@ -218,7 +218,7 @@ pub fn scenario_schema() -> Value {
         "required": ["id", "per_day", "from", "period", "detection", "templates"], "additionalProperties": false
     });
     let goal_target = duration("target for this goal");
-    let pace = json!({ "type": "number", "exclusiveMinimum": 0, "maximum": crate::exercise::clock::MAX_SPEED });
+    let pace = json!({ "type": "number", "exclusiveMinimum": 0, "maximum": crate::scenario::exercise::MAX_SPEED });
     let exercise = json!({
         "type": "object",
         "description": "how the scenario is played as a training exercise (pocnet exercise, docs/exercise.md)",
@@ -241,7 +241,7 @@ pub fn scenario_schema() -> Value {
     let expectation = json!({
         "type": "object", "description": "what a desk is expected to do once the inject reaches it",
         "properties": {
-            "form": { "enum": crate::exercise::forms::StepKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>() },
+            "form": { "enum": crate::scenario::templates::StepKind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>() },
             "by": { "type": "string", "description": "the country expected to act [default: the inject's recipient]" },
             "to": { "type": "string", "description": "the country the form goes to" },
             "fields": { "type": "array", "items": { "type": "string" }, "description": "fields the form must carry, exactly" },

@@ -6,9 +6,9 @@
 
 use crate::analysis::Aggregate;
 pub use crate::analysis::Metric;
-use crate::replication_report::proportion;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
+use crate::statistics::proportion;
 use crate::statistics::{PairedDifference, Proportion, paired_difference};
 use pocnet_node::country::Art30;
 use pocnet_node::{Country, CountryCode, OfficeHours, Shift, Staffing};

@@ -10,8 +10,9 @@
 //! Shards are numbered from 0, as a Kubernetes Indexed Job numbers its pods
 //! (`JOB_COMPLETION_INDEX`).
 
-use crate::analysis::{Aggregate, Cause, ReplicationOutcome, Segment, Stage, TraceCase};
-use crate::goals::Measure;
+use crate::analysis::{Aggregate, Cause, ReplicationOutcome, Segment, TraceCase};
+use crate::latency::Measure;
+use crate::latency::Stage;
 use crate::replication_report::encode_histogram;
 use crate::statistics::Tally;
 use base64::Engine as _;

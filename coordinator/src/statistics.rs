@@ -94,6 +94,21 @@ pub fn paired_difference(pairs: impl IntoIterator<Item = (f64, f64)>) -> Option<
     })
 }
 
+/// A share as reports print it: percent, its 95% interval, the counts.
+pub fn proportion(p: &Proportion) -> String {
+    match (p.share, p.ci95_low, p.ci95_high) {
+        (Some(share), Some(low), Some(high)) => format!(
+            "{:5.1}%  [{:5.1}, {:5.1}]  {} of {}",
+            100.0 * share,
+            100.0 * low,
+            100.0 * high,
+            p.successes,
+            p.trials
+        ),
+        _ => "not applicable".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,12 +5,13 @@
 //! the forms, the MSEL and the decision logs. Built from the session, so
 //! from the journal: the same journal gives the same report.
 
-use super::forms::StepKind;
 use super::journal::Entry;
-use super::score::{ExpectationScore, ObjectiveScore, Rating, score};
+use super::rating::Rating;
+use super::score::{ExpectationScore, ObjectiveScore, score};
 use super::session::{Evaluation, Note, PlanItem, Session};
 use crate::projection::{HopOutcome, IncidentReport, TraceResult};
 use crate::report;
+use crate::scenario::templates::StepKind;
 use crate::units::fmt_ms;
 use pocnet_node::SimTime;
 use serde::Serialize;

@@ -2,7 +2,8 @@
 //! no script, a print style sheet so it prints cleanly to PDF.
 
 use super::aar::{Aar, CaseTimeline};
-use super::score::{Rating, Timeliness};
+use super::rating::Rating;
+use super::score::Timeliness;
 use crate::html::escape;
 use crate::units::fmt_ms;
 use std::fmt::Write as _;

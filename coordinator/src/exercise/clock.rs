@@ -6,9 +6,7 @@
 
 use pocnet_node::SimTime;
 
-/// Fastest pace a director may set: an hour of simulated time per wall
-/// second, beyond which a trainee could not follow anything.
-pub const MAX_SPEED: f64 = 3600.0;
+use crate::scenario::exercise::MAX_SPEED;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PacedClock {

@@ -6,9 +6,11 @@
 //! `Session::apply` runs it, in live play, resume, replay, playback and
 //! fork alike: one parser, one meaning.
 
-use super::forms::{FieldError, FilledForm, MAX_TEXT, StepKind, fill};
-use super::score::Rating;
-use super::session::PlanItem;
+#[cfg(test)]
+use super::forms::MAX_TEXT;
+use super::forms::{FieldError, FieldInput, FilledForm, bounded_text, excerpt, fill};
+use super::rating::Rating;
+use crate::scenario::templates::StepKind;
 use pocnet_node::CountryCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,16 +88,6 @@ pub struct DeskActionBody {
     text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fields: Option<BTreeMap<String, FieldInput>>,
-}
-
-/// A form field's value as sent: text, a number, true or false, or nothing.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum FieldInput {
-    Flag(bool),
-    Number(u64),
-    Text(String),
-    Empty,
 }
 
 impl TryFrom<DeskActionBody> for DeskAction {
@@ -344,6 +336,16 @@ pub struct EvaluatorBody {
     pub cell: CountryCode,
 }
 
+/// A line of the improvement plan, written at the hot wash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "PlanBody")]
+pub struct PlanItem {
+    pub action: String,
+    pub owner: String,
+    /// A calendar date, `2027-03-01`.
+    pub due: String,
+}
+
 /// `/api/plan`: `{"action": "...", "owner": "...", "due": "2027-03-01"}`,
 /// each part present, the date a date.
 #[derive(Debug, Clone, Deserialize)]
@@ -384,20 +386,6 @@ fn bounded<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, 
     let text = String::deserialize(deserializer)?;
     bounded_text("note", &text).map_err(|e| serde::de::Error::custom(e.message))?;
     Ok(text)
-}
-
-pub(super) fn bounded_text(at: &str, text: &str) -> Result<(), FieldError> {
-    if text.chars().count() > MAX_TEXT {
-        return Err(FieldError::new(at, format!("longer than {MAX_TEXT} characters")));
-    }
-    Ok(())
-}
-
-/// Enough of a value to recognise it in an error, never a whole page.
-pub(super) fn excerpt(raw: &str) -> String {
-    let mut chars = raw.chars();
-    let head: String = chars.by_ref().take(40).collect();
-    if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! unknown field, a time or address that is none) is refused, naming the
 //! field.
 
-use super::command::{FieldInput, bounded_text, excerpt};
 use pocnet_node::ProductionChannel;
+use serde::Deserialize;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -15,193 +15,8 @@ use std::net::IpAddr;
 /// Longest free text a field takes: a page of facts, not a file.
 pub const MAX_TEXT: usize = 4_000;
 
-/// The desk steps a person takes, by the form they fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepKind {
-    /// Acknowledge a request received.
-    Acknowledge,
-    /// Order one of this country's carriers to preserve.
-    OrderPreservation,
-    /// Art. 29 request to the next country.
-    SendRequest,
-    /// The same request, as an emergency disclosure (imminent risk to life).
-    EmergencyDisclosure,
-    /// The written confirmation of an expedited request (Action Plan 8).
-    Confirm,
-    /// Art. 30: pass the carrier's answer naming the next hop to the requester.
-    Disclose,
-    /// Answer a request for clarification.
-    Clarify,
-    /// Art. 31 MLA request, or a production order where one applies.
-    ProductionRequest,
-    /// Ask for a hold to be extended before it lapses.
-    RenewHold,
-}
-
-/// What a field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    Text,
-    /// An IPv4 or IPv6 address.
-    Ip,
-    /// A port number, 0-65535.
-    Port,
-    /// An instant, with its UTC offset ("2026-03-06T22:31:05+01:00"); one
-    /// without an offset is taken and recorded as a finding.
-    Instant,
-    /// A calendar date ("2026-05-01").
-    Date,
-    Flag,
-    /// A production channel: mla, epoc, art8.
-    Channel,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct FieldSpec {
-    pub name: &'static str,
-    pub kind: FieldKind,
-    pub label: &'static str,
-    /// Left empty, it is a finding.
-    pub wanted: bool,
-}
-
-const fn field(name: &'static str, kind: FieldKind, label: &'static str, wanted: bool) -> FieldSpec {
-    FieldSpec { name, kind, label, wanted }
-}
-
-use FieldKind::{Channel, Date, Flag, Instant, Ip, Port, Text};
-
-/// Art. 29(2)(a)-(f) on the T-CY template.
-const REQUEST: &[FieldSpec] = &[
-    field("authority", Text, "requesting authority and 24/7 contact", true),
-    field("reference", Text, "your reference", true),
-    field("offence", Text, "offence and national provision", true),
-    field("convention_offence", Flag, "an offence under Budapest Arts. 2-11", false),
-    field("facts", Text, "brief summary of the facts", true),
-    field("ip", Ip, "IP address to preserve", true),
-    field("port", Port, "source port (needed behind carrier-grade NAT)", true),
-    field("timestamp", Instant, "date and time with UTC offset", true),
-    field("account", Text, "account or domain", false),
-    field("provider", Text, "provider and its location", true),
-    field("mla_intended", Flag, "an MLA request will follow (29(2)(f))", true),
-    field("mla_expected", Date, "expected date of the MLA request", false),
-    field("art30_wanted", Flag, "disclosure of the next hop wanted (Art. 30)", false),
-    field("confidential", Flag, "keep confidential", false),
-    field("emergency", Flag, "emergency: imminent risk to life", false),
-    field("justification", Text, "why it is an emergency", false),
-];
-
-const ACKNOWLEDGE: &[FieldSpec] =
-    &[field("reference", Text, "your reference", true), field("note", Text, "note to the requester", false)];
-
-const ORDER: &[FieldSpec] = &[
-    field("reference", Text, "the request's reference", true),
-    field("carrier", Text, "carrier ordered", true),
-    field("data", Text, "data to preserve and period", true),
-];
-
-const CONFIRM: &[FieldSpec] = &[
-    field("reference", Text, "the request's reference", true),
-    field("authority", Text, "confirming authority", true),
-];
-
-/// Art. 30: enough traffic data to identify the next provider and the path.
-const DISCLOSE: &[FieldSpec] = &[
-    field("next_hop_ip", Ip, "previous hop's IP address", true),
-    field("port", Port, "its source port", false),
-    field("timestamp", Instant, "date and time with UTC offset", true),
-    field("provider", Text, "its provider and country", true),
-    field("legal_basis", Text, "legal basis of the disclosure", true),
-];
-
-const CLARIFY: &[FieldSpec] = &[
-    field("reference", Text, "the request's reference", true),
-    field("ip", Ip, "IP address", false),
-    field("port", Port, "source port", false),
-    field("timestamp", Instant, "date and time with UTC offset", false),
-    field("answer", Text, "the clarification", true),
-];
-
-/// Art. 31 (or Art. 8, EPOC) on the T-CY template.
-const PRODUCTION: &[FieldSpec] = &[
-    field("channel", Channel, "instrument: mla, epoc or art8", true),
-    field("sending_authority", Text, "sending central authority", true),
-    field("receiving_authority", Text, "receiving central authority", true),
-    field("preservation_reference", Text, "preservation reference", true),
-    field("hold_expiry", Date, "date the hold expires", true),
-    field("facts", Text, "facts", true),
-    field("offence", Text, "offence and penalty", true),
-    field("link", Text, "link between the data and the offence", true),
-    field("data", Text, "data and period", true),
-    field("urgent", Flag, "urgent (Art. 31(3))", false),
-    field("language", Text, "language and translation", false),
-];
-
-const RENEW: &[FieldSpec] = &[
-    field("reference", Text, "preservation reference", true),
-    field("legal_basis", Text, "legal basis of the extension", true),
-];
-
-impl StepKind {
-    pub const ALL: [StepKind; 9] = [
-        StepKind::Acknowledge,
-        StepKind::OrderPreservation,
-        StepKind::SendRequest,
-        StepKind::EmergencyDisclosure,
-        StepKind::Confirm,
-        StepKind::Disclose,
-        StepKind::Clarify,
-        StepKind::ProductionRequest,
-        StepKind::RenewHold,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            StepKind::Acknowledge => "acknowledge",
-            StepKind::OrderPreservation => "order_preservation",
-            StepKind::SendRequest => "send_request",
-            StepKind::EmergencyDisclosure => "emergency_disclosure",
-            StepKind::Confirm => "confirm",
-            StepKind::Disclose => "disclose",
-            StepKind::Clarify => "clarify",
-            StepKind::ProductionRequest => "production_request",
-            StepKind::RenewHold => "renew_hold",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            StepKind::Acknowledge => "Acknowledge the request",
-            StepKind::OrderPreservation => "Order the carrier to preserve",
-            StepKind::SendRequest => "Send a preservation request (Art. 29)",
-            StepKind::EmergencyDisclosure => "Send an emergency disclosure request",
-            StepKind::Confirm => "Send the written confirmation",
-            StepKind::Disclose => "Disclose the next hop (Art. 30)",
-            StepKind::Clarify => "Answer the request for clarification",
-            StepKind::ProductionRequest => "Send the MLA request or production order",
-            StepKind::RenewHold => "Ask for the hold to be extended",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<StepKind> {
-        StepKind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    pub fn fields(self) -> &'static [FieldSpec] {
-        match self {
-            StepKind::Acknowledge => ACKNOWLEDGE,
-            StepKind::OrderPreservation => ORDER,
-            StepKind::SendRequest | StepKind::EmergencyDisclosure => REQUEST,
-            StepKind::Confirm => CONFIRM,
-            StepKind::Disclose => DISCLOSE,
-            StepKind::Clarify => CLARIFY,
-            StepKind::ProductionRequest => PRODUCTION,
-            StepKind::RenewHold => RENEW,
-        }
-    }
-}
+use crate::scenario::templates::FieldKind::{Channel, Date, Flag, Instant, Ip, Port, Text};
+use crate::scenario::templates::StepKind;
 
 /// One field as filled in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -389,6 +204,30 @@ fn read_instant(at: &str, raw: &str) -> Result<FilledInstant, FieldError> {
         return Ok(FilledInstant { text: raw.to_owned(), at_ms: None });
     }
     Err(FieldError::new(at, format!("`{}` is not a time: write it like 2026-03-06T22:31:05+01:00", excerpt(raw))))
+}
+
+/// A form field's value as sent: text, a number, true or false, or nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FieldInput {
+    Flag(bool),
+    Number(u64),
+    Text(String),
+    Empty,
+}
+
+pub fn bounded_text(at: &str, text: &str) -> Result<(), FieldError> {
+    if text.chars().count() > MAX_TEXT {
+        return Err(FieldError::new(at, format!("longer than {MAX_TEXT} characters")));
+    }
+    Ok(())
+}
+
+/// Enough of a value to recognise it in an error, never a whole page.
+pub fn excerpt(raw: &str) -> String {
+    let mut chars = raw.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
 }
 
 #[cfg(test)]

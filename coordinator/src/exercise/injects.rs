@@ -4,8 +4,9 @@
 //! contingency at that very instant. A function of simulated time, the forms
 //! sent and the director's inject actions, so it replays exactly.
 
-use super::forms::{FilledForm, StepKind};
+use super::forms::FilledForm;
 use crate::scenario::msel::{Inject, Msel, Recipient, When};
+use crate::scenario::templates::StepKind;
 use pocnet_node::{CountryCode, SimTime};
 use serde::Serialize;
 

@@ -5,8 +5,8 @@
 //! is one caller and the tests another.
 
 use super::clock::{ClockError, PacedClock};
-use super::command::{ClockAction, Command, EvaluatorBody, PlayedBy, excerpt};
-use super::forms::FieldError;
+use super::command::{ClockAction, Command, EvaluatorBody, PlayedBy};
+use super::forms::{FieldError, excerpt};
 use super::journal::{ClockMark, Entry, Journal, JournalError, Saved};
 use super::replay::replay;
 use super::session::{ActionError, Applied, Session};

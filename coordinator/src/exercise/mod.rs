@@ -13,6 +13,7 @@ pub mod forms;
 pub mod injects;
 pub mod journal;
 pub mod live;
+pub mod rating;
 pub mod replay;
 pub mod score;
 pub mod server;

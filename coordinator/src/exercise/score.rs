@@ -4,42 +4,12 @@
 //! challenges, unable to perform), per objective and per seat, never mixing
 //! seats.
 
-use super::forms::StepKind;
+use super::rating::Rating;
 use super::session::Session;
+use crate::scenario::templates::StepKind;
 use pocnet_node::CountryCode;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-pub enum Rating {
-    P,
-    S,
-    M,
-    U,
-}
-
-impl Rating {
-    pub fn from_name(name: &str) -> Option<Rating> {
-        [Rating::P, Rating::S, Rating::M, Rating::U].into_iter().find(|r| format!("{r:?}") == name)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Rating::P => "performed without challenges",
-            Rating::S => "performed with some challenges",
-            Rating::M => "performed with major challenges",
-            Rating::U => "unable to be performed",
-        }
-    }
-
-    /// The middle of several ratings, the worse of two middles: one slip
-    /// among many does not sink an objective, nor does one success save it.
-    fn roll_up(ratings: &[Rating]) -> Option<Rating> {
-        let mut sorted = ratings.to_vec();
-        sorted.sort();
-        sorted.get(sorted.len() / 2).copied()
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,11 +7,13 @@
 //! actions replayed give the same log, byte for byte.
 
 use super::clock::ClockError;
+pub use super::command::PlanItem;
 use super::command::{ClockAction, Command, DeskAction, InjectVerb, PlayedBy};
-use super::forms::{FieldError, FilledForm, StepKind};
+use super::forms::{FieldError, FilledForm};
 use super::injects::{InjectAction, Injects};
 use crate::engine::EngineError;
 use crate::scenario::Scenario;
+use crate::scenario::templates::StepKind;
 use crate::windows::Windows;
 use pocnet_node::contact_point::{Slips, Timer};
 use pocnet_node::runtime::{NodeRuntime, TooLate};
@@ -63,16 +65,6 @@ pub struct Note {
     pub text: String,
 }
 
-/// A line of the improvement plan, written at the hot wash.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-#[serde(try_from = "super::command::PlanBody")]
-pub struct PlanItem {
-    pub action: String,
-    pub owner: String,
-    /// A calendar date, `2027-03-01`.
-    pub due: String,
-}
-
 /// An evaluator's rating of an objective for the cell they watch, with a note.
 #[derive(Debug, Clone, Serialize)]
 pub struct Evaluation {
@@ -80,7 +72,7 @@ pub struct Evaluation {
     pub evaluator: String,
     pub cell: CountryCode,
     pub objective: String,
-    pub rating: super::score::Rating,
+    pub rating: super::rating::Rating,
     pub note: String,
 }
 

@@ -4,7 +4,6 @@
 //! director. Built from the session's log on each request: an exercise's
 //! log is a few thousand events at most.
 
-use super::forms::StepKind;
 use super::injects::{InjectState, Injects};
 use super::live::{Live, Who};
 use super::session::{Task, TaskState};
@@ -12,6 +11,7 @@ use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::report::{self, local_time};
 use crate::scenario::Scenario;
 use crate::scenario::msel::Recipient;
+use crate::scenario::templates::StepKind;
 use pocnet_node::contact_point::Timer;
 use pocnet_node::{CountryCode, SimTime};
 use serde_json::{Value, json};

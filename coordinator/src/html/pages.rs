@@ -4,10 +4,11 @@
 use super::charts::{cdf_chart, heat_map, proportion_bars, tornado};
 use super::timeline::trace_timeline;
 use super::{escape, percent};
-use crate::analysis::{Aggregate, Stage};
+use crate::analysis::Aggregate;
 use crate::compare::Comparison;
-use crate::goals::Measure;
-use crate::projection::Role;
+use crate::latency::Measure;
+use crate::latency::Role;
+use crate::latency::Stage;
 use crate::replication_report::{LatencySummary, ReplicationReport};
 use crate::scenario::Scenario;
 use crate::sensitivity::Sensitivity;

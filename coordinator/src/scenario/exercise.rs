@@ -7,6 +7,10 @@ use super::{References, diagnostic, span};
 use pocnet_node::{CountryCode, SimTime};
 use std::collections::BTreeMap;
 
+/// Fastest pace a director may set: an hour of simulated time per wall
+/// second, beyond which a trainee could not follow anything.
+pub const MAX_SPEED: f64 = 3600.0;
+
 /// The pace a wall minute keeps unless the scenario says otherwise: ten
 /// simulated minutes, as live phases run at conferences.
 pub const DEFAULT_SPEED: f64 = 10.0;
@@ -62,7 +66,7 @@ pub(super) fn exercise(
     problems.switch(source);
     let mut pace = |value: &toml::Spanned<f64>| {
         let speed = *value.get_ref();
-        let max = crate::exercise::clock::MAX_SPEED;
+        let max = MAX_SPEED;
         if speed.is_finite() && speed > 0.0 && speed <= max {
             speed
         } else {

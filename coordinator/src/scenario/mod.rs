@@ -14,12 +14,14 @@ mod generator;
 pub mod msel;
 pub mod raw;
 mod reader;
+pub mod templates;
 pub mod variation;
 mod warnings;
 
 pub use diagnostic::{Problem, ScenarioError};
 
-use crate::goals::{GoalProfile, Measure};
+use crate::goals::GoalProfile;
+use crate::latency::Measure;
 use jiff::Timestamp;
 use pocnet_node::Offence;
 use pocnet_node::country::{Art30, FollowUp};

@@ -9,7 +9,7 @@
 use super::duration::parse_duration;
 use super::raw::{RawExpectation, RawInject, RawObjective};
 use super::{References, diagnostic, parse_instant, span};
-use crate::exercise::forms::StepKind;
+use crate::scenario::templates::StepKind;
 use pocnet_node::{CountryCode, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 

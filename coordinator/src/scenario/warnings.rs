@@ -4,7 +4,7 @@
 //! not errors: a scenario may explore a future, but its author should know.
 
 use super::Scenario;
-use crate::goals::Measure;
+use crate::latency::Measure;
 use pocnet_node::ProductionChannel;
 
 impl Scenario {

@@ -308,7 +308,7 @@ fn with_goals(goals: &str) -> Result<Scenario, String> {
 
 #[test]
 fn goal_profiles_are_chosen_by_name_and_targets_can_be_overridden() {
-    use pocnet_coordinator::goals::Measure;
+    use pocnet_coordinator::latency::Measure;
     let target = |s: &Scenario, m: Measure| s.goals.goals.iter().find(|g| g.measure == m).and_then(|g| g.target_ms);
     let budapest = with_goals("\"budapest\"").unwrap();
     assert_eq!(budapest.goals.name, "budapest");
@@ -564,7 +564,7 @@ fn data_held_is_produced_under_the_mla_request_and_data_released_is_not() {
     let held = world("hold = \"60d\"");
     let hop = &held.hops[0];
     assert_eq!(hop.produced_ms.unwrap() - hop.production_request_received_ms.unwrap(), 20 * 24 * H);
-    let production = hop.goals.iter().find(|g| g.measure == pocnet_coordinator::goals::Measure::Production);
+    let production = hop.goals.iter().find(|g| g.measure == pocnet_coordinator::latency::Measure::Production);
     assert!(production.is_none(), "the action-plan profile has no production goal");
     let released = world("hold = \"5d\"");
     assert!(released.hops[0].production_request_received_ms.is_some() && released.hops[0].produced_ms.is_none());

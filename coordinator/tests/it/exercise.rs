@@ -1,10 +1,10 @@
 //! Exercise mode: people playing desks against bots, in simulated time.
 
 use pocnet_coordinator::exercise::command::Command;
-use pocnet_coordinator::exercise::forms::StepKind;
 use pocnet_coordinator::exercise::session::{Session, Task, TaskState};
 use pocnet_coordinator::report::Report;
 use pocnet_coordinator::scenario::Scenario;
+use pocnet_coordinator::scenario::templates::StepKind;
 use pocnet_node::{CountryCode, Event, EventKind, SimTime};
 use serde_json::json;
 use std::collections::BTreeSet;
@@ -647,7 +647,8 @@ pub fn scripted_trainees(delay_ms: i64) -> Session {
 #[test]
 fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
     use pocnet_coordinator::exercise::injects::InjectState;
-    use pocnet_coordinator::exercise::score::{Rating, Timeliness, score};
+    use pocnet_coordinator::exercise::rating::Rating;
+    use pocnet_coordinator::exercise::score::{Timeliness, score};
     let perfect = scripted_trainees(10 * pocnet_node::time::MINUTE_MS);
     let scores = score(&perfect);
     let rated: Vec<_> = scores.objectives.iter().filter(|o| o.rated > 0).collect();

@@ -191,7 +191,7 @@ fn random_play_on_a_running_clock_replays_exactly() {
         cases += 1;
     }
     assert!(cases >= 50, "only {cases} cases in the time allowed");
-    println!("{cases} random sessions replayed exactly");
+    eprintln!("{cases} random sessions replayed exactly");
 }
 
 /// Up to 40 commands at random wall instants: the clock resumed, paused,

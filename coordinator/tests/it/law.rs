@@ -3,7 +3,7 @@
 //! production channel with its own eligibility and clock. One small world,
 //! fixed delays, one change at a time.
 
-use pocnet_coordinator::goals::Measure;
+use pocnet_coordinator::latency::Measure;
 use pocnet_coordinator::report::{self, IncidentReport, TraceResult};
 use pocnet_coordinator::scenario::Scenario;
 use pocnet_node::{EventKind, ProductionChannel};
