@@ -375,3 +375,41 @@ fn played_with_many_notes(path: &Path) {
     }
     live.execute(60_000, &Who::Director, order(json!({"command": "clock", "action": {"action": "pause"}}))).unwrap();
 }
+
+/// A journal of an earlier pocnet, or a file that is no journal: refused
+/// for play and for reading alike, saying which, and left as it was.
+#[test]
+fn an_old_or_foreign_journal_is_refused_saying_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.journal");
+    {
+        let connection = rusqlite::Connection::open(&old).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 INSERT INTO meta VALUES ('format', 'pocnet-exercise-journal/1');
+                 CREATE TABLE actions (id INTEGER PRIMARY KEY, body TEXT);",
+            )
+            .unwrap();
+    }
+    let foreign = dir.path().join("contacts.db");
+    rusqlite::Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE people (name TEXT);").unwrap();
+    let text = dir.path().join("notes.journal");
+    std::fs::write(&text, "not a database at all, just some text that is long enough to have a header").unwrap();
+    for (path, says) in [
+        (&old, "written by an earlier pocnet (pocnet-exercise-journal/1)"),
+        (&foreign, "not a pocnet exercise journal (an SQLite file with tables people)"),
+        (&text, "not a pocnet exercise journal"),
+    ] {
+        let before = std::fs::read(path).unwrap();
+        for args in [
+            vec!["exercise", "report", path.to_str().unwrap()],
+            vec!["exercise", HOSPITAL, "--listen", "127.0.0.1:0", "--journal", path.to_str().unwrap()],
+        ] {
+            let output = crate::support::pocnet(&args);
+            let stderr = crate::support::text(&output.stderr);
+            assert!(!output.status.success() && stderr.contains(says), "{args:?}: {stderr}");
+        }
+        assert_eq!(std::fs::read(path).unwrap(), before, "{} left as it was", path.display());
+    }
+}
