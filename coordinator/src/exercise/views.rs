@@ -1,106 +1,220 @@
-//! What each console sees, as JSON: the clock and the seats for everyone;
+//! What each console sees, as typed views the server serializes to JSON: the clock and the seats for everyone;
 //! a desk's inbox, cases and directory for its seat (never another's);
 //! every case along its chain, whose move it is and its deadlines for the
 //! director. Built from the session's log on each request: an exercise's
 //! log is a few thousand events at most.
 
+use super::command::PlanItem;
 use super::injects::{InjectState, Injects};
+use super::live::Rejected;
 use super::live::{Live, Who};
+use super::rating::Rating;
 use super::session::{Task, TaskState};
 use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::report::{self, local_time};
 use crate::scenario::Scenario;
 use crate::scenario::msel::Recipient;
+use crate::scenario::templates::FieldSpec;
 use crate::scenario::templates::StepKind;
 use pocnet_node::contact_point::Timer;
 use pocnet_node::{CountryCode, SimTime};
-use serde_json::{Value, json};
+use serde::Serialize;
+
+/// What every console shows: the clock, the countries in play and who
+/// plays them; for the director also the links, refusals, plan and phases.
+#[derive(Debug, Serialize)]
+pub struct StateView {
+    exercise: String,
+    sim_time: String,
+    sim_ms: i64,
+    paused: bool,
+    speed: f64,
+    you: String,
+    cell: Option<CountryCode>,
+    countries: Vec<CountryView>,
+    settled: bool,
+    version: u64,
+    #[serde(flatten)]
+    director: Option<DirectorView>,
+}
+
+#[derive(Debug, Serialize)]
+struct CountryView {
+    code: CountryCode,
+    name: String,
+    local_time: String,
+    played_by: &'static str,
+    briefing: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct DirectorView {
+    seats: Vec<Link>,
+    rejected: Vec<Rejected>,
+    evaluators: Vec<EvaluatorLinkView>,
+    plan: Vec<PlanItem>,
+    phases: Vec<PhaseView>,
+}
+
+#[derive(Debug, Serialize)]
+struct Link {
+    country: CountryCode,
+    url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct EvaluatorLinkView {
+    evaluator: i64,
+    cell: CountryCode,
+    url: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PhaseView {
+    name: String,
+    from: String,
+    speed: f64,
+}
 
 /// The clock, the countries in play and who plays them.
-pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> Value {
+pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView {
     let session = live.session();
     let scenario = session.scenario();
     let now = live.clock().now(wall_ms).max(session.now());
-    let countries: Vec<Value> = scenario
+    let countries = scenario
         .countries
         .values()
-        .map(|c| {
-            json!({
-                "code": c.code.as_str(),
-                "name": c.name,
-                "local_time": local_time(scenario, &c.code, now),
-                "played_by": if session.is_person(&c.code) { "person" } else { "bot" },
-                "briefing": match who {
-                    Who::Seat(seat) if seat == &c.code => live.plan().briefings.get(&c.code).cloned(),
-                    Who::Director => live.plan().briefings.get(&c.code).cloned(),
-                    Who::Seat(_) | Who::Evaluator { .. } => None,
-                },
-            })
+        .map(|c| CountryView {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            local_time: local_time(scenario, &c.code, now),
+            played_by: if session.is_person(&c.code) { "person" } else { "bot" },
+            briefing: match who {
+                Who::Seat(seat) if seat == &c.code => live.plan().briefings.get(&c.code).cloned(),
+                Who::Director => live.plan().briefings.get(&c.code).cloned(),
+                Who::Seat(_) | Who::Evaluator { .. } => None,
+            },
         })
         .collect();
-    let mut state = json!({
-        "exercise": scenario.name,
-        "sim_time": scenario.instant_text(now),
-        "sim_ms": now.ms(),
-        "paused": live.clock().paused(),
-        "speed": live.clock().speed(),
-        "you": who.actor(),
-        "cell": match who { Who::Evaluator { cell, .. } => Some(cell.as_str()), _ => None },
-        "countries": countries,
-        "settled": session.next_event().is_none(),
-        "version": live.version(),
-    });
-    if *who == Who::Director {
-        let seats: Vec<Value> = live
+    let director = (*who == Who::Director).then(|| DirectorView {
+        seats: live
             .seat_tokens()
             .iter()
-            .map(|(c, token)| json!({ "country": c.as_str(), "url": format!("{base_url}/seat/{c}?token={token}") }))
-            .collect();
-        state["seats"] = Value::Array(seats);
-        state["rejected"] = serde_json::to_value(live.rejected()).unwrap_or(Value::Null);
-        state["evaluators"] = Value::Array(
-            live.evaluator_links()
-                .iter()
-                .map(|(n, cell, token)| json!({ "evaluator": n, "cell": cell.as_str(), "url": format!("{base_url}/evaluate?token={token}") }))
-                .collect(),
-        );
-        state["plan"] = serde_json::to_value(live.session().plan()).unwrap_or(Value::Null);
-        state["phases"] = Value::Array(
-            live.plan()
-                .phases
-                .iter()
-                .map(|p| json!({ "name": p.name, "from": scenario.instant_text(p.from), "speed": p.speed }))
-                .collect(),
-        );
+            .map(|(c, token)| Link { country: c.clone(), url: format!("{base_url}/seat/{c}?token={token}") })
+            .collect(),
+        rejected: live.rejected().to_vec(),
+        evaluators: live
+            .evaluator_links()
+            .iter()
+            .map(|(n, cell, token)| EvaluatorLinkView {
+                evaluator: *n,
+                cell: cell.clone(),
+                url: format!("{base_url}/evaluate?token={token}"),
+            })
+            .collect(),
+        plan: session.plan().to_vec(),
+        phases: live
+            .plan()
+            .phases
+            .iter()
+            .map(|p| PhaseView { name: p.name.clone(), from: scenario.instant_text(p.from), speed: p.speed })
+            .collect(),
+    });
+    StateView {
+        exercise: scenario.name.clone(),
+        sim_time: scenario.instant_text(now),
+        sim_ms: now.ms(),
+        paused: live.clock().paused(),
+        speed: live.clock().speed(),
+        you: who.actor(),
+        cell: match who {
+            Who::Evaluator { cell, .. } => Some(cell.clone()),
+            _ => None,
+        },
+        countries,
+        settled: session.next_event().is_none(),
+        version: live.version(),
+        director,
     }
-    state
 }
 
-/// One desk's view: its waiting steps with their forms, what reached or
-/// left it, its cases with the deadlines it can know, and its directory.
-pub fn inbox(live: &Live, country: &CountryCode) -> Value {
+/// One desk's view: its waiting steps with their forms, the messages that
+/// reached it, what reached or left it, its cases with the deadlines it can
+/// know, its directory and its decision log.
+#[derive(Debug, Serialize)]
+pub struct InboxView {
+    country: CountryCode,
+    injects: Vec<InjectMessage>,
+    tasks: Vec<TaskView>,
+    messages: Vec<MessageView>,
+    cases: Vec<DeskCase>,
+    directory: Vec<DirectoryEntry>,
+    notes: Vec<NoteView>,
+}
+
+#[derive(Debug, Serialize)]
+struct MessageView {
+    at: String,
+    local: String,
+    incident: String,
+    hop: u32,
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DirectoryEntry {
+    country: CountryCode,
+    name: String,
+    hours: &'static str,
+    languages: Vec<String>,
+    member: bool,
+    may_be_stale: bool,
+}
+
+/// An inject as its recipient sees it: never the expectations it creates
+/// (those are the controllers').
+#[derive(Debug, Serialize)]
+struct InjectMessage {
+    local: String,
+    from: String,
+    channel: String,
+    text: String,
+    attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Serialize)]
+struct Attachment {
+    name: String,
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+struct NoteView {
+    at: String,
+    country: CountryCode,
+    text: String,
+}
+
+pub fn inbox(live: &Live, country: &CountryCode) -> InboxView {
     let session = live.session();
     let scenario = session.scenario();
     let log = session.log();
-    let tasks: Vec<Value> =
-        session.tasks().iter().filter(|t| &t.country == country).rev().map(|t| task(scenario, t)).collect();
-    let messages: Vec<Value> = log
+    let tasks = session.tasks().iter().filter(|t| &t.country == country).rev().map(|t| task(scenario, t)).collect();
+    let messages = log
         .iter()
         .filter(|e| &e.country == country)
         .rev()
         .take(200)
-        .map(|e| {
-            json!({
-                "at": scenario.instant_text(e.at),
-                "local": local_time(scenario, country, e.at),
-                "incident": e.incident.as_str(),
-                "hop": e.hop,
-                "text": e.kind.describe(&|t| local_time(scenario, country, t)),
-            })
+        .map(|e| MessageView {
+            at: scenario.instant_text(e.at),
+            local: local_time(scenario, country, e.at),
+            incident: e.incident.to_string(),
+            hop: e.hop,
+            text: e.kind.describe(&|t| local_time(scenario, country, t)),
         })
         .collect();
     let incidents = report::incident_reports(scenario, &log);
-    let cases: Vec<Value> = incidents
+    let cases = incidents
         .iter()
         // A desk knows an incident once it is reported to it, or once asked about it.
         .filter(|i| {
@@ -109,26 +223,27 @@ pub fn inbox(live: &Live, country: &CountryCode) -> Value {
         })
         .map(|i| desk_case(scenario, i, country))
         .collect();
-    let directory: Vec<Value> = scenario
+    let directory = scenario
         .countries
         .values()
         .filter(|c| &c.code != country)
         .map(|c| {
             let entry = scenario.directory.get(&c.code);
-            json!({
-                "country": c.code.as_str(),
-                "name": c.name,
-                "hours": match c.staffing { pocnet_node::Staffing::AroundTheClock => "24/7", pocnet_node::Staffing::OfficeHours(_) => "office hours" },
-                "languages": c.languages,
-                "member": c.member,
-                "may_be_stale": entry.is_some_and(|e| e.stale_probability > 0.0 || !e.stale_windows.is_empty()),
-            })
+            DirectoryEntry {
+                country: c.code.clone(),
+                name: c.name.clone(),
+                hours: match c.staffing {
+                    pocnet_node::Staffing::AroundTheClock => "24/7",
+                    pocnet_node::Staffing::OfficeHours(_) => "office hours",
+                },
+                languages: c.languages.iter().map(|l| l.to_string()).collect(),
+                member: c.member,
+                may_be_stale: entry.is_some_and(|e| e.stale_probability > 0.0 || !e.stale_windows.is_empty()),
+            }
         })
         .collect();
-    // Injects that reached this seat: what a player sees, never the
-    // expectations they create (those are the controllers').
     let injects = session.injects();
-    let received: Vec<Value> = injects
+    let received = injects
         .runs()
         .iter()
         .enumerate()
@@ -140,85 +255,168 @@ pub fn inbox(live: &Live, country: &CountryCode) -> Value {
         })
         .map(|(i, at_ms)| {
             let inject = injects.inject(i);
-            json!({
-                "local": local_time(scenario, country, SimTime(at_ms)),
-                "from": inject.from,
-                "channel": inject.channel,
-                "text": inject.text,
-                "attachments": inject.attachments.iter().map(|a| json!({ "name": a.name, "text": a.text })).collect::<Vec<_>>(),
-            })
+            InjectMessage {
+                local: local_time(scenario, country, SimTime(at_ms)),
+                from: inject.from.clone(),
+                channel: inject.channel.clone(),
+                text: inject.text.clone(),
+                attachments: inject
+                    .attachments
+                    .iter()
+                    .map(|a| Attachment { name: a.name.clone(), text: a.text.clone() })
+                    .collect(),
+            }
         })
         .collect();
-    json!({
-        "country": country.as_str(),
-        "injects": received,
-        "tasks": tasks,
-        "messages": messages,
-        "cases": cases,
-        "directory": directory,
-        "notes": notes(live, Some(country)),
-    })
+    InboxView {
+        country: country.clone(),
+        injects: received,
+        tasks,
+        messages,
+        cases,
+        directory,
+        notes: notes(live, Some(country)),
+    }
+}
+
+/// Every case along its chain, every task, the decision logs and the MSEL:
+/// the director's view.
+#[derive(Debug, Serialize)]
+pub struct CasesView {
+    cases: Vec<CaseView>,
+    tasks: Vec<TaskView>,
+    notes: Vec<NoteView>,
+    msel: Vec<InjectRunView>,
+}
+
+#[derive(Debug, Serialize)]
+struct CaseView {
+    incident: String,
+    reported_by: CountryCode,
+    communication: String,
+    result: String,
+    reason: String,
+    subscriber: Option<SubscriberView>,
+    hops: Vec<HopView>,
+}
+
+#[derive(Debug, Serialize)]
+struct SubscriberView {
+    channel: &'static str,
+    usable: bool,
+}
+
+/// A hop along a chain: where it stands, whose move it is (the director's
+/// view), the deadlines that decide it.
+#[derive(Debug, Serialize)]
+struct HopView {
+    hop: u32,
+    country: CountryCode,
+    carrier: String,
+    status: &'static str,
+    requested: Option<String>,
+    preserved: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiting_for: Option<Vec<Move>>,
+    deadlines: Vec<Deadline>,
+}
+
+#[derive(Debug, Serialize)]
+struct Move {
+    country: CountryCode,
+    step: &'static str,
+    since: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Deadline {
+    what: String,
+    at: Option<String>,
 }
 
 /// Every case along its chain: where it stands, whose move, the deadlines.
-pub fn cases(live: &Live) -> Value {
+pub fn cases(live: &Live) -> CasesView {
     let session = live.session();
     let scenario = session.scenario();
     let log = session.log();
     let incidents = report::incident_reports(scenario, &log);
     let waiting: Vec<&Task> = session.tasks().iter().filter(|t| t.state == TaskState::Waiting).collect();
-    let list: Vec<Value> = incidents
+    let list = incidents
         .iter()
         .map(|incident| {
-            let hops: Vec<Value> = incident
+            let hops = incident
                 .hops
                 .iter()
                 .map(|hop| {
-                    let moves: Vec<Value> = waiting
+                    let moves = waiting
                         .iter()
                         .filter(|t| t.step.case().0.as_str() == incident.id && t.step.case().1 == hop.hop)
-                        .map(|t| json!({ "country": t.country.as_str(), "step": t.kind.label(), "since": scenario.instant_text(t.since) }))
+                        .map(|t| Move {
+                            country: t.country.clone(),
+                            step: t.kind.label(),
+                            since: scenario.instant_text(t.since),
+                        })
                         .collect();
-                    let mut view = hop_view(scenario, hop);
-                    view["waiting_for"] = Value::Array(moves);
-                    view["deadlines"] = deadlines(scenario, incident, hop);
-                    view
+                    HopView { waiting_for: Some(moves), ..hop_view(scenario, hop, deadlines(scenario, incident, hop)) }
                 })
                 .collect();
-            json!({
-                "incident": incident.id,
-                "reported_by": incident.reported_by.as_str(),
-                "communication": scenario.instant_text(SimTime(incident.communication_at_ms)),
-                "result": format!("{:?}", incident.trace.result),
+            CaseView {
+                incident: incident.id.clone(),
+                reported_by: incident.reported_by.clone(),
+                communication: scenario.instant_text(SimTime(incident.communication_at_ms)),
+                result: format!("{:?}", incident.trace.result),
                 // Mid-exercise, an unfinished trace is under way, not lost.
-                "reason": match (incident.reported_at_ms, &incident.trace.result) {
+                reason: match (incident.reported_at_ms, &incident.trace.result) {
                     (None, _) => "not reported yet".to_owned(),
                     (Some(_), TraceResult::Incomplete) => "under way".to_owned(),
                     _ => incident.trace.reason.clone(),
                 },
-                "subscriber": incident.subscriber.as_ref().map(|s| json!({ "channel": s.channel.label(), "usable": s.usable })),
-                "hops": hops,
-            })
+                subscriber: incident
+                    .subscriber
+                    .as_ref()
+                    .map(|s| SubscriberView { channel: s.channel.label(), usable: s.usable }),
+                hops,
+            }
         })
         .collect();
-    json!({
-        "cases": list,
-        "tasks": session.tasks().iter().map(|t| task(scenario, t)).collect::<Vec<_>>(),
-        "notes": notes(live, None),
-        "msel": msel(scenario, session.injects(), &session.people()),
-    })
+    CasesView {
+        cases: list,
+        tasks: session.tasks().iter().map(|t| task(scenario, t)).collect(),
+        notes: notes(live, None),
+        msel: msel(scenario, session.injects(), &session.people()),
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct InjectRunView {
+    id: String,
+    to: String,
+    from: String,
+    text: String,
+    due: Option<String>,
+    state: &'static str,
+    sent: Option<String>,
+    standby: bool,
+    expectations: Vec<ExpectationView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ExpectationView {
+    what: String,
+    status: &'static str,
+    limit: String,
 }
 
 /// The MSEL as it stands, for the director: each inject's state and due
 /// instant, and its expectations met, open or missed.
-fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Value {
-    let list: Vec<Value> = injects
+fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Vec<InjectRunView> {
+    injects
         .runs()
         .iter()
         .enumerate()
         .map(|(i, run)| {
             let inject = injects.inject(i);
-            let expectations: Vec<Value> = injects
+            let expectations = injects
                 .expectations()
                 .iter()
                 .filter(|e| e.inject == inject.id)
@@ -232,58 +430,93 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Value
                         (None, true) => "missed",
                         (None, false) => "open",
                     };
-                    json!({
-                        "what": format!("{} {}", e.by.as_ref().map_or("anyone", |c| c.as_str()), definition.form.label().to_lowercase()),
-                        "status": status,
-                        "limit": scenario.instant_text(SimTime(e.created_ms + definition.limit_ms)),
-                    })
+                    ExpectationView {
+                        what: format!(
+                            "{} {}",
+                            e.by.as_ref().map_or("anyone", |c| c.as_str()),
+                            definition.form.label().to_lowercase()
+                        ),
+                        status,
+                        limit: scenario.instant_text(SimTime(e.created_ms + definition.limit_ms)),
+                    }
                 })
                 .collect();
-            json!({
-                "id": run.id,
-                "to": match &inject.to { Recipient::Seat(c) => c.to_string(), Recipient::All => "all".to_owned(), Recipient::Director => "director".to_owned() },
-                "from": inject.from,
-                "text": inject.text,
-                "due": run.due_ms.map(|ms| scenario.instant_text(SimTime(ms))),
-                "state": match run.state {
+            InjectRunView {
+                id: run.id.clone(),
+                to: match &inject.to {
+                    Recipient::Seat(c) => c.to_string(),
+                    Recipient::All => "all".to_owned(),
+                    Recipient::Director => "director".to_owned(),
+                },
+                from: inject.from.clone(),
+                text: inject.text.clone(),
+                due: run.due_ms.map(|ms| scenario.instant_text(SimTime(ms))),
+                state: match run.state {
                     InjectState::Pending => "pending",
                     InjectState::Held => "held",
                     InjectState::Skipped => "skipped",
                     InjectState::Sent { .. } => "sent",
                 },
-                "sent": match run.state {
+                sent: match run.state {
                     InjectState::Sent { at_ms } => Some(scenario.instant_text(SimTime(at_ms))),
                     _ => None,
                 },
-                "standby": run.due_ms.is_none(),
-                "expectations": expectations,
-            })
+                standby: run.due_ms.is_none(),
+                expectations,
+            }
         })
-        .collect();
-    Value::Array(list)
+        .collect()
 }
 
-fn notes(live: &Live, country: Option<&CountryCode>) -> Value {
+fn notes(live: &Live, country: Option<&CountryCode>) -> Vec<NoteView> {
     let scenario = live.session().scenario();
-    Value::Array(
-        live.session()
-            .notes()
-            .iter()
-            .filter(|n| country.is_none_or(|c| &n.country == c))
-            .map(|n| json!({ "at": scenario.instant_text(SimTime(n.at_ms)), "country": n.country.as_str(), "text": n.text }))
-            .collect(),
-    )
+    live.session()
+        .notes()
+        .iter()
+        .filter(|n| country.is_none_or(|c| &n.country == c))
+        .map(|n| NoteView {
+            at: scenario.instant_text(SimTime(n.at_ms)),
+            country: n.country.clone(),
+            text: n.text.clone(),
+        })
+        .collect()
 }
 
-fn task(scenario: &Scenario, t: &Task) -> Value {
+/// A desk step waiting (or taken), with the forms that take it.
+#[derive(Debug, Serialize)]
+struct TaskView {
+    id: u64,
+    country: CountryCode,
+    kind: &'static str,
+    label: &'static str,
+    incident: String,
+    hop: u32,
+    peer: Option<CountryCode>,
+    carrier: Option<String>,
+    since: String,
+    local: String,
+    urgent: bool,
+    read: bool,
+    state: TaskState,
+    forms: Vec<FormView>,
+}
+
+#[derive(Debug, Serialize)]
+struct FormView {
+    kind: &'static str,
+    label: &'static str,
+    fields: &'static [FieldSpec],
+}
+
+fn task(scenario: &Scenario, t: &Task) -> TaskView {
     let (incident, hop) = t.step.case();
     let emergency = scenario.incidents.iter().any(|i| i.id == incident.as_str() && i.emergency);
     let (peer, carrier) = match &t.step {
-        Timer::SendRequest { next, .. } => (Some(next.country.as_str()), Some(next.carrier.as_str())),
+        Timer::SendRequest { next, .. } => (Some(next.country.clone()), Some(next.carrier.to_string())),
         Timer::SendConfirmation { to, .. }
         | Timer::SendProductionRequest { to, .. }
         | Timer::Clarify { to, .. }
-        | Timer::RenewHold { to, .. } => (Some(to.as_str()), None),
+        | Timer::RenewHold { to, .. } => (Some(to.clone()), None),
         _ => (None, None),
     };
     let kinds: Vec<StepKind> = if t.kind == StepKind::SendRequest {
@@ -291,33 +524,35 @@ fn task(scenario: &Scenario, t: &Task) -> Value {
     } else {
         vec![t.kind]
     };
-    json!({
-        "id": t.id,
-        "country": t.country.as_str(),
-        "kind": t.kind.name(),
-        "label": t.kind.label(),
-        "incident": incident.as_str(),
-        "hop": hop,
-        "peer": peer,
-        "carrier": carrier,
-        "since": scenario.instant_text(t.since),
-        "local": local_time(scenario, &t.country, t.since),
-        "urgent": emergency,
-        "read": t.read,
-        "state": t.state,
-        "forms": kinds.iter().map(|k| json!({ "kind": k.name(), "label": k.label(), "fields": k.fields() })).collect::<Vec<_>>(),
-    })
+    TaskView {
+        id: t.id,
+        country: t.country.clone(),
+        kind: t.kind.name(),
+        label: t.kind.label(),
+        incident: incident.to_string(),
+        hop,
+        peer,
+        carrier,
+        since: scenario.instant_text(t.since),
+        local: local_time(scenario, &t.country, t.since),
+        urgent: emergency,
+        read: t.read,
+        state: t.state,
+        forms: kinds.iter().map(|k| FormView { kind: k.name(), label: k.label(), fields: k.fields() }).collect(),
+    }
 }
 
-fn hop_view(scenario: &Scenario, hop: &HopReport) -> Value {
-    json!({
-        "hop": hop.hop,
-        "country": hop.country.as_str(),
-        "carrier": hop.carrier.as_str(),
-        "status": status(hop),
-        "requested": hop.request_sent_ms.map(|at| scenario.instant_text(SimTime(at))),
-        "preserved": hop.preserved_ms.map(|at| scenario.instant_text(SimTime(at))),
-    })
+fn hop_view(scenario: &Scenario, hop: &HopReport, deadlines: Vec<Deadline>) -> HopView {
+    HopView {
+        hop: hop.hop,
+        country: hop.country.clone(),
+        carrier: hop.carrier.to_string(),
+        status: status(hop),
+        requested: hop.request_sent_ms.map(|at| scenario.instant_text(SimTime(at))),
+        preserved: hop.preserved_ms.map(|at| scenario.instant_text(SimTime(at))),
+        waiting_for: None,
+        deadlines,
+    }
 }
 
 fn status(hop: &HopReport) -> &'static str {
@@ -337,37 +572,51 @@ fn status(hop: &HopReport) -> &'static str {
 
 /// The instants that decide a hop, as the director sees them: the carrier
 /// deletes its logs (until they are preserved), the hold expires.
-fn deadlines(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> Value {
+fn deadlines(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> Vec<Deadline> {
     let mut list = Vec::new();
     if hop.preserved_ms.is_none() {
         list.push(deletion(scenario, incident, hop));
     }
     if let Some(until) = hop.hold_until_ms {
-        list.push(json!({ "what": format!("the hold at {} expires", hop.carrier), "at": scenario.instant_text(SimTime(until)) }));
+        list.push(hold_expiry(scenario, hop, until));
     }
-    Value::Array(list)
+    list
+}
+
+fn hold_expiry(scenario: &Scenario, hop: &HopReport, until: i64) -> Deadline {
+    Deadline { what: format!("the hold at {} expires", hop.carrier), at: Some(scenario.instant_text(SimTime(until))) }
 }
 
 /// When the carrier deletes the logs of the communication; a carrier that
 /// keeps none has no deadline to race.
-fn deletion(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> Value {
+fn deletion(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> Deadline {
     if scenario.carriers.get(&hop.carrier).is_some_and(|c| c.no_logs) {
-        return json!({ "what": format!("{} keeps no logs", hop.carrier), "at": null });
+        return Deadline { what: format!("{} keeps no logs", hop.carrier), at: None };
     }
     let deleted = incident.communication_at_ms + hop.retention_ms;
-    json!({ "what": format!("{} deletes its logs", hop.carrier), "at": scenario.instant_text(SimTime(deleted)) })
+    Deadline { what: format!("{} deletes its logs", hop.carrier), at: Some(scenario.instant_text(SimTime(deleted))) }
 }
 
 /// A case as one desk sees it: the hops it asked or was asked about, and
 /// the deadlines it can know (its own carriers' deletion, holds it was told of).
-fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCode) -> Value {
+#[derive(Debug, Serialize)]
+struct DeskCase {
+    incident: String,
+    reported_by: CountryCode,
+    hops: Vec<HopView>,
+}
+
+fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCode) -> DeskCase {
     let requester = &incident.reported_by == country;
-    let hops: Vec<Value> = incident
+    let hops = incident
         .hops
         .iter()
-        .filter(|h| requester && h.request_sent_ms.is_some() || &h.country == country && h.request_received_ms.is_some() || requester && h.domestic && h.preservation_ordered_ms.is_some())
+        .filter(|h| {
+            requester && h.request_sent_ms.is_some()
+                || &h.country == country && h.request_received_ms.is_some()
+                || requester && h.domestic && h.preservation_ordered_ms.is_some()
+        })
         .map(|h| {
-            let mut view = hop_view(scenario, h);
             let own = &h.country == country;
             let mut deadlines = Vec::new();
             if own && h.preserved_ms.is_none() {
@@ -375,40 +624,60 @@ fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCo
             }
             let told = own || h.preservation_result_received_ms.is_some();
             if let (Some(until), true) = (h.hold_until_ms, told) {
-                deadlines.push(json!({ "what": format!("the hold at {} expires", h.carrier), "at": scenario.instant_text(SimTime(until)) }));
+                deadlines.push(hold_expiry(scenario, h, until));
             }
-            view["deadlines"] = Value::Array(deadlines);
-            view
+            hop_view(scenario, h, deadlines)
         })
         .collect();
-    json!({ "incident": incident.id, "reported_by": incident.reported_by.as_str(), "hops": hops })
+    DeskCase { incident: incident.id.clone(), reported_by: incident.reported_by.clone(), hops }
 }
 
-/// The automatic ratings, objective by objective, and the evaluators' so far:
-/// for the director, and for evaluators (their cell's only).
-pub fn scores(live: &Live, who: &Who) -> Value {
+/// The automatic ratings, objective by objective, and the evaluators' so far.
+#[derive(Debug, Serialize)]
+pub struct ScoresView {
+    objectives: Vec<ObjectiveView>,
+}
+
+#[derive(Debug, Serialize)]
+struct ObjectiveView {
+    id: String,
+    text: String,
+    automatic: Option<Rating>,
+    evaluations: Vec<EvaluationView>,
+}
+
+#[derive(Debug, Serialize)]
+struct EvaluationView {
+    evaluator: String,
+    rating: Rating,
+    note: String,
+}
+
+/// For the director, and for evaluators (their cell's only).
+pub fn scores(live: &Live, who: &Who) -> ScoresView {
     let scores = super::score::score(live.session());
     let cell = match who {
         Who::Evaluator { cell, .. } => Some(cell),
         _ => None,
     };
-    let objectives: Vec<Value> = scores
+    let objectives = scores
         .objectives
         .iter()
-        .map(|o| {
-            let automatic = match cell {
+        .map(|o| ObjectiveView {
+            id: o.id.clone(),
+            text: o.text.clone(),
+            automatic: match cell {
                 Some(cell) => o.by_seat.get(cell).copied(),
                 None => o.rating,
-            };
-            let evaluations: Vec<Value> = live
+            },
+            evaluations: live
                 .session()
                 .evaluations()
                 .iter()
                 .filter(|e| e.objective == o.id && cell.is_none_or(|c| &e.cell == c))
-                .map(|e| json!({ "evaluator": e.evaluator, "rating": e.rating, "note": e.note }))
-                .collect();
-            json!({ "id": o.id, "text": o.text, "automatic": automatic, "evaluations": evaluations })
+                .map(|e| EvaluationView { evaluator: e.evaluator.clone(), rating: e.rating, note: e.note.clone() })
+                .collect(),
         })
         .collect();
-    json!({ "objectives": objectives })
+    ScoresView { objectives }
 }
