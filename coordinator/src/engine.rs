@@ -256,12 +256,15 @@ pub async fn run_into<S: EventSink + ?Sized>(
 
 /// The next window of a run to completion, or false when every node is idle.
 fn next_window(windows: &mut Windows, grants: &mut Vec<(usize, SimTime)>) -> Result<bool, EngineError> {
-    if windows.earliest().is_some_and(|t| t.ms() > HORIZON_MS) {
-        return Err(EngineError::Runaway);
+    // Past the horizon nothing is granted: pending input there is a runaway.
+    match windows.next(SimTime(HORIZON_MS + 1), grants) {
+        Some(from) => {
+            tracing::trace!(from_ms = from.ms(), nodes = grants.len(), "granting window");
+            Ok(true)
+        }
+        None if windows.earliest().is_some() => Err(EngineError::Runaway),
+        None => Ok(false),
     }
-    let granted = windows.next(SimTime(HORIZON_MS + 1), grants);
-    tracing::trace!(nodes = grants.len(), "granting window");
-    Ok(granted)
 }
 
 /// Nodes served over gRPC on loopback ports inside this process; they stop

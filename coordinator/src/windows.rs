@@ -38,13 +38,14 @@ impl Windows {
     }
 
     /// The next window into `grants`: each node granted, with the bound it
-    /// may run to (never past `cap`), in node order; false when nothing is
-    /// due before `cap`. (The caller keeps the buffer, one for a whole run.)
-    pub fn next(&mut self, cap: SimTime, grants: &mut Vec<(usize, SimTime)>) -> bool {
+    /// may run to (never past `cap`), in node order; the window's start (the
+    /// earliest pending input), or `None` when nothing is due before `cap`.
+    /// (The caller keeps the buffer, one for a whole run.)
+    pub fn next(&mut self, cap: SimTime, grants: &mut Vec<(usize, SimTime)>) -> Option<SimTime> {
         grants.clear();
-        let (Some((earliest_node, lbts)), second) = two_earliest(&self.pending) else { return false };
+        let (Some((earliest_node, lbts)), second) = two_earliest(&self.pending) else { return None };
         if lbts >= cap {
-            return false;
+            return None;
         }
         for (i, next) in self.pending.iter().enumerate() {
             let others = if i == earliest_node { second } else { Some(lbts) };
@@ -54,7 +55,7 @@ impl Windows {
             }
         }
         debug_assert!(!grants.is_empty(), "the earliest node is always granted past its input");
-        true
+        Some(lbts)
     }
 
     /// Node `i` ran its window; `next` is its earliest input after it.
@@ -98,13 +99,13 @@ mod tests {
     fn each_node_runs_to_the_others_earliest_input_plus_the_lookahead() {
         let mut windows = Windows::new(vec![Some(SimTime(100)), None, Some(SimTime(130)), Some(SimTime(500))], 50);
         let mut grants = Vec::new();
-        assert!(windows.next(OPEN, &mut grants));
+        assert_eq!(windows.next(OPEN, &mut grants), Some(SimTime(100)));
         assert_eq!(grants, [(0, SimTime(180)), (2, SimTime(150))]);
         windows.ran(0, None);
         windows.ran(2, Some(SimTime(140)));
         windows.arrives(1, SimTime(190));
         // Node 2 is alone below 190 + 50: it runs up to the others' earliest.
-        assert!(windows.next(OPEN, &mut grants));
+        assert_eq!(windows.next(OPEN, &mut grants), Some(SimTime(140)));
         assert_eq!(grants, [(2, SimTime(240))]);
         assert_eq!(windows.earliest(), Some(SimTime(140)));
     }
@@ -113,11 +114,11 @@ mod tests {
     fn a_cap_bounds_every_grant_and_nothing_at_or_after_it_runs() {
         let mut windows = Windows::new(vec![Some(SimTime(100)), Some(SimTime(400))], 50);
         let mut grants = Vec::new();
-        assert!(windows.next(SimTime(120), &mut grants));
+        assert_eq!(windows.next(SimTime(120), &mut grants), Some(SimTime(100)));
         assert_eq!(grants, [(0, SimTime(120))]);
-        assert!(!windows.next(SimTime(100), &mut grants), "an input at the cap waits for the next call");
+        assert_eq!(windows.next(SimTime(100), &mut grants), None, "an input at the cap waits for the next call");
         assert!(grants.is_empty());
         let mut idle = Windows::new(vec![None, None], 50);
-        assert!(!idle.next(OPEN, &mut grants) && idle.earliest().is_none());
+        assert!(idle.next(OPEN, &mut grants).is_none() && idle.earliest().is_none());
     }
 }

@@ -249,7 +249,7 @@ impl Session {
         let mut grants = Vec::with_capacity(self.nodes.len());
         let mut sent = Vec::new();
         let mut opened = Vec::new();
-        while windows.next(until, &mut grants) {
+        while windows.next(until, &mut grants).is_some() {
             changed = true;
             for &(i, bound) in &grants {
                 let outcome = self.nodes[i].advance(bound);
