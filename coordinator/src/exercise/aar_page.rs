@@ -3,7 +3,6 @@
 
 use super::aar::{Aar, CaseTimeline};
 use super::rating::Rating;
-use super::score::Timeliness;
 use crate::html::escape;
 use crate::units::fmt_ms;
 use std::fmt::Write as _;
@@ -82,7 +81,12 @@ pub fn page(aar: &Aar) -> String {
     for case in &aar.cases {
         body.push_str(&swimlane(case, &aar.wall_axis));
     }
-    body.push_str("<h2 id=\"expectations\">Expectations</h2>\n<table><tr><th>inject</th><th>objective</th><th>expected</th><th>came after</th><th>goal / limit</th><th>result</th><th>gaps</th><th>rating</th></tr>\n");
+    body.push_str(
+        "<h2 id=\"expectations\">Expectations</h2>\n<p class=\"note\">Each goal and limit runs from when the desk \
+         could first act: the inject, or the step it asks for reaching the desk, whichever is later.</p>\n\
+         <table><tr><th>inject</th><th>objective</th><th>expected</th><th>could act from</th><th>came after</th>\
+         <th>goal / limit</th><th>result</th><th>gaps</th><th>rating</th><th>why</th></tr>\n",
+    );
     for x in &aar.expectations {
         let expected = format!(
             "{} {}{}",
@@ -90,25 +94,20 @@ pub fn page(aar: &Aar) -> String {
             x.form.label().to_lowercase(),
             x.to.as_ref().map_or_else(String::new, |c| format!(" to {c}"))
         );
-        let result = match x.timeliness {
-            Timeliness::MetByGoal => "met by the goal",
-            Timeliness::MetByLimit => "met by the limit",
-            Timeliness::Missed => "missed",
-            Timeliness::Open => "open at the end of play",
-            Timeliness::NotPlayed => "not rated: a bot played the desk",
-        };
         let _ = writeln!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&x.inject),
             escape(x.objective.as_deref().unwrap_or("")),
             escape(&expected),
+            could_act(x),
             x.after_ms.map_or_else(|| "–".to_owned(), fmt_ms),
             fmt_ms(x.goal_ms),
             fmt_ms(x.limit_ms),
-            result,
+            x.timeliness.label(),
             escape(&x.missing.join(", ")),
-            rating(x.rating)
+            rating(x.rating),
+            escape(&x.why)
         );
     }
     body.push_str("</table>\n<h2 id=\"forms\">Form quality</h2>\n<table><tr><th>form</th><th>field</th><th>filled</th><th>exact</th></tr>\n");
@@ -244,6 +243,15 @@ fn wall_at(axis: &[(i64, i64)], at: i64) -> Option<i64> {
 /// deadlines of the hops it held as lines (red: the carrier deletes its
 /// logs; orange: the hold expires); time from the report, in simulated time
 /// and, where the journal covers it, on the wall clock.
+/// When the desk could first act, against the inject.
+fn could_act(x: &super::score::ExpectationScore) -> String {
+    match x.could_act_ms {
+        Some(at) if at == x.created_ms => "at the inject".to_owned(),
+        Some(at) => format!("{} after the inject", fmt_ms(at - x.created_ms)),
+        None => "never: the step did not reach the desk".to_owned(),
+    }
+}
+
 fn swimlane(case: &CaseTimeline, wall_axis: &[(i64, i64)]) -> String {
     let Some(reported) = case.reported_ms else {
         return format!("<p>{}: not reported by the end of play.</p>\n", escape(&case.incident));

@@ -216,10 +216,12 @@ pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
         "to",
         "goal_ms",
         "limit_ms",
+        "could_act_after_inject_ms",
         "after_ms",
         "timeliness",
         "missing",
         "rating",
+        "why",
     ])?;
     for e in &aar.expectations {
         let timeliness = serde_json::to_value(e.timeliness)?.as_str().unwrap_or_default().to_owned();
@@ -231,10 +233,12 @@ pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
             e.to.as_ref().map_or_else(String::new, |c| c.to_string()),
             e.goal_ms.to_string(),
             e.limit_ms.to_string(),
+            e.could_act_ms.map_or_else(String::new, |ms| (ms - e.created_ms).to_string()),
             e.after_ms.map_or_else(String::new, |ms| ms.to_string()),
             timeliness,
             e.missing.join("; "),
             e.rating.map_or_else(String::new, |r| format!("{r:?}")),
+            e.why.clone(),
         ])?;
     }
     expectations.flush()?;

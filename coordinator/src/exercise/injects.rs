@@ -47,9 +47,15 @@ pub struct ExpectationRun {
     pub index: usize,
     pub created_ms: i64,
     pub by: Option<CountryCode>,
+    /// When the desk first could act: the inject, or the step it asks for
+    /// reaching the desk, whichever is later. Its goal and limit run from
+    /// here; `None`: the step has not reached the desk.
+    pub could_act_ms: Option<i64>,
     pub met: Option<Met>,
     /// Its limit passed unmet.
     pub missed: bool,
+    /// The limit passed inside a director's skip, not in play.
+    pub missed_in_skip: bool,
 }
 
 /// A director's action on an inject.
@@ -68,6 +74,20 @@ pub struct Injects {
     /// Forms sent before any expectation asked for them: a desk that acted
     /// before being prompted meets the expectation as it opens.
     unmatched: Vec<Observed>,
+    /// Every desk step that reached a person's desk, in the order it did:
+    /// when each expectation's desk could first act.
+    reached: Vec<Reached>,
+    /// A director's skip is running: limits passed now are the director's.
+    skipping: bool,
+}
+
+/// A desk step that reached a person's desk.
+#[derive(Debug, Clone)]
+struct Reached {
+    country: CountryCode,
+    kind: StepKind,
+    peer: Option<CountryCode>,
+    at_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +106,7 @@ impl Injects {
             .iter()
             .map(|i| InjectRun { id: i.id.clone(), due_ms: due[&i.id].map(SimTime::ms), state: InjectState::Pending })
             .collect();
-        Injects { msel, runs, expectations: Vec::new(), unmatched: Vec::new() }
+        Injects { msel, runs, expectations: Vec::new(), unmatched: Vec::new(), reached: Vec::new(), skipping: false }
     }
 
     pub fn msel(&self) -> &Msel {
@@ -117,13 +137,42 @@ impl Injects {
         injects.chain(limits).min().map(SimTime)
     }
 
-    /// Open expectations, by their place, with the instant of their limit.
+    /// Open expectations whose desk could act, by their place, with the
+    /// instant of their limit.
     fn open(&self) -> impl Iterator<Item = (usize, i64)> {
         self.expectations
             .iter()
             .enumerate()
             .filter(|(_, e)| e.met.is_none() && !e.missed)
-            .map(|(i, e)| (i, e.created_ms + self.definition(e).limit_ms))
+            .filter_map(|(i, e)| e.could_act_ms.map(|from| (i, from + self.definition(e).limit_ms)))
+    }
+
+    /// A director's skip starts (`true`) or ends.
+    pub fn set_skipping(&mut self, skipping: bool) {
+        self.skipping = skipping;
+    }
+
+    /// A desk step reached `country`'s person at `at`: the expectations
+    /// asking for it may run from then.
+    pub fn step_reached(&mut self, country: &CountryCode, kind: StepKind, peer: Option<&CountryCode>, at: SimTime) {
+        let reached = Reached { country: country.clone(), kind, peer: peer.cloned(), at_ms: at.ms() };
+        for i in 0..self.expectations.len() {
+            let e = &self.expectations[i];
+            if e.could_act_ms.is_none() && e.met.is_none() && self.asks_for(i, &reached) {
+                self.expectations[i].could_act_ms = Some(e.created_ms.max(reached.at_ms));
+            }
+        }
+        self.reached.push(reached);
+    }
+
+    /// Whether expectation `index` asks for a step of this kind at this desk.
+    fn asks_for(&self, index: usize, reached: &Reached) -> bool {
+        let e = &self.expectations[index];
+        let definition = self.definition(e);
+        e.by.as_ref().is_none_or(|by| by == &reached.country)
+            && (definition.form == reached.kind
+                || definition.form == StepKind::EmergencyDisclosure && reached.kind == StepKind::SendRequest)
+            && definition.to.as_ref().is_none_or(|to| Some(to) == reached.peer.as_ref())
     }
 
     fn definition(&self, e: &ExpectationRun) -> &crate::scenario::msel::Expectation {
@@ -170,11 +219,17 @@ impl Injects {
                 index: n,
                 created_ms: at.ms(),
                 by,
+                could_act_ms: None,
                 met: None,
                 missed: false,
+                missed_in_skip: false,
             });
-            // Already done: met as it opens.
             let position = self.expectations.len() - 1;
+            // The step may have reached the desk already (or, within one
+            // advance, at an instant after the inject's).
+            let first = self.reached.iter().filter(|r| self.asks_for(position, r)).map(|r| r.at_ms).min();
+            self.expectations[position].could_act_ms = first.map(|reached| reached.max(at.ms()));
+            // Already done: met as it opens.
             if let Some(found) = self.unmatched.iter().position(|o| self.answers(position, o)) {
                 let observed = self.unmatched.remove(found);
                 self.meet(position, &observed, at);
@@ -194,6 +249,7 @@ impl Injects {
     /// An expectation's limit passed unmet: its contingency fires then.
     fn miss(&mut self, index: usize, at: SimTime) {
         self.expectations[index].missed = true;
+        self.expectations[index].missed_in_skip = self.skipping;
         let inject = self.msel.inject(&self.expectations[index].inject).expect("in the list");
         if let Some(contingency) = inject.on_missed.clone()
             && let Some(i) = self.msel.injects.iter().position(|i| i.id == contingency)
@@ -244,7 +300,10 @@ impl Injects {
                 None => {}
             }
         }
-        self.expectations[index].met = Some(Met { at_ms: at.ms(), task: observed.task, missing });
+        let e = &mut self.expectations[index];
+        // A form that answers it was the desk acting: it could act by then.
+        e.could_act_ms = Some(e.could_act_ms.unwrap_or(at.ms()).min(at.ms()).max(e.created_ms));
+        e.met = Some(Met { at_ms: at.ms(), task: observed.task, missing });
     }
 
     /// The director's action on an inject, at `now`.

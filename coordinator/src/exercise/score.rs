@@ -21,6 +21,26 @@ pub enum Timeliness {
     Open,
     /// The desk expected to act was played by a bot.
     NotPlayed,
+    /// The step it asks for never reached the desk (the routing or the law
+    /// took another way): nothing the desk could do.
+    NotApplicable,
+    /// Its limit passed inside a director's skip, not in play.
+    SkippedByDirector,
+}
+
+impl Timeliness {
+    /// As the after-action report says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Timeliness::MetByGoal => "met by the goal",
+            Timeliness::MetByLimit => "met by the limit",
+            Timeliness::Missed => "missed",
+            Timeliness::Open => "open at the end of play",
+            Timeliness::NotPlayed => "not rated: a bot played the desk",
+            Timeliness::NotApplicable => "not applicable: the step never reached the desk",
+            Timeliness::SkippedByDirector => "not rated: the director's skip passed its limit",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -31,14 +51,18 @@ pub struct ExpectationScore {
     pub form: StepKind,
     pub to: Option<CountryCode>,
     pub created_ms: i64,
+    /// When the desk first could act (the inject, or the step reaching it).
+    pub could_act_ms: Option<i64>,
     pub goal_ms: i64,
     pub limit_ms: i64,
-    /// How long after the inject the form came.
+    /// How long after the desk could act the form came.
     pub after_ms: Option<i64>,
     pub timeliness: Timeliness,
     /// Expected fields absent or inexact.
     pub missing: Vec<String>,
     pub rating: Option<Rating>,
+    /// The rating in one sentence.
+    pub why: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -65,8 +89,42 @@ fn rate(timeliness: Timeliness, exact: bool) -> Option<Rating> {
         (Timeliness::MetByGoal, false) | (Timeliness::MetByLimit, true) => Some(Rating::S),
         (Timeliness::MetByLimit, false) => Some(Rating::M),
         (Timeliness::Missed, _) => Some(Rating::U),
-        (Timeliness::Open | Timeliness::NotPlayed, _) => None,
+        (Timeliness::Open | Timeliness::NotPlayed | Timeliness::NotApplicable | Timeliness::SkippedByDirector, _) => {
+            None
+        }
     }
+}
+
+/// Why an expectation got its rating, in one sentence.
+fn explain(timeliness: Timeliness, after_ms: Option<i64>, goal_ms: i64, limit_ms: i64, missing: &[String]) -> String {
+    let fields = if missing.is_empty() {
+        "every expected field exact".to_owned()
+    } else {
+        format!("without {}", missing.join(", "))
+    };
+    let after = after_ms.map_or_else(String::new, crate::units::fmt_ms);
+    match timeliness {
+        Timeliness::MetByGoal => {
+            format!(
+                "Done {after} after the desk could act, within the goal of {}, {fields}.",
+                crate::units::fmt_ms(goal_ms)
+            )
+        }
+        Timeliness::MetByLimit => format!(
+            "Done {after} after the desk could act: past the goal of {}, within the limit of {}, {fields}.",
+            crate::units::fmt_ms(goal_ms),
+            crate::units::fmt_ms(limit_ms)
+        ),
+        Timeliness::Missed => {
+            format!("Not done within the limit of {} after the desk could act.", crate::units::fmt_ms(limit_ms))
+        }
+        other => format!("{}.", capitalized(other.label())),
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
 pub fn score(session: &Session) -> Scores {
@@ -77,15 +135,19 @@ pub fn score(session: &Session) -> Scores {
         let inject = injects.msel().inject(&run.inject).expect("an expectation's inject is listed");
         let definition = &inject.expect[run.index];
         let played = run.by.as_ref().is_some_and(|by| people.contains(by));
-        let after_ms = run.met.as_ref().map(|m| m.at_ms - run.created_ms);
+        let from = run.could_act_ms.unwrap_or(run.created_ms);
+        let after_ms = run.met.as_ref().map(|m| m.at_ms - from);
         let timeliness = match (&run.met, run.missed) {
             _ if !played => Timeliness::NotPlayed,
             (Some(_), _) if after_ms.unwrap_or(0) <= definition.goal_ms => Timeliness::MetByGoal,
             (Some(_), _) => Timeliness::MetByLimit,
+            (None, true) if run.missed_in_skip => Timeliness::SkippedByDirector,
             (None, true) => Timeliness::Missed,
+            (None, false) if run.could_act_ms.is_none() => Timeliness::NotApplicable,
             (None, false) => Timeliness::Open,
         };
         let missing = run.met.as_ref().map(|m| m.missing.clone()).unwrap_or_default();
+        let why = explain(timeliness, after_ms, definition.goal_ms, definition.limit_ms, &missing);
         expectations.push(ExpectationScore {
             inject: run.inject.clone(),
             objective: definition.objective.clone(),
@@ -93,12 +155,14 @@ pub fn score(session: &Session) -> Scores {
             form: definition.form,
             to: definition.to.clone(),
             created_ms: run.created_ms,
+            could_act_ms: run.could_act_ms,
             goal_ms: definition.goal_ms,
             limit_ms: definition.limit_ms,
             after_ms,
             timeliness,
             rating: rate(timeliness, missing.is_empty()),
             missing,
+            why,
         });
     }
     let objectives = injects

@@ -281,6 +281,13 @@ impl Session {
     /// Runs ahead to `to` at full speed, stopping early, just after the
     /// instant a person's desk receives something; returns where it stopped.
     pub fn skip_to(&mut self, to: SimTime) -> Result<SimTime, EngineError> {
+        self.injects.set_skipping(true);
+        let stopped = self.skip_to_unmarked(to);
+        self.injects.set_skipping(false);
+        stopped
+    }
+
+    fn skip_to_unmarked(&mut self, to: SimTime) -> Result<SimTime, EngineError> {
         let waiting = |s: &Session| s.tasks.len() + s.injects.sent();
         let before = waiting(self);
         while let Some(next) = self.next_event() {
@@ -427,6 +434,7 @@ impl Session {
 
     fn open_task(&mut self, country: CountryCode, at: SimTime, step: Timer) {
         let Some(kind) = self.step_kind(&country, &step) else { return };
+        self.injects.step_reached(&country, kind, peer(&step), at);
         let id = self.tasks.len() as u64;
         self.tasks.push(Task { id, country, kind, since: at, step, state: TaskState::Waiting, read: false });
     }

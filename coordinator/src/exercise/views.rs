@@ -404,7 +404,8 @@ struct InjectRunView {
 struct ExpectationView {
     what: String,
     status: &'static str,
-    limit: String,
+    /// `None` until the step reaches the desk: the limit runs from then.
+    limit: Option<String>,
 }
 
 /// The MSEL as it stands, for the director: each inject's state and due
@@ -423,11 +424,14 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Vec<I
                 .map(|e| {
                     let definition = &inject.expect[e.index];
                     let played = e.by.as_ref().is_some_and(|by| people.contains(by));
+                    let from = e.could_act_ms.unwrap_or(e.created_ms);
                     let status = match (&e.met, e.missed) {
                         _ if !played => "not rated: a bot plays that desk",
-                        (Some(met), _) if met.at_ms - e.created_ms <= definition.goal_ms => "met by the goal",
+                        (Some(met), _) if met.at_ms - from <= definition.goal_ms => "met by the goal",
                         (Some(_), _) => "met by the limit",
+                        (None, true) if e.missed_in_skip => "limit passed in a skip",
                         (None, true) => "missed",
+                        (None, false) if e.could_act_ms.is_none() => "waiting for the step to reach the desk",
                         (None, false) => "open",
                     };
                     ExpectationView {
@@ -437,7 +441,7 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Vec<I
                             definition.form.label().to_lowercase()
                         ),
                         status,
-                        limit: scenario.instant_text(SimTime(e.created_ms + definition.limit_ms)),
+                        limit: e.could_act_ms.map(|from| scenario.instant_text(SimTime(from + definition.limit_ms))),
                     }
                 })
                 .collect();

@@ -681,8 +681,13 @@ fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
     assert_eq!((first.timeliness, first.rating), (Timeliness::Missed, Some(Rating::U)));
     let injects = late.injects();
     let nudge = injects.runs().iter().find(|r| r.id == "excon-nudge").unwrap();
-    let limit = first.created_ms + first.limit_ms;
+    // The limit runs from when the desk could first act: its request task
+    // appeared after the inject.
+    let could_act = first.could_act_ms.expect("the request reached the desk");
+    assert!(could_act > first.created_ms, "{first:?}");
+    let limit = could_act + first.limit_ms;
     assert_eq!(nudge.state, InjectState::Sent { at_ms: limit }, "the contingency fires at the limit");
+    assert!(first.why.starts_with("Not done within the limit of"), "{}", first.why);
     let o1 = scores.objectives.iter().find(|o| o.id == "O1").unwrap();
     assert!(o1.rating > Some(Rating::P), "{o1:?}");
 }
@@ -899,4 +904,49 @@ fn played_quickstart(path: &std::path::Path, hours: &[i64]) -> (Scenario, (SimTi
     }
     let log = json_of(&scenario, scenario.seed, live.session().log());
     (scenario, (live.session().now(), log))
+}
+
+/// Fair scoring: a trainee who acts within a second of each step reaching
+/// the desk is timed from then, not from the inject (a request may take an
+/// hour to arrive), and rated P; a director's skip past an open limit is the
+/// director's, not the trainee's failure.
+#[test]
+fn expectations_run_from_when_the_desk_could_act_and_a_skip_is_not_a_failure() {
+    use pocnet_coordinator::exercise::rating::Rating;
+    use pocnet_coordinator::exercise::score::{Timeliness, score};
+    let prompt = scripted_trainees(1_000);
+    let scores = score(&prompt);
+    let met: Vec<_> = scores.expectations.iter().filter(|e| e.after_ms.is_some()).collect();
+    assert!(met.len() >= 3, "{:#?}", scores.expectations);
+    for e in &met {
+        assert!(e.after_ms.unwrap() <= 1_000, "timed from the step reaching the desk: {e:#?}");
+        assert_eq!(e.rating, Some(Rating::P), "{e:#?}");
+        assert!(e.why.starts_with("Done ") && e.why.contains("after the desk could act, within the goal"), "{}", e.why);
+    }
+    assert!(
+        met.iter().any(|e| e.could_act_ms.unwrap() > e.created_ms),
+        "some step reached its desk after the inject: {met:#?}"
+    );
+
+    // Nobody acts; the director skips a year ahead: every limit passes in the skip.
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
+    let mut session = Session::new(scenario.clone(), scenario.seed, &seats).unwrap();
+    let start = scenario.exercise.as_ref().unwrap().start;
+    session.advance_to(start).unwrap();
+    let skip = order(json!({"command": "clock", "action": {"action": "skip", "to": "2027-12-01T00:00:00Z"}}));
+    while session.now() < SimTime(366 * pocnet_node::time::DAY_MS) {
+        let now = session.now();
+        session.apply(&skip, now).unwrap();
+    }
+    let scores = score(&session);
+    let rated: Vec<_> = scores.expectations.iter().filter(|e| e.timeliness != Timeliness::NotPlayed).collect();
+    assert!(!rated.is_empty());
+    for e in rated {
+        assert!(
+            matches!(e.timeliness, Timeliness::SkippedByDirector | Timeliness::NotApplicable),
+            "the director's skip, not a trainee's miss: {e:#?}"
+        );
+        assert_eq!(e.rating, None);
+    }
 }
