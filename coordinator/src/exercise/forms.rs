@@ -169,7 +169,7 @@ pub fn fill(kind: StepKind, fields: &BTreeMap<String, FieldInput>) -> Result<Fil
             },
             Channel => {
                 let raw = text(&at, value)?.trim();
-                let channel = ProductionChannel::from_name(raw)
+                let channel = ProductionChannel::from_name(&raw.to_ascii_lowercase())
                     .filter(|c| matches!(c, ProductionChannel::Mla | ProductionChannel::Epoc | ProductionChannel::Art8))
                     .ok_or_else(|| {
                         FieldError::new(

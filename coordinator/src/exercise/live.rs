@@ -203,6 +203,9 @@ pub struct Live {
     /// Set when the journal could not be written: the exercise takes no
     /// more actions, since what it took would not survive a restart.
     broken: Option<String>,
+    /// Seat links the director replaced or took back, and why, so that an
+    /// old page can say so (kept while the server runs).
+    revoked: Vec<(String, String)>,
 }
 
 /// A fresh token: 128 bits from the operating system, as hex.
@@ -257,6 +260,7 @@ impl Live {
                 first_people: people.iter().map(|c| c.to_string()).collect(),
                 playback: None,
                 broken: None,
+                revoked: Vec::new(),
             });
         }
         let saved = journal.read().map_err(|e| e.to_string())?;
@@ -325,6 +329,7 @@ impl Live {
             first_people: saved.people,
             playback,
             broken: None,
+            revoked: Vec::new(),
         })
     }
 
@@ -393,6 +398,13 @@ impl Live {
                     PlayedBy::Bot => None,
                 };
                 self.journal.set_seat(country.as_str(), token.as_deref())?;
+                if let Some(old) = self.seat_tokens.get(country) {
+                    let why = match to {
+                        PlayedBy::Person => format!("the director gave {country}'s desk a new link"),
+                        PlayedBy::Bot => format!("the director handed {country}'s desk to a bot"),
+                    };
+                    self.revoked.push((old.clone(), format!("{why}: this link no longer acts for it")));
+                }
                 match &token {
                     Some(token) => self.seat_tokens.insert(country.clone(), token.clone()),
                     None => self.seat_tokens.remove(country),
@@ -480,6 +492,11 @@ impl Live {
 
     pub fn seat_tokens(&self) -> &BTreeMap<CountryCode, String> {
         &self.seat_tokens
+    }
+
+    /// Why a token that was a seat's no longer works, if it was one.
+    pub fn revoked(&self, token: &str) -> Option<&str> {
+        self.revoked.iter().rev().find(|(t, _)| constant_time_eq(token, t)).map(|(_, why)| why.as_str())
     }
 
     /// Who a token belongs to, if anyone.

@@ -163,7 +163,10 @@ impl FromRequestParts<AppState> for Caller {
             None => {
                 Err(unauthorized("missing token: send Authorization: Bearer TOKEN (the one printed for your seat)"))
             }
-            Some(token) => live.who(token).map(Caller).ok_or_else(|| unauthorized("unknown token")),
+            Some(token) => live.who(token).map(Caller).ok_or_else(|| match live.revoked(token) {
+                Some(why) => unauthorized(why),
+                None => unauthorized("unknown token"),
+            }),
         }
     }
 }

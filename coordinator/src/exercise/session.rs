@@ -317,7 +317,12 @@ impl Session {
             Command::Clock { action: ClockAction::Skip { to } } => {
                 let to = self.instant("to", *to)?;
                 if to < at {
-                    return Err(ClockError::Backwards { now: at.ms(), to: to.ms() }.into());
+                    let message = format!(
+                        "cannot skip back in time: the exercise stands at {}, the skip asks for {}",
+                        self.scenario.instant_text(at),
+                        self.scenario.instant_text(to)
+                    );
+                    return Err(FieldError::new("to", message).into());
                 }
                 let stop = self.skip_to(to)?;
                 applied = Applied { at, skipped_to: Some(stop), stopped_early: stop < to };

@@ -290,6 +290,8 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         field(post("/api/clock", &director, r#"{"action":"skip","to":"2026-01-01T00:00:00Z"}"#)),
         (400, "to".to_owned())
     );
+    let (_, backwards) = post("/api/clock", &director, r#"{"action":"skip","to":"2026-01-01T00:00:00Z"}"#);
+    assert!(backwards["error"].as_str().unwrap().contains("the skip asks for 2026-01-01T00:00:00Z"), "{backwards}");
     assert_eq!(field(post("/api/clock", &director, "{not json")), (400, "body".to_owned()));
     assert_eq!(field(post("/api/clock", &director, r#"{"action":"fly"}"#)), (400, "action".to_owned()));
 
@@ -329,7 +331,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(field(post("/api/seats/DE/actions", &de, &wrong)), (400, "kind".to_owned()));
     assert_eq!(post("/api/seats/NL/actions", &de, &action("{}")).0, 403, "DE cannot act for NL");
     let (_, state) = get("/api/state", Some(&director));
-    assert_eq!(state["rejected"].as_array().unwrap().len(), 11, "the director sees every rejected action");
+    assert_eq!(state["rejected"].as_array().unwrap().len(), 12, "the director sees every rejected action");
 
     assert_eq!(get("/report", Some(&director)).0, 200, "the after-action report so far");
     assert_eq!(get("/report", Some(&de)).0, 403, "for the director only");
@@ -338,7 +340,9 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let (status, reassigned) = post("/api/seats", &director, r#"{"country":"NL","to":"person"}"#);
     assert_eq!(status, 200, "{reassigned}");
     assert!(reassigned["url"].as_str().unwrap().contains("/seat/NL?token="));
-    assert_eq!(get("/api/state", Some(&nl)).0, 401, "the old link is revoked");
+    let (status, revoked) = get("/api/state", Some(&nl));
+    assert_eq!(status, 401, "the old link is revoked");
+    assert!(revoked["error"].as_str().unwrap().contains("the director gave NL's desk a new link"), "{revoked}");
     let nl = reassigned["token"].as_str().unwrap().to_owned();
     assert_eq!(get("/api/seats/NL/inbox", Some(&nl)).0, 200, "the new one works");
     assert_eq!(field(post("/api/seats", &director, r#"{"country":"XX","to":"bot"}"#)), (400, "country".to_owned()));
