@@ -381,9 +381,14 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
             write_stdout(&format!("{}: {said}", journal.display()));
             return Ok(ExitCode::SUCCESS);
         }
-        Some(cli::args::ExerciseCommand::Timeline { file, csv }) => {
+        Some(cli::args::ExerciseCommand::Timeline { file, csv, session, fit }) => {
             let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
-            write_stdout(&exercise_cli::timeline(&scenario, csv));
+            let plan = match (session, fit) {
+                (Some(length), _) => exercise_cli::WallPlan::Session(length.as_millis() as i64),
+                (None, Some(length)) => exercise_cli::WallPlan::Fit(length.as_millis() as i64),
+                (None, None) => exercise_cli::WallPlan::AsWritten,
+            };
+            write_stdout(&exercise_cli::timeline(&scenario, csv, plan));
             return Ok(ExitCode::SUCCESS);
         }
         None => {}

@@ -250,6 +250,12 @@ pub enum ExerciseCommand {
         /// Print it as CSV
         #[arg(long)]
         csv: bool,
+        /// The wall time the session has ("3h30m"): says whether the plan fits
+        #[arg(long, value_name = "DURATION", value_parser = wall_duration)]
+        session: Option<std::time::Duration>,
+        /// Proposes the phases' paces that play the plan in this wall time ("3h30m")
+        #[arg(long, value_name = "DURATION", value_parser = wall_duration, conflicts_with = "session")]
+        fit: Option<std::time::Duration>,
     },
 }
 
@@ -396,4 +402,14 @@ fn parse_country(text: &str) -> Result<CountryCode, String> {
         return Err(format!("`{code}` is not a two-letter country code in capitals, like DE"));
     }
     Ok(CountryCode::from(code.to_owned()))
+}
+
+/// A wall-clock length as people write it: "3h30m", "90m", "2h 15m".
+fn wall_duration(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a length of time ({e}): write it like 3h30m"))?;
+    if duration.is_zero() || duration > std::time::Duration::from_secs(7 * 24 * 3600) {
+        return Err(format!("`{text}`: give a session between a minute and a week"));
+    }
+    Ok(duration)
 }

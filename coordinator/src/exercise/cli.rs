@@ -257,12 +257,31 @@ pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How the timeline plans wall time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WallPlan {
+    /// At the phases' paces as the scenario writes them.
+    AsWritten,
+    /// As written, checked against a session of this many wall milliseconds.
+    Session(i64),
+    /// At paces scaled to fit a session of this many wall milliseconds.
+    Fit(i64),
+}
+
 /// The MSEL in time order: timed injects first, then standbys and
-/// contingencies; as text, or as CSV.
-pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
+/// contingencies, each with its planned wall-clock time from the start at
+/// the phases' paces; as text, or as CSV.
+pub fn timeline(scenario: &Scenario, csv_format: bool, wall_plan: WallPlan) -> String {
     use crate::scenario::msel::Recipient;
-    let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
+    let plan = scenario.exercise.clone().unwrap_or_default();
+    let start = plan.start;
     let due = scenario.msel.schedule(start);
+    let last = due.values().flatten().max().copied().unwrap_or(start);
+    let scale = match wall_plan {
+        WallPlan::Fit(session) => plan.fit(last, session),
+        WallPlan::AsWritten | WallPlan::Session(_) => Some(1.0),
+    };
+    let wall_at = |at: SimTime| clock_text(plan.wall_ms(at, scale.unwrap_or(1.0)));
     let mut order: Vec<(Option<SimTime>, usize)> =
         scenario.msel.injects.iter().enumerate().map(|(i, inject)| (due[&inject.id], i)).collect();
     order.sort_by_key(|(at, i)| (at.is_none(), *at, *i));
@@ -280,6 +299,7 @@ pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
             },
         };
         let instant = at.map(|at| scenario.instant_text(at)).unwrap_or_default();
+        let wall = at.map(wall_at).unwrap_or_default();
         let to = match &inject.to {
             Recipient::Seat(c) => c.to_string(),
             Recipient::All => "all".to_owned(),
@@ -303,6 +323,7 @@ pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
             .collect();
         rows.push([
             when,
+            wall,
             instant,
             inject.id.clone(),
             to,
@@ -315,7 +336,18 @@ pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
     }
     if csv_format {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let _ = writer.write_record(["when", "instant", "id", "to", "from", "channel", "text", "expects", "on_missed"]);
+        let _ = writer.write_record([
+            "when",
+            "wall",
+            "instant",
+            "id",
+            "to",
+            "from",
+            "channel",
+            "text",
+            "expects",
+            "on_missed",
+        ]);
         for row in &rows {
             let _ = writer.write_record(row);
         }
@@ -327,18 +359,82 @@ pub fn timeline(scenario: &Scenario, csv_format: bool) -> String {
         rows.len(),
         scenario.instant_text(start)
     );
-    for [when, _, id, to, from, channel, text, expects, on_missed] in &rows {
+    out.push_str(&wall_summary(&plan, last, wall_plan, scale));
+    for [when, wall, _, id, to, from, channel, text, expects, on_missed] in &rows {
         let short: String = text.chars().take(90).collect();
         out.push_str(&format!(
-            "{when:<22} {id:<18} to {to:<8} from {from} ({channel}): {short}{}\n",
+            "{when:<22} {:>9} {id:<18} to {to:<8} from {from} ({channel}): {short}{}\n",
+            if wall.is_empty() { String::new() } else { format!("wall {wall}") },
             if text.chars().count() > 90 { "…" } else { "" }
         ));
         if !expects.is_empty() {
-            out.push_str(&format!("{:<22} expects: {expects}\n", ""));
+            out.push_str(&format!("{:<32} expects: {expects}\n", ""));
         }
         if !on_missed.is_empty() {
-            out.push_str(&format!("{:<22} if missed: {on_missed}\n", ""));
+            out.push_str(&format!("{:<32} if missed: {on_missed}\n", ""));
         }
     }
     out
+}
+
+/// What the plan asks of the wall clock, against the session when given.
+fn wall_summary(
+    plan: &crate::scenario::exercise::ExercisePlan,
+    last: SimTime,
+    wall_plan: WallPlan,
+    scale: Option<f64>,
+) -> String {
+    use crate::units::fmt_ms;
+    let paces = |factor: f64| -> String {
+        let mut named =
+            vec![format!("{}x from the start", pace(plan.speed_at(plan.start).unwrap_or(plan.speed), factor))];
+        named.extend(
+            plan.phases
+                .iter()
+                .filter(|p| p.from > plan.start)
+                .map(|p| format!("{} {}x", p.name, pace(p.speed, factor))),
+        );
+        named.join(", ")
+    };
+    let written = plan.wall_ms(last, 1.0);
+    let mut out = format!(
+        "planned wall time to the last timed inject, at the phases' paces, without pauses or skips: {}\n",
+        fmt_ms(written)
+    );
+    match (wall_plan, scale) {
+        (WallPlan::AsWritten, _) => {}
+        (WallPlan::Session(session), _) if written <= session => {
+            out.push_str(&format!("it fits the {} session, {} to spare\n", fmt_ms(session), fmt_ms(session - written)));
+        }
+        (WallPlan::Session(session), _) => out.push_str(&format!(
+            "WARNING: it runs {} over the {} session: skip ahead between phases, or speed the phases up \
+             (--fit {} proposes paces)\n",
+            fmt_ms(written - session),
+            fmt_ms(session),
+            fmt_ms(session)
+        )),
+        (WallPlan::Fit(session), Some(factor)) => out.push_str(&format!(
+            "paces that play it in {}: {} (each phase's pace x{factor:.2}); the wall column uses them\n",
+            fmt_ms(session),
+            paces(factor)
+        )),
+        (WallPlan::Fit(session), None) => out.push_str(&format!(
+            "WARNING: no pace up to {}x plays it in {}: plan skips between the phases\n",
+            crate::scenario::exercise::MAX_SPEED,
+            fmt_ms(session)
+        )),
+    }
+    out
+}
+
+/// Wall time from the start as a clock reads it: "+1:05" (hours and minutes).
+fn clock_text(ms: i64) -> String {
+    let minutes = (ms + 30_000) / 60_000;
+    format!("+{}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A phase's pace scaled, held at the fastest a director may set, as people read it.
+fn pace(speed: f64, factor: f64) -> String {
+    let scaled = (speed * factor).min(crate::scenario::exercise::MAX_SPEED);
+    if scaled >= 10.0 { format!("{scaled:.0}") } else { format!("{scaled:.1}") }
 }

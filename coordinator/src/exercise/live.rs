@@ -387,7 +387,14 @@ impl Live {
                     ClockAction::Resume => self.clock.resume(wall_ms),
                     ClockAction::Speed { speed } => self.clock.set_speed(wall_ms, *speed)?,
                     ClockAction::Skip { .. } => {
-                        self.clock.set(wall_ms, applied.skipped_to.expect("a skip says where it stopped"))?
+                        let stop = applied.skipped_to.expect("a skip says where it stopped");
+                        self.clock.set(wall_ms, stop)?;
+                        // A skip into a phase runs on at that phase's pace.
+                        if let Some(speed) = self.plan.speed_at(stop)
+                            && self.plan.speed_at(at) != Some(speed)
+                        {
+                            self.clock.set_speed(wall_ms, speed)?;
+                        }
                     }
                 }
                 self.mark(wall_ms)?;

@@ -55,6 +55,39 @@ impl ExercisePlan {
     pub fn speed_at(&self, at: SimTime) -> Option<f64> {
         self.phases.iter().rev().find(|p| p.from <= at).map(|p| p.speed)
     }
+
+    /// The wall time the clock takes from the start to `to` at the phases'
+    /// paces (the exercise's own before the first phase), each multiplied
+    /// by `scale` and held at `MAX_SPEED`, with no pause and no skip.
+    pub fn wall_ms(&self, to: SimTime, scale: f64) -> i64 {
+        let pace = |speed: f64| (speed * scale).min(MAX_SPEED);
+        let mut wall = 0.0;
+        let mut at = self.start;
+        let mut speed = self.speed_at(self.start).unwrap_or(self.speed);
+        for phase in self.phases.iter().filter(|p| p.from > self.start && p.from < to) {
+            wall += (phase.from.ms() - at.ms()) as f64 / pace(speed);
+            at = phase.from;
+            speed = phase.speed;
+        }
+        wall += (to.ms() - at.ms()).max(0) as f64 / pace(speed);
+        wall.round() as i64
+    }
+
+    /// The factor on every phase's pace that plays the plan to `to` in
+    /// `session_ms` of wall time, if any pace up to `MAX_SPEED` does.
+    pub fn fit(&self, to: SimTime, session_ms: i64) -> Option<f64> {
+        if self.wall_ms(to, f64::MAX) > session_ms {
+            return None;
+        }
+        // Wall time falls as the factor grows: halve the interval 60 times.
+        let (mut low, mut high) =
+            (1e-6_f64, MAX_SPEED / self.phases.iter().map(|p| p.speed).fold(self.speed, f64::min));
+        for _ in 0..60 {
+            let middle = (low * high).sqrt();
+            if self.wall_ms(to, middle) > session_ms { low = middle } else { high = middle }
+        }
+        Some(high)
+    }
 }
 
 pub(super) fn exercise(

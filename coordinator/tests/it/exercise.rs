@@ -954,3 +954,42 @@ fn expectations_run_from_when_the_desk_could_act_and_a_skip_is_not_a_failure() {
         assert_eq!(e.rating, None);
     }
 }
+
+/// The director's plan in wall time: the hospital flow at its own paces
+/// overruns a 3.5-hour session, says so, and `--fit` proposes paces that
+/// play it in time; a skip into a phase runs on at that phase's pace.
+#[test]
+fn the_timeline_plans_the_session_in_wall_time() {
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::{Live, Who};
+    let file = "scenarios/exercises/hospital-ransomware.toml";
+    let output = crate::support::pocnet(&["exercise", "timeline", file, "--session", "3h30m"]);
+    let text = crate::support::text(&output.stdout);
+    assert!(output.status.success() && text.contains("WARNING: it runs"), "{text}");
+    let output = crate::support::pocnet(&["exercise", "timeline", file, "--fit", "3h30m", "--csv"]);
+    let csv = crate::support::text(&output.stdout);
+    let last = csv.lines().filter_map(|l| l.split(',').nth(1)).filter(|w| w.starts_with('+')).last().unwrap();
+    let (hours, minutes) = last.trim_start_matches('+').split_once(':').unwrap();
+    let planned = hours.parse::<i64>().unwrap() * 60 + minutes.parse::<i64>().unwrap();
+    assert!((200..=210).contains(&planned), "the last timed inject at {last}, within 3h30m");
+
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
+    let mut live =
+        Live::open(Journal::open(&dir.path().join("j")).unwrap(), scenario.clone(), file, &text, 1, &seats, None)
+            .unwrap();
+    live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
+    assert_eq!(live.clock().speed(), 10.0, "the live phase");
+    // Into the weekend ("walking the chain", 60x) and past every stop on the way.
+    for n in 1..=40 {
+        if live.clock().now(n) >= SimTime(10 * pocnet_node::time::HOUR_MS) {
+            break;
+        }
+        let skip = json!({"command": "clock", "action": {"action": "skip", "to": "2026-11-28T06:00:00Z"}});
+        live.execute(n, &Who::Director, order(skip)).unwrap();
+    }
+    assert_eq!(live.clock().speed(), 60.0, "the skip landed in the weekend's phase, and runs at its pace");
+    assert!(!live.clock().paused());
+}
