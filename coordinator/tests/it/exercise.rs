@@ -968,7 +968,7 @@ fn the_timeline_plans_the_session_in_wall_time() {
     assert!(output.status.success() && text.contains("WARNING: it runs"), "{text}");
     let output = crate::support::pocnet(&["exercise", "timeline", file, "--fit", "3h30m", "--csv"]);
     let csv = crate::support::text(&output.stdout);
-    let last = csv.lines().filter_map(|l| l.split(',').nth(1)).filter(|w| w.starts_with('+')).next_back().unwrap();
+    let last = csv.lines().filter_map(|l| l.split(',').nth(1)).rfind(|w| w.starts_with('+')).unwrap();
     let (hours, minutes) = last.trim_start_matches('+').split_once(':').unwrap();
     let planned = hours.parse::<i64>().unwrap() * 60 + minutes.parse::<i64>().unwrap();
     assert!((200..=210).contains(&planned), "the last timed inject at {last}, within 3h30m");
