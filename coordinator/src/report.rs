@@ -363,7 +363,7 @@ impl Report {
     }
 }
 
-fn zoned(scenario: &Scenario, country: &CountryCode, at: SimTime) -> Option<jiff::ZonedDateTime> {
+pub(crate) fn zoned(scenario: &Scenario, country: &CountryCode, at: SimTime) -> Option<jiff::ZonedDateTime> {
     let tz = scenario.countries.get(country)?.time_zone.clone();
     let ts = scenario.instant(at.ms())?;
     Some(ts.to_zoned_datetime(tz))

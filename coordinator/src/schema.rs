@@ -186,7 +186,8 @@ pub fn scenario_schema() -> Value {
             "chain": chain(),
             "offence": offence(),
             "urgency": { "enum": ["routine", "emergency"], "default": "routine", "description": "emergency: Second Protocol Art. 9" },
-            "source_port": { "type": "boolean", "default": true, "description": "requests carry the source port and a timestamp to the second" }
+            "source_port": { "type": "boolean", "default": true, "description": "requests carry the source port and a timestamp to the second" },
+            "addresses": { "type": "array", "items": { "type": "string" }, "description": "for an exercise: the address (and port) each carrier of the chain served the communication from, one per carrier: 203.0.113.7 or 198.51.100.23:40001" }
         },
         "required": ["id", "reported_by", "communication", "detection", "chain"], "additionalProperties": false
     });

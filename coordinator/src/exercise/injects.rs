@@ -170,8 +170,7 @@ impl Injects {
         let e = &self.expectations[index];
         let definition = self.definition(e);
         e.by.as_ref().is_none_or(|by| by == &reached.country)
-            && (definition.form == reached.kind
-                || definition.form == StepKind::EmergencyDisclosure && reached.kind == StepKind::SendRequest)
+            && reached.kind.forms().contains(&definition.form)
             && definition.to.as_ref().is_none_or(|to| Some(to) == reached.peer.as_ref())
     }
 
@@ -284,6 +283,7 @@ impl Injects {
         e.met.is_none()
             && !e.missed
             && e.by.as_ref().is_none_or(|by| by == &observed.country)
+            // A request expected is met by one sent as an emergency too.
             && (definition.form == observed.form.kind
                 || definition.form == StepKind::SendRequest && observed.form.kind == StepKind::EmergencyDisclosure)
             && definition.to.as_ref().is_none_or(|to| Some(to) == observed.peer.as_ref())

@@ -9,6 +9,7 @@ pub mod aar_page;
 pub mod cli;
 pub mod clock;
 pub mod command;
+pub mod correspondence;
 pub mod forms;
 pub mod injects;
 pub mod journal;

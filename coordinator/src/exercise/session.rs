@@ -376,9 +376,7 @@ impl Session {
                 if waiting.state != TaskState::Waiting {
                     return Err(ActionError::NotWaiting(task));
                 }
-                let fits = waiting.kind == form.kind
-                    || (waiting.kind == StepKind::SendRequest && form.kind == StepKind::EmergencyDisclosure);
-                if !fits {
+                if !waiting.kind.forms().contains(&form.kind) {
                     return Err(ActionError::WrongForm {
                         task,
                         expected: waiting.kind.name(),
@@ -480,6 +478,9 @@ impl Session {
             Timer::SendProductionRequest { incident, hop, to, channel } => {
                 Timer::SendProductionRequest { incident, hop, to, channel: form.channel().unwrap_or(channel) }
             }
+            Timer::Acknowledge { incident, hop } if form.kind == StepKind::AskClarification => {
+                Timer::AskClarification { incident, hop }
+            }
             other => other,
         }
     }
@@ -487,8 +488,7 @@ impl Session {
     /// What a request form got wrong, in the law machinery's terms: a
     /// timestamp naming another instant than the communication's (a wrong
     /// offset names someone else), or a request the receiving desk must
-    /// send back (no address, no time it can be sure of, no port behind a
-    /// carrier-grade NAT).
+    /// send back (`defects`, said as a desk would).
     fn slips(&self, incident: &str, carrier: &pocnet_node::CarrierId, form: &FilledForm) -> Slips {
         let communication_ms = self
             .scenario
@@ -499,9 +499,26 @@ impl Session {
         let instant = form.instant("timestamp").and_then(|t| t.at_ms);
         let timestamp_error =
             matches!((instant, communication_ms), (Some(at), Some(truth)) if (at - truth).abs() > 1_000);
-        let cgn = self.scenario.cgn_carriers.contains(carrier);
-        let defect = !form.has("ip") || instant.is_none() || (cgn && !form.has("port"));
-        Slips { timestamp_error, defect }
+        Slips { timestamp_error, defect: !self.defects(carrier, form).is_empty() }
+    }
+
+    /// Why a request form cannot be acted on as it stands: no address, no
+    /// time that is sure (none, or one without its UTC offset), no source
+    /// port where the carrier shares addresses behind carrier-grade NAT.
+    pub fn defects(&self, carrier: &pocnet_node::CarrierId, form: &FilledForm) -> Vec<&'static str> {
+        let mut defects = Vec::new();
+        if !form.has("ip") {
+            defects.push("it names no IP address");
+        }
+        match form.instant("timestamp") {
+            None => defects.push("it gives no date and time"),
+            Some(instant) if instant.at_ms.is_none() => defects.push("its time has no UTC offset"),
+            Some(_) => {}
+        }
+        if self.scenario.cgn_carriers.contains(carrier) && !form.has("port") {
+            defects.push("it gives no source port, and the carrier shares addresses behind carrier-grade NAT");
+        }
+        defects
     }
 }
 

@@ -5,6 +5,7 @@
 //! log is a few thousand events at most.
 
 use super::command::PlanItem;
+use super::correspondence::{self, Letter};
 use super::injects::{InjectState, Injects};
 use super::live::Rejected;
 use super::live::{Live, Who};
@@ -15,7 +16,6 @@ use crate::report::{self, local_time};
 use crate::scenario::Scenario;
 use crate::scenario::msel::Recipient;
 use crate::scenario::templates::FieldSpec;
-use crate::scenario::templates::StepKind;
 use pocnet_node::contact_point::Timer;
 use pocnet_node::{CountryCode, SimTime};
 use serde::Serialize;
@@ -150,6 +150,8 @@ pub struct InboxView {
     cases: Vec<DeskCase>,
     directory: Vec<DirectoryEntry>,
     notes: Vec<NoteView>,
+    /// Notes other desks addressed to this one, newest first.
+    letters: Vec<Letter>,
 }
 
 #[derive(Debug, Serialize)]
@@ -199,7 +201,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> InboxView {
     let session = live.session();
     let scenario = session.scenario();
     let log = session.log();
-    let tasks = session.tasks().iter().filter(|t| &t.country == country).rev().map(|t| task(scenario, t)).collect();
+    let tasks = session.tasks().iter().filter(|t| &t.country == country).rev().map(|t| task(session, t)).collect();
     let messages = log
         .iter()
         .filter(|e| &e.country == country)
@@ -276,6 +278,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> InboxView {
         cases,
         directory,
         notes: notes(live, Some(country)),
+        letters: correspondence::notes_to(session, country),
     }
 }
 
@@ -381,7 +384,7 @@ pub fn cases(live: &Live) -> CasesView {
         .collect();
     CasesView {
         cases: list,
-        tasks: session.tasks().iter().map(|t| task(scenario, t)).collect(),
+        tasks: session.tasks().iter().map(|t| task(session, t)).collect(),
         notes: notes(live, None),
         msel: msel(scenario, session.injects(), &session.people()),
     }
@@ -503,6 +506,9 @@ struct TaskView {
     read: bool,
     state: TaskState,
     forms: Vec<FormView>,
+    /// What the step works from: the request received, the carrier's
+    /// answer, why a request came back.
+    letter: Option<Letter>,
 }
 
 #[derive(Debug, Serialize)]
@@ -512,7 +518,8 @@ struct FormView {
     fields: &'static [FieldSpec],
 }
 
-fn task(scenario: &Scenario, t: &Task) -> TaskView {
+fn task(session: &super::session::Session, t: &Task) -> TaskView {
+    let scenario = session.scenario();
     let (incident, hop) = t.step.case();
     let emergency = scenario.incidents.iter().any(|i| i.id == incident.as_str() && i.emergency);
     let (peer, carrier) = match &t.step {
@@ -523,11 +530,7 @@ fn task(scenario: &Scenario, t: &Task) -> TaskView {
         | Timer::RenewHold { to, .. } => (Some(to.clone()), None),
         _ => (None, None),
     };
-    let kinds: Vec<StepKind> = if t.kind == StepKind::SendRequest {
-        vec![StepKind::SendRequest, StepKind::EmergencyDisclosure]
-    } else {
-        vec![t.kind]
-    };
+
     TaskView {
         id: t.id,
         country: t.country.clone(),
@@ -542,7 +545,13 @@ fn task(scenario: &Scenario, t: &Task) -> TaskView {
         urgent: emergency,
         read: t.read,
         state: t.state,
-        forms: kinds.iter().map(|k| FormView { kind: k.name(), label: k.label(), fields: k.fields() }).collect(),
+        forms: t
+            .kind
+            .forms()
+            .iter()
+            .map(|k| FormView { kind: k.name(), label: k.label(), fields: k.fields() })
+            .collect(),
+        letter: correspondence::for_task(session, &t.country, &t.step),
     }
 }
 

@@ -93,6 +93,7 @@ pub(super) fn generate(
             offence: generator.offence,
             emergency: generator.urgency == Urgency::Emergency,
             source_port: generator.source_port,
+            addresses: Vec::new(),
         });
     }
     incidents

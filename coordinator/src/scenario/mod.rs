@@ -57,6 +57,39 @@ pub struct Incident {
     pub emergency: bool,
     /// The requests carry the source port and a timestamp to the second.
     pub source_port: bool,
+    /// Where the scenario gives them: the address each carrier of the chain
+    /// served the communication from (an exercise shows them as evidence).
+    pub addresses: Vec<HopAddress>,
+}
+
+/// An address and, where known, the source port, as a request or a
+/// carrier's answer names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HopAddress {
+    pub ip: std::net::IpAddr,
+    pub port: Option<u16>,
+}
+
+impl std::fmt::Display for HopAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{} port {port}", self.ip),
+            None => write!(f, "{}", self.ip),
+        }
+    }
+}
+
+impl std::str::FromStr for HopAddress {
+    type Err = ();
+
+    /// `203.0.113.7`, `198.51.100.23:40001`, `2001:db8::1` or `[2001:db8::1]:443`.
+    fn from_str(text: &str) -> Result<HopAddress, ()> {
+        if let Ok(ip) = text.parse() {
+            return Ok(HopAddress { ip, port: None });
+        }
+        let socket: std::net::SocketAddr = text.parse().map_err(|_| ())?;
+        Ok(HopAddress { ip: socket.ip(), port: Some(socket.port()) })
+    }
 }
 
 /// The faults a scenario injects, sorted by the node that suffers them.
@@ -502,6 +535,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         let reporter = references.country(problems, &incident.reported_by);
         let communication_at = references.instant(problems, &incident.communication, "communication");
         let chain = references.chain(problems, incident.chain);
+        let addresses = addresses(problems, incident.addresses, chain.len());
         incidents.push(Incident {
             id,
             reported_by: reporter,
@@ -511,6 +545,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             offence: incident.offence,
             emergency: incident.urgency == Urgency::Emergency,
             source_port: incident.source_port,
+            addresses,
         });
     }
 
@@ -712,6 +747,35 @@ impl References<'_> {
             })
             .collect()
     }
+}
+
+/// An incident's `addresses`: one per carrier of its chain, each an address
+/// with or without its port.
+fn addresses(
+    problems: &mut diagnostic::Collector,
+    raw: Option<toml::Spanned<Vec<toml::Spanned<String>>>>,
+    chain: usize,
+) -> Vec<HopAddress> {
+    let Some(raw) = raw else { return Vec::new() };
+    if raw.get_ref().len() != chain {
+        problems.push(
+            span(&raw),
+            format!("{} addresses for a chain of {chain} carriers", raw.get_ref().len()),
+            Some("give one address per carrier of the chain, in its order".to_owned()),
+        );
+    }
+    let mut read = Vec::new();
+    for address in raw.into_inner() {
+        match address.get_ref().trim().parse::<HopAddress>() {
+            Ok(parsed) => read.push(parsed),
+            Err(()) => problems.push(
+                span(&address),
+                format!("`{}` is not an address", address.get_ref().chars().take(40).collect::<String>()),
+                Some("write it like 203.0.113.7, 198.51.100.23:40001 or [2001:db8::1]:443".to_owned()),
+            ),
+        }
+    }
+    read
 }
 
 /// The offences a dual-criminality reservation may name, as a hint.

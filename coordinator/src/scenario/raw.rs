@@ -509,6 +509,11 @@ pub struct RawIncident {
     /// second; without them a carrier-grade NAT identifies nobody.
     #[serde(default = "yes")]
     pub source_port: bool,
+    /// For an exercise: the address (and port) each carrier of the chain
+    /// served the communication from, as seen from the victim's side; a
+    /// request names its hop's, a carrier's answer the next one's.
+    #[serde(default)]
+    pub addresses: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 fn yes() -> bool {

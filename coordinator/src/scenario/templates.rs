@@ -23,6 +23,9 @@ pub enum StepKind {
     Disclose,
     /// Answer a request for clarification.
     Clarify,
+    /// Send a request received back to its requester: what it needs is
+    /// missing or wrong.
+    AskClarification,
     /// Art. 31 MLA request, or a production order where one applies.
     ProductionRequest,
     /// Ask for a hold to be extended before it lapses.
@@ -114,6 +117,10 @@ const CLARIFY: &[FieldSpec] = &[
     field("answer", Text, "the clarification", true),
 ];
 
+/// The requested desk's answer to a request it cannot act on as it stands.
+const ASK_CLARIFICATION: &[FieldSpec] =
+    &[field("reference", Text, "the request's reference", true), field("what", Text, "what is missing or wrong", true)];
+
 /// Art. 31 (or Art. 8, EPOC) on the T-CY template.
 const PRODUCTION: &[FieldSpec] = &[
     field("channel", Channel, "instrument: mla, epoc or art8", true),
@@ -135,7 +142,7 @@ const RENEW: &[FieldSpec] = &[
 ];
 
 impl StepKind {
-    pub const ALL: [StepKind; 9] = [
+    pub const ALL: [StepKind; 10] = [
         StepKind::Acknowledge,
         StepKind::OrderPreservation,
         StepKind::SendRequest,
@@ -143,6 +150,7 @@ impl StepKind {
         StepKind::Confirm,
         StepKind::Disclose,
         StepKind::Clarify,
+        StepKind::AskClarification,
         StepKind::ProductionRequest,
         StepKind::RenewHold,
     ];
@@ -156,6 +164,7 @@ impl StepKind {
             StepKind::Confirm => "confirm",
             StepKind::Disclose => "disclose",
             StepKind::Clarify => "clarify",
+            StepKind::AskClarification => "ask_clarification",
             StepKind::ProductionRequest => "production_request",
             StepKind::RenewHold => "renew_hold",
         }
@@ -170,8 +179,27 @@ impl StepKind {
             StepKind::Confirm => "Send the written confirmation",
             StepKind::Disclose => "Disclose the next hop (Art. 30)",
             StepKind::Clarify => "Answer the request for clarification",
+            StepKind::AskClarification => "Send the request back for clarification",
             StepKind::ProductionRequest => "Send the MLA request or production order",
             StepKind::RenewHold => "Ask for the hold to be extended",
+        }
+    }
+
+    /// The forms a waiting step of this kind can be taken with: a request
+    /// may go as an emergency disclosure request; a request received may be
+    /// sent back for clarification instead of acknowledged.
+    pub fn forms(self) -> &'static [StepKind] {
+        match self {
+            StepKind::SendRequest => &[StepKind::SendRequest, StepKind::EmergencyDisclosure],
+            StepKind::Acknowledge => &[StepKind::Acknowledge, StepKind::AskClarification],
+            StepKind::OrderPreservation => &[StepKind::OrderPreservation],
+            StepKind::EmergencyDisclosure => &[StepKind::EmergencyDisclosure],
+            StepKind::Confirm => &[StepKind::Confirm],
+            StepKind::Disclose => &[StepKind::Disclose],
+            StepKind::Clarify => &[StepKind::Clarify],
+            StepKind::AskClarification => &[StepKind::AskClarification],
+            StepKind::ProductionRequest => &[StepKind::ProductionRequest],
+            StepKind::RenewHold => &[StepKind::RenewHold],
         }
     }
 
@@ -187,6 +215,7 @@ impl StepKind {
             StepKind::Confirm => CONFIRM,
             StepKind::Disclose => DISCLOSE,
             StepKind::Clarify => CLARIFY,
+            StepKind::AskClarification => ASK_CLARIFICATION,
             StepKind::ProductionRequest => PRODUCTION,
             StepKind::RenewHold => RENEW,
         }

@@ -993,3 +993,110 @@ fn the_timeline_plans_the_session_in_wall_time() {
     assert_eq!(live.clock().speed(), 60.0, "the skip landed in the weekend's phase, and runs at its pace");
     assert!(!live.clock().paused());
 }
+
+/// The request travels with its content: the Dutch seat reads the German
+/// seat's request as sent, sends it back because its time has no UTC offset,
+/// the German seat reads why and answers with the offset, and the Dutch seat,
+/// reading the clarified request, orders its carrier to preserve.
+#[test]
+fn the_requested_seat_works_from_the_request_and_sends_it_back_for_clarification() {
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::{Live, Who};
+    use pocnet_coordinator::exercise::views;
+    let file = "scenarios/exercises/hospital-ransomware.toml";
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
+    let mut live =
+        Live::open(Journal::open(&dir.path().join("j")).unwrap(), scenario.clone(), file, &text, 1, &seats, None)
+            .unwrap();
+    let (de, nl) = (CountryCode::from("DE"), CountryCode::from("NL"));
+    let director = |live: &mut Live, action: serde_json::Value| {
+        live.execute(0, &Who::Director, order(json!({"command": "clock", "action": action}))).unwrap();
+    };
+    director(&mut live, json!({"action": "resume"}));
+    // The clock stands still in wall time (wall 0): the director's skips move it.
+    let waiting = |live: &Live, country: &CountryCode, kind: StepKind| {
+        live.session()
+            .tasks()
+            .iter()
+            .find(|t| &t.country == country && t.kind == kind && t.state == TaskState::Waiting)
+            .cloned()
+    };
+    let until = |live: &mut Live, country: &CountryCode, kind: StepKind| {
+        for _ in 0..60 {
+            if let Some(task) = waiting(live, country, kind) {
+                return task;
+            }
+            director(live, json!({"action": "skip", "to": "2026-12-31T00:00:00Z"}));
+        }
+        panic!("no {kind:?} task for {country}");
+    };
+    let inbox = |live: &Live, country: &CountryCode| serde_json::to_value(views::inbox(live, country)).unwrap();
+    let letter_of = |inbox: &serde_json::Value, id: u64| {
+        let task = inbox["tasks"].as_array().unwrap().iter().find(|t| t["id"].as_u64() == Some(id)).unwrap().clone();
+        task["letter"].clone()
+    };
+    let step = |live: &mut Live, country: &CountryCode, action: serde_json::Value| {
+        live.execute(0, &Who::Seat(country.clone()), desk(country, action)).unwrap();
+    };
+
+    let request = loop {
+        let task = until(&mut live, &de, StepKind::SendRequest);
+        if task.step.case().0.as_str() == "c2-admin" {
+            break task;
+        }
+        // Other requests go as the bot would send them.
+        let fields = complete_form(&scenario, &task, "mla");
+        step(&mut live, &de, json!({"kind": "send_request", "task": task.id, "fields": fields}));
+    };
+    let fields = json!({"ip": "203.0.113.7", "port": 51234, "timestamp": "2026-11-27T21:58:40", "reference": "BKA-7",
+                        "authority": "BKA 24/7", "offence": "illegal access", "facts": "hospital ransomware"});
+    step(&mut live, &de, json!({"kind": "send_request", "task": request.id, "fields": fields}));
+
+    let acknowledge = until(&mut live, &nl, StepKind::Acknowledge);
+    let letter = letter_of(&inbox(&live, &nl), acknowledge.id);
+    let shown = letter.to_string();
+    assert_eq!(letter["by_person"], true, "{letter}");
+    for sent in ["BKA-7", "203.0.113.7", "51234", "2026-11-27T21:58:40", "hospital ransomware"] {
+        assert!(shown.contains(sent), "NL reads `{sent}` in the request: {letter}");
+    }
+    let forms: Vec<String> =
+        inbox(&live, &nl)["tasks"][0]["forms"].as_array().unwrap().iter().map(|f| f["kind"].to_string()).collect();
+    assert!(forms.iter().any(|f| f.contains("ask_clarification")), "NL may send it back: {forms:?}");
+    let what = "the time 21:58:40 has no UTC offset: which zone?";
+    step(
+        &mut live,
+        &nl,
+        json!({"kind": "ask_clarification", "task": acknowledge.id, "fields": {"reference": "THTC-1", "what": what}}),
+    );
+
+    let clarify = until(&mut live, &de, StepKind::Clarify);
+    let letter = letter_of(&inbox(&live, &de), clarify.id);
+    assert!(letter.to_string().contains(what), "DE reads NL's words: {letter}");
+    step(
+        &mut live,
+        &de,
+        json!({"kind": "clarify", "task": clarify.id, "fields": {"reference": "BKA-7",
+         "timestamp": "2026-11-27T21:58:40+01:00", "answer": "CET, UTC+01:00"}}),
+    );
+
+    let order_task = until(&mut live, &nl, StepKind::OrderPreservation);
+    assert_eq!(order_task.step.case().0.as_str(), "c2-admin");
+    let letter = letter_of(&inbox(&live, &nl), order_task.id).to_string();
+    assert!(letter.contains("2026-11-27T21:58:40+01:00") && letter.contains("clarified"), "{letter}");
+    step(
+        &mut live,
+        &nl,
+        json!({"kind": "order_preservation", "task": order_task.id,
+         "fields": {"reference": "BKA-7", "carrier": "c2-nl", "data": "logs of 203.0.113.7:51234"}}),
+    );
+    director(&mut live, json!({"action": "skip", "to": "2026-11-28T12:00:00Z"}));
+    let log = live.session().log();
+    let asked = log.iter().any(|e| e.country == nl && matches!(e.kind, EventKind::ClarificationAsked { .. }));
+    let ordered = log.iter().any(|e| {
+        e.country == nl && e.incident.as_str() == "c2-admin" && matches!(e.kind, EventKind::PreservationOrdered { .. })
+    });
+    assert!(asked && ordered, "NL asked, then ordered the carrier");
+}

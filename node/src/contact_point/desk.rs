@@ -101,20 +101,44 @@ impl ContactPoint {
                 }
                 return;
             }
-            // A defective request (wrong identifiers, over-broad scope) goes
-            // back to its requester for clarification before anything is ordered.
-            if case.defect {
-                self.send(out, now, &case.requester, incident, hop, Body::Clarification);
-                self.record(out, now, incident, hop, EventKind::ClarificationAsked { to: case.requester.clone() });
-                return;
-            }
-            // A person orders the carrier as a step of its own.
+            // A person reads the request and decides: a request they send
+            // back is their own step (`ask_clarification`); acknowledged, it
+            // goes on, and they order the carrier as a step of its own.
             if self.manual {
                 out.push(Output::Await(Timer::GatePreservation { incident: incident.clone(), hop }));
                 return;
             }
+            // A bot desk sends a defective request (wrong identifiers,
+            // over-broad scope) back for clarification before ordering anything.
+            if case.defect {
+                self.clarification(out, now, incident, hop, &case.requester);
+                return;
+            }
         }
         self.gate_preservation(out, now, incident, hop);
+    }
+
+    /// A person at the requested desk acknowledges the request and sends it
+    /// back for clarification: nothing is ordered until the answer comes.
+    pub(super) fn ask_clarification(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
+        let case = self.case(incident, hop).cloned().expect("a request's case is opened when it arrives");
+        self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
+        if case.reporting_country != self.country.code {
+            self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
+        }
+        self.clarification(out, now, incident, hop, &case.requester);
+    }
+
+    fn clarification(
+        &mut self,
+        out: &mut Vec<Output>,
+        now: SimTime,
+        incident: &IncidentId,
+        hop: u32,
+        to: &CountryCode,
+    ) {
+        self.send(out, now, to, incident, hop, Body::Clarification);
+        self.record(out, now, incident, hop, EventKind::ClarificationAsked { to: to.clone() });
     }
 
     /// Orders preservation, after the court order where the law needs one first.

@@ -112,6 +112,13 @@ pub enum Timer {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// A person at the requested desk sends the request back: what it
+    /// needs is missing or wrong. (A bot desk does so itself when the
+    /// request is defective.)
+    AskClarification {
+        incident: IncidentId,
+        hop: u32,
+    },
     /// The requester answers a request for clarification.
     Clarify {
         incident: IncidentId,
@@ -500,6 +507,7 @@ impl ContactPoint {
                 }
             }
             Timer::Acknowledge { incident, hop } => self.acknowledge(out, now, &incident, hop),
+            Timer::AskClarification { incident, hop } => self.ask_clarification(out, now, &incident, hop),
             Timer::OrderPreservation { incident, hop } => self.order_preservation(out, now, &incident, hop),
             Timer::CarrierPreserved { incident, hop } => self.carrier_preserved(out, now, &incident, hop),
             Timer::CarrierDisclosed { incident, hop } => self.carrier_disclosed(out, now, &incident, hop),

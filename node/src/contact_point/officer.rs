@@ -94,6 +94,7 @@ impl Timer {
             | Timer::Produce { incident, hop, .. }
             | Timer::SendProductionRequest { incident, hop, .. }
             | Timer::Clarify { incident, hop, .. }
+            | Timer::AskClarification { incident, hop }
             | Timer::GatePreservation { incident, hop }
             | Timer::RenewHold { incident, hop, .. }
             | Timer::DirectFallback { incident, hop, .. }

@@ -132,6 +132,7 @@ function taskCard(task) {
     task.peer ? " · " + task.peer : "", task.carrier ? " (" + task.carrier + ")" : "");
   const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id, "data-incident": task.incident, "data-kind": task.kind },
     title, el("div", { class: "muted" }, "since " + task.local + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
+  if (task.letter && waiting) card.append(letterView(task.letter));
   if (waiting && role === "seat") {
     for (const form of task.forms) {
       card.append(el("button", { class: "secondary", "data-open": form.kind, onclick: async () => {
@@ -144,6 +145,15 @@ function taskCard(task) {
     card.append(el("div", { class: "muted" }, task.state.state === "done" ? "done" : "handed to a bot"));
   }
   return card;
+}
+
+// A request received, a carrier's answer, a request sent back: what the
+// desk works from, as it was sent.
+function letterView(letter) {
+  const lines = letter.lines.map((l) => l.value === "" ? el("dt", { class: "section" }, l.label) : [el("dt", {}, l.label), el("dd", {}, l.value)]).flat();
+  return el("div", { class: "letter" },
+    el("div", { class: "letter-title" }, letter.title, letter.local ? el("span", { class: "muted" }, " · " + letter.local) : "", letter.by_person ? "" : el("span", { class: "muted" }, " · sent by a bot desk")),
+    el("dl", {}, ...lines));
 }
 
 function showInbox(inbox) {
@@ -162,6 +172,7 @@ function showInbox(inbox) {
     return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
   }) : [el("p", { class: "muted" }, "No case yet.")]));
+  document.getElementById("letters").replaceChildren(...(inbox.letters || []).map(letterView));
   document.getElementById("injects").replaceChildren(...(inbox.injects.length ? inbox.injects.map((m) => el("div", { class: "task" },
     el("div", {}, (m.from || "message") + (m.channel ? " · " + m.channel : "")), el("div", { class: "muted" }, m.local), el("p", {}, m.text),
     ...m.attachments.map((a) => el("details", {}, el("summary", {}, a.name), el("pre", {}, a.text))))) : [el("p", { class: "muted" }, "No message.")]));
