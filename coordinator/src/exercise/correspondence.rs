@@ -82,7 +82,7 @@ fn request(session: &Session, reader: &CountryCode, incident: &str, hop: u32) ->
     let sent = latest_form(session, &from, incident, hop, &[StepKind::SendRequest, StepKind::EmergencyDisclosure]);
     let mut letter = match sent {
         Some(sent) => Letter {
-            title: format!("{} request from {from}", sent.form.kind.label()),
+            title: format!("{} from {from}", title(sent.form.kind)),
             from: from.clone(),
             local: local(scenario, reader, SimTime(sent.at_ms)),
             by_person: true,
@@ -247,9 +247,26 @@ fn as_sent(sent: &SentForm) -> Vec<Line> {
                 super::forms::FieldInput::Flag(flag) => (if flag { "yes" } else { "no" }).to_owned(),
                 super::forms::FieldInput::Empty => return None,
             };
-            Some(line(spec.label, value))
+            // Labels speak to the sender ("your reference"); the reader reads the sender's.
+            Some(line(spec.label.trim_start_matches("your "), value))
         })
         .collect()
+}
+
+/// What a form is, as its reader names it.
+fn title(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::SendRequest => "Preservation request (Art. 29)",
+        StepKind::EmergencyDisclosure => "Emergency disclosure request",
+        StepKind::Acknowledge => "Acknowledgement",
+        StepKind::OrderPreservation => "Order to preserve",
+        StepKind::Confirm => "Written confirmation",
+        StepKind::Disclose => "Disclosure of the previous hop (Art. 30)",
+        StepKind::Clarify => "Clarification",
+        StepKind::AskClarification => "Request sent back for clarification",
+        StepKind::ProductionRequest => "Production request",
+        StepKind::RenewHold => "Request to extend the hold",
+    }
 }
 
 fn text(sent: &SentForm, name: &str) -> Option<String> {

@@ -356,6 +356,85 @@ fn a_paused_exercise_takes_no_step_from_the_keyboard() {
     browser.screenshot(&seat, &screenshots().join("seat-paused.png"));
 }
 
+/// In the browser: the Dutch seat reads the German request as sent, sends
+/// it back because its time has no UTC offset; the German seat reads why and
+/// answers through its form; the Dutch seat's order to preserve shows the
+/// request as clarified.
+#[test]
+fn a_request_read_sent_back_and_clarified_in_the_browser() {
+    let Some(chromium) = crate::html::chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve("scenarios/exercises/hospital-ransomware.toml", &dir.path().join("j"), &[], 2);
+    let (address, director) = (served.address.clone(), served.director.clone());
+    let (de, nl) = (served.seats["DE"].clone(), served.seats["NL"].clone());
+    let post = |path: &str, token: &str, body: Value| {
+        let (status, answer) = http(&address, "POST", path, Some(token), Some(&body.to_string()));
+        assert_eq!(status, 200, "{path}: {answer}");
+        answer
+    };
+    let waiting = |token: &str, country: &str, kind: &str, incident: &str| {
+        let (_, inbox) = http(&address, "GET", &format!("/api/seats/{country}/inbox"), Some(token), None);
+        inbox["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["kind"] == kind && t["incident"] == incident && t["state"]["state"] == "waiting")
+            .cloned()
+    };
+    let skip_until = |token: &str, country: &str, kind: &str, incident: &str| {
+        for _ in 0..40 {
+            if let Some(task) = waiting(token, country, kind, incident) {
+                return task;
+            }
+            post("/api/clock", &director, json!({"action": "skip", "to": "2026-12-31T00:00:00Z"}));
+        }
+        panic!("no {kind} for {country} on {incident}");
+    };
+    post("/api/clock", &director, json!({"action": "resume"}));
+    let request = skip_until(&de, "DE", "send_request", "c2-admin");
+    let fields = json!({"ip": "203.0.113.7", "port": 51234, "timestamp": "2026-11-27T21:58:40", "reference": "BKA-7"});
+    post("/api/seats/DE/actions", &de, json!({"kind": "send_request", "task": request["id"], "fields": fields}));
+    skip_until(&nl, "NL", "acknowledge", "c2-admin");
+
+    let mut browser = Browser::launch(&chromium);
+    let page = browser.open(&format!("http://{address}/seat/NL?token={nl}"));
+    let card = ".task[data-incident=\"c2-admin\"][data-kind=\"acknowledge\"]";
+    browser.wait_for(&page, &format!("document.querySelector('{card} .letter')"), "the request on the task");
+    let letter = browser
+        .eval(&page, &format!("document.querySelector('{card} .letter').innerText"))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for sent in ["BKA-7", "203.0.113.7", "51234", "2026-11-27T21:58:40"] {
+        assert!(letter.contains(sent), "NL reads `{sent}`: {letter}");
+    }
+    browser.screenshot(&page, &screenshots().join("seat-nl-request.png"));
+    browser.send_form_on(
+        &page,
+        "c2-admin",
+        "acknowledge",
+        "ask_clarification",
+        "e.reference.value = 'THTC-1'; e.what.value = 'Your time 21:58:40 has no UTC offset: which zone?';",
+    );
+
+    let clarify = skip_until(&de, "DE", "clarify", "c2-admin");
+    let page = browser.open(&format!("http://{address}/seat/DE?token={de}"));
+    let card = ".task[data-incident=\"c2-admin\"][data-kind=\"clarify\"]";
+    browser.wait_for(&page, &format!("document.querySelector('{card} .letter')"), "why it came back");
+    let why = browser
+        .eval(&page, &format!("document.querySelector('{card} .letter').innerText"))
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(why.contains("has no UTC offset: which zone?"), "DE reads NL's words: {why}");
+    assert_eq!(clarify["letter"]["by_person"], true);
+    browser.send_form(&page, "c2-admin", "clarify", "e.reference.value = 'BKA-7'; e.timestamp.value = '2026-11-27T21:58:40+01:00'; e.answer.value = 'CET, UTC+01:00';");
+
+    let order = skip_until(&nl, "NL", "order_preservation", "c2-admin");
+    let shown = order["letter"].to_string();
+    assert!(shown.contains("clarified") && shown.contains("2026-11-27T21:58:40+01:00"), "{shown}");
+}
+
 /// The after-action report of a played exercise: every section and each
 /// case's timeline in headless Chromium, a screenshot for a person to look
 /// at, and a clean print to PDF.
@@ -432,7 +511,13 @@ impl Browser {
 
     /// Opens the form of `kind` on a task of `incident` and sends it with `fields` (JS assignments to `f.elements`).
     fn send_form(&mut self, page: &str, incident: &str, kind: &str, fields: &str) {
-        let card = format!(".task[data-incident=\"{incident}\"][data-kind=\"{kind}\"]");
+        self.send_form_on(page, incident, kind, kind, fields);
+    }
+
+    /// As `send_form`, on a task of another kind the form also takes (a
+    /// request received, sent back for clarification).
+    fn send_form_on(&mut self, page: &str, incident: &str, task: &str, kind: &str, fields: &str) {
+        let card = format!(".task[data-incident=\"{incident}\"][data-kind=\"{task}\"]");
         self.act(
             page,
             &format!("const b = document.querySelector('{card} [data-open={kind}]'); if (!b) return false; b.click(); return true;"),
