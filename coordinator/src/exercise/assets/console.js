@@ -161,7 +161,11 @@ function showInbox(inbox) {
   const tasks = document.getElementById("tasks");
   const open = tasks.querySelector("form.step");
   if (!open) {
-    tasks.replaceChildren(...(inbox.tasks.length ? inbox.tasks.map(taskCard) : [el("p", { class: "muted" }, "Nothing waiting.")]));
+    // Waiting steps first, newest first; the done ones folded below.
+    const waiting = inbox.tasks.filter((t) => t.state.state === "waiting");
+    const done = inbox.tasks.filter((t) => t.state.state !== "waiting");
+    const folded = done.length ? [el("details", { class: "done-tasks" }, el("summary", { class: "muted" }, done.length + " done"), ...done.map(taskCard))] : [];
+    tasks.replaceChildren(...(waiting.length ? waiting.map(taskCard) : [el("p", { class: "muted" }, "Nothing waiting.")]), ...folded);
   }
   const cases = document.getElementById("cases");
   cases.replaceChildren(...(inbox.cases.length ? inbox.cases.map((c) => {
