@@ -38,7 +38,8 @@ pub fn page(aar: &Aar) -> String {
         &e.scenario_sha256[..12.min(e.scenario_sha256.len())],
         escape(&aar.summary)
     );
-    body.push_str("<h2 id=\"objectives\">Objectives</h2>\n<table><tr><th>objective</th><th>rating</th><th>by seat</th><th>expectations rated</th><th>evaluators</th></tr>\n");
+    body.push_str("<h2 id=\"objectives\">Objectives</h2>\n");
+    body.push_str("<table><tr><th>objective</th><th>rating</th><th>by seat</th><th>expectations rated</th><th>evaluators</th></tr>\n");
     for o in &aar.objectives {
         let seats: Vec<String> = o.by_seat.iter().map(|(c, r)| format!("{c} {}", rating(Some(*r)))).collect();
         let evaluators: Vec<String> = aar
@@ -58,7 +59,7 @@ pub fn page(aar: &Aar) -> String {
             evaluators.join("<br>")
         );
     }
-    body.push_str("</table>\n<p class=\"note\">P performed without challenges (met by the goal, the form exact); S with some (by the goal with gaps, or by the limit); M with major challenges (by the limit with gaps); U unable to perform (missed). An objective takes the middle of its ratings.</p>\n");
+    body.push_str("</table>\n<p class=\"note\">P performed without challenges (met by the goal, the form exact); S with some (by the goal with gaps, or by the limit); M with major challenges (by the limit with gaps); U unable to perform (missed). Goals and limits run from when the desk could first act. An objective takes the middle of its rated expectations' ratings (the worse of two middles), for each seat apart and over all seats; expectations a bot played, that never reached their desk, or whose limit a director's skip passed are not rated. Evaluators' ratings stand beside the automatic one.</p>\n");
     body.push_str("<h2 id=\"outcomes\">Outcomes, and the same world played by bots alone</h2>\n<table><tr><th>trace</th><th>as played</th><th>bots alone (same scenario and seed)</th></tr>\n");
     for o in &aar.outcomes {
         let cell = |x: &super::aar::Outcome| {
