@@ -51,6 +51,19 @@ pub fn for_task(session: &Session, reader: &CountryCode, step: &Timer) -> Option
     }
 }
 
+/// The form a person sent to take a step, as sent: for the seat's own
+/// record and its evaluator.
+pub fn sent_for(session: &Session, task: u64) -> Option<Letter> {
+    let sent = session.forms().iter().rev().find(|sent| sent.task == task)?;
+    Some(Letter {
+        title: format!("{}, as sent", title(sent.form.kind)),
+        from: sent.country.clone(),
+        local: local(session.scenario(), &sent.country, SimTime(sent.at_ms)),
+        by_person: true,
+        lines: as_sent(sent),
+    })
+}
+
 /// Notes other desks addressed to `reader` in their forms (an
 /// acknowledgement's note to the requester), newest first.
 pub fn notes_to(session: &Session, reader: &CountryCode) -> Vec<Letter> {

@@ -509,6 +509,8 @@ struct TaskView {
     /// What the step works from: the request received, the carrier's
     /// answer, why a request came back.
     letter: Option<Letter>,
+    /// The form the person sent, once the step is taken.
+    sent: Option<Letter>,
 }
 
 #[derive(Debug, Serialize)]
@@ -552,6 +554,7 @@ fn task(session: &super::session::Session, t: &Task) -> TaskView {
             .map(|k| FormView { kind: k.name(), label: k.label(), fields: k.fields() })
             .collect(),
         letter: correspondence::for_task(session, &t.country, &t.step),
+        sent: correspondence::sent_for(session, t.id),
     }
 }
 
@@ -656,6 +659,8 @@ struct ObjectiveView {
     id: String,
     text: String,
     automatic: Option<Rating>,
+    /// Kept from this evaluator until they have rated the objective.
+    automatic_hidden: bool,
     evaluations: Vec<EvaluationView>,
 }
 
@@ -664,6 +669,9 @@ struct EvaluationView {
     evaluator: String,
     rating: Rating,
     note: String,
+    at: String,
+    /// The evaluator's latest on the objective: the one that counts.
+    current: bool,
 }
 
 /// For the director, and for evaluators (their cell's only).
@@ -673,22 +681,39 @@ pub fn scores(live: &Live, who: &Who) -> ScoresView {
         Who::Evaluator { cell, .. } => Some(cell),
         _ => None,
     };
+    let evaluations = live.session().evaluations();
+    let rated_by_them =
+        |objective: &str| evaluations.iter().any(|e| e.objective == objective && e.evaluator == who.actor());
     let objectives = scores
         .objectives
         .iter()
         .map(|o| ObjectiveView {
             id: o.id.clone(),
             text: o.text.clone(),
-            automatic: match cell {
-                Some(cell) => o.by_seat.get(cell).copied(),
-                None => o.rating,
+            // An evaluator sees the automatic rating once they have given
+            // their own, so as not to be anchored by it.
+            automatic: match who {
+                Who::Evaluator { .. } if !rated_by_them(&o.id) => None,
+                _ => match cell {
+                    Some(cell) => o.by_seat.get(cell).copied(),
+                    None => o.rating,
+                },
             },
-            evaluations: live
-                .session()
-                .evaluations()
+            automatic_hidden: matches!(who, Who::Evaluator { .. }) && !rated_by_them(&o.id),
+            evaluations: evaluations
                 .iter()
-                .filter(|e| e.objective == o.id && cell.is_none_or(|c| &e.cell == c))
-                .map(|e| EvaluationView { evaluator: e.evaluator.clone(), rating: e.rating, note: e.note.clone() })
+                .enumerate()
+                .filter(|(_, e)| e.objective == o.id && cell.is_none_or(|c| &e.cell == c))
+                .map(|(i, e)| EvaluationView {
+                    evaluator: e.evaluator.clone(),
+                    rating: e.rating,
+                    note: e.note.clone(),
+                    at: live.session().scenario().instant_text(SimTime(e.at_ms)),
+                    // The last an evaluator gave on an objective counts; the earlier stay as history.
+                    current: !evaluations[i + 1..]
+                        .iter()
+                        .any(|later| later.objective == e.objective && later.evaluator == e.evaluator),
+                })
                 .collect(),
         })
         .collect();

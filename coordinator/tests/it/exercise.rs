@@ -364,6 +364,9 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         (400, "objective".to_owned())
     );
     assert_eq!(post("/api/evaluations", &de, r#"{"objective":"O1","rating":"S"}"#).0, 403);
+    let (_, before) = get("/api/scores", Some(&evaluator));
+    assert_eq!(before["objectives"][0]["automatic_hidden"], true, "not anchored before rating: {before}");
+    assert_eq!(before["objectives"][0]["automatic"], serde_json::Value::Null);
     let rated = post(
         "/api/evaluations",
         &evaluator,
@@ -372,6 +375,16 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(rated.0, 200, "{}", rated.1);
     let (_, scores) = get("/api/scores", Some(&evaluator));
     assert_eq!(scores["objectives"][0]["evaluations"][0]["rating"], "S", "{scores}");
+    assert_eq!(scores["objectives"][0]["automatic_hidden"], false, "shown once rated: {scores}");
+    let again = post("/api/evaluations", &evaluator, r#"{"objective":"O1","rating":"M","note":"on reflection"}"#);
+    assert_eq!(again.0, 200);
+    let (_, scores) = get("/api/scores", Some(&evaluator));
+    let history = scores["objectives"][0]["evaluations"].as_array().unwrap();
+    assert_eq!(
+        (history[0]["current"].as_bool(), history[1]["current"].as_bool()),
+        (Some(false), Some(true)),
+        "{scores}"
+    );
     assert_eq!(
         field(post("/api/plan", &director, r#"{"action":"x","owner":"y","due":"soon"}"#)),
         (400, "due".to_owned())

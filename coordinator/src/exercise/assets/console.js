@@ -133,6 +133,7 @@ function taskCard(task) {
   const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id, "data-incident": task.incident, "data-kind": task.kind },
     title, el("div", { class: "muted" }, "since " + task.local + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
   if (task.letter && waiting) card.append(letterView(task.letter));
+  if (task.sent) card.append(el("details", {}, el("summary", { class: "muted" }, "the form as sent"), letterView(task.sent)));
   if (waiting && role === "seat") {
     for (const form of task.forms) {
       card.append(el("button", { class: "secondary", "data-open": form.kind, onclick: async () => {
@@ -228,8 +229,9 @@ function ratingBadge(r) {
 
 function showScores(scores) {
   document.getElementById("objectives").replaceChildren(...scores.objectives.map((o) => el("div", { class: "task" },
-    el("div", {}, o.id + ": " + o.text), el("div", { class: "muted" }, "automatic rating ", ratingBadge(o.automatic)),
-    ...o.evaluations.map((e) => el("div", { class: "muted" }, e.evaluator + ": ", ratingBadge(e.rating), " " + e.note)))));
+    el("div", {}, o.id + ": " + o.text),
+    el("div", { class: "muted" }, "automatic rating ", o.automatic_hidden ? "shown once you have rated" : ratingBadge(o.automatic)),
+    ...o.evaluations.map((e) => el("div", { class: "muted" + (e.current ? "" : " superseded") }, e.evaluator + (e.current ? "" : " (earlier)") + ": ", ratingBadge(e.rating), " " + e.note)))));
   const select = document.getElementById("objective");
   if (!select.options.length) for (const o of scores.objectives) select.append(el("option", { value: o.id }, o.id));
 }
