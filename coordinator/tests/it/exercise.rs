@@ -15,6 +15,20 @@ fn people(codes: &[&str]) -> BTreeSet<CountryCode> {
     codes.iter().map(|c| CountryCode::from(*c)).collect()
 }
 
+/// hospital-ransomware opened for play on a new journal at `path`, with the
+/// seats the scenario names, at `speed` (the scenario's when `None`).
+pub fn hospital(path: &std::path::Path, speed: Option<f64>) -> (Scenario, pocnet_coordinator::exercise::live::Live) {
+    use pocnet_coordinator::exercise::journal::Journal;
+    use pocnet_coordinator::exercise::live::Live;
+    let file = "scenarios/exercises/hospital-ransomware.toml";
+    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
+    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
+    let live =
+        Live::open(Journal::open(path).unwrap(), scenario.clone(), file, &text, scenario.seed, &seats, speed).unwrap();
+    (scenario, live)
+}
+
 /// A desk's action, read as the consoles' API reads it.
 pub fn desk(country: &CountryCode, action: serde_json::Value) -> Command {
     Command::Desk { country: country.clone(), action: serde_json::from_value(action).expect("a desk action") }
@@ -973,8 +987,7 @@ fn expectations_run_from_when_the_desk_could_act_and_a_skip_is_not_a_failure() {
 /// play it in time; a skip into a phase runs on at that phase's pace.
 #[test]
 fn the_timeline_plans_the_session_in_wall_time() {
-    use pocnet_coordinator::exercise::journal::Journal;
-    use pocnet_coordinator::exercise::live::{Live, Who};
+    use pocnet_coordinator::exercise::live::Who;
     let file = "scenarios/exercises/hospital-ransomware.toml";
     let output = crate::support::pocnet(&["exercise", "timeline", file, "--session", "3h30m"]);
     let text = crate::support::text(&output.stdout);
@@ -986,13 +999,8 @@ fn the_timeline_plans_the_session_in_wall_time() {
     let planned = hours.parse::<i64>().unwrap() * 60 + minutes.parse::<i64>().unwrap();
     assert!((200..=210).contains(&planned), "the last timed inject at {last}, within 3h30m");
 
-    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
-    let mut live =
-        Live::open(Journal::open(&dir.path().join("j")).unwrap(), scenario.clone(), file, &text, 1, &seats, None)
-            .unwrap();
+    let (_, mut live) = hospital(&dir.path().join("j"), None);
     live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
     assert_eq!(live.clock().speed(), 10.0, "the live phase");
     // Into the weekend ("walking the chain", 60x) and past every stop on the way.
@@ -1013,17 +1021,10 @@ fn the_timeline_plans_the_session_in_wall_time() {
 /// reading the clarified request, orders its carrier to preserve.
 #[test]
 fn the_requested_seat_works_from_the_request_and_sends_it_back_for_clarification() {
-    use pocnet_coordinator::exercise::journal::Journal;
     use pocnet_coordinator::exercise::live::{Live, Who};
     use pocnet_coordinator::exercise::views;
-    let file = "scenarios/exercises/hospital-ransomware.toml";
-    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
-    let mut live =
-        Live::open(Journal::open(&dir.path().join("j")).unwrap(), scenario.clone(), file, &text, 1, &seats, None)
-            .unwrap();
+    let (scenario, mut live) = hospital(&dir.path().join("j"), None);
     let (de, nl) = (CountryCode::from("DE"), CountryCode::from("NL"));
     let director = |live: &mut Live, action: serde_json::Value| {
         live.execute(0, &Who::Director, order(json!({"command": "clock", "action": action}))).unwrap();
