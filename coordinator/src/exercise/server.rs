@@ -179,10 +179,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     type Rejection = Refusal;
 
     async fn from_request(request: Request, shared: &AppState) -> Result<Body<T>, Refusal> {
-        let bytes = Bytes::from_request(request, shared).await.map_err(|e| Refusal {
-            status: e.status().as_u16(),
-            field: "body".to_owned(),
-            message: e.body_text(),
+        let bytes = Bytes::from_request(request, shared).await.map_err(|e| {
+            let status = e.status();
+            let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                format!("the request is larger than {} KB: a form is a few", MAX_BODY / 1024)
+            } else {
+                e.body_text()
+            };
+            Refusal { status: status.as_u16(), field: "body".to_owned(), message }
         })?;
         let mut reader = serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(&mut reader).map(Body).map_err(|error| {
@@ -192,11 +196,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
                 return Refusal::bad("body", format!("not JSON: {inner}"));
             }
             let message = inner.to_string();
-            // serde names a missing or unknown key in its message, at the
-            // object holding it.
-            let named = ["missing field `", "unknown field `"]
-                .iter()
-                .find_map(|prefix| message.strip_prefix(prefix).and_then(|rest| rest.split('`').next()));
+            // A missing key is named in serde's message, the path being the
+            // object that lacks it; an unknown key is the path itself.
+            let named = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
             let field = match (path.as_str(), named) {
                 (".", Some(name)) => name.to_owned(),
                 (".", None) => "body".to_owned(),

@@ -341,11 +341,17 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         field(post("/api/seats/DE/actions", &de, &action(r#"{"ip":"999.1.1.1"}"#))),
         (400, "fields.ip".to_owned())
     );
+    let extra = post("/api/seats/DE/actions", &de, r#"{"kind":"note","text":"x","colour":"red"}"#);
+    assert_eq!(field(extra), (400, "colour".to_owned()), "an unknown key, named as sent");
+    let huge = format!(r#"{{"kind":"note","text":"{}"}}"#, "x".repeat(70_000));
+    let (status, answer) = post("/api/seats/DE/actions", &de, &huge);
+    assert_eq!((status, answer["field"].as_str()), (413, Some("body")), "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("larger than 64 KB"), "{answer}");
     let wrong = format!(r#"{{"kind":"acknowledge","task":{id}}}"#);
     assert_eq!(field(post("/api/seats/DE/actions", &de, &wrong)), (400, "kind".to_owned()));
     assert_eq!(post("/api/seats/NL/actions", &de, &action("{}")).0, 403, "DE cannot act for NL");
     let (_, state) = get("/api/state", Some(&director));
-    assert_eq!(state["rejected"].as_array().unwrap().len(), 12, "the director sees every rejected action");
+    assert_eq!(state["rejected"].as_array().unwrap().len(), 14, "the director sees every rejected action");
 
     assert_eq!(get("/report", Some(&director)).0, 200, "the after-action report so far");
     assert_eq!(get("/report", Some(&de)).0, 403, "for the director only");
