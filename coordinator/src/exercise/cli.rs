@@ -281,7 +281,7 @@ pub fn timeline(scenario: &Scenario, csv_format: bool, wall_plan: WallPlan) -> S
         WallPlan::Fit(session) => plan.fit(last, session),
         WallPlan::AsWritten | WallPlan::Session(_) => Some(1.0),
     };
-    let wall_at = |at: SimTime| clock_text(plan.wall_ms(at, scale.unwrap_or(1.0)));
+    let wall_at = |at: SimTime| plan.wall_eta(at, scale.unwrap_or(1.0));
     let mut order: Vec<(Option<SimTime>, usize)> =
         scenario.msel.injects.iter().enumerate().map(|(i, inject)| (due[&inject.id], i)).collect();
     order.sort_by_key(|(at, i)| (at.is_none(), *at, *i));
@@ -291,8 +291,7 @@ pub fn timeline(scenario: &Scenario, csv_format: bool, wall_plan: WallPlan) -> S
     for (at, i) in order {
         let inject = &scenario.msel.injects[i];
         let when = match at {
-            Some(at) if at == start => "T+0".to_owned(),
-            Some(at) => format!("T+{}", crate::units::fmt_ms(at.ms() - start.ms())),
+            Some(at) => plan.t_plus(at),
             None => match contingency_of(&inject.id) {
                 Some(parent) => format!("if {parent} is missed"),
                 None => "standby".to_owned(),
@@ -425,12 +424,6 @@ fn wall_summary(
         )),
     }
     out
-}
-
-/// Wall time from the start as a clock reads it: "+1:05" (hours and minutes).
-fn clock_text(ms: i64) -> String {
-    let minutes = (ms + 30_000) / 60_000;
-    format!("+{}:{:02}", minutes / 60, minutes % 60)
 }
 
 /// A phase's pace scaled, held at the fastest a director may set, as people read it.

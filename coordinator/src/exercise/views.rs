@@ -34,6 +34,8 @@ pub struct StateView {
     countries: Vec<CountryView>,
     settled: bool,
     version: u64,
+    /// The phase the clock is in, if the exercise has phases.
+    phase: Option<String>,
     #[serde(flatten)]
     director: Option<DirectorView>,
 }
@@ -134,6 +136,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
         countries,
         settled: session.next_event().is_none(),
         version: live.version(),
+        phase: live.plan().phase_at(now).map(|p| p.name.clone()),
         director,
     }
 }
@@ -393,6 +396,9 @@ pub fn cases(live: &Live) -> CasesView {
 #[derive(Debug, Serialize)]
 struct InjectRunView {
     id: String,
+    /// `T+2h`, and the planned wall-clock time from the start at the phases' paces.
+    t_plus: Option<String>,
+    wall: Option<String>,
     to: String,
     from: String,
     text: String,
@@ -401,6 +407,8 @@ struct InjectRunView {
     sent: Option<String>,
     standby: bool,
     expectations: Vec<ExpectationView>,
+    #[serde(skip)]
+    due_ms: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -414,7 +422,8 @@ struct ExpectationView {
 /// The MSEL as it stands, for the director: each inject's state and due
 /// instant, and its expectations met, open or missed.
 fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Vec<InjectRunView> {
-    injects
+    let plan = scenario.exercise.clone().unwrap_or_default();
+    let mut list: Vec<InjectRunView> = injects
         .runs()
         .iter()
         .enumerate()
@@ -450,6 +459,8 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Vec<I
                 .collect();
             InjectRunView {
                 id: run.id.clone(),
+                t_plus: run.due_ms.map(|ms| plan.t_plus(SimTime(ms))),
+                wall: run.due_ms.map(|ms| plan.wall_eta(SimTime(ms), 1.0)),
                 to: match &inject.to {
                     Recipient::Seat(c) => c.to_string(),
                     Recipient::All => "all".to_owned(),
@@ -470,9 +481,13 @@ fn msel(scenario: &Scenario, injects: &Injects, people: &[CountryCode]) -> Vec<I
                 },
                 standby: run.due_ms.is_none(),
                 expectations,
+                due_ms: run.due_ms,
             }
         })
-        .collect()
+        .collect();
+    // In time order, standbys and contingencies last (the sort is stable).
+    list.sort_by_key(|i| (i.due_ms.is_none(), i.due_ms));
+    list
 }
 
 fn notes(live: &Live, country: Option<&CountryCode>) -> Vec<NoteView> {

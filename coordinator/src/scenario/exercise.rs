@@ -73,6 +73,27 @@ impl ExercisePlan {
         wall.round() as i64
     }
 
+    /// An instant as the MSEL names it: `T+0`, `T+2h 30m` from the start.
+    pub fn t_plus(&self, at: SimTime) -> String {
+        if at == self.start {
+            "T+0".to_owned()
+        } else {
+            format!("T+{}", crate::units::fmt_ms(at.ms() - self.start.ms()))
+        }
+    }
+
+    /// When the wall clock reaches `at` from the start, at the phases'
+    /// paces times `scale`: "+1:05" (hours and minutes).
+    pub fn wall_eta(&self, at: SimTime, scale: f64) -> String {
+        let minutes = (self.wall_ms(at, scale) + 30_000) / 60_000;
+        format!("+{}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    /// The phase holding `at`, if any.
+    pub fn phase_at(&self, at: SimTime) -> Option<&Phase> {
+        self.phases.iter().rev().find(|p| p.from <= at)
+    }
+
     /// The factor on every phase's pace that plays the plan to `to` in
     /// `session_ms` of wall time, if any pace up to `MAX_SPEED` does.
     pub fn fit(&self, to: SimTime, session_ms: i64) -> Option<f64> {

@@ -252,6 +252,11 @@ fn a_director_and_a_trainee_play_in_the_browser() {
     assert!(!seat_text.contains("Give to a bot"), "a trainee sees no director's controls");
     let director_text = browser.eval(&director, "document.body.innerText").as_str().unwrap().to_owned();
     assert!(director_text.contains("NL Netherlands") && director_text.contains("person"), "{director_text:.400}");
+    assert!(
+        director_text.contains("T+2m") && director_text.contains("wall +0:00"),
+        "the MSEL's times: {director_text:.2000}"
+    );
+    assert!(!director_text.contains("[object"), "no object leaks into the page");
 
     // The director opens an evaluator's link for the Dutch cell; the evaluator rates an objective.
     browser.act(

@@ -1019,6 +1019,15 @@ fn the_timeline_plans_the_session_in_wall_time() {
     }
     assert_eq!(live.clock().speed(), 60.0, "the skip landed in the weekend's phase, and runs at its pace");
     assert!(!live.clock().paused());
+    // The director's MSEL in time order, each inject with its T+ and planned wall time.
+    let cases = serde_json::to_value(pocnet_coordinator::exercise::views::cases(&live)).unwrap();
+    let msel = cases["msel"].as_array().unwrap();
+    assert_eq!((msel[0]["t_plus"].as_str(), msel[0]["wall"].as_str()), (Some("T+0"), Some("+0:00")), "{}", msel[0]);
+    let due: Vec<&str> = msel.iter().filter_map(|i| i["t_plus"].as_str()).collect();
+    assert!(due.len() > 5 && msel.last().unwrap()["t_plus"].is_null(), "timed first, standbys last: {due:?}");
+    let state =
+        serde_json::to_value(pocnet_coordinator::exercise::views::state(&live, &Who::Director, 50, "")).unwrap();
+    assert_eq!(state["phase"], "walking the chain");
 }
 
 /// The request travels with its content: the Dutch seat reads the German

@@ -31,7 +31,12 @@ async function api(path, body) {
   }
   const response = await fetch(path, init);
   const data = await response.json().catch(() => ({ error: "unreadable answer" }));
-  if (!response.ok) throw new Error((data.field ? data.field + ": " : "") + (data.error || response.status));
+  if (!response.ok) {
+    const error = new Error((data.field ? data.field + ": " : "") + (data.error || response.status));
+    error.field = data.field;
+    error.reason = data.error;
+    throw error;
+  }
   return data;
 }
 
@@ -66,7 +71,7 @@ function showClock(state) {
   // (the server refuses a step sent anyway, 409).
   if (role === "seat") document.querySelector("main").inert = state.paused;
   if (role === "director") {
-    document.getElementById("speed").textContent = "pace " + state.speed + "×";
+    document.getElementById("speed").textContent = (state.phase ? state.phase + " · " : "") + "pace " + state.speed + "×";
     const choice = document.getElementById("speed-choice");
     if (document.activeElement !== choice && [...choice.options].some((o) => Number(o.value) === state.speed)) choice.value = String(state.speed);
     document.getElementById("settled").textContent = state.settled ? "every trace has settled" : "";
@@ -118,7 +123,16 @@ function stepForm(task, form, holder) {
       holder.replaceChildren(el("p", { class: "muted" }, "Sent."));
       refresh();
     } catch (e) {
-      error.textContent = e.message;
+      // A field the server could not read gets its reason beside it.
+      node.querySelectorAll(".field-error").forEach((n) => n.remove());
+      const input = e.field && e.field.startsWith("fields.") && node.elements[e.field.slice(7)];
+      if (input) {
+        input.after(el("span", { class: "error field-error" }, e.reason));
+        input.focus();
+        error.textContent = "";
+      } else {
+        error.textContent = e.message;
+      }
       send.disabled = false;
     }
   });
@@ -128,8 +142,8 @@ function stepForm(task, form, holder) {
 function taskCard(task) {
   const waiting = task.state.state === "waiting";
   const holder = el("div");
-  const title = el("div", {}, task.label, " · ", task.incident, " hop ", task.hop,
-    task.peer ? " · " + task.peer : "", task.carrier ? " (" + task.carrier + ")" : "");
+  const title = el("div", {}, task.label, " · ", task.incident, ", hop ", task.hop + 1,
+    task.carrier ? " (" + task.carrier + ")" : "", task.peer ? " · to " + task.peer : "");
   const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id, "data-incident": task.incident, "data-kind": task.kind },
     title, el("div", { class: "muted" }, "since " + task.local + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
   if (task.letter && waiting) card.append(letterView(task.letter));
@@ -212,15 +226,26 @@ function showDirector(state, cases) {
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "whose move"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
   }));
   document.getElementById("msel").replaceChildren(...cases.msel.map((i) => el("tr", {},
-    el("td", {}, i.id), el("td", {}, i.to), el("td", {}, i.due || (i.standby ? "standby" : "")), el("td", {}, i.state + (i.sent ? " " + i.sent : "")),
+    el("td", {}, i.id), el("td", {}, i.to),
+    el("td", {}, ...(i.t_plus ? [i.t_plus, el("div", { class: "muted" }, "wall " + i.wall)] : [i.standby ? "standby" : ""])),
+    el("td", {}, i.state + (i.sent ? " " + i.sent : "")),
     el("td", {}, ...i.expectations.map((e) => el("div", { class: e.status === "missed" ? "urgent-text" : "" }, e.what + ": " + e.status))),
     el("td", {}, ...(i.state === "sent" || i.state === "skipped" ? [] : [
       el("button", { class: "secondary", "data-fire": i.id, onclick: () => injectAction({ id: i.id, action: "fire" }) }, "Fire now"),
       el("button", { class: "secondary", onclick: () => injectAction({ id: i.id, action: i.state === "held" ? "retime" : "hold", ...(i.state === "held" ? { at: lastState.sim_time } : {}) }) }, i.state === "held" ? "Release" : "Hold"),
-      el("button", { class: "secondary", onclick: () => injectAction({ id: i.id, action: "skip" }) }, "Skip")])))));
+      el("button", { class: "secondary", onclick: () => injectAction({ id: i.id, action: "skip" }) }, "Skip"),
+      retimeControl(i)])))));
   const waiting = cases.tasks.filter((t) => t.state.state === "waiting");
   document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + " hop " + t.hop, el("div", { class: "muted" }, "since " + t.local + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
   document.getElementById("notes").replaceChildren(...cases.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " " + n.country + ": "), n.text)));
+}
+
+// Re-time an inject to a simulated instant the director types.
+function retimeControl(inject) {
+  const at = el("input", { type: "text", size: "22", placeholder: "YYYY-MM-DDThh:mm:ssZ", "aria-label": "new time for " + inject.id });
+  return el("span", { class: "retime" }, at, el("button", { class: "secondary", onclick: () => {
+    if (at.value.trim()) injectAction({ id: inject.id, action: "retime", at: at.value.trim() });
+  } }, "Re-time"));
 }
 
 function ratingBadge(r) {
@@ -259,10 +284,22 @@ async function injectAction(body) {
 }
 
 async function handOver(country, to) {
+  const out = document.getElementById("clock-result");
   try {
-    await api("/api/seats", { country, to });
+    const answer = await api("/api/seats", { country, to });
+    if (answer.url) {
+      // The new link, to hand to the person now at the desk.
+      const link = el("input", { type: "text", readonly: "", size: "48", value: answer.url });
+      const copy = el("button", { class: "secondary", onclick: async () => {
+        link.select();
+        try { await navigator.clipboard.writeText(answer.url); copy.textContent = "Copied"; } catch (_) { copy.textContent = "Selected: press Ctrl+C"; }
+      } }, "Copy");
+      out.replaceChildren(country + "'s new link: ", link, " ", copy);
+    } else {
+      out.textContent = country + "'s desk is played by a bot; its old link no longer acts.";
+    }
   } catch (e) {
-    document.getElementById("clock-result").textContent = e.message;
+    out.textContent = e.message;
   }
   refresh();
 }
