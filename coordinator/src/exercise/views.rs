@@ -51,11 +51,20 @@ struct CountryView {
 
 #[derive(Debug, Serialize)]
 struct DirectorView {
+    /// Open expectations on people's desks whose limit is running: a skip
+    /// past one is the director's doing, and the console says so first.
+    open_limits: Vec<OpenLimit>,
     seats: Vec<Link>,
     rejected: Vec<Rejected>,
     evaluators: Vec<EvaluatorLinkView>,
     plan: Vec<PlanItem>,
     phases: Vec<PhaseView>,
+}
+
+#[derive(Debug, Serialize)]
+struct OpenLimit {
+    what: String,
+    limit: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,6 +108,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
         })
         .collect();
     let director = (*who == Who::Director).then(|| DirectorView {
+        open_limits: open_limits(session),
         seats: live
             .seat_tokens()
             .iter()
@@ -139,6 +149,24 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
         phase: live.plan().phase_at(now).map(|p| p.name.clone()),
         director,
     }
+}
+
+fn open_limits(session: &super::session::Session) -> Vec<OpenLimit> {
+    let injects = session.injects();
+    let people = session.people();
+    injects
+        .expectations()
+        .iter()
+        .filter(|e| e.met.is_none() && !e.missed && e.by.as_ref().is_some_and(|by| people.contains(by)))
+        .filter_map(|e| {
+            let definition = &injects.msel().inject(&e.inject)?.expect[e.index];
+            let from = e.could_act_ms?;
+            Some(OpenLimit {
+                what: format!("{} {} ({})", e.by.as_ref()?, definition.form.label().to_lowercase(), e.inject),
+                limit: session.scenario().instant_text(SimTime(from + definition.limit_ms)),
+            })
+        })
+        .collect()
 }
 
 /// One desk's view: its waiting steps with their forms, the messages that

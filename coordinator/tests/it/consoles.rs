@@ -440,6 +440,53 @@ fn a_request_read_sent_back_and_clarified_in_the_browser() {
     assert!(shown.contains("clarified") && shown.contains("2026-11-27T21:58:40+01:00"), "{shown}");
 }
 
+/// A skip past an open expectation's limit says so before it runs: the
+/// first press warns, naming the expectation, and moves nothing; the second
+/// skips.
+#[test]
+fn a_skip_past_an_open_limit_warns_first() {
+    let Some(chromium) = crate::html::chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let served = serve("scenarios/exercises/hospital-ransomware.toml", &dir.path().join("j"), &["--seats", "NL"], 1);
+    let (address, director, nl) = (served.address.clone(), served.director.clone(), served.seats["NL"].clone());
+    let post = |body: &str| http(&address, "POST", "/api/clock", Some(&director), Some(body));
+    assert_eq!(post(r#"{"action":"resume"}"#).0, 200);
+    for _ in 0..20 {
+        let (_, state) = http(&address, "GET", "/api/state", Some(&director), None);
+        if !state["open_limits"].as_array().unwrap().is_empty() {
+            break;
+        }
+        assert_eq!(post(r#"{"action":"skip","to":"2026-11-28T12:00:00Z"}"#).0, 200);
+    }
+    let (_, before) = http(&address, "GET", "/api/state", Some(&director), None);
+    assert!(before["open_limits"][0]["what"].as_str().unwrap().starts_with("NL "), "{before}");
+    assert_eq!(post(r#"{"action":"pause"}"#).0, 200);
+    let (_, before) = http(&address, "GET", "/api/state", Some(&director), None);
+
+    let mut browser = Browser::launch(&chromium);
+    let page = browser.open(&format!("http://{address}/director?token={director}"));
+    browser.wait_for(&page, "document.getElementById('state').textContent === 'PAUSED'", "the director's page");
+    let press = "document.getElementById('skip-to').value = '2027-06-01T00:00:00Z'; \
+                 document.getElementById('skip').click(); return true;";
+    browser.act(&page, press, "the skip button");
+    browser.wait_for(
+        &page,
+        "document.getElementById('clock-result').textContent.includes('passes the limit of NL')",
+        "the warning",
+    );
+    let (_, still) = http(&address, "GET", "/api/state", Some(&director), None);
+    assert_eq!(still["sim_ms"], before["sim_ms"], "the first press moved nothing");
+    browser.screenshot(&page, &screenshots().join("director-skip-warning.png"));
+    browser.act(&page, press, "the skip button, again");
+    browser.wait_for(
+        &page,
+        "!document.getElementById('clock-result').textContent.includes('passes the limit')",
+        "the skip",
+    );
+    let (_, after) = http(&address, "GET", "/api/state", Some(&director), None);
+    assert!(after["sim_ms"].as_i64() > before["sim_ms"].as_i64(), "the second press skipped: {after}");
+}
+
 /// The after-action report of a played exercise: every section and each
 /// case's timeline in headless Chromium, a screenshot for a person to look
 /// at, and a clean print to PDF.

@@ -236,7 +236,7 @@ function showDirector(state, cases) {
       el("button", { class: "secondary", onclick: () => injectAction({ id: i.id, action: "skip" }) }, "Skip"),
       retimeControl(i)])))));
   const waiting = cases.tasks.filter((t) => t.state.state === "waiting");
-  document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + " hop " + t.hop, el("div", { class: "muted" }, "since " + t.local + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
+  document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + ", hop " + (t.hop + 1), el("div", { class: "muted" }, "since " + t.local + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
   document.getElementById("notes").replaceChildren(...cases.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " " + n.country + ": "), n.text)));
 }
 
@@ -260,6 +260,8 @@ function showScores(scores) {
   const select = document.getElementById("objective");
   if (!select.options.length) for (const o of scores.objectives) select.append(el("option", { value: o.id }, o.id));
 }
+
+let confirmedSkip = null;
 
 async function clockAction(body) {
   const out = document.getElementById("clock-result");
@@ -368,7 +370,21 @@ if (role === "director") {
   document.getElementById("resume").addEventListener("click", () => clockAction({ action: "resume" }));
   document.getElementById("pause").addEventListener("click", () => clockAction({ action: "pause" }));
   document.getElementById("set-speed").addEventListener("click", () => clockAction({ action: "speed", speed: Number(document.getElementById("speed-choice").value) }));
-  document.getElementById("skip").addEventListener("click", () => clockAction({ action: "skip", to: document.getElementById("skip-to").value.trim() }));
+  document.getElementById("skip").addEventListener("click", () => {
+    const to = document.getElementById("skip-to").value.trim();
+    // A skip past an open expectation's limit is the director's doing:
+    // say so first, and skip on the second press.
+    const passed = (lastState && lastState.open_limits || []).filter((l) => Date.parse(l.limit) < Date.parse(to));
+    if (passed.length && confirmedSkip !== to) {
+      confirmedSkip = to;
+      const out = document.getElementById("clock-result");
+      out.textContent = "This skip passes the limit of " + passed.map((l) => l.what + " at " + l.limit).join("; ") + ". The report will mark them skipped by the director. Press Skip again to skip anyway.";
+      out.className = "error";
+      return;
+    }
+    confirmedSkip = null;
+    clockAction({ action: "skip", to });
+  });
 } else if (role === "seat") {
   document.getElementById("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
