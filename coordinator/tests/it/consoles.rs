@@ -448,7 +448,7 @@ fn a_skip_past_an_open_limit_warns_first() {
     let Some(chromium) = crate::html::chromium() else { return };
     let dir = tempfile::tempdir().unwrap();
     let served = serve("scenarios/exercises/hospital-ransomware.toml", &dir.path().join("j"), &["--seats", "NL"], 1);
-    let (address, director, nl) = (served.address.clone(), served.director.clone(), served.seats["NL"].clone());
+    let (address, director) = (served.address.clone(), served.director.clone());
     let post = |body: &str| http(&address, "POST", "/api/clock", Some(&director), Some(body));
     assert_eq!(post(r#"{"action":"resume"}"#).0, 200);
     for _ in 0..20 {
