@@ -176,7 +176,11 @@ impl Aar {
         let outcomes: Vec<OutcomeRow> = played
             .iter()
             .zip(&reference)
-            .map(|(p, r)| OutcomeRow { incident: p.id.clone(), played: outcome(p), reference: outcome(r) })
+            .map(|(p, r)| {
+                let closed = session.closures().iter().find(|c| c.incident == p.id);
+                let played = outcome(p, closed.map(|c| (c, scenario.instant_text(SimTime(c.at_ms)))));
+                OutcomeRow { incident: p.id.clone(), played, reference: outcome(r, None) }
+            })
             .collect();
         let playing = session.people();
         let cases = played.iter().map(|incident| timeline(scenario, incident, &playing)).collect();
@@ -254,12 +258,16 @@ fn wall_row(scenario: &crate::scenario::Scenario, entry: &Entry) -> WallRow {
     }
 }
 
-fn outcome(incident: &IncidentReport) -> Outcome {
+/// How a trace ended; `closed`: the desk that stopped pursuing it, when, and why.
+fn outcome(incident: &IncidentReport, closed: Option<(&super::session::Closure, String)>) -> Outcome {
     Outcome {
         origin_preserved: incident.trace.result == TraceResult::OriginPreserved,
-        reason: match (incident.reported_at_ms, &incident.trace.result) {
-            (None, _) => "not reported by the end of play".to_owned(),
-            (Some(_), TraceResult::Incomplete) => "still under way at the end of play".to_owned(),
+        reason: match (incident.reported_at_ms, &incident.trace.result, closed) {
+            (None, ..) => "not reported by the end of play".to_owned(),
+            (Some(_), TraceResult::Incomplete, Some((closure, at))) => {
+                format!("not pursued: {} stopped at {at}, because {}", closure.country, closure.because)
+            }
+            (Some(_), TraceResult::Incomplete, None) => "still under way at the end of play".to_owned(),
             _ => incident.trace.reason.clone(),
         },
         subscriber: incident.subscriber.as_ref().map(|s| {

@@ -36,7 +36,13 @@ pub enum Command {
 impl Command {
     /// Whether it is a step a seat takes at the desk (refused while paused).
     pub fn is_desk_step(&self) -> bool {
-        matches!(self, Command::Desk { action: DeskAction::Step { .. } | DeskAction::Note { .. }, .. })
+        matches!(
+            self,
+            Command::Desk {
+                action: DeskAction::Step { .. } | DeskAction::Note { .. } | DeskAction::NotPursued { .. },
+                ..
+            }
+        )
     }
 
     /// One line for people: the after-action report's wall-time rows.
@@ -64,6 +70,10 @@ pub enum DeskAction {
     Note { text: String },
     /// A waiting item opened: read, no longer new.
     Read { task: u64 },
+    /// The desk stops pursuing a case, saying why (a dead end: logs not
+    /// kept, a channel closed): its steps on it are closed, and the report
+    /// says so instead of "still under way".
+    NotPursued { incident: String, because: String },
 }
 
 impl DeskAction {
@@ -72,6 +82,7 @@ impl DeskAction {
             DeskAction::Step { form, .. } => form.kind.name(),
             DeskAction::Note { .. } => "note",
             DeskAction::Read { .. } => "read",
+            DeskAction::NotPursued { .. } => "not_pursued",
         }
     }
 }
@@ -88,6 +99,9 @@ pub struct DeskActionBody {
     text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fields: Option<BTreeMap<String, FieldInput>>,
+    /// The case a `not_pursued` closes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    incident: Option<String>,
 }
 
 impl TryFrom<DeskActionBody> for DeskAction {
@@ -103,6 +117,7 @@ impl TryFrom<DeskActionBody> for DeskAction {
             "note" => {
                 unexpected("task", body.task.is_some())?;
                 unexpected("fields", body.fields.is_some())?;
+                unexpected("incident", body.incident.is_some())?;
                 let text = body.text.clone().unwrap_or_default();
                 bounded_text("text", &text)?;
                 Ok(DeskAction::Note { text })
@@ -110,10 +125,23 @@ impl TryFrom<DeskActionBody> for DeskAction {
             "read" => {
                 unexpected("text", body.text.is_some())?;
                 unexpected("fields", body.fields.is_some())?;
+                unexpected("incident", body.incident.is_some())?;
                 Ok(DeskAction::Read { task: task()? })
+            }
+            "not_pursued" => {
+                unexpected("task", body.task.is_some())?;
+                unexpected("fields", body.fields.is_some())?;
+                let incident = body.incident.clone().ok_or_else(|| FieldError::new("incident", "missing: the case"))?;
+                let because = body.text.clone().unwrap_or_default().trim().to_owned();
+                if because.is_empty() {
+                    return Err(FieldError::new("text", "missing: say why the case is not pursued"));
+                }
+                bounded_text("text", &because)?;
+                Ok(DeskAction::NotPursued { incident, because })
             }
             other => {
                 unexpected("text", body.text.is_some())?;
+                unexpected("incident", body.incident.is_some())?;
                 let step = StepKind::from_name(other).ok_or_else(|| {
                     let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.name()).collect();
                     FieldError::new(
@@ -133,10 +161,17 @@ impl From<DeskAction> for DeskActionBody {
         let kind = action.kind_name().to_owned();
         match action {
             DeskAction::Step { task, form } => {
-                DeskActionBody { kind, task: Some(task), text: None, fields: Some(form.as_sent()) }
+                DeskActionBody { kind, task: Some(task), text: None, fields: Some(form.as_sent()), incident: None }
             }
-            DeskAction::Note { text } => DeskActionBody { kind, task: None, text: Some(text), fields: None },
-            DeskAction::Read { task } => DeskActionBody { kind, task: Some(task), text: None, fields: None },
+            DeskAction::Note { text } => {
+                DeskActionBody { kind, task: None, text: Some(text), fields: None, incident: None }
+            }
+            DeskAction::Read { task } => {
+                DeskActionBody { kind, task: Some(task), text: None, fields: None, incident: None }
+            }
+            DeskAction::NotPursued { incident, because } => {
+                DeskActionBody { kind, task: None, text: Some(because), fields: None, incident: Some(incident) }
+            }
         }
     }
 }

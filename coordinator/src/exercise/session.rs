@@ -46,6 +46,19 @@ pub enum TaskState {
     HandedToBot {
         at_ms: i64,
     },
+    /// The desk stopped pursuing the case.
+    NotPursued {
+        at_ms: i64,
+    },
+}
+
+/// A case a desk stopped pursuing, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Closure {
+    pub at_ms: i64,
+    pub country: CountryCode,
+    pub incident: String,
+    pub because: String,
 }
 
 /// A form a person sent, kept for scoring (part 2) and the debrief.
@@ -138,6 +151,7 @@ pub struct Session {
     forms: Vec<SentForm>,
     notes: Vec<Note>,
     injects: Injects,
+    closures: Vec<Closure>,
     plan: Vec<PlanItem>,
     evaluations: Vec<Evaluation>,
 }
@@ -159,6 +173,7 @@ impl Session {
             forms: Vec::new(),
             notes: Vec::new(),
             injects,
+            closures: Vec::new(),
             plan: Vec::new(),
             evaluations: Vec::new(),
         };
@@ -190,6 +205,11 @@ impl Session {
 
     pub fn injects(&self) -> &Injects {
         &self.injects
+    }
+
+    /// Cases desks stopped pursuing, in the order they did.
+    pub fn closures(&self) -> &[Closure] {
+        &self.closures
     }
 
     pub fn plan(&self) -> &[PlanItem] {
@@ -367,6 +387,23 @@ impl Session {
             DeskAction::Read { task } => {
                 self.task_of(country, *task)?;
                 self.tasks[*task as usize].read = true;
+            }
+            DeskAction::NotPursued { incident, because } => {
+                if !self.scenario.incidents.iter().any(|i| &i.id == incident) {
+                    let message = format!("`{}` is no case of the exercise", super::forms::excerpt(incident));
+                    return Err(FieldError::new("incident", message).into());
+                }
+                for task in self.tasks.iter_mut().filter(|t| {
+                    &t.country == country && t.state == TaskState::Waiting && t.step.case().0.as_str() == incident
+                }) {
+                    task.state = TaskState::NotPursued { at_ms: at.ms() };
+                }
+                self.closures.push(Closure {
+                    at_ms: at.ms(),
+                    country: country.clone(),
+                    incident: incident.clone(),
+                    because: because.clone(),
+                });
             }
             &DeskAction::Step { task, ref form } => {
                 if !self.is_person(country) {

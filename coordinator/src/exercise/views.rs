@@ -254,7 +254,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> InboxView {
             &i.reported_by == country && i.reported_at_ms.is_some()
                 || i.hops.iter().any(|h| &h.country == country && h.request_received_ms.is_some())
         })
-        .map(|i| desk_case(scenario, i, country))
+        .map(|i| desk_case(session, i, country))
         .collect();
     let directory = scenario
         .countries
@@ -400,9 +400,16 @@ pub fn cases(live: &Live) -> CasesView {
                 communication: scenario.instant_text(SimTime(incident.communication_at_ms)),
                 result: format!("{:?}", incident.trace.result),
                 // Mid-exercise, an unfinished trace is under way, not lost.
-                reason: match (incident.reported_at_ms, &incident.trace.result) {
-                    (None, _) => "not reported yet".to_owned(),
-                    (Some(_), TraceResult::Incomplete) => "under way".to_owned(),
+                reason: match (
+                    incident.reported_at_ms,
+                    &incident.trace.result,
+                    session.closures().iter().find(|c| c.incident == incident.id),
+                ) {
+                    (None, ..) => "not reported yet".to_owned(),
+                    (Some(_), TraceResult::Incomplete, Some(closed)) => {
+                        format!("not pursued by {}: {}", closed.country, closed.because)
+                    }
+                    (Some(_), TraceResult::Incomplete, None) => "under way".to_owned(),
                     _ => incident.trace.reason.clone(),
                 },
                 subscriber: incident
@@ -662,10 +669,18 @@ fn deletion(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) -> 
 struct DeskCase {
     incident: String,
     reported_by: CountryCode,
+    /// Why this desk stopped pursuing it, if it did.
+    not_pursued: Option<String>,
     hops: Vec<HopView>,
 }
 
-fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCode) -> DeskCase {
+fn desk_case(session: &super::session::Session, incident: &IncidentReport, country: &CountryCode) -> DeskCase {
+    let scenario = session.scenario();
+    let not_pursued = session
+        .closures()
+        .iter()
+        .find(|c| c.incident == incident.id && &c.country == country)
+        .map(|c| c.because.clone());
     let requester = &incident.reported_by == country;
     let hops = incident
         .hops
@@ -688,7 +703,7 @@ fn desk_case(scenario: &Scenario, incident: &IncidentReport, country: &CountryCo
             hop_view(scenario, h, deadlines)
         })
         .collect();
-    DeskCase { incident: incident.id.clone(), reported_by: incident.reported_by.clone(), hops }
+    DeskCase { incident: incident.id.clone(), reported_by: incident.reported_by.clone(), not_pursued, hops }
 }
 
 /// The automatic ratings, objective by objective, and the evaluators' so far.

@@ -1129,3 +1129,38 @@ fn the_requested_seat_works_from_the_request_and_sends_it_back_for_clarification
     });
     assert!(asked && ordered, "NL asked, then ordered the carrier");
 }
+
+/// A dead end is closed, not left "under way": the German seat stops
+/// pursuing the VPN trace, saying why; its steps on it close, and the
+/// report says so.
+#[test]
+fn a_case_not_pursued_is_closed_with_its_reason() {
+    use pocnet_coordinator::exercise::live::Who;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut live) = hospital(&dir.path().join("j"), None);
+    let de = CountryCode::from("DE");
+    let because = "the Panamanian VPN keeps no logs";
+    let close = desk(&de, json!({"kind": "not_pursued", "incident": "c2-vpn", "text": because}));
+    let paused = live.execute(0, &Who::Seat(de.clone()), close.clone()).unwrap_err();
+    assert_eq!(paused.status, 409, "a desk step, so not while paused");
+    live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
+    let skip = json!({"command": "clock", "action": {"action": "skip", "to": "2026-11-28T12:00:00Z"}});
+    while !live.session().tasks().iter().any(|t| t.country == de && t.step.case().0.as_str() == "c2-vpn") {
+        live.execute(0, &Who::Director, order(skip.clone())).unwrap();
+    }
+    let unknown = desk(&de, json!({"kind": "not_pursued", "incident": "nope", "text": "x"}));
+    assert_eq!(live.execute(0, &Who::Seat(de.clone()), unknown).unwrap_err().field, "incident");
+    live.execute(0, &Who::Seat(de.clone()), close).unwrap();
+    let open = live
+        .session()
+        .tasks()
+        .iter()
+        .filter(|t| t.country == de && t.step.case().0.as_str() == "c2-vpn" && t.state == TaskState::Waiting);
+    assert_eq!(open.count(), 0, "its steps closed");
+    let aar = live.report().unwrap();
+    let vpn = aar.outcomes.iter().find(|o| o.incident == "c2-vpn").unwrap();
+    assert!(
+        vpn.played.reason.starts_with("not pursued: DE stopped at") && vpn.played.reason.ends_with(because),
+        "{vpn:?}"
+    );
+}

@@ -171,6 +171,35 @@ function letterView(letter) {
     el("dl", {}, ...lines));
 }
 
+// A case as this desk sees it; the desk that reported it may stop pursuing
+// it, saying why (a dead end the report should not call "under way").
+function deskCase(c) {
+  const nowMs = lastState ? Date.parse(lastState.sim_time) : 0;
+  const head = el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by));
+  const rows = c.hops.map((h) => el("tr", {},
+    el("td", {}, h.hop + 1), el("td", {}, h.country + " " + h.carrier), el("td", {}, h.status),
+    el("td", {}, ...h.deadlines.map((d) => deadlineLine(d, nowMs)))));
+  const body = c.hops.length
+    ? el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows))
+    : el("p", { class: "muted" }, "Nothing sent yet.");
+  let closing = "";
+  if (c.not_pursued) {
+    closing = el("p", { class: "muted" }, "Not pursued: " + c.not_pursued);
+  } else if (role === "seat" && c.reported_by === seat) {
+    const why = el("input", { type: "text", class: "not-pursued-why", size: "32", placeholder: "not pursued, because…", "aria-label": "why " + c.incident + " is not pursued" });
+    const error = el("span", { class: "error" });
+    closing = el("form", { class: "not-pursued", "data-incident": c.incident, onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        await api("/api/seats/" + seat + "/actions", { kind: "not_pursued", incident: c.incident, text: why.value });
+        why.value = "";
+        refresh();
+      } catch (e) { error.textContent = e.reason || e.message; }
+    } }, why, " ", el("button", { type: "submit", class: "secondary" }, "Stop pursuing"), " ", error);
+  }
+  return el("div", { "data-case": c.incident }, head, body, closing);
+}
+
 function showInbox(inbox) {
   const nowMs = lastState ? Date.parse(lastState.sim_time) : 0;
   const tasks = document.getElementById("tasks");
@@ -183,14 +212,9 @@ function showInbox(inbox) {
     tasks.replaceChildren(...(waiting.length ? waiting.map(taskCard) : [el("p", { class: "muted" }, "Nothing waiting.")]), ...folded);
   }
   const cases = document.getElementById("cases");
-  cases.replaceChildren(...(inbox.cases.length ? inbox.cases.map((c) => {
-    const rows = c.hops.map((h) => el("tr", {},
-      el("td", {}, h.hop), el("td", {}, h.country + " " + h.carrier), el("td", {}, h.status),
-      el("td", {}, ...h.deadlines.map((d) => deadlineLine(d, nowMs)))));
-    if (!c.hops.length) return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)), el("p", { class: "muted" }, "Nothing sent yet."));
-    return el("div", {}, el("h3", {}, c.incident, el("span", { class: "muted" }, "  reported by " + c.reported_by)),
-      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, "hop"), el("th", {}, "carrier"), el("th", {}, "status"), el("th", {}, "deadlines"))), el("tbody", {}, ...rows)));
-  }) : [el("p", { class: "muted" }, "No case yet.")]));
+  // A reason being typed is not wiped by the next refresh.
+  const typing = [...cases.querySelectorAll("input.not-pursued-why")].some((i) => i.value);
+  if (!typing) cases.replaceChildren(...(inbox.cases.length ? inbox.cases.map(deskCase) : [el("p", { class: "muted" }, "No case yet.")]));
   document.getElementById("letters").replaceChildren(...(inbox.letters || []).map(letterView));
   document.getElementById("injects").replaceChildren(...(inbox.injects.length ? inbox.injects.map((m) => el("div", { class: "task" },
     el("div", {}, (m.from || "message") + (m.channel ? " · " + m.channel : "")), el("div", { class: "muted" }, m.local), el("p", {}, m.text),
