@@ -36,6 +36,8 @@ pub struct Aar {
     pub notes: Vec<NoteRow>,
     /// Evaluators' ratings and notes, beside the automatic ones.
     pub evaluations: Vec<Evaluation>,
+    /// Evaluators' observation logs.
+    pub observations: Vec<ObservationRow>,
     /// Written in the director's console at the hot wash.
     pub improvement_plan: Vec<PlanItem>,
     /// Every journaled action in wall-clock time beside simulated time.
@@ -43,6 +45,14 @@ pub struct Aar {
     /// Simulated and wall-clock instants of the journaled actions, in
     /// order: the wall clock at any simulated instant between them.
     pub wall_axis: Vec<(i64, i64)>,
+}
+
+/// A line of an evaluator's observation log.
+#[derive(Debug, Serialize)]
+pub struct ObservationRow {
+    pub at: String,
+    pub evaluator: String,
+    pub text: String,
 }
 
 /// A decision-log line, its simulated instant as a date.
@@ -234,6 +244,15 @@ impl Aar {
                 })
                 .collect(),
             evaluations: session.evaluations().to_vec(),
+            observations: session
+                .observations()
+                .iter()
+                .map(|o| ObservationRow {
+                    at: scenario.instant_text(SimTime(o.at_ms)),
+                    evaluator: o.evaluator.clone(),
+                    text: o.text.clone(),
+                })
+                .collect(),
             improvement_plan: session.plan().to_vec(),
             wall_time: entries.iter().map(|e| wall_row(scenario, e)).collect(),
             wall_axis: entries.iter().map(|e| (e.sim_ms, e.wall_ms)).collect(),

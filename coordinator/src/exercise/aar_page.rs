@@ -173,6 +173,19 @@ pub fn page(aar: &Aar) -> String {
         }
         body.push_str("</table>\n");
     }
+    if !aar.observations.is_empty() {
+        body.push_str("<h3>Observation logs</h3>\n<table><tr><th>evaluator</th><th>at (simulated, UTC)</th><th>observed</th></tr>\n");
+        for o in &aar.observations {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&o.evaluator),
+                escape(&o.at),
+                escape(&o.text)
+            );
+        }
+        body.push_str("</table>\n");
+    }
     body.push_str("<h2 id=\"plan\">Improvement plan</h2>\n");
     if aar.improvement_plan.is_empty() {
         body.push_str("<p class=\"note\">No action recorded in the director's console yet.</p>\n");

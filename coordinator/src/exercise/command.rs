@@ -29,6 +29,8 @@ pub enum Command {
     HandOver { country: CountryCode, to: PlayedBy },
     /// An evaluator rates an objective for the cell they watch.
     Evaluate { evaluator: String, cell: CountryCode, form: EvaluationForm },
+    /// An evaluator writes down what they see in their cell, as it happens.
+    Observe { evaluator: String, cell: CountryCode, text: String },
     /// A line of the improvement plan.
     Plan { item: PlanItem },
 }
@@ -53,6 +55,7 @@ impl Command {
             Command::Inject { order } => format!("inject {}: {}", order.id, order.action.name()),
             Command::HandOver { country, to } => format!("{country} handed to a {}", to.name()),
             Command::Evaluate { form, .. } => format!("evaluation of {}", form.objective),
+            Command::Observe { cell, .. } => format!("observation of {cell}"),
             Command::Plan { .. } => "improvement plan".to_owned(),
         }
     }
@@ -362,6 +365,14 @@ pub struct EvaluationForm {
     pub rating: Rating,
     #[serde(default, deserialize_with = "bounded")]
     pub note: String,
+}
+
+/// `/api/observations`: `{"text": "..."}`, a line of the evaluator's log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationBody {
+    #[serde(deserialize_with = "bounded")]
+    pub text: String,
 }
 
 /// `/api/evaluators`: `{"cell": "DE"}`, the cell a new evaluator watches.

@@ -9,7 +9,7 @@
 
 use super::command::{
     ClockAction, ClockBody, Command, DeskAction, DeskActionBody, EvaluationForm, EvaluatorBody, HandOverBody,
-    InjectOrder, InjectOrderBody, PlanBody,
+    InjectOrder, InjectOrderBody, ObservationBody, PlanBody,
 };
 use super::live::{Live, Refusal, Who};
 use super::session::PlanItem;
@@ -110,6 +110,7 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/api/injects", post(injects))
         .route("/api/evaluators", post(evaluators))
         .route("/api/evaluations", post(evaluations))
+        .route("/api/observations", post(observations))
         .route("/api/plan", post(plan))
         .route("/api/scores", get(scores))
         .route("/api/cases", get(cases))
@@ -346,6 +347,19 @@ async fn evaluations(
     post_command(&shared, caller, body, |who, form| match who {
         Who::Evaluator { cell, .. } => Ok(Command::Evaluate { evaluator: who.actor(), cell: cell.clone(), form }),
         _ => Err(Refusal::forbidden("only an evaluator rates objectives")),
+    })
+}
+
+async fn observations(
+    State(shared): State<AppState>,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<ObservationBody>, Refusal>,
+) -> Response {
+    post_command(&shared, caller, body, |who, body| match who {
+        Who::Evaluator { cell, .. } => {
+            Ok(Command::Observe { evaluator: who.actor(), cell: cell.clone(), text: body.text })
+        }
+        _ => Err(Refusal::forbidden("only an evaluator keeps an observation log")),
     })
 }
 

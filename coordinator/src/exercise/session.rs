@@ -52,6 +52,15 @@ pub enum TaskState {
     },
 }
 
+/// A line of an evaluator's observation log.
+#[derive(Debug, Clone, Serialize)]
+pub struct Observation {
+    pub at_ms: i64,
+    pub evaluator: String,
+    pub cell: CountryCode,
+    pub text: String,
+}
+
 /// A case a desk stopped pursuing, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Closure {
@@ -152,6 +161,7 @@ pub struct Session {
     notes: Vec<Note>,
     injects: Injects,
     closures: Vec<Closure>,
+    observations: Vec<Observation>,
     plan: Vec<PlanItem>,
     evaluations: Vec<Evaluation>,
 }
@@ -174,6 +184,7 @@ impl Session {
             notes: Vec::new(),
             injects,
             closures: Vec::new(),
+            observations: Vec::new(),
             plan: Vec::new(),
             evaluations: Vec::new(),
         };
@@ -205,6 +216,11 @@ impl Session {
 
     pub fn injects(&self) -> &Injects {
         &self.injects
+    }
+
+    /// Evaluators' observation logs, in the order written.
+    pub fn observations(&self) -> &[Observation] {
+        &self.observations
     }
 
     /// Cases desks stopped pursuing, in the order they did.
@@ -368,6 +384,17 @@ impl Session {
                 note: form.note.clone(),
             })?,
             Command::Plan { item } => self.plan.push(item.clone()),
+            Command::Observe { evaluator, cell, text } => {
+                if text.trim().is_empty() {
+                    return Err(FieldError::new("text", "missing: what you saw").into());
+                }
+                self.observations.push(Observation {
+                    at_ms: at.ms(),
+                    evaluator: evaluator.clone(),
+                    cell: cell.clone(),
+                    text: text.clone(),
+                });
+            }
         }
         Ok(applied)
     }

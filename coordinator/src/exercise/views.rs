@@ -710,6 +710,8 @@ fn desk_case(session: &super::session::Session, incident: &IncidentReport, count
 #[derive(Debug, Serialize)]
 pub struct ScoresView {
     objectives: Vec<ObjectiveView>,
+    /// The observation log: an evaluator's cell's, or every cell's for the director.
+    observations: Vec<NoteView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -775,5 +777,16 @@ pub fn scores(live: &Live, who: &Who) -> ScoresView {
                 .collect(),
         })
         .collect();
-    ScoresView { objectives }
+    let observations = live
+        .session()
+        .observations()
+        .iter()
+        .filter(|o| cell.is_none_or(|c| &o.cell == c))
+        .map(|o| NoteView {
+            at: local_time(live.session().scenario(), &o.cell, SimTime(o.at_ms)),
+            country: o.cell.clone(),
+            text: format!("{}: {}", o.evaluator, o.text),
+        })
+        .collect();
+    ScoresView { objectives, observations }
 }

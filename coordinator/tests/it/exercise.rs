@@ -384,6 +384,9 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         (400, "objective".to_owned())
     );
     assert_eq!(post("/api/evaluations", &de, r#"{"objective":"O1","rating":"S"}"#).0, 403);
+    let observed = post("/api/observations", &evaluator, r#"{"text":"DE reads the CISO log aloud, no offset noted"}"#);
+    assert_eq!(observed.0, 200, "{}", observed.1);
+    assert_eq!(post("/api/observations", &de, r#"{"text":"x"}"#).0, 403, "players keep no observation log");
     let (_, before) = get("/api/scores", Some(&evaluator));
     assert_eq!(before["objectives"][0]["automatic_hidden"], true, "not anchored before rating: {before}");
     assert_eq!(before["objectives"][0]["automatic"], serde_json::Value::Null);
@@ -396,6 +399,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let (_, scores) = get("/api/scores", Some(&evaluator));
     assert_eq!(scores["objectives"][0]["evaluations"][0]["rating"], "S", "{scores}");
     assert_eq!(scores["objectives"][0]["automatic_hidden"], false, "shown once rated: {scores}");
+    assert!(scores["observations"][0]["text"].as_str().unwrap().contains("no offset noted"), "{scores}");
     let again = post("/api/evaluations", &evaluator, r#"{"objective":"O1","rating":"M","note":"on reflection"}"#);
     assert_eq!(again.0, 200);
     let (_, scores) = get("/api/scores", Some(&evaluator));
@@ -490,7 +494,12 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         aar["expectations"].as_array().unwrap().iter().find(|e| e["inject"] == "victim-report").unwrap().clone();
     assert_eq!(missing["missing"], json!(["port", "timestamp (no UTC offset)"]), "{missing}");
     assert!(std::fs::read_to_string(csv.join("expectations.csv")).unwrap().starts_with("inject,objective,by,form"));
-    assert!(std::fs::read_to_string(&html).unwrap().contains("id=\"objectives\""));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("id=\"objectives\""));
+    assert!(
+        page.contains("Observation logs") && page.contains("no offset noted"),
+        "the evaluator's log is in the report"
+    );
     assert_eq!(aar["evaluations"][0]["note"], "request sent without the port");
     assert_eq!(aar["improvement_plan"][0]["owner"], "BKA 24/7");
     let findings = aar["channel_findings"].as_array().unwrap();

@@ -283,6 +283,8 @@ function showScores(scores) {
     ...o.evaluations.map((e) => el("div", { class: "muted" + (e.current ? "" : " superseded") }, e.evaluator + (e.current ? "" : " (earlier)") + ": ", ratingBadge(e.rating), " " + e.note)))));
   const select = document.getElementById("objective");
   if (!select.options.length) for (const o of scores.objectives) select.append(el("option", { value: o.id }, o.id));
+  const log = document.getElementById("observations");
+  if (log) log.replaceChildren(...scores.observations.map((o) => el("li", {}, el("span", { class: "muted" }, o.at + " "), o.text)));
 }
 
 let confirmedSkip = null;
@@ -359,6 +361,20 @@ async function tickClock() {
 }
 
 if (role === "evaluator") {
+  document.getElementById("observation-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = document.getElementById("observation");
+    const out = document.getElementById("observation-result");
+    if (!text.value.trim()) return;
+    try {
+      await api("/api/observations", { text: text.value });
+      text.value = "";
+      out.textContent = "Logged.";
+    } catch (e) {
+      out.textContent = e.message;
+    }
+    refresh();
+  });
   document.getElementById("evaluation-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const out = document.getElementById("evaluation-result");
