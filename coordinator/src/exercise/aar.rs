@@ -13,7 +13,7 @@ use crate::projection::{HopOutcome, IncidentReport, TraceResult};
 use crate::report;
 use crate::scenario::templates::StepKind;
 use crate::units::fmt_ms;
-use pocnet_node::SimTime;
+use pocnet_node::{CountryCode, SimTime};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -145,12 +145,18 @@ pub struct HopTimeline {
 /// How often a form of one kind carried one field.
 #[derive(Debug, Serialize)]
 pub struct FieldQuality {
+    /// The seat that sent the forms, and the case they were about.
+    pub seat: CountryCode,
+    pub incident: String,
     pub form: StepKind,
     pub field: &'static str,
+    /// A field the form wants (left empty, a finding); optional ones apart.
+    pub wanted: bool,
     pub sent: usize,
     pub filled: usize,
-    /// Filled, and exact where exactness can be checked (a time's offset).
-    pub exact: usize,
+    /// Filled and exact, where exactness can be checked (a time's UTC
+    /// offset); `None` for fields, such as free text, where it cannot.
+    pub exact: Option<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -401,22 +407,31 @@ fn lanes(incident: &IncidentReport, hops: &[HopTimeline], people: &[pocnet_node:
 
 /// Per form kind and field: how often it was filled, and exactly.
 fn quality(session: &Session) -> Vec<FieldQuality> {
-    let mut rows: BTreeMap<(usize, usize), FieldQuality> = BTreeMap::new();
+    use crate::scenario::templates::FieldKind;
+    // By seat, case, form (in the templates' order) and field (in the form's).
+    let mut rows: BTreeMap<(CountryCode, String, usize, usize), FieldQuality> = BTreeMap::new();
     for sent in session.forms() {
+        let incident = session.tasks()[sent.task as usize].step.case().0.to_string();
         let kind_index = StepKind::ALL.iter().position(|k| *k == sent.form.kind).unwrap_or(0);
         for (field_index, spec) in sent.form.kind.fields().iter().enumerate() {
-            let row = rows.entry((kind_index, field_index)).or_insert(FieldQuality {
+            let key = (sent.country.clone(), incident.clone(), kind_index, field_index);
+            let row = rows.entry(key).or_insert(FieldQuality {
+                seat: sent.country.clone(),
+                incident: incident.clone(),
                 form: sent.form.kind,
                 field: spec.name,
+                wanted: spec.wanted,
                 sent: 0,
                 filled: 0,
-                exact: 0,
+                exact: (spec.kind == FieldKind::Instant).then_some(0),
             });
             row.sent += 1;
             if sent.form.has(spec.name) {
                 row.filled += 1;
-                if sent.form.instant(spec.name).is_none_or(|t| t.at_ms.is_some()) {
-                    row.exact += 1;
+                if let (Some(exact), Some(instant)) = (row.exact.as_mut(), sent.form.instant(spec.name))
+                    && instant.at_ms.is_some()
+                {
+                    *exact += 1;
                 }
             }
         }

@@ -111,17 +111,24 @@ pub fn page(aar: &Aar) -> String {
             escape(&x.why)
         );
     }
-    body.push_str("</table>\n<h2 id=\"forms\">Form quality</h2>\n<table><tr><th>form</th><th>field</th><th>filled</th><th>exact</th></tr>\n");
+    body.push_str(
+        "</table>\n<h2 id=\"forms\">Form quality</h2>\n<p class=\"note\">By seat, case and form: how often each \
+         field was filled; exact where exactness can be checked (a time with its UTC offset). Optional fields are \
+         marked and are no gap when empty.</p>\n<table><tr><th>seat</th><th>case</th><th>form</th><th>field</th>\
+         <th>filled</th><th>exact</th></tr>\n",
+    );
     for f in &aar.forms {
         let _ = writeln!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{} of {}</td><td>{} of {}</td></tr>",
-            f.form.name(),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td><td>{} of {}</td><td>{}</td></tr>",
+            f.seat,
+            escape(&f.incident),
+            f.form.label(),
             f.field,
+            if f.wanted { "" } else { " (optional)" },
             f.filled,
             f.sent,
-            f.exact,
-            f.sent
+            f.exact.map_or_else(|| "–".to_owned(), |exact| format!("{exact} of {}", f.filled))
         );
     }
     body.push_str("</table>\n<h2 id=\"channels\">Choice of instrument and legal basis</h2>\n");

@@ -218,6 +218,9 @@ pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
         "limit_ms",
         "could_act_after_inject_ms",
         "after_ms",
+        "goal",
+        "limit",
+        "after",
         "timeliness",
         "missing",
         "rating",
@@ -235,6 +238,9 @@ pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
             e.limit_ms.to_string(),
             e.could_act_ms.map_or_else(String::new, |ms| (ms - e.created_ms).to_string()),
             e.after_ms.map_or_else(String::new, |ms| ms.to_string()),
+            spreadsheet_duration(e.goal_ms),
+            spreadsheet_duration(e.limit_ms),
+            e.after_ms.map_or_else(String::new, spreadsheet_duration),
             timeliness,
             e.missing.join("; "),
             e.rating.map_or_else(String::new, |r| format!("{r:?}")),
@@ -243,14 +249,17 @@ pub fn write_aar_csv(aar: &Aar, dir: &Path) -> anyhow::Result<()> {
     }
     expectations.flush()?;
     let mut forms = csv::Writer::from_path(dir.join("forms.csv"))?;
-    forms.write_record(["form", "field", "sent", "filled", "exact"])?;
+    forms.write_record(["seat", "incident", "form", "field", "wanted", "sent", "filled", "exact"])?;
     for f in &aar.forms {
         forms.write_record([
+            f.seat.as_str(),
+            &f.incident,
             f.form.name(),
             f.field,
+            &f.wanted.to_string(),
             &f.sent.to_string(),
             &f.filled.to_string(),
-            &f.exact.to_string(),
+            &f.exact.map_or_else(String::new, |exact| exact.to_string()),
         ])?;
     }
     forms.flush()?;
@@ -266,6 +275,12 @@ pub enum WallPlan {
     Session(i64),
     /// At paces scaled to fit a session of this many wall milliseconds.
     Fit(i64),
+}
+
+/// A duration a spreadsheet reads as one: `[h]:mm:ss` (`30:00:00` for 30 hours).
+fn spreadsheet_duration(ms: i64) -> String {
+    let seconds = ms.max(0) / 1_000;
+    format!("{}:{:02}:{:02}", seconds / 3_600, seconds / 60 % 60, seconds % 60)
 }
 
 /// The MSEL in time order: timed injects first, then standbys and

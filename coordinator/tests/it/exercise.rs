@@ -494,6 +494,11 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         aar["expectations"].as_array().unwrap().iter().find(|e| e["inject"] == "victim-report").unwrap().clone();
     assert_eq!(missing["missing"], json!(["port", "timestamp (no UTC offset)"]), "{missing}");
     assert!(std::fs::read_to_string(csv.join("expectations.csv")).unwrap().starts_with("inject,objective,by,form"));
+    let expectations_csv = std::fs::read_to_string(csv.join("expectations.csv")).unwrap();
+    assert!(expectations_csv.contains(",1:00:00,6:00:00,"), "goal and limit as a spreadsheet reads them: {expectations_csv}");
+    let forms_csv = std::fs::read_to_string(csv.join("forms.csv")).unwrap();
+    assert!(forms_csv.starts_with("seat,incident,form,field,wanted,sent,filled,exact\nDE,"), "{forms_csv}");
+    assert!(forms_csv.contains("DE,c2-admin,send_request,facts,true,1,0,\n"), "free text has no exactness: {forms_csv}");
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("id=\"objectives\""));
     assert!(
