@@ -107,6 +107,11 @@ fn check(file: &Path) -> ExitCode {
             for warning in scenario.warnings() {
                 summary.push_str(&format!("  warning: {warning}\n"));
             }
+            // An exercise is rehearsed once with prompt trainees: what it
+            // shows about the story is warned of too.
+            for warning in pocnet_coordinator::exercise::rehearsal::story_warnings(&scenario) {
+                summary.push_str(&format!("  warning: {warning}\n"));
+            }
             write_stdout(&summary);
             ExitCode::SUCCESS
         }

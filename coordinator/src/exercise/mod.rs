@@ -15,6 +15,7 @@ pub mod injects;
 pub mod journal;
 pub mod live;
 pub mod rating;
+pub mod rehearsal;
 pub mod replay;
 pub mod score;
 pub mod server;

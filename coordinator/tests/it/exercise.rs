@@ -495,10 +495,16 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(missing["missing"], json!(["port", "timestamp (no UTC offset)"]), "{missing}");
     assert!(std::fs::read_to_string(csv.join("expectations.csv")).unwrap().starts_with("inject,objective,by,form"));
     let expectations_csv = std::fs::read_to_string(csv.join("expectations.csv")).unwrap();
-    assert!(expectations_csv.contains(",1:00:00,6:00:00,"), "goal and limit as a spreadsheet reads them: {expectations_csv}");
+    assert!(
+        expectations_csv.contains(",1:00:00,6:00:00,"),
+        "goal and limit as a spreadsheet reads them: {expectations_csv}"
+    );
     let forms_csv = std::fs::read_to_string(csv.join("forms.csv")).unwrap();
     assert!(forms_csv.starts_with("seat,incident,form,field,wanted,sent,filled,exact\nDE,"), "{forms_csv}");
-    assert!(forms_csv.contains("DE,c2-admin,send_request,facts,true,1,0,\n"), "free text has no exactness: {forms_csv}");
+    assert!(
+        forms_csv.contains("DE,c2-admin,send_request,facts,true,1,0,\n"),
+        "free text has no exactness: {forms_csv}"
+    );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("id=\"objectives\""));
     assert!(
@@ -1177,4 +1183,66 @@ fn a_case_not_pursued_is_closed_with_its_reason() {
         vpn.played.reason.starts_with("not pursued: DE stopped at") && vpn.played.reason.ends_with(because),
         "{vpn:?}"
     );
+}
+
+/// `pocnet check` catches the story's mistakes, not only its syntax: an
+/// expectation whose step never reaches its desk, a goal before its step can
+/// first exist (the request still on its way), one that waits on a slow
+/// carrier, and an inject to a desk a bot plays. Each is added to the
+/// hospital exercise, and each is warned of, naming its inject.
+#[test]
+fn check_warns_of_the_story_s_mistakes() {
+    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let mistakes = r#"
+[[injects]]
+id = "bypassed"
+at = "T+1h"
+to = "NL"
+from = "Team lead"
+channel = "phone"
+text = "Keep an eye on your clarifications."
+expect = [{ form = "clarify", by = "NL", goal = "1h", limit = "2h" }]
+
+[[injects]]
+id = "too-early"
+at = "T+0m"
+to = "NL"
+from = "Team lead"
+channel = "phone"
+text = "Acknowledge Germany's request at once."
+expect = [{ form = "acknowledge", by = "NL", goal = "2m", limit = "4h" }]
+
+[[injects]]
+id = "slow-carrier"
+at = "T+0m"
+to = "NL"
+from = "Team lead"
+channel = "phone"
+text = "Pass the host's answer to Germany."
+expect = [{ form = "disclose", by = "NL", goal = "30m", limit = "3d" }]
+
+[[injects]]
+id = "to-a-bot"
+at = "T+1h"
+to = "US"
+from = "Platform"
+channel = "e-mail"
+text = "We received your request."
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("story.toml");
+    std::fs::write(&file, format!("{text}\n{mistakes}")).unwrap();
+    let output = crate::support::pocnet(&["check", file.to_str().unwrap()]);
+    let said = crate::support::text(&output.stdout);
+    assert!(output.status.success(), "warnings, not errors: {}", crate::support::text(&output.stderr));
+    let warned = |id: &str, what: &str| {
+        said.lines().any(|l| l.contains("warning:") && l.contains(&format!("`{id}`")) && l.contains(what))
+    };
+    assert!(warned("bypassed", "never reached the desk"), "{said}");
+    assert!(warned("too-early", "past its goal of 2m"), "{said}");
+    assert!(warned("slow-carrier", "past its goal of 30m"), "{said}");
+    assert!(warned("to-a-bot", "whose desk a bot plays"), "{said}");
+    // The hospital exercise as shipped has none of them.
+    let output = crate::support::pocnet(&["check", "scenarios/exercises/hospital-ransomware.toml"]);
+    assert!(!crate::support::text(&output.stdout).contains("warning:"), "{}", crate::support::text(&output.stdout));
 }
