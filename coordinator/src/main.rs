@@ -386,6 +386,21 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
             write_stdout(&format!("{}: {said}", journal.display()));
             return Ok(ExitCode::SUCCESS);
         }
+        Some(cli::args::ExerciseCommand::Rehearse { file, delay }) => {
+            let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+            let seats = scenario.exercise.as_ref().map(|e| e.seats.iter().cloned().collect()).unwrap_or_default();
+            let session =
+                pocnet_coordinator::exercise::rehearsal::rehearse(&scenario, &seats, delay.as_millis() as i64)
+                    .map_err(anyhow::Error::msg)?;
+            write_stdout(&format!(
+                "rehearsal of \"{}\": trainees at {} take each step {} after it reaches the desk\n{}",
+                scenario.name,
+                seats.iter().map(|c: &pocnet_node::CountryCode| c.as_str()).collect::<Vec<_>>().join(", "),
+                pocnet_coordinator::units::fmt_ms(delay.as_millis() as i64),
+                pocnet_coordinator::exercise::rehearsal::expectation_table(&session)
+            ));
+            return Ok(ExitCode::SUCCESS);
+        }
         Some(cli::args::ExerciseCommand::Timeline { file, csv, session, fit }) => {
             let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
             let plan = match (session, fit) {

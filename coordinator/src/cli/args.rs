@@ -244,6 +244,16 @@ pub enum ExerciseCommand {
         new: PathBuf,
     },
     /// The scenario's master scenario events list in time order, for the trainer's rehearsal
+    /// Plays the exercise with trainees at every seat who take each step a
+    /// set time after it reaches the desk, and says of each expectation when
+    /// its step first reached the desk and how it was rated
+    Rehearse {
+        /// The exercise scenario (TOML)
+        file: PathBuf,
+        /// How long after a step reaches the desk the trainees take it ("0s": at once; "20m": a typical desk)
+        #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = rehearsal_delay)]
+        delay: std::time::Duration,
+    },
     Timeline {
         /// The exercise scenario (TOML)
         file: PathBuf,
@@ -410,6 +420,16 @@ fn wall_duration(text: &str) -> Result<std::time::Duration, String> {
         .map_err(|e| format!("`{text}` is not a length of time ({e}): write it like 3h30m"))?;
     if duration.is_zero() || duration > std::time::Duration::from_secs(7 * 24 * 3600) {
         return Err(format!("`{text}`: give a session between a minute and a week"));
+    }
+    Ok(duration)
+}
+
+/// A trainee's handling time: "0s", "20m", "2h"; at most a week.
+fn rehearsal_delay(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a length of time ({e}): write it like 20m"))?;
+    if duration > std::time::Duration::from_secs(7 * 24 * 3600) {
+        return Err(format!("`{text}`: give a delay of at most a week"));
     }
     Ok(duration)
 }

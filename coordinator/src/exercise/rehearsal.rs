@@ -56,16 +56,18 @@ pub fn story_warnings(scenario: &Scenario) -> Vec<String> {
             }
         }
     }
-    match rehearse(scenario, &seats) {
+    match rehearse(scenario, &seats, 0) {
         Ok(session) => warnings.extend(timing_warnings(&session, &seats)),
         Err(why) => warnings.push(format!("the exercise could not be rehearsed: {why}")),
     }
     warnings
 }
 
-/// The exercise played by prompt trainees at every seat, to the end of its
-/// MSEL: the last timed inject and the longest limit after it.
-pub fn rehearse(scenario: &Scenario, seats: &BTreeSet<CountryCode>) -> Result<Session, String> {
+/// The exercise played by trainees at every seat who take each step
+/// `delay_ms` after it reaches the desk (0: the moment it does), with
+/// complete forms, to the end of its MSEL: the last timed inject and the
+/// longest limit after it.
+pub fn rehearse(scenario: &Scenario, seats: &BTreeSet<CountryCode>, delay_ms: i64) -> Result<Session, String> {
     let plan = scenario.exercise.clone().unwrap_or_default();
     let due = scenario.msel.schedule(plan.start);
     let last = due.values().flatten().max().copied().unwrap_or(plan.start);
@@ -74,16 +76,25 @@ pub fn rehearse(scenario: &Scenario, seats: &BTreeSet<CountryCode>) -> Result<Se
     let mut session = Session::new(scenario.clone(), scenario.seed, seats).map_err(|e| e.to_string())?;
     session.advance_to(plan.start).map_err(|e| e.to_string())?;
     for _ in 0..MAX_STEPS {
-        let waiting: Vec<Task> = session.tasks().iter().filter(|t| t.state == TaskState::Waiting).cloned().collect();
-        if let Some(task) = waiting.first() {
-            let now = session.now();
-            let form = prompt_form(scenario, task);
-            let action = DeskAction::Step { task: task.id, form };
-            session.apply(&Command::Desk { country: task.country.clone(), action }, now).map_err(|e| e.to_string())?;
-            continue;
-        }
-        match session.next_event() {
-            Some(next) if next < end => {
+        let now = session.now();
+        // The next step a trainee takes, and when.
+        let next_step = session
+            .tasks()
+            .iter()
+            .filter(|t| t.state == TaskState::Waiting)
+            .map(|t| (t.since.plus_ms(delay_ms).max(now), t.id))
+            .min();
+        let next_event = session.next_event().filter(|&at| at < end);
+        match (next_step, next_event) {
+            (Some((at, id)), next) if next.is_none_or(|n| at <= n) => {
+                session.advance_to(at).map_err(|e| e.to_string())?;
+                let task = session.tasks()[id as usize].clone();
+                let form = prompt_form(scenario, &task);
+                let command =
+                    Command::Desk { country: task.country.clone(), action: DeskAction::Step { task: id, form } };
+                session.apply(&command, at).map_err(|e| e.to_string())?;
+            }
+            (_, Some(next)) => {
                 let step = next.plus_ms(1).max(session.now());
                 session.advance_to(step).map_err(|e| e.to_string())?;
             }
@@ -92,6 +103,30 @@ pub fn rehearse(scenario: &Scenario, seats: &BTreeSet<CountryCode>) -> Result<Se
     }
     session.advance_to(end.max(session.now())).map_err(|e| e.to_string())?;
     Ok(session)
+}
+
+/// Each expectation on a seat as a rehearsal played it: when its step first
+/// reached the desk, and when it was met; as text for the author.
+pub fn expectation_table(session: &Session) -> String {
+    let scores = super::score::score(session);
+    let plan = session.scenario().exercise.clone().unwrap_or_default();
+    let mut out = String::new();
+    for e in scores.expectations.iter().filter(|e| e.timeliness != super::score::Timeliness::NotPlayed) {
+        let reached = e.could_act_ms.map_or_else(
+            || "never reached the desk".to_owned(),
+            |at| format!("reached the desk {} after the inject", fmt_ms(at - e.created_ms)),
+        );
+        out.push_str(&format!(
+            "{:<8} {:<18} {} {}{}: {reached}; {}\n",
+            plan.t_plus(pocnet_node::SimTime(e.created_ms)),
+            e.inject,
+            e.by.as_ref().map_or("anyone", |c| c.as_str()),
+            e.form.label().to_lowercase(),
+            e.to.as_ref().map_or_else(String::new, |c| format!(" to {c}")),
+            e.why
+        ));
+    }
+    out
 }
 
 /// What the rehearsal showed about each expectation on a seat: never

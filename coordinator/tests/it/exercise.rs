@@ -1242,6 +1242,11 @@ text = "We received your request."
     assert!(warned("too-early", "past its goal of 2m"), "{said}");
     assert!(warned("slow-carrier", "past its goal of 30m"), "{said}");
     assert!(warned("to-a-bot", "whose desk a bot plays"), "{said}");
+    // The author sees when each step can first be taken, and how a typical desk fares.
+    let output = crate::support::pocnet(&["exercise", "rehearse", file.to_str().unwrap(), "--delay", "20m"]);
+    let table = crate::support::text(&output.stdout);
+    assert!(output.status.success() && table.contains("take each step 20m after it reaches the desk"), "{table}");
+    assert!(table.lines().any(|l| l.contains("bypassed") && l.contains("never reached the desk")), "{table}");
     // The hospital exercise as shipped has none of them.
     let output = crate::support::pocnet(&["check", "scenarios/exercises/hospital-ransomware.toml"]);
     assert!(!crate::support::text(&output.stdout).contains("warning:"), "{}", crate::support::text(&output.stdout));
