@@ -50,6 +50,10 @@ pub enum TaskState {
     NotPursued {
         at_ms: i64,
     },
+    /// No longer needed: a hold's renewal once production was asked for.
+    Moot {
+        at_ms: i64,
+    },
 }
 
 /// A line of an evaluator's observation log.
@@ -453,6 +457,19 @@ impl Session {
                 let task_ref = &mut self.tasks[task as usize];
                 task_ref.state = TaskState::Done { at_ms: at.ms() };
                 task_ref.read = true;
+                // Production asked for: the hold's renewal on the same hop is moot.
+                if form.kind == StepKind::ProductionRequest {
+                    let case = waiting.step.case();
+                    let case = (case.0.clone(), case.1);
+                    for renewal in self.tasks.iter_mut().filter(|t| {
+                        &t.country == country
+                            && t.kind == StepKind::RenewHold
+                            && t.state == TaskState::Waiting
+                            && (t.step.case().0, t.step.case().1) == (&case.0, case.1)
+                    }) {
+                        renewal.state = TaskState::Moot { at_ms: at.ms() };
+                    }
+                }
                 self.forms.push(SentForm { at_ms: at.ms(), country: country.clone(), task, form: form.clone() });
             }
         }

@@ -1251,3 +1251,53 @@ text = "We received your request."
     let output = crate::support::pocnet(&["check", "scenarios/exercises/hospital-ransomware.toml"]);
     assert!(!crate::support::text(&output.stdout).contains("warning:"), "{}", crate::support::text(&output.stdout));
 }
+
+/// A hold's renewal is put to the person a week before the hold lapses, not
+/// on the first night; and once they ask for production it is no longer
+/// needed, and says so.
+#[test]
+fn a_renewal_comes_near_the_hold_s_expiry_and_goes_once_moot() {
+    use pocnet_coordinator::exercise::live::Who;
+    let dir = tempfile::tempdir().unwrap();
+    let (scenario, mut live) = hospital(&dir.path().join("j"), None);
+    let de = CountryCode::from("DE");
+    live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
+    let skip = order(json!({"command": "clock", "action": {"action": "skip", "to": "2027-12-01T00:00:00Z"}}));
+    // The German seat takes every step but the production requests and renewals.
+    let mut production = None;
+    for _ in 0..400 {
+        let waiting: Vec<Task> =
+            live.session().tasks().iter().filter(|t| t.state == TaskState::Waiting).cloned().collect();
+        if let Some(renewal) = waiting.iter().find(|t| t.kind == StepKind::RenewHold) {
+            production = waiting
+                .iter()
+                .find(|t| t.kind == StepKind::ProductionRequest && t.step.case() == renewal.step.case())
+                .cloned()
+                .map(|p| (p, renewal.clone()));
+            break;
+        }
+        let todo: Vec<&Task> =
+            waiting.iter().filter(|t| !matches!(t.kind, StepKind::ProductionRequest | StepKind::RenewHold)).collect();
+        if todo.is_empty() {
+            live.execute(0, &Who::Director, skip.clone()).unwrap();
+            continue;
+        }
+        for task in todo {
+            let body =
+                json!({"kind": task.kind.name(), "task": task.id, "fields": complete_form(&scenario, task, "mla")});
+            live.execute(0, &Who::Seat(task.country.clone()), desk(&task.country, body)).unwrap();
+        }
+    }
+    let (request, renewal) = production.expect("a renewal and its production request, both waiting");
+    assert_eq!(renewal.country, de);
+    let week = 7 * pocnet_node::time::DAY_MS;
+    assert!(
+        renewal.since.ms() - request.since.ms() > 4 * week,
+        "the renewal came a week before the hold lapses, not with the result: {request:?} {renewal:?}"
+    );
+    let body =
+        json!({"kind": "production_request", "task": request.id, "fields": complete_form(&scenario, &request, "mla")});
+    live.execute(0, &Who::Seat(de.clone()), desk(&de, body)).unwrap();
+    let state = live.session().tasks()[renewal.id as usize].state;
+    assert!(matches!(state, TaskState::Moot { .. }), "moot once production was asked for: {state:?}");
+}

@@ -135,6 +135,13 @@ pub enum Timer {
         incident: IncidentId,
         hop: u32,
     },
+    /// A week before a hold a person's desk asked for lapses: the renewal
+    /// is put to them then, unless production has been asked for.
+    PromptRenewal {
+        incident: IncidentId,
+        hop: u32,
+        to: CountryCode,
+    },
     /// Shortly before a hold lapses: renew it unless production has been asked for.
     RenewHold {
         incident: IncidentId,
@@ -569,6 +576,18 @@ impl ContactPoint {
                     self.send(out, now, &to, &incident, hop, Body::HoldRenewal);
                 }
             }
+            Timer::PromptRenewal { incident, hop, to } => {
+                let asked = self.dossiers.get(&incident).is_some_and(|d| d.production_requested.contains(hop));
+                if asked {
+                    return;
+                }
+                // The desk may have gone to a bot since: it renews at once.
+                if self.manual {
+                    out.push(Output::Await(Timer::RenewHold { incident, hop, to }));
+                } else {
+                    self.send(out, now, &to, &incident, hop, Body::HoldRenewal);
+                }
+            }
             Timer::DirectFallback { incident, hop, to } => {
                 let dossier = self.dossier_mut(&incident);
                 dossier.direct.insert(hop, DirectRequest::Lapsed);
@@ -695,7 +714,10 @@ impl ContactPoint {
                             to,
                             channel,
                         }));
-                        out.push(Output::Await(Timer::RenewHold { incident, hop, to: from }));
+                        // The renewal is put to them a week before the hold
+                        // lapses, not now: until then it is not a step to take.
+                        let at = until.plus_ms(-HOLD_RENEWAL_LEAD_MS).max(now);
+                        out.push(Output::SetTimer { at, timer: Timer::PromptRenewal { incident, hop, to: from } });
                         return;
                     }
                     let prepare_ms = match epoc {

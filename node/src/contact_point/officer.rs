@@ -97,6 +97,7 @@ impl Timer {
             | Timer::AskClarification { incident, hop }
             | Timer::GatePreservation { incident, hop }
             | Timer::RenewHold { incident, hop, .. }
+            | Timer::PromptRenewal { incident, hop, .. }
             | Timer::DirectFallback { incident, hop, .. }
             | Timer::ForwardDisclosure { incident, hop, .. } => (incident, *hop),
         }

@@ -157,7 +157,8 @@ function taskCard(task) {
     }
     card.append(holder);
   } else if (!waiting) {
-    card.append(el("div", { class: "muted" }, task.state.state === "done" ? "done" : "handed to a bot"));
+    const ended = { done: "done", handed_to_bot: "handed to a bot", not_pursued: "not pursued", moot: "no longer needed: production was asked for" };
+    card.append(el("div", { class: "muted" }, ended[task.state.state] || task.state.state));
   }
   return card;
 }
