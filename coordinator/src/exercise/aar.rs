@@ -38,6 +38,8 @@ pub struct Aar {
     pub evaluations: Vec<Evaluation>,
     /// Evaluators' observation logs.
     pub observations: Vec<ObservationRow>,
+    /// What the participants said at the hot wash.
+    pub feedback: Vec<super::session::Feedback>,
     /// Written in the director's console at the hot wash.
     pub improvement_plan: Vec<PlanItem>,
     /// Every journaled action in wall-clock time beside simulated time.
@@ -250,6 +252,7 @@ impl Aar {
                 })
                 .collect(),
             evaluations: session.evaluations().to_vec(),
+            feedback: session.feedback().to_vec(),
             observations: session
                 .observations()
                 .iter()

@@ -193,6 +193,22 @@ pub fn page(aar: &Aar) -> String {
         }
         body.push_str("</table>\n");
     }
+    body.push_str("<h2 id=\"hot-wash\">Hot wash: what the participants said</h2>\n");
+    if aar.feedback.is_empty() {
+        body.push_str("<p class=\"note\">No participant gave feedback.</p>\n");
+    } else {
+        body.push_str("<table><tr><th>seat</th><th>went well</th><th>to improve</th></tr>\n");
+        for f in &aar.feedback {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                f.country,
+                escape(&f.went_well),
+                escape(&f.to_improve)
+            );
+        }
+        body.push_str("</table>\n");
+    }
     body.push_str("<h2 id=\"plan\">Improvement plan</h2>\n");
     if aar.improvement_plan.is_empty() {
         body.push_str("<p class=\"note\">No action recorded in the director's console yet.</p>\n");

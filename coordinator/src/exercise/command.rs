@@ -29,6 +29,8 @@ pub enum Command {
     HandOver { country: CountryCode, to: PlayedBy },
     /// An evaluator rates an objective for the cell they watch.
     Evaluate { evaluator: String, cell: CountryCode, form: EvaluationForm },
+    /// A participant's feedback at the hot wash: what went well, what to improve.
+    Feedback { country: CountryCode, went_well: String, to_improve: String },
     /// An evaluator writes down what they see in their cell, as it happens.
     Observe { evaluator: String, cell: CountryCode, text: String },
     /// A line of the improvement plan.
@@ -56,6 +58,7 @@ impl Command {
             Command::HandOver { country, to } => format!("{country} handed to a {}", to.name()),
             Command::Evaluate { form, .. } => format!("evaluation of {}", form.objective),
             Command::Observe { cell, .. } => format!("observation of {cell}"),
+            Command::Feedback { country, .. } => format!("hot-wash feedback ({country})"),
             Command::Plan { .. } => "improvement plan".to_owned(),
         }
     }
@@ -365,6 +368,16 @@ pub struct EvaluationForm {
     pub rating: Rating,
     #[serde(default, deserialize_with = "bounded")]
     pub note: String,
+}
+
+/// `/api/seats/{CC}/feedback`: `{"went_well": "...", "to_improve": "..."}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackBody {
+    #[serde(default, deserialize_with = "bounded")]
+    pub went_well: String,
+    #[serde(default, deserialize_with = "bounded")]
+    pub to_improve: String,
 }
 
 /// `/api/observations`: `{"text": "..."}`, a line of the evaluator's log.

@@ -154,6 +154,8 @@ fn permit(who: &Who, command: &Command) -> Result<(), Refusal> {
         if *who == Who::Director { Ok(()) } else { Err(Refusal::forbidden(format!("only the director {what}"))) }
     };
     match command {
+        Command::Feedback { country, .. } if *who == Who::Seat(country.clone()) => Ok(()),
+        Command::Feedback { .. } => Err(Refusal::forbidden("only a seat gives its own hot-wash feedback")),
         Command::Desk { country, .. } if who.may_act_for(country) => Ok(()),
         Command::Desk { country, .. } => Err(Refusal::forbidden(format!("this token is not {country}'s seat"))),
         Command::Clock { .. } => director_only("runs the clock"),

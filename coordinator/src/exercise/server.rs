@@ -8,8 +8,8 @@
 //! here and shown on the director's console.
 
 use super::command::{
-    ClockAction, ClockBody, Command, DeskAction, DeskActionBody, EvaluationForm, EvaluatorBody, HandOverBody,
-    InjectOrder, InjectOrderBody, ObservationBody, PlanBody,
+    ClockAction, ClockBody, Command, DeskAction, DeskActionBody, EvaluationForm, EvaluatorBody, FeedbackBody,
+    HandOverBody, InjectOrder, InjectOrderBody, ObservationBody, PlanBody,
 };
 use super::live::{Live, Refusal, Who};
 use super::session::PlanItem;
@@ -116,6 +116,7 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/api/cases", get(cases))
         .route("/api/seats/{country}/inbox", get(inbox))
         .route("/api/seats/{country}/actions", post(act))
+        .route("/api/seats/{country}/feedback", post(feedback))
         .route("/api/events", get(events))
         .fallback(|| async {
             Refusal { status: 404, field: String::new(), message: "no such page".to_owned() }.into_response()
@@ -347,6 +348,19 @@ async fn evaluations(
     post_command(&shared, caller, body, |who, form| match who {
         Who::Evaluator { cell, .. } => Ok(Command::Evaluate { evaluator: who.actor(), cell: cell.clone(), form }),
         _ => Err(Refusal::forbidden("only an evaluator rates objectives")),
+    })
+}
+
+async fn feedback(
+    State(shared): State<AppState>,
+    Path(code): Path<String>,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<FeedbackBody>, Refusal>,
+) -> Response {
+    post_change(&shared, caller, |live, who, wall_ms| {
+        let country = country_of(live, &code)?;
+        let Body(FeedbackBody { went_well, to_improve }) = body?;
+        live.execute(wall_ms, who, Command::Feedback { country, went_well, to_improve })
     })
 }
 

@@ -56,6 +56,15 @@ pub enum TaskState {
     },
 }
 
+/// A participant's hot-wash feedback.
+#[derive(Debug, Clone, Serialize)]
+pub struct Feedback {
+    pub at_ms: i64,
+    pub country: CountryCode,
+    pub went_well: String,
+    pub to_improve: String,
+}
+
 /// A line of an evaluator's observation log.
 #[derive(Debug, Clone, Serialize)]
 pub struct Observation {
@@ -166,6 +175,7 @@ pub struct Session {
     injects: Injects,
     closures: Vec<Closure>,
     observations: Vec<Observation>,
+    feedback: Vec<Feedback>,
     plan: Vec<PlanItem>,
     evaluations: Vec<Evaluation>,
 }
@@ -189,6 +199,7 @@ impl Session {
             injects,
             closures: Vec::new(),
             observations: Vec::new(),
+            feedback: Vec::new(),
             plan: Vec::new(),
             evaluations: Vec::new(),
         };
@@ -220,6 +231,11 @@ impl Session {
 
     pub fn injects(&self) -> &Injects {
         &self.injects
+    }
+
+    /// Participants' hot-wash feedback, in the order given.
+    pub fn feedback(&self) -> &[Feedback] {
+        &self.feedback
     }
 
     /// Evaluators' observation logs, in the order written.
@@ -388,6 +404,17 @@ impl Session {
                 note: form.note.clone(),
             })?,
             Command::Plan { item } => self.plan.push(item.clone()),
+            Command::Feedback { country, went_well, to_improve } => {
+                if went_well.trim().is_empty() && to_improve.trim().is_empty() {
+                    return Err(FieldError::new("went_well", "missing: say what went well or what to improve").into());
+                }
+                self.feedback.push(Feedback {
+                    at_ms: at.ms(),
+                    country: country.clone(),
+                    went_well: went_well.trim().to_owned(),
+                    to_improve: to_improve.trim().to_owned(),
+                });
+            }
             Command::Observe { evaluator, cell, text } => {
                 if text.trim().is_empty() {
                     return Err(FieldError::new("text", "missing: what you saw").into());

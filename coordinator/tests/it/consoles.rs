@@ -358,6 +358,20 @@ fn a_paused_exercise_takes_no_step_from_the_keyboard() {
     assert_eq!(browser.eval(&seat, "document.querySelector('main').inert"), json!(true), "the desk is inert");
     let text = browser.eval(&seat, "document.body.innerText").as_str().unwrap().to_owned();
     assert!(text.contains("desk steps wait until the clock runs again"), "the page says why: {text:.300}");
+    // The hot wash happens paused: its form is on the overlay, and it is taken.
+    browser.act(
+        &seat,
+        "const d = document.querySelector('#frozen details.hot-wash'); if (!d) return false; d.open = true; \
+         const f = d.querySelector('form'); if (!f) return false; \
+         f.querySelectorAll('textarea')[0].value = 'the request reached us with its content'; \
+         f.querySelectorAll('textarea')[1].value = 'we lost time on the offset'; f.requestSubmit(); return true;",
+        "the hot-wash form",
+    );
+    browser.wait_for(
+        &seat,
+        "document.querySelector('#frozen').textContent.includes('Thank you')",
+        "the feedback taken",
+    );
     browser.screenshot(&seat, &screenshots().join("seat-paused.png"));
 }
 

@@ -384,6 +384,9 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         (400, "objective".to_owned())
     );
     assert_eq!(post("/api/evaluations", &de, r#"{"objective":"O1","rating":"S"}"#).0, 403);
+    let feedback = post("/api/seats/DE/feedback", &de, r#"{"went_well":"fast first request","to_improve":"offsets"}"#);
+    assert_eq!(feedback.0, 200, "{}", feedback.1);
+    assert_eq!(post("/api/seats/NL/feedback", &de, r#"{"went_well":"x"}"#).0, 403, "a seat speaks for itself");
     let observed = post("/api/observations", &evaluator, r#"{"text":"DE reads the CISO log aloud, no offset noted"}"#);
     assert_eq!(observed.0, 200, "{}", observed.1);
     assert_eq!(post("/api/observations", &de, r#"{"text":"x"}"#).0, 403, "players keep no observation log");
@@ -510,6 +513,10 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert!(
         page.contains("Observation logs") && page.contains("no offset noted"),
         "the evaluator's log is in the report"
+    );
+    assert!(
+        page.contains("Hot wash") && page.contains("fast first request"),
+        "the participants' feedback is in the report"
     );
     assert_eq!(aar["evaluations"][0]["note"], "request sent without the port");
     assert_eq!(aar["improvement_plan"][0]["owner"], "BKA 24/7");

@@ -427,6 +427,21 @@ if (role === "director") {
     clockAction({ action: "skip", to });
   });
 } else if (role === "seat") {
+  // The hot wash happens with the clock paused: the form is on the pause
+  // overlay as well as on the page.
+  for (const holder of document.querySelectorAll(".hot-wash-form")) {
+    const wentWell = el("textarea", { rows: "2", placeholder: "what went well" });
+    const toImprove = el("textarea", { rows: "2", placeholder: "what to improve" });
+    const out = el("span", { class: "muted" });
+    holder.replaceChildren(el("form", { onsubmit: async (event) => {
+      event.preventDefault();
+      try {
+        await api("/api/seats/" + seat + "/feedback", { went_well: wentWell.value, to_improve: toImprove.value });
+        wentWell.value = ""; toImprove.value = "";
+        out.textContent = "Thank you: it goes into the after-action report.";
+      } catch (e) { out.textContent = e.reason || e.message; }
+    } }, wentWell, toImprove, el("p", {}, el("button", { type: "submit", class: "secondary" }, "Send"), " ", out)));
+  }
   document.getElementById("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = document.getElementById("note").value.trim();
