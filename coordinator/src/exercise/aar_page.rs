@@ -60,6 +60,16 @@ pub fn page(aar: &Aar) -> String {
         );
     }
     body.push_str("</table>\n<p class=\"note\">P performed without challenges (met by the goal, the form exact); S with some (by the goal with gaps, or by the limit); M with major challenges (by the limit with gaps); U unable to perform (missed). Goals and limits run from when the desk could first act. An objective takes the middle of its rated expectations' ratings (the worse of two middles), for each seat apart and over all seats; expectations a bot played, that never reached their desk, or whose limit a director's skip passed are not rated. Evaluators' ratings stand beside the automatic one.</p>\n");
+    for o in aar.objectives.iter().filter(|o| !o.strengths.is_empty() || !o.areas_for_improvement.is_empty()) {
+        let _ = writeln!(body, "<h3>{}: strengths and areas for improvement</h3>", escape(&o.id));
+        for (title, lines) in [("Strengths", &o.strengths), ("Areas for improvement", &o.areas_for_improvement)] {
+            if lines.is_empty() {
+                continue;
+            }
+            let items: Vec<String> = lines.iter().map(|l| format!("<li>{}</li>", escape(l))).collect();
+            let _ = writeln!(body, "<p class=\"note\">{title}</p><ul>{}</ul>", items.join(""));
+        }
+    }
     body.push_str("<h2 id=\"outcomes\">Outcomes, and the same world played by bots alone</h2>\n<table><tr><th>trace</th><th>as played</th><th>bots alone (same scenario and seed)</th></tr>\n");
     for o in &aar.outcomes {
         let cell = |x: &super::aar::Outcome| {

@@ -73,6 +73,10 @@ pub struct ObjectiveScore {
     /// The same objective rated for each seat apart.
     pub by_seat: BTreeMap<CountryCode, Rating>,
     pub rated: usize,
+    /// HSEEP's after-action narrative: what was performed without
+    /// challenges, and what wants improving, each with its reason.
+    pub strengths: Vec<String>,
+    pub areas_for_improvement: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,12 +185,27 @@ pub fn score(session: &Session) -> Scores {
                     by_seat.insert(seat.clone(), rating);
                 }
             }
+            let said = |e: &&ExpectationScore| {
+                format!(
+                    "{} {}{}: {}",
+                    e.by.as_ref().map_or("anyone", |c| c.as_str()),
+                    e.form.label().to_lowercase(),
+                    e.to.as_ref().map_or_else(String::new, |c| format!(" to {c}")),
+                    e.why
+                )
+            };
             ObjectiveScore {
                 id: objective.id.clone(),
                 text: objective.text.clone(),
                 rating: Rating::roll_up(&ratings),
                 by_seat,
                 rated: ratings.len(),
+                strengths: mine.iter().filter(|e| e.rating == Some(Rating::P)).map(said).collect(),
+                areas_for_improvement: mine
+                    .iter()
+                    .filter(|e| matches!(e.rating, Some(Rating::S | Rating::M | Rating::U)))
+                    .map(said)
+                    .collect(),
             }
         })
         .collect();

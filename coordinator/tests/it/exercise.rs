@@ -720,6 +720,8 @@ fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
     for objective in &rated {
         assert_eq!(objective.rating, Some(Rating::P), "{objective:?}\n{:#?}", scores.expectations);
     }
+    let narrated = rated.iter().all(|o| !o.strengths.is_empty() && o.areas_for_improvement.is_empty());
+    assert!(narrated, "a perfect trainee's objectives list strengths only: {rated:#?}");
     assert!(scores.expectations.iter().all(|e| e.timeliness != Timeliness::Missed), "{:#?}", scores.expectations);
     // On time and complete, but by MLA where a European Production Order applied: the
     // report says so, with the rule, and shows what the bots' orders achieved instead.
@@ -754,6 +756,7 @@ fn a_perfect_trainee_scores_p_and_a_late_one_fires_the_contingency() {
     assert!(first.why.starts_with("Not done within the limit of"), "{}", first.why);
     let o1 = scores.objectives.iter().find(|o| o.id == "O1").unwrap();
     assert!(o1.rating > Some(Rating::P), "{o1:?}");
+    assert!(o1.areas_for_improvement.iter().any(|a| a.contains("Not done within the limit")), "{o1:?}");
 }
 
 /// An inject due while the exercise is paused, or fired by the director
