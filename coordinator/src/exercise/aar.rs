@@ -491,6 +491,26 @@ fn channel_findings(session: &Session) -> Vec<ChannelFinding> {
                 _ => {}
             }
         }
+        // A person's refusal against Art. 29(4)-(5): dual criminality only
+        // under a reservation, and never for an offence under Arts. 2-11.
+        if sent.form.kind == StepKind::Refuse && sent.form.dual_criminality() {
+            let offence = scenario.incidents.iter().find(|i| i.id == incident.as_str()).and_then(|i| i.offence);
+            let reserved = scenario
+                .countries
+                .get(&sent.country)
+                .is_some_and(|c| offence.is_some_and(|o| c.dual_criminality.contains(&o)));
+            match offence {
+                Some(o) if o.convention_article().is_some() => found(
+                    format!("refused for dual criminality a request about {o}, an offence under the Convention"),
+                    "Budapest Art. 29(3): no dual-criminality refusal for an offence under Arts. 2-11",
+                ),
+                _ if !reserved => found(
+                    format!("refused for dual criminality, but {} made no such reservation", sent.country),
+                    "Budapest Art. 29(4): only a Party that reserved the right may refuse for dual criminality",
+                ),
+                _ => {}
+            }
+        }
         if let (Timer::SendProductionRequest { to, .. }, Some(channel)) = (&task.step, sent.form.channel()) {
             let epoc = scenario.epoc.as_ref().is_some_and(|e| e.applies(&sent.country, to, at));
             let art8 = scenario.second_protocol.as_ref().is_some_and(|p| p.applies(&sent.country, to, at));

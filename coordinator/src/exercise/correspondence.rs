@@ -277,6 +277,7 @@ fn title(kind: StepKind) -> &'static str {
         StepKind::Disclose => "Disclosure of the previous hop (Art. 30)",
         StepKind::Clarify => "Clarification",
         StepKind::AskClarification => "Request sent back for clarification",
+        StepKind::Refuse => "Refusal",
         StepKind::ProductionRequest => "Production request",
         StepKind::RenewHold => "Request to extend the hold",
     }

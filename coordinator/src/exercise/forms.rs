@@ -15,7 +15,7 @@ use std::net::IpAddr;
 /// Longest free text a field takes: a page of facts, not a file.
 pub const MAX_TEXT: usize = 4_000;
 
-use crate::scenario::templates::FieldKind::{Channel, Date, Flag, Instant, Ip, Port, Text};
+use crate::scenario::templates::FieldKind::{Channel, Date, Flag, Ground, Instant, Ip, Port, Text};
 use crate::scenario::templates::StepKind;
 
 /// One field as filled in.
@@ -78,6 +78,11 @@ impl FilledForm {
                 (name.to_owned(), sent)
             })
             .collect()
+    }
+
+    /// The ground a refusal names: true for dual criminality (Art. 29(4)).
+    pub fn dual_criminality(&self) -> bool {
+        matches!(self.values.get("ground"), Some(FieldValue::Text(ground)) if ground == "dual_criminality")
     }
 
     pub fn channel(&self) -> Option<ProductionChannel> {
@@ -167,6 +172,23 @@ pub fn fill(kind: StepKind, fields: &BTreeMap<String, FieldInput>) -> Result<Fil
                 FieldInput::Flag(flag) => FieldValue::Flag(*flag),
                 _ => return Err(FieldError::new(&at, "expected true or false")),
             },
+            Ground => {
+                let raw = text(&at, value)?.trim();
+                let ground = match raw.to_ascii_lowercase().as_str() {
+                    "dual_criminality" | "29(4)" => "dual_criminality",
+                    "sovereignty" | "29(5)" => "sovereignty",
+                    _ => {
+                        return Err(FieldError::new(
+                            &at,
+                            format!(
+                                "`{}` is no ground of refusal: dual_criminality (Art. 29(4)) or sovereignty (Art. 29(5))",
+                                excerpt(raw)
+                            ),
+                        ));
+                    }
+                };
+                FieldValue::Text(ground.to_owned())
+            }
             Channel => {
                 let raw = text(&at, value)?.trim();
                 let channel = ProductionChannel::from_name(&raw.to_ascii_lowercase())

@@ -186,6 +186,7 @@ fn prompt_form(scenario: &Scenario, task: &Task) -> super::forms::FilledForm {
             FieldKind::Date => FieldInput::Text(instant.get(..10).unwrap_or("2026-01-01").to_owned()),
             FieldKind::Flag => FieldInput::Flag(true),
             FieldKind::Channel => FieldInput::Text("mla".to_owned()),
+            FieldKind::Ground => FieldInput::Text("sovereignty".to_owned()),
         };
         fields.insert(spec.name.to_owned(), value);
     }

@@ -589,6 +589,9 @@ impl Session {
             Timer::Acknowledge { incident, hop } if form.kind == StepKind::AskClarification => {
                 Timer::AskClarification { incident, hop }
             }
+            Timer::Acknowledge { incident, hop } if form.kind == StepKind::Refuse => {
+                Timer::Refuse { incident, hop, dual_criminality: form.dual_criminality() }
+            }
             other => other,
         }
     }

@@ -26,6 +26,9 @@ pub enum StepKind {
     /// Send a request received back to its requester: what it needs is
     /// missing or wrong.
     AskClarification,
+    /// Refuse a request received, on a ground the Convention allows:
+    /// Art. 29(4) (dual criminality) or Art. 29(5).
+    Refuse,
     /// Art. 31 MLA request, or a production order where one applies.
     ProductionRequest,
     /// Ask for a hold to be extended before it lapses.
@@ -49,6 +52,8 @@ pub enum FieldKind {
     Flag,
     /// A production channel: mla, epoc, art8.
     Channel,
+    /// A ground of refusal: dual_criminality (Art. 29(4)) or sovereignty (Art. 29(5)).
+    Ground,
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -64,7 +69,7 @@ const fn field(name: &'static str, kind: FieldKind, label: &'static str, wanted:
     FieldSpec { name, kind, label, wanted }
 }
 
-use FieldKind::{Channel, Date, Flag, Instant, Ip, Port, Text};
+use FieldKind::{Channel, Date, Flag, Ground, Instant, Ip, Port, Text};
 
 /// Art. 29(2)(a)-(f) on the T-CY template.
 const REQUEST: &[FieldSpec] = &[
@@ -121,6 +126,13 @@ const CLARIFY: &[FieldSpec] = &[
 const ASK_CLARIFICATION: &[FieldSpec] =
     &[field("reference", Text, "the request's reference", true), field("what", Text, "what is missing or wrong", true)];
 
+/// A refusal, on the ground the desk names.
+const REFUSE: &[FieldSpec] = &[
+    field("reference", Text, "the request's reference", true),
+    field("ground", Ground, "ground: dual_criminality (29(4)) or sovereignty (29(5))", true),
+    field("reason", Text, "the reason, as the requester will read it", true),
+];
+
 /// Art. 31 (or Art. 8, EPOC) on the T-CY template.
 const PRODUCTION: &[FieldSpec] = &[
     field("channel", Channel, "instrument: mla, epoc or art8", true),
@@ -142,7 +154,7 @@ const RENEW: &[FieldSpec] = &[
 ];
 
 impl StepKind {
-    pub const ALL: [StepKind; 10] = [
+    pub const ALL: [StepKind; 11] = [
         StepKind::Acknowledge,
         StepKind::OrderPreservation,
         StepKind::SendRequest,
@@ -151,6 +163,7 @@ impl StepKind {
         StepKind::Disclose,
         StepKind::Clarify,
         StepKind::AskClarification,
+        StepKind::Refuse,
         StepKind::ProductionRequest,
         StepKind::RenewHold,
     ];
@@ -165,6 +178,7 @@ impl StepKind {
             StepKind::Disclose => "disclose",
             StepKind::Clarify => "clarify",
             StepKind::AskClarification => "ask_clarification",
+            StepKind::Refuse => "refuse",
             StepKind::ProductionRequest => "production_request",
             StepKind::RenewHold => "renew_hold",
         }
@@ -180,6 +194,7 @@ impl StepKind {
             StepKind::Disclose => "Disclose the next hop (Art. 30)",
             StepKind::Clarify => "Answer the request for clarification",
             StepKind::AskClarification => "Send the request back for clarification",
+            StepKind::Refuse => "Refuse to preserve (Art. 29(4) or 29(5))",
             StepKind::ProductionRequest => "Send the MLA request or production order",
             StepKind::RenewHold => "Ask for the hold to be extended",
         }
@@ -191,13 +206,14 @@ impl StepKind {
     pub fn forms(self) -> &'static [StepKind] {
         match self {
             StepKind::SendRequest => &[StepKind::SendRequest, StepKind::EmergencyDisclosure],
-            StepKind::Acknowledge => &[StepKind::Acknowledge, StepKind::AskClarification],
+            StepKind::Acknowledge => &[StepKind::Acknowledge, StepKind::AskClarification, StepKind::Refuse],
             StepKind::OrderPreservation => &[StepKind::OrderPreservation],
             StepKind::EmergencyDisclosure => &[StepKind::EmergencyDisclosure],
             StepKind::Confirm => &[StepKind::Confirm],
             StepKind::Disclose => &[StepKind::Disclose],
             StepKind::Clarify => &[StepKind::Clarify],
             StepKind::AskClarification => &[StepKind::AskClarification],
+            StepKind::Refuse => &[StepKind::Refuse],
             StepKind::ProductionRequest => &[StepKind::ProductionRequest],
             StepKind::RenewHold => &[StepKind::RenewHold],
         }
@@ -216,6 +232,7 @@ impl StepKind {
             StepKind::Disclose => DISCLOSE,
             StepKind::Clarify => CLARIFY,
             StepKind::AskClarification => ASK_CLARIFICATION,
+            StepKind::Refuse => REFUSE,
             StepKind::ProductionRequest => PRODUCTION,
             StepKind::RenewHold => RENEW,
         }

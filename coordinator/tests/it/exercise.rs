@@ -1311,3 +1311,51 @@ fn a_renewal_comes_near_the_hold_s_expiry_and_goes_once_moot() {
     let state = live.session().tasks()[renewal.id as usize].state;
     assert!(matches!(state, TaskState::Moot { .. }), "moot once production was asked for: {state:?}");
 }
+
+/// A person at the requested desk decides on refusal themselves: the Dutch
+/// seat refuses the German request for dual criminality; the refusal
+/// reaches Germany, and the report says the law did not allow it (an offence
+/// under the Convention, and no reservation).
+#[test]
+fn a_person_refuses_a_request_and_the_report_weighs_the_ground() {
+    use pocnet_coordinator::exercise::live::Who;
+    let dir = tempfile::tempdir().unwrap();
+    let (scenario, mut live) = hospital(&dir.path().join("j"), None);
+    let (de, nl) = (CountryCode::from("DE"), CountryCode::from("NL"));
+    live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
+    let skip = order(json!({"command": "clock", "action": {"action": "skip", "to": "2026-12-31T00:00:00Z"}}));
+    let acknowledge = loop {
+        let waiting: Vec<Task> =
+            live.session().tasks().iter().filter(|t| t.state == TaskState::Waiting).cloned().collect();
+        if let Some(task) = waiting.iter().find(|t| t.country == nl && t.kind == StepKind::Acknowledge) {
+            break task.clone();
+        }
+        let mine: Vec<&Task> = waiting.iter().filter(|t| t.country == de).collect();
+        if mine.is_empty() {
+            live.execute(0, &Who::Director, skip.clone()).unwrap();
+        }
+        for task in mine {
+            let body =
+                json!({"kind": task.kind.name(), "task": task.id, "fields": complete_form(&scenario, task, "mla")});
+            live.execute(0, &Who::Seat(de.clone()), desk(&de, body)).unwrap();
+        }
+    };
+    let bad = json!({"kind": "refuse", "task": acknowledge.id, "fields": {"ground": "treason"}});
+    let read = serde_json::from_value::<pocnet_coordinator::exercise::command::DeskAction>(bad).unwrap_err();
+    assert!(read.to_string().starts_with("fields.ground: `treason` is no ground of refusal"), "{read}");
+    let refusal = json!({"kind": "refuse", "task": acknowledge.id,
+        "fields": {"reference": "THTC-2", "ground": "29(4)", "reason": "not an offence here"}});
+    live.execute(0, &Who::Seat(nl.clone()), desk(&nl, refusal)).unwrap();
+    live.execute(0, &Who::Director, skip).unwrap();
+    let log = live.session().log();
+    let incident = acknowledge.step.case().0.clone();
+    let refused =
+        log.iter().any(|e| e.country == nl && e.incident == incident && matches!(e.kind, EventKind::Refused { .. }));
+    assert!(refused, "NL refused under Art. 29(4)");
+    let aar = live.report().unwrap();
+    assert!(
+        aar.channel_findings.iter().any(|f| f.country == "NL" && f.finding.starts_with("refused for dual criminality")),
+        "{:#?}",
+        aar.channel_findings
+    );
+}

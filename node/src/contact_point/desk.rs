@@ -82,9 +82,13 @@ impl ContactPoint {
             if case.reporting_country != me {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
             }
+            // A person decides on refusal themselves (`refuse`); a bot desk
+            // refuses as the law and its rates say.
             // Art. 29(4): a reserving country preserves only for the offences it also punishes.
             let offence = self.facts(incident).offence;
-            if let Some(offence) = crate::offence::refuses(&self.country.dual_criminality, offence) {
+            if let Some(offence) = crate::offence::refuses(&self.country.dual_criminality, offence)
+                && !self.manual
+            {
                 self.record(out, now, incident, hop, EventKind::Refused { carrier: case.carrier.clone(), offence });
                 if case.reporting_country != me {
                     let refusal = Body::PreservationResult(PreservationOutcome::Refused { offence });
@@ -93,7 +97,7 @@ impl ContactPoint {
                 return;
             }
             // Art. 29(5): the few grounds any Party may refuse on.
-            if self.slips(self.country.refusal_grounds) {
+            if !self.manual && self.slips(self.country.refusal_grounds) {
                 self.record(out, now, incident, hop, EventKind::RefusedOnGrounds { carrier: case.carrier.clone() });
                 if case.reporting_country != me {
                     let refusal = Body::PreservationResult(PreservationOutcome::RefusedOnGrounds);
@@ -127,6 +131,30 @@ impl ContactPoint {
             self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
         }
         self.clarification(out, now, incident, hop, &case.requester);
+    }
+
+    /// A person at the requested desk acknowledges the request and refuses
+    /// it: under Art. 29(4) where the request names the offence, otherwise
+    /// on the grounds of Art. 29(5). Whether the law allowed it is for the
+    /// after-action report to say.
+    pub(super) fn refuse(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32, dual: bool) {
+        let case = self.case(incident, hop).cloned().expect("a request's case is opened when it arrives");
+        self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
+        let offence = self.facts(incident).offence;
+        let (event, outcome) = match offence.filter(|_| dual) {
+            Some(offence) => (
+                EventKind::Refused { carrier: case.carrier.clone(), offence },
+                PreservationOutcome::Refused { offence },
+            ),
+            None => {
+                (EventKind::RefusedOnGrounds { carrier: case.carrier.clone() }, PreservationOutcome::RefusedOnGrounds)
+            }
+        };
+        self.record(out, now, incident, hop, event);
+        if case.reporting_country != self.country.code {
+            self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
+            self.send(out, now, &case.reporting_country, incident, hop, Body::PreservationResult(outcome));
+        }
     }
 
     fn clarification(

@@ -119,6 +119,13 @@ pub enum Timer {
         incident: IncidentId,
         hop: u32,
     },
+    /// A person at the requested desk refuses the request: under Art.
+    /// 29(4) (dual criminality) or on the grounds of Art. 29(5).
+    Refuse {
+        incident: IncidentId,
+        hop: u32,
+        dual_criminality: bool,
+    },
     /// The requester answers a request for clarification.
     Clarify {
         incident: IncidentId,
@@ -515,6 +522,9 @@ impl ContactPoint {
             }
             Timer::Acknowledge { incident, hop } => self.acknowledge(out, now, &incident, hop),
             Timer::AskClarification { incident, hop } => self.ask_clarification(out, now, &incident, hop),
+            Timer::Refuse { incident, hop, dual_criminality } => {
+                self.refuse(out, now, &incident, hop, dual_criminality)
+            }
             Timer::OrderPreservation { incident, hop } => self.order_preservation(out, now, &incident, hop),
             Timer::CarrierPreserved { incident, hop } => self.carrier_preserved(out, now, &incident, hop),
             Timer::CarrierDisclosed { incident, hop } => self.carrier_disclosed(out, now, &incident, hop),

@@ -95,6 +95,7 @@ impl Timer {
             | Timer::SendProductionRequest { incident, hop, .. }
             | Timer::Clarify { incident, hop, .. }
             | Timer::AskClarification { incident, hop }
+            | Timer::Refuse { incident, hop, .. }
             | Timer::GatePreservation { incident, hop }
             | Timer::RenewHold { incident, hop, .. }
             | Timer::PromptRenewal { incident, hop, .. }

@@ -87,11 +87,13 @@ function tableRows(body, rows) {
 // Hints say the format, never a value a field could take: a grey
 // "203.0.113.7" looks filled in.
 const HINTS = { instant: "date and time with UTC offset: YYYY-MM-DDThh:mm:ss±hh:mm", date: "YYYY-MM-DD", ip: "IPv4 or IPv6 address", port: "a number, 0 to 65535" };
+const GROUNDS = [["", "choose"], ["dual_criminality", "dual criminality (Art. 29(4), under a reservation)"], ["sovereignty", "sovereignty, security, ordre public (Art. 29(5))"]];
 const CHANNELS = [["", "choose"], ["mla", "MLA request (Art. 31)"], ["epoc", "European Production Order"], ["art8", "2AP Art. 8 order"]];
 
 function fieldInput(spec) {
   if (spec.kind === "flag") return el("input", { type: "checkbox", name: spec.name });
   if (spec.kind === "channel") return el("select", { name: spec.name }, ...CHANNELS.map(([value, label]) => el("option", { value }, label)));
+  if (spec.kind === "ground") return el("select", { name: spec.name }, ...GROUNDS.map(([value, label]) => el("option", { value }, label)));
   if (spec.name === "facts" || spec.name === "answer" || spec.name === "justification")
     return el("textarea", { name: spec.name, rows: "2" });
   return el("input", { type: "text", name: spec.name, placeholder: HINTS[spec.kind] || "" });
