@@ -14,6 +14,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{padding:3px 10px;text-align:l
 .P{background:#1e7b34}.S{background:#8a9a1e}.M{background:#c77700}.U{background:#b3261e}.none{background:#999}\
 .summary{font-size:1.05em;background:#f4f6fa;padding:.8em 1em;border-left:4px solid #1f5fbf}\
 svg text{font:11px system-ui,sans-serif;fill:#333}.note{color:#666}\
+ol.marks{columns:2;font-size:.85em;color:#444;margin:.3em 0}\
 @media print{body{margin:0;max-width:none;font-size:11pt}h2{break-after:avoid}table,figure,svg{break-inside:avoid}a{color:inherit}}";
 
 fn rating(rating: Option<Rating>) -> String {
@@ -345,6 +346,8 @@ fn swimlane(case: &CaseTimeline, wall_axis: &[(i64, i64)]) -> String {
         );
     }
     let mut beyond = Vec::new();
+    // Each mark is numbered on the page and listed under it: hover titles do not print.
+    let mut legend = Vec::new();
     for (n, desk) in case.lanes.iter().enumerate() {
         let y = top + lane * n as f64 + lane / 2.0;
         let _ = writeln!(
@@ -382,12 +385,22 @@ fn swimlane(case: &CaseTimeline, wall_axis: &[(i64, i64)]) -> String {
                 w if w.starts_with("production") || w.starts_with("subscriber") => "#c77700",
                 _ => "#555",
             };
-            let _ = writeln!(
-                svg,
-                "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4.5\" fill=\"{colour}\"><title>{} +{}</title></circle>",
-                x(mark.at_ms.min(end)),
+            legend.push(format!(
+                "{} {}: {} +{}",
+                legend.len() + 1,
+                escape(&desk.desk),
                 escape(&mark.what),
                 fmt_ms(mark.at_ms - reported)
+            ));
+            let _ = writeln!(
+                svg,
+                "<circle cx=\"{0:.1}\" cy=\"{y:.1}\" r=\"4.5\" fill=\"{colour}\"><title>{1} +{2}</title></circle>\
+                 <text x=\"{0:.1}\" y=\"{3:.1}\" font-size=\"9\" text-anchor=\"middle\">{4}</text>",
+                x(mark.at_ms.min(end)),
+                escape(&mark.what),
+                fmt_ms(mark.at_ms - reported),
+                y - 7.0 - 9.0 * (legend.len() % 2) as f64,
+                legend.len()
             );
         }
     }
@@ -399,7 +412,11 @@ fn swimlane(case: &CaseTimeline, wall_axis: &[(i64, i64)]) -> String {
         .collect();
     let _ = writeln!(
         svg,
-        "<p class=\"note\">Marks (hover for what and when): blue a request or order; grey received or acknowledged; green preserved; purple disclosed; orange production. Lines: red, the carrier deletes its logs; orange, the hold expires. Shaded lanes are played by people.{}{}</p></figure>",
+        "<ol class=\"marks\">{}</ol>\n<p class=\"note\">Marks (numbered as listed above; hover for what and when): blue a request or order; grey received or acknowledged; green preserved; purple disclosed; orange production. Lines: red, the carrier deletes its logs; orange, the hold expires. Shaded lanes are played by people.{}{}</p></figure>",
+        legend
+            .iter()
+            .map(|l| format!("<li>{}</li>", l.split_once(' ').map_or(l.as_str(), |(_, rest)| rest)))
+            .collect::<String>(),
         if beyond.is_empty() { String::new() } else { format!(" Later: {}.", escape(&beyond.join("; "))) },
         if causes.is_empty() { String::new() } else { format!(" <strong>{}</strong>", causes.join("; ")) }
     );
