@@ -106,7 +106,7 @@ function stepForm(task, form, holder) {
     node.append(el("label", {}, spec.label + (spec.wanted ? "" : " (optional)")), fieldInput(spec));
   }
   const send = el("button", { type: "submit" }, "Send");
-  node.append(el("div", { class: "actions" }, send, el("button", { type: "button", class: "secondary", onclick: () => holder.replaceChildren() }, "Cancel")), error);
+  node.append(el("div", { class: "actions" }, send, el("button", { type: "button", class: "secondary", onclick: () => { holder.replaceChildren(); holder.closest("section")?.classList.remove("wide"); } }, "Cancel")), error);
   node.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (lastState && lastState.paused) {
@@ -122,6 +122,7 @@ function stepForm(task, form, holder) {
     send.disabled = true;
     try {
       await api("/api/seats/" + seat + "/actions", { kind: form.kind, task: task.id, fields });
+      holder.closest("section")?.classList.remove("wide");
       holder.replaceChildren(el("p", { class: "muted" }, "Sent."));
       refresh();
     } catch (e) {
@@ -154,6 +155,8 @@ function taskCard(task) {
     for (const form of task.forms) {
       card.append(el("button", { class: "secondary", "data-open": form.kind, onclick: async () => {
         holder.replaceChildren(stepForm(task, form, holder));
+        // A form is read and filled across the page, not in a third of it.
+        holder.closest("section")?.classList.add("wide");
         if (!task.read && role === "seat") { task.read = true; api("/api/seats/" + seat + "/actions", { kind: "read", task: task.id }).catch(() => {}); }
       } }, form.label), " ");
     }
