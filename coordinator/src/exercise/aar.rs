@@ -38,6 +38,8 @@ pub struct Aar {
     pub evaluations: Vec<Evaluation>,
     /// Evaluators' observation logs.
     pub observations: Vec<ObservationRow>,
+    /// The director's final rating of each objective, as lead evaluator.
+    pub final_ratings: BTreeMap<String, super::session::FinalRating>,
     /// What the participants said at the hot wash.
     pub feedback: Vec<super::session::Feedback>,
     /// Written in the director's console at the hot wash.
@@ -253,6 +255,7 @@ impl Aar {
                 .collect(),
             evaluations: session.evaluations().to_vec(),
             feedback: session.feedback().to_vec(),
+            final_ratings: session.final_ratings().clone(),
             observations: session
                 .observations()
                 .iter()

@@ -40,7 +40,7 @@ pub fn page(aar: &Aar) -> String {
         escape(&aar.summary)
     );
     body.push_str("<h2 id=\"objectives\">Objectives</h2>\n");
-    body.push_str("<table><tr><th>objective</th><th>rating</th><th>by seat</th><th>expectations rated</th><th>evaluators</th></tr>\n");
+    body.push_str("<table><tr><th>objective</th><th>final rating</th><th>automatic</th><th>by seat</th><th>expectations rated</th><th>evaluators</th></tr>\n");
     for o in &aar.objectives {
         let seats: Vec<String> = o.by_seat.iter().map(|(c, r)| format!("{c} {}", rating(Some(*r)))).collect();
         let evaluators: Vec<String> = aar
@@ -51,16 +51,20 @@ pub fn page(aar: &Aar) -> String {
             .collect();
         let _ = writeln!(
             body,
-            "<tr><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}: {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&o.id),
             escape(&o.text),
+            aar.final_ratings.get(&o.id).map_or_else(
+                || "<span class=\"note\">not given</span>".to_owned(),
+                |f| format!("{} {}", rating(Some(f.rating)), escape(&f.note))
+            ),
             rating(o.rating),
             seats.join(" "),
             o.rated,
             evaluators.join("<br>")
         );
     }
-    body.push_str("</table>\n<p class=\"note\">P performed without challenges (met by the goal, the form exact); S with some (by the goal with gaps, or by the limit); M with major challenges (by the limit with gaps); U unable to perform (missed). Goals and limits run from when the desk could first act. An objective takes the middle of its rated expectations' ratings (the worse of two middles), for each seat apart and over all seats; expectations a bot played, that never reached their desk, or whose limit a director's skip passed are not rated. Evaluators' ratings stand beside the automatic one.</p>\n");
+    body.push_str("</table>\n<p class=\"note\">P performed without challenges (met by the goal, the form exact); S with some (by the goal with gaps, or by the limit); M with major challenges (by the limit with gaps); U unable to perform (missed). Goals and limits run from when the desk could first act. An objective takes the middle of its rated expectations' ratings (the worse of two middles), for each seat apart and over all seats; expectations a bot played, that never reached their desk, or whose limit a director's skip passed are not rated. Evaluators' ratings stand beside the automatic one. As in HSEEP practice, the final rating is the lead evaluator's (here the director's), given after reading both; the automatic one is an aid.</p>\n");
     for o in aar.objectives.iter().filter(|o| !o.strengths.is_empty() || !o.areas_for_improvement.is_empty()) {
         let _ = writeln!(body, "<h3>{}: strengths and areas for improvement</h3>", escape(&o.id));
         for (title, lines) in [("Strengths", &o.strengths), ("Areas for improvement", &o.areas_for_improvement)] {

@@ -29,6 +29,9 @@ pub enum Command {
     HandOver { country: CountryCode, to: PlayedBy },
     /// An evaluator rates an objective for the cell they watch.
     Evaluate { evaluator: String, cell: CountryCode, form: EvaluationForm },
+    /// The director (as lead evaluator) gives an objective its final rating
+    /// for the report, having read the automatic and the evaluators' ones.
+    FinalRating { form: EvaluationForm },
     /// A participant's feedback at the hot wash: what went well, what to improve.
     Feedback { country: CountryCode, went_well: String, to_improve: String },
     /// An evaluator writes down what they see in their cell, as it happens.
@@ -59,6 +62,7 @@ impl Command {
             Command::Evaluate { form, .. } => format!("evaluation of {}", form.objective),
             Command::Observe { cell, .. } => format!("observation of {cell}"),
             Command::Feedback { country, .. } => format!("hot-wash feedback ({country})"),
+            Command::FinalRating { form } => format!("final rating of {}", form.objective),
             Command::Plan { .. } => "improvement plan".to_owned(),
         }
     }

@@ -162,6 +162,7 @@ fn permit(who: &Who, command: &Command) -> Result<(), Refusal> {
         Command::Inject { .. } => director_only("fires, holds, skips or re-times injects"),
         Command::HandOver { .. } => director_only("assigns seats"),
         Command::Plan { .. } => director_only("writes the improvement plan"),
+        Command::FinalRating { .. } => director_only("gives the final ratings"),
         Command::Evaluate { evaluator, cell, .. } | Command::Observe { evaluator, cell, .. } => match who {
             Who::Evaluator { cell: watched, .. } if watched == cell && *evaluator == who.actor() => Ok(()),
             _ => Err(Refusal::forbidden("only an evaluator rates objectives, for the cell they watch")),

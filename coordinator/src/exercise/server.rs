@@ -112,6 +112,7 @@ pub fn app(live: Live, base_url: String) -> Router {
         .route("/api/evaluations", post(evaluations))
         .route("/api/observations", post(observations))
         .route("/api/plan", post(plan))
+        .route("/api/final-ratings", post(final_ratings))
         .route("/api/scores", get(scores))
         .route("/api/cases", get(cases))
         .route("/api/seats/{country}/inbox", get(inbox))
@@ -375,6 +376,14 @@ async fn observations(
         }
         _ => Err(Refusal::forbidden("only an evaluator keeps an observation log")),
     })
+}
+
+async fn final_ratings(
+    State(shared): State<AppState>,
+    caller: Result<Caller, Refusal>,
+    body: Result<Body<EvaluationForm>, Refusal>,
+) -> Response {
+    post_command(&shared, caller, body, |_, form| Ok(Command::FinalRating { form }))
 }
 
 async fn plan(

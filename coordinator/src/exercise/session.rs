@@ -56,6 +56,14 @@ pub enum TaskState {
     },
 }
 
+/// An objective's final rating, given by the director as lead evaluator.
+#[derive(Debug, Clone, Serialize)]
+pub struct FinalRating {
+    pub at_ms: i64,
+    pub rating: super::rating::Rating,
+    pub note: String,
+}
+
 /// A participant's hot-wash feedback.
 #[derive(Debug, Clone, Serialize)]
 pub struct Feedback {
@@ -176,6 +184,8 @@ pub struct Session {
     closures: Vec<Closure>,
     observations: Vec<Observation>,
     feedback: Vec<Feedback>,
+    /// The director's final rating of each objective, the latest counting.
+    final_ratings: BTreeMap<String, FinalRating>,
     plan: Vec<PlanItem>,
     evaluations: Vec<Evaluation>,
 }
@@ -200,6 +210,7 @@ impl Session {
             closures: Vec::new(),
             observations: Vec::new(),
             feedback: Vec::new(),
+            final_ratings: BTreeMap::new(),
             plan: Vec::new(),
             evaluations: Vec::new(),
         };
@@ -233,6 +244,11 @@ impl Session {
         &self.injects
     }
 
+    /// The director's final ratings, by objective.
+    pub fn final_ratings(&self) -> &BTreeMap<String, FinalRating> {
+        &self.final_ratings
+    }
+
     /// Participants' hot-wash feedback, in the order given.
     pub fn feedback(&self) -> &[Feedback] {
         &self.feedback
@@ -258,13 +274,21 @@ impl Session {
 
     /// An evaluator's rating, of an objective the scenario has.
     fn evaluate(&mut self, evaluation: Evaluation) -> Result<(), ActionError> {
-        if !self.injects.msel().objectives.iter().any(|o| o.id == evaluation.objective) {
+        self.check_objective(&evaluation.objective)?;
+        self.evaluations.push(evaluation);
+        Ok(())
+    }
+
+    fn check_objective(&self, objective: &str) -> Result<(), ActionError> {
+        if !self.injects.msel().objectives.iter().any(|o| o.id == objective) {
             let known: Vec<&str> = self.injects.msel().objectives.iter().map(|o| o.id.as_str()).collect();
-            let message =
-                format!("`{}` is no objective of the exercise; it has {}", evaluation.objective, known.join(", "));
+            let message = format!(
+                "`{}` is no objective of the exercise; it has {}",
+                super::forms::excerpt(objective),
+                known.join(", ")
+            );
             return Err(ActionError::Field(FieldError::new("objective", message)));
         }
-        self.evaluations.push(evaluation);
         Ok(())
     }
 
@@ -404,6 +428,11 @@ impl Session {
                 note: form.note.clone(),
             })?,
             Command::Plan { item } => self.plan.push(item.clone()),
+            Command::FinalRating { form } => {
+                self.check_objective(&form.objective)?;
+                let rating = FinalRating { at_ms: at.ms(), rating: form.rating, note: form.note.clone() };
+                self.final_ratings.insert(form.objective.clone(), rating);
+            }
             Command::Feedback { country, went_well, to_improve } => {
                 if went_well.trim().is_empty() && to_improve.trim().is_empty() {
                     return Err(FieldError::new("went_well", "missing: say what went well or what to improve").into());

@@ -416,6 +416,9 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
         field(post("/api/plan", &director, r#"{"action":"x","owner":"y","due":"soon"}"#)),
         (400, "due".to_owned())
     );
+    assert_eq!(post("/api/final-ratings", &evaluator, r#"{"objective":"O1","rating":"S"}"#).0, 403);
+    let finals = post("/api/final-ratings", &director, r#"{"objective":"O1","rating":"M","note":"late on the port"}"#);
+    assert_eq!(finals.0, 200, "{}", finals.1);
     let planned = post(
         "/api/plan",
         &director,
@@ -510,6 +513,7 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("id=\"objectives\""));
+    assert!(page.contains("late on the port"), "the director's final rating is in the report");
     assert!(
         page.contains("Observation logs") && page.contains("no offset noted"),
         "the evaluator's log is in the report"

@@ -400,6 +400,22 @@ if (role === "director") {
     await api("/api/evaluators", { cell: document.getElementById("evaluator-cell").value }).catch((e) => alert(e.message));
     refresh();
   });
+  document.getElementById("final-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const out = document.getElementById("final-result");
+    const objective = document.getElementById("final-objective").value;
+    try {
+      await api("/api/final-ratings", { objective, rating: document.getElementById("final-rating").value, note: document.getElementById("final-note").value });
+      out.textContent = objective + ": recorded for the report.";
+      document.getElementById("final-note").value = "";
+    } catch (e) {
+      out.textContent = e.message;
+    }
+  });
+  api("/api/scores").then((scores) => {
+    const select = document.getElementById("final-objective");
+    for (const o of scores.objectives) select.append(el("option", { value: o.id }, o.id + ": " + o.text.slice(0, 40)));
+  }).catch(() => {});
   document.getElementById("plan-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const field = (id) => document.getElementById(id).value;
