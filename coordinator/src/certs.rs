@@ -22,6 +22,11 @@ pub enum CertsError {
     HalfAuthority { path: PathBuf, missing: PathBuf },
     #[error("making a certificate failed: {0}")]
     Rcgen(#[from] rcgen::Error),
+    #[error(
+        "{0} was made by an earlier pocnet, which named the authority's files ca.pem and ca.key, Canada's names \
+         too: move it aside and run `pocnet certs init` again"
+    )]
+    OldLayout(PathBuf),
 }
 
 /// What `init` did: files written, and parties whose files were already there.
@@ -35,6 +40,9 @@ pub struct Issued {
 /// days for the coordinator and each country lacking one.
 pub fn init(dir: &Path, countries: &[CountryCode], days: u32) -> Result<Issued, CertsError> {
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    if pocnet_node::grpc::tls::old_layout(dir) {
+        return Err(CertsError::OldLayout(dir.to_owned()));
+    }
     let mut issued = Issued::default();
     let validity = Validity::from_today(days);
     let issuer = authority(dir, &validity, &mut issued)?;
@@ -63,7 +71,7 @@ pub fn init(dir: &Path, countries: &[CountryCode], days: u32) -> Result<Issued, 
 
 /// The authority in `dir`, made there first if absent.
 fn authority(dir: &Path, validity: &Validity, issued: &mut Issued) -> Result<Issuer<'static, KeyPair>, CertsError> {
-    let (cert_path, key_path) = files(dir, "ca");
+    let (cert_path, key_path) = files(dir, "authority");
     match (cert_path.exists(), key_path.exists()) {
         (true, true) => {
             // The authority's name and key are all a signature needs: its

@@ -528,7 +528,7 @@ fn certs_init(dir: &Path, countries: &[CountryCode], days: u32) -> anyhow::Resul
         out.push_str(&format!("kept the existing certificate of {party}\n"));
     }
     out.push_str(&format!(
-        "Give each node ca.pem and its own cc.pem and cc.key; keep ca.key here. Start a node with\n  pocnet node --listen 0.0.0.0:7001 --tls {} --country {}\n",
+        "Give each node authority.pem and its own cc.pem and cc.key; keep authority.key here. Start a node with\n  pocnet node --listen 0.0.0.0:7001 --tls {} --country {}\n",
         dir.display(),
         countries.first().map_or("DE", |c| c.as_str())
     ));

@@ -91,7 +91,7 @@ It prints the director's link and one per seat, each with its own access token. 
 Port 0 picks a free port; the address actually bound is printed on the first line.
 
 Across hosts, make certificates once with `pocnet certs init certs --countries DE,FR,...`, give each
-node's host ca.pem and its own de.pem/de.key, and the coordinator's ca.pem and coordinator.pem/.key;
+node's host authority.pem and its own de.pem/de.key, and the coordinator's authority.pem and coordinator.pem/.key;
 then `pocnet run FILE --tls certs --nodes DE=https://host-a:7001,...`. With --tls the node takes
 Configure, Advance and End only from the coordinator's certificate, and messages only from the
 country whose certificate sent them; refusals are logged with their count. Without --tls it serves
@@ -160,8 +160,8 @@ pub enum CertsCommand {
   pocnet certs init certs --countries US,FR,DE
   pocnet certs init certs --countries GR --days 30
 Run again on the same directory to add countries: existing files are kept, new ones are signed by
-the same authority. Keep ca.key on this machine; each node needs ca.pem and its own cc.pem and
-cc.key, the coordinator ca.pem and coordinator.pem and coordinator.key.")]
+the same authority. Keep authority.key on this machine; each node needs authority.pem and its own cc.pem and
+cc.key, the coordinator authority.pem and coordinator.pem and coordinator.key.")]
     Init {
         /// Directory to write into (made if absent)
         dir: PathBuf,

@@ -45,9 +45,10 @@ async fn channel_as(dir: &Path, who: Party, to: &str, url: &str) -> Result<Chann
     Endpoint::from_shared(url.to_owned()).unwrap().tls_config(tls).unwrap().connect().await
 }
 
-#[tokio::test]
-async fn a_run_over_mutual_tls_gives_the_in_process_bytes() {
-    let scenario = support::load("quickstart.toml");
+/// Runs `name` over mutual TLS, one node per country on loopback: the
+/// in-process bytes, every call of the run admitted.
+async fn over_mutual_tls_as_in_process(name: &str) {
+    let scenario = support::load(name);
     let codes: Vec<String> = scenario.countries.keys().map(|c| c.as_str().to_owned()).collect();
     let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
     let dir = certificates(&codes);
@@ -62,8 +63,36 @@ async fn a_run_over_mutual_tls_gives_the_in_process_bytes() {
     let placement = Placement::Remote { urls, timeout: Duration::from_secs(30), credentials, addresses: None };
     let over_tls = support::run_json(&scenario, 11, &placement).await;
     let in_process = support::run_json(&scenario, 11, &Placement::InProcess).await;
-    assert!(support::first_difference(&in_process, &over_tls).is_none(), "TLS changes nothing simulated");
+    assert!(support::first_difference(&in_process, &over_tls).is_none(), "{name}: TLS changes nothing simulated");
     assert!(servers.iter().all(|(node, _)| node.refused_calls() == 0), "the run's own calls are all admitted");
+}
+
+#[tokio::test]
+async fn a_run_over_mutual_tls_gives_the_in_process_bytes() {
+    over_mutual_tls_as_in_process("quickstart.toml").await;
+}
+
+/// Canada's code is CA: its files are `ca.pem` and `ca.key`, and they are
+/// Canada's, never the authority's (`authority.pem`). A network with Canada
+/// runs over mutual TLS; a directory of the earlier layout, where `ca.pem`
+/// was the authority, is refused for use and for adding to, saying how to fix it.
+#[tokio::test]
+async fn canada_gets_its_own_certificate_not_the_authority_s() {
+    over_mutual_tls_as_in_process("g8-1997.toml").await;
+    let dir = certificates(&["CA", "DE"]);
+    let canada = std::fs::read_to_string(dir.path().join("ca.pem")).unwrap();
+    let authority = std::fs::read_to_string(dir.path().join("authority.pem")).unwrap();
+    assert_ne!(canada, authority);
+    let credentials = Credentials::load(dir.path(), Party::Node(CountryCode::from("CA"))).unwrap();
+    assert_eq!(credentials.party, Party::Node(CountryCode::from("CA")));
+
+    let old = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.path().join("authority.pem"), old.path().join("ca.pem")).unwrap();
+    std::fs::copy(dir.path().join("authority.key"), old.path().join("ca.key")).unwrap();
+    let refused = pocnet_coordinator::certs::init(old.path(), &[CountryCode::from("DE")], 30).unwrap_err();
+    assert!(refused.to_string().contains("earlier pocnet"), "{refused}");
+    let refused = Credentials::load(old.path(), Party::Coordinator).unwrap_err();
+    assert!(refused.to_string().contains("run `pocnet certs init` again"), "{refused}");
 }
 
 #[tokio::test]
@@ -121,7 +150,7 @@ async fn callers_without_a_certificate_of_the_authority_do_not_get_through() {
     assert!(outcome.is_err(), "a certificate of another authority is refused at the handshake");
 
     // No client certificate at all: the handshake fails too.
-    let ca = tonic::transport::Certificate::from_pem(std::fs::read(dir.path().join("ca.pem")).unwrap());
+    let ca = tonic::transport::Certificate::from_pem(std::fs::read(dir.path().join("authority.pem")).unwrap());
     let tls = tonic::transport::ClientTlsConfig::new().ca_certificate(ca).domain_name("de.node.pocnet");
     let anonymous = Endpoint::from_shared(url.clone()).unwrap().tls_config(tls).unwrap().connect().await;
     let outcome = match anonymous {

@@ -7,9 +7,12 @@
 //! address it dials, so a node moved to another host keeps its identity and
 //! a node answering at the wrong address is refused at the handshake.
 //!
-//! The files of a directory made by `pocnet certs init`: `ca.pem` (and
-//! `ca.key`, which only the machine making certificates needs), then
-//! `coordinator.pem`/`coordinator.key` and `de.pem`/`de.key` per country.
+//! The files of a directory made by `pocnet certs init`: `authority.pem`
+//! (and `authority.key`, which only the machine making certificates needs),
+//! then `coordinator.pem`/`coordinator.key` and `de.pem`/`de.key` per
+//! country. No country code (two letters) can be `authority` or
+//! `coordinator`; an earlier layout named the authority `ca`, which is
+//! Canada's code, and is refused.
 
 use crate::CountryCode;
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -56,6 +59,20 @@ pub enum TlsError {
     Unreadable { path: PathBuf, reason: String },
     #[error("{path} holds no PEM certificate")]
     NotACertificate { path: PathBuf },
+    #[error(
+        "{dir} was made by an earlier pocnet, which named the authority's files ca.pem and ca.key, Canada's \
+         names too: move it aside, run `pocnet certs init` again and hand out the new files"
+    )]
+    OldLayout { dir: PathBuf },
+}
+
+/// The authority's files in a certificates directory.
+pub const AUTHORITY_CERTIFICATE: &str = "authority.pem";
+pub const AUTHORITY_KEY: &str = "authority.key";
+
+/// Whether `dir` holds the earlier layout: the authority as `ca.pem`, no `authority.pem`.
+pub fn old_layout(dir: &Path) -> bool {
+    !dir.join(AUTHORITY_CERTIFICATE).exists() && (dir.join("ca.pem").exists() || dir.join("ca.key").exists())
 }
 
 /// One party's credentials: the authority it trusts and its own certificate and key.
@@ -73,8 +90,11 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
-    /// Reads `ca.pem` and the party's certificate and key from `dir`.
+    /// Reads the authority's certificate and the party's certificate and key from `dir`.
     pub fn load(dir: &Path, party: Party) -> Result<Credentials, TlsError> {
+        if old_layout(dir) {
+            return Err(TlsError::OldLayout { dir: dir.to_owned() });
+        }
         let read = |name: String| {
             let path = dir.join(name);
             std::fs::read(&path)
@@ -88,7 +108,7 @@ impl Credentials {
                 })
         };
         let stem = party.file_stem();
-        let authority = Certificate::from_pem(read("ca.pem".to_owned())?);
+        let authority = Certificate::from_pem(read(AUTHORITY_CERTIFICATE.to_owned())?);
         let identity = Identity::from_pem(read(format!("{stem}.pem"))?, read(format!("{stem}.key"))?);
         Ok(Credentials { party, authority, identity })
     }
