@@ -148,12 +148,25 @@ fn short(message: &str) -> String {
     message.to_owned()
 }
 
-/// The name in `known` nearest to `name`, if near enough to be a slip.
+/// Longest value compared with known names: no name is longer, and the
+/// comparison costs the product of the two lengths.
+const MAX_COMPARED: usize = 200;
+
+/// The name in `known` nearest to `name`, if near enough to be a slip. In
+/// bounded time whatever `name` is: a value longer than any name is not
+/// compared, and a name whose length alone is too far is skipped.
 pub fn nearest<'k>(name: &str, known: impl IntoIterator<Item = &'k str>) -> Option<&'k str> {
+    let length = name.chars().count();
+    if length > MAX_COMPARED {
+        return None;
+    }
+    let threshold = 1.max(length / 3);
+    let lowered = name.to_lowercase();
     known
         .into_iter()
-        .map(|k| (strsim::damerau_levenshtein(&k.to_lowercase(), &name.to_lowercase()), k))
-        .filter(|(distance, _)| *distance <= 1.max(name.chars().count() / 3))
+        .filter(|k| k.chars().count().abs_diff(length) <= threshold)
+        .map(|k| (strsim::damerau_levenshtein(&k.to_lowercase(), &lowered), k))
+        .filter(|(distance, _)| *distance <= threshold)
         .min()
         .map(|(_, k)| k)
 }
@@ -216,4 +229,19 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    use super::nearest;
+
+    #[test]
+    fn a_slip_is_found_and_a_huge_value_is_not_compared() {
+        let zones = ["Europe/Paris", "Europe/Berlin", "America/New_York"];
+        assert_eq!(nearest("Europe/Pari", zones), Some("Europe/Paris"));
+        assert_eq!(nearest("Asia/Tokyo", zones), None);
+        // Ten megabytes against every name would take minutes: it is not compared at all.
+        assert_eq!(nearest(&"x".repeat(10_000_000), zones), None);
+        assert_eq!(nearest(&format!("Europe/Paris{}", "x".repeat(190)), zones), None, "too far by length alone");
+    }
 }
