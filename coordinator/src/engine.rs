@@ -487,9 +487,11 @@ impl<S: EventSink + ?Sized> EventSink for Resumed<'_, S> {
     }
 }
 
-/// A run's name: 64 random bits, as hex.
+/// A run's name: 128 random bits, as hex.
 fn run_id() -> Result<String, String> {
-    let mut bytes = [0u8; 8];
+    // 128 bits: a run id is what admits a caller to a plaintext run, so it
+    // must not be guessable.
+    let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| format!("no random source for the run's id: {e}"))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }

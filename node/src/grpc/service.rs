@@ -70,15 +70,20 @@ fn run_base(run_id: &str) -> &str {
     run_id.split('#').next().unwrap_or(run_id)
 }
 
+/// Compares run ids in time independent of where they first differ.
+fn same_id(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 impl Session {
     /// Whether a call of `run` belongs to this session's run.
     fn check(&mut self, run: &str) -> Result<(), Status> {
-        if run != self.run_id {
-            return Err(Status::failed_precondition(format!(
-                "this node is in run `{}`, not `{}`: another coordinator is using it",
-                self.run_id,
-                run.chars().take(MAX_RUN_ID).collect::<String>()
-            )));
+        // The node's run id is never said back: knowing it is what lets a
+        // caller into the run. Compared in time independent of where the ids differ.
+        if !same_id(run, &self.run_id) {
+            return Err(Status::failed_precondition(
+                "this call names another run than the one this node is in: another coordinator is using it",
+            ));
         }
         self.last_call = Instant::now();
         Ok(())
@@ -196,8 +201,7 @@ impl pb::simulation_server::Simulation for Node {
             && session.last_call.elapsed() < ABANDONED_AFTER
         {
             return Err(Status::aborted(format!(
-                "this node is in run `{}` (last call {} s ago); it takes another run once that one ends or has been silent {} s",
-                session.run_id,
+                "this node is in another run (last call {} s ago); it takes another run once that one ends or has been silent {} s",
                 session.last_call.elapsed().as_secs(),
                 ABANDONED_AFTER.as_secs()
             )));
