@@ -123,7 +123,27 @@ pub fn app(live: Live, base_url: String) -> Router {
             Refusal { status: 404, field: String::new(), message: "no such page".to_owned() }.into_response()
         })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(shared)
+}
+
+/// Every answer forbids framing, sniffing, referrers and any script or
+/// connection not from this server.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; \
+             base-uri 'none'; form-action 'self'",
+        ),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
@@ -160,6 +180,11 @@ impl FromRequestParts<AppState> for Caller {
             .get(header::AUTHORIZATION)
             .map(|v| v.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim).unwrap_or_default());
         let query = Query::<HashMap<String, String>>::try_from_uri(&parts.uri).map(|q| q.0).unwrap_or_default();
+        // A change is taken only with the token in its header: a form or a
+        // link from another site cannot set one.
+        if parts.method != axum::http::Method::GET && bearer.is_none() {
+            return Err(unauthorized("send the token in an Authorization: Bearer header"));
+        }
         let token = bearer.or(query.get("token").map(String::as_str));
         let live = lock(shared)?;
         match token {
@@ -182,6 +207,18 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Body<T> {
     type Rejection = Refusal;
 
     async fn from_request(request: Request, shared: &AppState) -> Result<Body<T>, Refusal> {
+        // Only JSON: a cross-site form can send text/plain without asking.
+        let json =
+            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+            });
+        if !json {
+            return Err(Refusal {
+                status: 415,
+                field: "body".to_owned(),
+                message: "send the body as Content-Type: application/json".to_owned(),
+            });
+        }
         let bytes = Bytes::from_request(request, shared).await.map_err(|e| {
             let status = e.status();
             let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
@@ -264,9 +301,11 @@ fn post_change<T: Serialize>(
         Err(error) => return error.into_response(),
     };
     let wall_ms = shared.wall.now_ms();
-    let actor = caller.as_ref().map_or_else(|_| "unknown token".to_owned(), |Caller(who)| who.actor());
+    // Only a known caller's refusals are listed: an anonymous request must
+    // not push real ones out of the director's list.
+    let actor = caller.as_ref().ok().map(|Caller(who)| who.actor());
     let result = caller.and_then(|Caller(who)| change(&mut live, &who, wall_ms));
-    if let Err(error) = &result {
+    if let (Err(error), Some(actor)) = (&result, actor) {
         live.reject(wall_ms, actor, error);
     }
     changed(shared, live.version());

@@ -290,6 +290,36 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     let get = |path: &str, token: Option<&str>| http(&address, "GET", path, token, None);
     let post = |path: &str, token: &str, body: &str| http(&address, "POST", path, Some(token), Some(body));
 
+    // From another site: a text/plain POST, or a token in the address, is not obeyed.
+    let raw = |request: String| {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let body = r#"{"action":"resume"}"#;
+    let plain = raw(format!(
+        "POST /api/clock HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {director}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(plain.starts_with("HTTP/1.1 415"), "{plain}");
+    let in_url = raw(format!(
+        "POST /api/clock?token={director} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(in_url.starts_with("HTTP/1.1 401") && in_url.contains("Authorization"), "{in_url}");
+    let page = raw("GET /director HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned()).to_ascii_lowercase();
+    for header in [
+        "content-security-policy: default-src 'self'",
+        "frame-ancestors 'none'",
+        "referrer-policy: no-referrer",
+        "x-frame-options: deny",
+        "x-content-type-options: nosniff",
+    ] {
+        assert!(page.contains(header), "{header} missing: {}", &page[..page.len().min(800)]);
+    }
     assert_eq!(get("/api/state", None).0, 401, "no token");
     assert_eq!(get("/api/state", Some("0123")).0, 401, "a wrong token");
     let (status, state) = get("/api/state", Some(&de));
@@ -351,7 +381,8 @@ fn the_api_answers_who_may_do_what_and_the_journal_survives_kill_9() {
     assert_eq!(field(post("/api/seats/DE/actions", &de, &wrong)), (400, "kind".to_owned()));
     assert_eq!(post("/api/seats/NL/actions", &de, &action("{}")).0, 403, "DE cannot act for NL");
     let (_, state) = get("/api/state", Some(&director));
-    assert_eq!(state["rejected"].as_array().unwrap().len(), 14, "the director sees every rejected action");
+    // Every known caller's refused request; anonymous ones (the 401s) are not listed.
+    assert_eq!(state["rejected"].as_array().unwrap().len(), 15, "the director sees every rejected action");
 
     assert_eq!(get("/report", Some(&director)).0, 200, "the after-action report so far");
     assert_eq!(get("/report", Some(&de)).0, 403, "for the director only");

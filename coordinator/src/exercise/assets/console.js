@@ -4,8 +4,14 @@
 // and every second for the clock.
 "use strict";
 
+// The link carries the token once: it moves to this tab's storage and out
+// of the address bar (history, Referer); API calls send it in a header.
 const params = new URLSearchParams(location.search);
-const token = params.get("token") || "";
+const token = params.get("token") || sessionStorage.getItem("pocnet-token:" + location.pathname) || "";
+if (params.has("token")) {
+  sessionStorage.setItem("pocnet-token:" + location.pathname, token);
+  history.replaceState(null, "", location.pathname);
+}
 const role = document.body.dataset.role;
 // A seat's desk is in its address; an evaluator's cell comes with the state.
 let seat = role === "seat" ? decodeURIComponent(location.pathname.split("/").pop()) : null;
