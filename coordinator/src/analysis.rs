@@ -355,38 +355,46 @@ impl Aggregate {
                 add_histogram(into.entry(key).or_insert_with(new_histogram), &histogram);
             }
         }
-        fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) {
+        fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) -> Result<(), String> {
             for (key, count) in from {
-                *into.entry(key).or_default() += count;
+                let sum = into.entry(key).or_default();
+                *sum = sum.checked_add(count).ok_or("counts beyond any study's: the sums overflow")?;
             }
+            Ok(())
         }
-        fn add_tallies<K: Ord>(into: &mut BTreeMap<K, Tally>, from: BTreeMap<K, Tally>) {
+        fn add_tallies<K: Ord>(into: &mut BTreeMap<K, Tally>, from: BTreeMap<K, Tally>) -> Result<(), String> {
             for (key, tally) in from {
-                into.entry(key).or_default().merge(tally);
+                into.entry(key).or_default().merge(tally)?;
             }
+            Ok(())
         }
-        self.replications += next.replications;
-        self.traces.merge(next.traces);
-        self.subscribers.merge(next.subscribers);
-        add_counts(&mut self.subscribers_by_channel, next.subscribers_by_channel);
-        self.defective.merge(next.defective);
-        add_tallies(&mut self.goals, next.goals);
+        self.replications =
+            self.replications.checked_add(next.replications).ok_or("more replications than any study has")?;
+        self.traces.merge(next.traces)?;
+        self.subscribers.merge(next.subscribers)?;
+        add_counts(&mut self.subscribers_by_channel, next.subscribers_by_channel)?;
+        self.defective.merge(next.defective)?;
+        add_tallies(&mut self.goals, next.goals)?;
         for (country, goals) in next.goals_by_country {
-            add_tallies(self.goals_by_country.entry(country).or_default(), goals);
+            add_tallies(self.goals_by_country.entry(country).or_default(), goals)?;
         }
         merge_histograms(&mut self.stages, next.stages);
         merge_histograms(&mut self.stages_by_country, next.stages_by_country);
         merge_histograms(&mut self.stages_by_hop, next.stages_by_hop);
-        add_counts(&mut self.deaths, next.deaths);
+        add_counts(&mut self.deaths, next.deaths)?;
         for (key, case) in next.first_deaths {
             // This aggregate's replications come first: its example stays.
             self.first_deaths.entry(key).or_insert(case);
         }
-        add_counts(&mut self.holds_expired_before_mla, next.holds_expired_before_mla);
+        add_counts(&mut self.holds_expired_before_mla, next.holds_expired_before_mla)?;
         for (key, ms) in next.critical_path_ms {
-            *self.critical_path_ms.entry(key).or_default() += ms;
+            let sum = self.critical_path_ms.entry(key).or_default();
+            *sum = sum.checked_add(ms).ok_or("critical-path times beyond any study's: the sums overflow")?;
         }
-        self.critical_path_total_ms += next.critical_path_total_ms;
+        self.critical_path_total_ms = self
+            .critical_path_total_ms
+            .checked_add(next.critical_path_total_ms)
+            .ok_or("critical-path times beyond any study's: the sums overflow")?;
         if next.acknowledgement_by_local_hour.len() != self.acknowledgement_by_local_hour.len() {
             return Err("the acknowledgement heat map has the wrong number of hours".to_owned());
         }

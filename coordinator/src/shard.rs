@@ -209,6 +209,40 @@ fn decoded<K: Ord>(entries: Vec<(K, String)>) -> Result<BTreeMap<K, Histogram<u6
 }
 
 impl Statistics {
+    /// What a true part holds: no more successes than trials, no more
+    /// subscribers by channel than subscribers found, no negative times.
+    fn check(&self) -> Result<(), String> {
+        self.traces.check("traces")?;
+        self.subscribers.check("subscribers")?;
+        self.defective.check("defective requests")?;
+        for (measure, tally) in &self.goals {
+            tally.check(&format!("goal {}", measure.key()))?;
+        }
+        for (country, goals) in &self.goals_by_country {
+            for (measure, tally) in goals {
+                tally.check(&format!("goal {} of {country}", measure.key()))?;
+            }
+        }
+        if self.subscribers.trials > self.traces.trials {
+            return Err(format!(
+                "subscribers: {} traces asked about, of {} traces",
+                self.subscribers.trials, self.traces.trials
+            ));
+        }
+        let by_channel =
+            self.subscribers_by_channel.iter().try_fold(0u64, |sum, (_, n)| sum.checked_add(*n)).unwrap_or(u64::MAX);
+        if by_channel > self.subscribers.successes {
+            return Err(format!(
+                "subscribers by channel: {by_channel}, more than the {} identified",
+                self.subscribers.successes
+            ));
+        }
+        if self.critical_path_total_ms < 0 || self.critical_path_ms.iter().any(|(_, ms)| *ms < 0) {
+            return Err("critical path: a negative time".to_owned());
+        }
+        Ok(())
+    }
+
     fn of(a: &Aggregate) -> Statistics {
         Statistics {
             first_replication: a.first_replication,
@@ -234,6 +268,7 @@ impl Statistics {
     }
 
     fn into_aggregate(self) -> Result<Aggregate, String> {
+        self.check()?;
         let rows = self.per_replication.len() as u64;
         if rows != 0 && rows != self.replications {
             return Err(format!("{} replications but {rows} rows", self.replications));

@@ -19,9 +19,26 @@ impl Tally {
         self.successes += u64::from(success);
     }
 
-    pub fn merge(&mut self, other: Tally) {
-        self.trials += other.trials;
-        self.successes += other.successes;
+    /// Adds another count of the same thing; an overflow (counts no study
+    /// reaches: a damaged or forged part) is an error, never a wrapped sum.
+    pub fn merge(&mut self, other: Tally) -> Result<(), String> {
+        let trials = self.trials.checked_add(other.trials);
+        let successes = self.successes.checked_add(other.successes);
+        match (trials, successes) {
+            (Some(trials), Some(successes)) => {
+                *self = Tally { trials, successes };
+                Ok(())
+            }
+            _ => Err("counts beyond any study's: the sums overflow".to_owned()),
+        }
+    }
+
+    /// Whether the count can be true: no more successes than trials.
+    pub fn check(&self, what: &str) -> Result<(), String> {
+        if self.successes > self.trials {
+            return Err(format!("{what}: {} successes of {} trials", self.successes, self.trials));
+        }
+        Ok(())
     }
 
     pub fn share(&self) -> Option<f64> {

@@ -248,6 +248,30 @@ fn shards_merged_give_the_bytes_of_one_run_for_one_three_and_seven_shards() {
         "has changed since the parts were run",
     );
     refused(&["merge", &path("whole.json")], "not a part (`pocnet-part/1`)");
+    // A part that cannot be true (more successes than trials, counts that
+    // overflow when summed) is refused, naming it and what is wrong.
+    let forge = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut part: serde_json::Value = serde_json::from_str(&read("part-1-of-3.json")).unwrap();
+        edit(&mut part);
+        std::fs::write(dir.path().join(name), part.to_string()).unwrap();
+        path(name)
+    };
+    let impossible = forge("impossible.json", &|p| p["statistics"]["traces"]["successes"] = 1_000_000.into());
+    refused(&["merge", &p0, &impossible, &p2], "impossible.json: traces: 1000000 successes of");
+    let huge = u64::MAX - 5;
+    let overflowing = forge("overflowing.json", &|p| {
+        p["statistics"]["traces"]["trials"] = huge.into();
+        p["statistics"]["traces"]["successes"] = huge.into();
+    });
+    let too = forge("too.json", &|p| {
+        p["statistics"]["traces"]["trials"] = huge.into();
+        p["statistics"]["traces"]["successes"] = 0.into();
+        p["shard"]["index"] = 2.into();
+        p["statistics"]["first_replication"] = serde_json::from_str::<serde_json::Value>(&read("part-2-of-3.json"))
+            .unwrap()["statistics"]["first_replication"]
+            .clone();
+    });
+    refused(&["merge", &p0, &overflowing, &too], "overflow");
     refused(&["run", scenario, "--replications", "40", "--shard", "3/3", "--json", &p0], "numbered 0 to K-1");
     refused(&["run", scenario, "--replications", "40", "--shard", "0/3"], "--json");
 }
