@@ -219,7 +219,11 @@ pub fn scenario_schema() -> Value {
         "required": ["id", "per_day", "from", "period", "detection", "templates"], "additionalProperties": false
     });
     let goal_target = duration("target for this goal");
-    let pace = json!({ "type": "number", "exclusiveMinimum": 0, "maximum": crate::scenario::exercise::MAX_SPEED });
+    let pace = json!({
+        "type": "number",
+        "minimum": crate::scenario::exercise::MIN_SPEED,
+        "maximum": crate::scenario::exercise::MAX_SPEED
+    });
     let exercise = json!({
         "type": "object",
         "description": "how the scenario is played as a training exercise (pocnet exercise, docs/exercise.md)",

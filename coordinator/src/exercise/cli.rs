@@ -41,6 +41,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let plan = scenario.exercise.clone().unwrap_or_default();
+    let seats_given = options.seats.is_some();
     let codes: Vec<String> = match options.seats {
         Some(seats) => seats.into_iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
         None => plan.seats.iter().map(|c| c.to_string()).collect(),
@@ -55,8 +56,30 @@ pub async fn serve(
         people.insert(country);
     }
     let seed = options.seed.unwrap_or(scenario.seed);
-    let fresh = !options.journal.exists();
     let journal = Journal::open(&options.journal)?;
+    // An empty file is a new journal as much as a missing one.
+    let fresh = journal.is_new()?;
+    if !fresh {
+        // Resuming keeps the exercise as it was begun: a different seed or
+        // seats would silently be another exercise.
+        let saved = journal.read()?;
+        if options.seed.is_some_and(|s| s != saved.seed) {
+            anyhow::bail!(
+                "--seed {seed}: the exercise in {} was begun with seed {}; drop --seed to resume it, or give a new --journal",
+                options.journal.display(),
+                saved.seed
+            );
+        }
+        let begun: BTreeSet<CountryCode> = saved.people.iter().map(|c| CountryCode::from(c.as_str())).collect();
+        if seats_given && begun != people {
+            let listed = begun.iter().map(CountryCode::as_str).collect::<Vec<_>>().join(",");
+            anyhow::bail!(
+                "--seats: the exercise in {} was begun with seats {listed}; drop --seats to resume it (the director \
+                 hands desks over in the console), or give a new --journal",
+                options.journal.display()
+            );
+        }
+    }
     let live = Live::open(journal, scenario, &file.display().to_string(), &text, seed, &people, options.speed)
         .map_err(anyhow::Error::msg)
         .with_context(|| format!("opening the exercise on {}", options.journal.display()))?;

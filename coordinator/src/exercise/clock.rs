@@ -6,7 +6,7 @@
 
 use pocnet_node::SimTime;
 
-use crate::scenario::exercise::MAX_SPEED;
+use crate::scenario::exercise::{MAX_SPEED, MIN_SPEED, is_pace};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PacedClock {
@@ -19,7 +19,7 @@ pub struct PacedClock {
 /// Why a clock change was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ClockError {
-    #[error("speed {0} is not a pace: give a number above 0 and at most {MAX_SPEED}")]
+    #[error("speed {0} is not a pace: give a number from {MIN_SPEED} to {MAX_SPEED}")]
     Speed(f64),
     #[error("cannot skip back in time: the exercise is at simulated ms {now}, the skip asks for {to}")]
     Backwards { now: i64, to: i64 },
@@ -82,7 +82,7 @@ impl PacedClock {
 }
 
 pub fn check_speed(speed: f64) -> Result<(), ClockError> {
-    if speed.is_finite() && speed > 0.0 && speed <= MAX_SPEED { Ok(()) } else { Err(ClockError::Speed(speed)) }
+    if is_pace(speed) { Ok(()) } else { Err(ClockError::Speed(speed)) }
 }
 
 #[cfg(test)]
@@ -101,6 +101,7 @@ mod tests {
         clock.set_speed(101_000, 1.0).unwrap();
         assert_eq!(clock.now(102_000), SimTime(182_000), "the minute at 60x, then a second at 1x");
         assert!(clock.set_speed(0, 0.0).is_err() && clock.set_speed(0, f64::NAN).is_err());
+        assert!(clock.set_speed(0, 1e-300).is_err(), "no pace slower than a tenth of real time");
         assert!(matches!(clock.set(102_000, SimTime(0)), Err(ClockError::Backwards { .. })));
     }
 }

@@ -11,6 +11,15 @@ use std::collections::BTreeMap;
 /// second, beyond which a trainee could not follow anything.
 pub const MAX_SPEED: f64 = 3600.0;
 
+/// Slowest pace: a tenth of real time. Slower, nothing a trainee sees
+/// would move; a pace like 1e-300 is a slip, not a plan.
+pub const MIN_SPEED: f64 = 0.1;
+
+/// Whether `speed` is a pace a director may set.
+pub fn is_pace(speed: f64) -> bool {
+    speed.is_finite() && (MIN_SPEED..=MAX_SPEED).contains(&speed)
+}
+
 /// The pace a wall minute keeps unless the scenario says otherwise: ten
 /// simulated minutes, as live phases run at conferences.
 pub const DEFAULT_SPEED: f64 = 10.0;
@@ -120,14 +129,13 @@ pub(super) fn exercise(
     problems.switch(source);
     let mut pace = |value: &toml::Spanned<f64>| {
         let speed = *value.get_ref();
-        let max = MAX_SPEED;
-        if speed.is_finite() && speed > 0.0 && speed <= max {
+        if is_pace(speed) {
             speed
         } else {
             problems.push(
                 span(value),
                 format!("speed {speed} is not a pace"),
-                Some(format!("give a number above 0 and at most {max}")),
+                Some(format!("give a number from {MIN_SPEED} to {MAX_SPEED}")),
             );
             DEFAULT_SPEED
         }

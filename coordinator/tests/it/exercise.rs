@@ -190,6 +190,16 @@ fn wrong_actions_are_refused_and_change_nothing() {
     assert!(session.forms().is_empty() && session.tasks()[0].state == TaskState::Waiting, "nothing changed");
 }
 
+/// A child process, killed when dropped.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A pocnet exercise process, killed when dropped.
 pub struct Served {
     child: std::process::Child,

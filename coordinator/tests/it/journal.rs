@@ -413,3 +413,43 @@ fn an_old_or_foreign_journal_is_refused_saying_which() {
         assert_eq!(std::fs::read(path).unwrap(), before, "{} left as it was", path.display());
     }
 }
+
+/// An empty file is a new journal and says so; resuming refuses a seed or
+/// seats other than the exercise was begun with, instead of ignoring them;
+/// a note whose text is a number is refused, not replayed as "".
+#[test]
+fn a_journal_says_what_it_is_and_resuming_keeps_the_exercise_it_began() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("empty.journal");
+    std::fs::write(&journal, b"").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
+        .current_dir(crate::support::workspace_root())
+        .args(["exercise", HOSPITAL, "--listen", "127.0.0.1:0", "--journal"])
+        .arg(&journal)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = crate::exercise::KillOnDrop(output);
+    use std::io::BufRead;
+    let first = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines().next().unwrap().unwrap();
+    assert!(first.contains("(new)"), "{first}");
+    drop(child);
+    for (flag, value, says) in [("--seed", "5", "was begun with seed"), ("--seats", "DE", "was begun with seats DE,NL")]
+    {
+        let output = crate::support::pocnet(&[
+            "exercise",
+            HOSPITAL,
+            "--listen",
+            "127.0.0.1:0",
+            "--journal",
+            journal.to_str().unwrap(),
+            flag,
+            value,
+        ]);
+        assert!(!output.status.success(), "{flag} {value} is not ignored on resume");
+        assert!(crate::support::text(&output.stderr).contains(says), "{}", crate::support::text(&output.stderr));
+    }
+    let number =
+        serde_json::from_str::<pocnet_coordinator::exercise::command::DeskAction>(r#"{"kind":"note","text":42}"#);
+    assert!(number.unwrap_err().to_string().contains("invalid type"), "a number is no text");
+}
