@@ -265,7 +265,7 @@ fn exercise_table_mistakes_are_located() {
     let stderr = check_fails(&text);
     let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
     assert_names(&stderr, &format!("{}:", line("seats =")), &["unknown country `XX`"]);
-    assert_names(&stderr, &format!("{}:", line("speed = 0")), &["speed 0 is not a pace", "at most 3600"]);
+    assert_names(&stderr, &format!("{}:", line("speed = 0")), &["speed 0 is not a pace", "from 0.1 to 3600"]);
     assert_names(&stderr, &format!("{}:", line("phases =")), &["phase start is before the scenario's epoch"]);
     assert_names(&stderr, &format!("{}:", line("ZZ =")), &["unknown country `ZZ`"]);
     assert!(stderr.contains("4 problems"), "{stderr}");
