@@ -73,7 +73,8 @@ elsewhere, save the schema beside your scenarios with a .taplo.toml holding [sch
   pocnet exercise scenarios/exercises/hospital-ransomware.toml
   pocnet exercise scenarios/exercises/hospital-ransomware.toml --seats DE,NL --speed 60
   pocnet exercise scenarios/quickstart.toml --seats FR --listen 0.0.0.0:8080 --journal quickstart.journal
-  pocnet exercise timeline scenarios/exercises/hospital-ransomware.toml
+  pocnet exercise timeline scenarios/exercises/hospital-ransomware.toml --fit 3h30m
+  pocnet exercise rehearse scenarios/exercises/hospital-ransomware.toml --delay 20m
   pocnet exercise replay hospital-ransomware.journal --json debrief.json
   pocnet exercise replay hospital-ransomware.journal --speed 16
   pocnet exercise report hospital-ransomware.journal --html aar.html --json aar.json --csv aar/

@@ -72,9 +72,10 @@ fn copy_dir(from: &Path, to: &Path) {
 fn serving_briefly(line: &str) -> String {
     let trimmed = line.trim_start();
     // Subcommands run as they are, but a replay with --speed serves the consoles.
-    let subcommand =
-        ["replay", "report", "timeline", "fork"].iter().any(|c| trimmed.starts_with(&format!("pocnet exercise {c}")))
-            && !trimmed.contains("--speed");
+    let subcommand = ["replay", "report", "timeline", "fork", "rehearse"]
+        .iter()
+        .any(|c| trimmed.starts_with(&format!("pocnet exercise {c}")))
+        && !trimmed.contains("--speed");
     if !trimmed.starts_with("pocnet exercise ") || subcommand {
         return line.to_owned();
     }
