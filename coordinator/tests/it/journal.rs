@@ -345,18 +345,19 @@ fn a_damaged_journal_is_read_up_to_the_damage_and_never_written() {
         let output = crate::support::pocnet(&["exercise", "replay", journal.to_str().unwrap()]);
         assert!(!output.status.success());
         assert!(crate::support::text(&output.stderr).contains("cannot be read"));
-        let resumed = crate::support::pocnet(&[
-            "exercise",
-            HOSPITAL,
-            "--listen",
-            "127.0.0.1:0",
-            "--journal",
-            journal.to_str().unwrap(),
-        ]);
+        let resumed = resume(journal, &[]);
         assert!(!resumed.status.success(), "the server refuses to resume on it");
         assert!(crate::support::text(&resumed.stderr).contains("does not resume on a damaged journal"));
         assert_eq!(std::fs::read(journal).unwrap(), before, "{} unchanged", journal.display());
     }
+}
+
+/// `pocnet exercise` on an existing journal, with `extra` flags: what a
+/// trainer runs to resume.
+fn resume(journal: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["exercise", HOSPITAL, "--listen", "127.0.0.1:0", "--journal", journal.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    crate::support::pocnet(&args)
 }
 
 /// An exercise with enough notes (long ones) to fill several database pages.
@@ -436,16 +437,7 @@ fn a_journal_says_what_it_is_and_resuming_keeps_the_exercise_it_began() {
     drop(child);
     for (flag, value, says) in [("--seed", "5", "was begun with seed"), ("--seats", "DE", "was begun with seats DE,NL")]
     {
-        let output = crate::support::pocnet(&[
-            "exercise",
-            HOSPITAL,
-            "--listen",
-            "127.0.0.1:0",
-            "--journal",
-            journal.to_str().unwrap(),
-            flag,
-            value,
-        ]);
+        let output = resume(&journal, &[flag, value]);
         assert!(!output.status.success(), "{flag} {value} is not ignored on resume");
         assert!(crate::support::text(&output.stderr).contains(says), "{}", crate::support::text(&output.stderr));
     }
