@@ -122,7 +122,7 @@ fn bot_request(
     let scenario = session.scenario();
     let case = scenario.incidents.iter().find(|i| i.id == incident)?;
     let carrier = case.chain.get(hop as usize)?;
-    let received = session.log().into_iter().find(|e| {
+    let received = session.events().iter().find(|e| {
         &e.country == reader
             && e.incident.as_str() == incident
             && e.hop == hop
@@ -218,11 +218,11 @@ fn sent_back(session: &Session, reader: &CountryCode, by: &CountryCode, incident
 
 /// Who asked `reader` about this hop: the sender of the request it received.
 fn requester_of(session: &Session, reader: &CountryCode, (incident, hop): (&str, u32)) -> Option<CountryCode> {
-    session.log().into_iter().find_map(|e| match e.kind {
+    session.events().iter().find_map(|e| match &e.kind {
         EventKind::RequestReceived { from, .. }
             if &e.country == reader && e.incident.as_str() == incident && e.hop == hop =>
         {
-            Some(from)
+            Some(from.clone())
         }
         _ => None,
     })
@@ -248,12 +248,13 @@ fn latest_form<'s>(
 
 /// A form's fields as the person filled them, labelled as on the form.
 fn as_sent(sent: &SentForm) -> Vec<Line> {
+    let mut values = sent.form.as_sent();
     sent.form
         .kind
         .fields()
         .iter()
         .filter_map(|spec| {
-            let value = sent.form.as_sent().remove(spec.name)?;
+            let value = values.remove(spec.name)?;
             let value = match value {
                 super::forms::FieldInput::Text(text) => text,
                 super::forms::FieldInput::Number(number) => number.to_string(),

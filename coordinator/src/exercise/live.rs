@@ -385,20 +385,13 @@ impl Live {
         let mut seat = None;
         match &command {
             Command::Clock { action } => {
-                match action {
-                    ClockAction::Pause => self.clock.pause(wall_ms),
-                    ClockAction::Resume => self.clock.resume(wall_ms),
-                    ClockAction::Speed { speed } => self.clock.set_speed(wall_ms, *speed)?,
-                    ClockAction::Skip { .. } => {
-                        let stop = applied.skipped_to.expect("a skip says where it stopped");
-                        self.clock.set(wall_ms, stop)?;
-                        // A skip into a phase runs on at that phase's pace.
-                        if let Some(speed) = self.plan.speed_at(stop)
-                            && self.plan.speed_at(at) != Some(speed)
-                        {
-                            self.clock.set_speed(wall_ms, speed)?;
-                        }
-                    }
+                let stop = applied.skipped_to.unwrap_or(at);
+                self.move_clock(wall_ms, *action, stop)?;
+                // A skip into a phase runs on at that phase's pace.
+                if let (ClockAction::Skip { .. }, Some(speed)) = (action, self.plan.speed_at(stop))
+                    && self.plan.speed_at(at) != Some(speed)
+                {
+                    self.clock.set_speed(wall_ms, speed)?;
                 }
                 self.mark(wall_ms)?;
             }
@@ -442,17 +435,25 @@ impl Live {
         permit(who, &command)?;
         self.tick(wall_ms).map_err(Refusal::internal)?;
         let at = self.clock.now(wall_ms);
+        let stop = match action {
+            ClockAction::Skip { to } => self.session.scenario().sim_time(to).map_err(|e| Refusal::bad("to", e))?,
+            _ => at,
+        };
+        self.move_clock(wall_ms, action, stop)?;
+        self.version += 1;
+        Ok(self.accepted(wall_ms, at, Applied::default(), None))
+    }
+
+    /// The director's clock order, carried out on the paced clock; a skip
+    /// lands on `stop`.
+    fn move_clock(&mut self, wall_ms: i64, action: ClockAction, stop: SimTime) -> Result<(), ClockError> {
         match action {
             ClockAction::Pause => self.clock.pause(wall_ms),
             ClockAction::Resume => self.clock.resume(wall_ms),
             ClockAction::Speed { speed } => self.clock.set_speed(wall_ms, speed)?,
-            ClockAction::Skip { to } => {
-                let to = self.session.scenario().sim_time(to).map_err(|e| Refusal::bad("to", e))?;
-                self.clock.set(wall_ms, to)?;
-            }
+            ClockAction::Skip { .. } => self.clock.set(wall_ms, stop)?,
         }
-        self.version += 1;
-        Ok(self.accepted(wall_ms, at, Applied { at, skipped_to: None, stopped_early: false }, None))
+        Ok(())
     }
 
     fn accepted(&self, wall_ms: i64, at: SimTime, applied: Applied, seat: Option<SeatLink>) -> Accepted {

@@ -119,11 +119,9 @@ pub struct Evaluation {
     pub note: String,
 }
 
-/// What a command did: the simulated instant it took effect, and for a
-/// skip, where the clock stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a command did: for a skip, where the clock stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Applied {
-    pub at: SimTime,
     pub skipped_to: Option<SimTime>,
     /// The skip stopped before its target: a person's desk received something.
     pub stopped_early: bool,
@@ -292,6 +290,12 @@ impl Session {
         Ok(())
     }
 
+    /// The events so far in the order the session ran them, for lookups
+    /// that need no order (a sorted copy is `log`).
+    pub fn events(&self) -> &[Event] {
+        &self.log
+    }
+
     /// The log so far, in the order `pocnet run` writes it.
     pub fn log(&self) -> Vec<Event> {
         let mut log = self.log.clone();
@@ -391,7 +395,7 @@ impl Session {
     pub fn apply(&mut self, command: &Command, at: SimTime) -> Result<Applied, ActionError> {
         self.check_present(at)?;
         self.advance_to(at)?;
-        let mut applied = Applied { at, skipped_to: None, stopped_early: false };
+        let mut applied = Applied::default();
         match command {
             Command::Desk { country, action } => self.act(country, action, at)?,
             Command::Clock { action: ClockAction::Skip { to } } => {
@@ -405,7 +409,7 @@ impl Session {
                     return Err(FieldError::new("to", message).into());
                 }
                 let stop = self.skip_to(to)?;
-                applied = Applied { at, skipped_to: Some(stop), stopped_early: stop < to };
+                applied = Applied { skipped_to: Some(stop), stopped_early: stop < to };
             }
             Command::Clock { action: ClockAction::Speed { speed } } => super::clock::check_speed(*speed)?,
             Command::Clock { action: ClockAction::Pause | ClockAction::Resume } => {}
@@ -515,13 +519,11 @@ impl Session {
                 task_ref.read = true;
                 // Production asked for: the hold's renewal on the same hop is moot.
                 if form.kind == StepKind::ProductionRequest {
-                    let case = waiting.step.case();
-                    let case = (case.0.clone(), case.1);
                     for renewal in self.tasks.iter_mut().filter(|t| {
                         &t.country == country
                             && t.kind == StepKind::RenewHold
                             && t.state == TaskState::Waiting
-                            && (t.step.case().0, t.step.case().1) == (&case.0, case.1)
+                            && t.step.case() == waiting.step.case()
                     }) {
                         renewal.state = TaskState::Moot { at_ms: at.ms() };
                     }
