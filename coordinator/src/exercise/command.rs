@@ -76,8 +76,9 @@ impl Command {
 pub enum DeskAction {
     /// A desk step waiting for the person, with the form they filled.
     Step { task: u64, form: FilledForm },
-    /// A line in the desk's decision log.
-    Note { text: String },
+    /// A line in the desk's decision log or, addressed `to` another desk,
+    /// a message that reaches that desk's inbox (journaled like any step).
+    Note { text: String, to: Option<CountryCode> },
     /// A waiting item opened: read, no longer new.
     Read { task: u64 },
     /// The desk stops pursuing a case, saying why (a dead end: logs not
@@ -112,6 +113,9 @@ pub struct DeskActionBody {
     /// The case a `not_pursued` closes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     incident: Option<String>,
+    /// The desk a `note` is addressed to; none: the desk's own log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
 }
 
 impl TryFrom<DeskActionBody> for DeskAction {
@@ -130,15 +134,25 @@ impl TryFrom<DeskActionBody> for DeskAction {
                 unexpected("incident", body.incident.is_some())?;
                 let text = body.text.clone().unwrap_or_default();
                 bounded_text("text", &text)?;
-                Ok(DeskAction::Note { text })
+                let to = match body.to.as_deref() {
+                    None | Some("") => None,
+                    // Which desks exist is the session's to say; here only its length is bounded.
+                    Some(code) if code.len() > 8 => {
+                        return Err(FieldError::new("to", format!("`{}` is no country code", excerpt(code))));
+                    }
+                    Some(code) => Some(CountryCode::from(code)),
+                };
+                Ok(DeskAction::Note { text, to })
             }
             "read" => {
+                unexpected("to", body.to.is_some())?;
                 unexpected("text", body.text.is_some())?;
                 unexpected("fields", body.fields.is_some())?;
                 unexpected("incident", body.incident.is_some())?;
                 Ok(DeskAction::Read { task: task()? })
             }
             "not_pursued" => {
+                unexpected("to", body.to.is_some())?;
                 unexpected("task", body.task.is_some())?;
                 unexpected("fields", body.fields.is_some())?;
                 let incident = body.incident.clone().ok_or_else(|| FieldError::new("incident", "missing: the case"))?;
@@ -150,6 +164,7 @@ impl TryFrom<DeskActionBody> for DeskAction {
                 Ok(DeskAction::NotPursued { incident, because })
             }
             other => {
+                unexpected("to", body.to.is_some())?;
                 unexpected("text", body.text.is_some())?;
                 unexpected("incident", body.incident.is_some())?;
                 let step = StepKind::from_name(other).ok_or_else(|| {
@@ -170,18 +185,33 @@ impl From<DeskAction> for DeskActionBody {
     fn from(action: DeskAction) -> DeskActionBody {
         let kind = action.kind_name().to_owned();
         match action {
-            DeskAction::Step { task, form } => {
-                DeskActionBody { kind, task: Some(task), text: None, fields: Some(form.as_sent()), incident: None }
-            }
-            DeskAction::Note { text } => {
-                DeskActionBody { kind, task: None, text: Some(text), fields: None, incident: None }
-            }
+            DeskAction::Step { task, form } => DeskActionBody {
+                kind,
+                task: Some(task),
+                text: None,
+                fields: Some(form.as_sent()),
+                incident: None,
+                to: None,
+            },
+            DeskAction::Note { text, to } => DeskActionBody {
+                kind,
+                task: None,
+                text: Some(text),
+                fields: None,
+                incident: None,
+                to: to.map(|c| c.as_str().to_owned()),
+            },
             DeskAction::Read { task } => {
-                DeskActionBody { kind, task: Some(task), text: None, fields: None, incident: None }
+                DeskActionBody { kind, task: Some(task), text: None, fields: None, incident: None, to: None }
             }
-            DeskAction::NotPursued { incident, because } => {
-                DeskActionBody { kind, task: None, text: Some(because), fields: None, incident: Some(incident) }
-            }
+            DeskAction::NotPursued { incident, because } => DeskActionBody {
+                kind,
+                task: None,
+                text: Some(because),
+                fields: None,
+                incident: Some(incident),
+                to: None,
+            },
         }
     }
 }

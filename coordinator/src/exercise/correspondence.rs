@@ -20,6 +20,8 @@ use serde::Serialize;
 pub struct Letter {
     pub title: String,
     pub from: CountryCode,
+    /// When it was sent, in UTC (RFC 3339).
+    pub at: String,
     /// In the reader's local time.
     pub local: String,
     /// Sent by a person, or by a bot desk.
@@ -58,16 +60,18 @@ pub fn sent_for(session: &Session, task: u64) -> Option<Letter> {
     Some(Letter {
         title: format!("{}, as sent", title(sent.form.kind)),
         from: sent.country.clone(),
+        at: session.scenario().instant_text(SimTime(sent.at_ms)),
         local: local(session.scenario(), &sent.country, SimTime(sent.at_ms)),
         by_person: true,
         lines: as_sent(sent),
     })
 }
 
-/// Notes other desks addressed to `reader` in their forms (an
-/// acknowledgement's note to the requester), newest first.
+/// Notes other desks addressed to `reader`: written to this desk, or in
+/// an acknowledgement's note to the requester; newest first.
 pub fn notes_to(session: &Session, reader: &CountryCode) -> Vec<Letter> {
-    let mut letters: Vec<Letter> = session
+    let scenario = session.scenario();
+    let in_forms = session
         .forms()
         .iter()
         .filter(|sent| sent.form.kind == StepKind::Acknowledge && &sent.country != reader)
@@ -75,17 +79,37 @@ pub fn notes_to(session: &Session, reader: &CountryCode) -> Vec<Letter> {
         .filter_map(|sent| {
             let note = text(sent, "note")?;
             let (incident, hop) = task_case(session, sent);
-            Some(Letter {
-                title: format!("{} acknowledged your request ({incident}, hop {})", sent.country, hop + 1),
-                from: sent.country.clone(),
-                local: local(session.scenario(), reader, SimTime(sent.at_ms)),
-                by_person: true,
-                lines: vec![line("note", note)],
-            })
-        })
-        .collect();
+            let title = format!("{} acknowledged your request ({incident}, hop {})", sent.country, hop + 1);
+            Some((sent.at_ms, letter(scenario, reader, title, &sent.country, sent.at_ms, vec![line("note", note)])))
+        });
+    let written = session.notes().iter().filter(|n| n.to.as_ref() == Some(reader)).map(|n| {
+        let title = format!("Note from {}", n.country);
+        (n.at_ms, letter(scenario, reader, title, &n.country, n.at_ms, vec![line("note", n.text.clone())]))
+    });
+    let mut letters: Vec<(i64, Letter)> = in_forms.chain(written).collect();
+    // Newest first; among notes of one instant, the later written first.
     letters.reverse();
-    letters
+    letters.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    letters.into_iter().map(|(_, l)| l).collect()
+}
+
+/// A letter a person wrote to `reader`.
+fn letter(
+    scenario: &Scenario,
+    reader: &CountryCode,
+    title: String,
+    from: &CountryCode,
+    at_ms: i64,
+    lines: Vec<Line>,
+) -> Letter {
+    Letter {
+        title,
+        from: from.clone(),
+        at: scenario.instant_text(SimTime(at_ms)),
+        local: local(scenario, reader, SimTime(at_ms)),
+        by_person: true,
+        lines,
+    }
 }
 
 /// The request `reader` received for this hop, as its requester sent it.
@@ -97,6 +121,7 @@ fn request(session: &Session, reader: &CountryCode, incident: &str, hop: u32) ->
         Some(sent) => Letter {
             title: format!("{} from {from}", title(sent.form.kind)),
             from: from.clone(),
+            at: scenario.instant_text(SimTime(sent.at_ms)),
             local: local(scenario, reader, SimTime(sent.at_ms)),
             by_person: true,
             lines: as_sent(sent),
@@ -148,6 +173,7 @@ fn bot_request(
     Some(Letter {
         title: format!("Preservation request (Art. 29) from {from}"),
         from: from.clone(),
+        at: scenario.instant_text(received.at),
         local: local(scenario, reader, received.at),
         by_person: false,
         lines,
@@ -180,7 +206,14 @@ fn carrier_answer(session: &Session, reader: &CountryCode, incident: &str, hop: 
             vec![line("the logs name", "a subscriber for the moment the request gave"), line("at", at)]
         }
     };
-    Letter { title: format!("{carrier}'s answer"), from: reader.clone(), local: String::new(), by_person: false, lines }
+    Letter {
+        title: format!("{carrier}'s answer"),
+        from: reader.clone(),
+        at: String::new(),
+        local: String::new(),
+        by_person: false,
+        lines,
+    }
 }
 
 /// Why the requested desk sent `reader`'s request back: in its person's
@@ -191,6 +224,7 @@ fn sent_back(session: &Session, reader: &CountryCode, by: &CountryCode, incident
         return Letter {
             title: format!("{by} sent your request back for clarification"),
             from: by.clone(),
+            at: scenario.instant_text(SimTime(asked.at_ms)),
             local: local(scenario, reader, SimTime(asked.at_ms)),
             by_person: true,
             lines: as_sent(asked),
@@ -210,6 +244,7 @@ fn sent_back(session: &Session, reader: &CountryCode, by: &CountryCode, incident
     Letter {
         title: format!("{by} sent your request back for clarification"),
         from: by.clone(),
+        at: String::new(),
         local: String::new(),
         by_person: false,
         lines: vec![line("what is missing or wrong", what)],

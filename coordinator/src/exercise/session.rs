@@ -105,6 +105,8 @@ pub struct SentForm {
 pub struct Note {
     pub at_ms: i64,
     pub country: CountryCode,
+    /// The desk it was written to; `None`: the writer's own log.
+    pub to: Option<CountryCode>,
     pub text: String,
 }
 
@@ -472,8 +474,24 @@ impl Session {
     fn act(&mut self, country: &CountryCode, action: &DeskAction, at: SimTime) -> Result<(), ActionError> {
         let node = *self.index.get(country).ok_or_else(|| ActionError::UnknownCountry(country.clone()))?;
         match action {
-            DeskAction::Note { text } => {
-                self.notes.push(Note { at_ms: at.ms(), country: country.clone(), text: text.clone() });
+            DeskAction::Note { text, to } => {
+                if let Some(to) = to {
+                    if to == country {
+                        return Err(
+                            FieldError::new("to", "a note to your own desk goes in your log: leave `to` out").into()
+                        );
+                    }
+                    // Only a person reads notes: one to a bot's desk would be lost.
+                    if !self.is_person(to) {
+                        let people = self.people().iter().map(CountryCode::as_str).collect::<Vec<_>>().join(", ");
+                        let message = format!(
+                            "`{}` is no desk a person plays now (people play: {people})",
+                            super::forms::excerpt(to.as_str())
+                        );
+                        return Err(FieldError::new("to", message).into());
+                    }
+                }
+                self.notes.push(Note { at_ms: at.ms(), country: country.clone(), to: to.clone(), text: text.clone() });
             }
             DeskAction::Read { task } => {
                 self.task_of(country, *task)?;

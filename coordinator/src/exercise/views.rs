@@ -44,6 +44,8 @@ pub struct StateView {
 struct CountryView {
     code: CountryCode,
     name: String,
+    /// Its IANA time zone, in which its desk's page shows every time.
+    zone: String,
     local_time: String,
     played_by: &'static str,
     briefing: Option<String>,
@@ -98,6 +100,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
         .map(|c| CountryView {
             code: c.code.clone(),
             name: c.name.clone(),
+            zone: c.time_zone.iana_name().unwrap_or("UTC").to_owned(),
             local_time: local_time(scenario, &c.code, now),
             played_by: if session.is_person(&c.code) { "person" } else { "bot" },
             briefing: match who {
@@ -208,6 +211,7 @@ struct DirectoryEntry {
 /// (those are the controllers').
 #[derive(Debug, Serialize)]
 struct InjectMessage {
+    at: String,
     local: String,
     from: String,
     channel: String,
@@ -225,6 +229,9 @@ struct Attachment {
 struct NoteView {
     at: String,
     country: CountryCode,
+    /// The desk a note was written to; none: the writer's own log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<CountryCode>,
     text: String,
 }
 
@@ -289,6 +296,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> InboxView {
         .map(|(i, at_ms)| {
             let inject = injects.inject(i);
             InjectMessage {
+                at: scenario.instant_text(SimTime(at_ms)),
                 local: local_time(scenario, country, SimTime(at_ms)),
                 from: inject.from.clone(),
                 channel: inject.channel.clone(),
@@ -534,6 +542,7 @@ fn notes(live: &Live, country: Option<&CountryCode>) -> Vec<NoteView> {
         .map(|n| NoteView {
             at: scenario.instant_text(SimTime(n.at_ms)),
             country: n.country.clone(),
+            to: n.to.clone(),
             text: n.text.clone(),
         })
         .collect()
@@ -783,8 +792,9 @@ pub fn scores(live: &Live, who: &Who) -> ScoresView {
         .iter()
         .filter(|o| cell.is_none_or(|c| &o.cell == c))
         .map(|o| NoteView {
-            at: local_time(live.session().scenario(), &o.cell, SimTime(o.at_ms)),
+            at: live.session().scenario().instant_text(SimTime(o.at_ms)),
             country: o.cell.clone(),
+            to: None,
             text: format!("{}: {}", o.evaluator, o.text),
         })
         .collect();

@@ -452,6 +452,30 @@ fn a_request_read_sent_back_and_clarified_in_the_browser() {
     let order = skip_until(&nl, "NL", "order_preservation", "c2-admin");
     let shown = order["letter"].to_string();
     assert!(shown.contains("clarified") && shown.contains("2026-11-27T21:58:40+01:00"), "{shown}");
+
+    // DE thanks NL in a note to its desk, chosen on the page; NL reads it
+    // with the rest of its messages.
+    browser.wait_for(
+        &page,
+        "[...document.getElementById('note-to').options].some((o) => o.value === 'NL')",
+        "NL among the recipients",
+    );
+    browser.act(
+        &page,
+        "document.getElementById('note').value = 'Thank you: the offset was CET.'; \
+         document.getElementById('note-to').value = 'NL'; \
+         document.querySelector('#note-form button[type=submit]').click(); return true;",
+        "DE writes to NL",
+    );
+    let page = browser.open(&format!("http://{address}/seat/NL?token={nl}"));
+    browser.wait_for(&page, "document.getElementById('letters').innerText.includes('Note from DE')", "DE's note at NL");
+    // Every time on a desk's page is its local time with the zone; UTC on demand.
+    browser.wait_for(&page, "document.getElementById('clock').textContent.endsWith(' CET')", "NL's clock in CET");
+    let since = browser.eval(&page, "document.querySelector('.task .muted').textContent").as_str().unwrap().to_owned();
+    assert!(since.contains(" CET"), "{since}");
+    browser.act(&page, "document.getElementById('utc-toggle').click(); return true;", "UTC on demand");
+    browser.wait_for(&page, "document.getElementById('clock').textContent.endsWith(' UTC')", "NL's clock in UTC");
+    browser.screenshot(&page, &screenshots().join("seat-nl-note-utc.png"));
 }
 
 /// A skip past an open expectation's limit says so before it runs: the

@@ -1203,6 +1203,20 @@ fn the_requested_seat_works_from_the_request_and_sends_it_back_for_clarification
         e.country == nl && e.incident.as_str() == "c2-admin" && matches!(e.kind, EventKind::PreservationOrdered { .. })
     });
     assert!(asked && ordered, "NL asked, then ordered the carrier");
+
+    // A note between desks reaches the desk it is written to, and stays in
+    // the writer's log marked with its recipient; one to a desk a bot plays
+    // (nobody would read it) is refused, naming the field.
+    step(&mut live, &de, json!({"kind": "note", "text": "Thanks: CET it was.", "to": "NL"}));
+    let letters = inbox(&live, &nl)["letters"].to_string();
+    assert!(letters.contains("Note from DE") && letters.contains("CET it was"), "{letters}");
+    let own = inbox(&live, &de)["notes"].to_string();
+    assert!(own.contains("\"to\":\"NL\""), "{own}");
+    let refused = live
+        .execute(0, &Who::Seat(de.clone()), desk(&de, json!({"kind": "note", "text": "hello", "to": "US"})))
+        .unwrap_err();
+    assert_eq!(refused.field, "to", "{refused:?}");
+    assert!(refused.message.contains("no desk a person plays"), "{refused:?}");
 }
 
 /// A dead end is closed, not left "under way": the German seat stops

@@ -46,6 +46,30 @@ async function api(path, body) {
   return data;
 }
 
+// One time format on every page: "Sat 07 Mar 2026 22:40 CET". A seat, and
+// an evaluator for the cell they watch, read the desk's local time (the
+// hours its officers keep); the director reads UTC, as the MSEL is
+// written; "UTC" in a seat's header shows UTC on demand.
+let utcShown = sessionStorage.getItem("pocnet-utc") === "1";
+function pageZone() {
+  if (role === "director" || utcShown || !lastState) return "UTC";
+  const here = lastState.countries.find((c) => c.code === seat);
+  return (here && here.zone) || "UTC";
+}
+function when(iso) {
+  const ms = Date.parse(iso || "");
+  if (Number.isNaN(ms)) return iso || "";
+  const zone = pageZone();
+  const format = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "2-digit", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "short" });
+  const p = Object.fromEntries(format.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+  return p.weekday + " " + p.day + " " + p.month + " " + p.year + " " + p.hour + ":" + p.minute + " " + (zone === "UTC" ? "UTC" : p.timeZoneName);
+}
+// The wall clock, for the director's list of refusals: 24-hour, like every other time.
+function wallTime(ms) {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
 // A deadline as a line: "c2-nl deletes its logs in 2d 3h", red once past.
 function deadlineLine(d, nowMs) {
   if (!d.at) return el("div", { class: "countdown" }, d.what);
@@ -68,7 +92,8 @@ function showClock(state) {
   document.getElementById("title").textContent = state.exercise;
   const clock = document.getElementById("clock");
   const here = seat && state.countries.find((c) => c.code === seat);
-  clock.textContent = here ? here.local_time + "  (" + state.sim_time + ")" : state.sim_time;
+  clock.textContent = when(state.sim_time);
+  clock.title = here ? "UTC " + state.sim_time : "";
   const badge = document.getElementById("state");
   badge.textContent = state.paused ? "PAUSED" : "running " + state.speed + "×";
   badge.className = "badge " + (state.paused ? "paused" : "running");
@@ -154,7 +179,7 @@ function taskCard(task) {
   const title = el("div", {}, task.label, " · ", task.incident, ", hop ", task.hop + 1,
     task.carrier ? " (" + task.carrier + ")" : "", task.peer ? " · to " + task.peer : "");
   const card = el("div", { class: "task" + (waiting && !task.read ? " unread" : "") + (task.urgent ? " urgent" : "") + (waiting ? "" : " done"), "data-task": task.id, "data-incident": task.incident, "data-kind": task.kind },
-    title, el("div", { class: "muted" }, "since " + task.local + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
+    title, el("div", { class: "muted" }, "since " + when(task.since) + (task.urgent ? " · " : ""), task.urgent ? el("span", { class: "urgent-text" }, "URGENT: risk to life") : ""));
   if (task.letter && waiting) card.append(letterView(task.letter));
   if (task.sent) card.append(el("details", {}, el("summary", { class: "muted" }, "the form as sent"), letterView(task.sent)));
   if (waiting && role === "seat") {
@@ -179,7 +204,7 @@ function taskCard(task) {
 function letterView(letter) {
   const lines = letter.lines.map((l) => l.value === "" ? el("dt", { class: "section" }, l.label) : [el("dt", {}, l.label), el("dd", {}, l.value)]).flat();
   return el("div", { class: "letter" },
-    el("div", { class: "letter-title" }, letter.title, letter.local ? el("span", { class: "muted" }, " · " + letter.local) : "", letter.by_person ? "" : el("span", { class: "muted" }, " · sent by a bot desk")),
+    el("div", { class: "letter-title" }, letter.title, letter.at ? el("span", { class: "muted" }, " · " + when(letter.at)) : "", letter.by_person ? "" : el("span", { class: "muted" }, " · sent by a bot desk")),
     el("dl", {}, ...lines));
 }
 
@@ -229,11 +254,19 @@ function showInbox(inbox) {
   if (!typing) cases.replaceChildren(...(inbox.cases.length ? inbox.cases.map(deskCase) : [el("p", { class: "muted" }, "No case yet.")]));
   document.getElementById("letters").replaceChildren(...(inbox.letters || []).map(letterView));
   document.getElementById("injects").replaceChildren(...(inbox.injects.length ? inbox.injects.map((m) => el("div", { class: "task" },
-    el("div", {}, (m.from || "message") + (m.channel ? " · " + m.channel : "")), el("div", { class: "muted" }, m.local), el("p", {}, m.text),
+    el("div", {}, (m.from || "message") + (m.channel ? " · " + m.channel : "")), el("div", { class: "muted" }, when(m.at)), el("p", {}, m.text),
     ...m.attachments.map((a) => el("details", {}, el("summary", {}, a.name), el("pre", {}, a.text))))) : [el("p", { class: "muted" }, "No message.")]));
-  document.getElementById("messages").replaceChildren(...inbox.messages.map((m) => el("li", {}, el("span", { class: "muted" }, m.local + " · " + m.incident + " hop " + m.hop + ": "), m.text)));
+  document.getElementById("messages").replaceChildren(...inbox.messages.map((m) => el("li", {}, el("span", { class: "muted" }, when(m.at) + " · " + m.incident + ", hop " + (m.hop + 1) + ": "), m.text)));
   tableRows(document.getElementById("directory"), inbox.directory.map((d) => [d.country + " " + d.name + (d.member ? "" : " (not a member: MLA)") + (d.may_be_stale ? " ⚠ listed contact may be out of date" : ""), d.hours, (d.languages || []).join(", ")]));
-  document.getElementById("notes").replaceChildren(...inbox.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " "), n.text)));
+  document.getElementById("notes").replaceChildren(...inbox.notes.map((n) => el("li", {}, el("span", { class: "muted" }, when(n.at) + (n.to ? " to " + n.to : "") + " "), n.text)));
+  // Notes go to the desk's own log or to a desk a person plays now.
+  const to = document.getElementById("note-to");
+  const people = (lastState ? lastState.countries : []).filter((c) => c.played_by === "person" && c.code !== seat).map((c) => c.code);
+  if (to && document.activeElement !== to && [...to.options].slice(1).map((o) => o.value).join() !== people.join()) {
+    const chosen = to.value;
+    to.replaceChildren(el("option", { value: "" }, "my decision log"), ...people.map((c) => el("option", { value: c }, "note to " + c)));
+    to.value = people.includes(chosen) ? chosen : "";
+  }
 }
 
 // ---- the director's page --------------------------------------------------
@@ -251,7 +284,7 @@ function showDirector(state, cases) {
   if (!cell.options.length) for (const c of state.countries) cell.append(el("option", { value: c.code }, c.code));
   document.getElementById("plan").replaceChildren(...(state.plan || []).map((p) => el("li", {}, p.action + " · " + p.owner + " · by " + p.due)));
   document.getElementById("seats").replaceChildren(...(state.seats || []).map((s) => el("li", {}, s.country + ": ", el("a", { href: s.url }, s.url))));
-  document.getElementById("rejected").replaceChildren(...(state.rejected || []).slice().reverse().map((r) => el("li", {}, el("span", { class: "muted" }, new Date(r.wall_ms).toLocaleTimeString() + " " + r.actor + " "), r.field ? r.field + ": " : "", r.error)));
+  document.getElementById("rejected").replaceChildren(...(state.rejected || []).slice().reverse().map((r) => el("li", {}, el("span", { class: "muted" }, wallTime(r.wall_ms) + " " + r.actor + " "), r.field ? r.field + ": " : "", r.error)));
   const nowMs = Date.parse(state.sim_time);
   document.getElementById("cases").replaceChildren(...cases.cases.map((c) => {
     const rows = c.hops.map((h) => el("tr", {},
@@ -264,7 +297,7 @@ function showDirector(state, cases) {
   document.getElementById("msel").replaceChildren(...cases.msel.map((i) => el("tr", {},
     el("td", {}, i.id), el("td", {}, i.to),
     el("td", {}, ...(i.t_plus ? [i.t_plus, el("div", { class: "muted" }, "wall " + i.wall)] : [i.standby ? "standby" : ""])),
-    el("td", {}, i.state + (i.sent ? " " + i.sent : "")),
+    el("td", {}, i.state + (i.sent ? " " + when(i.sent) : "")),
     el("td", {}, ...i.expectations.map((e) => el("div", { class: e.status === "missed" ? "urgent-text" : "" }, e.what + ": " + e.status))),
     el("td", {}, ...(i.state === "sent" || i.state === "skipped" ? [] : [
       el("button", { class: "secondary", "data-fire": i.id, onclick: () => injectAction({ id: i.id, action: "fire" }) }, "Fire now"),
@@ -272,8 +305,8 @@ function showDirector(state, cases) {
       el("button", { class: "secondary", onclick: () => injectAction({ id: i.id, action: "skip" }) }, "Skip"),
       retimeControl(i)])))));
   const waiting = cases.tasks.filter((t) => t.state.state === "waiting");
-  document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + ", hop " + (t.hop + 1), el("div", { class: "muted" }, "since " + t.local + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
-  document.getElementById("notes").replaceChildren(...cases.notes.map((n) => el("li", {}, el("span", { class: "muted" }, n.at + " " + n.country + ": "), n.text)));
+  document.getElementById("tasks").replaceChildren(...(waiting.length ? waiting.map((t) => el("div", { class: "task" + (t.urgent ? " urgent" : "") }, t.country + ": " + t.label + " · " + t.incident + ", hop " + (t.hop + 1), el("div", { class: "muted" }, "since " + when(t.since) + (t.read ? " · read" : " · unread")))) : [el("p", { class: "muted" }, "Nothing waits for a person.")]));
+  document.getElementById("notes").replaceChildren(...cases.notes.map((n) => el("li", {}, el("span", { class: "muted" }, when(n.at) + " " + n.country + (n.to ? " to " + n.to : "") + ": "), n.text)));
 }
 
 // Re-time an inject to a simulated instant the director types.
@@ -296,7 +329,7 @@ function showScores(scores) {
   const select = document.getElementById("objective");
   if (!select.options.length) for (const o of scores.objectives) select.append(el("option", { value: o.id }, o.id));
   const log = document.getElementById("observations");
-  if (log) log.replaceChildren(...scores.observations.map((o) => el("li", {}, el("span", { class: "muted" }, o.at + " "), o.text)));
+  if (log) log.replaceChildren(...scores.observations.map((o) => el("li", {}, el("span", { class: "muted" }, when(o.at) + " "), o.text)));
 }
 
 let confirmedSkip = null;
@@ -446,7 +479,7 @@ if (role === "director") {
     if (passed.length && confirmedSkip !== to) {
       confirmedSkip = to;
       const out = document.getElementById("clock-result");
-      out.textContent = "This skip passes the limit of " + passed.map((l) => l.what + " at " + l.limit).join("; ") + ". The report will mark them skipped by the director. Press Skip again to skip anyway.";
+      out.textContent = "This skip passes the limit of " + passed.map((l) => l.what + " at " + when(l.limit)).join("; ") + ". The report will mark them skipped by the director. Press Skip again to skip anyway.";
       out.className = "error";
       return;
     }
@@ -472,11 +505,20 @@ if (role === "director") {
   document.getElementById("note-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = document.getElementById("note").value.trim();
+    const to = document.getElementById("note-to").value;
+    const error = document.getElementById("note-error");
     if (!text) return;
-    await api("/api/seats/" + seat + "/actions", { kind: "note", text }).catch((e) => alert(e.message));
-    document.getElementById("note").value = "";
+    try {
+      await api("/api/seats/" + seat + "/actions", { kind: "note", text, ...(to ? { to } : {}) });
+      document.getElementById("note").value = "";
+      error.textContent = "";
+    } catch (e) { error.textContent = e.reason || e.message; }
     refresh();
   });
+  const utc = document.getElementById("utc-toggle");
+  const label = () => { utc.textContent = utcShown ? "local time" : "UTC"; utc.title = utcShown ? "show times in the desk's local time" : "show times in UTC"; };
+  label();
+  utc.addEventListener("click", () => { utcShown = !utcShown; sessionStorage.setItem("pocnet-utc", utcShown ? "1" : "0"); label(); refresh(); });
 }
 
 new EventSource("/api/events?token=" + encodeURIComponent(token)).addEventListener("change", refresh);
