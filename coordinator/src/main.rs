@@ -386,19 +386,40 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
             write_stdout(&format!("{}: {said}", journal.display()));
             return Ok(ExitCode::SUCCESS);
         }
-        Some(cli::args::ExerciseCommand::Rehearse { file, delay }) => {
+        Some(cli::args::ExerciseCommand::Rehearse { file, replications, typical, delay }) => {
+            use pocnet_coordinator::exercise::rehearsal::{self, Trainee};
             let Some(scenario) = load(&file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
-            let seats = scenario.exercise.as_ref().map(|e| e.seats.iter().cloned().collect()).unwrap_or_default();
-            let session =
-                pocnet_coordinator::exercise::rehearsal::rehearse(&scenario, &seats, delay.as_millis() as i64)
-                    .map_err(anyhow::Error::msg)?;
-            write_stdout(&format!(
-                "rehearsal of \"{}\": trainees at {} take each step {} after it reaches the desk\n{}",
-                scenario.name,
-                seats.iter().map(|c: &pocnet_node::CountryCode| c.as_str()).collect::<Vec<_>>().join(", "),
-                pocnet_coordinator::units::fmt_ms(delay.as_millis() as i64),
-                pocnet_coordinator::exercise::rehearsal::expectation_table(&session)
-            ));
+            let seats: std::collections::BTreeSet<pocnet_node::CountryCode> =
+                scenario.exercise.as_ref().map(|e| e.seats.iter().cloned().collect()).unwrap_or_default();
+            let listed = seats.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+            let said = match delay {
+                Some(delay) => {
+                    let trainee = Trainee::After { delay_ms: delay.as_millis() as i64 };
+                    let session = rehearsal::rehearse(&scenario, &seats, trainee, 0).map_err(anyhow::Error::msg)?;
+                    format!(
+                        "rehearsal of \"{}\": trainees at {listed} take {}\n{}",
+                        scenario.name,
+                        trainee.describe(),
+                        rehearsal::expectation_table(&session)
+                    )
+                }
+                None => {
+                    let typical = Trainee::Typical { median_ms: typical.as_millis() as i64 };
+                    let table =
+                        rehearsal::study(&scenario, &seats, replications, typical).map_err(anyhow::Error::msg)?;
+                    format!(
+                        "rehearsal of \"{}\" over {replications} replication{} (seed {}), trainees at {listed}\n  \
+                         prompt: {}\n  typical: {}\n  goal / limit: how often the expectation was met by its goal, \
+                         and by its limit\n\n{table}",
+                        scenario.name,
+                        if replications == 1 { "" } else { "s" },
+                        scenario.seed,
+                        Trainee::PROMPT.describe(),
+                        typical.describe(),
+                    )
+                }
+            };
+            write_stdout(&said);
             return Ok(ExitCode::SUCCESS);
         }
         Some(cli::args::ExerciseCommand::Timeline { file, csv, session, fit }) => {

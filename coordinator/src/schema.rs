@@ -239,6 +239,14 @@ pub fn scenario_schema() -> Value {
                     "required": ["name", "from", "speed"], "additionalProperties": false
                 }
             },
+            "skips": {
+                "type": "array",
+                "items": {
+                    "type": "object", "description": "a quiet span the director plans to skip: it costs no wall time in the plan, and the director's console offers it",
+                    "properties": { "from": instant("where the skip begins"), "to": instant("where it lands") },
+                    "required": ["from", "to"], "additionalProperties": false
+                }
+            },
             "briefings": { "type": "object", "additionalProperties": { "type": "string" }, "description": "what each seat reads before play, by country code" }
         },
         "additionalProperties": false

@@ -11,6 +11,9 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+/// A stream of draws, as [`stream`] gives one.
+pub type Stream = ChaCha8Rng;
+
 /// What a stream is used for; the discriminant is part of the derivation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {

@@ -73,7 +73,8 @@ elsewhere, save the schema beside your scenarios with a .taplo.toml holding [sch
   pocnet exercise scenarios/exercises/hospital-ransomware.toml
   pocnet exercise scenarios/exercises/hospital-ransomware.toml --seats DE,NL --speed 60
   pocnet exercise scenarios/quickstart.toml --seats FR --listen 0.0.0.0:8080 --journal quickstart.journal
-  pocnet exercise timeline scenarios/exercises/hospital-ransomware.toml --fit 3h30m
+  pocnet exercise timeline scenarios/exercises/hospital-ransomware.toml --session 3h30m
+  pocnet exercise rehearse scenarios/exercises/hospital-ransomware.toml --replications 20
   pocnet exercise rehearse scenarios/exercises/hospital-ransomware.toml --delay 20m
   pocnet exercise replay hospital-ransomware.journal --json debrief.json
   pocnet exercise replay hospital-ransomware.journal --speed 16
@@ -244,17 +245,25 @@ pub enum ExerciseCommand {
         #[arg(long = "journal", value_name = "NEW")]
         new: PathBuf,
     },
-    /// The scenario's master scenario events list in time order, for the trainer's rehearsal
-    /// Plays the exercise with trainees at every seat who take each step a
-    /// set time after it reaches the desk, and says of each expectation when
-    /// its step first reached the desk and how it was rated
+    /// Plays the exercise over replications with prompt trainees at every
+    /// seat (each step the moment it reaches the desk) and typical ones (after
+    /// a delay drawn for each step), and says of each expectation when its
+    /// step reaches the desk and how often each meets it; with --delay, one
+    /// rehearsal and each expectation's rating
     Rehearse {
         /// The exercise scenario (TOML)
         file: PathBuf,
-        /// How long after a step reaches the desk the trainees take it ("0s": at once; "20m": a typical desk)
-        #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = rehearsal_delay)]
-        delay: std::time::Duration,
+        /// How many replications (the bots' and carriers' draws change with each)
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=1000))]
+        replications: u64,
+        /// The typical trainee's median delay before a step (nine in ten within three times it)
+        #[arg(long, value_name = "DURATION", default_value = "20m", value_parser = rehearsal_delay)]
+        typical: std::time::Duration,
+        /// One rehearsal instead, trainees taking each step this long after it reaches the desk ("0s": at once)
+        #[arg(long, value_name = "DURATION", value_parser = rehearsal_delay, conflicts_with_all = ["replications", "typical"])]
+        delay: Option<std::time::Duration>,
     },
+    /// The scenario's master scenario events list in time order, for the trainer's rehearsal
     Timeline {
         /// The exercise scenario (TOML)
         file: PathBuf,

@@ -371,6 +371,33 @@ pub fn timeline(scenario: &Scenario, csv_format: bool, wall_plan: WallPlan) -> S
             inject.on_missed.clone().unwrap_or_default(),
         ]);
     }
+    // The planned skips, each after the injects due at its start (those
+    // are sent before the clock jumps).
+    for skip in plan.skips.iter().rev() {
+        let after = rows
+            .iter()
+            .position(|row| due.get(&row[3]).copied().flatten().is_none_or(|at| at > skip.from))
+            .unwrap_or(rows.len());
+        rows.insert(
+            after,
+            [
+                plan.t_plus(skip.from),
+                wall_at(skip.from),
+                scenario.instant_text(skip.from),
+                "(planned skip)".to_owned(),
+                "director".to_owned(),
+                "the plan".to_owned(),
+                "clock".to_owned(),
+                format!(
+                    "skip to {} ({}): nothing in between costs wall time",
+                    plan.t_plus(skip.to),
+                    scenario.instant_text(skip.to)
+                ),
+                String::new(),
+                String::new(),
+            ],
+        );
+    }
     if csv_format {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let _ = writer.write_record([
@@ -393,7 +420,7 @@ pub fn timeline(scenario: &Scenario, csv_format: bool, wall_plan: WallPlan) -> S
     let mut out = format!(
         "MSEL of \"{}\": {} injects, exercise start {}\n",
         scenario.name,
-        rows.len(),
+        scenario.msel.injects.len(),
         scenario.instant_text(start)
     );
     out.push_str(&wall_summary(&plan, last, wall_plan, scale));
@@ -435,7 +462,12 @@ fn wall_summary(
     };
     let written = plan.wall_ms(last, 1.0);
     let mut out = format!(
-        "planned wall time to the last timed inject, at the phases' paces, without pauses or skips: {}\n",
+        "planned wall time to the last timed inject, at the phases' paces, without pauses{}: {}\n",
+        if plan.skips.is_empty() {
+            " or skips".to_owned()
+        } else {
+            format!(", with the {} planned skip{}", plan.skips.len(), if plan.skips.len() == 1 { "" } else { "s" })
+        },
         fmt_ms(written)
     );
     match (wall_plan, scale) {

@@ -51,6 +51,10 @@ pub struct ExpectationRun {
     /// reaching the desk, whichever is later. Its goal and limit run from
     /// here; `None`: the step has not reached the desk.
     pub could_act_ms: Option<i64>,
+    /// When the step it asks for first reached the desk, even before the
+    /// inject: an inject sent well after that announces what the desk has
+    /// already seen.
+    pub reached_ms: Option<i64>,
     pub met: Option<Met>,
     /// Its limit passed unmet.
     pub missed: bool,
@@ -158,6 +162,10 @@ impl Injects {
         let reached = Reached { country: country.clone(), kind, peer: peer.cloned(), at_ms: at.ms() };
         for i in 0..self.expectations.len() {
             let e = &self.expectations[i];
+            if e.reached_ms.is_none() && self.asks_for(i, &reached) {
+                self.expectations[i].reached_ms = Some(reached.at_ms);
+            }
+            let e = &self.expectations[i];
             if e.could_act_ms.is_none() && e.met.is_none() && self.asks_for(i, &reached) {
                 self.expectations[i].could_act_ms = Some(e.created_ms.max(reached.at_ms));
             }
@@ -219,6 +227,7 @@ impl Injects {
                 created_ms: at.ms(),
                 by,
                 could_act_ms: None,
+                reached_ms: None,
                 met: None,
                 missed: false,
                 missed_in_skip: false,
@@ -228,6 +237,7 @@ impl Injects {
             // advance, at an instant after the inject's).
             let first = self.reached.iter().filter(|r| self.asks_for(position, r)).map(|r| r.at_ms).min();
             self.expectations[position].could_act_ms = first.map(|reached| reached.max(at.ms()));
+            self.expectations[position].reached_ms = first;
             // Already done: met as it opens.
             if let Some(found) = self.unmatched.iter().position(|o| self.answers(position, o)) {
                 let observed = self.unmatched.remove(found);

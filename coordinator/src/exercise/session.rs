@@ -193,7 +193,20 @@ pub struct Session {
 impl Session {
     /// The scenario's nodes at time zero, the desks of `people` played by persons.
     pub fn new(scenario: Scenario, seed: u64, people: &BTreeSet<CountryCode>) -> Result<Session, ActionError> {
-        let nodes: Vec<NodeRuntime> = scenario.node_configs(seed, 0).into_iter().map(NodeRuntime::new).collect();
+        Session::replication(scenario, seed, 0, people)
+    }
+
+    /// As [`Session::new`], with the bots' and carriers' draws of another
+    /// replication of the same seed, as `pocnet run --replications` makes
+    /// them: a rehearsal over replications.
+    pub fn replication(
+        scenario: Scenario,
+        seed: u64,
+        replication: u64,
+        people: &BTreeSet<CountryCode>,
+    ) -> Result<Session, ActionError> {
+        let nodes: Vec<NodeRuntime> =
+            scenario.node_configs(seed, replication).into_iter().map(NodeRuntime::new).collect();
         let index = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
         let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
         let injects = Injects::new(scenario.msel.clone(), start);

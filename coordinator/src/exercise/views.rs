@@ -61,6 +61,16 @@ struct DirectorView {
     evaluators: Vec<EvaluatorLinkView>,
     plan: Vec<PlanItem>,
     phases: Vec<PhaseView>,
+    /// The next skip the plan has, not yet passed: the console offers it.
+    planned_skip: Option<PlannedSkipView>,
+}
+
+#[derive(Debug, Serialize)]
+struct PlannedSkipView {
+    from: String,
+    to: String,
+    from_t_plus: String,
+    to_t_plus: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -128,6 +138,12 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
             })
             .collect(),
         plan: session.plan().to_vec(),
+        planned_skip: live.plan().skips.iter().find(|skip| skip.to > now).map(|skip| PlannedSkipView {
+            from: scenario.instant_text(skip.from),
+            to: scenario.instant_text(skip.to),
+            from_t_plus: live.plan().t_plus(skip.from),
+            to_t_plus: live.plan().t_plus(skip.to),
+        }),
         phases: live
             .plan()
             .phases

@@ -77,6 +77,14 @@ impl Collector {
         self.problems.is_empty()
     }
 
+    /// `file:line:column` of a span in the current file, for a warning found
+    /// later (a rehearsal's) to say where.
+    pub fn location(&self, span: Range<usize>) -> String {
+        let (file, text) = &self.sources[self.current];
+        let (line, column) = line_column(text, span.start);
+        format!("{file}:{line}:{column}")
+    }
+
     pub fn push(&mut self, span: Range<usize>, message: String, help: Option<String>) {
         let (file, text) = &self.sources[self.current];
         let (line, column) = line_column(text, span.start);

@@ -36,7 +36,18 @@ pub struct ExercisePlan {
     pub start: SimTime,
     /// In order of their start.
     pub phases: Vec<Phase>,
+    /// Quiet spans the director plans to skip, in order, none overlapping.
+    pub skips: Vec<PlannedSkip>,
     pub briefings: BTreeMap<CountryCode, String>,
+}
+
+/// A span of simulated time the director plans to skip: it costs no wall
+/// time in the plan, and the director's console offers it when the clock
+/// reaches `from` (a skip still stops early when a desk receives something).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlannedSkip {
+    pub from: SimTime,
+    pub to: SimTime,
 }
 
 impl Default for ExercisePlan {
@@ -46,6 +57,7 @@ impl Default for ExercisePlan {
             speed: DEFAULT_SPEED,
             start: SimTime::ZERO,
             phases: Vec::new(),
+            skips: Vec::new(),
             briefings: BTreeMap::new(),
         }
     }
@@ -67,19 +79,36 @@ impl ExercisePlan {
 
     /// The wall time the clock takes from the start to `to` at the phases'
     /// paces (the exercise's own before the first phase), each multiplied
-    /// by `scale` and held at `MAX_SPEED`, with no pause and no skip.
+    /// by `scale` and held at `MAX_SPEED`, with no pause; the planned skips
+    /// take no wall time.
     pub fn wall_ms(&self, to: SimTime, scale: f64) -> i64 {
         let pace = |speed: f64| (speed * scale).min(MAX_SPEED);
+        // Every instant where the pace changes or a skip begins or ends.
+        let mut marks: Vec<SimTime> = self
+            .phases
+            .iter()
+            .map(|p| p.from)
+            .chain(self.skips.iter().flat_map(|s| [s.from, s.to]))
+            .filter(|&at| at > self.start && at < to)
+            .collect();
+        marks.push(to);
+        marks.sort();
         let mut wall = 0.0;
         let mut at = self.start;
-        let mut speed = self.speed_at(self.start).unwrap_or(self.speed);
-        for phase in self.phases.iter().filter(|p| p.from > self.start && p.from < to) {
-            wall += (phase.from.ms() - at.ms()) as f64 / pace(speed);
-            at = phase.from;
-            speed = phase.speed;
+        for mark in marks {
+            let skipped = self.skips.iter().any(|s| s.from <= at && at < s.to);
+            if !skipped && mark > at {
+                let speed = self.speed_at(at).unwrap_or(self.speed);
+                wall += (mark.ms() - at.ms()) as f64 / pace(speed);
+            }
+            at = at.max(mark);
         }
-        wall += (to.ms() - at.ms()).max(0) as f64 / pace(speed);
         wall.round() as i64
+    }
+
+    /// The planned skip that begins at or before `at` and ends after it.
+    pub fn skip_at(&self, at: SimTime) -> Option<PlannedSkip> {
+        self.skips.iter().copied().find(|s| s.from <= at && at < s.to)
     }
 
     /// An instant as the MSEL names it: `T+0`, `T+2h 30m` from the start.
@@ -152,6 +181,25 @@ pub(super) fn exercise(
     phases.sort_by_key(|p| p.from);
     let seats = raw.seats.iter().map(|code| references.country(problems, code)).collect();
     let start = raw.start.as_ref().map_or(SimTime::ZERO, |text| references.instant(problems, text, "exercise start"));
+    let mut skips: Vec<PlannedSkip> = Vec::new();
+    for raw_skip in &raw.skips {
+        let from = references.instant(problems, &raw_skip.from, "skip start");
+        let to = references.instant(problems, &raw_skip.to, "skip end");
+        if to <= from {
+            problems.push(span(&raw_skip.to), "the skip ends before it begins".to_owned(), None);
+        } else if from < start {
+            problems.push(span(&raw_skip.from), "the skip begins before the exercise starts".to_owned(), None);
+        } else if skips.iter().any(|s| s.from < to && from < s.to) {
+            problems.push(
+                span(&raw_skip.from),
+                "this skip overlaps another".to_owned(),
+                Some("make it one skip, or let one end where the next begins".to_owned()),
+            );
+        } else {
+            skips.push(PlannedSkip { from, to });
+        }
+    }
+    skips.sort_by_key(|s| s.from);
     let mut briefings = BTreeMap::new();
     for (code, text) in raw.briefings {
         let country = references.country(problems, &code);
@@ -160,5 +208,5 @@ pub(super) fn exercise(
         }
         briefings.insert(country, text);
     }
-    Some(ExercisePlan { seats, speed, start, phases, briefings })
+    Some(ExercisePlan { seats, speed, start, phases, skips, briefings })
 }

@@ -55,6 +55,8 @@ pub struct Expectation {
     pub goal_ms: i64,
     pub limit_ms: i64,
     pub objective: Option<String>,
+    /// `file:line:column` of its `form`, for warnings about it.
+    pub location: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +70,8 @@ pub struct Inject {
     pub attachments: Vec<Attachment>,
     pub expect: Vec<Expectation>,
     pub on_missed: Option<String>,
+    /// `file:line:column` of its `id`, for warnings about it.
+    pub location: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -182,6 +186,7 @@ pub(super) fn msel(
                 .collect(),
             expect,
             on_missed: raw.on_missed.as_ref().map(|m| m.get_ref().clone()),
+            location: problems.location(span(&raw.id)),
         });
     }
     cycles(problems, &raw_injects, &injects);
@@ -277,6 +282,7 @@ fn expectation(
         goal_ms: raw.goal.get_ref().0,
         limit_ms: raw.limit.get_ref().0,
         objective: raw.objective.as_ref().map(|o| o.get_ref().clone()),
+        location: problems.location(span(&raw.form)),
     }
 }
 

@@ -233,6 +233,9 @@ pub struct RawExercise {
     pub start: Option<Spanned<String>>,
     #[serde(default)]
     pub phases: Vec<RawPhase>,
+    /// Spans of quiet simulated time the director plans to skip.
+    #[serde(default)]
+    pub skips: Vec<RawSkip>,
     /// What each seat reads before play, by country code.
     #[serde(default)]
     pub briefings: BTreeMap<Spanned<String>, String>,
@@ -301,6 +304,14 @@ pub struct RawPhase {
     pub name: String,
     pub from: Spanned<String>,
     pub speed: Spanned<f64>,
+}
+
+/// A planned skip: the director runs the clock from `from` to `to` at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSkip {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
 }
 
 /// The legal instruments beyond the 24/7 network's own, as the scenario sets them.

@@ -171,6 +171,14 @@ fn a_director_and_a_trainee_play_in_the_browser() {
     );
     browser.wait_for(&seat, "document.getElementById('desk').textContent === 'NL desk'", "the desk's name");
     browser.wait_for(&seat, "document.getElementById('state').textContent === 'PAUSED'", "the exercise opening paused");
+    // The plan's first skip is offered, with when it is due and where it lands.
+    browser.wait_for(
+        &director,
+        "document.querySelector('#planned-skip [data-planned-skip]') && \
+         document.getElementById('planned-skip').textContent.includes('at T+3d') && \
+         document.getElementById('planned-skip').textContent.includes('to T+19d 12h')",
+        "the next planned skip",
+    );
 
     // The director starts the clock and skips ahead to Saturday noon.
     browser.act(&director, "document.getElementById('resume').click(); return true;", "the start button");

@@ -1070,7 +1070,20 @@ fn expectations_run_from_when_the_desk_could_act_and_a_skip_is_not_a_failure() {
 fn the_timeline_plans_the_session_in_wall_time() {
     use pocnet_coordinator::exercise::live::Who;
     let file = "scenarios/exercises/hospital-ransomware.toml";
+    // As shipped, its planned skips over the quiet weeks make it fit the
+    // session; each is listed where the director takes it.
     let output = crate::support::pocnet(&["exercise", "timeline", file, "--session", "3h30m"]);
+    let text = crate::support::text(&output.stdout);
+    assert!(output.status.success() && text.contains("it fits the 3h 30m session"), "{text}");
+    assert!(text.contains("with the 4 planned skips") && text.contains("(planned skip)"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("T+3d ") && l.contains("skip to T+19d 12h")), "{text}");
+    // Without them, the same paces run over, and the plan says so.
+    let source = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let (before, after) = source.split_once("skips = [").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let unskipped = dir.path().join("unskipped.toml");
+    std::fs::write(&unskipped, format!("{before}{}", &after[after.find(']').unwrap() + 1..])).unwrap();
+    let output = crate::support::pocnet(&["exercise", "timeline", unskipped.to_str().unwrap(), "--session", "3h30m"]);
     let text = crate::support::text(&output.stdout);
     assert!(output.status.success() && text.contains("WARNING: it runs"), "{text}");
     let output = crate::support::pocnet(&["exercise", "timeline", file, "--fit", "3h30m", "--csv"]);
@@ -1103,6 +1116,8 @@ fn the_timeline_plans_the_session_in_wall_time() {
     let state =
         serde_json::to_value(pocnet_coordinator::exercise::views::state(&live, &Who::Director, 50, "")).unwrap();
     assert_eq!(state["phase"], "walking the chain");
+    // The console offers the plan's next skip.
+    assert_eq!(state["planned_skip"]["to_t_plus"], "T+19d 12h", "{state}");
 }
 
 /// The request travels with its content: the Dutch seat reads the German
@@ -1297,6 +1312,15 @@ to = "US"
 from = "Platform"
 channel = "e-mail"
 text = "We received your request."
+
+[[injects]]
+id = "old-news"
+at = "T+2h"
+to = "NL"
+from = "Team lead"
+channel = "phone"
+text = "Germany's request has just come in: acknowledge it."
+expect = [{ form = "acknowledge", by = "NL", goal = "1h", limit = "4h" }]
 "#;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("story.toml");
@@ -1311,11 +1335,29 @@ text = "We received your request."
     assert!(warned("too-early", "past its goal of 2m"), "{said}");
     assert!(warned("slow-carrier", "past its goal of 30m"), "{said}");
     assert!(warned("to-a-bot", "whose desk a bot plays"), "{said}");
-    // The author sees when each step can first be taken, and how a typical desk fares.
+    assert!(warned("old-news", "after the step it announces"), "{said}");
+    // Each warning says where: the file, the line and the column of the inject or expectation.
+    let line_of = |needle: &str| {
+        let story = std::fs::read_to_string(&file).unwrap();
+        story.lines().position(|l| l.contains(needle)).unwrap() + 1
+    };
+    let place = format!("story.toml:{}:", line_of("id = \"old-news\""));
+    assert!(said.lines().any(|l| l.contains("`old-news`") && l.contains(&place)), "{place} in {said}");
+    let place = format!("story.toml:{}:", line_of("expect = [{ form = \"clarify\""));
+    assert!(said.lines().any(|l| l.contains("`bypassed`") && l.contains(&place)), "{place} in {said}");
+    // One rehearsal: when each step can first be taken, and how a desk taking 20 minutes fares.
     let output = crate::support::pocnet(&["exercise", "rehearse", file.to_str().unwrap(), "--delay", "20m"]);
     let table = crate::support::text(&output.stdout);
     assert!(output.status.success() && table.contains("take each step 20m after it reaches the desk"), "{table}");
     assert!(table.lines().any(|l| l.contains("bypassed") && l.contains("never reached the desk")), "{table}");
+    // Over replications, prompt and typical trainees: how often each expectation is met.
+    let output = crate::support::pocnet(&["exercise", "rehearse", file.to_str().unwrap(), "--replications", "5"]);
+    let table = crate::support::text(&output.stdout);
+    assert!(output.status.success() && table.contains("over 5 replications"), "{table}");
+    let row = |id: &str| table.lines().find(|l| l.contains(id)).unwrap_or_else(|| panic!("{id} in {table}")).to_owned();
+    assert!(row("bypassed").contains("never") && row("bypassed").contains("0% /   0%"), "{table}");
+    assert!(row("victim-report").contains("100% / 100%"), "the prompt trainee meets it: {table}");
+    assert!(row("too-early").contains("0% / 100%"), "by the limit, never by the goal: {table}");
     // The hospital exercise as shipped has none of them.
     let output = crate::support::pocnet(&["check", "scenarios/exercises/hospital-ransomware.toml"]);
     assert!(!crate::support::text(&output.stdout).contains("warning:"), "{}", crate::support::text(&output.stdout));

@@ -106,7 +106,27 @@ function showClock(state) {
     const choice = document.getElementById("speed-choice");
     if (document.activeElement !== choice && [...choice.options].some((o) => Number(o.value) === state.speed)) choice.value = String(state.speed);
     document.getElementById("settled").textContent = state.settled ? "every trace has settled" : "";
+    showPlannedSkip(state);
   }
+}
+
+// The plan's next skip: when the clock reaches it, one press fills the
+// skip (with its warning about open limits) and runs it.
+function showPlannedSkip(state) {
+  const holder = document.getElementById("planned-skip");
+  const skip = state.planned_skip;
+  if (!skip) { holder.replaceChildren(); return; }
+  const due = Date.parse(state.sim_time) >= Date.parse(skip.from);
+  const key = skip.from + due;
+  if (holder.dataset.key === key) return;
+  holder.dataset.key = key;
+  holder.className = due ? "" : "muted";
+  holder.replaceChildren(
+    (due ? "Planned skip due now: " : "Next planned skip, at " + skip.from_t_plus + " (" + when(skip.from) + "): ") + "to " + skip.to_t_plus + " (" + when(skip.to) + ") ",
+    el("button", { class: due ? "" : "secondary", "data-planned-skip": skip.to, onclick: () => {
+      document.getElementById("skip-to").value = skip.to;
+      document.getElementById("skip").click();
+    } }, "Skip as planned"));
 }
 
 function tableRows(body, rows) {
