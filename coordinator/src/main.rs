@@ -442,6 +442,12 @@ async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {
         speed: args.speed,
         seats: args.seats,
         seed: args.seed,
+        limits: pocnet_coordinator::exercise::listener::Limits {
+            connections: args.max_connections as usize,
+            per_address: args.max_connections_per_address as usize,
+            header_timeout: args.header_timeout,
+            streams_per_token: args.max_streams_per_token as usize,
+        },
     };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

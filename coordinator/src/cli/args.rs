@@ -199,6 +199,28 @@ pub struct ExerciseArgs {
     /// Seed of every random draw; defaults to the scenario's `seed`
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Connections the consoles' server keeps open at once, from everyone (held below the open-file limit)
+    #[arg(long, value_name = "N", default_value_t = 2048, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: u32,
+    /// Connections open at once from one address (a room behind one NAT shares one)
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections_per_address: u32,
+    /// Time a client has to send a request's headers, and a kept-alive connection may sit idle
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = header_timeout)]
+    pub header_timeout: std::time::Duration,
+    /// Live event streams (console tabs) per access token
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_streams_per_token: u32,
+}
+
+/// A header-read timeout: a second to ten minutes.
+fn header_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is not a length of time ({e}): write it like 10s"))?;
+    if duration < std::time::Duration::from_secs(1) || duration > std::time::Duration::from_secs(600) {
+        return Err(format!("`{text}`: give a timeout between 1s and 10m"));
+    }
+    Ok(duration)
 }
 
 #[derive(clap::Subcommand)]

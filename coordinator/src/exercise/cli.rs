@@ -23,6 +23,7 @@ pub struct Options {
     pub speed: Option<f64>,
     pub seats: Option<Vec<String>>,
     pub seed: Option<u64>,
+    pub limits: super::listener::Limits,
 }
 
 /// `hospital-ransomware.toml` keeps its journal in `hospital-ransomware.journal`, here.
@@ -110,8 +111,16 @@ pub async fn serve(
         writeln!(out, "{line}")?;
     }
     out.flush()?;
-    let app = server::app(live, base_url);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.context("serving the consoles")?;
+    let (limits, descriptors) = options.limits.within_descriptors();
+    if limits.connections < options.limits.connections {
+        eprintln!(
+            "note: the process may open {descriptors} files, so the consoles' server keeps at most {} connections \
+             (not {}): raise `ulimit -n` for more",
+            limits.connections, options.limits.connections
+        );
+    }
+    let app = server::app(live, base_url, limits.streams_per_token);
+    super::listener::serve(listener, app, limits, shutdown).await.context("serving the consoles")?;
     Ok(())
 }
 
@@ -138,10 +147,9 @@ pub async fn serve_playback(
         writeln!(out, "seat {country}: {base_url}/seat/{country}?token={token}")?;
     }
     out.flush()?;
-    axum::serve(listener, server::app(live, base_url))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving the consoles")?;
+    let (limits, _) = super::listener::Limits::default().within_descriptors();
+    let app = server::app(live, base_url, limits.streams_per_token);
+    super::listener::serve(listener, app, limits, shutdown).await.context("serving the consoles")?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ pub mod correspondence;
 pub mod forms;
 pub mod injects;
 pub mod journal;
+pub mod listener;
 pub mod live;
 pub mod rating;
 pub mod rehearsal;

@@ -73,14 +73,24 @@ struct Shared {
     changes: watch::Sender<u64>,
     wall: WallClock,
     base_url: String,
+    /// Live event streams by holder, and how many one holder may keep.
+    streams: Mutex<HashMap<Who, usize>>,
+    streams_per_token: usize,
 }
 
 type AppState = Arc<Shared>;
 
 /// The router, and a task that keeps simulated time up with the clock.
-pub fn app(live: Live, base_url: String) -> Router {
+pub fn app(live: Live, base_url: String, streams_per_token: usize) -> Router {
     let (changes, _) = watch::channel(live.version());
-    let shared = Arc::new(Shared { live: Mutex::new(live), changes, wall: WallClock::new(), base_url });
+    let shared = Arc::new(Shared {
+        live: Mutex::new(live),
+        changes,
+        wall: WallClock::new(),
+        base_url,
+        streams: Mutex::new(HashMap::new()),
+        streams_per_token,
+    });
     let ticker = shared.clone();
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(TICK);
@@ -496,10 +506,56 @@ async fn inbox(State(shared): State<AppState>, Path(code): Path<String>, caller:
 /// Server-sent events: `change` with the new version whenever anything a
 /// console shows has changed.
 async fn events(State(shared): State<AppState>, caller: Result<Caller, Refusal>) -> Response {
-    if let Err(error) = caller {
-        return error.into_response();
-    }
-    let stream = tokio_stream::wrappers::WatchStream::new(shared.changes.subscribe())
-        .map(|version| Ok::<_, std::convert::Infallible>(Event::default().event("change").data(version.to_string())));
+    let who = match caller {
+        Ok(Caller(who)) => who,
+        Err(error) => return error.into_response(),
+    };
+    let slot = match StreamSlot::take(&shared, who) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let stream = tokio_stream::wrappers::WatchStream::new(shared.changes.subscribe()).map(move |version| {
+        // The slot lives as long as the stream: a closed tab frees it.
+        let _held = &slot;
+        Ok::<_, std::convert::Infallible>(Event::default().event("change").data(version.to_string()))
+    });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
+
+/// One of a holder's live event streams, given back when the stream ends.
+struct StreamSlot {
+    shared: AppState,
+    who: Who,
+}
+
+impl StreamSlot {
+    fn take(shared: &AppState, who: Who) -> Result<StreamSlot, Refusal> {
+        let mut streams = shared.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let held = streams.entry(who.clone()).or_default();
+        if *held >= shared.streams_per_token {
+            return Err(Refusal {
+                status: 503,
+                field: String::new(),
+                message: format!(
+                    "this console already has {} live event streams open (tabs): close one, or start the server \
+                     with a higher --max-streams-per-token",
+                    shared.streams_per_token
+                ),
+            });
+        }
+        *held += 1;
+        Ok(StreamSlot { shared: Arc::clone(shared), who })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut streams = self.shared.streams.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(held) = streams.get_mut(&self.who) {
+            *held -= 1;
+            if *held == 0 {
+                streams.remove(&self.who);
+            }
+        }
+    }
 }

@@ -17,5 +17,6 @@ mod journal;
 mod law;
 mod replications;
 mod schema;
+mod server_limits;
 mod support;
 mod trust;
