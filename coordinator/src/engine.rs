@@ -49,6 +49,16 @@ pub enum EngineError {
     Delivery(#[from] pocnet_node::DeliveryError),
     #[error("simulated time passed a thousand years; the scenario never settles")]
     Runaway,
+    #[error(
+        "node {at} queued messages from {from} that {from} did not send it (forged, or a batch replaced): another \
+         party delivered into this run, so its result cannot be trusted and no report is written; run the nodes over \
+         mutual TLS (docs/deployment.md)"
+    )]
+    Forged { at: String, from: String },
+    #[error(
+        "node {country} did not answer the end of the run ({reason}), so what it took cannot be checked and no report is written"
+    )]
+    Unaudited { country: CountryCode, reason: String },
 }
 
 /// The whole simulated history of one run, kept.
@@ -341,7 +351,7 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
             let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
             let mut nodes = Nodes::connect(configs, &servers.urls, DEFAULT_CALL_TIMEOUT, None).await?;
             let windows = run_into(scenario, &mut nodes, sink).await?;
-            nodes.end().await;
+            nodes.end().await?;
             Ok(windows)
         }
         Placement::Remote { urls, timeout, credentials, addresses } => {
@@ -377,7 +387,7 @@ async fn run_recovering<S: EventSink + ?Sized>(
         resumed.seen = 0;
         let lost = match run_into(scenario, &mut nodes, &mut resumed).await {
             Ok(windows) => {
-                nodes.end().await;
+                nodes.end().await?;
                 return Ok(windows);
             }
             Err(lost @ EngineError::Lost { .. }) if attempt < MAX_RECOVERIES => lost,
@@ -497,11 +507,45 @@ fn run_id() -> Result<String, String> {
 }
 
 impl Nodes {
-    /// Tells every node the run has ended, so that another may use it.
-    pub async fn end(&mut self) {
+    /// The run's id. Over plaintext it is all that admits a caller, so it is
+    /// never printed; a test plays the third party who learnt it anyway.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    /// Tells every node the run has ended, so that another may use it, and
+    /// checks from their ledgers that every message a node queued was sent
+    /// to it by a node of this run. Calls the nodes refused changed nothing
+    /// and are only reported; a message no node sent fails the run.
+    pub async fn end(&mut self) -> Result<(), EngineError> {
+        let mut ended = BTreeMap::new();
         for (country, client) in self.clients.iter_mut() {
-            if let Err(status) = client.end(pb::EndRequest { run_id: self.run_id.clone() }).await {
-                tracing::warn!(%country, status = status.message(), "the node did not take the end of the run");
+            let mut request = tonic::Request::new(pb::EndRequest { run_id: self.run_id.clone() });
+            request.set_timeout(self.timeout);
+            match client.end(request).await {
+                Ok(reply) => {
+                    ended.insert(country.to_string(), reply.into_inner());
+                }
+                Err(status) => {
+                    return Err(EngineError::Unaudited {
+                        country: country.clone(),
+                        reason: status.message().to_owned(),
+                    });
+                }
+            }
+        }
+        match pocnet_node::grpc::ledger::audit(&ended) {
+            pocnet_node::grpc::ledger::Audit::Forged { at, from } => Err(EngineError::Forged { at, from }),
+            pocnet_node::grpc::ledger::Audit::Clean { refused } => {
+                for (country, calls) in refused {
+                    tracing::warn!(
+                        "node {country} refused {calls} call{} during the run (another run's id, an unidentified caller, a \
+                         node not configured): they changed nothing, since every message each node queued was sent to it \
+                         by a node of this run",
+                        if calls == 1 { "" } else { "s" }
+                    );
+                }
+                Ok(())
             }
         }
     }

@@ -120,7 +120,7 @@ pub async fn run_over_grpc(
             Nodes::connect(scenario.node_configs(seed, replication), &servers.urls, engine::DEFAULT_CALL_TIMEOUT, None)
                 .await?;
         let log = engine::run(scenario, seed, &mut nodes).await?;
-        nodes.end().await;
+        nodes.end().await?;
         consume(replication, log);
         bar.inc(1);
     }

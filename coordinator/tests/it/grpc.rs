@@ -280,7 +280,7 @@ fn a_second_coordinator_is_refused_while_a_run_holds_the_nodes() {
         assert!(!hex_run, "{refused:?}");
         let log = engine::run(&scenario, scenario.seed, &mut first).await.expect("the first run is undisturbed");
         assert!(!log.events.is_empty());
-        first.end().await;
+        first.end().await.expect("the refused call changed nothing");
         let mut next = Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT, None)
             .await
             .expect("the next run gets the nodes");
@@ -313,4 +313,77 @@ async fn python_grpcio_lists_and_describes_the_services_by_reflection() {
     assert!(output.status.success(), "{said}");
     assert!(said.contains("pocnet.v1.Simulation: Configure(pocnet.v1.NodeConfig)"), "{said}");
     assert!(said.contains("pocnet.v1.ContactPoint: Deliver(pocnet.v1.Envelopes)"), "{said}");
+}
+
+/// The tester's attack on a plaintext run, replayed: a third party calls
+/// every node while a run goes on. Guessing the run's id, every batch is
+/// refused without the id said back, counted, and the run gives the
+/// in-process bytes. Having learnt the id (sniffed off the wire), its
+/// forged batch is queued; the nodes' ledgers then disagree at the end and
+/// the run fails, naming the node, instead of reporting a changed world.
+#[test]
+fn a_third_party_delivering_into_a_plaintext_run_fails_it_or_changes_nothing() {
+    use pocnet_coordinator::engine::{self, DEFAULT_CALL_TIMEOUT, EngineError, Nodes, Placement};
+    use pocnet_node::message::{Body, Envelope};
+    use pocnet_node::{CountryCode, IncidentId, SimTime};
+    let scenario = support::load("quickstart.toml");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let expected = engine::run_scenario(&scenario, scenario.seed, &Placement::InProcess).await.unwrap().events;
+        let servers = engine::spawn_local_servers(scenario.countries.keys().cloned()).await.unwrap();
+        let configs = || scenario.node_configs(scenario.seed, 0);
+        // An acknowledgement "from DE" of FR's case: well formed, and one FR would queue.
+        let forged = |run_id: &str, sequence: u64| pb::Envelopes {
+            envelopes: vec![pocnet_node::grpc::envelope_to_proto(&Envelope {
+                from: CountryCode::from("DE"),
+                to: CountryCode::from("FR"),
+                sequence,
+                sent_at: SimTime(0),
+                deliver_at: SimTime(86_400_000),
+                incident: IncidentId::from("phish-1"),
+                hop: 0,
+                body: Body::Acknowledgement,
+            })],
+            run_id: run_id.to_owned(),
+        };
+        let france = servers.urls[&CountryCode::from("FR")].clone();
+
+        // Guessing: 200 batches to every node during the run, each refused.
+        let mut nodes = Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT, None).await.unwrap();
+        let urls: Vec<String> = servers.urls.values().cloned().collect();
+        let guesses = tokio::spawn(async move {
+            let mut said = Vec::new();
+            for n in 0..200u64 {
+                let mut client = ContactPointClient::connect(urls[n as usize % urls.len()].clone()).await.unwrap();
+                let guess = format!("{n:032x}");
+                let refused = client.deliver(forged(&guess, 1_000_000 + n)).await.expect_err("a guessed id is refused");
+                said.push(refused.message().to_owned());
+            }
+            said
+        });
+        let log = engine::run(&scenario, scenario.seed, &mut nodes).await.expect("guesses leave the run alone");
+        let said = guesses.await.unwrap();
+        let run_id = nodes.run_id().to_owned();
+        assert!(said.iter().all(|m| !m.contains(&run_id)), "a refusal said the run's id");
+        nodes.end().await.expect("refused calls changed nothing");
+        assert_eq!(log.events, expected, "the in-process bytes");
+
+        // Knowing the id: the forged batch is queued, and the run fails.
+        let mut nodes = Nodes::connect(configs(), &servers.urls, DEFAULT_CALL_TIMEOUT, None).await.unwrap();
+        let mut client = ContactPointClient::connect(france).await.unwrap();
+        client.deliver(forged(nodes.run_id(), 1_000_000)).await.expect("with the run's id, a plaintext node takes it");
+        let ran = engine::run(&scenario, scenario.seed, &mut nodes).await;
+        let ended = nodes.end().await;
+        match (ran, ended) {
+            (Ok(_), Err(EngineError::Forged { at, from })) => {
+                assert_eq!((at.as_str(), from.as_str()), ("FR", "DE"));
+                let said = EngineError::Forged { at, from }.to_string();
+                assert!(said.contains("no report is written") && said.contains("mutual TLS"), "{said}");
+                eprintln!("the run failed at its end: {said}");
+            }
+            (Err(failed), _) => eprintln!("the run failed: {failed}"),
+            (Ok(log), Ok(())) => panic!("a forged message went unnoticed ({} events)", log.events.len()),
+            (Ok(_), Err(other)) => panic!("the end of the run failed otherwise: {other}"),
+        }
+    });
 }

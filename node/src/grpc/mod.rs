@@ -5,6 +5,7 @@
 //! service that drives a [`crate::NodeRuntime`] with them.
 
 pub mod convert;
+pub mod ledger;
 pub mod service;
 pub mod tls;
 

@@ -11,6 +11,7 @@
 //! refusal is logged with the running count.
 
 use super::convert::{envelope_from_proto, envelope_to_proto, event_to_proto, node_config_from_proto};
+use super::ledger::Ledger;
 use super::tls::{Credentials, Party, certifies};
 use crate::runtime::NodeRuntime;
 use crate::{CountryCode, Envelope, SimTime};
@@ -38,6 +39,10 @@ struct Session {
     /// Per sender, the sequence number of the last message queued: a batch
     /// sent again after a lost answer is not queued twice.
     last_sequence: BTreeMap<String, u64>,
+    /// What this node sent and queued in the run, reported at its end.
+    ledger: Ledger,
+    /// The node's count of refused calls when the run configured it.
+    refused_before: u64,
 }
 
 /// How long a run may stay silent before another may configure the node.
@@ -76,11 +81,14 @@ fn same_id(a: &str, b: &str) -> bool {
 }
 
 impl Session {
-    /// Whether a call of `run` belongs to this session's run.
-    fn check(&mut self, run: &str) -> Result<(), Status> {
+    /// Whether a call of `run` belongs to this session's run; a call that
+    /// does not is counted in `refused`.
+    fn check(&mut self, run: &str, refused: &AtomicU64) -> Result<(), Status> {
         // The node's run id is never said back: knowing it is what lets a
         // caller into the run. Compared in time independent of where the ids differ.
         if !same_id(run, &self.run_id) {
+            let count = refused.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!(refused_so_far = count, "refused a call naming another run");
             return Err(Status::failed_precondition(
                 "this call names another run than the one this node is in: another coordinator is using it",
             ));
@@ -98,7 +106,8 @@ pub struct Node {
     session: Arc<Mutex<Option<Session>>>,
     /// Its certificate and authority, when it serves mutual TLS.
     credentials: Option<Arc<Credentials>>,
-    /// Calls refused for their caller's identity, since the node started.
+    /// Calls refused since the node started: for their caller's identity,
+    /// or naming another run than the node's.
     refused: Arc<AtomicU64>,
     /// Most inputs held at once; `MAX_QUEUED` unless set lower.
     queue_limit: Option<usize>,
@@ -160,8 +169,12 @@ impl pb::contact_point_server::ContactPoint for Node {
         let envelopes = request.into_inner();
         let batch = envelopes.envelopes;
         let mut guard = self.lock();
-        let session = guard.as_mut().ok_or_else(not_configured)?;
-        session.check(&envelopes.run_id)?;
+        let session = guard.as_mut().ok_or_else(|| {
+            // Nobody of a run sends to a node no run configured.
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            not_configured()
+        })?;
+        session.check(&envelopes.run_id, &self.refused)?;
         let limit = self.queue_limit.unwrap_or(MAX_QUEUED);
         if session.runtime.queued() + batch.len() > limit {
             return Err(Status::resource_exhausted(format!(
@@ -178,8 +191,10 @@ impl pb::contact_point_server::ContactPoint for Node {
                 continue; // Queued already: this batch is sent again after a lost answer.
             }
             let (from, sequence) = (envelope.from.clone(), envelope.sequence);
+            let encoded = prost::Message::encode_to_vec(&envelope);
             let envelope = envelope_from_proto(envelope).map_err(|e| refused(e.to_string()))?;
             session.runtime.deliver(envelope).map_err(|e| refused(format!("{}: {e}", e.field())))?;
+            session.ledger.accepted(&from, &encoded);
             session.last_sequence.insert(from, sequence);
         }
         Ok(Response::new(pb::Delivered {}))
@@ -230,6 +245,8 @@ impl pb::simulation_server::Simulation for Node {
             last_call: Instant::now(),
             last_window: None,
             last_sequence: BTreeMap::new(),
+            ledger: Ledger::default(),
+            refused_before: self.refused.load(Ordering::Relaxed),
         });
         Ok(Response::new(pb::Configured {}))
     }
@@ -237,16 +254,18 @@ impl pb::simulation_server::Simulation for Node {
     async fn end(&self, request: Request<pb::EndRequest>) -> Result<Response<pb::Ended>, Status> {
         self.admit(&request, &Party::Coordinator, "End")?;
         let run = request.into_inner().run_id;
-        {
+        let ended = {
             let mut guard = self.lock();
             let session = guard.as_mut().ok_or_else(not_configured)?;
-            session.check(&run)?;
+            session.check(&run, &self.refused)?;
+            let ended = session.ledger.close(self.refused.load(Ordering::Relaxed) - session.refused_before);
             *guard = None;
-        }
+            ended
+        };
         if let Some(health) = &self.health {
             health.set_not_serving::<SimulationServer<Node>>().await;
         }
-        Ok(Response::new(pb::Ended {}))
+        Ok(Response::new(ended))
     }
 
     async fn advance(&self, request: Request<pb::AdvanceRequest>) -> Result<Response<pb::AdvanceReply>, Status> {
@@ -256,13 +275,13 @@ impl pb::simulation_server::Simulation for Node {
         let (reply, deliveries) = {
             let mut guard = self.lock();
             let session = guard.as_mut().ok_or_else(not_configured)?;
-            session.check(&request.run_id)?;
+            session.check(&request.run_id, &self.refused)?;
             match &session.last_window {
                 // Asked again (its answer was lost): the same reply, nothing run twice.
                 Some((window, reply, undelivered)) if *window == request.window => (reply.clone(), undelivered.clone()),
                 _ => {
                     let outcome = session.runtime.advance(until);
-                    let deliveries = batches(&outcome.sent, &session.peers, &session.run_id)?;
+                    let deliveries = batches(&outcome.sent, &session.peers, &session.run_id, &mut session.ledger)?;
                     let reply = window_reply(&outcome, session.runtime.next_event_time());
                     session.last_window = Some((request.window, reply.clone(), deliveries.clone()));
                     (reply, deliveries)
@@ -347,10 +366,13 @@ fn batches(
     sent: &[Envelope],
     peers: &BTreeMap<CountryCode, ContactPointClient<Channel>>,
     run_id: &str,
+    ledger: &mut Ledger,
 ) -> Result<Vec<Delivery>, Status> {
     let mut by_peer: BTreeMap<&CountryCode, Vec<pb::Envelope>> = BTreeMap::new();
     for envelope in sent {
-        by_peer.entry(&envelope.to).or_default().push(envelope_to_proto(envelope));
+        let encoded = envelope_to_proto(envelope);
+        ledger.sent(envelope.to.as_str(), &encoded);
+        by_peer.entry(&envelope.to).or_default().push(encoded);
     }
     by_peer
         .into_iter()
@@ -413,7 +435,7 @@ pub async fn serve(
         .await;
     let refused = refused.load(Ordering::Relaxed);
     if refused > 0 {
-        tracing::warn!(refused, "calls refused for their caller's identity while serving");
+        tracing::warn!(refused, "calls refused (caller's identity, or another run's id) while serving");
     }
     served
 }
