@@ -170,8 +170,11 @@ impl Nodes {
         for &(i, until) in grants {
             let (code, mut client) = (self.clients[i].0.clone(), self.clients[i].1.clone());
             let run_id = self.run_id.clone();
+            // Half this call's deadline: a peer that never answers is named
+            // by the node that waited for it, before this call's deadline.
+            let deliver_timeout_ms = (self.timeout.as_millis() / 2).max(1) as u64;
             calls.spawn(async move {
-                let request = pb::AdvanceRequest { until_ms: until.ms(), run_id, window };
+                let request = pb::AdvanceRequest { until_ms: until.ms(), run_id, window, deliver_timeout_ms };
                 let reply = client.advance(request).await;
                 (i, code, reply)
             });
@@ -607,8 +610,27 @@ fn is_loopback(url: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// A node's refusal, or its silence past the deadline.
+/// A node's refusal, or its silence past the deadline; or, when the node
+/// says so, the failure of the peer it could not deliver to.
 fn refused(country: &CountryCode, call: &'static str, status: &tonic::Status, timeout: Duration) -> EngineError {
+    use pocnet_node::grpc::service::{PEER_METADATA, PEER_SILENT_METADATA};
+    let peer = status.metadata().get(PEER_METADATA).and_then(|v| v.to_str().ok()).map(CountryCode::from);
+    if let Some(peer) = peer {
+        let silent = status.metadata().get(PEER_SILENT_METADATA).is_some_and(|v| v.as_bytes() == b"silent");
+        return if silent {
+            EngineError::Stalled {
+                country: peer,
+                call: "Deliver",
+                waited: crate::units::fmt_ms((timeout.as_millis() / 2) as i64),
+            }
+        } else {
+            EngineError::Lost {
+                country: peer,
+                call: "Deliver",
+                reason: format!("{country} could not deliver to it: {}", status.message()),
+            }
+        };
+    }
     let timed_out = matches!(status.code(), tonic::Code::Cancelled | tonic::Code::DeadlineExceeded)
         && status.message().to_ascii_lowercase().contains("timeout");
     // Unreachable mid-run (killed, or a peer it delivers to was), or

@@ -141,7 +141,8 @@ async fn mutated_protobuf_calls_to_a_live_node_are_answered_never_a_panic_or_a_h
     let configuration = pocnet_node::grpc::node_config_to_proto(&config, &Default::default()).encode_to_vec();
     let envelope = crate::grpc::request_envelope().encode_to_vec();
     let advance =
-        pocnet_proto::AdvanceRequest { until_ms: 200_000_000, run_id: String::new(), window: 1 }.encode_to_vec();
+        pocnet_proto::AdvanceRequest { until_ms: 200_000_000, run_id: String::new(), window: 1, deliver_timeout_ms: 0 }
+            .encode_to_vec();
 
     let mut cases = Cases(0x0005_EED5);
     let mut mutated = |bytes: &[u8]| {

@@ -104,7 +104,7 @@ async fn invalid_requests_get_invalid_argument_naming_the_field_and_the_node_kee
     // Still serving, and nothing accepted was lost: the good request runs.
     contact.deliver(batch(request_envelope())).await.expect("a valid request is queued");
     let reply = simulation
-        .advance(pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new(), window: 1 })
+        .advance(pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new(), window: 1, deliver_timeout_ms: 0 })
         .await
         .unwrap()
         .into_inner();
@@ -144,7 +144,8 @@ async fn a_retried_advance_or_delivery_runs_nothing_twice() {
     // (a second preservation request for the hop would be refused).
     contact.deliver(batch(request_envelope())).await.unwrap();
     contact.deliver(batch(request_envelope())).await.expect("the same batch again is taken, once");
-    let advance = |window| pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new(), window };
+    let advance =
+        |window| pb::AdvanceRequest { until_ms: 130_300_001, run_id: String::new(), window, deliver_timeout_ms: 0 };
     let first = simulation.advance(advance(1)).await.unwrap().into_inner();
     assert_eq!(first.events.len(), 1, "the request is received once");
     let again = simulation.advance(advance(1)).await.unwrap().into_inner();
@@ -271,7 +272,7 @@ fn a_second_coordinator_is_refused_while_a_run_holds_the_nodes() {
         let url = servers.urls.values().next().unwrap().clone();
         let mut forged = SimulationClient::connect(url).await.unwrap();
         let refused = forged
-            .advance(pb::AdvanceRequest { until_ms: 1, run_id: "forged".to_owned(), window: 1 })
+            .advance(pb::AdvanceRequest { until_ms: 1, run_id: "forged".to_owned(), window: 1, deliver_timeout_ms: 0 })
             .await
             .unwrap_err();
         assert_eq!(refused.code(), Code::FailedPrecondition, "{refused:?}");

@@ -111,7 +111,7 @@ async fn forged_messages_and_hijacking_calls_are_refused_and_counted() {
     let mut as_france = SimulationClient::new(french.clone());
     let hijack = as_france.configure(configuration.clone()).await.expect_err("a node cannot configure another");
     assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
-    let advance = pb::AdvanceRequest { until_ms: 1, run_id: String::new(), window: 0 };
+    let advance = pb::AdvanceRequest { until_ms: 1, run_id: String::new(), window: 0, deliver_timeout_ms: 0 };
     let hijack = as_france.advance(advance.clone()).await.expect_err("a node cannot grant time");
     assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
     let hijack = as_france.end(pb::EndRequest { run_id: String::new() }).await.expect_err("a node cannot end a run");
@@ -304,4 +304,44 @@ async fn kill_a_node_mid_run(comeback: Comeback) {
         "{:?}",
         support::first_difference(&undisturbed, &recovered)
     );
+}
+
+/// A node stopped mid-run (SIGSTOP: it holds its connections and never
+/// answers) is the node the run names, whichever of two it is: the others
+/// that wait to deliver to it give up first and say whom they waited for.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_node_is_the_node_named() {
+    let scenario = support::load("hub-vs-relay.toml");
+    let codes: Vec<CountryCode> = scenario.countries.keys().cloned().collect();
+    for victim in [0, codes.len() - 1] {
+        let mut nodes = support::Processes(Vec::new());
+        let mut addresses = Vec::new();
+        for code in &codes {
+            let (child, address, _) = node_process("127.0.0.1:0");
+            nodes.0.push(child);
+            addresses.push(format!("{code}=http://{address}"));
+        }
+        let coordinator = std::process::Command::new(env!("CARGO_BIN_EXE_pocnet"))
+            .args(["run", "scenarios/hub-vs-relay.toml", "--timeout", "4s", "--nodes", &addresses.join(",")])
+            .current_dir(support::workspace_root())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = nodes.0[victim].id().to_string();
+        let stopped = std::process::Command::new("kill").args(["-STOP", &pid]).status().unwrap();
+        assert!(stopped.success());
+        let output = coordinator.wait_with_output().unwrap();
+        let _ = std::process::Command::new("kill").args(["-CONT", &pid]).status();
+        let stderr = support::text(&output.stderr);
+        assert!(!output.status.success(), "the run went on without {}: {stderr}", codes[victim]);
+        let named = format!("node {} ", codes[victim]);
+        let error = stderr.lines().find(|l| l.starts_with("error")).unwrap_or_default();
+        eprintln!("{} stopped: {error}", codes[victim]);
+        assert!(error.contains(&named), "{} stopped, but: {stderr}", codes[victim]);
+        for (i, code) in codes.iter().enumerate() {
+            assert!(i == victim || !error.contains(&format!("node {code} ")), "{code} misnamed: {error}");
+        }
+    }
 }

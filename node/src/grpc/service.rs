@@ -289,18 +289,28 @@ impl pb::simulation_server::Simulation for Node {
             }
         };
         // The lock is released: peers delivering to us meanwhile just queue.
-        // Peers are called at once, each with one batch in sending order.
+        // Peers are called at once, each with one batch in sending order,
+        // within the time the coordinator gave (a stopped peer never answers).
+        let patience = match request.deliver_timeout_ms {
+            0 => DELIVER_TIMEOUT,
+            ms => Duration::from_millis(ms).min(DELIVER_TIMEOUT),
+        };
         let mut calls = tokio::task::JoinSet::new();
         for (to, mut client, batch) in deliveries {
-            calls.spawn(async move { client.deliver(batch).await.map(|_| to.clone()).map_err(|status| (to, status)) });
+            calls.spawn(async move {
+                match tokio::time::timeout(patience, client.deliver(batch)).await {
+                    Ok(Ok(_)) => Ok(to),
+                    Ok(Err(status)) => Err((to, false, status.message().to_owned())),
+                    Err(_) => Err((to, true, format!("no answer within {} ms", patience.as_millis()))),
+                }
+            });
         }
         let mut failure = None;
         while let Some(done) = calls.join_next().await {
             match done {
                 Ok(Ok(taken)) => self.delivered(request.window, &taken),
-                Ok(Err((to, status))) => {
-                    failure
-                        .get_or_insert(Status::unavailable(format!("delivering to {to} failed: {}", status.message())));
+                Ok(Err((to, silent, why))) => {
+                    failure.get_or_insert_with(|| peer_failure(&to, silent, &why));
                 }
                 Err(join) => {
                     failure.get_or_insert(Status::internal(format!("delivery task failed: {join}")));
@@ -384,6 +394,24 @@ fn batches(
             Ok((to.clone(), client, pb::Envelopes { envelopes, run_id: run_id.to_owned() }))
         })
         .collect()
+}
+
+/// Metadata naming the peer a failed `Advance` could not deliver to, so
+/// that the coordinator names that peer, not the node that waited for it.
+pub const PEER_METADATA: &str = "pocnet-peer";
+/// Present (`silent`) when that peer did not answer in time, as a stopped node does.
+pub const PEER_SILENT_METADATA: &str = "pocnet-peer-failure";
+
+fn peer_failure(to: &CountryCode, silent: bool, why: &str) -> Status {
+    let mut metadata = tonic::metadata::MetadataMap::new();
+    if let Ok(value) = to.as_str().parse() {
+        metadata.insert(PEER_METADATA, value);
+    }
+    metadata.insert(
+        PEER_SILENT_METADATA,
+        tonic::metadata::MetadataValue::from_static(if silent { "silent" } else { "refused" }),
+    );
+    Status::with_metadata(tonic::Code::Unavailable, format!("delivering to {to} failed: {why}"), metadata)
 }
 
 /// How a node without a configuration begins its refusals: a coordinator
