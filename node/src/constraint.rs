@@ -97,7 +97,7 @@ pub fn duration_ms(what: &str, ms: i64) -> Result<i64, Invalid> {
 
 /// An instant of simulated time within a century either side of the epoch.
 pub fn instant_ms(what: &str, ms: i64) -> Result<i64, Invalid> {
-    if ms.abs() > MAX_DELAY_MS {
+    if ms.unsigned_abs() > MAX_DELAY_MS.unsigned_abs() {
         Err(Invalid(format!("the {what} is more than a century from the scenario's epoch")))
     } else {
         Ok(ms)

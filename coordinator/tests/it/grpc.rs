@@ -388,3 +388,126 @@ fn a_third_party_delivering_into_a_plaintext_run_fails_it_or_changes_nothing() {
         }
     });
 }
+
+/// A configuration sent to a node by anyone but pocnet's coordinator may hold
+/// values no scenario would pass `check` with: each is refused, naming the
+/// field, before the node keeps any of it.
+#[test]
+fn a_node_refuses_nonsense_in_its_configuration() {
+    use pocnet_node::grpc::{node_config_from_proto, node_config_to_proto};
+    type Mutation = (&'static str, fn(&mut pb::NodeConfig));
+    let scenario = support::load("network-today.toml");
+    let config =
+        scenario.node_configs(1, 0).into_iter().find(|c| !c.logs.is_empty() && !c.incidents.is_empty()).unwrap();
+    let base = node_config_to_proto(&config, &BTreeMap::new());
+    assert!(node_config_from_proto(base.clone()).is_ok(), "the scenario's own configuration is taken");
+    fn country(c: &mut pb::NodeConfig) -> &mut pb::Country {
+        c.country.as_mut().unwrap()
+    }
+    fn carrier(c: &mut pb::NodeConfig) -> &mut pb::Carrier {
+        c.carriers.first_mut().unwrap()
+    }
+    fn delay(ms: i64) -> Option<pb::Distribution> {
+        Some(pb::Distribution { kind: Some(pb::distribution::Kind::FixedMs(ms)) })
+    }
+    fn log_normal(median_ms: i64, p90_ms: i64) -> Option<pb::Distribution> {
+        Some(pb::Distribution { kind: Some(pb::distribution::Kind::LogNormal(pb::LogNormal { median_ms, p90_ms })) })
+    }
+    fn window(from_ms: i64, until_ms: i64) -> Option<pb::Window> {
+        Some(pb::Window { from_ms, until_ms })
+    }
+    let mutations: Vec<Mutation> = vec![
+        ("a negative hold", |c| country(c).hold_ms = -1),
+        ("a negative hold renewal", |c| country(c).hold_renewal_ms = Some(-5)),
+        ("a billion officers", |c| country(c).officers = Some(1_000_000_000)),
+        ("a timestamp error share above 1", |c| country(c).timestamp_errors = 1.5),
+        ("a negative defect share", |c| country(c).request_defects = -0.1),
+        ("a refusal share that is not a number", |c| country(c).refusal_grounds = f64::NAN),
+        ("a follow-up share of 2", |c| country(c).follow_up_origin = Some(2.0)),
+        ("a negative fixed handling time", |c| country(c).handling = delay(-1)),
+        ("a handling time of three hundred millennia", |c| country(c).handling = delay(i64::MAX)),
+        ("a log-normal median below zero", |c| country(c).translation = log_normal(-10, 5)),
+        ("a p90 below the median", |c| country(c).court_order = log_normal(10_000, 5)),
+        ("an unknown time zone", |c| country(c).time_zone = "Mars/Olympus_Mons".to_owned()),
+        ("an empty language", |c| country(c).languages = vec![String::new()]),
+        ("an unknown Art. 30 rule", |c| country(c).art30 = "sometimes".to_owned()),
+        ("a negative retention", |c| carrier(c).retention_ms = -1),
+        ("a negative subscriber retention", |c| carrier(c).subscriber_retention_ms = Some(-1)),
+        ("a voluntary disclosure share of 3", |c| carrier(c).voluntary_disclosure = 3.0),
+        ("a carrier kind of a megabyte", |c| carrier(c).kind = "x".repeat(1 << 20)),
+        ("a uniform delay whose minimum passes its maximum", |c| {
+            country(c).police_response = Some(pb::Distribution {
+                kind: Some(pb::distribution::Kind::Uniform(pb::Uniform { min_ms: 9, max_ms: 1 })),
+            })
+        }),
+        ("a negative exponential mean", |c| {
+            country(c).prosecutor_sign_off =
+                Some(pb::Distribution { kind: Some(pb::distribution::Kind::ExponentialMeanMs(-60_000)) })
+        }),
+        ("a shift opening at minute 2000", |c| {
+            carrier(c).hours = Some(pb::Staffing {
+                kind: Some(pb::staffing::Kind::OfficeHours(pb::OfficeHours {
+                    shifts: vec![pb::Shift { opens_minute: 2000, closes_minute: 2100 }],
+                    weekdays: vec![1],
+                    holidays: vec![],
+                    on_call: None,
+                })),
+            })
+        }),
+        ("a ninth weekday", |c| {
+            carrier(c).hours = Some(pb::Staffing {
+                kind: Some(pb::staffing::Kind::OfficeHours(pb::OfficeHours {
+                    shifts: vec![pb::Shift { opens_minute: 480, closes_minute: 960 }],
+                    weekdays: vec![9],
+                    holidays: vec![],
+                    on_call: None,
+                })),
+            })
+        }),
+        ("a holiday on the 45th of the 13th month", |c| {
+            carrier(c).hours = Some(pb::Staffing {
+                kind: Some(pb::staffing::Kind::OfficeHours(pb::OfficeHours {
+                    shifts: vec![pb::Shift { opens_minute: 480, closes_minute: 960 }],
+                    weekdays: vec![1],
+                    holidays: vec!["2026-13-45".to_owned()],
+                    on_call: None,
+                })),
+            })
+        }),
+        ("a communication at the dawn of time", |c| c.logs[0].communication_at_ms = i64::MIN),
+        ("a report at the end of time", |c| c.incidents[0].communication_at_ms = i64::MAX),
+        ("an epoch past any calendar", |c| c.epoch_unix_ms = i64::MAX),
+        ("a negative minimum message delay", |c| c.min_message_delay_ms = -5),
+        ("a desk outage that ends before it begins", |c| {
+            c.desk_outages = vec![pb::Window { from_ms: 10, until_ms: 5 }]
+        }),
+        ("a message loss retried after a negative time", |c| {
+            c.message_losses = vec![pb::MessageLoss { to: "FR".to_owned(), window: window(0, 10), retry_after_ms: -1 }]
+        }),
+        ("a coordination window below zero", |c| {
+            c.coordination = Some(pb::Coordination { window_ms: -1, delay: delay(1000) })
+        }),
+        ("an e-Evidence Regulation in force before time", |c| {
+            c.epoc = Some(pb::Epoc { bound: vec![], in_force_ms: i64::MIN, preparation: delay(1), response: delay(1) })
+        }),
+        ("a negative message delay", |c| c.message_delay = delay(-1000)),
+        ("a directory entry stale with probability -1", |c| {
+            c.directory = vec![pb::DirectoryEntry {
+                country: "FR".to_owned(),
+                channel: delay(1000),
+                stale_probability: -1.0,
+                fallback: delay(1000),
+                stale_windows: vec![],
+            }]
+        }),
+    ];
+    let mut taken = Vec::new();
+    for (what, mutate) in &mutations {
+        let mut config = base.clone();
+        mutate(&mut config);
+        if node_config_from_proto(config).is_ok() {
+            taken.push(*what);
+        }
+    }
+    assert!(taken.is_empty(), "taken: {taken:?}");
+}
