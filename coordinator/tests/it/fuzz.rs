@@ -59,7 +59,8 @@ fn mutate(cases: &mut Cases, text: &str) -> String {
             4..=7 if lines[i].contains('=') && !lines[i].trim_start().starts_with('#') => {
                 let key = lines[i].split('=').next().unwrap_or_default().to_owned();
                 let value = match cases.below(4) {
-                    0 => format!("\"{}\"", "x".repeat([1, 100, 5_000][cases.below(3)])),
+                    // Long values too: a nearest-name search once took seconds on them.
+                    0 => format!("\"{}\"", "x".repeat([1, 100, 5_000, 200_000][cases.below(4)])),
                     1 => lines[i].split('=').nth(1).unwrap_or_default().trim().chars().rev().collect(),
                     _ => VALUES[cases.below(VALUES.len())].to_owned(),
                 };
@@ -123,6 +124,37 @@ fn mutated_library_scenarios_neither_panic_nor_hang_and_check_means_run() {
         started.elapsed()
     );
     assert!(accepted > 100 && refused > 500, "the mutations reach both sides: {accepted} accepted, {refused} refused");
+}
+
+/// A value of ten megabytes in each place a name is looked up (a time
+/// zone, a country code, a carrier in a chain, a seat, an inject's time)
+/// is refused, naming its place, and `check` stays bounded: each case gets
+/// its own thread and twenty seconds, far beyond the fraction of a second
+/// it takes, so only a search linear in the value per candidate would fail.
+#[test]
+fn ten_megabyte_values_are_refused_without_a_long_search() {
+    let huge = "Q".repeat(10 << 20);
+    let quickstart = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let exercise =
+        std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let cases = [
+        ("time zone", quickstart.replacen("time_zone = \"Europe/Paris\"", &format!("time_zone = \"{huge}\""), 1)),
+        ("reporting country", quickstart.replacen("reported_by = \"FR\"", &format!("reported_by = \"{huge}\""), 1)),
+        ("carrier in a chain", quickstart.replacen("chain = [\"mailbox-de\"", &format!("chain = [\"{huge}\""), 1)),
+        ("seat", exercise.replacen("seats = [\"DE\"", &format!("seats = [\"{huge}\""), 1)),
+        ("inject time", exercise.replacen("at = \"T+2m\"", &format!("at = \"{huge}\""), 1)),
+    ];
+    for (place, text) in cases {
+        assert!(text.len() > 10 << 20, "the {place} was replaced");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let refused = Scenario::parse_at("long.toml", &text, None).is_err();
+            let _ = sender.send(refused);
+        });
+        let refused =
+            receiver.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| panic!("a long {place} hung check"));
+        assert!(refused, "a ten-megabyte {place} was taken");
+    }
 }
 
 /// Byte strings mutated from a valid configuration, envelopes and Advance
