@@ -181,6 +181,15 @@ fn linearity(ten_thousand: Duration) {
             before as f64 / 1e6,
             run as f64 / INCIDENTS as f64 / 1e3
         );
+        // What `pocnet run` estimates before it starts, against what it took.
+        let shape = pocnet_coordinator::footprint::Shape { at_once: 1, keeps_log: false, grpc: false };
+        let estimate = pocnet_coordinator::footprint::Estimate::of(&scenario, shape);
+        eprintln!(
+            "   `pocnet run` estimated {:.0} MB for the whole process; it held {:.0} MB at its peak ({:.2}x)",
+            estimate.bytes as f64 / 1e6,
+            peak as f64 / 1e6,
+            estimate.bytes as f64 / peak as f64
+        );
     }
 }
 

@@ -347,11 +347,11 @@ pub async fn run_scenario_into<S: EventSink + ?Sized>(
     placement: &Placement,
     sink: &mut S,
 ) -> Result<u64, EngineError> {
-    let configs = scenario.node_configs(seed, 0);
     match placement {
         Placement::InProcess => run_in_process_into(scenario, seed, 0, sink),
         Placement::LocalGrpc => {
             let servers = spawn_local_servers(scenario.countries.keys().cloned()).await?;
+            let configs = scenario.node_configs(seed, 0);
             let mut nodes = Nodes::connect(configs, &servers.urls, DEFAULT_CALL_TIMEOUT, None).await?;
             let windows = run_into(scenario, &mut nodes, sink).await?;
             nodes.end().await?;

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod engine;
 pub mod event_stream;
 pub mod exercise;
+pub mod footprint;
 pub mod goals;
 pub mod html;
 pub mod latency;

@@ -13,6 +13,7 @@ use pocnet_coordinator::analysis::Aggregate;
 use pocnet_coordinator::case_rows::CaseRows;
 use pocnet_coordinator::compare::{Comparison, Variant};
 use pocnet_coordinator::engine::{self, RunLog};
+use pocnet_coordinator::event_stream::EventSink;
 use pocnet_coordinator::html;
 use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
@@ -143,13 +144,26 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
     };
     // The log streams into the projection; it is kept whole only for the JSON report.
     let mut recorder = RunRecorder::new(&scenario, outputs.json.is_some());
-    let windows = engine::run_scenario_into(&scenario, seed, &placement, &mut recorder)
+    let mut shown = Progress::new(&scenario, &mut recorder);
+    let windows = engine::run_scenario_into(&scenario, seed, &placement, &mut shown)
         .await
         .with_context(|| format!("running {}", file.display()))?;
+    shown.finish();
     tracing::info!(windows, "run finished");
     let report = recorder.into_report(&scenario, seed);
     if let Some(path) = &outputs.json {
-        write_file(path, &report.to_json(), "the JSON report")?;
+        let written = if path == Path::new("-") {
+            pocnet_coordinator::units::write_json(&report, std::io::stdout().lock())
+        } else {
+            std::fs::File::create(path).and_then(|file| pocnet_coordinator::units::write_json(&report, file))
+        };
+        // A closed pipe downstream of `--json -` is not worth an error.
+        match written {
+            Err(error) if path != Path::new("-") => {
+                return Err(error).with_context(|| format!("writing the JSON report to {}", path.display()));
+            }
+            _ => {}
+        }
     }
     if let Some(dir) = &outputs.csv {
         let mut rows = CaseRows::create(dir).with_context(|| format!("creating CSV files in {}", dir.display()))?;
@@ -165,8 +179,68 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
         });
         write_file(path, &html::replication_page(&study, &aggregate, &scenario), "the HTML report")?;
     }
-    summary(&outputs, &report.render_text(&scenario));
+    // Written as it is made: the text of a million incidents is never held whole.
+    if outputs.json.as_deref() == Some(Path::new("-")) {
+        report.write_text(&scenario, &mut TextOut(std::io::BufWriter::new(std::io::stderr().lock())));
+    } else {
+        report.write_text(&scenario, &mut TextOut(std::io::BufWriter::new(std::io::stdout().lock())));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How far a single run has come, on a terminal only: a large run is
+/// minutes of simulated years, and silence looks like a hang.
+struct Progress<'a, S: EventSink> {
+    scenario: &'a Scenario,
+    sink: &'a mut S,
+    bar: indicatif::ProgressBar,
+    events: u64,
+}
+
+impl<'a, S: EventSink> Progress<'a, S> {
+    fn new(scenario: &'a Scenario, sink: &'a mut S) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg}  {elapsed}").expect("a valid template"),
+            );
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Progress { scenario, sink, bar, events: 0 }
+    }
+
+    fn finish(self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl<S: EventSink> EventSink for Progress<'_, S> {
+    fn record(&mut self, event: pocnet_node::Event) {
+        self.events += 1;
+        if self.events % 65_536 == 1 {
+            let day = self.scenario.instant_text(event.at);
+            self.bar.set_message(format!(
+                "{} events, simulated time at {} ({} incidents)",
+                self.events,
+                day.get(..10).unwrap_or(&day),
+                self.scenario.incidents.len()
+            ));
+        }
+        self.sink.record(event);
+    }
+}
+
+/// Text written straight to a stream. A closed pipe (`pocnet run ... |
+/// head`) ends the writing quietly: it is not an error worth a panic.
+struct TextOut<W: Write>(W);
+
+impl<W: Write> std::fmt::Write for TextOut<W> {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        self.0.write_all(text.as_bytes()).map_err(|_| std::fmt::Error)
+    }
 }
 
 fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {

@@ -17,7 +17,6 @@ use crate::units::fmt_ms;
 use pocnet_node::{CountryCode, Event, ProductionChannel, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 /// The JSON report's format identifier; bump it when the shape changes (docs/report.md).
 pub const FORMAT: &str = "pocnet-report/2";
@@ -202,6 +201,13 @@ impl Report {
     /// A summary a person reads at a glance.
     pub fn render_text(&self, scenario: &Scenario) -> String {
         let mut out = String::new();
+        self.write_text(scenario, &mut out);
+        out
+    }
+
+    /// The text report written as it is made, incident by incident: a run
+    /// of a million incidents never holds its whole text at once.
+    pub fn write_text(&self, scenario: &Scenario, out: &mut impl std::fmt::Write) {
         let local = |country: &CountryCode, at: i64| local_time(scenario, country, SimTime(at));
         let _ = writeln!(out, "pocnet report: {}", self.scenario.name);
         let _ = writeln!(
@@ -359,7 +365,6 @@ impl Report {
                 );
             }
         }
-        out
     }
 }
 

@@ -2,6 +2,15 @@
 
 /// Pretty JSON with a final newline: the one way reports, comparisons and
 /// the schema are written, so every JSON output diffs the same way.
+/// The same, written as it is made: a report of a million incidents is
+/// never held whole as text.
+pub fn write_json(value: &impl serde::Serialize, out: impl std::io::Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::other)?;
+    std::io::Write::write_all(&mut out, b"\n")?;
+    std::io::Write::flush(&mut out)
+}
+
 pub fn to_json(value: &impl serde::Serialize) -> String {
     let mut json = serde_json::to_string_pretty(value).expect("pocnet's outputs serialize");
     json.push('\n');

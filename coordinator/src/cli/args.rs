@@ -309,7 +309,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// How the coordinator reaches the nodes: real gRPC servers on loopback, or direct calls
-    /// [default: grpc for one run, inproc for --replications]
+    /// [default: grpc for one run of up to 50,000 incidents, inproc for larger runs and for --replications]
     #[arg(long, value_enum)]
     pub transport: Option<Transport>,
     /// Use nodes already running (`pocnet node`), one per country: CC=URL,CC=URL,... or @FILE with
@@ -347,6 +347,10 @@ pub struct RunArgs {
     /// Write a self-contained HTML report with charts (opens without network access)
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
+    /// Refuse the run, before it starts, if its estimated memory passes SIZE (800MB, 12GiB)
+    /// [default: four fifths of this machine's memory]
+    #[arg(long, value_name = "SIZE", value_parser = pocnet_coordinator::footprint::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Args)]
@@ -410,7 +414,7 @@ fn parse_strategy(text: &str) -> Result<Strategy, String> {
     })
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Transport {
     Grpc,
     Inproc,

@@ -85,8 +85,19 @@ impl RunPlan {
                 Mode::Single(Placement::Remote { urls, timeout: args.timeout, credentials, addresses })
             }
             (None, None, Some(Transport::Inproc)) => Mode::Single(Placement::InProcess),
+            // A very large run over loopback gRPC spends minutes encoding its
+            // configurations for nothing: the bytes are the same either way.
+            (None, None, None) if scenario.incidents.len() > GRPC_DEFAULT_UP_TO => {
+                eprintln!(
+                    "note: {} incidents: one run of more than {GRPC_DEFAULT_UP_TO} goes by direct calls \
+                     (the same report; --transport grpc to insist)",
+                    scenario.incidents.len()
+                );
+                Mode::Single(Placement::InProcess)
+            }
             (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),
         };
+        within_memory(&scenario, &mode, outputs.json.is_some(), args.max_memory)?;
         Ok(Lowered::Ready(RunPlan { file: args.file, scenario, strategy, seed, mode, outputs }))
     }
 }
@@ -181,6 +192,61 @@ fn writable_file(path: &Path, flag: &str) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(path);
     }
     Ok(())
+}
+
+/// Incidents up to which one run goes over loopback gRPC unless told.
+const GRPC_DEFAULT_UP_TO: usize = 50_000;
+
+/// Refuses a run whose estimated memory passes `--max-memory` (or four
+/// fifths of the machine's), saying how to proceed.
+fn within_memory(scenario: &Scenario, mode: &Mode, json: bool, max: Option<u64>) -> anyhow::Result<()> {
+    use pocnet_coordinator::footprint::{self, Estimate, Shape};
+    let shape = match mode {
+        Mode::Single(Placement::InProcess) => Shape { at_once: 1, keeps_log: json, grpc: false },
+        Mode::Single(Placement::LocalGrpc) => Shape { at_once: 1, keeps_log: json, grpc: true },
+        // The nodes' memory is on their hosts; the coordinator holds the projection and report.
+        Mode::Single(Placement::Remote { .. }) => Shape { at_once: 1, keeps_log: json, grpc: false },
+        Mode::Replications { options, transport, .. } => Shape {
+            at_once: options.threads.min(usize::try_from(options.replications).unwrap_or(usize::MAX)) as u64,
+            keeps_log: false,
+            grpc: *transport == Transport::Grpc,
+        },
+    };
+    let estimate = Estimate::of(scenario, shape);
+    let (limit, given) = match max {
+        Some(limit) => (limit, true),
+        None => (footprint::default_limit(), false),
+    };
+    if estimate.bytes <= limit {
+        return Ok(());
+    }
+    let per_incident = (estimate.bytes / estimate.incidents.max(1) / shape.at_once.max(1)) as f64 / 1e3;
+    let mut ways = vec![format!(
+        "give --max-memory a larger size if the machine has the memory{}",
+        if given { String::new() } else { " (the default is four fifths of this machine's)".to_owned() }
+    )];
+    if shape.at_once > 1 {
+        ways.push("use fewer --threads (each runs one replication at a time)".to_owned());
+        ways.push("split the replications over machines (--shard I/K, then `pocnet merge`)".to_owned());
+    }
+    if shape.grpc {
+        ways.push("run the nodes in process (--transport inproc needs about a third less)".to_owned());
+    }
+    if shape.keeps_log {
+        ways.push("leave out --json, which keeps the whole event log".to_owned());
+    }
+    ways.push("simulate fewer incidents (a generator's per_day or period)".to_owned());
+    anyhow::bail!(
+        "this run needs about {} ({} incidents, {} hops, about {per_incident:.1} kB each{}), more than {} allowed \
+         ({}): {}",
+        footprint::fmt_size(estimate.bytes),
+        estimate.incidents,
+        estimate.hops,
+        if shape.at_once > 1 { format!(", {} replications at once", shape.at_once) } else { String::new() },
+        footprint::fmt_size(limit),
+        if given { "--max-memory" } else { "four fifths of this machine's memory" },
+        ways.join("; ")
+    );
 }
 
 fn options(replications: u64, threads: Option<u16>) -> replication::Options {

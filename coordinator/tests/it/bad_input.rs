@@ -433,3 +433,32 @@ fn diagnostics_say_what_was_meant_and_find_every_problem_in_one_pass() {
     assert!(unquoted.contains("text must be in quotes") && unquoted.contains("(1 problem)"), "{unquoted}");
     assert!(!unquoted.contains("no countries"), "no follow-on error: {unquoted}");
 }
+
+/// A run whose estimated memory passes `--max-memory` is refused before it
+/// starts, saying what it needs and how to proceed; within the bound it runs.
+#[test]
+fn a_run_too_large_for_its_memory_bound_is_refused_before_it_starts() {
+    let output = pocnet(&["run", "scenarios/network-today.toml", "--transport", "inproc", "--max-memory", "40MB"]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    for words in ["needs about", "1007 incidents", "more than 40 MB allowed (--max-memory)", "fewer incidents"] {
+        assert!(stderr.contains(words), "`{words}` in: {stderr}");
+    }
+    assert!(text(&output.stdout).is_empty(), "nothing ran");
+    let threads = pocnet(&[
+        "run",
+        "scenarios/network-today.toml",
+        "--replications",
+        "4",
+        "--threads",
+        "2",
+        "--max-memory",
+        "72MB",
+    ]);
+    let stderr = text(&threads.stderr);
+    assert!(!threads.status.success() && stderr.contains("fewer --threads") && stderr.contains("--shard"), "{stderr}");
+    let fits = pocnet(&["run", "scenarios/quickstart.toml", "--transport", "inproc", "--max-memory", "200MB"]);
+    assert!(fits.status.success(), "{}", text(&fits.stderr));
+    let nonsense = pocnet(&["run", "scenarios/quickstart.toml", "--max-memory", "12 parsecs"]);
+    assert!(!nonsense.status.success() && text(&nonsense.stderr).contains("no unit of size"));
+}
