@@ -413,6 +413,16 @@ fn a_node_refuses_nonsense_in_its_configuration() {
     fn log_normal(median_ms: i64, p90_ms: i64) -> Option<pb::Distribution> {
         Some(pb::Distribution { kind: Some(pb::distribution::Kind::LogNormal(pb::LogNormal { median_ms, p90_ms })) })
     }
+    fn office_hours(opens_minute: u32, weekday: u32, holiday: &str) -> Option<pb::Staffing> {
+        Some(pb::Staffing {
+            kind: Some(pb::staffing::Kind::OfficeHours(pb::OfficeHours {
+                shifts: vec![pb::Shift { opens_minute, closes_minute: opens_minute + 100 }],
+                weekdays: vec![weekday],
+                holidays: if holiday.is_empty() { vec![] } else { vec![holiday.to_owned()] },
+                on_call: None,
+            })),
+        })
+    }
     fn window(from_ms: i64, until_ms: i64) -> Option<pb::Window> {
         Some(pb::Window { from_ms, until_ms })
     }
@@ -444,36 +454,9 @@ fn a_node_refuses_nonsense_in_its_configuration() {
             country(c).prosecutor_sign_off =
                 Some(pb::Distribution { kind: Some(pb::distribution::Kind::ExponentialMeanMs(-60_000)) })
         }),
-        ("a shift opening at minute 2000", |c| {
-            carrier(c).hours = Some(pb::Staffing {
-                kind: Some(pb::staffing::Kind::OfficeHours(pb::OfficeHours {
-                    shifts: vec![pb::Shift { opens_minute: 2000, closes_minute: 2100 }],
-                    weekdays: vec![1],
-                    holidays: vec![],
-                    on_call: None,
-                })),
-            })
-        }),
-        ("a ninth weekday", |c| {
-            carrier(c).hours = Some(pb::Staffing {
-                kind: Some(pb::staffing::Kind::OfficeHours(pb::OfficeHours {
-                    shifts: vec![pb::Shift { opens_minute: 480, closes_minute: 960 }],
-                    weekdays: vec![9],
-                    holidays: vec![],
-                    on_call: None,
-                })),
-            })
-        }),
-        ("a holiday on the 45th of the 13th month", |c| {
-            carrier(c).hours = Some(pb::Staffing {
-                kind: Some(pb::staffing::Kind::OfficeHours(pb::OfficeHours {
-                    shifts: vec![pb::Shift { opens_minute: 480, closes_minute: 960 }],
-                    weekdays: vec![1],
-                    holidays: vec!["2026-13-45".to_owned()],
-                    on_call: None,
-                })),
-            })
-        }),
+        ("a shift opening at minute 2000", |c| carrier(c).hours = office_hours(2000, 1, "")),
+        ("a ninth weekday", |c| carrier(c).hours = office_hours(480, 9, "")),
+        ("a holiday on the 45th of the 13th month", |c| carrier(c).hours = office_hours(480, 1, "2026-13-45")),
         ("a communication at the dawn of time", |c| c.logs[0].communication_at_ms = i64::MIN),
         ("a report at the end of time", |c| c.incidents[0].communication_at_ms = i64::MAX),
         ("an epoch past any calendar", |c| c.epoch_unix_ms = i64::MAX),
