@@ -303,8 +303,12 @@ impl Aggregate {
             let (met, evaluated) = outcome.goals.entry(goal.measure).or_default();
             *met += u32::from(goal.met);
             *evaluated += 1;
-            if goal.measure == Measure::MlaBeforeHoldExpiry && !goal.met {
-                *self.holds_expired_before_mla.entry(hop.country.clone()).or_default() += 1;
+            // Charged to the requester, whose MLA request came too late.
+            if goal.measure == Measure::MlaBeforeHoldExpiry
+                && !goal.met
+                && let Some(requester) = hop.accountable(goal.measure.role())
+            {
+                *self.holds_expired_before_mla.entry(requester.clone()).or_default() += 1;
             }
         }
         let Some(received) = hop.request_received_ms else { return };

@@ -154,11 +154,14 @@ impl Measure {
         }
     }
 
-    /// The desk the goal holds to account.
+    /// The desk the goal holds to account. The MLA request before the hold
+    /// expires is the requesting Party's to send (Budapest Arts. 29(2)(f)
+    /// and 29(7)): the State keeping the data only holds it.
     pub fn role(self) -> Role {
-        match self.span() {
-            Some(stage) => stage.role(),
-            None => Role::Requested,
+        match (self.span(), self) {
+            (Some(stage), _) => stage.role(),
+            (None, Measure::MlaBeforeHoldExpiry) => Role::Requesting,
+            (None, _) => Role::Requested,
         }
     }
 

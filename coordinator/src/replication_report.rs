@@ -416,7 +416,11 @@ impl ReplicationReport {
                 // Its own paragraph, not a line of the latency table above.
                 let _ = writeln!(out);
             }
-            let _ = writeln!(out, "  holds expired before the MLA request arrived: {}", text.join(", "));
+            let _ = writeln!(
+                out,
+                "  holds expired before the requester's MLA request arrived, by requesting country: {}",
+                text.join(", ")
+            );
         }
         if !self.critical_path.is_empty() {
             let _ = writeln!(out);

@@ -192,7 +192,7 @@ fn an_emergency_production_order_between_bound_states_is_answered_in_hours() {
 #[test]
 fn a_production_request_after_the_hold_expired_identifies_nobody() {
     // 70 days to prepare the MLA request; the data is held 60.
-    let world = World { fr: "mla_preparation = \"70d\"", ..BASE };
+    let world = World { fr: "mla_preparation = \"70d\"", goals: "budapest", ..BASE };
     let (incident, _) = world.run();
     assert_eq!(incident.trace.result, TraceResult::OriginPreserved, "the network did its job");
     assert!(incident.subscriber.is_none(), "the data was released before the request arrived");
@@ -203,6 +203,22 @@ fn a_production_request_after_the_hold_expired_identifies_nobody() {
         text.contains("SUBSCRIBER NOT IDENTIFIED: the production request arrived after the hold expired"),
         "{text}"
     );
+    // The late MLA is the requester's (Budapest Arts. 29(2)(f), 29(7)): France
+    // is charged the missed deadline, not Germany, which kept the data 60 days.
+    let mut aggregate = pocnet_coordinator::analysis::Aggregate::new();
+    aggregate.add(&scenario, 0, &report::incident_reports(&scenario, &log.events));
+    let (fr, de) = (pocnet_node::CountryCode::from("FR"), pocnet_node::CountryCode::from("DE"));
+    let charged = |country: &pocnet_node::CountryCode| {
+        aggregate
+            .goals_by_country
+            .get(country)
+            .and_then(|g| g.get(&Measure::MlaBeforeHoldExpiry))
+            .map(|t| (t.successes, t.trials))
+    };
+    assert_eq!(charged(&fr), Some((0, 1)), "the requesting country missed it");
+    assert_eq!(charged(&de), None, "the holding country kept its hold");
+    assert_eq!(aggregate.holds_expired_before_mla.get(&fr), Some(&1));
+    assert!(!aggregate.holds_expired_before_mla.contains_key(&de));
 }
 
 #[test]
