@@ -21,6 +21,8 @@ struct World<'a> {
     chain: &'a str,
     instruments: &'a str,
     carrier: &'a str,
+    /// How long DE's carrier keeps its logs.
+    retention: &'a str,
 }
 
 const BASE: World<'static> = World {
@@ -32,6 +34,7 @@ const BASE: World<'static> = World {
     chain: "\"de\"",
     instruments: "",
     carrier: "",
+    retention: "90d",
 };
 
 impl World<'_> {
@@ -40,7 +43,7 @@ impl World<'_> {
     }
 
     fn text(&self) -> String {
-        let World { communication, goals, fr, de, incident, chain, instruments, carrier } = self;
+        let World { communication, goals, fr, de, incident, chain, instruments, carrier, retention } = self;
         format!(
             r#"
 [scenario]
@@ -76,7 +79,7 @@ mla_execution = "200d"
 [carriers.de]
 country = "DE"
 kind = "access-isp"
-retention = "90d"
+retention = "{retention}"
 preservation = "2h"
 disclosure = "10h"
 emergency_response = "3h"
@@ -491,6 +494,33 @@ fn art7_asks_the_provider_for_the_origin_s_subscriber_only() {
         .collect();
     assert_eq!(requested, [ProductionChannel::Art7, ProductionChannel::Art8], "Art. 8 follows as the fallback");
     assert_eq!(incident.subscriber.unwrap().channel, ProductionChannel::Art7, "the late answer still comes first");
+}
+
+/// Who held an address at an instant is read from the provider's
+/// assignment log: an Art. 7 order answered on day 20, when the log was
+/// deleted on day 7 and the hold lapsed on day 10, identifies nobody; the
+/// same order answered while the hold runs, or the log is still kept, does.
+#[test]
+fn an_art7_answer_needs_the_assignment_log_still_there() {
+    let parties = World {
+        fr: "second_protocol = true\nmla_preparation = \"20d\"",
+        de: "second_protocol = true\nhold = \"10d\"",
+        carrier: "direct_response = \"20d\"",
+        instruments: PROTOCOL_IN_FORCE,
+        retention: "7d",
+        ..BASE
+    };
+    let (incident, events) = parties.run();
+    assert_eq!(incident.trace.result, TraceResult::OriginPreserved, "preserved within the week");
+    assert!(
+        events.iter().any(|k| matches!(k, EventKind::ProductionRequested { channel: ProductionChannel::Art7, .. })),
+        "asked under Art. 7"
+    );
+    assert!(incident.subscriber.is_none(), "answered after the log and the hold were gone: {:?}", incident.subscriber);
+    let answered_in_the_hold = World { carrier: "direct_response = \"5d\"", ..parties };
+    assert_eq!(answered_in_the_hold.run().0.subscriber.map(|s| s.channel), Some(ProductionChannel::Art7));
+    let log_still_kept = World { retention: "90d", ..parties };
+    assert_eq!(log_still_kept.run().0.subscriber.map(|s| s.channel), Some(ProductionChannel::Art7));
 }
 
 /// Second Protocol Art. 8: where no Art. 7 order can ask (here DE classes an

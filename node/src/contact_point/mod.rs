@@ -798,16 +798,31 @@ impl ContactPoint {
                 if self.case(&incident, hop).is_none() {
                     return;
                 }
-                // Only data still held can be produced; after the hold it is
-                // released. Subscriber records (Arts. 7 and 8) are not the
-                // held data, unless this country's law makes who held an
-                // address traffic data.
-                let subscriber_records = match channel {
-                    ProductionChannel::Art7 | ProductionChannel::Voluntary | ProductionChannel::Police => true,
-                    ProductionChannel::Art8 => !self.ip_assignment_is_traffic.contains(&self.country.code),
-                    _ => false,
+                // Art. 29(7) (and Reg. 2023/1543 Art. 11 for an order) keeps
+                // held data held once its production is asked, until the
+                // request is decided. A provider answering an order of its
+                // own (Arts. 7 and 8, voluntarily, to the police) answers
+                // from what it still has when it answers: the hold, or its
+                // own retention of the log that says who held the address.
+                let held_pending_decision = match channel {
+                    ProductionChannel::Mla | ProductionChannel::Epoc | ProductionChannel::Domestic => true,
+                    ProductionChannel::Emergency
+                    | ProductionChannel::Art7
+                    | ProductionChannel::Art8
+                    | ProductionChannel::Voluntary
+                    | ProductionChannel::Police => false,
                 };
-                if now <= hold_until || subscriber_records {
+                let held = now <= hold_until;
+                // Where who held an address is traffic data, only the hold reaches it.
+                let only_if_held =
+                    channel == ProductionChannel::Art8 && self.ip_assignment_is_traffic.contains(&self.country.code);
+                let kept_until = self.case(&incident, hop).map(|c| c.carrier.clone()).map(|carrier| {
+                    let retention = self.carriers.get(&carrier).map_or(0, |c| c.retention_ms);
+                    self.log(&incident, hop, &carrier).communication_at.plus_ms(retention)
+                });
+                // Nothing left to answer from is decided without a draw.
+                let retained = !only_if_held && kept_until.is_some_and(|until| now < until);
+                if held || (retained && !only_if_held) {
                     // An MLA request is executed by this State; an order, by
                     // the provider itself; an Art. 8 order, served by this
                     // State, then answered by the provider.
@@ -833,6 +848,15 @@ impl ContactPoint {
                         }
                         _ => self.country.mla_execution.sample(&mut self.rng.paperwork),
                     };
+                    // Who held an address at an instant is read from the
+                    // assignment log: past the hold, the provider can answer
+                    // only while its own retention still keeps that log.
+                    let answer_at = now.plus_ms(execute_ms);
+                    let still_held = (held && held_pending_decision) || answer_at <= hold_until;
+                    let still_kept = !only_if_held && kept_until.is_some_and(|until| answer_at < until);
+                    if !still_held && !still_kept {
+                        return;
+                    }
                     out.push(Output::SetTimer {
                         at: now.plus_ms(execute_ms),
                         timer: Timer::Produce { incident, hop, to: from, channel },
