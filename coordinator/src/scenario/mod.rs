@@ -342,6 +342,14 @@ fn parse_instant(text: &str) -> Result<Timestamp, String> {
     })
 }
 
+/// The Member States bound by Reg. (EU) 2023/1543: every Member State but
+/// Denmark (Protocol No 22, recital 95); Ireland takes part (Protocol
+/// No 21, recital 94). ISO 3166 codes (Greece is GR).
+const BOUND_BY_E_EVIDENCE: [&str; 26] = [
+    "AT", "BE", "BG", "CY", "CZ", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT",
+    "NL", "PL", "PT", "RO", "SE", "SI", "SK",
+];
+
 /// "Did you mean" for a misspelt time zone, from the bundled database.
 fn time_zone_hint(name: &str) -> String {
     let zones: Vec<String> = jiff::tz::db().available().map(|z| z.to_string()).collect();
@@ -445,8 +453,26 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         if country.second_protocol {
             second_protocol_parties.insert(code.clone());
         }
-        if country.e_evidence {
-            e_evidence_bound.insert(code.clone());
+        if let Some(bound) = country.e_evidence.as_ref().filter(|b| *b.get_ref()) {
+            if BOUND_BY_E_EVIDENCE.contains(&code.as_str()) {
+                e_evidence_bound.insert(code.clone());
+            } else {
+                let why = if code.as_str() == "DK" {
+                    "Denmark is not bound by the e-Evidence Regulation (Protocol No 22; Reg. 2023/1543, recital 95)"
+                        .to_owned()
+                } else {
+                    format!("{code} is not an EU Member State: the e-Evidence Regulation binds only Member States")
+                };
+                problems.push(
+                    span(bound),
+                    why,
+                    Some(
+                        "leave e_evidence out: orders to a provider there go by MLA, or by a production order to its \
+                         establishment or representative in the Union"
+                            .to_owned(),
+                    ),
+                );
+            }
         }
         if country.ip_assignment == Some(raw::IpAssignment::Traffic) {
             ip_assignment_is_traffic.insert(code.clone());

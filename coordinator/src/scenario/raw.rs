@@ -388,7 +388,7 @@ pub struct RawCountry {
     pub second_protocol: bool,
     /// An EU Member State bound by the e-Evidence Regulation (2023/1543).
     #[serde(default)]
-    pub e_evidence: bool,
+    pub e_evidence: Option<Spanned<bool>>,
     /// Whether "who held IP x at time t" is subscriber information or traffic data here.
     pub ip_assignment: Option<IpAssignment>,
     /// Budapest Art. 30: how the next hop is disclosed to a foreign requester.

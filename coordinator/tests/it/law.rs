@@ -908,3 +908,21 @@ disclosure = "10h"
     let slowest_together = together.iter().map(|(_, ack)| *ack).max().unwrap();
     assert!(slowest_together <= 2 * H, "taken up as one: {together:?}");
 }
+
+/// Only Member States are bound by the e-Evidence Regulation, and Denmark
+/// is not (Protocol No 22): `e_evidence = true` for DK or the US is a
+/// located error, not a silent production order.
+#[test]
+fn e_evidence_is_refused_for_denmark_and_for_states_outside_the_union() {
+    for (code, words) in [("DK", "Denmark is not bound"), ("US", "US is not an EU Member State")] {
+        let text = World { de: BOUND, ..BASE }
+            .text()
+            .replace("[countries.DE]", &format!("[countries.{code}]"))
+            .replace("country = \"DE\"", &format!("country = \"{code}\""));
+        let error = Scenario::parse("law.toml", &text).expect_err("refused");
+        let said = format!("{error:?}");
+        assert!(said.contains(words), "{said}");
+        let line = text.lines().position(|l| l.trim() == "e_evidence = true").unwrap() + 1;
+        assert!(said.contains(&format!("law.toml:{line}:")), "located at line {line}: {said}");
+    }
+}
