@@ -87,6 +87,8 @@ impl Segment {
 pub enum Metric {
     OriginPreserved,
     SubscriberIdentified,
+    /// Traces with a legal defect (an MLA request resting on an informal referral).
+    Defective,
     Goal(Measure),
 }
 
@@ -103,6 +105,7 @@ impl Metric {
         match self {
             Metric::OriginPreserved => "origin preserved",
             Metric::SubscriberIdentified => "subscriber identified",
+            Metric::Defective => "legal defect",
             Metric::Goal(measure) => measure.name(),
         }
     }
@@ -112,6 +115,7 @@ impl Metric {
         let (successes, trials) = match self {
             Metric::OriginPreserved => (outcome.origin_preserved, outcome.traces),
             Metric::SubscriberIdentified => (outcome.subscriber_identified, outcome.traces),
+            Metric::Defective => (outcome.defective, outcome.traces),
             Metric::Goal(measure) => outcome.goals.get(&measure).copied().unwrap_or_default(),
         };
         (trials > 0).then(|| f64::from(successes) / f64::from(trials))
@@ -124,6 +128,9 @@ pub struct ReplicationOutcome {
     pub traces: u32,
     pub origin_preserved: u32,
     pub subscriber_identified: u32,
+    /// Traces with a legal defect.
+    #[serde(default)]
+    pub defective: u32,
     /// Per goal measure: (met, evaluated).
     pub goals: BTreeMap<Measure, (u32, u32)>,
 }
@@ -246,6 +253,7 @@ impl Aggregate {
             outcome.traces += 1;
             outcome.origin_preserved += u32::from(reached);
             outcome.subscriber_identified += u32::from(identified);
+            outcome.defective += u32::from(!incident.defects.is_empty());
             match incident.trace.result {
                 TraceResult::OriginPreserved => {
                     if let Some(e2e) = incident.trace.since_report_ms {

@@ -39,6 +39,8 @@ pub struct VariantSummary {
     pub scenario: ScenarioInfo,
     pub origin_preserved: Proportion,
     pub subscriber_identified: Proportion,
+    /// Traces with a legal defect (an MLA request resting on an informal referral).
+    pub defective: Proportion,
     pub goals: Vec<MeasureCompliance>,
     pub end_to_end_p50_ms: Option<u64>,
     pub end_to_end_p90_ms: Option<u64>,
@@ -74,7 +76,8 @@ impl Comparison {
             };
         };
         let measures: Vec<Measure> = baseline.scenario.goals.goals.iter().map(|g| g.measure).collect();
-        let metrics = Metric::all(measures.iter().copied());
+        let mut metrics = Metric::all(measures.iter().copied());
+        metrics.insert(2, Metric::Defective);
         let variants = results
             .iter()
             .map(|(variant, aggregate)| {
@@ -84,6 +87,7 @@ impl Comparison {
                     scenario: ScenarioInfo::new(&variant.scenario),
                     origin_preserved: aggregate.traces.into(),
                     subscriber_identified: aggregate.subscribers.into(),
+                    defective: aggregate.defective.into(),
                     goals: measures
                         .iter()
                         .map(|&measure| MeasureCompliance {
@@ -157,6 +161,16 @@ impl Comparison {
         section(&mut out, "Subscriber identified, usable as evidence", Metric::SubscriberIdentified, &|v| {
             v.subscriber_identified
         });
+        // Shown where any variant has one: a gain in identifications that
+        // rests on informal referrals is no gain a court would take.
+        if self.variants.iter().any(|v| v.defective.successes > 0) {
+            section(
+                &mut out,
+                "With a legal defect (an MLA request resting on an informal referral)",
+                Metric::Defective,
+                &|v| v.defective,
+            );
+        }
         let measures: Vec<Measure> =
             self.variants.first().map(|v| v.goals.iter().map(|g| g.measure).collect()).unwrap_or_default();
         for measure in measures {

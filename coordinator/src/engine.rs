@@ -423,12 +423,15 @@ async fn run_recovering<S: EventSink + ?Sized>(
                 }
             }
             let run_id = format!("{run}#{attempt}");
-            match Nodes::connect_as(scenario.node_configs(seed, 0), &urls, timeout, credentials, run_id).await {
-                Ok(nodes) => break nodes,
-                Err(_) if tokio::time::Instant::now() < deadline => {
+            // Each attempt within what is left of the wait: a stopped node
+            // whose listen queue has filled holds every connection attempt.
+            let connecting = Nodes::connect_as(scenario.node_configs(seed, 0), &urls, timeout, credentials, run_id);
+            match tokio::time::timeout_at(deadline, connecting).await {
+                Ok(Ok(nodes)) => break nodes,
+                Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
-                Err(_) => {
+                Ok(Err(_)) | Err(_) => {
                     let waited = crate::units::fmt_ms(timeout.as_millis() as i64);
                     return Err(EngineError::NotBack { lost: Box::new(lost), waited });
                 }

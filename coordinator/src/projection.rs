@@ -33,8 +33,11 @@ pub struct IncidentReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct SubscriberIdentified {
     pub channel: ProductionChannel,
-    /// Whether what the channel yields is evidence.
+    /// Whether what the channel yields is evidence, on the preservation it rests on.
     pub usable: bool,
+    /// Why it is not, and how it would be regularised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unusable_because: Option<String>,
     pub at_ms: i64,
     pub since_report_ms: Option<i64>,
 }
@@ -544,9 +547,26 @@ fn subscriber_identified(
         (_, _, Some(at)) => (ProductionChannel::Police, at),
         _ => return None,
     };
+    // Data preserved on another State's informal referral (relay) was never
+    // asked for by the requester under Art. 29: what its MLA yields rests on
+    // a preservation it cannot invoke until regularised.
+    let unusable_because = if !channel.usable_as_evidence() {
+        Some(format!("{} yields intelligence, not evidence", channel.description()))
+    } else if origin.informal_referral {
+        let by = origin.requested_by.as_ref().map_or("another State", |c| c.as_str());
+        Some(format!(
+            "the origin's data was preserved on {by}'s informal referral (relay), not on the requester's own Art. 29 \
+             request: regularise it by the requester's own preservation request to {} before its MLA, or by {by} \
+             sending the MLA request (Art. 29(2)(f))",
+            origin.country
+        ))
+    } else {
+        None
+    };
     Some(SubscriberIdentified {
         channel,
-        usable: channel.usable_as_evidence(),
+        usable: unusable_because.is_none(),
+        unusable_because,
         at_ms,
         since_report_ms: reported_at.map(|r| at_ms - r),
     })

@@ -180,7 +180,11 @@ fn subscriber_line(incident: &IncidentReport) -> String {
             "SUBSCRIBER IDENTIFIED in {} through {}{}",
             found.since_report_ms.map_or_else(|| "?".to_owned(), fmt_ms),
             found.channel.description(),
-            if found.usable { ", usable as evidence" } else { ", not usable as evidence" }
+            match (&found.unusable_because, found.usable) {
+                (_, true) => ", usable as evidence".to_owned(),
+                (Some(why), false) => format!(", not usable as evidence: {why}"),
+                (None, false) => ", not usable as evidence".to_owned(),
+            }
         ),
         None => {
             let origin = incident.trace.hop.and_then(|h| incident.hops.get(h as usize));

@@ -446,6 +446,30 @@ fn relay_is_an_informal_referral_whose_mla_is_flagged_as_a_defect() {
         "{:?}",
         relay.defects
     );
+    // What the MLA yields rests on the referral: not usable until
+    // regularised, and the report says how.
+    if let Some(found) = &relay.subscriber {
+        assert!(!found.usable, "{found:?}");
+        assert!(found.unusable_because.as_deref().is_some_and(|w| w.contains("regularise")), "{found:?}");
+    }
+    // `compare` shows the defect beside the identifications it would taint.
+    let output = crate::support::pocnet(&[
+        "compare",
+        "scenarios/hub-vs-relay.toml",
+        "--vary",
+        "strategy=hub,relay",
+        "--replications",
+        "10",
+    ]);
+    let said = crate::support::text(&output.stdout);
+    assert!(output.status.success() && said.contains("With a legal defect"), "{said}");
+    let relay_usable = said
+        .lines()
+        .skip_while(|l| !l.starts_with("Subscriber identified, usable as evidence"))
+        .find(|l| l.trim_start().starts_with("strategy=relay"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(relay_usable.contains(" 0.0%"), "relay identifies nobody usable: {said}");
 }
 
 /// The Second Protocol in force between FR and DE from 1 January 2026 (it
