@@ -147,6 +147,9 @@ impl Epoc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecondProtocol {
     pub parties: BTreeSet<CountryCode>,
+    /// Parties that reserved the right not to apply Art. 7 (Art. 7(9)(a)),
+    /// as Japan did: their providers take no Art. 7 order, so Art. 8 serves.
+    pub art7_reserved: BTreeSet<CountryCode>,
     /// `None`: not in force during the scenario (it has 3 of the 5
     /// ratifications it needs, Feb 2026), so no Party may use it.
     pub in_force_at: Option<SimTime>,

@@ -431,6 +431,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
     let mut second_protocol_parties = BTreeSet::new();
+    let mut art7_reserved = BTreeSet::new();
     let mut networks = BTreeMap::new();
     let mut e_evidence_bound = BTreeSet::new();
     let mut ip_assignment_is_traffic = BTreeSet::new();
@@ -452,6 +453,17 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         raw_directory.insert(code.clone(), (source, country.channel, country.directory.take()));
         if country.second_protocol {
             second_protocol_parties.insert(code.clone());
+        }
+        if let Some(reserved) = country.art7_reservation.as_ref().filter(|r| *r.get_ref()) {
+            if country.second_protocol {
+                art7_reserved.insert(code.clone());
+            } else {
+                problems.push(
+                    span(reserved),
+                    format!("{code} reserves Art. 7 of a Protocol it is not a Party to"),
+                    Some("set second_protocol = true, or leave art7_reservation out".to_owned()),
+                );
+            }
         }
         if let Some(bound) = country.e_evidence.as_ref().filter(|b| *b.get_ref()) {
             if BOUND_BY_E_EVIDENCE.contains(&code.as_str()) {
@@ -597,7 +609,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     let meta = meta?;
 
     let (epoc, second_protocol) =
-        instruments(problems, raw.instruments, epoch, e_evidence_bound, second_protocol_parties);
+        instruments(problems, raw.instruments, epoch, e_evidence_bound, (second_protocol_parties, art7_reserved));
     let coordination = raw
         .coordination
         .map(|(_, c)| Coordination { window_ms: c.window.0, delay: law(c.delay, defaults::COORDINATION_DELAY) });
@@ -636,7 +648,7 @@ fn instruments(
     instruments: Option<(usize, raw::RawInstruments)>,
     epoch: Option<Timestamp>,
     bound: BTreeSet<CountryCode>,
-    parties: BTreeSet<CountryCode>,
+    (parties, art7_reserved): (BTreeSet<CountryCode>, BTreeSet<CountryCode>),
 ) -> (Option<Epoc>, Option<SecondProtocol>) {
     let raw = match instruments {
         Some((source, instruments)) => {
@@ -667,6 +679,7 @@ fn instruments(
     });
     let second_protocol = (!parties.is_empty()).then(|| SecondProtocol {
         parties,
+        art7_reserved,
         in_force_at: protocol_in_force,
         art8_service: law(raw_protocol.art8_service, defaults::ART8_SERVICE),
         art8_return: law(raw_protocol.art8_return, defaults::ART8_RETURN),

@@ -386,6 +386,10 @@ pub struct RawCountry {
     /// Parties once it is in force.
     #[serde(default)]
     pub second_protocol: bool,
+    /// A Second Protocol Party that reserved the right not to apply Art. 7
+    /// (Art. 7(9)(a)): no Art. 7 order reaches a provider here.
+    #[serde(default)]
+    pub art7_reservation: Option<Spanned<bool>>,
     /// An EU Member State bound by the e-Evidence Regulation (2023/1543).
     #[serde(default)]
     pub e_evidence: Option<Spanned<bool>>,

@@ -950,3 +950,26 @@ fn e_evidence_is_refused_for_denmark_and_for_states_outside_the_union() {
         assert!(said.contains(&format!("law.toml:{line}:")), "located at line {line}: {said}");
     }
 }
+
+/// A Party that reserved Art. 7 (Art. 7(9)(a), as Japan did) takes no
+/// Art. 7 order in its territory: the origin's subscriber is asked by an
+/// Art. 8 order instead. A reservation by a non-Party is a located error.
+#[test]
+fn no_art7_order_reaches_a_party_that_reserved_it() {
+    let reserved = World {
+        fr: "second_protocol = true\nmla_preparation = \"20d\"",
+        de: "second_protocol = true\nart7_reservation = true",
+        carrier: "direct_response = \"5d\"",
+        instruments: PROTOCOL_IN_FORCE,
+        ..BASE
+    };
+    let (incident, events) = reserved.run();
+    assert!(
+        !events.iter().any(|k| matches!(k, EventKind::ProductionRequested { channel: ProductionChannel::Art7, .. })),
+        "no Art. 7 order to DE's provider"
+    );
+    assert_eq!(incident.subscriber.map(|s| s.channel), Some(ProductionChannel::Art8));
+    let not_a_party = World { de: "art7_reservation = true", ..reserved };
+    let error = Scenario::parse("law.toml", &not_a_party.text()).expect_err("refused");
+    assert!(format!("{error:?}").contains("reserves Art. 7 of a Protocol it is not a Party to"), "{error:?}");
+}

@@ -950,6 +950,8 @@ impl ContactPoint {
     fn art7_applies(&self, incident: &IncidentId, to: &CountryCode, now: SimTime) -> bool {
         self.art8_applies(to, now)
             && !self.facts(incident).emergency
+            // A Party that reserved Art. 7 (Art. 7(9)(a)) takes none in its territory.
+            && !self.second_protocol.as_ref().is_some_and(|p| p.art7_reserved.contains(to))
             // What the origin's provider is asked, who held the address at
             // that moment, must be subscriber information in its country.
             && !self.ip_assignment_is_traffic.contains(to)

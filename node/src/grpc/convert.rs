@@ -241,6 +241,7 @@ fn second_protocol(value: Option<pb::SecondProtocol>) -> Result<Option<SecondPro
     let Some(value) = value else { return Ok(None) };
     Ok(Some(SecondProtocol {
         parties: country_set(value.parties, "second_protocol.parties")?,
+        art7_reserved: country_set(value.art7_reserved, "second_protocol.art7_reserved")?,
         in_force_at: value.in_force_ms.map(|ms| instant(ms, "second_protocol.in_force_ms")).transpose()?,
         art8_service: distribution(value.art8_service, "second_protocol.art8_service")?,
         art8_return: distribution(value.art8_return, "second_protocol.art8_return")?,
@@ -772,6 +773,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
         voluntary_carriers: config.voluntary_carriers.iter().map(|c| c.0.to_string()).collect(),
         second_protocol: config.second_protocol.as_ref().map(|p| pb::SecondProtocol {
             parties: p.parties.iter().map(|c| c.0.to_string()).collect(),
+            art7_reserved: p.art7_reserved.iter().map(|c| c.0.to_string()).collect(),
             in_force_ms: p.in_force_at.map(SimTime::ms),
             art8_service: Some(distribution_to_proto(&p.art8_service)),
             art8_return: Some(distribution_to_proto(&p.art8_return)),

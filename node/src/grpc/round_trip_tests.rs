@@ -209,6 +209,7 @@ impl Gen {
             voluntary_carriers: (0..self.0.random_range(0..3)).map(|_| CarrierId::from(self.id("c"))).collect(),
             second_protocol: self.chance().then(|| SecondProtocol {
                 parties: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
+                art7_reserved: (0..self.0.random_range(0..2)).map(|_| self.code()).collect(),
                 in_force_at: self.chance().then(|| self.instant()),
                 art8_service: self.law(),
                 art8_return: self.law(),
