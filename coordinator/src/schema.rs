@@ -113,13 +113,18 @@ pub fn scenario_schema() -> Value {
             "art30": { "enum": ["direct", "order", "mla_only"], "default": "direct", "description": "Budapest Art. 30: how the next hop is disclosed to a foreign requester: at once, after a prosecutor's or judge's order (disclosure_order), or only when an MLA request or production order is executed" },
             "disclosure_order": delay("the order an art30 = \"order\" country needs before disclosure [default: median 1d, p90 3d; assumed]"),
             "mla_follow_up": {
-                "type": "object",
-                "description": "as requester, the chance it follows held data up with a production request (MLA is often not pursued: T-CY 2014) [default: 1, always; assumed]",
-                "properties": {
-                    "intermediate": { "type": "number", "minimum": 0, "maximum": 1, "description": "for a hop that only named the next one" },
-                    "origin": { "type": "number", "minimum": 0, "maximum": 1, "description": "for the origin, whose subscriber is wanted" }
-                },
-                "additionalProperties": false
+                "description": "as requester, the chance it follows held data up with a production request (MLA is often not pursued: T-CY 2014), one for every hop or by role [default: 1, always; assumed]",
+                "oneOf": [
+                    { "type": "number", "minimum": 0, "maximum": 1 },
+                    {
+                        "type": "object",
+                        "properties": {
+                            "intermediate": { "type": "number", "minimum": 0, "maximum": 1, "description": "for a hop that only named the next one" },
+                            "origin": { "type": "number", "minimum": 0, "maximum": 1, "description": "for the origin, whose subscriber is wanted" }
+                        },
+                        "additionalProperties": false
+                    }
+                ]
             },
             "timestamp_errors": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requester, the share of requests giving the wrong timestamp or time zone: the carrier's data for that moment names someone else [default: 0; assumed]" },
             "refusal_grounds": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requested country, the share of requests it refuses on Art. 29(5) grounds (political offence; sovereignty, security, ordre public or other essential interests) [default: 0; assumed]" },

@@ -927,11 +927,26 @@ fn country(
     };
     let mut follow_up = FollowUp::default();
     if let Some(raw) = &country.mla_follow_up {
-        for (value, slot) in [(&raw.intermediate, &mut follow_up.intermediate), (&raw.origin, &mut follow_up.origin)] {
-            let Some(value) = value else { continue };
-            match pocnet_node::constraint::probability(*value.get_ref()) {
+        // Each chance with where it is written: the role's own value, or the one for both.
+        let (intermediate, origin) = match raw.get_ref() {
+            raw::RawFollowUp::Every(both) => (Some((*both, span(raw))), Some((*both, span(raw)))),
+            raw::RawFollowUp::ByRole(roles) => (
+                roles.intermediate.as_ref().map(|v| (*v.get_ref(), span(v))),
+                roles.origin.as_ref().map(|v| (*v.get_ref(), span(v))),
+            ),
+        };
+        let both = matches!(raw.get_ref(), raw::RawFollowUp::Every(_));
+        for (value, slot) in [(intermediate, &mut follow_up.intermediate), (origin, &mut follow_up.origin)] {
+            let Some((value, at)) = value else { continue };
+            match pocnet_node::constraint::probability(value) {
                 Ok(p) => *slot = p,
-                Err(invalid) => problems.push(span(value), invalid.0, Some("0 never follows up, 1 always".to_owned())),
+                Err(invalid) => {
+                    problems.push(at, invalid.0, Some("0 never follows up, 1 always".to_owned()));
+                    // One value for both roles is one mistake.
+                    if both {
+                        break;
+                    }
+                }
             }
         }
     }

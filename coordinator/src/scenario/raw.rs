@@ -400,7 +400,7 @@ pub struct RawCountry {
     /// The prosecutor's or judge's order an `art30 = "order"` country needs first.
     pub disclosure_order: Option<Spanned<RawDistribution>>,
     /// As requester: the chance of following held data up with a production request.
-    pub mla_follow_up: Option<RawFollowUp>,
+    pub mla_follow_up: Option<Spanned<RawFollowUp>>,
     /// As requester: the chance a request gives the wrong timestamp or time zone.
     pub timestamp_errors: Option<Spanned<f64>>,
     /// As requester: the chance a request is defective and comes back for clarification.
@@ -419,12 +419,51 @@ pub struct RawCountry {
     pub directory: Option<RawDirectory>,
 }
 
-/// `mla_follow_up = { intermediate = 0.4, origin = 0.9 }`.
+/// `mla_follow_up = 0.8` for every hop, or `{ intermediate = 0.4, origin = 0.9 }`.
+#[derive(Debug)]
+pub enum RawFollowUp {
+    Every(f64),
+    ByRole(RawFollowUpByRole),
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawFollowUp {
+pub struct RawFollowUpByRole {
     pub intermediate: Option<Spanned<f64>>,
     pub origin: Option<Spanned<f64>>,
+}
+
+// By hand rather than `untagged`: toml's spans (a table's fields located to
+// the column) do not survive an untagged enum's buffering.
+impl<'de> Deserialize<'de> for RawFollowUp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawFollowUp, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawFollowUp;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a chance from 0 to 1 for every hop, or a table { intermediate = 0.4, origin = 0.9 }")
+            }
+
+            fn visit_f64<E: serde::de::Error>(self, value: f64) -> Result<RawFollowUp, E> {
+                Ok(RawFollowUp::Every(value))
+            }
+
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<RawFollowUp, E> {
+                Ok(RawFollowUp::Every(value as f64))
+            }
+
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<RawFollowUp, E> {
+                Ok(RawFollowUp::Every(value as f64))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawFollowUp, A::Error> {
+                RawFollowUpByRole::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawFollowUp::ByRole)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// `ip_assignment = "subscriber" | "traffic"`.

@@ -462,3 +462,19 @@ fn a_run_too_large_for_its_memory_bound_is_refused_before_it_starts() {
     let nonsense = pocnet(&["run", "scenarios/quickstart.toml", "--max-memory", "12 parsecs"]);
     assert!(!nonsense.status.success() && text(&nonsense.stderr).contains("no unit of size"));
 }
+
+/// `mla_follow_up` takes one chance for every hop, or one per role; anything
+/// else is answered with what it takes, not with a type's internal name.
+#[test]
+fn mla_follow_up_takes_a_number_or_a_table_and_says_so() {
+    let base = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let with =
+        |value: &str| base.replacen("[countries.FR]\n", &format!("[countries.FR]\nmla_follow_up = {value}\n"), 1);
+    let zero = pocnet_coordinator::scenario::Scenario::parse("q.toml", &with("0")).expect("a bare chance is taken");
+    let france = &zero.countries[&pocnet_node::CountryCode::from("FR")];
+    assert_eq!((france.follow_up.intermediate, france.follow_up.origin), (0.0, 0.0));
+    pocnet_coordinator::scenario::Scenario::parse("q.toml", &with("{ origin = 0.5 }")).expect("a table is taken");
+    let error = pocnet_coordinator::scenario::Scenario::parse("q.toml", &with("\"often\"")).expect_err("refused");
+    let said = format!("{error:?}");
+    assert!(said.contains("a chance from 0 to 1 for every hop") && !said.contains("RawFollowUp"), "{said}");
+}
