@@ -7,6 +7,12 @@ use super::Scenario;
 use crate::latency::Measure;
 use pocnet_node::ProductionChannel;
 
+/// Where the Second Protocol stands, with its source and the date it was
+/// read: it enters into force after five ratifications (Art. 16(3)).
+const SECOND_PROTOCOL_STATUS: &str = "3 of the 5 ratifications it needs: Serbia 9 Feb 2023, Japan 10 Aug 2023, \
+     Hungary 5 Feb 2026; Council of Europe chart of signatures and ratifications of treaty 224, as the Netherlands \
+     Treaty Database (treaty 013833) mirrors it, read Dec 2026";
+
 impl Scenario {
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
@@ -22,18 +28,16 @@ impl Scenario {
             }
             Some(protocol) => match protocol.in_force_at {
                 None => {
-                    warnings.push(
-                        "the Second Protocol (CETS 224) is not in force (3 of the 5 ratifications it needs, Feb \
-                         2026), so its Parties here use MLA: set [instruments.second_protocol] in_force to explore \
-                         a future where it is"
-                            .to_owned(),
-                    );
+                    warnings.push(format!(
+                        "the Second Protocol (CETS 224) is not in force ({SECOND_PROTOCOL_STATUS}), so its Parties \
+                         here use MLA: set [instruments.second_protocol] in_force to explore a future where it is"
+                    ));
                     false
                 }
                 Some(at) => {
                     warnings.push(format!(
-                        "the Second Protocol (CETS 224) is not in force today (3 of the 5 ratifications it needs, \
-                         Feb 2026); this scenario has it in force from {}: it describes a future",
+                        "the Second Protocol (CETS 224) is not in force today ({SECOND_PROTOCOL_STATUS}); this \
+                         scenario has it in force from {}: it describes a future",
                         self.date_text(at)
                     ));
                     // Production follows the communications by weeks: it may still apply.
