@@ -118,14 +118,9 @@ fn request(session: &Session, reader: &CountryCode, incident: &str, hop: u32) ->
     let scenario = session.scenario();
     let sent = latest_form(session, &from, incident, hop, &[StepKind::SendRequest, StepKind::EmergencyDisclosure]);
     let mut letter = match sent {
-        Some(sent) => Letter {
-            title: format!("{} from {from}", title(sent.form.kind)),
-            from: from.clone(),
-            at: scenario.instant_text(SimTime(sent.at_ms)),
-            local: local(scenario, reader, SimTime(sent.at_ms)),
-            by_person: true,
-            lines: as_sent(sent),
-        },
+        Some(sent) => {
+            letter(scenario, reader, format!("{} from {from}", title(sent.form.kind)), &from, sent.at_ms, as_sent(sent))
+        }
         None => bot_request(session, reader, &from, incident, hop)?,
     };
     // What the requester said when asked to clarify comes with it.
@@ -221,14 +216,8 @@ fn carrier_answer(session: &Session, reader: &CountryCode, incident: &str, hop: 
 fn sent_back(session: &Session, reader: &CountryCode, by: &CountryCode, incident: &str, hop: u32) -> Letter {
     let scenario = session.scenario();
     if let Some(asked) = latest_form(session, by, incident, hop, &[StepKind::AskClarification]) {
-        return Letter {
-            title: format!("{by} sent your request back for clarification"),
-            from: by.clone(),
-            at: scenario.instant_text(SimTime(asked.at_ms)),
-            local: local(scenario, reader, SimTime(asked.at_ms)),
-            by_person: true,
-            lines: as_sent(asked),
-        };
+        let title = format!("{by} sent your request back for clarification");
+        return letter(scenario, reader, title, by, asked.at_ms, as_sent(asked));
     }
     let carrier = scenario.incidents.iter().find(|i| i.id == incident).and_then(|c| c.chain.get(hop as usize));
     let own = latest_form(session, reader, incident, hop, &[StepKind::SendRequest, StepKind::EmergencyDisclosure]);

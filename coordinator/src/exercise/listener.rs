@@ -8,7 +8,7 @@
 //! events are capped per token in the server itself.
 
 use axum::Router;
-use axum::http::{HeaderValue, Response, StatusCode, header};
+use axum::http::{HeaderValue, Response, header};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::collections::HashMap;
@@ -112,13 +112,12 @@ fn admit(admissions: &Arc<Mutex<Admissions>>, address: IpAddr, limits: Limits) -
     Ok(Admitted { admissions: Arc::clone(admissions), address })
 }
 
-/// A 503 in the consoles' JSON error shape.
+/// A 503: the consoles' own refusal, and when to try again.
 fn unavailable(message: &str) -> Response<axum::body::Body> {
-    let body = serde_json::json!({ "field": "", "error": message }).to_string();
-    let mut response = Response::new(axum::body::Body::from(body));
-    *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    use axum::response::IntoResponse;
+    let refusal = super::live::Refusal { status: 503, field: String::new(), message: message.to_owned() };
+    let mut response = refusal.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     response

@@ -49,6 +49,14 @@ impl ContactPoint {
         });
     }
 
+    /// Until when the carrier of a hop keeps, under its own retention, the
+    /// log that says who held the address; `None` for a hop with no case.
+    pub(super) fn log_kept_until(&self, incident: &IncidentId, hop: u32) -> Option<SimTime> {
+        let case = self.case(incident, hop)?;
+        let retention = self.carriers.get(&case.carrier).map_or(0, |c| c.retention_ms);
+        Some(self.log(incident, hop, &case.carrier).communication_at.plus_ms(retention))
+    }
+
     pub(super) fn carrier_preserved(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");

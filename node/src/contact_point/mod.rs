@@ -816,10 +816,7 @@ impl ContactPoint {
                 // Where who held an address is traffic data, only the hold reaches it.
                 let only_if_held =
                     channel == ProductionChannel::Art8 && self.ip_assignment_is_traffic.contains(&self.country.code);
-                let kept_until = self.case(&incident, hop).map(|c| c.carrier.clone()).map(|carrier| {
-                    let retention = self.carriers.get(&carrier).map_or(0, |c| c.retention_ms);
-                    self.log(&incident, hop, &carrier).communication_at.plus_ms(retention)
-                });
+                let kept_until = self.log_kept_until(&incident, hop);
                 // Nothing left to answer from is decided without a draw.
                 let retained = !only_if_held && kept_until.is_some_and(|until| now < until);
                 if held || (retained && !only_if_held) {
