@@ -5,7 +5,7 @@
 
 use crate::{CountryCode, Distribution, SimTime};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 /// The instrument the data is produced under.
@@ -150,9 +150,13 @@ pub struct SecondProtocol {
     /// Parties that reserved the right not to apply Art. 7 (Art. 7(9)(a)),
     /// as Japan did: their providers take no Art. 7 order, so Art. 8 serves.
     pub art7_reserved: BTreeSet<CountryCode>,
-    /// `None`: not in force during the scenario (it has 3 of the 5
-    /// ratifications it needs, Feb 2026), so no Party may use it.
+    /// `None`: not in force during the scenario (it needs five
+    /// ratifications, Art. 16(3)), so no Party may use it.
     pub in_force_at: Option<SimTime>,
+    /// A Party bound only from its own date, later than the Protocol's entry
+    /// into force (Art. 16(4): the first day of the month three months after
+    /// its ratification); a Party not listed is bound from `in_force_at`.
+    pub party_from: BTreeMap<CountryCode, SimTime>,
     /// Art. 8(6): the requested Party serving the order on its provider
     /// ("reasonable efforts" within 45 days).
     pub art8_service: Distribution,
@@ -164,7 +168,10 @@ pub struct SecondProtocol {
 impl SecondProtocol {
     /// Whether `from` may use the Protocol with `to` at `now`.
     pub fn applies(&self, from: &CountryCode, to: &CountryCode, now: SimTime) -> bool {
-        self.in_force_at.is_some_and(|at| now >= at) && self.parties.contains(from) && self.parties.contains(to)
+        let bound = |party: &CountryCode| {
+            self.parties.contains(party) && self.party_from.get(party).is_none_or(|&at| now >= at)
+        };
+        self.in_force_at.is_some_and(|at| now >= at) && bound(from) && bound(to)
     }
 }
 
@@ -177,6 +184,23 @@ mod tests {
         for channel in ProductionChannel::ALL {
             assert_eq!(ProductionChannel::from_name(channel.name()), Some(channel));
         }
+    }
+
+    #[test]
+    fn a_party_that_ratified_late_is_bound_only_from_its_own_date() {
+        let (rs, jp, hu) = (CountryCode::from("RS"), CountryCode::from("JP"), CountryCode::from("HU"));
+        let protocol = SecondProtocol {
+            parties: [rs.clone(), jp.clone(), hu.clone()].into_iter().collect(),
+            art7_reserved: BTreeSet::new(),
+            in_force_at: Some(SimTime(1_000)),
+            party_from: [(hu.clone(), SimTime(5_000))].into_iter().collect(),
+            art8_service: Distribution::Fixed { ms: 0 },
+            art8_return: Distribution::Fixed { ms: 0 },
+        };
+        assert!(!protocol.applies(&rs, &jp, SimTime(999)), "not before it enters into force");
+        assert!(protocol.applies(&rs, &jp, SimTime(1_000)));
+        assert!(!protocol.applies(&rs, &hu, SimTime(4_999)), "not with a Party before its own date");
+        assert!(protocol.applies(&hu, &rs, SimTime(5_000)));
     }
 
     #[test]

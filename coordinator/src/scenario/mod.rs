@@ -5,6 +5,7 @@
 //! serde cannot (references between countries, carriers and incidents; time
 //! zones; the lookahead) and collects every problem with its place in the file.
 
+pub mod catalogue;
 mod desk_hours;
 mod diagnostic;
 mod directory;
@@ -138,6 +139,11 @@ pub struct Scenario {
     pub incidents: Vec<Incident>,
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
+    /// Where the scenario says otherwise than the country catalogue it
+    /// includes, each located (`check` prints them).
+    pub catalogue_warnings: Vec<String>,
+    /// Where the Second Protocol stands, from the catalogue, if one is included.
+    pub protocol_status: Option<String>,
 }
 
 /// Defaults from docs/domain.md; "[assumed]" ones have no published figure.
@@ -428,6 +434,10 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             Some("add a [countries.XX] table".to_owned()),
         );
     }
+    let catalogue = catalogue::catalogue(problems, raw.catalogue, raw.states);
+    let world_day = epoch.map(catalogue::day_of);
+    let mut catalogue_warnings = Vec::new();
+    let mut protocol_from = BTreeMap::new();
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
     let mut second_protocol_parties = BTreeSet::new();
@@ -444,18 +454,35 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         }
         if code.len() != 2 || !code.chars().all(|c| c.is_ascii_uppercase()) {
             problems.push(
-                code_span,
+                code_span.clone(),
                 format!("country code `{code}` is not two capital letters"),
                 Some("use the ISO 3166 alpha-2 code, like FR or US".to_owned()),
             );
         }
         let code = CountryCode::from(code);
+        if let (Some(catalogue), Some(day)) = (&catalogue, world_day) {
+            match catalogue.states.get(code.as_str()) {
+                Some(state) => {
+                    if catalogue::fill_in(problems, state, code.as_str(), day, &mut country, &mut catalogue_warnings) {
+                        e_evidence_bound.insert(code.clone());
+                    }
+                    if let Some(from) = state.protocol_from() {
+                        protocol_from.insert(code.clone(), from);
+                    }
+                }
+                None => catalogue_warnings.push(format!(
+                    "{}: {code} is not in the country catalogue: its treaty status is this scenario's own",
+                    problems.location(code_span.clone())
+                )),
+            }
+        }
         raw_directory.insert(code.clone(), (source, country.channel, country.directory.take()));
-        if country.second_protocol {
+        let party = country.second_protocol.as_ref().is_some_and(|p| *p.get_ref());
+        if party {
             second_protocol_parties.insert(code.clone());
         }
         if let Some(reserved) = country.art7_reservation.as_ref().filter(|r| *r.get_ref()) {
-            if country.second_protocol {
+            if party {
                 art7_reserved.insert(code.clone());
             } else {
                 problems.push(
@@ -608,8 +635,13 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     };
     let meta = meta?;
 
-    let (epoc, second_protocol) =
-        instruments(problems, raw.instruments, epoch, e_evidence_bound, (second_protocol_parties, art7_reserved));
+    let protocol = ProtocolFacts {
+        parties: second_protocol_parties,
+        art7_reserved,
+        from: protocol_from,
+        in_force: catalogue.as_ref().and_then(catalogue::Catalogue::protocol_in_force),
+    };
+    let (epoc, second_protocol) = instruments(problems, raw.instruments, epoch, e_evidence_bound, protocol);
     let coordination = raw
         .coordination
         .map(|(_, c)| Coordination { window_ms: c.window.0, delay: law(c.delay, defaults::COORDINATION_DELAY) });
@@ -636,7 +668,25 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         epoc,
         incidents,
         sha256,
+        catalogue_warnings,
+        protocol_status: catalogue.as_ref().map(catalogue::Catalogue::protocol_status),
     })
+}
+
+/// The Second Protocol as the scenario's countries and catalogue have it.
+struct ProtocolFacts {
+    parties: BTreeSet<CountryCode>,
+    art7_reserved: BTreeSet<CountryCode>,
+    /// Each Party's own date from the catalogue (Art. 16(4)).
+    from: BTreeMap<CountryCode, jiff::civil::Date>,
+    /// Its entry into force, once the catalogue has five ratifications (Art. 16(3)).
+    in_force: Option<jiff::civil::Date>,
+}
+
+/// A catalogue date as simulated time: midnight UTC, relative to the epoch.
+fn day_instant(day: jiff::civil::Date, epoch: Timestamp) -> SimTime {
+    let at = day.at(0, 0, 0, 0).to_zoned_datetime(jiff::tz::TimeZone::UTC).map_or(epoch, |z| z.timestamp());
+    SimTime(at.as_millisecond() - epoch.as_millisecond())
 }
 
 /// The instruments beyond the network's own as the scenario sets them:
@@ -648,7 +698,7 @@ fn instruments(
     instruments: Option<(usize, raw::RawInstruments)>,
     epoch: Option<Timestamp>,
     bound: BTreeSet<CountryCode>,
-    (parties, art7_reserved): (BTreeSet<CountryCode>, BTreeSet<CountryCode>),
+    protocol: ProtocolFacts,
 ) -> (Option<Epoc>, Option<SecondProtocol>) {
     let raw = match instruments {
         Some((source, instruments)) => {
@@ -664,12 +714,23 @@ fn instruments(
         (None, Some(epoch)) => SimTime(defaults::epoc_in_force().as_millisecond() - epoch.as_millisecond()),
         (_, None) => SimTime::ZERO,
     };
-    // Not in force unless the scenario says when: it describes a future.
+    // In force when the catalogue's ratifications make it so, or from the
+    // date a scenario exploring a future gives.
     let protocol_in_force = match (&raw_protocol.in_force, epoch) {
         (Some(text), Some(epoch)) => {
             Some(in_force(problems, text, epoch, "date the Second Protocol enters into force"))
         }
-        _ => None,
+        (None, Some(epoch)) => protocol.in_force.map(|day| day_instant(day, epoch)),
+        (_, None) => None,
+    };
+    let party_from = match epoch {
+        Some(epoch) => protocol
+            .from
+            .into_iter()
+            .filter(|(code, _)| protocol.parties.contains(code))
+            .map(|(code, day)| (code, day_instant(day, epoch)))
+            .collect(),
+        None => BTreeMap::new(),
     };
     let epoc = (!bound.is_empty()).then(|| Epoc {
         bound,
@@ -677,10 +738,11 @@ fn instruments(
         preparation: law(raw_epoc.preparation, defaults::EPOC_PREPARATION),
         response: law(raw_epoc.response, defaults::EPOC_RESPONSE),
     });
-    let second_protocol = (!parties.is_empty()).then(|| SecondProtocol {
-        parties,
-        art7_reserved,
+    let second_protocol = (!protocol.parties.is_empty()).then(|| SecondProtocol {
+        parties: protocol.parties,
+        art7_reserved: protocol.art7_reserved,
         in_force_at: protocol_in_force,
+        party_from,
         art8_service: law(raw_protocol.art8_service, defaults::ART8_SERVICE),
         art8_return: law(raw_protocol.art8_return, defaults::ART8_RETURN),
     });

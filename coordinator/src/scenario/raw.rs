@@ -30,6 +30,9 @@ pub struct RawScenario {
     pub objectives: Vec<(usize, RawObjective)>,
     pub injects: Vec<(usize, RawInject)>,
     pub faults: Vec<(usize, RawFault)>,
+    /// The country catalogue's date and sources, and its States.
+    pub catalogue: Option<(usize, super::catalogue::RawCatalogue)>,
+    pub states: Vec<(usize, Spanned<String>, super::catalogue::RawState)>,
     pub broken_countries: std::collections::BTreeSet<String>,
     pub broken_carriers: std::collections::BTreeSet<String>,
     /// A file had TOML syntax errors: what it holds is unknown, so nothing
@@ -38,7 +41,7 @@ pub struct RawScenario {
 }
 
 /// The top-level keys a scenario file may have.
-pub const TOP_LEVEL_KEYS: [&str; 14] = [
+pub const TOP_LEVEL_KEYS: [&str; 16] = [
     "scenario",
     "exercise",
     "objectives",
@@ -52,6 +55,8 @@ pub const TOP_LEVEL_KEYS: [&str; 14] = [
     "incidents",
     "incident_generators",
     "faults",
+    "catalogue",
+    "states",
     "include",
 ];
 
@@ -383,9 +388,8 @@ pub struct RawCountry {
     /// The channel the desk takes expedited requests by.
     pub channel: Option<ChannelName>,
     /// A Party to the Second Protocol (CETS 224): Arts. 7 and 8 with other
-    /// Parties once it is in force.
-    #[serde(default)]
-    pub second_protocol: bool,
+    /// Parties once it is in force. Absent: as the catalogue has it, or not.
+    pub second_protocol: Option<Spanned<bool>>,
     /// A Second Protocol Party that reserved the right not to apply Art. 7
     /// (Art. 7(9)(a)): no Art. 7 order reaches a provider here.
     #[serde(default)]

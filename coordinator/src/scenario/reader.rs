@@ -122,7 +122,10 @@ impl<'p> Reader<'p> {
                 ) => self.problems.push(
                     key.span(),
                     format!("[{name}] belongs in the main scenario file, not in an included one"),
-                    Some("included files hold countries, carriers, incidents and incident_generators".to_owned()),
+                    Some(
+                        "included files hold countries, carriers, incidents, incident_generators and the catalogue"
+                            .to_owned(),
+                    ),
                 ),
                 ("countries", _) => {
                     for (code, country) in self.table(value, "countries") {
@@ -158,6 +161,20 @@ impl<'p> Reader<'p> {
                         }
                     }
                 }
+                ("catalogue", _) => {
+                    if self.raw.catalogue.is_some() {
+                        self.problems.push(key.span(), "a second [catalogue]: include one catalogue".to_owned(), None);
+                    } else if let Some(catalogue) = self.section(value) {
+                        self.raw.catalogue = Some((source, catalogue));
+                    }
+                }
+                ("states", _) => {
+                    for (code, state) in self.table(value, "states") {
+                        if let Some(state) = self.section(state) {
+                            self.raw.states.push((source, key_of(&code), state));
+                        }
+                    }
+                }
                 ("include", _) => {
                     let files: Option<Vec<Spanned<String>>> = self.section(value);
                     for file in files.unwrap_or_default() {
@@ -175,7 +192,8 @@ impl<'p> Reader<'p> {
     }
 
     fn include(&mut self, file: &Spanned<String>, from: Option<&Path>) {
-        let Some(from) = from else {
+        let absolute = Path::new(file.get_ref()).is_absolute();
+        let Some(from) = from.or(absolute.then_some(Path::new("/"))) else {
             self.problems.push(
                 file.span(),
                 "`include` needs a scenario read from a file, to find the included one".to_owned(),

@@ -7,15 +7,16 @@ use super::Scenario;
 use crate::latency::Measure;
 use pocnet_node::ProductionChannel;
 
-/// Where the Second Protocol stands, with its source and the date it was
-/// read: it enters into force after five ratifications (Art. 16(3)).
-const SECOND_PROTOCOL_STATUS: &str = "3 of the 5 ratifications it needs: Serbia 9 Feb 2023, Japan 10 Aug 2023, \
-     Hungary 5 Feb 2026; Council of Europe chart of signatures and ratifications of treaty 224, as the Netherlands \
-     Treaty Database (treaty 013833) mirrors it, read Dec 2026";
+/// Beyond this after the last communication, an instrument is out of the scenario's world.
+const YEAR_MS: i64 = 365 * 86_400_000;
 
 impl Scenario {
     pub fn warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
+        let mut warnings = self.catalogue_warnings.clone();
+        // Where it stands comes from the catalogue, dated, so it changes with the data.
+        let status = self.protocol_status.clone().unwrap_or_else(|| {
+            "it needs five ratifications, Art. 16(3); include catalogue/countries.toml for where it stands".to_owned()
+        });
         let last = self.last_communication();
         let protocol_usable = match &self.second_protocol {
             None => false,
@@ -29,15 +30,14 @@ impl Scenario {
             Some(protocol) => match protocol.in_force_at {
                 None => {
                     warnings.push(format!(
-                        "the Second Protocol (CETS 224) is not in force ({SECOND_PROTOCOL_STATUS}), so its Parties \
-                         here use MLA: set [instruments.second_protocol] in_force to explore a future where it is"
+                        "the Second Protocol (CETS 224) is not in force ({status}), so its Parties here use MLA: set \
+                         [instruments.second_protocol] in_force to explore a future where it is"
                     ));
                     false
                 }
                 Some(at) => {
                     warnings.push(format!(
-                        "the Second Protocol (CETS 224) is not in force today ({SECOND_PROTOCOL_STATUS}); this \
-                         scenario has it in force from {}: it describes a future",
+                        "the Second Protocol (CETS 224) is in force from {} in this scenario ({status})",
                         self.date_text(at)
                     ));
                     // Production follows the communications by weeks: it may still apply.
@@ -56,8 +56,10 @@ impl Scenario {
             }
             // Production follows the communication by days at least; one
             // after the last communication is still possible, so this only
-            // warns when the Regulation applies after every incident.
-            Some(epoc) if epoc.in_force_at > last => {
+            // warns when the Regulation applies after every incident, and
+            // not for a world years before it (the catalogue binds the
+            // Member States of that day).
+            Some(epoc) if epoc.in_force_at > last && epoc.in_force_at.ms() - last.ms() < YEAR_MS => {
                 warnings.push(format!(
                     "the e-Evidence Regulation applies from {}, after every incident's communication: \
                      production orders are used only once it applies",

@@ -467,7 +467,7 @@ fn a_run_too_large_for_its_memory_bound_is_refused_before_it_starts() {
 /// else is answered with what it takes, not with a type's internal name.
 #[test]
 fn mla_follow_up_takes_a_number_or_a_table_and_says_so() {
-    let base = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let base = crate::support::library_text("quickstart.toml");
     let with =
         |value: &str| base.replacen("[countries.FR]\n", &format!("[countries.FR]\nmla_follow_up = {value}\n"), 1);
     let zero = pocnet_coordinator::scenario::Scenario::parse("q.toml", &with("0")).expect("a bare chance is taken");

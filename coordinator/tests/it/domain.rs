@@ -336,7 +336,7 @@ fn an_overridden_target_changes_compliance() {
         i.hops[0].goals.iter().find(|g| format!("{:?}", g.measure) == "Acknowledgement").map(|g| g.met)
     };
     assert_eq!(ack_met(&base), Some(true));
-    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let text = crate::support::library_text("quickstart.toml");
     let strict = text.replace(
         "goals = \"action-plan-1997\"",
         "goals = { profile = \"action-plan-1997\", acknowledgement = \"1m\" }",
@@ -623,8 +623,7 @@ fn regression_zero_subscriber_retention_names_nobody_on_every_transport() {
     assert_eq!(gone.hops[0].outcome, HopOutcome::Unidentified);
     let parsed = Scenario::parse(
         "zero.toml",
-        &std::fs::read_to_string(crate::support::scenario_path("quickstart.toml"))
-            .unwrap()
+        &crate::support::library_text("quickstart.toml")
             .replace("preservation = \"2h\"", "preservation = \"2h\"\nsubscriber_retention = \"0s\""),
     )
     .unwrap();
@@ -645,8 +644,7 @@ fn regression_a_confirmation_sent_within_the_lookahead_never_overtakes_its_reque
     assert!(incident.hops[0].confirmation_received_ms.is_some());
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("prompt-confirmation.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml"))
-        .unwrap()
+    let text = crate::support::library_text("quickstart.toml")
         .replace("written_confirmation = { median = \"1d\", p90 = \"3d\" }", "written_confirmation = \"0s\"");
     assert!(text.contains("written_confirmation = \"0s\""), "quickstart's confirmation line changed");
     std::fs::write(&file, text).unwrap();
@@ -699,7 +697,7 @@ fn regression_unbounded_values_are_refused_where_they_are_written() {
         "\n[[incidents]]\nid = \"{}\"\nreported_by = \"FR\"\ncommunication = \"2026-03-03T10:00:00Z\"\ndetection = \"0s\"\nchain = [\"orange-fr\"]\n",
         "x".repeat(65)
     );
-    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap() + &long_id;
+    let text = crate::support::library_text("quickstart.toml") + &long_id;
     let rendered = format!("{:?}", Scenario::parse("long.toml", &text).unwrap_err());
     assert!(rendered.contains("65 bytes long"), "{rendered}");
 }

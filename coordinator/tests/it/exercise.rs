@@ -22,7 +22,7 @@ pub fn hospital(path: &std::path::Path, speed: Option<f64>) -> (Scenario, pocnet
     use pocnet_coordinator::exercise::live::Live;
     let file = "scenarios/exercises/hospital-ransomware.toml";
     let scenario = crate::support::load("exercises/hospital-ransomware.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let text = crate::support::library_text("exercises/hospital-ransomware.toml");
     let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
     let live =
         Live::open(Journal::open(path).unwrap(), scenario.clone(), file, &text, scenario.seed, &seats, speed).unwrap();
@@ -581,7 +581,7 @@ fn pauses_and_speed_changes_change_nothing_simulated() {
     use pocnet_coordinator::exercise::live::{Live, Who};
     use pocnet_coordinator::exercise::score::score;
     let scenario = crate::support::load("exercises/hospital-ransomware.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let text = crate::support::library_text("exercises/hospital-ransomware.toml");
     let seats: BTreeSet<CountryCode> = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
     let dir = tempfile::tempdir().unwrap();
     let hour = pocnet_node::time::HOUR_MS;
@@ -982,7 +982,7 @@ fn played_quickstart(path: &std::path::Path, hours: &[i64]) -> (Scenario, (SimTi
     use pocnet_coordinator::exercise::journal::Journal;
     use pocnet_coordinator::exercise::live::{Live, Who};
     let scenario = crate::support::load("quickstart.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
+    let text = crate::support::library_text("quickstart.toml");
     let fr = CountryCode::from("FR");
     let journal = Journal::open(path).unwrap();
     let mut live =
@@ -1078,7 +1078,7 @@ fn the_timeline_plans_the_session_in_wall_time() {
     assert!(text.contains("with the 4 planned skips") && text.contains("(planned skip)"), "{text}");
     assert!(text.lines().any(|l| l.starts_with("T+3d ") && l.contains("skip to T+19d 12h")), "{text}");
     // Without them, the same paces run over, and the plan says so.
-    let source = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let source = crate::support::library_text("exercises/hospital-ransomware.toml");
     let (before, after) = source.split_once("skips = [").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let unskipped = dir.path().join("unskipped.toml");
@@ -1276,7 +1276,7 @@ fn a_case_not_pursued_is_closed_with_its_reason() {
 /// hospital exercise, and each is warned of, naming its inject.
 #[test]
 fn check_warns_of_the_story_s_mistakes() {
-    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let text = crate::support::library_text("exercises/hospital-ransomware.toml");
     let mistakes = r#"
 [[injects]]
 id = "bypassed"

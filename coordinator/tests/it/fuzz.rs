@@ -134,9 +134,8 @@ fn mutated_library_scenarios_neither_panic_nor_hang_and_check_means_run() {
 #[test]
 fn ten_megabyte_values_are_refused_without_a_long_search() {
     let huge = "Q".repeat(10 << 20);
-    let quickstart = std::fs::read_to_string(crate::support::scenario_path("quickstart.toml")).unwrap();
-    let exercise =
-        std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let quickstart = crate::support::library_text("quickstart.toml");
+    let exercise = crate::support::library_text("exercises/hospital-ransomware.toml");
     let cases = [
         ("time zone", quickstart.replacen("time_zone = \"Europe/Paris\"", &format!("time_zone = \"{huge}\""), 1)),
         ("reporting country", quickstart.replacen("reported_by = \"FR\"", &format!("reported_by = \"{huge}\""), 1)),

@@ -158,8 +158,8 @@ fn complete_request(scenario: &Scenario, incident: &str) -> Value {
 /// log and after-action report exactly.
 #[test]
 fn random_play_on_a_running_clock_replays_exactly() {
-    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let text = crate::support::library_text("exercises/hospital-ransomware.toml");
+    let scenario = Scenario::parse(HOSPITAL, &text).unwrap();
     let seats: std::collections::BTreeSet<CountryCode> =
         scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
     let dir = tempfile::tempdir().unwrap();
@@ -362,8 +362,8 @@ fn resume(journal: &Path, extra: &[&str]) -> std::process::Output {
 
 /// An exercise with enough notes (long ones) to fill several database pages.
 fn played_with_many_notes(path: &Path) {
-    let scenario = crate::support::load("exercises/hospital-ransomware.toml");
-    let text = std::fs::read_to_string(crate::support::scenario_path("exercises/hospital-ransomware.toml")).unwrap();
+    let text = crate::support::library_text("exercises/hospital-ransomware.toml");
+    let scenario = Scenario::parse(HOSPITAL, &text).unwrap();
     let seats = scenario.exercise.as_ref().unwrap().seats.iter().cloned().collect();
     let mut live =
         Live::open(Journal::open(path).unwrap(), scenario.clone(), HOSPITAL, &text, scenario.seed, &seats, None)

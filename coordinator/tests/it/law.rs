@@ -261,7 +261,7 @@ fn check_warns_about_instruments_out_of_force_and_goals_on_unused_channels() {
     let protocol = warnings_of(&parties);
     assert!(protocol.iter().any(|w| w.contains("is not in force") && w.contains("use MLA")), "{protocol:?}");
     let future = warnings_of(&World { instruments: PROTOCOL_IN_FORCE, ..parties });
-    assert!(future.iter().any(|w| w.contains("in force from 2026-01-01: it describes a future")), "{future:?}");
+    assert!(future.iter().any(|w| w.contains("in force from 2026-01-01 in this scenario")), "{future:?}");
     let unused = warnings_of(&World { goals: "second-protocol", ..parties });
     assert!(unused.iter().any(|w| w.contains("production by Art. 8 order, which no request")), "{unused:?}");
 }

@@ -15,6 +15,16 @@ pub fn scenario_path(name: &str) -> PathBuf {
     workspace_root().join("scenarios").join(name)
 }
 
+/// A library scenario's text, its catalogue include made absolute so that
+/// the text reads wherever a test writes or parses it.
+pub fn library_text(name: &str) -> String {
+    let text = std::fs::read_to_string(scenario_path(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let catalogue = scenario_path("catalogue/countries.toml");
+    let absolute = format!("include = [\"{}\"]", catalogue.display());
+    text.replace("include = [\"catalogue/countries.toml\"]", &absolute)
+        .replace("include = [\"../catalogue/countries.toml\"]", &absolute)
+}
+
 pub fn load(name: &str) -> Scenario {
     Scenario::load(&scenario_path(name)).unwrap_or_else(|e| panic!("{name}: {e:?}"))
 }

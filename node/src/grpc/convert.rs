@@ -243,6 +243,16 @@ fn second_protocol(value: Option<pb::SecondProtocol>) -> Result<Option<SecondPro
         parties: country_set(value.parties, "second_protocol.parties")?,
         art7_reserved: country_set(value.art7_reserved, "second_protocol.art7_reserved")?,
         in_force_at: value.in_force_ms.map(|ms| instant(ms, "second_protocol.in_force_ms")).transpose()?,
+        party_from: value
+            .party_from_ms
+            .into_iter()
+            .map(|(code, ms)| {
+                Ok((
+                    country_code(code, "second_protocol.party_from_ms")?,
+                    instant(ms, "second_protocol.party_from_ms")?,
+                ))
+            })
+            .collect::<Result<_, FieldError>>()?,
         art8_service: distribution(value.art8_service, "second_protocol.art8_service")?,
         art8_return: distribution(value.art8_return, "second_protocol.art8_return")?,
     }))
@@ -775,6 +785,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             parties: p.parties.iter().map(|c| c.0.to_string()).collect(),
             art7_reserved: p.art7_reserved.iter().map(|c| c.0.to_string()).collect(),
             in_force_ms: p.in_force_at.map(SimTime::ms),
+            party_from_ms: p.party_from.iter().map(|(c, at)| (c.0.to_string(), at.ms())).collect(),
             art8_service: Some(distribution_to_proto(&p.art8_service)),
             art8_return: Some(distribution_to_proto(&p.art8_return)),
         }),

@@ -211,6 +211,7 @@ impl Gen {
                 parties: (0..self.0.random_range(0..3)).map(|_| self.code()).collect(),
                 art7_reserved: (0..self.0.random_range(0..2)).map(|_| self.code()).collect(),
                 in_force_at: self.chance().then(|| self.instant()),
+                party_from: (0..self.0.random_range(0..2)).map(|_| (self.code(), self.instant())).collect(),
                 art8_service: self.law(),
                 art8_return: self.law(),
             }),
