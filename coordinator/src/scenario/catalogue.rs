@@ -287,7 +287,7 @@ pub(super) fn catalogue(
 pub(super) fn fill_in(
     problems: &Collector,
     state: &State,
-    code: &str,
+    (code, code_at): (&str, std::ops::Range<usize>),
     day: Date,
     country: &mut RawCountry,
     warnings: &mut Vec<String>,
@@ -347,9 +347,18 @@ pub(super) fn fill_in(
         }
         (None, None) => {
             // A desk the scenario lists is in the G7 network unless it says
-            // otherwise; Budapest is the catalogue's to say.
+            // otherwise; Budapest is the catalogue's to say, and where it
+            // cannot, nobody is made a Party on a guess.
+            if party.is_none() {
+                warnings.push(format!(
+                    "{}: the catalogue does not say whether or when {} joined the Budapest Convention, so it is taken as \
+                     not a Party on {day}: say `networks = {{ g7 = YEAR, budapest = YEAR }}` if it is",
+                    here(code_at),
+                    state.name
+                ));
+            }
             let g7 = state.g7_network.map_or(Membership::Since(day.year()), Membership::Since);
-            let networks = [(NetworkName::G7, g7), (NetworkName::Budapest, from_catalogue(party))];
+            let networks = [(NetworkName::G7, g7), (NetworkName::Budapest, from_catalogue(party.or(Some(false))))];
             country.networks = Some(Spanned::new(0..0, networks.into_iter().collect()));
         }
     }

@@ -463,7 +463,14 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         if let (Some(catalogue), Some(day)) = (&catalogue, world_day) {
             match catalogue.states.get(code.as_str()) {
                 Some(state) => {
-                    if catalogue::fill_in(problems, state, code.as_str(), day, &mut country, &mut catalogue_warnings) {
+                    if catalogue::fill_in(
+                        problems,
+                        state,
+                        (code.as_str(), code_span.clone()),
+                        day,
+                        &mut country,
+                        &mut catalogue_warnings,
+                    ) {
                         e_evidence_bound.insert(code.clone());
                     }
                     if let Some(from) = state.protocol_from() {

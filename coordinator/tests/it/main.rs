@@ -1,6 +1,7 @@
 //! pocnet's integration tests: one binary, a module per boundary.
 
 mod bad_input;
+mod catalogue;
 mod closed_form;
 mod consoles;
 mod deploy;
