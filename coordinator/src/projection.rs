@@ -412,7 +412,8 @@ impl Trace {
             // Ordered at home, by the reporter or (under relay) the previous hop's country.
             hop.domestic = hop.request_received_ms.is_none()
                 && (hop.preservation_ordered_ms.is_some() || hop.country == incident.reported_by);
-            hop.goals = evaluate(hop, goals, incident.emergency);
+            let law = HopLaw::between(scenario, hop.requested_by.as_ref(), &hop.country);
+            hop.goals = evaluate(hop, goals, incident.emergency, law);
         }
         for hop in &mut hops {
             hop.informal_referral = hop.request_received_ms.is_some()
@@ -466,8 +467,30 @@ fn requester_informed(before: &[HopReport], hop: &HopReport, reported_at: Option
     }
 }
 
+/// Which obligations bind a hop's request, from its two countries' memberships.
+#[derive(Debug, Clone, Copy)]
+struct HopLaw {
+    /// Both are Budapest Parties: Art. 29 binds the requested one to hold
+    /// (29(7)) and the requester to follow with its MLA (29(2)(f)).
+    art29: bool,
+    /// They share no network of points of contact: the request itself
+    /// travelled as an MLA request, asking for preservation and production at once.
+    by_mla: bool,
+}
+
+impl HopLaw {
+    fn between(scenario: &Scenario, requester: Option<&CountryCode>, requested: &CountryCode) -> HopLaw {
+        let networks = |code: &CountryCode| scenario.networks.get(code).copied();
+        match (requester.and_then(networks), networks(requested)) {
+            (Some(by), Some(to)) => HopLaw { art29: by.budapest && to.budapest, by_mla: !by.shared_with(to) },
+            // No requester: a domestic order, outside the network's goals anyway.
+            _ => HopLaw { art29: false, by_mla: false },
+        }
+    }
+}
+
 /// The goals apply to cross-border requests: a domestic order is outside the network.
-fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult> {
+fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool, law: HopLaw) -> Vec<GoalResult> {
     if hop.request_received_ms.is_none() {
         return Vec::new();
     }
@@ -500,6 +523,12 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool) -> Vec<GoalResult>
             Measure::NextRequest => within(hop.span(Stage::NextRequest), target),
             // An emergency ends in disclosure: no hold to keep, no MLA to send.
             Measure::Hold | Measure::MlaBeforeHoldExpiry | Measure::ProductionRequest if emergency => continue,
+            // Art. 29's hold and the MLA it awaits bind Parties to each
+            // other only: a State outside the Convention owes neither.
+            Measure::Hold | Measure::MlaBeforeHoldExpiry if !law.art29 => continue,
+            // A request that went as an MLA request asked for production in
+            // the same letter: there is no later production request to send.
+            Measure::MlaBeforeHoldExpiry | Measure::ProductionRequest if law.by_mla => continue,
             // Not pursuing is a decision, not a late request.
             Measure::MlaBeforeHoldExpiry | Measure::ProductionRequest if hop.production_not_pursued => continue,
             // Once the requester knows the data is held; never sending it is a miss.
