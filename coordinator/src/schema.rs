@@ -99,7 +99,7 @@ pub fn scenario_schema() -> Value {
             "hold": duration("how long preserved data is held (Art. 29(7): at least 60 days) [default: 60d]"),
             "hold_renewal": duration("the hold renewable once for this long (US: 90 + 90 days) [default: none]"),
             "member_since": {
-                "description": "year the country joined the network (both the G7 and the Budapest networks; see networks to set them apart), or \"never\"; not yet a member at the epoch: requests go by MLA",
+                "description": "year the country joined the network (both the G7 and the Budapest networks; see networks to set them apart), or \"never\"; not yet a member at the epoch: requests go by MLA. With the catalogue included, leave it out: Budapest membership comes dated from the catalogue",
                 "oneOf": [{ "type": "integer", "minimum": 1997 }, { "const": "never" }]
             },
             "languages": { "type": "array", "items": { "type": "string" }, "description": "languages the desk reads (ISO 639-1)" },
@@ -109,7 +109,7 @@ pub fn scenario_schema() -> Value {
             "officers": { "type": "integer", "minimum": 1, "description": "officers at once; simultaneous cases queue [default: as many as needed]" },
             "dual_criminality": { "type": "array", "items": offence(), "description": "Art. 29(4) reservation: the offences outside Arts. 2-11 it does not punish and refuses to preserve for" },
             "art7_reservation": { "type": "boolean", "default": false, "description": "a Second Protocol Party that reserved the right not to apply Art. 7 (Art. 7(9)(a), as Japan did): no Art. 7 order reaches a provider here; an Art. 8 order serves instead" },
-            "second_protocol": { "type": "boolean", "default": false, "description": "a Party to the Second Protocol (CETS 224), once it is in force ([instruments.second_protocol] in_force): between two Parties the origin's subscriber is asked of the provider directly (Art. 7, subscriber information only), and by an Art. 8 order where Art. 7 cannot ask or after its 30 days unanswered. The Protocol is not in force" },
+            "second_protocol": { "type": "boolean", "description": "a Party to the Second Protocol (CETS 224) [default: as the included catalogue has it on the epoch, else false], once it is in force ([instruments.second_protocol] in_force): between two Parties the origin's subscriber is asked of the provider directly (Art. 7, subscriber information only), and by an Art. 8 order where Art. 7 cannot ask or after its 30 days unanswered. The Protocol is not in force" },
             "art30": { "enum": ["direct", "order", "mla_only"], "default": "direct", "description": "Budapest Art. 30: how the next hop is disclosed to a foreign requester: at once, after a prosecutor's or judge's order (disclosure_order), or only when an MLA request or production order is executed" },
             "disclosure_order": delay("the order an art30 = \"order\" country needs before disclosure [default: median 1d, p90 3d; assumed]"),
             "mla_follow_up": {
@@ -130,7 +130,7 @@ pub fn scenario_schema() -> Value {
             "refusal_grounds": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requested country, the share of requests it refuses on Art. 29(5) grounds (political offence; sovereignty, security, ordre public or other essential interests) [default: 0; assumed]" },
             "request_defects": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requester, the share of requests with wrong identifiers or an over-broad scope, which the requested desk sends back for clarification before ordering preservation [default: 0; assumed]" },
             "ip_assignment": { "enum": ["subscriber", "traffic"], "default": "subscriber", "description": "whether \"who held IP x at time t\" is subscriber information or traffic data in this country (T-CY Guidance Note #10): as traffic data, no Art. 7 order can ask it of the country's providers" },
-            "e_evidence": { "type": "boolean", "default": false, "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543): production between two such countries goes by European Production Order once it applies" },
+            "e_evidence": { "type": "boolean", "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543) [default: as the included catalogue has it on the epoch, else false]: production between two such countries goes by European Production Order once it applies" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
             "directory": {
                 "type": "object", "description": "the contact directory's entry for this desk",
@@ -291,7 +291,52 @@ pub fn scenario_schema() -> Value {
         "description": "A world for the pocnet simulator of the 24/7 high-tech crime points-of-contact network (docs/scenarios.md).",
         "type": "object",
         "properties": {
-            "include": { "type": "array", "items": { "type": "string" }, "description": "files (relative to this one) whose countries, carriers and incidents join this scenario" },
+            "include": { "type": "array", "items": { "type": "string" }, "description": "files (relative to this one) whose countries, carriers and incidents join this scenario; catalogue/countries.toml gives every country its treaty memberships by date" },
+            "catalogue": {
+                "type": "object", "description": "the country catalogue's date and the sources its dates were read in (scenarios/catalogue/countries.toml)",
+                "properties": {
+                    "as_of": { "type": "string", "format": "date", "description": "the day its facts hold on" },
+                    "sources": { "type": "object", "additionalProperties": { "type": "string" }, "description": "each source by a short key, as `checked` names it" }
+                },
+                "required": ["as_of"], "additionalProperties": false
+            },
+            "states": {
+                "type": "object", "description": "the catalogue's States by ISO 3166 code: what the treaties say of each, dated",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "name": { "type": "string" },
+                        "time_zones": { "type": "array", "items": { "type": "string" }, "description": "IANA zones a desk there may keep" },
+                        "budapest": {
+                            "type": "object", "description": "the Convention on Cybercrime (ETS 185); absent: neither signed nor ratified; a table with no date: joined on a date the sources read did not give",
+                            "properties": {
+                                "signed": { "type": "string", "format": "date" },
+                                "ratified": { "type": "string", "format": "date", "description": "ratification, acceptance or accession" },
+                                "in_force": { "type": "string", "format": "date", "description": "the first day of the month three months after ratification (Arts. 36(4), 37(2))" }
+                            },
+                            "additionalProperties": false
+                        },
+                        "second_protocol": {
+                            "type": "object", "description": "the Second Additional Protocol (CETS 224)",
+                            "properties": {
+                                "signed": { "type": "string", "format": "date" },
+                                "ratified": { "type": "string", "format": "date" },
+                                "art7_reserved": { "type": "boolean", "description": "Art. 7(9)(a): no Art. 7 order reaches a provider there" }
+                            },
+                            "additionalProperties": false
+                        },
+                        "eu": {
+                            "type": "object", "description": "EU membership",
+                            "properties": { "joined": { "type": "string", "format": "date" }, "left": { "type": "string", "format": "date" } },
+                            "required": ["joined"], "additionalProperties": false
+                        },
+                        "e_evidence": { "type": "boolean", "description": "false: a Member State the e-Evidence Regulation does not bind (Denmark)" },
+                        "g7_network": { "type": "integer", "minimum": 1997, "description": "the year its point of contact joined the G7 24/7 network, where published" },
+                        "checked": { "type": "array", "items": { "type": "string" }, "description": "the sources its dates were read against; none: unverified" }
+                    },
+                    "required": ["name"], "additionalProperties": false
+                }
+            },
             "scenario": {
                 "type": "object",
                 "properties": {

@@ -56,7 +56,9 @@ fn check(value: &toml::Value, schema: &Value, path: &str, missing: &mut Vec<Stri
 fn every_key_the_scenario_library_uses_is_in_the_schema() {
     let schema: Value = serde_json::from_str(&pocnet_coordinator::schema::scenario_schema_text()).unwrap();
     let mut missing = Vec::new();
-    for entry in std::fs::read_dir(workspace_root().join("scenarios")).unwrap() {
+    let library = std::fs::read_dir(workspace_root().join("scenarios")).unwrap();
+    let catalogue = std::fs::read_dir(workspace_root().join("scenarios/catalogue")).unwrap();
+    for entry in library.chain(catalogue) {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
             let text = std::fs::read_to_string(&path).unwrap();
