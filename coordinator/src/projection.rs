@@ -33,6 +33,10 @@ pub struct IncidentReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct SubscriberIdentified {
     pub channel: ProductionChannel,
+    /// An MLA request between States not both Budapest Parties: its basis is
+    /// a bilateral treaty, UNTOC Art. 18 or letters rogatory, not Art. 31.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub outside_convention: bool,
     /// Whether what the channel yields is evidence, on the preservation it rests on.
     pub usable: bool,
     /// Why it is not, and how it would be regularised.
@@ -40,6 +44,17 @@ pub struct SubscriberIdentified {
     pub unusable_because: Option<String>,
     pub at_ms: i64,
     pub since_report_ms: Option<i64>,
+}
+
+impl SubscriberIdentified {
+    /// How reports name the instrument it came through.
+    pub fn instrument(&self) -> &'static str {
+        if self.outside_convention {
+            "MLA outside the Convention (a bilateral treaty, UNTOC Art. 18 or letters rogatory)"
+        } else {
+            self.channel.description()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -434,7 +449,7 @@ impl Trace {
             })
             .collect();
         let trace = trace_outcome(&hops, reported_at);
-        let subscriber = subscriber_identified(&hops, &trace, reported_at);
+        let subscriber = subscriber_identified(scenario, &hops, &trace, reported_at);
         IncidentReport {
             id: incident.id.clone(),
             reported_by: incident.reported_by.clone(),
@@ -562,6 +577,7 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool, law: HopLaw) -> Ve
 /// to the requester: under a production request, or at once where the
 /// carrier's answer names the subscriber (an emergency, a domestic order).
 fn subscriber_identified(
+    scenario: &Scenario,
     hops: &[HopReport],
     trace: &TraceOutcome,
     reported_at: Option<i64>,
@@ -592,8 +608,13 @@ fn subscriber_identified(
     } else {
         None
     };
+    // An MLA between States not both Parties rests on another basis.
+    let party = |code: &CountryCode| scenario.networks.get(code).is_some_and(|n| n.budapest);
+    let outside_convention = channel == ProductionChannel::Mla
+        && !(party(&origin.country) && origin.requested_by.as_ref().is_some_and(party));
     Some(SubscriberIdentified {
         channel,
+        outside_convention,
         usable: unusable_because.is_none(),
         unusable_because,
         at_ms,

@@ -179,7 +179,7 @@ fn subscriber_line(incident: &IncidentReport) -> String {
         Some(found) => format!(
             "SUBSCRIBER IDENTIFIED in {} through {}{}",
             found.since_report_ms.map_or_else(|| "?".to_owned(), fmt_ms),
-            found.channel.description(),
+            found.instrument(),
             match (&found.unusable_because, found.usable) {
                 (_, true) => ", usable as evidence".to_owned(),
                 (Some(why), false) => format!(", not usable as evidence: {why}"),

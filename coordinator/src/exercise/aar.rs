@@ -304,7 +304,7 @@ fn outcome(incident: &IncidentReport, closed: Option<(&super::session::Closure, 
         subscriber: incident.subscriber.as_ref().map(|s| {
             let after = s.since_report_ms.map_or_else(String::new, |ms| format!(" after {}", fmt_ms(ms)));
             let usable = if s.usable { "usable as evidence" } else { "not usable as evidence" };
-            format!("identified{after} through {} ({usable})", s.channel.description())
+            format!("identified{after} through {} ({usable})", s.instrument())
         }),
     }
 }

@@ -2,7 +2,7 @@
 //! reproduce the network of three dated worlds, and a scenario that says
 //! otherwise is warned of, located.
 
-use crate::support::{library_text, load, scenario_path};
+use crate::support::{load, scenario_path};
 use jiff::civil::Date;
 use pocnet_coordinator::scenario::Scenario;
 use pocnet_coordinator::scenario::catalogue::entry_into_force;
@@ -209,4 +209,29 @@ chain = ["isp-in"]
     let scenario = Scenario::load(&path).unwrap();
     assert!(scenario.networks[&CountryCode::from("IN")].budapest);
     assert!(scenario.second_protocol.as_ref().is_some_and(|p| p.parties.contains(&CountryCode::from("US"))));
+}
+
+/// MLA with a State outside the Convention is named for what it is, and the
+/// Convention's Art. 29 goals are not scored on it; between two Parties they are.
+#[test]
+fn mla_with_a_state_outside_the_convention_is_labelled_and_owes_no_art29_goals() {
+    let outcome = |origin: (&str, &str, &str)| {
+        let text = world("2026-03-02T00:00:00Z", &[("FR", "France", "Europe/Paris"), origin], "goals = \"budapest\"\n");
+        let scenario = Scenario::parse("outside.toml", &text).unwrap();
+        let log = crate::support::run_both(&scenario, scenario.seed);
+        pocnet_coordinator::report::incident_reports(&scenario, &log.events).remove(0)
+    };
+    let art29 = |incident: &pocnet_coordinator::report::IncidentReport| {
+        let measures: Vec<String> = incident.hops[0].goals.iter().map(|g| format!("{:?}", g.measure)).collect();
+        measures.iter().any(|m| m == "Hold") || measures.iter().any(|m| m == "MlaBeforeHoldExpiry")
+    };
+    let india = outcome(("IN", "India", "Asia/Kolkata"));
+    let found = india.subscriber.as_ref().expect("identified by MLA");
+    assert!(found.outside_convention);
+    assert!(found.instrument().contains("bilateral treaty, UNTOC Art. 18"), "{}", found.instrument());
+    assert!(!art29(&india), "{:?}", india.hops[0].goals);
+    let germany = outcome(("DE", "Germany", "Europe/Berlin"));
+    let found = germany.subscriber.as_ref().expect("identified");
+    assert!(!found.outside_convention, "{}", found.instrument());
+    assert!(art29(&germany), "{:?}", germany.hops[0].goals);
 }
