@@ -178,6 +178,7 @@ pub fn scenario_schema() -> Value {
             "hours": staffing.clone(),
             "direct_response": delay("answering a direct request for subscriber information: an Art. 7 order (30 days, then Art. 8 or MLA) or a voluntary request [default: uniform 1d-30d]"),
             "voluntary_disclosure": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "the share of foreign authorities' direct requests for non-content data it answers by its own policy (SIRIUS 2019: 68.4% of EU direct requests succeeded); 0: it takes none. Asked for the origin's subscriber where no production order can ask; declined, MLA follows after 30 days" },
+            "eu_establishment": country_code("a provider offering services in the Union: the Member State of the establishment or legal representative it designated for orders (Directive 2023/1544), where a European Production Order reaches it from another bound Member State [default: its own country, if the Regulation binds it; otherwise none]"),
             "subscriber_retention": duration("how long subscriber records are kept; at the origin, the account holder is identified only if they still are [default: as long as needed]")
         },
         "required": ["country", "kind", "retention"], "additionalProperties": false

@@ -3,7 +3,7 @@
 //! the subscriber behind the origin is identified later, through a
 //! production channel with its own eligibility and clock.
 
-use crate::{CountryCode, Distribution, SimTime};
+use crate::{CarrierId, CountryCode, Distribution, SimTime};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -122,11 +122,16 @@ impl fmt::Display for ProductionChannel {
 }
 
 /// The EU e-Evidence Regulation as a scenario has it: which countries it
-/// binds, from when, and how fast providers answer an order.
+/// binds, from when, which providers it reaches and where, and how fast
+/// they answer an order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Epoc {
     /// EU Member States bound by the Regulation (Denmark does not take part).
     pub bound: BTreeSet<CountryCode>,
+    /// Providers offering services in the Union, with the Member State of
+    /// the establishment or legal representative they designated to receive
+    /// orders (Directive 2023/1544): where they are, not their home, decides.
+    pub represented: BTreeMap<CarrierId, CountryCode>,
     /// Art. 34: applicable from 18 Aug 2026; a scenario may move it.
     pub in_force_at: SimTime,
     /// The issuing authority preparing and validating the order.
@@ -136,9 +141,17 @@ pub struct Epoc {
 }
 
 impl Epoc {
-    /// Whether `from` may order a provider in `to` at `now`.
-    pub fn applies(&self, from: &CountryCode, to: &CountryCode, now: SimTime) -> bool {
-        now >= self.in_force_at && self.bound.contains(from) && self.bound.contains(to)
+    /// Whether an authority of `issuing` may send `provider` a European
+    /// Production Order at `now`: the issuing State bound, the provider
+    /// offering services in the Union through a designated establishment or
+    /// representative in another Member State (an order to one in the
+    /// issuing State is a domestic one, outside the Regulation: Art. 2).
+    pub fn applies(&self, issuing: &CountryCode, provider: &CarrierId, now: SimTime) -> bool {
+        now >= self.in_force_at
+            && self.bound.contains(issuing)
+            // `represented` holds only Member States the Regulation binds
+            // (checked where it is read), scenario countries or not.
+            && self.represented.get(provider).is_some_and(|at| at != issuing)
     }
 }
 
@@ -204,16 +217,29 @@ mod tests {
     }
 
     #[test]
-    fn an_order_needs_both_countries_bound_and_the_regulation_in_force() {
+    fn an_order_needs_a_bound_issuer_a_provider_represented_elsewhere_in_the_union_and_the_regulation_in_force() {
+        let (de, fr, ie, dk) =
+            (CountryCode::from("DE"), CountryCode::from("FR"), CountryCode::from("IE"), CountryCode::from("DK"));
+        let (dsl, cloud, dk_isp, fr_isp) = (
+            CarrierId::from("dsl-de"),
+            CarrierId::from("cloud-us"),
+            CarrierId::from("isp-dk"),
+            CarrierId::from("isp-fr"),
+        );
         let epoc = Epoc {
-            bound: ["DE".into(), "FR".into()].into_iter().collect(),
+            bound: [de.clone(), fr.clone(), ie.clone()].into_iter().collect(),
+            represented: [(dsl.clone(), de.clone()), (cloud.clone(), ie), (fr_isp.clone(), fr.clone())]
+                .into_iter()
+                .collect(),
             in_force_at: SimTime(1_000),
             preparation: Distribution::Fixed { ms: 0 },
             response: Distribution::Fixed { ms: 0 },
         };
-        let (de, fr, dk) = ("DE".into(), "FR".into(), "DK".into());
-        assert!(epoc.applies(&fr, &de, SimTime(1_000)));
-        assert!(!epoc.applies(&fr, &de, SimTime(999)), "not before it applies");
-        assert!(!epoc.applies(&fr, &dk, SimTime(2_000)), "not with a country it does not bind");
+        assert!(epoc.applies(&fr, &dsl, SimTime(1_000)));
+        assert!(!epoc.applies(&fr, &dsl, SimTime(999)), "not before it applies");
+        assert!(epoc.applies(&fr, &cloud, SimTime(1_000)), "a US provider through its Irish representative");
+        assert!(!epoc.applies(&fr, &dk_isp, SimTime(2_000)), "a provider with no representative in the Union");
+        assert!(!epoc.applies(&dk, &dsl, SimTime(2_000)), "an issuer the Regulation does not bind");
+        assert!(!epoc.applies(&fr, &fr_isp, SimTime(2_000)), "a provider in the issuing State: a domestic order");
     }
 }

@@ -514,13 +514,17 @@ fn channel_findings(session: &Session) -> Vec<ChannelFinding> {
                 _ => {}
             }
         }
-        if let (Timer::SendProductionRequest { to, .. }, Some(channel)) = (&task.step, sent.form.channel()) {
-            let epoc = scenario.epoc.as_ref().is_some_and(|e| e.applies(&sent.country, to, at));
+        if let (Timer::SendProductionRequest { to, hop, .. }, Some(channel)) = (&task.step, sent.form.channel()) {
+            // The provider the order would go to: the hop's carrier.
+            let provider =
+                scenario.incidents.iter().find(|i| i.id == incident.as_str()).and_then(|i| i.chain.get(*hop as usize));
+            let epoc = scenario.epoc.as_ref().zip(provider).is_some_and(|(e, p)| e.applies(&sent.country, p, at));
             let art8 = scenario.second_protocol.as_ref().is_some_and(|p| p.applies(&sent.country, to, at));
             match channel {
                 ProductionChannel::Epoc if !epoc => found(
                     format!("a European Production Order to {to}, where the Regulation does not apply"),
-                    "Reg. (EU) 2023/1543: between bound Member States, from 18 August 2026",
+                    "Reg. (EU) 2023/1543: from a bound Member State to a provider with its establishment or representative \
+                     in another, from 18 August 2026",
                 ),
                 ProductionChannel::Art8 if !art8 => found(
                     format!("a Second Protocol Art. 8 order to {to}, where the Protocol does not apply"),

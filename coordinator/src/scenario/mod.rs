@@ -533,6 +533,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     country_codes.extend(raw.broken_countries.iter().map(String::as_str));
 
     let mut carriers = BTreeMap::new();
+    let mut represented = BTreeMap::new();
     let mut cgn_carriers = BTreeSet::new();
     let mut voluntary_carriers = BTreeSet::new();
     for (source, id, carrier) in raw.carriers {
@@ -561,6 +562,25 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         };
         if voluntary_disclosure > 0.0 {
             voluntary_carriers.insert(id.clone());
+        }
+        // Where a European Production Order reaches it: its designated
+        // establishment or representative, or its home in a bound State.
+        match &carrier.eu_establishment {
+            Some(at) if BOUND_BY_E_EVIDENCE.contains(&at.get_ref().as_str()) => {
+                represented.insert(id.clone(), CountryCode::from(at.get_ref().clone()));
+            }
+            Some(at) => problems.push(
+                span(at),
+                format!("`{}` is no Member State bound by the e-Evidence Regulation", at.get_ref()),
+                Some(format!(
+                    "a provider designates its establishment or representative in one of {}",
+                    BOUND_BY_E_EVIDENCE.join(", ")
+                )),
+            ),
+            None if e_evidence_bound.contains(country.as_str()) => {
+                represented.insert(id.clone(), CountryCode::from(country.clone()));
+            }
+            None => {}
         }
         carriers.insert(
             id.clone(),
@@ -648,7 +668,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         from: protocol_from,
         in_force: catalogue.as_ref().and_then(catalogue::Catalogue::protocol_in_force),
     };
-    let (epoc, second_protocol) = instruments(problems, raw.instruments, epoch, e_evidence_bound, protocol);
+    let (epoc, second_protocol) =
+        instruments(problems, raw.instruments, epoch, (e_evidence_bound, represented), protocol);
     let coordination = raw
         .coordination
         .map(|(_, c)| Coordination { window_ms: c.window.0, delay: law(c.delay, defaults::COORDINATION_DELAY) });
@@ -704,7 +725,7 @@ fn instruments(
     problems: &mut diagnostic::Collector,
     instruments: Option<(usize, raw::RawInstruments)>,
     epoch: Option<Timestamp>,
-    bound: BTreeSet<CountryCode>,
+    (bound, represented): (BTreeSet<CountryCode>, BTreeMap<CarrierId, CountryCode>),
     protocol: ProtocolFacts,
 ) -> (Option<Epoc>, Option<SecondProtocol>) {
     let raw = match instruments {
@@ -741,6 +762,7 @@ fn instruments(
     };
     let epoc = (!bound.is_empty()).then(|| Epoc {
         bound,
+        represented,
         in_force_at: epoc_in_force,
         preparation: law(raw_epoc.preparation, defaults::EPOC_PREPARATION),
         response: law(raw_epoc.response, defaults::EPOC_RESPONSE),

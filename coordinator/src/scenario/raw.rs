@@ -547,6 +547,10 @@ pub struct RawCarrier {
     pub direct_response: Option<RawDistribution>,
     /// The share of foreign direct requests for non-content data it answers by its own policy.
     pub voluntary_disclosure: Option<Spanned<f64>>,
+    /// A provider offering services in the Union: the Member State of the
+    /// establishment or legal representative it designated for orders
+    /// (Directive 2023/1544). Absent: its own country, if the Regulation binds it.
+    pub eu_establishment: Option<Spanned<String>>,
     pub preservation: Option<RawDistribution>,
     pub disclosure: Option<RawDistribution>,
 }

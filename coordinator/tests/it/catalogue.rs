@@ -235,3 +235,32 @@ fn mla_with_a_state_outside_the_convention_is_labelled_and_owes_no_art29_goals()
     assert!(!found.outside_convention, "{}", found.instrument());
     assert!(art29(&germany), "{:?}", germany.hops[0].goals);
 }
+
+/// Reg. 2023/1543 reaches a provider offering services in the Union through
+/// its designated establishment or representative, wherever the provider is;
+/// a provider with none in a bound Member State is asked by MLA.
+#[test]
+fn a_production_order_goes_where_the_provider_is_represented_in_the_union() {
+    let channel = |origin: (&str, &str, &str), carrier: &str| {
+        let mut text = world("2026-09-07T00:00:00Z", &[("FR", "France", "Europe/Paris"), origin], "");
+        text = text.replace("retention = \"30d\"\n", &format!("retention = \"30d\"\n{carrier}\n"));
+        let scenario = Scenario::parse("epoc.toml", &text).unwrap_or_else(|e| panic!("{e:?}"));
+        let log = crate::support::run_both(&scenario, scenario.seed);
+        let incident = pocnet_coordinator::report::incident_reports(&scenario, &log.events).remove(0);
+        incident.subscriber.map(|s| s.channel)
+    };
+    use pocnet_node::ProductionChannel::{Epoc, Mla};
+    let germany = ("DE", "Germany", "Europe/Berlin");
+    let denmark = ("DK", "Denmark", "Europe/Copenhagen");
+    let united_states = ("US", "United States", "America/New_York");
+    assert_eq!(channel(germany, ""), Some(Epoc), "a German provider, from the catalogue's Member States");
+    assert_eq!(channel(denmark, ""), Some(Mla), "Denmark takes no part in the Regulation");
+    assert_eq!(channel(united_states, ""), Some(Mla), "a US provider with no representative in the Union");
+    assert_eq!(channel(united_states, "eu_establishment = \"IE\""), Some(Epoc), "through its Irish representative");
+    assert_eq!(channel(denmark, "eu_establishment = \"SE\""), Some(Epoc), "through its Swedish representative");
+    // A representative must be in a Member State the Regulation binds.
+    let text = world("2026-09-07T00:00:00Z", &[("FR", "France", "Europe/Paris"), united_states], "")
+        .replace("retention = \"30d\"\n", "retention = \"30d\"\neu_establishment = \"DK\"\n");
+    let error = format!("{:?}", Scenario::parse("epoc.toml", &text).unwrap_err());
+    assert!(error.contains("`DK` is no Member State bound by the e-Evidence Regulation"), "{error}");
+}

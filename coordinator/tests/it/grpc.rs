@@ -471,7 +471,13 @@ fn a_node_refuses_nonsense_in_its_configuration() {
             c.coordination = Some(pb::Coordination { window_ms: -1, delay: delay(1000) })
         }),
         ("an e-Evidence Regulation in force before time", |c| {
-            c.epoc = Some(pb::Epoc { bound: vec![], in_force_ms: i64::MIN, preparation: delay(1), response: delay(1) })
+            c.epoc = Some(pb::Epoc {
+                bound: vec![],
+                in_force_ms: i64::MIN,
+                preparation: delay(1),
+                response: delay(1),
+                represented: Default::default(),
+            })
         }),
         ("a negative message delay", |c| c.message_delay = delay(-1000)),
         ("a directory entry stale with probability -1", |c| {

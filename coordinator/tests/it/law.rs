@@ -844,9 +844,17 @@ fn the_legal_routes_scenario_shows_each_route() {
     let via_ch = by_id("via-ch");
     assert_eq!(via_ch.trace.result, TraceResult::Stopped);
     assert_eq!(via_ch.trace.hop, Some(1), "the next hop, learned only by MLA, had deleted its logs");
+    // A US platform offering services in the Union, through its Irish representative.
     let us_account = by_id("us-account").subscriber.as_ref().expect("us-account: identified");
-    assert_eq!(us_account.channel, ProductionChannel::Voluntary, "the provider's goodwill, this time");
-    assert!(us_account.since_report_ms.unwrap() < 31 * D, "within the provider's month, not MLA months");
+    assert_eq!(us_account.channel, ProductionChannel::Epoc, "an order to its representative in the Union");
+    assert!(us_account.since_report_ms.unwrap() < 20 * D, "days, not MLA months");
+    // A US forum with no representative: its goodwill, or MLA once it declines.
+    let us_forum = by_id("us-forum").subscriber.as_ref().expect("us-forum: identified");
+    assert!(
+        matches!(us_forum.channel, ProductionChannel::Voluntary | ProductionChannel::Mla),
+        "no order reaches it: {:?}",
+        us_forum.channel
+    );
 }
 
 /// Data categories decide the lawful channel: where "who held IP x at time t"

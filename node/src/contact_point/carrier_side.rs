@@ -153,7 +153,7 @@ impl ContactPoint {
                     Some(ProductionChannel::Mla)
                 } else if self.facts(incident).emergency {
                     Some(match &self.epoc {
-                        Some(epoc) if epoc.applies(&to, &me, now) => ProductionChannel::Epoc,
+                        Some(epoc) if epoc.applies(&to, &case.carrier, now) => ProductionChannel::Epoc,
                         _ => ProductionChannel::Emergency,
                     })
                 } else {

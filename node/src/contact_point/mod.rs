@@ -606,7 +606,7 @@ impl ContactPoint {
                 }
                 // 30 days without an answer: Art. 8 or MLA follows (Art. 7(7));
                 // the request names MLA and leaves as Art. 8 where that applies.
-                let prepare_ms = self.country.mla_preparation.sample(&mut self.rng.paperwork);
+                let prepare_ms = self.production_preparation(ProductionChannel::Mla);
                 out.push(Output::SetTimer {
                     at: now.plus_ms(prepare_ms),
                     timer: Timer::SendProductionRequest { incident, hop, to, channel: ProductionChannel::Mla },
@@ -713,7 +713,11 @@ impl ContactPoint {
                     // The formal request that turns the hold into production:
                     // a European Production Order where the Regulation binds
                     // both countries, otherwise MLA (Art. 31).
-                    let epoc = self.epoc.as_ref().filter(|e| e.applies(&self.country.code, &from, now));
+                    let provider = self.dossiers.get(&incident).and_then(|d| d.begun.get(hop)).cloned();
+                    let epoc = self
+                        .epoc
+                        .as_ref()
+                        .filter(|e| provider.as_ref().is_some_and(|p| e.applies(&self.country.code, p, now)));
                     let channel = if epoc.is_some() { ProductionChannel::Epoc } else { ProductionChannel::Mla };
                     // A person prepares the request, and renews the hold, when they do.
                     if self.manual {
@@ -730,10 +734,7 @@ impl ContactPoint {
                         out.push(Output::SetTimer { at, timer: Timer::PromptRenewal { incident, hop, to: from } });
                         return;
                     }
-                    let prepare_ms = match epoc {
-                        Some(epoc) => epoc.preparation.sample(&mut self.rng.paperwork),
-                        None => self.country.mla_preparation.sample(&mut self.rng.paperwork),
-                    };
+                    let prepare_ms = self.production_preparation(channel);
                     let ready_at = now.plus_ms(prepare_ms);
                     // The requester, not the law, keeps the hold alive: a
                     // week before it lapses it asks for the renewal, when
@@ -934,8 +935,33 @@ impl ContactPoint {
         let voluntary = self.voluntary_carriers.contains(carrier)
             && to != &self.country.code
             && !self.facts(incident).emergency
-            && !self.epoc.as_ref().is_some_and(|e| e.applies(&self.country.code, to, now));
+            && !self.epoc.as_ref().is_some_and(|e| e.applies(&self.country.code, carrier, now));
         voluntary.then_some(ProductionChannel::Voluntary)
+    }
+
+    /// How long this desk takes to prepare a production request through
+    /// `channel`: the one clock a bot keeps, and a bot taking over a
+    /// person's waiting step.
+    pub(super) fn production_preparation(&mut self, channel: ProductionChannel) -> i64 {
+        let paperwork = &mut self.rng.paperwork;
+        match (channel, &self.epoc) {
+            // The issuing authority prepares and validates the order.
+            (ProductionChannel::Epoc, Some(epoc)) => epoc.preparation.sample(paperwork),
+            // An Art. 8 order is prepared as an MLA request is.
+            (ProductionChannel::Mla | ProductionChannel::Art8, _) => self.country.mla_preparation.sample(paperwork),
+            // Never prepared as a production request: an order without the
+            // Regulation is not sent, and these are asked for otherwise (a
+            // direct request, a disclosure, an intelligence query).
+            (
+                ProductionChannel::Epoc
+                | ProductionChannel::Emergency
+                | ProductionChannel::Domestic
+                | ProductionChannel::Art7
+                | ProductionChannel::Voluntary
+                | ProductionChannel::Police,
+                _,
+            ) => 0,
+        }
     }
 
     /// Whether the origin country's police may be asked: abroad, and not an

@@ -44,9 +44,7 @@ impl ContactPoint {
             Timer::SendConfirmation { .. } => {
                 now.plus_ms(self.country.written_confirmation.sample(&mut self.rng.paperwork))
             }
-            Timer::SendProductionRequest { .. } => {
-                now.plus_ms(self.country.mla_preparation.sample(&mut self.rng.paperwork))
-            }
+            Timer::SendProductionRequest { channel, .. } => now.plus_ms(self.production_preparation(*channel)),
             _ => now,
         }
     }

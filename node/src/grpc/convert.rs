@@ -234,6 +234,11 @@ fn epoc(value: Option<pb::Epoc>) -> Result<Option<Epoc>, FieldError> {
         in_force_at: instant(value.in_force_ms, "epoc.in_force_ms")?,
         preparation: distribution(value.preparation, "epoc.preparation")?,
         response: distribution(value.response, "epoc.response")?,
+        represented: value
+            .represented
+            .into_iter()
+            .map(|(carrier, at)| Ok((carrier_id(carrier, "epoc.represented")?, country_code(at, "epoc.represented")?)))
+            .collect::<Result<_, FieldError>>()?,
     }))
 }
 
@@ -799,6 +804,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             in_force_ms: e.in_force_at.ms(),
             preparation: Some(distribution_to_proto(&e.preparation)),
             response: Some(distribution_to_proto(&e.response)),
+            represented: e.represented.iter().map(|(c, at)| (c.0.to_string(), at.0.to_string())).collect(),
         }),
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,

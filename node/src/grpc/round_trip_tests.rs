@@ -227,6 +227,9 @@ impl Gen {
                     in_force_at: self.instant(),
                     preparation: self.law(),
                     response: self.law(),
+                    represented: (0..self.0.random_range(0..3))
+                        .map(|_| (CarrierId::from(self.id("c")), self.code()))
+                        .collect(),
                 })
             },
             epoch: jiff::Timestamp::from_millisecond(self.pick(&[0, -86_400_000, 1_772_409_600_123])).unwrap(),
