@@ -156,7 +156,9 @@ pub fn scenario_schema() -> Value {
             "police_channel": { "type": "boolean", "default": false, "description": "as requester, asks the origin country's police (directly or through INTERPOL I-24/7) who the subscriber is, as intelligence, not evidence, while formal production runs" },
             "police_response": delay("as requested country, its police answering a foreign police or INTERPOL query about a subscriber [default: median 3d, p90 14d; assumed]"),
             "request_preparation": delay("as reporting country, preparing the first request before the desk sends it: the investigator's facts, WHOIS, the provider's identifiers [default: none]"),
-            "prosecutor_sign_off": delay("as reporting country, a prosecutor's sign-off its law wants before a request leaves; not in an emergency [default: none]")
+            "prosecutor_sign_off": delay("as reporting country, a prosecutor's sign-off its law wants before a request leaves; not in an emergency [default: none]"),
+            "emergency_disclosure": { "enum": ["direct", "urgent_mla"], "default": "direct", "description": "as requested country, how it discloses to a foreign State in an emergency: its point of contact has the provider disclose at once, or only on an urgent MLA request (Budapest Art. 25(3)): preserved at once, the next hop by its Art. 30 regime, the subscriber when the request is executed (urgent_mla). Second Protocol Parties in force disclose at once to each other (Art. 9) [default: direct; assumed]" },
+            "urgent_mla": delay("the urgent MLA request an emergency_disclosure = \"urgent_mla\" country needs, drafted, sent and executed [default: median 3d, p90 14d; assumed]")
     });
     if let (Some(properties), serde_json::Value::Object(more)) = (country["properties"].as_object_mut(), practice) {
         properties.extend(more);

@@ -64,6 +64,23 @@ pub struct Country {
     /// As reporting country: a prosecutor's sign-off its law wants before a
     /// request leaves (not in an emergency).
     pub prosecutor_sign_off: Option<Distribution>,
+    /// As requested country: how it discloses to a foreign State in an emergency.
+    pub emergency_disclosure: EmergencyDisclosure,
+}
+
+/// How a requested country discloses data to a foreign State in an
+/// emergency: many Parties cannot compel it without an urgent MLA request
+/// (Budapest Art. 25(3)); the Second Protocol's Art. 9 obliges its Parties to
+/// be able to, once in force between them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum EmergencyDisclosure {
+    /// The point of contact has the provider disclose at once.
+    #[default]
+    Direct,
+    /// Preserved at once; disclosed when an urgent MLA request, taking this
+    /// long, is executed. Traffic data naming the next hop follows the
+    /// country's Art. 30 regime, with no emergency shortcut.
+    UrgentMla(Distribution),
 }
 
 /// How likely a requesting country is to pursue production of preserved data.

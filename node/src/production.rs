@@ -38,10 +38,14 @@ pub enum ProductionChannel {
     /// Police to police, or through INTERPOL I-24/7: intelligence on who the
     /// subscriber is, not evidence (T-CY assessment of MLA, 2014).
     Police,
+    /// An emergency where the requested State discloses to a foreign one only
+    /// on an urgent MLA request (Budapest Art. 25(3): by fax or e-mail,
+    /// confirmation to follow): preservation at once, disclosure when it is executed.
+    UrgentMla,
 }
 
 impl ProductionChannel {
-    pub const ALL: [ProductionChannel; 8] = [
+    pub const ALL: [ProductionChannel; 9] = [
         ProductionChannel::Mla,
         ProductionChannel::Epoc,
         ProductionChannel::Emergency,
@@ -50,6 +54,7 @@ impl ProductionChannel {
         ProductionChannel::Art8,
         ProductionChannel::Voluntary,
         ProductionChannel::Police,
+        ProductionChannel::UrgentMla,
     ];
 
     /// The name scenarios, the wire and reports use.
@@ -63,6 +68,7 @@ impl ProductionChannel {
             ProductionChannel::Art8 => "art8",
             ProductionChannel::Voluntary => "voluntary",
             ProductionChannel::Police => "police",
+            ProductionChannel::UrgentMla => "urgent_mla",
         }
     }
 
@@ -81,6 +87,7 @@ impl ProductionChannel {
             ProductionChannel::Art8 => "Art. 8 order",
             ProductionChannel::Voluntary => "voluntary disclosure",
             ProductionChannel::Police => "police channel",
+            ProductionChannel::UrgentMla => "urgent MLA",
         }
     }
 
@@ -95,6 +102,7 @@ impl ProductionChannel {
             ProductionChannel::Art8 => "a Second Protocol Art. 8 order served by the requested Party",
             ProductionChannel::Voluntary => "the provider's voluntary disclosure",
             ProductionChannel::Police => "police-to-police or INTERPOL intelligence",
+            ProductionChannel::UrgentMla => "an urgent MLA request (Budapest Art. 25(3))",
         }
     }
 
@@ -109,7 +117,8 @@ impl ProductionChannel {
             | ProductionChannel::Domestic
             | ProductionChannel::Art7
             | ProductionChannel::Art8
-            | ProductionChannel::Voluntary => true,
+            | ProductionChannel::Voluntary
+            | ProductionChannel::UrgentMla => true,
             ProductionChannel::Police => false,
         }
     }

@@ -25,7 +25,7 @@ use crate::goals::GoalProfile;
 use crate::latency::Measure;
 use jiff::Timestamp;
 use pocnet_node::Offence;
-use pocnet_node::country::{Art30, FollowUp};
+use pocnet_node::country::{Art30, EmergencyDisclosure, FollowUp};
 use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Coordination, Country, CountryCode, DirectoryEntry, Distribution, Epoc,
     IncidentReport, LogRecord, MessageLoss, NextHop, NodeConfig, SecondProtocol, SimTime, Staffing, Strategy, Window,
@@ -184,6 +184,9 @@ mod defaults {
         Distribution::LogNormal { median_ms: 12 * HOUR_MS, p90_ms: 2 * DAY_MS };
     /// A prosecutor's or judge's order before Art. 30 disclosure [assumed].
     pub const DISCLOSURE_ORDER: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    /// An urgent MLA request (Art. 25(3)) drafted, sent and executed in an
+    /// emergency: days, not months [assumed; the Convention sets no time].
+    pub const URGENT_MLA: Distribution = Distribution::LogNormal { median_ms: 3 * DAY_MS, p90_ms: 14 * DAY_MS };
     /// Reg. (EU) 2023/1543 Art. 34: applicable from 18 August 2026.
     pub fn epoc_in_force() -> jiff::Timestamp {
         "2026-08-18T00:00:00Z".parse().expect("a valid instant")
@@ -1059,6 +1062,21 @@ fn country(
             Some("add art30 = \"order\", or leave disclosure_order out".to_owned()),
         );
     }
+    if let (Some(urgent), false) =
+        (&country.urgent_mla, country.emergency_disclosure == Some(raw::EmergencyDisclosureName::UrgentMla))
+    {
+        problems.push(
+            span(urgent),
+            "`urgent_mla` applies only where emergency_disclosure = \"urgent_mla\"".to_owned(),
+            Some("add emergency_disclosure = \"urgent_mla\", or leave urgent_mla out".to_owned()),
+        );
+    }
+    let emergency_disclosure = match country.emergency_disclosure {
+        None | Some(raw::EmergencyDisclosureName::Direct) => EmergencyDisclosure::Direct,
+        Some(raw::EmergencyDisclosureName::UrgentMla) => {
+            EmergencyDisclosure::UrgentMla(law(country.urgent_mla.map(|d| d.into_inner()), defaults::URGENT_MLA))
+        }
+    };
     let disclosure = match country.art30 {
         None | Some(raw::Art30Name::Direct) => Art30::Direct,
         Some(raw::Art30Name::Order) => {
@@ -1104,6 +1122,7 @@ fn country(
         request_preparation: country.request_preparation.map(|d| d.0),
         prosecutor_sign_off: country.prosecutor_sign_off.map(|d| d.0),
         disclosure,
+        emergency_disclosure,
     }
 }
 

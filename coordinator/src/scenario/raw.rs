@@ -403,6 +403,10 @@ pub struct RawCountry {
     pub art30: Option<Art30Name>,
     /// The prosecutor's or judge's order an `art30 = "order"` country needs first.
     pub disclosure_order: Option<Spanned<RawDistribution>>,
+    /// As requested country: how it discloses to a foreign State in an emergency.
+    pub emergency_disclosure: Option<EmergencyDisclosureName>,
+    /// The urgent MLA request an `emergency_disclosure = "urgent_mla"` country needs, executed.
+    pub urgent_mla: Option<Spanned<RawDistribution>>,
     /// As requester: the chance of following held data up with a production request.
     pub mla_follow_up: Option<Spanned<RawFollowUp>>,
     /// As requester: the chance a request gives the wrong timestamp or time zone.
@@ -476,6 +480,14 @@ impl<'de> Deserialize<'de> for RawFollowUp {
 pub enum IpAssignment {
     Subscriber,
     Traffic,
+}
+
+/// `emergency_disclosure = "direct" | "urgent_mla"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmergencyDisclosureName {
+    Direct,
+    UrgentMla,
 }
 
 /// `art30 = "direct" | "order" | "mla_only"`.

@@ -4,7 +4,7 @@
 //! fixed delays, one change at a time.
 
 use pocnet_coordinator::latency::Measure;
-use pocnet_coordinator::report::{self, IncidentReport, TraceResult};
+use pocnet_coordinator::report::{self, IncidentReport, Stage, TraceResult};
 use pocnet_coordinator::scenario::Scenario;
 use pocnet_node::{EventKind, ProductionChannel};
 
@@ -179,6 +179,44 @@ fn an_emergency_ends_in_disclosure_to_the_requester_without_hold_or_mla() {
     assert!(!events.iter().any(|k| matches!(k, EventKind::ProductionRequested { .. })), "no MLA cycle");
     let measured: Vec<Measure> = incident.hops[0].goals.iter().map(|g| g.measure).collect();
     assert!(!measured.contains(&Measure::Hold), "no hold to keep: {measured:?}");
+}
+
+/// Many Parties cannot compel disclosure to a foreign State without an
+/// urgent MLA request (Art. 25(3)): preservation at once, disclosure when the
+/// request is executed; the Second Protocol's Art. 9, once in force between
+/// the two, lets the point of contact have it disclosed at once.
+#[test]
+fn an_emergency_to_an_urgent_mla_country_waits_for_the_urgent_request() {
+    let urgent =
+        "emergency_disclosure = \"urgent_mla\"\nurgent_mla = \"5d\"\nart30 = \"order\"\ndisclosure_order = \"1d\"";
+    let world = World { incident: "urgency = \"emergency\"", de: urgent, ..BASE };
+    let (incident, events) = world.run();
+    let subscriber = incident.subscriber.as_ref().expect("disclosed on the urgent request");
+    assert_eq!(subscriber.channel, ProductionChannel::UrgentMla);
+    assert!(subscriber.instrument().contains("Art. 25(3)"));
+    let after = subscriber.since_report_ms.unwrap();
+    // The origin found once the judge's order (1 day) and the carrier's
+    // disclosure (10 hours) are through; the urgent request executed five days on.
+    assert!((6 * D..7 * D).contains(&after), "{after}");
+    let hop = &incident.hops[0];
+    assert!(hop.preserved_ms.unwrap() - hop.request_received_ms.unwrap() < 12 * H, "preservation is not delayed");
+    // No emergency shortcut past the judge's Art. 30 order: a day before disclosure.
+    assert!(incident.hops[0].span(Stage::Disclosure).unwrap() > D, "{:?}", incident.hops[0]);
+    assert!(!events.iter().any(|k| matches!(k, EventKind::ProductionRequested { .. })), "no ordinary MLA cycle");
+    // Between Second Protocol Parties in force, Art. 9 discloses at once.
+    let parties = World {
+        fr: "second_protocol = true",
+        de: &format!("{urgent}\nsecond_protocol = true"),
+        instruments: PROTOCOL_IN_FORCE,
+        ..world
+    };
+    let subscriber = parties.run().0.subscriber.expect("disclosed under Art. 9");
+    assert_eq!(subscriber.channel, ProductionChannel::Emergency);
+    assert!(subscriber.since_report_ms.unwrap() < 12 * H, "{subscriber:?}");
+    // A mistaken key is located.
+    let stray = World { de: "urgent_mla = \"5d\"", ..BASE }.text();
+    let error = format!("{:?}", Scenario::parse("law.toml", &stray).unwrap_err());
+    assert!(error.contains("`urgent_mla` applies only where emergency_disclosure"), "{error}");
 }
 
 #[test]

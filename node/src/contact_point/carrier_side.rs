@@ -2,9 +2,11 @@
 //! its logs gone), then disclosing what its traffic data shows (Art. 30).
 
 use super::{ContactPoint, LogState, Output, Strategy, Timer};
-use crate::country::Art30;
+use crate::country::{Art30, EmergencyDisclosure};
 use crate::directory::blocked_until;
-use crate::{Body, EventKind, Finding, IncidentId, PreservationOutcome, ProductionChannel, SimTime, Window};
+use crate::{
+    Body, CountryCode, EventKind, Finding, IncidentId, PreservationOutcome, ProductionChannel, SimTime, Window,
+};
 
 impl ContactPoint {
     pub(super) fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
@@ -69,10 +71,12 @@ impl ContactPoint {
                 let emergency = self.facts(incident).emergency;
                 let law = if emergency { &carrier.emergency_response } else { &carrier.disclosure };
                 // Art. 30: the next hop is disclosed to a foreign requester
-                // where the law lets it be; a domestic order and an emergency
-                // go through whatever the regime.
+                // where the law lets it be; a domestic order, and an
+                // emergency where this country discloses at once, go
+                // through whatever the regime.
                 let domestic = case.requester == self.country.code;
-                let gate = if emergency || domestic { &Art30::Direct } else { &self.country.disclosure };
+                let at_once = emergency && self.discloses_at_once_in_emergency(&case.requester, now);
+                let gate = if at_once || domestic { &Art30::Direct } else { &self.country.disclosure };
                 let ordered_at = match gate {
                     Art30::Direct => Some(now),
                     Art30::Order(order) => Some(now.plus_ms(order.sample(&mut self.rng.paperwork))),
@@ -152,10 +156,23 @@ impl ContactPoint {
                     // The MLA request that asked for preservation asked for production too.
                     Some(ProductionChannel::Mla)
                 } else if self.facts(incident).emergency {
-                    Some(match &self.epoc {
-                        Some(epoc) if epoc.applies(&to, &case.carrier, now) => ProductionChannel::Epoc,
-                        _ => ProductionChannel::Emergency,
-                    })
+                    match (&self.epoc, &self.country.emergency_disclosure) {
+                        (Some(epoc), _) if epoc.applies(&to, &case.carrier, now) => Some(ProductionChannel::Epoc),
+                        _ if self.discloses_at_once_in_emergency(&to, now) => Some(ProductionChannel::Emergency),
+                        // Disclosed when the urgent MLA request is executed.
+                        (_, EmergencyDisclosure::UrgentMla(law)) => {
+                            let execute_ms = law.sample(&mut self.rng.paperwork);
+                            let timer = Timer::Produce {
+                                incident: incident.clone(),
+                                hop,
+                                to: to.clone(),
+                                channel: ProductionChannel::UrgentMla,
+                            };
+                            out.push(Output::SetTimer { at: now.plus_ms(execute_ms), timer });
+                            None
+                        }
+                        (_, EmergencyDisclosure::Direct) => Some(ProductionChannel::Emergency),
+                    }
                 } else {
                     None
                 };
@@ -180,5 +197,12 @@ impl ContactPoint {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { finding, forwarded });
             }
         }
+    }
+
+    /// Whether this country discloses to `requester` at once in an
+    /// emergency: its own law lets its point of contact have the provider
+    /// do so, or the Second Protocol's Art. 9 binds the two.
+    pub(super) fn discloses_at_once_in_emergency(&self, requester: &CountryCode, now: SimTime) -> bool {
+        self.country.emergency_disclosure == EmergencyDisclosure::Direct || self.art8_applies(requester, now)
     }
 }

@@ -534,8 +534,10 @@ impl ContactPoint {
             }
             Timer::Produce { incident, hop, to, channel } => {
                 // Where only a production request opens the traffic data
-                // (Art. 30 on MLA only), its execution discloses the next hop too.
-                if self.country.disclosure == crate::country::Art30::MlaOnly {
+                // (Art. 30 on MLA only), its execution discloses the next hop
+                // too; an urgent MLA request is made for the origin, found already.
+                if self.country.disclosure == crate::country::Art30::MlaOnly && channel != ProductionChannel::UrgentMla
+                {
                     self.carrier_disclosed(out, now, &incident, hop);
                 }
                 self.send(out, now, &to, &incident, hop, Body::Production);
@@ -806,7 +808,10 @@ impl ContactPoint {
                 // from what it still has when it answers: the hold, or its
                 // own retention of the log that says who held the address.
                 let held_pending_decision = match channel {
-                    ProductionChannel::Mla | ProductionChannel::Epoc | ProductionChannel::Domestic => true,
+                    ProductionChannel::Mla
+                    | ProductionChannel::Epoc
+                    | ProductionChannel::Domestic
+                    | ProductionChannel::UrgentMla => true,
                     ProductionChannel::Emergency
                     | ProductionChannel::Art7
                     | ProductionChannel::Art8
@@ -844,7 +849,21 @@ impl ContactPoint {
                             protocol.art8_service.sample(&mut self.rng.paperwork)
                                 + protocol.art8_return.sample(&mut self.rng.carrier)
                         }
-                        _ => self.country.mla_execution.sample(&mut self.rng.paperwork),
+                        // An order or Art. 8 request without its instrument
+                        // configured is executed as the MLA request it stands for.
+                        (ProductionChannel::Mla, _, _)
+                        | (ProductionChannel::Epoc, None, _)
+                        | (ProductionChannel::Art8, _, None) => {
+                            self.country.mla_execution.sample(&mut self.rng.paperwork)
+                        }
+                        // Never asked by a production request (delivery refuses
+                        // them): the carrier's answer, or the urgent request
+                        // that preservation carried, produces these.
+                        (
+                            ProductionChannel::Emergency | ProductionChannel::Domestic | ProductionChannel::UrgentMla,
+                            _,
+                            _,
+                        ) => 0,
                     };
                     // Who held an address at an instant is read from the
                     // assignment log: past the hold, the provider can answer
@@ -958,7 +977,8 @@ impl ContactPoint {
                 | ProductionChannel::Domestic
                 | ProductionChannel::Art7
                 | ProductionChannel::Voluntary
-                | ProductionChannel::Police,
+                | ProductionChannel::Police
+                | ProductionChannel::UrgentMla,
                 _,
             ) => 0,
         }

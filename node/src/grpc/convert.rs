@@ -10,7 +10,7 @@
 
 use crate::constraint::{self, Invalid};
 use crate::contact_point::{Coordination, IncidentReport, NodeConfig, Strategy};
-use crate::country::{Art30, FollowUp};
+use crate::country::{Art30, EmergencyDisclosure, FollowUp};
 use crate::runtime::DeliveryError;
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
@@ -203,6 +203,10 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
             origin: constraint::probability(value.follow_up_origin.unwrap_or(1.0))
                 .map_err(FieldError::at("follow_up_origin"))?,
         },
+        emergency_disclosure: match value.urgent_mla {
+            None => EmergencyDisclosure::Direct,
+            Some(law) => EmergencyDisclosure::UrgentMla(distribution(Some(law), "urgent_mla")?),
+        },
         disclosure: match value.art30.as_str() {
             "" | "direct" => Art30::Direct,
             "order" => Art30::Order(distribution(value.disclosure_order, "disclosure_order")?),
@@ -217,14 +221,42 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
     })
 }
 
-fn production_channel(value: &str, field: &str) -> Result<ProductionChannel, FieldError> {
-    ProductionChannel::from_name(value).ok_or_else(|| {
-        let known: Vec<&str> = ProductionChannel::ALL.iter().map(|c| c.name()).collect();
-        FieldError::new(
-            field,
-            format!("`{}` is not a production channel; expected one of {}", excerpt(value), known.join(", ")),
-        )
+fn production_channel(value: i32, field: &str) -> Result<ProductionChannel, FieldError> {
+    use pb::ProductionChannel as P;
+    Ok(match P::try_from(value) {
+        Ok(P::Mla) => ProductionChannel::Mla,
+        Ok(P::Epoc) => ProductionChannel::Epoc,
+        Ok(P::Emergency) => ProductionChannel::Emergency,
+        Ok(P::Domestic) => ProductionChannel::Domestic,
+        Ok(P::Art7) => ProductionChannel::Art7,
+        Ok(P::Art8) => ProductionChannel::Art8,
+        Ok(P::Voluntary) => ProductionChannel::Voluntary,
+        Ok(P::Police) => ProductionChannel::Police,
+        Ok(P::UrgentMla) => ProductionChannel::UrgentMla,
+        Ok(P::Unspecified) | Err(_) => {
+            let known: Vec<&str> = ProductionChannel::ALL.iter().map(|c| c.name()).collect();
+            return Err(FieldError::new(
+                field,
+                format!("{value} is not a production channel; expected one of {}", known.join(", ")),
+            ));
+        }
     })
+}
+
+fn production_channel_to_proto(channel: ProductionChannel) -> i32 {
+    use pb::ProductionChannel as P;
+    let value = match channel {
+        ProductionChannel::Mla => P::Mla,
+        ProductionChannel::Epoc => P::Epoc,
+        ProductionChannel::Emergency => P::Emergency,
+        ProductionChannel::Domestic => P::Domestic,
+        ProductionChannel::Art7 => P::Art7,
+        ProductionChannel::Art8 => P::Art8,
+        ProductionChannel::Voluntary => P::Voluntary,
+        ProductionChannel::Police => P::Police,
+        ProductionChannel::UrgentMla => P::UrgentMla,
+    };
+    value as i32
 }
 
 fn epoc(value: Option<pb::Epoc>) -> Result<Option<Epoc>, FieldError> {
@@ -530,8 +562,10 @@ pub fn envelope_from_proto(value: pb::Envelope) -> Result<Envelope, FieldError> 
         },
         B::ProductionRequest(request) => {
             let field = "production_request.channel";
-            match production_channel(&request.channel, field)? {
-                channel @ (ProductionChannel::Emergency | ProductionChannel::Domestic) => {
+            match production_channel(request.channel, field)? {
+                channel @ (ProductionChannel::Emergency
+                | ProductionChannel::Domestic
+                | ProductionChannel::UrgentMla) => {
                     return Err(FieldError::new(
                         field,
                         format!(
@@ -575,7 +609,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
         Answer::from_name(&value.answer)
             .ok_or_else(|| FieldError::new("answer", format!("`{}` is not an answer", excerpt(&value.answer))))
     };
-    let channel = || production_channel(&value.channel, "channel");
+    let channel = || production_channel(value.channel, "channel");
     let kind = match K::try_from(value.kind).unwrap_or(K::Unspecified) {
         K::Unspecified => {
             return Err(FieldError::new("kind", format!("unknown event kind {}", value.kind)));
@@ -690,6 +724,10 @@ fn country_to_proto(c: &Country) -> pb::Country {
         officers: c.officers,
         dual_criminality: c.dual_criminality.iter().map(|o| o.name().to_owned()).collect(),
         art30: c.disclosure.name().to_owned(),
+        urgent_mla: match &c.emergency_disclosure {
+            EmergencyDisclosure::Direct => None,
+            EmergencyDisclosure::UrgentMla(law) => Some(distribution_to_proto(law)),
+        },
         timestamp_errors: c.timestamp_errors,
         request_defects: c.request_defects,
         refusal_grounds: c.refusal_grounds,
@@ -866,7 +904,7 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             B::WrittenConfirmation(pb::WrittenConfirmation { request_sent_at_ms: request_sent_at.ms() })
         }
         Body::ProductionRequest { channel } => {
-            B::ProductionRequest(pb::ProductionRequest { channel: channel.name().to_owned() })
+            B::ProductionRequest(pb::ProductionRequest { channel: production_channel_to_proto(*channel) })
         }
         Body::Production => B::Production(pb::Production {}),
         Body::HoldRenewal => B::HoldRenewal(pb::HoldRenewal {}),
@@ -908,7 +946,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::DirectoryStale { to } => (K::DirectoryStale, Some(to), None, None),
         EventKind::MessageLost { to } => (K::MessageLost, Some(to), None, None),
         EventKind::Produced { to, channel } => {
-            out.channel = channel.name().to_owned();
+            out.channel = production_channel_to_proto(*channel);
             (K::Produced, Some(to), None, None)
         }
         EventKind::Refused { carrier, offence } => {
@@ -930,7 +968,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
             (K::ConfirmationReceived, Some(from), None, Some(*request_sent_at))
         }
         EventKind::ProductionRequested { to, channel } => {
-            out.channel = channel.name().to_owned();
+            out.channel = production_channel_to_proto(*channel);
             (K::ProductionRequested, Some(to), None, None)
         }
         EventKind::ProductionNotPursued { to } => (K::ProductionNotPursued, Some(to), None, None),
@@ -940,14 +978,14 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::ClarificationAsked { to } => (K::ClarificationAsked, Some(to), None, None),
         EventKind::ClarificationGiven { to } => (K::ClarificationGiven, Some(to), None, None),
         EventKind::ProductionRequestReceived { from, channel, hold_until } => {
-            out.channel = channel.name().to_owned();
+            out.channel = production_channel_to_proto(*channel);
             (K::ProductionRequestReceived, Some(from), None, Some(*hold_until))
         }
         EventKind::ProviderRequestReceived { from, carrier } => {
             (K::ProviderRequestReceived, Some(from), Some(carrier), None)
         }
         EventKind::ProductionDeclined { from, channel } => {
-            out.channel = channel.name().to_owned();
+            out.channel = production_channel_to_proto(*channel);
             (K::ProductionDeclined, Some(from), None, None)
         }
     };

@@ -131,6 +131,11 @@ impl Gen {
                 1 => Art30::Order(self.law()),
                 _ => Art30::MlaOnly,
             },
+            emergency_disclosure: if self.chance() {
+                EmergencyDisclosure::Direct
+            } else {
+                EmergencyDisclosure::UrgentMla(self.law())
+            },
         }
     }
 
