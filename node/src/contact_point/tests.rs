@@ -24,6 +24,7 @@ fn country(code: &str) -> Country {
         officers: None,
         dual_criminality: Vec::new(),
         disclosure: crate::country::Art30::Direct,
+        emergency_disclosure: crate::country::EmergencyDisclosure::Direct,
         follow_up: crate::country::FollowUp::default(),
         timestamp_errors: 0.0,
         request_defects: 0.0,
