@@ -95,7 +95,7 @@ pub fn scenario_schema() -> Value {
             "acknowledgement": delay("desk handling time once an officer is at the desk [default: median 15m, p90 1h]"),
             "written_confirmation": delay("until the written confirmation of an expedited request is sent (Action Plan 8) [default: median 1d, p90 3d]"),
             "mla_preparation": delay("preparing the Art. 31 MLA request once data is held [default: median 21d, p90 60d]"),
-            "mla_execution": delay("executing an MLA request received: producing the preserved data [default: median 300d, p90 600d]"),
+            "mla_execution": delay("executing an MLA request received: producing the preserved data [default: median 222d, p90 600d: a mean of 300 days]"),
             "hold": duration("how long preserved data is held (Art. 29(7): at least 60 days) [default: 60d]"),
             "hold_renewal": duration("the hold renewable once for this long (US: 90 + 90 days) [default: none]"),
             "member_since": {
@@ -129,6 +129,7 @@ pub fn scenario_schema() -> Value {
             "timestamp_errors": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requester, the share of requests giving the wrong timestamp or time zone: the carrier's data for that moment names someone else [default: 0; assumed]" },
             "refusal_grounds": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requested country, the share of requests it refuses on Art. 29(5) grounds (political offence; sovereignty, security, ordre public or other essential interests) [default: 0; assumed]" },
             "request_defects": { "type": "number", "minimum": 0, "maximum": 1, "default": 0, "description": "as requester, the share of requests with wrong identifiers or an over-broad scope, which the requested desk sends back for clarification before ordering preservation [default: 0; assumed]" },
+            "renewal_forgotten": { "type": "number", "minimum": 0, "maximum": 1, "default": 0.1, "description": "as requester, the chance its desk (a bot) forgets to ask in time for the renewal of a hold that will lapse before its production request leaves: the hold lapses [default: 0.1; assumed, swept by pocnet sensitivity]" },
             "ip_assignment": { "enum": ["subscriber", "traffic"], "default": "subscriber", "description": "whether \"who held IP x at time t\" is subscriber information or traffic data in this country (T-CY Guidance Note #10): as traffic data, no Art. 7 order can ask it of the country's providers" },
             "e_evidence": { "type": "boolean", "description": "an EU Member State bound by the e-Evidence Regulation (2023/1543) [default: as the included catalogue has it on the epoch, else false]: production between two such countries goes by European Production Order once it applies" },
             "channel": { "enum": ["voice", "e-mail", "fax", "portal"], "description": "the channel the desk takes expedited requests by [default: network message_delay]" },
@@ -372,7 +373,7 @@ pub fn scenario_schema() -> Value {
                 "properties": {
                     "min_message_delay": duration("no cross-border message is faster; above zero [default: 1m]"),
                     "message_delay": delay("transit of an expedited message [default: median 5m, p90 30m]"),
-                    "mla_transit": delay("a request to or from a non-member, by MLA [default: median 300d, p90 600d]")
+                    "mla_transit": delay("a request to or from a non-member, by MLA [default: median 222d, p90 600d: a mean of 300 days]")
                 },
                 "additionalProperties": false
             },

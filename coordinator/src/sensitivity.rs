@@ -51,10 +51,12 @@ pub enum Assumption {
     RequestQuality,
     /// The prosecutor's or judge's order an `art30 = "order"` country needs.
     DisclosureOrder,
+    /// A requesting desk forgetting to ask for a hold's renewal in time.
+    RenewalForgotten,
 }
 
 impl Assumption {
-    pub const ALL: [Assumption; 13] = [
+    pub const ALL: [Assumption; 14] = [
         Assumption::DeskHandling,
         Assumption::CarrierPreservation,
         Assumption::CarrierDisclosure,
@@ -68,6 +70,7 @@ impl Assumption {
         Assumption::AroundTheClockShare,
         Assumption::RequestQuality,
         Assumption::DisclosureOrder,
+        Assumption::RenewalForgotten,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +88,7 @@ impl Assumption {
             Assumption::AroundTheClockShare => "24/7 desk share",
             Assumption::RequestQuality => "request defects",
             Assumption::DisclosureOrder => "Art. 30 order",
+            Assumption::RenewalForgotten => "hold renewal forgotten",
         }
     }
 
@@ -109,6 +113,11 @@ impl Assumption {
                 }
                 Assumption::DisclosureOrder => {
                     scenario.countries.values().any(|c| matches!(c.disclosure, Art30::Order(_)))
+                }
+                // Only where some country's law renews a hold.
+                Assumption::RenewalForgotten => {
+                    scenario.countries.values().any(|c| c.hold_renewal_ms.is_some())
+                        && scenario.countries.values().any(|c| c.renewal_forgotten > 0.0)
                 }
                 _ => true,
             })
@@ -150,6 +159,9 @@ impl Assumption {
                     c.disclosure = Art30::Order(order.scaled(factor));
                 }
             }),
+            Assumption::RenewalForgotten => {
+                countries.for_each(|c| c.renewal_forgotten = (c.renewal_forgotten * factor).clamp(0.0, 1.0));
+            }
         }
         scaled
     }

@@ -66,6 +66,9 @@ pub struct Country {
     pub prosecutor_sign_off: Option<Distribution>,
     /// As requested country: how it discloses to a foreign State in an emergency.
     pub emergency_disclosure: EmergencyDisclosure,
+    /// As requester: the chance its desk forgets to ask in time for the
+    /// renewal of a hold that will lapse before its production request leaves.
+    pub renewal_forgotten: f64,
 }
 
 /// How a requested country discloses data to a foreign State in an

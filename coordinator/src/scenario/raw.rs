@@ -413,6 +413,8 @@ pub struct RawCountry {
     pub timestamp_errors: Option<Spanned<f64>>,
     /// As requester: the chance a request is defective and comes back for clarification.
     pub request_defects: Option<Spanned<f64>>,
+    /// As requester: the chance its desk forgets to ask for a hold's renewal in time.
+    pub renewal_forgotten: Option<Spanned<f64>>,
     /// As requested country: the chance it refuses on Art. 29(5) grounds.
     pub refusal_grounds: Option<Spanned<f64>>,
     /// As requester: asks the origin country's police for the subscriber, as intelligence.

@@ -593,10 +593,11 @@ impl ContactPoint {
                 if asked {
                     return;
                 }
-                // The desk may have gone to a bot since: it renews at once.
+                // The desk may have gone to a bot since: it renews at once,
+                // unless it forgets.
                 if self.manual {
                     out.push(Output::Await(Timer::RenewHold { incident, hop, to }));
-                } else {
+                } else if !self.renewal_slips() {
                     self.send(out, now, &to, &incident, hop, Body::HoldRenewal);
                 }
             }
@@ -742,7 +743,8 @@ impl ContactPoint {
                     // week before it lapses it asks for the renewal, when
                     // its production request will not have left by then.
                     let renew_at = until.plus_ms(-HOLD_RENEWAL_LEAD_MS).max(now);
-                    if ready_at >= renew_at {
+                    // A desk that forgets lets the hold lapse.
+                    if ready_at >= renew_at && !self.renewal_slips() {
                         out.push(Output::SetTimer {
                             at: renew_at,
                             timer: Timer::RenewHold { incident: incident.clone(), hop, to: from.clone() },
@@ -906,6 +908,12 @@ impl ContactPoint {
     /// it can, so a careful desk leaves every other draw as it was.
     pub(super) fn slips(&mut self, chance: f64) -> bool {
         chance > 0.0 && rand_distr::Bernoulli::new(chance).is_ok_and(|c| c.sample(&mut self.rng.paperwork))
+    }
+
+    /// Whether a bot desk forgets a hold's renewal this time.
+    fn renewal_slips(&mut self) -> bool {
+        let chance = self.country.renewal_forgotten;
+        self.slips(chance)
     }
 
     /// A renewal asked in time extends the hold once, where the law has one.

@@ -25,6 +25,7 @@ fn country(code: &str) -> Country {
         dual_criminality: Vec::new(),
         disclosure: crate::country::Art30::Direct,
         emergency_disclosure: crate::country::EmergencyDisclosure::Direct,
+        renewal_forgotten: 0.0,
         follow_up: crate::country::FollowUp::default(),
         timestamp_errors: 0.0,
         request_defects: 0.0,

@@ -203,6 +203,8 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
             origin: constraint::probability(value.follow_up_origin.unwrap_or(1.0))
                 .map_err(FieldError::at("follow_up_origin"))?,
         },
+        renewal_forgotten: constraint::probability(value.renewal_forgotten)
+            .map_err(FieldError::at("renewal_forgotten"))?,
         emergency_disclosure: match value.urgent_mla {
             None => EmergencyDisclosure::Direct,
             Some(law) => EmergencyDisclosure::UrgentMla(distribution(Some(law), "urgent_mla")?),
@@ -724,6 +726,7 @@ fn country_to_proto(c: &Country) -> pb::Country {
         officers: c.officers,
         dual_criminality: c.dual_criminality.iter().map(|o| o.name().to_owned()).collect(),
         art30: c.disclosure.name().to_owned(),
+        renewal_forgotten: c.renewal_forgotten,
         urgent_mla: match &c.emergency_disclosure {
             EmergencyDisclosure::Direct => None,
             EmergencyDisclosure::UrgentMla(law) => Some(distribution_to_proto(law)),

@@ -131,6 +131,7 @@ impl Gen {
                 1 => Art30::Order(self.law()),
                 _ => Art30::MlaOnly,
             },
+            renewal_forgotten: self.pick(&[0.0, 0.1, 1.0]),
             emergency_disclosure: if self.chance() {
                 EmergencyDisclosure::Direct
             } else {
