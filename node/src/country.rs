@@ -13,6 +13,10 @@ pub struct Country {
     pub staffing: Staffing,
     /// Time an officer at the desk takes to handle a request or prepare one.
     pub handling: Distribution,
+    /// As requested country: drafting and serving the preservation order on
+    /// the provider once the request is acknowledged (a court's order, where
+    /// the law needs one, comes after: `court_order`).
+    pub preservation_order: Distribution,
     /// Delay before the written confirmation of an expedited request is sent (Action Plan 8).
     pub written_confirmation: Distribution,
     /// Time to prepare and send the MLA request (Art. 31) once data is preserved.

@@ -189,6 +189,10 @@ mod defaults {
         Distribution::LogNormal { median_ms: 12 * HOUR_MS, p90_ms: 2 * DAY_MS };
     /// A prosecutor's or judge's order before Art. 30 disclosure [assumed].
     pub const DISCLOSURE_ORDER: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    /// The requested desk drafting and serving the preservation order on the
+    /// provider once it has acknowledged the request [assumed].
+    pub const PRESERVATION_ORDER: Distribution =
+        Distribution::LogNormal { median_ms: 30 * MINUTE_MS, p90_ms: 2 * HOUR_MS };
     /// A requesting desk forgetting to ask for a hold's renewal in time
     /// [assumed: no study measures it; swept by `pocnet sensitivity`].
     pub const RENEWAL_FORGOTTEN: f64 = 0.1;
@@ -1131,6 +1135,7 @@ fn country(
         refusal_grounds,
         police_channel: country.police_channel,
         police_response: law(country.police_response, defaults::POLICE_RESPONSE),
+        preservation_order: law(country.preservation_order, defaults::PRESERVATION_ORDER),
         request_preparation: country.request_preparation.map(|d| d.0),
         prosecutor_sign_off: country.prosecutor_sign_off.map(|d| d.0),
         disclosure,

@@ -422,6 +422,8 @@ pub struct RawCountry {
     pub police_channel: bool,
     /// As requested country: its police answering such a query.
     pub police_response: Option<RawDistribution>,
+    /// As requested country: drafting and serving the preservation order once acknowledged.
+    pub preservation_order: Option<RawDistribution>,
     /// As reporting country: preparing the first request (the investigator's facts, WHOIS).
     pub request_preparation: Option<RawDistribution>,
     /// As reporting country: a prosecutor's sign-off before a request leaves.

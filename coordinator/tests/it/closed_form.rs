@@ -34,6 +34,7 @@ name = "Requested"
 time_zone = "UTC"
 staffing = {x_staffing}
 acknowledgement = {x_acknowledgement}
+preservation_order = "0s"
 
 [carriers.isp]
 country = "XX"
@@ -108,11 +109,13 @@ name = "X"
 time_zone = "UTC"
 staffing = "24/7"
 acknowledgement = "20m"
+preservation_order = "15m"
 [countries.YY]
 name = "Y"
 time_zone = "UTC"
 staffing = "24/7"
 acknowledgement = "30m"
+preservation_order = "15m"
 [carriers.x]
 country = "XX"
 kind = "vpn"
@@ -135,10 +138,11 @@ chain = ["x", "y"]
         )
     };
     const MIN: i64 = 60_000;
-    // Hub: R desk 10 → transit 5 → X ack 20 → 2 h + 6 h → back to R 5 → R desk 10 → transit 5 → Y ack 30 → 8 h.
-    let hub = 10 + 5 + 20 + 480 + 5 + 10 + 5 + 30 + 480;
+    // Hub: R desk 10 → transit 5 → X ack 20 → order drafted 15 → 2 h + 6 h → back to R 5 → R desk 10
+    // → transit 5 → Y ack 30 → order drafted 15 → 8 h.
+    let hub = 10 + 5 + 20 + 15 + 480 + 5 + 10 + 5 + 30 + 15 + 480;
     // Relay: X's own desk (20) sends the next request; nothing goes back to R first.
-    let relay = 10 + 5 + 20 + 480 + 20 + 5 + 30 + 480;
+    let relay = 10 + 5 + 20 + 15 + 480 + 20 + 5 + 30 + 15 + 480;
     for (strategy, expected_min) in [("hub", hub), ("relay", relay)] {
         let scenario = Scenario::parse("fixed.toml", &text(strategy)).unwrap();
         let (_, incidents) = replicate(&scenario, 20);

@@ -92,12 +92,14 @@ fn ack_latency(incident: &IncidentReport, hop: usize) -> i64 {
 
 #[test]
 fn a_court_order_delays_the_preservation_order_but_not_the_acknowledgement() {
-    let base = baseline();
-    let court = run(&world("hub", "court_order = \"2d\"", "retention = \"30d\"", ""));
+    let drafted = "preservation_order = \"20m\"";
+    let base = run(&world("hub", drafted, "retention = \"30d\"", ""));
+    let court = run(&world("hub", &format!("{drafted}\ncourt_order = \"2d\""), "retention = \"30d\"", ""));
     let (b, c) = (&base.hops[0], &court.hops[0]);
-    assert_eq!(b.preservation_ordered_ms, b.acknowledged_ms);
+    // Ordering the provider is a step of its own, after the acknowledgement.
+    assert_eq!(b.preservation_ordered_ms.unwrap() - b.acknowledged_ms.unwrap(), 20 * 60_000);
     assert_eq!(c.acknowledged_ms, b.acknowledged_ms);
-    assert_eq!(c.preservation_ordered_ms.unwrap() - c.acknowledged_ms.unwrap(), 48 * H);
+    assert_eq!(c.preservation_ordered_ms.unwrap() - c.acknowledged_ms.unwrap(), 20 * 60_000 + 48 * H);
     let missed = c.goals.iter().find(|g| format!("{:?}", g.measure) == "PreservationOrdered").unwrap();
     assert!(!missed.met, "48 h exceeds the 24 h goal");
 }

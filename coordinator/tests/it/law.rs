@@ -73,6 +73,7 @@ name = "Germany"
 time_zone = "UTC"
 staffing = "24/7"
 acknowledgement = "30m"
+preservation_order = "0s"
 mla_execution = "200d"
 {de}
 

@@ -118,7 +118,14 @@ impl ContactPoint {
                 self.clarification(out, now, incident, hop, &case.requester);
                 return;
             }
+            // Ordering the provider to preserve is a step of its own: the
+            // officer drafts and serves the order once the request is taken
+            // (drawn on the desk's own stream, as its handling is).
+            let at = now.plus_ms(self.country.preservation_order.sample(&mut self.rng.desk));
+            out.push(Output::SetTimer { at, timer: Timer::GatePreservation { incident: incident.clone(), hop } });
+            return;
         }
+        // The reporting country's own order leaves with its request's preparation.
         self.gate_preservation(out, now, incident, hop);
     }
 

@@ -32,6 +32,7 @@ fn country(code: &str) -> Country {
         refusal_grounds: 0.0,
         police_channel: false,
         police_response: Distribution::Fixed { ms: 3 * DAY_MS },
+        preservation_order: Distribution::Fixed { ms: 0 },
         request_preparation: None,
         prosecutor_sign_off: None,
     }
