@@ -160,6 +160,7 @@ pub fn scenario_schema() -> Value {
             "prosecutor_sign_off": delay("as reporting country, a prosecutor's sign-off its law wants before a request leaves; not in an emergency [default: none]"),
             "emergency_disclosure": { "enum": ["direct", "urgent_mla"], "default": "direct", "description": "as requested country, how it discloses to a foreign State in an emergency: its point of contact has the provider disclose at once, or only on an urgent MLA request (Budapest Art. 25(3)): preserved at once, the next hop by its Art. 30 regime, the subscriber when the request is executed (urgent_mla). Second Protocol Parties in force disclose at once to each other (Art. 9) [default: direct; assumed]" },
             "preservation_order": delay("as requested country, drafting and serving the preservation order on the provider once the request is acknowledged (a step of its own) [default: median 30m, p90 2h; assumed]"),
+            "mla_translation": delay("as requested country, the certified translation a formal request (MLA, an Art. 8 order) from a requester writing in none of its languages needs before it is executed [default: median 14d, p90 45d; assumed]"),
             "urgent_mla": delay("the urgent MLA request an emergency_disclosure = \"urgent_mla\" country needs, drafted, sent and executed [default: median 3d, p90 14d; assumed]")
     });
     if let (Some(properties), serde_json::Value::Object(more)) = (country["properties"].as_object_mut(), practice) {

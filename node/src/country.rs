@@ -34,6 +34,9 @@ pub struct Country {
     pub languages: Vec<String>,
     /// Translating a request written in none of `languages`.
     pub translation: Distribution,
+    /// The certified translation a formal request (MLA, an Art. 8 order)
+    /// from a requester writing in none of `languages` needs before it is executed.
+    pub mla_translation: Distribution,
     /// A court order the carrier needs before it may be ordered to preserve.
     pub court_order: Option<Distribution>,
     /// Officers at the desk at once; simultaneous cases queue. `None`: as many as needed.

@@ -193,6 +193,9 @@ mod defaults {
     /// provider once it has acknowledged the request [assumed].
     pub const PRESERVATION_ORDER: Distribution =
         Distribution::LogNormal { median_ms: 30 * MINUTE_MS, p90_ms: 2 * HOUR_MS };
+    /// A certified translation of a formal request into the requested
+    /// State's language [assumed].
+    pub const MLA_TRANSLATION: Distribution = Distribution::LogNormal { median_ms: 14 * DAY_MS, p90_ms: 45 * DAY_MS };
     /// A requesting desk forgetting to ask for a hold's renewal in time
     /// [assumed: no study measures it; swept by `pocnet sensitivity`].
     pub const RENEWAL_FORGOTTEN: f64 = 0.1;
@@ -1136,6 +1139,7 @@ fn country(
         police_channel: country.police_channel,
         police_response: law(country.police_response, defaults::POLICE_RESPONSE),
         preservation_order: law(country.preservation_order, defaults::PRESERVATION_ORDER),
+        mla_translation: law(country.mla_translation, defaults::MLA_TRANSLATION),
         request_preparation: country.request_preparation.map(|d| d.0),
         prosecutor_sign_off: country.prosecutor_sign_off.map(|d| d.0),
         disclosure,

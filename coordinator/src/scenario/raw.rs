@@ -376,6 +376,8 @@ pub struct RawCountry {
     #[serde(default)]
     pub languages: Vec<String>,
     pub translation: Option<RawDistribution>,
+    /// The certified translation a formal request in none of `languages` needs.
+    pub mla_translation: Option<RawDistribution>,
     pub court_order: Option<RawDistribution>,
     /// Local dates the desk is closed all day (office-hours desks only).
     #[serde(default)]

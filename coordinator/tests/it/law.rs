@@ -220,6 +220,20 @@ fn an_emergency_to_an_urgent_mla_country_waits_for_the_urgent_request() {
     assert!(error.contains("`urgent_mla` applies only where emergency_disclosure"), "{error}");
 }
 
+/// An MLA request must reach the requested State in a language it takes:
+/// from a requester writing in none, its certified translation comes first.
+#[test]
+fn an_mla_request_in_no_language_the_requested_state_takes_waits_for_its_translation() {
+    let subscriber_after = |de_languages: &str| {
+        let de = format!("languages = [{de_languages}]\ntranslation = \"0s\"\nmla_translation = \"10d\"");
+        let world = World { fr: "languages = [\"fr\"]\nmla_preparation = \"20d\"", de: &de, ..BASE };
+        world.run().0.subscriber.expect("identified").since_report_ms.unwrap()
+    };
+    let reads_french = subscriber_after("\"de\", \"fr\"");
+    let german_only = subscriber_after("\"de\"");
+    assert_eq!(german_only - reads_french, 10 * D, "the certified translation, before execution");
+}
+
 #[test]
 fn an_emergency_production_order_between_bound_states_is_answered_in_hours() {
     let world = World { fr: BOUND, de: BOUND, incident: "urgency = \"emergency\"", ..BASE };

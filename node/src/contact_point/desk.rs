@@ -70,6 +70,7 @@ impl ContactPoint {
             timestamp_error: false,
             defect: false,
             hold_renewed: false,
+            foreign_language: false,
         };
         self.dossier_mut(incident).cases.insert(hop, case);
     }

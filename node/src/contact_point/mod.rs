@@ -211,6 +211,9 @@ struct Case {
     defect: bool,
     /// The hold has had its one renewal.
     hold_renewed: bool,
+    /// The requester writes in no language this country takes: its formal
+    /// requests need a certified translation.
+    foreign_language: bool,
 }
 
 struct Streams {
@@ -642,7 +645,12 @@ impl ContactPoint {
                     EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() }
                 };
                 self.record(out, now, &incident, hop, event);
+                // A request in no language this desk reads.
+                let readable = languages.is_empty()
+                    || self.country.languages.is_empty()
+                    || languages.iter().any(|l| self.country.languages.contains(l));
                 let case = Case {
+                    foreign_language: !readable,
                     carrier,
                     requester: from.clone(),
                     reporting_country,
@@ -666,9 +674,6 @@ impl ContactPoint {
                     return;
                 }
                 // A request in no language this desk reads is translated first.
-                let readable = languages.is_empty()
-                    || self.country.languages.is_empty()
-                    || languages.iter().any(|l| self.country.languages.contains(l));
                 let translated_at =
                     if readable { now } else { now.plus_ms(self.country.translation.sample(&mut self.rng.desk)) };
                 // The requests of one coordinated request are taken up as one.
@@ -831,42 +836,56 @@ impl ContactPoint {
                     // An MLA request is executed by this State; an order, by
                     // the provider itself; an Art. 8 order, served by this
                     // State, then answered by the provider.
-                    let execute_ms = match (channel, &self.epoc, &self.second_protocol) {
-                        (ProductionChannel::Epoc, Some(epoc), _) => epoc.response.sample(&mut self.rng.carrier),
-                        (ProductionChannel::Art7, _, _) => self.direct_response(&incident, hop),
-                        (ProductionChannel::Police, _, _) => {
-                            self.country.police_response.sample(&mut self.rng.paperwork)
-                        }
-                        // The provider answers part of them, by its own policy.
-                        (ProductionChannel::Voluntary, _, _) => {
-                            let share = self.carrier_of(&incident, hop).voluntary_disclosure;
-                            if !self.carrier_answers(share) {
-                                let event = EventKind::ProductionDeclined { from, channel };
-                                self.record(out, now, &incident, hop, event);
-                                return;
-                            }
-                            self.direct_response(&incident, hop)
-                        }
-                        (ProductionChannel::Art8, _, Some(protocol)) => {
-                            protocol.art8_service.sample(&mut self.rng.paperwork)
-                                + protocol.art8_return.sample(&mut self.rng.carrier)
-                        }
-                        // An order or Art. 8 request without its instrument
-                        // configured is executed as the MLA request it stands for.
-                        (ProductionChannel::Mla, _, _)
-                        | (ProductionChannel::Epoc, None, _)
-                        | (ProductionChannel::Art8, _, None) => {
-                            self.country.mla_execution.sample(&mut self.rng.paperwork)
-                        }
-                        // Never asked by a production request (delivery refuses
-                        // them): the carrier's answer, or the urgent request
-                        // that preservation carried, produces these.
-                        (
-                            ProductionChannel::Emergency | ProductionChannel::Domestic | ProductionChannel::UrgentMla,
-                            _,
-                            _,
-                        ) => 0,
+                    // State to State, it must first be in a language this State takes.
+                    let translation_ms = match channel {
+                        ProductionChannel::Mla | ProductionChannel::Art8 => self.certified_translation(&incident, hop),
+                        ProductionChannel::Epoc
+                        | ProductionChannel::Emergency
+                        | ProductionChannel::Domestic
+                        | ProductionChannel::Art7
+                        | ProductionChannel::Voluntary
+                        | ProductionChannel::Police
+                        | ProductionChannel::UrgentMla => 0,
                     };
+                    let execute_ms = translation_ms
+                        + match (channel, &self.epoc, &self.second_protocol) {
+                            (ProductionChannel::Epoc, Some(epoc), _) => epoc.response.sample(&mut self.rng.carrier),
+                            (ProductionChannel::Art7, _, _) => self.direct_response(&incident, hop),
+                            (ProductionChannel::Police, _, _) => {
+                                self.country.police_response.sample(&mut self.rng.paperwork)
+                            }
+                            // The provider answers part of them, by its own policy.
+                            (ProductionChannel::Voluntary, _, _) => {
+                                let share = self.carrier_of(&incident, hop).voluntary_disclosure;
+                                if !self.carrier_answers(share) {
+                                    let event = EventKind::ProductionDeclined { from, channel };
+                                    self.record(out, now, &incident, hop, event);
+                                    return;
+                                }
+                                self.direct_response(&incident, hop)
+                            }
+                            (ProductionChannel::Art8, _, Some(protocol)) => {
+                                protocol.art8_service.sample(&mut self.rng.paperwork)
+                                    + protocol.art8_return.sample(&mut self.rng.carrier)
+                            }
+                            // An order or Art. 8 request without its instrument
+                            // configured is executed as the MLA request it stands for.
+                            (ProductionChannel::Mla, _, _)
+                            | (ProductionChannel::Epoc, None, _)
+                            | (ProductionChannel::Art8, _, None) => {
+                                self.country.mla_execution.sample(&mut self.rng.paperwork)
+                            }
+                            // Never asked by a production request (delivery refuses
+                            // them): the carrier's answer, or the urgent request
+                            // that preservation carried, produces these.
+                            (
+                                ProductionChannel::Emergency
+                                | ProductionChannel::Domestic
+                                | ProductionChannel::UrgentMla,
+                                _,
+                                _,
+                            ) => 0,
+                        };
                     // Who held an address at an instant is read from the
                     // assignment log: past the hold, the provider can answer
                     // only while its own retention still keeps that log.
@@ -908,6 +927,16 @@ impl ContactPoint {
     /// it can, so a careful desk leaves every other draw as it was.
     pub(super) fn slips(&mut self, chance: f64) -> bool {
         chance > 0.0 && rand_distr::Bernoulli::new(chance).is_ok_and(|c| c.sample(&mut self.rng.paperwork))
+    }
+
+    /// A formal request State to State (MLA, an Art. 8 order) must come in a
+    /// language this State takes: from a requester writing in none, it waits
+    /// for its certified translation first.
+    fn certified_translation(&mut self, incident: &IncidentId, hop: u32) -> i64 {
+        match self.case(incident, hop) {
+            Some(case) if case.foreign_language => self.country.mla_translation.sample(&mut self.rng.paperwork),
+            _ => 0,
+        }
     }
 
     /// Whether a bot desk forgets a hold's renewal this time.

@@ -33,6 +33,7 @@ fn country(code: &str) -> Country {
         police_channel: false,
         police_response: Distribution::Fixed { ms: 3 * DAY_MS },
         preservation_order: Distribution::Fixed { ms: 0 },
+        mla_translation: Distribution::Fixed { ms: 0 },
         request_preparation: None,
         prosecutor_sign_off: None,
     }

@@ -196,6 +196,7 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         police_channel: value.police_channel,
         police_response: distribution(value.police_response, "police_response")?,
         preservation_order: distribution(value.preservation_order, "preservation_order")?,
+        mla_translation: distribution(value.mla_translation, "mla_translation")?,
         request_preparation: optional_distribution(value.request_preparation, "request_preparation")?,
         prosecutor_sign_off: optional_distribution(value.prosecutor_sign_off, "prosecutor_sign_off")?,
         follow_up: FollowUp {
@@ -738,6 +739,7 @@ fn country_to_proto(c: &Country) -> pb::Country {
         police_channel: c.police_channel,
         police_response: Some(distribution_to_proto(&c.police_response)),
         preservation_order: Some(distribution_to_proto(&c.preservation_order)),
+        mla_translation: Some(distribution_to_proto(&c.mla_translation)),
         request_preparation: c.request_preparation.as_ref().map(distribution_to_proto),
         prosecutor_sign_off: c.prosecutor_sign_off.as_ref().map(distribution_to_proto),
         follow_up_intermediate: Some(c.follow_up.intermediate),

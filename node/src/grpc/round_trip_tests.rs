@@ -124,6 +124,7 @@ impl Gen {
             police_channel: self.chance(),
             police_response: self.law(),
             preservation_order: self.law(),
+            mla_translation: self.law(),
             request_preparation: self.chance().then(|| self.law()),
             prosecutor_sign_off: self.chance().then(|| self.law()),
             follow_up: FollowUp { intermediate: self.pick(&[0.0, 0.3, 1.0]), origin: self.pick(&[0.0, 0.9, 1.0]) },
