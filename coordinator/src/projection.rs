@@ -524,6 +524,10 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool, law: HopLaw) -> Ve
             Measure::Acknowledgement => within(hop.span(Stage::Acknowledgement), target),
             Measure::PreservationOrdered => within(hop.span(Stage::PreservationOrdered), target),
             Measure::Disclosure => within(hop.span(Stage::Disclosure), target),
+            // Action Plan 8's confirmation "where required" belongs to the G8
+            // network's procedure: between Budapest Parties an Art. 29
+            // request says in itself what Art. 29(2) asks, and none follows.
+            Measure::WrittenConfirmation if law.art29 => continue,
             // Measured once the step it times has begun; never having ended is a miss.
             Measure::WrittenConfirmation if hop.request_sent_ms.is_none() => continue,
             Measure::WrittenConfirmation => within(hop.span(Stage::WrittenConfirmation), target),

@@ -140,8 +140,9 @@ pub struct Scenario {
     /// SHA-256 of the file's bytes, recorded in every report so a run can be replayed.
     pub sha256: String,
     /// Where the scenario says otherwise than the country catalogue it
-    /// includes, each located (`check` prints them).
-    pub catalogue_warnings: Vec<String>,
+    /// includes, or has a Party depart from the Convention, each located
+    /// (`check` prints them).
+    pub located_warnings: Vec<String>,
     /// Where the Second Protocol stands, from the catalogue, if one is included.
     pub protocol_status: Option<String>,
 }
@@ -454,7 +455,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
     }
     let catalogue = catalogue::catalogue(problems, raw.catalogue, raw.states);
     let world_day = epoch.map(catalogue::day_of);
-    let mut catalogue_warnings = Vec::new();
+    let mut located_warnings = Vec::new();
     let mut protocol_from = BTreeMap::new();
     let mut countries = BTreeMap::new();
     let mut raw_directory = BTreeMap::new();
@@ -487,7 +488,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                         (code.as_str(), code_span.clone()),
                         day,
                         &mut country,
-                        &mut catalogue_warnings,
+                        &mut located_warnings,
                     ) {
                         e_evidence_bound.insert(code.clone());
                     }
@@ -495,7 +496,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                         protocol_from.insert(code.clone(), from);
                     }
                 }
-                None => catalogue_warnings.push(format!(
+                None => located_warnings.push(format!(
                     "{}: {code} is not in the country catalogue: its treaty status is this scenario's own",
                     problems.location(code_span.clone())
                 )),
@@ -542,6 +543,16 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             ip_assignment_is_traffic.insert(code.clone());
         }
         let joined = self::networks(problems, epoch, &country);
+        // Art. 30(2): a Party may withhold expedited disclosure only on
+        // political-offence or essential-interest grounds, never as a rule.
+        if joined.budapest && country.art30 == Some(raw::Art30Name::MlaOnly) {
+            located_warnings.push(format!(
+                "{}: {code} is a Budapest Party with art30 = \"mla_only\": disclosing traffic data only on an MLA \
+                 request departs from Art. 30 (its para. 2 allows withholding only on political-offence or \
+                 essential-interest grounds): the scenario models a Party not complying",
+                problems.location(code_span.clone())
+            ));
+        }
         networks.insert(code.clone(), joined);
         countries.insert(code.clone(), self::country(problems, code, country, joined));
     }
@@ -714,7 +725,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         epoc,
         incidents,
         sha256,
-        catalogue_warnings,
+        located_warnings,
         protocol_status: catalogue.as_ref().map(catalogue::Catalogue::protocol_status),
     })
 }

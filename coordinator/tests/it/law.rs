@@ -234,6 +234,25 @@ fn an_mla_request_in_no_language_the_requested_state_takes_waits_for_its_transla
     assert_eq!(german_only - reads_french, 10 * D, "the certified translation, before execution");
 }
 
+/// Action Plan 8's written confirmation is scored where the G8 network's
+/// procedure governs a request, not between two Budapest Parties; and a
+/// Party that discloses only on MLA is said to depart from Art. 30.
+#[test]
+fn the_written_confirmation_goal_and_art30_mla_only_follow_the_convention() {
+    let confirmation_scored = |world: &World| {
+        let incident = world.run().0;
+        incident.hops[0].goals.iter().any(|g| g.measure == Measure::WrittenConfirmation)
+    };
+    let parties = World { goals: "action-plan-1997", ..BASE };
+    assert!(!confirmation_scored(&parties), "between Budapest Parties");
+    let g8_only = World { de: "networks = { g7 = 1998 }", ..parties };
+    assert!(confirmation_scored(&g8_only), "under the G8 network's procedure");
+    let output = crate::support::pocnet(&["check", "scenarios/legal-routes.toml"]);
+    let stdout = crate::support::text(&output.stdout);
+    assert!(stdout.contains("legal-routes.toml:87:12: CH is a Budapest Party with art30 = \"mla_only\""), "{stdout}");
+    assert!(stdout.contains("the scenario models a Party not complying"), "{stdout}");
+}
+
 #[test]
 fn an_emergency_production_order_between_bound_states_is_answered_in_hours() {
     let world = World { fr: BOUND, de: BOUND, incident: "urgency = \"emergency\"", ..BASE };
