@@ -162,9 +162,45 @@ pub struct HopReport {
     /// The offence a dual-criminality reservation refused.
     pub refused_offence: Option<Offence>,
     /// Why the carrier could single out nobody.
-    pub unidentified_because: Option<String>,
+    pub unidentified_because: Option<Unidentified>,
     pub outcome: HopOutcome,
     pub goals: Vec<GoalResult>,
+}
+
+/// Why a carrier answering a disclosure could single out nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unidentified {
+    /// Behind carrier-grade NAT, asked without the source port.
+    CarrierGradeNat,
+    /// Its subscriber records were gone when it took the order.
+    RecordsGone,
+}
+
+impl Unidentified {
+    /// Why, as a sentence's end after the carrier's name.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unidentified::CarrierGradeNat => {
+                "is behind carrier-grade NAT and the request had no source port: nobody identified"
+            }
+            Unidentified::RecordsGone => "no longer kept the subscriber records: the account holder is unknown",
+        }
+    }
+
+    /// How a hop's outcome column says it.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Unidentified::CarrierGradeNat => "NOBODY IDENTIFIED (CGN)",
+            Unidentified::RecordsGone => "NOBODY IDENTIFIED (subscriber records gone)",
+        }
+    }
+}
+
+// The reason, as the JSON report has always given it.
+impl Serialize for Unidentified {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.reason())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -341,9 +377,9 @@ impl Trace {
                 hop.disclosed_ms = at;
                 hop.outcome = HopOutcome::Unidentified;
                 hop.unidentified_because = Some(if scenario.cgn_carriers.contains(carrier) && !incident.source_port {
-                    "is behind carrier-grade NAT and the request had no source port: nobody identified".to_owned()
+                    Unidentified::CarrierGradeNat
                 } else {
-                    "no longer kept the subscriber records: the account holder is unknown".to_owned()
+                    Unidentified::RecordsGone
                 });
             }
             EventKind::RefusedOnGrounds { .. } => hop.outcome = HopOutcome::Refused,
@@ -679,7 +715,7 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
                 "{} ({}) {}",
                 hop.carrier,
                 hop.country,
-                hop.unidentified_because.as_deref().unwrap_or("identified nobody")
+                hop.unidentified_because.map_or("identified nobody", Unidentified::reason)
             )
         } else {
             let deleted = hop.logs_deleted_at_ms;

@@ -263,7 +263,9 @@ impl Report {
                     HopOutcome::NoLogs => "NO LOGS KEPT".to_owned(),
                     HopOutcome::Refused if hop.refused_offence.is_some() => "REFUSED (dual criminality)".to_owned(),
                     HopOutcome::Refused => "REFUSED (Art. 29(5))".to_owned(),
-                    HopOutcome::Unidentified => "NOBODY IDENTIFIED (CGN)".to_owned(),
+                    HopOutcome::Unidentified => {
+                        hop.unidentified_because.map_or("NOBODY IDENTIFIED", |why| why.outcome()).to_owned()
+                    }
                     HopOutcome::HoldLapsed => "HOLD LAPSED before the MLA".to_owned(),
                     HopOutcome::Misidentified => "WRONG PERSON (timestamp error)".to_owned(),
                     HopOutcome::NextHopDisclosed => match &hop.next_hop {

@@ -551,6 +551,10 @@ fn without_subscriber_records_the_origin_names_nobody() {
     scenario.carriers.get_mut(&pocnet_node::CarrierId::from("de")).unwrap().subscriber_retention_ms = Some(H / 2);
     let gone = run(&scenario);
     assert_eq!(gone.hops[0].outcome, HopOutcome::Unidentified);
+    // Named for what it is, not carrier-grade NAT.
+    let why = gone.hops[0].unidentified_because.expect("a reason");
+    assert_eq!(why.outcome(), "NOBODY IDENTIFIED (subscriber records gone)");
+    assert!(gone.trace.reason.contains("no longer kept the subscriber records"), "{}", gone.trace.reason);
     assert_eq!(gone.trace.result, TraceResult::Stopped);
 }
 
@@ -623,6 +627,10 @@ fn regression_zero_subscriber_retention_names_nobody_on_every_transport() {
     scenario.carriers.get_mut(&pocnet_node::CarrierId::from("de")).unwrap().subscriber_retention_ms = Some(0);
     let gone = run(&scenario);
     assert_eq!(gone.hops[0].outcome, HopOutcome::Unidentified);
+    // Named for what it is, not carrier-grade NAT.
+    let why = gone.hops[0].unidentified_because.expect("a reason");
+    assert_eq!(why.outcome(), "NOBODY IDENTIFIED (subscriber records gone)");
+    assert!(gone.trace.reason.contains("no longer kept the subscriber records"), "{}", gone.trace.reason);
     let parsed = Scenario::parse(
         "zero.toml",
         &crate::support::library_text("quickstart.toml")
