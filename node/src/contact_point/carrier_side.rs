@@ -4,8 +4,10 @@
 use super::{ContactPoint, LogState, Output, Strategy, Timer};
 use crate::country::{Art30, EmergencyDisclosure};
 use crate::directory::blocked_until;
+use crate::production::{Law, Situation};
 use crate::{
-    Body, CountryCode, EventKind, Finding, IncidentId, PreservationOutcome, ProductionChannel, SimTime, Window,
+    Body, CarrierId, CountryCode, EventKind, Finding, IncidentId, PreservationOutcome, ProductionChannel, SimTime,
+    Window,
 };
 
 impl ContactPoint {
@@ -75,7 +77,8 @@ impl ContactPoint {
                 // emergency where this country discloses at once, go
                 // through whatever the regime.
                 let domestic = case.requester == self.country.code;
-                let at_once = emergency && self.discloses_at_once_in_emergency(&case.requester, now);
+                let at_once = emergency
+                    && ProductionChannel::Emergency.eligible(&self.answering(&case.requester, None, now, true));
                 let gate = if at_once || domestic { &Art30::Direct } else { &self.country.disclosure };
                 let ordered_at = match gate {
                     Art30::Direct => Some(now),
@@ -156,11 +159,14 @@ impl ContactPoint {
                     // The MLA request that asked for preservation asked for production too.
                     Some(ProductionChannel::Mla)
                 } else if self.facts(incident).emergency {
-                    match (&self.epoc, &self.country.emergency_disclosure) {
-                        (Some(epoc), _) if epoc.applies(&to, &case.carrier, now) => Some(ProductionChannel::Epoc),
-                        _ if self.discloses_at_once_in_emergency(&to, now) => Some(ProductionChannel::Emergency),
+                    // The reporting country asks this one: its law, its regime.
+                    let situation = self.answering(&to, Some(&case.carrier), now, true);
+                    let channel = [ProductionChannel::Epoc, ProductionChannel::Emergency, ProductionChannel::UrgentMla]
+                        .into_iter()
+                        .find(|c| c.eligible(&situation));
+                    match (channel, &self.country.emergency_disclosure) {
                         // Disclosed when the urgent MLA request is executed.
-                        (_, EmergencyDisclosure::UrgentMla(law)) => {
+                        (Some(ProductionChannel::UrgentMla), EmergencyDisclosure::UrgentMla(law)) => {
                             let execute_ms = law.sample(&mut self.rng.paperwork);
                             let timer = Timer::Produce {
                                 incident: incident.clone(),
@@ -171,7 +177,7 @@ impl ContactPoint {
                             out.push(Output::SetTimer { at: now.plus_ms(execute_ms), timer });
                             None
                         }
-                        (_, EmergencyDisclosure::Direct) => Some(ProductionChannel::Emergency),
+                        (channel, _) => channel,
                     }
                 } else {
                     None
@@ -199,10 +205,22 @@ impl ContactPoint {
         }
     }
 
-    /// Whether this country discloses to `requester` at once in an
-    /// emergency: its own law lets its point of contact have the provider
-    /// do so, or the Second Protocol's Art. 9 binds the two.
-    pub(super) fn discloses_at_once_in_emergency(&self, requester: &CountryCode, now: SimTime) -> bool {
-        self.country.emergency_disclosure == EmergencyDisclosure::Direct || self.art8_applies(requester, now)
+    /// The situation of a request `requester` made of this country: the
+    /// instruments' eligibility as seen from the answering side, which knows
+    /// its own emergency regime.
+    fn answering<'a>(
+        &'a self,
+        requester: &'a CountryCode,
+        provider: Option<&'a CarrierId>,
+        now: SimTime,
+        emergency: bool,
+    ) -> Situation<'a> {
+        let mine = self.situation(requester, provider, now, emergency);
+        Situation {
+            requester,
+            requested: &self.country.code,
+            law: Law { emergency_disclosure: Some(&self.country.emergency_disclosure), ..mine.law },
+            ..mine
+        }
     }
 }

@@ -32,6 +32,7 @@ mod tests;
 pub use config::{Coordination, IncidentReport, NodeConfig, Strategy};
 pub use officer::Slips;
 
+use crate::production::{Law, Situation};
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
@@ -566,11 +567,9 @@ impl ContactPoint {
                 // Between Second Protocol Parties the origin's subscriber is
                 // asked by an Art. 8 order, prepared as an MLA request is, in
                 // place of MLA.
-                let channel = if channel == ProductionChannel::Mla && origin && self.art8_applies(&to, now) {
-                    ProductionChannel::Art8
-                } else {
-                    channel
-                };
+                let art8 = ProductionChannel::Art8.eligible(&self.situation(&to, None, now, false));
+                let channel =
+                    if channel == ProductionChannel::Mla && origin && art8 { ProductionChannel::Art8 } else { channel };
                 self.dossier_mut(&incident).production_requested.insert(hop, ());
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
                 self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
@@ -722,11 +721,12 @@ impl ContactPoint {
                     // a European Production Order where the Regulation binds
                     // both countries, otherwise MLA (Art. 31).
                     let provider = self.dossiers.get(&incident).and_then(|d| d.begun.get(hop)).cloned();
-                    let epoc = self
-                        .epoc
-                        .as_ref()
-                        .filter(|e| provider.as_ref().is_some_and(|p| e.applies(&self.country.code, p, now)));
-                    let channel = if epoc.is_some() { ProductionChannel::Epoc } else { ProductionChannel::Mla };
+                    let order = self.situation(&from, provider.as_ref(), now, false);
+                    let channel = if ProductionChannel::Epoc.eligible(&order) {
+                        ProductionChannel::Epoc
+                    } else {
+                        ProductionChannel::Mla
+                    };
                     // A person prepares the request, and renews the hold, when they do.
                     if self.manual {
                         let to = from.clone();
@@ -788,7 +788,15 @@ impl ContactPoint {
                     }
                     // Or its police asked who the subscriber is, as
                     // intelligence, while the formal production runs.
-                    Finding::Subscriber if self.country.police_channel && self.police_applies(&incident, &from) => {
+                    Finding::Subscriber
+                        if self.country.police_channel
+                            && ProductionChannel::Police.eligible(&self.situation(
+                                &from,
+                                None,
+                                now,
+                                self.facts(&incident).emergency,
+                            )) =>
+                    {
                         let channel = ProductionChannel::Police;
                         self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
                         self.record(out, now, &incident, hop, EventKind::ProductionRequested { to: from, channel });
@@ -984,15 +992,35 @@ impl ContactPoint {
         to: &CountryCode,
         now: SimTime,
     ) -> Option<ProductionChannel> {
-        if self.art7_applies(incident, to, now) {
-            return Some(ProductionChannel::Art7);
+        let provider = self.dossiers.get(incident).and_then(|d| d.begun.get(hop));
+        let situation = self.situation(to, provider, now, self.facts(incident).emergency);
+        [ProductionChannel::Art7, ProductionChannel::Voluntary].into_iter().find(|c| c.eligible(&situation))
+    }
+
+    /// What deciding on an instrument toward `requested` needs, as this
+    /// node knows it: as requested country, it knows its own emergency
+    /// regime; as requester, it does not.
+    pub(super) fn situation<'a>(
+        &'a self,
+        requested: &'a CountryCode,
+        provider: Option<&'a CarrierId>,
+        now: SimTime,
+        emergency: bool,
+    ) -> Situation<'a> {
+        Situation {
+            requester: &self.country.code,
+            requested,
+            provider,
+            now,
+            emergency,
+            law: Law {
+                epoc: self.epoc.as_ref(),
+                second_protocol: self.second_protocol.as_ref(),
+                ip_assignment_is_traffic: &self.ip_assignment_is_traffic,
+                voluntary_carriers: &self.voluntary_carriers,
+                emergency_disclosure: None,
+            },
         }
-        let carrier = self.dossiers.get(incident)?.begun.get(hop)?;
-        let voluntary = self.voluntary_carriers.contains(carrier)
-            && to != &self.country.code
-            && !self.facts(incident).emergency
-            && !self.epoc.as_ref().is_some_and(|e| e.applies(&self.country.code, carrier, now));
-        voluntary.then_some(ProductionChannel::Voluntary)
     }
 
     /// How long this desk takes to prepare a production request through
@@ -1019,27 +1047,6 @@ impl ContactPoint {
                 _,
             ) => 0,
         }
-    }
-
-    /// Whether the origin country's police may be asked: abroad, and not an
-    /// emergency (which ends in disclosure anyway).
-    fn police_applies(&self, incident: &IncidentId, to: &CountryCode) -> bool {
-        to != &self.country.code && !self.facts(incident).emergency
-    }
-
-    fn art7_applies(&self, incident: &IncidentId, to: &CountryCode, now: SimTime) -> bool {
-        self.art8_applies(to, now)
-            && !self.facts(incident).emergency
-            // A Party that reserved Art. 7 (Art. 7(9)(a)) takes none in its territory.
-            && !self.second_protocol.as_ref().is_some_and(|p| p.art7_reserved.contains(to))
-            // What the origin's provider is asked, who held the address at
-            // that moment, must be subscriber information in its country.
-            && !self.ip_assignment_is_traffic.contains(to)
-    }
-
-    /// Whether this country and `to` are Parties to the Second Protocol in force.
-    fn art8_applies(&self, to: &CountryCode, now: SimTime) -> bool {
-        self.second_protocol.as_ref().is_some_and(|p| p.applies(&self.country.code, to, now))
     }
 
     /// The carrier of a hop this node was asked about.

@@ -1,0 +1,22 @@
+//! Second Protocol Art. 8: an order from State to State, which the
+//! requested Party serves on its provider; subscriber information within
+//! 20 days (Art. 8(6)).
+
+use super::{Instrument, Situation};
+
+pub(super) const INSTRUMENT: Instrument = Instrument {
+    name: "art8",
+    label: "Art. 8 order",
+    description: "a Second Protocol Art. 8 order served by the requested Party",
+    evidence: true,
+};
+
+/// Whether the Protocol binds requester and requested now (Art. 16).
+pub(super) fn protocol_applies(situation: &Situation) -> bool {
+    let protocol = situation.law.second_protocol;
+    protocol.is_some_and(|p| p.applies(situation.requester, situation.requested, situation.now))
+}
+
+pub(super) fn eligible(situation: &Situation) -> bool {
+    protocol_applies(situation)
+}

@@ -1,0 +1,11 @@
+//! The requesting country's own provider, ordered under its own law: the
+//! order that preserved the data names the subscriber.
+
+use super::{Instrument, Situation};
+
+pub(super) const INSTRUMENT: Instrument =
+    Instrument { name: "domestic", label: "domestic order", description: "a domestic order", evidence: true };
+
+pub(super) fn eligible(situation: &Situation) -> bool {
+    situation.requester == situation.requested
+}
