@@ -173,6 +173,9 @@ pub struct Aggregate {
     pub subscribers: Tally,
     /// Subscribers identified, by the channel that yielded them.
     pub subscribers_by_channel: BTreeMap<ProductionChannel, u64>,
+    /// Of those through MLA, the ones between States not both Budapest
+    /// Parties: a bilateral treaty, UNTOC Art. 18 or letters rogatory.
+    pub mla_outside_convention: u64,
     /// Traces with a legal defect (an MLA request resting on an informal referral).
     pub defective: Tally,
     pub goals: BTreeMap<Measure, Tally>,
@@ -210,6 +213,7 @@ impl Aggregate {
             traces: Tally::default(),
             subscribers: Tally::default(),
             subscribers_by_channel: BTreeMap::new(),
+            mla_outside_convention: 0,
             defective: Tally::default(),
             goals: BTreeMap::new(),
             goals_by_country: BTreeMap::new(),
@@ -249,6 +253,7 @@ impl Aggregate {
             self.defective.add(!incident.defects.is_empty());
             if let Some(found) = &incident.subscriber {
                 *self.subscribers_by_channel.entry(found.channel).or_default() += 1;
+                self.mla_outside_convention += u64::from(found.outside_convention);
             }
             outcome.traces += 1;
             outcome.origin_preserved += u32::from(reached);
@@ -385,6 +390,10 @@ impl Aggregate {
         self.traces.merge(next.traces)?;
         self.subscribers.merge(next.subscribers)?;
         add_counts(&mut self.subscribers_by_channel, next.subscribers_by_channel)?;
+        self.mla_outside_convention = self
+            .mla_outside_convention
+            .checked_add(next.mla_outside_convention)
+            .ok_or("more MLA identifications than any study has")?;
         self.defective.merge(next.defective)?;
         add_tallies(&mut self.goals, next.goals)?;
         for (country, goals) in next.goals_by_country {

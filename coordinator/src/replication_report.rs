@@ -37,6 +37,8 @@ pub struct ReplicationReport {
     pub subscriber_identified: Proportion,
     /// Subscribers identified, by the channel that yielded them.
     pub subscribers_by_channel: Vec<ChannelCount>,
+    /// Of those through MLA, between States not both Budapest Parties.
+    pub mla_outside_convention: u64,
     /// Traces with a legal defect: an MLA request resting on an informal referral (relay).
     pub defective: Proportion,
     pub goals: Vec<GoalCompliance>,
@@ -255,6 +257,7 @@ impl ReplicationReport {
             origin_preserved: aggregate.traces.into(),
             subscriber_identified: aggregate.subscribers.into(),
             defective: aggregate.defective.into(),
+            mla_outside_convention: aggregate.mla_outside_convention,
             subscribers_by_channel: aggregate
                 .subscribers_by_channel
                 .iter()
@@ -352,6 +355,13 @@ impl ReplicationReport {
                 count.subscribers,
                 if count.usable { "" } else { " (not usable as evidence)" }
             );
+            if count.channel == ProductionChannel::Mla && self.mla_outside_convention > 0 {
+                let _ = writeln!(
+                    out,
+                    "    of which outside the Convention {:>7}  (a bilateral treaty, UNTOC Art. 18 or letters rogatory)",
+                    self.mla_outside_convention
+                );
+            }
         }
         if self.defective.successes > 0 {
             let _ = writeln!(

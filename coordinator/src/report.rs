@@ -327,12 +327,15 @@ impl Report {
         }
         let _ = writeln!(out);
         let preserved = self.incidents.iter().filter(|i| i.trace.result == TraceResult::OriginPreserved).count();
-        let mut by_channel: BTreeMap<ProductionChannel, usize> = BTreeMap::new();
+        // By instrument as it was: MLA outside the Convention apart.
+        let mut by_channel: BTreeMap<(ProductionChannel, bool), usize> = BTreeMap::new();
+        let mut named: BTreeMap<(ProductionChannel, bool), &str> = BTreeMap::new();
         for found in self.incidents.iter().filter_map(|i| i.subscriber.as_ref()) {
-            *by_channel.entry(found.channel).or_default() += 1;
+            let key = (found.channel, found.outside_convention);
+            *by_channel.entry(key).or_default() += 1;
+            named.insert(key, found.instrument());
         }
-        let channels: Vec<String> =
-            by_channel.iter().map(|(channel, n)| format!("{n} through {}", channel.description())).collect();
+        let channels: Vec<String> = by_channel.iter().map(|(key, n)| format!("{n} through {}", named[key])).collect();
         let _ = writeln!(
             out,
             "Outcomes: origin found and its data held in {preserved} of {}; subscriber identified in {}{}",

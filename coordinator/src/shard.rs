@@ -171,6 +171,8 @@ struct Statistics {
     traces: Tally,
     subscribers: Tally,
     subscribers_by_channel: Vec<(ProductionChannel, u64)>,
+    #[serde(default)]
+    mla_outside_convention: u64,
     defective: Tally,
     goals: Vec<(Measure, Tally)>,
     goals_by_country: Vec<(CountryCode, Vec<(Measure, Tally)>)>,
@@ -231,6 +233,14 @@ impl Statistics {
         }
         let by_channel =
             self.subscribers_by_channel.iter().try_fold(0u64, |sum, (_, n)| sum.checked_add(*n)).unwrap_or(u64::MAX);
+        let mla =
+            self.subscribers_by_channel.iter().filter(|(c, _)| *c == ProductionChannel::Mla).map(|(_, n)| *n).sum();
+        if self.mla_outside_convention > mla {
+            return Err(format!(
+                "MLA outside the Convention: {}, more than the {mla} by MLA",
+                self.mla_outside_convention
+            ));
+        }
         if by_channel > self.subscribers.successes {
             return Err(format!(
                 "subscribers by channel: {by_channel}, more than the {} identified",
@@ -250,6 +260,7 @@ impl Statistics {
             traces: a.traces,
             subscribers: a.subscribers,
             subscribers_by_channel: entries(&a.subscribers_by_channel),
+            mla_outside_convention: a.mla_outside_convention,
             defective: a.defective,
             goals: entries(&a.goals),
             goals_by_country: a.goals_by_country.iter().map(|(c, goals)| (c.clone(), entries(goals))).collect(),
@@ -283,6 +294,7 @@ impl Statistics {
             traces: self.traces,
             subscribers: self.subscribers,
             subscribers_by_channel: self.subscribers_by_channel.into_iter().collect(),
+            mla_outside_convention: self.mla_outside_convention,
             defective: self.defective,
             goals: self.goals.into_iter().collect(),
             goals_by_country: self.goals_by_country.into_iter().map(|(c, g)| (c, g.into_iter().collect())).collect(),
