@@ -114,7 +114,12 @@ impl ProfileName {
                     ),
                     goal(Acknowledgement, Some(HOUR_MS), None, "Action Plan 1 (24-hour contact) [hours assumed]"),
                     goal(PreservationOrdered, Some(24 * HOUR_MS), None, "Action Plan 5 [hours assumed]"),
-                    goal(Disclosure, Some(72 * HOUR_MS), None, "Action Plan 6 (and, from 2001, Budapest Art. 30) [hours assumed]"),
+                    goal(
+                        Disclosure,
+                        Some(72 * HOUR_MS),
+                        None,
+                        "Action Plan 6 (and, from 2001, Budapest Art. 30) [hours assumed]",
+                    ),
                     goal(WrittenConfirmation, Some(7 * DAY_MS), None, "Action Plan 8 [days assumed]"),
                     goal(MlaBeforeHoldExpiry, None, None, "Budapest Arts. 29(7), 31"),
                 ],

@@ -32,7 +32,7 @@ mod tests;
 pub use config::{Coordination, IncidentReport, NodeConfig, Strategy};
 pub use officer::Slips;
 
-use crate::production::{Law, Situation};
+use crate::production::{DataCategory, Law, Situation};
 use crate::seed::{self, Purpose};
 use crate::staffing::LocalClock;
 use crate::{
@@ -1007,9 +1007,15 @@ impl ContactPoint {
         now: SimTime,
         emergency: bool,
     ) -> Situation<'a> {
+        let asks = if self.ip_assignment_is_traffic.contains(requested) {
+            DataCategory::Traffic
+        } else {
+            DataCategory::Subscriber
+        };
         Situation {
             requester: &self.country.code,
             requested,
+            asks,
             provider,
             now,
             emergency,

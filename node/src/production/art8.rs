@@ -2,13 +2,14 @@
 //! requested Party serves on its provider; subscriber information within
 //! 20 days (Art. 8(6)).
 
-use super::{Instrument, Situation};
+use super::{DataCategory, Instrument, Situation};
 
 pub(super) const INSTRUMENT: Instrument = Instrument {
     name: "art8",
     label: "Art. 8 order",
     description: "a Second Protocol Art. 8 order served by the requested Party",
     evidence: true,
+    categories: &[DataCategory::Subscriber, DataCategory::Traffic],
 };
 
 /// Whether the Protocol binds requester and requested now (Art. 16).

@@ -3,8 +3,13 @@
 
 use super::{Instrument, Situation};
 
-pub(super) const INSTRUMENT: Instrument =
-    Instrument { name: "domestic", label: "domestic order", description: "a domestic order", evidence: true };
+pub(super) const INSTRUMENT: Instrument = Instrument {
+    name: "domestic",
+    label: "domestic order",
+    description: "a domestic order",
+    evidence: true,
+    categories: super::ALL_DATA,
+};
 
 pub(super) fn eligible(situation: &Situation) -> bool {
     situation.requester == situation.requested

@@ -11,6 +11,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     label: "emergency disclosure",
     description: "emergency disclosure",
     evidence: true,
+    categories: super::ALL_DATA,
 };
 
 /// An emergency, to a country that discloses to a foreign State at once, or

@@ -12,6 +12,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     label: "EPOC",
     description: "European Production Order (Reg. 2023/1543)",
     evidence: true,
+    categories: super::ALL_DATA,
 };
 
 /// From a bound issuing State to a provider represented in another, once the

@@ -3,8 +3,13 @@
 
 use super::{Instrument, Situation};
 
-pub(super) const INSTRUMENT: Instrument =
-    Instrument { name: "mla", label: "MLA", description: "MLA (Budapest Art. 31)", evidence: true };
+pub(super) const INSTRUMENT: Instrument = Instrument {
+    name: "mla",
+    label: "MLA",
+    description: "MLA (Budapest Art. 31)",
+    evidence: true,
+    categories: super::ALL_DATA,
+};
 
 /// The formal route that is always open, where no faster one applies.
 pub(super) fn eligible(_: &Situation) -> bool {

@@ -65,6 +65,18 @@ pub enum ProductionChannel {
     UrgentMla,
 }
 
+/// The data a request asks for: each instrument may ask only for some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataCategory {
+    /// Who holds an account (and, where the law classes it so, who held an
+    /// address at an instant).
+    Subscriber,
+    /// Traffic data: where a communication came from and went.
+    Traffic,
+    /// What a communication said.
+    Content,
+}
+
 /// What an instrument is, as reports and forms name it.
 #[derive(Debug)]
 pub struct Instrument {
@@ -76,13 +88,22 @@ pub struct Instrument {
     pub description: &'static str,
     /// Whether what it yields is usable as evidence.
     pub evidence: bool,
+    /// The data it may ask for.
+    pub categories: &'static [DataCategory],
 }
+
+/// Every category: the instruments that may ask for anything.
+const ALL_DATA: &[DataCategory] = &[DataCategory::Subscriber, DataCategory::Traffic, DataCategory::Content];
 
 /// What deciding whether an instrument may be used needs: who asks whom
 /// about which provider, when, and the law the scenario has in force.
 pub struct Situation<'a> {
     pub requester: &'a CountryCode,
     pub requested: &'a CountryCode,
+    /// What the request asks for: identifying who held an address at an
+    /// instant is subscriber information, or traffic data where the
+    /// requested country's law classes it so (T-CY Guidance Note #10).
+    pub asks: DataCategory,
     /// The provider holding the data, where the deciding node knows it.
     pub provider: Option<&'a CarrierId>,
     pub now: SimTime,
@@ -135,6 +156,11 @@ impl ProductionChannel {
     /// Whether the instrument may be used in `situation`: the law's
     /// eligibility, not the requester's choice among those eligible.
     pub fn eligible(self, situation: &Situation) -> bool {
+        self.instrument().categories.contains(&situation.asks) && self.law_allows(situation)
+    }
+
+    /// The instrument's own conditions, its data category apart.
+    fn law_allows(self, situation: &Situation) -> bool {
         match self {
             ProductionChannel::Mla => mla::eligible(situation),
             ProductionChannel::Epoc => epoc::eligible(situation),
@@ -189,5 +215,43 @@ mod tests {
         for channel in ProductionChannel::ALL {
             assert_eq!(ProductionChannel::from_name(channel.name()), Some(channel));
         }
+    }
+
+    #[test]
+    fn an_instrument_asks_only_for_the_data_it_may() {
+        use crate::{Distribution, SimTime};
+        let (fr, de) = (CountryCode::from("FR"), CountryCode::from("DE"));
+        let protocol = SecondProtocol {
+            parties: [fr.clone(), de.clone()].into_iter().collect(),
+            art7_reserved: BTreeSet::new(),
+            in_force_at: Some(SimTime(0)),
+            party_from: Default::default(),
+            art8_service: Distribution::Fixed { ms: 0 },
+            art8_return: Distribution::Fixed { ms: 0 },
+        };
+        let (none_c, none_p) = (BTreeSet::new(), BTreeSet::new());
+        let situation = |asks| Situation {
+            requester: &fr,
+            requested: &de,
+            asks,
+            provider: None,
+            now: SimTime(1),
+            emergency: false,
+            law: Law {
+                epoc: None,
+                second_protocol: Some(&protocol),
+                ip_assignment_is_traffic: &none_c,
+                voluntary_carriers: &none_p,
+                emergency_disclosure: None,
+            },
+        };
+        let subscriber = situation(DataCategory::Subscriber);
+        let traffic = situation(DataCategory::Traffic);
+        assert!(ProductionChannel::Art7.eligible(&subscriber));
+        assert!(!ProductionChannel::Art7.eligible(&traffic), "Art. 7: subscriber information only");
+        assert!(ProductionChannel::Art8.eligible(&traffic));
+        assert!(!ProductionChannel::Art8.eligible(&situation(DataCategory::Content)), "Art. 8: no content");
+        assert!(ProductionChannel::Mla.eligible(&situation(DataCategory::Content)));
+        assert!(!ProductionChannel::Police.eligible(&traffic), "intelligence on who, not traffic data");
     }
 }

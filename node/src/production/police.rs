@@ -1,13 +1,14 @@
 //! Police to police, or through INTERPOL I-24/7: intelligence on who the
 //! subscriber is, not evidence (T-CY assessment of MLA, 2014).
 
-use super::{Instrument, Situation};
+use super::{DataCategory, Instrument, Situation};
 
 pub(super) const INSTRUMENT: Instrument = Instrument {
     name: "police",
     label: "police channel",
     description: "police-to-police or INTERPOL intelligence",
     evidence: false,
+    categories: &[DataCategory::Subscriber],
 };
 
 /// Abroad, and not in an emergency (which ends in disclosure anyway).

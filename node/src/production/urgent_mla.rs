@@ -10,6 +10,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     label: "urgent MLA",
     description: "an urgent MLA request (Budapest Art. 25(3))",
     evidence: true,
+    categories: super::ALL_DATA,
 };
 
 /// An emergency to a country whose law wants the urgent request, outside

@@ -2,13 +2,14 @@
 //! directly, by its own policy (as large US platforms do, 18 U.S.C.
 //! 2702(c)); declined, MLA follows after 30 days.
 
-use super::{Instrument, Situation};
+use super::{DataCategory, Instrument, Situation};
 
 pub(super) const INSTRUMENT: Instrument = Instrument {
     name: "voluntary",
     label: "voluntary disclosure",
     description: "the provider's voluntary disclosure",
     evidence: true,
+    categories: &[DataCategory::Subscriber, DataCategory::Traffic],
 };
 
 /// A provider that takes such requests, abroad, not in an emergency, and
