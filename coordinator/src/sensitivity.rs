@@ -10,7 +10,7 @@ use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::statistics::proportion;
 use crate::statistics::{PairedDifference, Proportion, paired_difference};
-use pocnet_node::country::Art30;
+use pocnet_node::country::{Art30, EmergencyDisclosure};
 use pocnet_node::{Country, CountryCode, OfficeHours, Shift, Staffing};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -53,10 +53,16 @@ pub enum Assumption {
     DisclosureOrder,
     /// A requesting desk forgetting to ask for a hold's renewal in time.
     RenewalForgotten,
+    /// The requested desk drafting and serving the preservation order.
+    PreservationOrder,
+    /// The certified translation of a formal request.
+    MlaTranslation,
+    /// An urgent MLA request, where a country discloses in an emergency only on one.
+    UrgentMla,
 }
 
 impl Assumption {
-    pub const ALL: [Assumption; 14] = [
+    pub const ALL: [Assumption; 17] = [
         Assumption::DeskHandling,
         Assumption::CarrierPreservation,
         Assumption::CarrierDisclosure,
@@ -71,6 +77,9 @@ impl Assumption {
         Assumption::RequestQuality,
         Assumption::DisclosureOrder,
         Assumption::RenewalForgotten,
+        Assumption::PreservationOrder,
+        Assumption::MlaTranslation,
+        Assumption::UrgentMla,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +98,9 @@ impl Assumption {
             Assumption::RequestQuality => "request defects",
             Assumption::DisclosureOrder => "Art. 30 order",
             Assumption::RenewalForgotten => "hold renewal forgotten",
+            Assumption::PreservationOrder => "preservation order drafted",
+            Assumption::MlaTranslation => "MLA certified translation",
+            Assumption::UrgentMla => "urgent MLA",
         }
     }
 
@@ -113,6 +125,14 @@ impl Assumption {
                 }
                 Assumption::DisclosureOrder => {
                     scenario.countries.values().any(|c| matches!(c.disclosure, Art30::Order(_)))
+                }
+                Assumption::MlaTranslation => translation,
+                Assumption::UrgentMla => {
+                    emergencies
+                        && scenario
+                            .countries
+                            .values()
+                            .any(|c| matches!(c.emergency_disclosure, EmergencyDisclosure::UrgentMla(_)))
                 }
                 // Only where some country's law renews a hold.
                 Assumption::RenewalForgotten => {
@@ -157,6 +177,15 @@ impl Assumption {
             Assumption::DisclosureOrder => countries.for_each(|c| {
                 if let Art30::Order(order) = &c.disclosure {
                     c.disclosure = Art30::Order(order.scaled(factor));
+                }
+            }),
+            Assumption::PreservationOrder => {
+                countries.for_each(|c| c.preservation_order = c.preservation_order.scaled(factor));
+            }
+            Assumption::MlaTranslation => countries.for_each(|c| c.mla_translation = c.mla_translation.scaled(factor)),
+            Assumption::UrgentMla => countries.for_each(|c| {
+                if let EmergencyDisclosure::UrgentMla(law) = &c.emergency_disclosure {
+                    c.emergency_disclosure = EmergencyDisclosure::UrgentMla(law.scaled(factor));
                 }
             }),
             Assumption::RenewalForgotten => {
