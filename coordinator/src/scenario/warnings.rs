@@ -13,6 +13,13 @@ const YEAR_MS: i64 = 365 * 86_400_000;
 impl Scenario {
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = self.located_warnings.clone();
+        if self.protocol_status.is_none() {
+            warnings.push(
+                "no country catalogue is included: each country's treaty memberships are this scenario's own \
+                 (include catalogue/countries.toml to take them, dated, from the sources)"
+                    .to_owned(),
+            );
+        }
         // Where it stands comes from the catalogue, dated, so it changes with the data.
         let status = self.protocol_status.clone().unwrap_or_else(|| {
             "it needs five ratifications, Art. 16(3); include catalogue/countries.toml for where it stands".to_owned()
