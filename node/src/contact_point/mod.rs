@@ -845,15 +845,10 @@ impl ContactPoint {
                     // the provider itself; an Art. 8 order, served by this
                     // State, then answered by the provider.
                     // State to State, it must first be in a language this State takes.
-                    let translation_ms = match channel {
-                        ProductionChannel::Mla | ProductionChannel::Art8 => self.certified_translation(&incident, hop),
-                        ProductionChannel::Epoc
-                        | ProductionChannel::Emergency
-                        | ProductionChannel::Domestic
-                        | ProductionChannel::Art7
-                        | ProductionChannel::Voluntary
-                        | ProductionChannel::Police
-                        | ProductionChannel::UrgentMla => 0,
+                    let translation_ms = if channel.instrument().state_to_state {
+                        self.certified_translation(&incident, hop)
+                    } else {
+                        0
                     };
                     let execute_ms = translation_ms
                         + match (channel, &self.epoc, &self.second_protocol) {
@@ -1034,24 +1029,17 @@ impl ContactPoint {
     /// person's waiting step.
     pub(super) fn production_preparation(&mut self, channel: ProductionChannel) -> i64 {
         let paperwork = &mut self.rng.paperwork;
-        match (channel, &self.epoc) {
+        if let (ProductionChannel::Epoc, Some(epoc)) = (channel, &self.epoc) {
             // The issuing authority prepares and validates the order.
-            (ProductionChannel::Epoc, Some(epoc)) => epoc.preparation.sample(paperwork),
-            // An Art. 8 order is prepared as an MLA request is.
-            (ProductionChannel::Mla | ProductionChannel::Art8, _) => self.country.mla_preparation.sample(paperwork),
+            epoc.preparation.sample(paperwork)
+        } else if channel.instrument().state_to_state {
+            // An MLA request, and an Art. 8 order prepared as one is.
+            self.country.mla_preparation.sample(paperwork)
+        } else {
             // Never prepared as a production request: an order without the
-            // Regulation is not sent, and these are asked for otherwise (a
+            // Regulation is not sent, and the rest are asked for otherwise (a
             // direct request, a disclosure, an intelligence query).
-            (
-                ProductionChannel::Epoc
-                | ProductionChannel::Emergency
-                | ProductionChannel::Domestic
-                | ProductionChannel::Art7
-                | ProductionChannel::Voluntary
-                | ProductionChannel::Police
-                | ProductionChannel::UrgentMla,
-                _,
-            ) => 0,
+            0
         }
     }
 

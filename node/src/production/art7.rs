@@ -10,6 +10,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "a Second Protocol Art. 7 order to the provider",
     evidence: true,
     categories: &[DataCategory::Subscriber],
+    state_to_state: false,
 };
 
 /// Between Parties in force, not in an emergency (which goes through the

@@ -10,6 +10,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "a Second Protocol Art. 8 order served by the requested Party",
     evidence: true,
     categories: &[DataCategory::Subscriber, DataCategory::Traffic],
+    state_to_state: true,
 };
 
 /// Whether the Protocol binds requester and requested now (Art. 16).

@@ -9,6 +9,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "a domestic order",
     evidence: true,
     categories: super::ALL_DATA,
+    state_to_state: false,
 };
 
 pub(super) fn eligible(situation: &Situation) -> bool {

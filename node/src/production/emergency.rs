@@ -12,6 +12,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "emergency disclosure",
     evidence: true,
     categories: super::ALL_DATA,
+    state_to_state: false,
 };
 
 /// An emergency, to a country that discloses to a foreign State at once, or

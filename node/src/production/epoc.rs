@@ -13,6 +13,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "European Production Order (Reg. 2023/1543)",
     evidence: true,
     categories: super::ALL_DATA,
+    state_to_state: false,
 };
 
 /// From a bound issuing State to a provider represented in another, once the

@@ -9,6 +9,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "MLA (Budapest Art. 31)",
     evidence: true,
     categories: super::ALL_DATA,
+    state_to_state: true,
 };
 
 /// The formal route that is always open, where no faster one applies.

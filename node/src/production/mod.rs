@@ -90,6 +90,9 @@ pub struct Instrument {
     pub evidence: bool,
     /// The data it may ask for.
     pub categories: &'static [DataCategory],
+    /// A formal request from State to State: prepared as an MLA request is,
+    /// and in a language the requested State takes.
+    pub state_to_state: bool,
 }
 
 /// Every category: the instruments that may ask for anything.

@@ -9,6 +9,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "police-to-police or INTERPOL intelligence",
     evidence: false,
     categories: &[DataCategory::Subscriber],
+    state_to_state: false,
 };
 
 /// Abroad, and not in an emergency (which ends in disclosure anyway).

@@ -11,6 +11,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "an urgent MLA request (Budapest Art. 25(3))",
     evidence: true,
     categories: super::ALL_DATA,
+    state_to_state: true,
 };
 
 /// An emergency to a country whose law wants the urgent request, outside

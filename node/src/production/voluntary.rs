@@ -10,6 +10,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     description: "the provider's voluntary disclosure",
     evidence: true,
     categories: &[DataCategory::Subscriber, DataCategory::Traffic],
+    state_to_state: false,
 };
 
 /// A provider that takes such requests, abroad, not in an emergency, and
