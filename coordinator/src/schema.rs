@@ -318,7 +318,8 @@ pub fn scenario_schema() -> Value {
                             "properties": {
                                 "signed": { "type": "string", "format": "date" },
                                 "ratified": { "type": "string", "format": "date", "description": "ratification, acceptance or accession" },
-                                "in_force": { "type": "string", "format": "date", "description": "the first day of the month three months after ratification (Arts. 36(4), 37(2))" }
+                                "in_force": { "type": "string", "format": "date", "description": "the first day of the month three months after ratification (Arts. 36(4), 37(2))" },
+                                "source": { "type": "string", "description": "the source these dates were read in, by key of [catalogue.sources]" }
                             },
                             "additionalProperties": false
                         },
@@ -327,7 +328,8 @@ pub fn scenario_schema() -> Value {
                             "properties": {
                                 "signed": { "type": "string", "format": "date" },
                                 "ratified": { "type": "string", "format": "date" },
-                                "art7_reserved": { "type": "boolean", "description": "Art. 7(9)(a): no Art. 7 order reaches a provider there" }
+                                "art7_reserved": { "type": "boolean", "description": "Art. 7(9)(a): no Art. 7 order reaches a provider there" },
+                                "source": { "type": "string", "description": "the source these dates were read in, by key of [catalogue.sources]" }
                             },
                             "additionalProperties": false
                         },

@@ -50,6 +50,8 @@ pub struct RawBudapest {
     /// Ratification, acceptance or accession.
     pub ratified: Option<Spanned<String>>,
     pub in_force: Option<Spanned<String>>,
+    /// The source, by key of `[catalogue.sources]`, these dates were read in.
+    pub source: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -60,6 +62,8 @@ pub struct RawStateProtocol {
     /// Art. 7(9)(a): no Art. 7 order reaches a provider there.
     #[serde(default)]
     pub art7_reserved: bool,
+    /// The source, by key of `[catalogue.sources]`, these dates were read in.
+    pub source: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -212,7 +216,11 @@ pub(super) fn catalogue(
             problems.push(span(&code), format!("state `{}` is listed twice", code.get_ref()), None);
             continue;
         }
-        for id in &raw.checked {
+        let table_sources = [
+            raw.budapest.as_ref().and_then(|b| b.source.as_ref()),
+            raw.second_protocol.as_ref().and_then(|p| p.source.as_ref()),
+        ];
+        for id in raw.checked.iter().chain(table_sources.into_iter().flatten()) {
             if !meta.sources.contains_key(id.get_ref()) {
                 let known: Vec<&str> = meta.sources.keys().map(String::as_str).collect();
                 problems.unknown(span(id), "source", id.get_ref(), &known);

@@ -43,6 +43,10 @@ fn the_catalogue_keeps_the_treaties_own_arithmetic() {
         if let Some(signed) = budapest.get("signed") {
             assert!(day(signed) <= day(ratified), "{code}: ratified before it signed");
         }
+        let protocol = state.get("second_protocol").and_then(toml::Value::as_table);
+        if let Some((signed, ratified)) = protocol.and_then(|p| p.get("signed").zip(p.get("ratified"))) {
+            assert!(day(signed) <= day(ratified), "{code}: the Second Protocol ratified before it was signed");
+        }
     }
     // 75 Parties on 20 June 2024 (Council of Europe); a few are not listed
     // with dates (their accession was not in the sources read).
