@@ -313,9 +313,10 @@ pub(super) fn fill_in(
         Membership::Since(year) => year <= day.year(),
         Membership::Never => false,
     };
+    // A State the catalogue cannot date is not made a Party on a guess.
     let from_catalogue = |party: Option<bool>| match party {
-        Some(true) | None => Membership::Since(day.year()),
-        Some(false) => Membership::Never,
+        Some(true) => Membership::Since(day.year()),
+        Some(false) | None => Membership::Never,
     };
     match (&country.member_since, &mut country.networks) {
         (Some(since), _) => {
@@ -346,7 +347,7 @@ pub(super) fn fill_in(
                     }
                 }
                 None => {
-                    stated.insert(NetworkName::Budapest, from_catalogue(party.or(Some(false))));
+                    stated.insert(NetworkName::Budapest, from_catalogue(party));
                 }
             }
             if let (None, Some(year)) = (stated.get(&NetworkName::G7), state.g7_network) {
@@ -366,7 +367,7 @@ pub(super) fn fill_in(
                 ));
             }
             let g7 = state.g7_network.map_or(Membership::Since(day.year()), Membership::Since);
-            let networks = [(NetworkName::G7, g7), (NetworkName::Budapest, from_catalogue(party.or(Some(false))))];
+            let networks = [(NetworkName::G7, g7), (NetworkName::Budapest, from_catalogue(party))];
             country.networks = Some(Spanned::new(0..0, networks.into_iter().collect()));
         }
     }
