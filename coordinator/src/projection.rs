@@ -49,10 +49,15 @@ pub struct SubscriberIdentified {
 impl SubscriberIdentified {
     /// How reports name the instrument it came through.
     pub fn instrument(&self) -> &'static str {
-        if self.outside_convention {
+        SubscriberIdentified::instrument_of(self.channel, self.outside_convention)
+    }
+
+    /// How reports name a channel, an MLA outside the Convention apart.
+    pub fn instrument_of(channel: ProductionChannel, outside_convention: bool) -> &'static str {
+        if outside_convention {
             "MLA outside the Convention (a bilateral treaty, UNTOC Art. 18 or letters rogatory)"
         } else {
-            self.channel.description()
+            channel.description()
         }
     }
 }

@@ -7,10 +7,10 @@ use crate::event_stream::EventSink;
 use crate::goals::Goal;
 use crate::latency::Measure;
 pub use crate::latency::Stage;
-use crate::projection::Projection;
 pub use crate::projection::{
     GoalResult, HopOutcome, HopReport, IncidentReport, TraceOutcome, TraceResult, incident_reports,
 };
+use crate::projection::{Projection, SubscriberIdentified};
 use crate::scenario::Scenario;
 use crate::statistics::Tally;
 use crate::units::fmt_ms;
@@ -329,13 +329,15 @@ impl Report {
         let preserved = self.incidents.iter().filter(|i| i.trace.result == TraceResult::OriginPreserved).count();
         // By instrument as it was: MLA outside the Convention apart.
         let mut by_channel: BTreeMap<(ProductionChannel, bool), usize> = BTreeMap::new();
-        let mut named: BTreeMap<(ProductionChannel, bool), &str> = BTreeMap::new();
         for found in self.incidents.iter().filter_map(|i| i.subscriber.as_ref()) {
-            let key = (found.channel, found.outside_convention);
-            *by_channel.entry(key).or_default() += 1;
-            named.insert(key, found.instrument());
+            *by_channel.entry((found.channel, found.outside_convention)).or_default() += 1;
         }
-        let channels: Vec<String> = by_channel.iter().map(|(key, n)| format!("{n} through {}", named[key])).collect();
+        let channels: Vec<String> = by_channel
+            .iter()
+            .map(|(&(channel, outside), n)| {
+                format!("{n} through {}", SubscriberIdentified::instrument_of(channel, outside))
+            })
+            .collect();
         let _ = writeln!(
             out,
             "Outcomes: origin found and its data held in {preserved} of {}; subscriber identified in {}{}",

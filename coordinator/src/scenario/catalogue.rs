@@ -98,8 +98,6 @@ pub struct State {
     /// Whether the e-Evidence Regulation binds it while it is a Member State.
     pub e_evidence: bool,
     pub g7_network: Option<i16>,
-    /// Whether its dates were read against a listed source.
-    pub checked: bool,
 }
 
 impl State {
@@ -126,7 +124,6 @@ impl State {
 #[derive(Debug, Clone)]
 pub struct Catalogue {
     pub as_of: Date,
-    pub sources: BTreeMap<String, String>,
     pub states: BTreeMap<String, State>,
 }
 
@@ -280,11 +277,10 @@ pub(super) fn catalogue(
                 eu,
                 e_evidence: raw.e_evidence.unwrap_or(true),
                 g7_network: raw.g7_network.map(Spanned::into_inner),
-                checked: !raw.checked.is_empty(),
             },
         );
     }
-    Some(Catalogue { as_of, sources: meta.sources, states })
+    Some(Catalogue { as_of, states })
 }
 
 /// What a scenario's country says against the catalogue, before it is read:

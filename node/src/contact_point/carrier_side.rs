@@ -148,10 +148,10 @@ impl ContactPoint {
                 // The reporting country's own carrier answers its domestic
                 // order with the subscriber. An emergency ends in disclosure of
                 // the subscriber to the requester (an emergency European
-                // Production Order where the Regulation binds both countries,
-                // otherwise the emergency procedure through the points of
-                // contact): no hold, no MLA. Otherwise production waits for
-                // the requester's production request.
+                // Production Order where one may reach the provider,
+                // otherwise this country's emergency procedure: at once, or
+                // on an urgent MLA request): no hold, no MLA cycle. Otherwise
+                // production waits for the requester's production request.
                 let to = case.reporting_country.clone();
                 let channel = if to == me {
                     Some(ProductionChannel::Domestic)

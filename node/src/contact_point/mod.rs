@@ -718,8 +718,8 @@ impl ContactPoint {
                     && !self.formal_with(&from)
                 {
                     // The formal request that turns the hold into production:
-                    // a European Production Order where the Regulation binds
-                    // both countries, otherwise MLA (Art. 31).
+                    // a European Production Order where one may reach the
+                    // provider, otherwise MLA (Art. 31).
                     let provider = self.dossiers.get(&incident).and_then(|d| d.begun.get(hop)).cloned();
                     let order = self.situation(&from, provider.as_ref(), now, false);
                     let channel = if ProductionChannel::Epoc.eligible(&order) {
@@ -840,7 +840,7 @@ impl ContactPoint {
                 let kept_until = self.log_kept_until(&incident, hop);
                 // Nothing left to answer from is decided without a draw.
                 let retained = !only_if_held && kept_until.is_some_and(|until| now < until);
-                if held || (retained && !only_if_held) {
+                if held || retained {
                     // An MLA request is executed by this State; an order, by
                     // the provider itself; an Art. 8 order, served by this
                     // State, then answered by the provider.
@@ -1017,7 +1017,6 @@ impl ContactPoint {
             law: Law {
                 epoc: self.epoc.as_ref(),
                 second_protocol: self.second_protocol.as_ref(),
-                ip_assignment_is_traffic: &self.ip_assignment_is_traffic,
                 voluntary_carriers: &self.voluntary_carriers,
                 emergency_disclosure: None,
             },

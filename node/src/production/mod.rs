@@ -119,8 +119,6 @@ pub struct Situation<'a> {
 pub struct Law<'a> {
     pub epoc: Option<&'a Epoc>,
     pub second_protocol: Option<&'a SecondProtocol>,
-    /// Countries where who held an address at an instant is traffic data.
-    pub ip_assignment_is_traffic: &'a BTreeSet<CountryCode>,
     /// Providers that take foreign authorities' direct requests.
     pub voluntary_carriers: &'a BTreeSet<CarrierId>,
     /// The requested country's emergency regime, where the deciding node is
@@ -232,7 +230,7 @@ mod tests {
             art8_service: Distribution::Fixed { ms: 0 },
             art8_return: Distribution::Fixed { ms: 0 },
         };
-        let (none_c, none_p) = (BTreeSet::new(), BTreeSet::new());
+        let none_p = BTreeSet::new();
         let situation = |asks| Situation {
             requester: &fr,
             requested: &de,
@@ -243,7 +241,6 @@ mod tests {
             law: Law {
                 epoc: None,
                 second_protocol: Some(&protocol),
-                ip_assignment_is_traffic: &none_c,
                 voluntary_carriers: &none_p,
                 emergency_disclosure: None,
             },
