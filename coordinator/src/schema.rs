@@ -319,7 +319,16 @@ pub fn scenario_schema() -> Value {
                                 "signed": { "type": "string", "format": "date" },
                                 "ratified": { "type": "string", "format": "date", "description": "ratification, acceptance or accession" },
                                 "in_force": { "type": "string", "format": "date", "description": "the first day of the month three months after ratification (Arts. 36(4), 37(2))" },
-                                "source": { "type": "string", "description": "the source these dates were read in, by key of [catalogue.sources]" }
+                                "source": { "type": "string", "description": "the source these dates were read in, by key of [catalogue.sources]" },
+                                "art29_4": {
+                                    "type": "object", "description": "Art. 29(4): the reservation to refuse preservation where dual criminality fails, while it has effect",
+                                    "properties": {
+                                        "from": { "type": "string", "format": "date" },
+                                        "withdrawn": { "type": "string", "format": "date" },
+                                        "source": { "type": "string", "description": "where it was read, by key of [catalogue.sources]" }
+                                    },
+                                    "required": ["from", "source"], "additionalProperties": false
+                                }
                             },
                             "additionalProperties": false
                         },

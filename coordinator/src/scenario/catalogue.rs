@@ -52,6 +52,18 @@ pub struct RawBudapest {
     pub in_force: Option<Spanned<String>>,
     /// The source, by key of `[catalogue.sources]`, these dates were read in.
     pub source: Option<Spanned<String>>,
+    /// Art. 29(4): the reservation to refuse preservation where dual
+    /// criminality fails (offences outside Arts. 2-11), while it has effect.
+    pub art29_4: Option<RawReservation>,
+}
+
+/// A reservation with the period it has effect, and where it was read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReservation {
+    pub from: Spanned<String>,
+    pub withdrawn: Option<Spanned<String>>,
+    pub source: Spanned<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -91,6 +103,8 @@ pub struct State {
     pub name: String,
     pub time_zones: Vec<String>,
     pub budapest: Budapest,
+    /// Art. 29(4): from, and until it was withdrawn.
+    pub art29_4: Option<(Date, Option<Date>)>,
     pub protocol_ratified: Option<Date>,
     pub art7_reserved: bool,
     /// EU membership: joined, and left.
@@ -113,6 +127,11 @@ impl State {
     /// Whether the e-Evidence Regulation binds it on `day` (were it applicable).
     pub fn bound_by_e_evidence(&self, day: Date) -> bool {
         self.e_evidence && self.eu.is_some_and(|(joined, left)| day >= joined && left.is_none_or(|left| day < left))
+    }
+
+    /// Whether its Art. 29(4) reservation has effect on `day`.
+    pub fn reserves_dual_criminality(&self, day: Date) -> bool {
+        self.art29_4.is_some_and(|(from, withdrawn)| day >= from && withdrawn.is_none_or(|w| day < w))
     }
 
     /// The date the Second Protocol binds it, if it has ratified (Art. 16(4)).
@@ -215,6 +234,7 @@ pub(super) fn catalogue(
         }
         let table_sources = [
             raw.budapest.as_ref().and_then(|b| b.source.as_ref()),
+            raw.budapest.as_ref().and_then(|b| b.art29_4.as_ref()).map(|r| &r.source),
             raw.second_protocol.as_ref().and_then(|p| p.source.as_ref()),
         ];
         for id in raw.checked.iter().chain(table_sources.into_iter().flatten()) {
@@ -223,6 +243,16 @@ pub(super) fn catalogue(
                 problems.unknown(span(id), "source", id.get_ref(), &known);
             }
         }
+        let art29_4 = raw.budapest.as_ref().and_then(|b| b.art29_4.as_ref()).and_then(|reservation| {
+            let from = date(problems, &reservation.from, "the reservation's effect")?;
+            let withdrawn = reservation.withdrawn.as_ref().and_then(|d| date(problems, d, "the withdrawal"));
+            if let (Some(withdrawn), Some(at)) = (withdrawn, &reservation.withdrawn)
+                && withdrawn < from
+            {
+                problems.push(span(at), "withdrawn before it had effect".to_owned(), None);
+            }
+            Some((from, withdrawn))
+        });
         let budapest = match raw.budapest {
             None => Budapest::Outside,
             Some(treaty) => {
@@ -272,6 +302,7 @@ pub(super) fn catalogue(
                 name: raw.name,
                 time_zones: raw.time_zones,
                 budapest,
+                art29_4,
                 protocol_ratified,
                 art7_reserved: protocol.art7_reserved,
                 eu,
@@ -400,6 +431,20 @@ pub(super) fn fill_in(
             here(span(stated))
         )),
         Some(_) => {}
+    }
+
+    // Art. 29(3): no Party makes preservation wait on dual criminality
+    // unless it reserved 29(4), and then only for offences outside Arts. 2-11.
+    if let Some(offences) = country.dual_criminality.as_ref().filter(|o| !o.is_empty())
+        && party == Some(true)
+        && !state.reserves_dual_criminality(day)
+    {
+        warnings.push(format!(
+            "{}: {code} has no Art. 29(4) reservation in effect on {day} (the catalogue), so as a Party it may not \
+             refuse preservation for want of dual criminality (Art. 29(3)); `dual_criminality` names {}",
+            here(span(&offences[0])),
+            offences.iter().map(|o| o.get_ref().name()).collect::<Vec<_>>().join(", ")
+        ));
     }
 
     let zone = country.time_zone.get_ref();

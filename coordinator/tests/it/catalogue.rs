@@ -268,3 +268,26 @@ fn a_production_order_goes_where_the_provider_is_represented_in_the_union() {
     let error = format!("{:?}", Scenario::parse("epoc.toml", &text).unwrap_err());
     assert!(error.contains("`DK` is no Member State bound by the e-Evidence Regulation"), "{error}");
 }
+
+/// Art. 29(3): a Party may refuse preservation for want of dual criminality
+/// only while an Art. 29(4) reservation has effect for it; the catalogue
+/// dates Austria's and the Czech Republic's (withdrawn in 2019).
+#[test]
+fn refusing_preservation_for_want_of_dual_criminality_needs_an_art29_4_reservation() {
+    let warned = |epoch: &str, country: (&str, &str, &str)| {
+        let mut text = world(epoch, &[("FR", "France", "Europe/Paris"), country], "");
+        let table = format!("[countries.{}]\n", country.0);
+        text = text.replace(&table, &format!("{table}dual_criminality = [\"gambling\"]\n"));
+        let scenario = Scenario::parse("reserved.toml", &text).unwrap_or_else(|e| panic!("{e:?}"));
+        scenario.located_warnings.iter().find(|w| w.contains("Art. 29(4)")).cloned()
+    };
+    let austria = ("AT", "Austria", "Europe/Vienna");
+    let czechia = ("CZ", "Czechia", "Europe/Prague");
+    let germany = ("DE", "Germany", "Europe/Berlin");
+    assert_eq!(warned("2026-03-02T00:00:00Z", austria), None);
+    assert_eq!(warned("2015-03-02T00:00:00Z", czechia), None, "reserved from 1 Dec 2013");
+    let withdrawn = warned("2020-03-02T00:00:00Z", czechia).expect("withdrawn on 5 Jul 2019");
+    assert!(withdrawn.contains("reserved.toml:") && withdrawn.contains("gambling"), "{withdrawn}");
+    assert!(warned("2026-03-02T00:00:00Z", germany).is_some());
+    assert_eq!(warned("2003-03-02T00:00:00Z", germany), None, "not a Party yet: Art. 29 does not bind it");
+}
