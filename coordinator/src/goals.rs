@@ -53,16 +53,18 @@ fn goal(measure: Measure, target_ms: Option<i64>, emergency_ms: Option<i64>, bas
     Goal { measure, description, target_ms, emergency_target_ms: emergency_ms, channel, basis: basis.to_owned() }
 }
 
-fn production_goal(channel: ProductionChannel, target_ms: i64, emergency_ms: Option<i64>, basis: &str) -> Goal {
-    let channel = Some(channel);
-    let description = describe(Measure::Production, Some(target_ms), emergency_ms, channel);
+/// The production goal an instrument's own text sets: its module says the
+/// deadline and the article, so a profile only names the instrument.
+fn production_goal(channel: ProductionChannel) -> Goal {
+    let deadline = channel.instrument().deadline.expect("a profile names only instruments that set a deadline");
+    let target_ms = Some(deadline.target_ms);
     Goal {
         measure: Measure::Production,
-        description,
-        target_ms: Some(target_ms),
-        emergency_target_ms: emergency_ms,
-        channel,
-        basis: basis.to_owned(),
+        description: describe(Measure::Production, target_ms, deadline.emergency_ms, Some(channel)),
+        target_ms,
+        emergency_target_ms: deadline.emergency_ms,
+        channel: Some(channel),
+        basis: deadline.basis.to_owned(),
     }
 }
 
@@ -141,27 +143,14 @@ impl ProfileName {
             ProfileName::EuEEvidence => (
                 "eu-e-evidence",
                 vec![
-                    production_goal(
-                        ProductionChannel::Epoc,
-                        10 * DAY_MS,
-                        Some(8 * HOUR_MS),
-                        "Reg. 2023/1543 Art. 10: production order answered within 10 days, 8 h in an emergency",
-                    ),
+                    production_goal(ProductionChannel::Epoc),
                     goal(Hold, Some(60 * DAY_MS), None, "Reg. 2023/1543: preservation held 60 days (+30)"),
                 ],
             ),
             ProfileName::SecondProtocol => (
                 "second-protocol",
                 vec![
-                    // Only the origin's subscriber goes by Art. 8 in the
-                    // model, so its 20 days are the target (traffic data: 45).
-                    production_goal(
-                        ProductionChannel::Art8,
-                        20 * DAY_MS,
-                        None,
-                        "CETS 224 Art. 8(6): subscriber information within 20 days of service (pocnet counts from \
-                         the requested Party's receipt, so its serving counts too)",
-                    ),
+                    production_goal(ProductionChannel::Art8),
                     goal(Acknowledgement, Some(HOUR_MS), None, "CETS 224 Art. 9 via the 24/7 network [1 h assumed]"),
                 ],
             ),
@@ -186,5 +175,28 @@ impl GoalProfile {
         }
         self.goals.sort_by_key(|g| g.measure);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile's production goal is the instrument's own deadline, so
+    /// every profile builds, and its figures are the module's.
+    #[test]
+    fn production_goals_come_from_their_instrument() {
+        for name in
+            [ProfileName::ActionPlan1997, ProfileName::Budapest, ProfileName::EuEEvidence, ProfileName::SecondProtocol]
+        {
+            for goal in name.profile().goals.iter().filter(|g| g.measure == Measure::Production) {
+                let channel = goal.channel.expect("a production goal names its instrument");
+                let deadline = channel.instrument().deadline.expect("and the instrument sets a deadline");
+                assert_eq!(goal.target_ms, Some(deadline.target_ms));
+                assert_eq!(goal.basis, deadline.basis);
+            }
+        }
+        let epoc = ProfileName::EuEEvidence.profile();
+        assert_eq!(epoc.goals[0].emergency_target_ms, Some(8 * HOUR_MS));
     }
 }

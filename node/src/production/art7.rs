@@ -11,6 +11,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: &[DataCategory::Subscriber],
     state_to_state: false,
+    deadline: None,
 };
 
 /// Between Parties in force, not in an emergency (which goes through the

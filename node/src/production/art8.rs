@@ -2,7 +2,8 @@
 //! requested Party serves on its provider; subscriber information within
 //! 20 days (Art. 8(6)).
 
-use super::{DataCategory, Instrument, Situation};
+use super::{DataCategory, Deadline, Instrument, Situation};
+use crate::time::DAY_MS;
 
 pub(super) const INSTRUMENT: Instrument = Instrument {
     name: "art8",
@@ -11,6 +12,14 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: &[DataCategory::Subscriber, DataCategory::Traffic],
     state_to_state: true,
+    // Only the origin's subscriber goes by Art. 8 in the model, so its 20
+    // days are the deadline (traffic data: 45).
+    deadline: Some(Deadline {
+        target_ms: 20 * DAY_MS,
+        emergency_ms: None,
+        basis: "CETS 224 Art. 8(6): subscriber information within 20 days of service (pocnet counts from the \
+                requested Party's receipt, so its serving counts too)",
+    }),
 };
 
 /// Whether the Protocol binds requester and requested now (Art. 16).

@@ -10,6 +10,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: super::ALL_DATA,
     state_to_state: false,
+    deadline: None,
 };
 
 pub(super) fn eligible(situation: &Situation) -> bool {

@@ -13,6 +13,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: super::ALL_DATA,
     state_to_state: false,
+    deadline: None,
 };
 
 /// An emergency, to a country that discloses to a foreign State at once, or

@@ -3,7 +3,8 @@
 //! services in the Union, through its designated establishment or legal
 //! representative (Directive 2023/1544); 10 days, 8 hours in an emergency.
 
-use super::{Instrument, Situation};
+use super::{Deadline, Instrument, Situation};
+use crate::time::{DAY_MS, HOUR_MS};
 use crate::{CarrierId, CountryCode, Distribution, SimTime};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,6 +15,11 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: super::ALL_DATA,
     state_to_state: false,
+    deadline: Some(Deadline {
+        target_ms: 10 * DAY_MS,
+        emergency_ms: Some(8 * HOUR_MS),
+        basis: "Reg. 2023/1543 Art. 10: production order answered within 10 days, 8 h in an emergency",
+    }),
 };
 
 /// From a bound issuing State to a provider represented in another, once the

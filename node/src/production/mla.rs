@@ -10,6 +10,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: super::ALL_DATA,
     state_to_state: true,
+    deadline: None,
 };
 
 /// The formal route that is always open, where no faster one applies.

@@ -93,6 +93,20 @@ pub struct Instrument {
     /// A formal request from State to State: prepared as an MLA request is,
     /// and in a language the requested State takes.
     pub state_to_state: bool,
+    /// The time the instrument itself gives the provider or requested State
+    /// to produce, where it sets one: a goal profile naming the instrument
+    /// scores against it.
+    pub deadline: Option<Deadline>,
+}
+
+/// A production deadline an instrument's own text sets.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    pub target_ms: i64,
+    /// A shorter one in an emergency.
+    pub emergency_ms: Option<i64>,
+    /// The article that sets it.
+    pub basis: &'static str,
 }
 
 /// Every category: the instruments that may ask for anything.

@@ -10,6 +10,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: false,
     categories: &[DataCategory::Subscriber],
     state_to_state: false,
+    deadline: None,
 };
 
 /// Abroad, and not in an emergency (which ends in disclosure anyway).

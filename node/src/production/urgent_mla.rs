@@ -12,6 +12,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: super::ALL_DATA,
     state_to_state: true,
+    deadline: None,
 };
 
 /// An emergency to a country whose law wants the urgent request, outside

@@ -11,6 +11,7 @@ pub(super) const INSTRUMENT: Instrument = Instrument {
     evidence: true,
     categories: &[DataCategory::Subscriber, DataCategory::Traffic],
     state_to_state: false,
+    deadline: None,
 };
 
 /// A provider that takes such requests, abroad, not in an emergency, and
