@@ -72,7 +72,8 @@ fn the_catalogue_reproduces_the_network_of_1998_2004_and_2026() {
     // February 2026.
     let today = load("network-today.toml");
     let parties = budapest_parties(&today);
-    for party in ["US", "CA", "GB", "FR", "DE", "IT", "JP", "TO", "TN", "FJ", "GH", "NG", "BR"] {
+    // New Zealand acceded on 28 Aug 2025, a Party from 1 Dec 2025.
+    for party in ["US", "CA", "GB", "FR", "DE", "IT", "JP", "TO", "TN", "FJ", "GH", "NG", "BR", "NZ"] {
         assert!(parties.contains(&CountryCode::from(party)), "{party} is a Budapest Party in 2026");
     }
     // The States the issue found made Parties by an absent `member_since`.
@@ -137,16 +138,16 @@ fn a_late_ratification_binds_from_its_own_date() {
 /// Party, and `check` says so.
 #[test]
 fn an_undated_accession_is_said_and_not_assumed() {
-    let countries = [("FR", "France", "Europe/Paris"), ("NZ", "New Zealand", "Pacific/Auckland")];
+    let countries = [("FR", "France", "Europe/Paris"), ("SM", "San Marino", "Europe/San_Marino")];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("undated.toml");
     std::fs::write(&path, world("2026-03-02T00:00:00Z", &countries, "")).unwrap();
     let scenario = Scenario::load(&path).unwrap();
-    assert!(!scenario.networks[&CountryCode::from("NZ")].budapest);
-    assert!(scenario.networks[&CountryCode::from("NZ")].g7);
+    assert!(!scenario.networks[&CountryCode::from("SM")].budapest);
+    assert!(scenario.networks[&CountryCode::from("SM")].g7);
     let output = crate::support::pocnet(&["check", path.to_str().unwrap()]);
     let stdout = crate::support::text(&output.stdout);
-    assert!(stdout.contains("does not say whether or when New Zealand joined"), "{stdout}");
+    assert!(stdout.contains("does not say whether or when San Marino joined"), "{stdout}");
 }
 
 /// What a scenario says against the catalogue stands, and `check` says
