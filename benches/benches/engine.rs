@@ -237,7 +237,12 @@ fn replications() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut one_thread = Duration::ZERO;
     for threads in [1, cores] {
-        let options = Options { replications: REPLICATIONS, threads, progress: false };
+        let options = Options {
+            replications: REPLICATIONS,
+            threads,
+            progress: false,
+            horizon_ms: pocnet_coordinator::analysis::DEFAULT_HORIZON_MS,
+        };
         let run = Timing::of(5, || {
             let mut aggregate = Aggregate::new();
             replication::run_in_process_projected(

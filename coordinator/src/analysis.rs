@@ -7,11 +7,13 @@
 //! Fed one replication at a time, in replication order, so the result is the
 //! same whatever the number of threads that produced them.
 
+use crate::intervals::{ClusterSums, Clustered};
 use crate::latency::Measure;
 use crate::latency::Stage;
 use crate::projection::{HopOutcome, HopReport, IncidentReport, TraceResult};
 use crate::scenario::Scenario;
 use crate::statistics::Tally;
+use crate::survival::{Status, TimeToEvent};
 use hdrhistogram::Histogram;
 use pocnet_node::{CountryCode, ProductionChannel};
 use serde::{Deserialize, Serialize};
@@ -112,21 +114,34 @@ impl Metric {
 
     /// Its share in one replication; `None` where it measured nothing.
     pub fn share(self, outcome: &ReplicationOutcome) -> Option<f64> {
-        let (successes, trials) = match self {
-            Metric::OriginPreserved => (outcome.origin_preserved, outcome.traces),
-            Metric::SubscriberIdentified => (outcome.subscriber_identified, outcome.traces),
+        let (successes, trials) = self.counts(outcome);
+        (trials > 0).then(|| f64::from(successes) / f64::from(trials))
+    }
+
+    /// What it counted in one replication: traces, or requests for a goal.
+    pub fn trials(self, outcome: &ReplicationOutcome) -> u64 {
+        u64::from(self.counts(outcome).1)
+    }
+
+    fn counts(self, outcome: &ReplicationOutcome) -> (u32, u32) {
+        match self {
+            Metric::OriginPreserved => (outcome.origin_preserved, outcome.origin_known),
+            Metric::SubscriberIdentified => (outcome.subscriber_identified, outcome.identification_known),
             Metric::Defective => (outcome.defective, outcome.traces),
             Metric::Goal(measure) => outcome.goals.get(&measure).copied().unwrap_or_default(),
-        };
-        (trials > 0).then(|| f64::from(successes) / f64::from(trials))
+        }
     }
 }
 
-/// One replication in a few numbers, for paired comparisons.
+/// One replication in a few numbers, for paired comparisons: the outcomes
+/// within the study's horizon, over the traces whose state at the horizon
+/// is known (all of them unless the run ended first).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReplicationOutcome {
     pub traces: u32,
+    pub origin_known: u32,
     pub origin_preserved: u32,
+    pub identification_known: u32,
     pub subscriber_identified: u32,
     /// Traces with a legal defect.
     #[serde(default)]
@@ -146,6 +161,9 @@ pub struct TraceCase {
 /// At most this many trace cases are kept for picking the representative
 /// trace (16 bytes each); later ones still count everywhere else.
 const MAX_KEPT_CASES: usize = 1_000_000;
+
+/// The horizon headline shares are counted within unless asked otherwise: a year from the report.
+pub const DEFAULT_HORIZON_MS: i64 = 365 * pocnet_node::time::DAY_MS;
 
 pub fn new_histogram() -> Histogram<u64> {
     // Auto-resizing from a small range: memory follows the largest latency seen.
@@ -167,21 +185,35 @@ pub struct Aggregate {
     pub first_replication: u64,
     /// Replications added (from `first_replication` on).
     pub replications: u64,
-    /// Traces that found the origin and held its data (the network's job).
+    /// The headline shares count what happened within this long of the report.
+    pub horizon_ms: i64,
+    /// Traces that found the origin and held its data (the network's job), ever.
     pub traces: Tally,
-    /// Traces whose subscriber was identified through a channel usable as evidence.
+    /// Traces whose subscriber was identified through a channel usable as evidence, ever.
     pub subscribers: Tally,
+    /// The same two within the horizon, counted by replication and by
+    /// incident for both kinds of interval.
+    pub origin: Clustered,
+    pub identified: Clustered,
+    /// Report → origin found and held; report → subscriber identified (usable).
+    pub time_to_origin: TimeToEvent,
+    pub time_to_identification: TimeToEvent,
     /// Subscribers identified, by the channel that yielded them.
     pub subscribers_by_channel: BTreeMap<ProductionChannel, u64>,
     /// Of those through MLA, the ones between States not both Budapest
     /// Parties: a bilateral treaty, UNTOC Art. 18 or letters rogatory.
     pub mla_outside_convention: u64,
     /// Traces with a legal defect (an MLA request resting on an informal referral).
-    pub defective: Tally,
-    pub goals: BTreeMap<Measure, Tally>,
+    pub defective: Clustered,
+    pub goals: BTreeMap<Measure, Clustered>,
     /// Per country, the goal results of its desk: as requested country for
-    /// requested-side goals, as requester for requesting-side ones.
-    pub goals_by_country: BTreeMap<CountryCode, BTreeMap<Measure, Tally>>,
+    /// requested-side goals, as requester for requesting-side ones; counted
+    /// by replication (this world's interval only).
+    pub goals_by_country: BTreeMap<CountryCode, BTreeMap<Measure, ClusterSums>>,
+    /// Per country and role, all its goals together (the page's desk charts).
+    pub desk_compliance: BTreeMap<(CountryCode, crate::latency::Role), ClusterSums>,
+    /// This replication's counts per country, until it ends.
+    pub(crate) country_goals_now: BTreeMap<(CountryCode, Measure), Tally>,
     pub stages: BTreeMap<Stage, Histogram<u64>>,
     pub stages_by_country: BTreeMap<(Stage, CountryCode), Histogram<u64>>,
     pub stages_by_hop: BTreeMap<(Stage, u32), Histogram<u64>>,
@@ -210,13 +242,20 @@ impl Aggregate {
         Aggregate {
             first_replication: 0,
             replications: 0,
+            horizon_ms: DEFAULT_HORIZON_MS,
             traces: Tally::default(),
             subscribers: Tally::default(),
+            origin: Clustered::default(),
+            identified: Clustered::default(),
+            time_to_origin: TimeToEvent::default(),
+            time_to_identification: TimeToEvent::default(),
             subscribers_by_channel: BTreeMap::new(),
             mla_outside_convention: 0,
-            defective: Tally::default(),
+            defective: Clustered::default(),
             goals: BTreeMap::new(),
             goals_by_country: BTreeMap::new(),
+            desk_compliance: BTreeMap::new(),
+            country_goals_now: BTreeMap::new(),
             stages: BTreeMap::new(),
             stages_by_country: BTreeMap::new(),
             stages_by_hop: BTreeMap::new(),
@@ -235,8 +274,13 @@ impl Aggregate {
     /// An empty aggregate for the replications from `first` on (a shard),
     /// keeping no per-replication rows: its memory is bounded whatever the
     /// number of replications (histograms, tallies, at most a million cases).
-    pub fn starting_at(first: u64) -> Self {
-        Aggregate { first_replication: first, keeps_per_replication: false, ..Aggregate::new() }
+    pub fn starting_at(first: u64, horizon_ms: i64) -> Self {
+        Aggregate { first_replication: first, keeps_per_replication: false, ..Aggregate::with_horizon(horizon_ms) }
+    }
+
+    /// The same, counting the headline shares within `horizon_ms` of the report.
+    pub fn with_horizon(horizon_ms: i64) -> Self {
+        Aggregate { horizon_ms, ..Aggregate::new() }
     }
 
     /// Adds replication `replication`; replications must come in order.
@@ -244,20 +288,32 @@ impl Aggregate {
         assert_eq!(replication, self.first_replication + self.replications, "replications are added in order");
         self.replications += 1;
         let mut outcome = ReplicationOutcome::default();
+        let run_end = run_end_ms(incidents);
         for (index, incident) in incidents.iter().enumerate() {
             let reached = incident.trace.result == TraceResult::OriginPreserved;
             self.traces.add(reached);
             // Identified and usable as evidence: what a prosecution can rest on.
             let identified = incident.subscriber.as_ref().is_some_and(|s| s.usable);
             self.subscribers.add(identified);
-            self.defective.add(!incident.defects.is_empty());
+            let (origin, identification) = statuses(incident, run_end);
+            self.time_to_origin.add(origin);
+            self.time_to_identification.add(identification);
+            if let Some(within) = origin.within(self.horizon_ms) {
+                self.origin.add(index, within);
+                outcome.origin_known += 1;
+                outcome.origin_preserved += u32::from(within);
+            }
+            if let Some(within) = identification.within(self.horizon_ms) {
+                self.identified.add(index, within);
+                outcome.identification_known += 1;
+                outcome.subscriber_identified += u32::from(within);
+            }
+            self.defective.add(index, !incident.defects.is_empty());
             if let Some(found) = &incident.subscriber {
                 *self.subscribers_by_channel.entry(found.channel).or_default() += 1;
                 self.mla_outside_convention += u64::from(found.outside_convention);
             }
             outcome.traces += 1;
-            outcome.origin_preserved += u32::from(reached);
-            outcome.subscriber_identified += u32::from(identified);
             outcome.defective += u32::from(!incident.defects.is_empty());
             match incident.trace.result {
                 TraceResult::OriginPreserved => {
@@ -293,25 +349,36 @@ impl Aggregate {
                 self.attribute_critical_path(incident);
             }
             for hop in &incident.hops {
-                self.add_hop(scenario, hop, &mut outcome);
+                self.add_hop(scenario, index, hop, &mut outcome);
             }
+        }
+        self.origin.end_replication();
+        self.identified.end_replication();
+        self.defective.end_replication();
+        for goal in self.goals.values_mut() {
+            goal.end_replication();
+        }
+        let mut desks: BTreeMap<(CountryCode, crate::latency::Role), Tally> = BTreeMap::new();
+        for ((country, measure), tally) in std::mem::take(&mut self.country_goals_now) {
+            let desk = desks.entry((country.clone(), measure.role())).or_default();
+            // One replication's requests: they cannot overflow.
+            let _ = desk.merge(tally);
+            self.goals_by_country.entry(country).or_default().entry(measure).or_default().add(tally);
+        }
+        for (desk, tally) in desks {
+            self.desk_compliance.entry(desk).or_default().add(tally);
         }
         if self.keeps_per_replication {
             self.per_replication.push(outcome);
         }
     }
 
-    fn add_hop(&mut self, scenario: &Scenario, hop: &HopReport, outcome: &mut ReplicationOutcome) {
+    fn add_hop(&mut self, scenario: &Scenario, incident: usize, hop: &HopReport, outcome: &mut ReplicationOutcome) {
         for goal in &hop.goals {
-            self.goals.entry(goal.measure).or_default().add(goal.met);
+            self.goals.entry(goal.measure).or_default().add(incident, goal.met);
             // Each goal is charged to the desk it holds to account.
             if let Some(country) = hop.accountable(goal.measure.role()) {
-                self.goals_by_country
-                    .entry(country.clone())
-                    .or_default()
-                    .entry(goal.measure)
-                    .or_default()
-                    .add(goal.met);
+                self.country_goals_now.entry((country.clone(), goal.measure)).or_default().add(goal.met);
             }
             let (met, evaluated) = outcome.goals.entry(goal.measure).or_default();
             *met += u32::from(goal.met);
@@ -379,25 +446,37 @@ impl Aggregate {
             }
             Ok(())
         }
-        fn add_tallies<K: Ord>(into: &mut BTreeMap<K, Tally>, from: BTreeMap<K, Tally>) -> Result<(), String> {
-            for (key, tally) in from {
-                into.entry(key).or_default().merge(tally)?;
-            }
-            Ok(())
+        if next.horizon_ms != self.horizon_ms {
+            return Err(format!(
+                "parts counted within different horizons ({} and {} ms)",
+                self.horizon_ms, next.horizon_ms
+            ));
         }
         self.replications =
             self.replications.checked_add(next.replications).ok_or("more replications than any study has")?;
         self.traces.merge(next.traces)?;
         self.subscribers.merge(next.subscribers)?;
+        self.origin.merge(next.origin)?;
+        self.identified.merge(next.identified)?;
+        self.time_to_origin.merge(&next.time_to_origin)?;
+        self.time_to_identification.merge(&next.time_to_identification)?;
         add_counts(&mut self.subscribers_by_channel, next.subscribers_by_channel)?;
         self.mla_outside_convention = self
             .mla_outside_convention
             .checked_add(next.mla_outside_convention)
             .ok_or("more MLA identifications than any study has")?;
         self.defective.merge(next.defective)?;
-        add_tallies(&mut self.goals, next.goals)?;
+        for (measure, goal) in next.goals {
+            self.goals.entry(measure).or_default().merge(goal)?;
+        }
+        for (desk, sums) in next.desk_compliance {
+            self.desk_compliance.entry(desk).or_default().merge(sums)?;
+        }
         for (country, goals) in next.goals_by_country {
-            add_tallies(self.goals_by_country.entry(country).or_default(), goals)?;
+            let into = self.goals_by_country.entry(country).or_default();
+            for (measure, sums) in goals {
+                into.entry(measure).or_default().merge(sums)?;
+            }
         }
         merge_histograms(&mut self.stages, next.stages);
         merge_histograms(&mut self.stages_by_country, next.stages_by_country);
@@ -454,6 +533,32 @@ impl Default for Aggregate {
     fn default() -> Self {
         Aggregate::new()
     }
+}
+
+/// When the run ended: the last time any trace or identification was settled.
+fn run_end_ms(incidents: &[IncidentReport]) -> Option<i64> {
+    incidents.iter().flat_map(|i| [i.trace.at_ms, i.subscriber.as_ref().map(|s| s.at_ms)]).flatten().max()
+}
+
+/// How a trace stands towards its two events: the origin found and held,
+/// and the subscriber identified in a way usable as evidence. A trace the
+/// run left open is censored where the run ended.
+fn statuses(incident: &IncidentReport, run_end: Option<i64>) -> (Status, Status) {
+    let open_for = || {
+        let reported = incident.reported_at_ms.unwrap_or(incident.communication_at_ms);
+        Status::Censored(run_end.map_or(0, |end| (end - reported).max(0)))
+    };
+    let origin = match incident.trace.result {
+        TraceResult::OriginPreserved => Status::At(incident.trace.since_report_ms.unwrap_or(0)),
+        TraceResult::Stopped => Status::Never,
+        TraceResult::Incomplete => open_for(),
+    };
+    let identification = match &incident.subscriber {
+        Some(found) if found.usable => Status::At(found.since_report_ms.unwrap_or(0)),
+        _ if incident.trace.result == TraceResult::Incomplete => open_for(),
+        _ => Status::Never,
+    };
+    (origin, identification)
 }
 
 /// The critical path of a finished trace: from the report to the end of the

@@ -4,17 +4,17 @@
 //! replication.
 
 use crate::analysis::Aggregate;
+use crate::intervals::{Clustered, IntervalKind};
 use crate::latency::Measure;
 use crate::latency::Stage;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
-use crate::statistics::proportion;
-use crate::statistics::{PairedDifference, Proportion, Tally, paired_difference};
+use crate::statistics::{MIN_PAIRS, PairedDifference, Proportion, holm, paired_difference, proportion};
 use crate::units::fmt_ms;
 use serde::Serialize;
 use std::fmt::Write as _;
 
-pub const FORMAT: &str = "pocnet-comparison/2";
+pub const FORMAT: &str = "pocnet-comparison/3";
 
 /// One world to compare, with the label it goes by ("strategy=relay", a file name).
 pub struct Variant {
@@ -27,6 +27,10 @@ pub struct Comparison {
     pub format: &'static str,
     pub seed: u64,
     pub replications: u64,
+    /// The kind of interval the text shows beside each share (JSON has both).
+    pub interval: IntervalKind,
+    /// Shares are counted within this long of the report.
+    pub horizon_ms: i64,
     /// The first variant; every difference is `variant - baseline`.
     pub baseline: String,
     pub variants: Vec<VariantSummary>,
@@ -60,15 +64,30 @@ pub struct Difference {
     pub metric: Metric,
     /// Mean over replications of the per-replication share, variant minus baseline.
     pub difference: PairedDifference,
+    /// The trials each side counted over the paired replications: traces,
+    /// or requests for a goal, which a change of route can multiply.
+    pub baseline_trials: u64,
+    pub variant_trials: u64,
+    /// Whether it stays significant when every difference of the comparison
+    /// is tested at once (Holm); `None` where too few pairs judge it.
+    pub significant_after_holm: Option<bool>,
+}
+
+impl Difference {
+    pub fn denominators_differ(&self) -> bool {
+        self.baseline_trials != self.variant_trials
+    }
 }
 
 impl Comparison {
     /// `results` holds each variant's aggregate, baseline first.
-    pub fn build(seed: u64, results: &[(&Variant, &Aggregate)]) -> Comparison {
+    pub fn build(seed: u64, interval: IntervalKind, results: &[(&Variant, &Aggregate)]) -> Comparison {
         let Some((baseline, baseline_aggregate)) = results.first() else {
             return Comparison {
                 format: FORMAT,
                 seed,
+                interval,
+                horizon_ms: crate::analysis::DEFAULT_HORIZON_MS,
                 replications: 0,
                 baseline: String::new(),
                 variants: Vec::new(),
@@ -85,14 +104,14 @@ impl Comparison {
                 VariantSummary {
                     label: variant.label.clone(),
                     scenario: ScenarioInfo::new(&variant.scenario),
-                    origin_preserved: aggregate.traces.into(),
-                    subscriber_identified: aggregate.subscribers.into(),
-                    defective: aggregate.defective.into(),
+                    origin_preserved: Proportion::of(&aggregate.origin),
+                    subscriber_identified: Proportion::of(&aggregate.identified),
+                    defective: Proportion::of(&aggregate.defective),
                     goals: measures
                         .iter()
                         .map(|&measure| MeasureCompliance {
                             measure,
-                            compliance: aggregate.goals.get(&measure).copied().unwrap_or(Tally::default()).into(),
+                            compliance: Proportion::of(aggregate.goals.get(&measure).unwrap_or(&Clustered::default())),
                         })
                         .collect(),
                     end_to_end_p50_ms: end_to_end.map(|h| h.value_at_quantile(0.5)),
@@ -104,19 +123,37 @@ impl Comparison {
         for (variant, aggregate) in &results[1..] {
             for &metric in &metrics {
                 // Pairs only where both worlds measured something in that replication.
-                let pairs = baseline_aggregate
+                let paired: Vec<_> = baseline_aggregate
                     .per_replication
                     .iter()
                     .zip(&aggregate.per_replication)
-                    .filter_map(|(a, b)| metric.share(a).zip(metric.share(b)));
+                    .filter(|(a, b)| metric.share(a).is_some() && metric.share(b).is_some())
+                    .collect();
+                let trials = |side: &dyn Fn(&(_, _)) -> u64| paired.iter().map(side).sum::<u64>();
+                let pairs = paired.iter().filter_map(|(a, b)| metric.share(a).zip(metric.share(b)));
                 if let Some(difference) = paired_difference(pairs) {
-                    differences.push(Difference { variant: variant.label.clone(), metric, difference });
+                    differences.push(Difference {
+                        variant: variant.label.clone(),
+                        metric,
+                        difference,
+                        baseline_trials: trials(&|(a, _)| metric.trials(a)),
+                        variant_trials: trials(&|(_, b)| metric.trials(b)),
+                        significant_after_holm: None,
+                    });
                 }
             }
+        }
+        // Judged together: the more rows compared, the more look significant by chance.
+        let p_values: Vec<Option<f64>> =
+            differences.iter().map(|d| d.difference.significant.and(d.difference.p_value)).collect();
+        for (difference, holds) in differences.iter_mut().zip(holm(&p_values)) {
+            difference.significant_after_holm = holds;
         }
         Comparison {
             format: FORMAT,
             seed,
+            interval,
+            horizon_ms: baseline_aggregate.horizon_ms,
             replications: baseline_aggregate.replications,
             baseline: baseline.label.clone(),
             variants,
@@ -137,30 +174,42 @@ impl Comparison {
             self.seed
         );
         let width = self.variants.iter().map(|v| v.label.len()).max().unwrap_or(0).max(12) + 11;
-        let section = |out: &mut String, title: &str, metric: Metric, pick: &dyn Fn(&VariantSummary) -> Proportion| {
+        let horizon = crate::units::fmt_horizon(self.horizon_ms);
+        let kind = self.interval;
+        let section = |out: &mut String, title: &str, metric: Metric, pick: &dyn Fn(&VariantSummary) -> &Proportion| {
             let _ = writeln!(out);
             let _ = writeln!(out, "{title}");
             for (i, variant) in self.variants.iter().enumerate() {
                 let label = if i == 0 { format!("{} (baseline)", variant.label) } else { variant.label.clone() };
-                let mut line = format!("  {label:<width$} {}", proportion(&pick(variant)));
+                let mut line = format!("  {label:<width$} {}", proportion(pick(variant), kind));
                 if let Some(d) = self.differences.iter().find(|d| d.variant == variant.label && d.metric == metric) {
-                    let d = &d.difference;
-                    let _ = write!(
-                        line,
-                        "   Δ {:+.1} pts [{:+.1}, {:+.1}] {}",
-                        100.0 * d.mean,
-                        100.0 * d.ci95_low,
-                        100.0 * d.ci95_high,
-                        if d.significant { "significant" } else { "not significant" }
-                    );
+                    let _ = write!(line, "   {}", d.difference.describe());
+                    if d.difference.significant == Some(true) && d.significant_after_holm == Some(false) {
+                        line.push_str(" ‡");
+                    }
+                    if d.denominators_differ() {
+                        let _ = write!(
+                            line,
+                            "\n  {:width$}   denominators differ: {} trials in the baseline, {} here, so the shares are of different things",
+                            "", d.baseline_trials, d.variant_trials
+                        );
+                    }
                 }
                 let _ = writeln!(out, "{line}");
             }
         };
-        section(&mut out, "Origin found and its data held", Metric::OriginPreserved, &|v| v.origin_preserved);
-        section(&mut out, "Subscriber identified, usable as evidence", Metric::SubscriberIdentified, &|v| {
-            v.subscriber_identified
-        });
+        section(
+            &mut out,
+            &format!("Origin found and its data held, within {horizon}"),
+            Metric::OriginPreserved,
+            &|v| &v.origin_preserved,
+        );
+        section(
+            &mut out,
+            &format!("Subscriber identified, usable as evidence, within {horizon}"),
+            Metric::SubscriberIdentified,
+            &|v| &v.subscriber_identified,
+        );
         // Shown where any variant has one: a gain in identifications that
         // rests on informal referrals is no gain a court would take.
         if self.variants.iter().any(|v| v.defective.successes > 0) {
@@ -168,7 +217,7 @@ impl Comparison {
                 &mut out,
                 "With a legal defect (an MLA request resting on an informal referral)",
                 Metric::Defective,
-                &|v| v.defective,
+                &|v| &v.defective,
             );
         }
         let measures: Vec<Measure> =
@@ -176,7 +225,7 @@ impl Comparison {
         for measure in measures {
             let title = format!("Goal: {}", measure.name());
             section(&mut out, &title, Metric::Goal(measure), &|v| {
-                v.goals.iter().find(|g| g.measure == measure).map_or(Tally::default().into(), |g| g.compliance)
+                v.goals.iter().find(|g| g.measure == measure).map(|g| &g.compliance).unwrap_or(&NOTHING)
             });
         }
         let _ = writeln!(out);
@@ -192,10 +241,25 @@ impl Comparison {
             );
         }
         let _ = writeln!(out);
+        let _ = writeln!(out, "[ ] 95% interval of each share; {}", kind.covers());
         let _ = writeln!(
             out,
-            "Δ: mean per-replication difference from the baseline in percentage points, 95% CI; significant when it excludes 0."
+            "Δ: the mean per-replication difference from the baseline in percentage points, with the paired t-test's \
+             95% interval over replications run on the same random numbers; \"significant\" when it excludes 0, \
+             judged from {MIN_PAIRS} paired replications up."
         );
+        let tested = self.differences.iter().filter(|d| d.difference.significant.is_some()).count();
+        if tested > 1 {
+            let _ = writeln!(
+                out,
+                "{tested} differences are judged here: at 5% each, about {:.1} would look significant by chance alone; \
+                 ‡ marks one that does not stay significant when all are judged together (Holm's adjustment).",
+                tested as f64 / 20.0
+            );
+        }
         out
     }
 }
+
+/// A share nothing measured, for a goal a variant lacks.
+static NOTHING: Proportion = Proportion { trials: 0, successes: 0, share: None, intervals: Vec::new() };

@@ -31,7 +31,7 @@ pub enum Stage {
 }
 
 /// Which desk a span or goal holds to account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The country asked: its desk and carriers.

@@ -15,6 +15,7 @@ use pocnet_coordinator::compare::{Comparison, Variant};
 use pocnet_coordinator::engine::{self, RunLog};
 use pocnet_coordinator::event_stream::EventSink;
 use pocnet_coordinator::html;
+use pocnet_coordinator::intervals::IntervalKind;
 use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, RunRecorder};
@@ -66,9 +67,9 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Node { listen, tls, country } => node(listen, tls.zip(country)).await,
-        Command::Merge { parts, scenario, json, html } => {
+        Command::Merge { parts, scenario, json, html, interval } => {
             let outputs = Outputs::checked(json, html, None)?;
-            merge(&parts, scenario.as_deref(), &outputs)
+            merge(&parts, scenario.as_deref(), interval, &outputs)
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -125,7 +126,7 @@ fn check(file: &Path) -> ExitCode {
 }
 
 async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
-    let RunPlan { file, scenario, strategy, seed, mode, outputs } = plan;
+    let RunPlan { file, scenario, strategy, seed, mode, outputs, reporting } = plan;
     let placement = match mode {
         Mode::Single(placement) => placement,
         Mode::Replications { options, transport, shard } => {
@@ -139,7 +140,7 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
                 };
                 (study, shard)
             });
-            return replicate(&file, &scenario, seed, &options, transport, study, &outputs).await;
+            return replicate(&file, &scenario, seed, &options, transport, study, reporting.interval, &outputs).await;
         }
     };
     // The log streams into the projection; it is kept whole only for the JSON report.
@@ -172,9 +173,9 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
     }
     if let Some(path) = &outputs.html {
         // One run is a study of one replication: the same page, with its timeline.
-        let mut aggregate = Aggregate::new();
+        let mut aggregate = Aggregate::with_horizon(reporting.horizon);
         aggregate.add(&scenario, 0, &report.incidents);
-        let study = ReplicationReport::build(&scenario, seed, &aggregate, |case| {
+        let study = ReplicationReport::build(&scenario, seed, reporting.interval, &aggregate, |case| {
             report.incidents.get(case.incident as usize).cloned()
         });
         write_file(path, &html::replication_page(&study, &aggregate, &scenario), "the HTML report")?;
@@ -244,7 +245,7 @@ impl<W: Write> std::fmt::Write for TextOut<W> {
 }
 
 fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
-    let ComparePlan { variants, seed, options, outputs } = plan;
+    let ComparePlan { variants, seed, options, outputs, reporting } = plan;
     let mut aggregates = Vec::new();
     for variant in &variants {
         tracing::info!(variant = %variant.label, "running");
@@ -253,7 +254,7 @@ fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
         aggregates.push(aggregate);
     }
     let pairs: Vec<(&Variant, &Aggregate)> = variants.iter().zip(&aggregates).collect();
-    let comparison = Comparison::build(seed, &pairs);
+    let comparison = Comparison::build(seed, reporting.interval, &pairs);
     if let Some(path) = &outputs.json {
         write_file(path, &comparison.to_json(), "the JSON comparison")?;
     }
@@ -265,7 +266,7 @@ fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
 }
 
 fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
-    let SensitivityPlan { scenario, seed, factor, options, outputs } = plan;
+    let SensitivityPlan { scenario, seed, factor, options, outputs, reporting } = plan;
     let run = |scenario: &Scenario, label: &str| {
         tracing::info!(variant = label, "running");
         tokio::task::block_in_place(|| replication::aggregate(scenario, seed, &options))
@@ -279,7 +280,7 @@ fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
         let high = run(&parameter.scale(&scenario, factor), &format!("{} ×{factor}", parameter.name()))?;
         variants.push((parameter, low, high));
     }
-    let ranking = Sensitivity::build(&scenario, seed, factor, &baseline, &variants);
+    let ranking = Sensitivity::build(&scenario, seed, factor, reporting.interval, &baseline, &variants);
     if let Some(path) = &outputs.json {
         write_file(path, &ranking.to_json(), "the JSON sensitivity ranking")?;
     }
@@ -299,6 +300,7 @@ async fn replicate(
     options: &replication::Options,
     transport: Transport,
     shard: Option<(Study, Shard)>,
+    interval: IntervalKind,
     outputs: &Outputs,
 ) -> anyhow::Result<ExitCode> {
     let mut rows = match &outputs.csv {
@@ -306,7 +308,7 @@ async fn replicate(
         None => None,
     };
     let range = shard.as_ref().map_or(0..options.replications, |(_, shard)| shard.range(options.replications));
-    let mut aggregate = Aggregate::starting_at(range.start);
+    let mut aggregate = Aggregate::starting_at(range.start, options.horizon_ms);
     let mut csv_error = None;
     // Workers project their logs into traces; this thread only merges.
     let project = |_: u64, log: RunLog| report::incident_reports(scenario, &log.events);
@@ -367,7 +369,7 @@ async fn replicate(
         return Ok(ExitCode::SUCCESS);
     }
     let requested = interrupted.then_some(options.replications);
-    let written = write_study(scenario, seed, &aggregate, requested, outputs)?;
+    let written = write_study(scenario, seed, interval, &aggregate, requested, outputs)?;
     // 130, as a shell reports a command stopped by Ctrl-C, with the report written.
     Ok(if interrupted { ExitCode::from(130) } else { written })
 }
@@ -376,11 +378,12 @@ async fn replicate(
 fn write_study(
     scenario: &Scenario,
     seed: u64,
+    interval: IntervalKind,
     aggregate: &Aggregate,
     requested: Option<u64>,
     outputs: &Outputs,
 ) -> anyhow::Result<ExitCode> {
-    let mut report = ReplicationReport::build(scenario, seed, aggregate, |case| {
+    let mut report = ReplicationReport::build(scenario, seed, interval, aggregate, |case| {
         let log = engine::run_in_process_blocking(scenario, seed, case.replication).ok()?;
         report::incident_reports(scenario, &log.events).into_iter().nth(case.incident as usize)
     });
@@ -396,7 +399,12 @@ fn write_study(
 }
 
 /// `pocnet merge`: the parts of a sharded study joined into its report.
-fn merge(parts: &[PathBuf], scenario: Option<&Path>, outputs: &Outputs) -> anyhow::Result<ExitCode> {
+fn merge(
+    parts: &[PathBuf],
+    scenario: Option<&Path>,
+    interval: IntervalKind,
+    outputs: &Outputs,
+) -> anyhow::Result<ExitCode> {
     let read = parts.iter().map(|p| Part::read(p).map(|part| (p.clone(), part))).collect::<Result<Vec<_>, _>>();
     let (study, aggregate) = read.and_then(pocnet_coordinator::shard::merge).map_err(anyhow::Error::msg)?;
     let file = scenario.unwrap_or(&study.scenario);
@@ -413,7 +421,7 @@ fn merge(parts: &[PathBuf], scenario: Option<&Path>, outputs: &Outputs) -> anyho
         loaded.strategy = pocnet_node::Strategy::from_name(name)
             .with_context(|| format!("the parts name a strategy `{name}` this pocnet does not know"))?;
     }
-    write_study(&loaded, study.seed, &aggregate, None, outputs)
+    write_study(&loaded, study.seed, interval, &aggregate, None, outputs)
 }
 
 async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {

@@ -34,6 +34,8 @@ pub struct Options {
     pub threads: usize,
     /// Show a progress bar (only sensible on a terminal).
     pub progress: bool,
+    /// The headline shares count what happened within this long of the report.
+    pub horizon_ms: i64,
 }
 
 fn progress_bar(options: &Options, count: u64) -> indicatif::ProgressBar {
@@ -94,7 +96,7 @@ pub fn run_range_projected<T: Send>(
 
 /// The replications in process, projected and merged into the statistics.
 pub fn aggregate(scenario: &Scenario, seed: u64, options: &Options) -> Result<Aggregate, EngineError> {
-    let mut aggregate = Aggregate::new();
+    let mut aggregate = Aggregate::with_horizon(options.horizon_ms);
     run_in_process_projected(
         scenario,
         seed,

@@ -4,6 +4,7 @@
 
 use crate::analysis::{Aggregate, Cause, Segment, TraceCase};
 use crate::goals::Goal;
+use crate::intervals::{Clustered, IntervalKind};
 use crate::latency::Measure;
 use crate::latency::Role;
 use crate::latency::Stage;
@@ -11,6 +12,7 @@ use crate::report::{IncidentReport, ScenarioInfo};
 use crate::scenario::Scenario;
 use crate::sensitivity::Assumption;
 use crate::statistics::{Proportion, proportion};
+use crate::survival::Curve;
 use crate::units::fmt_ms;
 use base64::Engine as _;
 use hdrhistogram::Histogram;
@@ -19,7 +21,7 @@ use pocnet_node::{CountryCode, ProductionChannel};
 use serde::Serialize;
 use std::fmt::Write as _;
 
-pub const FORMAT: &str = "pocnet-replications/3";
+pub const FORMAT: &str = "pocnet-replications/4";
 
 #[derive(Debug, Serialize)]
 pub struct ReplicationReport {
@@ -31,10 +33,20 @@ pub struct ReplicationReport {
     pub seed_derivation: &'static str,
     /// The parameters with no published figure this scenario's results rest on.
     pub assumptions: Vec<Assumption>,
-    /// Traces that found the origin and held its data: the network's job.
+    /// The kind of interval the text and the page show (every share here carries both).
+    pub interval: IntervalKind,
+    /// What each kind of interval covers and how it is drawn.
+    pub interval_kinds: Vec<IntervalLegend>,
+    /// The shares below count what happened within this long of the report.
+    pub horizon_ms: i64,
+    /// Traces that found the origin and held its data within the horizon: the network's job.
     pub origin_preserved: Proportion,
-    /// Traces whose subscriber was identified through a channel usable as evidence.
+    /// Traces whose subscriber was identified, usable as evidence, within the horizon.
     pub subscriber_identified: Proportion,
+    /// Report → origin found and held, over every trace (Kaplan-Meier).
+    pub time_to_origin: Curve,
+    /// Report → subscriber identified, usable as evidence.
+    pub time_to_identification: Curve,
     /// Subscribers identified, by the channel that yielded them.
     pub subscribers_by_channel: Vec<ChannelCount>,
     /// Of those through MLA, between States not both Budapest Parties.
@@ -58,6 +70,23 @@ pub struct ReplicationReport {
     /// for; `replications` counts those completed, in order from 0.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_replications: Option<u64>,
+}
+
+/// One kind of interval, as the JSON legend explains it.
+#[derive(Debug, Serialize)]
+pub struct IntervalLegend {
+    pub kind: IntervalKind,
+    pub covers: &'static str,
+    pub method: &'static str,
+}
+
+impl IntervalLegend {
+    pub fn all() -> Vec<IntervalLegend> {
+        IntervalKind::ALL
+            .into_iter()
+            .map(|kind| IntervalLegend { kind, covers: kind.covers(), method: kind.method() })
+            .collect()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -193,6 +222,7 @@ impl ReplicationReport {
     pub fn build(
         scenario: &Scenario,
         seed: u64,
+        interval: IntervalKind,
         aggregate: &Aggregate,
         mut timeline: impl FnMut(TraceCase) -> Option<IncidentReport>,
     ) -> ReplicationReport {
@@ -200,7 +230,7 @@ impl ReplicationReport {
         let goals = goal_list
             .into_iter()
             .map(|goal| {
-                let compliance = aggregate.goals.get(&goal.measure).copied().unwrap_or_default().into();
+                let compliance = Proportion::of(aggregate.goals.get(&goal.measure).unwrap_or(&Clustered::default()));
                 GoalCompliance { goal, compliance }
             })
             .collect();
@@ -254,9 +284,14 @@ impl ReplicationReport {
             replications: aggregate.replications,
             seed_derivation: "replication r of seed s: every node's ChaCha8 streams keyed by (s, r, country, purpose), see docs/report.md",
             assumptions: Assumption::resting_on(scenario),
-            origin_preserved: aggregate.traces.into(),
-            subscriber_identified: aggregate.subscribers.into(),
-            defective: aggregate.defective.into(),
+            interval,
+            interval_kinds: IntervalLegend::all(),
+            horizon_ms: aggregate.horizon_ms,
+            origin_preserved: Proportion::of(&aggregate.origin),
+            subscriber_identified: Proportion::of(&aggregate.identified),
+            time_to_origin: aggregate.time_to_origin.curve(),
+            time_to_identification: aggregate.time_to_identification.curve(),
+            defective: Proportion::of(&aggregate.defective),
             mla_outside_convention: aggregate.mla_outside_convention,
             subscribers_by_channel: aggregate
                 .subscribers_by_channel
@@ -307,7 +342,7 @@ impl ReplicationReport {
                         country: country.clone(),
                         role: measure.role(),
                         measure: *measure,
-                        compliance: (*tally).into(),
+                        compliance: Proportion::by_replication(tally),
                     })
                 })
                 .collect(),
@@ -345,8 +380,10 @@ impl ReplicationReport {
         let names: Vec<&str> = self.assumptions.iter().map(|a| a.name()).collect();
         let _ = writeln!(out, "rests on assumed figures: {} (pocnet sensitivity ranks them)", names.join(", "));
         let _ = writeln!(out);
-        let _ = writeln!(out, "Origin found and data held      {}", proportion(&self.origin_preserved));
-        let _ = writeln!(out, "Subscriber identified (usable)  {}", proportion(&self.subscriber_identified));
+        let kind = self.interval;
+        let _ = writeln!(out, "Within {} of the report:", crate::units::fmt_horizon(self.horizon_ms));
+        let _ = writeln!(out, "Origin found and data held      {}", proportion(&self.origin_preserved, kind));
+        let _ = writeln!(out, "Subscriber identified (usable)  {}", proportion(&self.subscriber_identified, kind));
         for count in &self.subscribers_by_channel {
             let _ = writeln!(
                 out,
@@ -367,14 +404,44 @@ impl ReplicationReport {
             let _ = writeln!(
                 out,
                 "With a legal defect             {}  (MLA resting on an informal referral: relay has no treaty basis)",
-                proportion(&self.defective)
+                proportion(&self.defective, kind)
             );
         }
         let _ = writeln!(out);
-        let _ = writeln!(out, "Goal compliance per cross-border request (95% CI):");
-        for goal in &self.goals {
-            let _ = writeln!(out, "  {:<44} {}", goal.goal.description, proportion(&goal.compliance));
+        let _ = writeln!(out, "Over time, share of all traces by   30 days  180 days    1 year   2 years      ever");
+        for (what, curve) in
+            [("origin found and held", &self.time_to_origin), ("subscriber identified", &self.time_to_identification)]
+        {
+            let _ = write!(out, "  {what:<33}");
+            for point in &curve.at_horizons {
+                let _ = write!(out, " {:>8.1}%", 100.0 * point.share);
+            }
+            let ever = curve.steps.last().map_or(0.0, |p| p.share);
+            let _ = writeln!(out, " {:>8.1}%", 100.0 * ever);
         }
+        if self.time_to_identification.censored > 0 {
+            let _ = writeln!(
+                out,
+                "  (Kaplan-Meier: {} traces still open when the run ended are censored there)",
+                self.time_to_identification.censored
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Goal compliance per cross-border request:");
+        for goal in &self.goals {
+            let _ = writeln!(out, "  {:<44} {}", goal.goal.description, proportion(&goal.compliance, kind));
+        }
+        let _ = writeln!(out, "[ ] 95% interval, {}", kind.covers());
+        let other = IntervalKind::ALL.into_iter().find(|k| *k != kind).unwrap_or(kind);
+        let _ = writeln!(
+            out,
+            "    (--interval {}: {}; docs/report.md explains both)",
+            match other {
+                IntervalKind::ThisWorld => "this-world",
+                IntervalKind::Network => "network",
+            },
+            other.covers()
+        );
         let _ = writeln!(out);
         // The columns of ghz and wrk2: count, mean, then the percentiles and the maximum.
         let _ = write!(out, "{:<22} {:>6}", "Latency", "count");

@@ -6,6 +6,7 @@
 
 use crate::analysis::Aggregate;
 pub use crate::analysis::Metric;
+use crate::intervals::IntervalKind;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::statistics::proportion;
@@ -275,6 +276,10 @@ pub struct Sensitivity {
     pub replications: u64,
     /// Each parameter is divided and multiplied by this.
     pub factor: f64,
+    /// The kind of interval the baseline's shares are shown with.
+    pub interval: IntervalKind,
+    /// The baseline's shares count what happened within this long of the report.
+    pub horizon_ms: i64,
     pub origin_preserved: Proportion,
     pub subscriber_identified: Proportion,
     /// Most influential first.
@@ -290,6 +295,7 @@ impl Sensitivity {
         scenario: &Scenario,
         seed: u64,
         factor: f64,
+        interval: IntervalKind,
         baseline: &Aggregate,
         variants: &[(Assumption, Aggregate, Aggregate)],
     ) -> Sensitivity {
@@ -320,8 +326,10 @@ impl Sensitivity {
             seed,
             replications: baseline.replications,
             factor,
-            origin_preserved: baseline.traces.into(),
-            subscriber_identified: baseline.subscribers.into(),
+            interval,
+            horizon_ms: baseline.horizon_ms,
+            origin_preserved: Proportion::of(&baseline.origin),
+            subscriber_identified: Proportion::of(&baseline.identified),
             not_varied: Assumption::ALL.into_iter().filter(|a| !variants.iter().any(|(v, _, _)| v == a)).collect(),
             parameters,
         }
@@ -342,8 +350,19 @@ impl Sensitivity {
             self.factor,
             self.factor
         );
-        let _ = writeln!(out, "baseline: origin preserved      {}", proportion(&self.origin_preserved));
-        let _ = writeln!(out, "          subscriber identified {}", proportion(&self.subscriber_identified));
+        let horizon = crate::units::fmt_horizon(self.horizon_ms);
+        let _ = writeln!(
+            out,
+            "baseline, within {horizon}: origin preserved      {}",
+            proportion(&self.origin_preserved, self.interval)
+        );
+        let _ = writeln!(
+            out,
+            "{:width$}subscriber identified {}",
+            "",
+            proportion(&self.subscriber_identified, self.interval),
+            width = "baseline, within : origin preserved      ".len() + horizon.len() - "subscriber identified ".len()
+        );
         let _ = writeln!(out);
         let _ = writeln!(out, "Ranked by the largest shift in the outcomes, then in any goal (percentage points):");
         let _ = writeln!(
@@ -354,7 +373,7 @@ impl Sensitivity {
         let fmt = |d: &Option<PairedDifference>| match d {
             // Below a twentieth of a point there is no shift to sign.
             Some(d) if (100.0 * d.mean).abs() < 0.05 => "0.0".to_owned(),
-            Some(d) => format!("{:+.1}{}", 100.0 * d.mean, if d.significant { "*" } else { "" }),
+            Some(d) => format!("{:+.1}{}", 100.0 * d.mean, if d.significant == Some(true) { "*" } else { "" }),
             None => "-".to_owned(),
         };
         for parameter in &self.parameters {

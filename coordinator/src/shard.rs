@@ -11,10 +11,13 @@
 //! (`JOB_COMPLETION_INDEX`).
 
 use crate::analysis::{Aggregate, Cause, ReplicationOutcome, Segment, TraceCase};
+use crate::intervals::{ClusterSums, Clustered};
 use crate::latency::Measure;
+use crate::latency::Role;
 use crate::latency::Stage;
 use crate::replication_report::encode_histogram;
 use crate::statistics::Tally;
+use crate::survival::TimeToEvent;
 use base64::Engine as _;
 use hdrhistogram::Histogram;
 use pocnet_node::{CountryCode, ProductionChannel};
@@ -24,7 +27,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// The part format's name; a change of layout changes it.
-pub const FORMAT: &str = "pocnet-part/1";
+pub const FORMAT: &str = "pocnet-part/2";
 
 /// Largest part file read: a part keeps at most a million cases, about 60 MB.
 const MAX_PART_BYTES: u64 = 1 << 30;
@@ -150,16 +153,20 @@ pub fn merge(parts: Vec<(PathBuf, Part)>) -> Result<(Study, Aggregate), String> 
     if !missing.is_empty() {
         return Err(format!("shard {} missing: merge needs all {count}", missing.join(", ")));
     }
-    let mut aggregate = Aggregate::new();
+    let mut aggregate: Option<Aggregate> = None;
     for (index, (path, part)) in by_index {
         let range = Shard { index, count }.range(study.replications);
         let shard = part.statistics.into_aggregate().map_err(|e| format!("{}: {e}", path.display()))?;
         if shard.first_replication != range.start || shard.replications != range.end - range.start {
             return Err(format!("{}: holds replications that are not shard {index}/{count}'s", path.display()));
         }
-        aggregate.append(shard).map_err(|e| format!("{}: {e}", path.display()))?;
+        match aggregate.as_mut() {
+            // The first shard starts the study, with the horizon its parts were counted within.
+            None => aggregate = Some(shard),
+            Some(aggregate) => aggregate.append(shard).map_err(|e| format!("{}: {e}", path.display()))?,
+        }
     }
-    Ok((study, aggregate))
+    Ok((study, aggregate.unwrap_or_default()))
 }
 
 /// An `Aggregate` as JSON can hold it: maps with compound keys as entry lists,
@@ -168,14 +175,19 @@ pub fn merge(parts: Vec<(PathBuf, Part)>) -> Result<(Study, Aggregate), String> 
 struct Statistics {
     first_replication: u64,
     replications: u64,
+    horizon_ms: i64,
     traces: Tally,
     subscribers: Tally,
+    origin: Clustered,
+    identified: Clustered,
+    time_to_origin: Survival,
+    time_to_identification: Survival,
     subscribers_by_channel: Vec<(ProductionChannel, u64)>,
-    #[serde(default)]
     mla_outside_convention: u64,
-    defective: Tally,
-    goals: Vec<(Measure, Tally)>,
-    goals_by_country: Vec<(CountryCode, Vec<(Measure, Tally)>)>,
+    defective: Clustered,
+    goals: Vec<(Measure, Clustered)>,
+    goals_by_country: Vec<(CountryCode, Vec<(Measure, ClusterSums)>)>,
+    desk_compliance: Vec<((CountryCode, Role), ClusterSums)>,
     stages: Vec<(Stage, String)>,
     stages_by_country: Vec<((Stage, CountryCode), String)>,
     stages_by_hop: Vec<((Stage, u32), String)>,
@@ -187,6 +199,47 @@ struct Statistics {
     acknowledgement_by_local_hour: Vec<String>,
     per_replication: Vec<ReplicationOutcome>,
     cases: Vec<TraceCase>,
+}
+
+/// A time-to-event record with its histograms as base64 V2.
+#[derive(Serialize, Deserialize)]
+struct Survival {
+    events: String,
+    censored: String,
+    never: u64,
+    within: [u64; 4],
+    censored_before: [u64; 4],
+}
+
+impl Survival {
+    fn of(t: &TimeToEvent) -> Survival {
+        Survival {
+            events: encode_histogram(&t.events),
+            censored: encode_histogram(&t.censored),
+            never: t.never,
+            within: t.within,
+            censored_before: t.censored_before,
+        }
+    }
+
+    fn into_time_to_event(self, what: &str) -> Result<TimeToEvent, String> {
+        let t = TimeToEvent {
+            events: decode(&self.events)?,
+            censored: decode(&self.censored)?,
+            never: self.never,
+            within: self.within,
+            censored_before: self.censored_before,
+        };
+        let ordered = |counts: &[u64; 4]| counts.windows(2).all(|w| w[0] <= w[1]);
+        if !ordered(&t.within)
+            || !ordered(&t.censored_before)
+            || t.within[3] > t.events.len()
+            || t.censored_before[3] > t.censored.len()
+        {
+            return Err(format!("{what}: counts by horizon no set of times gives"));
+        }
+        Ok(t)
+    }
 }
 
 fn entries<K: Clone, V: Clone>(map: &BTreeMap<K, V>) -> Vec<(K, V)> {
@@ -216,14 +269,22 @@ impl Statistics {
     fn check(&self) -> Result<(), String> {
         self.traces.check("traces")?;
         self.subscribers.check("subscribers")?;
+        self.origin.check("origin found within the horizon")?;
+        self.identified.check("subscribers identified within the horizon")?;
         self.defective.check("defective requests")?;
-        for (measure, tally) in &self.goals {
-            tally.check(&format!("goal {}", measure.key()))?;
+        if self.horizon_ms <= 0 {
+            return Err(format!("a horizon of {} ms", self.horizon_ms));
+        }
+        for (measure, clustered) in &self.goals {
+            clustered.check(&format!("goal {}", measure.key()))?;
         }
         for (country, goals) in &self.goals_by_country {
-            for (measure, tally) in goals {
-                tally.check(&format!("goal {} of {country}", measure.key()))?;
+            for (measure, sums) in goals {
+                sums.check(&format!("goal {} of {country}", measure.key()))?;
             }
+        }
+        for ((country, _), sums) in &self.desk_compliance {
+            sums.check(&format!("the goals of {country}'s desk"))?;
         }
         if self.subscribers.trials > self.traces.trials {
             return Err(format!(
@@ -257,13 +318,19 @@ impl Statistics {
         Statistics {
             first_replication: a.first_replication,
             replications: a.replications,
+            horizon_ms: a.horizon_ms,
             traces: a.traces,
             subscribers: a.subscribers,
+            origin: a.origin.clone(),
+            identified: a.identified.clone(),
+            time_to_origin: Survival::of(&a.time_to_origin),
+            time_to_identification: Survival::of(&a.time_to_identification),
             subscribers_by_channel: entries(&a.subscribers_by_channel),
             mla_outside_convention: a.mla_outside_convention,
-            defective: a.defective,
+            defective: a.defective.clone(),
             goals: entries(&a.goals),
             goals_by_country: a.goals_by_country.iter().map(|(c, goals)| (c.clone(), entries(goals))).collect(),
+            desk_compliance: entries(&a.desk_compliance),
             stages: encoded(&a.stages),
             stages_by_country: encoded(&a.stages_by_country),
             stages_by_hop: encoded(&a.stages_by_hop),
@@ -291,13 +358,20 @@ impl Statistics {
         Ok(Aggregate {
             first_replication: self.first_replication,
             replications: self.replications,
+            horizon_ms: self.horizon_ms,
             traces: self.traces,
             subscribers: self.subscribers,
+            origin: self.origin,
+            identified: self.identified,
+            time_to_origin: self.time_to_origin.into_time_to_event("time to the origin")?,
+            time_to_identification: self.time_to_identification.into_time_to_event("time to identification")?,
             subscribers_by_channel: self.subscribers_by_channel.into_iter().collect(),
             mla_outside_convention: self.mla_outside_convention,
             defective: self.defective,
             goals: self.goals.into_iter().collect(),
             goals_by_country: self.goals_by_country.into_iter().map(|(c, g)| (c, g.into_iter().collect())).collect(),
+            desk_compliance: self.desk_compliance.into_iter().collect(),
+            country_goals_now: BTreeMap::new(),
             stages: decoded(self.stages)?,
             stages_by_country: decoded(self.stages_by_country)?,
             stages_by_hop: decoded(self.stages_by_hop)?,

@@ -26,6 +26,16 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
 }
 
 /// A duration for people: `45s`, `2h 15m`, `3d 4h`.
+/// A horizon as headlines say it: "1 year", "2 years", "180 days".
+pub fn fmt_horizon(ms: i64) -> String {
+    let day = pocnet_node::time::DAY_MS;
+    match ms {
+        ms if ms > 0 && ms % (365 * day) == 0 => count((ms / (365 * day)) as u64, "year", "years"),
+        ms if ms > 0 && ms % day == 0 => count((ms / day) as u64, "day", "days"),
+        ms => fmt_ms(ms),
+    }
+}
+
 pub fn fmt_ms(ms: i64) -> String {
     if ms < 0 {
         return format!("-{}", fmt_ms(-ms));

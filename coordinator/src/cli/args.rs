@@ -136,6 +136,9 @@ Each part names its scenario file, which merge reads again (or give --scenario w
         /// Also write the merged report as a self-contained HTML page
         #[arg(long, value_name = "PATH")]
         html: Option<PathBuf>,
+        /// Which 95% interval the text and the page show (the parts' horizon stands)
+        #[arg(long, value_enum, default_value = "network")]
+        interval: pocnet_coordinator::intervals::IntervalKind,
     },
     /// Make the certificates for mutual TLS between nodes and coordinator
     #[command(subcommand)]
@@ -351,6 +354,32 @@ pub struct RunArgs {
     /// [default: four fifths of this machine's memory]
     #[arg(long, value_name = "SIZE", value_parser = pocnet_coordinator::footprint::parse_size)]
     pub max_memory: Option<u64>,
+    #[command(flatten)]
+    pub reporting: Reporting,
+}
+
+/// How a study's shares are counted and shown (docs/report.md, "Intervals and horizons").
+#[derive(Args, Clone, Copy)]
+pub struct Reporting {
+    /// Which 95% interval the text and the page show beside each share (the JSON carries both):
+    /// network (these incidents as a sample of the cases a network meets: clusters are incidents)
+    /// or this-world (these incidents and figures again: clusters are replications)
+    #[arg(long, value_enum, default_value = "network")]
+    pub interval: pocnet_coordinator::intervals::IntervalKind,
+    /// The headline shares count what happened within this long of the report (30d, 180d, 2y)
+    #[arg(long, value_name = "DURATION", default_value = "365d", value_parser = parse_horizon)]
+    pub horizon: i64,
+}
+
+/// A horizon in milliseconds: a day at least, a hundred years at most.
+fn parse_horizon(text: &str) -> Result<i64, String> {
+    let duration = humantime::parse_duration(text).map_err(|e| format!("`{text}`: {e} (write 30d, 180d, 365d)"))?;
+    let ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+    let day = pocnet_node::time::DAY_MS;
+    if !(day..=100 * 365 * day).contains(&ms) {
+        return Err(format!("`{text}`: a horizon is a day to a hundred years"));
+    }
+    Ok(ms)
 }
 
 #[derive(Args)]
@@ -383,6 +412,8 @@ pub struct StudyArgs {
     /// Write the results, with their charts, as a self-contained HTML page
     #[arg(long, value_name = "PATH")]
     pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub reporting: Reporting,
 }
 
 #[derive(Args)]

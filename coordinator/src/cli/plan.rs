@@ -3,7 +3,7 @@
 //! nodes are reached, and every output path checked writable, before any
 //! simulated time passes: a typo in `--json` costs nothing, not a whole run.
 
-use super::args::{CompareArgs, RunArgs, SensitivityArgs, Transport};
+use super::args::{CompareArgs, Reporting, RunArgs, SensitivityArgs, Transport};
 use anyhow::Context;
 use pocnet_coordinator::compare::Variant;
 use pocnet_coordinator::engine::{self, Placement};
@@ -46,6 +46,7 @@ pub struct RunPlan {
     pub seed: u64,
     pub mode: Mode,
     pub outputs: Outputs,
+    pub reporting: Reporting,
 }
 
 pub struct ComparePlan {
@@ -53,6 +54,7 @@ pub struct ComparePlan {
     pub seed: u64,
     pub options: replication::Options,
     pub outputs: Outputs,
+    pub reporting: Reporting,
 }
 
 impl RunPlan {
@@ -66,7 +68,7 @@ impl RunPlan {
         let seed = args.seed.unwrap_or(scenario.seed);
         let mode = match (args.replications, args.nodes, args.transport) {
             (Some(replications), _, transport) => Mode::Replications {
-                options: options(replications, args.threads),
+                options: options(replications, args.threads, args.reporting),
                 transport: transport.unwrap_or(Transport::Inproc),
                 shard: args.shard,
             },
@@ -98,7 +100,8 @@ impl RunPlan {
             (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),
         };
         within_memory(&scenario, &mode, outputs.json.is_some(), args.max_memory)?;
-        Ok(Lowered::Ready(RunPlan { file: args.file, scenario, strategy, seed, mode, outputs }))
+        let reporting = args.reporting;
+        Ok(Lowered::Ready(RunPlan { file: args.file, scenario, strategy, seed, mode, outputs, reporting }))
     }
 }
 
@@ -138,8 +141,9 @@ impl ComparePlan {
             }
         }
         let seed = args.study.seed.unwrap_or(variants[0].scenario.seed);
-        let options = options(args.replications, args.study.threads);
-        Ok(Lowered::Ready(ComparePlan { variants, seed, options, outputs }))
+        let reporting = args.study.reporting;
+        let options = options(args.replications, args.study.threads, reporting);
+        Ok(Lowered::Ready(ComparePlan { variants, seed, options, outputs, reporting }))
     }
 }
 
@@ -149,6 +153,7 @@ pub struct SensitivityPlan {
     pub factor: f64,
     pub options: replication::Options,
     pub outputs: Outputs,
+    pub reporting: Reporting,
 }
 
 impl SensitivityPlan {
@@ -156,8 +161,9 @@ impl SensitivityPlan {
         let outputs = Outputs::checked(args.study.json, args.study.html, None)?;
         let Some(scenario) = load(&args.file)? else { return Ok(Lowered::Invalid) };
         let seed = args.study.seed.unwrap_or(scenario.seed);
-        let options = options(args.replications, args.study.threads);
-        Ok(Lowered::Ready(SensitivityPlan { scenario, seed, factor: args.factor, options, outputs }))
+        let reporting = args.study.reporting;
+        let options = options(args.replications, args.study.threads, reporting);
+        Ok(Lowered::Ready(SensitivityPlan { scenario, seed, factor: args.factor, options, outputs, reporting }))
     }
 }
 
@@ -249,10 +255,11 @@ fn within_memory(scenario: &Scenario, mode: &Mode, json: bool, max: Option<u64>)
     );
 }
 
-fn options(replications: u64, threads: Option<u16>) -> replication::Options {
+fn options(replications: u64, threads: Option<u16>, reporting: Reporting) -> replication::Options {
     // `--threads`, or every core.
     let threads = threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
-    replication::Options { replications, threads, progress: std::io::stderr().is_terminal() }
+    let progress = std::io::stderr().is_terminal();
+    replication::Options { replications, threads, progress, horizon_ms: reporting.horizon }
 }
 
 /// Loads a scenario or prints every problem found; `None` when invalid.

@@ -4,6 +4,7 @@
 
 use super::{escape, percent};
 use crate::analysis::Aggregate;
+use crate::intervals::{Interval, IntervalKind};
 use crate::statistics::Proportion;
 use crate::units::fmt_ms;
 use hdrhistogram::Histogram;
@@ -119,7 +120,7 @@ pub(super) fn cdf_chart(id: &str, title: &str, histogram: &Histogram<u64>, targe
 }
 
 /// Horizontal bars of proportions with their 95% intervals.
-pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)], axis_title: &str) -> String {
+pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)], kind: IntervalKind, axis_title: &str) -> String {
     let (label_w, bar_w, row_h) = (200.0, 420.0, 22.0);
     let height = row_h * rows.len() as f64 + 40.0;
     let mut svg = format!(
@@ -138,9 +139,9 @@ pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)], axis_titl
             escape(label),
             bar_w * share,
             row_h - 6.0,
-            escape(&percent(p))
+            escape(&percent(p, kind))
         );
-        if let (Some(lo), Some(hi)) = (p.ci95_low, p.ci95_high) {
+        if let Some(&Interval { low: lo, high: hi, .. }) = p.interval(kind) {
             let mid = y + (row_h - 6.0) / 2.0;
             let _ = write!(
                 svg,
@@ -154,7 +155,7 @@ pub(super) fn proportion_bars(id: &str, rows: &[(String, Proportion)], axis_titl
             "<text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             label_w + bar_w + 6.0,
             y + 14.0,
-            escape(&percent(p))
+            escape(&percent(p, kind))
         );
     }
     let axis_y = row_h * rows.len() as f64 + 16.0;

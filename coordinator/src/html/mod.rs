@@ -14,10 +14,14 @@ pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// A proportion as pages and charts show it.
-fn percent(p: &crate::statistics::Proportion) -> String {
-    match (p.share, p.ci95_low, p.ci95_high) {
-        (Some(s), Some(l), Some(h)) => format!("{:.1}% [{:.1}, {:.1}]", 100.0 * s, 100.0 * l, 100.0 * h),
+/// A proportion as pages and charts show it: its interval of `kind` (or
+/// the one it has), tagged with what it covers.
+fn percent(p: &crate::statistics::Proportion, kind: crate::intervals::IntervalKind) -> String {
+    match (p.share, p.interval(kind)) {
+        (Some(s), Some(i)) => {
+            format!("{:.1}% [{:.1}, {:.1}] {}", 100.0 * s, 100.0 * i.low, 100.0 * i.high, i.kind.tag())
+        }
+        (Some(s), None) => format!("{:.1}%", 100.0 * s),
         _ => "n/a".to_owned(),
     }
 }

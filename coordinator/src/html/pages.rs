@@ -6,13 +6,14 @@ use super::timeline::trace_timeline;
 use super::{escape, percent};
 use crate::analysis::Aggregate;
 use crate::compare::Comparison;
+use crate::intervals::IntervalKind;
 use crate::latency::Measure;
 use crate::latency::Role;
 use crate::latency::Stage;
 use crate::replication_report::{LatencySummary, ReplicationReport};
 use crate::scenario::Scenario;
 use crate::sensitivity::Sensitivity;
-use crate::statistics::{Proportion, Tally};
+use crate::statistics::Proportion;
 use crate::units::{count, fmt_ms};
 use std::fmt::Write as _;
 
@@ -59,11 +60,11 @@ fn standing(p: &Proportion) -> &'static str {
 
 /// A share as a page shows it: with its interval over many replications,
 /// as a plain count over one (an interval over one trace says nothing).
-fn share_text(p: &Proportion, replications: u64) -> String {
+fn share_text(p: &Proportion, replications: u64, kind: IntervalKind) -> String {
     match p.share {
         None => "none measured".to_owned(),
         Some(_) if replications == 1 => format!("{} of {}", p.successes, p.trials),
-        Some(_) => percent(p),
+        Some(_) => percent(p, kind),
     }
 }
 
@@ -137,7 +138,7 @@ fn summary(report: &ReplicationReport) -> String {
             table,
             "<tr class=\"{}\"><th>{what}</th><td>{}</td><td class=\"n\">{}</td></tr>",
             standing(p),
-            share_text(p, n),
+            share_text(p, n, report.interval),
             if n == 1 { String::new() } else { format!("{} of {}", p.successes, p.trials) }
         );
     }
@@ -147,7 +148,7 @@ fn summary(report: &ReplicationReport) -> String {
             "<tr class=\"{}\"><th>{}</th><td>{}</td><td class=\"n\">{}</td></tr>",
             standing(&g.compliance),
             escape(&g.goal.description),
-            share_text(&g.compliance, n),
+            share_text(&g.compliance, n, report.interval),
             if n == 1 {
                 "requests".to_owned()
             } else {
@@ -158,8 +159,14 @@ fn summary(report: &ReplicationReport) -> String {
     table.push_str("</table>\n");
     table.push_str(
         "<p class=\"note\"><span class=\"key met\">green</span>: at least 90% met it; \
-         <span class=\"key partly\">amber</span>: at least half; <span class=\"key missed\">red</span>: fewer. \
-         Intervals are Wilson 95%.</p>\n",
+         <span class=\"key partly\">amber</span>: at least half; <span class=\"key missed\">red</span>: fewer.</p>\n",
+    );
+    let _ = writeln!(
+        table,
+        "<p class=\"note\" id=\"interval-kind\">Shares count what happened within {} of the report. Intervals are 95%, {} \
+         (docs/report.md explains this and the other kind).</p>",
+        crate::units::fmt_horizon(report.horizon_ms),
+        escape(report.interval.covers())
     );
     let mut latency = String::from("<table id=\"latency\"><tr><th>latency</th><th>count</th>");
     for column in LatencySummary::COLUMNS {
@@ -265,7 +272,7 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate, scena
 
     let _ = writeln!(body, "<h2>Goal compliance</h2>");
     let goal_rows: Vec<(String, Proportion)> =
-        report.goals.iter().map(|g| (g.goal.measure.name().to_owned(), g.compliance)).collect();
+        report.goals.iter().map(|g| (g.goal.measure.name().to_owned(), g.compliance.clone())).collect();
     body.push_str("<ul class=\"note\">");
     for g in &report.goals {
         let _ = write!(body, "<li>{}: {}</li>", g.goal.measure.name(), escape(&g.goal.description));
@@ -274,6 +281,7 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate, scena
     body.push_str(&proportion_bars(
         "goal-compliance",
         &goal_rows,
+        report.interval,
         "share of requests meeting the goal, with its 95% interval",
     ));
     let _ = writeln!(body, "<h2>Latency distributions against the goals</h2>");
@@ -291,16 +299,10 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate, scena
         (Role::Requesting, "Compliance by country, as the requesting desk, lowest first", "requester-compliance"),
     ] {
         let mut by_country: Vec<(String, Proportion)> = aggregate
-            .goals_by_country
+            .desk_compliance
             .iter()
-            .filter_map(|(country, measures)| {
-                let mut all = Tally::default();
-                for (_, tally) in measures.iter().filter(|(m, _)| m.role() == role) {
-                    // Counts of one study's own replications: they cannot overflow.
-                    let _ = all.merge(*tally);
-                }
-                (all.trials > 0).then(|| (country.to_string(), all.into()))
-            })
+            .filter(|((_, r), sums)| *r == role && sums.t > 0)
+            .map(|((country, _), sums)| (country.to_string(), Proportion::by_replication(sums)))
             .collect();
         // Where the desks fall short leads; a long tail of full compliance follows.
         by_country.sort_by(|a, b| {
@@ -312,7 +314,8 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate, scena
             body.push_str(&proportion_bars(
                 id,
                 &by_country,
-                "share of this desk's requests meeting their goals, with its 95% interval",
+                IntervalKind::ThisWorld,
+                "share of this desk's requests meeting their goals, with this world's 95% interval",
             ));
         }
     }
@@ -352,37 +355,49 @@ pub fn comparison_page(comparison: &Comparison) -> String {
     );
     let _ = writeln!(body, "<h2>Origin found and its data held</h2>");
     let rows: Vec<(String, Proportion)> =
-        comparison.variants.iter().map(|v| (v.label.clone(), v.origin_preserved)).collect();
+        comparison.variants.iter().map(|v| (v.label.clone(), v.origin_preserved.clone())).collect();
     body.push_str(&proportion_bars(
         "compare-survival",
         &rows,
+        comparison.interval,
         "share of traces reaching the origin, with its 95% interval",
     ));
     let _ = writeln!(body, "<h2>Subscriber identified, usable as evidence</h2>");
     let rows: Vec<(String, Proportion)> =
-        comparison.variants.iter().map(|v| (v.label.clone(), v.subscriber_identified)).collect();
+        comparison.variants.iter().map(|v| (v.label.clone(), v.subscriber_identified.clone())).collect();
     body.push_str(&proportion_bars(
         "compare-subscriber",
         &rows,
+        comparison.interval,
         "share of traces whose subscriber was identified, with its 95% interval",
     ));
     let _ = writeln!(
         body,
-        "<h2>Differences from the baseline</h2><table><tr><th>variant</th><th>metric</th><th>Δ (pts)</th><th>95% CI</th><th></th></tr>"
+        "<h2>Differences from the baseline</h2><table id=\"differences\"><tr><th>variant</th><th>metric</th><th>difference</th><th>trials, baseline / variant</th></tr>"
     );
     for d in &comparison.differences {
         let metric = d.metric.name();
+        let holm =
+            if d.difference.significant == Some(true) && d.significant_after_holm == Some(false) { " ‡" } else { "" };
         let _ = writeln!(
             body,
-            "<tr><td>{}</td><td>{metric}</td><td>{:+.1}</td><td>[{:+.1}, {:+.1}]</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{metric}</td><td>{}{holm}</td><td>{} / {}{}</td></tr>",
             escape(&d.variant),
-            100.0 * d.difference.mean,
-            100.0 * d.difference.ci95_low,
-            100.0 * d.difference.ci95_high,
-            if d.difference.significant { "significant" } else { "" }
+            escape(&d.difference.describe()),
+            d.baseline_trials,
+            d.variant_trials,
+            if d.denominators_differ() { " (denominators differ)" } else { "" }
         );
     }
     body.push_str("</table>\n");
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">Δ: the mean per-replication difference in points, with the paired t-test's 95% interval \
+         over replications on the same random numbers; judged from {} paired replications up; ‡: not significant \
+         once every row is judged together (Holm). Bars: 95% intervals, {}.</p>",
+        crate::statistics::MIN_PAIRS,
+        escape(comparison.interval.covers())
+    );
     let measures: Vec<Measure> =
         comparison.variants.first().map(|v| v.goals.iter().map(|g| g.measure).collect()).unwrap_or_default();
     for measure in measures {
@@ -390,11 +405,14 @@ pub fn comparison_page(comparison: &Comparison) -> String {
         let rows: Vec<(String, Proportion)> = comparison
             .variants
             .iter()
-            .filter_map(|v| v.goals.iter().find(|g| g.measure == measure).map(|g| (v.label.clone(), g.compliance)))
+            .filter_map(|v| {
+                v.goals.iter().find(|g| g.measure == measure).map(|g| (v.label.clone(), g.compliance.clone()))
+            })
             .collect();
         body.push_str(&proportion_bars(
             &format!("compare-{measure:?}").to_lowercase(),
             &rows,
+            comparison.interval,
             "share of requests meeting the goal, with its 95% interval",
         ));
     }
@@ -422,8 +440,8 @@ pub fn sensitivity_page(sensitivity: &Sensitivity) -> String {
         count(sensitivity.replications, "replication", "replications"),
         sensitivity.seed,
         sensitivity.factor,
-        percent(&sensitivity.origin_preserved),
-        percent(&sensitivity.subscriber_identified)
+        percent(&sensitivity.origin_preserved, sensitivity.interval),
+        percent(&sensitivity.subscriber_identified, sensitivity.interval)
     );
     let outcomes = sensitivity.parameters.first().map_or(0, |p| p.effects.len());
     for index in 0..outcomes {

@@ -747,7 +747,12 @@ fn messages_never_cross_faster_than_the_minimum_delay_and_some_land_on_it() {
     replication::run_in_process(
         &scenario,
         scenario.seed,
-        &Options { replications: 400, threads: 2, progress: false },
+        &Options {
+            replications: 400,
+            threads: 2,
+            progress: false,
+            horizon_ms: pocnet_coordinator::analysis::DEFAULT_HORIZON_MS,
+        },
         |_, log| {
             for incident in pocnet_coordinator::report::incident_reports(&scenario, &log.events) {
                 for hop in incident.hops.iter().filter(|h| !h.domestic) {

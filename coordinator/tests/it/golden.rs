@@ -111,7 +111,12 @@ fn the_library_scenarios_tell_the_stories_their_comments_promise() {
 
     let survival = |scenario: &Scenario| {
         let mut aggregate = Aggregate::new();
-        let options = Options { replications: 60, threads: 2, progress: false };
+        let options = Options {
+            replications: 60,
+            threads: 2,
+            progress: false,
+            horizon_ms: pocnet_coordinator::analysis::DEFAULT_HORIZON_MS,
+        };
         replication::run_in_process(scenario, scenario.seed, &options, |r, log| {
             aggregate.add(scenario, r, &report::incident_reports(scenario, &log.events));
         })

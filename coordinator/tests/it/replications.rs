@@ -8,13 +8,19 @@ use pocnet_coordinator::report;
 
 fn study_json(name: &str, replications: u64, threads: usize) -> String {
     let scenario = support::load(name);
-    let options = Options { replications, threads, progress: false };
+    let options = Options {
+        replications,
+        threads,
+        progress: false,
+        horizon_ms: pocnet_coordinator::analysis::DEFAULT_HORIZON_MS,
+    };
     let mut aggregate = Aggregate::new();
     replication::run_in_process(&scenario, scenario.seed, &options, |r, log| {
         aggregate.add(&scenario, r, &report::incident_reports(&scenario, &log.events));
     })
     .unwrap();
-    ReplicationReport::build(&scenario, scenario.seed, &aggregate, |_| None).to_json()
+    let network = pocnet_coordinator::intervals::IntervalKind::Network;
+    ReplicationReport::build(&scenario, scenario.seed, network, &aggregate, |_| None).to_json()
 }
 
 #[test]
@@ -168,7 +174,12 @@ fn the_critical_path_tiles_every_trace_under_every_strategy() {
         world.strategy = strategy;
         let mut aggregate = Aggregate::new();
         let mut traces = 0;
-        let options = Options { replications: 40, threads: 2, progress: false };
+        let options = Options {
+            replications: 40,
+            threads: 2,
+            progress: false,
+            horizon_ms: pocnet_coordinator::analysis::DEFAULT_HORIZON_MS,
+        };
         replication::run_in_process(&world, world.seed, &options, |r, log| {
             let incidents = report::incident_reports(&world, &log.events);
             for incident in &incidents {
