@@ -82,6 +82,27 @@ impl Segment {
     }
 }
 
+/// How a finished trace ended, for where its time went: the two are told
+/// apart, since a trace that died waiting on a months-long MLA transit says
+/// nothing of how fast the traces that got through were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    /// It found the origin and its data held.
+    Reached,
+    /// It stopped on the way.
+    Stopped,
+}
+
+impl Ending {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ending::Reached => "traces that reached the origin",
+            Ending::Stopped => "traces that stopped",
+        }
+    }
+}
+
 /// What a comparison or a sensitivity sweep measures per replication: one
 /// of the two outcomes, or compliance with one goal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -224,9 +245,10 @@ pub struct Aggregate {
     pub first_deaths: BTreeMap<(u32, CountryCode, Cause), TraceCase>,
     /// Preserved data whose hold expired before the MLA request arrived, by country.
     pub holds_expired_before_mla: BTreeMap<CountryCode, u64>,
-    /// (country, segment) → total milliseconds on the critical path of finished traces.
-    pub critical_path_ms: BTreeMap<(CountryCode, Segment), i64>,
-    pub critical_path_total_ms: i64,
+    /// (ending, country, segment) → total milliseconds on the critical path of finished traces.
+    pub critical_path_ms: BTreeMap<(Ending, CountryCode, Segment), i64>,
+    /// Per ending, the end-to-end time of its traces: what the shares above are of.
+    pub critical_path_total_ms: BTreeMap<Ending, i64>,
     /// Acknowledgement latency by the requested country's local weekday (0 = Monday) × hour.
     pub acknowledgement_by_local_hour: Vec<Histogram<u64>>,
     /// Each replication's outcome, for paired comparisons; kept only when
@@ -263,7 +285,7 @@ impl Aggregate {
             first_deaths: BTreeMap::new(),
             holds_expired_before_mla: BTreeMap::new(),
             critical_path_ms: BTreeMap::new(),
-            critical_path_total_ms: 0,
+            critical_path_total_ms: BTreeMap::new(),
             acknowledgement_by_local_hour: (0..7 * 24).map(|_| new_histogram()).collect(),
             per_replication: Vec::new(),
             keeps_per_replication: true,
@@ -416,10 +438,12 @@ impl Aggregate {
     /// country; they tile the trace exactly (checked in release too).
     fn attribute_critical_path(&mut self, incident: &IncidentReport) {
         let Some(spans) = critical_path(incident) else { return };
+        let ending =
+            if incident.trace.result == TraceResult::OriginPreserved { Ending::Reached } else { Ending::Stopped };
         for (country, segment, ms) in spans {
-            *self.critical_path_ms.entry((country, segment)).or_default() += ms;
+            *self.critical_path_ms.entry((ending, country, segment)).or_default() += ms;
         }
-        self.critical_path_total_ms += incident.trace.since_report_ms.unwrap_or(0);
+        *self.critical_path_total_ms.entry(ending).or_default() += incident.trace.since_report_ms.unwrap_or(0);
     }
 
     /// Appends the aggregate of the replications that follow this one's:
@@ -491,10 +515,10 @@ impl Aggregate {
             let sum = self.critical_path_ms.entry(key).or_default();
             *sum = sum.checked_add(ms).ok_or("critical-path times beyond any study's: the sums overflow")?;
         }
-        self.critical_path_total_ms = self
-            .critical_path_total_ms
-            .checked_add(next.critical_path_total_ms)
-            .ok_or("critical-path times beyond any study's: the sums overflow")?;
+        for (ending, ms) in next.critical_path_total_ms {
+            let sum = self.critical_path_total_ms.entry(ending).or_default();
+            *sum = sum.checked_add(ms).ok_or("critical-path times beyond any study's: the sums overflow")?;
+        }
         if next.acknowledgement_by_local_hour.len() != self.acknowledgement_by_local_hour.len() {
             return Err("the acknowledgement heat map has the wrong number of hours".to_owned());
         }

@@ -49,6 +49,14 @@ impl IntervalKind {
         }
     }
 
+    /// The value `--interval` takes for it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            IntervalKind::ThisWorld => "this-world",
+            IntervalKind::Network => "network",
+        }
+    }
+
     /// What the interval covers, as the legend of a report says it.
     pub fn covers(self) -> &'static str {
         match self {

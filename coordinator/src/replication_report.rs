@@ -2,7 +2,7 @@
 //! terminal (one screen) and as JSON with every histogram in HdrHistogram's
 //! V2 format (base64), so they can be merged with other runs later.
 
-use crate::analysis::{Aggregate, Cause, Segment, TraceCase};
+use crate::analysis::{Aggregate, Cause, Ending, Segment, TraceCase};
 use crate::goals::Goal;
 use crate::intervals::{Clustered, IntervalKind};
 use crate::latency::Measure;
@@ -141,10 +141,12 @@ pub struct CountryCount {
 
 #[derive(Debug, Serialize)]
 pub struct CriticalPathShare {
+    /// Whether the traces it is a share of reached the origin or stopped.
+    pub ending: Ending,
     pub country: CountryCode,
     pub segment: Segment,
     pub total_ms: i64,
-    /// Of the end-to-end time of all finished traces.
+    /// Of the end-to-end time of the finished traces that ended this way.
     pub share: f64,
 }
 
@@ -235,19 +237,27 @@ impl ReplicationReport {
             })
             .collect();
         let traces = aggregate.traces.trials.max(1) as f64;
-        let total_path = aggregate.critical_path_total_ms.max(1) as f64;
+        let total_path =
+            |ending: Ending| aggregate.critical_path_total_ms.get(&ending).copied().unwrap_or(0).max(1) as f64;
         let mut critical_path: Vec<CriticalPathShare> = aggregate
             .critical_path_ms
             .iter()
-            .map(|((country, segment), &total_ms)| CriticalPathShare {
+            .map(|((ending, country, segment), &total_ms)| CriticalPathShare {
+                ending: *ending,
                 country: country.clone(),
                 segment: *segment,
                 total_ms,
-                share: total_ms as f64 / total_path,
+                share: total_ms as f64 / total_path(*ending),
             })
             .collect();
+        // Reached first, then stopped; within each, the most time first.
         critical_path.sort_by(|a, b| {
-            b.total_ms.cmp(&a.total_ms).then_with(|| (&a.country, a.segment).cmp(&(&b.country, b.segment)))
+            (a.ending, std::cmp::Reverse(a.total_ms), &a.country, a.segment).cmp(&(
+                b.ending,
+                std::cmp::Reverse(b.total_ms),
+                &b.country,
+                b.segment,
+            ))
         });
         let cases = aggregate.representative_and_worst();
         let mut timeline_of = |case: TraceCase| {
@@ -431,17 +441,18 @@ impl ReplicationReport {
         for goal in &self.goals {
             let _ = writeln!(out, "  {:<44} {}", goal.goal.description, proportion(&goal.compliance, kind));
         }
-        let _ = writeln!(out, "[ ] 95% interval, {}", kind.covers());
-        let other = IntervalKind::ALL.into_iter().find(|k| *k != kind).unwrap_or(kind);
-        let _ = writeln!(
-            out,
-            "    (--interval {}: {}; docs/report.md explains both)",
-            match other {
-                IntervalKind::ThisWorld => "this-world",
-                IntervalKind::Network => "network",
-            },
-            other.covers()
-        );
+        // The kind the headline could be given: one incident has no interval over incidents.
+        let shown = self.origin_preserved.interval(kind).map_or(kind, |i| i.kind);
+        let _ = writeln!(out, "[ ] 95% interval, {}", shown.covers());
+        if shown != kind {
+            let _ = writeln!(
+                out,
+                "    (one incident: no interval over incidents exists, so this world's is shown; docs/report.md)"
+            );
+        } else {
+            let other = IntervalKind::ALL.into_iter().find(|k| *k != kind).unwrap_or(kind);
+            let _ = writeln!(out, "    (--interval {}: {}; docs/report.md)", other.flag(), other.covers());
+        }
         let _ = writeln!(out);
         // The columns of ghz and wrk2: count, mean, then the percentiles and the maximum.
         let _ = write!(out, "{:<22} {:>6}", "Latency", "count");
@@ -501,15 +512,18 @@ impl ReplicationReport {
         }
         if !self.critical_path.is_empty() {
             let _ = writeln!(out);
-            let _ = writeln!(out, "Where the end-to-end time goes (top 6 of country × stage):");
-            for share in self.critical_path.iter().take(6) {
-                let _ = writeln!(
-                    out,
-                    "  {:<3} {:<22} {:>5.1}%",
-                    share.country.as_str(),
-                    share.segment.name(),
-                    100.0 * share.share
-                );
+            let _ = writeln!(out, "Where the time goes, report to the end of the trace (top 3 of country × stage):");
+            for ending in [Ending::Reached, Ending::Stopped] {
+                let top: Vec<String> = self
+                    .critical_path
+                    .iter()
+                    .filter(|s| s.ending == ending)
+                    .take(3)
+                    .map(|s| format!("{} {} {:.0}%", s.country, s.segment.name(), 100.0 * s.share))
+                    .collect();
+                if !top.is_empty() {
+                    let _ = writeln!(out, "  {:<31} {}", ending.name(), top.join(", "));
+                }
             }
         }
         let slowest = self.acknowledgement_by_local_hour.iter().filter(|c| c.count >= 10).max_by_key(|c| c.p50_ms);

@@ -10,7 +10,7 @@
 //! Shards are numbered from 0, as a Kubernetes Indexed Job numbers its pods
 //! (`JOB_COMPLETION_INDEX`).
 
-use crate::analysis::{Aggregate, Cause, ReplicationOutcome, Segment, TraceCase};
+use crate::analysis::{Aggregate, Cause, Ending, ReplicationOutcome, Segment, TraceCase};
 use crate::intervals::{ClusterSums, Clustered};
 use crate::latency::Measure;
 use crate::latency::Role;
@@ -194,8 +194,8 @@ struct Statistics {
     deaths: Vec<((u32, CountryCode, Cause), u64)>,
     first_deaths: Vec<((u32, CountryCode, Cause), TraceCase)>,
     holds_expired_before_mla: Vec<(CountryCode, u64)>,
-    critical_path_ms: Vec<((CountryCode, Segment), i64)>,
-    critical_path_total_ms: i64,
+    critical_path_ms: Vec<((Ending, CountryCode, Segment), i64)>,
+    critical_path_total_ms: Vec<(Ending, i64)>,
     acknowledgement_by_local_hour: Vec<String>,
     per_replication: Vec<ReplicationOutcome>,
     cases: Vec<TraceCase>,
@@ -308,7 +308,9 @@ impl Statistics {
                 self.subscribers.successes
             ));
         }
-        if self.critical_path_total_ms < 0 || self.critical_path_ms.iter().any(|(_, ms)| *ms < 0) {
+        if self.critical_path_total_ms.iter().any(|(_, ms)| *ms < 0)
+            || self.critical_path_ms.iter().any(|(_, ms)| *ms < 0)
+        {
             return Err("critical path: a negative time".to_owned());
         }
         Ok(())
@@ -338,7 +340,7 @@ impl Statistics {
             first_deaths: entries(&a.first_deaths),
             holds_expired_before_mla: entries(&a.holds_expired_before_mla),
             critical_path_ms: entries(&a.critical_path_ms),
-            critical_path_total_ms: a.critical_path_total_ms,
+            critical_path_total_ms: entries(&a.critical_path_total_ms),
             acknowledgement_by_local_hour: a.acknowledgement_by_local_hour.iter().map(encode_histogram).collect(),
             per_replication: a.per_replication.clone(),
             cases: a.cases.clone(),
@@ -379,7 +381,7 @@ impl Statistics {
             first_deaths: self.first_deaths.into_iter().collect(),
             holds_expired_before_mla: self.holds_expired_before_mla.into_iter().collect(),
             critical_path_ms: self.critical_path_ms.into_iter().collect(),
-            critical_path_total_ms: self.critical_path_total_ms,
+            critical_path_total_ms: self.critical_path_total_ms.into_iter().collect(),
             acknowledgement_by_local_hour: self
                 .acknowledgement_by_local_hour
                 .iter()

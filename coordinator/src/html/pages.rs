@@ -102,10 +102,12 @@ fn verdict(report: &ReplicationReport) -> String {
             100.0 * death.share
         );
     }
-    if let Some(top) = report.critical_path.first() {
+    // How fast the network is, said of the traces that got through: a trace
+    // that died waiting months on an MLA transit says nothing of that.
+    if let Some(top) = report.critical_path.iter().find(|s| s.ending == crate::analysis::Ending::Reached) {
         let _ = write!(
             text,
-            " The most time goes to {}'s {} ({:.0}% of it).",
+            " In the traces that reached it, the most time goes to {}'s {} ({:.0}% of it).",
             top.country,
             top.segment.name(),
             100.0 * top.share
@@ -321,16 +323,21 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate, scena
     }
     let _ = writeln!(
         body,
-        "<h2>Where the end-to-end time goes</h2><table id=\"critical-path\"><tr><th>country</th><th>stage</th><th>share of the time</th></tr>"
+        "<h2>Where the time goes</h2><p class=\"note\">From the report to the end of each trace, the traces that \
+         reached the origin and those that stopped apart: each share is of its own group's time.</p>\
+         <table id=\"critical-path\"><tr><th>traces</th><th>country</th><th>stage</th><th>share of the time</th></tr>"
     );
-    for share in report.critical_path.iter().filter(|s| s.share >= 0.001).take(12) {
-        let _ = writeln!(
-            body,
-            "<tr><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
-            escape(share.country.as_str()),
-            share.segment.name(),
-            100.0 * share.share
-        );
+    for ending in [crate::analysis::Ending::Reached, crate::analysis::Ending::Stopped] {
+        for share in report.critical_path.iter().filter(|s| s.ending == ending && s.share >= 0.001).take(8) {
+            let _ = writeln!(
+                body,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}%</td></tr>",
+                ending.name(),
+                escape(share.country.as_str()),
+                share.segment.name(),
+                100.0 * share.share
+            );
+        }
     }
     body.push_str("</table>\n");
     let _ = writeln!(body, "<h2>Acknowledgement latency by local time of arrival</h2>");

@@ -78,13 +78,20 @@ fn run_with_replications_writes_json_csv_and_html_and_a_one_screen_summary() {
     ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let summary = text(&output.stdout);
-    assert!(summary.lines().count() <= 40, "fits one screen:\n{summary}");
+    assert!(summary.lines().count() <= 50, "fits one screen:\n{summary}");
     assert!(summary.contains("200 replications") && summary.contains("Origin found and data held"), "{summary}");
     assert!(summary.contains("hop 2 DE") && summary.contains("logs expired"), "deaths are located:\n{summary}");
     assert!(output.stderr.is_empty(), "no progress bar when stderr is not a terminal: {}", text(&output.stderr));
 
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
-    assert_eq!(report["format"], "pocnet-replications/3");
+    assert_eq!(report["format"], "pocnet-replications/4");
+    // One incident: no interval over incidents exists; this world's does, and says so.
+    assert_eq!(report["horizon_ms"], 365 * 86_400_000_i64);
+    let intervals = report["origin_preserved"]["intervals"].as_array().unwrap();
+    assert_eq!(intervals.len(), 1);
+    assert_eq!(intervals[0]["kind"], "this_world");
+    assert!(summary.contains("one incident"), "{summary}");
+    assert_eq!(report["time_to_identification"]["at_horizons"].as_array().map(Vec::len), Some(4));
     assert_eq!(report["replications"], 200);
     assert_eq!(report["origin_preserved"]["trials"], 200);
     assert_eq!(report["subscriber_identified"]["trials"], 200);
@@ -194,8 +201,12 @@ fn the_critical_path_tiles_every_trace_under_every_strategy() {
         })
         .unwrap();
         assert!(traces > 0, "{strategy:?}: some traces finished");
-        let shares: i64 = aggregate.critical_path_ms.values().sum();
-        assert_eq!(shares, aggregate.critical_path_total_ms, "{strategy:?}: the shares add up to 100%");
+        // Each ending's shares add up to that ending's time: reached and stopped apart.
+        for (ending, total) in &aggregate.critical_path_total_ms {
+            let shares: i64 =
+                aggregate.critical_path_ms.iter().filter(|((e, _, _), _)| e == ending).map(|(_, ms)| ms).sum();
+            assert_eq!(shares, *total, "{strategy:?} {ending:?}: the shares add up to 100%");
+        }
         assert!(aggregate.critical_path_ms.values().all(|ms| *ms >= 0), "{strategy:?}");
     }
 }
@@ -258,7 +269,7 @@ fn shards_merged_give_the_bytes_of_one_run_for_one_three_and_seven_shards() {
         &["merge", &p0, &p1, &p2, "--scenario", "scenarios/quickstart.toml"],
         "has changed since the parts were run",
     );
-    refused(&["merge", &path("whole.json")], "not a part (`pocnet-part/1`)");
+    refused(&["merge", &path("whole.json")], "not a part (`pocnet-part/2`)");
     // A part that cannot be true (more successes than trials, counts that
     // overflow when summed) is refused, naming it and what is wrong.
     let forge = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
@@ -269,6 +280,11 @@ fn shards_merged_give_the_bytes_of_one_run_for_one_three_and_seven_shards() {
     };
     let impossible = forge("impossible.json", &|p| p["statistics"]["traces"]["successes"] = 1_000_000.into());
     refused(&["merge", &p0, &impossible, &p2], "impossible.json: traces: 1000000 successes of");
+    // The two ways a share is counted (by replication, by incident) must agree.
+    let disagreeing = forge("disagreeing.json", &|p| {
+        p["statistics"]["origin"]["by_incident"][0]["successes"] = 0.into();
+    });
+    refused(&["merge", &p0, &disagreeing, &p2], "disagreeing.json: origin found within the horizon:");
     let huge = u64::MAX - 5;
     let overflowing = forge("overflowing.json", &|p| {
         p["statistics"]["traces"]["trials"] = huge.into();
