@@ -159,9 +159,15 @@ impl ClusterSums {
             // Sums too large for exact integers: the same formula in floating point.
             .unwrap_or_else(|| (self.ss as f64 - 2.0 * p * self.st as f64 + p * p * self.tt as f64).max(0.0));
         let variance = k / (k - 1.0) * residual.max(0.0) / (t * t);
-        // Kish's effective number of trials; where the clusters agree
-        // (no variance, or a share of 0 or 1) it is the number of clusters.
-        let effective = if variance > 0.0 && p > 0.0 && p < 1.0 { (p * (1.0 - p) / variance).min(t) } else { k };
+        // Kish's effective number of trials. At a share of 0 or 1 the
+        // clusters cannot disagree, and each counts once (a hundred traces
+        // of one incident that always survives are one case, not a hundred);
+        // strictly between, clusters that all agree leave only the binomial.
+        let effective = match (p > 0.0 && p < 1.0, variance > 0.0) {
+            (false, _) => k,
+            (true, true) => (p * (1.0 - p) / variance).min(t),
+            (true, false) => t,
+        };
         let z = StudentsT::new(0.0, 1.0, k - 1.0).expect("at least one degree of freedom").inverse_cdf(0.975);
         let (low, high) = wilson(p, effective, z);
         Some(Interval { kind, low, high, clusters: self.clusters })

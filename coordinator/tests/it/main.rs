@@ -14,6 +14,7 @@ mod golden;
 mod grpc;
 mod hosts;
 mod html;
+mod intervals;
 mod journal;
 mod law;
 mod replications;

@@ -1,0 +1,116 @@
+//! Intervals that say what they cover: the network's is the honest one for
+//! a question about cases a network meets (it covers the truth at its stated
+//! rate when the incidents are drawn afresh), and on network-today it is
+//! several times wider than this world's.
+
+use pocnet_coordinator::analysis::{Aggregate, DEFAULT_HORIZON_MS};
+use pocnet_coordinator::intervals::IntervalKind;
+use pocnet_coordinator::replication::{self, Options};
+use pocnet_coordinator::scenario::Scenario;
+use pocnet_coordinator::statistics::Proportion;
+
+fn options(replications: u64) -> Options {
+    Options { replications, threads: 2, progress: false, horizon_ms: DEFAULT_HORIZON_MS }
+}
+
+/// Incidents drawn from two templates of equal weight: one through a
+/// carrier keeping its logs a month (the trace always gets through), one
+/// through a carrier keeping none (it never does). The network's share is
+/// one half; a world's is whatever its draw of incidents made it.
+fn a_world_drawn_with(seed: u64) -> Scenario {
+    let text = format!(
+        r#"
+[scenario]
+name = "half and half"
+epoch = "2026-03-02T00:00:00Z"
+seed = {seed}
+
+[network]
+min_message_delay = "1m"
+message_delay = "1m"
+
+[countries.RR]
+name = "Reporter"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "0s"
+
+[countries.XX]
+name = "Requested"
+time_zone = "UTC"
+staffing = "24/7"
+acknowledgement = "10m"
+preservation_order = "0s"
+
+[carriers.keeps]
+country = "XX"
+kind = "access-isp"
+retention = "30d"
+preservation = "1h"
+disclosure = "1h"
+
+[carriers.keeps-nothing]
+country = "XX"
+kind = "vpn"
+retention = "none"
+
+[[incident_generators]]
+id = "drawn"
+per_day = 3
+from = "2026-03-02T00:00:00Z"
+period = "10d"
+detection = "1h"
+
+[[incident_generators.templates]]
+reported_by = "RR"
+chain = ["keeps"]
+
+[[incident_generators.templates]]
+reported_by = "RR"
+chain = ["keeps-nothing"]
+"#
+    );
+    Scenario::parse("drawn.toml", &text).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn origin_preserved(scenario: &Scenario, replications: u64) -> Proportion {
+    let aggregate = replication::aggregate(scenario, scenario.seed, &options(replications)).unwrap();
+    Proportion::of(&aggregate.origin)
+}
+
+/// 200 worlds, each with its own draw of about 30 incidents: the network's
+/// 95% interval covers the network's one half in at least 93% of them, and
+/// not in every one (an interval that always covers says nothing).
+#[test]
+fn the_network_interval_covers_the_truth_at_its_stated_rate() {
+    let (mut covered, mut worlds) = (0, 0);
+    for seed in 0..200 {
+        let share = origin_preserved(&a_world_drawn_with(seed), 3);
+        let network = share.intervals.iter().find(|i| i.kind == IntervalKind::Network).expect("30 incidents");
+        worlds += 1;
+        covered += usize::from(network.low <= 0.5 && 0.5 <= network.high);
+    }
+    assert!(covered * 100 >= 93 * worlds, "the network's interval covered one half in {covered} of {worlds} worlds");
+    assert!(covered < worlds, "it covered one half in every world: too wide to be a 95% interval");
+}
+
+/// On network-today the incidents are what vary most: the interval over
+/// them is several times wider than the one over replications.
+#[test]
+fn on_network_today_the_network_interval_is_several_times_wider_than_this_worlds() {
+    let scenario = crate::support::load("network-today.toml");
+    let mut aggregate = Aggregate::new();
+    replication::run_in_process(&scenario, scenario.seed, &options(20), |r, log| {
+        aggregate.add(&scenario, r, &pocnet_coordinator::report::incident_reports(&scenario, &log.events));
+    })
+    .unwrap();
+    let share = Proportion::of(&aggregate.origin);
+    let width = |kind: IntervalKind| {
+        let interval = share.intervals.iter().find(|i| i.kind == kind).expect("both kinds");
+        interval.high - interval.low
+    };
+    let (network, this_world) = (width(IntervalKind::Network), width(IntervalKind::ThisWorld));
+    assert!(network > 3.0 * this_world, "network {network:.4} against this world {this_world:.4}");
+    let clusters: Vec<u64> = share.intervals.iter().map(|i| i.clusters).collect();
+    assert_eq!(clusters, vec![scenario.incidents.len() as u64, 20], "incidents, then replications");
+}
