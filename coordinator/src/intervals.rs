@@ -19,8 +19,9 @@
 //! on the effective number of trials (Kish's design effect), with Student's t
 //! on clusters − 1 degrees of freedom: the idea of Korn & Graubard (1998,
 //! Survey Methodology 24:193) with Wilson's interval in place of
-//! Clopper-Pearson's. The interval stays inside [0, 1] and does not collapse
-//! to a point when every cluster agrees. The sums are kept in integers, so a
+//! Clopper-Pearson's. The interval stays inside [0, 1]; at a share of 0 or
+//! 1, where clusters cannot disagree, it is Wilson's over the clusters
+//! rather than a point. The sums are kept in integers, so a
 //! study merged from shards has exactly the sums of one run.
 
 use crate::statistics::Tally;
@@ -159,15 +160,18 @@ impl ClusterSums {
             // Sums too large for exact integers: the same formula in floating point.
             .unwrap_or_else(|| (self.ss as f64 - 2.0 * p * self.st as f64 + p * p * self.tt as f64).max(0.0));
         let variance = k / (k - 1.0) * residual.max(0.0) / (t * t);
-        // Kish's effective number of trials. At a share of 0 or 1 the
-        // clusters cannot disagree, and each counts once (a hundred traces
-        // of one incident that always survives are one case, not a hundred);
-        // strictly between, clusters that all agree leave only the binomial.
-        let effective = match (p > 0.0 && p < 1.0, variance > 0.0) {
-            (false, _) => k,
-            (true, true) => (p * (1.0 - p) / variance).min(t),
-            (true, false) => t,
-        };
+        // Kish's effective number of trials: fewer than the trials where
+        // clusters disagree more than independent trials would (incidents
+        // that always or never get through), more where they disagree less
+        // (the same incidents in every replication). At a share of 0 or 1
+        // the clusters cannot disagree, and each counts once: a hundred
+        // traces of one incident that always survives are one case.
+        let interior = p > 0.0 && p < 1.0;
+        if interior && variance == 0.0 {
+            // Every cluster the same share: nothing in them varies.
+            return Some(Interval { kind, low: p, high: p, clusters: self.clusters });
+        }
+        let effective = if interior { p * (1.0 - p) / variance } else { k };
         let z = StudentsT::new(0.0, 1.0, k - 1.0).expect("at least one degree of freedom").inverse_cdf(0.975);
         let (low, high) = wilson(p, effective, z);
         Some(Interval { kind, low, high, clusters: self.clusters })
