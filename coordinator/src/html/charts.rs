@@ -6,6 +6,7 @@ use super::{escape, percent};
 use crate::analysis::Aggregate;
 use crate::intervals::{Interval, IntervalKind};
 use crate::statistics::Proportion;
+use crate::survival::{Curve, HORIZONS_MS};
 use crate::units::fmt_ms;
 use hdrhistogram::Histogram;
 use std::fmt::Write as _;
@@ -294,5 +295,82 @@ pub(super) fn tornado(id: &str, rows: &[(String, f64, f64)]) -> String {
         );
     }
     svg.push_str("</svg>\n");
+    svg
+}
+
+/// Time-to-event curves (Kaplan-Meier) as steps on a linear axis of days
+/// from the report to two years, with the standard horizons marked: how
+/// many traces have their answer by when. A curve's share ever (by the end
+/// of the run, beyond two years) is written at its right end.
+pub(super) fn time_to_event_chart(id: &str, title: &str, curves: &[(&str, &str, &Curve)]) -> String {
+    let (w, h, left, top, right) = (480.0, 200.0, 52.0, 10.0, 250.0);
+    let end_ms = HORIZONS_MS[3] as f64;
+    let x = |ms: f64| left + w * (ms.min(end_ms) / end_ms);
+    let y = |share: f64| top + h - h * share;
+    let mut svg = format!(
+        "<figure><figcaption>{}</figcaption><svg id=\"{id}\" class=\"chart km\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">",
+        escape(title),
+        w + left + right,
+        h + top + 44.0,
+        w + left + right,
+        h + top + 44.0,
+        escape(title)
+    );
+    let _ = write!(
+        svg,
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">time from the report</text><text class=\"axis-title\" transform=\"translate(11 {:.1}) rotate(-90)\" text-anchor=\"middle\">share of all traces</text>",
+        left + w / 2.0,
+        top + h + 40.0,
+        top + h / 2.0
+    );
+    let _ =
+        write!(svg, "<rect x=\"{left}\" y=\"{top}\" width=\"{w}\" height=\"{h}\" fill=\"#fafafa\" stroke=\"#ccc\"/>");
+    for (ms, label) in HORIZONS_MS.iter().zip(["30d", "180d", "1y", "2y"]) {
+        let _ = write!(
+            svg,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{1}\" stroke=\"#ddd\"/><text x=\"{0:.1}\" y=\"{2}\" text-anchor=\"middle\">{label}</text>",
+            x(*ms as f64),
+            top + h,
+            top + h + 14.0
+        );
+    }
+    for (share, label) in [(0.25, "25%"), (0.5, "50%"), (0.75, "75%"), (1.0, "100%")] {
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#e4e4e4\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>",
+            left + w,
+            y(share),
+            y(share),
+            left - 4.0,
+            y(share) + 4.0
+        );
+    }
+    for (name, colour, curve) in curves {
+        // Steps: flat until each event time, then up.
+        let mut points = format!("{left:.1},{:.1}", y(0.0));
+        let mut last = 0.0;
+        for point in curve.steps.iter().take_while(|p| (p.at_ms as f64) <= end_ms) {
+            let px = x(point.at_ms as f64);
+            let _ = write!(points, " {px:.1},{:.1} {px:.1},{:.1}", y(last), y(point.share));
+            last = point.share;
+        }
+        let ever = curve.steps.last().map_or(0.0, |p| p.share);
+        let at_end = curve.steps.iter().take_while(|p| (p.at_ms as f64) <= end_ms).last().map_or(0.0, |p| p.share);
+        let _ = write!(points, " {:.1},{:.1}", left + w, y(at_end));
+        let _ = write!(
+            svg,
+            "<polyline class=\"curve\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{points}\"><title>{}</title></polyline>",
+            escape(name)
+        );
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{} ({:.1}% ever)</text>",
+            left + w + 6.0,
+            y(at_end) + 4.0,
+            escape(name),
+            100.0 * ever
+        );
+    }
+    svg.push_str("</svg></figure>\n");
     svg
 }

@@ -1,7 +1,7 @@
 //! The replication and comparison pages: the charts of `charts.rs` with
 //! their tables, the style sheet and the page frame.
 
-use super::charts::{cdf_chart, heat_map, proportion_bars, tornado};
+use super::charts::{cdf_chart, heat_map, proportion_bars, time_to_event_chart, tornado};
 use super::timeline::trace_timeline;
 use super::{escape, percent};
 use crate::analysis::Aggregate;
@@ -90,7 +90,11 @@ fn verdict(report: &ReplicationReport) -> String {
             ),
         }
     } else {
-        format!("Traces reach the origin with its data held in {:.1}% of cases.", 100.0 * survive)
+        format!(
+            "Within {} of the report, traces reach the origin with its data held in {:.1}% of cases.",
+            crate::units::fmt_horizon(report.horizon_ms),
+            100.0 * survive
+        )
     };
     if let Some(death) = report.deaths.first() {
         let _ = write!(
@@ -182,7 +186,7 @@ fn summary(report: &ReplicationReport) -> String {
         }
         latency.push_str("</tr>");
     }
-    latency.push_str("</table>\n<p class=\"note\">End to end counts the traces that reached the origin; the critical path below includes the traces that stopped.</p>\n");
+    latency.push_str("</table>\n<p class=\"note\">End to end counts the traces that reached the origin; where the time goes, below, shows the traces that stopped apart.</p>\n");
     table + &latency
 }
 
@@ -272,6 +276,31 @@ pub fn replication_page(report: &ReplicationReport, aggregate: &Aggregate, scena
         return page(&format!("pocnet: {}", report.scenario.name), &body);
     }
 
+    let _ = writeln!(body, "<h2>How long the answers take</h2>");
+    body.push_str(&time_to_event_chart(
+        "time-to-identification",
+        "Share of all traces with the origin found and held, and with the subscriber identified (usable as \
+         evidence), by time from the report (Kaplan-Meier)",
+        &[
+            ("origin found and held", "#1f5fa8", &report.time_to_origin),
+            ("subscriber identified", "#c0392b", &report.time_to_identification),
+        ],
+    ));
+    let _ = write!(body, "<table id=\"horizons\"><tr><th>share of all traces by</th>");
+    for label in ["30 days", "180 days", "1 year", "2 years", "ever"] {
+        let _ = write!(body, "<th>{label}</th>");
+    }
+    body.push_str("</tr>");
+    for (what, curve) in
+        [("origin found and held", &report.time_to_origin), ("subscriber identified", &report.time_to_identification)]
+    {
+        let _ = write!(body, "<tr><td>{what}</td>");
+        for point in &curve.at_horizons {
+            let _ = write!(body, "<td>{:.1}%</td>", 100.0 * point.share);
+        }
+        let _ = write!(body, "<td>{:.1}%</td></tr>", 100.0 * curve.steps.last().map_or(0.0, |p| p.share));
+    }
+    body.push_str("</table>\n");
     let _ = writeln!(body, "<h2>Goal compliance</h2>");
     let goal_rows: Vec<(String, Proportion)> =
         report.goals.iter().map(|g| (g.goal.measure.name().to_owned(), g.compliance.clone())).collect();

@@ -111,6 +111,9 @@ fn run_with_replications_writes_json_csv_and_html_and_a_one_screen_summary() {
     assert_eq!(hops.lines().count(), 601, "three hops per trace");
     let page = std::fs::read_to_string(html).unwrap();
     assert!(page.contains("<svg id=\"cdf-acknowledgement\"") && page.contains("ack-heatmap"));
+    // The time-to-identification curve, and the shares at the horizons beside it.
+    assert!(page.contains("<svg id=\"time-to-identification\"") && page.contains("<table id=\"horizons\">"));
+    assert!(page.contains("Within 1 year of the report, traces reach the origin"), "the verdict names its horizon");
     assert!(!page.contains("http://") && !page.contains("https://"), "the page needs no network");
 }
 
