@@ -108,10 +108,15 @@ fn verdict(report: &ReplicationReport) -> String {
     }
     // How fast the network is, said of the traces that got through: a trace
     // that died waiting months on an MLA transit says nothing of that.
-    if let Some(top) = report.critical_path.iter().find(|s| s.ending == crate::analysis::Ending::Reached) {
+    // Where none got through, where the stopped ones spent their time is the story.
+    let top = [crate::analysis::Ending::Reached, crate::analysis::Ending::Stopped]
+        .into_iter()
+        .find_map(|ending| report.critical_path.iter().find(|s| s.ending == ending));
+    if let Some(top) = top {
         let _ = write!(
             text,
-            " In the traces that reached it, the most time goes to {}'s {} ({:.0}% of it).",
+            " In the {}, the most time goes to {}'s {} ({:.0}% of it).",
+            top.ending.name(),
             top.country,
             top.segment.name(),
             100.0 * top.share
