@@ -54,6 +54,8 @@ pub struct VariantSummary {
 pub struct MeasureCompliance {
     pub measure: Measure,
     pub compliance: Proportion,
+    /// The assumed figures that alone make the time measured (its compliance is their spread).
+    pub assumed: Vec<crate::sensitivity::Assumption>,
 }
 
 pub use crate::analysis::Metric;
@@ -95,6 +97,10 @@ impl Comparison {
             };
         };
         let measures: Vec<Measure> = baseline.scenario.goals.goals.iter().map(|g| g.measure).collect();
+        let assumed = |scenario: &Scenario, measure: Measure| {
+            let goal = scenario.goals.goals.iter().find(|g| g.measure == measure);
+            goal.map(|g| crate::sensitivity::Assumption::deciding(g, scenario)).unwrap_or_default()
+        };
         let mut metrics = Metric::all(measures.iter().copied());
         metrics.insert(2, Metric::Defective);
         let variants = results
@@ -112,6 +118,7 @@ impl Comparison {
                         .map(|&measure| MeasureCompliance {
                             measure,
                             compliance: Proportion::of(aggregate.goals.get(&measure).unwrap_or(&Clustered::default())),
+                            assumed: assumed(&variant.scenario, measure),
                         })
                         .collect(),
                     end_to_end_p50_ms: end_to_end.map(|h| h.value_at_quantile(0.5)),
@@ -223,7 +230,12 @@ impl Comparison {
         let measures: Vec<Measure> =
             self.variants.first().map(|v| v.goals.iter().map(|g| g.measure).collect()).unwrap_or_default();
         for measure in measures {
-            let title = format!("Goal: {}", measure.name());
+            let mut title = format!("Goal: {}", measure.name());
+            let assumed = self.variants.first().and_then(|v| v.goals.iter().find(|g| g.measure == measure));
+            if let Some(goal) = assumed.filter(|g| !g.assumed.is_empty()) {
+                let names: Vec<&str> = goal.assumed.iter().map(|a| a.name()).collect();
+                let _ = write!(title, " (ASSUMED: the spread of {}, not a finding)", names.join(", "));
+            }
             section(&mut out, &title, Metric::Goal(measure), &|v| {
                 v.goals.iter().find(|g| g.measure == measure).map(|g| &g.compliance).unwrap_or(&NOTHING)
             });

@@ -29,13 +29,16 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// What an interval covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "snake_case")]
 #[value(rename_all = "kebab-case")]
 pub enum IntervalKind {
     /// Incidents and figures fixed: the simulation's chance only.
     ThisWorld,
     /// The incidents as a sample of the cases a network meets.
+    #[default]
     Network,
 }
 

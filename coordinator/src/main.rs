@@ -15,7 +15,6 @@ use pocnet_coordinator::compare::{Comparison, Variant};
 use pocnet_coordinator::engine::{self, RunLog};
 use pocnet_coordinator::event_stream::EventSink;
 use pocnet_coordinator::html;
-use pocnet_coordinator::intervals::IntervalKind;
 use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, RunRecorder};
@@ -68,8 +67,8 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Node { listen, tls, country } => node(listen, tls.zip(country)).await,
         Command::Merge { parts, scenario, json, html, interval } => {
-            let outputs = Outputs::checked(json, html, None)?;
-            merge(&parts, scenario.as_deref(), interval, &outputs)
+            let outputs = Outputs { interval, ..Outputs::checked(json, html, None)? };
+            merge(&parts, scenario.as_deref(), &outputs)
         }
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -140,7 +139,7 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
                 };
                 (study, shard)
             });
-            return replicate(&file, &scenario, seed, &options, transport, study, reporting.interval, &outputs).await;
+            return replicate(&file, &scenario, seed, &options, transport, study, &outputs).await;
         }
     };
     // The log streams into the projection; it is kept whole only for the JSON report.
@@ -300,7 +299,6 @@ async fn replicate(
     options: &replication::Options,
     transport: Transport,
     shard: Option<(Study, Shard)>,
-    interval: IntervalKind,
     outputs: &Outputs,
 ) -> anyhow::Result<ExitCode> {
     let mut rows = match &outputs.csv {
@@ -369,7 +367,7 @@ async fn replicate(
         return Ok(ExitCode::SUCCESS);
     }
     let requested = interrupted.then_some(options.replications);
-    let written = write_study(scenario, seed, interval, &aggregate, requested, outputs)?;
+    let written = write_study(scenario, seed, &aggregate, requested, outputs)?;
     // 130, as a shell reports a command stopped by Ctrl-C, with the report written.
     Ok(if interrupted { ExitCode::from(130) } else { written })
 }
@@ -378,12 +376,11 @@ async fn replicate(
 fn write_study(
     scenario: &Scenario,
     seed: u64,
-    interval: IntervalKind,
     aggregate: &Aggregate,
     requested: Option<u64>,
     outputs: &Outputs,
 ) -> anyhow::Result<ExitCode> {
-    let mut report = ReplicationReport::build(scenario, seed, interval, aggregate, |case| {
+    let mut report = ReplicationReport::build(scenario, seed, outputs.interval, aggregate, |case| {
         let log = engine::run_in_process_blocking(scenario, seed, case.replication).ok()?;
         report::incident_reports(scenario, &log.events).into_iter().nth(case.incident as usize)
     });
@@ -399,12 +396,7 @@ fn write_study(
 }
 
 /// `pocnet merge`: the parts of a sharded study joined into its report.
-fn merge(
-    parts: &[PathBuf],
-    scenario: Option<&Path>,
-    interval: IntervalKind,
-    outputs: &Outputs,
-) -> anyhow::Result<ExitCode> {
+fn merge(parts: &[PathBuf], scenario: Option<&Path>, outputs: &Outputs) -> anyhow::Result<ExitCode> {
     let read = parts.iter().map(|p| Part::read(p).map(|part| (p.clone(), part))).collect::<Result<Vec<_>, _>>();
     let (study, aggregate) = read.and_then(pocnet_coordinator::shard::merge).map_err(anyhow::Error::msg)?;
     let file = scenario.unwrap_or(&study.scenario);
@@ -421,7 +413,7 @@ fn merge(
         loaded.strategy = pocnet_node::Strategy::from_name(name)
             .with_context(|| format!("the parts name a strategy `{name}` this pocnet does not know"))?;
     }
-    write_study(&loaded, study.seed, interval, &aggregate, None, outputs)
+    write_study(&loaded, study.seed, &aggregate, None, outputs)
 }
 
 async fn exercise(args: cli::args::ExerciseArgs) -> anyhow::Result<ExitCode> {

@@ -94,6 +94,9 @@ pub struct GoalCompliance {
     #[serde(flatten)]
     pub goal: Goal,
     pub compliance: Proportion,
+    /// The assumed figures that alone make the time measured: the
+    /// compliance is then their assumed spread, not a finding.
+    pub assumed: Vec<Assumption>,
 }
 
 #[derive(Debug, Serialize)]
@@ -233,7 +236,8 @@ impl ReplicationReport {
             .into_iter()
             .map(|goal| {
                 let compliance = Proportion::of(aggregate.goals.get(&goal.measure).unwrap_or(&Clustered::default()));
-                GoalCompliance { goal, compliance }
+                let assumed = Assumption::deciding(&goal, scenario);
+                GoalCompliance { goal, compliance, assumed }
             })
             .collect();
         let traces = aggregate.traces.trials.max(1) as f64;
@@ -439,7 +443,12 @@ impl ReplicationReport {
         let _ = writeln!(out);
         let _ = writeln!(out, "Goal compliance per cross-border request:");
         for goal in &self.goals {
-            let _ = writeln!(out, "  {:<44} {}", goal.goal.description, proportion(&goal.compliance, kind));
+            let _ = write!(out, "  {:<44} {}", goal.goal.description, proportion(&goal.compliance, kind));
+            if !goal.assumed.is_empty() {
+                let names: Vec<&str> = goal.assumed.iter().map(|a| a.name()).collect();
+                let _ = write!(out, "  ASSUMED: the spread of {}", names.join(", "));
+            }
+            let _ = writeln!(out);
         }
         // The kind the headline could be given: one incident has no interval over incidents.
         let shown = self.origin_preserved.interval(kind).map_or(kind, |i| i.kind);
@@ -474,7 +483,7 @@ impl ReplicationReport {
         }
         let _ = writeln!(
             out,
-            "  (end to end: traces that reached the origin; where the time goes, below: every finished trace)"
+            "  (end to end: traces that reached the origin; where the time goes, below: reached and stopped apart)"
         );
         if !self.deaths.is_empty() {
             let _ = writeln!(out);

@@ -60,10 +60,16 @@ pub enum Assumption {
     MlaTranslation,
     /// An urgent MLA request, where a country discloses in an emergency only on one.
     UrgentMla,
+    /// A provider answering a European Production Order (Art. 10 bounds it
+    /// at 10 days; how the answers spread within is assumed).
+    EpocResponse,
+    /// An Art. 8 order served by the requested Party and answered by the
+    /// provider (Art. 8(6) bounds both; the spread is assumed).
+    Art8Response,
 }
 
 impl Assumption {
-    pub const ALL: [Assumption; 17] = [
+    pub const ALL: [Assumption; 19] = [
         Assumption::DeskHandling,
         Assumption::CarrierPreservation,
         Assumption::CarrierDisclosure,
@@ -81,6 +87,8 @@ impl Assumption {
         Assumption::PreservationOrder,
         Assumption::MlaTranslation,
         Assumption::UrgentMla,
+        Assumption::EpocResponse,
+        Assumption::Art8Response,
     ];
 
     pub fn name(self) -> &'static str {
@@ -102,7 +110,28 @@ impl Assumption {
             Assumption::PreservationOrder => "preservation order drafted",
             Assumption::MlaTranslation => "MLA certified translation",
             Assumption::UrgentMla => "urgent MLA",
+            Assumption::EpocResponse => "EPOC response",
+            Assumption::Art8Response => "Art. 8 response",
         }
+    }
+
+    /// The assumed figures that alone make the time `goal` measures, where
+    /// nothing the scenario states (staffing, retention, the chain) enters
+    /// it: its compliance is then the spread those figures were given, not
+    /// a finding, and reports say so. Only those the scenario rests on.
+    pub fn deciding(goal: &crate::goals::Goal, scenario: &Scenario) -> Vec<Assumption> {
+        use crate::latency::Measure;
+        use pocnet_node::ProductionChannel;
+        let candidates: &[Assumption] = match (goal.measure, goal.channel) {
+            (Measure::Production, Some(ProductionChannel::Epoc)) => {
+                &[Assumption::EpocResponse, Assumption::EmergencyResponse]
+            }
+            (Measure::Production, Some(ProductionChannel::Art8)) => &[Assumption::Art8Response],
+            (Measure::WrittenConfirmation, _) => &[Assumption::WrittenConfirmation, Assumption::MessageDelay],
+            _ => &[],
+        };
+        let resting = Assumption::resting_on(scenario);
+        candidates.iter().copied().filter(|a| resting.contains(a)).collect()
     }
 
     /// The assumed parameters a scenario's results rest on: all of them but
@@ -128,6 +157,8 @@ impl Assumption {
                     scenario.countries.values().any(|c| matches!(c.disclosure, Art30::Order(_)))
                 }
                 Assumption::MlaTranslation => translation,
+                Assumption::EpocResponse => scenario.epoc.is_some(),
+                Assumption::Art8Response => scenario.second_protocol.is_some(),
                 Assumption::UrgentMla => {
                     emergencies
                         && scenario
@@ -191,6 +222,17 @@ impl Assumption {
             }),
             Assumption::RenewalForgotten => {
                 countries.for_each(|c| c.renewal_forgotten = (c.renewal_forgotten * factor).clamp(0.0, 1.0));
+            }
+            Assumption::EpocResponse => {
+                if let Some(epoc) = scaled.epoc.as_mut() {
+                    epoc.response = epoc.response.scaled(factor);
+                }
+            }
+            Assumption::Art8Response => {
+                if let Some(protocol) = scaled.second_protocol.as_mut() {
+                    protocol.art8_service = protocol.art8_service.scaled(factor);
+                    protocol.art8_return = protocol.art8_return.scaled(factor);
+                }
             }
         }
         scaled

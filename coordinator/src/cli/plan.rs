@@ -36,6 +36,8 @@ pub struct Outputs {
     pub json: Option<PathBuf>,
     pub html: Option<PathBuf>,
     pub csv: Option<PathBuf>,
+    /// The kind of interval the text and the page show.
+    pub interval: pocnet_coordinator::intervals::IntervalKind,
 }
 
 pub struct RunPlan {
@@ -59,7 +61,8 @@ pub struct ComparePlan {
 
 impl RunPlan {
     pub fn lower(args: RunArgs) -> anyhow::Result<Lowered<RunPlan>> {
-        let outputs = Outputs::checked(args.json, args.html, args.csv)?;
+        let outputs =
+            Outputs { interval: args.reporting.interval, ..Outputs::checked(args.json, args.html, args.csv)? };
         let Some(mut scenario) = load(&args.file)? else { return Ok(Lowered::Invalid) };
         if let Some(strategy) = args.strategy {
             scenario.strategy = strategy;
@@ -181,7 +184,7 @@ impl Outputs {
             std::fs::create_dir_all(dir).with_context(|| format!("--csv: cannot create {}", dir.display()))?;
             writable_file(&dir.join("traces.csv"), "--csv")?;
         }
-        Ok(Outputs { json, html, csv })
+        Ok(Outputs { json, html, csv, interval: Default::default() })
     }
 }
 

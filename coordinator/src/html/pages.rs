@@ -154,9 +154,15 @@ fn summary(report: &ReplicationReport) -> String {
         );
     }
     for g in &report.goals {
+        let assumed = if g.assumed.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = g.assumed.iter().map(|a| a.name()).collect();
+            format!(" <em class=\"assumed\">(assumed: the spread of {})</em>", escape(&names.join(", ")))
+        };
         let _ = write!(
             table,
-            "<tr class=\"{}\"><th>{}</th><td>{}</td><td class=\"n\">{}</td></tr>",
+            "<tr class=\"{}\"><th>{}{assumed}</th><td>{}</td><td class=\"n\">{}</td></tr>",
             standing(&g.compliance),
             escape(&g.goal.description),
             share_text(&g.compliance, n, report.interval),

@@ -114,3 +114,53 @@ fn on_network_today_the_network_interval_is_several_times_wider_than_this_worlds
     let clusters: Vec<u64> = share.intervals.iter().map(|i| i.clusters).collect();
     assert_eq!(clusters, vec![scenario.incidents.len() as u64, 20], "incidents, then replications");
 }
+
+/// `compare` cannot mislead: a row whose denominators differ says so with
+/// both counts; from too few paired replications no verdict is given; what
+/// "significant" means is said once, with the multiple-comparison caveat.
+#[test]
+fn compare_says_when_shares_are_of_different_things_and_when_too_few_pairs_judge_nothing() {
+    let compare = |replications: &str| {
+        let output = crate::support::pocnet(&[
+            "compare",
+            "scenarios/hub-vs-relay.toml",
+            "--vary",
+            "strategy=hub,relay",
+            "--replications",
+            replications,
+        ]);
+        assert!(output.status.success(), "{}", crate::support::text(&output.stderr));
+        crate::support::text(&output.stdout)
+    };
+    let judged = compare("12");
+    assert!(judged.contains("denominators differ:") && judged.contains("trials in the baseline"), "{judged}");
+    assert!(judged.contains("differences are judged here") && judged.contains("Holm"), "{judged}");
+    assert!(judged.contains("significant"), "{judged}");
+    let few = compare("3");
+    assert!(few.contains("from 3 paired replications: too few to judge"), "{few}");
+    assert!(!few.contains(" significant"), "no verdict from three pairs:\n{few}");
+}
+
+/// A goal whose measured time is made wholly of assumed figures (the EPOC
+/// answer in an emergency is the carrier's emergency timescale) is labelled
+/// so, in the text and in the JSON.
+#[test]
+fn compliance_made_of_an_assumed_spread_is_labelled_assumed() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("emergency.json");
+    let output = crate::support::pocnet(&[
+        "run",
+        "scenarios/ransomware-emergency.toml",
+        "--replications",
+        "20",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", crate::support::text(&output.stderr));
+    let text = crate::support::text(&output.stdout);
+    let line = text.lines().find(|l| l.contains("produce by EPOC")).expect("the EPOC goal");
+    assert!(line.contains("ASSUMED: the spread of EPOC response, emergency response"), "{line}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let goal = report["goals"].as_array().unwrap().iter().find(|g| g["measure"] == "production").unwrap();
+    assert_eq!(goal["assumed"], serde_json::json!(["epoc_response", "emergency_response"]));
+}
