@@ -224,6 +224,9 @@ pub struct Aggregate {
     /// Of those through MLA, the ones between States not both Budapest
     /// Parties: a bilateral treaty, UNTOC Art. 18 or letters rogatory.
     pub mla_outside_convention: u64,
+    /// Traces whose origin was found and held, but whose formal request for
+    /// production the requester abandoned unanswered.
+    pub production_abandoned: u64,
     /// Traces with a legal defect (an MLA request resting on an informal referral).
     pub defective: Clustered,
     pub goals: BTreeMap<Measure, Clustered>,
@@ -273,6 +276,7 @@ impl Aggregate {
             time_to_identification: TimeToEvent::default(),
             subscribers_by_channel: BTreeMap::new(),
             mla_outside_convention: 0,
+            production_abandoned: 0,
             defective: Clustered::default(),
             goals: BTreeMap::new(),
             goals_by_country: BTreeMap::new(),
@@ -331,6 +335,7 @@ impl Aggregate {
                 outcome.subscriber_identified += u32::from(within);
             }
             self.defective.add(index, !incident.defects.is_empty());
+            self.production_abandoned += u64::from(incident.production_abandoned_after_ms.is_some());
             if let Some(found) = &incident.subscriber {
                 *self.subscribers_by_channel.entry(found.channel).or_default() += 1;
                 self.mla_outside_convention += u64::from(found.outside_convention);
@@ -490,6 +495,10 @@ impl Aggregate {
             .checked_add(next.mla_outside_convention)
             .ok_or("more MLA identifications than any study has")?;
         self.defective.merge(next.defective)?;
+        self.production_abandoned = self
+            .production_abandoned
+            .checked_add(next.production_abandoned)
+            .ok_or("more abandoned requests than any study has")?;
         for (measure, goal) in next.goals {
             self.goals.entry(measure).or_default().merge(goal)?;
         }

@@ -25,6 +25,10 @@ pub struct IncidentReport {
     /// Legal defects a practitioner would flag, in words (an MLA request
     /// resting on a preservation the requester never asked for, say).
     pub defects: Vec<String>,
+    /// The origin found and held, but the requester abandoned its formal
+    /// request for production unanswered: when, from the report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_abandoned_after_ms: Option<i64>,
     pub hops: Vec<HopReport>,
 }
 
@@ -160,6 +164,9 @@ pub struct HopReport {
     pub production_request_received_ms: Option<i64>,
     /// The preserved data was produced under the production request.
     pub produced_ms: Option<i64>,
+    /// The requester abandoned its formal request for production, unanswered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_abandoned_ms: Option<i64>,
     /// The origin country's police told the requester who the subscriber
     /// is: intelligence, not evidence (a police channel, not production).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -415,7 +422,13 @@ impl Trace {
                 hop.production_request_received_ms = at;
                 hop.production_channel = Some(*channel);
             }
-            EventKind::Produced { channel, .. } if hop.produced_ms.is_none() => {
+            EventKind::ProductionAbandoned { .. } if hop.produced_ms.is_none() => {
+                hop.production_abandoned_ms = hop.production_abandoned_ms.or(at);
+            }
+            // Data produced after the requester gave up reaches a closed file.
+            EventKind::Produced { channel, .. }
+                if hop.produced_ms.is_none() && hop.production_abandoned_ms.is_none() =>
+            {
                 hop.produced_ms = at;
                 hop.production_channel = Some(*channel);
                 // In an emergency the request itself asked for the data.
@@ -444,6 +457,7 @@ impl Trace {
             | EventKind::ConfirmationSent { .. }
             | EventKind::ClarificationGiven { .. }
             | EventKind::ProductionRequestReceived { .. }
+            | EventKind::ProductionAbandoned { .. }
             | EventKind::Produced { .. } => {}
         }
         if hop.request_sent_ms.is_some() && hop.outcome == HopOutcome::NotReached {
@@ -491,6 +505,12 @@ impl Trace {
             .collect();
         let trace = trace_outcome(&hops, reported_at);
         let subscriber = subscriber_identified(scenario, &hops, &trace, reported_at);
+        let production_abandoned_after_ms = match (&subscriber, trace.result, trace.hop) {
+            (None, TraceResult::OriginPreserved, Some(origin)) => {
+                hops[origin as usize].production_abandoned_ms.zip(reported_at).map(|(at, r)| at - r)
+            }
+            _ => None,
+        };
         IncidentReport {
             id: incident.id.clone(),
             reported_by: incident.reported_by.clone(),
@@ -499,6 +519,7 @@ impl Trace {
             trace,
             subscriber,
             defects,
+            production_abandoned_after_ms,
             hops,
         }
     }

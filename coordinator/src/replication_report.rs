@@ -51,6 +51,9 @@ pub struct ReplicationReport {
     pub subscribers_by_channel: Vec<ChannelCount>,
     /// Of those through MLA, between States not both Budapest Parties.
     pub mla_outside_convention: u64,
+    /// Traces whose origin was found and held but whose formal request for
+    /// production the requester abandoned unanswered (`mla_abandoned_after`).
+    pub production_abandoned: u64,
     /// Traces with a legal defect: an MLA request resting on an informal referral (relay).
     pub defective: Proportion,
     pub goals: Vec<GoalCompliance>,
@@ -307,6 +310,7 @@ impl ReplicationReport {
             time_to_identification: aggregate.time_to_identification.curve(),
             defective: Proportion::of(&aggregate.defective),
             mla_outside_convention: aggregate.mla_outside_convention,
+            production_abandoned: aggregate.production_abandoned,
             subscribers_by_channel: aggregate
                 .subscribers_by_channel
                 .iter()
@@ -413,6 +417,13 @@ impl ReplicationReport {
                     self.mla_outside_convention
                 );
             }
+        }
+        if self.production_abandoned > 0 {
+            let _ = writeln!(
+                out,
+                "  abandoned unanswered {:>40}  (origin held; the requester gave up its MLA request)",
+                self.production_abandoned
+            );
         }
         if self.defective.successes > 0 {
             let _ = writeln!(

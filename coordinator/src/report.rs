@@ -191,6 +191,12 @@ fn subscriber_line(incident: &IncidentReport) -> String {
             if origin.is_some_and(|o| o.production_not_pursued) {
                 return "SUBSCRIBER NOT IDENTIFIED: the requesting country did not pursue the MLA request".to_owned();
             }
+            if let Some(after) = incident.production_abandoned_after_ms {
+                return format!(
+                    "SUBSCRIBER NOT IDENTIFIED: ABANDONED, the MLA request given up unanswered {} after the report",
+                    crate::units::fmt_ms(after)
+                );
+            }
             match origin.and_then(|o| o.production_request_received_ms.zip(o.hold_until_ms)) {
                 Some((received, held)) if received > held => {
                     "SUBSCRIBER NOT IDENTIFIED: the production request arrived after the hold expired".to_owned()
@@ -338,12 +344,14 @@ impl Report {
                 format!("{n} through {}", SubscriberIdentified::instrument_of(channel, outside))
             })
             .collect();
+        let abandoned = self.incidents.iter().filter(|i| i.production_abandoned_after_ms.is_some()).count();
         let _ = writeln!(
             out,
-            "Outcomes: origin found and its data held in {preserved} of {}; subscriber identified in {}{}",
+            "Outcomes: origin found and its data held in {preserved} of {}; subscriber identified in {}{}{}",
             crate::units::count(self.incidents.len() as u64, "trace", "traces"),
             by_channel.values().sum::<usize>(),
-            if channels.is_empty() { String::new() } else { format!(" ({})", channels.join(", ")) }
+            if channels.is_empty() { String::new() } else { format!(" ({})", channels.join(", ")) },
+            if abandoned == 0 { String::new() } else { format!("; {abandoned} MLA requests abandoned unanswered") }
         );
         let _ = writeln!(out);
         let _ = writeln!(out, "Goal compliance ({}), per cross-border request:", self.scenario.goal_profile);

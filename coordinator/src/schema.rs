@@ -161,7 +161,8 @@ pub fn scenario_schema() -> Value {
             "emergency_disclosure": { "enum": ["direct", "urgent_mla"], "default": "direct", "description": "as requested country, how it discloses to a foreign State in an emergency: its point of contact has the provider disclose at once, or only on an urgent MLA request (Budapest Art. 25(3)): preserved at once, the next hop by its Art. 30 regime, the subscriber when the request is executed (urgent_mla). Second Protocol Parties in force disclose at once to each other (Art. 9) [default: direct; assumed]" },
             "preservation_order": delay("as requested country, drafting and serving the preservation order on the provider once the request is acknowledged (a step of its own) [default: median 30m, p90 2h; assumed]"),
             "mla_translation": delay("as requested country, the certified translation a formal request (MLA, an Art. 8 order) from a requester writing in none of its languages needs before it is executed [default: median 14d, p90 45d; assumed]"),
-            "urgent_mla": delay("the urgent MLA request an emergency_disclosure = \"urgent_mla\" country needs, drafted, sent and executed [default: median 3d, p90 14d; assumed]")
+            "urgent_mla": delay("the urgent MLA request an emergency_disclosure = \"urgent_mla\" country needs, drafted, sent and executed [default: median 3d, p90 14d; assumed]"),
+            "mla_abandoned_after": { "type": "string", "default": "730d", "description": "as requester, how long a formal request for production (MLA, an Art. 8 order) is waited on before it is abandoned unanswered, or \"never\" [default: 730d, the T-CY's 6 to 24 months at its upper end; assumed, swept by pocnet sensitivity]" }
     });
     if let (Some(properties), serde_json::Value::Object(more)) = (country["properties"].as_object_mut(), practice) {
         properties.extend(more);

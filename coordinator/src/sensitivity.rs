@@ -66,10 +66,13 @@ pub enum Assumption {
     /// An Art. 8 order served by the requested Party and answered by the
     /// provider (Art. 8(6) bounds both; the spread is assumed).
     Art8Response,
+    /// How long a requester waits on a formal request for production
+    /// before abandoning it.
+    MlaAbandonment,
 }
 
 impl Assumption {
-    pub const ALL: [Assumption; 19] = [
+    pub const ALL: [Assumption; 20] = [
         Assumption::DeskHandling,
         Assumption::CarrierPreservation,
         Assumption::CarrierDisclosure,
@@ -89,6 +92,7 @@ impl Assumption {
         Assumption::UrgentMla,
         Assumption::EpocResponse,
         Assumption::Art8Response,
+        Assumption::MlaAbandonment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -112,6 +116,7 @@ impl Assumption {
             Assumption::UrgentMla => "urgent MLA",
             Assumption::EpocResponse => "EPOC response",
             Assumption::Art8Response => "Art. 8 response",
+            Assumption::MlaAbandonment => "MLA abandoned after",
         }
     }
 
@@ -159,6 +164,7 @@ impl Assumption {
                 Assumption::MlaTranslation => translation,
                 Assumption::EpocResponse => scenario.epoc.is_some(),
                 Assumption::Art8Response => scenario.second_protocol.is_some(),
+                Assumption::MlaAbandonment => scenario.countries.values().any(|c| c.mla_abandoned_after_ms.is_some()),
                 Assumption::UrgentMla => {
                     emergencies
                         && scenario
@@ -228,6 +234,9 @@ impl Assumption {
                     epoc.response = epoc.response.scaled(factor);
                 }
             }
+            Assumption::MlaAbandonment => countries.for_each(|c| {
+                c.mla_abandoned_after_ms = c.mla_abandoned_after_ms.map(|ms| ((ms as f64 * factor) as i64).max(1));
+            }),
             Assumption::Art8Response => {
                 if let Some(protocol) = scaled.second_protocol.as_mut() {
                     protocol.art8_service = protocol.art8_service.scaled(factor);

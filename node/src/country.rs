@@ -76,6 +76,9 @@ pub struct Country {
     /// As requester: the chance its desk forgets to ask in time for the
     /// renewal of a hold that will lapse before its production request leaves.
     pub renewal_forgotten: f64,
+    /// As requester: a formal request for production (MLA, an Art. 8 order)
+    /// still unanswered this long after it left is abandoned; `None`: never.
+    pub mla_abandoned_after_ms: Option<i64>,
 }
 
 /// How a requested country discloses data to a foreign State in an

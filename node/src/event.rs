@@ -145,6 +145,12 @@ pub enum EventKind {
         from: CountryCode,
         channel: ProductionChannel,
     },
+    /// The requester gave up a formal request for production to `to`,
+    /// unanswered after as long as its law or practice waits.
+    ProductionAbandoned {
+        to: CountryCode,
+        channel: ProductionChannel,
+    },
 }
 
 impl std::fmt::Display for EventKind {
@@ -237,6 +243,9 @@ impl EventKind {
             }
             EventKind::ProductionDeclined { from, channel } => {
                 write!(f, "{} declined to {from}", channel.description())
+            }
+            EventKind::ProductionAbandoned { to, channel } => {
+                write!(f, "{} request to {to} abandoned, unanswered", channel.description())
             }
         }
     }

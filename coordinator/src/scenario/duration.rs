@@ -106,6 +106,44 @@ impl<'de> Deserialize<'de> for Retention {
     }
 }
 
+/// How long someone waits before giving up, or `"never"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Patience {
+    After(DurationMs),
+    Never,
+}
+
+impl<'de> Deserialize<'de> for Patience {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Patience;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "{DURATION_EXAMPLES}, or \"never\"")
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Patience, E> {
+                if text == "never" {
+                    return Ok(Patience::Never);
+                }
+                match parse_duration(text).map_err(E::custom)? {
+                    0 => Err(E::custom("giving up at once is not waiting: write a duration above 0, or \"never\"")),
+                    ms => Ok(Patience::After(DurationMs(ms))),
+                }
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Patience, E> {
+                Err(no_unit(n))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Patience, E> {
+                Err(no_unit(n))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Patience, E> {
+                Err(no_unit(n))
+            }
+        }
+        deserializer.deserialize_any(V)
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Delay distributions.
 

@@ -183,6 +183,10 @@ mod defaults {
     /// MLA in practice, to or from a non-member: as `MLA_EXECUTION`, a mean
     /// of about 10 months (the US figure) within the T-CY's 6 to 24.
     pub const MLA_TRANSIT: Distribution = MLA_EXECUTION;
+    /// A requester abandoning a formal request for production unanswered
+    /// after two years: the upper end of the 6 to 24 months the T-CY found
+    /// MLA takes (assessment report, 3 Dec 2014) [assumed].
+    pub const MLA_ABANDONED_AFTER_MS: i64 = 730 * DAY_MS;
     /// Translation when requester and requested share no language: 0-8 h [assumed].
     pub const TRANSLATION: Distribution = Distribution::Uniform { min_ms: 0, max_ms: 8 * HOUR_MS };
     /// Gathering a coordinated request with the other victims' countries [assumed].
@@ -1156,6 +1160,11 @@ fn country(
         disclosure,
         emergency_disclosure,
         renewal_forgotten,
+        mla_abandoned_after_ms: match country.mla_abandoned_after {
+            None => Some(defaults::MLA_ABANDONED_AFTER_MS),
+            Some(raw::Patience::After(ms)) => Some(ms.0),
+            Some(raw::Patience::Never) => None,
+        },
     }
 }
 

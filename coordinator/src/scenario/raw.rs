@@ -3,7 +3,7 @@
 //! that a mistake is reported at the exact value that holds it.
 
 pub use super::desk_hours::RawStaffing;
-pub use super::duration::{DurationMs, RawDistribution, Retention};
+pub use super::duration::{DurationMs, Patience, RawDistribution, Retention};
 use crate::goals::ProfileName;
 use pocnet_node::{Offence, Strategy};
 use serde::Deserialize;
@@ -417,6 +417,8 @@ pub struct RawCountry {
     pub request_defects: Option<Spanned<f64>>,
     /// As requester: the chance its desk forgets to ask for a hold's renewal in time.
     pub renewal_forgotten: Option<Spanned<f64>>,
+    /// As requester: how long a formal request for production is waited on before it is abandoned.
+    pub mla_abandoned_after: Option<Patience>,
     /// As requested country: the chance it refuses on Art. 29(5) grounds.
     pub refusal_grounds: Option<Spanned<f64>>,
     /// As requester: asks the origin country's police for the subscriber, as intelligence.

@@ -1069,3 +1069,27 @@ fn no_art7_order_reaches_a_party_that_reserved_it() {
     let error = Scenario::parse("law.toml", &not_a_party.text()).expect_err("refused");
     assert!(format!("{error:?}").contains("reserves Art. 7 of a Protocol it is not a Party to"), "{error:?}");
 }
+
+/// A requester waits on an MLA request only so long (`mla_abandoned_after`):
+/// past it the request is abandoned, and the data produced later reaches a
+/// closed file. France waits 150 days on Germany's 200-day execution: the
+/// origin is held, nobody identified, the trace ends "abandoned"; waiting
+/// "never", it is identified.
+#[test]
+fn an_mla_request_unanswered_past_the_requesters_patience_is_abandoned() {
+    let impatient = World { fr: "mla_preparation = \"20d\"\nmla_abandoned_after = \"150d\"", ..BASE };
+    let (incident, events) = impatient.run();
+    assert!(events.iter().any(|e| matches!(e, EventKind::ProductionAbandoned { .. })), "{events:?}");
+    assert!(incident.subscriber.is_none(), "{:?}", incident.subscriber);
+    let after = incident.production_abandoned_after_ms.expect("abandoned, the origin held");
+    let day = 86_400_000;
+    // The MLA request left some 20 days after the report: abandoned 150 days later.
+    assert!((165 * day..175 * day).contains(&after), "{} days", after / day);
+    let patient = World { fr: "mla_preparation = \"20d\"\nmla_abandoned_after = \"never\"", ..BASE };
+    let (incident, events) = patient.run();
+    assert!(!events.iter().any(|e| matches!(e, EventKind::ProductionAbandoned { .. })));
+    assert!(incident.subscriber.is_some() && incident.production_abandoned_after_ms.is_none());
+    // "0s" is no patience: a located error, not a request given up at once.
+    let error = Scenario::parse("law.toml", &World { fr: "mla_abandoned_after = \"0s\"", ..BASE }.text()).unwrap_err();
+    assert!(format!("{error:?}").contains("giving up at once"), "{error:?}");
+}

@@ -113,6 +113,14 @@ pub enum Timer {
         to: CountryCode,
         channel: ProductionChannel,
     },
+    /// The requester's patience with a formal request for production runs
+    /// out: unanswered by now, it is abandoned.
+    AbandonProduction {
+        incident: IncidentId,
+        hop: u32,
+        to: CountryCode,
+        channel: ProductionChannel,
+    },
     /// A person at the requested desk sends the request back: what it
     /// needs is missing or wrong. (A bot desk does so itself when the
     /// request is defective.)
@@ -511,6 +519,10 @@ impl ContactPoint {
                 self.send(out, now, &next.country, &incident, hop, body);
                 let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
                 self.record(out, now, &incident, hop, event);
+                if self.formal_with(&next.country) {
+                    // The MLA request that asks for preservation asks for production too.
+                    self.await_production(out, now, &incident, hop, &next.country, ProductionChannel::Mla);
+                }
                 if self.formal_with(&next.country) || to_provider {
                     // An MLA request is itself the formal request, and a
                     // request to a provider no Art. 29 request: nothing to confirm.
@@ -572,7 +584,13 @@ impl ContactPoint {
                     if channel == ProductionChannel::Mla && origin && art8 { ProductionChannel::Art8 } else { channel };
                 self.dossier_mut(&incident).production_requested.insert(hop, ());
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
+                self.await_production(out, now, &incident, hop, &to, channel);
                 self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
+            }
+            Timer::AbandonProduction { incident, hop, to, channel } => {
+                if !self.dossier_mut(&incident).produced.contains(hop) {
+                    self.record(out, now, &incident, hop, EventKind::ProductionAbandoned { to, channel });
+                }
             }
             Timer::Clarify { incident, hop, to } => {
                 self.send(out, now, &to, &incident, hop, Body::Clarified);
@@ -923,6 +941,24 @@ impl ContactPoint {
         let me = self.country.code.clone();
         for (hop, next) in known.into_iter().enumerate() {
             self.begin_hop(out, now, incident, hop as u32, next, me.clone());
+        }
+    }
+
+    /// A formal request for production (State to State: MLA, an Art. 8
+    /// order) is waited on only as long as this country's practice waits;
+    /// an order straight to a provider has deadlines of its own.
+    fn await_production(
+        &mut self,
+        out: &mut Vec<Output>,
+        now: SimTime,
+        incident: &IncidentId,
+        hop: u32,
+        to: &CountryCode,
+        channel: ProductionChannel,
+    ) {
+        if let Some(patience_ms) = self.country.mla_abandoned_after_ms.filter(|_| channel.instrument().state_to_state) {
+            let timer = Timer::AbandonProduction { incident: incident.clone(), hop, to: to.clone(), channel };
+            out.push(Output::SetTimer { at: now.plus_ms(patience_ms), timer });
         }
     }
 

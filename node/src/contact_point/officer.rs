@@ -91,6 +91,7 @@ impl Timer {
             | Timer::SendConfirmation { incident, hop, .. }
             | Timer::Produce { incident, hop, .. }
             | Timer::SendProductionRequest { incident, hop, .. }
+            | Timer::AbandonProduction { incident, hop, .. }
             | Timer::Clarify { incident, hop, .. }
             | Timer::AskClarification { incident, hop }
             | Timer::Refuse { incident, hop, .. }

@@ -26,6 +26,7 @@ fn country(code: &str) -> Country {
         disclosure: crate::country::Art30::Direct,
         emergency_disclosure: crate::country::EmergencyDisclosure::Direct,
         renewal_forgotten: 0.0,
+        mla_abandoned_after_ms: None,
         follow_up: crate::country::FollowUp::default(),
         timestamp_errors: 0.0,
         request_defects: 0.0,

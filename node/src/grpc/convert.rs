@@ -207,6 +207,10 @@ fn country(value: pb::Country) -> Result<Country, FieldError> {
         },
         renewal_forgotten: constraint::probability(value.renewal_forgotten)
             .map_err(FieldError::at("renewal_forgotten"))?,
+        mla_abandoned_after_ms: value
+            .mla_abandoned_after_ms
+            .map(|ms| duration(ms, "mla_abandoned_after_ms"))
+            .transpose()?,
         emergency_disclosure: match value.urgent_mla {
             None => EmergencyDisclosure::Direct,
             Some(law) => EmergencyDisclosure::UrgentMla(distribution(Some(law), "urgent_mla")?),
@@ -650,6 +654,7 @@ pub fn event_from_proto(value: pb::Event) -> Result<Event, FieldError> {
             EventKind::ProductionRequestReceived { from: peer()?, channel: channel()?, hold_until: until()? }
         }
         K::ProductionDeclined => EventKind::ProductionDeclined { from: peer()?, channel: channel()? },
+        K::ProductionAbandoned => EventKind::ProductionAbandoned { to: peer()?, channel: channel()? },
         K::ProviderRequestReceived => EventKind::ProviderRequestReceived { from: peer()?, carrier: carrier()? },
     };
     Ok(Event {
@@ -729,6 +734,7 @@ fn country_to_proto(c: &Country) -> pb::Country {
         dual_criminality: c.dual_criminality.iter().map(|o| o.name().to_owned()).collect(),
         art30: c.disclosure.name().to_owned(),
         renewal_forgotten: c.renewal_forgotten,
+        mla_abandoned_after_ms: c.mla_abandoned_after_ms,
         urgent_mla: match &c.emergency_disclosure {
             EmergencyDisclosure::Direct => None,
             EmergencyDisclosure::UrgentMla(law) => Some(distribution_to_proto(law)),
@@ -994,6 +1000,10 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         EventKind::ProductionDeclined { from, channel } => {
             out.channel = production_channel_to_proto(*channel);
             (K::ProductionDeclined, Some(from), None, None)
+        }
+        EventKind::ProductionAbandoned { to, channel } => {
+            out.channel = production_channel_to_proto(*channel);
+            (K::ProductionAbandoned, Some(to), None, None)
         }
     };
     out.kind = kind as i32;

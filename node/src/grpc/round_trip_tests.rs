@@ -134,6 +134,7 @@ impl Gen {
                 _ => Art30::MlaOnly,
             },
             renewal_forgotten: self.pick(&[0.0, 0.1, 1.0]),
+            mla_abandoned_after_ms: self.chance().then(|| self.duration()),
             emergency_disclosure: if self.chance() {
                 EmergencyDisclosure::Direct
             } else {
@@ -303,7 +304,7 @@ impl Gen {
 
     fn event_kind(&mut self) -> EventKind {
         let (c, k, t) = (self.code(), CarrierId::from(self.id("c")), self.instant());
-        match self.0.random_range(0..29) {
+        match self.0.random_range(0..30) {
             0 => EventKind::IncidentReported,
             1 => EventKind::RequestSent { to: c, carrier: k },
             2 => EventKind::RequestReceived { from: c, carrier: k },
@@ -325,6 +326,7 @@ impl Gen {
             27 => EventKind::RequestPrepared,
             28 => EventKind::ProviderRequestReceived { from: c, carrier: k },
             26 => EventKind::ProductionDeclined { from: c, channel: self.pick(&ProductionChannel::ALL) },
+            29 => EventKind::ProductionAbandoned { to: c, channel: self.pick(&ProductionChannel::ALL) },
             13 => EventKind::Disclosed { carrier: k, next_hop: self.next_hop() },
             14 => EventKind::OriginFound { carrier: k },
             15 => EventKind::AnswerReceived { from: c, answer: self.pick(&Answer::ALL) },
