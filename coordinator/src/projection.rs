@@ -505,9 +505,15 @@ impl Trace {
             .collect();
         let trace = trace_outcome(&hops, reported_at);
         let subscriber = subscriber_identified(scenario, &hops, &trace, reported_at);
+        // Abandoned is an end of its own only where production could still
+        // have come: a request that reached the holder after its hold had
+        // lapsed was answered by nothing, and that is the end it had.
         let production_abandoned_after_ms = match (&subscriber, trace.result, trace.hop) {
             (None, TraceResult::OriginPreserved, Some(origin)) => {
-                hops[origin as usize].production_abandoned_ms.zip(reported_at).map(|(at, r)| at - r)
+                let origin = &hops[origin as usize];
+                let too_late =
+                    origin.production_request_received_ms.zip(origin.hold_until_ms).is_some_and(|(r, h)| r > h);
+                origin.production_abandoned_ms.filter(|_| !too_late).zip(reported_at).map(|(at, r)| at - r)
             }
             _ => None,
         };

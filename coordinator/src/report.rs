@@ -191,16 +191,18 @@ fn subscriber_line(incident: &IncidentReport) -> String {
             if origin.is_some_and(|o| o.production_not_pursued) {
                 return "SUBSCRIBER NOT IDENTIFIED: the requesting country did not pursue the MLA request".to_owned();
             }
-            if let Some(after) = incident.production_abandoned_after_ms {
-                return format!(
-                    "SUBSCRIBER NOT IDENTIFIED: ABANDONED, the MLA request given up unanswered {} after the report",
-                    crate::units::fmt_ms(after)
-                );
-            }
-            match origin.and_then(|o| o.production_request_received_ms.zip(o.hold_until_ms)) {
-                Some((received, held)) if received > held => {
+            // A request that came after the hold expired was doomed before anyone gave up on it.
+            match (
+                origin.and_then(|o| o.production_request_received_ms.zip(o.hold_until_ms)),
+                incident.production_abandoned_after_ms,
+            ) {
+                (Some((received, held)), _) if received > held => {
                     "SUBSCRIBER NOT IDENTIFIED: the production request arrived after the hold expired".to_owned()
                 }
+                (_, Some(after)) => format!(
+                    "SUBSCRIBER NOT IDENTIFIED: ABANDONED, the MLA request given up unanswered {} after the report",
+                    crate::units::fmt_ms(after)
+                ),
                 _ => "SUBSCRIBER NOT IDENTIFIED: no production reached the requester".to_owned(),
             }
         }

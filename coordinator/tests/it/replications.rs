@@ -356,10 +356,9 @@ fn json_to_standard_output_leaves_the_summary_on_standard_error() {
         assert!(text(&output.stderr).contains("pocnet"), "the summary is on standard error");
     }
     let study = text(&pocnet(&["run", "scenarios/quickstart.toml", "--replications", "5"]).stdout);
-    assert!(
-        study
-            .contains("(end to end: traces that reached the origin; where the time goes, below: every finished trace)")
-    );
+    assert!(study.contains(
+        "(end to end: traces that reached the origin; where the time goes, below: reached and stopped apart)"
+    ));
     let check = pocnet(&["check", "scenarios/quickstart.toml"]);
     assert!(text(&check.stdout).contains("3 countries, 3 carriers, 1 incident;"), "{}", text(&check.stdout));
 }
