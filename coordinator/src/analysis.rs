@@ -171,6 +171,23 @@ pub struct ReplicationOutcome {
     pub goals: BTreeMap<Measure, (u32, u32)>,
 }
 
+impl ReplicationOutcome {
+    /// Adds another world's counts of the same replication.
+    pub fn add(&mut self, other: &ReplicationOutcome) {
+        self.traces += other.traces;
+        self.origin_known += other.origin_known;
+        self.origin_preserved += other.origin_preserved;
+        self.identification_known += other.identification_known;
+        self.subscriber_identified += other.subscriber_identified;
+        self.defective += other.defective;
+        for (measure, (met, evaluated)) in &other.goals {
+            let into = self.goals.entry(*measure).or_default();
+            into.0 += met;
+            into.1 += evaluated;
+        }
+    }
+}
+
 /// A finished trace, kept to pick the representative and the worst.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 pub struct TraceCase {

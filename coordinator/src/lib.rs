@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod case_rows;
 pub mod certs;
 pub mod compare;
+pub mod drivers;
 pub mod engine;
 pub mod event_stream;
 pub mod exercise;

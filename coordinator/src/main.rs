@@ -12,6 +12,7 @@ use cli::plan::{ComparePlan, Lowered, Mode, Outputs, RunPlan, SensitivityPlan, l
 use pocnet_coordinator::analysis::Aggregate;
 use pocnet_coordinator::case_rows::CaseRows;
 use pocnet_coordinator::compare::{Comparison, Variant};
+use pocnet_coordinator::drivers::Parameter;
 use pocnet_coordinator::engine::{self, RunLog};
 use pocnet_coordinator::event_stream::EventSink;
 use pocnet_coordinator::html;
@@ -19,7 +20,7 @@ use pocnet_coordinator::replication;
 use pocnet_coordinator::replication_report::ReplicationReport;
 use pocnet_coordinator::report::{self, RunRecorder};
 use pocnet_coordinator::scenario::Scenario;
-use pocnet_coordinator::sensitivity::{Assumption, Sensitivity};
+use pocnet_coordinator::sensitivity::Sensitivity;
 use pocnet_coordinator::shard::{Part, Shard, Study};
 use pocnet_coordinator::units::count;
 use pocnet_node::CountryCode;
@@ -274,9 +275,14 @@ fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
     let baseline = run(&scenario, "baseline")?;
     let mut variants = Vec::new();
     // Only what the scenario gives something to act on: the rest would move nothing.
-    for parameter in Assumption::resting_on(&scenario) {
-        let low = run(&parameter.scale(&scenario, 1.0 / factor), &format!("{} ÷{factor}", parameter.name()))?;
-        let high = run(&parameter.scale(&scenario, factor), &format!("{} ×{factor}", parameter.name()))?;
+    for parameter in Parameter::swept(&scenario) {
+        let side = |factor: f64, label: String| -> anyhow::Result<_> {
+            let worlds = parameter.variants(&scenario, factor, seed);
+            let outcomes = worlds.iter().map(|world| run(world, &label).map(|a| a.per_replication));
+            Ok(pocnet_coordinator::drivers::pooled(outcomes.collect::<Result<_, _>>()?))
+        };
+        let low = side(1.0 / factor, format!("{} ÷{factor}", parameter.name()))?;
+        let high = side(factor, format!("{} ×{factor}", parameter.name()))?;
         variants.push((parameter, low, high));
     }
     let ranking = Sensitivity::build(&scenario, seed, factor, reporting.interval, &baseline, &variants);

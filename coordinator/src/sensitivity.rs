@@ -4,19 +4,20 @@
 //! An analyst then knows which figures a conclusion rests on, and which
 //! would be worth measuring.
 
-use crate::analysis::Aggregate;
 pub use crate::analysis::Metric;
+use crate::analysis::{Aggregate, ReplicationOutcome};
+use crate::drivers::{NOT_SWEPT, Parameter};
 use crate::intervals::IntervalKind;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::statistics::proportion;
 use crate::statistics::{PairedDifference, Proportion, paired_difference};
 use pocnet_node::country::{Art30, EmergencyDisclosure};
-use pocnet_node::{Country, CountryCode, OfficeHours, Shift, Staffing};
+
 use serde::Serialize;
 use std::fmt::Write as _;
 
-pub const FORMAT: &str = "pocnet-sensitivity/1";
+pub const FORMAT: &str = "pocnet-sensitivity/2";
 
 /// A parameter of the model with no published figure behind its default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -207,7 +208,8 @@ impl Assumption {
             Assumption::DirectoryFallback => {
                 scaled.directory.values_mut().for_each(|e| e.fallback = e.fallback.scaled(factor));
             }
-            Assumption::AroundTheClockShare => scale_around_the_clock_share(&mut scaled, factor),
+            // One random choice of desks; a sweep averages several (drivers.rs).
+            Assumption::AroundTheClockShare => crate::drivers::scale_around_the_clock_share(&mut scaled, factor, 0, 0),
             Assumption::RequestQuality => countries.for_each(|c| {
                 c.request_defects = (c.request_defects * factor).clamp(0.0, 1.0);
                 c.timestamp_errors = (c.timestamp_errors * factor).clamp(0.0, 1.0);
@@ -248,45 +250,6 @@ impl Assumption {
     }
 }
 
-/// Scales how many member desks are staffed 24/7: turns office-hours desks
-/// to 24/7 (or 24/7 desks to office hours) in order of country code until
-/// the count is `factor` times today's. A desk turned to office hours keeps
-/// the hours of the scenario's first office-hours desk, or Monday to Friday
-/// 09:00-17:00 without on-call where it has none.
-fn scale_around_the_clock_share(scenario: &mut Scenario, factor: f64) {
-    let members: Vec<&CountryCode> = scenario.countries.values().filter(|c| c.member).map(|c| &c.code).collect();
-    let around_the_clock = |c: &Country| matches!(c.staffing, Staffing::AroundTheClock);
-    let today = scenario.countries.values().filter(|c| c.member && around_the_clock(c)).count();
-    let wanted = ((today as f64 * factor).round() as usize).min(members.len());
-    let office_hours = scenario
-        .countries
-        .values()
-        .find_map(|c| match &c.staffing {
-            Staffing::OfficeHours(hours) => hours.clone().with_holidays(Vec::new()).ok(),
-            Staffing::AroundTheClock => None,
-        })
-        .or_else(|| {
-            let day = Shift::new(9 * 60, 17 * 60).ok()?;
-            OfficeHours::new(vec![day], vec![1, 2, 3, 4, 5], None, Vec::new()).ok()
-        });
-    let codes: Vec<CountryCode> = members.into_iter().cloned().collect();
-    let mut count = today;
-    for code in codes {
-        let country = scenario.countries.get_mut(&code).expect("a member of the scenario");
-        match (around_the_clock(country), count.cmp(&wanted), &office_hours) {
-            (false, std::cmp::Ordering::Less, _) => {
-                country.staffing = Staffing::AroundTheClock;
-                count += 1;
-            }
-            (true, std::cmp::Ordering::Greater, Some(hours)) => {
-                country.staffing = Staffing::OfficeHours(hours.clone());
-                count -= 1;
-            }
-            _ => {}
-        }
-    }
-}
-
 /// One parameter's effect on one outcome, at the low and the high factor:
 /// mean per-replication difference from the baseline, with its 95% interval.
 #[derive(Debug, Serialize)]
@@ -305,7 +268,9 @@ impl Effect {
 
 #[derive(Debug, Serialize)]
 pub struct ParameterEffect {
-    pub parameter: Assumption,
+    pub parameter: Parameter,
+    /// `assumed` (no published figure) or `illustrative` (the scenario's own).
+    pub basis: &'static str,
     /// Effects on origin preserved, subscriber identified, then each goal.
     pub effects: Vec<Effect>,
 }
@@ -338,31 +303,35 @@ pub struct Sensitivity {
     /// Assumed parameters the scenario gives nothing to act on (no
     /// emergency, no stale directory entry, ...), so not varied.
     pub not_varied: Vec<Assumption>,
+    /// The scenario's inputs no sweep varies, in words.
+    pub not_swept: &'static str,
 }
 
 impl Sensitivity {
-    /// `variants` holds, per parameter, the aggregates at `1/factor` and `factor`.
+    /// `variants` holds, per parameter, the per-replication outcomes at
+    /// `1/factor` and `factor` (pooled over its worlds, `drivers::pooled`).
     pub fn build(
         scenario: &Scenario,
         seed: u64,
         factor: f64,
         interval: IntervalKind,
         baseline: &Aggregate,
-        variants: &[(Assumption, Aggregate, Aggregate)],
+        variants: &[(Parameter, Vec<ReplicationOutcome>, Vec<ReplicationOutcome>)],
     ) -> Sensitivity {
         let outcomes = Metric::all(scenario.goals.goals.iter().map(|g| g.measure));
-        let difference = |outcome: Metric, variant: &Aggregate| {
+        let difference = |outcome: Metric, variant: &[ReplicationOutcome]| {
             let pairs = baseline
                 .per_replication
                 .iter()
-                .zip(&variant.per_replication)
+                .zip(variant)
                 .filter_map(|(a, b)| outcome.share(a).zip(outcome.share(b)));
             paired_difference(pairs)
         };
         let mut parameters: Vec<ParameterEffect> = variants
             .iter()
             .map(|(parameter, low, high)| ParameterEffect {
-                parameter: *parameter,
+                parameter: parameter.clone(),
+                basis: parameter.basis(),
                 effects: outcomes
                     .iter()
                     .map(|&outcome| Effect { outcome, low: difference(outcome, low), high: difference(outcome, high) })
@@ -381,7 +350,11 @@ impl Sensitivity {
             horizon_ms: baseline.horizon_ms,
             origin_preserved: Proportion::of(&baseline.origin),
             subscriber_identified: Proportion::of(&baseline.identified),
-            not_varied: Assumption::ALL.into_iter().filter(|a| !variants.iter().any(|(v, _, _)| v == a)).collect(),
+            not_varied: Assumption::ALL
+                .into_iter()
+                .filter(|a| !variants.iter().any(|(v, _, _)| *v == Parameter::Assumed(*a)))
+                .collect(),
+            not_swept: NOT_SWEPT,
             parameters,
         }
     }
@@ -395,7 +368,7 @@ impl Sensitivity {
         let _ = writeln!(out, "pocnet sensitivity: {}", self.scenario.name);
         let _ = writeln!(
             out,
-            "{} per variant, common random numbers (seed {}); each assumed parameter ÷{} and ×{}",
+            "{} per variant, common random numbers (seed {}); each assumed figure and illustrative input ÷{} and ×{}",
             crate::units::count(self.replications, "replication", "replications"),
             self.seed,
             self.factor,
@@ -416,9 +389,12 @@ impl Sensitivity {
         );
         let _ = writeln!(out);
         let _ = writeln!(out, "Ranked by the largest shift in the outcomes, then in any goal (percentage points):");
+        let names: Vec<String> =
+            self.parameters.iter().map(|p| format!("{} ({})", p.parameter.name(), p.basis)).collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0).max(22);
         let _ = writeln!(
             out,
-            "  {:<22} {:>18} {:>18} {:>22}  goal",
+            "  {:<width$} {:>18} {:>18} {:>22}  goal",
             "parameter", "origin preserved", "subscriber ident.", "largest goal shift"
         );
         let fmt = |d: &Option<PairedDifference>| match d {
@@ -427,7 +403,7 @@ impl Sensitivity {
             Some(d) => format!("{:+.1}{}", 100.0 * d.mean, if d.significant == Some(true) { "*" } else { "" }),
             None => "-".to_owned(),
         };
-        for parameter in &self.parameters {
+        for (parameter, name) in self.parameters.iter().zip(&names) {
             let pair = |e: &Effect| format!("{} / {}", fmt(&e.low), fmt(&e.high));
             let goal = parameter
                 .effects
@@ -437,8 +413,7 @@ impl Sensitivity {
                 .max_by(|a, b| a.swing().partial_cmp(&b.swing()).unwrap_or(std::cmp::Ordering::Equal));
             let _ = writeln!(
                 out,
-                "  {:<22} {:>18} {:>18} {:>22}  {}",
-                parameter.parameter.name(),
+                "  {name:<width$} {:>18} {:>18} {:>22}  {}",
                 pair(&parameter.effects[0]),
                 pair(&parameter.effects[1]),
                 goal.map_or_else(|| "-".to_owned(), pair),
@@ -451,6 +426,24 @@ impl Sensitivity {
             "each cell: shift when the parameter is divided / multiplied by {}; * the 95% interval excludes 0",
             self.factor
         );
+        // The verdict, and beside it what it cannot speak for.
+        for (index, outcome) in [(0, "origin preserved"), (1, "subscriber identified")] {
+            let top = self
+                .parameters
+                .iter()
+                .filter(|p| p.effects.get(index).is_some_and(|e| e.swing() > 0.0))
+                .max_by(|a, b| a.effects[index].swing().total_cmp(&b.effects[index].swing()));
+            if let Some(top) = top {
+                let _ = writeln!(
+                    out,
+                    "{outcome} moves most with: {} ({}, up to {:.1} pts)",
+                    top.parameter.name(),
+                    top.basis,
+                    100.0 * top.effects[index].swing()
+                );
+            }
+        }
+        let _ = writeln!(out, "not swept (stated, not varied): {}", self.not_swept);
         if !self.not_varied.is_empty() {
             let names: Vec<&str> = self.not_varied.iter().map(|a| a.name()).collect();
             let _ = writeln!(out, "not varied, nothing in the scenario acts on them: {}", names.join(", "));

@@ -482,13 +482,17 @@ pub fn sensitivity_page(sensitivity: &Sensitivity) -> String {
     let _ = writeln!(body, "<h1>pocnet sensitivity: {}</h1>", escape(&sensitivity.scenario.name));
     let _ = writeln!(
         body,
-        "<p class=\"note\">{} per variant, common random numbers (seed {}); each assumed parameter divided \
-         and multiplied by {}. Baseline: origin preserved {}, subscriber identified {}.</p>",
+        "<p class=\"note\">{} per variant, common random numbers (seed {}); each assumed figure and illustrative \
+         input divided and multiplied by {} (the non-member route: divided means the non-members join the network). \
+         Baseline, within {}: origin preserved {}, subscriber identified {}.</p>\n<p class=\"note\" id=\"not-swept\">\
+         Not swept (stated, not varied): {}.</p>",
         count(sensitivity.replications, "replication", "replications"),
         sensitivity.seed,
         sensitivity.factor,
+        crate::units::fmt_horizon(sensitivity.horizon_ms),
         percent(&sensitivity.origin_preserved, sensitivity.interval),
-        percent(&sensitivity.subscriber_identified, sensitivity.interval)
+        percent(&sensitivity.subscriber_identified, sensitivity.interval),
+        escape(sensitivity.not_swept)
     );
     let outcomes = sensitivity.parameters.first().map_or(0, |p| p.effects.len());
     for index in 0..outcomes {
@@ -499,7 +503,7 @@ pub fn sensitivity_page(sensitivity: &Sensitivity) -> String {
             .map(|p| {
                 let effect = &p.effects[index];
                 let mean = |d: &Option<crate::statistics::PairedDifference>| d.as_ref().map_or(0.0, |d| d.mean);
-                (p.parameter.name().to_owned(), mean(&effect.low), mean(&effect.high))
+                (p.parameter.name(), mean(&effect.low), mean(&effect.high))
             })
             .collect();
         let _ = writeln!(body, "<h2>{}</h2>", escape(title));

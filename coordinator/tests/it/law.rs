@@ -500,12 +500,16 @@ chain = ["de", "us"]
     };
     let run = |s: &Scenario| replication::aggregate(s, 11, &options).unwrap();
     let baseline = run(&scenario);
-    let variants: Vec<_> =
-        Assumption::ALL.iter().map(|&a| (a, run(&a.scale(&scenario, 0.5)), run(&a.scale(&scenario, 2.0)))).collect();
+    use pocnet_coordinator::drivers::Parameter;
+    let outcomes = |s: &Scenario| run(s).per_replication;
+    let variants: Vec<_> = Assumption::ALL
+        .iter()
+        .map(|&a| (Parameter::Assumed(a), outcomes(&a.scale(&scenario, 0.5)), outcomes(&a.scale(&scenario, 2.0))))
+        .collect();
     let network = pocnet_coordinator::intervals::IntervalKind::Network;
     let ranking = Sensitivity::build(&scenario, 11, 2.0, network, &baseline, &variants);
     let first = &ranking.parameters[0];
-    assert_eq!(first.parameter, Assumption::CarrierDisclosure, "{}", ranking.render_text());
+    assert_eq!(first.parameter, Parameter::Assumed(Assumption::CarrierDisclosure), "{}", ranking.render_text());
     let survival = &first.effects[0];
     assert_eq!(survival.outcome, Metric::OriginPreserved);
     let doubled = survival.high.as_ref().unwrap();
@@ -514,7 +518,7 @@ chain = ["de", "us"]
         "doubling the disclosure delay loses the trace: {doubled:?}"
     );
     // A parameter with nothing to act on (no translation needed, no emergency) moves nothing.
-    let idle = ranking.parameters.iter().find(|p| p.parameter == Assumption::Translation).unwrap();
+    let idle = ranking.parameters.iter().find(|p| p.parameter == Parameter::Assumed(Assumption::Translation)).unwrap();
     assert!(idle.effects.iter().all(|e| e.swing() == 0.0));
 }
 
