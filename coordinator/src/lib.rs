@@ -24,5 +24,6 @@ pub mod sensitivity;
 pub mod shard;
 pub mod statistics;
 pub mod survival;
+pub mod uncertainty;
 pub mod units;
 pub mod windows;

@@ -62,6 +62,7 @@ async fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Lowered::Ready(plan) => sensitivity(plan),
             Lowered::Invalid => Ok(ExitCode::from(INVALID_INPUT)),
         },
+        Command::Uncertainty(args) => uncertainty(args),
         Command::Schema => {
             write_stdout(&pocnet_coordinator::schema::scenario_schema_text());
             Ok(ExitCode::SUCCESS)
@@ -293,6 +294,23 @@ fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
         write_file(path, &html::sensitivity_page(&ranking), "the HTML sensitivity page")?;
     }
     summary(&outputs, &ranking.render_text());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pocnet uncertainty`: the assumed figures drawn afresh per replication.
+fn uncertainty(args: cli::args::UncertaintyArgs) -> anyhow::Result<ExitCode> {
+    let outputs = Outputs::checked(args.json, None, None)?;
+    let Some(scenario) = load(&args.file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+    let study = tokio::task::block_in_place(|| {
+        pocnet_coordinator::uncertainty::study(&scenario, seed, args.replications, threads, args.horizon)
+    })
+    .with_context(|| format!("running {}", args.file.display()))?;
+    if let Some(path) = &outputs.json {
+        write_file(path, &study.to_json(), "the JSON uncertainty report")?;
+    }
+    summary(&outputs, &study.render_text());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -44,16 +44,28 @@ pub enum Command {
 --vary takes a dotted path into the scenario (strategy, goals and seed are short for scenario.*)
 and comma-separated values, each TOML or a bare word.")]
     Compare(CompareArgs),
-    /// Rank the model's assumed parameters by their effect on the outcomes (one at a time, common random numbers)
+    /// Rank the assumed figures and the scenario's illustrative inputs by their effect on the outcomes (one at a time, common random numbers)
     #[command(after_help = "Examples:
   pocnet sensitivity scenarios/weekend-trail.toml
   pocnet sensitivity scenarios/weekend-trail.toml --replications 200 --html sensitivity.html
   pocnet sensitivity scenarios/quickstart.toml --factor 3 --json sensitivity.json
-Each parameter docs/domain.md marks assumed (desk handling, carrier preservation and disclosure,
+Each figure docs/domain.md marks assumed (desk handling, carrier preservation and disclosure,
 emergency response, message delay, translation, written confirmation, MLA preparation, MLA follow-up,
-directory fallback, the share of 24/7 desks, request defects, the Art. 30 order) that the scenario gives
-something to act on is divided and multiplied by the factor in turn, everything else unchanged.")]
+directory fallback, the share of 24/7 desks, request defects, the Art. 30 order, ...) that the scenario gives
+something to act on, and each illustrative input that shapes the outcomes (the non-member route, the
+detection delay, each kind of carrier's retention), is divided and multiplied by the factor in turn,
+everything else unchanged; what no sweep varies is named under the ranking.")]
     Sensitivity(SensitivityArgs),
+    /// Draw every assumed figure afresh for each replication and report the outcomes' spread and where it comes from
+    #[command(after_help = "Examples:
+  pocnet uncertainty scenarios/weekend-trail.toml
+  pocnet uncertainty scenarios/quickstart.toml --replications 100 --json uncertainty.json
+Each figure docs/domain.md marks assumed is drawn, independently for each replication, log-uniformly
+from half to double its default; the spread of the outcomes over the replications (95% of them) covers
+those figures and the simulation's chance, for the scenario's own incidents. Each figure's share of the
+variance is its standardized rank regression coefficient squared (docs/report.md). The same seed gives
+the same report whatever --threads.")]
+    Uncertainty(UncertaintyArgs),
     /// Validate a scenario without running it (exit status 0 when valid)
     #[command(after_help = "Example:
   pocnet check scenarios/weekend-trail.toml")]
@@ -414,6 +426,27 @@ pub struct StudyArgs {
     pub html: Option<PathBuf>,
     #[command(flatten)]
     pub reporting: Reporting,
+}
+
+#[derive(Args)]
+pub struct UncertaintyArgs {
+    /// The scenario file (TOML)
+    pub file: PathBuf,
+    /// Replications, each with its own draw of the figures (at least 30: the regression needs them)
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(30..=100_000))]
+    pub replications: u64,
+    /// Seed of the draws and the replications; defaults to the scenario's `seed`
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Also write the results, every draw with its outcomes included, as JSON
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// The outcomes count what happened within this long of the report (30d, 180d, 2y)
+    #[arg(long, value_name = "DURATION", default_value = "365d", value_parser = parse_horizon)]
+    pub horizon: i64,
 }
 
 #[derive(Args)]

@@ -42,7 +42,9 @@ fn readme_blocks() -> Vec<String> {
 fn help_examples() -> Vec<String> {
     let mut examples = Vec::new();
     // `certs init` before `node`: the TLS node example uses the certificates it makes.
-    for command in ["run", "compare", "sensitivity", "check", "schema", "certs init", "node", "exercise", "merge"] {
+    for command in
+        ["run", "compare", "sensitivity", "uncertainty", "check", "schema", "certs init", "node", "exercise", "merge"]
+    {
         let mut args: Vec<&str> = command.split(' ').collect();
         args.push("--help");
         let output = pocnet(&args);
@@ -196,7 +198,8 @@ fn no_file_refers_outside_the_repository() {
 /// as the command line, so they know every command.
 #[test]
 fn completions_and_the_manual_page_cover_every_command() {
-    let commands = ["run", "compare", "sensitivity", "check", "schema", "exercise", "node", "merge", "certs"];
+    let commands =
+        ["run", "compare", "sensitivity", "uncertainty", "check", "schema", "exercise", "node", "merge", "certs"];
     for shell in ["bash", "zsh", "fish"] {
         let output = pocnet(&["completions", shell]);
         assert!(output.status.success(), "{shell}: {}", text(&output.stderr));

@@ -203,3 +203,36 @@ fn on_network_today_the_non_member_route_drives_origin_preserved() {
     assert!(text.contains("origin preserved moves most with: non-member route"), "{text}");
     assert!(text.contains("not swept (stated, not varied):"), "{text}");
 }
+
+/// `pocnet uncertainty` draws the assumed figures per replication, the same
+/// for a seed whatever the threads, and splits the spread between them:
+/// on network-today what identifies the subscriber rests most on the
+/// requester following held data up at all, and on how long its MLA takes.
+#[test]
+fn uncertainty_is_the_same_whatever_the_threads_and_names_what_the_spread_comes_from() {
+    use pocnet_coordinator::sensitivity::Assumption;
+    use pocnet_coordinator::uncertainty::study;
+    let scenario = crate::support::load("network-today.toml");
+    let one = study(&scenario, 7, 40, 1, DEFAULT_HORIZON_MS).unwrap();
+    let two = study(&scenario, 7, 40, 2, DEFAULT_HORIZON_MS).unwrap();
+    assert_eq!(one.to_json(), two.to_json(), "the same draws and outcomes on one thread and two");
+    let identified = &one.spreads[1];
+    assert!(identified.high - identified.low > 0.05, "the figures move it: {identified:?}");
+    let top: Vec<Assumption> = one.shares.iter().take(2).map(|s| s.parameter).collect();
+    assert!(top.contains(&Assumption::MlaFollowUp), "{}", one.render_text());
+    for spread in &one.spreads {
+        let explained: f64 = one
+            .shares
+            .iter()
+            .map(|s| {
+                if spread.outcome == pocnet_coordinator::analysis::Metric::OriginPreserved {
+                    s.origin_preserved
+                } else {
+                    s.subscriber_identified
+                }
+            })
+            .sum();
+        // Independent draws: the squared coefficients add up to about R² (sampling leaves some overlap).
+        assert!(explained <= spread.r_squared + 0.15, "{explained} against R² {}", spread.r_squared);
+    }
+}
