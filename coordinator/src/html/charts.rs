@@ -52,6 +52,43 @@ impl LogAxis {
     }
 }
 
+/// A chart's figure, caption and plotting area with its two axis titles.
+struct Frame<'a> {
+    id: &'a str,
+    class: &'a str,
+    title: &'a str,
+    w: f64,
+    h: f64,
+    left: f64,
+    top: f64,
+    right: f64,
+}
+
+impl Frame<'_> {
+    /// The opening of the figure, up to the empty plotting area.
+    fn open(&self, x_title: &str, y_title: &str) -> String {
+        let Frame { id, class, title, w, h, left, top, right } = *self;
+        let (width, height) = (w + left + right, h + top + 44.0);
+        let mut svg = format!(
+            "<figure><figcaption>{}</figcaption><svg id=\"{id}\" class=\"chart {class}\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">",
+            escape(title),
+            escape(title)
+        );
+        let _ = write!(
+            svg,
+            "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{x_title}</text><text class=\"axis-title\" transform=\"translate(11 {:.1}) rotate(-90)\" text-anchor=\"middle\">{y_title}</text>",
+            left + w / 2.0,
+            top + h + 40.0,
+            top + h / 2.0
+        );
+        let _ = write!(
+            svg,
+            "<rect x=\"{left}\" y=\"{top}\" width=\"{w}\" height=\"{h}\" fill=\"#fafafa\" stroke=\"#ccc\"/>"
+        );
+        svg
+    }
+}
+
 /// The cumulative distribution of a stage on a log time axis, with the goal as a vertical line.
 pub(super) fn cdf_chart(id: &str, title: &str, histogram: &Histogram<u64>, target_ms: Option<i64>) -> String {
     let (w, h, left, top) = (420.0, 200.0, 52.0, 10.0);
@@ -66,24 +103,8 @@ pub(super) fn cdf_chart(id: &str, title: &str, histogram: &Histogram<u64>, targe
         let y = top + h - h * seen as f64 / total;
         let _ = write!(points, " {x:.1},{y:.1}");
     }
-    let mut svg = format!(
-        "<figure><figcaption>{}</figcaption><svg id=\"{id}\" class=\"chart cdf\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">",
-        escape(title),
-        w + left + 10.0,
-        h + top + 44.0,
-        w + left + 10.0,
-        h + top + 44.0,
-        escape(title)
-    );
-    let _ = write!(
-        svg,
-        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">latency (log scale)</text><text class=\"axis-title\" transform=\"translate(11 {:.1}) rotate(-90)\" text-anchor=\"middle\">share of requests</text>",
-        left + w / 2.0,
-        top + h + 40.0,
-        top + h / 2.0
-    );
-    let _ =
-        write!(svg, "<rect x=\"{left}\" y=\"{top}\" width=\"{w}\" height=\"{h}\" fill=\"#fafafa\" stroke=\"#ccc\"/>");
+    let frame = Frame { id, class: "cdf", title, w, h, left, top, right: 10.0 };
+    let mut svg = frame.open("latency (log scale)", "share of requests");
     for (x, label) in axis.ticks() {
         let _ = write!(
             svg,
@@ -307,24 +328,8 @@ pub(super) fn time_to_event_chart(id: &str, title: &str, curves: &[(&str, &str, 
     let end_ms = HORIZONS_MS[3] as f64;
     let x = |ms: f64| left + w * (ms.min(end_ms) / end_ms);
     let y = |share: f64| top + h - h * share;
-    let mut svg = format!(
-        "<figure><figcaption>{}</figcaption><svg id=\"{id}\" class=\"chart km\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"{}\">",
-        escape(title),
-        w + left + right,
-        h + top + 44.0,
-        w + left + right,
-        h + top + 44.0,
-        escape(title)
-    );
-    let _ = write!(
-        svg,
-        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">time from the report</text><text class=\"axis-title\" transform=\"translate(11 {:.1}) rotate(-90)\" text-anchor=\"middle\">share of all traces</text>",
-        left + w / 2.0,
-        top + h + 40.0,
-        top + h / 2.0
-    );
-    let _ =
-        write!(svg, "<rect x=\"{left}\" y=\"{top}\" width=\"{w}\" height=\"{h}\" fill=\"#fafafa\" stroke=\"#ccc\"/>");
+    let frame = Frame { id, class: "km", title, w, h, left, top, right };
+    let mut svg = frame.open("time from the report", "share of all traces");
     for (ms, label) in HORIZONS_MS.iter().zip(["30d", "180d", "1y", "2y"]) {
         let _ = write!(
             svg,
