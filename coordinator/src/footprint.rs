@@ -21,6 +21,10 @@ const PER_HOP_BYTES: u64 = 1_800;
 const PER_HOP_KEPT_LOG_BYTES: u64 = 2_000;
 /// Over gRPC every node also holds its configuration as protobuf.
 const GRPC_FACTOR: f64 = 1.5;
+/// A study counts each share per incident too (for the interval over
+/// incidents): a count of 16 bytes per incident for each of the three
+/// outcomes and each goal, whatever the number of replications.
+const PER_INCIDENT_CLUSTER_BYTES: u64 = 16 * 12;
 
 /// How a run will be carried out, as far as memory goes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,7 +52,10 @@ impl Estimate {
         let per_hop = PER_HOP_BYTES + if shape.keeps_log { PER_HOP_KEPT_LOG_BYTES } else { 0 };
         let one = incidents.saturating_mul(PER_INCIDENT_BYTES).saturating_add(hops.saturating_mul(per_hop));
         let one = if shape.grpc { (one as f64 * GRPC_FACTOR) as u64 } else { one };
-        Estimate { bytes: BASE_BYTES.saturating_add(one.saturating_mul(shape.at_once.max(1))), incidents, hops }
+        // Counted once, by the thread that merges (a single run's page builds one too).
+        let study = incidents.saturating_mul(PER_INCIDENT_CLUSTER_BYTES);
+        let bytes = BASE_BYTES.saturating_add(one.saturating_mul(shape.at_once.max(1))).saturating_add(study);
+        Estimate { bytes, incidents, hops }
     }
 }
 
