@@ -299,7 +299,7 @@ fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
 
 /// `pocnet uncertainty`: the assumed figures drawn afresh per replication.
 fn uncertainty(args: cli::args::UncertaintyArgs) -> anyhow::Result<ExitCode> {
-    let outputs = Outputs::checked(args.json, None, None)?;
+    let outputs = Outputs::checked(args.json, args.html, None)?;
     let Some(scenario) = load(&args.file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
     let seed = args.seed.unwrap_or(scenario.seed);
     let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
@@ -309,6 +309,9 @@ fn uncertainty(args: cli::args::UncertaintyArgs) -> anyhow::Result<ExitCode> {
     .with_context(|| format!("running {}", args.file.display()))?;
     if let Some(path) = &outputs.json {
         write_file(path, &study.to_json(), "the JSON uncertainty report")?;
+    }
+    if let Some(path) = &outputs.html {
+        write_file(path, &html::uncertainty_page(&study), "the HTML uncertainty page")?;
     }
     summary(&outputs, &study.render_text());
     Ok(ExitCode::SUCCESS)

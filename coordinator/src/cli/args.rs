@@ -59,7 +59,7 @@ everything else unchanged; what no sweep varies is named under the ranking.")]
     /// Draw every assumed figure afresh for each replication and report the outcomes' spread and where it comes from
     #[command(after_help = "Examples:
   pocnet uncertainty scenarios/weekend-trail.toml
-  pocnet uncertainty scenarios/quickstart.toml --replications 100 --json uncertainty.json
+  pocnet uncertainty scenarios/quickstart.toml --replications 100 --json uncertainty.json --html uncertainty.html
 Each figure docs/domain.md marks assumed is drawn, independently for each replication, log-uniformly
 from half to double its default; the spread of the outcomes over the replications (95% of them) covers
 those figures and the simulation's chance, for the scenario's own incidents. Each figure's share of the
@@ -444,6 +444,9 @@ pub struct UncertaintyArgs {
     /// Also write the results, every draw with its outcomes included, as JSON
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
+    /// Write the results, with a chart of where the spread comes from, as a self-contained HTML page
+    #[arg(long, value_name = "PATH")]
+    pub html: Option<PathBuf>,
     /// The outcomes count what happened within this long of the report (30d, 180d, 2y)
     #[arg(long, value_name = "DURATION", default_value = "365d", value_parser = parse_horizon)]
     pub horizon: i64,

@@ -379,3 +379,36 @@ pub(super) fn time_to_event_chart(id: &str, title: &str, curves: &[(&str, &str, 
     svg.push_str("</svg></figure>\n");
     svg
 }
+
+/// Horizontal bars of shares (of a variance, say), labelled with their percent.
+pub(super) fn share_bars(id: &str, rows: &[(String, f64)], axis_title: &str) -> String {
+    let (label_w, bar_w, row_h) = (220.0, 360.0, 22.0);
+    let height = row_h * rows.len() as f64 + 40.0;
+    let width = label_w + bar_w + 80.0;
+    let mut svg = format!(
+        "<svg id=\"{id}\" class=\"chart bars\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">"
+    );
+    for (i, (label, share)) in rows.iter().enumerate() {
+        let y = row_h * i as f64 + 4.0;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><rect x=\"{label_w}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#5b8fc9\"/><text x=\"{:.1}\" y=\"{:.1}\">{:.0}%</text>",
+            label_w - 6.0,
+            y + 14.0,
+            escape(label),
+            bar_w * share.clamp(0.0, 1.0),
+            row_h - 6.0,
+            label_w + bar_w * share.clamp(0.0, 1.0) + 6.0,
+            y + 14.0,
+            100.0 * share
+        );
+    }
+    let _ = write!(
+        svg,
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></svg>\n",
+        label_w + bar_w / 2.0,
+        row_h * rows.len() as f64 + 30.0,
+        escape(axis_title)
+    );
+    svg
+}

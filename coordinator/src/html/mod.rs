@@ -7,7 +7,7 @@ mod charts;
 mod pages;
 mod timeline;
 
-pub use pages::{comparison_page, replication_page, sensitivity_page};
+pub use pages::{comparison_page, replication_page, sensitivity_page, uncertainty_page};
 
 /// Text made safe to put inside HTML.
 pub(crate) fn escape(text: &str) -> String {

@@ -1,7 +1,7 @@
 //! The replication and comparison pages: the charts of `charts.rs` with
 //! their tables, the style sheet and the page frame.
 
-use super::charts::{cdf_chart, heat_map, proportion_bars, time_to_event_chart, tornado};
+use super::charts::{cdf_chart, heat_map, proportion_bars, share_bars, time_to_event_chart, tornado};
 use super::timeline::trace_timeline;
 use super::{escape, percent};
 use crate::analysis::Aggregate;
@@ -474,6 +474,56 @@ fn channel_list(counts: &[crate::replication_report::ChannelCount]) -> String {
     let parts: Vec<String> =
         counts.iter().map(|c| format!("through {} {}", escape(c.channel.description()), c.subscribers)).collect();
     format!(" ({})", parts.join(", "))
+}
+
+/// What the assumed figures leave uncertain: the outcomes' spread over the
+/// worlds drawn, and each figure's share of it, per outcome.
+pub fn uncertainty_page(study: &crate::uncertainty::Uncertainty) -> String {
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>pocnet uncertainty: {}</h1>", escape(&study.scenario.name));
+    let _ = writeln!(
+        body,
+        "<p class=\"note\">{} (seed {}), {}. The spread covers those figures and the simulation's chance, for the \
+         scenario's own incidents (docs/report.md).</p>",
+        count(study.replications, "replication", "replications"),
+        study.seed,
+        escape(&study.drawn)
+    );
+    let _ = writeln!(
+        body,
+        "<table id=\"spreads\"><tr><th>within {}</th><th>mean</th><th>95% of worlds</th><th>R² of the regression</th></tr>",
+        crate::units::fmt_horizon(study.horizon_ms)
+    );
+    for spread in &study.spreads {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{:.1}%</td><td>[{:.1}, {:.1}]</td><td>{:.2}</td></tr>",
+            spread.outcome.name(),
+            100.0 * spread.mean,
+            100.0 * spread.low,
+            100.0 * spread.high,
+            spread.r_squared
+        );
+    }
+    body.push_str("</table>\n");
+    for (index, outcome) in ["origin preserved", "subscriber identified"].into_iter().enumerate() {
+        let mut rows: Vec<(String, f64)> = study
+            .shares
+            .iter()
+            .map(|s| {
+                (s.parameter.name().to_owned(), if index == 0 { s.origin_preserved } else { s.subscriber_identified })
+            })
+            .collect();
+        // The largest share first, for this outcome.
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let _ = writeln!(body, "<h2>Where the spread of {outcome} comes from</h2>");
+        body.push_str(&share_bars(
+            &format!("variance-{index}"),
+            &rows,
+            "share of the variance (standardized rank regression coefficient squared)",
+        ));
+    }
+    page("pocnet uncertainty", &body)
 }
 
 /// The sensitivity sweep: a tornado chart per outcome, and the table.
