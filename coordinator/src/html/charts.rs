@@ -403,9 +403,9 @@ pub(super) fn share_bars(id: &str, rows: &[(String, f64)], axis_title: &str) -> 
             100.0 * share
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         svg,
-        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></svg>\n",
+        "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></svg>",
         label_w + bar_w / 2.0,
         row_h * rows.len() as f64 + 30.0,
         escape(axis_title)
