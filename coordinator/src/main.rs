@@ -31,7 +31,16 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // A node is one state machine behind one gRPC service: its handler is a
+    // few percent of its CPU, the rest was the multi-thread runtime's work
+    // stealing and wake-ups (issue 24's profile), so it runs on one thread.
+    // Everything else fans replications out over worker threads of its own
+    // and blocks in place, which needs the multi-thread runtime.
+    let mut builder = match cli.command {
+        Command::Node { .. } => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
