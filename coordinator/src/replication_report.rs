@@ -188,8 +188,8 @@ pub struct TraceTimeline {
 /// a copy sized to the largest value recorded makes the bytes depend on the
 /// counts alone, so a study merged from shards encodes as one run of it does.
 pub fn encode_histogram(histogram: &Histogram<u64>) -> String {
-    let mut canonical =
-        Histogram::<u64>::new_with_max(histogram.max().max(2), 3).expect("3 significant figures is valid");
+    let mut canonical = Histogram::<u64>::new_with_max(histogram.max().max(2), crate::analysis::HISTOGRAM_FIGURES)
+        .expect("2 significant figures is valid");
     canonical.auto(true);
     canonical.add(histogram).expect("an auto-resizing histogram takes any counts");
     let mut bytes = Vec::new();
