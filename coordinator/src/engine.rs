@@ -721,11 +721,15 @@ pub fn run_in_process_into<S: EventSink + ?Sized>(
     let mut granted = 0;
     let mut grants = Vec::with_capacity(nodes.len());
     let mut sent = Vec::new();
+    // One outcome for every window, emptied as it is read: no vectors per window.
+    let mut outcome = pocnet_node::runtime::WindowOutcome::default();
     while next_window(&mut windows, &mut grants)? {
         for &(i, until) in &grants {
-            let outcome = nodes[i].advance(until);
-            events.hold(outcome.events);
-            sent.extend(outcome.sent);
+            nodes[i].advance_into(until, &mut outcome);
+            events.hold(outcome.events.drain(..));
+            sent.append(&mut outcome.sent);
+            // No person plays a desk in a run: nothing awaits one.
+            outcome.awaiting.clear();
         }
         for envelope in sent.drain(..) {
             let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;

@@ -77,6 +77,8 @@ pub struct NodeRuntime {
     /// Everything before this time has run; no input may be scheduled before it.
     now: SimTime,
     next_timer_sequence: u64,
+    /// The machine's outputs for one input, emptied after each: reused.
+    outputs: Vec<Output>,
 }
 
 impl NodeRuntime {
@@ -90,6 +92,7 @@ impl NodeRuntime {
             free: Vec::new(),
             now: SimTime::ZERO,
             next_timer_sequence: 0,
+            outputs: Vec::new(),
         };
         let mut ignored = WindowOutcome::default();
         runtime.apply(start, &mut ignored);
@@ -133,6 +136,13 @@ impl NodeRuntime {
     /// one call, and still never past an input it could yet receive.
     pub fn advance(&mut self, until: SimTime) -> WindowOutcome {
         let mut outcome = WindowOutcome::default();
+        self.advance_into(until, &mut outcome);
+        outcome
+    }
+
+    /// The same, appending to the caller's outcome: a driver that empties
+    /// it after each window reuses its vectors instead of allocating new ones.
+    pub fn advance_into(&mut self, until: SimTime, outcome: &mut WindowOutcome) {
         let mut bound = until;
         let echo_ms = self.machine.min_message_delay_ms();
         while let Some(&Reverse((at, _, _, slot))) = self.agenda.peek() {
@@ -145,17 +155,18 @@ impl NodeRuntime {
             let Some(input) = self.inputs[slot as usize].take() else { continue };
             self.now = at;
             let sent_before = outcome.sent.len();
-            let outputs = self.machine.handle(at, input);
-            self.apply(outputs, &mut outcome);
+            let mut outputs = std::mem::take(&mut self.outputs);
+            self.machine.handle_into(at, input, &mut outputs);
+            self.apply(outputs.drain(..), outcome);
+            self.outputs = outputs;
             for envelope in &outcome.sent[sent_before..] {
                 bound = bound.min(envelope.deliver_at.plus_ms(echo_ms));
             }
         }
         self.now = self.now.max(bound);
-        outcome
     }
 
-    fn apply(&mut self, outputs: Vec<Output>, outcome: &mut WindowOutcome) {
+    fn apply(&mut self, outputs: impl IntoIterator<Item = Output>, outcome: &mut WindowOutcome) {
         for output in outputs {
             match output {
                 Output::Send(envelope) => outcome.sent.push(envelope),

@@ -456,11 +456,17 @@ impl ContactPoint {
 
     pub fn handle(&mut self, now: SimTime, input: Input) -> Vec<Output> {
         let mut out = Vec::new();
-        match input {
-            Input::Timer(timer) => self.on_timer(now, timer, &mut out),
-            Input::Message(envelope) => self.on_message(now, envelope, &mut out),
-        }
+        self.handle_into(now, input, &mut out);
         out
+    }
+
+    /// The same, appending to the caller's buffer: a runtime reuses one
+    /// buffer for every input instead of allocating a vector for each.
+    pub fn handle_into(&mut self, now: SimTime, input: Input, out: &mut Vec<Output>) {
+        match input {
+            Input::Timer(timer) => self.on_timer(now, timer, out),
+            Input::Message(envelope) => self.on_message(now, envelope, out),
+        }
     }
 
     fn on_timer(&mut self, now: SimTime, timer: Timer, out: &mut Vec<Output>) {
