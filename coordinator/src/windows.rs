@@ -17,11 +17,16 @@
 //! one advanced at once hold the same log.
 
 use pocnet_node::SimTime;
+use std::collections::BTreeSet;
 
 /// Every node's next pending input, and the windows they may run.
 #[derive(Debug, Clone)]
 pub struct Windows {
     pending: Vec<Option<SimTime>>,
+    /// The same, ordered by time (then node): the earliest and the nodes
+    /// due within a window are found without scanning every node, which
+    /// on a network of 92 desks was a quarter of a run.
+    due: BTreeSet<(SimTime, usize)>,
     lookahead_ms: i64,
 }
 
@@ -29,12 +34,13 @@ impl Windows {
     /// `pending[i]`: when node `i` next has something to do (`None`: idle).
     pub fn new(pending: Vec<Option<SimTime>>, lookahead_ms: i64) -> Windows {
         debug_assert!(lookahead_ms > 0, "validation rejects a zero minimum message delay");
-        Windows { pending, lookahead_ms }
+        let due = pending.iter().enumerate().filter_map(|(i, t)| t.map(|t| (t, i))).collect();
+        Windows { pending, due, lookahead_ms }
     }
 
     /// The earliest pending input anywhere, `None` once every node is idle.
     pub fn earliest(&self) -> Option<SimTime> {
-        self.pending.iter().flatten().min().copied()
+        self.due.first().map(|&(t, _)| t)
     }
 
     /// The next window into `grants`: each node granted, with the bound it
@@ -43,50 +49,47 @@ impl Windows {
     /// (The caller keeps the buffer, one for a whole run.)
     pub fn next(&mut self, cap: SimTime, grants: &mut Vec<(usize, SimTime)>) -> Option<SimTime> {
         grants.clear();
-        let (Some((earliest_node, lbts)), second) = two_earliest(&self.pending) else { return None };
+        let mut ordered = self.due.iter();
+        let &(lbts, earliest_node) = ordered.next()?;
         if lbts >= cap {
             return None;
         }
-        for (i, next) in self.pending.iter().enumerate() {
-            let others = if i == earliest_node { second } else { Some(lbts) };
-            let bound = others.map_or(cap, |t| t.plus_ms(self.lookahead_ms).min(cap));
-            if next.is_some_and(|t| t < bound) {
-                grants.push((i, bound));
+        let second = ordered.next().map(|&(t, _)| t);
+        // The earliest node runs to the others' earliest plus the lookahead;
+        // every other node to the earliest's plus the lookahead, so only
+        // those due before that are granted.
+        let bound = |others: Option<SimTime>| others.map_or(cap, |t| t.plus_ms(self.lookahead_ms).min(cap));
+        grants.push((earliest_node, bound(second)));
+        let others_bound = bound(Some(lbts));
+        for &(t, i) in self.due.range((lbts, earliest_node + 1)..) {
+            if t >= others_bound {
+                break;
             }
+            grants.push((i, others_bound));
         }
-        debug_assert!(!grants.is_empty(), "the earliest node is always granted past its input");
+        grants.sort_unstable_by_key(|&(i, _)| i);
         Some(lbts)
     }
 
     /// Node `i` ran its window; `next` is its earliest input after it.
     pub fn ran(&mut self, i: usize, next: Option<SimTime>) {
-        self.pending[i] = next;
+        self.set(i, next);
     }
 
     /// A message sent in the window reaches node `i` at `at`.
     pub fn arrives(&mut self, i: usize, at: SimTime) {
-        self.pending[i] = Some(self.pending[i].map_or(at, |t| t.min(at)));
+        self.set(i, Some(self.pending[i].map_or(at, |t| t.min(at))));
     }
-}
 
-/// The node with the earliest pending input and its time, and the second
-/// earliest time among the other nodes.
-fn two_earliest(pending: &[Option<SimTime>]) -> (Option<(usize, SimTime)>, Option<SimTime>) {
-    let mut first: Option<(usize, SimTime)> = None;
-    let mut second: Option<SimTime> = None;
-    for (i, next) in pending.iter().enumerate() {
-        let Some(t) = *next else { continue };
-        match first {
-            Some((_, f)) if t >= f => second = Some(second.map_or(t, |s| s.min(t))),
-            _ => {
-                if let Some((_, f)) = first {
-                    second = Some(second.map_or(f, |s| s.min(f)));
-                }
-                first = Some((i, t));
-            }
+    fn set(&mut self, i: usize, next: Option<SimTime>) {
+        if let Some(was) = self.pending[i] {
+            self.due.remove(&(was, i));
         }
+        if let Some(next) = next {
+            self.due.insert((next, i));
+        }
+        self.pending[i] = next;
     }
-    (first, second)
 }
 
 #[cfg(test)]
