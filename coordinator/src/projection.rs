@@ -10,7 +10,6 @@ use crate::units::fmt_ms;
 use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence, ProductionChannel};
 use serde::Serialize;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, DefaultHasher};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentReport {
@@ -271,8 +270,8 @@ pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentRe
 pub struct Projection<'s> {
     scenario: &'s Scenario,
     /// Looked up by id, never iterated (the scenario's order is the report's),
-    /// so a hash map with a fixed hasher serves.
-    index: HashMap<&'s str, usize, BuildHasherDefault<DefaultHasher>>,
+    /// so a hash map with a fixed-seed (and fast) hasher serves.
+    index: HashMap<&'s str, usize, foldhash::fast::FixedState>,
     /// By the incident's position in the scenario; `None` until its first event.
     traces: Vec<Option<Trace>>,
 }
