@@ -714,7 +714,9 @@ pub fn run_in_process_into<S: EventSink + ?Sized>(
 ) -> Result<u64, EngineError> {
     let mut nodes: Vec<NodeRuntime> =
         scenario.node_configs(seed, replication).into_iter().map(NodeRuntime::new).collect();
-    let index: BTreeMap<CountryCode, usize> = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
+    // Looked up for every message, never iterated: hashed, not compared.
+    let index: std::collections::HashMap<CountryCode, usize, foldhash::fast::FixedState> =
+        nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
     let pending = nodes.iter().map(NodeRuntime::next_event_time).collect();
     let mut windows = Windows::new(pending, scenario.network.min_message_delay_ms);
     let mut events = InOrder::new(sink);
