@@ -9,7 +9,7 @@
 //! pending anywhere.
 
 use pocnet_node::{Event, SimTime};
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Receives the event log, one event at a time, in its total order.
@@ -24,9 +24,17 @@ impl EventSink for Vec<Event> {
     }
 }
 
-/// Holds events until no earlier one can still happen, then passes them on in order.
+/// Holds events until no earlier one can still happen, then passes them on
+/// in order. The heap orders small keys; the events wait in a slab and are
+/// moved once in and once out, never while the heap sifts.
 pub(crate) struct InOrder<'s, S: EventSink + ?Sized> {
-    waiting: BinaryHeap<Reverse<ByLogOrder>>,
+    /// `(at, country's order key, sequence)` and the event's slot. Keys are
+    /// unique (a node never reuses an event sequence), so the order is
+    /// total; the country's order key is a number that orders as the code
+    /// does, so the heap compares no strings.
+    waiting: BinaryHeap<Reverse<((SimTime, u64, u64), u32)>>,
+    slab: Vec<Option<Event>>,
+    free: Vec<u32>,
     sink: &'s mut S,
     /// The last event passed on, to check (in debug builds) that the order holds.
     #[cfg(debug_assertions)]
@@ -37,6 +45,8 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     pub fn new(sink: &'s mut S) -> Self {
         InOrder {
             waiting: BinaryHeap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             sink,
             #[cfg(debug_assertions)]
             last: None,
@@ -44,12 +54,25 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     }
 
     pub fn hold(&mut self, events: impl IntoIterator<Item = Event>) {
-        self.waiting.extend(events.into_iter().map(|e| Reverse(ByLogOrder::new(e))));
+        for event in events {
+            let key = (event.at, event.country.order_key(), event.sequence);
+            let slot = match self.free.pop() {
+                Some(slot) => {
+                    self.slab[slot as usize] = Some(event);
+                    slot
+                }
+                None => {
+                    self.slab.push(Some(event));
+                    u32::try_from(self.slab.len() - 1).expect("fewer than 4 billion events wait at once")
+                }
+            };
+            self.waiting.push(Reverse((key, slot)));
+        }
     }
 
     /// Passes on every event before `horizon`: the earliest time anything still pending can happen.
     pub fn release_before(&mut self, horizon: SimTime) {
-        while self.waiting.peek().is_some_and(|Reverse(waiting)| waiting.event.at < horizon) {
+        while self.waiting.peek().is_some_and(|Reverse(((at, _, _), _))| *at < horizon) {
             self.release_first();
         }
     }
@@ -62,7 +85,9 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
     }
 
     fn release_first(&mut self) {
-        let Some(Reverse(ByLogOrder { event, .. })) = self.waiting.pop() else { return };
+        let Some(Reverse((_, slot))) = self.waiting.pop() else { return };
+        let event = self.slab[slot as usize].take().expect("every key's event waits in its slot");
+        self.free.push(slot);
         #[cfg(debug_assertions)]
         {
             let key = (event.at, event.country.clone(), event.sequence);
@@ -70,39 +95,5 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
             self.last = Some(key);
         }
         self.sink.record(event);
-    }
-}
-
-/// Keys are unique (a node never reuses an event sequence), so this order is
-/// total. The country is compared as its order key, a number that orders as
-/// the code does, so the heap compares no strings.
-struct ByLogOrder {
-    key: (SimTime, u64, u64),
-    event: Event,
-}
-
-impl ByLogOrder {
-    fn new(event: Event) -> Self {
-        ByLogOrder { key: (event.at, event.country.order_key(), event.sequence), event }
-    }
-}
-
-impl PartialEq for ByLogOrder {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for ByLogOrder {}
-
-impl PartialOrd for ByLogOrder {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for ByLogOrder {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key.cmp(&other.key)
     }
 }
