@@ -24,6 +24,9 @@ impl EventSink for Vec<Event> {
     }
 }
 
+/// An event's place in the log: `(at, country's order key, sequence)`.
+type LogOrder = (SimTime, u64, u64);
+
 /// Holds events until no earlier one can still happen, then passes them on
 /// in order. The heap orders small keys; the events wait in a slab and are
 /// moved once in and once out, never while the heap sifts.
@@ -32,7 +35,7 @@ pub(crate) struct InOrder<'s, S: EventSink + ?Sized> {
     /// unique (a node never reuses an event sequence), so the order is
     /// total; the country's order key is a number that orders as the code
     /// does, so the heap compares no strings.
-    waiting: BinaryHeap<Reverse<((SimTime, u64, u64), u32)>>,
+    waiting: BinaryHeap<Reverse<(LogOrder, u32)>>,
     slab: Vec<Option<Event>>,
     free: Vec<u32>,
     sink: &'s mut S,
