@@ -337,14 +337,13 @@ impl Aggregate {
         assert_eq!(replication, self.first_replication + self.replications, "replications are added in order");
         self.replications += 1;
         let mut outcome = ReplicationOutcome::default();
-        let run_end = run_end_ms(incidents);
-        for (index, incident) in incidents.iter().enumerate() {
+        for ((index, incident), (origin, identification)) in incidents.iter().enumerate().zip(event_statuses(incidents))
+        {
             let reached = incident.trace.result == TraceResult::OriginPreserved;
             self.traces.add(reached);
             // Identified and usable as evidence: what a prosecution can rest on.
             let identified = incident.subscriber.as_ref().is_some_and(|s| s.usable);
             self.subscribers.add(identified);
-            let (origin, identification) = statuses(incident, run_end);
             self.time_to_origin.add(origin);
             self.time_to_identification.add(identification);
             if let Some(within) = origin.within(self.horizon_ms) {
@@ -594,6 +593,14 @@ impl Default for Aggregate {
 /// When the run ended: the last time any trace or identification was settled.
 fn run_end_ms(incidents: &[IncidentReport]) -> Option<i64> {
     incidents.iter().flat_map(|i| [i.trace.at_ms, i.subscriber.as_ref().map(|s| s.at_ms)]).flatten().max()
+}
+
+/// How each trace of one replication stands towards its two events (the
+/// origin found and held, the subscriber identified usable as evidence),
+/// open traces censored where the run ended.
+pub fn event_statuses(incidents: &[IncidentReport]) -> impl Iterator<Item = (Status, Status)> + '_ {
+    let run_end = run_end_ms(incidents);
+    incidents.iter().map(move |incident| statuses(incident, run_end))
 }
 
 /// How a trace stands towards its two events: the origin found and held,

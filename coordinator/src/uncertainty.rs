@@ -9,12 +9,13 @@
 //! Safety 81:23): with independent draws, each coefficient squared is the
 //! share of the outcome's (rank) variance that figure accounts for.
 
-use crate::analysis::{Aggregate, Metric};
+use crate::analysis::{Metric, event_statuses};
 use crate::drivers::scale_around_the_clock_share;
 use crate::engine::{self, EngineError};
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::sensitivity::Assumption;
+use crate::statistics::Tally;
 use crate::units::fmt_horizon;
 use rand::RngExt;
 use serde::Serialize;
@@ -119,15 +120,18 @@ pub fn study(
                     let factors = factors(seed, replication, parameters.len());
                     let drawn = world(scenario, &parameters, &factors, seed, replication);
                     let outcome = engine::run_in_process_blocking(&drawn, seed, replication).map(|log| {
-                        let mut aggregate = Aggregate::with_horizon(horizon_ms);
+                        // Only the two shares: no histograms for a study that reads none.
                         let incidents = crate::projection::incident_reports(&drawn, &log.events);
-                        aggregate.add(&drawn, 0, &incidents);
-                        let outcome = &aggregate.per_replication[0];
+                        let (mut origin, mut identified) = (Tally::default(), Tally::default());
+                        for (reached, found) in event_statuses(&incidents) {
+                            reached.within(horizon_ms).into_iter().for_each(|w| origin.add(w));
+                            found.within(horizon_ms).into_iter().for_each(|w| identified.add(w));
+                        }
                         Draw {
                             replication,
                             factors,
-                            origin_preserved: Metric::OriginPreserved.share(outcome),
-                            subscriber_identified: Metric::SubscriberIdentified.share(outcome),
+                            origin_preserved: origin.share(),
+                            subscriber_identified: identified.share(),
                         }
                     });
                     results.lock().expect("no worker panics holding it").push(outcome);
