@@ -311,7 +311,7 @@ fn uncertainty(args: cli::args::UncertaintyArgs) -> anyhow::Result<ExitCode> {
     let outputs = Outputs::checked(args.json, args.html, None)?;
     let Some(scenario) = load(&args.file)? else { return Ok(ExitCode::from(INVALID_INPUT)) };
     let seed = args.seed.unwrap_or(scenario.seed);
-    let threads = args.threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+    let threads = cli::plan::worker_threads(args.threads);
     let study = tokio::task::block_in_place(|| {
         pocnet_coordinator::uncertainty::study(&scenario, seed, args.replications, threads, args.horizon)
     })

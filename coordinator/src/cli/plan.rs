@@ -258,9 +258,13 @@ fn within_memory(scenario: &Scenario, mode: &Mode, json: bool, max: Option<u64>)
     );
 }
 
+/// `--threads`, or every core.
+pub fn worker_threads(threads: Option<u16>) -> usize {
+    threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from)
+}
+
 fn options(replications: u64, threads: Option<u16>, reporting: Reporting) -> replication::Options {
-    // `--threads`, or every core.
-    let threads = threads.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), usize::from);
+    let threads = worker_threads(threads);
     let progress = std::io::stderr().is_terminal();
     replication::Options { replications, threads, progress, horizon_ms: reporting.horizon }
 }
