@@ -1,40 +1,13 @@
-//! A country's 24/7 high-tech crime point of contact.
+//! A country's 24/7 high-tech crime point of contact, served over gRPC.
 //!
-//! The decisions live in [`ContactPoint`], a sans-IO state machine: it reads
-//! no clock, does no I/O and draws randomness only from streams seeded by its
-//! configuration. [`NodeRuntime`] orders its inputs in simulated time, and
-//! two drivers move it forward: the coordinator's in-process engine and the
-//! tonic service in [`grpc`]. Because both drive the same machine, they cannot
-//! disagree.
+//! The decisions are `pocnet-core`'s sans-IO state machine, re-exported here
+//! whole so that callers name one crate; this crate adds the edge around it:
+//! the tonic service in [`grpc`], its protobuf conversions and mutual TLS.
 
-pub mod carrier;
-pub mod constraint;
-pub mod contact_point;
-pub mod country;
-pub mod directory;
-pub mod distribution;
-pub mod event;
+pub use pocnet_core::*;
+pub use pocnet_core::{
+    carrier, constraint, contact_point, country, directory, distribution, event, id, message, offence, production,
+    runtime, seed, staffing, time,
+};
+
 pub mod grpc;
-pub mod id;
-pub mod message;
-pub mod offence;
-pub mod production;
-pub mod runtime;
-pub mod seed;
-pub mod staffing;
-pub mod time;
-
-pub use carrier::{Carrier, LogRecord};
-pub use constraint::Invalid;
-pub use contact_point::{ContactPoint, Coordination, IncidentReport, Input, NodeConfig, Output, Strategy, Timer};
-pub use country::Country;
-pub use directory::{CarrierOutage, DirectoryEntry, MessageLoss, Window};
-pub use distribution::Distribution;
-pub use event::{Event, EventKind};
-pub use id::{CarrierId, CountryCode, IncidentId};
-pub use message::{Body, Envelope, Finding, NextHop, PreservationOutcome};
-pub use offence::{Answer, Offence};
-pub use production::{Epoc, ProductionChannel, SecondProtocol};
-pub use runtime::{DeliveryError, NodeRuntime, WindowOutcome};
-pub use staffing::{OfficeHours, Shift, Staffing, WEEKDAY_NAMES};
-pub use time::SimTime;

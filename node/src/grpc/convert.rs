@@ -11,7 +11,6 @@
 use crate::constraint::{self, Invalid};
 use crate::contact_point::{Coordination, IncidentReport, NodeConfig, Strategy};
 use crate::country::{Art30, EmergencyDisclosure, FollowUp};
-use crate::runtime::DeliveryError;
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
     Epoc, Event, EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, OfficeHours,
@@ -50,12 +49,6 @@ impl FieldError {
 impl From<FieldError> for Status {
     fn from(error: FieldError) -> Status {
         Status::invalid_argument(error.to_string())
-    }
-}
-
-impl From<DeliveryError> for Status {
-    fn from(error: DeliveryError) -> Status {
-        Status::invalid_argument(format!("{}: {error}", error.field()))
     }
 }
 
