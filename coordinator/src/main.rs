@@ -12,7 +12,6 @@ use cli::plan::{ComparePlan, Lowered, Mode, Outputs, RunPlan, SensitivityPlan, l
 use pocnet_coordinator::analysis::Aggregate;
 use pocnet_coordinator::case_rows::CaseRows;
 use pocnet_coordinator::compare::{Comparison, Variant};
-use pocnet_coordinator::drivers::Parameter;
 use pocnet_coordinator::engine::{self, RunLog};
 use pocnet_coordinator::event_stream::EventSink;
 use pocnet_coordinator::html;
@@ -277,25 +276,11 @@ fn compare(plan: ComparePlan) -> anyhow::Result<ExitCode> {
 
 fn sensitivity(plan: SensitivityPlan) -> anyhow::Result<ExitCode> {
     let SensitivityPlan { scenario, seed, factor, options, outputs, reporting } = plan;
-    let run = |scenario: &Scenario, label: &str| {
-        tracing::info!(variant = label, "running");
-        tokio::task::block_in_place(|| replication::aggregate(scenario, seed, &options))
-            .with_context(|| format!("running {label}"))
-    };
-    let baseline = run(&scenario, "baseline")?;
-    let mut variants = Vec::new();
-    // Only what the scenario gives something to act on: the rest would move nothing.
-    for parameter in Parameter::swept(&scenario) {
-        let side = |factor: f64, label: String| -> anyhow::Result<_> {
-            let worlds = parameter.variants(&scenario, factor, seed);
-            let outcomes = worlds.iter().map(|world| run(world, &label).map(|a| a.per_replication));
-            Ok(pocnet_coordinator::drivers::pooled(outcomes.collect::<Result<_, _>>()?))
-        };
-        let low = side(1.0 / factor, format!("{} ÷{factor}", parameter.name()))?;
-        let high = side(factor, format!("{} ×{factor}", parameter.name()))?;
-        variants.push((parameter, low, high));
-    }
-    let ranking = Sensitivity::build(&scenario, seed, factor, reporting.interval, &baseline, &variants);
+    let ranking = tokio::task::block_in_place(|| {
+        Sensitivity::run(&scenario, seed, factor, reporting.interval, &options, |label| {
+            tracing::info!(variant = label, "running");
+        })
+    })?;
     if let Some(path) = &outputs.json {
         write_file(path, &ranking.to_json(), "the JSON sensitivity ranking")?;
     }

@@ -8,6 +8,8 @@ pub use crate::analysis::Metric;
 use crate::analysis::{Aggregate, ReplicationOutcome};
 use crate::drivers::{NOT_SWEPT, Parameter};
 use crate::intervals::IntervalKind;
+use crate::engine::EngineError;
+use crate::replication::{self, Options};
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::statistics::proportion;
@@ -16,6 +18,16 @@ use pocnet_node::country::{Art30, EmergencyDisclosure};
 
 use serde::Serialize;
 use std::fmt::Write as _;
+
+/// A world of a study that could not be run.
+#[derive(Debug, thiserror::Error)]
+#[error("running {world}")]
+pub struct StudyError {
+    /// Its label: "baseline", or the parameter and side ("detection ×2").
+    pub world: String,
+    #[source]
+    pub error: EngineError,
+}
 
 pub const FORMAT: &str = "pocnet-sensitivity/2";
 
@@ -308,6 +320,38 @@ pub struct Sensitivity {
 }
 
 impl Sensitivity {
+    /// The whole study: the baseline, then each swept parameter divided and
+    /// multiplied by `factor`, every world run over `options`' replications
+    /// with the same seeds (common random numbers). `running` is told each
+    /// world's label before it runs.
+    pub fn run(
+        scenario: &Scenario,
+        seed: u64,
+        factor: f64,
+        interval: IntervalKind,
+        options: &Options,
+        mut running: impl FnMut(&str),
+    ) -> Result<Sensitivity, StudyError> {
+        let mut run = |world: &Scenario, label: &str| {
+            running(label);
+            replication::aggregate(world, seed, options).map_err(|error| StudyError { world: label.to_owned(), error })
+        };
+        let baseline = run(scenario, "baseline")?;
+        let mut variants = Vec::new();
+        // Only what the scenario gives something to act on: the rest would move nothing.
+        for parameter in Parameter::swept(scenario) {
+            let mut side = |factor: f64, label: String| -> Result<_, StudyError> {
+                let worlds = parameter.variants(scenario, factor, seed);
+                let outcomes = worlds.iter().map(|world| run(world, &label).map(|a| a.per_replication));
+                Ok(crate::drivers::pooled(outcomes.collect::<Result<_, _>>()?))
+            };
+            let low = side(1.0 / factor, format!("{} ÷{factor}", parameter.name()))?;
+            let high = side(factor, format!("{} ×{factor}", parameter.name()))?;
+            variants.push((parameter, low, high));
+        }
+        Ok(Sensitivity::build(scenario, seed, factor, interval, &baseline, &variants))
+    }
+
     /// `variants` holds, per parameter, the per-replication outcomes at
     /// `1/factor` and `factor` (pooled over its worlds, `drivers::pooled`).
     pub fn build(
