@@ -1,6 +1,11 @@
-//! Generated networks for benchmarks: a scenario file as a scenario author
-//! would write it, only larger, so the benchmark measures the same path
-//! (`Scenario::parse` → engine → report) that `pocnet run` takes.
+//! What the benchmark runs on and measures with. Generated networks are
+//! scenario files as a scenario author would write them, only larger, so the
+//! benchmark measures the same path (`Scenario::parse` → engine → report)
+//! that `pocnet run` takes.
+
+pub mod deliver_load;
+pub mod measure;
+pub mod table;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -82,4 +87,32 @@ pub fn generated_network(countries: usize, incidents: usize, seed: u64) -> Strin
         );
     }
     toml
+}
+
+/// `scenarios/quickstart.toml` with its one incident repeated `incidents`
+/// times, a minute apart over a day (the chain of the first row of the
+/// benchmark, which the SimPy baseline models).
+pub fn quickstart_chain(incidents: usize) -> String {
+    let text = std::fs::read_to_string(QUICKSTART).expect("scenarios/quickstart.toml is readable");
+    let mut toml = text[..text.find("[[incidents]]").expect("the quickstart has an incident")].to_owned();
+    for n in 0..incidents {
+        let minutes = n % 1440;
+        let at = march_third_plus(9 * 60 + 15 + minutes);
+        let _ = writeln!(
+            toml,
+            "[[incidents]]\nid = \"phish-{n}\"\nreported_by = \"FR\"\ncommunication = \"{at}\"\n\
+             detection = {{ median = \"4h\", p90 = \"12h\" }}\nchain = [\"mailbox-de\", \"cloudvm-us\", \"orange-fr\"]\n"
+        );
+    }
+    toml
+}
+
+/// Where the quickstart scenario is; a scenario built from its text is
+/// parsed as if it stood there, so its `include` finds the catalogue.
+pub const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/quickstart.toml");
+
+/// 2026-03-03 (UTC) plus `minutes`, as RFC 3339.
+fn march_third_plus(minutes: usize) -> String {
+    let (day, minute) = (3 + minutes / 1440, minutes % 1440);
+    format!("2026-03-{day:02}T{:02}:{:02}:00Z", minute / 60, minute % 60)
 }

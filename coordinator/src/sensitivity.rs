@@ -7,8 +7,8 @@
 pub use crate::analysis::Metric;
 use crate::analysis::{Aggregate, ReplicationOutcome};
 use crate::drivers::{NOT_SWEPT, Parameter};
-use crate::intervals::IntervalKind;
 use crate::engine::EngineError;
+use crate::intervals::IntervalKind;
 use crate::replication::{self, Options};
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
