@@ -100,8 +100,27 @@ impl RunPlan {
                 );
                 Mode::Single(Placement::InProcess)
             }
+            (None, None, None) if !Descriptors::suffice(scenario.countries.len()) => {
+                eprintln!(
+                    "note: {} countries: over loopback gRPC their connections would need {}; \
+                     the run goes by direct calls (the same report)",
+                    scenario.countries.len(),
+                    Descriptors::shortfall(scenario.countries.len())
+                );
+                Mode::Single(Placement::InProcess)
+            }
             (None, None, Some(Transport::Grpc) | None) => Mode::Single(Placement::LocalGrpc),
         };
+        let over_loopback =
+            matches!(mode, Mode::Single(Placement::LocalGrpc) | Mode::Replications { transport: Transport::Grpc, .. });
+        if over_loopback && !Descriptors::suffice(scenario.countries.len()) {
+            anyhow::bail!(
+                "--transport grpc: {} countries over loopback gRPC would need {}; run them in process \
+                 (--transport inproc, the same report), or as `pocnet node` processes across hosts (--nodes)",
+                scenario.countries.len(),
+                Descriptors::shortfall(scenario.countries.len())
+            );
+        }
         within_memory(&scenario, &mode, outputs.json.is_some(), args.max_memory)?;
         let reporting = args.reporting;
         Ok(Lowered::Ready(RunPlan { file: args.file, scenario, strategy, seed, mode, outputs, reporting }))
@@ -205,6 +224,38 @@ fn writable_file(path: &Path, flag: &str) -> anyhow::Result<()> {
 
 /// Incidents up to which one run goes over loopback gRPC unless told.
 const GRPC_DEFAULT_UP_TO: usize = 50_000;
+
+/// The file descriptors a run over loopback gRPC holds: every node keeps a
+/// connection to each peer it writes to, and both ends are in this process,
+/// so a network of n countries may hold about 2·n·(n−1), plus the
+/// coordinator's connection to each node and its listener. Past the
+/// process's limit, connections fail mid-run and a node looks stalled (a
+/// generated network of 100 countries needs about 20,000).
+struct Descriptors;
+
+impl Descriptors {
+    fn needed(countries: usize) -> u64 {
+        let n = countries as u64;
+        2 * n * n.saturating_sub(1) + 4 * n + 64
+    }
+
+    /// The soft limit, raised first to the hard one where the system allows.
+    fn limit() -> u64 {
+        rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024)
+    }
+
+    fn suffice(countries: usize) -> bool {
+        Descriptors::needed(countries) <= Descriptors::limit()
+    }
+
+    fn shortfall(countries: usize) -> String {
+        format!(
+            "about {} open files, more than this process may open ({}, `ulimit -n`)",
+            Descriptors::needed(countries),
+            Descriptors::limit()
+        )
+    }
+}
 
 /// Refuses a run whose estimated memory passes `--max-memory` (or four
 /// fifths of the machine's), saying how to proceed.

@@ -478,3 +478,37 @@ fn mla_follow_up_takes_a_number_or_a_table_and_says_so() {
     let said = format!("{error:?}");
     assert!(said.contains("a chance from 0 to 1 for every hop") && !said.contains("RawFollowUp"), "{said}");
 }
+
+/// `pocnet` under a lower open-file limit (`ulimit -n` sets both limits; anyone may lower them).
+fn pocnet_with_open_files(limit: u32, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -n {limit} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_pocnet"))
+        .args(args)
+        .current_dir(crate::support::workspace_root())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("sh runs")
+}
+
+#[test]
+fn a_network_too_large_for_loopback_grpc_runs_in_process_or_is_refused_when_insisted_on() {
+    // Network-today's 92 nodes would hold about 17,000 connections' ends:
+    // past the limit, connections fail mid-run and a node only looks stalled.
+    let output = pocnet_with_open_files(4096, &["run", "scenarios/network-today.toml", "--transport", "grpc"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("92 countries over loopback gRPC would need about 17176 open files"), "{stderr}");
+    assert!(stderr.contains("(4096, `ulimit -n`)") && stderr.contains("--transport inproc"), "{stderr}");
+
+    let output = pocnet_with_open_files(4096, &["run", "scenarios/network-today.toml"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("the run goes by direct calls (the same report)"), "{stderr}");
+    assert!(
+        text(&output.stdout).contains("Outcomes: origin found and its data held in 843 of 1007 traces"),
+        "{}",
+        text(&output.stdout)
+    );
+}
