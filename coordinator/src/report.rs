@@ -13,10 +13,11 @@ pub use crate::projection::{
 use crate::projection::{Projection, SubscriberIdentified};
 use crate::scenario::Scenario;
 use crate::statistics::Tally;
-use crate::units::fmt_ms;
+use crate::units::{fmt_ms, write_ms};
 use pocnet_node::{CountryCode, Event, ProductionChannel, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// The JSON report's format identifier; bump it when the shape changes (docs/report.md).
 pub const FORMAT: &str = "pocnet-report/2";
@@ -230,6 +231,7 @@ impl Report {
             self.scenario.goal_profile,
             &self.scenario.sha256[..12]
         );
+        let mut columns: [String; 3] = Default::default();
         for incident in &self.incidents {
             let _ = writeln!(out);
             let reported = match incident.reported_at_ms {
@@ -249,21 +251,33 @@ impl Report {
                 "hop", "cc", "carrier", "acknowledged", "preserved", "disclosed"
             );
             for hop in &incident.hops {
-                let stamp = |at: Option<i64>| match (at, incident.reported_at_ms) {
-                    (Some(at), Some(reported)) => {
-                        format!("+{} {}", fmt_ms(at - reported), local_short(scenario, &hop.country, SimTime(at)))
+                // Each column's text written into its own buffer, reused
+                // for every hop: no `String` per value.
+                let [acknowledged, preserved, disclosed] = &mut columns;
+                let stamp = |column: &mut String, at: Option<i64>| {
+                    column.clear();
+                    match (at, incident.reported_at_ms) {
+                        (Some(at), Some(reported)) => {
+                            column.push('+');
+                            write_ms(column, at - reported);
+                            column.push(' ');
+                            write_local_short(column, scenario, &hop.country, SimTime(at));
+                        }
+                        _ => column.push('-'),
                     }
-                    _ => "-".to_owned(),
                 };
-                let acknowledged = if hop.domestic {
-                    "(domestic order)".to_owned()
+                if hop.domestic {
+                    acknowledged.clear();
+                    acknowledged.push_str("(domestic order)");
                 } else if hop.to_provider {
-                    "(to the provider)".to_owned()
+                    acknowledged.clear();
+                    acknowledged.push_str("(to the provider)");
                 } else {
-                    stamp(hop.acknowledged_ms)
-                };
+                    stamp(acknowledged, hop.acknowledged_ms);
+                }
                 // Nothing was preserved where the logs were gone: the outcome column says so.
-                let preserved = stamp(hop.preserved_ms);
+                stamp(preserved, hop.preserved_ms);
+                stamp(disclosed, hop.disclosed_ms);
                 let outcome = match hop.outcome {
                     HopOutcome::NotReached => "not reached".to_owned(),
                     HopOutcome::Pending => "pending".to_owned(),
@@ -290,7 +304,7 @@ impl Report {
                     hop.carrier.0,
                     acknowledged,
                     preserved,
-                    stamp(hop.disclosed_ms),
+                    disclosed,
                     outcome
                 );
             }
@@ -400,6 +414,18 @@ pub fn local_time(scenario: &Scenario, country: &CountryCode, at: SimTime) -> St
         .map_or_else(|| format!("{} ms", at.ms()), |z| z.strftime("%a %Y-%m-%d %H:%M %Z").to_string())
 }
 
-fn local_short(scenario: &Scenario, country: &CountryCode, at: SimTime) -> String {
-    zoned(scenario, country, at).map_or_else(String::new, |z| z.strftime("(%a %H:%M %Z)").to_string())
+/// "(Mon 21:32 EST)": the day and time at `country`, written into `out`.
+/// A report writes three per hop, so the local time comes from the zone's
+/// offset at that instant by arithmetic, not through `strftime` (which
+/// parses its format and builds a whole civil date-time every time).
+fn write_local_short(out: &mut String, scenario: &Scenario, country: &CountryCode, at: SimTime) {
+    let (Some(country), Some(instant)) = (scenario.countries.get(country), scenario.instant(at.ms())) else {
+        return;
+    };
+    let offset = country.time_zone.to_offset_info(instant);
+    let local = instant.as_millisecond().div_euclid(1000) + i64::from(offset.offset().seconds());
+    let (day, second) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    // Day 0, 1 January 1970, was a Thursday: index 3 from Monday.
+    let weekday = pocnet_node::WEEKDAY_NAMES[(day + 3).rem_euclid(7) as usize];
+    let _ = write!(out, "({weekday} {:02}:{:02} {})", second / 3600, second / 60 % 60, offset.abbreviation());
 }

@@ -25,7 +25,6 @@ pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     }
 }
 
-/// A duration for people: `45s`, `2h 15m`, `3d 4h`.
 /// A horizon as headlines say it: "1 year", "2 years", "180 days".
 pub fn fmt_horizon(ms: i64) -> String {
     let day = pocnet_node::time::DAY_MS;
@@ -36,22 +35,35 @@ pub fn fmt_horizon(ms: i64) -> String {
     }
 }
 
+/// A duration for people: `45s`, `2h 15m`, `3d 4h`.
 pub fn fmt_ms(ms: i64) -> String {
+    let mut text = String::new();
+    write_ms(&mut text, ms);
+    text
+}
+
+/// The same, written where it goes: a report of many incidents writes
+/// thousands of durations, and a `String` for each was a tenth of a run.
+pub fn write_ms(out: &mut impl std::fmt::Write, ms: i64) {
     if ms < 0 {
-        return format!("-{}", fmt_ms(-ms));
+        let _ = out.write_char('-');
+        // `unsigned_abs`: even the most negative duration has a magnitude.
+        return write_magnitude(out, ms.unsigned_abs());
     }
+    write_magnitude(out, ms as u64);
+}
+
+fn write_magnitude(out: &mut impl std::fmt::Write, ms: u64) {
     if ms < 1000 {
-        return format!("{ms}ms");
+        let _ = write!(out, "{ms}ms");
+        return;
     }
     let s = ms / 1000;
-    let (d, h, m, sec) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
-    let parts: Vec<String> = [(d, "d"), (h, "h"), (m, "m"), (sec, "s")]
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n}{unit}"))
-        .collect();
+    let parts = [(s / 86_400, "d"), (s / 3600 % 24, "h"), (s / 60 % 60, "m"), (s % 60, "s")];
     // Two units are enough at a glance: "3d 4h", not "3d 4h 12m 9s".
-    parts.into_iter().take(2).collect::<Vec<_>>().join(" ")
+    for (i, (n, unit)) in parts.into_iter().filter(|(n, _)| *n > 0).take(2).enumerate() {
+        let _ = write!(out, "{}{n}{unit}", if i == 0 { "" } else { " " });
+    }
 }
 
 #[cfg(test)]
@@ -64,5 +76,6 @@ mod tests {
         assert_eq!(fmt_ms(90_000), "1m 30s");
         assert_eq!(fmt_ms(-90_000), "-1m 30s");
         assert_eq!(fmt_ms(999), "999ms");
+        assert_eq!(fmt_ms(i64::MIN), "-106751991167d 7h");
     }
 }
