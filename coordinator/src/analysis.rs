@@ -477,7 +477,7 @@ impl Aggregate {
     /// the result is the aggregate one run of both would have built
     /// (histograms merged, tallies and sums added, per-replication rows and
     /// kept cases concatenated in replication order).
-    pub fn append(&mut self, next: Aggregate) -> Result<(), String> {
+    pub fn append(&mut self, next: &Aggregate) -> Result<(), String> {
         let expected = self.first_replication + self.replications;
         if next.first_replication != expected {
             return Err(format!(
@@ -485,14 +485,17 @@ impl Aggregate {
                 next.first_replication, self.first_replication, expected
             ));
         }
-        fn merge_histograms<K: Ord>(into: &mut BTreeMap<K, Histogram<u64>>, from: BTreeMap<K, Histogram<u64>>) {
+        fn merge_histograms<K: Ord + Clone>(
+            into: &mut BTreeMap<K, Histogram<u64>>,
+            from: &BTreeMap<K, Histogram<u64>>,
+        ) {
             for (key, histogram) in from {
-                add_histogram(into.entry(key).or_insert_with(new_histogram), &histogram);
+                add_histogram(into.entry(key.clone()).or_insert_with(new_histogram), histogram);
             }
         }
-        fn add_counts<K: Ord>(into: &mut BTreeMap<K, u64>, from: BTreeMap<K, u64>) -> Result<(), String> {
-            for (key, count) in from {
-                let sum = into.entry(key).or_default();
+        fn add_counts<K: Ord + Clone>(into: &mut BTreeMap<K, u64>, from: &BTreeMap<K, u64>) -> Result<(), String> {
+            for (key, &count) in from {
+                let sum = into.entry(key.clone()).or_default();
                 *sum = sum.checked_add(count).ok_or("counts beyond any study's: the sums overflow")?;
             }
             Ok(())
@@ -507,46 +510,46 @@ impl Aggregate {
             self.replications.checked_add(next.replications).ok_or("more replications than any study has")?;
         self.traces.merge(next.traces)?;
         self.subscribers.merge(next.subscribers)?;
-        self.origin.merge(next.origin)?;
-        self.identified.merge(next.identified)?;
+        self.origin.merge(&next.origin)?;
+        self.identified.merge(&next.identified)?;
         self.time_to_origin.merge(&next.time_to_origin)?;
         self.time_to_identification.merge(&next.time_to_identification)?;
-        add_counts(&mut self.subscribers_by_channel, next.subscribers_by_channel)?;
+        add_counts(&mut self.subscribers_by_channel, &next.subscribers_by_channel)?;
         self.mla_outside_convention = self
             .mla_outside_convention
             .checked_add(next.mla_outside_convention)
             .ok_or("more MLA identifications than any study has")?;
-        self.defective.merge(next.defective)?;
+        self.defective.merge(&next.defective)?;
         self.production_abandoned = self
             .production_abandoned
             .checked_add(next.production_abandoned)
             .ok_or("more abandoned requests than any study has")?;
-        for (measure, goal) in next.goals {
+        for (&measure, goal) in &next.goals {
             self.goals.entry(measure).or_default().merge(goal)?;
         }
-        for (desk, sums) in next.desk_compliance {
-            self.desk_compliance.entry(desk).or_default().merge(sums)?;
+        for (desk, sums) in &next.desk_compliance {
+            self.desk_compliance.entry(desk.clone()).or_default().merge(*sums)?;
         }
-        for (country, goals) in next.goals_by_country {
-            let into = self.goals_by_country.entry(country).or_default();
-            for (measure, sums) in goals {
-                into.entry(measure).or_default().merge(sums)?;
+        for (country, goals) in &next.goals_by_country {
+            let into = self.goals_by_country.entry(country.clone()).or_default();
+            for (&measure, sums) in goals {
+                into.entry(measure).or_default().merge(*sums)?;
             }
         }
-        merge_histograms(&mut self.stages, next.stages);
-        merge_histograms(&mut self.stages_by_country, next.stages_by_country);
-        merge_histograms(&mut self.stages_by_hop, next.stages_by_hop);
-        add_counts(&mut self.deaths, next.deaths)?;
-        for (key, case) in next.first_deaths {
+        merge_histograms(&mut self.stages, &next.stages);
+        merge_histograms(&mut self.stages_by_country, &next.stages_by_country);
+        merge_histograms(&mut self.stages_by_hop, &next.stages_by_hop);
+        add_counts(&mut self.deaths, &next.deaths)?;
+        for (key, &case) in &next.first_deaths {
             // This aggregate's replications come first: its example stays.
-            self.first_deaths.entry(key).or_insert(case);
+            self.first_deaths.entry(key.clone()).or_insert(case);
         }
-        add_counts(&mut self.holds_expired_before_mla, next.holds_expired_before_mla)?;
-        for (key, ms) in next.critical_path_ms {
-            let sum = self.critical_path_ms.entry(key).or_default();
+        add_counts(&mut self.holds_expired_before_mla, &next.holds_expired_before_mla)?;
+        for (key, &ms) in &next.critical_path_ms {
+            let sum = self.critical_path_ms.entry(key.clone()).or_default();
             *sum = sum.checked_add(ms).ok_or("critical-path times beyond any study's: the sums overflow")?;
         }
-        for (ending, ms) in next.critical_path_total_ms {
+        for (&ending, &ms) in &next.critical_path_total_ms {
             let sum = self.critical_path_total_ms.entry(ending).or_default();
             *sum = sum.checked_add(ms).ok_or("critical-path times beyond any study's: the sums overflow")?;
         }
@@ -560,10 +563,10 @@ impl Aggregate {
             self.keeps_per_replication = false;
             self.per_replication.clear();
         } else {
-            self.per_replication.extend(next.per_replication);
+            self.per_replication.extend_from_slice(&next.per_replication);
         }
         let room = MAX_KEPT_CASES.saturating_sub(self.cases.len());
-        self.cases.extend(next.cases.into_iter().take(room));
+        self.cases.extend(next.cases.iter().take(room));
         Ok(())
     }
 

@@ -236,12 +236,12 @@ impl Clustered {
     }
 
     /// Appends the replications that follow: per-incident counts add up.
-    pub fn merge(&mut self, next: Clustered) -> Result<(), String> {
+    pub fn merge(&mut self, next: &Clustered) -> Result<(), String> {
         self.by_replication.merge(next.by_replication)?;
         if self.by_incident.len() < next.by_incident.len() {
             self.by_incident.resize(next.by_incident.len(), Tally::default());
         }
-        for (into, from) in self.by_incident.iter_mut().zip(next.by_incident) {
+        for (into, &from) in self.by_incident.iter_mut().zip(&next.by_incident) {
             into.merge(from)?;
         }
         Ok(())
@@ -310,7 +310,7 @@ mod tests {
             }
             clustered.end_replication();
         }
-        first.merge(second).unwrap();
+        first.merge(&second).unwrap();
         first.check("test").unwrap();
         assert_eq!(first.total(), Tally { trials: 10, successes: 5 });
         assert_eq!(first.by_replication.clusters, 2);

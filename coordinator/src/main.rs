@@ -328,6 +328,7 @@ async fn replicate(
     };
     let range = shard.as_ref().map_or(0..options.replications, |(_, shard)| shard.range(options.replications));
     let mut aggregate = Aggregate::starting_at(range.start, options.horizon_ms);
+    let writes_rows = rows.is_some();
     let mut csv_error = None;
     // Workers project their logs into traces; this thread only merges.
     let project = |_: u64, log: RunLog| report::incident_reports(scenario, &log.events);
@@ -352,6 +353,10 @@ async fn replicate(
     });
     let started = std::time::Instant::now();
     match transport {
+        // Without rows to write, each worker merges its own replications.
+        Transport::Inproc if !writes_rows => tokio::task::block_in_place(|| {
+            replication::aggregate_range(scenario, seed, range.clone(), options, &mut aggregate)
+        }),
         Transport::Inproc => tokio::task::block_in_place(|| {
             replication::run_range_projected(scenario, seed, range.clone(), options, project, &mut consume)
         }),

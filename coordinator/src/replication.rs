@@ -89,7 +89,20 @@ pub fn run_range_projected<T: Send>(
     mut consume: impl FnMut(u64, T),
 ) -> Result<(), EngineError> {
     let bar = progress_bar(options, range.end.saturating_sub(range.start));
-    run_threads(scenario, seed, range, options.threads.max(1), &bar, &project, &mut consume)?;
+    let run_batch = |batch: std::ops::Range<u64>| {
+        let mut projected = Vec::with_capacity(batch.clone().count());
+        for replication in batch.take_while(|_| !stop_requested()) {
+            projected.push((replication, project(replication, run_one(scenario, seed, replication)?)));
+        }
+        Ok((projected.len() as u64, projected))
+    };
+    // Projected replications wait in memory until consumed: small batches.
+    let batch = batch_size(range.end.saturating_sub(range.start), options.threads, 32);
+    run_batches(range, options.threads.max(1), batch, &bar, &run_batch, &mut |projected| {
+        for (replication, value) in projected {
+            consume(replication, value);
+        }
+    })?;
     bar.finish_and_clear();
     Ok(())
 }
@@ -97,14 +110,56 @@ pub fn run_range_projected<T: Send>(
 /// The replications in process, projected and merged into the statistics.
 pub fn aggregate(scenario: &Scenario, seed: u64, options: &Options) -> Result<Aggregate, EngineError> {
     let mut aggregate = Aggregate::with_horizon(options.horizon_ms);
-    run_in_process_projected(
-        scenario,
-        seed,
-        options,
-        |_, log| crate::projection::incident_reports(scenario, &log.events),
-        |replication, incidents| aggregate.add(scenario, replication, &incidents),
-    )?;
+    aggregate_range(scenario, seed, 0..options.replications, options, &mut aggregate)?;
     Ok(aggregate)
+}
+
+/// Adds the replications of `range` to `aggregate` (which ends where the
+/// range starts). Each worker merges its own batch into an aggregate of
+/// the batch, and batches are appended in replication order: the result is
+/// the aggregate one thread adding every replication in turn would build
+/// (`Aggregate::append` adds counts and concatenates rows), whatever the
+/// threads, and no thread merges for all the others.
+pub fn aggregate_range(
+    scenario: &Scenario,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    options: &Options,
+    aggregate: &mut Aggregate,
+) -> Result<(), EngineError> {
+    let bar = progress_bar(options, range.end.saturating_sub(range.start));
+    let keeps_rows = aggregate.keeps_per_replication;
+    let run_batch = |batch: std::ops::Range<u64>| {
+        let mut merged = Aggregate::starting_at(batch.start, options.horizon_ms);
+        merged.keeps_per_replication = keeps_rows;
+        for replication in batch.take_while(|_| !stop_requested()) {
+            let log = run_one(scenario, seed, replication)?;
+            merged.add(scenario, replication, &crate::projection::incident_reports(scenario, &log.events));
+        }
+        Ok((merged.replications, merged))
+    };
+    let mut failure = None;
+    // A batch's aggregate costs as much to start and to append as some
+    // replications of a small scenario: few large batches.
+    let batch = batch_size(range.end.saturating_sub(range.start), options.threads, u64::MAX);
+    run_batches(range, options.threads.max(1), batch, &bar, &run_batch, &mut |batch| {
+        if let Err(error) = aggregate.append(&batch) {
+            failure.get_or_insert(error);
+        }
+    })?;
+    bar.finish_and_clear();
+    // Batches are appended in order by construction: a failure is a bug.
+    if let Some(error) = failure {
+        panic!("appending a batch of replications: {error}");
+    }
+    Ok(())
+}
+
+/// One replication in process, its log kept; `-v` logs say which
+/// replication each line comes from.
+fn run_one(scenario: &Scenario, seed: u64, replication: u64) -> Result<RunLog, EngineError> {
+    let _span = tracing::info_span!("replication", r = replication).entered();
+    engine::run_in_process_blocking(scenario, seed, replication)
 }
 
 /// The same over loopback gRPC: one set of local nodes, reconfigured for each
@@ -130,66 +185,68 @@ pub async fn run_over_grpc(
     Ok(())
 }
 
-fn run_threads<T: Send>(
-    scenario: &Scenario,
-    seed: u64,
+/// Replications claimed per batch: enough batches that the threads finish
+/// together (at least eight per thread), at most `most`.
+fn batch_size(replications: u64, threads: usize, most: u64) -> u64 {
+    (replications / (threads.max(1) as u64 * 8)).clamp(1, most)
+}
+
+/// Runs `range` in batches on `threads` worker threads; `run_batch` returns
+/// how many replications of its batch it completed (fewer once a stop is
+/// asked) and their result, and `consume` gets the results in replication
+/// order, whatever the threads' timing.
+fn run_batches<T: Send>(
     range: std::ops::Range<u64>,
     threads: usize,
+    batch: u64,
     bar: &indicatif::ProgressBar,
-    project: &(impl Fn(u64, RunLog) -> T + Sync),
-    consume: &mut impl FnMut(u64, T),
+    run_batch: &(impl Fn(std::ops::Range<u64>) -> Result<(u64, T), EngineError> + Sync),
+    consume: &mut impl FnMut(T),
 ) -> Result<(), EngineError> {
     let next = AtomicU64::new(range.start);
     let replications = range.end;
     let failed = AtomicBool::new(false);
-    // Bounded, so fast workers cannot pile up logs the consumer has not merged.
-    // Workers claim and hand over replications in batches: one channel
-    // hand-off (and thread switch) per replication cost more than a
-    // replication of a small scenario.
-    const BATCH: u64 = 32;
-    let (send, receive) = mpsc::sync_channel::<Vec<(u64, Result<T, EngineError>)>>(threads * 2);
+    // Bounded, so fast workers cannot pile up batches the consumer has not taken.
+    let (send, receive) = mpsc::sync_channel::<(u64, Result<(u64, T), EngineError>)>(threads * 2);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let send = send.clone();
             let (next, failed) = (&next, &failed);
             scope.spawn(move || {
                 while !failed.load(Ordering::Relaxed) && !stop_requested() {
-                    let first = next.fetch_add(BATCH, Ordering::Relaxed);
+                    let first = next.fetch_add(batch, Ordering::Relaxed);
                     if first >= replications {
                         break;
                     }
-                    let batch = (first..first.saturating_add(BATCH).min(replications))
-                        .take_while(|_| !stop_requested())
-                        .map(|replication| {
-                            // `-v` logs say which replication each line comes from.
-                            let _span = tracing::info_span!("replication", r = replication).entered();
-                            let log = engine::run_in_process_blocking(scenario, seed, replication)
-                                .map(|log| project(replication, log));
-                            (replication, log)
-                        })
-                        .collect();
-                    if send.send(batch).is_err() {
+                    let done = run_batch(first..first.saturating_add(batch).min(replications));
+                    if send.send((first, done)).is_err() {
                         break;
                     }
                 }
             });
         }
         drop(send);
-        // Reorder: hold early arrivals until every earlier replication is consumed.
+        // Reorder: hold early batches until every earlier replication is consumed.
         let mut waiting = BTreeMap::new();
         let mut expected = range.start;
-        for (replication, log) in receive.into_iter().flatten() {
-            waiting.insert(replication, log);
-            while let Some(log) = waiting.remove(&expected) {
-                match log {
-                    Ok(log) => consume(expected, log),
+        for (first, done) in receive {
+            waiting.insert(first, done);
+            while let Some(done) = waiting.remove(&expected) {
+                match done {
+                    Ok((count, value)) => {
+                        consume(value);
+                        bar.inc(count);
+                        expected += count;
+                        if count == 0 {
+                            // Stopped: nothing after this batch follows on.
+                            waiting.clear();
+                        }
+                    }
                     Err(error) => {
                         failed.store(true, Ordering::Relaxed);
                         return Err(error);
                     }
                 }
-                bar.inc(1);
-                expected += 1;
             }
         }
         Ok(())

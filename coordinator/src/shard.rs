@@ -163,7 +163,7 @@ pub fn merge(parts: Vec<(PathBuf, Part)>) -> Result<(Study, Aggregate), String> 
         match aggregate.as_mut() {
             // The first shard starts the study, with the horizon its parts were counted within.
             None => aggregate = Some(shard),
-            Some(aggregate) => aggregate.append(shard).map_err(|e| format!("{}: {e}", path.display()))?,
+            Some(aggregate) => aggregate.append(&shard).map_err(|e| format!("{}: {e}", path.display()))?,
         }
     }
     Ok((study, aggregate.unwrap_or_default()))

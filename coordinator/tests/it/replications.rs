@@ -36,6 +36,31 @@ fn replications_are_byte_identical_whatever_the_number_of_threads() {
 }
 
 #[test]
+fn workers_merging_their_own_batches_give_what_one_thread_adding_each_replication_gives() {
+    // `replication::aggregate` has each worker merge a batch of
+    // replications and appends the batches in order; the reference adds
+    // every replication in turn on this thread.
+    let scenario = support::load("weekend-trail.toml");
+    let network = pocnet_coordinator::intervals::IntervalKind::Network;
+    let report = |aggregate: &Aggregate| {
+        ReplicationReport::build(&scenario, scenario.seed, network, aggregate, |_| None).to_json()
+    };
+    let reference = study_json("weekend-trail.toml", 41, 1);
+    for threads in [1, 2, 5] {
+        let options = Options {
+            replications: 41,
+            threads,
+            progress: false,
+            horizon_ms: pocnet_coordinator::analysis::DEFAULT_HORIZON_MS,
+        };
+        let merged = replication::aggregate(&scenario, scenario.seed, &options).unwrap();
+        assert_eq!(merged.replications, 41);
+        assert_eq!(merged.per_replication.len(), 41, "one row per replication, kept in order");
+        assert_eq!(report(&merged), reference, "{threads} threads");
+    }
+}
+
+#[test]
 fn replications_over_grpc_give_the_same_bytes_as_in_process() {
     let dir = tempfile::tempdir().unwrap();
     let [grpc, inproc] = ["grpc", "inproc"].map(|transport| {

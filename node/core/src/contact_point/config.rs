@@ -7,6 +7,62 @@ use crate::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 
+impl NodeConfig {
+    /// The same configuration with identifiers of its own: every country
+    /// code and carrier id the machine copies into its events and messages
+    /// is allocated afresh for this node. Configurations are built from one
+    /// scenario, so their identifiers share reference counts with every
+    /// other replication's; replications running side by side on two cores
+    /// then fight over those counts' cache lines at every event (it was most
+    /// of the time an event took to record, and why two threads ran a study
+    /// little faster than one).
+    pub fn with_own_identifiers(mut self) -> NodeConfig {
+        let mut own = Interner::default();
+        self.country.code = own.country(&self.country.code);
+        for carrier in &mut self.carriers {
+            carrier.id = own.carrier(&carrier.id);
+            carrier.country = own.country(&carrier.country);
+        }
+        for log in &mut self.logs {
+            log.carrier = own.carrier(&log.carrier);
+            log.previous = log.previous.as_ref().map(|next| own.next_hop(next));
+        }
+        for report in &mut self.incidents {
+            report.known_chain = report.known_chain.iter().map(|next| own.next_hop(next)).collect();
+        }
+        self.non_members = self.non_members.iter().map(|code| own.country(code)).collect();
+        self.directory = std::mem::take(&mut self.directory).into_iter().map(|(c, e)| (own.country(&c), e)).collect();
+        self.voluntary_carriers = self.voluntary_carriers.iter().map(|id| own.carrier(id)).collect();
+        self.ip_assignment_is_traffic = self.ip_assignment_is_traffic.iter().map(|c| own.country(c)).collect();
+        self
+    }
+}
+
+/// One fresh allocation per shared one, found by its address: cloning the
+/// shared identifier to use it as a key would touch the very count this
+/// avoids, and the scenario's copies of one identifier share one address.
+#[derive(Default)]
+struct Interner(std::collections::HashMap<usize, std::sync::Arc<str>, foldhash::fast::FixedState>);
+
+impl Interner {
+    fn own(&mut self, id: &std::sync::Arc<str>) -> std::sync::Arc<str> {
+        let address = std::sync::Arc::as_ptr(id).cast::<u8>() as usize;
+        self.0.entry(address).or_insert_with(|| std::sync::Arc::from(&**id)).clone()
+    }
+
+    fn country(&mut self, code: &CountryCode) -> CountryCode {
+        CountryCode(self.own(&code.0))
+    }
+
+    fn carrier(&mut self, id: &CarrierId) -> CarrierId {
+        CarrierId(self.own(&id.0))
+    }
+
+    fn next_hop(&mut self, next: &NextHop) -> NextHop {
+        NextHop { carrier: self.carrier(&next.carrier), country: self.country(&next.country) }
+    }
+}
+
 /// Who sends the request for the next hop once a hop's traffic data is disclosed.
 /// The one definition: scenarios, the command line and reports use its names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
