@@ -704,8 +704,18 @@ pub fn run_in_process_blocking(scenario: &Scenario, seed: u64, replication: u64)
     Ok(RunLog { seed, events, windows })
 }
 
-/// As [`run_in_process_blocking`], streaming the log to `sink`: the
-/// window schedule driven by direct calls, in node order.
+/// As [`run_in_process_blocking`], streaming the log to `sink`.
+///
+/// In process nothing crosses a network, so no window is needed: the run is
+/// one global agenda. The schedule's earliest node handles everything due at
+/// its earliest instant, its messages are queued at their receivers at once
+/// (never sooner than the minimum delay after), and the next earliest goes
+/// on. Every node handles its inputs in its own agenda's order exactly as
+/// under the windows (a message always reaches its receiver before the
+/// receiver's clock reaches it), so the log is the same; and because
+/// instants are taken in `(time, country)` order and a node records an
+/// event at the instant it handles, the events come out in the log's own
+/// order, with nothing to hold and sort. The count returned is of instants.
 pub fn run_in_process_into<S: EventSink + ?Sized>(
     scenario: &Scenario,
     seed: u64,
@@ -718,34 +728,36 @@ pub fn run_in_process_into<S: EventSink + ?Sized>(
     let index: std::collections::HashMap<CountryCode, usize, foldhash::fast::FixedState> =
         nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
     let pending = nodes.iter().map(NodeRuntime::next_event_time).collect();
-    let mut windows = Windows::new(pending, scenario.network.min_message_delay_ms);
-    let mut events = InOrder::new(sink);
-    let mut granted = 0;
-    let mut grants = Vec::with_capacity(nodes.len());
-    let mut sent = Vec::new();
-    // One outcome for every window, emptied as it is read: no vectors per window.
+    let mut agenda = Windows::new(pending, scenario.network.min_message_delay_ms);
+    let mut instants = 0;
+    // One outcome for the whole run, emptied as it is read.
     let mut outcome = pocnet_node::runtime::WindowOutcome::default();
-    while next_window(&mut windows, &mut grants)? {
-        for &(i, until) in &grants {
-            nodes[i].advance_into(until, &mut outcome);
-            events.hold(outcome.events.drain(..));
-            sent.append(&mut outcome.sent);
-            // No person plays a desk in a run: nothing awaits one.
-            outcome.awaiting.clear();
+    #[cfg(debug_assertions)]
+    let mut last: Option<(SimTime, u64, u64)> = None;
+    while let Some((i, at)) = agenda.earliest_instant() {
+        // Past the horizon nothing runs: pending input there is a runaway.
+        if at.ms() > HORIZON_MS {
+            return Err(EngineError::Runaway);
         }
-        for envelope in sent.drain(..) {
+        nodes[i].advance_into(at.plus_ms(1), &mut outcome);
+        for event in outcome.events.drain(..) {
+            #[cfg(debug_assertions)]
+            {
+                let key = (event.at, event.country.order_key(), event.sequence);
+                assert!(last.is_none_or(|last| last < key), "an event recorded out of log order: {key:?}");
+                last = Some(key);
+            }
+            sink.record(event);
+        }
+        for envelope in outcome.sent.drain(..) {
             let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
-            windows.arrives(to, envelope.deliver_at);
+            agenda.arrives(to, envelope.deliver_at);
             nodes[to].deliver(envelope)?;
         }
-        for &(i, _) in &grants {
-            windows.ran(i, nodes[i].next_event_time());
-        }
-        if let Some(horizon) = windows.earliest() {
-            events.release_before(horizon);
-        }
-        granted += 1;
+        // No person plays a desk in a run: nothing awaits one.
+        outcome.awaiting.clear();
+        agenda.ran(i, nodes[i].next_event_time());
+        instants += 1;
     }
-    events.release_all();
-    Ok(granted)
+    Ok(instants)
 }

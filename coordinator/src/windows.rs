@@ -9,9 +9,11 @@
 //! before their bound are granted a window; a node alone with work runs far
 //! ahead at once, and idle days are skipped in one step.
 //!
-//! Three drivers apply it: the blocking in-process loop and the async gRPC
-//! loop of `engine.rs`, and the exercise's session, which caps every bound
-//! at the instant the paced clock has reached. Because a grant never lets a
+//! Three drivers apply it: the async gRPC loop of `engine.rs`, the
+//! exercise's session, which caps every bound at the instant the paced
+//! clock has reached, and the blocking in-process loop, which needs no
+//! window (no message is in flight between its calls) and takes the
+//! earliest instant one at a time (`earliest_instant`). Because a grant never lets a
 //! node pass an input it could still receive, where the windows split
 //! changes nothing a node does: a session advanced in many small steps and
 //! one advanced at once hold the same log.
@@ -58,6 +60,13 @@ impl Windows {
     /// The earliest pending input anywhere, `None` once every node is idle.
     pub fn earliest(&self) -> Option<SimTime> {
         self.heap.first().map(|&(t, _)| t)
+    }
+
+    /// The node due earliest (the first in node order among those due
+    /// then) and its instant: in process, where no message is in flight
+    /// between calls, the run takes instants one at a time in this order.
+    pub fn earliest_instant(&self) -> Option<(usize, SimTime)> {
+        self.heap.first().map(|&(t, i)| (i, t))
     }
 
     /// The next window into `grants`: each node granted, with the bound it
