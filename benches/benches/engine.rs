@@ -39,6 +39,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// A group of rows, measured together.
+type Rows = fn() -> Vec<Row>;
+
 /// Incidents of the quickstart chain in rows 1 and 2.
 const CHAIN: usize = 10_000;
 /// Incidents of the chain counted under callgrind (ten times fewer: it runs
@@ -59,26 +62,20 @@ fn main() {
             rows.push(row);
         }
     };
-    if wanted("simpy") {
-        add(whole_run_against_simpy());
-    }
-    if wanted("engine") {
-        add(engine_against_heap());
-    }
-    if wanted("linearity") {
-        add(linearity());
-    }
-    if wanted("replications") {
-        add(replications());
-    }
-    if wanted("sensitivity") {
-        add(sensitivity());
-    }
-    if wanted("grpc") {
-        add(grpc());
-    }
-    if wanted("deliver") {
-        add(deliver());
+    // Each group of rows by the name that chooses it, in the table's order.
+    let groups: [(&str, Rows); 7] = [
+        ("simpy", whole_run_against_simpy),
+        ("engine", engine_against_heap),
+        ("linearity", linearity),
+        ("replications", replications),
+        ("sensitivity", sensitivity),
+        ("grpc", grpc),
+        ("deliver", deliver),
+    ];
+    for (name, measure) in groups {
+        if wanted(name) {
+            add(measure());
+        }
     }
     eprintln!("\n{}", pocnet_benches::table::markdown(&rows));
 }
