@@ -722,8 +722,17 @@ pub fn run_in_process_into<S: EventSink + ?Sized>(
     replication: u64,
     sink: &mut S,
 ) -> Result<u64, EngineError> {
-    let mut nodes: Vec<NodeRuntime> =
-        scenario.node_configs(seed, replication).into_iter().map(NodeRuntime::new).collect();
+    run_configured_into(scenario, scenario.node_configs(seed, replication), sink)
+}
+
+/// As [`run_in_process_into`], the nodes configured by the caller (a study
+/// builds the configurations once and gives each replication its number).
+pub fn run_configured_into<S: EventSink + ?Sized>(
+    scenario: &Scenario,
+    configs: Vec<NodeConfig>,
+    sink: &mut S,
+) -> Result<u64, EngineError> {
+    let mut nodes: Vec<NodeRuntime> = configs.into_iter().map(NodeRuntime::new).collect();
     // Looked up for every message, never iterated: hashed, not compared.
     let index: std::collections::HashMap<CountryCode, usize, foldhash::fast::FixedState> =
         nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();

@@ -189,11 +189,18 @@ async fn run(plan: RunPlan) -> anyhow::Result<ExitCode> {
         });
         write_file(path, &html::replication_page(&study, &aggregate, &scenario), "the HTML report")?;
     }
-    // Written as it is made: the text of a million incidents is never held whole.
+    // Written as it is made: the text of a million incidents is never held
+    // whole. A terminal shows the first incidents in detail and every
+    // summary; a file or a pipe gets every incident.
+    let shown = |terminal: bool| if terminal { INCIDENTS_ON_A_TERMINAL } else { usize::MAX };
     if outputs.json.as_deref() == Some(Path::new("-")) {
-        report.write_text(&scenario, &mut TextOut(std::io::BufWriter::new(std::io::stderr().lock())));
+        let stderr = std::io::stderr().lock();
+        let shown = shown(stderr.is_terminal());
+        report.write_text_showing(&scenario, &mut TextOut(std::io::BufWriter::new(stderr)), shown);
     } else {
-        report.write_text(&scenario, &mut TextOut(std::io::BufWriter::new(std::io::stdout().lock())));
+        let stdout = std::io::stdout().lock();
+        let shown = shown(stdout.is_terminal());
+        report.write_text_showing(&scenario, &mut TextOut(std::io::BufWriter::new(stdout)), shown);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -245,6 +252,10 @@ impl<S: EventSink> EventSink for Progress<'_, S> {
 
 /// Text written straight to a stream. A closed pipe (`pocnet run ... |
 /// head`) ends the writing quietly: it is not an error worth a panic.
+/// Incidents a single run's text report details on a terminal: a screenful
+/// or two of examples above the summaries.
+const INCIDENTS_ON_A_TERMINAL: usize = 25;
+
 struct TextOut<W: Write>(W);
 
 impl<W: Write> std::fmt::Write for TextOut<W> {

@@ -9,6 +9,7 @@
 use crate::analysis::Aggregate;
 use crate::engine::{self, EngineError, Nodes, RunLog};
 use crate::scenario::Scenario;
+use pocnet_node::NodeConfig;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -91,8 +92,9 @@ pub fn run_range_projected<T: Send>(
     let bar = progress_bar(options, range.end.saturating_sub(range.start));
     let run_batch = |batch: std::ops::Range<u64>| {
         let mut projected = Vec::with_capacity(batch.clone().count());
+        let configs = Configs::new(scenario, seed);
         for replication in batch.take_while(|_| !stop_requested()) {
-            projected.push((replication, project(replication, run_one(scenario, seed, replication)?)));
+            projected.push((replication, project(replication, configs.run(scenario, replication)?)));
         }
         Ok((projected.len() as u64, projected))
     };
@@ -132,8 +134,9 @@ pub fn aggregate_range(
     let run_batch = |batch: std::ops::Range<u64>| {
         let mut merged = Aggregate::starting_at(batch.start, options.horizon_ms);
         merged.keeps_per_replication = keeps_rows;
+        let configs = Configs::new(scenario, seed);
         for replication in batch.take_while(|_| !stop_requested()) {
-            let log = run_one(scenario, seed, replication)?;
+            let log = configs.run(scenario, replication)?;
             merged.add(scenario, replication, &crate::projection::incident_reports(scenario, &log.events));
         }
         Ok((merged.replications, merged))
@@ -155,11 +158,31 @@ pub fn aggregate_range(
     Ok(())
 }
 
-/// One replication in process, its log kept; `-v` logs say which
-/// replication each line comes from.
-fn run_one(scenario: &Scenario, seed: u64, replication: u64) -> Result<RunLog, EngineError> {
-    let _span = tracing::info_span!("replication", r = replication).entered();
-    engine::run_in_process_blocking(scenario, seed, replication)
+/// The nodes' configurations for one seed, built once for a batch of
+/// replications: a replication differs from the next only by its number,
+/// from which each node derives its random streams. Each worker builds its
+/// own, with identifiers of its own, so that replications on two cores
+/// never share the reference counts the nodes touch at every event.
+struct Configs {
+    seed: u64,
+    template: Vec<NodeConfig>,
+}
+
+impl Configs {
+    fn new(scenario: &Scenario, seed: u64) -> Configs {
+        let template = scenario.node_configs(seed, 0).into_iter().map(NodeConfig::with_own_identifiers).collect();
+        Configs { seed, template }
+    }
+
+    /// One replication in process, its log kept; `-v` logs say which
+    /// replication each line comes from.
+    fn run(&self, scenario: &Scenario, replication: u64) -> Result<RunLog, EngineError> {
+        let _span = tracing::info_span!("replication", r = replication).entered();
+        let configs = self.template.iter().map(|config| NodeConfig { replication, ..config.clone() }).collect();
+        let mut events = Vec::new();
+        let windows = engine::run_configured_into(scenario, configs, &mut events)?;
+        Ok(RunLog { seed: self.seed, events, windows })
+    }
 }
 
 /// The same over loopback gRPC: one set of local nodes, reconfigured for each

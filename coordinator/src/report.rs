@@ -221,6 +221,14 @@ impl Report {
     /// The text report written as it is made, incident by incident: a run
     /// of a million incidents never holds its whole text at once.
     pub fn write_text(&self, scenario: &Scenario, out: &mut impl std::fmt::Write) {
+        self.write_text_showing(scenario, out, usize::MAX);
+    }
+
+    /// The text report with at most `shown` incidents in detail, then a
+    /// line saying how many more there are and where to find them; the
+    /// summaries still count every incident. For a terminal: ten thousand
+    /// incidents are megabytes nobody scrolls through.
+    pub fn write_text_showing(&self, scenario: &Scenario, out: &mut impl std::fmt::Write, shown: usize) {
         let local = |country: &CountryCode, at: i64| local_time(scenario, country, SimTime(at));
         let _ = writeln!(out, "pocnet report: {}", self.scenario.name);
         let _ = writeln!(
@@ -232,7 +240,7 @@ impl Report {
             &self.scenario.sha256[..12]
         );
         let mut columns: [String; 3] = Default::default();
-        for incident in &self.incidents {
+        for incident in self.incidents.iter().take(shown) {
             let _ = writeln!(out);
             let reported = match incident.reported_at_ms {
                 Some(at) => format!(
@@ -346,6 +354,15 @@ impl Report {
             if !missed.is_empty() {
                 let _ = writeln!(out, "  goals missed: {}", missed.join("; "));
             }
+        }
+        if let Some(hidden) = self.incidents.len().checked_sub(shown).filter(|&n| n > 0) {
+            let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "... {hidden} more {} not shown on a terminal: redirect the report to a file, \
+                 or use --json or --csv, to have every one",
+                if hidden == 1 { "incident" } else { "incidents" },
+            );
         }
         let _ = writeln!(out);
         let preserved = self.incidents.iter().filter(|i| i.trace.result == TraceResult::OriginPreserved).count();

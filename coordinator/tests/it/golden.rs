@@ -51,6 +51,35 @@ fn every_scenario_matches_its_golden_report() {
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
 
+/// On a terminal a run details only its first incidents: the text is the
+/// full report's up to the cut, one line naming how many more there are,
+/// then the full report's summaries, which still count every incident.
+#[test]
+fn a_terminal_shows_the_first_incidents_and_every_summary() {
+    let scenario = support::load("ransomware-emergency.toml");
+    let report = Report::build(&scenario, &support::run_both(&scenario, scenario.seed));
+    assert_eq!(report.incidents.len(), 3, "the test cuts a report of three incidents after the first");
+    let full = report.render_text(&scenario);
+    let mut shown = String::new();
+    report.write_text_showing(&scenario, &mut shown, 1);
+    let second =
+        full.find("\nIncident ").and_then(|first| full[first + 1..].find("\nIncident ").map(|i| first + 1 + i));
+    let second = second.expect("the full report details a second incident");
+    let summaries = full.find("\nOutcomes:").expect("the full report has its outcomes");
+    let expected = format!(
+        "{}\n... 2 more incidents not shown on a terminal: redirect the report to a file, \
+         or use --json or --csv, to have every one\n{}",
+        &full[..second],
+        &full[summaries..]
+    );
+    if let Some(diff) = support::first_difference(&expected, &shown) {
+        panic!("the cut report differs from the full one cut:\n{diff}");
+    }
+    let mut all = String::new();
+    report.write_text_showing(&scenario, &mut all, 3);
+    assert_eq!(all, full, "showing every incident is the full report");
+}
+
 /// A large run in lines a reviewer can read: each incident's result, and how
 /// many events of each kind each country recorded.
 fn summary(report: &Report) -> String {

@@ -335,7 +335,6 @@ pub struct ContactPoint {
 
 impl ContactPoint {
     pub fn new(config: NodeConfig) -> Self {
-        let config = config.with_own_identifiers();
         let code = config.country.code.0.clone();
         let stream = |purpose| seed::stream(config.seed, config.replication, &code, purpose);
         let rng = Streams {
