@@ -70,7 +70,7 @@ impl CaseRows {
         for incident in incidents {
             self.traces.serialize(TraceRow {
                 replication,
-                incident: &incident.id,
+                incident: incident.id.as_str(),
                 reported_by: incident.reported_by.as_str(),
                 result: incident.trace.result,
                 end_hop: incident.trace.hop,
@@ -84,7 +84,7 @@ impl CaseRows {
             for hop in &incident.hops {
                 self.hops.serialize(HopRow {
                     replication,
-                    incident: &incident.id,
+                    incident: incident.id.as_str(),
                     hop: hop.hop,
                     country: hop.country.as_str(),
                     carrier: &hop.carrier.0,

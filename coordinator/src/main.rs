@@ -250,12 +250,12 @@ impl<S: EventSink> EventSink for Progress<'_, S> {
     }
 }
 
-/// Text written straight to a stream. A closed pipe (`pocnet run ... |
-/// head`) ends the writing quietly: it is not an error worth a panic.
 /// Incidents a single run's text report details on a terminal: a screenful
 /// or two of examples above the summaries.
 const INCIDENTS_ON_A_TERMINAL: usize = 25;
 
+/// Text written straight to a stream. A closed pipe (`pocnet run ... |
+/// head`) ends the writing quietly: it is not an error worth a panic.
 struct TextOut<W: Write>(W);
 
 impl<W: Write> std::fmt::Write for TextOut<W> {

@@ -7,13 +7,13 @@ use crate::goals::Goal;
 use crate::latency::{Measure, Role, Stage};
 use crate::scenario::Scenario;
 use crate::units::fmt_ms;
-use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, NextHop, Offence, ProductionChannel};
+use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, IncidentId, NextHop, Offence, ProductionChannel};
 use serde::Serialize;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentReport {
-    pub id: String,
+    pub id: IncidentId,
     pub reported_by: CountryCode,
     pub communication_at_ms: i64,
     pub reported_at_ms: Option<i64>,
@@ -270,8 +270,10 @@ pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentRe
 pub struct Projection<'s> {
     scenario: &'s Scenario,
     /// Looked up by id, never iterated (the scenario's order is the report's),
-    /// so a hash map with a fixed-seed (and fast) hasher serves.
-    index: HashMap<&'s str, usize, foldhash::fast::FixedState>,
+    /// so a hash map with a fixed-seed (and fast) hasher serves. Keyed by
+    /// the shared id, not its text: a run's events carry the scenario's own
+    /// ids, which compare equal by address without comparing their bytes.
+    index: HashMap<&'s IncidentId, usize, foldhash::fast::FixedState>,
     /// By the incident's position in the scenario; `None` until its first event.
     traces: Vec<Option<Trace>>,
 }
@@ -284,13 +286,13 @@ struct Trace {
 
 impl<'s> Projection<'s> {
     pub fn new(scenario: &'s Scenario) -> Self {
-        let index = scenario.incidents.iter().enumerate().map(|(i, incident)| (incident.id.as_str(), i)).collect();
+        let index = scenario.incidents.iter().enumerate().map(|(i, incident)| (&incident.id, i)).collect();
         Projection { scenario, index, traces: scenario.incidents.iter().map(|_| None).collect() }
     }
 
     /// Adds the next event of the log; events of incidents the scenario does not define are ignored.
     pub fn add(&mut self, event: &Event) {
-        let Some(&position) = self.index.get(event.incident.as_str()) else { return };
+        let Some(&position) = self.index.get(&event.incident) else { return };
         let scenario = self.scenario;
         let incident = &scenario.incidents[position];
         let trace = self.traces[position].get_or_insert_with(|| Trace::new(scenario, incident));

@@ -158,6 +158,12 @@ pub fn aggregate_range(
     Ok(())
 }
 
+/// One replication of a world drawn for it alone, beside others on other
+/// threads: its nodes' identifiers are its own, as a batch's are.
+pub fn run_alongside(scenario: &Scenario, seed: u64, replication: u64) -> Result<RunLog, EngineError> {
+    Configs::new(scenario, seed).run(scenario, replication)
+}
+
 /// The nodes' configurations for one seed, built once for a batch of
 /// replications: a replication differs from the next only by its number,
 /// from which each node derives its random streams. Each worker builds its
@@ -170,7 +176,7 @@ struct Configs {
 
 impl Configs {
     fn new(scenario: &Scenario, seed: u64) -> Configs {
-        let template = scenario.node_configs(seed, 0).into_iter().map(NodeConfig::with_own_identifiers).collect();
+        let template = NodeConfig::with_own_identifiers(scenario.node_configs(seed, 0));
         Configs { seed, template }
     }
 

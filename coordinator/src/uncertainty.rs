@@ -11,7 +11,7 @@
 
 use crate::analysis::{Metric, event_statuses};
 use crate::drivers::scale_around_the_clock_share;
-use crate::engine::{self, EngineError};
+use crate::engine::EngineError;
 use crate::report::ScenarioInfo;
 use crate::scenario::Scenario;
 use crate::sensitivity::Assumption;
@@ -119,7 +119,7 @@ pub fn study(
                     }
                     let factors = factors(seed, replication, parameters.len());
                     let drawn = world(scenario, &parameters, &factors, seed, replication);
-                    let outcome = engine::run_in_process_blocking(&drawn, seed, replication).map(|log| {
+                    let outcome = crate::replication::run_alongside(&drawn, seed, replication).map(|log| {
                         // Only the two shares: no histograms for a study that reads none.
                         let incidents = crate::projection::incident_reports(&drawn, &log.events);
                         let (mut origin, mut identified) = (Tally::default(), Tally::default());

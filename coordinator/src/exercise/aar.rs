@@ -197,9 +197,9 @@ impl Aar {
             .iter()
             .zip(&reference)
             .map(|(p, r)| {
-                let closed = session.closures().iter().find(|c| c.incident == p.id);
+                let closed = session.closures().iter().find(|c| p.id == c.incident);
                 let played = outcome(p, closed.map(|c| (c, scenario.instant_text(SimTime(c.at_ms)))));
-                OutcomeRow { incident: p.id.clone(), played, reference: outcome(r, None) }
+                OutcomeRow { incident: p.id.to_string(), played, reference: outcome(r, None) }
             })
             .collect();
         let playing = session.people();
@@ -353,7 +353,7 @@ fn timeline(
         })
         .collect();
     let lanes = lanes(incident, &hops, people);
-    CaseTimeline { incident: incident.id.clone(), reported_ms: incident.reported_at_ms, hops, lanes }
+    CaseTimeline { incident: incident.id.to_string(), reported_ms: incident.reported_at_ms, hops, lanes }
 }
 
 /// The case desk by desk: the reporting desk's report, requests, orders and

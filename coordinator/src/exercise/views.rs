@@ -408,7 +408,7 @@ pub fn cases(live: &Live) -> CasesView {
                 .map(|hop| {
                     let moves = waiting
                         .iter()
-                        .filter(|t| t.step.case().0.as_str() == incident.id && t.step.case().1 == hop.hop)
+                        .filter(|t| incident.id == t.step.case().0.as_str() && t.step.case().1 == hop.hop)
                         .map(|t| Move {
                             country: t.country.clone(),
                             step: t.kind.label(),
@@ -419,7 +419,7 @@ pub fn cases(live: &Live) -> CasesView {
                 })
                 .collect();
             CaseView {
-                incident: incident.id.clone(),
+                incident: incident.id.to_string(),
                 reported_by: incident.reported_by.clone(),
                 communication: scenario.instant_text(SimTime(incident.communication_at_ms)),
                 result: format!("{:?}", incident.trace.result),
@@ -427,7 +427,7 @@ pub fn cases(live: &Live) -> CasesView {
                 reason: match (
                     incident.reported_at_ms,
                     &incident.trace.result,
-                    session.closures().iter().find(|c| c.incident == incident.id),
+                    session.closures().iter().find(|c| incident.id == c.incident),
                 ) {
                     (None, ..) => "not reported yet".to_owned(),
                     (Some(_), TraceResult::Incomplete, Some(closed)) => {
@@ -704,7 +704,7 @@ fn desk_case(session: &super::session::Session, incident: &IncidentReport, count
     let not_pursued = session
         .closures()
         .iter()
-        .find(|c| c.incident == incident.id && &c.country == country)
+        .find(|c| incident.id == c.incident && &c.country == country)
         .map(|c| c.because.clone());
     let requester = &incident.reported_by == country;
     let hops = incident
@@ -728,7 +728,7 @@ fn desk_case(session: &super::session::Session, incident: &IncidentReport, count
             hop_view(scenario, h, deadlines)
         })
         .collect();
-    DeskCase { incident: incident.id.clone(), reported_by: incident.reported_by.clone(), not_pursued, hops }
+    DeskCase { incident: incident.id.to_string(), reported_by: incident.reported_by.clone(), not_pursued, hops }
 }
 
 /// The automatic ratings, objective by objective, and the evaluators' so far.

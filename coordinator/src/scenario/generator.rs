@@ -85,7 +85,7 @@ pub(super) fn generate(
             })
             .expect("the ticket falls within the total weight");
         incidents.push(Incident {
-            id: format!("{id}-{:05}", incidents.len() + 1),
+            id: format!("{id}-{:05}", incidents.len() + 1).into(),
             reported_by: reporter.clone(),
             communication_at: at,
             detection: generator.detection.0.clone(),

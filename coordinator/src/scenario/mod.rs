@@ -28,7 +28,8 @@ use pocnet_node::Offence;
 use pocnet_node::country::{Art30, EmergencyDisclosure, FollowUp};
 use pocnet_node::{
     Carrier, CarrierId, CarrierOutage, Coordination, Country, CountryCode, DirectoryEntry, Distribution, Epoc,
-    IncidentReport, LogRecord, MessageLoss, NextHop, NodeConfig, SecondProtocol, SimTime, Staffing, Strategy, Window,
+    IncidentId, IncidentReport, LogRecord, MessageLoss, NextHop, NodeConfig, SecondProtocol, SimTime, Staffing,
+    Strategy, Window,
 };
 use raw::{Membership, RawDistribution, RawScenario, Retention, Urgency};
 use sha2::{Digest, Sha256};
@@ -48,7 +49,7 @@ pub struct Network {
 
 #[derive(Debug, Clone)]
 pub struct Incident {
-    pub id: String,
+    pub id: IncidentId,
     pub reported_by: CountryCode,
     pub communication_at: SimTime,
     pub detection: Distribution,
@@ -284,7 +285,7 @@ impl Scenario {
             for (hop, carrier_id) in incident.chain.iter().enumerate() {
                 let carrier = &self.carriers[carrier_id];
                 logs.entry(&carrier.country).or_default().push(LogRecord {
-                    incident: incident.id.as_str().into(),
+                    incident: incident.id.clone(),
                     hop: hop as u32,
                     carrier: carrier_id.clone(),
                     communication_at: incident.communication_at,
@@ -295,7 +296,7 @@ impl Scenario {
                 });
             }
             reports.entry(&incident.reported_by).or_default().push(IncidentReport {
-                incident: incident.id.as_str().into(),
+                incident: incident.id.clone(),
                 communication_at: incident.communication_at,
                 detection: incident.detection.clone(),
                 // Only under parallel does the reporter know the chain beyond its first hop.
@@ -662,7 +663,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         let chain = references.chain(problems, incident.chain);
         let addresses = addresses(problems, incident.addresses, chain.len());
         incidents.push(Incident {
-            id,
+            id: id.into(),
             reported_by: reporter,
             communication_at,
             detection: incident.detection.0,

@@ -8,26 +8,34 @@ use crate::{
 use std::collections::{BTreeMap, BTreeSet};
 
 impl NodeConfig {
-    /// The same configuration with identifiers of its own: every country
-    /// code and carrier id the machine copies into its events and messages
-    /// is allocated afresh for this node. Configurations are built from one
-    /// scenario, so their identifiers share reference counts with every
-    /// other replication's; replications running side by side on two cores
-    /// then fight over those counts' cache lines at every event (it was most
-    /// of the time an event took to record, and why two threads ran a study
-    /// little faster than one).
-    pub fn with_own_identifiers(mut self) -> NodeConfig {
+    /// The same configurations with identifiers of their own: every country
+    /// code, carrier id and incident id the machines copy into their events
+    /// and messages is allocated afresh, once for all these nodes.
+    /// Configurations are built from one scenario, so their identifiers
+    /// share reference counts with every other replication's; replications
+    /// running side by side on two cores then fight over those counts' cache
+    /// lines at every event (it was most of the time an event took to
+    /// record, and why two threads ran a study little faster than one).
+    /// Within the nodes given, one identifier stays one allocation, so ids
+    /// still compare equal by address.
+    pub fn with_own_identifiers(configs: Vec<NodeConfig>) -> Vec<NodeConfig> {
         let mut own = Interner::default();
+        configs.into_iter().map(|config| config.identifiers_from(&mut own)).collect()
+    }
+
+    fn identifiers_from(mut self, own: &mut Interner) -> NodeConfig {
         self.country.code = own.country(&self.country.code);
         for carrier in &mut self.carriers {
             carrier.id = own.carrier(&carrier.id);
             carrier.country = own.country(&carrier.country);
         }
         for log in &mut self.logs {
+            log.incident = own.incident(&log.incident);
             log.carrier = own.carrier(&log.carrier);
             log.previous = log.previous.as_ref().map(|next| own.next_hop(next));
         }
         for report in &mut self.incidents {
+            report.incident = own.incident(&report.incident);
             report.known_chain = report.known_chain.iter().map(|next| own.next_hop(next)).collect();
         }
         self.non_members = self.non_members.iter().map(|code| own.country(code)).collect();
@@ -56,6 +64,10 @@ impl Interner {
 
     fn carrier(&mut self, id: &CarrierId) -> CarrierId {
         CarrierId(self.own(&id.0))
+    }
+
+    fn incident(&mut self, id: &IncidentId) -> IncidentId {
+        IncidentId(self.own(&id.0))
     }
 
     fn next_hop(&mut self, next: &NextHop) -> NextHop {
