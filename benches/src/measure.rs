@@ -18,14 +18,29 @@ pub struct Timing {
 impl Timing {
     /// Times `work` `runs` times with `clock` (wall time, or a CPU clock).
     pub fn of(runs: usize, clock: fn() -> Duration, mut work: impl FnMut()) -> Timing {
-        let mut times: Vec<Duration> = (0..runs)
-            .map(|_| {
-                let started = clock();
-                work();
-                clock().saturating_sub(started)
-            })
-            .collect();
+        Timing::from_times((0..runs).map(|_| time(clock, &mut work)).collect())
+    }
+
+    /// Times two workloads in turn, `a` then `b`, `runs` times each: a
+    /// burst of noise on the shared machine then falls on both sides of a
+    /// ratio instead of on one.
+    pub fn alternating(
+        runs: usize,
+        clock: fn() -> Duration,
+        mut a: impl FnMut(),
+        mut b: impl FnMut(),
+    ) -> (Timing, Timing) {
+        let (mut times_a, mut times_b) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+        for _ in 0..runs {
+            times_a.push(time(clock, &mut a));
+            times_b.push(time(clock, &mut b));
+        }
+        (Timing::from_times(times_a), Timing::from_times(times_b))
+    }
+
+    fn from_times(mut times: Vec<Duration>) -> Timing {
         times.sort();
+        let runs = times.len();
         Timing { runs, median: times[runs / 2], min: times[0], max: times[runs - 1] }
     }
 
@@ -42,6 +57,12 @@ impl std::fmt::Display for Timing {
         }
         write!(f, "{:.0} ms (median of {}, {:.0}-{:.0})", ms(self.median), self.runs, ms(self.min), ms(self.max))
     }
+}
+
+fn time(clock: fn() -> Duration, work: &mut impl FnMut()) -> Duration {
+    let started = clock();
+    work();
+    clock().saturating_sub(started)
 }
 
 /// Wall time since the first call (a monotonic clock for `Timing::of`).
