@@ -246,16 +246,44 @@ struct Dossier {
     begun: ByHop<CarrierId>,
     /// Position in `ContactPoint::incidents` when reported here.
     reported: Option<usize>,
-    /// Hops whose request delivery accepted, queued or already taken up.
-    requested: ByHop<()>,
     /// As requester: hops whose subscriber was asked of the provider directly.
     direct: ByHop<DirectRequest>,
-    /// As requester: hops whose data has been produced to this country.
-    produced: ByHop<()>,
-    /// As requester: what each hop's disclosure said, `true` for the origin.
-    origin_found: ByHop<bool>,
-    /// As requester: hops whose production request has left.
-    production_requested: ByHop<()>,
+    /// What this node has noted of each hop, as flags.
+    noted: ByHop<Noted>,
+}
+
+impl Dossier {
+    fn note(&mut self, hop: u32, what: Noted) {
+        match self.noted.get_mut(hop) {
+            Some(noted) => noted.0 |= what.0,
+            None => {
+                self.noted.insert(hop, what);
+            }
+        }
+    }
+
+    fn has_noted(&self, hop: u32, what: Noted) -> bool {
+        self.noted.get(hop).is_some_and(|noted| noted.0 & what.0 != 0)
+    }
+}
+
+/// What a node has noted of one hop of a trace, one flag each: a dossier
+/// keeps one small entry per hop for all of them, instead of an entry in a
+/// list of its own for each (a run holds a dossier per incident per node
+/// on its trace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Noted(u8);
+
+impl Noted {
+    /// Delivery accepted a request for the hop, queued or already taken up.
+    const REQUESTED: Noted = Noted(1);
+    /// As requester: the hop's data has been produced to this country.
+    const PRODUCED: Noted = Noted(1 << 1);
+    /// As requester: the hop's production request has left.
+    const PRODUCTION_REQUESTED: Noted = Noted(1 << 2);
+    /// As requester: the hop's disclosure named its carrier's own
+    /// subscriber, the origin (a later disclosure may say otherwise).
+    const ORIGIN: Noted = Noted(1 << 3);
 }
 
 /// A coordinated request being gathered for one carrier.
@@ -410,7 +438,7 @@ impl ContactPoint {
 
     /// Delivery accepted a request for this hop (it may still wait in the agenda).
     pub fn accept_request(&mut self, incident: &IncidentId, hop: u32) {
-        self.dossier_mut(incident).requested.insert(hop, ());
+        self.dossier_mut(incident).note(hop, Noted::REQUESTED);
     }
 
     /// This node started work on the hop: it sent its request.
@@ -419,7 +447,7 @@ impl ContactPoint {
     }
 
     pub fn was_requested(&self, incident: &IncidentId, hop: u32) -> bool {
-        self.dossiers.get(incident).is_some_and(|d| d.requested.contains(hop))
+        self.dossiers.get(incident).is_some_and(|d| d.has_noted(hop, Noted::REQUESTED))
     }
 
     /// The incident's dossier, opened on first use.
@@ -572,7 +600,7 @@ impl ContactPoint {
                 }
                 // Following held data up is a decision, likelier for the
                 // origin; a hop not yet known as the origin counts as intermediate.
-                let origin = dossier.and_then(|d| d.origin_found.get(hop)).copied().unwrap_or(false);
+                let origin = dossier.is_some_and(|d| d.has_noted(hop, Noted::ORIGIN));
                 let follow_up = &self.country.follow_up;
                 let chance = if origin { follow_up.origin } else { follow_up.intermediate };
                 // Draw only where it can fail, so certain follow-up leaves every other draw as it was.
@@ -587,13 +615,13 @@ impl ContactPoint {
                 let art8 = ProductionChannel::Art8.eligible(&self.situation(&to, None, now, false));
                 let channel =
                     if channel == ProductionChannel::Mla && origin && art8 { ProductionChannel::Art8 } else { channel };
-                self.dossier_mut(&incident).production_requested.insert(hop, ());
+                self.dossier_mut(&incident).note(hop, Noted::PRODUCTION_REQUESTED);
                 self.send(out, now, &to, &incident, hop, Body::ProductionRequest { channel });
                 self.await_production(out, now, &incident, hop, &to, channel);
                 self.record(out, now, &incident, hop, EventKind::ProductionRequested { to, channel });
             }
             Timer::AbandonProduction { incident, hop, to, channel } => {
-                if !self.dossier_mut(&incident).produced.contains(hop) {
+                if !self.dossier_mut(&incident).has_noted(hop, Noted::PRODUCED) {
                     self.record(out, now, &incident, hop, EventKind::ProductionAbandoned { to, channel });
                 }
             }
@@ -608,13 +636,13 @@ impl ContactPoint {
                 self.send(out, now, &to, &incident, hop, Body::Disclosure { finding, forwarded });
             }
             Timer::RenewHold { incident, hop, to } => {
-                let asked = self.dossiers.get(&incident).is_some_and(|d| d.production_requested.contains(hop));
+                let asked = self.dossiers.get(&incident).is_some_and(|d| d.has_noted(hop, Noted::PRODUCTION_REQUESTED));
                 if !asked {
                     self.send(out, now, &to, &incident, hop, Body::HoldRenewal);
                 }
             }
             Timer::PromptRenewal { incident, hop, to } => {
-                let asked = self.dossiers.get(&incident).is_some_and(|d| d.production_requested.contains(hop));
+                let asked = self.dossiers.get(&incident).is_some_and(|d| d.has_noted(hop, Noted::PRODUCTION_REQUESTED));
                 if asked {
                     return;
                 }
@@ -629,7 +657,7 @@ impl ContactPoint {
             Timer::DirectFallback { incident, hop, to } => {
                 let dossier = self.dossier_mut(&incident);
                 dossier.direct.insert(hop, DirectRequest::Lapsed);
-                if dossier.produced.contains(hop) {
+                if dossier.has_noted(hop, Noted::PRODUCED) {
                     return;
                 }
                 // 30 days without an answer: Art. 8 or MLA follows (Art. 7(7));
@@ -729,7 +757,7 @@ impl ContactPoint {
                 self.desk_step(out, now, emergency, Timer::GatePreservation { incident, hop });
             }
             Body::Production => {
-                self.dossier_mut(&incident).produced.insert(hop, ());
+                self.dossier_mut(&incident).note(hop, Noted::PRODUCED);
             }
             Body::PreservationResult(outcome) => {
                 // An emergency ends in disclosure to the requester: no hold to
@@ -1012,7 +1040,12 @@ impl ContactPoint {
             Finding::PreviousHop(_) => false,
             Finding::Nobody | Finding::Misidentified => return,
         };
-        self.dossier_mut(incident).origin_found.insert(hop, origin);
+        let dossier = self.dossier_mut(incident);
+        if origin {
+            dossier.note(hop, Noted::ORIGIN);
+        } else if let Some(noted) = dossier.noted.get_mut(hop) {
+            noted.0 &= !Noted::ORIGIN.0;
+        }
     }
 
     /// Whether this country may ask a provider in `to` for the subscriber
