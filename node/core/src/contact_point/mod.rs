@@ -246,8 +246,6 @@ struct Dossier {
     begun: ByHop<CarrierId>,
     /// Position in `ContactPoint::incidents` when reported here.
     reported: Option<usize>,
-    /// As requester: hops whose subscriber was asked of the provider directly.
-    direct: ByHop<DirectRequest>,
     /// What this node has noted of each hop, as flags.
     noted: ByHop<Noted>,
 }
@@ -259,6 +257,12 @@ impl Dossier {
             None => {
                 self.noted.insert(hop, what);
             }
+        }
+    }
+
+    fn unnote(&mut self, hop: u32, what: Noted) {
+        if let Some(noted) = self.noted.get_mut(hop) {
+            noted.0 &= !what.0;
         }
     }
 
@@ -284,6 +288,11 @@ impl Noted {
     /// As requester: the hop's disclosure named its carrier's own
     /// subscriber, the origin (a later disclosure may say otherwise).
     const ORIGIN: Noted = Noted(1 << 3);
+    /// As requester: the hop's subscriber was asked of the provider
+    /// directly (an Art. 7 order, a voluntary request), and its 30 days
+    /// without an answer have not passed: no MLA request for the hop
+    /// meanwhile. Cleared when they pass: MLA follows.
+    const DIRECT_PENDING: Noted = Noted(1 << 4);
 }
 
 /// A coordinated request being gathered for one carrier.
@@ -292,16 +301,6 @@ struct Batch {
     id: u64,
     opened_at: SimTime,
     send_at: SimTime,
-}
-
-/// A request straight to the provider for a hop's subscriber (an Art. 7
-/// order, a voluntary request), as its requester tracks it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DirectRequest {
-    /// Within its 30 days: no MLA request for the hop meanwhile.
-    Pending,
-    /// 30 days passed without an answer: MLA follows.
-    Lapsed,
 }
 
 /// How long before a hold lapses its requester asks for the renewal [assumed].
@@ -595,7 +594,7 @@ impl ContactPoint {
             Timer::SendProductionRequest { incident, hop, to, channel } => {
                 // A direct request still within its 30 days stands in for the MLA request.
                 let dossier = self.dossiers.get(&incident);
-                if dossier.and_then(|d| d.direct.get(hop)) == Some(&DirectRequest::Pending) {
+                if dossier.is_some_and(|d| d.has_noted(hop, Noted::DIRECT_PENDING)) {
                     return;
                 }
                 // Following held data up is a decision, likelier for the
@@ -656,7 +655,7 @@ impl ContactPoint {
             }
             Timer::DirectFallback { incident, hop, to } => {
                 let dossier = self.dossier_mut(&incident);
-                dossier.direct.insert(hop, DirectRequest::Lapsed);
+                dossier.unnote(hop, Noted::DIRECT_PENDING);
                 if dossier.has_noted(hop, Noted::PRODUCED) {
                     return;
                 }
@@ -823,7 +822,7 @@ impl ContactPoint {
                     // directly, between Second Protocol Parties (Art. 7) or
                     // by the provider's own policy; formal production waits.
                     Finding::Subscriber if let Some(channel) = self.direct_channel(&incident, hop, &from, now) => {
-                        self.dossier_mut(&incident).direct.insert(hop, DirectRequest::Pending);
+                        self.dossier_mut(&incident).note(hop, Noted::DIRECT_PENDING);
                         self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
                         self.record(
                             out,
@@ -1043,8 +1042,8 @@ impl ContactPoint {
         let dossier = self.dossier_mut(incident);
         if origin {
             dossier.note(hop, Noted::ORIGIN);
-        } else if let Some(noted) = dossier.noted.get_mut(hop) {
-            noted.0 &= !Noted::ORIGIN.0;
+        } else {
+            dossier.unnote(hop, Noted::ORIGIN);
         }
     }
 
