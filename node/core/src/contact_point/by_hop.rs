@@ -27,6 +27,9 @@ impl<T> ByHop<T> {
                 false
             }
             Err(at) => {
+                // Grown one entry at a time: a node works on a hop or two of
+                // a trace, and a vector's first growth would hold four.
+                self.entries.reserve_exact(1);
                 self.entries.insert(at, (hop, value));
                 true
             }

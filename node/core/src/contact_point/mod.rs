@@ -379,6 +379,11 @@ impl ContactPoint {
             dossier.facts = Some(CaseFacts { offence: report.offence, emergency: report.emergency });
             dossier.reported = Some(i);
         }
+        // A carrier rarely carries a communication twice: most dossiers
+        // hold one log, in a vector grown for four.
+        for dossier in dossiers.values_mut() {
+            dossier.logs.shrink_to_fit();
+        }
         let officers_free_at = config.country.officers.map(|n| vec![SimTime::ZERO; n.max(1) as usize]);
         ContactPoint {
             clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
