@@ -344,18 +344,25 @@ fn linearity() -> Vec<Row> {
     rows
 }
 
+/// Runs `workload` in a child process of this benchmark, whose peak memory
+/// is its own, and reads the numbers it prints; what it said otherwise.
+fn child_figures<const N: usize>(workload: &str) -> Result<[u64; N], String> {
+    let exe = std::env::current_exe().expect("this benchmark's path");
+    let out = std::process::Command::new(exe).env(measure::WORKLOAD, workload).output();
+    let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    let figures: Option<Vec<u64>> = text.split_whitespace().map(|n| n.parse().ok()).collect();
+    figures.and_then(|figures| figures.try_into().ok()).ok_or(text)
+}
+
 /// Row 3's memory: a whole run of the 100,000-incident network in a process
 /// of its own, parse, run and report, as `pocnet run` makes them. Measured
 /// from the process's peak resident size, not inside this one: freed memory
 /// this process still holds would be reused and counted as nothing.
 fn whole_run_memory() -> Row {
     let figure = "3. peak memory of a whole run of those 100,000 incidents (parse, run, report), per incident";
-    let exe = std::env::current_exe().expect("this benchmark's path");
-    let out = std::process::Command::new(exe).env(measure::WORKLOAD, "memory").output();
-    let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-    let fields: Vec<u64> = text.split_whitespace().filter_map(|n| n.parse().ok()).collect();
-    let &[whole, parse, incidents] = fields.as_slice() else {
-        return Row::skipped(figure, format!("the run's process said {text:?}"));
+    let [whole, parse, incidents] = match child_figures("memory") {
+        Ok(figures) => figures,
+        Err(said) => return Row::skipped(figure, format!("the run's process said {said:?}")),
     };
     Row::of(figure, format!("{:.0} MB; parsing alone peaks at {:.0} MB", whole as f64 / 1e6, parse as f64 / 1e6), "—")
         .outcome(whole as f64 / incidents as f64 / 1e3, " KB", 2, Target::AtMost(1.5))
@@ -437,12 +444,9 @@ fn measured_sensitivity() -> String {
 
 fn sensitivity() -> Vec<Row> {
     let figure = "5. `pocnet sensitivity scenarios/network-today.toml` (100 replications a world)";
-    let exe = std::env::current_exe().expect("this benchmark's path");
-    let out = std::process::Command::new(exe).env(measure::WORKLOAD, "sensitivity").output();
-    let text = out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
-    let fields: Vec<u64> = text.split_whitespace().filter_map(|n| n.parse().ok()).collect();
-    let &[cpu_ms, peak, wall_ms] = fields.as_slice() else {
-        return vec![Row::skipped(figure, format!("the study's process said {text:?}"))];
+    let [cpu_ms, peak, wall_ms] = match child_figures("sensitivity") {
+        Ok(figures) => figures,
+        Err(said) => return vec![Row::skipped(figure, format!("the study's process said {said:?}"))],
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     vec![
