@@ -148,11 +148,16 @@ fn run_in_process(scenario: &Scenario) -> (usize, u64) {
 fn whole_run(text: &str) -> usize {
     let scenario = Scenario::parse_at("chain.toml", text, Some(Path::new(pocnet_benches::QUICKSTART)))
         .expect("the chain is a valid scenario");
-    let mut recorder = RunRecorder::new(&scenario, false);
-    engine::run_in_process_into(&scenario, scenario.seed, 0, &mut recorder).expect("the run completes");
-    let report = recorder.into_report(&scenario, scenario.seed);
+    run_and_report(&scenario)
+}
+
+/// The run and its report, as `whole_run` after the parse.
+fn run_and_report(scenario: &Scenario) -> usize {
+    let mut recorder = RunRecorder::new(scenario, false);
+    engine::run_in_process_into(scenario, scenario.seed, 0, &mut recorder).expect("the run completes");
+    let report = recorder.into_report(scenario, scenario.seed);
     let mut written = Discard(0);
-    report.write_text(&scenario, &mut written);
+    report.write_text(scenario, &mut written);
     std::hint::black_box(written.0);
     report.incidents.len()
 }
@@ -379,14 +384,9 @@ fn measured_memory() -> String {
     }
     let scenario = Scenario::parse("generated.toml", &text).expect("the generated scenario is valid");
     let parse = measure::peak_bytes().unwrap_or(0).saturating_sub(before);
-    let mut recorder = RunRecorder::new(&scenario, false);
-    engine::run_in_process_into(&scenario, scenario.seed, 0, &mut recorder).expect("the run completes");
-    let report = recorder.into_report(&scenario, scenario.seed);
-    let mut written = Discard(0);
-    report.write_text(&scenario, &mut written);
-    std::hint::black_box(written.0);
+    let incidents = run_and_report(&scenario);
     let whole = measure::peak_bytes().unwrap_or(0).saturating_sub(before);
-    format!("{whole} {parse} {}", report.incidents.len())
+    format!("{whole} {parse} {incidents}")
 }
 
 fn replications() -> Vec<Row> {
