@@ -84,8 +84,31 @@ struct WindowReport {
 /// loopback in this process), one client per country in country order.
 pub struct Nodes {
     clients: Vec<(CountryCode, SimulationClient<Channel>)>,
+    /// Each node's window stream, in the same order; `None` for a node that
+    /// serves only `Advance`, which is then called once per window.
+    streams: Vec<Option<WindowStream>>,
     timeout: Duration,
     run_id: String,
+}
+
+/// A node's `Windows` stream, open for the whole run: a window's request
+/// goes out on `requests`, and its reply is the next one on `replies`.
+struct WindowStream {
+    requests: tokio::sync::mpsc::Sender<pb::AdvanceRequest>,
+    replies: tonic::Streaming<pb::AdvanceReply>,
+}
+
+impl WindowStream {
+    /// Opens the stream; `None` when the node does not serve it.
+    async fn open(client: &mut SimulationClient<Channel>) -> Result<Option<WindowStream>, tonic::Status> {
+        // One request in flight at a time: a window waits for its reply.
+        let (requests, outgoing) = tokio::sync::mpsc::channel(1);
+        match client.windows(tokio_stream::wrappers::ReceiverStream::new(outgoing)).await {
+            Ok(replies) => Ok(Some(WindowStream { requests, replies: replies.into_inner() })),
+            Err(status) if status.code() == tonic::Code::Unimplemented => Ok(None),
+            Err(status) => Err(status),
+        }
+    }
 }
 
 impl Nodes {
@@ -113,6 +136,7 @@ impl Nodes {
         run_id: String,
     ) -> Result<Nodes, EngineError> {
         let mut clients = Vec::with_capacity(configs.len());
+        let mut streams = Vec::with_capacity(configs.len());
         for config in configs {
             let code = config.country.code.clone();
             let url = urls.get(&code).ok_or_else(|| EngineError::MissingNode(code.clone()))?;
@@ -149,9 +173,12 @@ impl Nodes {
                 }
                 error
             })?;
+            let stream =
+                WindowStream::open(&mut client).await.map_err(|status| refused(&code, "Windows", &status, timeout))?;
+            streams.push(stream);
             clients.push((code, client));
         }
-        Ok(Nodes { clients, timeout, run_id })
+        Ok(Nodes { clients, streams, timeout, run_id })
     }
 
     fn len(&self) -> usize {
@@ -167,26 +194,61 @@ impl Nodes {
     async fn advance(&mut self, window: u64, grants: &[(usize, SimTime)]) -> Result<WindowReport, EngineError> {
         let mut report = WindowReport { events: Vec::new(), next_events: Vec::new(), arrivals: Vec::new() };
         let mut calls = tokio::task::JoinSet::new();
+        let mut streamed = Vec::with_capacity(grants.len());
+        let mut replies = Vec::with_capacity(grants.len());
+        let mut failure = None;
+        let deadline = tokio::time::Instant::now() + self.timeout;
         for &(i, until) in grants {
-            let (code, mut client) = (self.clients[i].0.clone(), self.clients[i].1.clone());
-            let run_id = self.run_id.clone();
+            let code = self.clients[i].0.clone();
             // Half this call's deadline: a peer that never answers is named
             // by the node that waited for it, before this call's deadline.
             let deliver_timeout_ms = (self.timeout.as_millis() / 2).max(1) as u64;
-            calls.spawn(async move {
-                let request = pb::AdvanceRequest { until_ms: until.ms(), run_id, window, deliver_timeout_ms };
-                let reply = client.advance(request).await;
-                (i, code, reply)
-            });
+            let request =
+                pb::AdvanceRequest { until_ms: until.ms(), run_id: self.run_id.clone(), window, deliver_timeout_ms };
+            match &self.streams[i] {
+                Some(stream) => match stream.requests.send(request).await {
+                    Ok(()) => streamed.push(i),
+                    Err(_) => {
+                        let reason = "its window stream had closed".to_owned();
+                        failure.get_or_insert(EngineError::Lost { country: code, call: "Windows", reason });
+                    }
+                },
+                None => {
+                    let mut client = self.clients[i].1.clone();
+                    calls.spawn(
+                        async move { (i, code, client.advance(request).await.map(tonic::Response::into_inner)) },
+                    );
+                }
+            }
+        }
+        // The nodes run their windows at once; their replies are read in turn.
+        for i in streamed {
+            let country = &self.clients[i].0;
+            let Some(stream) = self.streams[i].as_mut() else { continue };
+            match tokio::time::timeout_at(deadline, stream.replies.message()).await {
+                Ok(Ok(Some(reply))) => replies.push((i, country.clone(), reply)),
+                Ok(Ok(None)) => {
+                    let reason = "it ended its window stream".to_owned();
+                    failure.get_or_insert(EngineError::Lost { country: country.clone(), call: "Windows", reason });
+                }
+                Ok(Err(status)) => {
+                    failure.get_or_insert_with(|| refused(country, "Windows", &status, self.timeout));
+                }
+                Err(_) => {
+                    failure.get_or_insert_with(|| EngineError::Stalled {
+                        country: country.clone(),
+                        call: "Windows",
+                        waited: crate::units::fmt_ms(self.timeout.as_millis() as i64),
+                    });
+                }
+            }
         }
         let mut arrivals = Vec::new();
         // Every call is awaited, even after one fails: nothing of
         // this window may still be running if the run is replayed.
-        let mut replies = Vec::with_capacity(grants.len());
-        let mut failure = None;
         while let Some(joined) = calls.join_next().await {
             match joined {
-                Ok((i, country, Ok(reply))) => replies.push((i, country, reply.into_inner())),
+                Ok((i, country, Ok(reply))) => replies.push((i, country, reply)),
                 Ok((_, country, Err(status))) => {
                     failure.get_or_insert_with(|| refused(&country, "Advance", &status, self.timeout));
                 }
@@ -524,6 +586,8 @@ impl Nodes {
     /// to it by a node of this run. Calls the nodes refused changed nothing
     /// and are only reported; a message no node sent fails the run.
     pub async fn end(&mut self) -> Result<(), EngineError> {
+        // Closing the window streams first lets each node finish their calls.
+        self.streams.clear();
         let mut ended = BTreeMap::new();
         for (country, client) in self.clients.iter_mut() {
             let mut request = tonic::Request::new(pb::EndRequest { run_id: self.run_id.clone() });

@@ -270,7 +270,39 @@ impl pb::simulation_server::Simulation for Node {
 
     async fn advance(&self, request: Request<pb::AdvanceRequest>) -> Result<Response<pb::AdvanceReply>, Status> {
         self.admit(&request, &Party::Coordinator, "Advance")?;
-        let request = request.into_inner();
+        self.window(request.into_inner()).await.map(Response::new)
+    }
+
+    type WindowsStream = tokio_stream::wrappers::ReceiverStream<Result<pb::AdvanceReply, Status>>;
+
+    async fn windows(
+        &self,
+        request: Request<tonic::Streaming<pb::AdvanceRequest>>,
+    ) -> Result<Response<Self::WindowsStream>, Status> {
+        // The caller is checked once: a stream is one connection's, and
+        // its certificate cannot change under it.
+        self.admit(&request, &Party::Coordinator, "Windows")?;
+        let mut requests = request.into_inner();
+        let (replies, answered) = tokio::sync::mpsc::channel(1);
+        let node = self.clone();
+        tokio::spawn(async move {
+            // One window at a time, in order; the first refusal ends the stream.
+            while let Ok(Some(request)) = requests.message().await {
+                let reply = node.window(request).await;
+                let refused = reply.is_err();
+                if replies.send(reply).await.is_err() || refused {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(answered)))
+    }
+}
+
+impl Node {
+    /// Runs one window (or answers it again, if it is the last one run) and
+    /// delivers its messages to the peers, for `Advance` and `Windows` alike.
+    async fn window(&self, request: pb::AdvanceRequest) -> Result<pb::AdvanceReply, Status> {
         let until = SimTime(request.until_ms);
         let (reply, deliveries) = {
             let mut guard = self.lock();
@@ -319,7 +351,7 @@ impl pb::simulation_server::Simulation for Node {
         }
         match failure {
             Some(status) => Err(status),
-            None => Ok(Response::new(reply)),
+            None => Ok(reply),
         }
     }
 }
