@@ -266,11 +266,14 @@ async fn kill_a_node_mid_run(comeback: Comeback) {
         .spawn()
         .unwrap();
 
-    // The second country's node is killed once the run has been going a moment.
+    // The second country's node is killed once it has taken its first
+    // steps (it logs about 300 in the run): the run is under way, with most
+    // of its windows still to come. (A fixed wait raced a run that got faster.)
     let victim = 1;
     let configured = logs[victim].iter().find(|line| line.contains("configured"));
     assert!(configured.is_some(), "the node was configured");
-    std::thread::sleep(Duration::from_millis(300));
+    let steps = logs[victim].iter().filter(|line| line.contains(" sim=")).take(10).count();
+    assert_eq!(steps, 10, "the node took its first steps");
     assert!(coordinator.try_wait().unwrap().is_none(), "the run is still going when the node is killed");
     nodes.0[victim].kill().unwrap(); // SIGKILL
     nodes.0[victim].wait().unwrap();
