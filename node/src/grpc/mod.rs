@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod ledger;
+pub mod peer;
 pub mod service;
 pub mod tls;
 

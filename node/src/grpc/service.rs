@@ -12,23 +12,23 @@
 
 use super::convert::{envelope_from_proto, envelope_to_proto, event_to_proto, node_config_from_proto};
 use super::ledger::Ledger;
+use super::peer::Peer;
 use super::tls::{Credentials, Party, certifies};
 use crate::runtime::NodeRuntime;
 use crate::{CountryCode, Envelope, SimTime};
 use pocnet_proto as pb;
-use pocnet_proto::contact_point_client::ContactPointClient;
 use pocnet_proto::contact_point_server::ContactPointServer;
 use pocnet_proto::simulation_server::SimulationServer;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tonic::transport::{Channel, Endpoint};
+
 use tonic::{Request, Response, Status};
 
 struct Session {
     runtime: NodeRuntime,
-    peers: BTreeMap<CountryCode, ContactPointClient<Channel>>,
+    peers: BTreeMap<CountryCode, Peer>,
     /// The run that configured this node; other runs' calls are refused.
     run_id: String,
     /// The run's last call: a run silent this long is taken as abandoned.
@@ -134,18 +134,22 @@ impl Node {
 
     /// Whether the caller's certificate names `party` (always, without TLS).
     fn admit<T>(&self, request: &Request<T>, party: &Party, call: &str) -> Result<(), Status> {
+        self.admit_caller(&Caller::of(request), party, call)
+    }
+
+    fn admit_caller(&self, caller: &Caller, party: &Party, call: &str) -> Result<(), Status> {
         if self.credentials.is_none() {
             return Ok(());
         }
-        let status = match request.peer_certs() {
-            Some(chain) if certifies(&chain, party) => return Ok(()),
+        let status = match &caller.certificates {
+            Some(chain) if certifies(chain, party) => return Ok(()),
             Some(_) => {
                 Status::permission_denied(format!("{call} is taken only from {party}: your certificate is not its"))
             }
             None => Status::unauthenticated(format!("{call} needs a client certificate from this run's authority")),
         };
         let count = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
-        let peer = request.remote_addr().map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+        let peer = caller.address.map_or_else(|| "unknown".to_owned(), |a| a.to_string());
         tracing::warn!(%peer, call, refused_so_far = count, "refused: {}", status.message());
         Err(status)
     }
@@ -160,13 +164,56 @@ impl Node {
 impl pb::contact_point_server::ContactPoint for Node {
     /// Queues a peer's messages of one window in the order it sent them.
     async fn deliver(&self, request: Request<pb::Envelopes>) -> Result<Response<pb::Delivered>, Status> {
+        let caller = Caller::of(&request);
+        self.take_batch(&caller, request.into_inner(), "Deliver").map(Response::new)
+    }
+
+    type DeliveriesStream = tokio_stream::wrappers::ReceiverStream<Result<pb::Delivered, Status>>;
+
+    async fn deliveries(
+        &self,
+        request: Request<tonic::Streaming<pb::Envelopes>>,
+    ) -> Result<Response<Self::DeliveriesStream>, Status> {
+        // Each batch is admitted on its own (it names its sender), against
+        // the certificate of the stream's connection.
+        let caller = Caller::of(&request);
+        let mut batches = request.into_inner();
+        let (answers, answered) = tokio::sync::mpsc::channel(1);
+        let node = self.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(batch)) = batches.message().await {
+                let taken = node.take_batch(&caller, batch, "Deliveries");
+                let refused = taken.is_err();
+                if answers.send(taken).await.is_err() || refused {
+                    break;
+                }
+            }
+        });
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(answered)))
+    }
+}
+
+/// Who called: the certificates of their connection and their address.
+struct Caller {
+    certificates: Option<Arc<Vec<tonic::transport::CertificateDer<'static>>>>,
+    address: Option<std::net::SocketAddr>,
+}
+
+impl Caller {
+    fn of<T>(request: &Request<T>) -> Caller {
+        Caller { certificates: request.peer_certs(), address: request.remote_addr() }
+    }
+}
+
+impl Node {
+    /// Takes a batch for `Deliver` and `Deliveries` alike.
+    fn take_batch(&self, caller: &Caller, envelopes: pb::Envelopes, call: &str) -> Result<pb::Delivered, Status> {
         // A batch comes from one country, the one the caller's certificate names.
-        let sender = request.get_ref().envelopes.first().map(|e| e.from.clone()).unwrap_or_default();
-        if let Some(i) = request.get_ref().envelopes.iter().position(|e| e.from != sender) {
+        let sender = envelopes.envelopes.first().map(|e| e.from.clone()).unwrap_or_default();
+        if let Some(i) = envelopes.envelopes.iter().position(|e| e.from != sender) {
             return Err(Status::invalid_argument(format!("envelopes[{i}].from: a batch comes from one country")));
         }
-        self.admit(&request, &Party::Node(CountryCode::from(sender)), "Deliver")?;
-        let envelopes = request.into_inner();
+        self.admit_caller(caller, &Party::Node(CountryCode::from(sender)), call)?;
         let batch = envelopes.envelopes;
         let mut guard = self.lock();
         let session = guard.as_mut().ok_or_else(|| {
@@ -197,7 +244,7 @@ impl pb::contact_point_server::ContactPoint for Node {
             session.ledger.accepted(&from, &encoded);
             session.last_sequence.insert(from, sequence);
         }
-        Ok(Response::new(pb::Delivered {}))
+        Ok(pb::Delivered {})
     }
 }
 
@@ -232,7 +279,7 @@ impl pb::simulation_server::Simulation for Node {
         }
         let mut peers = BTreeMap::new();
         for (code, url) in peer_urls {
-            peers.insert(code.clone(), self.peer(&code, url)?);
+            peers.insert(code.clone(), Peer::new(&code, url, self.credentials.as_deref(), DELIVER_TIMEOUT)?);
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
         if let Some(health) = &self.health {
@@ -328,9 +375,9 @@ impl Node {
             ms => Duration::from_millis(ms).min(DELIVER_TIMEOUT),
         };
         let mut calls = tokio::task::JoinSet::new();
-        for (to, mut client, batch) in deliveries {
+        for (to, mut peer, batch) in deliveries {
             calls.spawn(async move {
-                match tokio::time::timeout(patience, client.deliver(batch)).await {
+                match tokio::time::timeout(patience, peer.deliver(batch)).await {
                     Ok(Ok(_)) => Ok(to),
                     Ok(Err(status)) => Err((to, false, status.message().to_owned())),
                     Err(_) => Err((to, true, format!("no answer within {} ms", patience.as_millis()))),
@@ -379,34 +426,14 @@ impl Node {
             undelivered.retain(|(peer, ..)| peer != to);
         }
     }
-
-    /// A client of a peer node. A peer that stops answering fails this
-    /// node's Advance, which the coordinator then names, instead of holding
-    /// it for ever.
-    fn peer(&self, code: &CountryCode, url: String) -> Result<ContactPointClient<Channel>, Status> {
-        let invalid = |reason: String| Status::invalid_argument(format!("peers[{code}]: {reason}"));
-        let secure = url.starts_with("https://");
-        let mut endpoint = Endpoint::from_shared(url).map_err(|e| invalid(e.to_string()))?.timeout(DELIVER_TIMEOUT);
-        match (&self.credentials, secure) {
-            (Some(credentials), true) => {
-                endpoint = endpoint
-                    .tls_config(credentials.client_of(&Party::Node(code.clone())))
-                    .map_err(|e| invalid(e.to_string()))?;
-            }
-            (Some(_), false) => return Err(invalid("this node serves TLS: give its peers as https://".to_owned())),
-            (None, true) => return Err(invalid("https:// needs TLS: start the node with --tls".to_owned())),
-            (None, false) => {}
-        }
-        Ok(ContactPointClient::new(endpoint.connect_lazy()).max_decoding_message_size(MAX_DELIVERY_BYTES))
-    }
 }
 
-type Delivery = (CountryCode, ContactPointClient<Channel>, pb::Envelopes);
+type Delivery = (CountryCode, Peer, pb::Envelopes);
 
 /// One batch per receiving peer, each in the order its messages were sent.
 fn batches(
     sent: &[Envelope],
-    peers: &BTreeMap<CountryCode, ContactPointClient<Channel>>,
+    peers: &BTreeMap<CountryCode, Peer>,
     run_id: &str,
     ledger: &mut Ledger,
 ) -> Result<Vec<Delivery>, Status> {
