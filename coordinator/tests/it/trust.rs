@@ -120,7 +120,21 @@ async fn forged_messages_and_hijacking_calls_are_refused_and_counted() {
         envelopes: vec![pb::Envelope { from: "NL".into(), to: "DE".into(), ..Default::default() }],
         run_id: String::new(),
     };
-    let refused = ContactPointClient::new(french).deliver(forged.clone()).await.expect_err("FR cannot speak for NL");
+    let refused =
+        ContactPointClient::new(french.clone()).deliver(forged.clone()).await.expect_err("FR cannot speak for NL");
+    assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
+    assert!(refused.message().contains("node NL"), "{}", refused.message());
+    // Nor on the streams: the window stream is the coordinator's, and each
+    // batch on a delivery stream is admitted as `Deliver` admits one.
+    let windows = as_france.windows(tokio_stream::iter([advance.clone()])).await;
+    let hijack = windows.expect_err("a node cannot open the window stream");
+    assert_eq!(hijack.code(), Code::PermissionDenied, "{hijack:?}");
+    let mut answers = ContactPointClient::new(french)
+        .deliveries(tokio_stream::iter([forged.clone()]))
+        .await
+        .expect("a node opens a delivery stream")
+        .into_inner();
+    let refused = answers.message().await.expect_err("FR cannot speak for NL on a stream either");
     assert_eq!(refused.code(), Code::PermissionDenied, "{refused:?}");
     assert!(refused.message().contains("node NL"), "{}", refused.message());
 
@@ -128,7 +142,7 @@ async fn forged_messages_and_hijacking_calls_are_refused_and_counted() {
     let coordinator = channel_as(dir.path(), Party::Coordinator, "DE", &url).await.unwrap();
     let refused = ContactPointClient::new(coordinator.clone()).deliver(forged).await.expect_err("not a country");
     assert_eq!(refused.code(), Code::PermissionDenied);
-    assert_eq!(node.refused_calls(), 5, "each refusal is counted");
+    assert_eq!(node.refused_calls(), 7, "each refusal is counted");
 
     // The coordinator itself is taken; only as Germany.
     let mut as_coordinator = SimulationClient::new(coordinator);
