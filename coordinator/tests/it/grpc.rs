@@ -500,3 +500,36 @@ fn a_node_refuses_nonsense_in_its_configuration() {
     }
     assert!(taken.is_empty(), "taken: {taken:?}");
 }
+
+/// A node asked to stop mid-run stops: its open window and delivery
+/// streams end with `UNAVAILABLE`, instead of holding the node until the
+/// run ends (a graceful shutdown waits for every open call).
+#[tokio::test]
+async fn a_node_asked_to_stop_ends_its_open_streams_and_stops() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(pocnet_node::grpc::serve(listener, pocnet_node::grpc::Node::default(), async {
+        let _ = stopped.await;
+    }));
+    let mut simulation = SimulationClient::connect(url.clone()).await.unwrap();
+    let mut contact_point = ContactPointClient::connect(url).await.unwrap();
+    // Streams opened and left open, as a coordinator and a peer leave them between windows.
+    let (_requests, outgoing) = tokio::sync::mpsc::channel::<pb::AdvanceRequest>(1);
+    let mut windows =
+        simulation.windows(tokio_stream::wrappers::ReceiverStream::new(outgoing)).await.unwrap().into_inner();
+    let (_batches, outgoing) = tokio::sync::mpsc::channel::<pb::Envelopes>(1);
+    let mut deliveries =
+        contact_point.deliveries(tokio_stream::wrappers::ReceiverStream::new(outgoing)).await.unwrap().into_inner();
+
+    stop.send(()).unwrap();
+    let patience = std::time::Duration::from_secs(10);
+    let ended = tokio::time::timeout(patience, windows.message()).await.expect("the window stream ends at once");
+    let status = ended.expect_err("it ends with a status");
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    assert!(status.message().contains("stopping"), "{status:?}");
+    let ended = tokio::time::timeout(patience, deliveries.message()).await.expect("the delivery stream ends at once");
+    assert_eq!(ended.expect_err("it ends with a status").code(), Code::Unavailable);
+    let served = tokio::time::timeout(patience, served).await.expect("the node stops with the streams still open");
+    served.unwrap().expect("it stops cleanly");
+}

@@ -113,7 +113,28 @@ pub struct Node {
     queue_limit: Option<usize>,
     /// The health service's states: `pocnet.v1.Simulation` serves once configured.
     health: Option<tonic_health::server::HealthReporter>,
+    /// Set when the node is asked to stop: its open streams end then.
+    stopping: Stopping,
 }
+
+/// Whether the node is stopping, for every stream it serves to watch.
+#[derive(Clone)]
+struct Stopping(tokio::sync::watch::Sender<bool>);
+
+impl Default for Stopping {
+    fn default() -> Self {
+        Stopping(tokio::sync::watch::Sender::new(false))
+    }
+}
+
+impl Stopping {
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.subscribe()
+    }
+}
+
+/// Why a stream ended when its node was asked to stop.
+const STOPPING: &str = "this node is stopping";
 
 impl Node {
     /// A node; with credentials it serves mutual TLS and checks every caller's identity.
@@ -176,20 +197,13 @@ impl pb::contact_point_server::ContactPoint for Node {
     ) -> Result<Response<Self::DeliveriesStream>, Status> {
         // Each batch is admitted on its own (it names its sender), against
         // the certificate of the stream's connection.
-        let caller = Caller::of(&request);
-        let mut batches = request.into_inner();
-        let (answers, answered) = tokio::sync::mpsc::channel(1);
+        let caller = Arc::new(Caller::of(&request));
         let node = self.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(batch)) = batches.message().await {
-                let taken = node.take_batch(&caller, batch, "Deliveries");
-                let refused = taken.is_err();
-                if answers.send(taken).await.is_err() || refused {
-                    break;
-                }
-            }
+        let answers = self.answer_in_turn(request.into_inner(), move |batch| {
+            let (node, caller) = (node.clone(), caller.clone());
+            async move { node.take_batch(&caller, batch, "Deliveries") }
         });
-        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(answered)))
+        Ok(Response::new(answers))
     }
 }
 
@@ -329,20 +343,51 @@ impl pb::simulation_server::Simulation for Node {
         // The caller is checked once: a stream is one connection's, and
         // its certificate cannot change under it.
         self.admit(&request, &Party::Coordinator, "Windows")?;
-        let mut requests = request.into_inner();
-        let (replies, answered) = tokio::sync::mpsc::channel(1);
         let node = self.clone();
+        let replies = self.answer_in_turn(request.into_inner(), move |request| {
+            let node = node.clone();
+            async move { node.window(request).await }
+        });
+        Ok(Response::new(replies))
+    }
+}
+
+impl Node {
+    /// A stream's answers: each request answered by `answer` in turn, in
+    /// order. The first refusal ends the stream with its status, and so
+    /// does the node stopping (`UNAVAILABLE`), so that a node asked to stop
+    /// mid-run stops, instead of holding its open streams until the run ends.
+    fn answer_in_turn<Q, A, F>(
+        &self,
+        mut requests: tonic::Streaming<Q>,
+        answer: impl Fn(Q) -> F + Send + 'static,
+    ) -> tokio_stream::wrappers::ReceiverStream<Result<A, Status>>
+    where
+        Q: Send + 'static,
+        A: Send + 'static,
+        F: std::future::Future<Output = Result<A, Status>> + Send,
+    {
+        let (answers, answered) = tokio::sync::mpsc::channel(1);
+        let mut stopping = self.stopping.subscribe();
         tokio::spawn(async move {
-            // One window at a time, in order; the first refusal ends the stream.
-            while let Ok(Some(request)) = requests.message().await {
-                let reply = node.window(request).await;
-                let refused = reply.is_err();
-                if replies.send(reply).await.is_err() || refused {
+            loop {
+                let request = tokio::select! {
+                    request = requests.message() => request,
+                    // (The guard `wait_for` returns is dropped at once: it is not `Send`.)
+                    _ = async { stopping.wait_for(|stopping| *stopping).await.map(|_| ()) } => {
+                        let _ = answers.send(Err(Status::unavailable(STOPPING))).await;
+                        break;
+                    }
+                };
+                let Ok(Some(request)) = request else { break };
+                let answered = answer(request).await;
+                let refused = answered.is_err();
+                if answers.send(answered).await.is_err() || refused {
                     break;
                 }
             }
         });
-        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(answered)))
+        tokio_stream::wrappers::ReceiverStream::new(answered)
     }
 }
 
@@ -512,6 +557,11 @@ pub async fn serve(
     // unary call, and a run makes one round of calls per time window.
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let refused = node.refused.clone();
+    let stopping = node.stopping.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.0.send_replace(true);
+    };
     let served = server
         .add_service(health_service)
         .add_service(reflection_v1)
