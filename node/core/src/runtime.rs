@@ -68,11 +68,20 @@ impl DeliveryError {
 /// bytes, never the inputs themselves.
 type Entry = Reverse<(SimTime, u64, u64, u32)>;
 
+/// An input as it waits in the agenda. A message is boxed: it is the
+/// larger (160 bytes, a timer 88) and the rarer, and a node holds its
+/// pending timers for months (ten per incident at a run's peak), so every
+/// slot would otherwise be a message's size.
+enum Queued {
+    Message(Box<Envelope>),
+    Timer(Timer),
+}
+
 pub struct NodeRuntime {
     machine: ContactPoint,
     agenda: BinaryHeap<Entry>,
     /// The inputs the agenda refers to, by slot; `free` lists empty slots.
-    inputs: Vec<Option<Input>>,
+    inputs: Vec<Option<Queued>>,
     free: Vec<u32>,
     /// Everything before this time has run; no input may be scheduled before it.
     now: SimTime,
@@ -121,7 +130,7 @@ impl NodeRuntime {
             self.machine.accept_request(&envelope.incident, envelope.hop);
         }
         let key = (envelope.deliver_at, envelope.from.order_key(), envelope.sequence);
-        self.schedule(key, Input::Message(envelope));
+        self.schedule(key, Queued::Message(Box::new(envelope)));
         Ok(())
     }
 
@@ -152,7 +161,11 @@ impl NodeRuntime {
             self.agenda.pop();
             self.free.push(slot);
             // An empty slot held a step a person took over from the bot.
-            let Some(input) = self.inputs[slot as usize].take() else { continue };
+            let Some(queued) = self.inputs[slot as usize].take() else { continue };
+            let input = match queued {
+                Queued::Message(envelope) => Input::Message(*envelope),
+                Queued::Timer(timer) => Input::Timer(timer),
+            };
             self.now = at;
             let sent_before = outcome.sent.len();
             let mut outputs = std::mem::take(&mut self.outputs);
@@ -209,7 +222,7 @@ impl NodeRuntime {
         scheduled
             .into_iter()
             .filter_map(|(.., slot)| match self.inputs[slot as usize].take() {
-                Some(Input::Timer(timer)) => Some(timer),
+                Some(Queued::Timer(timer)) => Some(timer),
                 _ => None,
             })
             .collect()
@@ -230,17 +243,17 @@ impl NodeRuntime {
     }
 
     fn is_desk_step_at(&self, slot: u32) -> bool {
-        matches!(&self.inputs[slot as usize], Some(Input::Timer(timer)) if timer.is_desk_step())
+        matches!(&self.inputs[slot as usize], Some(Queued::Timer(timer)) if timer.is_desk_step())
     }
 
     fn schedule_timer(&mut self, at: SimTime, timer: Timer) {
         let sequence = self.next_timer_sequence;
         self.next_timer_sequence += 1;
         let key = (at, self.machine.code().order_key(), sequence);
-        self.schedule(key, Input::Timer(timer));
+        self.schedule(key, Queued::Timer(timer));
     }
 
-    fn schedule(&mut self, (at, source, sequence): (SimTime, u64, u64), input: Input) {
+    fn schedule(&mut self, (at, source, sequence): (SimTime, u64, u64), input: Queued) {
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.inputs[slot as usize] = Some(input);
