@@ -18,6 +18,15 @@ pub struct Ledger {
     accepted: BTreeMap<String, Sha256>,
 }
 
+/// The digest kept for `country`, made the first time only (a message
+/// would otherwise copy the country's code to look it up).
+fn digest_of<'d>(digests: &'d mut BTreeMap<String, Sha256>, country: &str) -> &'d mut Sha256 {
+    if !digests.contains_key(country) {
+        digests.insert(country.to_owned(), Sha256::new());
+    }
+    digests.get_mut(country).expect("inserted if it was missing")
+}
+
 fn add(digest: &mut Sha256, encoded: &[u8]) {
     digest.update((encoded.len() as u64).to_le_bytes());
     digest.update(encoded);
@@ -26,12 +35,12 @@ fn add(digest: &mut Sha256, encoded: &[u8]) {
 impl Ledger {
     /// A message this node sends `to`, once however often its batch is retried.
     pub fn sent(&mut self, to: &str, envelope: &pb::Envelope) {
-        add(self.sent.entry(to.to_owned()).or_default(), &envelope.encode_to_vec());
+        add(digest_of(&mut self.sent, to), &envelope.encode_to_vec());
     }
 
     /// A message this node queued from `from`, as it arrived encoded.
     pub fn accepted(&mut self, from: &str, encoded: &[u8]) {
-        add(self.accepted.entry(from.to_owned()).or_default(), encoded);
+        add(digest_of(&mut self.accepted, from), encoded);
     }
 
     /// The digests as the run's end reports them, with the calls refused.

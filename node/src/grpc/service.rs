@@ -38,7 +38,7 @@ struct Session {
     last_window: Option<(u64, pb::AdvanceReply, Vec<Delivery>)>,
     /// Per sender, the sequence number of the last message queued: a batch
     /// sent again after a lost answer is not queued twice.
-    last_sequence: BTreeMap<String, u64>,
+    last_sequence: BTreeMap<CountryCode, u64>,
     /// What this node sent and queued in the run, reported at its end.
     ledger: Ledger,
     /// The node's count of refused calls when the run configured it.
@@ -248,15 +248,20 @@ impl Node {
             let refused = |problem: String| {
                 Status::invalid_argument(format!("envelopes[{i}].{problem} (the {i} before it were queued)"))
             };
-            if session.last_sequence.get(&envelope.from).is_some_and(|&last| envelope.sequence <= last) {
+            if session.last_sequence.get(envelope.from.as_str()).is_some_and(|&last| envelope.sequence <= last) {
                 continue; // Queued already: this batch is sent again after a lost answer.
             }
-            let (from, sequence) = (envelope.from.clone(), envelope.sequence);
             let encoded = prost::Message::encode_to_vec(&envelope);
             let envelope = envelope_from_proto(envelope).map_err(|e| refused(e.to_string()))?;
+            let (from, sequence) = (envelope.from.clone(), envelope.sequence);
             session.runtime.deliver(envelope).map_err(|e| refused(format!("{}: {e}", e.field())))?;
-            session.ledger.accepted(&from, &encoded);
-            session.last_sequence.insert(from, sequence);
+            session.ledger.accepted(from.as_str(), &encoded);
+            match session.last_sequence.get_mut(from.as_str()) {
+                Some(last) => *last = sequence,
+                None => {
+                    session.last_sequence.insert(from, sequence);
+                }
+            }
         }
         Ok(pb::Delivered {})
     }
