@@ -23,7 +23,6 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
 use tonic::{Request, Response, Status};
 
 struct Session {
@@ -394,9 +393,7 @@ impl Node {
         });
         tokio_stream::wrappers::ReceiverStream::new(answered)
     }
-}
 
-impl Node {
     /// Runs one window (or answers it again, if it is the last one run) and
     /// delivers its messages to the peers, for `Advance` and `Windows` alike.
     async fn window(&self, request: pb::AdvanceRequest) -> Result<pb::AdvanceReply, Status> {
