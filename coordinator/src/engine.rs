@@ -678,12 +678,13 @@ fn refused(country: &CountryCode, call: &'static str, status: &tonic::Status, ti
     // Unreachable mid-run (killed, or a peer it delivers to was), or
     // answering as a node that has lost its configuration (restarted).
     // (A connection reset mid-call comes as "transport error", code Unknown;
-    // mid-stream, as hyper's "error reading a body from connection".)
+    // mid-stream, as an h2 error with no reason, which tonic codes Unknown:
+    // "h2 protocol error: error reading a body from connection".)
     let lost = match status.code() {
         tonic::Code::Unavailable => true,
         tonic::Code::Unknown => {
             let message = status.message();
-            message.contains("transport error") || message.contains("error reading a body from connection")
+            message.contains("transport error") || message.starts_with("h2 protocol error")
         }
         tonic::Code::FailedPrecondition => status.message().starts_with(NOT_CONFIGURED),
         _ => false,
