@@ -440,13 +440,15 @@ impl Aggregate {
                 *self.holds_expired_before_mla.entry(requester.clone()).or_default() += 1;
             }
         }
-        let Some(received) = hop.request_received_ms else { return };
+        let Some(received) = hop.request_received_ms.get() else { return };
         for stage in Stage::HOP_SPANS {
             if let Some(ms) = hop.span(stage) {
                 self.record_stage(stage, hop.accountable(stage.role()), Some(hop.hop), ms);
             }
         }
-        if let (Some(ack), Some(local)) = (hop.acknowledged_ms, local_weekday_hour(scenario, &hop.country, received)) {
+        if let (Some(ack), Some(local)) =
+            (hop.acknowledged_ms.get(), local_weekday_hour(scenario, &hop.country, received))
+        {
             record(&mut self.acknowledgement_by_local_hour[local], ack - received);
         }
     }
@@ -642,11 +644,13 @@ pub fn critical_path(incident: &IncidentReport) -> Option<Vec<(CountryCode, Segm
     assert!(end >= reported, "trace {} ends before it was reported", incident.id);
     let last = incident.trace.hop? as usize;
     // Back from the last hop, to the first whose work did not wait for its predecessor.
-    let began = |hop: &HopReport| hop.request_sent_ms.or(hop.request_received_ms).or(hop.preservation_ordered_ms);
+    let began = |hop: &HopReport| {
+        hop.request_sent_ms.get().or(hop.request_received_ms.get()).or(hop.preservation_ordered_ms.get())
+    };
     let mut first = last;
     while first > 0 {
         let (previous, hop) = (&incident.hops[first - 1], &incident.hops[first]);
-        match (previous.disclosed_ms, began(hop)) {
+        match (previous.disclosed_ms.get(), began(hop)) {
             (Some(disclosed), Some(began)) if began >= disclosed => first -= 1,
             _ => break,
         }
@@ -671,7 +675,7 @@ pub fn critical_path(incident: &IncidentReport) -> Option<Vec<(CountryCode, Segm
             // Hub: the previous disclosure travelled back to the reporter first.
             charge(&known_by, Segment::Transit, received_back);
         }
-        match (hop.request_sent_ms, hop.request_received_ms) {
+        match (hop.request_sent_ms.get(), hop.request_received_ms.get()) {
             (Some(sent), Some(received)) => {
                 charge(&requester, Segment::RequestingDesk, sent);
                 charge(&hop.country, Segment::Transit, received);
@@ -679,17 +683,17 @@ pub fn critical_path(incident: &IncidentReport) -> Option<Vec<(CountryCode, Segm
             (None, Some(received)) => charge(&hop.country, Segment::Transit, received),
             _ => {}
         }
-        let desk_done = hop.preservation_ordered_ms.or(hop.acknowledged_ms);
+        let desk_done = hop.preservation_ordered_ms.get().or(hop.acknowledged_ms.get());
         if let Some(done) = desk_done {
             let desk = if hop.request_received_ms.is_some() { &hop.country } else { &requester };
             let segment =
                 if hop.request_received_ms.is_some() { Segment::RequestedDesk } else { Segment::RequestingDesk };
             charge(desk, segment, done);
         }
-        if let Some(done) = hop.preserved_ms.or(hop.logs_expired_ms) {
+        if let Some(done) = hop.preserved_ms.get().or(hop.logs_expired_ms.get()) {
             charge(&hop.country, Segment::CarrierPreservation, done);
         }
-        if let Some(disclosed) = hop.disclosed_ms {
+        if let Some(disclosed) = hop.disclosed_ms.get() {
             charge(&hop.country, Segment::CarrierDisclosure, disclosed);
         }
         known_by = hop.country.clone();
@@ -720,7 +724,7 @@ fn hop_disclosure_arrival(incident: &IncidentReport, hop: u32) -> Option<i64> {
         && previous.outcome == HopOutcome::NextHopDisclosed
         && previous.country != incident.reported_by
     {
-        previous.disclosure_received_ms
+        previous.disclosure_received_ms.get()
     } else {
         None
     }

@@ -6,7 +6,7 @@
 use crate::goals::Goal;
 use crate::latency::{Measure, Role, Stage};
 use crate::scenario::Scenario;
-use crate::units::fmt_ms;
+use crate::units::{MaybeMs, fmt_ms};
 use pocnet_node::{Answer, CarrierId, CountryCode, Event, EventKind, IncidentId, NextHop, Offence, ProductionChannel};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -132,44 +132,44 @@ pub struct HopReport {
     /// When the requesting desk learned this hop needed a request: the
     /// report (the first hop, or every hop under parallel), else the previous
     /// hop's disclosure reaching it.
-    pub requester_informed_ms: Option<i64>,
+    pub requester_informed_ms: MaybeMs,
     /// Whether `requester_informed_ms` is the report itself.
     pub informed_by_report: bool,
-    pub request_sent_ms: Option<i64>,
-    pub request_received_ms: Option<i64>,
-    pub acknowledged_ms: Option<i64>,
-    pub preservation_ordered_ms: Option<i64>,
-    pub preserved_ms: Option<i64>,
-    pub hold_until_ms: Option<i64>,
-    pub logs_expired_ms: Option<i64>,
-    pub logs_deleted_at_ms: Option<i64>,
-    pub disclosed_ms: Option<i64>,
+    pub request_sent_ms: MaybeMs,
+    pub request_received_ms: MaybeMs,
+    pub acknowledged_ms: MaybeMs,
+    pub preservation_ordered_ms: MaybeMs,
+    pub preserved_ms: MaybeMs,
+    pub hold_until_ms: MaybeMs,
+    pub logs_expired_ms: MaybeMs,
+    pub logs_deleted_at_ms: MaybeMs,
+    pub disclosed_ms: MaybeMs,
     pub next_hop: Option<NextHop>,
     /// The disclosure reached the reporting country (when it is not the disclosing one).
-    pub disclosure_received_ms: Option<i64>,
-    pub confirmation_received_ms: Option<i64>,
+    pub disclosure_received_ms: MaybeMs,
+    pub confirmation_received_ms: MaybeMs,
     /// The preservation result reached the reporting country (when it is not the preserving one).
-    pub preservation_result_received_ms: Option<i64>,
+    pub preservation_result_received_ms: MaybeMs,
     /// The reporting country sent its production request (MLA or order).
-    pub production_requested_ms: Option<i64>,
+    pub production_requested_ms: MaybeMs,
     /// The reporting country decided not to pursue production of the held data.
     pub production_not_pursued: bool,
     /// The hold was renewed at the requester's request (then `hold_until_ms` is the renewed end).
     pub hold_renewed: bool,
     /// The request came back for clarification (wrong identifiers, over-broad scope) and was answered then.
-    pub clarification_asked_ms: Option<i64>,
+    pub clarification_asked_ms: MaybeMs,
     /// The channel the requester asked production through.
     pub production_channel: Option<ProductionChannel>,
-    pub production_request_received_ms: Option<i64>,
+    pub production_request_received_ms: MaybeMs,
     /// The preserved data was produced under the production request.
-    pub produced_ms: Option<i64>,
+    pub produced_ms: MaybeMs,
     /// The requester abandoned its formal request for production, unanswered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub production_abandoned_ms: Option<i64>,
+    #[serde(skip_serializing_if = "MaybeMs::is_absent")]
+    pub production_abandoned_ms: MaybeMs,
     /// The origin country's police told the requester who the subscriber
     /// is: intelligence, not evidence (a police channel, not production).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub intelligence_ms: Option<i64>,
+    #[serde(skip_serializing_if = "MaybeMs::is_absent")]
+    pub intelligence_ms: MaybeMs,
     /// The offence a dual-criminality reservation refused.
     pub refused_offence: Option<Offence>,
     /// Why the carrier could single out nobody.
@@ -234,21 +234,25 @@ impl HopReport {
     /// The length of a hop's span, where both its ends happened: the one
     /// definition every report, chart and CSV row uses.
     pub fn span(&self, stage: Stage) -> Option<i64> {
-        let since_received = |at: Option<i64>| at.zip(self.request_received_ms).map(|(a, r)| a - r);
+        let since_received = |at: Option<i64>| at.zip(self.request_received_ms.get()).map(|(a, r)| a - r);
         match stage {
-            Stage::Acknowledgement => since_received(self.acknowledged_ms),
-            Stage::PreservationOrdered => since_received(self.preservation_ordered_ms),
-            Stage::Disclosure => since_received(self.disclosed_ms),
-            Stage::WrittenConfirmation => self.request_sent_ms.zip(self.confirmation_received_ms).map(|(s, r)| r - s),
-            Stage::Production => self.production_request_received_ms.zip(self.produced_ms).map(|(m, p)| p - m),
+            Stage::Acknowledgement => since_received(self.acknowledged_ms.get()),
+            Stage::PreservationOrdered => since_received(self.preservation_ordered_ms.get()),
+            Stage::Disclosure => since_received(self.disclosed_ms.get()),
+            Stage::WrittenConfirmation => {
+                self.request_sent_ms.get().zip(self.confirmation_received_ms.get()).map(|(s, r)| r - s)
+            }
+            Stage::Production => {
+                self.production_request_received_ms.get().zip(self.produced_ms.get()).map(|(m, p)| p - m)
+            }
             Stage::FirstRequest | Stage::NextRequest if (stage == Stage::FirstRequest) != self.informed_by_report => {
                 None
             }
             Stage::FirstRequest | Stage::NextRequest => {
-                self.requester_informed_ms.zip(self.request_sent_ms).map(|(informed, sent)| sent - informed)
+                self.requester_informed_ms.get().zip(self.request_sent_ms.get()).map(|(informed, sent)| sent - informed)
             }
             Stage::ProductionRequest => {
-                self.preservation_result_received_ms.zip(self.production_requested_ms).map(|(r, s)| s - r)
+                self.preservation_result_received_ms.get().zip(self.production_requested_ms.get()).map(|(r, s)| s - r)
             }
             Stage::EndToEnd => None,
         }
@@ -350,36 +354,36 @@ impl Trace {
         let at = Some(event.at.ms());
         match &event.kind {
             EventKind::RequestSent { .. } => {
-                hop.request_sent_ms = at;
+                hop.request_sent_ms = MaybeMs::from(at);
                 hop.requested_by = Some(event.country.clone());
             }
             EventKind::RequestReceived { from, .. } => {
-                hop.request_received_ms = at;
+                hop.request_received_ms = MaybeMs::from(at);
                 hop.requested_by = Some(from.clone());
             }
             EventKind::ProviderRequestReceived { from, .. } => {
-                hop.request_received_ms = at;
+                hop.request_received_ms = MaybeMs::from(at);
                 hop.requested_by = Some(from.clone());
                 hop.to_provider = true;
             }
-            EventKind::Acknowledged { .. } => hop.acknowledged_ms = at,
+            EventKind::Acknowledged { .. } => hop.acknowledged_ms = MaybeMs::from(at),
             EventKind::PreservationOrdered { .. } => {
-                hop.preservation_ordered_ms = at;
+                hop.preservation_ordered_ms = MaybeMs::from(at);
                 if hop.outcome == HopOutcome::NotReached {
                     hop.outcome = HopOutcome::Pending;
                 }
             }
             EventKind::Preserved { until, .. } => {
-                hop.preserved_ms = at;
-                hop.hold_until_ms = Some(until.ms());
+                hop.preserved_ms = MaybeMs::from(at);
+                hop.hold_until_ms = MaybeMs::from(until.ms());
             }
             EventKind::LogsExpired { expired_at, .. } => {
-                hop.logs_expired_ms = at;
-                hop.logs_deleted_at_ms = Some(expired_at.ms());
+                hop.logs_expired_ms = MaybeMs::from(at);
+                hop.logs_deleted_at_ms = MaybeMs::from(expired_at.ms());
                 hop.outcome = HopOutcome::LogsExpired;
             }
             EventKind::NoLogs { .. } => {
-                hop.logs_expired_ms = at;
+                hop.logs_expired_ms = MaybeMs::from(at);
                 hop.outcome = HopOutcome::NoLogs;
             }
             EventKind::Refused { offence, .. } => {
@@ -387,7 +391,7 @@ impl Trace {
                 hop.outcome = HopOutcome::Refused;
             }
             EventKind::Unidentified { carrier } => {
-                hop.disclosed_ms = at;
+                hop.disclosed_ms = MaybeMs::from(at);
                 hop.outcome = HopOutcome::Unidentified;
                 hop.unidentified_because = Some(if scenario.cgn_carriers.contains(carrier) && !incident.source_port {
                     Unidentified::CarrierGradeNat
@@ -397,22 +401,22 @@ impl Trace {
             }
             EventKind::RefusedOnGrounds { .. } => hop.outcome = HopOutcome::Refused,
             EventKind::Misidentified { .. } => {
-                hop.disclosed_ms = at;
+                hop.disclosed_ms = MaybeMs::from(at);
                 hop.outcome = HopOutcome::Misidentified;
             }
             EventKind::Disclosed { next_hop, .. } => {
-                hop.disclosed_ms = at;
+                hop.disclosed_ms = MaybeMs::from(at);
                 hop.next_hop = Some(next_hop.clone());
                 hop.outcome = HopOutcome::NextHopDisclosed;
             }
             EventKind::OriginFound { .. } => {
-                hop.disclosed_ms = at;
+                hop.disclosed_ms = MaybeMs::from(at);
                 hop.outcome = HopOutcome::OriginFound;
             }
-            EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = at,
+            EventKind::ConfirmationReceived { .. } => hop.confirmation_received_ms = MaybeMs::from(at),
             // Police intelligence runs beside production, and is not it.
             EventKind::Produced { channel: ProductionChannel::Police, .. } => {
-                hop.intelligence_ms = hop.intelligence_ms.or(at);
+                hop.intelligence_ms = MaybeMs::from(hop.intelligence_ms.get().or(at));
             }
             EventKind::ProductionRequestReceived { channel: ProductionChannel::Police, .. }
             | EventKind::ProductionRequested { channel: ProductionChannel::Police, .. }
@@ -420,35 +424,37 @@ impl Trace {
             // The first production request and the first production count: an
             // MLA request that follows an unanswered direct request is its fallback.
             EventKind::ProductionRequestReceived { channel, .. } if hop.production_request_received_ms.is_none() => {
-                hop.production_request_received_ms = at;
+                hop.production_request_received_ms = MaybeMs::from(at);
                 hop.production_channel = Some(*channel);
             }
             EventKind::ProductionAbandoned { .. } if hop.produced_ms.is_none() => {
-                hop.production_abandoned_ms = hop.production_abandoned_ms.or(at);
+                hop.production_abandoned_ms = MaybeMs::from(hop.production_abandoned_ms.get().or(at));
             }
             // Data produced after the requester gave up reaches a closed file.
             EventKind::Produced { channel, .. }
                 if hop.produced_ms.is_none() && hop.production_abandoned_ms.is_none() =>
             {
-                hop.produced_ms = at;
+                hop.produced_ms = MaybeMs::from(at);
                 hop.production_channel = Some(*channel);
                 // In an emergency the request itself asked for the data.
                 if hop.production_request_received_ms.is_none() {
                     hop.production_request_received_ms = hop.request_received_ms;
                 }
             }
-            EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => hop.disclosure_received_ms = at,
+            EventKind::AnswerReceived { answer: Answer::Disclosure, .. } => {
+                hop.disclosure_received_ms = MaybeMs::from(at)
+            }
             EventKind::AnswerReceived { answer: Answer::PreservationResult, .. } => {
-                hop.preservation_result_received_ms = at;
+                hop.preservation_result_received_ms = MaybeMs::from(at);
             }
             EventKind::ProductionNotPursued { .. } => hop.production_not_pursued = true,
-            EventKind::ClarificationAsked { .. } => hop.clarification_asked_ms = at,
+            EventKind::ClarificationAsked { .. } => hop.clarification_asked_ms = MaybeMs::from(at),
             EventKind::HoldRenewed { until, .. } => {
-                hop.hold_until_ms = Some(until.ms());
+                hop.hold_until_ms = MaybeMs::from(until.ms());
                 hop.hold_renewed = true;
             }
             EventKind::ProductionRequested { .. } => {
-                hop.production_requested_ms = hop.production_requested_ms.or(at);
+                hop.production_requested_ms = MaybeMs::from(hop.production_requested_ms.get().or(at));
             }
             EventKind::IncidentReported
             | EventKind::RequestPrepared
@@ -471,12 +477,12 @@ impl Trace {
         let goals = &scenario.goals.goals;
         for i in 0..hops.len() {
             let (informed, by_report) = requester_informed(&hops[..i], &hops[i], reported_at);
-            hops[i].requester_informed_ms = informed;
+            hops[i].requester_informed_ms = MaybeMs::from(informed);
             hops[i].informed_by_report = by_report;
         }
         for hop in &mut hops {
             let request_too_late =
-                hop.production_request_received_ms.zip(hop.hold_until_ms).is_some_and(|(r, h)| r > h);
+                hop.production_request_received_ms.get().zip(hop.hold_until_ms.get()).is_some_and(|(r, h)| r > h);
             if hop.outcome == HopOutcome::Pending && request_too_late {
                 hop.outcome = HopOutcome::HoldLapsed;
             }
@@ -512,9 +518,12 @@ impl Trace {
         let production_abandoned_after_ms = match (&subscriber, trace.result, trace.hop) {
             (None, TraceResult::OriginPreserved, Some(origin)) => {
                 let origin = &hops[origin as usize];
-                let too_late =
-                    origin.production_request_received_ms.zip(origin.hold_until_ms).is_some_and(|(r, h)| r > h);
-                origin.production_abandoned_ms.filter(|_| !too_late).zip(reported_at).map(|(at, r)| at - r)
+                let too_late = origin
+                    .production_request_received_ms
+                    .get()
+                    .zip(origin.hold_until_ms.get())
+                    .is_some_and(|(r, h)| r > h);
+                origin.production_abandoned_ms.get().filter(|_| !too_late).zip(reported_at).map(|(at, r)| at - r)
             }
             _ => None,
         };
@@ -539,11 +548,11 @@ impl Trace {
 fn requester_informed(before: &[HopReport], hop: &HopReport, reported_at: Option<i64>) -> (Option<i64>, bool) {
     let Some(previous) = before.last() else { return (reported_at, true) };
     let learned = if previous.disclosure_received_ms.is_some() && hop.requested_by.as_ref() != Some(&previous.country) {
-        previous.disclosure_received_ms
+        previous.disclosure_received_ms.get()
     } else {
-        previous.disclosed_ms
+        previous.disclosed_ms.get()
     };
-    match (learned, hop.request_sent_ms) {
+    match (learned, hop.request_sent_ms.get()) {
         // Sent before the previous hop answered: the chain was known at the report.
         (Some(learned), Some(sent)) if sent < learned => (reported_at, true),
         (None, Some(_)) => (reported_at, true),
@@ -623,7 +632,7 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool, law: HopLaw) -> Ve
             Measure::ProductionRequest if hop.preservation_result_received_ms.is_none() => continue,
             Measure::ProductionRequest if hop.hold_until_ms.is_none() => continue,
             Measure::ProductionRequest => within(hop.span(Stage::ProductionRequest), target),
-            Measure::Hold => match (hop.preserved_ms, hop.hold_until_ms) {
+            Measure::Hold => match (hop.preserved_ms.get(), hop.hold_until_ms.get()) {
                 (Some(preserved), Some(until)) => GoalResult {
                     measure: goal.measure,
                     met: target.is_some_and(|t| until - preserved >= t),
@@ -631,12 +640,12 @@ fn evaluate(hop: &HopReport, goals: &[Goal], emergency: bool, law: HopLaw) -> Ve
                 },
                 _ => continue,
             },
-            Measure::MlaBeforeHoldExpiry => match hop.hold_until_ms {
+            Measure::MlaBeforeHoldExpiry => match hop.hold_until_ms.get() {
                 // Only data actually held needs an MLA request.
                 Some(hold_until) => GoalResult {
                     measure: goal.measure,
-                    met: hop.production_request_received_ms.is_some_and(|at| at <= hold_until),
-                    actual_ms: hop.production_request_received_ms.map(|at| at - hold_until),
+                    met: hop.production_request_received_ms.get().is_some_and(|at| at <= hold_until),
+                    actual_ms: hop.production_request_received_ms.get().map(|at| at - hold_until),
                 },
                 None => continue,
             },
@@ -660,7 +669,7 @@ fn subscriber_identified(
     }
     let origin = &hops[trace.hop? as usize];
     // Evidence when it came; police intelligence otherwise.
-    let (channel, at_ms) = match (origin.production_channel, origin.produced_ms, origin.intelligence_ms) {
+    let (channel, at_ms) = match (origin.production_channel, origin.produced_ms.get(), origin.intelligence_ms.get()) {
         (Some(channel), Some(at), _) => (channel, at),
         (_, _, Some(at)) => (ProductionChannel::Police, at),
         _ => return None,
@@ -751,9 +760,9 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
                 hop.unidentified_because.map_or("identified nobody", Unidentified::reason)
             )
         } else {
-            let deleted = hop.logs_deleted_at_ms;
-            let ordered = hop.preservation_ordered_ms;
-            let acted = hop.logs_expired_ms;
+            let deleted = hop.logs_deleted_at_ms.get();
+            let ordered = hop.preservation_ordered_ms.get();
+            let acted = hop.logs_expired_ms.get();
             let retention = fmt_ms(hop.retention_ms);
             match (ordered, acted, deleted) {
                 // The order came in time, but the carrier acted on it only
@@ -777,8 +786,8 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
         return TraceOutcome {
             result: TraceResult::Stopped,
             hop: Some(hop.hop),
-            at_ms: at,
-            since_report_ms: since(at),
+            at_ms: at.get(),
+            since_report_ms: since(at.get()),
             reason,
         };
     }
@@ -786,8 +795,8 @@ fn trace_outcome(hops: &[HopReport], reported_at: Option<i64>) -> TraceOutcome {
         return TraceOutcome {
             result: TraceResult::OriginPreserved,
             hop: Some(hop.hop),
-            at_ms: hop.disclosed_ms,
-            since_report_ms: since(hop.disclosed_ms),
+            at_ms: hop.disclosed_ms.get(),
+            since_report_ms: since(hop.disclosed_ms.get()),
             reason: format!("the origin is a subscriber of {} ({}), whose data is held", hop.carrier, hop.country),
         };
     }

@@ -194,7 +194,7 @@ fn subscriber_line(incident: &IncidentReport) -> String {
             }
             // A request that came after the hold expired was doomed before anyone gave up on it.
             match (
-                origin.and_then(|o| o.production_request_received_ms.zip(o.hold_until_ms)),
+                origin.and_then(|o| o.production_request_received_ms.get().zip(o.hold_until_ms.get())),
                 incident.production_abandoned_after_ms,
             ) {
                 (Some((received, held)), _) if received > held => {
@@ -281,11 +281,11 @@ impl Report {
                     acknowledged.clear();
                     acknowledged.push_str("(to the provider)");
                 } else {
-                    stamp(acknowledged, hop.acknowledged_ms);
+                    stamp(acknowledged, hop.acknowledged_ms.get());
                 }
                 // Nothing was preserved where the logs were gone: the outcome column says so.
-                stamp(preserved, hop.preserved_ms);
-                stamp(disclosed, hop.disclosed_ms);
+                stamp(preserved, hop.preserved_ms.get());
+                stamp(disclosed, hop.disclosed_ms.get());
                 let outcome = match hop.outcome {
                     HopOutcome::NotReached => "not reached".to_owned(),
                     HopOutcome::Pending => "pending".to_owned(),

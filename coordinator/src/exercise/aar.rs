@@ -322,7 +322,7 @@ fn timeline(
             let deleted = (!no_logs).then_some(incident.communication_at_ms + h.retention_ms);
             // A hop that killed the trace, with the cause a debrief needs.
             let cause = match h.outcome {
-                HopOutcome::LogsExpired => h.request_sent_ms.zip(deleted).map(|(sent, deleted)| {
+                HopOutcome::LogsExpired => h.request_sent_ms.get().zip(deleted).map(|(sent, deleted)| {
                     format!(
                         "the request left {} after the logs were deleted",
                         fmt_ms(sent.saturating_sub(deleted).max(0))
@@ -341,12 +341,12 @@ fn timeline(
                 hop: h.hop,
                 country: h.country.to_string(),
                 carrier: h.carrier.to_string(),
-                request_sent_ms: h.request_sent_ms.or(h.preservation_ordered_ms),
-                acknowledged_ms: h.acknowledged_ms,
-                preserved_ms: h.preserved_ms,
-                disclosed_ms: h.disclosed_ms,
+                request_sent_ms: h.request_sent_ms.get().or(h.preservation_ordered_ms.get()),
+                acknowledged_ms: h.acknowledged_ms.get(),
+                preserved_ms: h.preserved_ms.get(),
+                disclosed_ms: h.disclosed_ms.get(),
                 logs_deleted_ms: deleted,
-                hold_until_ms: h.hold_until_ms,
+                hold_until_ms: h.hold_until_ms.get(),
                 outcome: format!("{:?}", h.outcome),
                 cause,
             }
@@ -381,12 +381,12 @@ fn lanes(incident: &IncidentReport, hops: &[HopTimeline], people: &[pocnet_node:
                 if domestic { format!("ordered {}", hop.carrier) } else { format!("request to {}", hop.country) };
             lanes[mine].marks.push(Mark { at_ms: at, what });
         }
-        if let Some(at) = report.production_requested_ms {
+        if let Some(at) = report.production_requested_ms.get() {
             lanes[mine].marks.push(Mark { at_ms: at, what: format!("production request to {}", hop.country) });
         }
         let theirs = lane(&mut lanes, &hop.country);
         for (at, what) in [
-            (if domestic { None } else { report.request_received_ms }, "request received"),
+            (if domestic { None } else { report.request_received_ms.get() }, "request received"),
             (hop.acknowledged_ms, "acknowledged"),
             (hop.preserved_ms, "preserved"),
             (hop.disclosed_ms, "disclosed"),

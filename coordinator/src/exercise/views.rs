@@ -639,8 +639,8 @@ fn hop_view(scenario: &Scenario, hop: &HopReport, deadlines: Vec<Deadline>) -> H
         country: hop.country.clone(),
         carrier: hop.carrier.to_string(),
         status: status(hop),
-        requested: hop.request_sent_ms.map(|at| scenario.instant_text(SimTime(at))),
-        preserved: hop.preserved_ms.map(|at| scenario.instant_text(SimTime(at))),
+        requested: hop.request_sent_ms.get().map(|at| scenario.instant_text(SimTime(at))),
+        preserved: hop.preserved_ms.get().map(|at| scenario.instant_text(SimTime(at))),
         waiting_for: None,
         deadlines,
     }
@@ -668,7 +668,7 @@ fn deadlines(scenario: &Scenario, incident: &IncidentReport, hop: &HopReport) ->
     if hop.preserved_ms.is_none() {
         list.push(deletion(scenario, incident, hop));
     }
-    if let Some(until) = hop.hold_until_ms {
+    if let Some(until) = hop.hold_until_ms.get() {
         list.push(hold_expiry(scenario, hop, until));
     }
     list
@@ -722,7 +722,7 @@ fn desk_case(session: &super::session::Session, incident: &IncidentReport, count
                 deadlines.push(deletion(scenario, incident, h));
             }
             let told = own || h.preservation_result_received_ms.is_some();
-            if let (Some(until), true) = (h.hold_until_ms, told) {
+            if let (Some(until), true) = (h.hold_until_ms.get(), told) {
                 deadlines.push(hold_expiry(scenario, h, until));
             }
             hop_view(scenario, h, deadlines)

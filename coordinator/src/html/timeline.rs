@@ -35,11 +35,11 @@ const SPANS: [(&str, &str); 5] = [
 /// drawn on the requesting country's row instead.
 fn spans(hop: &HopReport) -> [(Option<i64>, Option<i64>); 5] {
     [
-        (hop.requester_informed_ms, hop.request_sent_ms),
-        (hop.request_sent_ms, hop.request_received_ms),
-        (hop.request_received_ms, hop.preservation_ordered_ms),
-        (hop.preservation_ordered_ms, hop.preserved_ms.or(hop.logs_expired_ms)),
-        (hop.preserved_ms, hop.disclosed_ms),
+        (hop.requester_informed_ms.get(), hop.request_sent_ms.get()),
+        (hop.request_sent_ms.get(), hop.request_received_ms.get()),
+        (hop.request_received_ms.get(), hop.preservation_ordered_ms.get()),
+        (hop.preservation_ordered_ms.get(), hop.preserved_ms.get().or(hop.logs_expired_ms.get())),
+        (hop.preserved_ms.get(), hop.disclosed_ms.get()),
     ]
 }
 
@@ -61,7 +61,7 @@ pub(super) fn trace_timeline(id: &str, title: &str, timeline: &TraceTimeline, sc
     // From the report to the end of the trace, and to the deletion that killed it.
     let mut end = incident.trace.at_ms.unwrap_or(reported);
     for hop in &incident.hops {
-        if let Some(deleted) = hop.logs_deleted_at_ms.filter(|d| *d > reported && hop.logs_expired_ms.is_some()) {
+        if let Some(deleted) = hop.logs_deleted_at_ms.get().filter(|d| *d > reported && hop.logs_expired_ms.is_some()) {
             end = end.max(deleted);
         }
     }
@@ -164,11 +164,11 @@ pub(super) fn trace_timeline(id: &str, title: &str, timeline: &TraceTimeline, sc
                 escape(&what)
             );
         };
-        if let Some(deleted) = hop.logs_deleted_at_ms.filter(|d| (start..=end).contains(d)) {
+        if let Some(deleted) = hop.logs_deleted_at_ms.get().filter(|d| (start..=end).contains(d)) {
             let what = format!("{} deletes its logs ({} retention)", hop.carrier, fmt_ms(hop.retention_ms));
             marker(&mut svg, deleted, "deletion", "#c0392b", "none", what);
         }
-        if let Some(hold) = hop.hold_until_ms.filter(|h| (start..=end).contains(h)) {
+        if let Some(hold) = hop.hold_until_ms.get().filter(|h| (start..=end).contains(h)) {
             marker(&mut svg, hold, "hold-end", "#8e44ad", "4,3", format!("the hold on {}'s data ends", hop.carrier));
         }
         if incident.trace.hop == Some(hop.hop)

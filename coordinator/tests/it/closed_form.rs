@@ -177,7 +177,7 @@ fn an_office_hours_desk_makes_requests_uniform_over_the_week_wait_15_2_hours_on_
         let waits: Vec<f64> = incidents
             .iter()
             .map(|i| &i.hops[0])
-            .map(|h| (h.acknowledged_ms.unwrap() - h.request_received_ms.unwrap()) as f64 / 3_600_000.0)
+            .map(|h| (h.acknowledged_ms.get().unwrap() - h.request_received_ms.get().unwrap()) as f64 / 3_600_000.0)
             .collect();
         let n = waits.len() as f64;
         let mean = waits.iter().sum::<f64>() / n;

@@ -87,7 +87,7 @@ fn baseline() -> IncidentReport {
 
 fn ack_latency(incident: &IncidentReport, hop: usize) -> i64 {
     let h = &incident.hops[hop];
-    h.acknowledged_ms.unwrap() - h.request_received_ms.unwrap()
+    h.acknowledged_ms.get().unwrap() - h.request_received_ms.get().unwrap()
 }
 
 #[test]
@@ -97,9 +97,9 @@ fn a_court_order_delays_the_preservation_order_but_not_the_acknowledgement() {
     let court = run(&world("hub", &format!("{drafted}\ncourt_order = \"2d\""), "retention = \"30d\"", ""));
     let (b, c) = (&base.hops[0], &court.hops[0]);
     // Ordering the provider is a step of its own, after the acknowledgement.
-    assert_eq!(b.preservation_ordered_ms.unwrap() - b.acknowledged_ms.unwrap(), 20 * 60_000);
+    assert_eq!(b.preservation_ordered_ms.get().unwrap() - b.acknowledged_ms.get().unwrap(), 20 * 60_000);
     assert_eq!(c.acknowledged_ms, b.acknowledged_ms);
-    assert_eq!(c.preservation_ordered_ms.unwrap() - c.acknowledged_ms.unwrap(), 20 * 60_000 + 48 * H);
+    assert_eq!(c.preservation_ordered_ms.get().unwrap() - c.acknowledged_ms.get().unwrap(), 20 * 60_000 + 48 * H);
     let missed = c.goals.iter().find(|g| format!("{:?}", g.measure) == "PreservationOrdered").unwrap();
     assert!(!missed.met, "48 h exceeds the 24 h goal");
 }
@@ -129,7 +129,7 @@ fn a_non_member_is_reached_only_by_mla_and_its_logs_are_gone_by_then() {
     for membership in ["member_since = \"never\"", "member_since = 2030"] {
         let incident = run(&world("hub", membership, "retention = \"30d\"", ""));
         let hop = &incident.hops[0];
-        let transit = hop.request_received_ms.unwrap() - hop.request_sent_ms.unwrap();
+        let transit = hop.request_received_ms.get().unwrap() - hop.request_sent_ms.get().unwrap();
         assert_eq!(transit, 200 * 24 * H, "{membership}: the MLA route");
         assert_eq!(hop.outcome, HopOutcome::LogsExpired, "{membership}");
     }
@@ -141,7 +141,7 @@ fn a_non_member_is_reached_only_by_mla_and_its_logs_are_gone_by_then() {
 fn parallel_asks_every_hop_at_the_report_and_finishes_sooner_than_hub() {
     let hub = baseline();
     let parallel = run(&world("parallel", "", "retention = \"30d\"", ""));
-    let sent = |i: &IncidentReport, hop: usize| i.hops[hop].request_sent_ms.unwrap();
+    let sent = |i: &IncidentReport, hop: usize| i.hops[hop].request_sent_ms.get().unwrap();
     assert_eq!(sent(&parallel, 0), sent(&parallel, 1), "both requests leave together");
     assert!(sent(&hub, 1) > sent(&hub, 0) + 12 * H, "hub waits for the first disclosure");
     assert_eq!(parallel.trace.result, TraceResult::OriginPreserved);
@@ -156,9 +156,9 @@ fn a_public_holiday_keeps_an_office_hours_desk_closed() {
     assert_eq!(ack_latency(&open, 0), 30 * 60_000);
     // ...unless Tuesday is a holiday: then Wednesday 09:00 plus handling.
     let holiday = run(&world("hub", &format!("{office}\nholidays = [\"2026-03-03\"]"), "retention = \"30d\"", ""));
-    let received = holiday.hops[0].request_received_ms.unwrap();
+    let received = holiday.hops[0].request_received_ms.get().unwrap();
     let wednesday_0930 = (2 * 24 + 9) * H + 30 * 60_000;
-    assert_eq!(holiday.hops[0].acknowledged_ms.unwrap(), wednesday_0930);
+    assert_eq!(holiday.hops[0].acknowledged_ms.get().unwrap(), wednesday_0930);
     assert!(received < wednesday_0930);
 }
 
@@ -251,7 +251,7 @@ fn an_emergency_skips_the_queue_and_carriers_answer_on_their_emergency_timescale
     assert_eq!(worst(&emergency), H, "no emergency waits behind another");
     // Default emergency response (median 2 h) instead of the fixed 1 h + 1 h: it changes the carrier's timing.
     let carrier_time =
-        |i: &IncidentReport| i.hops[0].disclosed_ms.unwrap() - i.hops[0].preservation_ordered_ms.unwrap();
+        |i: &IncidentReport| i.hops[0].disclosed_ms.get().unwrap() - i.hops[0].preservation_ordered_ms.get().unwrap();
     assert!(routine.iter().all(|i| carrier_time(i) == 2 * H));
     assert!(emergency.iter().any(|i| carrier_time(i) != 2 * H));
 }
@@ -262,7 +262,7 @@ fn shifts_open_the_desk_twice_a_day() {
     let shifts = "staffing = { office_hours = [\"12:00-14:00\", \"06:00-08:00\"], days = \"Mon-Fri\" }";
     let incident = &run_all(&simultaneous(1, shifts, ""))[0];
     let tuesday_noon = (24 + 12) * H;
-    assert_eq!(incident.hops[0].acknowledged_ms, Some(tuesday_noon + H));
+    assert_eq!(incident.hops[0].acknowledged_ms.get(), Some(tuesday_noon + H));
 }
 
 /// Art. 29(3)-(4): a reserving country refuses only for offences outside
@@ -432,7 +432,7 @@ fn one_hop_world(de: &str, extra: &str) -> Scenario {
 }
 
 fn transit(incident: &IncidentReport) -> i64 {
-    incident.hops[0].request_received_ms.unwrap() - incident.hops[0].request_sent_ms.unwrap()
+    incident.hops[0].request_received_ms.get().unwrap() - incident.hops[0].request_sent_ms.get().unwrap()
 }
 
 #[test]
@@ -459,7 +459,7 @@ fn a_stale_directory_entry_costs_the_fallback_channel() {
 fn an_unreachable_desk_answers_when_it_is_back() {
     let fault = "[[faults]]\nkind = \"desk-unreachable\"\ncountry = \"DE\"\nfrom = \"2026-03-03T00:00:00Z\"\nuntil = \"2026-03-03T20:00:00Z\"";
     let incident = run(&one_hop_world("", fault));
-    assert_eq!(incident.hops[0].acknowledged_ms, Some((24 + 20) * H + 30 * 60_000));
+    assert_eq!(incident.hops[0].acknowledged_ms.get(), Some((24 + 20) * H + 30 * 60_000));
 }
 
 #[test]
@@ -513,8 +513,8 @@ fn a_carrier_with_business_hours_acts_on_orders_only_when_its_staff_are_in() {
     // at once; with staff in from 14:00 it waits, and with 3-hour logs
     // the wait costs the trace.
     let base = run(&one_hop_world("", ""));
-    let ordered = base.hops[0].preservation_ordered_ms.unwrap();
-    assert_eq!(base.hops[0].preserved_ms, Some(ordered + H));
+    let ordered = base.hops[0].preservation_ordered_ms.get().unwrap();
+    assert_eq!(base.hops[0].preserved_ms.get(), Some(ordered + H));
     let text = |retention: i64| {
         let s = one_hop_world("", "");
         let mut s = s;
@@ -527,7 +527,7 @@ fn a_carrier_with_business_hours_acts_on_orders_only_when_its_staff_are_in() {
     };
     let tuesday_14h = (24 + 14) * H;
     let waits = run(&text(2 * 24 * H));
-    assert_eq!(waits.hops[0].preserved_ms, Some(tuesday_14h + H));
+    assert_eq!(waits.hops[0].preserved_ms.get(), Some(tuesday_14h + H));
     let lost = run(&text(3 * H));
     assert_eq!(lost.hops[0].outcome, HopOutcome::LogsExpired);
     // The order came before the deletion (13:00) and the carrier acted at
@@ -537,7 +537,7 @@ fn a_carrier_with_business_hours_acts_on_orders_only_when_its_staff_are_in() {
     assert!(reason.contains("after the preservation order arrived, before it acted on the order"), "{reason}");
     assert!(!reason.contains('-') && !reason.contains('−'), "no negative duration: {reason}");
     assert_eq!(lost.trace.at_ms, Some(tuesday_14h), "the stop is when the carrier found the logs gone");
-    assert_eq!(lost.hops[0].preserved_ms, None, "nothing was preserved");
+    assert_eq!(lost.hops[0].preserved_ms.get(), None, "nothing was preserved");
 }
 
 #[test]
@@ -569,7 +569,7 @@ fn data_held_is_produced_under_the_mla_request_and_data_released_is_not() {
     };
     let held = world("hold = \"60d\"");
     let hop = &held.hops[0];
-    assert_eq!(hop.produced_ms.unwrap() - hop.production_request_received_ms.unwrap(), 20 * 24 * H);
+    assert_eq!(hop.produced_ms.get().unwrap() - hop.production_request_received_ms.get().unwrap(), 20 * 24 * H);
     let production = hop.goals.iter().find(|g| g.measure == pocnet_coordinator::latency::Measure::Production);
     assert!(production.is_none(), "the action-plan profile has no production goal");
     let released = world("hold = \"5d\"");
@@ -756,7 +756,7 @@ fn messages_never_cross_faster_than_the_minimum_delay_and_some_land_on_it() {
         |_, log| {
             for incident in pocnet_coordinator::report::incident_reports(&scenario, &log.events) {
                 for hop in incident.hops.iter().filter(|h| !h.domestic) {
-                    if let (Some(sent), Some(received)) = (hop.request_sent_ms, hop.request_received_ms) {
+                    if let (Some(sent), Some(received)) = (hop.request_sent_ms.get(), hop.request_received_ms.get()) {
                         assert!(received - sent >= floor, "a request crossed in {} ms", received - sent);
                         all += 1;
                         on_floor += usize::from(received - sent == floor);
@@ -777,8 +777,8 @@ fn messages_never_cross_faster_than_the_minimum_delay_and_some_land_on_it() {
 fn work_begun_in_office_hours_runs_past_closing_time() {
     let short_day = "staffing = { office_hours = \"09:00-10:50\", days = \"Mon-Fri\" }";
     let report = run(&world("hub", short_day, "retention = \"30d\"", ""));
-    let received = report.hops[0].request_received_ms.unwrap();
-    let acknowledged = report.hops[0].acknowledged_ms.unwrap();
+    let received = report.hops[0].request_received_ms.get().unwrap();
+    let acknowledged = report.hops[0].acknowledged_ms.get().unwrap();
     let closing = 24 * H + 10 * H + 50 * 60_000;
     assert!(received < closing && acknowledged > closing, "begun before 10:50, done after");
     assert_eq!(acknowledged - received, 30 * 60_000, "the handling's own length, not a night's wait");

@@ -205,7 +205,10 @@ fn an_emergency_to_an_urgent_mla_country_waits_for_the_urgent_request() {
     // disclosure (10 hours) are through; the urgent request executed five days on.
     assert!((6 * D..7 * D).contains(&after), "{after}");
     let hop = &incident.hops[0];
-    assert!(hop.preserved_ms.unwrap() - hop.request_received_ms.unwrap() < 12 * H, "preservation is not delayed");
+    assert!(
+        hop.preserved_ms.get().unwrap() - hop.request_received_ms.get().unwrap() < 12 * H,
+        "preservation is not delayed"
+    );
     // No emergency shortcut past the judge's Art. 30 order: a day before disclosure.
     assert!(incident.hops[0].span(Stage::Disclosure).unwrap() > D, "{:?}", incident.hops[0]);
     assert!(!events.iter().any(|k| matches!(k, EventKind::ProductionRequested { .. })), "no ordinary MLA cycle");
@@ -414,7 +417,11 @@ fn art30_regimes_gate_the_disclosure_not_the_preservation() {
     let ordered = World { de: "art30 = \"order\"\ndisclosure_order = \"2d\"", ..BASE }.run().0;
     let (d, o) = (&direct.hops[0], &ordered.hops[0]);
     assert_eq!((o.acknowledged_ms, o.preserved_ms), (d.acknowledged_ms, d.preserved_ms), "preservation is not gated");
-    assert_eq!(o.disclosed_ms.unwrap() - d.disclosed_ms.unwrap(), 2 * D, "the order comes before disclosure");
+    assert_eq!(
+        o.disclosed_ms.get().unwrap() - d.disclosed_ms.get().unwrap(),
+        2 * D,
+        "the order comes before disclosure"
+    );
 
     let mla_only = World { de: "art30 = \"mla_only\"", ..BASE }.run().0;
     assert_eq!(mla_only.trace.result, TraceResult::OriginPreserved);
@@ -760,7 +767,7 @@ fn domestic_preparation_and_sign_off_come_before_the_first_request() {
     let first_request_after = |world: &World| {
         let (incident, events) = world.run();
         assert_eq!(events.iter().filter(|k| matches!(k, EventKind::RequestPrepared)).count(), 1);
-        incident.hops[0].request_sent_ms.unwrap() - incident.reported_at_ms.unwrap()
+        incident.hops[0].request_sent_ms.get().unwrap() - incident.reported_at_ms.unwrap()
     };
     const FR: &str = "mla_preparation = \"20d\"\nrequest_preparation = \"6h\"\nprosecutor_sign_off = \"2d\"";
     let signed = World { fr: FR, ..BASE };
@@ -771,7 +778,7 @@ fn domestic_preparation_and_sign_off_come_before_the_first_request() {
     assert!((6 * H..7 * H).contains(&after), "no sign-off in an emergency: {after}");
     let (plain, events) = BASE.run();
     assert!(!events.iter().any(|k| matches!(k, EventKind::RequestPrepared)), "nothing to prepare by default");
-    assert!(plain.hops[0].request_sent_ms.unwrap() - plain.reported_at_ms.unwrap() < H);
+    assert!(plain.hops[0].request_sent_ms.get().unwrap() - plain.reported_at_ms.unwrap() < H);
 }
 
 /// A non-member has no point of contact: the request goes as one MLA request
@@ -786,9 +793,9 @@ fn a_non_member_is_asked_once_by_an_mla_request_that_includes_preservation() {
     let incident = report::incident_reports(&scenario, &log.events).remove(0);
     let events: Vec<EventKind> = log.events.into_iter().map(|e| e.kind).collect();
     let hop = &incident.hops[0];
-    let transit = hop.request_received_ms.unwrap() - hop.request_sent_ms.unwrap();
+    let transit = hop.request_received_ms.get().unwrap() - hop.request_sent_ms.get().unwrap();
     assert_eq!(transit, 40 * D, "the request travels the formal way");
-    let back = hop.disclosure_received_ms.unwrap() - hop.disclosed_ms.unwrap();
+    let back = hop.disclosure_received_ms.get().unwrap() - hop.disclosed_ms.get().unwrap();
     assert!(back < H, "the answer is not charged a second MLA: {back}");
     assert!(
         !events.iter().any(|k| matches!(k, EventKind::ConfirmationSent { .. })),
@@ -813,7 +820,7 @@ fn points_of_contact_work_together_only_within_a_shared_network() {
         scenario.network.mla_transit = pocnet_node::Distribution::Fixed { ms: 40 * D };
         let log = crate::support::run_both(&scenario, scenario.seed);
         let hop = &report::incident_reports(&scenario, &log.events)[0].hops[0];
-        hop.request_received_ms.unwrap() - hop.request_sent_ms.unwrap()
+        hop.request_received_ms.get().unwrap() - hop.request_sent_ms.get().unwrap()
     };
     let g7_only = "networks = { g7 = 1998 }";
     assert!(transit(g7_only, "networks = { g7 = 2001, budapest = 2004 }") < H, "both in the G7 network");
@@ -876,7 +883,7 @@ fn a_timestamp_error_names_the_wrong_person() {
 #[test]
 fn a_hold_is_renewed_only_when_the_requester_asks_in_time() {
     let hold = "hold = \"90d\"\nhold_renewal = \"90d\"";
-    let held = |i: &IncidentReport| i.hops[0].hold_until_ms.unwrap() - i.hops[0].preserved_ms.unwrap();
+    let held = |i: &IncidentReport| i.hops[0].hold_until_ms.get().unwrap() - i.hops[0].preserved_ms.get().unwrap();
     // The MLA request leaves after 20 days: no renewal needed, none asked.
     let prompt = World { de: hold, ..BASE }.run().0;
     assert_eq!(held(&prompt), 90 * D);
@@ -901,7 +908,7 @@ fn a_defective_request_comes_back_for_clarification_before_preservation() {
     let (s, d) = (&sound.hops[0], &defective.hops[0]);
     assert_eq!(d.acknowledged_ms, s.acknowledged_ms, "acknowledged as before");
     assert_eq!(d.clarification_asked_ms, d.acknowledged_ms);
-    let delay = d.preservation_ordered_ms.unwrap() - s.preservation_ordered_ms.unwrap();
+    let delay = d.preservation_ordered_ms.get().unwrap() - s.preservation_ordered_ms.get().unwrap();
     // Ten minutes each way and half an hour at each desk.
     assert_eq!(delay, 2 * 10 * 60_000 + 2 * 30 * 60_000, "the round trip before the order");
     assert!(s.clarification_asked_ms.is_none());
@@ -1018,7 +1025,7 @@ disclosure = "10h"
             .iter()
             .map(|i| {
                 (
-                    i.hops[0].request_sent_ms.unwrap(),
+                    i.hops[0].request_sent_ms.get().unwrap(),
                     i.hops[0].span(pocnet_coordinator::report::Stage::Acknowledgement).unwrap(),
                 )
             })
