@@ -2,10 +2,12 @@
 //! simulated time passes, so that a study too large for the machine is
 //! refused at once with a way forward, not killed an hour in.
 //!
-//! The figures are measured, not derived: peak resident memory of `pocnet
-//! run --transport inproc` on network-today scaled to 100,000 and 200,000
-//! incidents, with one-hop and mixed chains (docs/report.md says how to
-//! measure them again). A run's peak is what its nodes, its projection and
+//! The figures are measured, not derived: peak resident memory
+//! (`/usr/bin/time -v`) of `pocnet run --transport inproc` on network-today
+//! with its generator's `per_day` raised to 3300 and 6600 (about 100,000
+//! and 200,000 incidents), as written and with every template's chain cut
+//! to its first carrier; measure them again so after a change to what a
+//! run holds. A run's peak is what its nodes, its projection and
 //! its report hold together; the text and JSON are written as they are
 //! made, so they add nothing per incident.
 
