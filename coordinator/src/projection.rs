@@ -164,11 +164,11 @@ pub struct HopReport {
     /// The preserved data was produced under the production request.
     pub produced_ms: MaybeMs,
     /// The requester abandoned its formal request for production, unanswered.
-    #[serde(skip_serializing_if = "MaybeMs::is_absent")]
+    #[serde(skip_serializing_if = "MaybeMs::is_none")]
     pub production_abandoned_ms: MaybeMs,
     /// The origin country's police told the requester who the subscriber
     /// is: intelligence, not evidence (a police channel, not production).
-    #[serde(skip_serializing_if = "MaybeMs::is_absent")]
+    #[serde(skip_serializing_if = "MaybeMs::is_none")]
     pub intelligence_ms: MaybeMs,
     /// The offence a dual-criminality reservation refused.
     pub refused_offence: Option<Offence>,

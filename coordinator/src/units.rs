@@ -83,17 +83,13 @@ impl MaybeMs {
         (self != MaybeMs::NONE).then_some(self.0)
     }
 
-    pub fn is_some(self) -> bool {
-        self != MaybeMs::NONE
+    pub fn is_some(&self) -> bool {
+        *self != MaybeMs::NONE
     }
 
-    pub fn is_none(self) -> bool {
-        self == MaybeMs::NONE
-    }
-
-    /// For serde's `skip_serializing_if`, which passes a reference.
-    pub fn is_absent(&self) -> bool {
-        self.is_none()
+    /// (By reference, as serde's `skip_serializing_if` calls it.)
+    pub fn is_none(&self) -> bool {
+        *self == MaybeMs::NONE
     }
 }
 
