@@ -237,10 +237,11 @@ struct Streams {
 struct Dossier {
     /// From the incident's report here, or from the first request about it.
     facts: Option<CaseFacts>,
-    /// This country's carriers' logs of the communication (a few at most).
-    logs: Vec<LogRecord>,
+    /// This country's carriers' logs of the communication: one in most
+    /// dossiers (a carrier rarely carries a communication twice), kept inline.
+    logs: smallvec::SmallVec<[LogRecord; 1]>,
     /// The hops this node handles, by position in the chain.
-    cases: ByHop<Case>,
+    cases: ByHop<Case, 0>,
     /// Hops this node has started work on, so that none is asked twice
     /// (under parallel the reporter asks them all at once), with their carriers.
     begun: ByHop<CarrierId>,
@@ -378,11 +379,6 @@ impl ContactPoint {
             let dossier = dossiers.entry(report.incident.clone()).or_default();
             dossier.facts = Some(CaseFacts { offence: report.offence, emergency: report.emergency });
             dossier.reported = Some(i);
-        }
-        // A carrier rarely carries a communication twice: most dossiers
-        // hold one log, in a vector grown for four.
-        for dossier in dossiers.values_mut() {
-            dossier.logs.shrink_to_fit();
         }
         let officers_free_at = config.country.officers.map(|n| vec![SimTime::ZERO; n.max(1) as usize]);
         ContactPoint {
