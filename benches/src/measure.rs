@@ -21,21 +21,21 @@ impl Timing {
         Timing::from_times((0..runs).map(|_| time(clock, &mut work)).collect())
     }
 
-    /// Times two workloads in turn, `a` then `b`, `runs` times each: a
-    /// burst of noise on the shared machine then falls on both sides of a
+    /// Times workloads in turn, each once a round, for `runs` rounds: a
+    /// burst of noise on the shared machine then falls on every side of a
     /// ratio instead of on one.
-    pub fn alternating(
+    pub fn in_turn<const N: usize>(
         runs: usize,
         clock: fn() -> Duration,
-        mut a: impl FnMut(),
-        mut b: impl FnMut(),
-    ) -> (Timing, Timing) {
-        let (mut times_a, mut times_b) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+        mut works: [&mut dyn FnMut(); N],
+    ) -> [Timing; N] {
+        let mut times: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(runs));
         for _ in 0..runs {
-            times_a.push(time(clock, &mut a));
-            times_b.push(time(clock, &mut b));
+            for (work, times) in works.iter_mut().zip(&mut times) {
+                times.push(time(clock, work));
+            }
         }
-        (Timing::from_times(times_a), Timing::from_times(times_b))
+        times.map(Timing::from_times)
     }
 
     fn from_times(mut times: Vec<Duration>) -> Timing {
@@ -59,7 +59,7 @@ impl std::fmt::Display for Timing {
     }
 }
 
-fn time(clock: fn() -> Duration, work: &mut impl FnMut()) -> Duration {
+fn time(clock: fn() -> Duration, work: &mut (impl FnMut() + ?Sized)) -> Duration {
     let started = clock();
     work();
     clock().saturating_sub(started)

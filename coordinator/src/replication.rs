@@ -137,7 +137,7 @@ pub fn aggregate_range(
         let configs = Configs::new(scenario, seed);
         for replication in batch.take_while(|_| !stop_requested()) {
             let log = configs.run(scenario, replication)?;
-            merged.add(scenario, replication, &crate::projection::incident_reports(scenario, &log.events));
+            merged.add(scenario, replication, &configs.reports(scenario, &log.events));
         }
         Ok((merged.replications, merged))
     };
@@ -172,12 +172,19 @@ pub fn run_alongside(scenario: &Scenario, seed: u64, replication: u64) -> Result
 struct Configs {
     seed: u64,
     template: Vec<NodeConfig>,
+    /// The same for the batch's reports.
+    names: crate::projection::Names,
 }
 
 impl Configs {
     fn new(scenario: &Scenario, seed: u64) -> Configs {
         let template = NodeConfig::with_own_identifiers(scenario.node_configs(seed, 0));
-        Configs { seed, template }
+        Configs { seed, template, names: crate::projection::Names::own_copy(scenario) }
+    }
+
+    /// A replication's traces, named with the batch's own identifiers.
+    fn reports(&self, scenario: &Scenario, events: &[pocnet_node::Event]) -> Vec<crate::projection::IncidentReport> {
+        crate::projection::incident_reports_named(scenario, &self.names, events)
     }
 
     /// One replication in process, its log kept; `-v` logs say which
