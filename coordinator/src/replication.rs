@@ -99,8 +99,7 @@ pub fn run_range_projected<T: Send>(
         Ok((projected.len() as u64, projected))
     };
     // Projected replications wait in memory until consumed: small batches.
-    let batch = batch_size(range.end.saturating_sub(range.start), options.threads, 32);
-    run_batches(range, options.threads.max(1), batch, &bar, &run_batch, &mut |projected| {
+    run_batches(range, options.threads.max(1), 32, &bar, &run_batch, &mut |projected| {
         for (replication, value) in projected {
             consume(replication, value);
         }
@@ -143,9 +142,9 @@ pub fn aggregate_range(
     };
     let mut failure = None;
     // A batch's aggregate costs as much to start and to append as some
-    // replications of a small scenario: few large batches.
-    let batch = batch_size(range.end.saturating_sub(range.start), options.threads, u64::MAX);
-    run_batches(range, options.threads.max(1), batch, &bar, &run_batch, &mut |batch| {
+    // replications of a small scenario: batches as large as the threads
+    // finishing together allows.
+    run_batches(range, options.threads.max(1), u64::MAX, &bar, &run_batch, &mut |batch| {
         if let Err(error) = aggregate.append(&batch) {
             failure.get_or_insert(error);
         }
@@ -221,20 +220,35 @@ pub async fn run_over_grpc(
     Ok(())
 }
 
-/// Replications claimed per batch: enough batches that the threads finish
-/// together (at least eight per thread), at most `most`.
-fn batch_size(replications: u64, threads: usize, most: u64) -> u64 {
-    (replications / (threads.max(1) as u64 * 8)).clamp(1, most)
+/// Claims the next batch from `next` on: a share of the replications left
+/// (a half of each thread's share, at most `most`), so that batches start
+/// large and shrink to one replication each as the study ends, and the
+/// threads finish together. Fixed batches of an eighth of each thread's
+/// share could leave one thread idle for a whole batch at a study's end
+/// (network-today's 100 replications on two threads: 17 batches of 6, so
+/// one thread ran a batch more than the other).
+fn claim(next: &AtomicU64, end: u64, threads: usize, most: u64) -> Option<std::ops::Range<u64>> {
+    let mut first = next.load(Ordering::Relaxed);
+    loop {
+        if first >= end {
+            return None;
+        }
+        let size = ((end - first) / (threads.max(1) as u64 * 2)).clamp(1, most);
+        match next.compare_exchange_weak(first, first + size, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return Some(first..first + size),
+            Err(now) => first = now,
+        }
+    }
 }
 
-/// Runs `range` in batches on `threads` worker threads; `run_batch` returns
+/// Runs `range` in batches of at most `most` on `threads` worker threads; `run_batch` returns
 /// how many replications of its batch it completed (fewer once a stop is
 /// asked) and their result, and `consume` gets the results in replication
 /// order, whatever the threads' timing.
 fn run_batches<T: Send>(
     range: std::ops::Range<u64>,
     threads: usize,
-    batch: u64,
+    most: u64,
     bar: &indicatif::ProgressBar,
     run_batch: &(impl Fn(std::ops::Range<u64>) -> Result<(u64, T), EngineError> + Sync),
     consume: &mut impl FnMut(T),
@@ -250,11 +264,9 @@ fn run_batches<T: Send>(
             let (next, failed) = (&next, &failed);
             scope.spawn(move || {
                 while !failed.load(Ordering::Relaxed) && !stop_requested() {
-                    let first = next.fetch_add(batch, Ordering::Relaxed);
-                    if first >= replications {
-                        break;
-                    }
-                    let done = run_batch(first..first.saturating_add(batch).min(replications));
+                    let Some(batch) = claim(next, replications, threads, most) else { break };
+                    let first = batch.start;
+                    let done = run_batch(batch);
                     if send.send((first, done)).is_err() {
                         break;
                     }
