@@ -300,3 +300,31 @@ fn run_batches<T: Send>(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guided_batches_cover_the_range_once_shrinking_to_single_replications() {
+        for (start, end, threads, most) in
+            [(0, 100, 2, u64::MAX), (40, 50_000, 2, u64::MAX), (0, 1000, 3, 32), (5, 6, 8, 4)]
+        {
+            let next = AtomicU64::new(start);
+            let mut batches = Vec::new();
+            while let Some(batch) = claim(&next, end, threads, most) {
+                batches.push(batch);
+            }
+            assert_eq!(batches.first().map(|b| b.start), Some(start));
+            assert!(batches.windows(2).all(|w| w[0].end == w[1].start), "contiguous, in order");
+            assert_eq!(batches.last().map(|b| b.end), Some(end));
+            assert!(batches.iter().all(|b| !b.is_empty() && b.end - b.start <= most));
+            assert!(batches.windows(2).all(|w| w[1].end - w[1].start <= w[0].end - w[0].start), "never growing");
+            assert_eq!(batches.last().map(|b| b.end - b.start), Some(1), "the last is one replication");
+        }
+        // Network-today's 100 on two threads: 25, 18, 14, ... 1.
+        let next = AtomicU64::new(0);
+        assert_eq!(claim(&next, 100, 2, u64::MAX), Some(0..25));
+        assert_eq!(claim(&next, 100, 2, u64::MAX), Some(25..43));
+    }
+}
