@@ -40,7 +40,7 @@ impl Trainee {
         match self {
             Trainee::After { delay_ms } => delay_ms,
             Trainee::Typical { median_ms } => {
-                Distribution::LogNormal { median_ms, p90_ms: median_ms.saturating_mul(3) }.sample(rng)
+                Distribution::log_normal(median_ms, median_ms.saturating_mul(3)).sample(rng)
             }
         }
     }

@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 mod channel_defaults {
     use pocnet_node::Distribution;
     use pocnet_node::time::{HOUR_MS, MINUTE_MS};
-    pub const VOICE: Distribution = Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
-    pub const EMAIL: Distribution = Distribution::LogNormal { median_ms: 30 * MINUTE_MS, p90_ms: 4 * HOUR_MS };
-    pub const FAX: Distribution = Distribution::LogNormal { median_ms: HOUR_MS, p90_ms: 8 * HOUR_MS };
-    pub const PORTAL: Distribution = Distribution::LogNormal { median_ms: 10 * MINUTE_MS, p90_ms: HOUR_MS };
+    pub const VOICE: Distribution = Distribution::log_normal(5 * MINUTE_MS, 30 * MINUTE_MS);
+    pub const EMAIL: Distribution = Distribution::log_normal(30 * MINUTE_MS, 4 * HOUR_MS);
+    pub const FAX: Distribution = Distribution::log_normal(HOUR_MS, 8 * HOUR_MS);
+    pub const PORTAL: Distribution = Distribution::log_normal(10 * MINUTE_MS, HOUR_MS);
     /// A stale directory entry's fallback: 2-24 h more (domain.md) [assumed].
     pub const FALLBACK: Distribution = Distribution::Uniform { min_ms: 2 * HOUR_MS, max_ms: 24 * HOUR_MS };
 }

@@ -175,7 +175,7 @@ impl DistributionTable {
                         fmt_ms(m.0)
                     ));
                 }
-                Distribution::LogNormal { median_ms: m.0, p90_ms: p.0 }
+                Distribution::log_normal(m.0, p.0)
             }
             DistributionTable { mean: Some(m), median: None, p90: None, min: None, max: None } => {
                 Distribution::Exponential { mean_ms: m.0 }

@@ -154,33 +154,31 @@ mod defaults {
     use pocnet_node::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 
     /// POC acknowledgement at a staffed desk: median 15 min, p90 1 h [assumed].
-    pub const ACKNOWLEDGEMENT: Distribution = Distribution::LogNormal { median_ms: 15 * MINUTE_MS, p90_ms: HOUR_MS };
+    pub const ACKNOWLEDGEMENT: Distribution = Distribution::log_normal(15 * MINUTE_MS, HOUR_MS);
     /// Written confirmation of an expedited request [assumed]; the goal is 7 days.
-    pub const WRITTEN_CONFIRMATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    pub const WRITTEN_CONFIRMATION: Distribution = Distribution::log_normal(DAY_MS, 3 * DAY_MS);
     /// Preparing the Art. 31 MLA request once data is held [assumed].
-    pub const MLA_PREPARATION: Distribution = Distribution::LogNormal { median_ms: 21 * DAY_MS, p90_ms: 60 * DAY_MS };
+    pub const MLA_PREPARATION: Distribution = Distribution::log_normal(21 * DAY_MS, 60 * DAY_MS);
     /// Executing an MLA request: months. The "about 10 months" quoted is a US
     /// *mean* (President's Review Group, December 2013), so it is the mean
     /// here: a log-normal with median 222 d and p90 600 d has mean 300 d
     /// (σ = ln(600/222)/1.2816 = 0.776; mean = 222·e^(σ²/2)), inside the
     /// T-CY's 6-24 months (3 December 2014).
-    pub const MLA_EXECUTION: Distribution = Distribution::LogNormal { median_ms: 222 * DAY_MS, p90_ms: 600 * DAY_MS };
+    pub const MLA_EXECUTION: Distribution = Distribution::log_normal(222 * DAY_MS, 600 * DAY_MS);
     /// A provider answering a Second Protocol Art. 7 order: within its 30 days [assumed spread].
     pub const DIRECT_RESPONSE: Distribution = Distribution::Uniform { min_ms: DAY_MS, max_ms: 30 * DAY_MS };
     /// Art. 29(7): preserved data is held at least 60 days.
     pub const HOLD_MS: i64 = 60 * DAY_MS;
     /// Carrier executes preservation: 1–24 h [assumed].
-    pub const PRESERVATION: Distribution = Distribution::LogNormal { median_ms: 4 * HOUR_MS, p90_ms: 24 * HOUR_MS };
+    pub const PRESERVATION: Distribution = Distribution::log_normal(4 * HOUR_MS, 24 * HOUR_MS);
     /// Partial disclosure naming the next hop: 4–72 h [assumed].
-    pub const DISCLOSURE: Distribution = Distribution::LogNormal { median_ms: 24 * HOUR_MS, p90_ms: 72 * HOUR_MS };
+    pub const DISCLOSURE: Distribution = Distribution::log_normal(24 * HOUR_MS, 72 * HOUR_MS);
     /// Cross-border transit of an expedited message [assumed].
-    pub const MESSAGE_DELAY: Distribution =
-        Distribution::LogNormal { median_ms: 5 * MINUTE_MS, p90_ms: 30 * MINUTE_MS };
+    pub const MESSAGE_DELAY: Distribution = Distribution::log_normal(5 * MINUTE_MS, 30 * MINUTE_MS);
     pub const MIN_MESSAGE_DELAY_MS: i64 = MINUTE_MS;
     /// Carrier preservation, and again disclosure, in an emergency: the 8 h of
     /// the EU e-Evidence emergency order as the p90 [assumed].
-    pub const EMERGENCY_RESPONSE: Distribution =
-        Distribution::LogNormal { median_ms: 2 * HOUR_MS, p90_ms: 8 * HOUR_MS };
+    pub const EMERGENCY_RESPONSE: Distribution = Distribution::log_normal(2 * HOUR_MS, 8 * HOUR_MS);
     /// MLA in practice, to or from a non-member: as `MLA_EXECUTION`, a mean
     /// of about 10 months (the US figure) within the T-CY's 6 to 24.
     pub const MLA_TRANSIT: Distribution = MLA_EXECUTION;
@@ -191,40 +189,38 @@ mod defaults {
     /// Translation when requester and requested share no language: 0-8 h [assumed].
     pub const TRANSLATION: Distribution = Distribution::Uniform { min_ms: 0, max_ms: 8 * HOUR_MS };
     /// Gathering a coordinated request with the other victims' countries [assumed].
-    pub const COORDINATION_DELAY: Distribution =
-        Distribution::LogNormal { median_ms: 12 * HOUR_MS, p90_ms: 2 * DAY_MS };
+    pub const COORDINATION_DELAY: Distribution = Distribution::log_normal(12 * HOUR_MS, 2 * DAY_MS);
     /// A prosecutor's or judge's order before Art. 30 disclosure [assumed].
-    pub const DISCLOSURE_ORDER: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    pub const DISCLOSURE_ORDER: Distribution = Distribution::log_normal(DAY_MS, 3 * DAY_MS);
     /// The requested desk drafting and serving the preservation order on the
     /// provider once it has acknowledged the request [assumed].
-    pub const PRESERVATION_ORDER: Distribution =
-        Distribution::LogNormal { median_ms: 30 * MINUTE_MS, p90_ms: 2 * HOUR_MS };
+    pub const PRESERVATION_ORDER: Distribution = Distribution::log_normal(30 * MINUTE_MS, 2 * HOUR_MS);
     /// A certified translation of a formal request into the requested
     /// State's language [assumed].
-    pub const MLA_TRANSLATION: Distribution = Distribution::LogNormal { median_ms: 14 * DAY_MS, p90_ms: 45 * DAY_MS };
+    pub const MLA_TRANSLATION: Distribution = Distribution::log_normal(14 * DAY_MS, 45 * DAY_MS);
     /// A requesting desk forgetting to ask for a hold's renewal in time
     /// [assumed: no study measures it; swept by `pocnet sensitivity`].
     pub const RENEWAL_FORGOTTEN: f64 = 0.1;
     /// An urgent MLA request (Art. 25(3)) drafted, sent and executed in an
     /// emergency: days, not months [assumed; the Convention sets no time].
-    pub const URGENT_MLA: Distribution = Distribution::LogNormal { median_ms: 3 * DAY_MS, p90_ms: 14 * DAY_MS };
+    pub const URGENT_MLA: Distribution = Distribution::log_normal(3 * DAY_MS, 14 * DAY_MS);
     /// Reg. (EU) 2023/1543 Art. 34: applicable from 18 August 2026.
     pub fn epoc_in_force() -> jiff::Timestamp {
         "2026-08-18T00:00:00Z".parse().expect("a valid instant")
     }
     /// Issuing and validating a European Production Order [assumed].
-    pub const EPOC_PREPARATION: Distribution = Distribution::LogNormal { median_ms: DAY_MS, p90_ms: 3 * DAY_MS };
+    pub const EPOC_PREPARATION: Distribution = Distribution::log_normal(DAY_MS, 3 * DAY_MS);
     /// The provider's answer: Art. 10(2), within 10 days (the p90 here) [spread assumed].
-    pub const EPOC_RESPONSE: Distribution = Distribution::LogNormal { median_ms: 5 * DAY_MS, p90_ms: 10 * DAY_MS };
+    pub const EPOC_RESPONSE: Distribution = Distribution::log_normal(5 * DAY_MS, 10 * DAY_MS);
     /// A country's police answering a foreign police or INTERPOL query
     /// about a subscriber: no figure is published [assumed].
-    pub const POLICE_RESPONSE: Distribution = Distribution::LogNormal { median_ms: 3 * DAY_MS, p90_ms: 14 * DAY_MS };
+    pub const POLICE_RESPONSE: Distribution = Distribution::log_normal(3 * DAY_MS, 14 * DAY_MS);
     /// The requested Party serving an Art. 8 order on its provider: Art. 8(6)
     /// asks for reasonable efforts within 45 days [spread assumed].
-    pub const ART8_SERVICE: Distribution = Distribution::LogNormal { median_ms: 5 * DAY_MS, p90_ms: 20 * DAY_MS };
+    pub const ART8_SERVICE: Distribution = Distribution::log_normal(5 * DAY_MS, 20 * DAY_MS);
     /// The provider's answer once served: Art. 8(6), subscriber information
     /// within 20 days (the p90 here) [spread assumed].
-    pub const ART8_RETURN: Distribution = Distribution::LogNormal { median_ms: 7 * DAY_MS, p90_ms: 20 * DAY_MS };
+    pub const ART8_RETURN: Distribution = Distribution::log_normal(7 * DAY_MS, 20 * DAY_MS);
 }
 
 impl Scenario {

@@ -3,6 +3,7 @@
 use crate::constraint::MAX_DELAY_MS;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::Distribution as _;
+use std::sync::OnceLock;
 
 /// z-score of the 90th percentile of the standard normal distribution.
 const Z_P90: f64 = 1.281_551_565_544_600_4;
@@ -14,10 +15,12 @@ pub enum Distribution {
     Fixed {
         ms: i64,
     },
-    /// Log-normal fitted to a median and a 90th percentile.
+    /// Log-normal fitted to a median and a 90th percentile (made with
+    /// [`Distribution::log_normal`]).
     LogNormal {
         median_ms: i64,
         p90_ms: i64,
+        fit: Fit,
     },
     Exponential {
         mean_ms: i64,
@@ -28,17 +31,43 @@ pub enum Distribution {
     },
 }
 
+/// A log-normal law's parameters `(mu, sigma)`, worked out from its median
+/// and 90th percentile at its first draw and kept: two logarithms a draw
+/// were 3% of a run's instructions. Equal whatever it holds (the median and
+/// percentile decide it), and a `const` default can hold one not yet fitted.
+#[derive(Debug, Clone, Default)]
+pub struct Fit(OnceLock<(f64, f64)>);
+
+impl Fit {
+    pub const fn new() -> Fit {
+        Fit(OnceLock::new())
+    }
+}
+
+impl PartialEq for Fit {
+    fn eq(&self, _: &Fit) -> bool {
+        true
+    }
+}
+
 impl Distribution {
+    /// The log-normal law with this median and 90th percentile.
+    pub const fn log_normal(median_ms: i64, p90_ms: i64) -> Distribution {
+        Distribution::LogNormal { median_ms, p90_ms, fit: Fit::new() }
+    }
+
     /// Draws one delay in whole milliseconds.
     pub fn sample(&self, rng: &mut ChaCha8Rng) -> i64 {
         match *self {
             Distribution::Fixed { ms } => ms,
-            Distribution::LogNormal { median_ms, p90_ms } => {
+            Distribution::LogNormal { median_ms, p90_ms, ref fit } => {
                 if median_ms <= 0 {
                     return 0;
                 }
-                let mu = (median_ms as f64).ln();
-                let sigma = ((p90_ms as f64).ln() - mu) / Z_P90;
+                let &(mu, sigma) = fit.0.get_or_init(|| {
+                    let mu = (median_ms as f64).ln();
+                    (mu, ((p90_ms as f64).ln() - mu) / Z_P90)
+                });
                 if sigma <= 0.0 {
                     return median_ms;
                 }
@@ -67,8 +96,8 @@ impl Distribution {
         let scale = |ms: i64| ((ms as f64 * factor).round() as i64).clamp(0, MAX_DELAY_MS);
         match *self {
             Distribution::Fixed { ms } => Distribution::Fixed { ms: scale(ms) },
-            Distribution::LogNormal { median_ms, p90_ms } => {
-                Distribution::LogNormal { median_ms: scale(median_ms), p90_ms: scale(p90_ms) }
+            Distribution::LogNormal { median_ms, p90_ms, .. } => {
+                Distribution::log_normal(scale(median_ms), scale(p90_ms))
             }
             Distribution::Exponential { mean_ms } => Distribution::Exponential { mean_ms: scale(mean_ms) },
             Distribution::Uniform { min_ms, max_ms } => {
@@ -89,7 +118,7 @@ impl Distribution {
         }
         match *self {
             Distribution::Fixed { ms } if ms < 0 => Err(format!("fixed delay {ms} ms is negative")),
-            Distribution::LogNormal { median_ms, p90_ms } if median_ms < 0 || p90_ms < median_ms => {
+            Distribution::LogNormal { median_ms, p90_ms, .. } if median_ms < 0 || p90_ms < median_ms => {
                 Err(format!("log-normal needs 0 <= median <= p90 (got median {median_ms} ms, p90 {p90_ms} ms)"))
             }
             Distribution::Exponential { mean_ms } if mean_ms < 0 => {
@@ -123,7 +152,7 @@ mod tests {
 
     #[test]
     fn log_normal_matches_its_median_and_p90() {
-        let law = Distribution::LogNormal { median_ms: 1_800_000, p90_ms: 7_200_000 };
+        let law = Distribution::log_normal(1_800_000, 7_200_000);
         let v = draws(&law, 20_000);
         let median = v[v.len() / 2] as f64;
         let p90 = v[v.len() * 9 / 10] as f64;
@@ -142,12 +171,12 @@ mod tests {
 
     #[test]
     fn validate_rejects_p90_below_median_and_negative_delays() {
-        assert!(Distribution::LogNormal { median_ms: 10, p90_ms: 5 }.validate().is_err());
+        assert!(Distribution::log_normal(10, 5).validate().is_err());
         assert!(Distribution::Fixed { ms: -1 }.validate().is_err());
         assert!(Distribution::Uniform { min_ms: 3, max_ms: 2 }.validate().is_err());
         assert!(Distribution::Fixed { ms: 0 }.validate().is_ok());
-        let law = Distribution::LogNormal { median_ms: 1_000, p90_ms: 4_000 };
-        assert_eq!(law.scaled(0.5), Distribution::LogNormal { median_ms: 500, p90_ms: 2_000 });
+        let law = Distribution::log_normal(1_000, 4_000);
+        assert_eq!(law.scaled(0.5), Distribution::log_normal(500, 2_000));
         assert!(Distribution::Fixed { ms: MAX_DELAY_MS }.scaled(2.0).validate().is_ok(), "stays within bounds");
         assert!(Distribution::Fixed { ms: MAX_DELAY_MS }.validate().is_ok());
         assert!(Distribution::Exponential { mean_ms: MAX_DELAY_MS + 1 }.validate().is_err());

@@ -82,7 +82,7 @@ fn distribution(value: Option<pb::Distribution>, field: &str) -> Result<Distribu
     let kind = value.and_then(|d| d.kind).ok_or_else(|| FieldError::missing(field))?;
     let law = match kind {
         Kind::FixedMs(ms) => Distribution::Fixed { ms },
-        Kind::LogNormal(l) => Distribution::LogNormal { median_ms: l.median_ms, p90_ms: l.p90_ms },
+        Kind::LogNormal(l) => Distribution::log_normal(l.median_ms, l.p90_ms),
         Kind::ExponentialMeanMs(mean_ms) => Distribution::Exponential { mean_ms },
         Kind::Uniform(u) => Distribution::Uniform { min_ms: u.min_ms, max_ms: u.max_ms },
     };
@@ -667,7 +667,7 @@ fn distribution_to_proto(law: &Distribution) -> pb::Distribution {
     use pb::distribution::Kind;
     let kind = match *law {
         Distribution::Fixed { ms } => Kind::FixedMs(ms),
-        Distribution::LogNormal { median_ms, p90_ms } => Kind::LogNormal(pb::LogNormal { median_ms, p90_ms }),
+        Distribution::LogNormal { median_ms, p90_ms, .. } => Kind::LogNormal(pb::LogNormal { median_ms, p90_ms }),
         Distribution::Exponential { mean_ms } => Kind::ExponentialMeanMs(mean_ms),
         Distribution::Uniform { min_ms, max_ms } => Kind::Uniform(pb::Uniform { min_ms, max_ms }),
     };

@@ -54,7 +54,7 @@ impl Gen {
         };
         match self.0.random_range(0..4) {
             0 => Distribution::Fixed { ms: a },
-            1 => Distribution::LogNormal { median_ms: a, p90_ms: b },
+            1 => Distribution::log_normal(a, b),
             2 => Distribution::Exponential { mean_ms: b },
             _ => Distribution::Uniform { min_ms: a, max_ms: b },
         }

@@ -28,30 +28,38 @@ impl ContactPoint {
         // MLA's time charged once, on the request; the answers come back
         // the ordinary way.
         let formal = matches!(body, Body::PreservationRequest { .. }) && self.formal_with(to);
-        let entry = if formal { None } else { self.directory.get(to).cloned() };
-        let law = match &entry {
-            _ if formal => self.mla_transit.clone(),
-            Some(entry) => entry.channel.clone(),
-            None => self.message_delay.clone(),
+        // The laws are borrowed, not copied: a copy would fit its log-normal
+        // parameters again at every message. Every draw comes before the
+        // events are recorded, in the order the draws were always made.
+        let entry = if formal { None } else { self.directory.get(to) };
+        let law = match entry {
+            _ if formal => &self.mla_transit,
+            Some(entry) => &entry.channel,
+            None => &self.message_delay,
         };
-        let mut transit_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
-        if let Some(entry) = entry {
-            // Draw only where staleness is possible, so a directory without
-            // it leaves every other draw as it was.
-            let stale = entry.stale_windows.iter().any(|w| w.contains(now))
+        let channel = &mut self.rng.channel;
+        let mut transit_ms = law.sample(channel).max(self.min_message_delay_ms);
+        // Draw only where staleness is possible, so a directory without it
+        // leaves every other draw as it was.
+        let stale = entry.is_some_and(|entry| {
+            entry.stale_windows.iter().any(|w| w.contains(now))
                 || (entry.stale_probability > 0.0
                     && rand_distr::Bernoulli::new(entry.stale_probability.min(1.0))
-                        .is_ok_and(|coin| coin.sample(&mut self.rng.channel)));
-            if stale {
-                transit_ms += entry.fallback.sample(&mut self.rng.channel);
-                self.record(out, now, incident, hop, EventKind::DirectoryStale { to: to.clone() });
-            }
+                        .is_ok_and(|coin| coin.sample(channel)))
+        });
+        if let Some(entry) = entry.filter(|_| stale) {
+            transit_ms += entry.fallback.sample(channel);
         }
         let lost = self.message_losses.iter().find(|l| &l.to == to && l.window.contains(now)).map(|l| l.retry_after_ms);
         if let Some(retry_after_ms) = lost {
             // The sender notices after its timeout and sends again.
-            let resent_ms = law.sample(&mut self.rng.channel).max(self.min_message_delay_ms);
+            let resent_ms = law.sample(channel).max(self.min_message_delay_ms);
             transit_ms = retry_after_ms + resent_ms;
+        }
+        if stale {
+            self.record(out, now, incident, hop, EventKind::DirectoryStale { to: to.clone() });
+        }
+        if lost.is_some() {
             self.record(out, now, incident, hop, EventKind::MessageLost { to: to.clone() });
         }
         let sequence = self.next_message_sequence;
