@@ -7,6 +7,8 @@ use pocnet_node::{CarrierOutage, CountryCode, DirectoryEntry, Distribution, Mess
 use std::collections::BTreeMap;
 
 /// Transit delays of the channels a desk may take requests by [assumed].
+// Each use is a fresh copy of the law, fitted where it is kept (see `defaults`).
+#[allow(clippy::declare_interior_mutable_const)]
 mod channel_defaults {
     use pocnet_node::Distribution;
     use pocnet_node::time::{HOUR_MS, MINUTE_MS};

@@ -149,6 +149,9 @@ pub struct Scenario {
 }
 
 /// Defaults from docs/domain.md; "[assumed]" ones have no published figure.
+// A log-normal law keeps its fitted parameters in a cell (`Fit`): each use
+// of a constant is a fresh copy, fitted where it is kept, as wanted here.
+#[allow(clippy::declare_interior_mutable_const)]
 mod defaults {
     use pocnet_node::Distribution;
     use pocnet_node::time::{DAY_MS, HOUR_MS, MINUTE_MS};
