@@ -15,8 +15,9 @@ pub enum Distribution {
     Fixed {
         ms: i64,
     },
-    /// Log-normal fitted to a median and a 90th percentile (made with
-    /// [`Distribution::log_normal`]).
+    /// Log-normal fitted to a median and a 90th percentile. Made with
+    /// [`Distribution::log_normal`], and never changed in place: `fit` is
+    /// worked out from the two figures at the first draw.
     LogNormal {
         median_ms: i64,
         p90_ms: i64,
