@@ -351,8 +351,9 @@ impl<'s> Projection<'s> {
         let Some(&position) = self.index.get(&event.incident) else { return };
         let scenario = self.scenario;
         let incident = &scenario.incidents[position];
-        let names = self.names.map(|names| &names.incidents[position]);
-        let trace = self.traces[position].get_or_insert_with(|| Trace::new(scenario, incident, names));
+        let names = self.names;
+        let trace = self.traces[position]
+            .get_or_insert_with(|| Trace::new(scenario, incident, names.map(|names| &names.incidents[position])));
         trace.add(scenario, incident, event);
     }
 

@@ -307,9 +307,9 @@ impl Scenario {
                 emergency: incident.emergency,
             });
         }
-        // Every country's memberships, looked up once: each node's
-        // non-members are all the others' (a lookup by code for each pair
-        // was 4% of a study of network-today's 92 countries).
+        // Every country's memberships, looked up once and filtered for each
+        // node's non-members (looking both up by code for every pair of
+        // countries was 4% of a study of network-today's 92).
         let memberships: Vec<(&CountryCode, Networks)> =
             self.countries.keys().map(|code| (code, self.networks[code])).collect();
         self.countries
