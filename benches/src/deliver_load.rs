@@ -111,7 +111,7 @@ pub fn node_against_echo(calls: u32, per_second: u32) -> Option<(Load, Load)> {
         let scenario = Scenario::load(std::path::Path::new(path)).expect("the quickstart scenario is valid");
         let (fr, de) = (CountryCode::from("FR"), CountryCode::from("DE"));
         let config = scenario.node_configs(scenario.seed, 0).into_iter().find(|c| c.country.code == fr)?;
-        let peers = BTreeMap::from([(de.clone(), "http://127.0.0.1:9".to_owned())]);
+        let peers = BTreeMap::from([(de, "http://127.0.0.1:9".to_owned())]);
         let mut configuration = pocnet_node::grpc::node_config_to_proto(&config, &peers);
         configuration.run_id = "benchmark".into();
         let channel = tonic::transport::Endpoint::from_shared(node.url.clone()).ok()?.connect().await.ok()?;
@@ -123,8 +123,8 @@ pub fn node_against_echo(calls: u32, per_second: u32) -> Option<(Load, Load)> {
             let i = sequence.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let sent_at = SimTime(i64::from(i) * 1_000);
             let envelope = Envelope {
-                from: de.clone(),
-                to: fr.clone(),
+                from: de,
+                to: fr,
                 sequence: u64::from(i) + 1,
                 sent_at,
                 deliver_at: sent_at.plus_ms(3_600_000),

@@ -384,13 +384,13 @@ impl Aggregate {
                         Some(HopOutcome::Misidentified) => Cause::Misidentified,
                         _ => Cause::LogsExpired,
                     };
-                    let country = incident.hops.get(hop as usize).map(|h| h.country.clone()).unwrap_or_default();
+                    let country = incident.hops.get(hop as usize).map(|h| h.country).unwrap_or_default();
                     let case = TraceCase {
                         end_to_end_ms: incident.trace.since_report_ms.unwrap_or(0),
                         replication,
                         incident: index as u32,
                     };
-                    self.first_deaths.entry((hop, country.clone(), cause)).or_insert(case);
+                    self.first_deaths.entry((hop, country, cause)).or_insert(case);
                     *self.deaths.entry((hop, country, cause)).or_default() += 1;
                 }
             }
@@ -409,7 +409,7 @@ impl Aggregate {
         }
         let mut desks: BTreeMap<(CountryCode, crate::latency::Role), Tally> = BTreeMap::new();
         for ((country, measure), tally) in std::mem::take(&mut self.country_goals_now) {
-            let desk = desks.entry((country.clone(), measure.role())).or_default();
+            let desk = desks.entry((country, measure.role())).or_default();
             // One replication's requests: they cannot overflow.
             let _ = desk.merge(tally);
             self.goals_by_country.entry(country).or_default().entry(measure).or_default().add(tally);
@@ -427,7 +427,7 @@ impl Aggregate {
             self.goals.entry(goal.measure).or_default().add(incident, goal.met);
             // Each goal is charged to the desk it holds to account.
             if let Some(country) = hop.accountable(goal.measure.role()) {
-                self.country_goals_now.entry((country.clone(), goal.measure)).or_default().add(goal.met);
+                self.country_goals_now.entry((*country, goal.measure)).or_default().add(goal.met);
             }
             let (met, evaluated) = outcome.goals.entry(goal.measure).or_default();
             *met += u32::from(goal.met);
@@ -437,7 +437,7 @@ impl Aggregate {
                 && !goal.met
                 && let Some(requester) = hop.accountable(goal.measure.role())
             {
-                *self.holds_expired_before_mla.entry(requester.clone()).or_default() += 1;
+                *self.holds_expired_before_mla.entry(*requester).or_default() += 1;
             }
         }
         let Some(received) = hop.request_received_ms.get() else { return };
@@ -456,7 +456,7 @@ impl Aggregate {
     fn record_stage(&mut self, stage: Stage, country: Option<&CountryCode>, hop: Option<u32>, ms: i64) {
         record(self.stages.entry(stage).or_insert_with(new_histogram), ms);
         if let Some(country) = country {
-            record(self.stages_by_country.entry((stage, country.clone())).or_insert_with(new_histogram), ms);
+            record(self.stages_by_country.entry((stage, *country)).or_insert_with(new_histogram), ms);
         }
         if let Some(hop) = hop {
             record(self.stages_by_hop.entry((stage, hop)).or_insert_with(new_histogram), ms);
@@ -530,10 +530,10 @@ impl Aggregate {
             self.goals.entry(measure).or_default().merge(goal)?;
         }
         for (desk, sums) in &next.desk_compliance {
-            self.desk_compliance.entry(desk.clone()).or_default().merge(*sums)?;
+            self.desk_compliance.entry(*desk).or_default().merge(*sums)?;
         }
         for (country, goals) in &next.goals_by_country {
-            let into = self.goals_by_country.entry(country.clone()).or_default();
+            let into = self.goals_by_country.entry(*country).or_default();
             for (&measure, sums) in goals {
                 into.entry(measure).or_default().merge(*sums)?;
             }
@@ -544,11 +544,11 @@ impl Aggregate {
         add_counts(&mut self.deaths, &next.deaths)?;
         for (key, &case) in &next.first_deaths {
             // This aggregate's replications come first: its example stays.
-            self.first_deaths.entry(key.clone()).or_insert(case);
+            self.first_deaths.entry(*key).or_insert(case);
         }
         add_counts(&mut self.holds_expired_before_mla, &next.holds_expired_before_mla)?;
         for (key, &ms) in &next.critical_path_ms {
-            let sum = self.critical_path_ms.entry(key.clone()).or_default();
+            let sum = self.critical_path_ms.entry(*key).or_default();
             *sum = sum.checked_add(ms).ok_or("critical-path times beyond any study's: the sums overflow")?;
         }
         for (&ending, &ms) in &next.critical_path_total_ms {
@@ -662,13 +662,13 @@ pub fn critical_path(incident: &IncidentReport) -> Option<Vec<(CountryCode, Segm
     let mut charge = |country: &CountryCode, segment: Segment, to: i64| {
         let to = to.clamp(cursor, end);
         if to > cursor {
-            spans.push((country.clone(), segment, to - cursor));
+            spans.push((*country, segment, to - cursor));
             cursor = to;
         }
     };
-    let mut known_by = incident.reported_by.clone();
+    let mut known_by = incident.reported_by;
     for (position, hop) in incident.hops.iter().enumerate().take(last + 1).skip(first) {
-        let requester = hop.requested_by.clone().unwrap_or_else(|| hop.country.clone());
+        let requester = hop.requested_by.unwrap_or(hop.country);
         if position > first
             && let Some(received_back) = hop_disclosure_arrival(incident, hop.hop)
         {
@@ -696,7 +696,7 @@ pub fn critical_path(incident: &IncidentReport) -> Option<Vec<(CountryCode, Segm
         if let Some(disclosed) = hop.disclosed_ms.get() {
             charge(&hop.country, Segment::CarrierDisclosure, disclosed);
         }
-        known_by = hop.country.clone();
+        known_by = hop.country;
     }
     // Whatever remains to the end belongs to the hop that ended the trace.
     let last_hop = &incident.hops[last];

@@ -87,7 +87,7 @@ impl CaseRows {
                     incident: incident.id.as_str(),
                     hop: hop.hop,
                     country: hop.country.as_str(),
-                    carrier: &hop.carrier.0,
+                    carrier: hop.carrier.as_str(),
                     carrier_kind: &hop.carrier_kind,
                     requested_by: hop.requested_by.as_ref().map(|c| c.as_str()),
                     domestic: hop.domestic,

@@ -133,7 +133,7 @@ pub fn pooled(worlds: Vec<Vec<ReplicationOutcome>>) -> Vec<ReplicationOutcome> {
 /// or Monday to Friday 09:00-17:00 without on-call where it has none.
 pub fn scale_around_the_clock_share(scenario: &mut Scenario, factor: f64, seed: u64, draw: u64) {
     let around_the_clock = |c: &Country| matches!(c.staffing, Staffing::AroundTheClock);
-    let members: Vec<CountryCode> = scenario.countries.values().filter(|c| c.member).map(|c| c.code.clone()).collect();
+    let members: Vec<CountryCode> = scenario.countries.values().filter(|c| c.member).map(|c| c.code).collect();
     let today = scenario.countries.values().filter(|c| c.member && around_the_clock(c)).count();
     let wanted = ((today as f64 * factor).round() as usize).min(members.len());
     let office_hours = scenario

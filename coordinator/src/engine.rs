@@ -135,31 +135,25 @@ impl Nodes {
         let mut clients = Vec::with_capacity(configs.len());
         let mut streams = Vec::with_capacity(configs.len());
         for config in configs {
-            let code = config.country.code.clone();
-            let url = urls.get(&code).ok_or_else(|| EngineError::MissingNode(code.clone()))?;
+            let code = config.country.code;
+            let url = urls.get(&code).ok_or(EngineError::MissingNode(code))?;
             let endpoint = Endpoint::from_shared(url.clone())
-                .map_err(|e| EngineError::BadAddress {
-                    country: code.clone(),
-                    url: url.clone(),
-                    reason: e.to_string(),
-                })?
+                .map_err(|e| EngineError::BadAddress { country: code, url: url.clone(), reason: e.to_string() })?
                 .timeout(timeout)
                 .connect_timeout(timeout);
             let endpoint = match credentials {
-                Some(credentials) => {
-                    endpoint.tls_config(credentials.client_of(&Party::Node(code.clone()))).map_err(|e| {
-                        EngineError::BadAddress { country: code.clone(), url: url.clone(), reason: error_chain(&e) }
-                    })?
-                }
+                Some(credentials) => endpoint.tls_config(credentials.client_of(&Party::Node(code))).map_err(|e| {
+                    EngineError::BadAddress { country: code, url: url.clone(), reason: error_chain(&e) }
+                })?,
                 None => endpoint,
             };
             let channel = connect_patiently(&endpoint).await.map_err(|e| EngineError::Unreachable {
-                country: code.clone(),
+                country: code,
                 url: url.clone(),
                 reason: error_chain(&e),
             })?;
             let mut client = SimulationClient::new(channel);
-            let peers = urls.iter().filter(|(c, _)| **c != code).map(|(c, u)| (c.clone(), u.clone())).collect();
+            let peers = urls.iter().filter(|(c, _)| **c != code).map(|(c, u)| (*c, u.clone())).collect();
             let mut configuration = node_config_to_proto(&config, &peers);
             configuration.run_id = run_id.clone();
             client.configure(configuration).await.map_err(|status| {
@@ -184,7 +178,7 @@ impl Nodes {
 
     fn position(&self, country: &CountryCode) -> Result<usize, EngineError> {
         let found = self.clients.iter().position(|(code, _)| code == country);
-        found.ok_or_else(|| EngineError::MissingNode(country.clone()))
+        found.ok_or(EngineError::MissingNode(*country))
     }
 
     /// Advances each granted node to its own `until`; the others have nothing due.
@@ -195,7 +189,7 @@ impl Nodes {
         let mut failure = None;
         let deadline = tokio::time::Instant::now() + self.timeout;
         for &(i, until) in grants {
-            let code = self.clients[i].0.clone();
+            let code = self.clients[i].0;
             // Half this call's deadline: a peer that never answers is named
             // by the node that waited for it, before this call's deadline.
             let deliver_timeout_ms = (self.timeout.as_millis() / 2).max(1) as u64;
@@ -215,17 +209,17 @@ impl Nodes {
         for i in streamed {
             let country = &self.clients[i].0;
             match tokio::time::timeout_at(deadline, self.streams[i].replies.message()).await {
-                Ok(Ok(Some(reply))) => replies.push((i, country.clone(), reply)),
+                Ok(Ok(Some(reply))) => replies.push((i, *country, reply)),
                 Ok(Ok(None)) => {
                     let reason = "it ended its window stream".to_owned();
-                    failure.get_or_insert(EngineError::Lost { country: country.clone(), call: "Windows", reason });
+                    failure.get_or_insert(EngineError::Lost { country: *country, call: "Windows", reason });
                 }
                 Ok(Err(status)) => {
                     failure.get_or_insert_with(|| refused(country, "Windows", &status, self.timeout));
                 }
                 Err(_) => {
                     failure.get_or_insert_with(|| EngineError::Stalled {
-                        country: country.clone(),
+                        country: *country,
                         call: "Windows",
                         waited: crate::units::fmt_ms(self.timeout.as_millis() as i64),
                     });
@@ -239,8 +233,8 @@ impl Nodes {
         let mut arrivals = Vec::new();
         for (i, country, reply) in replies {
             for event in reply.events {
-                let event = event_from_proto(event)
-                    .map_err(|e| EngineError::BadEvent { country: country.clone(), reason: e.to_string() })?;
+                let event =
+                    event_from_proto(event).map_err(|e| EngineError::BadEvent { country, reason: e.to_string() })?;
                 report.events.push(event);
             }
             arrivals.extend(reply.earliest_arrival_ms.into_iter().map(|(to, at)| (CountryCode::from(to), SimTime(at))));
@@ -572,10 +566,7 @@ impl Nodes {
                     ended.insert(country.to_string(), reply.into_inner());
                 }
                 Err(status) => {
-                    return Err(EngineError::Unaudited {
-                        country: country.clone(),
-                        reason: status.message().to_owned(),
-                    });
+                    return Err(EngineError::Unaudited { country: *country, reason: status.message().to_owned() });
                 }
             }
         }
@@ -605,14 +596,14 @@ fn check_addresses<'c>(
 ) -> Result<(), EngineError> {
     let countries: Vec<&CountryCode> = countries.into_iter().collect();
     if let Some(extra) = urls.keys().find(|code| !countries.contains(code)) {
-        return Err(EngineError::UnknownNode(extra.clone()));
+        return Err(EngineError::UnknownNode(*extra));
     }
     check_schemes(urls, tls)?;
     // One node per country: two countries at one address would share a state machine.
     let mut seen: BTreeMap<&str, &CountryCode> = BTreeMap::new();
     for (country, url) in urls {
         if let Some(first) = seen.insert(url.trim_end_matches('/'), country) {
-            return Err(EngineError::SharedAddress { url: url.clone(), first: first.clone(), second: country.clone() });
+            return Err(EngineError::SharedAddress { url: url.clone(), first: *first, second: *country });
         }
     }
     Ok(())
@@ -622,11 +613,8 @@ fn check_addresses<'c>(
 /// loopback is allowed, with a warning, for a network the operator trusts.
 fn check_schemes(urls: &BTreeMap<CountryCode, String>, tls: bool) -> Result<(), EngineError> {
     for (country, url) in urls {
-        let bad = |reason: &str| EngineError::BadAddress {
-            country: country.clone(),
-            url: url.clone(),
-            reason: reason.to_owned(),
-        };
+        let bad =
+            |reason: &str| EngineError::BadAddress { country: *country, url: url.clone(), reason: reason.to_owned() };
         match (url.starts_with("https://"), tls) {
             (true, false) => return Err(bad("https:// needs the coordinator's certificate: add --tls DIR")),
             (false, true) if url.starts_with("http://") => {
@@ -690,15 +678,11 @@ fn refused(country: &CountryCode, call: &'static str, status: &tonic::Status, ti
         _ => false,
     };
     if timed_out {
-        EngineError::Stalled {
-            country: country.clone(),
-            call,
-            waited: crate::units::fmt_ms(timeout.as_millis() as i64),
-        }
+        EngineError::Stalled { country: *country, call, waited: crate::units::fmt_ms(timeout.as_millis() as i64) }
     } else if lost && call != "Configure" {
-        EngineError::Lost { country: country.clone(), call, reason: status.message().to_owned() }
+        EngineError::Lost { country: *country, call, reason: status.message().to_owned() }
     } else {
-        EngineError::Refused { country: country.clone(), call, status: status.message().to_owned() }
+        EngineError::Refused { country: *country, call, status: status.message().to_owned() }
     }
 }
 
@@ -779,7 +763,7 @@ pub fn run_configured_into<S: EventSink + ?Sized>(
     let mut nodes: Vec<NodeRuntime> = configs.into_iter().map(NodeRuntime::new).collect();
     // Looked up for every message, never iterated: hashed, not compared.
     let index: std::collections::HashMap<CountryCode, usize, foldhash::fast::FixedState> =
-        nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
+        nodes.iter().enumerate().map(|(i, n)| (*n.country(), i)).collect();
     let pending = nodes.iter().map(NodeRuntime::next_event_time).collect();
     let mut agenda = Windows::new(pending, scenario.network.min_message_delay_ms);
     let mut instants = 0;
@@ -803,7 +787,7 @@ pub fn run_configured_into<S: EventSink + ?Sized>(
             sink.record(event);
         }
         for envelope in outcome.sent.drain(..) {
-            let to = *index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+            let to = *index.get(&envelope.to).ok_or(EngineError::MissingNode(envelope.to))?;
             agenda.arrives(to, envelope.deliver_at);
             nodes[to].deliver(envelope)?;
         }

@@ -93,7 +93,7 @@ impl<'s, S: EventSink + ?Sized> InOrder<'s, S> {
         self.free.push(slot);
         #[cfg(debug_assertions)]
         {
-            let key = (event.at, event.country.clone(), event.sequence);
+            let key = (event.at, event.country, event.sequence);
             assert!(self.last.as_ref().is_none_or(|last| *last < key), "an event passed on out of order: {key:?}");
             self.last = Some(key);
         }

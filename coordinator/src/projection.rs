@@ -269,69 +269,16 @@ pub fn incident_reports(scenario: &Scenario, events: &[Event]) -> Vec<IncidentRe
     projection.finish()
 }
 
-/// The same, the reports naming incidents, countries and carriers with
-/// `names` instead of the scenario's own identifiers.
-pub fn incident_reports_named(scenario: &Scenario, names: &Names, events: &[Event]) -> Vec<IncidentReport> {
-    let mut projection = Projection { names: Some(names), ..Projection::new(scenario) };
-    for event in events {
-        projection.add(event);
-    }
-    projection.finish()
-}
-
-/// Copies of the identifiers a projection writes into its reports, owned by
-/// one thread: a report clones an identifier for every hop, and threads
-/// cloning the scenario's own shared identifiers, replication after
-/// replication, contend for the same reference counts (two threads of a
-/// study ran at 1.65 times one thread's pace with them, where two studies
-/// sharing nothing ran at 1.77).
-pub struct Names {
-    /// By the incident's position in the scenario.
-    incidents: Vec<IncidentNames>,
-}
-
-struct IncidentNames {
-    id: IncidentId,
-    reported_by: CountryCode,
-    /// Each hop's carrier's country, and the carrier.
-    hops: Vec<(CountryCode, CarrierId)>,
-}
-
-impl Names {
-    pub fn own_copy(scenario: &Scenario) -> Names {
-        let incidents = scenario
-            .incidents
-            .iter()
-            .map(|incident| IncidentNames {
-                id: IncidentId::from(incident.id.as_str()),
-                reported_by: CountryCode::from(incident.reported_by.as_str()),
-                hops: incident
-                    .chain
-                    .iter()
-                    .map(|id| {
-                        let carrier = &scenario.carriers[id];
-                        (CountryCode::from(carrier.country.as_str()), CarrierId::from(id.as_str()))
-                    })
-                    .collect(),
-            })
-            .collect();
-        Names { incidents }
-    }
-}
-
 /// The projection built while the log streams by: each event updates its
 /// incident's hops as it arrives, in log order, so no event need be kept.
 pub struct Projection<'s> {
     scenario: &'s Scenario,
     /// Looked up by id, never iterated (the scenario's order is the report's),
-    /// so a hash map with a fixed-seed (and fast) hasher serves. Keyed by
-    /// the shared id, not its text: a run's events carry the scenario's own
-    /// ids, which compare equal by address without comparing their bytes.
-    index: HashMap<&'s IncidentId, usize, foldhash::fast::FixedState>,
+    /// so a hash map with a fixed-seed (and fast) hasher serves; it hashes
+    /// the interned id's number, not its text.
+    index: HashMap<IncidentId, usize, foldhash::fast::FixedState>,
     /// By the incident's position in the scenario; `None` until its first event.
     traces: Vec<Option<Trace>>,
-    /// What the reports name things with, where not the scenario's own identifiers.
-    names: Option<&'s Names>,
 }
 
 /// An incident's projection so far.
@@ -342,8 +289,8 @@ struct Trace {
 
 impl<'s> Projection<'s> {
     pub fn new(scenario: &'s Scenario) -> Self {
-        let index = scenario.incidents.iter().enumerate().map(|(i, incident)| (&incident.id, i)).collect();
-        Projection { scenario, index, traces: scenario.incidents.iter().map(|_| None).collect(), names: None }
+        let index = scenario.incidents.iter().enumerate().map(|(i, incident)| (incident.id, i)).collect();
+        Projection { scenario, index, traces: scenario.incidents.iter().map(|_| None).collect() }
     }
 
     /// Adds the next event of the log; events of incidents the scenario does not define are ignored.
@@ -351,9 +298,7 @@ impl<'s> Projection<'s> {
         let Some(&position) = self.index.get(&event.incident) else { return };
         let scenario = self.scenario;
         let incident = &scenario.incidents[position];
-        let names = self.names;
-        let trace = self.traces[position]
-            .get_or_insert_with(|| Trace::new(scenario, incident, names.map(|names| &names.incidents[position])));
+        let trace = self.traces[position].get_or_insert_with(|| Trace::new(scenario, incident));
         trace.add(scenario, incident, event);
     }
 
@@ -364,11 +309,7 @@ impl<'s> Projection<'s> {
             .incidents
             .iter()
             .zip(self.traces)
-            .enumerate()
-            .map(|(position, (incident, trace))| {
-                let names = self.names.map(|names| &names.incidents[position]);
-                trace.unwrap_or_else(|| Trace::new(scenario, incident, names)).finish(scenario, incident, names)
-            })
+            .map(|(incident, trace)| trace.unwrap_or_else(|| Trace::new(scenario, incident)).finish(scenario, incident))
             .collect()
     }
 }
@@ -380,19 +321,17 @@ impl crate::event_stream::EventSink for Projection<'_> {
 }
 
 impl Trace {
-    fn new(scenario: &Scenario, incident: &crate::scenario::Incident, names: Option<&IncidentNames>) -> Trace {
+    fn new(scenario: &Scenario, incident: &crate::scenario::Incident) -> Trace {
         let hops = incident
             .chain
             .iter()
             .enumerate()
             .map(|(i, carrier_id)| {
                 let carrier = &scenario.carriers[carrier_id];
-                let (country, carrier_id) =
-                    names.map_or((&carrier.country, carrier_id), |n| (&n.hops[i].0, &n.hops[i].1));
                 HopReport {
                     hop: i as u32,
-                    country: country.clone(),
-                    carrier: carrier_id.clone(),
+                    country: carrier.country,
+                    carrier: *carrier_id,
                     carrier_kind: carrier.kind.clone(),
                     retention_ms: carrier.retention_ms,
                     domestic: carrier.country == incident.reported_by,
@@ -415,15 +354,15 @@ impl Trace {
         match &event.kind {
             EventKind::RequestSent { .. } => {
                 hop.request_sent_ms = MaybeMs::from(at);
-                hop.requested_by = Some(event.country.clone());
+                hop.requested_by = Some(event.country);
             }
             EventKind::RequestReceived { from, .. } => {
                 hop.request_received_ms = MaybeMs::from(at);
-                hop.requested_by = Some(from.clone());
+                hop.requested_by = Some(*from);
             }
             EventKind::ProviderRequestReceived { from, .. } => {
                 hop.request_received_ms = MaybeMs::from(at);
-                hop.requested_by = Some(from.clone());
+                hop.requested_by = Some(*from);
                 hop.to_provider = true;
             }
             EventKind::Acknowledged { .. } => hop.acknowledged_ms = MaybeMs::from(at),
@@ -532,12 +471,7 @@ impl Trace {
         }
     }
 
-    fn finish(
-        self,
-        scenario: &Scenario,
-        incident: &crate::scenario::Incident,
-        names: Option<&IncidentNames>,
-    ) -> IncidentReport {
+    fn finish(self, scenario: &Scenario, incident: &crate::scenario::Incident) -> IncidentReport {
         let Trace { mut hops, reported_at } = self;
         let goals = &scenario.goals.goals;
         for i in 0..hops.len() {
@@ -592,10 +526,9 @@ impl Trace {
             }
             _ => None,
         };
-        let (id, reported_by) = names.map_or((&incident.id, &incident.reported_by), |n| (&n.id, &n.reported_by));
         IncidentReport {
-            id: id.clone(),
-            reported_by: reported_by.clone(),
+            id: incident.id,
+            reported_by: incident.reported_by,
             communication_at_ms: incident.communication_at.ms(),
             reported_at_ms: reported_at,
             trace,

@@ -165,25 +165,19 @@ pub fn run_alongside(scenario: &Scenario, seed: u64, replication: u64) -> Result
 
 /// The nodes' configurations for one seed, built once for a batch of
 /// replications: a replication differs from the next only by its number,
-/// from which each node derives its random streams. Each worker builds its
-/// own, with identifiers of its own, so that replications on two cores
-/// never share the reference counts the nodes touch at every event.
+/// from which each node derives its random streams.
 struct Configs {
     seed: u64,
     template: Vec<NodeConfig>,
-    /// The same for the batch's reports.
-    names: crate::projection::Names,
 }
 
 impl Configs {
     fn new(scenario: &Scenario, seed: u64) -> Configs {
-        let template = NodeConfig::with_own_identifiers(scenario.node_configs(seed, 0));
-        Configs { seed, template, names: crate::projection::Names::own_copy(scenario) }
+        Configs { seed, template: scenario.node_configs(seed, 0) }
     }
 
-    /// A replication's traces, named with the batch's own identifiers.
     fn reports(&self, scenario: &Scenario, events: &[pocnet_node::Event]) -> Vec<crate::projection::IncidentReport> {
-        crate::projection::incident_reports_named(scenario, &self.names, events)
+        crate::projection::incident_reports(scenario, events)
     }
 
     /// One replication in process, its log kept; `-v` logs say which

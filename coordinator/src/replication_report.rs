@@ -251,7 +251,7 @@ impl ReplicationReport {
             .iter()
             .map(|((ending, country, segment), &total_ms)| CriticalPathShare {
                 ending: *ending,
-                country: country.clone(),
+                country: *country,
                 segment: *segment,
                 total_ms,
                 share: total_ms as f64 / total_path(*ending),
@@ -285,7 +285,7 @@ impl ReplicationReport {
             .iter()
             .map(|((hop, country, cause), &n)| Death {
                 hop: *hop,
-                country: country.clone(),
+                country: *country,
                 cause: *cause,
                 traces: n,
                 share: n as f64 / traces,
@@ -325,7 +325,7 @@ impl ReplicationReport {
             stages_by_country: aggregate
                 .stages_by_country
                 .iter()
-                .map(|((stage, country), h)| summary(*stage, Some(country.clone()), None, h))
+                .map(|((stage, country), h)| summary(*stage, Some(*country), None, h))
                 .collect(),
             stages_by_hop: aggregate
                 .stages_by_hop
@@ -336,7 +336,7 @@ impl ReplicationReport {
             holds_expired_before_mla: aggregate
                 .holds_expired_before_mla
                 .iter()
-                .map(|(country, &hops)| CountryCount { country: country.clone(), hops })
+                .map(|(country, &hops)| CountryCount { country: *country, hops })
                 .collect(),
             critical_path,
             acknowledgement_by_local_hour: aggregate
@@ -357,7 +357,7 @@ impl ReplicationReport {
                 .iter()
                 .flat_map(|(country, measures)| {
                     measures.iter().map(move |(measure, tally)| CountryCompliance {
-                        country: country.clone(),
+                        country: *country,
                         role: measure.role(),
                         measure: *measure,
                         compliance: Proportion::by_replication(tally),

@@ -309,7 +309,7 @@ impl Report {
                     "  {:<3} {:<3} {:<16} {:<28} {:<28} {:<28} {}",
                     hop.hop,
                     hop.country.as_str(),
-                    hop.carrier.0,
+                    hop.carrier.as_str(),
                     acknowledged,
                     preserved,
                     disclosed,

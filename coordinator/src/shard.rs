@@ -333,7 +333,7 @@ impl Statistics {
             production_abandoned: a.production_abandoned,
             defective: a.defective.clone(),
             goals: entries(&a.goals),
-            goals_by_country: a.goals_by_country.iter().map(|(c, goals)| (c.clone(), entries(goals))).collect(),
+            goals_by_country: a.goals_by_country.iter().map(|(c, goals)| (*c, entries(goals))).collect(),
             desk_compliance: entries(&a.desk_compliance),
             stages: encoded(&a.stages),
             stages_by_country: encoded(&a.stages_by_country),

@@ -420,9 +420,9 @@ fn quality(session: &Session) -> Vec<FieldQuality> {
         let incident = session.tasks()[sent.task as usize].step.case().0.to_string();
         let kind_index = StepKind::ALL.iter().position(|k| *k == sent.form.kind).unwrap_or(0);
         for (field_index, spec) in sent.form.kind.fields().iter().enumerate() {
-            let key = (sent.country.clone(), incident.clone(), kind_index, field_index);
+            let key = (sent.country, incident.clone(), kind_index, field_index);
             let row = rows.entry(key).or_insert(FieldQuality {
-                seat: sent.country.clone(),
+                seat: sent.country,
                 incident: incident.clone(),
                 form: sent.form.kind,
                 field: spec.name,

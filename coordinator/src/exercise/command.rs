@@ -140,7 +140,9 @@ impl TryFrom<DeskActionBody> for DeskAction {
                     Some(code) if code.len() > 8 => {
                         return Err(FieldError::new("to", format!("`{}` is no country code", excerpt(code))));
                     }
-                    Some(code) => Some(CountryCode::from(code)),
+                    Some(code) => {
+                        Some(CountryCode::bounded(code).map_err(|full| FieldError::new("to", full.to_string()))?)
+                    }
                 };
                 Ok(DeskAction::Note { text, to })
             }

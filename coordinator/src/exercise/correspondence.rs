@@ -59,7 +59,7 @@ pub fn sent_for(session: &Session, task: u64) -> Option<Letter> {
     let sent = session.forms().iter().rev().find(|sent| sent.task == task)?;
     Some(Letter {
         title: format!("{}, as sent", title(sent.form.kind)),
-        from: sent.country.clone(),
+        from: sent.country,
         at: session.scenario().instant_text(SimTime(sent.at_ms)),
         local: local(session.scenario(), &sent.country, SimTime(sent.at_ms)),
         by_person: true,
@@ -104,7 +104,7 @@ fn letter(
 ) -> Letter {
     Letter {
         title,
-        from: from.clone(),
+        from: *from,
         at: scenario.instant_text(SimTime(at_ms)),
         local: local(scenario, reader, SimTime(at_ms)),
         by_person: true,
@@ -167,7 +167,7 @@ fn bot_request(
     lines.push(line("disclosure of the previous hop wanted (Art. 30)", "yes"));
     Some(Letter {
         title: format!("Preservation request (Art. 29) from {from}"),
-        from: from.clone(),
+        from: *from,
         at: scenario.instant_text(received.at),
         local: local(scenario, reader, received.at),
         by_person: false,
@@ -203,7 +203,7 @@ fn carrier_answer(session: &Session, reader: &CountryCode, incident: &str, hop: 
     };
     Letter {
         title: format!("{carrier}'s answer"),
-        from: reader.clone(),
+        from: *reader,
         at: String::new(),
         local: String::new(),
         by_person: false,
@@ -232,7 +232,7 @@ fn sent_back(session: &Session, reader: &CountryCode, by: &CountryCode, incident
     };
     Letter {
         title: format!("{by} sent your request back for clarification"),
-        from: by.clone(),
+        from: *by,
         at: String::new(),
         local: String::new(),
         by_person: false,
@@ -246,7 +246,7 @@ fn requester_of(session: &Session, reader: &CountryCode, (incident, hop): (&str,
         EventKind::RequestReceived { from, .. }
             if &e.country == reader && e.incident.as_str() == incident && e.hop == hop =>
         {
-            Some(from.clone())
+            Some(*from)
         }
         _ => None,
     })

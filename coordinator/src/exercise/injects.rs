@@ -159,7 +159,7 @@ impl Injects {
     /// A desk step reached `country`'s person at `at`: the expectations
     /// asking for it may run from then.
     pub fn step_reached(&mut self, country: &CountryCode, kind: StepKind, peer: Option<&CountryCode>, at: SimTime) {
-        let reached = Reached { country: country.clone(), kind, peer: peer.cloned(), at_ms: at.ms() };
+        let reached = Reached { country: *country, kind, peer: peer.cloned(), at_ms: at.ms() };
         for i in 0..self.expectations.len() {
             let e = &self.expectations[i];
             if e.reached_ms.is_none() && self.asks_for(i, &reached) {
@@ -217,8 +217,8 @@ impl Injects {
         self.runs[index].state = InjectState::Sent { at_ms: at.ms() };
         let inject = self.msel.injects[index].clone();
         for (n, expectation) in inject.expect.iter().enumerate() {
-            let by = expectation.by.clone().or(match &inject.to {
-                Recipient::Seat(country) => Some(country.clone()),
+            let by = expectation.by.or(match &inject.to {
+                Recipient::Seat(country) => Some(*country),
                 Recipient::All | Recipient::Director => None,
             });
             self.expectations.push(ExpectationRun {
@@ -279,7 +279,7 @@ impl Injects {
         task: u64,
         at: SimTime,
     ) {
-        let observed = Observed { country: country.clone(), peer: peer.cloned(), form: form.clone(), task };
+        let observed = Observed { country: *country, peer: peer.cloned(), form: form.clone(), task };
         match (0..self.expectations.len()).find(|&i| self.answers(i, &observed)) {
             Some(position) => self.meet(position, &observed, at),
             None => self.unmatched.push(observed),

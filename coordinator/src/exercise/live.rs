@@ -154,7 +154,7 @@ fn permit(who: &Who, command: &Command) -> Result<(), Refusal> {
         if *who == Who::Director { Ok(()) } else { Err(Refusal::forbidden(format!("only the director {what}"))) }
     };
     match command {
-        Command::Feedback { country, .. } if *who == Who::Seat(country.clone()) => Ok(()),
+        Command::Feedback { country, .. } if *who == Who::Seat(*country) => Ok(()),
         Command::Feedback { .. } => Err(Refusal::forbidden("only a seat gives its own hot-wash feedback")),
         Command::Desk { country, .. } if who.may_act_for(country) => Ok(()),
         Command::Desk { country, .. } => Err(Refusal::forbidden(format!("this token is not {country}'s seat"))),
@@ -238,7 +238,7 @@ impl Live {
             let director_token = new_token()?;
             let mut seat_tokens = BTreeMap::new();
             for country in people {
-                seat_tokens.insert(country.clone(), new_token()?);
+                seat_tokens.insert(*country, new_token()?);
             }
             let seats: Vec<(String, String)> = seat_tokens.iter().map(|(c, t)| (c.to_string(), t.clone())).collect();
             journal
@@ -357,7 +357,7 @@ impl Live {
         }
         let token = new_token().map_err(Refusal::internal)?;
         let number = self.journal.add_evaluator(cell.as_str(), &token)?;
-        self.evaluators.push((number, cell.clone(), token.clone()));
+        self.evaluators.push((number, cell, token.clone()));
         self.version += 1;
         Ok(EvaluatorLink { evaluator: number, cell, token })
     }
@@ -409,10 +409,10 @@ impl Live {
                     self.revoked.push((old.clone(), format!("{why}: this link no longer acts for it")));
                 }
                 match &token {
-                    Some(token) => self.seat_tokens.insert(country.clone(), token.clone()),
+                    Some(token) => self.seat_tokens.insert(*country, token.clone()),
                     None => self.seat_tokens.remove(country),
                 };
-                seat = Some(SeatLink { country: country.clone(), played_by: *to, token });
+                seat = Some(SeatLink { country: *country, played_by: *to, token });
             }
             _ => {}
         }
@@ -519,9 +519,9 @@ impl Live {
             return Some(Who::Director);
         }
         if let Some((number, cell, _)) = self.evaluators.iter().find(|(_, _, t)| constant_time_eq(token, t)) {
-            return Some(Who::Evaluator { number: *number, cell: cell.clone() });
+            return Some(Who::Evaluator { number: *number, cell: *cell });
         }
-        self.seat_tokens.iter().find(|(_, t)| constant_time_eq(token, t)).map(|(c, _)| Who::Seat(c.clone()))
+        self.seat_tokens.iter().find(|(_, t)| constant_time_eq(token, t)).map(|(c, _)| Who::Seat(*c))
     }
 
     /// Lets simulated time catch up with the clock; returns whether anything changed.

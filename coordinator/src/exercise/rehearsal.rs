@@ -83,8 +83,8 @@ pub fn story_warnings(scenario: &Scenario) -> Vec<String> {
             ));
         }
         for (n, expectation) in inject.expect.iter().enumerate() {
-            let by = expectation.by.clone().or(match &inject.to {
-                Recipient::Seat(country) => Some(country.clone()),
+            let by = expectation.by.or(match &inject.to {
+                Recipient::Seat(country) => Some(*country),
                 Recipient::All | Recipient::Director => None,
             });
             if let Some(by) = by.filter(|by| !seats.contains(by)) {
@@ -145,8 +145,7 @@ pub fn rehearse(
                 session.advance_to(at).map_err(|e| e.to_string())?;
                 let task = session.tasks()[id as usize].clone();
                 let form = prompt_form(scenario, &task);
-                let command =
-                    Command::Desk { country: task.country.clone(), action: DeskAction::Step { task: id, form } };
+                let command = Command::Desk { country: task.country, action: DeskAction::Step { task: id, form } };
                 session.apply(&command, at).map_err(|e| e.to_string())?;
             }
             (_, Some(next)) => {

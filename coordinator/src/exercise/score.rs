@@ -155,9 +155,9 @@ pub fn score(session: &Session) -> Scores {
         expectations.push(ExpectationScore {
             inject: run.inject.clone(),
             objective: definition.objective.clone(),
-            by: run.by.clone(),
+            by: run.by,
             form: definition.form,
-            to: definition.to.clone(),
+            to: definition.to,
             created_ms: run.created_ms,
             could_act_ms: run.could_act_ms,
             goal_ms: definition.goal_ms,
@@ -182,7 +182,7 @@ pub fn score(session: &Session) -> Scores {
                 let theirs: Vec<Rating> =
                     mine.iter().filter(|e| e.by.as_ref() == Some(seat)).filter_map(|e| e.rating).collect();
                 if let Some(rating) = Rating::roll_up(&theirs) {
-                    by_seat.insert(seat.clone(), rating);
+                    by_seat.insert(*seat, rating);
                 }
             }
             let said = |e: &&ExpectationScore| {

@@ -269,15 +269,15 @@ fn lock(shared: &Shared) -> Result<std::sync::MutexGuard<'_, Live>, Refusal> {
 }
 
 fn country_of(live: &Live, code: &str) -> Result<CountryCode, Refusal> {
-    let country = CountryCode::from(code);
-    if live.session().scenario().countries.contains_key(&country) {
-        Ok(country)
-    } else {
-        Err(Refusal {
+    // Found, not interned: a name nothing in this process has used is no
+    // country of the scenario, and a request must not add names to the table.
+    match CountryCode::find(code) {
+        Some(country) if live.session().scenario().countries.contains_key(&country) => Ok(country),
+        _ => Err(Refusal {
             status: 404,
             field: "country".to_owned(),
             message: format!("`{}` is not a country of the scenario", code.chars().take(8).collect::<String>()),
-        })
+        }),
     }
 }
 
@@ -396,7 +396,7 @@ async fn evaluations(
     body: Result<Body<EvaluationForm>, Refusal>,
 ) -> Response {
     post_command(&shared, caller, body, |who, form| match who {
-        Who::Evaluator { cell, .. } => Ok(Command::Evaluate { evaluator: who.actor(), cell: cell.clone(), form }),
+        Who::Evaluator { cell, .. } => Ok(Command::Evaluate { evaluator: who.actor(), cell: *cell, form }),
         _ => Err(Refusal::forbidden("only an evaluator rates objectives")),
     })
 }
@@ -420,9 +420,7 @@ async fn observations(
     body: Result<Body<ObservationBody>, Refusal>,
 ) -> Response {
     post_command(&shared, caller, body, |who, body| match who {
-        Who::Evaluator { cell, .. } => {
-            Ok(Command::Observe { evaluator: who.actor(), cell: cell.clone(), text: body.text })
-        }
+        Who::Evaluator { cell, .. } => Ok(Command::Observe { evaluator: who.actor(), cell: *cell, text: body.text }),
         _ => Err(Refusal::forbidden("only an evaluator keeps an observation log")),
     })
 }

@@ -207,7 +207,7 @@ impl Session {
     ) -> Result<Session, ActionError> {
         let nodes: Vec<NodeRuntime> =
             scenario.node_configs(seed, replication).into_iter().map(NodeRuntime::new).collect();
-        let index = nodes.iter().enumerate().map(|(i, n)| (n.country().clone(), i)).collect();
+        let index = nodes.iter().enumerate().map(|(i, n)| (*n.country(), i)).collect();
         let start = scenario.exercise.as_ref().map_or(SimTime::ZERO, |e| e.start);
         let injects = Injects::new(scenario.msel.clone(), start);
         let mut session = Session {
@@ -355,10 +355,10 @@ impl Session {
                 self.log.extend(outcome.events);
                 sent.extend(outcome.sent);
                 let country = self.nodes[i].country();
-                opened.extend(outcome.awaiting.into_iter().map(|(at, step)| (at, country.clone(), step)));
+                opened.extend(outcome.awaiting.into_iter().map(|(at, step)| (at, *country, step)));
             }
             for envelope in sent.drain(..) {
-                let to = *self.index.get(&envelope.to).ok_or_else(|| EngineError::MissingNode(envelope.to.clone()))?;
+                let to = *self.index.get(&envelope.to).ok_or(EngineError::MissingNode(envelope.to))?;
                 windows.arrives(to, envelope.deliver_at);
                 self.nodes[to].deliver(envelope)?;
             }
@@ -441,7 +441,7 @@ impl Session {
             Command::Evaluate { evaluator, cell, form } => self.evaluate(Evaluation {
                 at_ms: at.ms(),
                 evaluator: evaluator.clone(),
-                cell: cell.clone(),
+                cell: *cell,
                 objective: form.objective.clone(),
                 rating: form.rating,
                 note: form.note.clone(),
@@ -458,7 +458,7 @@ impl Session {
                 }
                 self.feedback.push(Feedback {
                     at_ms: at.ms(),
-                    country: country.clone(),
+                    country: *country,
                     went_well: went_well.trim().to_owned(),
                     to_improve: to_improve.trim().to_owned(),
                 });
@@ -470,7 +470,7 @@ impl Session {
                 self.observations.push(Observation {
                     at_ms: at.ms(),
                     evaluator: evaluator.clone(),
-                    cell: cell.clone(),
+                    cell: *cell,
                     text: text.clone(),
                 });
             }
@@ -485,7 +485,7 @@ impl Session {
 
     /// A desk's action at `at`.
     fn act(&mut self, country: &CountryCode, action: &DeskAction, at: SimTime) -> Result<(), ActionError> {
-        let node = *self.index.get(country).ok_or_else(|| ActionError::UnknownCountry(country.clone()))?;
+        let node = *self.index.get(country).ok_or(ActionError::UnknownCountry(*country))?;
         match action {
             DeskAction::Note { text, to } => {
                 if let Some(to) = to {
@@ -504,7 +504,7 @@ impl Session {
                         return Err(FieldError::new("to", message).into());
                     }
                 }
-                self.notes.push(Note { at_ms: at.ms(), country: country.clone(), to: to.clone(), text: text.clone() });
+                self.notes.push(Note { at_ms: at.ms(), country: *country, to: *to, text: text.clone() });
             }
             DeskAction::Read { task } => {
                 self.task_of(country, *task)?;
@@ -522,14 +522,14 @@ impl Session {
                 }
                 self.closures.push(Closure {
                     at_ms: at.ms(),
-                    country: country.clone(),
+                    country: *country,
                     incident: incident.clone(),
                     because: because.clone(),
                 });
             }
             &DeskAction::Step { task, ref form } => {
                 if !self.is_person(country) {
-                    return Err(ActionError::PlayedByBot(country.clone()));
+                    return Err(ActionError::PlayedByBot(*country));
                 }
                 let waiting = self.task_of(country, task)?;
                 if waiting.state != TaskState::Waiting {
@@ -559,7 +559,7 @@ impl Session {
                         renewal.state = TaskState::Moot { at_ms: at.ms() };
                     }
                 }
-                self.forms.push(SentForm { at_ms: at.ms(), country: country.clone(), task, form: form.clone() });
+                self.forms.push(SentForm { at_ms: at.ms(), country: *country, task, form: form.clone() });
             }
         }
         Ok(())
@@ -574,13 +574,13 @@ impl Session {
     /// case: the bot's scheduled steps wait for the person, or the person's
     /// waiting steps are taken by the bot on its own clock from then.
     pub fn hand_over(&mut self, country: &CountryCode, person: bool, at: SimTime) -> Result<(), ActionError> {
-        let node = *self.index.get(country).ok_or_else(|| ActionError::UnknownCountry(country.clone()))?;
+        let node = *self.index.get(country).ok_or(ActionError::UnknownCountry(*country))?;
         if self.nodes[node].is_manual() == person {
             return Ok(());
         }
         if person {
             for step in self.nodes[node].hand_to_person() {
-                self.open_task(country.clone(), at, step);
+                self.open_task(*country, at, step);
             }
         } else {
             let mut steps = Vec::new();
@@ -600,7 +600,7 @@ impl Session {
     fn task_of(&self, country: &CountryCode, task: u64) -> Result<Task, ActionError> {
         let found = self.tasks.get(task as usize).ok_or(ActionError::UnknownTask(task))?;
         if &found.country != country {
-            return Err(ActionError::NotYours { task, owner: found.country.clone(), country: country.clone() });
+            return Err(ActionError::NotYours { task, owner: found.country, country: *country });
         }
         Ok(found.clone())
     }

@@ -108,7 +108,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
         .countries
         .values()
         .map(|c| CountryView {
-            code: c.code.clone(),
+            code: c.code,
             name: c.name.clone(),
             zone: c.time_zone.iana_name().unwrap_or("UTC").to_owned(),
             local_time: local_time(scenario, &c.code, now),
@@ -125,7 +125,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
         seats: live
             .seat_tokens()
             .iter()
-            .map(|(c, token)| Link { country: c.clone(), url: format!("{base_url}/seat/{c}?token={token}") })
+            .map(|(c, token)| Link { country: *c, url: format!("{base_url}/seat/{c}?token={token}") })
             .collect(),
         rejected: live.rejected().to_vec(),
         evaluators: live
@@ -133,7 +133,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
             .iter()
             .map(|(n, cell, token)| EvaluatorLinkView {
                 evaluator: *n,
-                cell: cell.clone(),
+                cell: *cell,
                 url: format!("{base_url}/evaluate?token={token}"),
             })
             .collect(),
@@ -159,7 +159,7 @@ pub fn state(live: &Live, who: &Who, wall_ms: i64, base_url: &str) -> StateView 
         speed: live.clock().speed(),
         you: who.actor(),
         cell: match who {
-            Who::Evaluator { cell, .. } => Some(cell.clone()),
+            Who::Evaluator { cell, .. } => Some(*cell),
             _ => None,
         },
         countries,
@@ -286,7 +286,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> InboxView {
         .map(|c| {
             let entry = scenario.directory.get(&c.code);
             DirectoryEntry {
-                country: c.code.clone(),
+                country: c.code,
                 name: c.name.clone(),
                 hours: match c.staffing {
                     pocnet_node::Staffing::AroundTheClock => "24/7",
@@ -326,7 +326,7 @@ pub fn inbox(live: &Live, country: &CountryCode) -> InboxView {
         })
         .collect();
     InboxView {
-        country: country.clone(),
+        country: *country,
         injects: received,
         tasks,
         messages,
@@ -410,7 +410,7 @@ pub fn cases(live: &Live) -> CasesView {
                         .iter()
                         .filter(|t| incident.id == t.step.case().0.as_str() && t.step.case().1 == hop.hop)
                         .map(|t| Move {
-                            country: t.country.clone(),
+                            country: t.country,
                             step: t.kind.label(),
                             since: scenario.instant_text(t.since),
                         })
@@ -420,7 +420,7 @@ pub fn cases(live: &Live) -> CasesView {
                 .collect();
             CaseView {
                 incident: incident.id.to_string(),
-                reported_by: incident.reported_by.clone(),
+                reported_by: incident.reported_by,
                 communication: scenario.instant_text(SimTime(incident.communication_at_ms)),
                 result: format!("{:?}", incident.trace.result),
                 // Mid-exercise, an unfinished trace is under way, not lost.
@@ -557,8 +557,8 @@ fn notes(live: &Live, country: Option<&CountryCode>) -> Vec<NoteView> {
         .filter(|n| country.is_none_or(|c| &n.country == c))
         .map(|n| NoteView {
             at: scenario.instant_text(SimTime(n.at_ms)),
-            country: n.country.clone(),
-            to: n.to.clone(),
+            country: n.country,
+            to: n.to,
             text: n.text.clone(),
         })
         .collect()
@@ -600,17 +600,17 @@ fn task(session: &super::session::Session, t: &Task) -> TaskView {
     let (incident, hop) = t.step.case();
     let emergency = scenario.incidents.iter().any(|i| i.id == incident.as_str() && i.emergency);
     let (peer, carrier) = match &t.step {
-        Timer::SendRequest { next, .. } => (Some(next.country.clone()), Some(next.carrier.to_string())),
+        Timer::SendRequest { next, .. } => (Some(next.country), Some(next.carrier.to_string())),
         Timer::SendConfirmation { to, .. }
         | Timer::SendProductionRequest { to, .. }
         | Timer::Clarify { to, .. }
-        | Timer::RenewHold { to, .. } => (Some(to.clone()), None),
+        | Timer::RenewHold { to, .. } => (Some(*to), None),
         _ => (None, None),
     };
 
     TaskView {
         id: t.id,
-        country: t.country.clone(),
+        country: t.country,
         kind: t.kind.name(),
         label: t.kind.label(),
         incident: incident.to_string(),
@@ -636,7 +636,7 @@ fn task(session: &super::session::Session, t: &Task) -> TaskView {
 fn hop_view(scenario: &Scenario, hop: &HopReport, deadlines: Vec<Deadline>) -> HopView {
     HopView {
         hop: hop.hop,
-        country: hop.country.clone(),
+        country: hop.country,
         carrier: hop.carrier.to_string(),
         status: status(hop),
         requested: hop.request_sent_ms.get().map(|at| scenario.instant_text(SimTime(at))),
@@ -728,7 +728,7 @@ fn desk_case(session: &super::session::Session, incident: &IncidentReport, count
             hop_view(scenario, h, deadlines)
         })
         .collect();
-    DeskCase { incident: incident.id.to_string(), reported_by: incident.reported_by.clone(), not_pursued, hops }
+    DeskCase { incident: incident.id.to_string(), reported_by: incident.reported_by, not_pursued, hops }
 }
 
 /// The automatic ratings, objective by objective, and the evaluators' so far.
@@ -809,7 +809,7 @@ pub fn scores(live: &Live, who: &Who) -> ScoresView {
         .filter(|o| cell.is_none_or(|c| &o.cell == c))
         .map(|o| NoteView {
             at: live.session().scenario().instant_text(SimTime(o.at_ms)),
-            country: o.cell.clone(),
+            country: o.cell,
             to: None,
             text: format!("{}: {}", o.evaluator, o.text),
         })

@@ -59,7 +59,7 @@ pub(super) fn directory_and_faults(
             );
         }
         directory.insert(
-            code.clone(),
+            *code,
             DirectoryEntry {
                 channel: channel.map_or_else(|| message_delay.clone(), channel_law),
                 stale_probability: stale_probability.clamp(0.0, 1.0),

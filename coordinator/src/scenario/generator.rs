@@ -86,7 +86,7 @@ pub(super) fn generate(
             .expect("the ticket falls within the total weight");
         incidents.push(Incident {
             id: format!("{id}-{:05}", incidents.len() + 1).into(),
-            reported_by: reporter.clone(),
+            reported_by: *reporter,
             communication_at: at,
             detection: generator.detection.0.clone(),
             chain: chain.clone(),

@@ -284,9 +284,9 @@ impl Scenario {
             for (hop, carrier_id) in incident.chain.iter().enumerate() {
                 let carrier = &self.carriers[carrier_id];
                 logs.entry(&carrier.country).or_default().push(LogRecord {
-                    incident: incident.id.clone(),
+                    incident: incident.id,
                     hop: hop as u32,
-                    carrier: carrier_id.clone(),
+                    carrier: *carrier_id,
                     communication_at: incident.communication_at,
                     previous: incident.chain.get(hop + 1).map(|previous| self.next_hop(previous)),
                     // Behind a CGN only the source port and a second-precise
@@ -295,7 +295,7 @@ impl Scenario {
                 });
             }
             reports.entry(&incident.reported_by).or_default().push(IncidentReport {
-                incident: incident.id.clone(),
+                incident: incident.id,
                 communication_at: incident.communication_at,
                 detection: incident.detection.clone(),
                 // Only under parallel does the reporter know the chain beyond its first hop.
@@ -329,14 +329,14 @@ impl Scenario {
                     memberships
                         .iter()
                         .filter(|(_, theirs)| !ours.shared_with(*theirs))
-                        .map(|(other, _)| (*other).clone())
+                        .map(|(other, _)| *(*other))
                         .collect()
                 },
                 directory: self
                     .directory
                     .iter()
                     .filter(|(c, _)| **c != country.code)
-                    .map(|(c, e)| (c.clone(), e.clone()))
+                    .map(|(c, e)| (*c, e.clone()))
                     .collect(),
                 desk_outages: self.faults.desk_outages.get(&country.code).cloned().unwrap_or_default(),
                 message_losses: self.faults.message_losses.get(&country.code).cloned().unwrap_or_default(),
@@ -360,7 +360,7 @@ impl Scenario {
     }
 
     fn next_hop(&self, carrier: &CarrierId) -> NextHop {
-        NextHop { carrier: carrier.clone(), country: self.carriers[carrier].country.clone() }
+        NextHop { carrier: *carrier, country: self.carriers[carrier].country }
     }
 }
 
@@ -501,10 +501,10 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                         &mut country,
                         &mut located_warnings,
                     ) {
-                        e_evidence_bound.insert(code.clone());
+                        e_evidence_bound.insert(code);
                     }
                     if let Some(from) = state.protocol_from() {
-                        protocol_from.insert(code.clone(), from);
+                        protocol_from.insert(code, from);
                     }
                 }
                 None => located_warnings.push(format!(
@@ -513,14 +513,14 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 )),
             }
         }
-        raw_directory.insert(code.clone(), (source, country.channel, country.directory.take()));
+        raw_directory.insert(code, (source, country.channel, country.directory.take()));
         let party = country.second_protocol.as_ref().is_some_and(|p| *p.get_ref());
         if party {
-            second_protocol_parties.insert(code.clone());
+            second_protocol_parties.insert(code);
         }
         if let Some(reserved) = country.art7_reservation.as_ref().filter(|r| *r.get_ref()) {
             if party {
-                art7_reserved.insert(code.clone());
+                art7_reserved.insert(code);
             } else {
                 problems.push(
                     span(reserved),
@@ -531,7 +531,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         }
         if let Some(bound) = country.e_evidence.as_ref().filter(|b| *b.get_ref()) {
             if BOUND_BY_E_EVIDENCE.contains(&code.as_str()) {
-                e_evidence_bound.insert(code.clone());
+                e_evidence_bound.insert(code);
             } else {
                 let why = if code.as_str() == "DK" {
                     "Denmark is not bound by the e-Evidence Regulation (Protocol No 22; Reg. 2023/1543, recital 95)"
@@ -551,7 +551,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             }
         }
         if country.ip_assignment == Some(raw::IpAssignment::Traffic) {
-            ip_assignment_is_traffic.insert(code.clone());
+            ip_assignment_is_traffic.insert(code);
         }
         let joined = self::networks(problems, epoch, &country);
         // Art. 30(2): a Party may withhold expedited disclosure only on
@@ -564,8 +564,8 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                 problems.location(code_span.clone())
             ));
         }
-        networks.insert(code.clone(), joined);
-        countries.insert(code.clone(), self::country(problems, code, country, joined));
+        networks.insert(code, joined);
+        countries.insert(code, self::country(problems, code, country, joined));
     }
     // Countries whose definition was invalid are already reported: references
     // to them are taken as known.
@@ -590,7 +590,7 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
         }
         let id = CarrierId::from(id.into_inner());
         if carrier.cgn {
-            cgn_carriers.insert(id.clone());
+            cgn_carriers.insert(id);
         }
         let voluntary_disclosure = match &carrier.voluntary_disclosure {
             None => 0.0,
@@ -601,13 +601,13 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
             }),
         };
         if voluntary_disclosure > 0.0 {
-            voluntary_carriers.insert(id.clone());
+            voluntary_carriers.insert(id);
         }
         // Where a European Production Order reaches it: its designated
         // establishment or representative, or its home in a bound State.
         match &carrier.eu_establishment {
             Some(at) if BOUND_BY_E_EVIDENCE.contains(&at.get_ref().as_str()) => {
-                represented.insert(id.clone(), CountryCode::from(at.get_ref().clone()));
+                represented.insert(id, CountryCode::from(at.get_ref().clone()));
             }
             Some(at) => problems.push(
                 span(at),
@@ -617,13 +617,13 @@ fn validate(raw: RawScenario, problems: &mut diagnostic::Collector) -> Option<Sc
                     BOUND_BY_E_EVIDENCE.join(", ")
                 )),
             ),
-            None if e_evidence_bound.contains(country.as_str()) => {
-                represented.insert(id.clone(), CountryCode::from(country.clone()));
+            None if e_evidence_bound.contains(&CountryCode::from(country.as_str())) => {
+                represented.insert(id, CountryCode::from(country.clone()));
             }
             None => {}
         }
         carriers.insert(
-            id.clone(),
+            id,
             Carrier {
                 id,
                 country: CountryCode::from(country.clone()),

@@ -14,7 +14,7 @@ fn codes(list: &[&str]) -> BTreeSet<CountryCode> {
 }
 
 fn budapest_parties(scenario: &Scenario) -> BTreeSet<CountryCode> {
-    scenario.networks.iter().filter(|(_, n)| n.budapest).map(|(c, _)| c.clone()).collect()
+    scenario.networks.iter().filter(|(_, n)| n.budapest).map(|(c, _)| *c).collect()
 }
 
 /// A date the catalogue writes, read.

@@ -721,7 +721,7 @@ fn a_carrier_crossed_twice_discloses_each_crossing_s_own_previous_hop() {
     let mut scenario = world("hub", "", "retention = \"30d\"", "");
     let de = pocnet_node::CarrierId::from("de");
     let us = pocnet_node::CarrierId::from("us");
-    scenario.incidents[0].chain = vec![de.clone(), us.clone(), de.clone(), us.clone()];
+    scenario.incidents[0].chain = vec![de, us, de, us];
     let incident = run(&scenario);
     let walked: Vec<(String, HopOutcome)> = incident.hops.iter().map(|h| (h.carrier.to_string(), h.outcome)).collect();
     assert_eq!(
@@ -733,7 +733,7 @@ fn a_carrier_crossed_twice_discloses_each_crossing_s_own_previous_hop() {
             ("us".to_owned(), HopOutcome::OriginFound),
         ]
     );
-    assert_eq!(incident.hops[0].next_hop.as_ref().map(|n| n.carrier.clone()), Some(us));
+    assert_eq!(incident.hops[0].next_hop.as_ref().map(|n| n.carrier), Some(us));
 }
 
 /// The minimum message delay is a floor, as docs/domain.md says: no request

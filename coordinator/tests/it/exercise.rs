@@ -31,7 +31,7 @@ pub fn hospital(path: &std::path::Path, speed: Option<f64>) -> (Scenario, pocnet
 
 /// A desk's action, read as the consoles' API reads it.
 pub fn desk(country: &CountryCode, action: serde_json::Value) -> Command {
-    Command::Desk { country: country.clone(), action: serde_json::from_value(action).expect("a desk action") }
+    Command::Desk { country: *country, action: serde_json::from_value(action).expect("a desk action") }
 }
 
 /// A director's order, as the consoles' API reads it: `{"command": "clock", ...}`.
@@ -627,7 +627,7 @@ fn pauses_and_speed_changes_change_nothing_simulated() {
             for task in waiting {
                 let fields = complete_form(&scenario, &task, "mla");
                 let body = json!({"kind": task.kind.name(), "task": task.id, "fields": fields});
-                live.execute(wall, &Who::Seat(task.country.clone()), desk(&task.country, body)).unwrap();
+                live.execute(wall, &Who::Seat(task.country), desk(&task.country, body)).unwrap();
             }
             clock(&mut live, wall, json!({"action": "pause"}));
             wall += 5_000;
@@ -952,8 +952,7 @@ fn a_playback_is_read_only_and_ends_where_the_exercise_did() {
 
     let mut playback = Live::playback(Journal::open(&path).unwrap(), scenario.clone(), 3600.0).unwrap();
     assert!(playback.is_playback());
-    let refused =
-        playback.execute(0, &Who::Seat(fr.clone()), desk(&fr, json!({"kind": "note", "text": "x"}))).unwrap_err();
+    let refused = playback.execute(0, &Who::Seat(fr), desk(&fr, json!({"kind": "note", "text": "x"}))).unwrap_err();
     assert_eq!(refused.status, 403, "read-only");
     playback.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
     // An hour of simulated time per wall second: a wall second at a time.
@@ -1007,7 +1006,7 @@ fn played_quickstart(path: &std::path::Path, hours: &[i64]) -> (Scenario, (SimTi
             let fields = complete_form(&scenario, &task, "mla");
             live.execute(
                 0,
-                &Who::Seat(fr.clone()),
+                &Who::Seat(fr),
                 desk(&fr, json!({"kind": task.kind.name(), "task": task.id, "fields": fields})),
             )
             .unwrap();
@@ -1158,7 +1157,7 @@ fn the_requested_seat_works_from_the_request_and_sends_it_back_for_clarification
         task["letter"].clone()
     };
     let step = |live: &mut Live, country: &CountryCode, action: serde_json::Value| {
-        live.execute(0, &Who::Seat(country.clone()), desk(country, action)).unwrap();
+        live.execute(0, &Who::Seat(*country), desk(country, action)).unwrap();
     };
 
     let request = loop {
@@ -1227,9 +1226,8 @@ fn the_requested_seat_works_from_the_request_and_sends_it_back_for_clarification
     assert!(letters.contains("Note from DE") && letters.contains("CET it was"), "{letters}");
     let own = inbox(&live, &de)["notes"].to_string();
     assert!(own.contains("\"to\":\"NL\""), "{own}");
-    let refused = live
-        .execute(0, &Who::Seat(de.clone()), desk(&de, json!({"kind": "note", "text": "hello", "to": "US"})))
-        .unwrap_err();
+    let refused =
+        live.execute(0, &Who::Seat(de), desk(&de, json!({"kind": "note", "text": "hello", "to": "US"}))).unwrap_err();
     assert_eq!(refused.field, "to", "{refused:?}");
     assert!(refused.message.contains("no desk a person plays"), "{refused:?}");
 }
@@ -1245,7 +1243,7 @@ fn a_case_not_pursued_is_closed_with_its_reason() {
     let de = CountryCode::from("DE");
     let because = "the Panamanian VPN keeps no logs";
     let close = desk(&de, json!({"kind": "not_pursued", "incident": "c2-vpn", "text": because}));
-    let paused = live.execute(0, &Who::Seat(de.clone()), close.clone()).unwrap_err();
+    let paused = live.execute(0, &Who::Seat(de), close.clone()).unwrap_err();
     assert_eq!(paused.status, 409, "a desk step, so not while paused");
     live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
     let skip = json!({"command": "clock", "action": {"action": "skip", "to": "2026-11-28T12:00:00Z"}});
@@ -1253,8 +1251,8 @@ fn a_case_not_pursued_is_closed_with_its_reason() {
         live.execute(0, &Who::Director, order(skip.clone())).unwrap();
     }
     let unknown = desk(&de, json!({"kind": "not_pursued", "incident": "nope", "text": "x"}));
-    assert_eq!(live.execute(0, &Who::Seat(de.clone()), unknown).unwrap_err().field, "incident");
-    live.execute(0, &Who::Seat(de.clone()), close).unwrap();
+    assert_eq!(live.execute(0, &Who::Seat(de), unknown).unwrap_err().field, "incident");
+    live.execute(0, &Who::Seat(de), close).unwrap();
     let open = live
         .session()
         .tasks()
@@ -1396,7 +1394,7 @@ fn a_renewal_comes_near_the_hold_s_expiry_and_goes_once_moot() {
         for task in todo {
             let body =
                 json!({"kind": task.kind.name(), "task": task.id, "fields": complete_form(&scenario, task, "mla")});
-            live.execute(0, &Who::Seat(task.country.clone()), desk(&task.country, body)).unwrap();
+            live.execute(0, &Who::Seat(task.country), desk(&task.country, body)).unwrap();
         }
     }
     let (request, renewal) = production.expect("a renewal and its production request, both waiting");
@@ -1408,7 +1406,7 @@ fn a_renewal_comes_near_the_hold_s_expiry_and_goes_once_moot() {
     );
     let body =
         json!({"kind": "production_request", "task": request.id, "fields": complete_form(&scenario, &request, "mla")});
-    live.execute(0, &Who::Seat(de.clone()), desk(&de, body)).unwrap();
+    live.execute(0, &Who::Seat(de), desk(&de, body)).unwrap();
     let state = live.session().tasks()[renewal.id as usize].state;
     assert!(matches!(state, TaskState::Moot { .. }), "moot once production was asked for: {state:?}");
 }
@@ -1438,7 +1436,7 @@ fn a_person_refuses_a_request_and_the_report_weighs_the_ground() {
         for task in mine {
             let body =
                 json!({"kind": task.kind.name(), "task": task.id, "fields": complete_form(&scenario, task, "mla")});
-            live.execute(0, &Who::Seat(de.clone()), desk(&de, body)).unwrap();
+            live.execute(0, &Who::Seat(de), desk(&de, body)).unwrap();
         }
     };
     let bad = json!({"kind": "refuse", "task": acknowledge.id, "fields": {"ground": "treason"}});
@@ -1446,10 +1444,10 @@ fn a_person_refuses_a_request_and_the_report_weighs_the_ground() {
     assert!(read.to_string().starts_with("fields.ground: `treason` is no ground of refusal"), "{read}");
     let refusal = json!({"kind": "refuse", "task": acknowledge.id,
         "fields": {"reference": "THTC-2", "ground": "29(4)", "reason": "not an offence here"}});
-    live.execute(0, &Who::Seat(nl.clone()), desk(&nl, refusal)).unwrap();
+    live.execute(0, &Who::Seat(nl), desk(&nl, refusal)).unwrap();
     live.execute(0, &Who::Director, skip).unwrap();
     let log = live.session().log();
-    let incident = acknowledge.step.case().0.clone();
+    let incident = *acknowledge.step.case().0;
     let refused =
         log.iter().any(|e| e.country == nl && e.incident == incident && matches!(e.kind, EventKind::Refused { .. }));
     assert!(refused, "NL refused under Art. 29(4)");

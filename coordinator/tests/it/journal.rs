@@ -239,7 +239,7 @@ fn play_randomly(live: &mut Live, scenario: &Scenario, rng: &mut ChaCha8Rng) {
                     continue;
                 }
                 let task = waiting[rng.random_range(0..waiting.len())].clone();
-                let who = Who::Seat(task.country.clone());
+                let who = Who::Seat(task.country);
                 let _ = live.execute(wall, &who, desk(&task.country, json!({"kind": "read", "task": task.id})));
                 let fields = if rng.random_bool(0.7) { complete_form(scenario, &task, "mla") } else { json!({}) };
                 let step = json!({"kind": task.kind.name(), "task": task.id, "fields": fields});
@@ -372,7 +372,7 @@ fn played_with_many_notes(path: &Path) {
     live.execute(0, &Who::Director, order(json!({"command": "clock", "action": {"action": "resume"}}))).unwrap();
     for n in 0..60 {
         let note = desk(&de, json!({"kind": "note", "text": format!("{n}: {}", "x".repeat(1_000))}));
-        live.execute(n * 1_000, &Who::Seat(de.clone()), note).unwrap();
+        live.execute(n * 1_000, &Who::Seat(de), note).unwrap();
     }
     live.execute(60_000, &Who::Director, order(json!({"command": "clock", "action": {"action": "pause"}}))).unwrap();
 }

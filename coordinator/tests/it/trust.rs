@@ -188,12 +188,7 @@ async fn addresses_say_tls_exactly_when_the_run_has_it() {
     let scenario = support::load("quickstart.toml");
     let dir = certificates(&["US", "FR", "DE"]);
     let urls = |scheme: &str| -> BTreeMap<CountryCode, String> {
-        scenario
-            .countries
-            .keys()
-            .enumerate()
-            .map(|(i, c)| (c.clone(), format!("{scheme}://127.0.0.1:{}", 9 + i)))
-            .collect()
+        scenario.countries.keys().enumerate().map(|(i, c)| (*c, format!("{scheme}://127.0.0.1:{}", 9 + i))).collect()
     };
     let configs = || scenario.node_configs(1, 0);
     let error = Nodes::connect(configs(), &urls("https"), Duration::from_secs(1), None).await.err().unwrap();
@@ -257,7 +252,7 @@ async fn kill_a_node_mid_run(comeback: Comeback) {
     for code in scenario.countries.keys() {
         let (child, address, lines) = node_process("127.0.0.1:0");
         nodes.0.push(child);
-        addresses.push((code.clone(), address));
+        addresses.push((*code, address));
         logs.push(lines);
     }
     let list = |addresses: &[(CountryCode, String)]| -> Vec<String> {

@@ -30,7 +30,7 @@ pub use country::Country;
 pub use directory::{CarrierOutage, DirectoryEntry, MessageLoss, Window};
 pub use distribution::Distribution;
 pub use event::{Event, EventKind};
-pub use id::{CarrierId, CountryCode, IncidentId};
+pub use id::{CarrierId, CountryCode, IncidentId, TooManyNames};
 pub use message::{Body, Envelope, Finding, NextHop, PreservationOutcome};
 pub use offence::{Answer, Offence};
 pub use production::{Epoc, ProductionChannel, SecondProtocol};

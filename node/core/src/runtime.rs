@@ -270,7 +270,7 @@ impl NodeRuntime {
     fn check(&self, envelope: &Envelope) -> Result<(), DeliveryError> {
         let me = self.machine.code();
         if &envelope.to != me || &envelope.from == me {
-            return Err(DeliveryError::WrongAddressee { to: envelope.to.clone(), me: me.clone() });
+            return Err(DeliveryError::WrongAddressee { to: envelope.to, me: *me });
         }
         if envelope.deliver_at < self.now {
             return Err(DeliveryError::InThePast { deliver_at: envelope.deliver_at.ms(), now: self.now.ms() });
@@ -285,15 +285,15 @@ impl NodeRuntime {
         }
         let incident = &envelope.incident;
         let hop = envelope.hop;
-        let unknown_case = || DeliveryError::UnknownCase { incident: incident.to_string(), hop, me: me.clone() };
+        let unknown_case = || DeliveryError::UnknownCase { incident: incident.to_string(), hop, me: *me };
         match &envelope.body {
             Body::PreservationRequest { carrier, .. } => {
                 if !self.machine.has_carrier(carrier) {
-                    return Err(DeliveryError::UnknownCarrier { carrier: carrier.0.to_string(), me: me.clone() });
+                    return Err(DeliveryError::UnknownCarrier { carrier: carrier.to_string(), me: *me });
                 }
                 if !self.machine.has_log(incident, hop, carrier) {
                     return Err(DeliveryError::NoRecord {
-                        carrier: carrier.0.to_string(),
+                        carrier: carrier.to_string(),
                         incident: incident.to_string(),
                         hop,
                     });
@@ -306,7 +306,7 @@ impl NodeRuntime {
                 if !self.machine.reported_here(incident) {
                     return Err(DeliveryError::NotReportedHere {
                         incident: incident.to_string(),
-                        me: me.clone(),
+                        me: *me,
                         answer: envelope.body.name(),
                     });
                 }

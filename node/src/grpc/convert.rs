@@ -14,7 +14,7 @@ use crate::country::{Art30, EmergencyDisclosure, FollowUp};
 use crate::{
     Answer, Body, Carrier, CarrierId, CarrierOutage, Country, CountryCode, DirectoryEntry, Distribution, Envelope,
     Epoc, Event, EventKind, Finding, IncidentId, LogRecord, MessageLoss, NextHop, Offence, OfficeHours,
-    PreservationOutcome, ProductionChannel, SecondProtocol, Shift, SimTime, Staffing, Window,
+    PreservationOutcome, ProductionChannel, SecondProtocol, Shift, SimTime, Staffing, TooManyNames, Window,
 };
 use pocnet_proto as pb;
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,13 +60,19 @@ fn identifier(value: String, what: &str, field: &str) -> Result<String, FieldErr
     Ok(value)
 }
 
+/// Every identifier from the wire is interned through here: bounded, so a
+/// peer naming something new in every call cannot grow the table forever.
+fn interned<T>(bounded: fn(&str) -> Result<T, TooManyNames>, value: &str, field: &str) -> Result<T, FieldError> {
+    bounded(value).map_err(|full| FieldError::new(field, full.to_string()))
+}
+
 fn country_code(value: String, field: &str) -> Result<CountryCode, FieldError> {
     constraint::country_code(&value).map_err(FieldError::at(field))?;
-    Ok(CountryCode::from(value))
+    interned(CountryCode::bounded, &value, field)
 }
 
 fn carrier_id(value: String, field: &str) -> Result<CarrierId, FieldError> {
-    identifier(value, "carrier id", field).map(CarrierId::from)
+    interned(CarrierId::bounded, &identifier(value, "carrier id", field)?, field)
 }
 
 fn duration(value: i64, field: &str) -> Result<i64, FieldError> {
@@ -340,7 +346,7 @@ fn carrier(value: pb::Carrier) -> Result<Carrier, FieldError> {
 }
 
 fn incident_id(value: String, field: &str) -> Result<IncidentId, FieldError> {
-    identifier(value, "incident id", field).map(IncidentId::from)
+    interned(IncidentId::bounded, &identifier(value, "incident id", field)?, field)
 }
 
 fn log_record(value: pb::LogRecord) -> Result<LogRecord, FieldError> {
@@ -675,7 +681,7 @@ fn distribution_to_proto(law: &Distribution) -> pb::Distribution {
 }
 
 fn next_hop_to_proto(hop: &NextHop) -> pb::NextHop {
-    pb::NextHop { carrier: hop.carrier.0.to_string(), country: hop.country.0.to_string() }
+    pb::NextHop { carrier: hop.carrier.to_string(), country: hop.country.to_string() }
 }
 
 fn window_to_proto(window: &Window) -> pb::Window {
@@ -709,7 +715,7 @@ pub fn strategy_to_proto(strategy: Strategy) -> pb::Strategy {
 
 fn country_to_proto(c: &Country) -> pb::Country {
     pb::Country {
-        code: c.code.0.to_string(),
+        code: c.code.to_string(),
         name: c.name.clone(),
         time_zone: c.time_zone_name.clone(),
         staffing: Some(staffing_to_proto(&c.staffing)),
@@ -752,8 +758,8 @@ fn country_to_proto(c: &Country) -> pb::Country {
 
 fn carrier_to_proto(k: &Carrier) -> pb::Carrier {
     pb::Carrier {
-        id: k.id.0.to_string(),
-        country: k.country.0.to_string(),
+        id: k.id.to_string(),
+        country: k.country.to_string(),
         kind: k.kind.clone(),
         retention_ms: k.retention_ms,
         no_logs: k.no_logs,
@@ -780,7 +786,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .map(|l| pb::LogRecord {
                 incident: l.incident.to_string(),
                 hop: l.hop,
-                carrier: l.carrier.0.to_string(),
+                carrier: l.carrier.to_string(),
                 communication_at_ms: l.communication_at.ms(),
                 previous: l.previous.as_ref().map(next_hop_to_proto),
                 identifiable: l.identifiable,
@@ -802,12 +808,12 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
         message_delay: Some(distribution_to_proto(&config.message_delay)),
         min_message_delay_ms: config.min_message_delay_ms,
         mla_transit: Some(distribution_to_proto(&config.mla_transit)),
-        non_members: config.non_members.iter().map(|c| c.0.to_string()).collect(),
+        non_members: config.non_members.iter().map(|c| c.to_string()).collect(),
         directory: config
             .directory
             .iter()
             .map(|(country, e)| pb::DirectoryEntry {
-                country: country.0.to_string(),
+                country: country.to_string(),
                 channel: Some(distribution_to_proto(&e.channel)),
                 stale_probability: e.stale_probability,
                 fallback: Some(distribution_to_proto(&e.fallback)),
@@ -819,7 +825,7 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
             .message_losses
             .iter()
             .map(|l| pb::MessageLoss {
-                to: l.to.0.to_string(),
+                to: l.to.to_string(),
                 window: Some(window_to_proto(&l.window)),
                 retry_after_ms: l.retry_after_ms,
             })
@@ -827,33 +833,33 @@ pub fn node_config_to_proto(config: &NodeConfig, peers: &BTreeMap<CountryCode, S
         carrier_outages: config
             .carrier_outages
             .iter()
-            .map(|o| pb::CarrierOutage { carrier: o.carrier.0.to_string(), window: Some(window_to_proto(&o.window)) })
+            .map(|o| pb::CarrierOutage { carrier: o.carrier.to_string(), window: Some(window_to_proto(&o.window)) })
             .collect(),
-        voluntary_carriers: config.voluntary_carriers.iter().map(|c| c.0.to_string()).collect(),
+        voluntary_carriers: config.voluntary_carriers.iter().map(|c| c.to_string()).collect(),
         second_protocol: config.second_protocol.as_ref().map(|p| pb::SecondProtocol {
-            parties: p.parties.iter().map(|c| c.0.to_string()).collect(),
-            art7_reserved: p.art7_reserved.iter().map(|c| c.0.to_string()).collect(),
+            parties: p.parties.iter().map(|c| c.to_string()).collect(),
+            art7_reserved: p.art7_reserved.iter().map(|c| c.to_string()).collect(),
             in_force_ms: p.in_force_at.map(SimTime::ms),
-            party_from_ms: p.party_from.iter().map(|(c, at)| (c.0.to_string(), at.ms())).collect(),
+            party_from_ms: p.party_from.iter().map(|(c, at)| (c.to_string(), at.ms())).collect(),
             art8_service: Some(distribution_to_proto(&p.art8_service)),
             art8_return: Some(distribution_to_proto(&p.art8_return)),
         }),
-        ip_assignment_is_traffic: config.ip_assignment_is_traffic.iter().map(|c| c.0.to_string()).collect(),
+        ip_assignment_is_traffic: config.ip_assignment_is_traffic.iter().map(|c| c.to_string()).collect(),
         coordination: config
             .coordination
             .as_ref()
             .map(|c| pb::Coordination { window_ms: c.window_ms, delay: Some(distribution_to_proto(&c.delay)) }),
         epoc: config.epoc.as_ref().map(|e| pb::Epoc {
-            bound: e.bound.iter().map(|c| c.0.to_string()).collect(),
+            bound: e.bound.iter().map(|c| c.to_string()).collect(),
             in_force_ms: e.in_force_at.ms(),
             preparation: Some(distribution_to_proto(&e.preparation)),
             response: Some(distribution_to_proto(&e.response)),
-            represented: e.represented.iter().map(|(c, at)| (c.0.to_string(), at.0.to_string())).collect(),
+            represented: e.represented.iter().map(|(c, at)| (c.to_string(), at.to_string())).collect(),
         }),
         epoch_unix_ms: config.epoch.as_millisecond(),
         seed: config.seed,
         replication: config.replication,
-        peers: peers.iter().map(|(code, url)| (code.0.to_string(), url.clone())).collect(),
+        peers: peers.iter().map(|(code, url)| (code.to_string(), url.clone())).collect(),
     }
 }
 
@@ -871,8 +877,8 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
             batch,
             to_provider,
         } => B::PreservationRequest(pb::PreservationRequest {
-            carrier: carrier.0.to_string(),
-            reporting_country: reporting_country.0.to_string(),
+            carrier: carrier.to_string(),
+            reporting_country: reporting_country.to_string(),
             languages: languages.clone(),
             offence: offence.map(|o| o.name().to_owned()),
             emergency: *emergency,
@@ -918,8 +924,8 @@ pub fn envelope_to_proto(envelope: &Envelope) -> pb::Envelope {
         Body::Clarified => B::Clarified(pb::Clarified {}),
     };
     pb::Envelope {
-        from: envelope.from.0.to_string(),
-        to: envelope.to.0.to_string(),
+        from: envelope.from.to_string(),
+        to: envelope.to.to_string(),
         sequence: envelope.sequence,
         sent_at_ms: envelope.sent_at.ms(),
         deliver_at_ms: envelope.deliver_at.ms(),
@@ -933,7 +939,7 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
     use pb::EventKind as K;
     let mut out = pb::Event {
         at_ms: event.at.ms(),
-        country: event.country.0.to_string(),
+        country: event.country.to_string(),
         sequence: event.sequence,
         incident: event.incident.to_string(),
         hop: event.hop,
@@ -1000,8 +1006,8 @@ pub fn event_to_proto(event: &Event) -> pb::Event {
         }
     };
     out.kind = kind as i32;
-    out.peer = peer.map(|p| p.0.to_string()).unwrap_or_default();
-    out.carrier = carrier.map(|c| c.0.to_string()).unwrap_or_default();
+    out.peer = peer.map(|p| p.to_string()).unwrap_or_default();
+    out.carrier = carrier.map(|c| c.to_string()).unwrap_or_default();
     out.until_ms = until.map(SimTime::ms);
     out
 }

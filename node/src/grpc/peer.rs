@@ -47,7 +47,7 @@ impl Peer {
         match (credentials, secure) {
             (Some(credentials), true) => {
                 endpoint = endpoint
-                    .tls_config(credentials.client_of(&Party::Node(code.clone())))
+                    .tls_config(credentials.client_of(&Party::Node(*code)))
                     .map_err(|e| invalid(e.to_string()))?;
             }
             (Some(_), false) => return Err(invalid("this node serves TLS: give its peers as https://".to_owned())),

@@ -146,7 +146,7 @@ impl Gen {
     fn carrier(&mut self, country: &CountryCode) -> Carrier {
         Carrier {
             id: CarrierId::from(self.id("c")),
-            country: country.clone(),
+            country: *country,
             kind: self.pick(&["", "vpn", "access-isp"]).to_owned(),
             retention_ms: self.duration(),
             no_logs: self.chance(),
@@ -171,7 +171,7 @@ impl Gen {
             .map(|c| LogRecord {
                 incident: "i".into(),
                 hop: self.pick(&[0, u32::MAX]),
-                carrier: c.id.clone(),
+                carrier: c.id,
                 communication_at: self.instant(),
                 previous: self.chance().then(|| foreign(self.next_hop())),
                 identifiable: self.chance(),
@@ -393,7 +393,7 @@ fn events_round_trip_exactly() {
 #[test]
 fn a_zero_subscriber_retention_survives_the_wire() {
     let mut config = Gen(ChaCha8Rng::seed_from_u64(1)).node_config();
-    let code = config.country.code.clone();
+    let code = config.country.code;
     let mut carrier = Gen(ChaCha8Rng::seed_from_u64(2)).carrier(&code);
     carrier.subscriber_retention_ms = Some(0);
     config.carriers = vec![carrier];
@@ -435,14 +435,14 @@ fn configure_refuses_what_the_scenario_refuses() {
 #[test]
 fn a_domestic_hop_without_its_record_is_refused_at_configure() {
     let mut config = Gen(ChaCha8Rng::seed_from_u64(5)).node_config();
-    let code = config.country.code.clone();
+    let code = config.country.code;
     config.carriers = vec![Gen(ChaCha8Rng::seed_from_u64(6)).carrier(&code)];
     config.logs.clear();
     config.incidents = vec![IncidentReport {
         incident: "r".into(),
         communication_at: SimTime::ZERO,
         detection: Distribution::Fixed { ms: 0 },
-        known_chain: vec![NextHop { carrier: config.carriers[0].id.clone(), country: code }],
+        known_chain: vec![NextHop { carrier: config.carriers[0].id, country: code }],
         offence: None,
         emergency: false,
     }];

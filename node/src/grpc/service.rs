@@ -226,7 +226,8 @@ impl Node {
         if let Some(i) = envelopes.envelopes.iter().position(|e| e.from != sender) {
             return Err(Status::invalid_argument(format!("envelopes[{i}].from: a batch comes from one country")));
         }
-        self.admit_caller(caller, &Party::Node(CountryCode::from(sender)), call)?;
+        let sender = CountryCode::bounded(&sender).map_err(|full| Status::resource_exhausted(full.to_string()))?;
+        self.admit_caller(caller, &Party::Node(sender), call)?;
         let batch = envelopes.envelopes;
         let mut guard = self.lock();
         let session = guard.as_mut().ok_or_else(|| {
@@ -247,15 +248,17 @@ impl Node {
             let refused = |problem: String| {
                 Status::invalid_argument(format!("envelopes[{i}].{problem} (the {i} before it were queued)"))
             };
-            if session.last_sequence.get(envelope.from.as_str()).is_some_and(|&last| envelope.sequence <= last) {
+            // A sender never named in this process has nothing queued here.
+            let last = CountryCode::find(&envelope.from).and_then(|from| session.last_sequence.get(&from));
+            if last.is_some_and(|&last| envelope.sequence <= last) {
                 continue; // Queued already: this batch is sent again after a lost answer.
             }
             let encoded = prost::Message::encode_to_vec(&envelope);
             let envelope = envelope_from_proto(envelope).map_err(|e| refused(e.to_string()))?;
-            let (from, sequence) = (envelope.from.clone(), envelope.sequence);
+            let (from, sequence) = (envelope.from, envelope.sequence);
             session.runtime.deliver(envelope).map_err(|e| refused(format!("{}: {e}", e.field())))?;
             session.ledger.accepted(from.as_str(), &encoded);
-            match session.last_sequence.get_mut(from.as_str()) {
+            match session.last_sequence.get_mut(&from) {
                 Some(last) => *last = sequence,
                 None => {
                     session.last_sequence.insert(from, sequence);
@@ -288,7 +291,7 @@ impl pb::simulation_server::Simulation for Node {
         }
         let (config, peer_urls) = node_config_from_proto(request.into_inner())?;
         if let Some(credentials) = &self.credentials
-            && credentials.party != Party::Node(config.country.code.clone())
+            && credentials.party != Party::Node(config.country.code)
         {
             return Err(Status::permission_denied(format!(
                 "this node holds the certificate of {}; it cannot be configured as {}",
@@ -297,7 +300,7 @@ impl pb::simulation_server::Simulation for Node {
         }
         let mut peers = BTreeMap::new();
         for (code, url) in peer_urls {
-            peers.insert(code.clone(), Peer::new(&code, url, self.credentials.as_deref(), DELIVER_TIMEOUT)?);
+            peers.insert(code, Peer::new(&code, url, self.credentials.as_deref(), DELIVER_TIMEOUT)?);
         }
         tracing::info!(country = %config.country.code, incidents = config.incidents.len(), "configured");
         if let Some(health) = &self.health {
@@ -456,7 +459,7 @@ fn window_reply(outcome: &crate::runtime::WindowOutcome, next_event: Option<SimT
         next_event_ms: next_event.map(SimTime::ms),
         earliest_sent_ms: outcome.sent.iter().map(|e| e.deliver_at.ms()).min(),
         earliest_arrival_ms: outcome.sent.iter().fold(BTreeMap::new(), |mut arrivals, e| {
-            let at = arrivals.entry(e.to.0.to_string()).or_insert(e.deliver_at.ms());
+            let at = arrivals.entry(e.to.to_string()).or_insert(e.deliver_at.ms());
             *at = (*at).min(e.deliver_at.ms());
             arrivals
         }),
@@ -497,7 +500,7 @@ fn batches(
                 .get(to)
                 .cloned()
                 .ok_or_else(|| Status::failed_precondition(format!("no address configured for peer {to}")))?;
-            Ok((to.clone(), client, pb::Envelopes { envelopes, run_id: run_id.to_owned() }))
+            Ok((*to, client, pb::Envelopes { envelopes, run_id: run_id.to_owned() }))
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use crate::{
 impl ContactPoint {
     pub(super) fn order_preservation(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
-        self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier.clone() });
+        self.record(out, now, incident, hop, EventKind::PreservationOrdered { carrier: case.carrier });
         // Delivery checks a request's carrier and log, and the configuration
         // check does so for every domestic hop this node may order itself.
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
@@ -47,10 +47,7 @@ impl ContactPoint {
             case.logs = logs;
             case.subscriber_kept = subscriber_kept;
         }
-        out.push(Output::SetTimer {
-            at: answer_at,
-            timer: Timer::CarrierPreserved { incident: incident.clone(), hop },
-        });
+        out.push(Output::SetTimer { at: answer_at, timer: Timer::CarrierPreserved { incident: *incident, hop } });
     }
 
     /// Until when the carrier of a hop keeps, under its own retention, the
@@ -65,7 +62,7 @@ impl ContactPoint {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
         let carrier = self.carriers.get(&case.carrier).expect("a case's carrier is one of this node's");
         let communication_at = self.log(incident, hop, &case.carrier).communication_at;
-        let carrier_id = case.carrier.clone();
+        let carrier_id = case.carrier;
         let outcome = match case.logs {
             LogState::Survive => {
                 // A renewal, where the law has one, must be asked for (`renew_hold`).
@@ -91,7 +88,7 @@ impl ContactPoint {
                     let staff_at = carrier.hours.officer_available(ordered_at, &self.clock, &mut self.rng.carrier);
                     out.push(Output::SetTimer {
                         at: staff_at.plus_ms(disclose_ms),
-                        timer: Timer::CarrierDisclosed { incident: incident.clone(), hop },
+                        timer: Timer::CarrierDisclosed { incident: *incident, hop },
                     });
                 }
                 if let Some(case) = self.case_mut(incident, hop) {
@@ -129,22 +126,22 @@ impl ContactPoint {
             (None, true) if case.subscriber_kept => Finding::Subscriber,
             (None, true) => Finding::Nobody,
         };
-        let me = self.country.code.clone();
+        let me = self.country.code;
         let mut forwarded = false;
         match &finding {
             Finding::PreviousHop(next) => {
-                let event = EventKind::Disclosed { carrier: case.carrier.clone(), next_hop: next.clone() };
+                let event = EventKind::Disclosed { carrier: case.carrier, next_hop: next.clone() };
                 self.record(out, now, incident, hop, event);
                 // Under relay, and always for the reporting country's own
                 // carriers, this desk sends the next request itself (once:
                 // under parallel it already has).
                 if self.strategy == Strategy::Relay || case.reporting_country == me {
                     forwarded = true;
-                    self.begin_hop(out, now, incident, hop + 1, next.clone(), case.reporting_country.clone());
+                    self.begin_hop(out, now, incident, hop + 1, next.clone(), case.reporting_country);
                 }
             }
             Finding::Subscriber => {
-                self.record(out, now, incident, hop, EventKind::OriginFound { carrier: case.carrier.clone() });
+                self.record(out, now, incident, hop, EventKind::OriginFound { carrier: case.carrier });
                 // The reporting country's own carrier answers its domestic
                 // order with the subscriber. An emergency ends in disclosure of
                 // the subscriber to the requester (an emergency European
@@ -152,7 +149,7 @@ impl ContactPoint {
                 // otherwise this country's emergency procedure: at once, or
                 // on an urgent MLA request): no hold, no MLA cycle. Otherwise
                 // production waits for the requester's production request.
-                let to = case.reporting_country.clone();
+                let to = case.reporting_country;
                 let channel = if to == me {
                     Some(ProductionChannel::Domestic)
                 } else if self.formal_with(&case.requester) {
@@ -168,12 +165,8 @@ impl ContactPoint {
                         // Disclosed when the urgent MLA request is executed.
                         (Some(ProductionChannel::UrgentMla), EmergencyDisclosure::UrgentMla(law)) => {
                             let execute_ms = law.sample(&mut self.rng.paperwork);
-                            let timer = Timer::Produce {
-                                incident: incident.clone(),
-                                hop,
-                                to: to.clone(),
-                                channel: ProductionChannel::UrgentMla,
-                            };
+                            let timer =
+                                Timer::Produce { incident: *incident, hop, to, channel: ProductionChannel::UrgentMla };
                             out.push(Output::SetTimer { at: now.plus_ms(execute_ms), timer });
                             None
                         }
@@ -187,17 +180,17 @@ impl ContactPoint {
                 }
             }
             Finding::Nobody => {
-                self.record(out, now, incident, hop, EventKind::Unidentified { carrier: case.carrier.clone() });
+                self.record(out, now, incident, hop, EventKind::Unidentified { carrier: case.carrier });
             }
             Finding::Misidentified => {
-                self.record(out, now, incident, hop, EventKind::Misidentified { carrier: case.carrier.clone() });
+                self.record(out, now, incident, hop, EventKind::Misidentified { carrier: case.carrier });
             }
         }
         if case.reporting_country != me {
             // Under parallel the reporter asked every hop already: nothing to forward.
             let forwarded = forwarded || self.strategy == Strategy::Parallel;
             if self.manual {
-                let timer = Timer::ForwardDisclosure { incident: incident.clone(), hop, finding, forwarded };
+                let timer = Timer::ForwardDisclosure { incident: *incident, hop, finding, forwarded };
                 out.push(Output::Await(timer));
             } else {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Disclosure { finding, forwarded });

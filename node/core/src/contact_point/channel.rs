@@ -57,10 +57,10 @@ impl ContactPoint {
             transit_ms = retry_after_ms + resent_ms;
         }
         if stale {
-            self.record(out, now, incident, hop, EventKind::DirectoryStale { to: to.clone() });
+            self.record(out, now, incident, hop, EventKind::DirectoryStale { to: *to });
         }
         if lost.is_some() {
-            self.record(out, now, incident, hop, EventKind::MessageLost { to: to.clone() });
+            self.record(out, now, incident, hop, EventKind::MessageLost { to: *to });
         }
         let sequence = self.next_message_sequence;
         self.next_message_sequence += 1;
@@ -69,12 +69,12 @@ impl ContactPoint {
             "sending {}", body.name()
         );
         out.push(Output::Send(Envelope {
-            from: self.country.code.clone(),
-            to: to.clone(),
+            from: self.country.code,
+            to: *to,
             sequence,
             sent_at: now,
             deliver_at: now.plus_ms(transit_ms),
-            incident: incident.clone(),
+            incident: *incident,
             hop,
             body,
         }));

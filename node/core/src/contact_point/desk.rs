@@ -18,7 +18,7 @@ impl ContactPoint {
         next: NextHop,
         reporting_country: CountryCode,
     ) {
-        if !self.dossier_mut(incident).begun.insert(hop, next.carrier.clone()) {
+        if !self.dossier_mut(incident).begun.insert(hop, next.carrier) {
             return;
         }
         let emergency = self.facts(incident).emergency;
@@ -27,16 +27,9 @@ impl ContactPoint {
         if self.manual {
             let timer = if domestic {
                 self.open_domestic_case(incident, hop, next.carrier, reporting_country);
-                Timer::Acknowledge { incident: incident.clone(), hop }
+                Timer::Acknowledge { incident: *incident, hop }
             } else {
-                Timer::SendRequest {
-                    incident: incident.clone(),
-                    hop,
-                    next,
-                    reporting_country,
-                    batch: None,
-                    slips: None,
-                }
+                Timer::SendRequest { incident: *incident, hop, next, reporting_country, batch: None, slips: None }
             };
             out.push(Output::Await(timer));
             return;
@@ -45,9 +38,9 @@ impl ContactPoint {
             if domestic || emergency { (self.desk_done(now, emergency), None) } else { self.batched(now, &next) };
         let timer = if domestic {
             self.open_domestic_case(incident, hop, next.carrier, reporting_country);
-            Timer::Acknowledge { incident: incident.clone(), hop }
+            Timer::Acknowledge { incident: *incident, hop }
         } else {
-            Timer::SendRequest { incident: incident.clone(), hop, next, reporting_country, batch, slips: None }
+            Timer::SendRequest { incident: *incident, hop, next, reporting_country, batch, slips: None }
         };
         out.push(Output::SetTimer { at, timer });
     }
@@ -62,7 +55,7 @@ impl ContactPoint {
     ) {
         let case = Case {
             carrier,
-            requester: self.country.code.clone(),
+            requester: self.country.code,
             reporting_country,
             logs: LogState::Unknown,
             subscriber_kept: true,
@@ -77,9 +70,9 @@ impl ContactPoint {
 
     pub(super) fn acknowledge(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a hop's timers are set after its case is opened");
-        let me = self.country.code.clone();
+        let me = self.country.code;
         if case.requester != me {
-            self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
+            self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester });
             if case.reporting_country != me {
                 self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
             }
@@ -90,7 +83,7 @@ impl ContactPoint {
             if let Some(offence) = crate::offence::refuses(&self.country.dual_criminality, offence)
                 && !self.manual
             {
-                self.record(out, now, incident, hop, EventKind::Refused { carrier: case.carrier.clone(), offence });
+                self.record(out, now, incident, hop, EventKind::Refused { carrier: case.carrier, offence });
                 if case.reporting_country != me {
                     let refusal = Body::PreservationResult(PreservationOutcome::Refused { offence });
                     self.send(out, now, &case.reporting_country, incident, hop, refusal);
@@ -99,7 +92,7 @@ impl ContactPoint {
             }
             // Art. 29(5): the few grounds any Party may refuse on.
             if !self.manual && self.slips(self.country.refusal_grounds) {
-                self.record(out, now, incident, hop, EventKind::RefusedOnGrounds { carrier: case.carrier.clone() });
+                self.record(out, now, incident, hop, EventKind::RefusedOnGrounds { carrier: case.carrier });
                 if case.reporting_country != me {
                     let refusal = Body::PreservationResult(PreservationOutcome::RefusedOnGrounds);
                     self.send(out, now, &case.reporting_country, incident, hop, refusal);
@@ -110,7 +103,7 @@ impl ContactPoint {
             // back is their own step (`ask_clarification`); acknowledged, it
             // goes on, and they order the carrier as a step of its own.
             if self.manual {
-                out.push(Output::Await(Timer::GatePreservation { incident: incident.clone(), hop }));
+                out.push(Output::Await(Timer::GatePreservation { incident: *incident, hop }));
                 return;
             }
             // A bot desk sends a defective request (wrong identifiers,
@@ -123,7 +116,7 @@ impl ContactPoint {
             // officer drafts and serves the order once the request is taken
             // (drawn on the desk's own stream, as its handling is).
             let at = now.plus_ms(self.country.preservation_order.sample(&mut self.rng.desk));
-            out.push(Output::SetTimer { at, timer: Timer::GatePreservation { incident: incident.clone(), hop } });
+            out.push(Output::SetTimer { at, timer: Timer::GatePreservation { incident: *incident, hop } });
             return;
         }
         // The reporting country's own order leaves with its request's preparation.
@@ -134,7 +127,7 @@ impl ContactPoint {
     /// back for clarification: nothing is ordered until the answer comes.
     pub(super) fn ask_clarification(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32) {
         let case = self.case(incident, hop).cloned().expect("a request's case is opened when it arrives");
-        self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
+        self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester });
         if case.reporting_country != self.country.code {
             self.send(out, now, &case.reporting_country, incident, hop, Body::Acknowledgement);
         }
@@ -147,16 +140,13 @@ impl ContactPoint {
     /// after-action report to say.
     pub(super) fn refuse(&mut self, out: &mut Vec<Output>, now: SimTime, incident: &IncidentId, hop: u32, dual: bool) {
         let case = self.case(incident, hop).cloned().expect("a request's case is opened when it arrives");
-        self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester.clone() });
+        self.record(out, now, incident, hop, EventKind::Acknowledged { requester: case.requester });
         let offence = self.facts(incident).offence;
         let (event, outcome) = match offence.filter(|_| dual) {
-            Some(offence) => (
-                EventKind::Refused { carrier: case.carrier.clone(), offence },
-                PreservationOutcome::Refused { offence },
-            ),
-            None => {
-                (EventKind::RefusedOnGrounds { carrier: case.carrier.clone() }, PreservationOutcome::RefusedOnGrounds)
+            Some(offence) => {
+                (EventKind::Refused { carrier: case.carrier, offence }, PreservationOutcome::Refused { offence })
             }
+            None => (EventKind::RefusedOnGrounds { carrier: case.carrier }, PreservationOutcome::RefusedOnGrounds),
         };
         self.record(out, now, incident, hop, event);
         if case.reporting_country != self.country.code {
@@ -174,7 +164,7 @@ impl ContactPoint {
         to: &CountryCode,
     ) {
         self.send(out, now, to, incident, hop, Body::Clarification);
-        self.record(out, now, incident, hop, EventKind::ClarificationAsked { to: to.clone() });
+        self.record(out, now, incident, hop, EventKind::ClarificationAsked { to: *to });
     }
 
     /// Orders preservation, after the court order where the law needs one first.
@@ -183,7 +173,7 @@ impl ContactPoint {
             // Where the law needs a judge first, the order waits for the court.
             Some(court) => {
                 let at = now.plus_ms(court.sample(&mut self.rng.paperwork));
-                out.push(Output::SetTimer { at, timer: Timer::OrderPreservation { incident: incident.clone(), hop } });
+                out.push(Output::SetTimer { at, timer: Timer::OrderPreservation { incident: *incident, hop } });
             }
             None => self.order_preservation(out, now, incident, hop),
         }
@@ -205,7 +195,7 @@ impl ContactPoint {
         let id = self.next_batch;
         self.next_batch += 1;
         let send_at = self.desk_done(now, false).plus_ms(coordination.delay.sample(&mut self.rng.paperwork));
-        self.open_batches.insert(next.carrier.clone(), super::Batch { id, opened_at: now, send_at });
+        self.open_batches.insert(next.carrier, super::Batch { id, opened_at: now, send_at });
         (send_at, Some(id))
     }
 

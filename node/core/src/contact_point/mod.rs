@@ -363,8 +363,8 @@ pub struct ContactPoint {
 
 impl ContactPoint {
     pub fn new(config: NodeConfig) -> Self {
-        let code = config.country.code.0.clone();
-        let stream = |purpose| seed::stream(config.seed, config.replication, &code, purpose);
+        let code = config.country.code.as_str();
+        let stream = |purpose| seed::stream(config.seed, config.replication, code, purpose);
         let rng = Streams {
             desk: stream(Purpose::Desk),
             carrier: stream(Purpose::Carrier),
@@ -373,17 +373,17 @@ impl ContactPoint {
         };
         let mut dossiers = Dossiers::default();
         for log in config.logs {
-            dossiers.entry(log.incident.clone()).or_default().logs.push(log);
+            dossiers.entry(log.incident).or_default().logs.push(log);
         }
         for (i, report) in config.incidents.iter().enumerate() {
-            let dossier = dossiers.entry(report.incident.clone()).or_default();
+            let dossier = dossiers.entry(report.incident).or_default();
             dossier.facts = Some(CaseFacts { offence: report.offence, emergency: report.emergency });
             dossier.reported = Some(i);
         }
         let officers_free_at = config.country.officers.map(|n| vec![SimTime::ZERO; n.max(1) as usize]);
         ContactPoint {
             clock: LocalClock { epoch: config.epoch, time_zone: config.country.time_zone.clone() },
-            carriers: config.carriers.into_iter().map(|c| (c.id.clone(), c)).collect(),
+            carriers: config.carriers.into_iter().map(|c| (c.id, c)).collect(),
             dossiers,
             incidents: config.incidents,
             country: config.country,
@@ -452,8 +452,7 @@ impl ContactPoint {
 
     /// The incident's dossier, opened on first use.
     fn dossier_mut(&mut self, incident: &IncidentId) -> &mut Dossier {
-        // The id is shared: cloning it for the key is a reference count.
-        self.dossiers.entry(incident.clone()).or_default()
+        self.dossiers.entry(*incident).or_default()
     }
 
     fn facts(&self, incident: &IncidentId) -> CaseFacts {
@@ -475,7 +474,7 @@ impl ContactPoint {
             let detected_after_ms = report.detection.sample(&mut self.rng.paperwork);
             out.push(Output::SetTimer {
                 at: report.communication_at.plus_ms(detected_after_ms),
-                timer: Timer::ReportIncident { incident: report.incident.clone() },
+                timer: Timer::ReportIncident { incident: report.incident },
             });
         }
         out
@@ -539,7 +538,7 @@ impl ContactPoint {
                     && self.voluntary_carriers.contains(&next.carrier)
                     && !self.formal_with(&next.country);
                 let body = Body::PreservationRequest {
-                    carrier: next.carrier.clone(),
+                    carrier: next.carrier,
                     reporting_country,
                     languages: self.country.languages.clone(),
                     offence: facts.offence,
@@ -550,7 +549,7 @@ impl ContactPoint {
                     to_provider,
                 };
                 self.send(out, now, &next.country, &incident, hop, body);
-                let event = EventKind::RequestSent { to: next.country.clone(), carrier: next.carrier };
+                let event = EventKind::RequestSent { to: next.country, carrier: next.carrier };
                 self.record(out, now, &incident, hop, event);
                 if self.formal_with(&next.country) {
                     // The MLA request that asks for preservation asks for production too.
@@ -631,7 +630,7 @@ impl ContactPoint {
             }
             Timer::GatePreservation { incident, hop } => self.gate_preservation(out, now, &incident, hop),
             Timer::ForwardDisclosure { incident, hop, finding, forwarded } => {
-                let to = self.case(&incident, hop).map(|c| c.reporting_country.clone());
+                let to = self.case(&incident, hop).map(|c| c.reporting_country);
                 let to = to.expect("a disclosure is forwarded for a hop this desk handles");
                 self.send(out, now, &to, &incident, hop, Body::Disclosure { finding, forwarded });
             }
@@ -674,7 +673,7 @@ impl ContactPoint {
     fn on_message(&mut self, now: SimTime, envelope: Envelope, out: &mut Vec<Output>) {
         let Envelope { from, incident, hop, body, .. } = envelope;
         if let Some(answer) = body.answer() {
-            self.record(out, now, &incident, hop, EventKind::AnswerReceived { from: from.clone(), answer });
+            self.record(out, now, &incident, hop, EventKind::AnswerReceived { from, answer });
         }
         match body {
             Body::PreservationRequest {
@@ -690,9 +689,9 @@ impl ContactPoint {
             } => {
                 self.dossier_mut(&incident).facts.get_or_insert(CaseFacts { offence, emergency });
                 let event = if to_provider {
-                    EventKind::ProviderRequestReceived { from: from.clone(), carrier: carrier.clone() }
+                    EventKind::ProviderRequestReceived { from, carrier }
                 } else {
-                    EventKind::RequestReceived { from: from.clone(), carrier: carrier.clone() }
+                    EventKind::RequestReceived { from, carrier }
                 };
                 self.record(out, now, &incident, hop, event);
                 // A request in no language this desk reads.
@@ -702,7 +701,7 @@ impl ContactPoint {
                 let case = Case {
                     foreign_language: !readable,
                     carrier,
-                    requester: from.clone(),
+                    requester: from,
                     reporting_country,
                     logs: LogState::Unknown,
                     subscriber_kept: true,
@@ -727,7 +726,7 @@ impl ContactPoint {
                 let translated_at =
                     if readable { now } else { now.plus_ms(self.country.translation.sample(&mut self.rng.desk)) };
                 // The requests of one coordinated request are taken up as one.
-                let at = match batch.map(|b| (from.clone(), b)) {
+                let at = match batch.map(|b| (from, b)) {
                     Some(key) => match self.coordinated_taken.get(&key) {
                         Some(&taken) => taken.max(translated_at),
                         None => {
@@ -780,13 +779,8 @@ impl ContactPoint {
                     };
                     // A person prepares the request, and renews the hold, when they do.
                     if self.manual {
-                        let to = from.clone();
-                        out.push(Output::Await(Timer::SendProductionRequest {
-                            incident: incident.clone(),
-                            hop,
-                            to,
-                            channel,
-                        }));
+                        let to = from;
+                        out.push(Output::Await(Timer::SendProductionRequest { incident, hop, to, channel }));
                         // The renewal is put to them a week before the hold
                         // lapses, not now: until then it is not a step to take.
                         let at = until.plus_ms(-HOLD_RENEWAL_LEAD_MS).max(now);
@@ -803,7 +797,7 @@ impl ContactPoint {
                     if ready_at >= renew_at && !self.renewal_slips() {
                         out.push(Output::SetTimer {
                             at: renew_at,
-                            timer: Timer::RenewHold { incident: incident.clone(), hop, to: from.clone() },
+                            timer: Timer::RenewHold { incident, hop, to: from },
                         });
                     }
                     out.push(Output::SetTimer {
@@ -816,7 +810,7 @@ impl ContactPoint {
                 self.note_finding(&incident, hop, &finding);
                 match finding {
                     Finding::PreviousHop(next) if !forwarded => {
-                        let me = self.country.code.clone();
+                        let me = self.country.code;
                         self.begin_hop(out, now, &incident, hop + 1, next, me);
                     }
                     // The origin: its subscriber may be asked of the provider
@@ -825,13 +819,7 @@ impl ContactPoint {
                     Finding::Subscriber if let Some(channel) = self.direct_channel(&incident, hop, &from, now) => {
                         self.dossier_mut(&incident).note(hop, Noted::DIRECT_PENDING);
                         self.send(out, now, &from, &incident, hop, Body::ProductionRequest { channel });
-                        self.record(
-                            out,
-                            now,
-                            &incident,
-                            hop,
-                            EventKind::ProductionRequested { to: from.clone(), channel },
-                        );
+                        self.record(out, now, &incident, hop, EventKind::ProductionRequested { to: from, channel });
                         out.push(Output::SetTimer {
                             at: now.plus_ms(DIRECT_FALLBACK_MS),
                             timer: Timer::DirectFallback { incident, hop, to: from },
@@ -860,7 +848,7 @@ impl ContactPoint {
             }
             Body::ProductionRequest { channel } => {
                 let hold_until = self.case(&incident, hop).and_then(|c| c.hold_until).unwrap_or(now);
-                let event = EventKind::ProductionRequestReceived { from: from.clone(), channel, hold_until };
+                let event = EventKind::ProductionRequestReceived { from, channel, hold_until };
                 self.record(out, now, &incident, hop, event);
                 // Taken up before the request it follows (delivery accepts it
                 // queued ahead), it finds no case, so nothing to produce.
@@ -971,9 +959,9 @@ impl ContactPoint {
             Strategy::Parallel => report.known_chain.clone(),
             Strategy::Hub | Strategy::Relay => report.known_chain.iter().take(1).cloned().collect(),
         };
-        let me = self.country.code.clone();
+        let me = self.country.code;
         for (hop, next) in known.into_iter().enumerate() {
-            self.begin_hop(out, now, incident, hop as u32, next, me.clone());
+            self.begin_hop(out, now, incident, hop as u32, next, me);
         }
     }
 
@@ -990,7 +978,7 @@ impl ContactPoint {
         channel: ProductionChannel,
     ) {
         if let Some(patience_ms) = self.country.mla_abandoned_after_ms.filter(|_| channel.instrument().state_to_state) {
-            let timer = Timer::AbandonProduction { incident: incident.clone(), hop, to: to.clone(), channel };
+            let timer = Timer::AbandonProduction { incident: *incident, hop, to: *to, channel };
             out.push(Output::SetTimer { at: now.plus_ms(patience_ms), timer });
         }
     }
@@ -1159,9 +1147,9 @@ impl ContactPoint {
         }
         out.push(Output::Record(Event {
             at: now,
-            country: self.country.code.clone(),
+            country: self.country.code,
             sequence,
-            incident: incident.clone(),
+            incident: *incident,
             hop,
             kind,
         }));

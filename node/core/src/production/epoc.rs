@@ -79,10 +79,8 @@ mod tests {
             CarrierId::from("isp-fr"),
         );
         let epoc = Epoc {
-            bound: [de.clone(), fr.clone(), ie.clone()].into_iter().collect(),
-            represented: [(dsl.clone(), de.clone()), (cloud.clone(), ie), (fr_isp.clone(), fr.clone())]
-                .into_iter()
-                .collect(),
+            bound: [de, fr, ie].into_iter().collect(),
+            represented: [(dsl, de), (cloud, ie), (fr_isp, fr)].into_iter().collect(),
             in_force_at: SimTime(1_000),
             preparation: Distribution::Fixed { ms: 0 },
             response: Distribution::Fixed { ms: 0 },

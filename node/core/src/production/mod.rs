@@ -237,7 +237,7 @@ mod tests {
         use crate::{Distribution, SimTime};
         let (fr, de) = (CountryCode::from("FR"), CountryCode::from("DE"));
         let protocol = SecondProtocol {
-            parties: [fr.clone(), de.clone()].into_iter().collect(),
+            parties: [fr, de].into_iter().collect(),
             art7_reserved: BTreeSet::new(),
             in_force_at: Some(SimTime(0)),
             party_from: Default::default(),

@@ -46,10 +46,10 @@ mod tests {
     fn a_party_that_ratified_late_is_bound_only_from_its_own_date() {
         let (rs, jp, hu) = (CountryCode::from("RS"), CountryCode::from("JP"), CountryCode::from("HU"));
         let protocol = SecondProtocol {
-            parties: [rs.clone(), jp.clone(), hu.clone()].into_iter().collect(),
+            parties: [rs, jp, hu].into_iter().collect(),
             art7_reserved: BTreeSet::new(),
             in_force_at: Some(SimTime(1_000)),
-            party_from: [(hu.clone(), SimTime(5_000))].into_iter().collect(),
+            party_from: [(hu, SimTime(5_000))].into_iter().collect(),
             art8_service: Distribution::Fixed { ms: 0 },
             art8_return: Distribution::Fixed { ms: 0 },
         };
