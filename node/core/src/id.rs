@@ -247,4 +247,14 @@ mod tests {
         assert_eq!(CarrierId::find("carrier-never-named-anywhere"), None);
         assert_ne!(a, CarrierId::from("carrier-interned-twice"));
     }
+
+    #[test]
+    fn a_full_table_refuses_new_names_and_still_finds_the_old() {
+        let known = CountryCode::from("ZZ-KNOWN");
+        // The table is the process's, shared with tests running beside this
+        // one: a bound of zero is full whatever they have interned.
+        assert_eq!(intern("ZZ-KNOWN", 0).map(CountryCode), Ok(known));
+        assert_eq!(intern("ZZ-NEVER", 0).map(CountryCode), Err(TooManyNames));
+        assert_eq!(CountryCode::find("ZZ-NEVER"), None);
+    }
 }

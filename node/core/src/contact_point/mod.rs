@@ -1106,16 +1106,17 @@ impl ContactPoint {
 
     /// The carrier of a hop this node was asked about.
     fn carrier_of(&self, incident: &IncidentId, hop: u32) -> &Carrier {
-        let carrier = self.case(incident, hop).map(|c| &c.carrier);
+        let carrier = self.case(incident, hop).map(|c| c.carrier);
         // Delivery accepts a direct request only for a hop this node was
         // asked to preserve, so the case names one of its carriers.
-        carrier.and_then(|id| self.carriers.get(id)).expect("a direct request follows the hop's request")
+        carrier.and_then(|id| self.carriers.get(&id)).expect("a direct request follows the hop's request")
     }
 
-    /// The provider answering a direct request on its own timescale.
+    /// The provider answering a direct request on its own timescale: its
+    /// law borrowed, not copied, so that its fitted parameters are kept.
     fn direct_response(&mut self, incident: &IncidentId, hop: u32) -> i64 {
-        let response = self.carrier_of(incident, hop).direct_response.clone();
-        response.sample(&mut self.rng.carrier)
+        let id = self.carrier_of(incident, hop).id;
+        self.carriers[&id].direct_response.sample(&mut self.rng.carrier)
     }
 
     /// Whether a provider answering this share of direct requests answers
