@@ -77,6 +77,12 @@ fn intern(text: &str, most: usize) -> Result<&'static Name, TooManyNames> {
     Ok(name)
 }
 
+/// The empty name, which every default identifier is: interned once, since
+/// reports build defaults by the thousand (and the table's lock would be
+/// shared by every thread that did).
+static EMPTY: LazyLock<&'static Name> =
+    LazyLock::new(|| intern("", usize::MAX).expect("an unbounded table takes every name"));
+
 fn find(text: &str) -> Option<&'static Name> {
     table().get(text).copied()
 }
@@ -136,7 +142,7 @@ macro_rules! interned_id {
 
         impl Default for $name {
             fn default() -> Self {
-                $name::from("")
+                $name(*EMPTY)
             }
         }
 
