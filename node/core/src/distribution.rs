@@ -3,14 +3,14 @@
 use crate::constraint::MAX_DELAY_MS;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::Distribution as _;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// z-score of the 90th percentile of the standard normal distribution.
 const Z_P90: f64 = 1.281_551_565_544_600_4;
 
 /// A delay distribution over milliseconds; validated at the edge, so every
 /// variant here is well formed (non-negative, p90 ≥ median, min ≤ max).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum Distribution {
     Fixed {
         ms: i64,
@@ -36,18 +36,74 @@ pub enum Distribution {
 /// and 90th percentile at its first draw and kept: two logarithms a draw
 /// were 3% of a run's instructions. Equal whatever it holds (the median and
 /// percentile decide it), and a `const` default can hold one not yet fitted.
-#[derive(Debug, Clone, Default)]
-pub struct Fit(OnceLock<(f64, f64)>);
+///
+/// Kept as the bits of two floats rather than in a `OnceLock`, whose every
+/// copy went through its one-time initialisation again (a study copies its
+/// laws for every replication). Threads that fit one law at once each work
+/// out and store the same two numbers, so no order between them matters.
+#[derive(Debug)]
+pub struct Fit {
+    mu: AtomicU64,
+    sigma: AtomicU64,
+}
+
+/// The bits of a NaN no fit yields: a fitted law's median and percentile
+/// are positive, so both parameters are finite.
+const UNFITTED: u64 = u64::MAX;
 
 impl Fit {
     pub const fn new() -> Fit {
-        Fit(OnceLock::new())
+        Fit { mu: AtomicU64::new(UNFITTED), sigma: AtomicU64::new(UNFITTED) }
+    }
+
+    /// `(mu, sigma)` of the law with this median (positive) and 90th percentile.
+    fn parameters(&self, median_ms: i64, p90_ms: i64) -> (f64, f64) {
+        let (mu, sigma) = (self.mu.load(Relaxed), self.sigma.load(Relaxed));
+        if mu != UNFITTED && sigma != UNFITTED {
+            return (f64::from_bits(mu), f64::from_bits(sigma));
+        }
+        let mu = (median_ms as f64).ln();
+        let sigma = ((p90_ms as f64).ln() - mu) / Z_P90;
+        self.mu.store(mu.to_bits(), Relaxed);
+        self.sigma.store(sigma.to_bits(), Relaxed);
+        (mu, sigma)
+    }
+}
+
+impl Default for Fit {
+    fn default() -> Fit {
+        Fit::new()
+    }
+}
+
+impl Clone for Fit {
+    fn clone(&self) -> Fit {
+        Fit { mu: AtomicU64::new(self.mu.load(Relaxed)), sigma: AtomicU64::new(self.sigma.load(Relaxed)) }
     }
 }
 
 impl PartialEq for Fit {
     fn eq(&self, _: &Fit) -> bool {
         true
+    }
+}
+
+/// A log-normal law is fitted before it is copied, so that its copies
+/// share the fit instead of each working it out again: a study copies
+/// every node's configuration, laws and all, for every replication.
+impl Clone for Distribution {
+    fn clone(&self) -> Self {
+        match *self {
+            Distribution::Fixed { ms } => Distribution::Fixed { ms },
+            Distribution::LogNormal { median_ms, p90_ms, ref fit } => {
+                if median_ms > 0 {
+                    fit.parameters(median_ms, p90_ms);
+                }
+                Distribution::LogNormal { median_ms, p90_ms, fit: fit.clone() }
+            }
+            Distribution::Exponential { mean_ms } => Distribution::Exponential { mean_ms },
+            Distribution::Uniform { min_ms, max_ms } => Distribution::Uniform { min_ms, max_ms },
+        }
     }
 }
 
@@ -65,10 +121,7 @@ impl Distribution {
                 if median_ms <= 0 {
                     return 0;
                 }
-                let &(mu, sigma) = fit.0.get_or_init(|| {
-                    let mu = (median_ms as f64).ln();
-                    (mu, ((p90_ms as f64).ln() - mu) / Z_P90)
-                });
+                let (mu, sigma) = fit.parameters(median_ms, p90_ms);
                 if sigma <= 0.0 {
                     return median_ms;
                 }
