@@ -136,7 +136,7 @@ pub fn aggregate_range(
         let configs = Configs::new(scenario, seed);
         for replication in batch.take_while(|_| !stop_requested()) {
             let log = configs.run(scenario, replication)?;
-            merged.add(scenario, replication, &configs.reports(scenario, &log.events));
+            merged.add(scenario, replication, &crate::projection::incident_reports(scenario, &log.events));
         }
         Ok((merged.replications, merged))
     };
@@ -174,10 +174,6 @@ struct Configs {
 impl Configs {
     fn new(scenario: &Scenario, seed: u64) -> Configs {
         Configs { seed, template: scenario.node_configs(seed, 0) }
-    }
-
-    fn reports(&self, scenario: &Scenario, events: &[pocnet_node::Event]) -> Vec<crate::projection::IncidentReport> {
-        crate::projection::incident_reports(scenario, events)
     }
 
     /// One replication in process, its log kept; `-v` logs say which

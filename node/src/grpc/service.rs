@@ -248,9 +248,7 @@ impl Node {
             let refused = |problem: String| {
                 Status::invalid_argument(format!("envelopes[{i}].{problem} (the {i} before it were queued)"))
             };
-            // A sender never named in this process has nothing queued here.
-            let last = CountryCode::find(&envelope.from).and_then(|from| session.last_sequence.get(&from));
-            if last.is_some_and(|&last| envelope.sequence <= last) {
+            if session.last_sequence.get(&sender).is_some_and(|&last| envelope.sequence <= last) {
                 continue; // Queued already: this batch is sent again after a lost answer.
             }
             let encoded = prost::Message::encode_to_vec(&envelope);
@@ -258,12 +256,7 @@ impl Node {
             let (from, sequence) = (envelope.from, envelope.sequence);
             session.runtime.deliver(envelope).map_err(|e| refused(format!("{}: {e}", e.field())))?;
             session.ledger.accepted(from.as_str(), &encoded);
-            match session.last_sequence.get_mut(&from) {
-                Some(last) => *last = sequence,
-                None => {
-                    session.last_sequence.insert(from, sequence);
-                }
-            }
+            session.last_sequence.insert(from, sequence);
         }
         Ok(pb::Delivered {})
     }
